@@ -1,0 +1,57 @@
+# Quick start: `make run` serves on http://127.0.0.1:5000; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SOCKETIO_CLIENT := 4.8.1
+
+.PHONY: run test lint format test-tools bench static-vendor clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+run: $(STAMP)
+	$(BIN)/workshop serve
+
+test: $(STAMP) test-tools
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# In CI (CI=true) the browser and scale-out tests must run: install Debian's Chromium and
+# Redis. Elsewhere, those tests skip with a reason when the tools are missing.
+test-tools:
+	@if [ -n "$$CI" ]; then \
+	  missing=""; \
+	  command -v chromium >/dev/null || missing="$$missing chromium"; \
+	  command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	  if [ -n "$$missing" ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  fi; \
+	fi
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
+
+# Refresh the pinned socket.io browser client (and its licence) from its npm package.
+static-vendor:
+	rm -rf build/socket.io-client && mkdir -p build/socket.io-client static/vendor
+	cd build/socket.io-client && npm pack --silent socket.io-client@$(SOCKETIO_CLIENT) && tar xzf socket.io-client-$(SOCKETIO_CLIENT).tgz
+	cp build/socket.io-client/package/dist/socket.io.min.js static/vendor/socket.io.min.js
+	cp build/socket.io-client/package/LICENSE static/vendor/socket.io.LICENSE
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,36 @@
+"""Fixtures: live servers under each green-thread mode, with their own database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.live import LiveServer, Person
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One gevent server shared by tests that each make their own session."""
+    live = LiveServer(tmp_path_factory.mktemp("data")).start()
+    yield live
+    live.stop()
+
+
+@pytest.fixture(scope="session", params=["gevent", "eventlet"])
+def any_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """The same tests under gevent (the default) and eventlet (fully supported)."""
+    live = LiveServer(tmp_path_factory.mktemp(request.param), request.param).start()
+    yield live
+    live.stop()
+
+
+@pytest.fixture
+def people() -> Iterator[list[Person]]:
+    """Clients made in a test, disconnected after it."""
+    made: list[Person] = []
+    yield made
+    for person in made:
+        person.close()

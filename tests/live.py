@@ -1,0 +1,178 @@
+"""Test helpers: the real server in a subprocess, and real Socket.IO clients."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import requests
+import socketio
+
+STARTUP_SECONDS = 30
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LiveServer:
+    """`workshop serve` on a loopback port, over a database in a temporary folder."""
+
+    def __init__(self, data: Path, async_mode: str = "gevent", extra: tuple[str, ...] = ()) -> None:
+        self.data, self.async_mode, self.extra = data, async_mode, extra
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+        self.log = data / f"server-{self.port}.log"
+
+    def start(self) -> LiveServer:
+        command = [
+            sys.executable,
+            "-m",
+            "workshop",
+            "serve",
+            "--port",
+            str(self.port),
+            "--data",
+            str(self.data),
+            "--async-mode",
+            self.async_mode,
+            *self.extra,
+        ]
+        env = dict(os.environ, PYTHONWARNINGS="ignore::DeprecationWarning")
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(command, stdout=log, stderr=log, env=env)
+        self._wait_until_up()
+        return self
+
+    def _wait_until_up(self) -> None:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log.read_text()[-2000:]}")
+            try:
+                requests.get(self.url + "/", timeout=1)
+                return
+            except requests.ConnectionError:
+                time.sleep(0.05)  # polling for the port to open, not waiting for a result
+        raise RuntimeError(f"server did not start: {self.log.read_text()[-2000:]}")
+
+    def kill(self) -> None:
+        """Stop abruptly, as a crash would: no clean shutdown."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    # -- HTTP ----------------------------------------------------------------
+    def post(self, path: str, body: object, token: str | None = None) -> requests.Response:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return requests.post(self.url + path, json=body, headers=headers, timeout=10)
+
+    def get(self, path: str, token: str | None = None, **params: str) -> requests.Response:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return requests.get(self.url + path, params=params, headers=headers, timeout=10)
+
+    def create_session(self, kind: str = "strategizing", **body: object) -> dict:
+        answer = self.post("/api/sessions", {"kind": kind, "title": f"{kind} test", **body})
+        assert answer.status_code == 201, answer.text
+        return answer.json()
+
+    def join(self, session: dict, name: str, role: str) -> dict:
+        body = {"join_code": session["join_code"], "name": name, "role": role}
+        answer = self.post(f"/api/sessions/{session['id']}/participants", body)
+        assert answer.status_code == 201, answer.text
+        return answer.json()
+
+
+_cids = itertools.count(1)
+
+
+class Person:
+    """One real python-socketio client, recording every event it receives."""
+
+    def __init__(self, server: LiveServer, token: str, name: str = "") -> None:
+        self.server, self.token, self.name = server, token, name
+        self.received: list[tuple[str, object]] = []
+        self.state: dict | None = None
+        self.changed = threading.Condition()
+        self.client = socketio.Client(reconnection=False)
+        self.client.on("*", self._on_event)
+        self.connect()
+
+    def connect(self) -> None:
+        self.client.connect(
+            self.server.url, auth={"token": self.token}, transports=["websocket"], wait_timeout=10
+        )
+        self.wait_for(lambda: self.state is not None)
+
+    def _on_event(self, event: str, data: object = None) -> None:
+        with self.changed:
+            if event == "state":
+                self.state = data  # type: ignore[assignment]
+            self.received.append((event, data))
+            self.changed.notify_all()
+
+    def send(self, name: str, cid: str | None = None, **payload: object) -> dict:
+        cid = cid or f"{self.name or 'c'}-{next(_cids)}-{uuid.uuid4().hex[:6]}"
+        return self.client.call(name, {"cid": cid, **payload}, timeout=15)
+
+    def ok(self, name: str, **payload: object) -> dict:
+        """Send a command that must succeed."""
+        ack = self.send(name, **payload)
+        assert ack.get("ok"), f"{self.name} {name} {payload}: {ack}"
+        return ack
+
+    def refused(self, name: str, code: str, **payload: object) -> dict:
+        """Send a command that must be refused with `code`."""
+        ack = self.send(name, **payload)
+        assert ack.get("ok") is False and ack["error"]["code"] == code, f"{name}: {ack}"
+        return ack["error"]
+
+    def wait_for(self, predicate: Callable[[], bool], timeout: float = 15) -> None:
+        with self.changed:
+            if not self.changed.wait_for(predicate, timeout):
+                raise AssertionError(f"{self.name}: condition not met within {timeout}s")
+
+    def events(self, kind: str) -> list[dict]:
+        return [data for event, data in self.received if event == kind]  # type: ignore[misc]
+
+    def wait_event(self, kind: str, match: Callable[[dict], bool] = lambda e: True) -> dict:
+        self.wait_for(lambda: any(match(e) for e in self.events(kind)))
+        return [e for e in self.events(kind) if match(e)][-1]
+
+    def seqs(self) -> list[int]:
+        return [
+            d["seq"]
+            for _e, d in self.received
+            if isinstance(d, dict) and "seq" in d and _e != "state"
+        ]
+
+    def last_seq(self) -> int:
+        seen = self.seqs()
+        return max(seen) if seen else (self.state or {}).get("seq", 0)
+
+    def fresh_state(self) -> dict:
+        return self.ok("get_state")["state"]
+
+    def close(self) -> None:
+        if self.client.connected:
+            self.client.disconnect()

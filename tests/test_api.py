@@ -1,0 +1,153 @@
+"""The HTTP contract of API.md, against the real server."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.live import LiveServer
+
+
+def error_of(answer) -> dict:
+    body = answer.json()
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message"}, body
+    return body["error"]
+
+
+def test_create_session_answers_ids_tokens_and_links(server: LiveServer) -> None:
+    answer = server.post(
+        "/api/sessions", {"kind": "strategizing", "title": "Q3 strategy", "product": "Fitness app"}
+    )
+    assert answer.status_code == 201
+    body = answer.json()
+    assert {"id", "join_code", "facilitator_token", "links"} <= set(body)
+    assert set(body["links"]) == {"facilitator", "join"}
+    assert (
+        body["links"]["join"].startswith(server.url) and body["join_code"] in body["links"]["join"]
+    )
+    assert body["facilitator_token"] not in body["links"]["join"]
+    assert len(body["join_code"]) == 6
+
+
+@pytest.mark.parametrize(
+    "body, code",
+    [
+        ({"kind": "brainstorm", "title": "x"}, "invalid_input"),
+        ({"kind": "review"}, "invalid_input"),
+        ({"kind": "review", "title": ""}, "invalid_input"),
+        ({"kind": "review", "title": 42}, "invalid_input"),
+        ({"kind": "review", "title": "x" * 500}, "invalid_input"),
+        ({"kind": "review", "title": "<script>alert(1)</script>"}, "invalid_input"),
+        ({"kind": "review", "title": "ok", "chain": "not a chain"}, "invalid_input"),
+        ({"kind": "review", "title": "ok", "chain": {"goalchain": 7}}, "invalid_input"),
+    ],
+)
+def test_bad_session_input_is_refused_with_a_named_problem(server: LiveServer, body, code) -> None:
+    answer = server.post("/api/sessions", body)
+    assert answer.status_code == 400
+    assert error_of(answer)["code"] == code
+
+
+def test_malformed_json_body_is_refused(server: LiveServer) -> None:
+    import requests
+
+    answer = requests.post(
+        server.url + "/api/sessions",
+        data="{nope",
+        timeout=10,
+        headers={"Content-Type": "application/json"},
+    )
+    assert answer.status_code == 400
+    assert error_of(answer)["code"] == "invalid_json"
+
+
+@pytest.mark.parametrize(
+    "kind, role, status",
+    [
+        ("strategizing", "product", 201),
+        ("strategizing", "team", 201),
+        ("strategizing", "stakeholder", 201),
+        ("strategizing", "observer", 201),
+        ("roadmapping", "stakeholder", 201),
+        ("review", "stakeholder", 201),
+        ("sprint_planning", "team", 201),
+        ("sprint_planning", "observer", 201),
+        ("sprint_planning", "stakeholder", 403),
+        ("strategizing", "facilitator", 403),
+        ("strategizing", "wizard", 400),
+    ],
+)
+def test_join_rules_of_each_kind(server: LiveServer, kind: str, role: str, status: int) -> None:
+    session = server.create_session(kind)
+    body = {"join_code": session["join_code"], "name": "Ada", "role": role}
+    answer = server.post(f"/api/sessions/{session['id']}/participants", body)
+    assert answer.status_code == status, answer.text
+    if status == 201:
+        assert {"participant_id", "token"} <= set(answer.json())
+    else:
+        error_of(answer)
+
+
+def test_wrong_join_code_is_forbidden(server: LiveServer) -> None:
+    session = server.create_session()
+    body = {"join_code": "ZZZZZZ", "name": "Eve", "role": "team"}
+    answer = server.post(f"/api/sessions/{session['id']}/participants", body)
+    assert answer.status_code == 403
+    assert error_of(answer)["code"] == "wrong_join_code"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"name": "", "role": "team"},
+        {"name": None, "role": "team"},
+        {"name": "x" * 200, "role": "team"},
+        {"name": "<b>bold</b>", "role": "team"},
+        {"name": ["Ada"], "role": "team"},
+    ],
+)
+def test_bad_participant_input_is_400(server: LiveServer, body: dict) -> None:
+    session = server.create_session()
+    answer = server.post(
+        f"/api/sessions/{session['id']}/participants", {**body, "join_code": session["join_code"]}
+    )
+    assert answer.status_code == 400
+    error_of(answer)
+
+
+def test_unknown_session_is_404_in_the_error_shape(server: LiveServer) -> None:
+    answer = server.post(
+        "/api/sessions/nope/participants", {"join_code": "X", "name": "A", "role": "team"}
+    )
+    assert answer.status_code == 404
+    assert error_of(answer)["code"] == "not_found"
+    assert error_of(server.get("/api/nothing-here"))["code"] == "not_found"
+
+
+def test_chain_of_a_new_session_round_trips_its_input(server: LiveServer) -> None:
+    chain = {
+        "goalchain": 1,
+        "product": "Fitness app",
+        "vision": {"id": "V1", "statement": "Help people live healthier lives"},
+        "goals": [
+            {
+                "id": "U1",
+                "level": "user",
+                "title": "Lose weight without misery",
+                "parents": ["V1"],
+                "status": "accepted",
+            }
+        ],
+    }
+    session = server.create_session("roadmapping", chain=chain)
+    as_json = server.get(f"/api/sessions/{session['id']}/chain", format="json")
+    assert as_json.status_code == 200
+    assert as_json.json()["goals"][0]["id"] == "U1"
+    as_yaml = server.get(f"/api/sessions/{session['id']}/chain", format="yaml")
+    assert as_yaml.text.startswith("goalchain: 1")
+    assert "Lose weight without misery" in as_yaml.text
+    assert server.get(f"/api/sessions/{session['id']}/chain", format="xml").status_code == 400
+
+
+def test_home_page_is_served(server: LiveServer) -> None:
+    answer = server.get("/")
+    assert answer.status_code == 200 and "Workshop" in answer.text

@@ -1,0 +1,126 @@
+"""`workshop tally`: the real command, run as a user runs it, on records written to disk."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+RANKED = {
+    "rule": "ranked",
+    "options": ["A", "B", "C"],
+    "electorate": ["v1", "v2", "v3"],
+    "settings": {"quorum": 0.5, "supermajority": False, "dots": 3, "max_per_option": 1},
+    "votes": [
+        {"voter": "v1", "ranking": ["B", "A", "C"]},
+        {"voter": "v2", "ranking": ["B", "C"]},
+        {"voter": "v3", "ranking": ["A", "B", "C"]},
+    ],
+}
+MAJORITY = {
+    "rule": "majority",
+    "options": ["P1"],
+    "electorate": ["a", "b", "c", "d", "e"],
+    "settings": {"quorum": 0.5, "supermajority": True},
+    "votes": [
+        {"voter": "a", "choice": "agree"},
+        {"voter": "b", "choice": "agree", "reason": "worth it"},
+        {"voter": "c", "choice": "disagree"},
+    ],
+    "id": "ballot-7",
+}
+
+
+def workshop_tally(path: Path, *flags: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "workshop", "tally", str(path), *flags],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+
+
+def written(tmp_path: Path, content: object, name: str = "ballot.json") -> Path:
+    path = tmp_path / name
+    path.write_text(content if isinstance(content, str) else json.dumps(content), encoding="utf-8")
+    return path
+
+
+def test_a_ranked_record_is_recounted_as_json(tmp_path):
+    run = workshop_tally(written(tmp_path, RANKED), "--json")
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    assert result["rule"] == "ranked"
+    assert result["passed"] is None
+    assert result["winner"] == "B"
+    assert result["ranking"] == ["B", "A", "C"]
+    assert result["reasons"]
+
+
+def test_a_majority_record_is_recounted_as_json(tmp_path):
+    run = workshop_tally(written(tmp_path, MAJORITY), "--json")
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    assert (result["rule"], result["passed"], result["winner"]) == ("majority", True, "P1")
+    assert result["ranking"] == []
+    assert "quorum met: 3 of 5 voted, at least 3 needed (quorum 0.5)" in result["reasons"]
+    assert "agree has at least two thirds of agree and disagree (2 of 3)" in result["reasons"]
+
+
+def test_a_failed_ballot_still_exits_zero(tmp_path):
+    failed = MAJORITY | {"votes": MAJORITY["votes"][:1]}
+    run = workshop_tally(written(tmp_path, failed))
+    assert run.returncode == 0, run.stderr
+    assert "result: did not pass" in run.stdout
+    assert "quorum not met: 1 of 5 voted, at least 3 needed (quorum 0.5)" in run.stdout
+
+
+def test_the_text_report_gives_the_verdict_and_the_reasons(tmp_path):
+    run = workshop_tally(written(tmp_path, RANKED))
+    assert run.returncode == 0, run.stderr
+    assert "winner: B" in run.stdout
+    assert "ranking: B, A, C" in run.stdout
+    assert "why:" in run.stdout
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (RANKED | {"votes": RANKED["votes"] * 2}, "votes[3]: voter 'v1' voted twice"),
+        (RANKED | {"rule": "plurality"}, "rule must be one of"),
+        (MAJORITY | {"votes": [{"voter": "zed", "choice": "agree"}]}, "'zed' is not in the"),
+        ([RANKED], "a ballot record must be a JSON object, got a list"),
+        ('{"rule": "ranked",\n "options": ["A"],\n "votes": [,]}', "invalid JSON at line 3"),
+        ("", "invalid JSON at line 1"),
+    ],
+)
+def test_a_malformed_record_exits_one_with_one_clear_line(tmp_path, content, message):
+    run = workshop_tally(written(tmp_path, content), "--json")
+    assert run.returncode == 1
+    assert run.stdout == ""
+    assert "Traceback" not in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
+    assert message in run.stderr
+    assert "ballot.json" in run.stderr
+
+
+@pytest.mark.parametrize("name", ["missing.json", "."])
+def test_an_unreadable_file_exits_one_with_one_clear_line(tmp_path, name):
+    run = workshop_tally(tmp_path / name)
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
+    assert "cannot read" in run.stderr
+
+
+def test_a_file_that_is_not_text_exits_one(tmp_path):
+    path = tmp_path / "ballot.json"
+    path.write_bytes(b"\xff\xfe\x00garbage")
+    run = workshop_tally(path)
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    assert "not UTF-8 text" in run.stderr

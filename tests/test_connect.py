@@ -1,0 +1,56 @@
+"""Socket.IO connect: token authentication and the `state` snapshot, under gevent and eventlet."""
+
+from __future__ import annotations
+
+import pytest
+import socketio
+
+from tests.live import LiveServer, Person
+
+
+@pytest.mark.parametrize("auth", [None, {}, {"token": ""}, {"token": "forged"}, {"token": 12}])
+def test_missing_or_wrong_token_is_refused_at_connect(any_server: LiveServer, auth) -> None:
+    client = socketio.Client(reconnection=False)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        client.connect(any_server.url, auth=auth, transports=["websocket"], wait_timeout=5)
+    assert not client.connected
+
+
+def test_state_on_connect_with_seq(any_server: LiveServer, people: list[Person]) -> None:
+    session = any_server.create_session(product="Fitness app")
+    facilitator = Person(any_server, session["facilitator_token"], "facilitator")
+    people.append(facilitator)
+    state = facilitator.state
+    assert state["seq"] >= 1
+    assert state["session"]["id"] == session["id"]
+    assert state["session"]["phase"] == "check_in"
+    assert state["me"]["role"] == "facilitator"
+    joined = any_server.join(session, "Ada", "team")
+    ada = Person(any_server, joined["token"], "ada")
+    people.append(ada)
+    assert ada.state["me"] == {
+        "id": joined["participant_id"],
+        "name": "Ada",
+        "role": "team",
+        "can_vote": True,
+        "can_propose": True,
+        "is_decider": False,
+    }
+    facilitator.wait_event("participant_joined")
+    assert "airtime" in facilitator.state and "airtime" not in ada.state
+
+
+def test_unknown_command_and_bad_payloads_get_error_acks(any_server: LiveServer, people) -> None:
+    session = any_server.create_session()
+    facilitator = Person(any_server, session["facilitator_token"], "f")
+    people.append(facilitator)
+    assert (
+        facilitator.client.call("launch_rockets", {"cid": "x1"}, timeout=10)["error"]["code"]
+        == "unknown_command"
+    )
+    for bad_cid in (None, "", 7, "x" * 65):
+        ack = facilitator.client.call("next_phase", {"cid": bad_cid}, timeout=10)
+        assert ack["ok"] is False and ack["error"]["code"] == "invalid_input", ack
+    assert facilitator.client.call("next_phase", "not an object", timeout=10)["ok"] is False
+    facilitator.refused("go_to_phase", "invalid_input", phase="party")
+    assert facilitator.fresh_state()["session"]["phase"] == "check_in"

@@ -1,0 +1,50 @@
+"""Workshop: goal-setting workshops with turn-taking, decision rules and goal chain files."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+PACKAGE = Path(__file__).resolve().parent
+
+
+def _asset_dir(name: str) -> str:
+    """templates/ and static/ sit beside the package in a checkout, inside it in a wheel."""
+    inside = PACKAGE / name
+    return str(inside if inside.is_dir() else PACKAGE.parent / name)
+
+
+def create_app(config: Mapping[str, object] | None = None) -> Flask:
+    """Build the app: store, service, HTTP views and Socket.IO handlers."""
+    # Imported here so that `workshop serve` can monkey-patch before Flask loads.
+    from flask import Flask
+    from flask_socketio import SocketIO
+
+    from workshop import realtime, web
+    from workshop.config import defaults
+    from workshop.service import Service
+    from workshop.store import Store
+
+    app = Flask(
+        __name__, template_folder=_asset_dir("templates"), static_folder=_asset_dir("static")
+    )
+    app.config.from_mapping(defaults())
+    app.config.update(config or {})
+    store = Store(Path(str(app.config["DATA_DIR"])) / "workshop.db")
+    service = Service(store)
+    app.extensions["workshop"] = service
+    app.register_blueprint(web.blueprint)
+    socketio = SocketIO()
+    socketio.init_app(
+        app,
+        async_mode=app.config["ASYNC_MODE"],
+        message_queue=app.config["MESSAGE_QUEUE"],
+        max_http_buffer_size=app.config["MAX_MESSAGE_BYTES"],
+    )
+    app.extensions["workshop_socketio"] = socketio
+    realtime.register(socketio, service)
+    return app

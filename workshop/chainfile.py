@@ -1,0 +1,468 @@
+"""The goal chain file: read YAML or JSON, check it, and write it in one canonical form.
+
+Teams keep the file in git, so writing is deterministic (fixed key order, goals sorted)
+and reading reports every problem at once, each naming the goal and the field.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+import re
+from collections.abc import Iterable, Mapping
+from importlib import resources
+from os import PathLike
+from typing import Any
+
+import jsonschema
+import yaml
+
+from workshop.domain.chain import (
+    Chain,
+    Goal,
+    Metric,
+    Problem,
+    children,
+    from_dict,
+    goals_by_id,
+    ordered_goals,
+    ordered_ids,
+    smart_advice,
+    to_dict,
+    validate,
+)
+from workshop.domain.errors import InvalidInput
+
+FORMAT_VERSION = 1
+MAX_BYTES = 5 * 1024 * 1024
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+
+
+class ChainFileError(InvalidInput):
+    """A goal chain that cannot be used; `problems` holds one line per problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def _without_timestamps(resolvers: dict) -> dict:
+    """Keep dates as the text the author wrote; PyYAML would make date objects of them."""
+    return {first: [r for r in rs if r[0] != _TIMESTAMP_TAG] for first, rs in resolvers.items()}
+
+
+class _Loader(yaml.SafeLoader):
+    """yaml.safe_load's loader, stricter: dates stay text, duplicate keys and aliases refused."""
+
+    yaml_implicit_resolvers = _without_timestamps(yaml.SafeLoader.yaml_implicit_resolvers)
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        # An alias lets a small file expand into a huge document ("billion laughs").
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed", mark)
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        # PyYAML silently keeps the last of two equal keys; two visions must be reported.
+        seen = set()
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                key = (key_node.tag, key_node.value)
+                if key in seen:
+                    problem = f"duplicate key {key_node.value!r}"
+                    raise yaml.constructor.ConstructorError(
+                        None, None, problem, key_node.start_mark
+                    )
+                seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
+class _Dumper(yaml.SafeDumper):
+    """Canonical YAML: indented lists, multi-line text as blocks, never anchors."""
+
+    yaml_implicit_resolvers = _without_timestamps(yaml.SafeDumper.yaml_implicit_resolvers)
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        return super().increase_indent(flow, False)
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+class _FlowMap(dict):
+    """A mapping written on one line, like the vision in the skeleton."""
+
+
+class _FlowList(list):
+    """A short list written on one line, like parents: [U1, B2]."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    # PyYAML writes the other line breaks raw into quoted or block text and reads them back
+    # as a newline or a space; escaped in double quotes they survive.
+    if any(ch in value for ch in "\r\x85\u2028\u2029"):
+        style: str | None = '"'
+    else:
+        style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+_Dumper.add_representer(
+    _FlowMap, lambda d, data: d.represent_mapping("tag:yaml.org,2002:map", data, flow_style=True)
+)
+_Dumper.add_representer(
+    _FlowList, lambda d, data: d.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=True)
+)
+
+
+# Reading
+
+
+def load(path: str | PathLike[str]) -> Chain:
+    """Read and check a goal chain file; every problem line starts with the file's name."""
+    source = str(path)
+    try:
+        with open(path, "rb") as file:
+            data = file.read(MAX_BYTES + 1)
+    except OSError as error:
+        raise ChainFileError([f"{source}: cannot read: {error.strerror or error}"]) from None
+    if len(data) > MAX_BYTES:
+        raise _too_large(source)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise ChainFileError([f"{source}:{line}: not UTF-8 text"]) from None
+    return loads(text, source)
+
+
+def loads(text: str, source: str = "<input>") -> Chain:
+    """Read a goal chain from YAML, or from JSON when the text starts with '{'."""
+    if len(text.encode("utf-8", "replace")) > MAX_BYTES:
+        raise _too_large(source)
+    try:
+        if text.lstrip().startswith("{"):
+            doc = _parse_json(text, source)
+        else:
+            doc = yaml.load(text, Loader=_Loader)  # safe: _Loader is a yaml.SafeLoader
+    except yaml.YAMLError as error:
+        raise ChainFileError([_yaml_error(error, text, source)]) from None
+    except RecursionError:
+        raise ChainFileError([f"{source}: nested too deeply to be a goal chain"]) from None
+    return from_document(doc, source)
+
+
+def _too_large(source: str) -> ChainFileError:
+    return ChainFileError([f"{source}: larger than 5 MB, the most a goal chain file may be"])
+
+
+def _parse_json(text: str, source: str) -> Any:
+    try:
+        return json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+    except json.JSONDecodeError as error:
+        raise ChainFileError([f"{source}:{error.lineno}: malformed JSON: {error.msg}"]) from None
+    except ValueError as error:
+        raise ChainFileError([f"{source}: malformed JSON: {error}"]) from None
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise ValueError(f"duplicate key {key!r}")
+        found[key] = value
+    return found
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _yaml_error(error: yaml.YAMLError, text: str, source: str) -> str:
+    """One line naming the line of the mistake, without PyYAML's multi-line excerpt."""
+    if isinstance(error, yaml.reader.ReaderError):
+        line = text.count("\n", 0, error.position) + 1
+        return f"{source}:{line}: malformed YAML: character #x{error.character:04x} not allowed"
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    where = f":{mark.line + 1}" if mark else ""
+    return f"{source}{where}: malformed YAML: {getattr(error, 'problem', None) or error}"
+
+
+def from_document(doc: Mapping[str, Any], source: str = "<input>") -> Chain:
+    """Check a parsed goal chain document (the HTTP API receives one as JSON) and build it."""
+    if not isinstance(doc, Mapping):
+        found = "nothing" if doc is None else _shown(doc)
+        problem = (
+            f"not a goal chain: expected a mapping with goalchain, vision and goals, found {found}"
+        )
+        raise ChainFileError([f"{source}: {problem}"])
+    doc = dict(doc)
+    _refuse(source, _version_problems(doc) or _schema_problems(doc))
+    chain = from_dict(doc)
+    _refuse(source, validate(chain))
+    return chain
+
+
+def _refuse(source: str, problems: list[Problem]) -> None:
+    if problems:
+        raise ChainFileError([f"{source}: {problem}" for problem in problems])
+
+
+def _version_problems(doc: dict[str, Any]) -> list[Problem]:
+    version = doc.get("goalchain")
+    if version is None:
+        message = f"no format version: a goal chain file starts with 'goalchain: {FORMAT_VERSION}'"
+    elif type(version) is not int or version != FORMAT_VERSION:
+        message = f"unknown format version {_shown(version)}: this Workshop reads {FORMAT_VERSION}"
+    else:
+        return []
+    return [Problem(None, "goalchain", message)]
+
+
+@functools.cache
+def schema() -> dict[str, Any]:
+    """The published JSON Schema of the goal chain file."""
+    text = (resources.files("workshop.schema") / "goalchain.schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+@functools.cache
+def _validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(schema())
+
+
+def _schema_problems(doc: dict[str, Any]) -> list[Problem]:
+    errors = _validator().iter_errors(doc)
+    problems = [problem for error in errors for problem in _explain(error, doc)]
+    return list(dict.fromkeys(problems))  # `required` repeats itself for each missing field
+
+
+def _explain(error: jsonschema.ValidationError, doc: dict[str, Any]) -> list[Problem]:
+    """Turn a schema error into problems that name the goal and the field."""
+    goal_id, field = _locate(doc, list(error.absolute_path))
+    if error.validator == "additionalProperties":
+        allowed = error.schema.get("properties", {})
+        unknown = [key for key in error.instance if key not in allowed]
+        return [Problem(goal_id, field, _unknown_field(key, allowed)) for key in unknown]
+    if error.validator == "required":
+        missing = [key for key in error.validator_value if key not in error.instance]
+        return [Problem(goal_id, field, f"missing field {key!r}") for key in missing]
+    return [Problem(goal_id, field, _schema_message(error))]
+
+
+def _locate(doc: dict[str, Any], path: list[Any]) -> tuple[str | None, str | None]:
+    """The goal (or vision) a schema error is in, and the path of the field within it."""
+    if len(path) >= 2 and path[0] == "goals" and isinstance(path[1], int):
+        return _label(doc["goals"][path[1]], f"#{path[1] + 1}"), _dotted(path[2:])
+    vision_id = _label(doc.get("vision"), None)
+    if len(path) >= 2 and path[0] == "vision" and vision_id:
+        return vision_id, _dotted(path[1:])
+    return None, _dotted(path)
+
+
+def _label(item: Any, fallback: str | None) -> str | None:
+    """A goal's id for messages, or its place in the list when it has no usable id."""
+    goal_id = item.get("id") if isinstance(item, Mapping) else None
+    return goal_id if isinstance(goal_id, str) and goal_id.strip() else fallback
+
+
+def _dotted(path: list[Any]) -> str | None:
+    text = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path)
+    return text.lstrip(".") or None
+
+
+def _unknown_field(key: Any, allowed: Iterable[str]) -> str:
+    close = difflib.get_close_matches(key, list(allowed), n=1) if isinstance(key, str) else []
+    return f"unknown field {key!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
+
+
+_TYPE_NAMES = {
+    "string": "text",
+    "number": "a number",
+    "integer": "a whole number",
+    "array": "a list",
+    "object": "a mapping",
+    "boolean": "true or false",
+}
+
+
+def _schema_message(error: jsonschema.ValidationError) -> str:
+    value = error.instance
+    if error.validator == "type":
+        types = [error.validator_value] if isinstance(error.validator_value, str) else []
+        names = [_TYPE_NAMES[t] for t in types or error.validator_value if t != "null"]
+        # YAML reads unquoted yes, 2027 or 1.0 as a boolean or a number.
+        hint = " (put it in quotes)" if names == ["text"] and value is not None else ""
+        return f"must be {' or '.join(names)}, not {_shown(value)}{hint}"
+    if error.validator == "enum":
+        field = error.path[-1] if error.path and isinstance(error.path[-1], str) else "value"
+        choices = ", ".join(map(str, error.validator_value))
+        return f"unknown {field} {_shown(value)}: one of {choices}"
+    if error.validator == "minLength":
+        return "must not be empty"
+    if error.validator == "pattern" and "description" in error.schema:
+        return f"{_shown(value)} is not {error.schema['description']}"
+    return error.message
+
+
+def _shown(value: Any) -> str:
+    """A short rendering of a bad value for a message."""
+    text = repr(value) if isinstance(value, str) else json.dumps(value, default=str)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+# Writing
+
+
+def to_document(chain: Chain) -> dict[str, Any]:
+    """The chain as a JSON-ready file document in canonical order (for JSON and the minutes)."""
+    return {"goalchain": FORMAT_VERSION, **to_dict(chain)}
+
+
+def dumps(chain: Chain) -> str:
+    """The chain as canonical YAML: loading and writing it again changes nothing."""
+    doc = to_document(chain)
+    if set(doc.get("vision", ())) == {"id", "statement"}:
+        doc["vision"] = _FlowMap(doc["vision"])
+    for goal in doc.get("goals", []):
+        if "parents" in goal:
+            goal["parents"] = _FlowList(goal["parents"])
+        for metric in goal.get("metrics", []):
+            if "readings" in metric:
+                metric["readings"] = [_FlowMap(reading) for reading in metric["readings"]]
+    return yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=float("inf"))
+
+
+def dumps_json(chain: Chain) -> str:
+    """The chain as canonical JSON."""
+    return json.dumps(to_document(chain), indent=2, ensure_ascii=False) + "\n"
+
+
+# Checking files
+
+
+def check_files(paths: Iterable[str | PathLike[str]]) -> list[str]:
+    """One line per problem in the files: "FILE: goal ID, field: message"."""
+    lines: list[str] = []
+    for path in paths:
+        try:
+            load(path)
+        except ChainFileError as error:
+            lines += error.problems
+    return lines
+
+
+def advise_files(paths: Iterable[str | PathLike[str]]) -> list[str]:
+    """SMART advice for the goals of the valid files among `paths`: never an error."""
+    lines: list[str] = []
+    for path in paths:
+        try:
+            chain = load(path)
+        except ChainFileError:
+            continue
+        for goal in ordered_goals(chain):
+            lines += [f"{path}: goal {goal.id}: advice: {tip}" for tip in smart_advice(goal)]
+    return lines
+
+
+# Rendering
+
+
+def render_markdown(chain: Chain) -> str:
+    """The chain as a nested list; a goal with several parents is referred to after the first."""
+    lines = [f"# Goal chain: {_md(chain.product)}" if chain.product else "# Goal chain", ""]
+    shown: set[str] = set()
+    if chain.vision:
+        lines.append(f"- **{_md(chain.vision.id)}** vision: {_md(chain.vision.statement)}")
+        if chain.vision.description:
+            lines.append(f"  - {_md(chain.vision.description)}")
+        lines += _md_goals(chain, children(chain, chain.vision.id), 1, shown)
+    for goal in ordered_goals(chain):  # goals not linked to the vision still get shown
+        if goal.id not in shown:
+            lines += _md_goals(chain, [goal], 0, shown)
+    return "\n".join(lines) + "\n"
+
+
+def _md_goals(chain: Chain, goals: list[Goal], depth: int, shown: set[str]) -> list[str]:
+    indent, lines = "  " * depth, []
+    for goal in goals:
+        if goal.id in shown:
+            lines.append(f"{indent}- **{_md(goal.id)}** (see above)")
+            continue
+        shown.add(goal.id)
+        lines.append(f"{indent}- {_md_goal(goal)}")
+        lines += [f"{indent}  - {detail}" for detail in _md_details(goal)]
+        lines += _md_goals(chain, children(chain, goal.id), depth + 1, shown)
+    return lines
+
+
+def _md_goal(goal: Goal) -> str:
+    facts = [goal.status, goal.due and f"due {goal.due}", goal.owner and f"owner {goal.owner}"]
+    summary = ", ".join(fact for fact in facts if fact)
+    return f"**{_md(goal.id)}** {_md(goal.level)} goal: {_md(goal.title)} ({_md(summary)})"
+
+
+def _md_details(goal: Goal) -> list[str]:
+    details = [_md(goal.description)] if goal.description else []
+    return details + [_md(_metric_text(metric)) for metric in goal.metrics]
+
+
+def _metric_text(metric: Metric) -> str:
+    unit = f" {metric.unit}" if metric.unit else ""
+    values = {"baseline": metric.baseline, "target": metric.target}
+    facts = [f"{name} {value}{unit}" for name, value in values.items() if value is not None]
+    if metric.readings:
+        latest = max(metric.readings, key=lambda reading: str(reading.get("at")))
+        facts.append(f"latest {latest.get('value')}{unit} on {latest.get('at')}")
+    if metric.owner:
+        facts.append(f"owner {metric.owner}")
+    return f"metric {metric.name}" + (f": {', '.join(facts)}" if facts else "")
+
+
+def _md(text: str) -> str:
+    """Text safe inside a Markdown list item: one line, markup characters escaped."""
+    return re.sub(r"([\\`*_\[\]<>#|~])", r"\\\1", " ".join(text.split()))
+
+
+_MERMAID_ESCAPES = {
+    "#": "#35;",
+    '"': "#quot;",
+    "[": "#91;",
+    "]": "#93;",
+    "{": "#123;",
+    "}": "#125;",
+    "<": "#lt;",
+    ">": "#gt;",
+    "|": "#124;",
+    "`": "#96;",
+}
+_MERMAID_ID = re.compile(r"[A-Z][A-Za-z0-9_]{0,39}")
+
+
+def render_mermaid(chain: Chain) -> str:
+    """The chain as a Mermaid flowchart: one node per goal, an edge from parent to child."""
+    lines = ["graph TD"]
+    if chain.vision:
+        lines.append(_mermaid_node(chain.vision.id, chain.vision.statement))
+    goals = ordered_goals(chain)
+    for goal in goals:
+        status = "" if goal.status == "accepted" else f" ({goal.status})"
+        lines.append(_mermaid_node(goal.id, goal.title + status))
+    known = set(goals_by_id(chain)) | ({chain.vision.id} if chain.vision else set())
+    for goal in goals:
+        parents = [p for p in ordered_ids(chain, goal.parents) if p in known]
+        lines += [f"  {_mermaid_id(parent)} --> {_mermaid_id(goal.id)}" for parent in parents]
+    return "\n".join(lines) + "\n"
+
+
+def _mermaid_node(goal_id: str, text: str) -> str:
+    label = "".join(_MERMAID_ESCAPES.get(ch, ch) for ch in " ".join(f"{goal_id}: {text}".split()))
+    return f'  {_mermaid_id(goal_id)}["{label}"]'
+
+
+def _mermaid_id(goal_id: str) -> str:
+    """The id itself when Mermaid can take it as a node name, else a safe spelling of it."""
+    return goal_id if _MERMAID_ID.fullmatch(goal_id) else "id_" + goal_id.encode().hex()

@@ -1,0 +1,168 @@
+"""The `workshop` command: serve, chain validate/format/render, tally, export."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from workshop.domain import rules
+from workshop.domain.chain import Chain
+from workshop.domain.errors import InvalidInput
+
+
+@click.group()
+def cli() -> None:
+    """Workshop: run goal-setting workshops and work with goal chain files."""
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--data",
+    default="sessions",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Folder holding the SQLite database.",
+)
+@click.option(
+    "--async-mode",
+    type=click.Choice(["gevent", "eventlet", "threading"]),
+    default="gevent",
+    show_default=True,
+    help="Green-thread server to run on.",
+)
+@click.option(
+    "--message-queue",
+    default=None,
+    help="Redis URL shared by several server processes (scale-out).",
+)
+def serve(host: str, port: int, data: str, async_mode: str, message_queue: str | None) -> None:
+    """Serve the web app and the Socket.IO endpoint."""
+    from workshop.server import run
+
+    run(host=host, port=port, data_dir=data, async_mode=async_mode, message_queue=message_queue)
+
+
+@cli.group()
+def chain() -> None:
+    """Validate, format and render goal chain files."""
+
+
+# chainfile is imported inside the commands: jsonschema imports threading, which must not
+# happen before `serve` has monkey-patched for green threads.
+
+
+@chain.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("--advice", is_flag=True, help="Also print SMART advice; advice is never an error.")
+def chain_validate(files: tuple[str, ...], advice: bool) -> None:
+    """Check goal chain FILES: one line per problem on stderr, and exit 1 if there is any."""
+    from workshop import chainfile
+
+    problems = chainfile.check_files(files)
+    for line in problems:
+        click.echo(line, err=True)
+    if advice:
+        for line in chainfile.advise_files(files):
+            click.echo(line)
+    if problems:
+        sys.exit(1)
+
+
+@chain.command("format")
+@click.argument("file", type=click.Path())
+@click.option("--json", "as_json", is_flag=True, help="Write canonical JSON instead of YAML.")
+def chain_format(file: str, as_json: bool) -> None:
+    """Print FILE in canonical form; formatting that again changes nothing."""
+    from workshop import chainfile
+
+    loaded = _load_chain(file)
+    click.echo(chainfile.dumps_json(loaded) if as_json else chainfile.dumps(loaded), nl=False)
+
+
+@chain.command("render")
+@click.argument("file", type=click.Path())
+@click.option(
+    "--to",
+    type=click.Choice(["markdown", "mermaid"]),
+    default="markdown",
+    show_default=True,
+    help="A nested Markdown list or a Mermaid flowchart.",
+)
+def chain_render(file: str, to: str) -> None:
+    """Draw the goal chain in FILE."""
+    from workshop import chainfile
+
+    render = chainfile.render_markdown if to == "markdown" else chainfile.render_mermaid
+    click.echo(render(_load_chain(file)), nl=False)
+
+
+def _load_chain(file: str) -> Chain:
+    """Load a goal chain file, or print its problems and exit 1."""
+    from workshop import chainfile
+
+    try:
+        return chainfile.load(file)
+    except chainfile.ChainFileError as error:
+        for line in error.problems:
+            click.echo(line, err=True)
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("file", type=click.Path())
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def tally(file: str, as_json: bool) -> None:
+    """Recount a ballot record FILE with the server's own rule, and say why it came out so."""
+    result = rules.tally(_read_ballot(file))
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2, sort_keys=True))
+    else:
+        click.echo(rules.result_text(result))
+
+
+def _read_ballot(file: str) -> rules.Ballot:
+    """Load and check a ballot record; any problem becomes one line and exit status 1."""
+    try:
+        with open(file, encoding="utf-8") as handle:
+            return rules.ballot_from_record(json.load(handle))
+    except OSError as error:
+        raise click.ClickException(f"{file}: cannot read: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{file}: not UTF-8 text") from None
+    except json.JSONDecodeError as error:
+        message = f"{file}: invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}"
+        raise click.ClickException(message) from None
+    except RecursionError:
+        raise click.ClickException(f"{file}: JSON nested too deeply") from None
+    except InvalidInput as error:
+        raise click.ClickException(f"{file}: {error.message}") from None
+
+
+def _patch_for_async_mode(argv: list[str]) -> None:
+    """Monkey-patch before anything imports sockets or threads, as green threads require."""
+    if not argv or argv[0] != "serve":
+        return
+    mode = "gevent"
+    for i, arg in enumerate(argv):
+        if arg == "--async-mode" and i + 1 < len(argv):
+            mode = argv[i + 1]
+        elif arg.startswith("--async-mode="):
+            mode = arg.split("=", 1)[1]
+    if mode == "gevent":
+        from gevent import monkey
+
+        monkey.patch_all()
+    elif mode == "eventlet":
+        import eventlet
+
+        eventlet.monkey_patch()
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    _patch_for_async_mode(sys.argv[1:])
+    cli(prog_name="workshop")

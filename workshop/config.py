@@ -1,0 +1,32 @@
+"""Settings with their defaults; `create_app(config)` overrides any of them."""
+
+from __future__ import annotations
+
+import secrets
+
+# name: (default, what it is for)
+SETTINGS: dict[str, tuple[object, str]] = {
+    "DATA_DIR": ("sessions", "Folder holding the SQLite database workshop.db."),
+    "ASYNC_MODE": (
+        "threading",
+        "gevent, eventlet or threading; `workshop serve` defaults to gevent.",
+    ),
+    "MESSAGE_QUEUE": (None, "Redis URL shared by several server processes (scale-out)."),
+    "SECRET_KEY": (
+        None,
+        "Signs CSRF tokens of the no-JavaScript forms; random per start if unset.",
+    ),
+    "MAX_CONTENT_LENGTH": (1024 * 1024, "Largest HTTP body accepted, in bytes."),
+    "MAX_MESSAGE_BYTES": (64 * 1024, "Largest Socket.IO message accepted, in bytes."),
+    "TIMER_INTERVAL": (0.25, "Seconds between checks for expired turns, stages and ballots."),
+    "PUBLIC_URL": (
+        None,
+        "Base URL used in links (e.g. https://workshop.example); else the request's.",
+    ),
+}
+
+
+def defaults() -> dict[str, object]:
+    values = {name: default for name, (default, _help) in SETTINGS.items()}
+    values["SECRET_KEY"] = secrets.token_hex(32)
+    return values

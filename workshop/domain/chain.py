@@ -1,0 +1,336 @@
+"""The goal chain: vision, user and business goals, product goals, sprint goals, and their rules.
+
+Pure: the live server, the chain file, the minutes and the pages all judge a chain here,
+so a chain is valid or not in exactly one way.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from workshop.domain.errors import InvalidInput
+
+LEVELS = ("vision", "user", "business", "product", "sprint")
+STATUSES = ("proposed", "accepted", "rejected", "achieved", "retired")
+PARENT_LEVELS = {
+    "user": ("vision",),
+    "business": ("vision",),
+    "product": ("user", "business"),
+    "sprint": ("product",),
+}
+ID_PREFIX = {"vision": "V", "user": "U", "business": "B", "product": "P", "sprint": "S"}
+
+# What each level serves, said the way a facilitator would say it.
+SERVES = {
+    "user": "the vision",
+    "business": "the vision",
+    "product": "one or more user or business goals",
+    "sprint": "exactly one product goal",
+}
+
+Value = int | float | str | None
+
+
+@dataclasses.dataclass
+class Metric:
+    """A KPI that makes a goal measurable; readings are recorded in review sessions."""
+
+    name: str
+    baseline: Value = None
+    target: Value = None
+    unit: str | None = None
+    owner: str | None = None
+    readings: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass
+class Vision:
+    """The one long-term purpose at the top of the chain; may be a stretch goal."""
+
+    id: str
+    statement: str
+    description: str | None = None
+    decided: dict[str, Any] | None = None
+
+
+@dataclasses.dataclass
+class Goal:
+    """A user, business, product or sprint goal linked to the goals it serves."""
+
+    id: str
+    level: str
+    title: str
+    description: str | None = None
+    parents: list[str] = dataclasses.field(default_factory=list)
+    metrics: list[Metric] = dataclasses.field(default_factory=list)
+    due: str | None = None
+    owner: str | None = None
+    status: str = "accepted"
+    decided: dict[str, Any] | None = None
+
+
+@dataclasses.dataclass
+class Chain:
+    """A product's vision and every goal below it."""
+
+    product: str | None = None
+    vision: Vision | None = None
+    goals: list[Goal] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a chain, naming the goal and the field so people can fix it."""
+
+    goal_id: str | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = ", ".join(
+            part for part in (self.goal_id and f"goal {self.goal_id}", self.field) if part
+        )
+        return f"{where}: {self.message}" if where else self.message
+
+
+def natural_key(goal_id: str) -> tuple[list[str | int], str]:
+    """Sort ids as people read them: U2 before U10."""
+    parts: list[str | int] = re.split(r"(\d+)", goal_id)
+    parts[1::2] = [int(digits) for digits in parts[1::2]]
+    return parts, goal_id
+
+
+def ordered_goals(chain: Chain) -> list[Goal]:
+    """The goals in canonical order: by level, then by id in natural order."""
+    return sorted(chain.goals, key=lambda goal: _canonical_key(goal.level, goal.id))
+
+
+def ordered_ids(chain: Chain, ids: Iterable[str]) -> list[str]:
+    """Ids (parents, say) in canonical order: by the level of the goal named, then naturally."""
+    levels = {goal_id: goal.level for goal_id, goal in goals_by_id(chain).items()}
+    if chain.vision:
+        levels[chain.vision.id] = "vision"
+    return sorted(ids, key=lambda goal_id: _canonical_key(levels.get(goal_id, ""), goal_id))
+
+
+def _canonical_key(level: str, goal_id: str) -> tuple[int, tuple[list[str | int], str]]:
+    rank = LEVELS.index(level) if level in LEVELS else len(LEVELS)
+    return rank, natural_key(goal_id)
+
+
+def goals_by_id(chain: Chain) -> dict[str, Goal]:
+    """Look goals up by id; with duplicate ids (an invalid chain) the first one wins."""
+    found: dict[str, Goal] = {}
+    for goal in chain.goals:
+        found.setdefault(goal.id, goal)
+    return found
+
+
+def children(chain: Chain, goal_id: str) -> list[Goal]:
+    """The goals that serve `goal_id`, in canonical order."""
+    return [goal for goal in ordered_goals(chain) if goal_id in goal.parents]
+
+
+def next_goal_id(chain: Chain, level: str) -> str:
+    """A fresh id for a goal at `level`: one past the highest number used with its prefix."""
+    if level not in ID_PREFIX:
+        raise InvalidInput(f"unknown level {level!r}: one of {', '.join(LEVELS)}")
+    prefix = ID_PREFIX[level]
+    ids = [goal.id for goal in chain.goals] + ([chain.vision.id] if chain.vision else [])
+    used = [int(match[1]) for match in (re.fullmatch(rf"{prefix}(\d+)", i) for i in ids) if match]
+    return f"{prefix}{max(used, default=0) + 1}"
+
+
+def validate(chain: Chain) -> list[Problem]:
+    """Every problem with the chain, not just the first, so one pass fixes them all."""
+    problems = _vision_problems(chain) + _duplicate_id_problems(chain)
+    known = goals_by_id(chain)
+    for goal in ordered_goals(chain):
+        problems += _goal_problems(chain, goal, known)
+    return problems
+
+
+def _vision_problems(chain: Chain) -> list[Problem]:
+    if chain.vision is None:
+        return [Problem(None, "vision", "no vision: a chain has exactly one")]
+    if not chain.vision.statement.strip():
+        return [Problem(chain.vision.id, "statement", "empty statement")]
+    return []
+
+
+def _duplicate_id_problems(chain: Chain) -> list[Problem]:
+    seen = {chain.vision.id} if chain.vision else set()
+    problems = []
+    for goal in chain.goals:
+        if chain.vision and goal.id == chain.vision.id:
+            problems.append(Problem(goal.id, "id", f"duplicate id {goal.id!r}: the vision's id"))
+        elif goal.id in seen:
+            problems.append(Problem(goal.id, "id", f"duplicate id {goal.id!r}"))
+        seen.add(goal.id)
+    return problems
+
+
+def _goal_problems(chain: Chain, goal: Goal, known: dict[str, Goal]) -> list[Problem]:
+    problems = []
+    if not goal.title.strip():
+        problems.append(Problem(goal.id, "title", "empty title"))
+    if goal.status not in STATUSES:
+        message = f"unknown status {goal.status!r}: one of {', '.join(STATUSES)}"
+        problems.append(Problem(goal.id, "status", message))
+    problems += _metric_problems(goal)
+    if goal.level in PARENT_LEVELS:
+        return problems + _parent_problems(chain, goal, known)
+    return [*problems, Problem(goal.id, "level", _level_problem(chain, goal.level))]
+
+
+def _level_problem(chain: Chain, level: str) -> str:
+    if level != "vision":
+        return f"unknown level {level!r}: one of {', '.join(LEVELS[1:])}"
+    if chain.vision:
+        return f"a second vision: the chain's vision is {chain.vision.id}"
+    return "the vision belongs under 'vision', not among the goals"
+
+
+def _parent_problems(chain: Chain, goal: Goal, known: dict[str, Goal]) -> list[Problem]:
+    serves = f"a {goal.level} goal serves {SERVES[goal.level]}"
+    if not goal.parents:
+        return [Problem(goal.id, "parents", f"no parent: {serves}")]
+    problems = []
+    if goal.level == "sprint" and len(goal.parents) > 1:
+        problems.append(Problem(goal.id, "parents", f"{len(goal.parents)} parents: {serves}"))
+    for index, parent in enumerate(goal.parents):
+        if parent in goal.parents[:index]:
+            message: str | None = f"parent {parent!r} listed twice"
+        else:
+            message = _link_problem(chain, goal, parent, known)
+        if message:
+            problems.append(Problem(goal.id, "parents", message))
+    return problems
+
+
+def _link_problem(chain: Chain, goal: Goal, parent: str, known: dict[str, Goal]) -> str | None:
+    """What is wrong with the link from `goal` up to `parent`, if anything."""
+    if parent == goal.id:
+        return "a goal cannot be its own parent"
+    if chain.vision and parent == chain.vision.id:
+        level = "vision"
+    elif parent in known:
+        level = known[parent].level
+    else:
+        return f"unknown parent {parent!r}"
+    if level in PARENT_LEVELS[goal.level]:
+        return None
+    what = "the vision" if level == "vision" else f"a {level} goal"
+    return f"parent {parent!r} is {what}; a {goal.level} goal serves {SERVES[goal.level]}"
+
+
+def _metric_problems(goal: Goal) -> list[Problem]:
+    problems = []
+    for index, metric in enumerate(goal.metrics):
+        where = f"metrics[{index}]"
+        if not metric.name.strip():
+            problems.append(Problem(goal.id, f"{where}.name", "empty metric name"))
+        values = {"baseline": metric.baseline, "target": metric.target}
+        values |= {f"readings[{i}].value": r.get("value") for i, r in enumerate(metric.readings)}
+        problems += [
+            Problem(goal.id, f"{where}.{name}", "not a finite number")
+            for name, value in values.items()
+            if isinstance(value, float) and not math.isfinite(value)
+        ]
+    return problems
+
+
+def smart_advice(goal: Goal) -> list[str]:
+    """Advice towards SMART goals; never an error, and none for the vision or settled goals."""
+    if goal.level == "vision" or goal.status not in ("proposed", "accepted"):
+        return []
+    advice = [] if goal.metrics else ["no metric"]
+    advice += [f"metric {m.name!r} has no target" for m in goal.metrics if m.target is None]
+    if not goal.due:
+        advice.append("no due date or timeframe")
+    return advice
+
+
+# The dict form: how a chain travels in events, session state and files (JSON-ready).
+
+
+def to_dict(chain: Chain) -> dict[str, Any]:
+    """The chain as a JSON-ready mapping in canonical order, empty optional fields left out."""
+    vision = chain.vision and _compact(dataclasses.asdict(chain.vision))
+    goals = [_goal_dict(chain, goal) for goal in ordered_goals(chain)]
+    return _compact({"product": chain.product, "vision": vision, "goals": goals})
+
+
+def _goal_dict(chain: Chain, goal: Goal) -> dict[str, Any]:
+    fields = dataclasses.asdict(goal)
+    fields["parents"] = ordered_ids(chain, goal.parents)
+    fields["metrics"] = [_metric_dict(metric) for metric in goal.metrics]
+    return _compact(fields)
+
+
+def _metric_dict(metric: Metric) -> dict[str, Any]:
+    fields = dataclasses.asdict(metric)
+    fields["readings"] = [{k: r[k] for k in ("at", "value") if k in r} | r for r in metric.readings]
+    return _compact(fields)
+
+
+def _compact(fields: dict[str, Any]) -> dict[str, Any]:
+    """Leave out empty optional fields; free-form provenance becomes plain JSON data."""
+    if fields.get("decided") is not None:
+        fields["decided"] = _plain(fields["decided"])
+    return {key: value for key, value in fields.items() if value is not None and value != []}
+
+
+def _plain(value: Any) -> Any:
+    """Data as JSON gives it back (keys become text), so every copy of a chain agrees."""
+    return json.loads(json.dumps(value, default=str))
+
+
+def from_dict(doc: Mapping[str, Any]) -> Chain:
+    """A chain from its dict form (a file's `goalchain` key is ignored); checks nothing."""
+    vision = doc.get("vision")
+    return Chain(
+        product=doc.get("product"),
+        vision=Vision(**_known(Vision, vision)) if vision else None,
+        goals=[goal_from_dict(goal) for goal in doc.get("goals") or []],
+    )
+
+
+def goal_from_dict(fields: Mapping[str, Any]) -> Goal:
+    """A goal from its dict form (an event, a proposal, a file); unknown keys are ignored."""
+    known = _known(Goal, fields)
+    known["parents"] = list(known.get("parents", []))
+    known["metrics"] = [metric_from_dict(metric) for metric in known.get("metrics", [])]
+    return Goal(**known)
+
+
+def metric_from_dict(fields: Mapping[str, Any]) -> Metric:
+    """A metric from its dict form; readings are copied so the chain owns them."""
+    known = _known(Metric, fields)
+    known["readings"] = [dict(reading) for reading in known.get("readings", [])]
+    return Metric(**known)
+
+
+def _known(kind: type, fields: Mapping[str, Any]) -> dict[str, Any]:
+    names = [f.name for f in dataclasses.fields(kind)]
+    known = {name: fields[name] for name in names if fields.get(name) is not None}
+    if "decided" in known:
+        known["decided"] = _plain(known["decided"])
+    return known
+
+
+def put_goal(chain: Chain, goal: Goal) -> None:
+    """Add `goal` or replace the goal with its id; a goal at level vision becomes the vision."""
+    if goal.level == "vision":
+        chain.vision = Vision(goal.id, goal.title, goal.description, goal.decided)
+        return
+    for index, existing in enumerate(chain.goals):
+        if existing.id == goal.id:
+            chain.goals[index] = goal
+            return
+    chain.goals.append(goal)

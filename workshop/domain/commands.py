@@ -1,0 +1,116 @@
+"""The command registry: who may send what, and `decide`, which turns a command into events.
+
+Handlers read the state and return new events; they never change the state themselves
+(`state.apply` does, after the events are on disk).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from workshop.domain import agenda
+from workshop.domain.errors import Conflict, Forbidden, InvalidInput
+from workshop.domain.state import Participant, WorkshopState
+
+SYSTEM = "system"  # the actor behind server-side timers
+
+# Who may send a command:
+#   facilitator  the facilitator of the session
+#   contributor  a participant whose role takes part in this kind (proposes, speaks, votes)
+#   member       anyone in the session who is not an observer (author checks come in the handler)
+#   decider      the product person or the delegated decider
+#   system       only the server's own timers
+WHO = ("facilitator", "contributor", "member", "decider", "system")
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a command may know beyond the state: the time, and who is connected."""
+
+    now: float
+    present: frozenset[str] = field(default_factory=frozenset)
+
+    def iso(self) -> str:
+        return datetime.fromtimestamp(self.now, UTC).isoformat(timespec="seconds")
+
+
+Handler = Callable[[WorkshopState, Participant, Mapping, Context], list[dict]]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    who: str
+    handler: Handler
+    when_closed: bool = False  # may it run once the session reached the close phase?
+
+
+COMMANDS: dict[str, Command] = {}
+
+
+def command(name: str, who: str, when_closed: bool = False) -> Callable[[Handler], Handler]:
+    """Register a handler under its inbound event name."""
+
+    def register(fn: Handler) -> Handler:
+        COMMANDS[name] = Command(name, who, fn, when_closed)
+        return fn
+
+    return register
+
+
+def event(event_type: str, /, **data: object) -> dict:
+    return {"type": event_type, **data}
+
+
+def decide(
+    state: WorkshopState, actor_id: str, name: str, payload: Mapping, ctx: Context
+) -> list[dict]:
+    """Check that `actor_id` may send `name` now, and return the events it causes."""
+    spec = COMMANDS.get(name)
+    if spec is None:
+        raise InvalidInput(f"unknown command {name!r}", code="unknown_command")
+    if not isinstance(payload, Mapping):
+        raise InvalidInput(f"the payload of {name} must be an object")
+    actor = _actor(state, actor_id)
+    authorize(state, actor, spec)
+    if state.phase == "close" and not spec.when_closed:
+        raise Conflict("the session is closed: the facilitator can reopen it by going to a phase")
+    events = spec.handler(state, actor, payload, ctx)
+    for item in events:
+        item["at"] = ctx.now
+    return events
+
+
+def _actor(state: WorkshopState, actor_id: str) -> Participant:
+    if actor_id == SYSTEM:
+        return Participant(id=SYSTEM, name="server", role=SYSTEM, joined_at=0.0)
+    person = state.participants.get(actor_id)
+    if person is None:
+        raise Forbidden(f"participant {actor_id!r} is not in this session", code="unauthorized")
+    return person
+
+
+def authorize(state: WorkshopState, actor: Participant, spec: Command) -> None:
+    """Refuse a command the actor's role may not send, naming role and command."""
+    allowed = {
+        "facilitator": actor.role == "facilitator",
+        "contributor": agenda.may_vote(state.kind, actor.role),
+        "member": actor.role not in ("observer", SYSTEM),
+        "decider": actor.id == state.decider(),
+        "system": actor.role == SYSTEM,
+    }[spec.who]
+    if not allowed:
+        raise Forbidden(
+            f"a {actor.role} cannot {spec.name.replace('_', ' ')} in a {state.kind} session"
+        )
+
+
+def voters_present(state: WorkshopState, ctx: Context) -> list[str]:
+    """Participants present whose role may vote here, in join order."""
+    return [
+        p.id
+        for p in state.participants.values()
+        if p.id in ctx.present and not p.remote and agenda.may_vote(state.kind, p.role)
+    ]

@@ -1,0 +1,246 @@
+"""Who holds the floor: the speaking queue, round-robins, time-boxes and 1-2-4-All.
+
+The server keeps the clock: a turn's deadline is stored with it, and the `expire_turn`
+timer command moves the floor on when it passes, whether or not anyone is connected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from workshop.domain import agenda, payload, turns
+from workshop.domain.commands import Context, command, event
+from workshop.domain.errors import Conflict, Forbidden, NotFound
+from workshop.domain.state import Participant, WorkshopState
+
+MAX_TURN = 3600.0
+
+
+def grant(s: WorkshopState, pid: str, kind: str, ctx: Context) -> dict:
+    deadline = turns.turn_deadline(ctx.now, s.floor.time_box)
+    turn = {
+        "id": s.next_id("t"),
+        "participant_id": pid,
+        "started_at": ctx.now,
+        "deadline": deadline,
+        "kind": kind,
+    }
+    return event("floor_granted", turn=turn)
+
+
+def _end(s: WorkshopState, how: str, ctx: Context) -> dict:
+    holder = s.floor.holder
+    assert holder is not None
+    seconds = round(turns.held_seconds(holder.started_at, ctx.now), 3)
+    return event(
+        "turn_ended",
+        turn_id=holder.id,
+        participant_id=holder.participant_id,
+        started_at=holder.started_at,
+        seconds=seconds,
+        how=how,
+    )
+
+
+def _next(s: WorkshopState, ended: str | None, ctx: Context) -> list[dict]:
+    """After a turn: the round's next speaker, or else the queue's, or nobody."""
+    floor = s.floor
+    if floor.round is not None:
+        remaining = [pid for pid in floor.round.remaining() if pid != ended]
+        if remaining:
+            return [grant(s, remaining[0], "round", ctx)]
+        return [event("round_ended", round_id=floor.round.id)]
+    queue = [pid for pid in floor.queue if pid != ended]
+    speaker = turns.next_speaker(queue, floor.mode, floor.seconds, floor.turns)
+    return [grant(s, speaker, "queue", ctx)] if speaker else []
+
+
+def end_and_advance(s: WorkshopState, how: str, ctx: Context) -> list[dict]:
+    """End the current turn and give the floor to whoever is next."""
+    if s.floor.holder is None:
+        raise Conflict("nobody holds the floor")
+    ending = _end(s, how, ctx)
+    return [ending, *_next(s, ending["participant_id"], ctx)]
+
+
+def start_round(
+    s: WorkshopState, order: list[str], purpose: str | None, ctx: Context
+) -> list[dict]:
+    """A round-robin in `order`; the first speaker gets the floor when it is free."""
+    if not order:
+        raise Conflict("nobody present can take part in a round")
+    started = event(
+        "round_started", round={"id": s.next_id("r"), "order": order, "purpose": purpose}
+    )
+    return [started] if s.floor.holder else [started, grant(s, order[0], "round", ctx)]
+
+
+def _holder_or_facilitator(s: WorkshopState, actor: Participant) -> None:
+    holder = s.floor.holder
+    if holder is None:
+        raise Conflict("nobody holds the floor")
+    if actor.role != "facilitator" and actor.id != holder.participant_id:
+        raise Forbidden("only the speaker or the facilitator can end this turn")
+
+
+@command("raise_hand", "contributor")
+def raise_hand(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
+    """Join the speaking queue."""
+    if actor.id in s.floor.queue:
+        raise Conflict("your hand is already raised")
+    if s.floor.holder and s.floor.holder.participant_id == actor.id:
+        raise Conflict("you hold the floor")
+    return [event("hand_raised", participant_id=actor.id)]
+
+
+@command("lower_hand", "member")
+def lower_hand(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
+    """Leave the queue; the facilitator may lower anyone's hand."""
+    target = payload.ident(p, "participant_id", required=False) or actor.id
+    if target != actor.id and actor.role != "facilitator":
+        raise Forbidden("only the facilitator can lower someone else's hand")
+    if target not in s.floor.queue:
+        raise Conflict(f"{target} has no hand raised")
+    return [event("hand_lowered", participant_id=target)]
+
+
+@command("set_queue_mode", "facilitator")
+def set_queue_mode(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
+    """Queue order, or progressive stack (who has spoken least goes first)."""
+    return [event("queue_mode_set", mode=payload.choice(p, "mode", turns.QUEUE_MODES))]
+
+
+@command("set_time_box", "facilitator")
+def set_time_box(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
+    """Seconds each new turn may last; null for no limit."""
+    return [event("time_box_set", seconds=payload.number(p, "seconds", 1, MAX_TURN))]
+
+
+@command("grant_floor", "facilitator")
+def grant_floor(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
+    """Give the floor to the next in the queue, or to a named participant."""
+    target = payload.ident(p, "participant_id", required=False)
+    ending = [_end(s, "ended", ctx)] if s.floor.holder else []
+    if target is None:
+        nxt = _next(s, ending[0]["participant_id"] if ending else None, ctx)
+        if not nxt or nxt[0]["type"] != "floor_granted":
+            raise Conflict("nobody is waiting to speak")
+        return ending + nxt
+    person = s.participants.get(target)
+    if person is None or not agenda.may_vote(s.kind, person.role):
+        raise NotFound(f"participant {target!r} cannot take the floor in this session")
+    return ending + [grant(s, target, "direct", ctx)]
+
+
+@command("extend_turn", "facilitator")
+def extend_turn(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
+    """Give the speaker more time."""
+    holder = s.floor.holder
+    if holder is None:
+        raise Conflict("nobody holds the floor")
+    seconds = payload.number(p, "seconds", 1, MAX_TURN, default=60) or 60
+    base = holder.deadline if holder.deadline is not None else ctx.now
+    return [event("turn_extended", turn_id=holder.id, deadline=max(base, ctx.now) + seconds)]
+
+
+@command("end_turn", "member")
+def end_turn(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
+    """The speaker yields, or the facilitator ends the turn."""
+    _holder_or_facilitator(s, actor)
+    how = "ended" if actor.role == "facilitator" else "yielded"
+    return end_and_advance(s, how, ctx)
+
+
+@command("skip_turn", "facilitator")
+def skip_turn(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
+    """Move on from the current speaker at once."""
+    return end_and_advance(s, "skipped", ctx)
+
+
+@command("pass_turn", "member")
+def pass_turn(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
+    """Pass in a round-robin: the turn counts as taken, with nothing said."""
+    _holder_or_facilitator(s, actor)
+    if s.floor.round is None:
+        raise Conflict("passing is for round-robins; use end_turn to yield the floor")
+    return end_and_advance(s, "passed", ctx)
+
+
+@command("expire_turn", "system")
+def expire_turn(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
+    """The server's timer: the time-box ran out."""
+    holder = s.floor.holder
+    if holder is None or holder.id != p.get("turn_id"):
+        raise Conflict("that turn is over already")
+    if holder.deadline is None or ctx.now < holder.deadline:
+        raise Conflict("that turn still has time left")
+    return end_and_advance(s, "expired", ctx)
+
+
+@command("start_round", "facilitator")
+def start_round_command(
+    s: WorkshopState, actor: Participant, p: Mapping, ctx: Context
+) -> list[dict]:
+    """Everyone present who takes part speaks or passes in turn; seniors last if asked."""
+    if s.floor.round is not None:
+        raise Conflict("a round is already running")
+    seniors_last = payload.flag(p, "seniors_last")
+    people = [
+        (person.id, person.role)
+        for person in s.participants.values()
+        if person.id in ctx.present and agenda.may_vote(s.kind, person.role) and not person.remote
+    ]
+    order = turns.round_order(people, seniors_last)
+    return start_round(s, order, payload.text(p, "purpose", 200), ctx)
+
+
+@command("end_round", "facilitator")
+def end_round(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
+    """Stop the round-robin early."""
+    if s.floor.round is None:
+        raise Conflict("no round is running")
+    ending = [_end(s, "ended", ctx)] if s.floor.holder else []
+    return ending + [event("round_ended", round_id=s.floor.round.id)]
+
+
+@command("start_1_2_4_all", "facilitator")
+def start_1_2_4_all(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
+    """1 minute alone, 2 in pairs, 4 in foursomes, 5 all together; the server forms groups."""
+    if s.floor.structure is not None:
+        raise Conflict("a 1-2-4-All is already running")
+    people = [
+        pid
+        for pid, person in s.participants.items()
+        if pid in ctx.present and agenda.may_vote(s.kind, person.role)
+    ]
+    if not people:
+        raise Conflict("nobody present can take part")
+    seed = int(payload.number(p, "seed", 0, 2**31, default=s.seq) or 0)
+    plan = turns.stage_plan(people, seed)
+    return [event("stage_started", stage=0, plan=plan, deadline=ctx.now + plan[0]["seconds"])]
+
+
+def _advance_stage(s: WorkshopState, ctx: Context) -> list[dict]:
+    structure = s.floor.structure
+    if structure is None:
+        raise Conflict("no 1-2-4-All is running")
+    stage = structure.stage + 1
+    if stage >= len(structure.plan):
+        return [event("structure_ended")]
+    deadline = ctx.now + structure.plan[stage]["seconds"]
+    return [event("stage_started", stage=stage, plan=structure.plan, deadline=deadline)]
+
+
+@command("next_stage", "facilitator")
+def next_stage(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
+    """Move the 1-2-4-All on before its time is up."""
+    return _advance_stage(s, ctx)
+
+
+@command("advance_stage", "system")
+def advance_stage(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
+    """The server's timer for 1-2-4-All stages."""
+    structure = s.floor.structure
+    if structure is None or structure.stage != p.get("stage") or ctx.now < structure.deadline:
+        raise Conflict("that stage is over already")
+    return _advance_stage(s, ctx)

@@ -1,0 +1,128 @@
+"""Reading fields out of a command's payload, with errors that name the field and the value."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date
+
+from workshop.domain.errors import InvalidInput
+from workshop.domain.text import NAME_MAX, TEXT_MAX, TITLE_MAX, clean_text, optional_text
+
+ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,39}$")
+TIMEFRAME = re.compile(r"^\d{4}(-Q[1-4]|-H[12]|-\d{2})?$")
+MAX_LIST = 50
+
+
+def ident(payload: Mapping, name: str, required: bool = True) -> str | None:
+    """An id such as `pr3` or `U2`: short, letters, digits, `-` and `_`."""
+    value = payload.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not ID.match(value):
+        raise InvalidInput(f"{name} must be an id like 'pr1', got {value!r}")
+    return value
+
+
+def ident_list(payload: Mapping, name: str, required: bool = False) -> list[str]:
+    value = payload.get(name)
+    if value is None and not required:
+        return []
+    if not isinstance(value, list) or len(value) > MAX_LIST:
+        raise InvalidInput(f"{name} must be a list of at most {MAX_LIST} ids, got {value!r}")
+    ids = [ident({name: item}, name) or "" for item in value]
+    if len(set(ids)) != len(ids):
+        raise InvalidInput(f"{name} lists an id twice: {ids!r}")
+    return ids
+
+
+def flag(payload: Mapping, name: str, default: bool = False) -> bool:
+    value = payload.get(name, default)
+    if not isinstance(value, bool):
+        raise InvalidInput(f"{name} must be true or false, got {value!r}")
+    return value
+
+
+def number(
+    payload: Mapping, name: str, low: float, high: float, default: float | None = None
+) -> float | None:
+    """A number within [low, high]; bools are not numbers here."""
+    value = payload.get(name, default)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        raise InvalidInput(f"{name} must be a number, got {value!r}")
+    if not low <= value <= high:
+        raise InvalidInput(f"{name} must be between {low:g} and {high:g}, got {value!r}")
+    return value
+
+
+def choice(
+    payload: Mapping, name: str, allowed: tuple[str, ...], default: str | None = None
+) -> str:
+    value = payload.get(name, default)
+    if value not in allowed:
+        raise InvalidInput(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+    return str(value)
+
+
+def title(payload: Mapping, name: str = "title", required: bool = True) -> str | None:
+    if not required and payload.get(name) is None:
+        return None
+    return clean_text(payload.get(name), name, TITLE_MAX)
+
+
+def text(payload: Mapping, name: str, max_len: int = TEXT_MAX) -> str | None:
+    return optional_text(payload.get(name), name, max_len)
+
+
+def due(payload: Mapping, name: str = "due") -> str | None:
+    """A due date (YYYY-MM-DD) or a timeframe (2027, 2027-Q2, 2027-H1, 2027-06)."""
+    value = payload.get(name)
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and TIMEFRAME.match(value):
+        return value
+    try:
+        return date.fromisoformat(value).isoformat() if isinstance(value, str) else _bad_due(value)
+    except ValueError:
+        return _bad_due(value)
+
+
+def _bad_due(value: object) -> str:
+    raise InvalidInput(
+        f"due must be a date like 2027-06-30 or a timeframe like 2027-Q2, got {value!r}"
+    )
+
+
+def metrics(payload: Mapping, name: str = "metrics") -> list[dict]:
+    """Metrics as the chain file has them: name, baseline, target, unit, owner."""
+    value = payload.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) > 10:
+        raise InvalidInput(f"{name} must be a list of at most 10 metrics, got {value!r}")
+    return [_metric(item, f"{name}[{i}]") for i, item in enumerate(value)]
+
+
+def _metric(item: object, where: str) -> dict:
+    if not isinstance(item, Mapping):
+        raise InvalidInput(f"{where} must be an object with a name, got {item!r}")
+    unknown = set(item) - {"name", "baseline", "target", "unit", "owner"}
+    if unknown:
+        raise InvalidInput(f"{where} has unknown field {sorted(unknown)[0]!r}")
+    metric: dict = {"name": clean_text(item.get("name"), f"{where}.name", TITLE_MAX)}
+    for key in ("baseline", "target"):
+        amount = item.get(key)
+        if amount is None or amount == "":
+            continue
+        if isinstance(amount, bool) or not isinstance(amount, int | float | str):
+            raise InvalidInput(f"{where}.{key} must be a number or short text, got {amount!r}")
+        metric[key] = (
+            clean_text(amount, f"{where}.{key}", 40) if isinstance(amount, str) else amount
+        )
+    for key in ("unit", "owner"):
+        words = optional_text(item.get(key), f"{where}.{key}", NAME_MAX)
+        if words:
+            metric[key] = words
+    return metric

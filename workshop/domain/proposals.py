@@ -1,0 +1,244 @@
+"""Proposals: goals people put forward, their revisions, comments and merges."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from workshop.domain import agenda, payload
+from workshop.domain import chain as chains
+from workshop.domain.commands import Context, command, event
+from workshop.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from workshop.domain.state import Participant, Proposal, WorkshopState
+from workshop.domain.text import TEXT_MAX, clean_text
+
+CHANGES = ("new", "amend", "achieve", "retire")
+LIVE = ("proposed", "rejected")  # statuses a proposal can still move on from
+
+
+def live_proposal(s: WorkshopState, proposal_id: str | None) -> Proposal:
+    proposal = s.proposals.get(proposal_id or "")
+    if proposal is None:
+        raise NotFound(f"proposal {proposal_id!r} does not exist")
+    if proposal.status not in LIVE:
+        raise Conflict(f"proposal {proposal.id} is {proposal.status}")
+    return proposal
+
+
+def in_open_ballot(s: WorkshopState, proposal_id: str) -> bool:
+    return any(proposal_id in b.options for b in s.open_ballots())
+
+
+def _check_parents(s: WorkshopState, level: str, parents: list[str]) -> None:
+    """Parents must be goals of the chain or live proposals, at the level above."""
+    wanted = chains.PARENT_LEVELS.get(level, ())
+    goals = chains.goals_by_id(s.chain)
+    for parent in parents:
+        found_level = _level_of(s, goals, parent)
+        if found_level is None:
+            raise InvalidInput(f"parents: unknown goal or proposal {parent!r}")
+        if found_level not in wanted:
+            raise InvalidInput(
+                f"parents: {parent} is a {found_level} goal; a {level} goal needs "
+                f"{' or '.join(wanted) or 'no'} parents"
+            )
+    if level == "sprint" and len(parents) > 1:
+        raise InvalidInput("parents: a sprint goal serves exactly one product goal")
+
+
+def _level_of(s: WorkshopState, goals: dict, parent: str) -> str | None:
+    if s.chain.vision is not None and parent == s.chain.vision.id:
+        return "vision"
+    if parent in goals and goals[parent].status not in ("rejected", "retired"):
+        return goals[parent].level
+    proposal = s.proposals.get(parent)
+    if proposal is not None and proposal.status in ("proposed", "accepted"):
+        return proposal.level
+    return None
+
+
+def _content(p: Mapping, partial: bool) -> dict:
+    """The goal fields of a proposal; with `partial`, only those present."""
+    readers = {
+        "title": lambda: payload.title(p),
+        "description": lambda: payload.text(p, "description"),
+        "parents": lambda: payload.ident_list(p, "parents"),
+        "metrics": lambda: payload.metrics(p),
+        "due": lambda: payload.due(p),
+        "owner": lambda: payload.text(p, "owner", 80),
+    }
+    return {name: read() for name, read in readers.items() if not partial or name in p}
+
+
+def _review_target(s: WorkshopState, change: str, p: Mapping) -> tuple[str | None, str | None]:
+    """For a review change: the existing goal it changes, and its level."""
+    if change == "new":
+        return None, None
+    if s.kind != "review":
+        raise Conflict(f"a {change} proposal belongs in a review session")
+    target = payload.ident(p, "target")
+    goal = chains.goals_by_id(s.chain).get(target or "")
+    if goal is None:
+        raise NotFound(f"target: goal {target!r} is not in the chain")
+    return goal.id, goal.level
+
+
+@command("propose_goal", "contributor")
+def propose_goal(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
+    """Put a goal forward; in the silent propose phase its author stays hidden."""
+    if s.phase not in agenda.PROPOSING_PHASES:
+        raise Conflict(f"proposals are not taken in the {s.phase} phase")
+    if any(not b.remote for b in s.open_ballots()):
+        raise Conflict("no new proposals while a ballot is open")
+    change = payload.choice(p, "change", CHANGES, "new")
+    target, target_level = _review_target(s, change, p)
+    levels = agenda.LEVELS_BY_KIND[s.kind]
+    level = target_level or payload.choice(p, "level", levels)
+    if change in ("achieve", "retire") and "title" not in p:
+        p = dict(p, title=f"Mark {target} {change}d")
+    content = _content(p, partial=False)
+    if change != "amend":
+        _check_parents(s, level, content["parents"])
+    hidden = s.phase in agenda.SILENT_PHASES and not s.authors_revealed
+    proposal = dict(id=s.next_id("pr"), level=level, author=actor.id, change=change)
+    proposal.update(content, target=target, hidden_author=hidden)
+    return [event("goal_proposed", proposal=proposal)]
+
+
+@command("edit_proposal", "member")
+def edit_proposal(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
+    """Revise a proposal (its author or the facilitator); the earlier text is kept."""
+    proposal = live_proposal(s, payload.ident(p, "proposal_id"))
+    if actor.id != proposal.author and actor.role != "facilitator":
+        raise Forbidden(f"only the author or the facilitator can edit proposal {proposal.id}")
+    if in_open_ballot(s, proposal.id):
+        raise Conflict(f"proposal {proposal.id} is being voted on; close the ballot first")
+    changes = _content(p, partial=True)
+    if "parents" in changes and proposal.change != "amend":
+        _check_parents(s, proposal.level, changes["parents"])
+    changes = {k: v for k, v in changes.items() if getattr(proposal, k) != v}
+    if not changes:
+        raise InvalidInput("the edit changes nothing: send at least one changed field")
+    return [event("proposal_revised", proposal_id=proposal.id, changes=changes, by=actor.id)]
+
+
+@command("withdraw_proposal", "member")
+def withdraw_proposal(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
+    """Take a proposal back (its author or the facilitator)."""
+    proposal = live_proposal(s, payload.ident(p, "proposal_id"))
+    if actor.id != proposal.author and actor.role != "facilitator":
+        raise Forbidden(f"only the author or the facilitator can withdraw proposal {proposal.id}")
+    if in_open_ballot(s, proposal.id):
+        raise Conflict(f"proposal {proposal.id} is being voted on; close the ballot first")
+    return [event("proposal_withdrawn", proposal_id=proposal.id)]
+
+
+@command("merge_proposals", "facilitator")
+def merge_proposals(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
+    """Fold duplicates into one proposal, which keeps its own text."""
+    into = live_proposal(s, payload.ident(p, "into"))
+    merged = payload.ident_list(p, "merge", required=True)
+    if not merged or into.id in merged:
+        raise InvalidInput("merge must list other proposals to fold into the kept one")
+    for other in (live_proposal(s, pid) for pid in merged):
+        if other.level != into.level:
+            raise InvalidInput(
+                f"merge: {other.id} is a {other.level} goal, {into.id} a {into.level}"
+            )
+        if in_open_ballot(s, other.id) or in_open_ballot(s, into.id):
+            raise Conflict("proposals under an open ballot cannot be merged")
+    return [event("proposals_merged", into=into.id, merged=merged)]
+
+
+@command("reveal_authors", "facilitator")
+def reveal_authors(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
+    """End the silent phase's anonymity: everyone sees who proposed what."""
+    if s.authors_revealed:
+        raise Conflict("authors are already revealed")
+    authors = {pid: prop.author for pid, prop in s.proposals.items()}
+    return [event("authors_revealed", authors=authors)]
+
+
+@command("comment", "member")
+def comment(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
+    """A written comment on a proposal (counts toward the commenter's contributions)."""
+    proposal = live_proposal(s, payload.ident(p, "proposal_id"))
+    words = clean_text(p.get("text"), "text", TEXT_MAX)
+    note = {"id": s.next_id("c"), "by": actor.id, "text": words}
+    return [event("comment_added", proposal_id=proposal.id, comment=note)]
+
+
+@command("record_kpi", "member")
+def record_kpi(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
+    """Record a KPI reading against a goal's metric (review sessions, or anytime)."""
+    if actor.role not in ("facilitator", "product") and s.kind != "review":
+        raise Forbidden("KPI readings are recorded in review sessions or by the product person")
+    goal = chains.goals_by_id(s.chain).get(payload.ident(p, "goal_id") or "")
+    if goal is None:
+        raise NotFound(f"goal_id: goal {p.get('goal_id')!r} is not in the chain")
+    metric = clean_text(p.get("metric"), "metric")
+    if metric not in [m.name for m in goal.metrics]:
+        raise NotFound(f"metric: goal {goal.id} has no metric {metric!r}")
+    value = payload.number(p, "value", -1e12, 1e12)
+    if value is None:
+        raise InvalidInput("value must be a number")
+    day = payload.due({"due": p.get("date") or ctx.iso()[:10]}) or ctx.iso()[:10]
+    return [
+        event("kpi_recorded", goal_id=goal.id, metric=metric, value=value, date=day, by=actor.id)
+    ]
+
+
+def check_ready(s: WorkshopState, proposal: Proposal) -> None:
+    """Refuse a vote on a proposal that cannot become a sound goal of the chain."""
+    if proposal.change != "new":
+        return
+    if proposal.level != "vision":
+        goals = chains.goals_by_id(s.chain)
+        for parent in proposal.parents:
+            accepted = parent in goals or _accepted_goal_id(s, parent)
+            if not accepted and not (s.chain.vision and parent == s.chain.vision.id):
+                raise Conflict(
+                    f"proposal {proposal.id}: parent {parent} is not an accepted goal yet"
+                )
+        if proposal.level in ("user", "business") and s.chain.vision is None:
+            raise Conflict(
+                f"proposal {proposal.id}: accept a vision before its {proposal.level} goals"
+            )
+    if proposal.level == "product":
+        missing = [
+            what
+            for what, ok in (
+                ("a parent user or business goal", proposal.parents),
+                ("a metric", proposal.metrics),
+                ("a date or timeframe", proposal.due),
+            )
+            if not ok
+        ]
+        if missing:
+            raise Conflict(f"proposal {proposal.id} needs {', '.join(missing)} before a vote")
+    if proposal.level == "sprint" and len(proposal.parents) != 1:
+        raise Conflict(f"proposal {proposal.id}: a sprint goal needs exactly one product goal")
+
+
+def _accepted_goal_id(s: WorkshopState, proposal_id: str) -> str | None:
+    proposal = s.proposals.get(proposal_id)
+    return proposal.goal_id if proposal is not None and proposal.status == "accepted" else None
+
+
+def goal_from_proposal(s: WorkshopState, proposal: Proposal, decided: dict) -> dict:
+    """The chain goal an accepted proposal becomes, parents resolved to goal ids."""
+    if proposal.level == "vision":
+        vision_id = s.chain.vision.id if s.chain.vision else "V1"
+        return {
+            "id": vision_id,
+            "level": "vision",
+            "title": proposal.title,
+            "description": proposal.description,
+            "decided": decided,
+        }
+    parents = [_accepted_goal_id(s, parent) or parent for parent in proposal.parents]
+    if proposal.level in ("user", "business") and not parents and s.chain.vision:
+        parents = [s.chain.vision.id]
+    goal_id = proposal.target or chains.next_goal_id(s.chain, proposal.level)
+    goal = {"id": goal_id, "level": proposal.level, "status": "accepted", "decided": decided}
+    goal.update(proposal.content(), parents=parents)
+    return goal

@@ -1,0 +1,103 @@
+"""Commands that shape the session itself: creation, joining, the agenda, hand-over."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from workshop.domain import agenda, payload
+from workshop.domain.commands import Context, command, event
+from workshop.domain.errors import Conflict, InvalidInput, NotFound
+from workshop.domain.state import Participant, WorkshopState
+from workshop.domain.text import NAME_MAX, TITLE_MAX, clean_text, optional_text
+
+
+def created(kind: str, title: object, product: object, input_chain: dict | None) -> dict:
+    """The first event of every session; the facilitator becomes participant pt1."""
+    kind = agenda.check_kind(kind)
+    return event(
+        "session_created",
+        kind=kind,
+        title=clean_text(title, "title", TITLE_MAX),
+        product=optional_text(product, "product", TITLE_MAX),
+        agenda=list(agenda.DEFAULT_AGENDA[kind]),
+        input_chain=input_chain,
+        facilitator={"id": "pt1", "name": "Facilitator", "role": "facilitator"},
+    )
+
+
+@command("join", "system", when_closed=True)
+def join(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
+    """A person joins with a name and a role the kind allows (checked at the HTTP edge too)."""
+    role = agenda.check_join_role(s.kind, p.get("role"))
+    name = clean_text(p.get("name"), "name", NAME_MAX)
+    person = {"id": s.next_id("pt"), "name": name, "role": role, "remote": bool(p.get("remote"))}
+    return [event("participant_joined", participant=person)]
+
+
+def _phase_event(s: WorkshopState, phase: str, how: str) -> list[dict]:
+    if phase == s.phase:
+        raise Conflict(f"the session is already in the {phase} phase")
+    return [event("phase_changed", phase=phase, previous=s.phase, how=how)]
+
+
+@command("next_phase", "facilitator")
+def next_phase(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
+    """Move to the phase after the current one on the agenda."""
+    position = s.agenda.index(s.phase) if s.phase in s.agenda else -1
+    if position + 1 >= len(s.agenda):
+        raise Conflict("the agenda has no phase after this one")
+    return _phase_event(s, s.agenda[position + 1], "next")
+
+
+@command("go_to_phase", "facilitator", when_closed=True)
+def go_to_phase(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
+    """Jump to any phase on the agenda (also reopens a closed session)."""
+    phase = agenda.check_phase(p.get("phase"))
+    if phase not in s.agenda:
+        raise Conflict(f"phase {phase!r} is not on this session's agenda")
+    return _phase_event(s, phase, "go_to")
+
+
+@command("skip_phase", "facilitator")
+def skip_phase(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
+    """Skip the next phase on the agenda: it stays listed but is passed over."""
+    position = s.agenda.index(s.phase) if s.phase in s.agenda else -1
+    if position + 2 >= len(s.agenda):
+        raise Conflict("there is no phase to skip to")
+    return _phase_event(s, s.agenda[position + 2], "skip")
+
+
+@command("reorder_agenda", "facilitator")
+def reorder_agenda(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
+    """Replace the agenda with any ordering (and subset) of the known phases."""
+    phases = p.get("agenda")
+    if not isinstance(phases, list) or not phases:
+        raise InvalidInput(f"agenda must be a non-empty list of phases, got {phases!r}")
+    checked = [agenda.check_phase(phase) for phase in phases]
+    if len(set(checked)) != len(checked):
+        raise InvalidInput("agenda lists a phase twice")
+    if s.phase not in checked:
+        raise Conflict(f"the agenda must keep the current phase {s.phase!r}")
+    return [event("agenda_changed", agenda=checked)]
+
+
+@command("hand_over", "facilitator")
+def hand_over(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
+    """Hand the facilitator role to another participant; the giver steps back."""
+    target = payload.ident(p, "participant_id")
+    person = s.participants.get(target or "")
+    if person is None or person.remote:
+        raise NotFound(f"participant {target!r} is not in this session")
+    if person.id == actor.id:
+        raise Conflict("you are already the facilitator")
+    return [event("facilitation_handed_over", from_id=actor.id, to_id=person.id)]
+
+
+@command("delegate_decider", "facilitator")
+def delegate_decider(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
+    """Name the person who decides under the `decider` rule (default: the product person)."""
+    target = payload.ident(p, "participant_id")
+    person = s.participants.get(target or "")
+    if person is None or not agenda.may_vote(s.kind, person.role):
+        raise NotFound(f"participant {target!r} cannot be the decider of this session")
+    return [event("decider_delegated", participant_id=person.id)]

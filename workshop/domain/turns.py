@@ -1,0 +1,212 @@
+"""Turn-taking, pure: who speaks next, in what order, in which groups, and who dominates.
+
+The session state machine keeps the state and calls these functions; time comes in as
+plain float seconds, so every rule here is testable without a clock.
+"""
+
+import math
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+from workshop.domain.errors import InvalidInput
+
+QUEUE_MODES = ("order", "progressive")
+SENIOR_ROLES = ("product", "stakeholder")
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One timed stage of 1-2-4-All; `group_size` None means the whole group together."""
+
+    name: str
+    seconds: int
+    group_size: int | None
+
+
+ONE_TWO_FOUR_ALL: tuple[Stage, ...] = (
+    Stage("alone", 60, 1),
+    Stage("pairs", 120, 2),
+    Stage("foursomes", 240, 4),
+    Stage("all", 300, None),
+)
+
+
+@dataclass(frozen=True)
+class Airtime:
+    """One person's share of the conversation; `share` is of all airtime seconds, 0..1."""
+
+    participant_id: str
+    seconds: float
+    turns: int
+    proposals: int
+    comments: int
+    share: float
+
+
+def _check_seconds(name: str, value: float) -> float:
+    """Refuse negative or non-finite seconds: they would corrupt deadlines and shares."""
+    if not math.isfinite(value) or value < 0:
+        raise InvalidInput(f"{name} must be a finite number of seconds >= 0, got {value!r}")
+    return value
+
+
+def _check_unique(name: str, ids: Sequence[str]) -> None:
+    """Refuse a repeated id: each person must be counted, grouped or ranked exactly once."""
+    if len(set(ids)) != len(ids):
+        repeated = sorted({pid for pid in ids if ids.count(pid) > 1})
+        raise InvalidInput(f"{name} must not repeat an id, got {repeated!r} more than once")
+
+
+def next_speaker(
+    queue: Sequence[str], mode: str, airtime: Mapping[str, float], turns: Mapping[str, int]
+) -> str | None:
+    """Who gets the floor: the head of the queue, or, by progressive stack, the least heard."""
+    if mode not in QUEUE_MODES:
+        raise InvalidInput(f"mode must be one of {QUEUE_MODES!r}, got {mode!r}")
+    if not queue:
+        return None
+    if mode == "order":
+        return queue[0]
+    position = min(
+        range(len(queue)),
+        key=lambda i: (airtime.get(queue[i], 0.0), turns.get(queue[i], 0), i),
+    )
+    return queue[position]
+
+
+def round_order(participants: Sequence[tuple[str, str]], seniors_last: bool) -> list[str]:
+    """Join order, or with `seniors_last` the senior roles after everyone else (no HIPPO anchor)."""
+    if not seniors_last:
+        return [pid for pid, _role in participants]
+    others = [pid for pid, role in participants if role not in SENIOR_ROLES]
+    seniors = [pid for pid, role in participants if role in SENIOR_ROLES]
+    return others + seniors
+
+
+def _group_count(people: int, size: int) -> int:
+    """How many groups: the count whose mean group is nearest `size`, never a group of one.
+
+    Nearest mean keeps every group within size-1..size+1 whenever any count can; on a tie
+    the fewer, larger groups win, so fewer groups report back to the whole room.
+    """
+    if size == 1 or people <= 1:
+        return people
+    most = people // 2  # more groups than this would leave someone alone
+    candidates = {min(max(count, 1), most) for count in (people // size, -(-people // size))}
+    return min(candidates, key=lambda count: (abs(Fraction(people, count) - size), count))
+
+
+def _group_sizes(people: int, count: int) -> list[int]:
+    """Sizes as even as possible; the larger groups go last."""
+    if count == 0:
+        return []
+    base, extra = divmod(people, count)
+    return [base] * (count - extra) + [base + 1] * extra
+
+
+def form_groups(participant_ids: Sequence[str], size: int, seed: int) -> list[list[str]]:
+    """Shuffle by `seed` (same seed, same groups), then split into groups of about `size`."""
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise InvalidInput(f"size must be a whole number >= 1, got {size!r}")
+    _check_unique("participant_ids", participant_ids)
+    shuffled = list(participant_ids)
+    random.Random(seed).shuffle(shuffled)
+    groups, start = [], 0
+    for length in _group_sizes(len(shuffled), _group_count(len(shuffled), size)):
+        groups.append(shuffled[start : start + length])
+        start += length
+    return groups
+
+
+def stage_plan(participant_ids: Sequence[str], seed: int) -> list[dict]:
+    """The 1-2-4-All stages and groups; one seed for all, so pairs tend to merge into fours."""
+    plan = []
+    for stage in ONE_TWO_FOUR_ALL:
+        if stage.group_size is None:
+            groups = [list(participant_ids)] if participant_ids else []
+        else:
+            groups = form_groups(participant_ids, stage.group_size, seed)
+        plan.append({"name": stage.name, "seconds": stage.seconds, "groups": groups})
+    return plan
+
+
+def turn_deadline(started_at: float, time_box: float | None, extended: float = 0.0) -> float | None:
+    """When the turn's time runs out, or None for a turn without a time-box."""
+    if time_box is None:
+        return None
+    _check_seconds("time_box", time_box)
+    _check_seconds("extended", extended)
+    return started_at + time_box + extended
+
+
+def held_seconds(started_at: float, ended_at: float) -> float:
+    """Seconds a turn held the floor; never negative, even if the clock stepped back."""
+    return max(0.0, ended_at - started_at)
+
+
+def airtime_table(
+    seconds: Mapping[str, float],
+    turns: Mapping[str, int],
+    proposals: Mapping[str, int],
+    comments: Mapping[str, int],
+    participant_ids: Sequence[str],
+) -> list[Airtime]:
+    """One row per participant, silent ones included, most airtime first (ties: order given)."""
+    _check_unique("participant_ids", participant_ids)
+    held = {
+        pid: _check_seconds(f"seconds[{pid!r}]", seconds.get(pid, 0.0)) for pid in participant_ids
+    }
+    total = math.fsum(held.values())
+    rows = [
+        Airtime(
+            participant_id=pid,
+            seconds=held[pid],
+            turns=turns.get(pid, 0),
+            proposals=proposals.get(pid, 0),
+            comments=comments.get(pid, 0),
+            share=held[pid] / total if total > 0 else 0.0,
+        )
+        for pid in participant_ids
+    ]
+    return sorted(rows, key=lambda row: -row.seconds)
+
+
+def gini(values: Sequence[float]) -> float:
+    """Gini coefficient, sum|xi-xj| / (2 n^2 mean): 0 when equal, (n-1)/n when one has it all.
+
+    Computed in exact fractions over the sorted values, so equal inputs give exactly 0
+    and the order of the input cannot change the result.
+    """
+    for index, value in enumerate(values):
+        _check_seconds(f"values[{index}]", value)
+    exact = sorted(Fraction(value) for value in values)
+    total = sum(exact)
+    if total == 0:
+        return 0.0
+    n = len(exact)
+    # sum over pairs |xi-xj| equals 2 * sum (2i - n - 1) * x_(i) for the 1-based sorted order.
+    spread = sum((2 * i - n - 1) * x for i, x in enumerate(exact, start=1))
+    return float(spread / (n * total))
+
+
+def dominant(rows: Sequence[Airtime], factor: float = 2.0, min_seconds: float = 60.0) -> list[str]:
+    """Who holds more than `factor` times a fair share, once there is enough talk to judge."""
+    if not math.isfinite(factor) or factor <= 0:
+        raise InvalidInput(f"factor must be a finite number > 0, got {factor!r}")
+    _check_seconds("min_seconds", min_seconds)
+    total = math.fsum(row.seconds for row in rows)
+    if not rows or total < min_seconds:
+        return []
+    limit = factor / len(rows)
+    return [row.participant_id for row in rows if row.share > limit]
+
+
+def dominance_summary(rows: Sequence[Airtime]) -> dict:
+    """The facilitator's warning panel and the minutes' record of how evenly people were heard."""
+    return {
+        "gini": round(gini([row.seconds for row in rows]), 3),
+        "dominant": dominant(rows),
+        "silent": [row.participant_id for row in rows if row.turns == 0],
+    }

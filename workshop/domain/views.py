@@ -1,0 +1,130 @@
+"""What each person may see: the state snapshot on connect, and each event as sent.
+
+Secret votes never leave here before the reveal, not even to the facilitator; hidden
+authors stay hidden to all but themselves; airtime figures go to the facilitator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from workshop.domain import agenda, turns
+from workshop.domain import chain as chains
+from workshop.domain.state import Ballot, Participant, Proposal, WorkshopState
+
+
+def event_view(item: dict, facilitator: bool) -> dict:
+    """An event as the room (or the facilitator) receives it."""
+    if item["type"] == "vote_cast":
+        shown = {
+            k: item[k] for k in ("seq", "type", "at", "ballot_id", "turnout", "electorate_size")
+        }
+        if facilitator:
+            shown.update(voter=item["voter"], replaced=item["replaced"])
+        return shown
+    if item["type"] == "goal_proposed" and item["proposal"].get("hidden_author"):
+        return {**item, "proposal": {**item["proposal"], "author": None}}
+    return item
+
+
+def snapshot(s: WorkshopState, viewer_id: str, present: Collection[str]) -> dict:
+    """The whole session as `viewer_id` may see it."""
+    me = s.participants[viewer_id]
+    facilitator = me.role == "facilitator"
+    view = {
+        "seq": s.seq,
+        "session": _session(s),
+        "me": _me(s, me),
+        "participants": [_person(p, p.id in present) for p in s.participants.values()],
+        "proposals": [_proposal(p, viewer_id) for p in s.proposals.values()],
+        "ballots": [_ballot(b, viewer_id, facilitator) for b in s.ballots.values()],
+        "floor": _floor(s),
+        "chain": chains.to_dict(s.chain),
+        "kpi_readings": list(s.kpi_readings),
+    }
+    if facilitator:
+        view["airtime"] = airtime(s)
+    return view
+
+
+def _session(s: WorkshopState) -> dict:
+    return {
+        "id": s.id,
+        "kind": s.kind,
+        "title": s.title,
+        "product": s.product,
+        "phase": s.phase,
+        "agenda": s.agenda,
+        "phase_log": s.phase_log,
+        "facilitator_id": s.facilitator_id,
+        "decider_id": s.decider(),
+        "authors_revealed": s.authors_revealed,
+        "levels": list(agenda.LEVELS_BY_KIND.get(s.kind, ())),
+        "default_rules": dict(agenda.DEFAULT_RULE_BY_LEVEL),
+        "closed": s.phase == "close",
+    }
+
+
+def _me(s: WorkshopState, me: Participant) -> dict:
+    contributor = agenda.may_vote(s.kind, me.role)
+    return {
+        "id": me.id,
+        "name": me.name,
+        "role": me.role,
+        "can_vote": contributor,
+        "can_propose": contributor,
+        "is_decider": me.id == s.decider(),
+    }
+
+
+def _person(p: Participant, present: bool) -> dict:
+    return {"id": p.id, "name": p.name, "role": p.role, "present": present, "remote": p.remote}
+
+
+def _proposal(p: Proposal, viewer_id: str) -> dict:
+    view = dict(p.__dict__)
+    view["mine"] = p.author == viewer_id
+    if p.hidden_author and p.author != viewer_id:
+        view["author"] = None
+    goal = chains.goal_from_dict(
+        {"id": p.id, "level": p.level, **p.content(), "status": "proposed"}
+    )
+    view["advice"] = chains.smart_advice(goal)
+    return view
+
+
+def _ballot(b: Ballot, viewer_id: str, facilitator: bool) -> dict:
+    view = {k: v for k, v in b.__dict__.items() if k not in ("votes", "voted_at", "revealed_votes")}
+    view["turnout"] = len(b.votes)
+    if b.status == "revealed":
+        view["votes"] = b.revealed_votes
+    if viewer_id in b.votes:
+        view["my_vote"] = b.votes[viewer_id]
+    if facilitator:
+        view["not_voted"] = [pid for pid in b.electorate if pid not in b.votes]
+    return view
+
+
+def _floor(s: WorkshopState) -> dict:
+    floor = s.floor
+    return {
+        "mode": floor.mode,
+        "time_box": floor.time_box,
+        "queue": list(floor.queue),
+        "holder": floor.holder.__dict__ if floor.holder else None,
+        "round": floor.round.__dict__ if floor.round else None,
+        "structure": floor.structure.__dict__ if floor.structure else None,
+    }
+
+
+def airtime(s: WorkshopState) -> dict:
+    """Seconds, turns, proposals and comments per person, with the Gini and who dominates."""
+    people = [p.id for p in s.participants.values() if agenda.may_vote(s.kind, p.role)]
+    proposals: dict[str, int] = {}
+    comments: dict[str, int] = {}
+    for prop in s.proposals.values():
+        proposals[prop.author] = proposals.get(prop.author, 0) + 1
+        for note in prop.comments:
+            comments[note["by"]] = comments.get(note["by"], 0) + 1
+    rows = turns.airtime_table(s.floor.seconds, s.floor.turns, proposals, comments, people)
+    return {"rows": [row.__dict__ for row in rows], **turns.dominance_summary(rows)}

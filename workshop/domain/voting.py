@@ -1,0 +1,357 @@
+"""Ballots: open with a rule and a fixed electorate, secret votes, close, reveal, outcome.
+
+Every result comes from `rules.tally` over the ballot record, the same function the
+`workshop tally` command runs on an exported record.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+from workshop.domain import agenda, payload, rules
+from workshop.domain.commands import Context, command, event, voters_present
+from workshop.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from workshop.domain.floor import grant, start_round
+from workshop.domain.proposals import check_ready, goal_from_proposal, in_open_ballot, live_proposal
+from workshop.domain.state import Ballot, Participant, WorkshopState
+
+# Anonymity would hide the objector a consent round must hear, the low fist the floor goes
+# to, and the advice a decider weighs: those rules are always open.
+ANONYMOUS_RULES = ("unanimity", "majority", "dot", "ranked")
+SETTINGS = {"quorum", "supermajority", "dots", "max_per_option", "advisory_rule"}
+MAX_DEADLINE = 60 * 24 * 3600  # remote ballots stay open for up to 60 days
+
+
+def find_ballot(s: WorkshopState, ballot_id: object, status: str | None = None) -> Ballot:
+    ballot = s.ballots.get(ballot_id if isinstance(ballot_id, str) else "")
+    if ballot is None:
+        raise NotFound(f"ballot {ballot_id!r} does not exist")
+    if status is not None and ballot.status != status:
+        raise Conflict(f"ballot {ballot.id} is {ballot.status}, not {status}")
+    return ballot
+
+
+def vote_rule(rule: str, settings: Mapping) -> str:
+    """The rule a single vote follows: the advisory rule under `decider`."""
+    return settings.get("advisory_rule", "consent") if rule == "decider" else rule
+
+
+def record(ballot: Ballot, rulings: Mapping[str, dict] | None = None) -> dict:
+    """The ballot record of API.md: what the minutes export and `workshop tally` reads."""
+    rulings = ballot.rulings if rulings is None else rulings
+    votes = []
+    for voter in sorted(ballot.votes):
+        vote = {"voter": voter, **ballot.votes[voter]}
+        ruling = rulings.get(voter)
+        if ruling and not ruling["stands"]:
+            vote["ruled_out"] = {"by": ruling["by"], "reason": ruling["reason"]}
+        votes.append(vote)
+    doc = {
+        "rule": ballot.rule,
+        "options": list(ballot.options),
+        "electorate": list(ballot.electorate),
+        "settings": dict(ballot.settings),
+        "votes": votes,
+    }
+    if ballot.decision is not None:
+        doc["decision"] = dict(ballot.decision)
+    return doc
+
+
+def anonymized(doc: dict) -> dict:
+    """The same record with voters replaced by labels in an order that reveals nobody."""
+    votes = sorted(doc["votes"], key=lambda v: json.dumps({k: v[k] for k in v if k != "voter"}))
+    labels = {v["voter"]: f"voter {i + 1}" for i, v in enumerate(votes)}
+    electorate = [labels.get(member, member) for member in doc["electorate"]]
+    shown = [{**v, "voter": labels[v["voter"]]} for v in votes]
+    return {**doc, "electorate": sorted(electorate), "votes": shown}
+
+
+def public_record(ballot: Ballot) -> dict:
+    doc = record(ballot)
+    return anonymized(doc) if ballot.anonymous else doc
+
+
+def tally(doc: Mapping) -> dict:
+    return rules.tally(rules.ballot_from_record(doc)).to_dict()
+
+
+def _settings(rule: str, options: list[str], raw: object) -> dict:
+    settings = rules.default_settings(rule, options)
+    if raw is None:
+        return settings
+    if not isinstance(raw, Mapping) or set(raw) - SETTINGS:
+        raise InvalidInput(f"settings may hold only {', '.join(sorted(SETTINGS))}, got {raw!r}")
+    if "quorum" in raw:
+        settings["quorum"] = payload.number(raw, "quorum", 0, 1)
+    if "supermajority" in raw:
+        settings["supermajority"] = payload.flag(raw, "supermajority")
+    for name in ("dots", "max_per_option"):
+        if name in raw:
+            amount = payload.number(raw, name, 1, 100)
+            if amount != int(amount or 0):
+                raise InvalidInput(f"settings.{name} must be a whole number, got {raw[name]!r}")
+            settings[name] = int(amount or 1)
+    if "advisory_rule" in raw:
+        settings["advisory_rule"] = payload.choice(raw, "advisory_rule", rules.RULES[:-1])
+    return settings
+
+
+def _rule(s: WorkshopState, level: str, p: Mapping) -> tuple[str, str | None]:
+    """The rule asked for, and the reason required when it differs from the level's default."""
+    default = agenda.DEFAULT_RULE_BY_LEVEL[level]
+    rule = payload.choice(p, "rule", rules.RULES, default)
+    reason = payload.text(p, "rule_reason", 1000)
+    if rule != default and not reason:
+        raise InvalidInput(
+            f"rule_reason: say why {rule} replaces the default {default} for {level} goals"
+        )
+    if rule == "decider" and s.decider() is None:
+        raise Conflict("nobody can decide: no product person joined and no decider was named")
+    return rule, reason
+
+
+def _electorate(s: WorkshopState, p: Mapping, ctx: Context) -> list[str]:
+    """Voters present whose role may vote, or the facilitator's explicit list of such voters."""
+    if p.get("electorate") is None:
+        chosen = voters_present(s, ctx)
+    else:
+        chosen = payload.ident_list(p, "electorate")
+        for pid in chosen:
+            person = s.participants.get(pid)
+            if person is None or not agenda.may_vote(s.kind, person.role):
+                raise InvalidInput(f"electorate: {pid} may not vote in a {s.kind} session")
+    chosen += [pid for pid in payload.ident_list(p, "remote_voters") if pid not in chosen]
+    if not chosen:
+        raise Conflict("nobody present may vote: the electorate would be empty")
+    return chosen
+
+
+@command("open_ballot", "facilitator")
+def open_ballot(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
+    """Open a vote on proposals under a rule; the electorate is fixed now."""
+    deadline_in = payload.number(p, "deadline_seconds", 10, MAX_DEADLINE)
+    if deadline_in is None and s.phase not in agenda.BALLOT_PHASES:
+        raise Conflict(f"ballots are held in the {' or '.join(agenda.BALLOT_PHASES)} phases")
+    busy = [b.id for b in s.open_ballots() if not b.remote]
+    if busy and deadline_in is None:
+        raise Conflict(f"ballot {busy[0]} is still open; close it first")
+    ids = payload.ident_list(p, "proposal_ids", required=True)
+    proposals = [live_proposal(s, pid) for pid in ids]
+    if not proposals or len({prop.level for prop in proposals}) != 1:
+        raise InvalidInput("proposal_ids must name one or more proposals of one level")
+    rule, reason = _rule(s, proposals[0].level, p)
+    if rule in rules.YES_NO_RULES and len(ids) != 1:
+        raise InvalidInput(f"a {rule} ballot decides one proposal; use dot or ranked for several")
+    if rule not in rules.YES_NO_RULES and len(ids) < 2:
+        raise InvalidInput(f"a {rule} ballot needs at least two proposals to choose between")
+    for prop in proposals:
+        if in_open_ballot(s, prop.id):
+            raise Conflict(f"proposal {prop.id} is already being voted on")
+        check_ready(s, prop)
+    anonymous = payload.flag(p, "anonymous")
+    if anonymous and rule not in ANONYMOUS_RULES:
+        raise InvalidInput(
+            f"a {rule} ballot cannot be anonymous (allowed: {', '.join(ANONYMOUS_RULES)})"
+        )
+    electorate = _electorate(s, p, ctx)
+    ballot = {
+        "id": s.next_id("b"),
+        "options": ids,
+        "rule": rule,
+        "electorate": electorate,
+        "settings": _settings(rule, ids, p.get("settings")),
+        "anonymous": anonymous,
+        "rule_reason": reason,
+        "opened_by": actor.id,
+        "deadline": ctx.now + deadline_in if deadline_in else None,
+        "remote": deadline_in is not None,
+    }
+    events = [event("ballot_opened", ballot=ballot)]
+    live = [pid for pid in electorate if not s.participants[pid].remote]
+    if vote_rule(rule, ballot["settings"]) == "consent" and s.floor.round is None and live:
+        events += start_round(s, live, f"consent round on {ids[0]}", ctx)
+    return events
+
+
+@command("cast_vote", "member")
+def cast_vote(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
+    """Vote, or change one's vote, while the ballot is open; it stays secret until the reveal."""
+    ballot = find_ballot(s, p.get("ballot_id"))
+    if ballot.status != "open":
+        raise Conflict(f"ballot {ballot.id} is closed: votes are no longer taken")
+    if actor.id not in ballot.electorate:
+        raise Forbidden(f"you are not in the electorate of ballot {ballot.id}")
+    raw = p.get("vote")
+    if not isinstance(raw, Mapping):
+        raise InvalidInput(f"vote must be an object such as {{'choice': 'agree'}}, got {raw!r}")
+    vote = rules.normalize_vote(
+        vote_rule(ballot.rule, ballot.settings), raw, ballot.options, ballot.settings
+    )
+    replaced = actor.id in ballot.votes
+    turnout = len(ballot.votes) + (0 if replaced else 1)
+    events = [
+        event(
+            "vote_cast",
+            ballot_id=ballot.id,
+            voter=actor.id,
+            vote=vote,
+            turnout=turnout,
+            electorate_size=len(ballot.electorate),
+            replaced=replaced,
+        )
+    ]
+    if ballot.remote and turnout == len(ballot.electorate):
+        votes = {**ballot.votes, actor.id: vote}
+        events += close_and_reveal(s, ballot, ctx, votes)
+    return events
+
+
+def close_and_reveal(
+    s: WorkshopState, ballot: Ballot, ctx: Context, votes: dict | None = None
+) -> list[dict]:
+    """Close a ballot and reveal it at once (remote ballots at their deadline or full turnout)."""
+    counted = votes if votes is not None else ballot.votes
+    closing = event("ballot_closed", ballot_id=ballot.id, turnout=len(counted))
+    shadow = Ballot(**{**ballot.__dict__, "votes": dict(counted)})
+    return [closing, *_reveal(s, shadow, ctx)]
+
+
+@command("close_ballot", "facilitator")
+def close_ballot(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
+    """Stop taking votes; with `reveal`, reveal at once."""
+    ballot = find_ballot(s, p.get("ballot_id"), "open")
+    if payload.flag(p, "reveal"):
+        return close_and_reveal(s, ballot, ctx)
+    return [event("ballot_closed", ballot_id=ballot.id, turnout=len(ballot.votes))]
+
+
+@command("close_expired_ballot", "system")
+def close_expired_ballot(
+    s: WorkshopState, actor: Participant, p: Mapping, ctx: Context
+) -> list[dict]:
+    """The server's timer: a remote ballot's deadline passed."""
+    ballot = find_ballot(s, p.get("ballot_id"), "open")
+    if ballot.deadline is None or ctx.now < ballot.deadline:
+        raise Conflict(f"ballot {ballot.id} has time left")
+    return close_and_reveal(s, ballot, ctx)
+
+
+@command("reveal_ballot", "facilitator")
+def reveal_ballot(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
+    """Show every vote at once, with the result and why."""
+    return _reveal(s, find_ballot(s, p.get("ballot_id"), "closed"), ctx)
+
+
+def _reveal(s: WorkshopState, ballot: Ballot, ctx: Context) -> list[dict]:
+    doc = public_record(ballot)
+    result = tally(doc)
+    revealed = event("ballot_revealed", ballot_id=ballot.id, votes=doc["votes"], result=result)
+    return [revealed, *_outcome(s, ballot, result, ctx)]
+
+
+def _outcome(s: WorkshopState, ballot: Ballot, result: dict, ctx: Context) -> list[dict]:
+    """What the result does to the proposals, the chain and the floor."""
+    rule = ballot.rule
+    if rule in ("dot", "decider"):
+        return []  # dot only ranks; a decider decides after seeing the advice
+    if rule == "ranked":
+        winner = result.get("winner")
+        return _accept(s, ballot, winner, result, ctx) if winner else []
+    proposal_id = ballot.options[0]
+    events: list[dict] = []
+    if rule == "fist_of_five" and result.get("low_voters"):
+        events += _low_voters_first(s, list(result["low_voters"]), ctx)
+    if result["passed"]:
+        return events + _accept(s, ballot, proposal_id, result, ctx)
+    if rule == "consent" and _awaiting_rulings(ballot, result):
+        return events  # the facilitator tests each objection first
+    return events + [event("proposal_rejected", proposal_id=proposal_id, ballot_id=ballot.id)]
+
+
+def _awaiting_rulings(ballot: Ballot, result: dict) -> bool:
+    everyone = len(ballot.votes) == len(ballot.electorate)
+    return everyone and any(
+        o.get("stands") and o["voter"] not in ballot.rulings for o in result.get("objections", [])
+    )
+
+
+def _low_voters_first(s: WorkshopState, low: list[str], ctx: Context) -> list[dict]:
+    events = [event("queue_prioritized", participant_ids=low)]
+    if s.floor.holder is None:
+        events.append(grant(s, low[0], "queue", ctx))
+    return events
+
+
+def _accept(
+    s: WorkshopState, ballot: Ballot, proposal_id: str, result: dict, ctx: Context
+) -> list[dict]:
+    proposal = s.proposals[proposal_id]
+    decided = {
+        "session": s.id,
+        "rule": ballot.rule,
+        "at": ctx.iso(),
+        "ballot": ballot.id,
+        "tally": result.get("counts", {}),
+    }
+    if proposal.change in ("achieve", "retire"):
+        status = "achieved" if proposal.change == "achieve" else "retired"
+        return [
+            event(
+                "goal_status_changed",
+                goal_id=proposal.target,
+                status=status,
+                proposal_id=proposal.id,
+                decided=decided,
+            )
+        ]
+    goal = goal_from_proposal(s, proposal, decided)
+    return [event("goal_accepted", proposal_id=proposal.id, goal=goal)]
+
+
+@command("rule_objection", "facilitator")
+def rule_objection(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
+    """After testing an objection with its author: it stands, or it is not paramount."""
+    ballot = find_ballot(s, p.get("ballot_id"), "revealed")
+    voter = payload.ident(p, "voter") or ""
+    if ballot.rule != "consent" or ballot.votes.get(voter, {}).get("choice") != "objection":
+        raise NotFound(f"ballot {ballot.id} has no objection by {voter!r}")
+    if voter in ballot.rulings:
+        raise Conflict(f"the objection by {voter} was ruled on already")
+    stands = payload.flag(p, "stands")
+    reason = payload.text(p, "reason", 1000)
+    if not reason:
+        raise InvalidInput("reason: say why the objection stands or is not paramount")
+    ruling = {"stands": stands, "reason": reason, "by": actor.id}
+    result = tally(record(ballot, {**ballot.rulings, voter: ruling}))
+    events = [event("objection_ruled", ballot_id=ballot.id, voter=voter, result=result, **ruling)]
+    proposal = s.proposals[ballot.options[0]]
+    if proposal.status != "proposed":
+        return events
+    if stands:
+        return events + [event("proposal_rejected", proposal_id=proposal.id, ballot_id=ballot.id)]
+    return events + (_accept(s, ballot, proposal.id, result, ctx) if result["passed"] else [])
+
+
+@command("record_decision", "decider")
+def record_decision(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
+    """The decider decides, with a rationale, once the advice is in and shown."""
+    ballot = find_ballot(s, p.get("ballot_id"), "revealed")
+    if ballot.rule != "decider":
+        raise Conflict(f"ballot {ballot.id} is decided by {ballot.rule}, not by a decider")
+    if ballot.decision is not None:
+        raise Conflict(f"ballot {ballot.id} is decided already")
+    rationale = payload.text(p, "rationale", 2000)
+    if not rationale:
+        raise InvalidInput("rationale: a decision needs its reasons, for the minutes")
+    decision = {"by": actor.id, "passed": payload.flag(p, "passed"), "rationale": rationale}
+    doc = record(ballot)
+    result = tally(
+        {**doc, "decision": decision, "settings": {**doc["settings"], "decider": actor.id}}
+    )
+    events = [event("decision_recorded", ballot_id=ballot.id, decision=decision, result=result)]
+    proposal_id = ballot.options[0]
+    if decision["passed"]:
+        return events + _accept(s, ballot, proposal_id, result, ctx)
+    return events + [event("proposal_rejected", proposal_id=proposal_id, ballot_id=ballot.id)]

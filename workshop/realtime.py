@@ -1,0 +1,132 @@
+"""Socket.IO handlers: authenticate at connect, parse → service → acknowledge.
+
+Changes are emitted after commit by the service's listener, each with its `seq`: the
+room `session:<id>` gets what everybody may see, `session:<id>:facilitator` the
+facilitator's view. Presence is not part of the log and carries no `seq`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from flask import request
+from flask_socketio import ConnectionRefusedError, SocketIO, emit, join_room
+
+from workshop.domain import views
+from workshop.domain.errors import InvalidInput, WorkshopError
+from workshop.domain.workshop import COMMANDS
+from workshop.service import Service
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Connection:
+    workshop_id: str
+    participant_id: str
+    attendance_id: int
+
+
+def rooms(workshop_id: str) -> tuple[str, str]:
+    return f"session:{workshop_id}", f"session:{workshop_id}:facilitator"
+
+
+def failure(error: WorkshopError) -> dict:
+    return {"ok": False, "error": error.as_dict()}
+
+
+def register(socketio: SocketIO, service: Service) -> None:
+    """Attach every handler to `socketio`, and broadcast what the service commits."""
+    connections: dict[str, Connection] = {}
+
+    def broadcast(workshop_id: str, events: list[dict]) -> None:
+        everyone, facilitator = rooms(workshop_id)
+        for item in events:
+            socketio.emit(item["type"], views.event_view(item, False), to=everyone)
+            socketio.emit(item["type"], views.event_view(item, True), to=facilitator)
+
+    service.subscribe(broadcast)
+
+    def presence(conn: Connection) -> None:
+        present = conn.participant_id in service.store.present(conn.workshop_id)
+        change = {"participant_id": conn.participant_id, "present": present}
+        for room in rooms(conn.workshop_id):
+            socketio.emit("presence_changed", change, to=room)
+
+    @socketio.on("connect")
+    def connect(auth: object = None) -> None:
+        token = auth.get("token") if isinstance(auth, Mapping) else None
+        try:
+            workshop_id, participant_id = service.authenticate(token)
+        except WorkshopError as error:
+            raise ConnectionRefusedError(error.as_dict()) from None
+        state = service.state(workshop_id)
+        facilitator = state.participants[participant_id].role == "facilitator"
+        join_room(rooms(workshop_id)[1 if facilitator else 0])
+        conn = Connection(
+            workshop_id, participant_id, service.connected(workshop_id, participant_id)
+        )
+        connections[request.sid] = conn
+        emit("state", service.snapshot(workshop_id, participant_id))
+        presence(conn)
+
+    @socketio.on("disconnect")
+    def disconnect(reason: object = None) -> None:
+        conn = connections.pop(request.sid, None)
+        if conn is not None:
+            service.disconnected(conn.attendance_id)
+            presence(conn)
+
+    def command_handler(name: str):
+        def handle(data: object = None) -> dict:
+            conn = connections.get(request.sid)
+            if conn is None:
+                return failure(WorkshopError("not connected to a session", code="unauthorized"))
+            if not isinstance(data, Mapping):
+                return failure(InvalidInput(f"{name} needs an object with a cid"))
+            body = {k: v for k, v in data.items() if k != "cid"}
+            try:
+                return service.execute(
+                    conn.workshop_id, conn.participant_id, name, body, data.get("cid")
+                )
+            except WorkshopError as error:
+                return failure(error)
+
+        handle.__name__ = name
+        return handle
+
+    for name, spec in COMMANDS.items():
+        if spec.who != "system":
+            socketio.on_event(name, command_handler(name))
+
+    @socketio.on("sync")
+    def sync(data: object = None) -> dict:
+        """Catch up: the events after `since`, as this person may see them."""
+        conn = connections.get(request.sid)
+        if conn is None:
+            return failure(WorkshopError("not connected to a session", code="unauthorized"))
+        since = data.get("since", 0) if isinstance(data, Mapping) else None
+        if isinstance(since, bool) or not isinstance(since, int) or since < 0:
+            return failure(InvalidInput(f"since must be a seq number (0 or more), got {since!r}"))
+        events = service.events_since(conn.workshop_id, conn.participant_id, since)
+        return {"ok": True, "seq": events[-1]["seq"] if events else since, "events": events}
+
+    @socketio.on("get_state")
+    def get_state(data: object = None) -> dict:
+        """The whole session again, as on connect."""
+        conn = connections.get(request.sid)
+        if conn is None:
+            return failure(WorkshopError("not connected to a session", code="unauthorized"))
+        snapshot = service.snapshot(conn.workshop_id, conn.participant_id)
+        return {"ok": True, "seq": snapshot["seq"], "state": snapshot}
+
+    @socketio.on("*")
+    def unknown(event: str, data: object = None) -> dict:
+        return failure(InvalidInput(f"unknown command {event!r}", code="unknown_command"))
+
+    @socketio.on_error_default
+    def internal(error: Exception) -> dict:
+        log.exception("socket handler failed: %s", error)
+        return {"ok": False, "error": {"code": "internal", "message": "internal error"}}

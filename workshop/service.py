@@ -1,0 +1,240 @@
+"""Load → decide → save → announce: the one path every change takes.
+
+A command is on disk, with its acknowledgement, before anyone hears of it; a retried
+command (same actor, same cid) gets the stored acknowledgement and changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from workshop import chainfile
+from workshop.domain import views
+from workshop.domain.errors import Forbidden, InvalidInput, NotFound, Unauthorized
+from workshop.domain.session import created
+from workshop.domain.state import WorkshopState, apply
+from workshop.domain.workshop import SYSTEM, Context, decide, due_timers, next_due, replay
+from workshop.store import Store
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[str, list[dict]], None]
+JOIN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud in a room
+CID_MAX = 64
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def check_cid(cid: object) -> str:
+    if not isinstance(cid, str) or not 0 < len(cid) <= CID_MAX:
+        raise InvalidInput(
+            f"cid must be a client-made id of 1 to {CID_MAX} characters, got {cid!r}"
+        )
+    return cid
+
+
+class Service:
+    """The workshop sessions of one database, shared by the socket, HTTP and CLI edges."""
+
+    def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.clock = clock
+        self._states: dict[str, WorkshopState] = {}
+        self._listeners: list[Listener] = []
+
+    def subscribe(self, listener: Listener) -> None:
+        """Call `listener(workshop_id, events)` after each commit."""
+        self._listeners.append(listener)
+
+    def _announce(self, workshop_id: str, events: list[dict]) -> None:
+        for listener in self._listeners:
+            try:
+                listener(workshop_id, events)
+            except Exception:  # a broken listener must not undo a committed change
+                log.exception("announcing events of %s failed", workshop_id)
+
+    # -- loading -------------------------------------------------------------
+    def _load(self, workshop_id: str) -> WorkshopState:
+        """The cached state, brought up to the log's last seq (other processes write too)."""
+        state = self._states.get(workshop_id)
+        if state is None:
+            events = self.store.events(workshop_id)
+            if not events:
+                raise NotFound(f"session {workshop_id!r} does not exist")
+            state = self._states[workshop_id] = replay(workshop_id, events)
+        elif state.seq < self.store.last_seq(workshop_id):
+            for item in self.store.events(workshop_id, after=state.seq):
+                apply(state, item)
+        return state
+
+    def _commit(self, state: WorkshopState, events: list[dict]) -> list[dict]:
+        """Append events and fold them in; called inside a transaction."""
+        stored = self.store.append(state.id, events, state.seq)
+        try:
+            for item in stored:
+                apply(state, item)
+        except BaseException:
+            self._states.pop(state.id, None)  # the rollback undoes the log; forget the cache too
+            raise
+        self.store.set_deadline(state.id, next_due(state))
+        return stored
+
+    # -- sessions and people -------------------------------------------------
+    def create(
+        self, kind: object, title: object, product: object = None, chain: object = None
+    ) -> dict:
+        """A new session; its facilitator token is returned once and stored hashed."""
+        chain_doc = None
+        if chain is not None:
+            if not isinstance(chain, Mapping):
+                raise InvalidInput("chain must be a goal chain document (a JSON object)")
+            chain_doc = chainfile.to_document(chainfile.from_document(chain, "chain"))
+        first = created(str(kind) if isinstance(kind, str) else kind, title, product, chain_doc)
+        first["at"] = now = self.clock()
+        workshop_id, token = secrets.token_urlsafe(9), new_token()
+        with self.store.transaction():
+            code = self._fresh_join_code()
+            self.store.add_workshop(workshop_id, first["kind"], first["title"], code, now)
+            self.store.add_token(token, workshop_id, first["facilitator"]["id"], "facilitator")
+            state = WorkshopState(id=workshop_id)
+            self._states[workshop_id] = state
+            stored = self._commit(state, [first])
+        self._announce(workshop_id, stored)
+        return {"id": workshop_id, "join_code": code, "facilitator_token": token}
+
+    def _fresh_join_code(self) -> str:
+        while True:
+            code = "".join(secrets.choice(JOIN_ALPHABET) for _ in range(6))
+            if not self.store.join_code_taken(code):
+                return code
+
+    def join(self, workshop_id: str, join_code: object, name: object, role: object) -> dict:
+        """A person joins with the code the facilitator shared."""
+        with self.store.reading():
+            row = self.store.workshop(workshop_id)
+        if row is None:
+            raise NotFound(f"session {workshop_id!r} does not exist")
+        if not isinstance(join_code, str) or join_code.strip().upper() != row["join_code"]:
+            raise Forbidden("wrong join code for this session", code="wrong_join_code")
+        return self.add_participant(workshop_id, name, role, "participant")
+
+    def add_participant(
+        self,
+        workshop_id: str,
+        name: object,
+        role: object,
+        purpose: str,
+        expires_at: float | None = None,
+    ) -> dict:
+        """Record a participant and a token for them in one transaction."""
+        token = new_token()
+        payload = {"name": name, "role": role, "remote": purpose == "remote"}
+        with self.store.transaction():
+            state = self._load(workshop_id)
+            events = decide(state, SYSTEM, "join", payload, Context(now=self.clock()))
+            stored = self._commit(state, events)
+            person = stored[0]["participant"]
+            self.store.add_token(token, workshop_id, person["id"], purpose, expires_at)
+        self._announce(workshop_id, stored)
+        return {"participant_id": person["id"], "token": token}
+
+    def authenticate(self, token: object) -> tuple[str, str]:
+        """(workshop_id, participant_id) for a live token, else Unauthorized."""
+        if not isinstance(token, str) or not token:
+            raise Unauthorized("a token is required")
+        with self.store.reading():
+            row = self.store.token(token)
+        if row is None:
+            raise Unauthorized("unknown token")
+        if row["expires_at"] is not None and row["expires_at"] < self.clock():
+            raise Unauthorized("this link has expired", code="expired")
+        return row["workshop_id"], row["participant_id"]
+
+    # -- commands ------------------------------------------------------------
+    def execute(
+        self, workshop_id: str, actor: str, name: str, payload: Mapping, cid: object
+    ) -> dict:
+        """Run one command exactly once; returns its acknowledgement."""
+        cid = check_cid(cid)
+        with self.store.transaction():
+            earlier = self.store.ack(workshop_id, actor, cid)
+            if earlier is not None:
+                return earlier
+            state = self._load(workshop_id)
+            ctx = Context(now=self.clock(), present=self.store.present(workshop_id))
+            events = decide(state, actor, name, payload, ctx)
+            stored = self._commit(state, events)
+            ack = self._ack(state, actor, stored)
+            self.store.save_ack(workshop_id, actor, cid, ack)
+        self._announce(workshop_id, stored)
+        return ack
+
+    def _ack(self, state: WorkshopState, actor: str, stored: list[dict]) -> dict[str, Any]:
+        facilitator = (
+            actor in state.participants and state.participants[actor].role == "facilitator"
+        )
+        ack: dict[str, Any] = {
+            "ok": True,
+            "seq": stored[-1]["seq"] if stored else state.seq,
+            "events": [views.event_view(item, facilitator) for item in stored],
+        }
+        for item in stored:
+            if item["type"] == "vote_cast" and item["voter"] == actor:
+                ack["vote"] = item["vote"]
+            if item["type"] == "goal_proposed":
+                ack["proposal_id"] = item["proposal"]["id"]
+            if item["type"] == "ballot_opened":
+                ack["ballot_id"] = item["ballot"]["id"]
+        return ack
+
+    def run_timers(self) -> int:
+        """Run every timer command that is due; returns how many ran."""
+        now = self.clock()
+        with self.store.reading():
+            due = self.store.due(now)
+        ran = 0
+        for workshop_id in due:
+            with self.store.reading():
+                commands = due_timers(self._load(workshop_id), now)
+            for name, payload, cid in commands:
+                try:
+                    self.execute(workshop_id, SYSTEM, name, payload, cid)
+                    ran += 1
+                except Exception:
+                    log.exception("timer %s of %s failed", name, workshop_id)
+            if not commands:
+                with self.store.transaction():
+                    self.store.set_deadline(workshop_id, next_due(self._load(workshop_id)))
+        return ran
+
+    # -- reading -------------------------------------------------------------
+    def state(self, workshop_id: str) -> WorkshopState:
+        with self.store.reading():
+            return self._load(workshop_id)
+
+    def snapshot(self, workshop_id: str, viewer: str) -> dict:
+        with self.store.reading():
+            state = self._load(workshop_id)
+            return views.snapshot(state, viewer, self.store.present(workshop_id))
+
+    def events_since(self, workshop_id: str, viewer: str, since: int) -> list[dict]:
+        """What a reconnecting client missed, as that client may see it."""
+        with self.store.reading():
+            state = self._load(workshop_id)
+            facilitator = state.participants[viewer].role == "facilitator"
+            return [views.event_view(e, facilitator) for e in self.store.events(workshop_id, since)]
+
+    # -- presence ------------------------------------------------------------
+    def connected(self, workshop_id: str, participant_id: str) -> int:
+        with self.store.transaction():
+            return self.store.connected(workshop_id, participant_id, self.clock())
+
+    def disconnected(self, attendance_id: int) -> None:
+        with self.store.transaction():
+            self.store.disconnected(attendance_id, self.clock())

@@ -1,0 +1,236 @@
+"""All SQL: the append-only event log, tokens, command acks, deadlines and attendance.
+
+One connection and one lock per process make the single writer; `BEGIN IMMEDIATE`
+keeps several processes (scale-out) from interleaving. Transactions are short and
+nothing is announced from inside one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlite_utils
+
+migrations = sqlite_utils.Migrations("workshop")
+
+
+@migrations()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    db["workshops"].create(
+        {"id": str, "kind": str, "title": str, "join_code": str, "created_at": float}, pk="id"
+    )
+    db["workshops"].create_index(["join_code"], unique=True)
+    db["tokens"].create(
+        {
+            "token_hash": str,
+            "workshop_id": str,
+            "participant_id": str,
+            "purpose": str,
+            "expires_at": float,
+        },
+        pk="token_hash",
+        not_null={"workshop_id", "participant_id", "purpose"},
+    )
+    db["events"].create(
+        {"workshop_id": str, "seq": int, "type": str, "at": float, "data": str},
+        pk=("workshop_id", "seq"),
+    )
+    db["commands"].create(
+        {"workshop_id": str, "actor": str, "cid": str, "ack": str},
+        pk=("workshop_id", "actor", "cid"),
+    )
+    db["deadlines"].create({"workshop_id": str, "due_at": float}, pk="workshop_id")
+    db["deadlines"].create_index(["due_at"])
+    db["attendance"].create(
+        {
+            "id": int,
+            "workshop_id": str,
+            "participant_id": str,
+            "connected_at": float,
+            "disconnected_at": float,
+        },
+        pk="id",
+    )
+    db["attendance"].create_index(["workshop_id", "participant_id"])
+
+
+def token_hash(token: str) -> str:
+    """Tokens are stored hashed: a copy of the database grants nobody's access."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Store:
+    """The embedded SQLite database of one server process."""
+
+    def __init__(self, path: str | Path) -> None:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=10)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA busy_timeout=10000")
+        self.db = sqlite_utils.Database(conn)
+        self.lock = threading.RLock()
+        with self.lock:
+            migrations.apply(self.db)
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """The single writer: hold the lock, BEGIN IMMEDIATE, commit or roll back."""
+        with self.lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self.db.rollback()
+                raise
+            self.db.execute("COMMIT")
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Reads share the connection, so they take the same lock."""
+        with self.lock:
+            yield
+
+    # -- sessions and tokens -------------------------------------------------
+    def add_workshop(
+        self, workshop_id: str, kind: str, title: str, join_code: str, now: float
+    ) -> None:
+        row = {
+            "id": workshop_id,
+            "kind": kind,
+            "title": title,
+            "join_code": join_code,
+            "created_at": now,
+        }
+        self.db["workshops"].insert(row)
+
+    def workshop(self, workshop_id: str) -> dict | None:
+        rows = list(self.db["workshops"].rows_where("id = ?", [workshop_id]))
+        return rows[0] if rows else None
+
+    def join_code_taken(self, code: str) -> bool:
+        return self.db["workshops"].count_where("join_code = ?", [code]) > 0
+
+    def workshop_by_code(self, code: str) -> dict | None:
+        rows = list(self.db["workshops"].rows_where("join_code = ?", [code]))
+        return rows[0] if rows else None
+
+    def workshops(self) -> list[dict]:
+        return list(self.db["workshops"].rows_where(order_by="created_at"))
+
+    def add_token(
+        self,
+        token: str,
+        workshop_id: str,
+        participant_id: str,
+        purpose: str,
+        expires_at: float | None = None,
+    ) -> None:
+        row = {
+            "token_hash": token_hash(token),
+            "workshop_id": workshop_id,
+            "participant_id": participant_id,
+            "purpose": purpose,
+            "expires_at": expires_at,
+        }
+        self.db["tokens"].insert(row)
+
+    def token(self, token: str) -> dict | None:
+        rows = list(self.db["tokens"].rows_where("token_hash = ?", [token_hash(token)]))
+        return rows[0] if rows else None
+
+    def tokens_of(self, workshop_id: str, purpose: str) -> list[dict]:
+        where = "workshop_id = ? and purpose = ?"
+        return list(self.db["tokens"].rows_where(where, [workshop_id, purpose]))
+
+    # -- the event log -------------------------------------------------------
+    def last_seq(self, workshop_id: str) -> int:
+        row = self.db.execute(
+            "select max(seq) from events where workshop_id = ?", [workshop_id]
+        ).fetchone()
+        return row[0] or 0
+
+    def append(self, workshop_id: str, events: list[dict], after: int) -> list[dict]:
+        """Number the events after `after` and append them; returns them with `seq`."""
+        stored = [{**item, "seq": after + i} for i, item in enumerate(events, start=1)]
+        rows = [
+            {
+                "workshop_id": workshop_id,
+                "seq": item["seq"],
+                "type": item["type"],
+                "at": item["at"],
+                "data": json.dumps(item, separators=(",", ":")),
+            }
+            for item in stored
+        ]
+        self.db["events"].insert_all(rows)
+        return stored
+
+    def events(self, workshop_id: str, after: int = 0, limit: int | None = None) -> list[dict]:
+        sql = "select data from events where workshop_id = ? and seq > ? order by seq"
+        params: list = [workshop_id, after]
+        if limit is not None:
+            sql += " limit ?"
+            params.append(limit)
+        return [json.loads(row[0]) for row in self.db.execute(sql, params).fetchall()]
+
+    # -- idempotent commands -------------------------------------------------
+    def ack(self, workshop_id: str, actor: str, cid: str) -> dict | None:
+        row = self.db.execute(
+            "select ack from commands where workshop_id = ? and actor = ? and cid = ?",
+            [workshop_id, actor, cid],
+        ).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def save_ack(self, workshop_id: str, actor: str, cid: str, ack: dict) -> None:
+        row = {"workshop_id": workshop_id, "actor": actor, "cid": cid, "ack": json.dumps(ack)}
+        self.db["commands"].insert(row)
+
+    # -- timers --------------------------------------------------------------
+    def set_deadline(self, workshop_id: str, due_at: float | None) -> None:
+        if due_at is None:
+            self.db.execute("delete from deadlines where workshop_id = ?", [workshop_id])
+        else:
+            self.db["deadlines"].upsert(
+                {"workshop_id": workshop_id, "due_at": due_at}, pk="workshop_id"
+            )
+
+    def due(self, now: float) -> list[str]:
+        rows = self.db.execute("select workshop_id from deadlines where due_at <= ?", [now])
+        return [row[0] for row in rows.fetchall()]
+
+    # -- attendance ----------------------------------------------------------
+    def connected(self, workshop_id: str, participant_id: str, now: float) -> int:
+        row = {"workshop_id": workshop_id, "participant_id": participant_id, "connected_at": now}
+        return self.db["attendance"].insert(row).last_pk
+
+    def disconnected(self, attendance_id: int, now: float) -> None:
+        self.db["attendance"].update(attendance_id, {"disconnected_at": now})
+
+    def end_all_attendance(self, now: float) -> None:
+        """After a restart no connection survives: close what the last run left open."""
+        self.db.execute(
+            "update attendance set disconnected_at = ? where disconnected_at is null", [now]
+        )
+
+    def present(self, workshop_id: str) -> frozenset[str]:
+        rows = self.db.execute(
+            "select distinct participant_id from attendance"
+            " where workshop_id = ? and disconnected_at is null",
+            [workshop_id],
+        )
+        return frozenset(row[0] for row in rows.fetchall())
+
+    def attendance(self, workshop_id: str) -> list[dict]:
+        where = "workshop_id = ?"
+        return list(self.db["attendance"].rows_where(where, [workshop_id], order_by="id"))

@@ -1,0 +1,159 @@
+"""The JSON API of API.md (plus a command endpoint for socket-less clients) and the pages."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
+
+from workshop import chainfile
+from workshop.domain.errors import InvalidInput, NotFound, Unauthorized, WorkshopError
+from workshop.service import Service
+
+blueprint = Blueprint("web", __name__)
+
+
+def service() -> Service:
+    return current_app.extensions["workshop"]
+
+
+def error_response(code: str, message: str, status: int) -> tuple[Response, int]:
+    return jsonify({"error": {"code": code, "message": message}}), status
+
+
+@blueprint.app_errorhandler(WorkshopError)
+def workshop_error(error: WorkshopError) -> tuple[Response, int]:
+    """Every refusal answers the one error shape of API.md."""
+    return error_response(error.code, error.message, error.status)
+
+
+@blueprint.app_errorhandler(HTTPException)
+def http_error(error: HTTPException) -> tuple[Response, int] | HTTPException:
+    if not request.path.startswith("/api/"):
+        return error
+    code = (error.name or "error").lower().replace(" ", "_")
+    return error_response(code, error.description or code, error.code or 500)
+
+
+@blueprint.app_errorhandler(Exception)
+def internal_error(error: Exception) -> tuple[Response, int]:
+    current_app.logger.exception("request failed: %s %s", request.method, request.path)
+    return error_response("internal", "internal error", 500)
+
+
+def json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, Mapping):
+        raise InvalidInput("the request body must be a JSON object", code="invalid_json")
+    return dict(body)
+
+
+def bearer() -> str:
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        raise Unauthorized("send the token as 'Authorization: Bearer <token>'")
+    return header[len("Bearer ") :].strip()
+
+
+def person_in(workshop_id: str) -> str:
+    """The participant a bearer token belongs to, who must be of this session."""
+    token_workshop, participant_id = service().authenticate(bearer())
+    if token_workshop != workshop_id:
+        raise Unauthorized("this token belongs to another session")
+    return participant_id
+
+
+def links(workshop_id: str, join_code: str, token: str) -> dict:
+    facilitator = url_for("web.facilitator_page", workshop_id=workshop_id, _external=True)
+    join = url_for("web.join_page", workshop_id=workshop_id, code=join_code, _external=True)
+    return {"facilitator": f"{facilitator}#token={token}", "join": join}
+
+
+@blueprint.post("/api/sessions")
+def create_session() -> tuple[Response, int]:
+    """Set up a session; the answer holds the private facilitator token and link."""
+    body = json_body()
+    created = service().create(
+        body.get("kind"), body.get("title"), body.get("product"), body.get("chain")
+    )
+    created["links"] = links(created["id"], created["join_code"], created["facilitator_token"])
+    return jsonify(created), 201
+
+
+@blueprint.post("/api/sessions/<workshop_id>/participants")
+def join_session(workshop_id: str) -> tuple[Response, int]:
+    """Join with the code, a name and a role the kind allows."""
+    body = json_body()
+    joined = service().join(workshop_id, body.get("join_code"), body.get("name"), body.get("role"))
+    return jsonify(joined), 201
+
+
+@blueprint.get("/api/join/<code>")
+def find_by_code(code: str) -> Response:
+    """Which session a join code opens, so the join page can offer its roles."""
+    with service().store.reading():
+        row = service().store.workshop_by_code(code.strip().upper())
+    if row is None:
+        raise NotFound(f"no session has the join code {code!r}")
+    from workshop.domain.agenda import JOINABLE_ROLES
+
+    return jsonify(
+        {
+            "id": row["id"],
+            "kind": row["kind"],
+            "title": row["title"],
+            "roles": list(JOINABLE_ROLES[row["kind"]]),
+        }
+    )
+
+
+@blueprint.get("/api/sessions/<workshop_id>/state")
+def session_state(workshop_id: str) -> Response:
+    """The session as the token's holder may see it (for clients without a socket)."""
+    return jsonify(service().snapshot(workshop_id, person_in(workshop_id)))
+
+
+@blueprint.post("/api/sessions/<workshop_id>/commands/<name>")
+def run_command(workshop_id: str, name: str) -> tuple[Response, int]:
+    """Any socket command over plain HTTP, with the same cid idempotency and ack."""
+    actor = person_in(workshop_id)
+    body = json_body()
+    cid = body.pop("cid", None)
+    return jsonify(service().execute(workshop_id, actor, name, body, cid)), 200
+
+
+@blueprint.get("/api/sessions/<workshop_id>/chain")
+def session_chain(workshop_id: str) -> Response:
+    """The session's goal chain file, YAML by default."""
+    fmt = request.args.get("format", "yaml")
+    chain = service().state(workshop_id).chain
+    if fmt == "json":
+        return Response(chainfile.dumps_json(chain), mimetype="application/json")
+    if fmt == "yaml":
+        return Response(chainfile.dumps(chain), mimetype="application/yaml")
+    raise InvalidInput(f"format must be yaml or json, got {fmt!r}")
+
+
+@blueprint.get("/")
+def home() -> str:
+    """Create a session, or join one with a code."""
+    return render_template("home.html")
+
+
+@blueprint.get("/s/<workshop_id>/facilitator")
+def facilitator_page(workshop_id: str) -> str:
+    """The facilitator console; the token travels in the link's fragment."""
+    return render_template("console.html", workshop_id=workshop_id)
+
+
+@blueprint.get("/s/<workshop_id>/join")
+def join_page(workshop_id: str) -> str:
+    """Name and role, then the participant view."""
+    return render_template("join.html", workshop_id=workshop_id, code=request.args.get("code", ""))
+
+
+@blueprint.get("/s/<workshop_id>")
+def participant_page(workshop_id: str) -> str:
+    """The participant view; the token stays in the browser."""
+    return render_template("participant.html", workshop_id=workshop_id)
