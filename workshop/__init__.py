@@ -24,7 +24,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from flask import Flask
     from flask_socketio import SocketIO
 
-    from workshop import realtime, web
+    from workshop import pages, realtime, web
     from workshop.config import defaults
     from workshop.service import Service
     from workshop.store import Store
@@ -38,6 +38,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     service = Service(store)
     app.extensions["workshop"] = service
     app.register_blueprint(web.blueprint)
+    app.register_blueprint(pages.blueprint)
     socketio = SocketIO()
     socketio.init_app(
         app,

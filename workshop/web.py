@@ -1,10 +1,10 @@
-"""The JSON API of API.md (plus a command endpoint for socket-less clients) and the pages."""
+"""The JSON API of API.md, plus state and command endpoints for socket-less clients."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from workshop import chainfile
@@ -65,8 +65,8 @@ def person_in(workshop_id: str) -> str:
 
 
 def links(workshop_id: str, join_code: str, token: str) -> dict:
-    facilitator = url_for("web.facilitator_page", workshop_id=workshop_id, _external=True)
-    join = url_for("web.join_page", workshop_id=workshop_id, code=join_code, _external=True)
+    facilitator = url_for("pages.facilitator_page", workshop_id=workshop_id, _external=True)
+    join = url_for("pages.join_page", workshop_id=workshop_id, code=join_code, _external=True)
     return {"facilitator": f"{facilitator}#token={token}", "join": join}
 
 
@@ -133,27 +133,3 @@ def session_chain(workshop_id: str) -> Response:
     if fmt == "yaml":
         return Response(chainfile.dumps(chain), mimetype="application/yaml")
     raise InvalidInput(f"format must be yaml or json, got {fmt!r}")
-
-
-@blueprint.get("/")
-def home() -> str:
-    """Create a session, or join one with a code."""
-    return render_template("home.html")
-
-
-@blueprint.get("/s/<workshop_id>/facilitator")
-def facilitator_page(workshop_id: str) -> str:
-    """The facilitator console; the token travels in the link's fragment."""
-    return render_template("console.html", workshop_id=workshop_id)
-
-
-@blueprint.get("/s/<workshop_id>/join")
-def join_page(workshop_id: str) -> str:
-    """Name and role, then the participant view."""
-    return render_template("join.html", workshop_id=workshop_id, code=request.args.get("code", ""))
-
-
-@blueprint.get("/s/<workshop_id>")
-def participant_page(workshop_id: str) -> str:
-    """The participant view; the token stays in the browser."""
-    return render_template("participant.html", workshop_id=workshop_id)
