@@ -91,7 +91,9 @@ class Service:
     ) -> dict:
         """A new session; its facilitator token is returned once and stored hashed."""
         chain_doc = None
-        if chain is not None:
+        if isinstance(chain, str):  # the text of a chain file, YAML or JSON, as uploaded
+            chain_doc = chainfile.to_document(chainfile.loads(chain, "chain"))
+        elif chain is not None:
             if not isinstance(chain, Mapping):
                 raise InvalidInput("chain must be a goal chain document (a JSON object)")
             chain_doc = chainfile.to_document(chainfile.from_document(chain, "chain"))
