@@ -24,7 +24,7 @@ from workshop.chainfile import (
     render_mermaid,
     to_document,
 )
-from workshop.domain.chain import LEVELS, Chain, Goal, Metric, Vision, validate
+from workshop.domain.chain import LEVELS, STATUSES, Chain, Goal, Metric, Vision, validate
 from workshop.domain.errors import InvalidInput
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -345,13 +345,15 @@ def test_the_docs_example_is_valid_canonical_and_has_every_level() -> None:
     assert validate(chain) == []
     assert dumps(chain) == text
     assert {goal.level for goal in chain.goals} == set(LEVELS[1:])
+    assert {goal.status for goal in chain.goals} == set(STATUSES)
     assert any(metric.readings for goal in chain.goals for metric in goal.metrics)
 
 
-def test_the_docs_show_the_mermaid_picture_of_the_example() -> None:
+def test_the_docs_show_the_example_and_its_mermaid_picture() -> None:
     doc = (ROOT / "docs" / "goalchain.md").read_text(encoding="utf-8")
     pictures = re.findall(r"```mermaid\n(.*?)```", doc, re.S)
     assert render_mermaid(load(EXAMPLE)) in pictures
+    assert EXAMPLE.read_text(encoding="utf-8") in re.findall(r"```yaml\n(.*?)```", doc, re.S)
 
 
 def test_the_schema_is_published_once_and_valid() -> None:

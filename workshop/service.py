@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 Listener = Callable[[str, list[dict]], None]
 JOIN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud in a room
 CID_MAX = 64
+TIMER_RETRY = 5.0  # seconds before a timer that could not run is tried again
 
 
 def new_token() -> str:
@@ -117,34 +118,28 @@ class Service:
                 return code
 
     def join(self, workshop_id: str, join_code: object, name: object, role: object) -> dict:
-        """A person joins with the code the facilitator shared."""
+        """A person joins with the code the facilitator shared; their token is made here."""
         with self.store.reading():
             row = self.store.workshop(workshop_id)
         if row is None:
             raise NotFound(f"session {workshop_id!r} does not exist")
         if not isinstance(join_code, str) or join_code.strip().upper() != row["join_code"]:
             raise Forbidden("wrong join code for this session", code="wrong_join_code")
-        return self.add_participant(workshop_id, name, role, "participant")
-
-    def add_participant(
-        self,
-        workshop_id: str,
-        name: object,
-        role: object,
-        purpose: str,
-        expires_at: float | None = None,
-    ) -> dict:
-        """Record a participant and a token for them in one transaction."""
         token = new_token()
-        payload = {"name": name, "role": role, "remote": purpose == "remote"}
         with self.store.transaction():
             state = self._load(workshop_id)
+            payload = {"name": name, "role": role}
             events = decide(state, SYSTEM, "join", payload, Context(now=self.clock()))
             stored = self._commit(state, events)
             person = stored[0]["participant"]
-            self.store.add_token(token, workshop_id, person["id"], purpose, expires_at)
+            self.store.add_token(token, workshop_id, person["id"], "participant")
         self._announce(workshop_id, stored)
         return {"participant_id": person["id"], "token": token}
+
+    def secret(self) -> str:
+        """A key kept in the database, so signed form tokens survive a restart."""
+        with self.store.transaction():
+            return self.store.secret()
 
     def authenticate(self, token: object) -> tuple[str, str]:
         """(workshop_id, participant_id) for a live token, else Unauthorized."""
@@ -172,10 +167,32 @@ class Service:
             ctx = Context(now=self.clock(), present=self.store.present(workshop_id))
             events = decide(state, actor, name, payload, ctx)
             stored = self._commit(state, events)
+            invitations = self._issue_links(workshop_id, stored)
             ack = self._ack(state, actor, stored)
             self.store.save_ack(workshop_id, actor, cid, ack)
         self._announce(workshop_id, stored)
-        return ack
+        # Personal links are shown once, like the facilitator token: never stored in the clear.
+        return {**ack, "invitations": invitations} if invitations else ack
+
+    def _issue_links(self, workshop_id: str, stored: list[dict]) -> list[dict]:
+        """A token, expiring with its ballot or review, for each remote newcomer."""
+        invitations = []
+        for item in stored:
+            person = item.get("participant") if item["type"] == "participant_joined" else None
+            if person and person["remote"]:
+                token = new_token()
+                self.store.add_token(
+                    token, workshop_id, person["id"], "remote", item["link_expires"]
+                )
+                invitations.append(
+                    {
+                        "participant_id": person["id"],
+                        "name": person["name"],
+                        "token": token,
+                        "link": f"/v/{token}",
+                    }
+                )
+        return invitations
 
     def _ack(self, state: WorkshopState, actor: str, stored: list[dict]) -> dict[str, Any]:
         facilitator = (
@@ -204,15 +221,18 @@ class Service:
         for workshop_id in due:
             with self.store.reading():
                 commands = due_timers(self._load(workshop_id), now)
+            done = 0
             for name, payload, cid in commands:
                 try:
                     self.execute(workshop_id, SYSTEM, name, payload, cid)
-                    ran += 1
+                    done += 1
                 except Exception:
                     log.exception("timer %s of %s failed", name, workshop_id)
-            if not commands:
+            if not done:  # nothing moved: look again later rather than spin on it
                 with self.store.transaction():
-                    self.store.set_deadline(workshop_id, next_due(self._load(workshop_id)))
+                    later = next_due(self._load(workshop_id))
+                    self.store.set_deadline(workshop_id, later and max(later, now + TIMER_RETRY))
+            ran += done
         return ran
 
     # -- reading -------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -58,6 +59,11 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         pk="id",
     )
     db["attendance"].create_index(["workshop_id", "participant_id"])
+
+
+@migrations()
+def m002_meta(db: sqlite_utils.Database) -> None:
+    db["meta"].create({"key": str, "value": str}, pk="key")
 
 
 def token_hash(token: str) -> str:
@@ -152,6 +158,15 @@ class Store:
     def tokens_of(self, workshop_id: str, purpose: str) -> list[dict]:
         where = "workshop_id = ? and purpose = ?"
         return list(self.db["tokens"].rows_where(where, [workshop_id, purpose]))
+
+    def secret(self) -> str:
+        """The server's signing key, made on first use; call inside a transaction."""
+        rows = list(self.db["meta"].rows_where("key = 'secret'"))
+        if rows:
+            return rows[0]["value"]
+        value = secrets.token_hex(32)
+        self.db["meta"].insert({"key": "secret", "value": value})
+        return value
 
     # -- the event log -------------------------------------------------------
     def last_seq(self, workshop_id: str) -> int:

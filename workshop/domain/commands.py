@@ -23,6 +23,7 @@ SYSTEM = "system"  # the actor behind server-side timers
 #   decider      the product person or the delegated decider
 #   system       only the server's own timers
 WHO = ("facilitator", "contributor", "member", "decider", "system")
+REMOTE_COMMANDS = ("cast_vote", "comment")  # all a personal link (a remote participant) may do
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,8 @@ def decide(
         raise InvalidInput(f"the payload of {name} must be an object")
     actor = _actor(state, actor_id)
     authorize(state, actor, spec)
+    if actor.remote and name not in REMOTE_COMMANDS:
+        raise Forbidden(f"a personal link can vote and comment, not {name.replace('_', ' ')}")
     if state.phase == "close" and not spec.when_closed:
         raise Conflict("the session is closed: the facilitator can reopen it by going to a phase")
     events = spec.handler(state, actor, payload, ctx)

@@ -162,6 +162,8 @@ def reveal_authors(s: WorkshopState, actor: Participant, p: Mapping, ctx: Contex
 def comment(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
     """A written comment on a proposal (counts toward the commenter's contributions)."""
     proposal = live_proposal(s, payload.ident(p, "proposal_id"))
+    if actor.remote and actor.id not in proposal.reviewers:
+        raise Forbidden(f"proposal {proposal.id} was not shared with you for comments")
     words = clean_text(p.get("text"), "text", TEXT_MAX)
     note = {"id": s.next_id("c"), "by": actor.id, "text": words}
     return [event("comment_added", proposal_id=proposal.id, comment=note)]

@@ -42,6 +42,7 @@ class Proposal:
     comments: list[dict] = field(default_factory=list)
     goal_id: str | None = None
     merged_into: str | None = None
+    reviewers: list[str] = field(default_factory=list)  # remote people the draft was shared with
 
     CONTENT = ("title", "description", "parents", "metrics", "due", "owner")
 
@@ -264,6 +265,12 @@ def _authors_revealed(s: WorkshopState, e: dict) -> None:
 def _comment_added(s: WorkshopState, e: dict) -> None:
     s.proposals[e["proposal_id"]].comments.append(dict(e["comment"], at=e["at"]))
     s.take_id(e["comment"]["id"])
+
+
+@applies("draft_shared")
+def _draft_shared(s: WorkshopState, e: dict) -> None:
+    proposal = s.proposals[e["proposal_id"]]
+    proposal.reviewers += [pid for pid in e["reviewers"] if pid not in proposal.reviewers]
 
 
 @applies("hand_raised")

@@ -131,7 +131,7 @@ def _electorate(s: WorkshopState, p: Mapping, ctx: Context) -> list[str]:
 @command("open_ballot", "facilitator")
 def open_ballot(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
     """Open a vote on proposals under a rule; the electorate is fixed now."""
-    deadline_in = payload.number(p, "deadline_seconds", 10, MAX_DEADLINE)
+    deadline_in = payload.number(p, "deadline_seconds", 1, MAX_DEADLINE)
     if deadline_in is None and s.phase not in agenda.BALLOT_PHASES:
         raise Conflict(f"ballots are held in the {' or '.join(agenda.BALLOT_PHASES)} phases")
     busy = [b.id for b in s.open_ballots() if not b.remote]

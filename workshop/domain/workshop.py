@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from workshop.domain import floor, proposals, session, voting  # noqa: F401  (registers commands)
+from workshop.domain import floor, proposals, remote, session, voting  # noqa: F401 (registers)
 from workshop.domain.commands import COMMANDS, SYSTEM, Context, decide
 from workshop.domain.state import WorkshopState, apply
 

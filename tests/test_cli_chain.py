@@ -1,0 +1,152 @@
+"""`workshop chain validate|format|render`, run as a user runs them: a real subprocess."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from workshop.chainfile import dumps, loads
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "docs" / "examples" / "fitness.goalchain.yaml"
+
+BROKEN = """\
+goalchain: 1
+product: Fitness app
+vision: {id: V1, statement: Help people live healthier lives}
+goals:
+  - {id: U1, level: user, title: Lose weight, parents: [V1]}
+  - {id: P2, level: product, title: Grow, parents: [U9]}
+  - {id: S1, level: sprint, title: Try, parents: [P2, U1]}
+"""
+
+# Valid, but not canonical: goals out of order, a comment, flow style, unquoted date.
+MESSY = """\
+# our strategy
+goals:
+  - {id: P1, level: product, title: Grow, parents: [B1, U1], due: 2027-06-30}
+  - {id: B1, level: business, title: Revenue, parents: [V1], status: proposed}
+  - {id: U1, level: user, title: Lose weight, parents: [V1]}
+vision: {id: V1, statement: Help people live healthier lives}
+goalchain: 1
+"""
+
+
+def workshop(*args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "workshop", "chain", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+
+
+def write(path: Path, text: str) -> str:
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_validate_a_valid_file_exits_0_quietly() -> None:
+    run = workshop("validate", str(EXAMPLE))
+    assert (run.returncode, run.stdout, run.stderr) == (0, "", "")
+
+
+def test_validate_reports_every_problem_with_file_and_goal(tmp_path: Path) -> None:
+    broken = write(tmp_path / "broken.yaml", BROKEN)
+    missing = str(tmp_path / "missing.yaml")
+    run = workshop("validate", str(EXAMPLE), broken, missing)
+    assert run.returncode == 1
+    assert run.stdout == ""
+    assert run.stderr.splitlines() == [
+        f"{broken}: goal P2, parents: unknown parent 'U9'",
+        f"{broken}: goal S1, parents: 2 parents: a sprint goal serves exactly one product goal",
+        f"{broken}: goal S1, parents: parent 'U1' is a user goal; a sprint goal serves exactly one "
+        "product goal",
+        f"{missing}: cannot read: No such file or directory",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("goalchain: 1\nvision: {id: V1\n", ":3: malformed YAML: "),
+        ('{"goalchain": 1,\n "vision": }', ":2: malformed JSON: "),
+        ("goalchain: 7\n", ": goalchain: unknown format version 7"),
+        ("- a list\n", ": not a goal chain"),
+    ],
+)
+def test_validate_explains_unreadable_files_without_a_traceback(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    path = write(tmp_path / "bad.yaml", text)
+    run = workshop("validate", path)
+    assert run.returncode == 1
+    assert run.stderr.startswith(path + expected)
+    assert "Traceback" not in run.stderr
+
+
+def test_advice_is_printed_only_when_asked_and_is_not_an_error(tmp_path: Path) -> None:
+    path = write(tmp_path / "messy.yaml", MESSY)
+    assert workshop("validate", path).stdout == ""
+    run = workshop("validate", "--advice", path)
+    assert run.returncode == 0
+    assert run.stdout.splitlines() == [
+        f"{path}: goal U1: advice: no metric",
+        f"{path}: goal U1: advice: no due date or timeframe",
+        f"{path}: goal B1: advice: no metric",
+        f"{path}: goal B1: advice: no due date or timeframe",
+        f"{path}: goal P1: advice: no metric",
+    ]
+
+
+def test_format_prints_the_canonical_form_and_is_idempotent(tmp_path: Path) -> None:
+    run = workshop("format", write(tmp_path / "messy.yaml", MESSY))
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == dumps(loads(MESSY))
+    assert run.stdout.startswith("goalchain: 1\nvision: {id: V1, statement: Help people")
+    assert "    parents: [U1, B1]\n    due: 2027-06-30\n" in run.stdout
+    again = workshop("format", write(tmp_path / "formatted.yaml", run.stdout))
+    assert again.stdout == run.stdout
+
+
+def test_formatting_the_docs_example_changes_nothing() -> None:
+    assert workshop("format", str(EXAMPLE)).stdout == EXAMPLE.read_text(encoding="utf-8")
+
+
+def test_format_json_holds_the_same_chain(tmp_path: Path) -> None:
+    run = workshop("format", "--json", str(EXAMPLE))
+    assert run.returncode == 0
+    assert json.loads(run.stdout)["goalchain"] == 1
+    json_file = write(tmp_path / "chain.json", run.stdout)
+    assert workshop("format", json_file).stdout == EXAMPLE.read_text(encoding="utf-8")
+
+
+def test_format_refuses_an_invalid_file(tmp_path: Path) -> None:
+    path = write(tmp_path / "broken.yaml", BROKEN)
+    run = workshop("format", path)
+    assert (run.returncode, run.stdout) == (1, "")
+    assert f"{path}: goal P2, parents: unknown parent 'U9'" in run.stderr.splitlines()
+
+
+def test_render_markdown() -> None:
+    run = workshop("render", str(EXAMPLE), "--to", "markdown")
+    assert run.returncode == 0
+    lines = run.stdout.splitlines()
+    assert lines[0] == "# Goal chain: Fitness app"
+    assert "- **V1** vision: Help people live healthier lives" in lines
+    assert (
+        "  - **U1** user goal: Lose weight without dieting misery (accepted, due 2027-06-30)"
+        in lines
+    )
+
+
+def test_render_mermaid() -> None:
+    run = workshop("render", str(EXAMPLE), "--to", "mermaid")
+    assert run.returncode == 0
+    lines = run.stdout.splitlines()
+    assert lines[0] == "graph TD"
+    assert '  V1["V1: Help people live healthier lives"]' in lines
+    assert "  P1 --> S1" in lines
+
+
+def test_render_an_invalid_file_or_an_unknown_target(tmp_path: Path) -> None:
+    path = write(tmp_path / "broken.yaml", BROKEN)
+    assert workshop("render", path, "--to", "mermaid").returncode == 1
+    assert workshop("render", str(EXAMPLE), "--to", "svg").returncode == 2

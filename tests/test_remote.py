@@ -1,0 +1,184 @@
+"""Remote stakeholder voting and draft review over plain HTTP, with no socket (issue 5)."""
+
+from __future__ import annotations
+
+import re
+
+import requests
+
+from tests.live import LiveServer, Person
+from tests.test_workshop_e2e import seat
+
+FORM_FIELD = re.compile(r'name="(csrf|cid)" value="([^"]+)"')
+
+
+def form_fields(page: str, ballot_or_draft: str) -> dict:
+    """The hidden fields of the form for one ballot or draft on a personal page."""
+    fields = dict(FORM_FIELD.findall(page))
+    fields["cid"] = f"{fields['cid'].rsplit('-', 1)[0]}-{ballot_or_draft}"
+    return fields
+
+
+def vote_by_form(server: LiveServer, link: str, ballot: str, form: dict) -> requests.Response:
+    page = requests.get(server.url + link, timeout=10)
+    assert page.status_code == 200, page.text
+    body = {**form_fields(page.text, ballot), **form}
+    return requests.post(f"{server.url}{link}/ballots/{ballot}", data=body, timeout=10)
+
+
+def roadmap_session(server: LiveServer, people: list[Person]) -> tuple[dict, Person, str]:
+    chain = {
+        "goalchain": 1,
+        "vision": {"id": "V1", "statement": "Healthier lives"},
+        "goals": [{"id": "U1", "level": "user", "title": "Lose weight", "parents": ["V1"]}],
+    }
+    session = server.create_session("roadmapping", chain=chain)
+    fac = Person(server, session["facilitator_token"], "fac")
+    people.append(fac)
+    (pia,) = seat(server, session, people, ("Pia", "product"))
+    fac.ok("next_phase")
+    proposal = pia.ok(
+        "propose_goal",
+        level="product",
+        title="Smart scale sync",
+        parents=["U1"],
+        metrics=[{"name": "synced users", "target": 500}],
+        due="2027-Q2",
+    )["proposal_id"]
+    return session, fac, proposal
+
+
+def test_twenty_remote_stakeholders_vote_over_plain_http(server: LiveServer, people) -> None:
+    session, fac, proposal = roadmap_session(server, people)
+    voters = [{"name": f"Stakeholder {i}"} for i in range(20)]
+    ack = fac.ok(
+        "send_remote_ballot",
+        proposal_ids=[proposal],
+        rule="majority",
+        rule_reason="remote stakeholders vote by majority",
+        voters=voters,
+        deadline_seconds=3600,
+    )
+    invitations = ack["invitations"]
+    ballot = ack["ballot_id"]
+    assert len(invitations) == 20 and len({i["token"] for i in invitations}) == 20
+    stale_form = form_fields(
+        requests.get(server.url + invitations[3]["link"], timeout=10).text, ballot
+    )
+    for i, invite in enumerate(invitations):
+        choice = "agree" if i < 14 else "disagree"
+        answer = vote_by_form(server, invite["link"], ballot, {"choice": choice, "reason": "r"})
+        assert answer.status_code == 200 and "Your vote is recorded" in answer.text
+        if i == 0:  # changing a vote replaces the earlier one, until the close
+            vote_by_form(server, invite["link"], ballot, {"choice": "disagree"})
+            vote_by_form(server, invite["link"], ballot, {"choice": "agree"})
+    revealed = fac.wait_event("ballot_revealed", lambda e: e["ballot_id"] == ballot)
+    assert revealed["result"]["passed"] is True
+    assert revealed["result"]["counts"]["agree"] == 14
+    room_turnout = [e for e in fac.events("vote_cast") if e["ballot_id"] == ballot]
+    assert [e["turnout"] for e in room_turnout][-1] == 20
+    assert all("vote" not in e for e in room_turnout)
+    fac.wait_event("goal_accepted", lambda e: e["proposal_id"] == proposal)
+    closed_page = requests.get(server.url + invitations[3]["link"], timeout=10).text
+    assert "Closed." in closed_page and 'name="choice"' not in closed_page
+    stale = {**stale_form, "cid": "after-close", "choice": "agree"}
+    late = requests.post(
+        f"{server.url}{invitations[3]['link']}/ballots/{ballot}", data=stale, timeout=10
+    )
+    assert late.status_code == 409 and "closed" in late.text
+
+
+def test_vote_after_the_deadline_is_refused_with_a_clear_message(
+    server: LiveServer, people
+) -> None:
+    session, fac, proposal = roadmap_session(server, people)
+    ack = fac.ok(
+        "send_remote_ballot",
+        proposal_ids=[proposal],
+        voters=["Ann", "Ben", "Cy"],
+        deadline_seconds=2,
+    )
+    ann, ben, _cy = ack["invitations"]
+    answer = vote_by_form(server, ann["link"], ack["ballot_id"], {"choice": "consent"})
+    assert answer.status_code == 200
+    closed = fac.wait_event("ballot_closed", lambda e: e["ballot_id"] == ack["ballot_id"])
+    assert closed["turnout"] == 1
+    result = fac.wait_event("ballot_revealed", lambda e: e["ballot_id"] == ack["ballot_id"])[
+        "result"
+    ]
+    assert result["passed"] is False  # consent needs everyone to respond
+    late = requests.get(server.url + ben["link"], timeout=10)
+    assert late.status_code == 410 and "expired" in late.text
+    api = server.post(
+        f"/api/sessions/{session['id']}/commands/cast_vote",
+        {"cid": "late-1", "ballot_id": ack["ballot_id"], "vote": {"choice": "consent"}},
+        token=ben["token"],
+    )
+    assert api.status_code == 401 and api.json()["error"]["code"] == "expired"
+
+
+def test_remote_and_live_voters_in_one_electorate_over_the_json_api(
+    server: LiveServer, people
+) -> None:
+    session, fac, proposal = roadmap_session(server, people)
+    pia_state = people[1].state
+    ack = fac.ok(
+        "send_remote_ballot",
+        proposal_ids=[proposal],
+        voters=[{"name": "Remote Rita"}],
+        include_room=True,
+        deadline_seconds=3600,
+    )
+    opened = [e for e in ack["events"] if e["type"] == "ballot_opened"][0]
+    electorate = opened["ballot"]["electorate"]
+    assert pia_state["me"]["id"] in electorate and len(electorate) == 2
+    rita = ack["invitations"][0]
+    body = {"cid": "rita-1", "ballot_id": ack["ballot_id"], "vote": {"choice": "consent"}}
+    first = server.post(
+        f"/api/sessions/{session['id']}/commands/cast_vote", body, token=rita["token"]
+    )
+    again = server.post(
+        f"/api/sessions/{session['id']}/commands/cast_vote", body, token=rita["token"]
+    )
+    assert first.status_code == 200 and first.json() == again.json()
+    refused = server.post(
+        f"/api/sessions/{session['id']}/commands/raise_hand", {"cid": "r2"}, token=rita["token"]
+    )
+    assert refused.status_code == 403
+    people[1].ok("cast_vote", ballot_id=ack["ballot_id"], vote={"choice": "consent"})
+    assert fac.wait_event("ballot_revealed")["result"]["passed"] is True
+
+
+def test_draft_review_keeps_comments_and_revisions(server: LiveServer, people) -> None:
+    session, fac, proposal = roadmap_session(server, people)
+    pia = people[1]
+    ack = pia.ok(
+        "share_draft",
+        proposal_id=proposal,
+        reviewers=[{"name": "CFO"}, {"name": "Sales"}],
+        deadline_seconds=3600,
+    )
+    cfo, sales = ack["invitations"]
+    page = requests.get(server.url + cfo["link"], timeout=10).text
+    assert "Draft for your comments: Smart scale sync" in page
+    body = {**form_fields(page, proposal), "text": "500 users is too few for the budget"}
+    sent = requests.post(
+        f"{server.url}{cfo['link']}/proposals/{proposal}/comments", data=body, timeout=10
+    )
+    assert sent.status_code == 200 and "500 users is too few" in sent.text
+    forged = requests.post(
+        f"{server.url}{sales['link']}/proposals/{proposal}/comments",
+        data={"csrf": "nope", "cid": "x", "text": "hi"},
+        timeout=10,
+    )
+    assert forged.status_code == 400 and "out of date" in forged.text
+    pia.ok(
+        "edit_proposal", proposal_id=proposal, metrics=[{"name": "synced users", "target": 2000}]
+    )
+    state = fac.fresh_state()
+    draft = [p for p in state["proposals"] if p["id"] == proposal][0]
+    assert [c["text"] for c in draft["comments"]] == ["500 users is too few for the budget"]
+    assert draft["revisions"][0]["before"]["metrics"][0]["target"] == 500
+    assert draft["metrics"][0]["target"] == 2000
+    fac.ok("go_to_phase", phase="decide")
+    fac.ok("open_ballot", proposal_ids=[proposal])

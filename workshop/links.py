@@ -1,0 +1,153 @@
+"""Pages behind a personal link (`/v/<token>`): vote and comment without JavaScript.
+
+Plain HTML forms, so a phone with a flaky connection works; each form carries a CSRF
+token bound to the link, and a cid so a double submit counts once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from workshop.domain import rules
+from workshop.domain.errors import InvalidInput, WorkshopError
+from workshop.domain.state import WorkshopState
+from workshop.domain.voting import vote_rule
+from workshop.service import Service
+
+blueprint = Blueprint("links", __name__)
+
+
+def service() -> Service:
+    return current_app.extensions["workshop"]
+
+
+def csrf_token(token: str) -> str:
+    return hmac.new(service().secret().encode(), token.encode(), hashlib.sha256).hexdigest()
+
+
+def check_csrf(token: str) -> None:
+    if not hmac.compare_digest(request.form.get("csrf", ""), csrf_token(token)):
+        raise InvalidInput(
+            "the form is out of date: reload the page and send it again", code="csrf"
+        )
+
+
+def vote_from_form(rule: str, options: list[str], form: Mapping[str, str]) -> dict:
+    """The vote a plain form describes, in the ballot record's shape."""
+    vote: dict = {}
+    if rule in ("unanimity", "majority", "consent"):
+        vote["choice"] = form.get("choice", "")
+    elif rule == "fist_of_five":
+        vote["value"] = _whole(form.get("value", ""), "value")
+    elif rule == "dot":
+        dots = {o: _whole(form.get(f"dots-{o}") or "0", f"dots on {o}") for o in options}
+        vote["dots"] = {o: n for o, n in dots.items() if n}
+    elif rule == "ranked":
+        ranks = {
+            o: _whole(form[f"rank-{o}"], f"rank of {o}") for o in options if form.get(f"rank-{o}")
+        }
+        vote["ranking"] = sorted(ranks, key=lambda o: ranks[o])
+        if len(set(ranks.values())) != len(ranks):
+            raise InvalidInput("ranking: give each option its own place (1, 2, 3 ...)")
+    if form.get("reason", "").strip():
+        vote["reason"] = form["reason"]
+    return vote
+
+
+def _whole(text: str, field: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise InvalidInput(f"{field} must be a whole number, got {text!r}") from None
+
+
+def page(token: str, message: str | None = None, error: str | None = None, status: int = 200):
+    """The remote page: my ballots and the drafts shared with me."""
+    workshop_id, me = service().authenticate(token)
+    state = service().state(workshop_id)
+    ballots = [b for b in state.ballots.values() if me in b.electorate]
+    drafts = [p for p in state.proposals.values() if me in p.reviewers]
+    context = {
+        "token": token,
+        "state": state,
+        "me": state.participants[me],
+        "ballots": ballots,
+        "drafts": drafts,
+        "csrf": csrf_token(token),
+        "cid": secrets.token_hex(8),
+        "message": message,
+        "error": error,
+        "vote_rule": vote_rule,
+        "rules": rules,
+        "title_of": lambda pid: _title(state, pid),
+        "when": lambda moment: datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+    return render_template("remote.html", **context), status
+
+
+def _title(state: WorkshopState, proposal_id: str) -> str:
+    proposal = state.proposals.get(proposal_id)
+    return proposal.title if proposal else proposal_id
+
+
+@blueprint.get("/v/<token>")
+def remote_page(token: str):
+    """Ballots and drafts for one remote person."""
+    try:
+        done = request.args.get("done")
+        return page(
+            token,
+            message={"vote": "Your vote is recorded.", "comment": "Your comment is recorded."}.get(
+                done or ""
+            ),
+        )
+    except WorkshopError as error:
+        return _refused(error)
+
+
+def _refused(error: WorkshopError):
+    status = 410 if error.code == "expired" else error.status
+    return render_template("remote_closed.html", error=error), status
+
+
+def _act(token: str, command: str, payload: dict, done: str) -> Response | tuple:
+    try:
+        workshop_id, me = service().authenticate(token)
+    except WorkshopError as error:
+        return _refused(error)
+    try:
+        check_csrf(token)
+        service().execute(workshop_id, me, command, payload, request.form.get("cid"))
+    except WorkshopError as error:
+        return page(token, error=error.message, status=error.status)
+    return redirect(url_for("links.remote_page", token=token, done=done), code=303)
+
+
+@blueprint.post("/v/<token>/ballots/<ballot_id>")
+def remote_vote(token: str, ballot_id: str):
+    """Cast or change a vote from the plain form."""
+    try:
+        workshop_id, _me = service().authenticate(token)
+        ballot = service().state(workshop_id).ballots.get(ballot_id)
+        if ballot is None:
+            raise InvalidInput(f"ballot {ballot_id!r} does not exist")
+        vote = vote_from_form(vote_rule(ballot.rule, ballot.settings), ballot.options, request.form)
+    except WorkshopError as error:
+        if error.code in ("expired", "unauthorized"):
+            return _refused(error)
+        return page(token, error=error.message, status=error.status)
+    return _act(token, "cast_vote", {"ballot_id": ballot_id, "vote": vote}, "vote")
+
+
+@blueprint.post("/v/<token>/proposals/<proposal_id>/comments")
+def remote_comment(token: str, proposal_id: str):
+    """Comment on a draft shared with me."""
+    payload = {"proposal_id": proposal_id, "text": request.form.get("text", "")}
+    return _act(token, "comment", payload, "comment")
