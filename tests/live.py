@@ -20,6 +20,17 @@ import socketio
 STARTUP_SECONDS = 30
 
 
+def poll(check: Callable[[], object], timeout: float = 15, every: float = 0.1) -> object:
+    """Ask again until `check` gives something truthy; for state that arrives by no event."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = check()
+        if found or time.monotonic() > deadline:
+            assert found, f"not seen within {timeout}s"
+            return found
+        time.sleep(every)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -1,0 +1,110 @@
+"""What must never go wrong (PRODUCT.md §7): lost actions, double counts, lost catch-up."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from tests.live import LiveServer, Person, poll
+from tests.test_workshop_e2e import seat
+
+
+def test_reconnect_catches_up_to_exactly_the_shared_state(any_server: LiveServer, people) -> None:
+    server = any_server
+    session = server.create_session("strategizing")
+    fac = Person(server, session["facilitator_token"], "fac")
+    people.append(fac)
+    pia, tom = seat(server, session, people, ("Pia", "product"), ("Tom", "team"))
+    fac.ok("next_phase")
+    tom.client.disconnect()
+    seen = tom.last_seq()
+    proposal = pia.ok("propose_goal", level="vision", title="Healthier lives")["proposal_id"]
+    fac.ok("reveal_authors")
+    fac.ok("go_to_phase", phase="decide")
+    tom_id = tom.state["me"]["id"]
+    fac.ok("open_ballot", proposal_ids=[proposal], electorate=[pia.state["me"]["id"], tom_id])
+    tom.connect()  # the same token: the same person
+    assert tom.state["me"]["id"] == tom_id
+    missed = tom.ok("sync", since=seen)
+    assert [e["seq"] for e in missed["events"]] == list(range(seen + 1, missed["seq"] + 1))
+    assert {e["type"] for e in missed["events"]} >= {
+        "goal_proposed",
+        "authors_revealed",
+        "ballot_opened",
+    }
+    assert tom.state["seq"] == fac.fresh_state()["seq"] == missed["seq"]
+    assert tom.state["proposals"] == fac.fresh_state()["proposals"]
+
+
+def test_a_retried_vote_counts_once_and_the_vote_survives_reconnect(
+    any_server: LiveServer, people
+) -> None:
+    server = any_server
+    session = server.create_session("strategizing")
+    fac = Person(server, session["facilitator_token"], "fac")
+    people.append(fac)
+    pia, tom = seat(server, session, people, ("Pia", "product"), ("Tom", "team"))
+    fac.ok("next_phase")
+    proposal = pia.ok("propose_goal", level="vision", title="Healthier lives")["proposal_id"]
+    fac.ok("go_to_phase", phase="decide")
+    ballot = fac.ok("open_ballot", proposal_ids=[proposal])["ballot_id"]
+    first = tom.send("cast_vote", cid="tom-vote-1", ballot_id=ballot, vote={"choice": "agree"})
+    again = tom.send("cast_vote", cid="tom-vote-1", ballot_id=ballot, vote={"choice": "agree"})
+    assert first == again and first["ok"]
+    tom.client.disconnect()
+    tom.connect()
+    retried = tom.send("cast_vote", cid="tom-vote-1", ballot_id=ballot, vote={"choice": "agree"})
+    assert retried == first
+    ballot_view = [b for b in tom.state["ballots"] if b["id"] == ballot][0]
+    assert ballot_view["turnout"] == 1 and ballot_view["my_vote"] == {"choice": "agree"}
+    assert [b for b in pia.fresh_state()["ballots"] if b["id"] == ballot][0].get("my_vote") is None
+
+
+def test_nothing_acknowledged_is_lost_when_the_server_is_killed(tmp_path: Path, people) -> None:
+    server = LiveServer(tmp_path).start()
+    try:
+        session = server.create_session("strategizing")
+        fac = Person(server, session["facilitator_token"], "fac")
+        people.append(fac)
+        (pia,) = seat(server, session, people, ("Pia", "product"))
+        fac.ok("next_phase")
+        acked = [
+            pia.ok("propose_goal", level="vision", title=f"Vision {i}")["proposal_id"]
+            for i in range(20)
+        ]
+        fac.ok("go_to_phase", phase="discuss")
+        fac.ok("set_time_box", seconds=2)
+        fac.ok("grant_floor", participant_id=pia.state["me"]["id"])
+        ack = fac.ok(
+            "send_remote_ballot",
+            proposal_ids=[acked[0]],
+            voters=["Ann"],
+            deadline_seconds=3,
+            rule="majority",
+            rule_reason="quick remote check",
+        )
+        before = fac.fresh_state()["seq"]
+        ballot_deadline = [e for e in ack["events"] if e["type"] == "ballot_opened"][0]["ballot"][
+            "deadline"
+        ]
+        server.kill()  # no clean shutdown
+        for person in people:
+            person.close()
+        time.sleep(max(0.0, ballot_deadline + 0.5 - time.time()))  # the deadlines pass while down
+        server.start()
+        fac = Person(server, session["facilitator_token"], "fac-again")
+        people.append(fac)
+        assert fac.state["seq"] >= before
+        assert [p["id"] for p in fac.state["proposals"]] == acked
+
+        def timers_ran() -> list[dict] | None:
+            events = fac.ok("sync", since=before)["events"]
+            expired = any(e["type"] == "turn_ended" and e["how"] == "expired" for e in events)
+            revealed = [e for e in events if e["type"] == "ballot_revealed"]
+            return revealed if expired and revealed else None
+
+        revealed = poll(timers_ran)
+        assert revealed[0]["ballot_id"] == ack["ballot_id"]
+        assert revealed[0]["result"]["passed"] is False  # Ann never voted: no quorum
+    finally:
+        server.stop()
