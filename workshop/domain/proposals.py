@@ -95,9 +95,17 @@ def propose_goal(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context)
     level = target_level or payload.choice(p, "level", levels)
     if change in ("achieve", "retire") and "title" not in p:
         p = dict(p, title=f"Mark {target} {change}d")
-    content = _content(p, partial=False)
-    if change != "amend":
-        _check_parents(s, level, content["parents"])
+    if change == "amend":  # an amendment starts from the goal it changes
+        goal = chains.goals_by_id(s.chain)[target or ""]
+        current = chains.to_dict(chains.Chain(goals=[goal]))["goals"][0]
+        content = {
+            name: current.get(name, [] if name in ("parents", "metrics") else None)
+            for name in Proposal.CONTENT
+        }
+        content.update(_content(p, partial=True))
+    else:
+        content = _content(p, partial=False)
+    _check_parents(s, level, content["parents"])
     hidden = s.phase in agenda.SILENT_PHASES and not s.authors_revealed
     proposal = dict(id=s.next_id("pr"), level=level, author=actor.id, change=change)
     proposal.update(content, target=target, hidden_author=hidden)
@@ -113,7 +121,7 @@ def edit_proposal(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context
     if in_open_ballot(s, proposal.id):
         raise Conflict(f"proposal {proposal.id} is being voted on; close the ballot first")
     changes = _content(p, partial=True)
-    if "parents" in changes and proposal.change != "amend":
+    if "parents" in changes:
         _check_parents(s, proposal.level, changes["parents"])
     changes = {k: v for k, v in changes.items() if getattr(proposal, k) != v}
     if not changes:

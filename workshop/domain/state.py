@@ -379,7 +379,8 @@ def _ballot_closed(s: WorkshopState, e: dict) -> None:
 @applies("objection_ruled")
 def _objection_ruled(s: WorkshopState, e: dict) -> None:
     ruling = {"stands": e["stands"], "reason": e["reason"], "by": e["by"], "at": e["at"]}
-    s.ballots[e["ballot_id"]].rulings[e["voter"]] = ruling
+    ballot = s.ballots[e["ballot_id"]]
+    ballot.rulings[e["voter"]], ballot.result = ruling, e["result"]
 
 
 @applies("ballot_revealed")

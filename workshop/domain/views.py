@@ -10,7 +10,9 @@ from collections.abc import Collection
 
 from workshop.domain import agenda, turns
 from workshop.domain import chain as chains
+from workshop.domain.review import review_report
 from workshop.domain.state import Ballot, Participant, Proposal, WorkshopState
+from workshop.domain.voting import default_rule
 
 
 def event_view(item: dict, facilitator: bool) -> dict:
@@ -36,7 +38,7 @@ def snapshot(s: WorkshopState, viewer_id: str, present: Collection[str]) -> dict
         "session": _session(s),
         "me": _me(s, me),
         "participants": [_person(p, p.id in present) for p in s.participants.values()],
-        "proposals": [_proposal(p, viewer_id) for p in s.proposals.values()],
+        "proposals": [_proposal(s, p, viewer_id) for p in s.proposals.values()],
         "ballots": [_ballot(b, viewer_id, facilitator) for b in s.ballots.values()],
         "floor": _floor(s),
         "chain": chains.to_dict(s.chain),
@@ -44,6 +46,9 @@ def snapshot(s: WorkshopState, viewer_id: str, present: Collection[str]) -> dict
     }
     if facilitator:
         view["airtime"] = airtime(s)
+    if s.kind == "review":
+        before = chains.from_dict(s.input_chain) if s.input_chain else None
+        view["review"] = review_report(before, s.chain, s.kpi_readings)
     return view
 
 
@@ -81,9 +86,10 @@ def _person(p: Participant, present: bool) -> dict:
     return {"id": p.id, "name": p.name, "role": p.role, "present": present, "remote": p.remote}
 
 
-def _proposal(p: Proposal, viewer_id: str) -> dict:
+def _proposal(s: WorkshopState, p: Proposal, viewer_id: str) -> dict:
     view = dict(p.__dict__)
     view["mine"] = p.author == viewer_id
+    view["default_rule"] = default_rule(s, p)  # shown before the vote
     if p.hidden_author and p.author != viewer_id:
         view["author"] = None
     goal = chains.goal_from_dict(

@@ -14,7 +14,7 @@ from workshop.domain.commands import Context, command, event, voters_present
 from workshop.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from workshop.domain.floor import grant, start_round
 from workshop.domain.proposals import check_ready, goal_from_proposal, in_open_ballot, live_proposal
-from workshop.domain.state import Ballot, Participant, WorkshopState
+from workshop.domain.state import Ballot, Participant, Proposal, WorkshopState
 
 # Anonymity would hide the objector a consent round must hear, the low fist the floor goes
 # to, and the advice a decider weighs: those rules are always open.
@@ -98,9 +98,16 @@ def _settings(rule: str, options: list[str], raw: object) -> dict:
     return settings
 
 
-def _rule(s: WorkshopState, level: str, p: Mapping) -> tuple[str, str | None]:
-    """The rule asked for, and the reason required when it differs from the level's default."""
-    default = agenda.DEFAULT_RULE_BY_LEVEL[level]
+def default_rule(s: WorkshopState, proposal: Proposal) -> str:
+    """The level's rule for a new goal; the session kind's for a change to an existing one."""
+    if proposal.change != "new":
+        return agenda.DEFAULT_RULE_BY_KIND[s.kind]
+    return agenda.DEFAULT_RULE_BY_LEVEL[proposal.level]
+
+
+def _rule(s: WorkshopState, proposal: Proposal, p: Mapping) -> tuple[str, str | None]:
+    """The rule asked for, and the reason required when it differs from the default."""
+    level, default = proposal.level, default_rule(s, proposal)
     rule = payload.choice(p, "rule", rules.RULES, default)
     reason = payload.text(p, "rule_reason", 1000)
     if rule != default and not reason:
@@ -141,7 +148,7 @@ def open_ballot(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) 
     proposals = [live_proposal(s, pid) for pid in ids]
     if not proposals or len({prop.level for prop in proposals}) != 1:
         raise InvalidInput("proposal_ids must name one or more proposals of one level")
-    rule, reason = _rule(s, proposals[0].level, p)
+    rule, reason = _rule(s, proposals[0], p)
     if rule in rules.YES_NO_RULES and len(ids) != 1:
         raise InvalidInput(f"a {rule} ballot decides one proposal; use dot or ranked for several")
     if rule not in rules.YES_NO_RULES and len(ids) < 2:

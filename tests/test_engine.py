@@ -1,0 +1,341 @@
+"""The live engine through the service layer: rules' outcomes, floor, agenda, review."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.engine import Room
+
+FITNESS = {
+    "goalchain": 1,
+    "product": "Fitness app",
+    "vision": {"id": "V1", "statement": "Help people live healthier lives"},
+    "goals": [
+        {"id": "U1", "level": "user", "title": "Lose weight", "parents": ["V1"]},
+        {"id": "B1", "level": "business", "title": "New revenue", "parents": ["V1"]},
+        {
+            "id": "P1",
+            "level": "product",
+            "title": "Scale sync",
+            "parents": ["U1"],
+            "metrics": [{"name": "synced users", "target": 500}],
+            "due": "2027-03-31",
+        },
+    ],
+}
+
+
+@pytest.fixture
+def strategy(tmp_path: Path) -> tuple[Room, list[str]]:
+    room = Room(tmp_path, "strategizing")
+    people = [room.join(n, r) for n, r in (("Pia", "product"), ("Tom", "team"), ("Una", "team"))]
+    room.do(room.fac, "next_phase")
+    return room, people
+
+
+def test_ranked_choice_accepts_the_schulze_winner(strategy) -> None:
+    room, (pia, tom, una) = strategy
+    a = room.propose(pia, level="vision", title="Healthier lives")
+    b = room.propose(tom, level="vision", title="Fitter teams")
+    c = room.propose(una, level="vision", title="Happier people")
+    room.do(room.fac, "go_to_phase", phase="decide")
+    ballot = room.do(
+        room.fac,
+        "open_ballot",
+        proposal_ids=[a, b, c],
+        rule="ranked",
+        rule_reason="three alternatives",
+    )["ballot_id"]
+    room.vote(
+        ballot,
+        {pia: {"ranking": [a, b, c]}, tom: {"ranking": [b, a, c]}, una: {"ranking": [a, c, b]}},
+    )
+    room.do(room.fac, "close_ballot", ballot_id=ballot, reveal=True)
+    assert room.state.chain.vision.statement == "Healthier lives"
+    assert room.state.ballots[ballot].result["ranking"][0] == a
+
+
+def test_dot_voting_ranks_without_accepting_and_enforces_the_budget(strategy) -> None:
+    room, (pia, tom, una) = strategy
+    ids = [room.propose(pia, level="vision", title=f"Vision {i}") for i in range(4)]
+    room.do(room.fac, "go_to_phase", phase="decide")
+    ballot = room.do(
+        room.fac,
+        "open_ballot",
+        proposal_ids=ids,
+        rule="dot",
+        rule_reason="shortlist",
+        settings={"dots": 2, "max_per_option": 1},
+    )["ballot_id"]
+    message = room.refused(
+        tom, "cast_vote", "invalid_input", ballot_id=ballot, vote={"dots": {ids[0]: 2}}
+    )
+    assert "at most 1" in message
+    room.vote(
+        ballot,
+        {
+            pia: {"dots": {ids[0]: 1, ids[1]: 1}},
+            tom: {"dots": {ids[1]: 1, ids[2]: 1}},
+            una: {"dots": {ids[1]: 1, ids[3]: 1}},
+        },
+    )
+    room.do(room.fac, "close_ballot", ballot_id=ballot, reveal=True)
+    result = room.state.ballots[ballot].result
+    assert result["winner"] == ids[1] and result["passed"] is None
+    assert room.state.chain.vision is None  # the facilitator takes the top ones forward
+
+
+def test_anonymous_majority_shows_votes_without_voters(strategy) -> None:
+    room, (pia, tom, una) = strategy
+    vision = room.propose(pia, level="vision", title="Healthier lives")
+    room.do(room.fac, "go_to_phase", phase="decide")
+    ballot = room.do(
+        room.fac,
+        "open_ballot",
+        proposal_ids=[vision],
+        rule="majority",
+        rule_reason="a sensitive choice",
+        anonymous=True,
+    )["ballot_id"]
+    room.vote(
+        ballot,
+        {
+            pia: {"choice": "agree"},
+            tom: {"choice": "disagree", "reason": "too vague"},
+            una: {"choice": "agree"},
+        },
+    )
+    room.do(room.fac, "close_ballot", ballot_id=ballot, reveal=True)
+    shown = [b for b in room.view(room.fac)["ballots"] if b["id"] == ballot][0]
+    assert shown["result"]["passed"] is True
+    assert {v["voter"] for v in shown["votes"]} == {"voter 1", "voter 2", "voter 3"}
+    assert not {pia, tom, una} & set(str(shown["result"]) + str(shown["votes"]))
+    refused = room.refused(
+        room.fac,
+        "open_ballot",
+        "invalid_input",
+        proposal_ids=[room.propose(tom, level="user", title="Lose weight")],
+        rule="consent",
+        rule_reason="x",
+        anonymous=True,
+    )
+    assert "cannot be anonymous" in refused
+
+
+def test_votes_stay_secret_until_the_reveal(strategy) -> None:
+    room, (pia, tom, una) = strategy
+    vision = room.propose(pia, level="vision", title="Healthier lives")
+    room.do(room.fac, "go_to_phase", phase="decide")
+    ballot = room.do(room.fac, "open_ballot", proposal_ids=[vision])["ballot_id"]
+    room.vote(ballot, {pia: {"choice": "agree"}, tom: {"choice": "disagree"}})
+    for person in (room.fac, pia, tom, una):
+        view = [b for b in room.view(person)["ballots"] if b["id"] == ballot][0]
+        assert (
+            "votes" not in view and view["turnout"] == 2 and "result" not in str(view.get("result"))
+        )
+        assert view.get("my_vote") == {pia: {"choice": "agree"}, tom: {"choice": "disagree"}}.get(
+            person
+        )
+    assert [b for b in room.view(room.fac)["ballots"] if b["id"] == ballot][0]["not_voted"] == [una]
+    room.do(room.fac, "close_ballot", ballot_id=ballot)
+    room.refused(una, "cast_vote", "conflict", ballot_id=ballot, vote={"choice": "agree"})
+    room.do(room.fac, "reveal_ballot", ballot_id=ballot)
+    assert room.state.proposals[vision].status == "rejected"
+
+
+def test_consent_objection_ruled_not_paramount_lets_the_goal_pass(strategy) -> None:
+    room, (pia, tom, una) = strategy
+    vision = room.propose(pia, level="vision", title="Healthier lives")
+    room.do(room.fac, "go_to_phase", phase="decide")
+    opened = room.do(
+        room.fac, "open_ballot", proposal_ids=[vision], rule="consent", rule_reason="x"
+    )
+    assert [e["type"] for e in opened["events"]] == [
+        "ballot_opened",
+        "round_started",
+        "floor_granted",
+    ]
+    ballot = opened["ballot_id"]
+    room.refused(tom, "cast_vote", "invalid_input", ballot_id=ballot, vote={"choice": "objection"})
+    room.vote(
+        ballot,
+        {
+            pia: {"choice": "consent"},
+            tom: {"choice": "objection", "reason": "I prefer mine"},
+            una: {"choice": "concern", "reason": "wording"},
+        },
+    )
+    room.do(room.fac, "close_ballot", ballot_id=ballot, reveal=True)
+    assert room.state.proposals[vision].status == "proposed"  # objections are tested first
+    room.do(
+        room.fac,
+        "rule_objection",
+        ballot_id=ballot,
+        voter=tom,
+        stands=False,
+        reason="a preference, not harm to the aim",
+    )
+    assert room.state.chain.vision.statement == "Healthier lives"
+    result = room.state.ballots[ballot].result
+    assert result["passed"] is True and result["concerns"][0]["voter"] == una
+
+
+def test_decider_decides_after_the_advice_is_shown(strategy) -> None:
+    room, (pia, tom, una) = strategy
+    vision = room.propose(tom, level="vision", title="Healthier lives")
+    room.do(room.fac, "go_to_phase", phase="decide")
+    ballot = room.do(
+        room.fac,
+        "open_ballot",
+        proposal_ids=[vision],
+        rule="decider",
+        rule_reason="the team delegates",
+        settings={"advisory_rule": "majority"},
+    )["ballot_id"]
+    room.vote(
+        ballot, {pia: {"choice": "agree"}, tom: {"choice": "agree"}, una: {"choice": "disagree"}}
+    )
+    room.refused(pia, "record_decision", "conflict", ballot_id=ballot, passed=True, rationale="x")
+    room.do(room.fac, "close_ballot", ballot_id=ballot, reveal=True)
+    room.refused(tom, "record_decision", "forbidden", ballot_id=ballot, passed=True, rationale="x")
+    room.refused(pia, "record_decision", "invalid_input", ballot_id=ballot, passed=True)
+    room.do(pia, "record_decision", ballot_id=ballot, passed=True, rationale="advice was 2 to 1")
+    assert room.state.chain.vision.decided["rule"] == "decider"
+    room.do(room.fac, "delegate_decider", participant_id=una)
+    assert room.view(una)["me"]["is_decider"] is True
+
+
+def test_fist_of_five_gives_the_floor_to_the_lowest_first(tmp_path: Path) -> None:
+    room = Room(tmp_path, "sprint_planning", FITNESS)
+    pia, tom, una = (
+        room.join(n, r) for n, r in (("Pia", "product"), ("Tom", "team"), ("Una", "team"))
+    )
+    room.do(room.fac, "next_phase")
+    goal = room.propose(tom, level="sprint", title="Sync two scales", parents=["P1"])
+    room.do(room.fac, "go_to_phase", phase="decide")
+    ballot = room.do(
+        room.fac, "open_ballot", proposal_ids=[goal], rule="fist_of_five", rule_reason="a check"
+    )["ballot_id"]
+    room.vote(ballot, {pia: {"value": 4}, tom: {"value": 2}, una: {"value": 1}})
+    room.do(room.fac, "close_ballot", ballot_id=ballot, reveal=True)
+    assert room.state.floor.holder.participant_id == una
+    assert room.state.floor.queue == [tom]
+    assert room.state.proposals[goal].status == "rejected"
+
+
+def test_time_box_expires_on_the_server_clock_and_the_floor_moves_on(strategy) -> None:
+    room, (pia, tom, una) = strategy
+    room.do(room.fac, "set_time_box", seconds=60)
+    room.do(tom, "raise_hand")
+    room.do(una, "raise_hand")
+    room.do(room.fac, "grant_floor")
+    room.clock.advance(30)
+    assert room.service.run_timers() == 0
+    room.do(room.fac, "extend_turn", seconds=60)
+    room.clock.advance(60)
+    assert room.service.run_timers() == 0
+    room.clock.advance(31)
+    assert room.service.run_timers() == 1
+    assert room.state.floor.holder.participant_id == una
+    ended = room.events("turn_ended")[-1]
+    assert ended["how"] == "expired" and ended["seconds"] == 121
+    assert room.service.run_timers() == 0  # a timer runs once
+
+
+def test_progressive_stack_gives_the_floor_to_the_least_heard(strategy) -> None:
+    room, (pia, tom, una) = strategy
+    room.do(room.fac, "grant_floor", participant_id=tom)
+    room.clock.advance(90)
+    room.do(tom, "end_turn")
+    room.do(room.fac, "set_queue_mode", mode="progressive")
+    room.do(tom, "raise_hand")
+    room.do(pia, "raise_hand")
+    room.do(room.fac, "grant_floor")
+    assert room.state.floor.holder.participant_id == pia
+
+
+def test_one_two_four_all_forms_groups_and_moves_on_by_the_clock(tmp_path: Path) -> None:
+    room = Room(tmp_path)
+    people = [room.join(f"P{i}", "team") for i in range(6)]
+    plan = room.do(room.fac, "start_1_2_4_all", seed=7)["events"][0]["plan"]
+    assert [stage["name"] for stage in plan] == ["alone", "pairs", "foursomes", "all"]
+    assert sorted(sum(plan[1]["groups"], [])) == sorted(people)
+    for seconds, stage in ((60, 1), (120, 2), (240, 3)):
+        room.clock.advance(seconds)
+        room.service.run_timers()
+        assert room.state.floor.structure.stage == stage
+    room.clock.advance(300)
+    room.service.run_timers()
+    assert room.state.floor.structure is None
+
+
+def test_merge_and_withdraw_and_no_proposals_while_a_ballot_is_open(strategy) -> None:
+    room, (pia, tom, una) = strategy
+    a = room.propose(pia, level="vision", title="Healthier lives")
+    b = room.propose(tom, level="vision", title="Healthy lives")
+    c = room.propose(una, level="vision", title="Something else")
+    room.refused(tom, "withdraw_proposal", "forbidden", proposal_id=c)
+    room.do(una, "withdraw_proposal", proposal_id=c)
+    room.do(room.fac, "merge_proposals", into=a, merge=[b])
+    assert room.state.proposals[b].status == "merged"
+    room.do(room.fac, "go_to_phase", phase="decide")
+    room.do(room.fac, "open_ballot", proposal_ids=[a])
+    room.refused(pia, "propose_goal", "conflict", level="vision", title="Late idea")
+    room.refused(room.fac, "open_ballot", "conflict", proposal_ids=[a])
+
+
+def test_hand_over_makes_another_person_facilitator(strategy) -> None:
+    room, (pia, tom, una) = strategy
+    room.do(room.fac, "hand_over", participant_id=una)
+    assert room.view(una)["me"]["role"] == "facilitator"
+    room.refused(room.fac, "next_phase", "forbidden")
+    room.do(una, "next_phase")
+    room.refused(una, "raise_hand", "forbidden")
+
+
+def test_agenda_can_be_reordered_skipped_and_closed(strategy) -> None:
+    room, (pia, _tom, _una) = strategy
+    room.do(room.fac, "reorder_agenda", agenda=["check_in", "propose", "decide", "close"])
+    room.do(room.fac, "skip_phase")
+    assert room.state.phase == "close"
+    room.refused(pia, "raise_hand", "conflict")
+    room.do(room.fac, "go_to_phase", phase="decide")
+    assert [p["phase"] for p in room.state.phase_log] == ["check_in", "propose", "close", "decide"]
+
+
+def test_review_session_reports_changes_against_its_input(tmp_path: Path) -> None:
+    room = Room(tmp_path, "review", FITNESS)
+    pia, tom = room.join("Pia", "product"), room.join("Tom", "team")
+    room.do(
+        room.fac, "record_kpi", goal_id="P1", metric="synced users", value=320, date="2027-01-15"
+    )
+    room.do(room.fac, "go_to_phase", phase="propose")
+    retire = room.propose(pia, change="retire", target="B1")
+    amend = room.propose(tom, change="amend", target="P1", due="2027-06-30")
+    assert room.state.proposals[amend].title == "Scale sync"
+    room.do(room.fac, "go_to_phase", phase="decide")
+    for proposal in (retire, amend):
+        ballot = room.do(room.fac, "open_ballot", proposal_ids=[proposal])["ballot_id"]
+        room.vote(ballot, {pia: {"choice": "consent"}, tom: {"choice": "consent"}})
+        room.do(room.fac, "close_ballot", ballot_id=ballot, reveal=True)
+    report = room.view(pia)["review"]
+    assert report["retired"] == ["B1"]
+    assert report["changed"] == [{"goal_id": "P1", "fields": ["due"]}]
+    assert report["kpis_without_owner"] == [{"goal_id": "P1", "metric": "synced users"}]
+    assert report["kpi_readings"][0]["value"] == 320
+    metric = [g for g in room.view(pia)["chain"]["goals"] if g["id"] == "P1"][0]["metrics"][0]
+    assert metric["readings"] == [{"at": "2027-01-15", "value": 320}]
+
+
+def test_roadmapping_refuses_a_vote_on_an_unready_product_goal(tmp_path: Path) -> None:
+    room = Room(tmp_path, "roadmapping", FITNESS)
+    pia = room.join("Pia", "product")
+    room.do(room.fac, "next_phase")
+    bare = room.propose(pia, level="product", title="Social sharing", parents=["B1"])
+    assert "no metric" in " ".join(room.view(pia)["proposals"][0]["advice"])
+    room.do(room.fac, "go_to_phase", phase="decide")
+    message = room.refused(room.fac, "open_ballot", "conflict", proposal_ids=[bare])
+    assert "a metric" in message and "a date" in message
+    room.refused(pia, "propose_goal", "invalid_input", level="product", title="x", parents=["V1"])

@@ -1,0 +1,57 @@
+"""What a review session changed: the chain against its input, and loose ends to fix."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from workshop.domain import chain as chains
+
+COMPARED = ("title", "description", "parents", "metrics", "due", "owner")
+STANDING = ("proposed", "accepted", "achieved")  # statuses a goal can still serve from
+
+
+def _content(goal: chains.Goal) -> dict:
+    fields = {name: getattr(goal, name) for name in COMPARED}
+    fields["metrics"] = [
+        {k: v for k, v in dataclasses.asdict(m).items() if k != "readings"} for m in goal.metrics
+    ]
+    return fields
+
+
+def review_report(before: chains.Chain | None, after: chains.Chain, readings: list[dict]) -> dict:
+    """Goals added, changed, achieved, retired; goals that lost a parent; KPIs with no owner."""
+    old = chains.goals_by_id(before) if before else {}
+    new = chains.goals_by_id(after)
+    report: dict[str, list] = {"added": [], "changed": [], "achieved": [], "retired": []}
+    for goal_id, goal in new.items():
+        earlier = old.get(goal_id)
+        if earlier is None:
+            report["added"].append(goal_id)
+            continue
+        fields = [f for f in COMPARED if _content(goal)[f] != _content(earlier)[f]]
+        if fields:
+            report["changed"].append({"goal_id": goal_id, "fields": fields})
+        if goal.status != earlier.status and goal.status in ("achieved", "retired"):
+            report[goal.status].append(goal_id)
+    report["lost_parent"] = [
+        {"goal_id": goal.id, "parent": parent}
+        for goal in new.values()
+        if goal.status in STANDING
+        for parent in goal.parents
+        if not _serves(after, new, parent)
+    ]
+    report["kpis_without_owner"] = [
+        {"goal_id": goal.id, "metric": metric.name}
+        for goal in new.values()
+        if goal.status in STANDING
+        for metric in goal.metrics
+        if not (metric.owner or goal.owner)
+    ]
+    report["kpi_readings"] = list(readings)
+    return report
+
+
+def _serves(chain: chains.Chain, goals: dict[str, chains.Goal], parent: str) -> bool:
+    if chain.vision is not None and parent == chain.vision.id:
+        return True
+    return parent in goals and goals[parent].status in STANDING
