@@ -1,0 +1,73 @@
+"""Scale-out: two server processes on one database, joined by a Redis message queue."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from tests.live import LiveServer, Person, free_port, poll
+from tests.test_workshop_e2e import seat
+from tests.tools import require
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    server = require("redis-server", "the scale-out tests need a Redis server")
+    port = free_port()
+    folder = tmp_path_factory.mktemp("redis")
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    poll(lambda: _pings(url), timeout=10)
+    yield url
+    process.terminate()
+    process.wait(10)
+
+
+def _pings(url: str) -> bool:
+    try:
+        return bool(redis.Redis.from_url(url).ping())
+    except redis.ConnectionError:
+        return False
+
+
+def test_two_processes_share_sessions_events_and_timers(
+    redis_url: str, tmp_path: Path, people
+) -> None:
+    first = LiveServer(tmp_path, extra=("--message-queue", redis_url)).start()
+    second = LiveServer(tmp_path, extra=("--message-queue", redis_url)).start()
+    try:
+        session = first.create_session("strategizing")
+        fac = Person(first, session["facilitator_token"], "fac")
+        people.append(fac)
+        (pia,) = seat(second, session, people, ("Pia", "product"))
+        (tom,) = seat(first, session, people, ("Tom", "team"))
+        fac.ok("next_phase")  # through the first process
+        proposal = pia.ok("propose_goal", level="vision", title="Healthier lives")  # the second
+        fac.wait_event("goal_proposed")
+        tom.wait_event("goal_proposed")
+        fac.ok("go_to_phase", phase="decide")
+        ballot = fac.ok("open_ballot", proposal_ids=[proposal["proposal_id"]])["ballot_id"]
+        pia.ok("cast_vote", ballot_id=ballot, vote={"choice": "agree"})
+        tom.ok("cast_vote", ballot_id=ballot, vote={"choice": "agree"})
+        fac.ok("close_ballot", ballot_id=ballot, reveal=True)
+        pia.wait_event("goal_accepted")
+        fac.ok("set_time_box", seconds=1)
+        fac.ok("grant_floor", participant_id=tom.state["me"]["id"])
+        expired = [p.wait_event("turn_ended", lambda e: e["how"] == "expired") for p in (pia, tom)]
+        assert expired[0]["seq"] == expired[1]["seq"]  # one timer ran, though both processes watch
+        final = fac.fresh_state()["seq"]
+        for person in (fac, pia, tom):
+            person.wait_for(lambda person=person: person.last_seq() >= final)
+            seen = person.seqs()
+            assert seen == list(range(seen[0], final + 1)), "a gap or a repeat in the events"
+        assert len([e for e in pia.events("turn_ended") if e["how"] == "expired"]) == 1
+    finally:
+        first.stop()
+        second.stop()
