@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 
 from workshop.domain import rules
 from workshop.domain.chain import Chain
-from workshop.domain.errors import InvalidInput
+from workshop.domain.errors import InvalidInput, NotFound
+from workshop.domain.state import WorkshopState
 
 
 @click.group()
@@ -140,6 +142,74 @@ def _read_ballot(file: str) -> rules.Ballot:
         raise click.ClickException(f"{file}: JSON nested too deeply") from None
     except InvalidInput as error:
         raise click.ClickException(f"{file}: {error.message}") from None
+
+
+@cli.command()
+@click.argument("session")
+@click.option(
+    "--minutes",
+    "fmt",
+    type=click.Choice(["md", "html", "json"]),
+    help="Write the minutes in this format (md when neither --minutes nor --chain is given).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    help="Write the minutes to this file instead of standard output.",
+)
+@click.option(
+    "--chain",
+    "chain_file",
+    type=click.Path(dir_okay=False),
+    help="Write the goal chain file here: canonical YAML, or JSON for a .json name.",
+)
+@click.option(
+    "--data",
+    default="sessions",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Folder holding the SQLite database.",
+)
+def export(
+    session: str, fmt: str | None, out: str | None, chain_file: str | None, data: str
+) -> None:
+    """Write the minutes and the goal chain of SESSION from the database; no server needed."""
+    from workshop import chainfile, minutes
+
+    state, attendance, events = _history(data, session)
+    if chain_file:
+        as_json = chain_file.lower().endswith(".json")
+        _write(chain_file, (chainfile.dumps_json if as_json else chainfile.dumps)(state.chain))
+    if fmt or not chain_file:
+        text = minutes.render(minutes.build(state, attendance, events), fmt or "md")
+        if out:
+            _write(out, text)
+        else:
+            click.echo(text, nl=False)
+
+
+def _history(data: str, session: str) -> tuple[WorkshopState, list[dict], list[dict]]:
+    """The session's state, attendance and log, read from DATA/workshop.db directly."""
+    from workshop.service import Service
+    from workshop.store import Store
+
+    database = Path(data) / "workshop.db"
+    if not database.is_file():  # opening a missing database would create an empty one
+        raise click.ClickException(f"no workshop database in {data!r}")
+    store = Store(database)
+    try:
+        return Service(store).history(session)
+    except NotFound as error:
+        raise click.ClickException(error.message) from None
+    finally:
+        store.close()
+
+
+def _write(file: str, text: str) -> None:
+    try:
+        Path(file).write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise click.ClickException(f"{file}: cannot write: {error.strerror}") from None
 
 
 def _patch_for_async_mode(argv: list[str]) -> None:

@@ -14,15 +14,11 @@ SETTINGS: dict[str, tuple[object, str]] = {
     "MESSAGE_QUEUE": (None, "Redis URL shared by several server processes (scale-out)."),
     "SECRET_KEY": (
         None,
-        "Signs CSRF tokens of the no-JavaScript forms; random per start if unset.",
+        "Flask's secret key, random per start if unset (form tokens use one kept in the database).",
     ),
     "MAX_CONTENT_LENGTH": (1024 * 1024, "Largest HTTP body accepted, in bytes."),
     "MAX_MESSAGE_BYTES": (64 * 1024, "Largest Socket.IO message accepted, in bytes."),
     "TIMER_INTERVAL": (0.25, "Seconds between checks for expired turns, stages and ballots."),
-    "PUBLIC_URL": (
-        None,
-        "Base URL used in links (e.g. https://workshop.example); else the request's.",
-    ),
 }
 
 

@@ -61,7 +61,7 @@ def register(socketio: SocketIO, service: Service) -> None:
         try:
             workshop_id, participant_id = service.authenticate(token)
         except WorkshopError as error:
-            raise ConnectionRefusedError(error.as_dict()) from None
+            raise ConnectionRefusedError(error.message, error.as_dict()) from None
         state = service.state(workshop_id)
         facilitator = state.participants[participant_id].role == "facilitator"
         join_room(rooms(workshop_id)[1 if facilitator else 0])

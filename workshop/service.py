@@ -167,12 +167,15 @@ class Service:
             ctx = Context(now=self.clock(), present=self.store.present(workshop_id))
             events = decide(state, actor, name, payload, ctx)
             stored = self._commit(state, events)
-            invitations = self._issue_links(workshop_id, stored)
             ack = self._ack(state, actor, stored)
+            invitations = self._issue_links(workshop_id, stored)
+            if invitations:
+                # Kept with the ack, so that a retry after a lost ack still gets the links:
+                # short-lived, they are the one kind of token the database holds in the clear.
+                ack["invitations"] = invitations
             self.store.save_ack(workshop_id, actor, cid, ack)
         self._announce(workshop_id, stored)
-        # Personal links are shown once, like the facilitator token: never stored in the clear.
-        return {**ack, "invitations": invitations} if invitations else ack
+        return ack
 
     def _issue_links(self, workshop_id: str, stored: list[dict]) -> list[dict]:
         """A token, expiring with its ballot or review, for each remote newcomer."""
@@ -239,6 +242,15 @@ class Service:
     def state(self, workshop_id: str) -> WorkshopState:
         with self.store.reading():
             return self._load(workshop_id)
+
+    def history(self, workshop_id: str) -> tuple[WorkshopState, list[dict], list[dict]]:
+        """A private replay of the session with its attendance and its log, for the minutes."""
+        with self.store.reading():
+            events = self.store.events(workshop_id)
+            attendance = self.store.attendance(workshop_id)
+        if not events:
+            raise NotFound(f"session {workshop_id!r} does not exist")
+        return replay(workshop_id, events), attendance, events
 
     def snapshot(self, workshop_id: str, viewer: str) -> dict:
         with self.store.reading():

@@ -105,8 +105,9 @@ def authorize(state: WorkshopState, actor: Participant, spec: Command) -> None:
         "system": actor.role == SYSTEM,
     }[spec.who]
     if not allowed:
+        article = "an" if actor.role[0] in "aeiou" else "a"
         raise Forbidden(
-            f"a {actor.role} cannot {spec.name.replace('_', ' ')} in a {state.kind} session"
+            f"{article} {actor.role} cannot {spec.name.replace('_', ' ')} in a {state.kind} session"
         )
 
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from workshop.domain import agenda, payload, turns
 from workshop.domain.commands import Context, command, event
-from workshop.domain.errors import Conflict, Forbidden, NotFound
+from workshop.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from workshop.domain.state import Participant, WorkshopState
 
 MAX_TURN = 3600.0
@@ -113,6 +113,8 @@ def set_queue_mode(s: WorkshopState, actor: Participant, p: Mapping, ctx: Contex
 @command("set_time_box", "facilitator")
 def set_time_box(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
     """Seconds each new turn may last; null for no limit."""
+    if "seconds" not in p:
+        raise InvalidInput("seconds is required: a number of seconds, or null for no limit")
     return [event("time_box_set", seconds=payload.number(p, "seconds", 1, MAX_TURN))]
 
 
@@ -211,7 +213,7 @@ def start_1_2_4_all(s: WorkshopState, actor: Participant, p: Mapping, ctx: Conte
     people = [
         pid
         for pid, person in s.participants.items()
-        if pid in ctx.present and agenda.may_vote(s.kind, person.role)
+        if pid in ctx.present and agenda.may_vote(s.kind, person.role) and not person.remote
     ]
     if not people:
         raise Conflict("nobody present can take part")

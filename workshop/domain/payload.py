@@ -36,7 +36,10 @@ def ident_list(payload: Mapping, name: str, required: bool = False) -> list[str]
     return ids
 
 
-def flag(payload: Mapping, name: str, default: bool = False) -> bool:
+def flag(payload: Mapping, name: str, default: bool | None = False) -> bool:
+    """A boolean; with default None the field is required (a silent default would decide)."""
+    if default is None and name not in payload:
+        raise InvalidInput(f"{name} is required: true or false")
     value = payload.get(name, default)
     if not isinstance(value, bool):
         raise InvalidInput(f"{name} must be true or false, got {value!r}")

@@ -126,7 +126,8 @@ def edit_proposal(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context
     changes = {k: v for k, v in changes.items() if getattr(proposal, k) != v}
     if not changes:
         raise InvalidInput("the edit changes nothing: send at least one changed field")
-    return [event("proposal_revised", proposal_id=proposal.id, changes=changes, by=actor.id)]
+    by = None if proposal.hidden_author and actor.id == proposal.author else actor.id
+    return [event("proposal_revised", proposal_id=proposal.id, changes=changes, by=by)]
 
 
 @command("withdraw_proposal", "member")

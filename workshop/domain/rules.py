@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields
 from fractions import Fraction
 
 from workshop.domain.errors import InvalidInput
+from workshop.domain.text import optional_text
 
 RULES = ("unanimity", "consent", "majority", "fist_of_five", "dot", "ranked", "decider")
 YES_NO_RULES = ("unanimity", "consent", "majority", "fist_of_five", "decider")
@@ -151,12 +152,8 @@ def normalize_vote(rule: str, vote: Mapping, options: Sequence[str], settings: M
 
 
 def _optional_text(vote: Mapping, key: str) -> str:
-    value = vote.get(key)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise InvalidInput(f"{key} must be text, got {_kind(value)}")
-    return value.strip()
+    """Typed text: no markup, no control characters, at most TEXT_MAX characters."""
+    return optional_text(vote.get(key), key) or ""
 
 
 def _choice(vote: Mapping, allowed: Sequence[str]) -> str:

@@ -129,7 +129,8 @@ def airtime(s: WorkshopState) -> dict:
     proposals: dict[str, int] = {}
     comments: dict[str, int] = {}
     for prop in s.proposals.values():
-        proposals[prop.author] = proposals.get(prop.author, 0) + 1
+        if not prop.hidden_author:  # counting them would name the silent phase's authors
+            proposals[prop.author] = proposals.get(prop.author, 0) + 1
         for note in prop.comments:
             comments[note["by"]] = comments.get(note["by"], 0) + 1
     rows = turns.airtime_table(s.floor.seconds, s.floor.turns, proposals, comments, people)

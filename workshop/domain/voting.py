@@ -129,7 +129,12 @@ def _electorate(s: WorkshopState, p: Mapping, ctx: Context) -> list[str]:
             person = s.participants.get(pid)
             if person is None or not agenda.may_vote(s.kind, person.role):
                 raise InvalidInput(f"electorate: {pid} may not vote in a {s.kind} session")
-    chosen += [pid for pid in payload.ident_list(p, "remote_voters") if pid not in chosen]
+    for pid in payload.ident_list(p, "remote_voters"):
+        person = s.participants.get(pid)
+        if person is None or not person.remote or not agenda.may_vote(s.kind, person.role):
+            raise InvalidInput(f"remote_voters: {pid} is not a remote participant who may vote")
+        if pid not in chosen:
+            chosen.append(pid)
     if not chosen:
         raise Conflict("nobody present may vote: the electorate would be empty")
     return chosen
@@ -188,11 +193,13 @@ def cast_vote(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) ->
     ballot = find_ballot(s, p.get("ballot_id"))
     if ballot.status != "open":
         raise Conflict(f"ballot {ballot.id} is closed: votes are no longer taken")
-    if actor.id not in ballot.electorate:
+    if actor.id not in ballot.electorate or not agenda.may_vote(s.kind, actor.role):
         raise Forbidden(f"you are not in the electorate of ballot {ballot.id}")
     raw = p.get("vote")
     if not isinstance(raw, Mapping):
         raise InvalidInput(f"vote must be an object such as {{'choice': 'agree'}}, got {raw!r}")
+    if "ruled_out" in raw:  # only the facilitator rules on objections, with rule_objection
+        raise InvalidInput("a vote cannot carry ruled_out: the facilitator rules on objections")
     vote = rules.normalize_vote(
         vote_rule(ballot.rule, ballot.settings), raw, ballot.options, ballot.settings
     )
@@ -326,7 +333,7 @@ def rule_objection(s: WorkshopState, actor: Participant, p: Mapping, ctx: Contex
         raise NotFound(f"ballot {ballot.id} has no objection by {voter!r}")
     if voter in ballot.rulings:
         raise Conflict(f"the objection by {voter} was ruled on already")
-    stands = payload.flag(p, "stands")
+    stands = payload.flag(p, "stands", default=None)
     reason = payload.text(p, "reason", 1000)
     if not reason:
         raise InvalidInput("reason: say why the objection stands or is not paramount")
@@ -352,7 +359,11 @@ def record_decision(s: WorkshopState, actor: Participant, p: Mapping, ctx: Conte
     rationale = payload.text(p, "rationale", 2000)
     if not rationale:
         raise InvalidInput("rationale: a decision needs its reasons, for the minutes")
-    decision = {"by": actor.id, "passed": payload.flag(p, "passed"), "rationale": rationale}
+    decision = {
+        "by": actor.id,
+        "passed": payload.flag(p, "passed", default=None),
+        "rationale": rationale,
+    }
     doc = record(ballot)
     result = tally(
         {**doc, "decision": decision, "settings": {**doc["settings"], "decider": actor.id}}

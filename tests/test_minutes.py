@@ -1,0 +1,527 @@
+"""The minutes of a scripted workshop: golden Markdown and JSON, HTML, CSV, anonymity, recount.
+
+The workshop runs through the service on a real database with a clock that moves a fixed
+step at every reading, so the minutes are the same on every run. To rewrite the golden
+files after an intended change: UPDATE_GOLDEN=1 pytest tests/test_minutes.py, then read
+the diff before committing it.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.engine import Clock, Room
+from workshop import minutes
+
+ROOT = Path(__file__).resolve().parents[1]
+GOLDEN = Path(__file__).parent / "golden"
+STEP = 5.0
+INPUT_CHAIN = {
+    "goalchain": 1,
+    "product": "Fitness app",
+    "vision": {"id": "V1", "statement": "Help people live healthier lives"},
+    "goals": [
+        {
+            "id": "U1",
+            "level": "user",
+            "title": "Track workouts without effort",
+            "parents": ["V1"],
+            "metrics": [{"name": "weekly active users", "baseline": 1200, "target": 5000}],
+            "due": "2027-06-30",
+        }
+    ],
+}
+TRICKY = 'Gyms compete with us: cost < 2 * gain & "churn" [sic] | #1'  # markup characters
+
+
+class Ticking(Clock):
+    """Every reading moves time on by STEP: each command gets its own moment."""
+
+    def __call__(self) -> float:
+        self.now += STEP
+        return self.now
+
+
+def ticking_room(folder: Path, chain: object = INPUT_CHAIN) -> Room:
+    room = Room(folder, "strategizing", chain)
+    room.service.clock = room.clock = Ticking(room.clock.now)
+    return room
+
+
+def check_in(room: Room, passing: str) -> None:
+    """A round-robin, seniors last, in which `passing` passes and everyone else speaks."""
+    room.do(room.fac, "start_round", seniors_last=True, purpose="check-in")
+    while room.state.floor.round is not None:
+        holder = room.state.floor.holder.participant_id
+        room.do(holder, "pass_turn" if holder == passing else "end_turn")
+
+
+def scripted_workshop(folder: Path) -> tuple[Room, dict[str, str]]:
+    """Joins, a round, proposals (one silent), unanimity, consent with an objection ruled
+    not paramount, an anonymous majority, a ranked ballot, a KPI reading, an unrevealed
+    ballot, and someone leaving before the close."""
+    room = ticking_room(folder)
+    fac = room.fac
+    pia, tom, una = room.join("Pia", "product"), room.join("Tom", "team"), room.join("Una", "team")
+    raj, olga = room.join("Raj", "stakeholder"), room.join("Olga", "observer")
+    check_in(room, passing=una)
+
+    room.do(fac, "next_phase")  # propose: silent, authors hidden
+    pr1 = room.propose(
+        una,
+        level="user",
+        title="Lose weight without dieting misery",
+        parents=["V1"],
+        metrics=[{"name": "self-reported misery", "baseline": 7, "target": 3, "unit": "1-10"}],
+        due="2027-06-30",
+    )
+    room.do(fac, "skip_phase")  # past present, to discuss
+    pr2 = room.propose(
+        raj,
+        level="business",
+        title="Premium coaching tier",
+        metrics=[{"name": "monthly revenue", "target": 20000, "unit": "EUR"}],
+        due="2027-Q4",
+    )
+    pr3 = room.propose(tom, level="business", title="Partner with gyms & clinics")
+    pr4, pr5, pr6 = (
+        room.propose(pia, level="user", title=title)
+        for title in ("Sleep better", "Eat better", "Move more")
+    )
+    pr7 = room.propose(tom, level="user", title="Move more every day")
+    pr8 = room.propose(raj, level="business", title="Sell anonymised user data")
+    room.do(fac, "merge_proposals", into=pr6, merge=[pr7])
+    room.do(raj, "withdraw_proposal", proposal_id=pr8)
+    room.do(una, "edit_proposal", proposal_id=pr1, due="2027-09-30")
+    room.do(tom, "edit_proposal", proposal_id=pr3, metrics=[{"name": "partner gyms", "target": 50}])
+    room.do(raj, "comment", proposal_id=pr1, text="How do we measure *misery*? Ask [weekly] | more")
+    room.do(pia, "comment", proposal_id=pr3, text="Start with two cities")
+
+    room.do(tom, "raise_hand")
+    room.do(pia, "raise_hand")
+    room.do(fac, "grant_floor")
+    room.do(tom, "end_turn")  # the floor passes to Pia, next in the queue
+    room.do(pia, "end_turn")
+    room.do(fac, "grant_floor", participant_id=raj)
+    room.do(fac, "end_turn")
+
+    room.do(fac, "go_to_phase", phase="decide")
+    b1 = room.do(fac, "open_ballot", proposal_ids=[pr1])["ballot_id"]
+    room.vote(b1, {person: {"choice": "agree"} for person in (pia, tom, una, raj)})
+    room.do(fac, "close_ballot", ballot_id=b1, reveal=True)
+
+    b2 = room.do(
+        fac,
+        "open_ballot",
+        proposal_ids=[pr3],
+        rule="consent",
+        rule_reason="the stakeholders asked for consent on partnerships",
+    )["ballot_id"]
+    while room.state.floor.round is not None:  # the consent round: everyone speaks
+        room.do(room.state.floor.holder.participant_id, "end_turn")
+    room.vote(
+        b2,
+        {
+            pia: {"choice": "consent"},
+            tom: {"choice": "consent"},
+            una: {"choice": "concern", "reason": "Contracts take time"},
+            raj: {"choice": "objection", "reason": TRICKY},
+        },
+    )
+    room.do(fac, "close_ballot", ballot_id=b2, reveal=True)
+    room.do(
+        fac,
+        "rule_objection",
+        ballot_id=b2,
+        voter=raj,
+        stands=False,
+        reason="A preference, not harm to the aim",
+    )
+
+    b3 = room.do(
+        fac,
+        "open_ballot",
+        proposal_ids=[pr2],
+        rule="majority",
+        rule_reason="a quick secret check on pricing",
+        anonymous=True,
+    )["ballot_id"]
+    room.vote(
+        b3,
+        {
+            pia: {"choice": "agree"},
+            tom: {"choice": "agree"},
+            una: {"choice": "disagree", "reason": "Too early for pricing"},
+            raj: {"choice": "abstain"},
+        },
+    )
+    room.do(fac, "close_ballot", ballot_id=b3, reveal=True)
+
+    b4 = room.do(
+        fac,
+        "open_ballot",
+        proposal_ids=[pr4, pr5, pr6],
+        rule="ranked",
+        rule_reason="pick one user goal for this year",
+    )["ballot_id"]
+    room.vote(
+        b4,
+        {
+            pia: {"ranking": [pr6, pr4, pr5]},
+            tom: {"ranking": [pr6, pr5, pr4]},
+            una: {"ranking": [pr4, pr6, pr5]},
+            raj: {"ranking": [pr5]},
+        },
+    )
+    room.do(fac, "close_ballot", ballot_id=b4)
+    room.do(fac, "reveal_ballot", ballot_id=b4)
+    room.do(
+        pia, "record_kpi", goal_id="U1", metric="weekly active users", value=1350, date="2027-01-10"
+    )
+
+    b5 = room.do(fac, "open_ballot", proposal_ids=[pr4])["ballot_id"]
+    room.vote(b5, {pia: {"choice": "agree"}, una: {"choice": "disagree"}})
+    room.do(fac, "close_ballot", ballot_id=b5)  # closed, never revealed
+
+    leaving = [r for r in room.service.store.attendance(room.id) if r["participant_id"] == tom]
+    room.service.disconnected(leaving[0]["id"])
+    room.do(fac, "next_phase")
+    room.do(fac, "next_phase")
+    people = {"Pia": pia, "Tom": tom, "Una": una, "Raj": raj, "Olga": olga}
+    return room, people
+
+
+def other_rules_workshop(folder: Path) -> tuple[Room, dict[str, str]]:
+    """Dot voting, fist of five, a decider going against the advice, and a remote ballot."""
+    room = ticking_room(folder)
+    fac = room.fac
+    pia, tom = room.join("Pia", "product"), room.join("Tom", "team")
+    room.do(fac, "go_to_phase", phase="discuss")
+    a, b, c, d, e = (room.propose(tom, level="user", title=title) for title in "ABCDE")
+    dot = room.do(
+        fac,
+        "open_ballot",
+        proposal_ids=[a, b, c],
+        rule="dot",
+        rule_reason="a shortlist",
+        settings={"dots": 2, "max_per_option": 1},
+    )["ballot_id"]
+    room.vote(dot, {pia: {"dots": {a: 1, c: 1}}, tom: {"dots": {a: 1, b: 1}}})
+    room.do(fac, "close_ballot", ballot_id=dot, reveal=True)
+    fist = room.do(
+        fac, "open_ballot", proposal_ids=[a], rule="fist_of_five", rule_reason="confidence"
+    )["ballot_id"]
+    room.vote(fist, {pia: {"value": 4}, tom: {"value": 2}})
+    room.do(fac, "close_ballot", ballot_id=fist, reveal=True)
+    room.do(fac, "end_turn")  # Tom, who showed 2, was given the floor first
+    decider = room.do(
+        fac, "open_ballot", proposal_ids=[d], rule="decider", rule_reason="Pia owns the product"
+    )["ballot_id"]
+    while room.state.floor.round is not None:
+        room.do(room.state.floor.holder.participant_id, "end_turn")
+    room.vote(
+        decider,
+        {pia: {"choice": "consent"}, tom: {"choice": "objection", "reason": "not now"}},
+    )
+    room.do(fac, "close_ballot", ballot_id=decider, reveal=True)
+    room.do(pia, "record_decision", ballot_id=decider, passed=True, rationale="Needed for Q3")
+    sent = room.do(
+        fac, "send_remote_ballot", proposal_ids=[e], voters=["Rosa"], deadline_seconds=3600
+    )
+    rosa = next(x for x in sent["events"] if x["type"] == "participant_joined")["participant"]
+    room.do(rosa["id"], "cast_vote", ballot_id=sent["ballot_id"], vote={"choice": "agree"})
+    return room, {"Pia": pia, "Tom": tom, "Rosa": rosa["id"]}
+
+
+@pytest.fixture(scope="module")
+def workshop(tmp_path_factory: pytest.TempPathFactory) -> tuple[Room, dict[str, str]]:
+    return scripted_workshop(tmp_path_factory.mktemp("minutes"))
+
+
+@pytest.fixture(scope="module")
+def record(workshop) -> dict:
+    room, _people = workshop
+    return minutes.build(*room.service.history(room.id))
+
+
+def without_session_id(text: str, workshop_id: str) -> str:
+    """The session id is random: the golden files say SESSION instead."""
+    return text.replace(minutes.md_text(workshop_id), "SESSION").replace(workshop_id, "SESSION")
+
+
+def matches_golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"no golden file {name}: run with UPDATE_GOLDEN=1 and review it"
+    assert text == path.read_text(encoding="utf-8"), f"{name} differs from the golden file"
+
+
+# --- golden files ---------------------------------------------------------------------------
+
+
+def test_markdown_minutes_match_the_golden_file(workshop, record) -> None:
+    room, _people = workshop
+    matches_golden("minutes.md", without_session_id(minutes.render(record, "md"), room.id))
+
+
+def test_json_minutes_match_the_golden_file(workshop, record) -> None:
+    room, _people = workshop
+    matches_golden("minutes.json", without_session_id(minutes.render(record, "json"), room.id))
+
+
+def test_the_live_state_and_a_replay_of_the_log_give_the_same_minutes(workshop, record) -> None:
+    room, _people = workshop
+    store = room.service.store
+    with store.reading():
+        attendance, events = store.attendance(room.id), store.events(room.id)
+    assert minutes.build(room.service.state(room.id), attendance, events) == record
+
+
+# --- HTML -----------------------------------------------------------------------------------
+
+VOID = {"meta", "br", "hr", "img", "link", "input", "wbr", "col", "area", "base", "source"}
+
+
+class TagChecker(HTMLParser):
+    """Balanced tags, every start and end tag seen, and the text of <style>."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.open: list[str] = []
+        self.seen: list[str] = []
+        self.problems: list[str] = []
+        self.style = ""
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        self.seen.append(tag)
+        if tag not in VOID:
+            self.open.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list) -> None:
+        self.seen.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.open or self.open[-1] != tag:
+            self.problems.append(f"</{tag}> closes {self.open[-1:] or 'nothing'}")
+        else:
+            self.open.pop()
+
+    def handle_data(self, data: str) -> None:
+        if self.open and self.open[-1] == "style":
+            self.style += data
+
+
+def test_html_minutes_are_well_formed_escaped_and_draw_the_chain(record) -> None:
+    page = minutes.render(record, "html")
+    checker = TagChecker()
+    checker.feed(page)
+    checker.close()
+    assert checker.problems == [] and checker.open == []
+    assert page.startswith("<!DOCTYPE html>")
+    assert checker.seen.count("svg") == 2  # the chain before and after
+    assert checker.seen.count("rect") == 2 + 6  # one box per goal
+    assert "script" not in checker.seen and "<script" not in page
+    assert "Gyms compete with us: cost &lt; 2 * gain &amp; &#34;churn&#34; [sic] | #1" in page
+    assert "Partner with gyms &amp; clinics" in page
+    assert "How do we measure *misery*? Ask [weekly] | more" in page  # no Markdown escapes
+
+
+def test_the_html_policy_allows_exactly_its_own_style_block(record) -> None:
+    checker = TagChecker()
+    checker.feed(minutes.render(record, "html"))
+    digest = base64.b64encode(hashlib.sha256(checker.style.encode()).digest()).decode()
+    policy = minutes.content_security_policy()
+    assert f"style-src 'sha256-{digest}'" in policy
+    assert "script-src" not in policy and "default-src 'none'" in policy
+
+
+def test_markdown_escapes_user_text(record) -> None:
+    text = minutes.render(record, "md")
+    assert 'Gyms compete with us: cost \\< 2 \\* gain & "churn" \\[sic\\] \\| \\#1' in text
+    assert not re.search(r"(?<!\\)<", text), "a < left unescaped"
+    assert "How do we measure \\*misery\\*? Ask \\[weekly\\] \\| more" in text
+
+
+# --- what may be shown ----------------------------------------------------------------------
+
+
+def ballot(record: dict, ballot_id: str) -> dict:
+    return next(b for b in record["ballots"] if b["id"] == ballot_id)
+
+
+def test_a_ballot_not_revealed_shows_its_turnout_and_no_vote(record) -> None:
+    b5 = ballot(record, "b5")
+    assert b5["status"] == "closed" and b5["turnout"] == 2 and b5["result"] is None
+    assert "votes" not in b5 and "voted_at" not in b5
+    assert not [row for row in csv_rows(record) if row["ballot_id"] == "b5"]
+
+
+def test_authors_never_revealed_stay_anonymous_in_their_proposal(record, workshop) -> None:
+    _room, people = workshop
+    pr1 = record["proposals"][0]
+    assert pr1["author"] is None and pr1["revisions"][0]["by"] is None
+    assert pr1["comments"][0]["by"] == people["Raj"]
+    una = next(row for row in record["airtime"]["rows"] if row["participant_id"] == people["Una"])
+    assert una["proposals"] == 0 and record["airtime"]["hidden_proposals"] == 1
+
+
+def csv_rows(record: dict) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(minutes.votes_csv(record))))
+
+
+def test_the_votes_csv_has_one_row_per_vote_that_may_be_shown(record) -> None:
+    text = minutes.votes_csv(record)
+    assert text.splitlines()[0] == ",".join(minutes.CSV_COLUMNS)
+    rows = csv_rows(record)
+    assert [row["ballot_id"] for row in rows] == ["b1"] * 4 + ["b2"] * 4 + ["b3"] * 4 + ["b4"] * 4
+    raj = next(row for row in rows if row["ballot_id"] == "b2" and row["voter"] == "Raj")
+    assert raj == {
+        "ballot_id": "b2",
+        "options": "pr3",
+        "rule": "consent",
+        "voter": "Raj",
+        "vote": "objection",
+        "reason": TRICKY,
+        "time": raj["time"],
+    }
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", raj["time"])
+    ranked = [row["vote"] for row in rows if row["ballot_id"] == "b4"]
+    assert ranked == ["pr6>pr4>pr5", "pr6>pr5>pr4", "pr4>pr6>pr5", "pr5"]
+    secret = [row for row in rows if row["ballot_id"] == "b3"]
+    assert {row["voter"] for row in secret} == {"voter 1", "voter 2", "voter 3", "voter 4"}
+    assert {row["time"] for row in secret} == {""}
+
+
+@pytest.mark.parametrize(
+    "vote, shown",
+    [
+        ({"choice": "agree"}, "agree"),
+        ({"value": 4}, "4"),
+        ({"dots": {"A": 2, "C": 1}}, "A:2;C:1"),
+        ({"ranking": ["B", "A", "C"]}, "B>A>C"),
+    ],
+)
+def test_each_kind_of_vote_fits_one_cell(vote, shown) -> None:
+    assert minutes.vote_text(vote) == shown
+
+
+def test_a_cell_a_spreadsheet_would_run_as_a_formula_is_kept_as_text() -> None:
+    record = {
+        "participants": [{"id": "pt2", "name": "Pia"}],
+        "ballots": [
+            {
+                "id": "b1",
+                "options": ["pr1"],
+                "rule": "consent",
+                "votes": [{"voter": "pt2", "choice": "concern", "reason": "=HYPERLINK(1)"}],
+            }
+        ],
+    }
+    assert csv_rows(record)[0]["reason"] == "'=HYPERLINK(1)"
+
+
+def test_an_unknown_format_is_refused_naming_it(record) -> None:
+    with pytest.raises(minutes.InvalidInput, match="'pdf'"):
+        minutes.render(record, "pdf")
+
+
+# --- anonymity: swapping who cast which vote changes nothing -------------------------------
+
+NAMES = ("Ana", "Ben", "Cem", "Dee")
+VOTES = st.builds(
+    lambda choice, reason: {"choice": choice, **({"reason": reason} if reason else {})},
+    st.sampled_from(("agree", "disagree", "abstain")),
+    st.sampled_from(("", "too early", "worth it", 'no & "why" < 2')),
+)
+
+
+def anonymous_minutes(votes: list[dict]) -> dict[str, str]:
+    """Every export of a session whose only ballot is anonymous, cast in NAMES order."""
+    with tempfile.TemporaryDirectory() as folder:
+        room = ticking_room(Path(folder), chain=None)
+        voters = [room.join(name, "team") for name in NAMES]
+        room.do(room.fac, "next_phase")
+        vision = room.propose(voters[0], level="vision", title="A vision")
+        room.do(room.fac, "go_to_phase", phase="decide")
+        opened = room.do(
+            room.fac,
+            "open_ballot",
+            proposal_ids=[vision],
+            rule="majority",
+            rule_reason="secret",
+            anonymous=True,
+        )
+        room.vote(opened["ballot_id"], dict(zip(voters, votes, strict=True)))
+        room.do(room.fac, "close_ballot", ballot_id=opened["ballot_id"], reveal=True)
+        record = minutes.build(*room.service.history(room.id))
+        room.service.store.close()
+    exports = {fmt: minutes.render(record, fmt) for fmt in minutes.FORMATS}
+    exports["csv"] = minutes.votes_csv(record)
+    return {fmt: without_session_id(text, room.id) for fmt, text in exports.items()}
+
+
+@settings(max_examples=15, deadline=None)
+@given(votes=st.lists(VOTES, min_size=4, max_size=4), order=st.permutations(range(4)))
+def test_an_anonymous_ballot_never_shows_who_voted_what(votes, order) -> None:
+    as_cast = anonymous_minutes(votes)
+    swapped = anonymous_minutes([votes[i] for i in order])
+    assert as_cast == swapped  # in md, html, json and csv alike
+    for name in NAMES:
+        assert not re.search(rf"{name}.*(agree|abstain)", as_cast["csv"])
+
+
+# --- the JSON minutes recount with `workshop tally` -----------------------------------------
+
+
+@pytest.mark.parametrize("script", [scripted_workshop, other_rules_workshop])
+def test_every_ballot_in_the_json_minutes_recounts_to_its_stored_result(
+    script, tmp_path: Path
+) -> None:
+    room, _people = script(tmp_path / "db")
+    record = json.loads(minutes.render(minutes.build(*room.service.history(room.id)), "json"))
+    revealed = [b for b in record["ballots"] if b["status"] == "revealed"]
+    assert len(revealed) == 4
+    for entry in revealed:
+        path = tmp_path / f"{entry['id']}.json"
+        path.write_text(json.dumps(entry), encoding="utf-8")
+        run = subprocess.run(
+            [sys.executable, "-m", "workshop", "tally", str(path), "--json"],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=60,
+        )
+        assert run.returncode == 0, run.stderr
+        recount = json.loads(run.stdout)
+        stored = entry["result"]
+        assert (recount["passed"], recount["winner"]) == (stored["passed"], stored["winner"])
+        assert recount["reasons"] == stored["reasons"]
+
+
+def test_the_other_rules_and_a_remote_voter_in_the_minutes(tmp_path: Path) -> None:
+    room, people = other_rules_workshop(tmp_path)
+    text = minutes.render(minutes.build(*room.service.history(room.id)), "md")
+    assert "| Rosa | stakeholder | remote | 2027-01-15T08:02:15Z | by personal link |" in text
+    assert "| Pia | pr1:1;pr3:1 |" in text and "| Tom | 2 |" in text
+    assert "- Ranking: pr1, pr2, pr3" in text
+    assert "- Objection by Tom: not now. Advice." in text
+    assert "- Decision by Pia: the proposal passes, because: Needed for Q3" in text
+    assert "  - the decision goes against the advisory result" in text
+    assert "- Anonymous: no; remote, deadline 2027-01-15T09:02:15Z" in text
