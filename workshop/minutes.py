@@ -16,7 +16,6 @@ import io
 import json
 import re
 import textwrap
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -218,12 +217,9 @@ def _rounds(log: list[dict]) -> list[dict]:
 
 
 def _airtime(s: WorkshopState) -> dict:
-    """The facilitator's airtime figures, minus proposals whose authors stayed hidden."""
+    """The facilitator's airtime figures (which count no hidden author's proposals)."""
     summary = views.airtime(s)
-    hidden = Counter(p.author for p in s.proposals.values() if p.hidden_author)
-    for row in summary["rows"]:
-        row["proposals"] -= hidden[row["participant_id"]]
-    summary["hidden_proposals"] = sum(hidden.values())
+    summary["hidden_proposals"] = sum(1 for p in s.proposals.values() if p.hidden_author)
     return summary
 
 
