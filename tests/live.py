@@ -171,11 +171,12 @@ class Person:
         return [e for e in self.events(kind) if match(e)][-1]
 
     def seqs(self) -> list[int]:
-        return [
-            d["seq"]
-            for _e, d in self.received
-            if isinstance(d, dict) and "seq" in d and _e != "state"
-        ]
+        """Every seq received, in order; a coalesced message covers first_seq..seq."""
+        seen: list[int] = []
+        for event, data in self.received:
+            if event != "state" and isinstance(data, dict) and "seq" in data:
+                seen.extend(range(data.get("first_seq", data["seq"]), data["seq"] + 1))
+        return seen
 
     def last_seq(self) -> int:
         seen = self.seqs()

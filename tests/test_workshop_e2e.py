@@ -101,9 +101,11 @@ def test_strategizing_workshop_from_check_in_to_accepted_goals(
     fac.ok("go_to_phase", phase="decide")
     ballot = fac.ok("open_ballot", proposal_ids=[vision])["ballot_id"]
     vote_all(ballot, {p: {"choice": "agree"} for p in everyone})
-    turnout = [e for e in fac.events("vote_cast") if e["ballot_id"] == ballot]
-    assert all("vote" not in e for e in turnout), "secret votes left the server"
-    fac.wait_for(lambda: len([e for e in fac.events("vote_cast") if e["ballot_id"] == ballot]) == 5)
+    fac.wait_event("vote_cast", lambda e: e["ballot_id"] == ballot and e["turnout"] == 5)
+    pia.wait_event("vote_cast", lambda e: e["ballot_id"] == ballot and e["turnout"] == 5)
+    for person in (fac, pia):
+        turnout = [e for e in person.events("vote_cast") if e["ballot_id"] == ballot]
+        assert turnout and all("vote" not in e for e in turnout), "secret votes left the server"
     revealed = fac.ok("close_ballot", ballot_id=ballot, reveal=True)
     result = [e for e in revealed["events"] if e["type"] == "ballot_revealed"][0]["result"]
     assert result["passed"] is True

@@ -29,6 +29,17 @@ def event_view(item: dict, facilitator: bool) -> dict:
     return item
 
 
+def votes_view(items: list[dict], facilitator: bool) -> dict:
+    """Several `vote_cast` events of one ballot as one message covering seqs first..last."""
+    last = event_view(items[-1], facilitator)
+    shown = {**last, "first_seq": items[0]["seq"], "count": len(items)}
+    if facilitator:
+        shown.pop("voter", None)
+        shown.pop("replaced", None)
+        shown["voters"] = [item["voter"] for item in items]
+    return shown
+
+
 def snapshot(s: WorkshopState, viewer_id: str, present: Collection[str]) -> dict:
     """The whole session as `viewer_id` may see it."""
     me = s.participants[viewer_id]

@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench` runs them against a real server and writes docs/performance.md."""
