@@ -83,3 +83,13 @@ def test_every_error_code_is_in_the_protocol(code: str) -> None:
 @pytest.mark.parametrize("setting", sorted(SETTINGS))
 def test_every_setting_is_documented(setting: str) -> None:
     assert setting in documented(all_docs()), f"setting {setting} is in no README or docs page"
+
+
+def test_readme_picture_is_the_rendered_example() -> None:
+    """The README's Mermaid picture is what `workshop chain render` draws of the example."""
+    from workshop import chainfile
+
+    example = chainfile.load(ROOT / "docs" / "examples" / "fitness.goalchain.yaml")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```mermaid\n", 1)[1].split("```", 1)[0]
+    assert block == chainfile.render_mermaid(example)
