@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.chains import FITNESS
 from tests.live import LiveServer
 
 
@@ -124,27 +125,14 @@ def test_unknown_session_is_404_in_the_error_shape(server: LiveServer) -> None:
 
 
 def test_chain_of_a_new_session_round_trips_its_input(server: LiveServer) -> None:
-    chain = {
-        "goalchain": 1,
-        "product": "Fitness app",
-        "vision": {"id": "V1", "statement": "Help people live healthier lives"},
-        "goals": [
-            {
-                "id": "U1",
-                "level": "user",
-                "title": "Lose weight without misery",
-                "parents": ["V1"],
-                "status": "accepted",
-            }
-        ],
-    }
+    chain = FITNESS
     session = server.create_session("roadmapping", chain=chain)
     as_json = server.get(f"/api/sessions/{session['id']}/chain", format="json")
     assert as_json.status_code == 200
     assert as_json.json()["goals"][0]["id"] == "U1"
     as_yaml = server.get(f"/api/sessions/{session['id']}/chain", format="yaml")
     assert as_yaml.text.startswith("goalchain: 1")
-    assert "Lose weight without misery" in as_yaml.text
+    assert "Lose weight without dieting misery" in as_yaml.text
     assert server.get(f"/api/sessions/{session['id']}/chain", format="xml").status_code == 400
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.chains import FITNESS
 from workshop.domain.errors import WorkshopError
 from workshop.domain.workshop import COMMANDS, SYSTEM
 from workshop.service import Service
@@ -99,31 +100,7 @@ EXPECTED: dict[str, str] = {
 }
 SYSTEM_ONLY = ("join", "expire_turn", "advance_stage", "close_expired_ballot")
 
-CHAIN = {
-    "goalchain": 1,
-    "product": "Fitness app",
-    "vision": {"id": "V1", "statement": "Help people live healthier lives"},
-    "goals": [
-        {
-            "id": "U1",
-            "level": "user",
-            "title": "Lose weight without dieting misery",
-            "parents": ["V1"],
-            "metrics": [{"name": "weekly active users", "baseline": 1200, "target": 5000}],
-            "due": "2027-06-30",
-            "status": "accepted",
-        },
-        {
-            "id": "P1",
-            "level": "product",
-            "title": "Smart scale sync",
-            "parents": ["U1"],
-            "metrics": [{"name": "synced users", "target": 500}],
-            "due": "2027-03-31",
-            "status": "accepted",
-        },
-    ],
-}
+CHAIN = FITNESS  # U1 and P1 are what these tests refer to
 
 # A goal each kind of session may propose and put to a vote at once.
 GOAL = {

@@ -6,25 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.chains import FITNESS
 from tests.engine import Room
-
-FITNESS = {
-    "goalchain": 1,
-    "product": "Fitness app",
-    "vision": {"id": "V1", "statement": "Help people live healthier lives"},
-    "goals": [
-        {"id": "U1", "level": "user", "title": "Lose weight", "parents": ["V1"]},
-        {"id": "B1", "level": "business", "title": "New revenue", "parents": ["V1"]},
-        {
-            "id": "P1",
-            "level": "product",
-            "title": "Scale sync",
-            "parents": ["U1"],
-            "metrics": [{"name": "synced users", "target": 500}],
-            "due": "2027-03-31",
-        },
-    ],
-}
 
 
 @pytest.fixture
@@ -314,7 +297,7 @@ def test_review_session_reports_changes_against_its_input(tmp_path: Path) -> Non
     room.do(room.fac, "go_to_phase", phase="propose")
     retire = room.propose(pia, change="retire", target="B1")
     amend = room.propose(tom, change="amend", target="P1", due="2027-06-30")
-    assert room.state.proposals[amend].title == "Scale sync"
+    assert room.state.proposals[amend].title == "Smart scale sync"
     room.do(room.fac, "go_to_phase", phase="decide")
     for proposal in (retire, amend):
         ballot = room.do(room.fac, "open_ballot", proposal_ids=[proposal])["ballot_id"]

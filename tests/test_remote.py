@@ -6,6 +6,7 @@ import re
 
 import requests
 
+from tests.chains import FITNESS
 from tests.live import LiveServer, Person
 from tests.test_workshop_e2e import seat
 
@@ -27,11 +28,7 @@ def vote_by_form(server: LiveServer, link: str, ballot: str, form: dict) -> requ
 
 
 def roadmap_session(server: LiveServer, people: list[Person]) -> tuple[dict, Person, str]:
-    chain = {
-        "goalchain": 1,
-        "vision": {"id": "V1", "statement": "Healthier lives"},
-        "goals": [{"id": "U1", "level": "user", "title": "Lose weight", "parents": ["V1"]}],
-    }
+    chain = FITNESS
     session = server.create_session("roadmapping", chain=chain)
     fac = Person(server, session["facilitator_token"], "fac")
     people.append(fac)

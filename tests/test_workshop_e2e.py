@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.chains import FITNESS
 from tests.live import LiveServer, Person
 
 
@@ -183,22 +184,7 @@ def test_strategizing_workshop_from_check_in_to_accepted_goals(
 
 def test_sprint_planning_from_a_chain(any_server: LiveServer, people) -> None:
     server = any_server
-    chain = {
-        "goalchain": 1,
-        "product": "Fitness app",
-        "vision": {"id": "V1", "statement": "Help people live healthier lives"},
-        "goals": [
-            {"id": "U1", "level": "user", "title": "Lose weight", "parents": ["V1"]},
-            {
-                "id": "P1",
-                "level": "product",
-                "title": "Smart scale sync",
-                "parents": ["U1"],
-                "metrics": [{"name": "synced users", "target": 500}],
-                "due": "2027-03-31",
-            },
-        ],
-    }
+    chain = FITNESS
     session = server.create_session("sprint_planning", chain=chain)
     refused = server.post(
         f"/api/sessions/{session['id']}/participants",
