@@ -13,6 +13,14 @@ from workshop.domain.chain import Chain
 from workshop.domain.errors import InvalidInput, NotFound
 from workshop.domain.state import WorkshopState
 
+data_option = click.option(
+    "--data",
+    default="sessions",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Folder holding the SQLite database.",
+)
+
 
 @click.group()
 def cli() -> None:
@@ -22,13 +30,7 @@ def cli() -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
-@click.option(
-    "--data",
-    default="sessions",
-    show_default=True,
-    type=click.Path(file_okay=False),
-    help="Folder holding the SQLite database.",
-)
+@data_option
 @click.option(
     "--async-mode",
     type=click.Choice(["gevent", "eventlet", "threading"]),
@@ -163,13 +165,7 @@ def _read_ballot(file: str) -> rules.Ballot:
     type=click.Path(dir_okay=False),
     help="Write the goal chain file here: canonical YAML, or JSON for a .json name.",
 )
-@click.option(
-    "--data",
-    default="sessions",
-    show_default=True,
-    type=click.Path(file_okay=False),
-    help="Folder holding the SQLite database.",
-)
+@data_option
 def export(
     session: str, fmt: str | None, out: str | None, chain_file: str | None, data: str
 ) -> None:

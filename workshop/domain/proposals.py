@@ -28,6 +28,16 @@ def in_open_ballot(s: WorkshopState, proposal_id: str) -> bool:
     return any(proposal_id in b.options for b in s.open_ballots())
 
 
+def own_proposal(s: WorkshopState, actor: Participant, p: Mapping, verb: str) -> Proposal:
+    """A live proposal that `actor` may change: its author or the facilitator, no open vote."""
+    proposal = live_proposal(s, payload.ident(p, "proposal_id"))
+    if actor.id != proposal.author and actor.role != "facilitator":
+        raise Forbidden(f"only the author or the facilitator can {verb} proposal {proposal.id}")
+    if in_open_ballot(s, proposal.id):
+        raise Conflict(f"proposal {proposal.id} is being voted on; close the ballot first")
+    return proposal
+
+
 def _check_parents(s: WorkshopState, level: str, parents: list[str]) -> None:
     """Parents must be goals of the chain or live proposals, at the level above."""
     wanted = chains.PARENT_LEVELS.get(level, ())
@@ -115,11 +125,7 @@ def propose_goal(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context)
 @command("edit_proposal", "member")
 def edit_proposal(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
     """Revise a proposal (its author or the facilitator); the earlier text is kept."""
-    proposal = live_proposal(s, payload.ident(p, "proposal_id"))
-    if actor.id != proposal.author and actor.role != "facilitator":
-        raise Forbidden(f"only the author or the facilitator can edit proposal {proposal.id}")
-    if in_open_ballot(s, proposal.id):
-        raise Conflict(f"proposal {proposal.id} is being voted on; close the ballot first")
+    proposal = own_proposal(s, actor, p, "edit")
     changes = _content(p, partial=True)
     if "parents" in changes:
         _check_parents(s, proposal.level, changes["parents"])
@@ -133,11 +139,7 @@ def edit_proposal(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context
 @command("withdraw_proposal", "member")
 def withdraw_proposal(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
     """Take a proposal back (its author or the facilitator)."""
-    proposal = live_proposal(s, payload.ident(p, "proposal_id"))
-    if actor.id != proposal.author and actor.role != "facilitator":
-        raise Forbidden(f"only the author or the facilitator can withdraw proposal {proposal.id}")
-    if in_open_ballot(s, proposal.id):
-        raise Conflict(f"proposal {proposal.id} is being voted on; close the ballot first")
+    proposal = own_proposal(s, actor, p, "withdraw")
     return [event("proposal_withdrawn", proposal_id=proposal.id)]
 
 

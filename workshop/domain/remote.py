@@ -11,8 +11,8 @@ from copy import copy
 
 from workshop.domain import agenda, payload
 from workshop.domain.commands import Context, command, event
-from workshop.domain.errors import Conflict, Forbidden, InvalidInput
-from workshop.domain.proposals import live_proposal
+from workshop.domain.errors import Conflict, InvalidInput
+from workshop.domain.proposals import own_proposal
 from workshop.domain.state import Participant, WorkshopState
 from workshop.domain.text import NAME_MAX, clean_text
 from workshop.domain.voting import MAX_DEADLINE, open_ballot
@@ -91,9 +91,7 @@ def _with_participants(s: WorkshopState, joins: list[dict]) -> WorkshopState:
 @command("share_draft", "member")
 def share_draft(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
     """Send a draft goal to stakeholders by link for written comments before any vote."""
-    proposal = live_proposal(s, payload.ident(p, "proposal_id"))
-    if actor.id != proposal.author and actor.role != "facilitator":
-        raise Forbidden(f"only the author or the facilitator can share proposal {proposal.id}")
+    proposal = own_proposal(s, actor, p, "share")
     seconds = payload.number(p, "deadline_seconds", 60, MAX_DEADLINE)
     if seconds is None:
         raise InvalidInput("deadline_seconds: say how long the review links stay valid")
