@@ -88,16 +88,17 @@ class Service:
 
     # -- sessions and people -------------------------------------------------
     def create(
-        self, kind: object, title: object, product: object = None, chain: object = None
+        self,
+        kind: object,
+        title: object,
+        product: object = None,
+        chain: object = None,
+        from_session: object = None,
     ) -> dict:
         """A new session; its facilitator token is returned once and stored hashed."""
-        chain_doc = None
-        if isinstance(chain, str):  # the text of a chain file, YAML or JSON, as uploaded
-            chain_doc = chainfile.to_document(chainfile.loads(chain, "chain"))
-        elif chain is not None:
-            if not isinstance(chain, Mapping):
-                raise InvalidInput("chain must be a goal chain document (a JSON object)")
-            chain_doc = chainfile.to_document(chainfile.from_document(chain, "chain"))
+        chain_doc = self._input_chain(chain, from_session)
+        if product is None and chain_doc:
+            product = chain_doc.get("product")
         first = created(str(kind) if isinstance(kind, str) else kind, title, product, chain_doc)
         first["at"] = now = self.clock()
         workshop_id, token = secrets.token_urlsafe(9), new_token()
@@ -110,6 +111,25 @@ class Service:
             stored = self._commit(state, [first])
         self._announce(workshop_id, stored)
         return {"id": workshop_id, "join_code": code, "facilitator_token": token}
+
+    def _input_chain(self, chain: object, from_session: object) -> dict | None:
+        """The chain a session starts from: a document, a file's text, or an earlier session's."""
+        if chain is not None and from_session is not None:
+            raise InvalidInput("give either chain or from_session, not both")
+        if from_session is not None:
+            if not isinstance(from_session, str):
+                raise InvalidInput(f"from_session must be a session id, got {from_session!r}")
+            earlier = self.state(from_session).chain
+            return chainfile.to_document(
+                chainfile.from_document(chainfile.to_document(earlier), from_session)
+            )
+        if isinstance(chain, str):  # the text of a chain file, YAML or JSON, as uploaded
+            return chainfile.to_document(chainfile.loads(chain, "chain"))
+        if chain is not None:
+            if not isinstance(chain, Mapping):
+                raise InvalidInput("chain must be a goal chain document (a JSON object)")
+            return chainfile.to_document(chainfile.from_document(chain, "chain"))
+        return None
 
     def _fresh_join_code(self) -> str:
         while True:

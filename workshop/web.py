@@ -76,7 +76,11 @@ def create_session() -> tuple[Response, int]:
     """Set up a session; the answer holds the private facilitator token and link."""
     body = json_body()
     created = service().create(
-        body.get("kind"), body.get("title"), body.get("product"), body.get("chain")
+        body.get("kind"),
+        body.get("title"),
+        body.get("product"),
+        body.get("chain"),
+        body.get("from_session"),
     )
     created["links"] = links(created["id"], created["join_code"], created["facilitator_token"])
     return jsonify(created), 201

@@ -1,0 +1,100 @@
+"""Strategizing → roadmapping → sprint planning: each session starts from the last one's chain."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.live import LiveServer, Person
+from tests.test_workshop_e2e import seat, vote_all
+
+
+def accept(fac: Person, voters: list[Person], proposal: str, vote: dict, **rule: object) -> None:
+    ballot = fac.ok("open_ballot", proposal_ids=[proposal], **rule)["ballot_id"]
+    vote_all(ballot, {person: vote for person in voters})
+    ack = fac.ok("close_ballot", ballot_id=ballot, reveal=True)
+    assert any(e["type"] == "goal_accepted" for e in ack["events"]), ack
+
+
+def test_three_sessions_build_one_linked_chain(server: LiveServer, people, tmp_path: Path) -> None:
+    # 1. Strategizing from nothing: a vision, a user goal and a business goal.
+    strategy = server.create_session("strategizing", product="Fitness app")
+    fac = Person(server, strategy["facilitator_token"], "fac1")
+    people.append(fac)
+    team = seat(
+        server, strategy, people, ("Pia", "product"), ("Tom", "team"), ("Raj", "stakeholder")
+    )
+    fac.ok("next_phase")
+    vision = team[0].ok("propose_goal", level="vision", title="Help people live healthier lives")
+    user = team[1].ok("propose_goal", level="user", title="Lose weight without misery")
+    business = team[2].ok("propose_goal", level="business", title="A new revenue source")
+    fac.ok("go_to_phase", phase="decide")
+    for proposal in (vision, user, business):
+        accept(fac, team, proposal["proposal_id"], {"choice": "agree"})
+
+    # 2. Roadmapping, naming the earlier session: product goals link to its user goal.
+    roadmap = server.create_session("roadmapping", title="Roadmap", from_session=strategy["id"])
+    fac = Person(server, roadmap["facilitator_token"], "fac2")
+    people.append(fac)
+    assert [g["id"] for g in fac.state["chain"]["goals"]] == ["U1", "B1"]
+    team = seat(server, roadmap, people, ("Pia", "product"), ("Tom", "team"))
+    fac.ok("next_phase")
+    product = team[0].ok(
+        "propose_goal",
+        level="product",
+        title="Smart scale sync",
+        parents=["U1", "B1"],
+        metrics=[{"name": "synced users", "target": 500}],
+        due="2027-Q2",
+    )
+    fac.ok("go_to_phase", phase="decide")
+    accept(fac, team, product["proposal_id"], {"choice": "consent"})
+    roadmap_file = server.get(f"/api/sessions/{roadmap['id']}/chain").text
+
+    # 3. Sprint planning from the uploaded file: a sprint goal serving the product goal.
+    sprint = server.create_session("sprint_planning", title="Sprint 14", chain=roadmap_file)
+    fac = Person(server, sprint["facilitator_token"], "fac3")
+    people.append(fac)
+    team = seat(server, sprint, people, ("Pia", "product"), ("Tom", "team"))
+    fac.ok("next_phase")
+    goal = team[1].ok("propose_goal", level="sprint", title="Sync with two scales", parents=["P1"])
+    fac.ok("go_to_phase", phase="decide")
+    accept(fac, team, goal["proposal_id"], {"choice": "consent"})
+
+    final = tmp_path / "fitness.goalchain.yaml"
+    final.write_text(server.get(f"/api/sessions/{sprint['id']}/chain").text)
+    checked = subprocess.run(
+        [sys.executable, "-m", "workshop", "chain", "validate", str(final)],
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stderr
+    chain = server.get(f"/api/sessions/{sprint['id']}/chain", format="json").json()
+    links = {g["id"]: (g["level"], g["parents"]) for g in chain["goals"]}
+    assert links == {
+        "U1": ("user", ["V1"]),
+        "B1": ("business", ["V1"]),
+        "P1": ("product", ["U1", "B1"]),
+        "S1": ("sprint", ["P1"]),
+    }
+    sessions = {g["id"]: g["decided"]["session"] for g in chain["goals"]}
+    assert sessions == {
+        "U1": strategy["id"],
+        "B1": strategy["id"],
+        "P1": roadmap["id"],
+        "S1": sprint["id"],
+    }  # provenance carries over
+
+
+def test_from_session_and_chain_are_checked(server: LiveServer) -> None:
+    empty = server.create_session("strategizing")
+    for body, status in (
+        ({"from_session": "no-such-session"}, 404),
+        ({"from_session": empty["id"]}, 400),  # no vision yet: not a chain to start from
+        ({"from_session": empty["id"], "chain": {"goalchain": 1}}, 400),
+        ({"from_session": 7}, 400),
+    ):
+        answer = server.post("/api/sessions", {"kind": "roadmapping", "title": "x", **body})
+        assert answer.status_code == status, (body, answer.text)
+        assert set(answer.json()["error"]) == {"code", "message"}
