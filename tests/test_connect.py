@@ -11,9 +11,13 @@ from tests.live import LiveServer, Person
 @pytest.mark.parametrize("auth", [None, {}, {"token": ""}, {"token": "forged"}, {"token": 12}])
 def test_missing_or_wrong_token_is_refused_at_connect(any_server: LiveServer, auth) -> None:
     client = socketio.Client(reconnection=False)
+    refusals: list[dict] = []
+    client.on("connect_error", refusals.append)
     with pytest.raises(socketio.exceptions.ConnectionError):
         client.connect(any_server.url, auth=auth, transports=["websocket"], wait_timeout=5)
     assert not client.connected
+    assert refusals[0]["data"]["code"] == "unauthorized"
+    assert refusals[0]["message"] in ("a token is required", "unknown token")
 
 
 def test_state_on_connect_with_seq(any_server: LiveServer, people: list[Person]) -> None:
