@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-SOCKETIO_CLIENT := 4.8.1
+SOCKETIO_CLIENT := 4.8.4
 
 .PHONY: run test lint format test-tools bench static-vendor clean
 
@@ -44,6 +44,7 @@ test-tools:
 	fi
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python -m bench.run
 
 # Refresh the pinned socket.io browser client (and its licence) from its npm package.

@@ -6,8 +6,14 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
 
 from tests.live import LiveServer, Person
+
+# A 2-core CI machine running servers beside the tests is slow now and then: properties are
+# judged on what they find, not on how long one example takes.
+settings.register_profile("workshop", deadline=None)
+settings.load_profile("workshop")
 
 
 @pytest.fixture(scope="session")

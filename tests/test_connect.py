@@ -58,3 +58,30 @@ def test_unknown_command_and_bad_payloads_get_error_acks(any_server: LiveServer,
     assert facilitator.client.call("next_phase", "not an object", timeout=10)["ok"] is False
     facilitator.refused("go_to_phase", "invalid_input", phase="party")
     assert facilitator.fresh_state()["session"]["phase"] == "check_in"
+
+
+def test_hostile_input_gets_a_named_error_and_changes_nothing(
+    any_server: LiveServer, people
+) -> None:
+    session = any_server.create_session()
+    facilitator = Person(any_server, session["facilitator_token"], "f")
+    people.append(facilitator)
+    joined = any_server.join(session, "Ada", "team")
+    ada = Person(any_server, joined["token"], "ada")
+    people.append(ada)
+    facilitator.ok("next_phase")
+    before = facilitator.fresh_state()["seq"]
+    cases = [
+        ({"level": "vision", "title": "x" * 200_000}, "200000 characters"),
+        ({"level": "vision", "title": "<script>alert(1)</script>"}, "markup"),
+        ({"level": "vision", "title": ["a list"]}, "must be text"),
+        ({"level": "vision", "title": "ok", "metrics": "many"}, "metrics"),
+        ({"level": "spaceship", "title": "ok"}, "level"),
+        ({"level": "vision", "title": "ok", "due": "next year"}, "due"),
+    ]
+    for payload, named in cases:
+        error = ada.refused("propose_goal", "invalid_input", **payload)
+        assert named in error["message"], error
+    assert ada.client.connected
+    assert facilitator.fresh_state()["seq"] == before  # nothing changed
+    ada.ok("propose_goal", level="vision", title="Still works after all that")

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 PACKAGE = Path(__file__).resolve().parent
 
 
-def _asset_dir(name: str) -> str:
+def asset_dir(name: str) -> str:
     """templates/ and static/ sit beside the package in a checkout, inside it in a wheel."""
     inside = PACKAGE / name
     return str(inside if inside.is_dir() else PACKAGE.parent / name)
@@ -29,9 +29,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from workshop.service import Service
     from workshop.store import Store
 
-    app = Flask(
-        __name__, template_folder=_asset_dir("templates"), static_folder=_asset_dir("static")
-    )
+    app = Flask(__name__, template_folder=asset_dir("templates"), static_folder=asset_dir("static"))
     app.config.from_mapping(defaults())
     app.config.update(config or {})
     store = Store(Path(str(app.config["DATA_DIR"])) / "workshop.db")

@@ -373,12 +373,18 @@ def advise_files(paths: Iterable[str | PathLike[str]]) -> list[str]:
 
 def render_markdown(chain: Chain) -> str:
     """The chain as a nested list; a goal with several parents is referred to after the first."""
-    lines = [f"# Goal chain: {_md(chain.product)}" if chain.product else "# Goal chain", ""]
+    lines = [
+        f"# Goal chain: {markdown_text(chain.product)}" if chain.product else "# Goal chain",
+        "",
+    ]
     shown: set[str] = set()
     if chain.vision:
-        lines.append(f"- **{_md(chain.vision.id)}** vision: {_md(chain.vision.statement)}")
+        lines.append(
+            f"- **{markdown_text(chain.vision.id)}** vision: "
+            f"{markdown_text(chain.vision.statement)}"
+        )
         if chain.vision.description:
-            lines.append(f"  - {_md(chain.vision.description)}")
+            lines.append(f"  - {markdown_text(chain.vision.description)}")
         lines += _md_goals(chain, children(chain, chain.vision.id), 1, shown)
     for goal in ordered_goals(chain):  # goals not linked to the vision still get shown
         if goal.id not in shown:
@@ -390,7 +396,7 @@ def _md_goals(chain: Chain, goals: list[Goal], depth: int, shown: set[str]) -> l
     indent, lines = "  " * depth, []
     for goal in goals:
         if goal.id in shown:
-            lines.append(f"{indent}- **{_md(goal.id)}** (see above)")
+            lines.append(f"{indent}- **{markdown_text(goal.id)}** (see above)")
             continue
         shown.add(goal.id)
         lines.append(f"{indent}- {_md_goal(goal)}")
@@ -402,15 +408,19 @@ def _md_goals(chain: Chain, goals: list[Goal], depth: int, shown: set[str]) -> l
 def _md_goal(goal: Goal) -> str:
     facts = [goal.status, goal.due and f"due {goal.due}", goal.owner and f"owner {goal.owner}"]
     summary = ", ".join(fact for fact in facts if fact)
-    return f"**{_md(goal.id)}** {_md(goal.level)} goal: {_md(goal.title)} ({_md(summary)})"
+    return (
+        f"**{markdown_text(goal.id)}** {markdown_text(goal.level)} goal: "
+        f"{markdown_text(goal.title)} ({markdown_text(summary)})"
+    )
 
 
 def _md_details(goal: Goal) -> list[str]:
-    details = [_md(goal.description)] if goal.description else []
-    return details + [_md(_metric_text(metric)) for metric in goal.metrics]
+    details = [markdown_text(goal.description)] if goal.description else []
+    return details + [markdown_text(metric_text(metric)) for metric in goal.metrics]
 
 
-def _metric_text(metric: Metric) -> str:
+def metric_text(metric: Metric) -> str:
+    """A metric on one line: its name, baseline, target, latest reading and owner."""
     unit = f" {metric.unit}" if metric.unit else ""
     values = {"baseline": metric.baseline, "target": metric.target}
     facts = [f"{name} {value}{unit}" for name, value in values.items() if value is not None]
@@ -422,7 +432,7 @@ def _metric_text(metric: Metric) -> str:
     return f"metric {metric.name}" + (f": {', '.join(facts)}" if facts else "")
 
 
-def _md(text: str) -> str:
+def markdown_text(text: str) -> str:
     """Text safe inside a Markdown list item: one line, markup characters escaped."""
     return re.sub(r"([\\`*_\[\]<>#|~])", r"\\\1", " ".join(text.split()))
 

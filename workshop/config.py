@@ -17,7 +17,10 @@ SETTINGS: dict[str, tuple[object, str]] = {
         "Flask's secret key, random per start if unset (form tokens use one kept in the database).",
     ),
     "MAX_CONTENT_LENGTH": (1024 * 1024, "Largest HTTP body accepted, in bytes."),
-    "MAX_MESSAGE_BYTES": (64 * 1024, "Largest Socket.IO message accepted, in bytes."),
+    "MAX_MESSAGE_BYTES": (
+        1024 * 1024,
+        "Largest Socket.IO message; below it, oversize fields get a named error.",
+    ),
     "TIMER_INTERVAL": (0.25, "Seconds between checks for expired turns, stages and ballots."),
 }
 

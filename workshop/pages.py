@@ -1,16 +1,82 @@
-"""The HTML pages: home, facilitator console, join page and participant view."""
+"""The HTML pages: home, facilitator console, join page and participant view.
+
+The pages are static shells; their scripts talk to the JSON API and the Socket.IO
+endpoint. Every HTML answer carries a strict Content-Security-Policy.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+import io
+import re
+
+import segno
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from workshop.domain.errors import Forbidden, NotFound, Unauthorized
+from workshop.service import Service
 
 blueprint = Blueprint("pages", __name__)
+
+# A Host header is echoed into the policy only if it looks like a host, so a forged
+# header cannot add directives.
+HOST = re.compile(r"^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
+
+
+def service() -> Service:
+    return current_app.extensions["workshop"]
+
+
+def content_security_policy(host: str) -> str:
+    """No inline script or style, no framing; sockets only to this server."""
+    sockets = f" ws://{host} wss://{host}" if HOST.match(host) else ""
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self'",
+            "font-src 'self'",
+            f"connect-src 'self'{sockets}",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+@blueprint.after_app_request
+def security_headers(response: Response) -> Response:
+    """Every HTML page gets the policy, unless its view set a stricter one of its own."""
+    if response.mimetype == "text/html":
+        response.headers.setdefault(
+            "Content-Security-Policy", content_security_policy(request.host)
+        )
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    return response
 
 
 @blueprint.get("/")
 def home() -> str:
     """Create a session, or join one with a code."""
     return render_template("home.html")
+
+
+@blueprint.get("/favicon.ico")
+def favicon() -> Response:
+    """Browsers ask for it whatever the page says."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)
 
 
 @blueprint.get("/s/<workshop_id>/facilitator")
@@ -29,3 +95,44 @@ def join_page(workshop_id: str) -> str:
 def participant_page(workshop_id: str) -> str:
     """The participant view; the token stays in the browser."""
     return render_template("participant.html", workshop_id=workshop_id)
+
+
+def _join_code(workshop_id: str) -> str:
+    with service().store.reading():
+        row = service().store.workshop(workshop_id)
+    if row is None:
+        raise NotFound(f"session {workshop_id!r} does not exist")
+    return row["join_code"]
+
+
+def _join_url(workshop_id: str, code: str) -> str:
+    return url_for("pages.join_page", workshop_id=workshop_id, code=code, _external=True)
+
+
+@blueprint.get("/s/<workshop_id>/invite")
+def invite(workshop_id: str) -> Response:
+    """The join code and link, for the facilitator console (facilitator token only)."""
+    header = request.headers.get("Authorization", "")
+    token = header[len("Bearer ") :].strip() if header.startswith("Bearer ") else ""
+    token_workshop, participant_id = service().authenticate(token)
+    if token_workshop != workshop_id:
+        raise Unauthorized("this token belongs to another session")
+    if service().state(workshop_id).participants[participant_id].role != "facilitator":
+        raise Forbidden("only the facilitator sees the invitation")
+    code = _join_code(workshop_id)
+    return jsonify({"join_code": code, "join": _join_url(workshop_id, code)})
+
+
+@blueprint.get("/s/<workshop_id>/qr.svg")
+def join_qr(workshop_id: str) -> Response:
+    """The join link as a QR code; it needs the code, so it gives nothing away."""
+    code = request.args.get("code", "").strip().upper()
+    if code != _join_code(workshop_id):
+        raise Forbidden("wrong join code for this session", code="wrong_join_code")
+    buffer = io.BytesIO()
+    segno.make(_join_url(workshop_id, code), error="m").save(
+        buffer, kind="svg", scale=6, border=2, xmldecl=False, title="Join link"
+    )
+    response = Response(buffer.getvalue(), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -10,7 +10,7 @@ import re
 
 from workshop.domain.errors import InvalidInput
 
-MARKUP = re.compile(r"<\s*[A-Za-z!/?]")
+MARKUP = re.compile(r"<[A-Za-z!/?]")  # what a browser would start a tag with
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 NAME_MAX = 80

@@ -1,0 +1,339 @@
+// The console's ballot panel and proposals board: open, close, reveal, rule on objections.
+
+import { $, announce, button, h, showError } from "./dom.js";
+import { run, update } from "./shell.js";
+import {
+  ANONYMOUS_RULES,
+  ballotsNewestFirst,
+  currentBallot,
+  goalTitle,
+  isLive,
+  personName,
+  proposalBoard,
+  proposalCard,
+  resultsView,
+  RULES,
+  turnoutText,
+  YES_NO_RULES,
+} from "./widgets.js";
+
+const selected = new Set(); // proposals ticked on the board
+const drafts = new Map(); // text typed into forms that re-render, by field key
+
+function draftInput(key, attrs) {
+  const input = h("input", { ...attrs, key, autocomplete: "off" });
+  input.value = drafts.get(key) || "";
+  input.addEventListener("input", () => drafts.set(key, input.value));
+  return input;
+}
+
+function rulingForms(state, ballot, live) {
+  const result = ballot.result || {};
+  const waiting = (result.objections || []).filter((o) => !(ballot.rulings || {})[o.voter]);
+  if (ballot.rule !== "consent" || !waiting.length) return null;
+  const error = $("#ballot-error");
+  return h(
+    "div",
+    { class: "rulings" },
+    h("h3", { text: "Test each objection with its author" }),
+    waiting.map((objection) => {
+      const key = `ruling-${ballot.id}-${objection.voter}`;
+      const reason = draftInput(key, { id: key, maxlength: "1000" });
+      const rule = (stands) => async () => {
+        if (!reason.value.trim())
+          return showError(error, "Say why the objection stands or is not paramount.");
+        if (
+          await run(
+            live,
+            "rule_objection",
+            { ballot_id: ballot.id, voter: objection.voter, stands, reason: reason.value.trim() },
+            error,
+          )
+        )
+          drafts.delete(key);
+      };
+      return h(
+        "div",
+        { class: "ruling" },
+        h(
+          "p",
+          {},
+          h("strong", { text: `${personName(state, objection.voter)} objects: ` }),
+          objection.reason || "",
+        ),
+        h("label", { for: key, text: "Your ruling, with its reason" }),
+        reason,
+        h(
+          "div",
+          { class: "actions" },
+          button("It stands: amend and vote again", rule(true), { key: `${key}-stands` }),
+          button("Not paramount", rule(false), { key: `${key}-out` }),
+        ),
+      );
+    }),
+  );
+}
+
+function ballotCard(state, ballot, live) {
+  const error = $("#ballot-error");
+  const titles = ballot.options.map((id) => goalTitle(state, id));
+  const parts = [
+    h("p", { class: "ballot-title" }, h("strong", { text: titles.join(" · ") })),
+    h(
+      "p",
+      { class: "rule" },
+      h("span", { class: "badge", text: RULES[ballot.rule] || ballot.rule }),
+      ballot.anonymous ? h("span", { class: "badge", text: "anonymous" }) : null,
+      h("span", { class: "badge", text: ballot.status }),
+    ),
+    ballot.rule_reason ? h("p", { class: "muted", text: `Rule changed: ${ballot.rule_reason}` }) : null,
+    h("p", { class: "turnout", id: "turnout", text: turnoutText(ballot) }),
+  ];
+  if (ballot.status === "open") {
+    const waiting = ballot.not_voted || [];
+    parts.push(
+      waiting.length
+        ? h(
+            "p",
+            { class: "not-voted" },
+            h("span", { class: "muted", text: "Not voted yet: " }),
+            waiting.map((id) => personName(state, id)).join(", "),
+          )
+        : h("p", { class: "not-voted", text: "Everyone has voted." }),
+      h(
+        "div",
+        { class: "actions" },
+        button(
+          "Close and reveal",
+          () => run(live, "close_ballot", { ballot_id: ballot.id, reveal: true }, error),
+          { class: "primary", key: "close-reveal" },
+        ),
+        button("Close", () => run(live, "close_ballot", { ballot_id: ballot.id }, error), { key: "close" }),
+      ),
+    );
+  } else if (ballot.status === "closed") {
+    parts.push(
+      button("Reveal all votes", () => run(live, "reveal_ballot", { ballot_id: ballot.id }, error), {
+        class: "primary",
+        key: "reveal",
+      }),
+    );
+  } else {
+    parts.push(resultsView(state, ballot), rulingForms(state, ballot, live));
+  }
+  return h("article", { class: "ballot-card", "data-ballot-id": ballot.id }, parts);
+}
+
+/** The current ballot: turnout, who has not voted, close and reveal, results, rulings. */
+export function renderBallot(state, live) {
+  const current = currentBallot(state);
+  const earlier = ballotsNewestFirst(state).filter((b) => b !== current);
+  const names = state.participants.map((p) => [p.id, p.name]);
+  const titles = state.proposals.map((p) => [p.id, p.title]);
+  update(
+    $("#ballot-body"),
+    [current, earlier.map((b) => [b.id, b.status, b.result && b.result.passed]), names, titles],
+    () => [
+      current
+        ? ballotCard(state, current, live)
+        : h("p", { class: "muted", text: "No ballot yet. Select proposals below to open one." }),
+      earlier.length
+        ? h(
+            "details",
+            { class: "history" },
+            h("summary", { text: `Earlier ballots (${earlier.length})` }),
+            h(
+              "ul",
+              {},
+              earlier.map((b) =>
+                h("li", {
+                  text: `${b.options.map((id) => goalTitle(state, id)).join(", ")} — ${RULES[b.rule]}, ${b.status}${b.result && b.result.passed !== null ? (b.result.passed ? ", passed" : ", not passed") : ""}`,
+                }),
+              ),
+            ),
+          )
+        : null,
+    ],
+  );
+}
+
+function selectedProposals(state) {
+  return state.proposals.filter((p) => selected.has(p.id) && isLive(p));
+}
+
+function settingsFields(rule, count) {
+  if (rule === "majority") {
+    return h(
+      "label",
+      { class: "choice" },
+      h("input", { type: "checkbox", id: "supermajority" }),
+      h("span", { text: "Two-thirds majority" }),
+    );
+  }
+  if (rule === "dot") {
+    const input = h("input", { type: "number", id: "dots", min: "1", max: "100", step: "1" });
+    input.value = String(Math.max(1, Math.ceil(count / 3)));
+    return [h("label", { for: "dots", text: "Dots per person" }), input];
+  }
+  if (rule === "decider") {
+    const select = h(
+      "select",
+      { id: "advisory-rule" },
+      Object.entries(RULES)
+        .filter(([key]) => key !== "decider" && key !== "dot" && key !== "ranked")
+        .map(([key, label]) => h("option", { value: key, text: label })),
+    );
+    select.value = "consent";
+    return [h("label", { for: "advisory-rule", text: "Advice taken by" }), select];
+  }
+  return [];
+}
+
+let toolsKey = null;
+
+function renderTools(state) {
+  const chosen = selectedProposals(state);
+  const level = chosen.length ? chosen[0].level : null;
+  const mixed = chosen.some((p) => p.level !== level);
+  const summary = $("#selection");
+  summary.textContent = chosen.length
+    ? `Selected: ${chosen.map((p) => p.title).join(" · ")}${mixed ? " — choose proposals of one level" : ""}`
+    : "Select proposals to open a ballot or merge them.";
+  const form = $("#open-form");
+  form.hidden = !chosen.length || mixed;
+  const rule = $("#rule");
+  const fallback = defaultRule(state, chosen);
+  const key = JSON.stringify([level, fallback, chosen.length > 1]);
+  if (key !== toolsKey) {
+    toolsKey = key;
+    rule.replaceChildren(
+      ...Object.entries(RULES).map(([value, label]) =>
+        h("option", { value, text: value === fallback ? `${label} (default here)` : label }),
+      ),
+    );
+    rule.value = chosen.length > 1 && YES_NO_RULES.includes(fallback) ? "dot" : fallback;
+    ruleChanged(state);
+  }
+  const merge = $("#merge-form");
+  merge.hidden = chosen.length < 2 || mixed;
+  const into = $("#merge-into");
+  const keep = into.value;
+  update(
+    into,
+    chosen.map((p) => [p.id, p.title]),
+    () => chosen.map((p) => h("option", { value: p.id, text: `${p.id}: ${p.title}` })),
+  );
+  if (chosen.some((p) => p.id === keep)) into.value = keep;
+  $("#reveal-authors").disabled = state.session.authors_revealed;
+  $("#clear-selection").disabled = !selected.size;
+}
+
+/** The rule a ballot on these proposals takes unless told otherwise (the server says). */
+function defaultRule(state, chosen) {
+  if (!chosen.length) return "unanimity";
+  return chosen[0].default_rule || state.session.default_rules[chosen[0].level];
+}
+
+function ruleChanged(state) {
+  const chosen = selectedProposals(state);
+  const rule = $("#rule").value;
+  const fallback = chosen.length ? defaultRule(state, chosen) : rule;
+  $("#reason-row").hidden = rule === fallback;
+  const anonymous = $("#anonymous");
+  anonymous.disabled = !ANONYMOUS_RULES.includes(rule);
+  if (anonymous.disabled) anonymous.checked = false;
+  $("#settings-row").replaceChildren(...[settingsFields(rule, chosen.length)].flat());
+}
+
+/** The proposals board, with selection for a ballot or a merge. */
+export function renderBoard(state, live) {
+  const error = $("#board-error");
+  const openIds = state.ballots.filter((b) => b.status === "open").flatMap((b) => b.options);
+  const names = state.participants.map((p) => [p.id, p.name]);
+  for (const id of [...selected]) {
+    const p = state.proposals.find((x) => x.id === id);
+    if (!p || !isLive(p)) selected.delete(id);
+  }
+  update($("#board-body"), [state.proposals, state.chain, names, openIds, [...selected]], () =>
+    proposalBoard(state, (proposal) => {
+      const extra = [];
+      if (isLive(proposal)) {
+        extra.push(
+          h(
+            "label",
+            { class: "choice select" },
+            h("input", {
+              type: "checkbox",
+              checked: selected.has(proposal.id),
+              key: `select-${proposal.id}`,
+              "aria-label": `Select ${proposal.title}`,
+              onchange: (event) => {
+                if (event.target.checked) selected.add(proposal.id);
+                else selected.delete(proposal.id);
+                renderTools(live.state);
+              },
+            }),
+            h("span", { text: "Select" }),
+          ),
+        );
+        if (!openIds.includes(proposal.id)) {
+          extra.push(
+            button("Withdraw", () => run(live, "withdraw_proposal", { proposal_id: proposal.id }, error), {
+              class: "small",
+              key: `withdraw-${proposal.id}`,
+            }),
+          );
+        }
+      }
+      if (openIds.includes(proposal.id)) extra.push(h("span", { class: "badge", text: "being voted on" }));
+      return proposalCard(state, proposal, extra);
+    }),
+  );
+  renderTools(state);
+}
+
+/** The board's fixed controls: open a ballot, merge, reveal authors, clear the selection. */
+export function wireBoard(live) {
+  const error = $("#board-error");
+  const submit = (id, handler) =>
+    $(id).addEventListener("submit", (event) => {
+      event.preventDefault();
+      handler();
+    });
+  $("#reveal-authors").addEventListener("click", () => run(live, "reveal_authors", {}, error));
+  $("#clear-selection").addEventListener("click", () => {
+    selected.clear();
+    renderBoard(live.state, live);
+  });
+  $("#rule").addEventListener("change", () => ruleChanged(live.state));
+  submit("#open-form", async () => {
+    const chosen = selectedProposals(live.state);
+    const rule = $("#rule").value;
+    const fields = { proposal_ids: chosen.map((p) => p.id), rule, anonymous: $("#anonymous").checked };
+    const reason = $("#rule-reason").value.trim();
+    if (!$("#reason-row").hidden) {
+      if (!reason)
+        return showError(
+          error,
+          `Say why ${RULES[rule]} replaces the default rule: it goes into the minutes.`,
+        );
+      fields.rule_reason = reason;
+    }
+    if (rule === "majority") fields.settings = { supermajority: $("#supermajority").checked };
+    if (rule === "dot") fields.settings = { dots: Number($("#dots").value) || 1 };
+    if (rule === "decider") fields.settings = { advisory_rule: $("#advisory-rule").value };
+    if (await run(live, "open_ballot", fields, error)) {
+      selected.clear();
+      $("#rule-reason").value = "";
+      announce("Ballot opened");
+      $("#ballot").scrollIntoView({ block: "nearest" });
+    }
+  });
+  submit("#merge-form", async () => {
+    const into = $("#merge-into").value;
+    const merge = selectedProposals(live.state)
+      .map((p) => p.id)
+      .filter((id) => id !== into);
+    if (await run(live, "merge_proposals", { into, merge }, error)) selected.clear();
+  });
+}

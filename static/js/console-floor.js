@@ -1,0 +1,253 @@
+// The console's floor, airtime and people panels.
+
+import { $, button, duration, h } from "./dom.js";
+import { run, update } from "./shell.js";
+import { countdown, personName, ROLES } from "./widgets.js";
+
+let shownMode = null;
+let shownTimeBox;
+
+/** The floor: holder and countdown, the queue, a round-robin, a 1-2-4-All. */
+export function renderFloor(state, live) {
+  const { floor } = state;
+  const error = $("#floor-error");
+  const names = state.participants.map((p) => [p.id, p.name]);
+  update($("#floor-body"), [floor.holder, floor.queue, floor.round, floor.structure, names], () => {
+    const parts = [];
+    const holder = floor.holder;
+    if (holder) {
+      parts.push(
+        h(
+          "div",
+          { class: "holder-box" },
+          h(
+            "p",
+            { class: "big" },
+            h("strong", { text: personName(state, holder.participant_id) }),
+            " has the floor ",
+            countdown(holder.deadline, "time left in this turn"),
+          ),
+          h(
+            "div",
+            { class: "actions" },
+            button("+30 s", () => run(live, "extend_turn", { seconds: 30 }, error), { key: "extend-30" }),
+            button("+60 s", () => run(live, "extend_turn", { seconds: 60 }, error), { key: "extend-60" }),
+            button("End turn", () => run(live, "end_turn", {}, error), { key: "end-turn" }),
+            button("Skip", () => run(live, "skip_turn", {}, error), { key: "skip-turn" }),
+          ),
+        ),
+      );
+    } else {
+      parts.push(h("p", { class: "muted", text: "Nobody has the floor." }));
+    }
+    if (floor.structure) {
+      const stage = floor.structure.plan[floor.structure.stage];
+      parts.push(
+        h(
+          "div",
+          { class: "structure" },
+          h(
+            "p",
+            {},
+            h("strong", { text: `1-2-4-All: ${stage.name}` }),
+            " ",
+            countdown(floor.structure.deadline, "time left in this stage"),
+          ),
+          stage.groups && stage.groups.length > 1
+            ? h(
+                "ul",
+                { class: "groups" },
+                stage.groups.map((g) => h("li", { text: g.map((id) => personName(state, id)).join(", ") })),
+              )
+            : null,
+        ),
+      );
+    }
+    if (floor.round) {
+      const round = floor.round;
+      parts.push(
+        h("p", { text: `Round-robin${round.purpose ? ` (${round.purpose})` : ""}:` }),
+        h(
+          "ol",
+          { class: "round" },
+          round.order.map((id) => {
+            const mark = round.passed.includes(id)
+              ? " — passed"
+              : round.done.includes(id)
+                ? " — done"
+                : holder && holder.participant_id === id
+                  ? " — speaking"
+                  : "";
+            return h("li", {
+              class: round.done.includes(id) ? "done" : null,
+              text: personName(state, id) + mark,
+            });
+          }),
+        ),
+      );
+    }
+    parts.push(h("h3", { text: `Queue (${floor.queue.length})` }));
+    if (floor.queue.length) {
+      parts.push(
+        h(
+          "ol",
+          { class: "queue" },
+          floor.queue.map((id) =>
+            h(
+              "li",
+              {},
+              h("span", { text: personName(state, id) }),
+              " ",
+              button("Give floor", () => run(live, "grant_floor", { participant_id: id }, error), {
+                class: "small",
+                key: `grant-${id}`,
+              }),
+              button("Lower hand", () => run(live, "lower_hand", { participant_id: id }, error), {
+                class: "small",
+                key: `lower-${id}`,
+              }),
+            ),
+          ),
+        ),
+        button("Give the floor to the next", () => run(live, "grant_floor", {}, error), {
+          class: "primary",
+          key: "grant-next",
+        }),
+      );
+    } else {
+      parts.push(h("p", { class: "muted", text: "No hands raised." }));
+    }
+    return parts;
+  });
+  if (floor.mode !== shownMode && document.activeElement !== $("#queue-mode")) {
+    $("#queue-mode").value = shownMode = floor.mode;
+  }
+  if (floor.time_box !== shownTimeBox && document.activeElement !== $("#time-box")) {
+    shownTimeBox = floor.time_box;
+    $("#time-box").value = floor.time_box === null ? "" : String(floor.time_box);
+  }
+  $("#end-round").disabled = !floor.round;
+  $("#next-stage").disabled = !floor.structure;
+  $("#start-124").disabled = !!floor.structure;
+}
+
+/** Airtime per person as bars, who dominates, the Gini, who was not heard. */
+export function renderAirtime(state) {
+  const airtime = state.airtime;
+  if (!airtime) return;
+  const names = state.participants.map((p) => [p.id, p.name]);
+  update($("#airtime-body"), [airtime, names], () => {
+    const top = Math.max(1, ...airtime.rows.map((r) => r.seconds));
+    const rows = airtime.rows.map((row) => {
+      const dominant = airtime.dominant.includes(row.participant_id);
+      const fill = h("span", { class: "fill" });
+      fill.style.width = `${(100 * row.seconds) / top}%`;
+      return h(
+        "li",
+        { class: ["airtime-row", dominant ? "dominant" : null] },
+        h("span", { class: "bar-label", text: personName(state, row.participant_id) }),
+        h("span", { class: "track", "aria-hidden": "true" }, fill),
+        h("span", {
+          class: "bar-value",
+          text: `${duration(row.seconds)} · ${Math.round(row.share * 100)}% · ${row.turns} turns · ${row.proposals} proposals · ${row.comments} comments`,
+        }),
+        dominant ? h("span", { class: "warning", text: "⚠ dominates the airtime: invite others in" }) : null,
+      );
+    });
+    return [
+      rows.length
+        ? h("ul", { class: "airtime" }, rows)
+        : h("p", { class: "muted", text: "Nobody who takes part has joined yet." }),
+      h("p", { class: "gini", text: `Gini ${airtime.gini.toFixed(2)} (0 = everyone heard equally)` }),
+      airtime.silent.length
+        ? h("p", {
+            class: "muted",
+            text: `Not heard yet: ${airtime.silent.map((id) => personName(state, id)).join(", ")}`,
+          })
+        : null,
+    ];
+  });
+}
+
+/** Who is here, with decider, floor and hand-over controls. */
+export function renderPeople(state, live) {
+  const error = $("#people-error");
+  const present = state.participants.filter((p) => p.present && !p.remote);
+  $("#present-count").textContent = `${present.length} of ${state.participants.length} here`;
+  update($("#people-body"), [state.participants, state.session.decider_id, state.me.id], () =>
+    h(
+      "ul",
+      { class: "people" },
+      state.participants.map((person) => {
+        const votes = person.role !== "facilitator" && person.role !== "observer";
+        const handOver = button(
+          "Hand over",
+          (event) => {
+            const target = event.currentTarget;
+            if (target.dataset.armed !== "1") {
+              target.dataset.armed = "1";
+              target.textContent = `Confirm: make ${person.name} facilitator`;
+              return;
+            }
+            run(live, "hand_over", { participant_id: person.id }, error);
+          },
+          { class: "small", key: `hand-over-${person.id}` },
+        );
+        return h(
+          "li",
+          { class: person.present ? "present" : "away" },
+          h("span", { class: "dot", "aria-hidden": "true" }),
+          h("span", { class: "name", text: person.name }),
+          h("span", {
+            class: "muted",
+            text: ` ${ROLES[person.role] || person.role}${person.present ? "" : " (away)"}${state.session.decider_id === person.id ? " · decider" : ""}`,
+          }),
+          person.id !== state.me.id
+            ? h(
+                "span",
+                { class: "person-tools" },
+                votes && state.session.decider_id !== person.id
+                  ? button(
+                      "Make decider",
+                      () => run(live, "delegate_decider", { participant_id: person.id }, error),
+                      { class: "small", key: `decider-${person.id}` },
+                    )
+                  : null,
+                votes
+                  ? button(
+                      "Give floor",
+                      () => run(live, "grant_floor", { participant_id: person.id }, error),
+                      { class: "small", key: `floor-${person.id}` },
+                    )
+                  : null,
+                person.remote ? null : handOver,
+              )
+            : null,
+        );
+      }),
+    ),
+  );
+}
+
+/** The floor's fixed controls: queue mode, time-box, round-robin, 1-2-4-All. */
+export function wireFloor(live) {
+  const error = $("#floor-error");
+  const submit = (id, handler) =>
+    $(id).addEventListener("submit", (event) => {
+      event.preventDefault();
+      handler();
+    });
+  submit("#mode-form", () => run(live, "set_queue_mode", { mode: $("#queue-mode").value }, error));
+  submit("#timebox-form", () => {
+    const text = $("#time-box").value.trim();
+    run(live, "set_time_box", { seconds: text ? Number(text) : null }, error);
+  });
+  submit("#round-form", () => {
+    const purpose = $("#round-purpose").value.trim();
+    const fields = { seniors_last: $("#seniors-last").checked, ...(purpose ? { purpose } : {}) };
+    run(live, "start_round", fields, error);
+  });
+  $("#end-round").addEventListener("click", () => run(live, "end_round", {}, error));
+  $("#start-124").addEventListener("click", () => run(live, "start_1_2_4_all", {}, error));
+  $("#next-stage").addEventListener("click", () => run(live, "next_stage", {}, error));
+}

@@ -1,0 +1,184 @@
+// The facilitator console: invite, agenda, floor, ballots, proposals, airtime, people, chain.
+
+import { getJSON, loadIdentity, saveIdentity, sessionPath } from "./api.js";
+import { renderBallot, renderBoard, wireBoard } from "./console-ballots.js";
+import { renderAirtime, renderFloor, renderPeople, wireFloor } from "./console-floor.js";
+import { $, announce, button, h, showError } from "./dom.js";
+import { kpiPanel, reviewReport } from "./review.js";
+import { run, startLive, update } from "./shell.js";
+import { chainTree, KINDS, PHASES } from "./widgets.js";
+
+const workshopId = document.body.dataset.workshopId;
+const api = `/api/sessions/${encodeURIComponent(workshopId)}`;
+let live;
+let knownGoals = null;
+let kpi;
+
+/** Take the token from the link's fragment into storage, and out of the address bar. */
+function identity() {
+  const fragment = new URLSearchParams(window.location.hash.slice(1));
+  const token = fragment.get("token");
+  if (token) {
+    saveIdentity(workshopId, { token, participant_id: "pt1" }, true);
+    window.history.replaceState(null, "", window.location.pathname + window.location.search);
+  }
+  return loadIdentity(workshopId, true) || loadIdentity(workshopId);
+}
+
+function fatal(...nodes) {
+  const banner = $("#fatal");
+  banner.replaceChildren(...nodes);
+  banner.hidden = false;
+}
+
+async function copy(text, element, what) {
+  try {
+    await navigator.clipboard.writeText(text);
+    announce(`${what} copied`);
+  } catch {
+    window.getSelection().selectAllChildren(element); // no clipboard on plain http: select it
+    announce(`${what} selected: copy it with your keyboard`);
+  }
+}
+
+async function showInvite(token) {
+  const own = `${window.location.origin}${window.location.pathname}#token=${encodeURIComponent(token)}`;
+  $("#private-link").textContent = own;
+  $("#copy-private").addEventListener("click", () => copy(own, $("#private-link"), "Private link"));
+  try {
+    const invite = await getJSON(`/s/${encodeURIComponent(workshopId)}/invite`, token);
+    $("#join-code").textContent = invite.join_code;
+    const link = $("#join-link");
+    link.href = invite.join;
+    link.textContent = invite.join;
+    const qr = $("#qr");
+    qr.src = `/s/${encodeURIComponent(workshopId)}/qr.svg?code=${encodeURIComponent(invite.join_code)}`;
+    qr.hidden = false;
+    $("#copy-link").addEventListener("click", () => copy(invite.join, link, "Join link"));
+  } catch (error) {
+    showError($("#invite-error"), error.message);
+  }
+}
+
+// --- agenda ---------------------------------------------------------------------------
+
+function renderAgenda(state) {
+  const { session } = state;
+  const error = $("#agenda-error");
+  const step = session.agenda.indexOf(session.phase);
+  const reorder = (from, to) => {
+    const agenda = [...session.agenda];
+    const [phase] = agenda.splice(from, 1);
+    agenda.splice(to, 0, phase);
+    run(live, "reorder_agenda", { agenda }, error);
+  };
+  update($("#agenda-body"), [session.agenda, session.phase], () =>
+    h(
+      "ol",
+      { class: "steps editable", "aria-label": "Agenda" },
+      session.agenda.map((phase, index) =>
+        h(
+          "li",
+          {
+            class: [phase === session.phase ? "current" : null, index < step ? "done" : null],
+            "aria-current": phase === session.phase ? "step" : null,
+          },
+          h("span", { class: "step-name", text: PHASES[phase] || phase }),
+          h(
+            "span",
+            { class: "step-tools" },
+            button("↑", () => reorder(index, index - 1), {
+              class: "small",
+              disabled: index === 0,
+              "aria-label": `Move ${PHASES[phase]} earlier`,
+              key: `up-${phase}`,
+            }),
+            button("↓", () => reorder(index, index + 1), {
+              class: "small",
+              disabled: index === session.agenda.length - 1,
+              "aria-label": `Move ${PHASES[phase]} later`,
+              key: `down-${phase}`,
+            }),
+          ),
+        ),
+      ),
+    ),
+  );
+  const select = $("#goto-phase");
+  const chosen = select.dataset.phase === session.phase ? select.value : session.phase;
+  update(select, session.agenda, () =>
+    session.agenda.map((phase) => h("option", { value: phase, text: PHASES[phase] || phase })),
+  );
+  if (session.agenda.includes(chosen) && document.activeElement !== select) select.value = chosen;
+  select.dataset.phase = session.phase; // follow the phase until the facilitator picks another
+  $("#next-phase").disabled = step === session.agenda.length - 1;
+}
+
+function renderChain(state) {
+  update($("#review-body"), [state.review || null, state.chain], () => reviewReport(state));
+  kpi.render(state);
+  update($("#chain-body"), [state.chain], () => chainTree(state, knownGoals));
+  const chain = state.chain || {};
+  knownGoals = new Set([...(chain.goals || []).map((g) => g.id), ...(chain.vision ? [chain.vision.id] : [])]);
+}
+
+function render(state) {
+  const { session, me } = state;
+  $("#session-title").textContent =
+    `${session.title}${session.product ? ` — ${session.product}` : ""} · ${KINDS[session.kind] || session.kind} · ${PHASES[session.phase]}`;
+  document.title = `Console: ${session.title}`;
+  if (me.role !== "facilitator") {
+    saveIdentity(workshopId, { token: live.token, participant_id: me.id, name: me.name });
+    $("#view").hidden = true;
+    fatal(
+      document.createTextNode("You are no longer the facilitator of this session. "),
+      h("a", { href: sessionPath(workshopId) }, "Take part in the participant view"),
+    );
+    return;
+  }
+  renderAgenda(state);
+  renderFloor(state, live);
+  renderBallot(state, live);
+  renderBoard(state, live);
+  renderAirtime(state);
+  renderPeople(state, live);
+  renderChain(state);
+}
+
+/** The agenda's fixed controls and the export links. */
+function wire() {
+  const error = $("#agenda-error");
+  $("#next-phase").addEventListener("click", () => run(live, "next_phase", {}, error));
+  $("#skip-phase").addEventListener("click", () => run(live, "skip_phase", {}, error));
+  $("#goto-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    run(live, "go_to_phase", { phase: $("#goto-phase").value }, error);
+  });
+  for (const link of document.querySelectorAll("#exports a[data-path]")) {
+    link.href = `${api}/${link.dataset.path}`;
+    link.target = "_blank";
+    link.rel = "noopener";
+  }
+}
+
+const me = identity();
+if (!me) {
+  $("#view").hidden = true;
+  fatal(
+    document.createTextNode(
+      "This browser has no facilitator link for this session. Open the private facilitator link you got when you created it, or ",
+    ),
+    h("a", { href: "/" }, "create a new session"),
+  );
+} else {
+  live = startLive({
+    token: me.token,
+    render,
+    onRefused: (message) => fatal(document.createTextNode(`Not connected: ${message}.`)),
+  });
+  wire();
+  wireFloor(live);
+  wireBoard(live);
+  kpi = kpiPanel($("#kpi"), live);
+  showInvite(me.token);
+}

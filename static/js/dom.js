@@ -1,0 +1,103 @@
+// Building the page from data. Text always goes in as text nodes: never innerHTML.
+
+function fill(node, attrs, children) {
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === "class")
+      node.setAttribute("class", Array.isArray(value) ? value.filter(Boolean).join(" ") : value);
+    else if (key === "text") node.textContent = String(value);
+    else if (key.startsWith("on") && typeof value === "function") node.addEventListener(key.slice(2), value);
+    else if (key === "checked" || key === "selected" || key === "disabled" || key === "value")
+      node[key] = value;
+    else if (key === "key") node.dataset.key = value;
+    else node.setAttribute(key, value === true ? "" : String(value));
+  }
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+/** An HTML element: h("button", {class: "primary", onclick}, "Text"). */
+export function h(tag, attrs, ...children) {
+  return fill(document.createElement(tag), attrs, children);
+}
+
+/** A plain button that runs `onclick`. */
+export function button(text, onclick, attrs = {}) {
+  return h("button", { type: "button", onclick, ...attrs }, text);
+}
+
+export const $ = (selector, root = document) => root.querySelector(selector);
+export const $$ = (selector, root = document) => [...root.querySelectorAll(selector)];
+
+/** Replace a container's children, keeping keyboard focus on the element with the same key. */
+export function swap(container, ...nodes) {
+  const active = document.activeElement;
+  const key = active && container.contains(active) ? active.dataset.key : null;
+  container.replaceChildren(
+    ...nodes.flat(Infinity).filter((n) => n !== null && n !== undefined && n !== false),
+  );
+  if (key) {
+    const again = [...container.querySelectorAll("[data-key]")].find((el) => el.dataset.key === key);
+    if (again) again.focus({ preventScroll: true });
+  }
+}
+
+/** Say something to screen readers through the page's aria-live region. */
+export function announce(message) {
+  const region = document.getElementById("announcer");
+  if (!region || !message) return;
+  const line = h("p", { text: message });
+  region.append(line);
+  while (region.childElementCount > 5) region.firstElementChild.remove();
+}
+
+/** Show an error (or clear it with a falsy message) in an element with role=alert. */
+export function showError(element, message) {
+  if (!element) return;
+  element.textContent = message ? String(message) : "";
+  element.hidden = !message;
+}
+
+/** A random id for commands; works on plain http too, where randomUUID is missing. */
+export function randomId() {
+  if (window.crypto && typeof window.crypto.randomUUID === "function" && window.isSecureContext) {
+    return window.crypto.randomUUID();
+  }
+  const bytes = new Uint8Array(16);
+  window.crypto.getRandomValues(bytes);
+  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** mm:ss for a countdown; negative time shows as 0:00. */
+export function clock(seconds) {
+  const whole = Math.max(0, Math.ceil(seconds));
+  const minutes = Math.floor(whole / 60);
+  return `${minutes}:${String(whole % 60).padStart(2, "0")}`;
+}
+
+/** "1 min 5 s" for airtime. */
+export function duration(seconds) {
+  const whole = Math.round(seconds || 0);
+  if (whole < 60) return `${whole} s`;
+  return `${Math.floor(whole / 60)} min ${whole % 60} s`;
+}
+
+/** Large type for projectors, remembered per browser. */
+export function setUpLargeType() {
+  const button = document.getElementById("large-type");
+  const apply = (on) => {
+    document.documentElement.classList.toggle("large", on);
+    if (button) button.setAttribute("aria-pressed", String(on));
+  };
+  apply(localStorage.getItem("workshop:large") === "1");
+  if (button) {
+    button.addEventListener("click", () => {
+      const on = !document.documentElement.classList.contains("large");
+      localStorage.setItem("workshop:large", on ? "1" : "0");
+      apply(on);
+    });
+  }
+}

@@ -1,0 +1,73 @@
+// Home: create a session (optionally from a goal chain file), or join one with a code.
+
+import { getJSON, postJSON, saveIdentity, sessionPath } from "./api.js";
+import { setUpLargeType, showError } from "./dom.js";
+
+setUpLargeType();
+
+const MAX_CHAIN_BYTES = 512 * 1024;
+
+function readFile(file) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result));
+    reader.onerror = () => reject(new Error(`Could not read ${file.name}.`));
+    reader.readAsText(file);
+  });
+}
+
+const createForm = document.getElementById("create-form");
+const createError = document.getElementById("create-error");
+createForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  showError(createError, "");
+  const button = createForm.querySelector("button[type=submit]");
+  const field = (id) => document.getElementById(id);
+  const body = {
+    kind: field("kind").value,
+    title: field("title").value.trim(),
+    product: field("product").value.trim() || undefined,
+  };
+  if (!body.title) {
+    showError(createError, "Give the session a title.");
+    field("title").focus();
+    return;
+  }
+  button.disabled = true;
+  try {
+    const file = field("chain-file").files[0];
+    if (file) {
+      if (file.size > MAX_CHAIN_BYTES) throw new Error(`${file.name} is too large for a goal chain file.`);
+      body.chain = await readFile(file);
+    }
+    const created = await postJSON("/api/sessions", body);
+    saveIdentity(created.id, { token: created.facilitator_token, participant_id: "pt1" }, true);
+    // The console takes the token out of the fragment and out of the address bar.
+    window.location.assign(
+      `${sessionPath(created.id, "facilitator")}#token=${encodeURIComponent(created.facilitator_token)}`,
+    );
+  } catch (error) {
+    showError(createError, error.message);
+    button.disabled = false;
+  }
+});
+
+const codeForm = document.getElementById("code-form");
+const codeError = document.getElementById("code-error");
+codeForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  showError(codeError, "");
+  const input = document.getElementById("join-code");
+  const code = input.value.trim().toUpperCase();
+  if (!code) {
+    showError(codeError, "Type the join code the facilitator shared.");
+    input.focus();
+    return;
+  }
+  try {
+    const found = await getJSON(`/api/join/${encodeURIComponent(code)}`);
+    window.location.assign(`${sessionPath(found.id, "join")}?code=${encodeURIComponent(code)}`);
+  } catch (error) {
+    showError(codeError, error.message);
+  }
+});

@@ -1,0 +1,188 @@
+// The live connection: the latest `state`, kept fresh from events; commands with retries.
+//
+// The server sends a full `state` on every (re)connect, so a reconnect restores exactly
+// what the server holds. Each event with a `seq` triggers one debounced `get_state`
+// (bursts coalesce); a vote's turnout is patched at once for a smooth count.
+
+import { randomId } from "./dom.js";
+
+const REFRESH_DELAY = 100;
+const ACK_TIMEOUT = 10000;
+const ATTEMPTS = 5;
+
+export class Live {
+  constructor({ token, onState, onEvent, onStatus, onRefused }) {
+    this.token = token;
+    this.onState = onState || (() => {});
+    this.onEvent = onEvent || (() => {});
+    this.onStatus = onStatus || (() => {});
+    this.onRefused = onRefused || (() => {});
+    this.state = null;
+    this.seenSeq = 0;
+    this.offset = 0; // server clock minus this browser's clock, in seconds
+    this.offsetFromEvents = false;
+    this.refreshTimer = null;
+    this.refreshing = false;
+    this.again = false;
+  }
+
+  start() {
+    if (typeof window.io !== "function") {
+      this.onRefused("The live connection script did not load. Reload the page.");
+      return this;
+    }
+    this.estimateOffsetFromHttp();
+    const socket = window.io(window.location.origin, {
+      auth: { token: this.token },
+      transports: ["websocket"],
+    });
+    this.socket = socket;
+    socket.on("connect", () => {
+      this.offsetFromEvents = false;
+      this.onStatus(true);
+    });
+    socket.on("disconnect", () => this.onStatus(false));
+    socket.on("connect_error", (error) => {
+      if (socket.active) {
+        this.onStatus(false); // a network problem: the client retries by itself
+      } else {
+        this.onRefused(refusal(error));
+      }
+    });
+    socket.on("state", (state) => this.accept(state));
+    socket.onAny((name, data) => {
+      if (name === "state" || !data || typeof data !== "object") return;
+      this.sampleClock(data);
+      if (name === "presence_changed") return this.presence(data);
+      if (typeof data.seq === "number") this.event(name, data);
+    });
+    return this;
+  }
+
+  /** Seconds since the epoch on the server's clock. */
+  serverNow() {
+    return Date.now() / 1000 + this.offset;
+  }
+
+  accept(state) {
+    if (!state || typeof state.seq !== "number") return;
+    if (this.state && state.seq < this.state.seq) return; // an older answer overtaken by a newer
+    this.state = state;
+    this.onState(state);
+    if (this.seenSeq > state.seq) this.scheduleRefresh();
+  }
+
+  event(name, data) {
+    this.seenSeq = Math.max(this.seenSeq, data.seq);
+    this.onEvent(name, data, this.state);
+    const state = this.state;
+    // A burst of votes comes as one message covering first_seq..seq; patch the turnout
+    // (and, for the facilitator, who has voted) when it follows on from our state.
+    const first = typeof data.first_seq === "number" ? data.first_seq : data.seq;
+    if (name === "vote_cast" && state && first === state.seq + 1) {
+      const ballot = (state.ballots || []).find((b) => b.id === data.ballot_id);
+      if (ballot) {
+        ballot.turnout = data.turnout;
+        const voters = data.voters || (data.voter ? [data.voter] : []);
+        if (Array.isArray(ballot.not_voted)) {
+          ballot.not_voted = ballot.not_voted.filter((pid) => !voters.includes(pid));
+        }
+        state.seq = data.seq;
+        this.onState(state);
+        return;
+      }
+    }
+    this.scheduleRefresh();
+  }
+
+  presence(change) {
+    const person = this.state && this.state.participants.find((p) => p.id === change.participant_id);
+    if (person) {
+      person.present = !!change.present;
+      this.onState(this.state);
+    } else {
+      this.scheduleRefresh(); // somebody new: their join event brings them in
+    }
+  }
+
+  scheduleRefresh() {
+    if (this.refreshTimer) return;
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = null;
+      this.refresh();
+    }, REFRESH_DELAY);
+  }
+
+  async refresh() {
+    if (this.refreshing) {
+      this.again = true;
+      return;
+    }
+    this.refreshing = true;
+    try {
+      await this.connected();
+      const ack = await this.socket.timeout(ACK_TIMEOUT).emitWithAck("get_state", {});
+      if (ack && ack.ok) this.accept(ack.state);
+    } catch {
+      // no answer: the reconnect sends a fresh state anyway
+    } finally {
+      this.refreshing = false;
+      if (this.again) {
+        this.again = false;
+        this.scheduleRefresh();
+      }
+    }
+  }
+
+  connected() {
+    if (this.socket.connected) return Promise.resolve();
+    return new Promise((resolve) => this.socket.once("connect", resolve));
+  }
+
+  /** Send a command; a lost answer is retried with the same cid, so it counts once. */
+  async send(name, fields = {}) {
+    const payload = { cid: randomId(), ...fields };
+    for (let attempt = 1; ; attempt++) {
+      await this.connected();
+      try {
+        const ack = await this.socket.timeout(ACK_TIMEOUT).emitWithAck(name, payload);
+        if (ack && Array.isArray(ack.events)) ack.events.forEach((item) => this.sampleClock(item));
+        if (ack && ack.ok) this.scheduleRefresh(); // e.g. my own vote, which the room never sees
+        return ack || { ok: false, error: { code: "internal", message: "The server sent no answer." } };
+      } catch {
+        if (attempt >= ATTEMPTS) {
+          return { ok: false, error: { code: "timeout", message: "The server did not answer. Try again." } };
+        }
+      }
+    }
+  }
+
+  sampleClock(item) {
+    if (!item || typeof item.at !== "number") return;
+    // An event's time is at or before the server's now: the largest sample is the best.
+    const sample = item.at - Date.now() / 1000;
+    this.offset = this.offsetFromEvents ? Math.max(this.offset, sample) : sample;
+    this.offsetFromEvents = true;
+  }
+
+  async estimateOffsetFromHttp() {
+    try {
+      const sent = Date.now();
+      const answer = await fetch(window.location.pathname, { method: "HEAD", cache: "no-store" });
+      const date = Date.parse(answer.headers.get("Date") || "");
+      if (!Number.isNaN(date) && !this.offsetFromEvents) {
+        this.offset = (date + 500 - (sent + Date.now()) / 2) / 1000;
+      }
+    } catch {
+      // keep the browser's clock
+    }
+  }
+}
+
+function refusal(error) {
+  const data = error && error.data;
+  if (data && data.message) return data.message;
+  const text = String((error && error.message) || "");
+  const found = text.match(/'message':\s*'([^']*)'/);
+  return found ? found[1] : text || "The server refused the connection.";
+}

@@ -1,0 +1,392 @@
+// The participant view: what is happening now, my turn, my vote, my proposals, the chain.
+
+import { forgetIdentity, loadIdentity, sessionPath } from "./api.js";
+import { $, announce, h, showError } from "./dom.js";
+import { proposalForm } from "./proposeform.js";
+import { kpiPanel, reviewReport } from "./review.js";
+import { run, startLive, update } from "./shell.js";
+import { decisionForm, voteForm } from "./voteform.js";
+import {
+  chainTree,
+  countdown,
+  currentBallot,
+  goalTitle,
+  isLive,
+  KINDS,
+  PHASES,
+  personName,
+  proposalBoard,
+  proposalCard,
+  resultsView,
+  ROLES,
+  RULES,
+  turnoutText,
+  voteText,
+} from "./widgets.js";
+
+const workshopId = document.body.dataset.workshopId;
+const identity = loadIdentity(workshopId);
+
+const PHASE_TIPS = {
+  check_in: "Check-in: say how you arrive when the floor comes to you.",
+  propose: "Write goals silently: nobody sees who proposed what until the facilitator reveals it.",
+  present: "Present your proposals when it is your turn; ask questions by raising your hand.",
+  discuss: "Discuss: raise your hand to speak; the floor goes around fairly.",
+  decide: "Decide: vote when a ballot opens. Votes stay secret until the reveal.",
+  review_chain: "Review the goal chain that came out of the workshop.",
+  close: "The workshop is closed. Thank you!",
+};
+
+let live;
+let knownGoals = null;
+let kpi;
+let propose;
+
+function openBallotFor(state) {
+  return state.ballots.find((b) => b.status === "open" && !b.remote && b.electorate.includes(state.me.id));
+}
+
+function renderNow(state) {
+  const { session, me, floor } = state;
+  const tips = [];
+  if (me.role === "facilitator") tips.push("You are the facilitator now: open the console.");
+  const ballot = openBallotFor(state);
+  if (ballot)
+    tips.push(
+      ballot.my_vote
+        ? "You voted. You can change your vote until voting closes."
+        : "A ballot is open: cast your vote below.",
+    );
+  if (floor.holder && floor.holder.participant_id === me.id) tips.push("You have the floor.");
+  if (!me.can_propose && me.role !== "facilitator")
+    tips.push("You are observing: you see everything, but do not propose or vote.");
+  tips.push(PHASE_TIPS[session.phase] || "");
+  const step = session.agenda.indexOf(session.phase);
+  update($("#now-body"), [session.phase, session.agenda, tips, me], () => [
+    h(
+      "p",
+      { class: "phase" },
+      h("span", { class: "phase-label", id: "phase", text: PHASES[session.phase] || session.phase }),
+      step >= 0 ? h("span", { class: "muted", text: ` step ${step + 1} of ${session.agenda.length}` }) : null,
+    ),
+    h(
+      "ul",
+      { class: "tips" },
+      tips.filter(Boolean).map((tip) => h("li", { text: tip })),
+    ),
+    me.role === "facilitator"
+      ? h(
+          "p",
+          {},
+          h("a", { href: sessionPath(workshopId, "facilitator"), class: "button" }, "Open the console"),
+        )
+      : null,
+    h(
+      "ol",
+      { class: "steps", "aria-label": "Agenda" },
+      session.agenda.map((phase, index) =>
+        h("li", {
+          class: [phase === session.phase ? "current" : null, index < step ? "done" : null],
+          "aria-current": phase === session.phase ? "step" : null,
+          text: PHASES[phase] || phase,
+        }),
+      ),
+    ),
+    h(
+      "p",
+      { class: "muted me" },
+      "You are ",
+      h("strong", { text: me.name }),
+      ` — ${ROLES[me.role] || me.role}${me.is_decider ? ", the decider" : ""}`,
+    ),
+  ]);
+}
+
+function renderFloor(state) {
+  const { floor, me } = state;
+  const names = state.participants.map((p) => [p.id, p.name]);
+  update(
+    $("#floor-body"),
+    [floor.holder, floor.queue, floor.round, floor.structure, floor.mode, me, names],
+    () => {
+      const error = $("#floor-error");
+      const act = (name) => () => run(live, name, {}, error);
+      const holder = floor.holder;
+      const mine = holder && holder.participant_id === me.id;
+      const parts = [];
+      if (floor.structure) {
+        const stage = floor.structure.plan[floor.structure.stage];
+        const group = (stage.groups || []).find((g) => g.includes(me.id));
+        parts.push(
+          h(
+            "div",
+            { class: "structure" },
+            h(
+              "p",
+              {},
+              h("strong", { text: `1-2-4-All: ${stage.name}` }),
+              " ",
+              countdown(floor.structure.deadline, "time left in this stage"),
+            ),
+            group && group.length > 1
+              ? h("p", {
+                  text: `Your group: ${group.map((id) => (id === me.id ? "you" : personName(state, id))).join(", ")}`,
+                })
+              : null,
+          ),
+        );
+      }
+      if (mine) {
+        parts.push(
+          h(
+            "div",
+            { class: "my-turn", role: "status" },
+            h("p", { class: "big" }, "It's your turn ", countdown(holder.deadline, "time left in your turn")),
+            h(
+              "div",
+              { class: "actions" },
+              h(
+                "button",
+                { type: "button", class: "primary", onclick: act("end_turn"), key: "end-turn" },
+                "End my turn",
+              ),
+              floor.round
+                ? h("button", { type: "button", onclick: act("pass_turn"), key: "pass-turn" }, "Pass")
+                : null,
+            ),
+          ),
+        );
+      } else if (holder) {
+        parts.push(
+          h(
+            "p",
+            { class: "holder" },
+            h("strong", { text: personName(state, holder.participant_id) }),
+            " has the floor ",
+            countdown(holder.deadline),
+          ),
+        );
+      } else {
+        parts.push(h("p", { class: "muted", text: "Nobody has the floor." }));
+      }
+      if (floor.round) {
+        const left = floor.round.order.filter((id) => !floor.round.done.includes(id));
+        parts.push(
+          h("p", {
+            text: `Round-robin${floor.round.purpose ? ` (${floor.round.purpose})` : ""}: ${left.length} to go.`,
+          }),
+        );
+      }
+      if (floor.queue.length) {
+        parts.push(
+          h("p", {
+            class: "muted",
+            text: floor.mode === "progressive" ? "Queue (who has spoken least goes first):" : "Queue:",
+          }),
+          h(
+            "ol",
+            { class: "queue" },
+            floor.queue.map((id) =>
+              h("li", {
+                class: id === me.id ? "me" : null,
+                text: id === me.id ? "You" : personName(state, id),
+              }),
+            ),
+          ),
+        );
+      }
+      if (me.can_propose && !mine) {
+        parts.push(
+          floor.queue.includes(me.id)
+            ? h("button", { type: "button", onclick: act("lower_hand"), key: "hand" }, "Lower my hand")
+            : h(
+                "button",
+                { type: "button", class: "primary", onclick: act("raise_hand"), key: "hand" },
+                "Raise my hand",
+              ),
+        );
+      }
+      return parts;
+    },
+  );
+}
+
+async function castVote(ballot, vote) {
+  const ack = await live.send("cast_vote", { ballot_id: ballot.id, vote });
+  if (!ack.ok) return ack.error.message;
+  announce("Your vote is in. It stays secret until the reveal.");
+  return null;
+}
+
+function renderVote(state) {
+  const ballot = currentBallot(state);
+  const head = $("#vote-head");
+  const body = $("#vote-body");
+  const turnout = $("#vote-turnout");
+  if (!ballot) {
+    update(head, "none", () =>
+      h("p", { class: "muted", text: "No ballot yet. When the facilitator opens one, you vote here." }),
+    );
+    update(body, "none", () => []);
+    turnout.textContent = "";
+    return;
+  }
+  const titles = ballot.options.map((id) => goalTitle(state, id));
+  update(head, [ballot.id, titles, ballot.rule, ballot.rule_reason, ballot.anonymous], () => [
+    h(
+      "p",
+      { class: "ballot-title" },
+      h("span", { class: "muted", text: ballot.options.length > 1 ? "Choosing between: " : "Vote on: " }),
+      h("strong", { text: titles.join(" · ") }),
+    ),
+    h(
+      "p",
+      { class: "rule" },
+      h("span", { class: "badge", text: RULES[ballot.rule] || ballot.rule }),
+      ballot.anonymous ? h("span", { class: "badge", text: "anonymous" }) : null,
+    ),
+    ballot.rule_reason ? h("p", { class: "muted", text: `Why this rule: ${ballot.rule_reason}` }) : null,
+  ]);
+  turnout.textContent =
+    ballot.status === "open" ? turnoutText(ballot) : `${turnoutText(ballot)} · voting closed`;
+  const me = state.me;
+  const voter = ballot.electorate.includes(me.id);
+  update(
+    body,
+    [
+      ballot.id,
+      ballot.status,
+      ballot.my_vote || null,
+      titles,
+      voter,
+      ballot.result,
+      ballot.decision,
+      ballot.votes || null,
+      me.is_decider,
+      state.participants.map((p) => p.name),
+    ],
+    () => {
+      if (ballot.status === "open") {
+        if (!voter)
+          return h("p", {
+            class: "muted",
+            text: "You are not in this ballot's electorate: you see the turnout, and the result after the reveal.",
+          });
+        return voteForm(state, ballot, (vote) => castVote(ballot, vote));
+      }
+      const mine = ballot.my_vote
+        ? h("p", { class: "my-vote", text: `Your vote: ${voteText(state, ballot.my_vote)}` })
+        : null;
+      if (ballot.status === "closed") {
+        return [h("p", { text: "Voting has closed. The facilitator reveals all votes at once." }), mine];
+      }
+      const parts = [resultsView(state, ballot), mine];
+      if (ballot.rule === "decider" && me.is_decider && !ballot.decision) {
+        parts.push(
+          decisionForm(ballot, async (fields) => {
+            const ack = await live.send("record_decision", fields);
+            return ack.ok ? null : ack.error.message;
+          }),
+        );
+      }
+      return parts;
+    },
+  );
+}
+
+function renderProposals(state) {
+  const openIds = state.ballots.filter((b) => b.status === "open").flatMap((b) => b.options);
+  const names = state.participants.map((p) => [p.id, p.name]);
+  update($("#proposals-body"), [state.proposals, state.chain, names, openIds, state.me.id], () =>
+    proposalBoard(state, (proposal) => {
+      const extra = [];
+      if (proposal.mine && isLive(proposal) && !openIds.includes(proposal.id)) {
+        extra.push(
+          h(
+            "button",
+            {
+              type: "button",
+              class: "small",
+              key: `edit-${proposal.id}`,
+              onclick: () => propose.edit(proposal),
+            },
+            "Amend",
+          ),
+        );
+        extra.push(
+          h(
+            "button",
+            {
+              type: "button",
+              class: "small",
+              key: `withdraw-${proposal.id}`,
+              onclick: () =>
+                run(live, "withdraw_proposal", { proposal_id: proposal.id }, $("#proposals-error")),
+            },
+            "Withdraw",
+          ),
+        );
+      }
+      return proposalCard(state, proposal, extra);
+    }),
+  );
+  const form = $("#comment-form");
+  const live_ = state.proposals.filter(isLive);
+  form.hidden = !live_.length || state.me.role === "observer"; // observers only follow
+  const select = $("#c-proposal");
+  const options = live_.map((p) => [p.id, p.title]);
+  const chosen = select.value;
+  update(select, options, () => options.map(([id, title]) => h("option", { value: id, text: title })));
+  if (options.some(([id]) => id === chosen)) select.value = chosen;
+}
+
+function renderChain(state) {
+  update($("#review-body"), [state.review || null, state.chain], () => reviewReport(state));
+  kpi.render(state);
+  update($("#chain-body"), [state.chain], () => chainTree(state, knownGoals));
+  const chain = state.chain || {};
+  knownGoals = new Set([...(chain.goals || []).map((g) => g.id), ...(chain.vision ? [chain.vision.id] : [])]);
+}
+
+function render(state) {
+  const { session } = state;
+  $("#session-title").textContent =
+    `${session.title}${session.product ? ` — ${session.product}` : ""} · ${KINDS[session.kind] || session.kind}`;
+  document.title = `${session.title} — Workshop`;
+  renderNow(state);
+  renderFloor(state);
+  renderVote(state);
+  propose.render(state);
+  renderProposals(state);
+  renderChain(state);
+}
+
+function refused(message) {
+  const fatal = $("#fatal");
+  const unknown = /token|expired/i.test(message);
+  if (unknown) forgetIdentity(workshopId);
+  fatal.replaceChildren(
+    document.createTextNode(`Not connected: ${message}. `),
+    h("a", { href: sessionPath(workshopId, "join") }, "Join again"),
+  );
+  fatal.hidden = false;
+}
+
+if (!identity) {
+  window.location.replace(sessionPath(workshopId, "join"));
+} else {
+  $("#chain-yaml").href = `/api/sessions/${encodeURIComponent(workshopId)}/chain?format=yaml`;
+  live = startLive({ token: identity.token, render, onRefused: refused });
+  propose = proposalForm(live);
+  kpi = kpiPanel($("#kpi"), live);
+  $("#comment-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const text = $("#c-text");
+    const error = $("#comment-error");
+    if (!text.value.trim()) return showError(error, "Write a comment first.");
+    if (await run(live, "comment", { proposal_id: $("#c-proposal").value, text: text.value.trim() }, error)) {
+      text.value = "";
+      announce("Comment sent");
+    }
+  });
+}

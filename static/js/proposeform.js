@@ -1,0 +1,303 @@
+// The "propose a goal" form: level, parents from the chain and the proposals, metrics,
+// due date, with SMART hints as you type. The form stays put while the session changes.
+
+import { $, $$, announce, h, showError } from "./dom.js";
+import { update } from "./shell.js";
+import { LEVELS, PARENT_LEVELS, PHASES, PROPOSING_PHASES } from "./widgets.js";
+
+const NUMBER = /^-?\d+(\.\d+)?$/;
+let metricCount = 0;
+
+function metricRow(values = {}) {
+  metricCount += 1;
+  const n = metricCount;
+  const field = (name, label, attrs = {}) => {
+    const input = h("input", { id: `m${n}-${name}`, "data-field": name, autocomplete: "off", ...attrs });
+    input.value = values[name] ?? "";
+    return h("div", { class: `metric-${name}` }, h("label", { for: `m${n}-${name}`, text: label }), input);
+  };
+  const row = h(
+    "div",
+    { class: "metric-row" },
+    field("name", "Metric", { maxlength: "200", placeholder: "weekly active users" }),
+    field("baseline", "Baseline", { maxlength: "40", inputmode: "decimal" }),
+    field("target", "Target", { maxlength: "40", inputmode: "decimal" }),
+    field("unit", "Unit", { maxlength: "80" }),
+  );
+  row.append(
+    h(
+      "button",
+      {
+        type: "button",
+        class: "small remove",
+        "aria-label": "Remove this metric",
+        onclick: () => {
+          row.remove();
+          $("#p-add-metric").focus();
+        },
+      },
+      "Remove",
+    ),
+  );
+  return row;
+}
+
+function readMetrics() {
+  const metrics = [];
+  for (const row of $$("#p-metric-rows .metric-row")) {
+    const value = (name) => row.querySelector(`[data-field=${name}]`).value.trim();
+    if (!value("name")) continue;
+    const metric = { name: value("name") };
+    for (const key of ["baseline", "target"]) {
+      const text = value(key);
+      if (text) metric[key] = NUMBER.test(text) ? Number(text) : text;
+    }
+    if (value("unit")) metric.unit = value("unit");
+    metrics.push(metric);
+  }
+  return metrics;
+}
+
+/** What SMART asks of a goal at `level`, as advice (never a refusal). */
+function hints(level, metrics, due, parents) {
+  if (level === "vision") return ["A vision may be a stretch goal: no metric needed."];
+  const tips = [];
+  if (!metrics.length) tips.push("No metric: how will you know it worked?");
+  for (const m of metrics) if (m.target === undefined) tips.push(`Metric “${m.name}” has no target.`);
+  if (!due) tips.push("No due date or timeframe (e.g. 2027-06-30 or 2027-Q2).");
+  if (level === "product" && !parents.length)
+    tips.push("A product goal needs a user or business goal it serves before a vote.");
+  if (level === "sprint" && parents.length !== 1) tips.push("A sprint goal serves exactly one product goal.");
+  return tips;
+}
+
+/** Parent candidates for `level`: chain goals and live proposals one level up. */
+function candidates(state, level) {
+  const wanted = PARENT_LEVELS[level] || [];
+  const chain = state.chain || {};
+  const found = [];
+  if (wanted.includes("vision") && chain.vision)
+    found.push([chain.vision.id, chain.vision.statement, "vision"]);
+  for (const goal of chain.goals || []) {
+    if (wanted.includes(goal.level) && !["rejected", "retired"].includes(goal.status)) {
+      found.push([goal.id, goal.title, LEVELS[goal.level]]);
+    }
+  }
+  for (const p of state.proposals) {
+    if (wanted.includes(p.level) && p.status === "proposed")
+      found.push([p.id, p.title, `proposed ${LEVELS[p.level].toLowerCase()}`]);
+  }
+  return found;
+}
+
+export function proposalForm(live) {
+  const form = $("#propose-form");
+  const level = $("#p-level");
+  const change = $("#p-change");
+  const target = $("#p-target");
+  const error = $("#propose-error");
+  let state = null;
+  let editing = null; // the proposal being amended, or null for a new one
+
+  const chosenParents = () => $$("#p-parent-list input:checked").map((input) => input.value);
+  const showHints = () => {
+    const tips = hints(level.value, readMetrics(), $("#p-due").value.trim(), chosenParents());
+    update($("#p-hints"), tips, () => tips.map((tip) => h("li", { text: tip })));
+  };
+  const renderParents = () => {
+    if (!state) return;
+    const kept = new Set(chosenParents());
+    const found = change.value === "amend" ? [] : candidates(state, level.value);
+    $("#p-parents").hidden = level.value === "vision" || change.value !== "new";
+    update($("#p-parent-list"), [level.value, found], () => {
+      if (!found.length) {
+        const note = ["user", "business"].includes(level.value)
+          ? "Nothing to pick yet: the goal will serve the vision once it is accepted."
+          : "No goals at the level above yet.";
+        return h("p", { class: "muted", text: note });
+      }
+      return found.map(([id, title, what]) =>
+        h(
+          "label",
+          { class: "choice" },
+          h("input", {
+            type: "checkbox",
+            value: id,
+            checked: kept.has(id),
+            key: `parent-${id}`,
+            onchange: showHints,
+          }),
+          h("span", { text: title }),
+          h("small", { class: "muted", text: ` ${id} · ${what}` }),
+        ),
+      );
+    });
+    showHints();
+  };
+
+  $("#p-add-metric").addEventListener("click", () => {
+    const row = metricRow();
+    $("#p-metric-rows").append(row);
+    row.querySelector("input").focus();
+    showHints();
+  });
+  form.addEventListener("input", showHints);
+  level.addEventListener("change", renderParents);
+  change.addEventListener("change", () => {
+    $("#target-row").hidden = change.value === "new";
+    $("#level-row").hidden = change.value !== "new";
+    renderParents();
+  });
+
+  const clear = () => {
+    for (const id of ["#p-title", "#p-description", "#p-due", "#p-owner"]) $(id).value = "";
+    $("#p-metric-rows").replaceChildren();
+    $$("#p-parent-list input:checked").forEach((input) => (input.checked = false));
+    editing = null;
+    level.disabled = false;
+    $("#propose-h").textContent = "Propose a goal";
+    $("#p-submit").textContent = "Propose";
+    $("#p-cancel").hidden = true;
+    if (state) render(state);
+    showHints();
+  };
+
+  /** Parents as the form offers them: an accepted proposal is offered as its goal. */
+  const parentGoals = (ids) =>
+    ids.map((id) => {
+      const proposal = state.proposals.find((p) => p.id === id);
+      return proposal && proposal.status === "accepted" && proposal.goal_id ? proposal.goal_id : id;
+    });
+
+  /** Load one of my proposals into the form to amend it. */
+  const edit = (proposal) => {
+    clear();
+    editing = proposal;
+    change.value = "new";
+    $("#target-row").hidden = true;
+    $("#level-row").hidden = false;
+    level.value = proposal.level;
+    level.disabled = true;
+    $("#p-title").value = proposal.title || "";
+    $("#p-description").value = proposal.description || "";
+    $("#p-due").value = proposal.due || "";
+    $("#p-owner").value = proposal.owner || "";
+    $("#p-metric-rows").replaceChildren(...(proposal.metrics || []).map((m) => metricRow(m)));
+    $("#propose-h").textContent = `Amend “${proposal.title}”`;
+    $("#p-submit").textContent = "Save the amendment";
+    $("#p-cancel").hidden = false;
+    render(state);
+    const wanted = new Set(parentGoals(proposal.parents || []));
+    $$("#p-parent-list input").forEach((input) => (input.checked = wanted.has(input.value)));
+    showHints();
+    $("#propose").scrollIntoView({ block: "start" });
+    $("#p-title").focus();
+  };
+
+  /** Only what the amendment changes: the server keeps the earlier text as a revision. */
+  const amendment = () => {
+    const text = (id) => $(id).value.trim() || null;
+    const now = {
+      title: text("#p-title"),
+      description: text("#p-description"),
+      parents: chosenParents(),
+      metrics: readMetrics(),
+      due: text("#p-due"),
+      owner: text("#p-owner"),
+    };
+    const before = { ...editing, parents: parentGoals(editing.parents || []) };
+    const same = (a, b) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+    const fields = { proposal_id: editing.id };
+    if (editing.change !== "new") delete now.parents; // a change keeps the goal's own parents
+    for (const [name, value] of Object.entries(now)) {
+      if (
+        name === "parents" ? !same([...value].sort(), [...before.parents].sort()) : !same(value, before[name])
+      ) {
+        fields[name] = value;
+      }
+    }
+    return fields;
+  };
+
+  $("#p-cancel").addEventListener("click", () => {
+    clear();
+    announce("Amendment cancelled");
+  });
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    showError(error, "");
+    if (editing) {
+      const fields = amendment();
+      if (Object.keys(fields).length === 1) return showError(error, "Nothing has changed yet.");
+      const ack = await live.send("edit_proposal", fields);
+      if (!ack.ok) return showError(error, ack.error.message);
+      const title = editing.title;
+      clear();
+      announce(`Your amendment to “${title}” is saved`);
+      return;
+    }
+    const title = $("#p-title").value.trim();
+    const kind = change.value;
+    if (!title && kind !== "achieve" && kind !== "retire") {
+      $("#p-title").focus();
+      return showError(error, "Give the goal a title.");
+    }
+    const fields = { level: level.value, parents: chosenParents(), metrics: readMetrics() };
+    if (title) fields.title = title;
+    for (const [id, name] of [
+      ["#p-description", "description"],
+      ["#p-due", "due"],
+      ["#p-owner", "owner"],
+    ]) {
+      const value = $(id).value.trim();
+      if (value) fields[name] = value;
+    }
+    if (kind !== "new") {
+      fields.change = kind;
+      fields.target = target.value;
+      delete fields.level;
+    }
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    const ack = await live.send("propose_goal", fields);
+    button.disabled = false;
+    if (!ack.ok) return showError(error, ack.error.message);
+    clear();
+    announce(`Your proposal “${title || kind}” is in`);
+    $("#p-title").focus();
+  });
+
+  function render(next) {
+    state = next;
+    const { session, me } = next;
+    $("#propose").hidden = !me.can_propose;
+    if (!me.can_propose) return;
+    const openBallot = next.ballots.some((b) => b.status === "open" && !b.remote);
+    const allowed = PROPOSING_PHASES.includes(session.phase) && !openBallot && !session.closed;
+    const closed = $("#propose-closed");
+    closed.hidden = allowed || !!editing;
+    closed.textContent = openBallot
+      ? "No new proposals while a ballot is open."
+      : `Proposals are taken from the propose phase on (now: ${PHASES[session.phase] || session.phase}).`;
+    form.hidden = !allowed && !editing; // what was typed stays for when proposals reopen
+    $("#change-row").hidden = session.kind !== "review" || !!editing;
+    const chosen = level.value;
+    update(level, session.levels, () =>
+      session.levels.map((l) => h("option", { value: l, text: LEVELS[l] || l })),
+    );
+    if (session.levels.includes(chosen)) level.value = chosen;
+    const goals = [
+      ...(next.chain.vision ? [[next.chain.vision.id, next.chain.vision.statement]] : []),
+      ...(next.chain.goals || []).map((g) => [g.id, g.title]),
+    ];
+    const aimed = target.value;
+    update(target, goals, () =>
+      goals.map(([id, title]) => h("option", { value: id, text: `${id}: ${title}` })),
+    );
+    if (goals.some(([id]) => id === aimed)) target.value = aimed;
+    renderParents();
+  }
+
+  return { render, edit };
+}

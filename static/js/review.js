@@ -1,0 +1,101 @@
+// Review sessions: what changed in the chain against its input, and KPI readings.
+
+import { h, showError } from "./dom.js";
+import { run, update } from "./shell.js";
+import { goalTitle } from "./widgets.js";
+
+/** The review report (state.review) as a short list of what changed and what is loose. */
+export function reviewReport(state) {
+  const report = state.review;
+  if (!report) return null;
+  const title = (id) => `${id} ${goalTitle(state, id)}`;
+  const rows = [
+    ["Added", report.added.map(title)],
+    ["Changed", report.changed.map((c) => `${title(c.goal_id)} (${c.fields.join(", ")})`)],
+    ["Achieved", report.achieved.map(title)],
+    ["Retired", report.retired.map(title)],
+    ["Lost their parent", report.lost_parent.map((l) => `${title(l.goal_id)} (parent ${l.parent})`)],
+    ["KPIs without an owner", report.kpis_without_owner.map((k) => `${title(k.goal_id)}: ${k.metric}`)],
+    [
+      "KPI readings",
+      report.kpi_readings.map((r) => `${title(r.goal_id)}: ${r.metric} = ${r.value} on ${r.at}`),
+    ],
+  ];
+  return h(
+    "div",
+    { class: "review-report" },
+    h("h3", { text: "Changes against the input chain" }),
+    h(
+      "dl",
+      { class: "facts" },
+      rows.map(([label, items]) => [
+        h("dt", { text: label }),
+        h("dd", { text: items.length ? items.join("; ") : "none" }),
+      ]),
+    ),
+  );
+}
+
+/** A form to record a KPI reading against a metric of a chain goal. */
+export function kpiPanel(container, live) {
+  const goal = h("select", { id: "kpi-goal" });
+  const metric = h("select", { id: "kpi-metric" });
+  const value = h("input", { id: "kpi-value", type: "number", step: "any", inputmode: "decimal" });
+  const day = h("input", { id: "kpi-date", type: "date" });
+  const error = h("p", { class: "error", role: "alert", hidden: true });
+  let goals = [];
+  const fillMetrics = () => {
+    const chosen = goals.find((g) => g.id === goal.value);
+    const names = chosen ? chosen.metrics.map((m) => m.name) : [];
+    update(metric, names, () => names.map((name) => h("option", { value: name, text: name })));
+  };
+  goal.addEventListener("change", fillMetrics);
+  const form = h(
+    "form",
+    { class: "kpi-form", novalidate: true },
+    h(
+      "div",
+      { class: "row2" },
+      h("div", {}, h("label", { for: "kpi-goal", text: "Goal" }), goal),
+      h("div", {}, h("label", { for: "kpi-metric", text: "Metric" }), metric),
+    ),
+    h(
+      "div",
+      { class: "row2" },
+      h("div", {}, h("label", { for: "kpi-value", text: "Value" }), value),
+      h("div", {}, h("label", { for: "kpi-date", text: "Date (default today)" }), day),
+    ),
+    error,
+    h("button", { type: "submit" }, "Record reading"),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (value.value.trim() === "" || Number.isNaN(Number(value.value)))
+      return showError(error, "Type the value as a number.");
+    const fields = { goal_id: goal.value, metric: metric.value, value: Number(value.value) };
+    if (day.value) fields.date = day.value;
+    if (await run(live, "record_kpi", fields, error)) value.value = "";
+  });
+  const panel = h("details", { class: "kpi-panel" }, h("summary", { text: "Record a KPI reading" }), form);
+  container.append(panel);
+  let opened = false;
+  return {
+    render(state) {
+      goals = (state.chain.goals || []).filter(
+        (g) => g.metrics && g.metrics.length && !["rejected", "retired"].includes(g.status),
+      );
+      const { kind } = state.session;
+      const role = state.me.role;
+      const allowed = role !== "observer" && (kind === "review" || ["facilitator", "product"].includes(role));
+      panel.hidden = !allowed || !goals.length;
+      if (!opened && kind === "review") panel.open = opened = true; // a review is about readings
+      const chosen = goal.value;
+      const options = goals.map((g) => [g.id, g.title]);
+      update(goal, options, () =>
+        options.map(([id, title]) => h("option", { value: id, text: `${id}: ${title}` })),
+      );
+      if (options.some(([id]) => id === chosen)) goal.value = chosen;
+      fillMetrics();
+    },
+  };
+}

@@ -1,0 +1,70 @@
+// What the console and the participant view share: the live connection, the offline
+// banner, announcements, ticking countdowns, and re-rendering only what changed.
+
+import { announce, setUpLargeType, swap } from "./dom.js";
+import { Live } from "./live.js";
+import { describe, tickCountdowns } from "./widgets.js";
+
+/** Connect with `token` and call `render(state, live)` (at most once per task) on changes. */
+export function startLive({ token, render, onRefused }) {
+  setUpLargeType();
+  const offline = document.getElementById("offline");
+  const conn = document.getElementById("conn");
+  let pending = false;
+  let wasOnline = null;
+  const status = (online) => {
+    offline.hidden = online;
+    conn.hidden = false;
+    conn.textContent = online ? "Live" : "Offline";
+    conn.classList.toggle("off", !online);
+    if (wasOnline !== null && wasOnline !== online) {
+      announce(online ? "Back online: everything is up to date" : "Offline — reconnecting");
+    }
+    wasOnline = online;
+  };
+  const live = new Live({
+    token,
+    onState: () => {
+      if (pending) return;
+      pending = true;
+      setTimeout(() => {
+        pending = false;
+        render(live.state, live);
+        tickCountdowns(live);
+      }, 0);
+    },
+    onEvent: (name, data, state) => announce(describe(state, name, data)),
+    onStatus: status,
+    onRefused: (message) => {
+      offline.hidden = true;
+      conn.hidden = false;
+      conn.textContent = "Not connected";
+      conn.classList.add("off");
+      onRefused(message);
+    },
+  });
+  live.start();
+  setInterval(() => tickCountdowns(live), 250);
+  return live;
+}
+
+const rendered = new WeakMap();
+
+/** Rebuild `container` from `build()` only when `key` differs from last time. */
+export function update(container, key, build) {
+  const text = typeof key === "string" ? key : JSON.stringify(key);
+  if (rendered.get(container) === text) return;
+  rendered.set(container, text);
+  swap(container, build());
+}
+
+/** Run a command and show its refusal (as text) in `errorElement`; true when it went through. */
+export async function run(live, name, fields, errorElement) {
+  const ack = await live.send(name, fields);
+  if (errorElement) {
+    errorElement.textContent = ack.ok ? "" : ack.error.message;
+    errorElement.hidden = ack.ok;
+  }
+  if (!ack.ok && !errorElement) announce(ack.error.message);
+  return ack.ok ? ack : null;
+}

@@ -1,0 +1,339 @@
+// Each rule's own voting form, filled in with my current vote; and the decider's form.
+
+import { h, showError } from "./dom.js";
+import { choiceLabel, goalTitle, ruleOfVote, voteText } from "./widgets.js";
+
+const CHOICES = {
+  unanimity: [
+    ["agree", "disagree", "abstain"],
+    "Unanimity: it passes only if everyone agrees; abstaining counts as not agreeing.",
+  ],
+  majority: [
+    ["agree", "disagree", "abstain"],
+    "Majority: abstentions count toward the quorum, not for or against.",
+  ],
+  consent: [
+    ["consent", "concern", "objection"],
+    "Consent: object only if it would harm the aim (not a preference); an objection needs a reason.",
+  ],
+};
+
+function choiceFields(choices, mine, help) {
+  const fieldset = h(
+    "fieldset",
+    { class: "choices" },
+    h("legend", { text: "Your vote" }),
+    h("p", { class: "muted", text: help }),
+    choices.map((choice) =>
+      h(
+        "label",
+        { class: ["choice", "big", `choice-${choice}`] },
+        h("input", {
+          type: "radio",
+          name: "choice",
+          value: choice,
+          checked: !!mine && mine.choice === choice,
+          key: `choice-${choice}`,
+        }),
+        h("span", { text: choiceLabel(choice) }),
+      ),
+    ),
+  );
+  const read = () => {
+    const picked = fieldset.querySelector("input[name=choice]:checked");
+    return picked ? { choice: picked.value } : { error: "Pick one of the choices." };
+  };
+  return [fieldset, read];
+}
+
+function fistFields(mine) {
+  const fieldset = h(
+    "fieldset",
+    { class: "fist" },
+    h("legend", { text: "Fist of five: how much do you support it?" }),
+    h("p", {
+      class: "muted",
+      text: "0 blocks it, 3 is enough to go ahead, 5 is full support. Below 3 you get the floor first.",
+    }),
+    h(
+      "div",
+      { class: "fist-row" },
+      [0, 1, 2, 3, 4, 5].map((value) =>
+        h(
+          "label",
+          { class: "choice big" },
+          h("input", {
+            type: "radio",
+            name: "fist",
+            value: String(value),
+            checked: !!mine && mine.value === value,
+            key: `fist-${value}`,
+          }),
+          h("span", { text: String(value) }),
+        ),
+      ),
+    ),
+  );
+  const read = () => {
+    const picked = fieldset.querySelector("input[name=fist]:checked");
+    return picked ? { value: Number(picked.value) } : { error: "Pick a number from 0 to 5." };
+  };
+  return [fieldset, read];
+}
+
+function dotFields(state, ballot, mine) {
+  const budget = ballot.settings.dots;
+  const most = ballot.settings.max_per_option;
+  const given = (mine && mine.dots) || {};
+  const left = h("p", { class: "dots-left", "aria-live": "polite" });
+  const inputs = [];
+  const refresh = () => {
+    const spent = inputs.reduce((sum, input) => sum + (Number(input.value) || 0), 0);
+    left.textContent = `Dots left: ${budget - spent} of ${budget} (at most ${most} on one proposal)`;
+    left.classList.toggle("over", spent > budget);
+  };
+  const rows = ballot.options.map((id) => {
+    const title = goalTitle(state, id);
+    const input = h("input", {
+      type: "number",
+      id: `dots-${id}`,
+      min: "0",
+      max: String(most),
+      step: "1",
+      inputmode: "numeric",
+      value: String(given[id] || 0),
+      oninput: refresh,
+      key: `dots-${id}`,
+    });
+    inputs.push(input);
+    const nudge = (by) => () => {
+      input.value = String(Math.min(most, Math.max(0, (Number(input.value) || 0) + by)));
+      refresh();
+    };
+    return h(
+      "div",
+      { class: "dot-row" },
+      h("label", { for: `dots-${id}`, text: title }),
+      h(
+        "button",
+        {
+          type: "button",
+          class: "small",
+          onclick: nudge(-1),
+          "aria-label": `One dot less on ${title}`,
+          key: `less-${id}`,
+        },
+        "−",
+      ),
+      input,
+      h(
+        "button",
+        {
+          type: "button",
+          class: "small",
+          onclick: nudge(1),
+          "aria-label": `One dot more on ${title}`,
+          key: `more-${id}`,
+        },
+        "+",
+      ),
+    );
+  });
+  refresh();
+  const fieldset = h("fieldset", { class: "dots" }, h("legend", { text: "Spread your dots" }), left, rows);
+  const read = () => {
+    const dots = {};
+    let spent = 0;
+    for (const [index, id] of ballot.options.entries()) {
+      const n = Number(inputs[index].value) || 0;
+      if (!Number.isInteger(n) || n < 0 || n > most)
+        return { error: `Put 0 to ${most} dots on each proposal.` };
+      if (n) dots[id] = n;
+      spent += n;
+    }
+    if (spent > budget) return { error: `You spent ${spent} dots; the budget is ${budget}.` };
+    return { dots };
+  };
+  return [fieldset, read];
+}
+
+function rankFields(state, ballot, mine) {
+  const start = mine && mine.ranking ? [...mine.ranking] : [];
+  for (const id of ballot.options) if (!start.includes(id)) start.push(id);
+  const list = h("ol", { class: "ranking", "aria-label": "Your ranking, best first" });
+  let dragged = null;
+  const renumber = () => {
+    const items = [...list.children];
+    items.forEach((li, index) => {
+      li.querySelector(".up").disabled = index === 0;
+      li.querySelector(".down").disabled = index === items.length - 1;
+    });
+  };
+  const move = (li, by, button) => {
+    const items = [...list.children];
+    const to = items.indexOf(li) + by;
+    if (to < 0 || to >= items.length) return;
+    if (by < 0) list.insertBefore(li, items[to]);
+    else list.insertBefore(li, items[to].nextSibling);
+    renumber();
+    button.focus(); // keep the keyboard where it was
+    if (button.disabled) li.querySelector(by < 0 ? ".down" : ".up").focus();
+  };
+  for (const id of start) {
+    const title = goalTitle(state, id);
+    const li = h("li", { class: "rank-item", draggable: "true", "data-option": id });
+    const up = h(
+      "button",
+      { type: "button", class: "small up", "aria-label": `Move ${title} up`, key: `up-${id}` },
+      "↑",
+    );
+    const down = h(
+      "button",
+      { type: "button", class: "small down", "aria-label": `Move ${title} down`, key: `down-${id}` },
+      "↓",
+    );
+    up.addEventListener("click", () => move(li, -1, up));
+    down.addEventListener("click", () => move(li, 1, down));
+    li.append(
+      h("span", { class: "grip", "aria-hidden": "true", text: "⠿" }),
+      h("span", { class: "rank-title", text: title }),
+      up,
+      down,
+    );
+    li.addEventListener("dragstart", (event) => {
+      dragged = li;
+      li.classList.add("dragging");
+      event.dataTransfer.effectAllowed = "move";
+      event.dataTransfer.setData("text/plain", id);
+    });
+    li.addEventListener("dragend", () => {
+      li.classList.remove("dragging");
+      dragged = null;
+      renumber();
+    });
+    li.addEventListener("dragover", (event) => {
+      if (!dragged || dragged === li) return;
+      event.preventDefault();
+      const box = li.getBoundingClientRect();
+      const after = event.clientY > box.top + box.height / 2;
+      list.insertBefore(dragged, after ? li.nextSibling : li);
+    });
+    li.addEventListener("drop", (event) => event.preventDefault());
+    list.append(li);
+  }
+  renumber();
+  const fieldset = h(
+    "fieldset",
+    { class: "ranked" },
+    h("legend", { text: "Rank the proposals, best first" }),
+    h("p", { class: "muted", text: "Drag them into order, or use the arrow buttons." }),
+    list,
+  );
+  const read = () => ({ ranking: [...list.children].map((li) => li.dataset.option) });
+  return [fieldset, read];
+}
+
+/** The voting form for `ballot`; `submit(vote)` resolves to an error message or null. */
+export function voteForm(state, ballot, submit) {
+  const rule = ruleOfVote(ballot);
+  const mine = ballot.my_vote || null;
+  let fields;
+  if (CHOICES[rule]) fields = choiceFields(CHOICES[rule][0], mine, CHOICES[rule][1]);
+  else if (rule === "fist_of_five") fields = fistFields(mine);
+  else if (rule === "dot") fields = dotFields(state, ballot, mine);
+  else fields = rankFields(state, ballot, mine);
+  const [fieldset, read] = fields;
+  const reasonLabel =
+    rule === "consent" ? "Reason (required for an objection; say what a concern is)" : "Reason (optional)";
+  const reason = h("textarea", { id: "vote-reason", rows: "2", maxlength: "2000", key: "vote-reason" });
+  reason.value = (mine && mine.reason) || "";
+  const error = h("p", { class: "error", role: "alert", hidden: true });
+  const button = h(
+    "button",
+    { type: "submit", class: "primary", key: "vote-submit" },
+    mine ? "Change my vote" : "Cast my vote",
+  );
+  const form = h(
+    "form",
+    { class: "vote-form", novalidate: true, "aria-label": "Your vote" },
+    mine ? h("p", { class: "my-vote", text: `Your vote: ${voteText(state, mine)}` }) : null,
+    fieldset,
+    h("label", { for: "vote-reason", text: reasonLabel }),
+    reason,
+    error,
+    button,
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const vote = read();
+    if (vote.error) return showError(error, vote.error);
+    const why = reason.value.trim();
+    if (why) vote.reason = why;
+    if (vote.choice === "objection" && !why) {
+      reason.focus();
+      return showError(error, "An objection needs a reason: say what harm it does to the aim.");
+    }
+    showError(error, "");
+    button.disabled = true;
+    const problem = await submit(vote);
+    button.disabled = false;
+    showError(error, problem);
+  });
+  return form;
+}
+
+/** The decider's form, once the advice has been revealed. */
+export function decisionForm(ballot, submit) {
+  const error = h("p", { class: "error", role: "alert", hidden: true });
+  const rationale = h("textarea", {
+    id: "decision-rationale",
+    rows: "3",
+    maxlength: "2000",
+    key: "decision-rationale",
+  });
+  const form = h(
+    "form",
+    { class: "decision-form", novalidate: true, "aria-label": "Your decision" },
+    h("h3", { text: "You decide" }),
+    h("p", {
+      class: "muted",
+      text: "You have heard the advice. Record your decision and its reasons for the minutes.",
+    }),
+    h(
+      "fieldset",
+      { class: "choices" },
+      h("legend", { text: "Decision" }),
+      h(
+        "label",
+        { class: "choice big" },
+        h("input", { type: "radio", name: "passed", value: "yes", key: "decide-yes" }),
+        h("span", { text: "Accept the proposal" }),
+      ),
+      h(
+        "label",
+        { class: "choice big" },
+        h("input", { type: "radio", name: "passed", value: "no", key: "decide-no" }),
+        h("span", { text: "Do not accept" }),
+      ),
+    ),
+    h("label", { for: "decision-rationale", text: "Rationale" }),
+    rationale,
+    error,
+    h("button", { type: "submit", class: "primary" }, "Record decision"),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const picked = form.querySelector("input[name=passed]:checked");
+    if (!picked) return showError(error, "Choose to accept or not.");
+    if (!rationale.value.trim()) return showError(error, "Give the reasons for the minutes.");
+    showError(
+      error,
+      await submit({
+        ballot_id: ballot.id,
+        passed: picked.value === "yes",
+        rationale: rationale.value.trim(),
+      }),
+    );
+  });
+  return form;
+}

@@ -1,0 +1,472 @@
+// Pieces both the console and the participant view show: labels, proposals, the chain
+// tree, ballot turnout and results, countdowns, and what to announce for each event.
+
+import { clock, h } from "./dom.js";
+
+export const PHASES = {
+  check_in: "Check-in",
+  propose: "Propose (silently)",
+  present: "Present",
+  discuss: "Discuss",
+  decide: "Decide",
+  review_chain: "Review the chain",
+  close: "Close",
+};
+export const RULES = {
+  unanimity: "Unanimity",
+  consent: "Consent",
+  majority: "Majority",
+  fist_of_five: "Fist of five",
+  dot: "Dot voting",
+  ranked: "Ranked choice",
+  decider: "Decider (after advice)",
+};
+export const ROLES = {
+  facilitator: "Facilitator",
+  product: "Product person",
+  team: "Team member",
+  stakeholder: "Stakeholder",
+  observer: "Observer",
+};
+export const LEVELS = {
+  vision: "Vision",
+  user: "User goal",
+  business: "Business goal",
+  product: "Product goal",
+  sprint: "Sprint goal",
+};
+export const KINDS = {
+  strategizing: "Strategizing",
+  roadmapping: "Roadmapping",
+  review: "Review",
+  sprint_planning: "Sprint planning",
+};
+export const PARENT_LEVELS = {
+  vision: [],
+  user: ["vision"],
+  business: ["vision"],
+  product: ["user", "business"],
+  sprint: ["product"],
+};
+export const PROPOSING_PHASES = ["propose", "present", "discuss", "decide", "review_chain"];
+export const ANONYMOUS_RULES = ["unanimity", "majority", "dot", "ranked"];
+export const YES_NO_RULES = ["unanimity", "consent", "majority", "fist_of_five", "decider"];
+const CHOICE_LABELS = {
+  agree: "Agree",
+  disagree: "Disagree",
+  abstain: "Abstain",
+  consent: "Consent",
+  concern: "Concern",
+  objection: "Objection",
+};
+export const choiceLabel = (choice) => CHOICE_LABELS[choice] || choice;
+
+export function personName(state, id) {
+  if (!id) return "someone";
+  const person = state && state.participants.find((p) => p.id === id);
+  return person ? person.name : id;
+}
+
+/** Replace participant ids (pt3) in server sentences by names. */
+export function withNames(state, text) {
+  return String(text).replace(/\bpt\d+\b/g, (id) => personName(state, id));
+}
+
+export function proposalById(state, id) {
+  return state.proposals.find((p) => p.id === id);
+}
+
+/** The title of a goal of the chain or of a proposal, by id. */
+export function goalTitle(state, id) {
+  const chain = state.chain || {};
+  if (chain.vision && chain.vision.id === id) return chain.vision.statement;
+  const goal = (chain.goals || []).find((g) => g.id === id);
+  if (goal) return goal.title;
+  const proposal = proposalById(state, id);
+  return proposal ? proposal.title : id;
+}
+
+export const isLive = (p) => p.status === "proposed" || p.status === "rejected";
+
+/** Ballots newest first. */
+export function ballotsNewestFirst(state) {
+  return [...state.ballots].sort((a, b) => b.opened_at - a.opened_at);
+}
+
+/** The ballot the room is busy with: an open one, else the latest. */
+export function currentBallot(state) {
+  const ballots = ballotsNewestFirst(state).filter((b) => !b.remote || b.status === "open");
+  return ballots.find((b) => b.status === "open") || ballots[0] || null;
+}
+
+export function turnoutText(ballot) {
+  return `${ballot.turnout} of ${ballot.electorate.length} voted`;
+}
+
+export function ruleOfVote(ballot) {
+  return ballot.rule === "decider"
+    ? (ballot.settings && ballot.settings.advisory_rule) || "consent"
+    : ballot.rule;
+}
+
+/** A vote as words: "Agree", "3 of 5", "Dots: A 2", "Ranking: A, B". */
+export function voteText(state, vote) {
+  if (!vote) return "";
+  let text;
+  if (vote.choice) text = choiceLabel(vote.choice);
+  else if (typeof vote.value === "number") text = `${vote.value} of 5`;
+  else if (vote.dots) {
+    const parts = Object.entries(vote.dots).map(([id, n]) => `${goalTitle(state, id)} ${n}`);
+    text = `Dots: ${parts.join(", ") || "none"}`;
+  } else if (vote.ranking) text = `Ranking: ${vote.ranking.map((id) => goalTitle(state, id)).join(" > ")}`;
+  else text = "voted";
+  return vote.reason ? `${text} — ${vote.reason}` : text;
+}
+
+/** A countdown element; `tickCountdowns` keeps its text current. */
+export function countdown(deadline, label) {
+  if (deadline === null || deadline === undefined)
+    return h("span", { class: "countdown none", text: "no time limit" });
+  return h("span", {
+    class: "countdown",
+    "data-deadline": String(deadline),
+    role: "timer",
+    "aria-label": label || "time left",
+  });
+}
+
+export function tickCountdowns(live) {
+  const now = live.serverNow();
+  for (const el of document.querySelectorAll(".countdown[data-deadline]")) {
+    const left = Number(el.dataset.deadline) - now;
+    const text = clock(left);
+    if (el.textContent !== text) el.textContent = text;
+    el.classList.toggle("low", left <= 15);
+    el.classList.toggle("over", left <= 0);
+  }
+}
+
+function badge(text, kind) {
+  return h("span", { class: ["badge", kind], text });
+}
+
+function metricText(metric) {
+  const from = metric.baseline !== undefined && metric.baseline !== null ? `${metric.baseline} → ` : "";
+  const to = metric.target !== undefined && metric.target !== null ? `${metric.target}` : "no target";
+  return `${metric.name}: ${from}${to}${metric.unit ? " " + metric.unit : ""}`;
+}
+
+/** One proposal as a card; `extra` nodes (controls) go at its foot. */
+export function proposalCard(state, proposal, extra = []) {
+  const me = state.me.id;
+  let author;
+  if (proposal.author === me) author = proposal.hidden_author ? "you (hidden from others)" : "you";
+  else if (proposal.author) author = personName(state, proposal.author);
+  else author = "author hidden";
+  const parents = proposal.parents || [];
+  return h(
+    "article",
+    { class: ["proposal", `status-${proposal.status}`], "data-proposal-id": proposal.id },
+    h(
+      "header",
+      {},
+      badge(LEVELS[proposal.level] || proposal.level, `level-${proposal.level}`),
+      proposal.change && proposal.change !== "new"
+        ? badge(`${proposal.change} ${proposal.target || ""}`, "change")
+        : null,
+      proposal.status !== "proposed" ? badge(proposal.status, `st-${proposal.status}`) : null,
+      h("span", { class: "pid", text: proposal.id }),
+    ),
+    h("h4", { class: "proposal-title", text: proposal.title }),
+    proposal.description ? h("p", { class: "desc", text: proposal.description }) : null,
+    h(
+      "dl",
+      { class: "facts" },
+      parents.length
+        ? [
+            h("dt", { text: "Serves" }),
+            h("dd", { text: parents.map((id) => goalTitle(state, id)).join("; ") }),
+          ]
+        : null,
+      proposal.metrics && proposal.metrics.length
+        ? [
+            h("dt", { text: "Metrics" }),
+            h(
+              "dd",
+              {},
+              h(
+                "ul",
+                {},
+                proposal.metrics.map((m) => h("li", { text: metricText(m) })),
+              ),
+            ),
+          ]
+        : null,
+      proposal.due ? [h("dt", { text: "Due" }), h("dd", { text: proposal.due })] : null,
+      proposal.owner ? [h("dt", { text: "Owner" }), h("dd", { text: proposal.owner })] : null,
+      [h("dt", { text: "By" }), h("dd", { text: author })],
+      proposal.merged_into
+        ? [h("dt", { text: "Merged into" }), h("dd", { text: goalTitle(state, proposal.merged_into) })]
+        : null,
+    ),
+    proposal.advice &&
+      proposal.advice.length &&
+      isLive(proposal) &&
+      ["new", "amend"].includes(proposal.change || "new")
+      ? h(
+          "ul",
+          { class: "advice", "aria-label": "SMART hints" },
+          proposal.advice.map((tip) => h("li", { text: tip })),
+        )
+      : null,
+    proposal.comments && proposal.comments.length
+      ? h(
+          "ul",
+          { class: "comments", "aria-label": "Comments" },
+          proposal.comments.map((c) =>
+            h("li", {}, h("strong", { text: personName(state, c.by) + ": " }), c.text),
+          ),
+        )
+      : null,
+    extra.length ? h("div", { class: "card-actions" }, extra) : null,
+  );
+}
+
+/** The proposals grouped by level, as columns. */
+export function proposalBoard(state, cardFor) {
+  const levels = [...state.session.levels];
+  for (const p of state.proposals) if (!levels.includes(p.level)) levels.push(p.level);
+  const shown = state.proposals.filter((p) => p.status !== "withdrawn");
+  if (!shown.length) return h("p", { class: "muted", text: "No proposals yet." });
+  return h(
+    "div",
+    { class: "board" },
+    levels.map((level) => {
+      const cards = shown.filter((p) => p.level === level);
+      return h(
+        "section",
+        { class: "column", "aria-label": LEVELS[level] || level },
+        h("h3", { text: `${LEVELS[level] || level} (${cards.length})` }),
+        cards.length ? cards.map(cardFor) : h("p", { class: "muted", text: "None yet." }),
+      );
+    }),
+  );
+}
+
+/** The goal chain as a tree: the vision at the root, each goal under its parents. */
+export function chainTree(state, known) {
+  const chain = state.chain || {};
+  const goals = chain.goals || [];
+  const vision = chain.vision;
+  const ids = new Set(goals.map((g) => g.id));
+  if (vision) ids.add(vision.id);
+  const children = new Map();
+  const unlinked = [];
+  for (const goal of goals) {
+    const parents = (goal.parents || []).filter((id) => ids.has(id));
+    if (!parents.length) unlinked.push(goal);
+    for (const parent of parents) {
+      if (!children.has(parent)) children.set(parent, []);
+      children.get(parent).push(goal);
+    }
+  }
+  const fresh = (id) => known && !known.has(id); // known: ids shown before; null at first
+  const placed = new Set(); // a goal with several parents is drawn once, then referred to
+  const node = (id, level, title, goal, trail) => {
+    if (placed.has(id)) {
+      return h(
+        "li",
+        { class: ["node", "ref", `level-${level}`] },
+        h(
+          "div",
+          { class: "node-box" },
+          h("span", { class: "node-id", text: `${id} · also serves this goal` }),
+          h("span", { class: "node-title", text: title }),
+        ),
+      );
+    }
+    placed.add(id);
+    const kids = (children.get(id) || []).filter((g) => !trail.has(g.id));
+    const inner = new Set(trail).add(id);
+    return h(
+      "li",
+      { class: ["node", `level-${level}`, fresh(id) ? "fresh" : null] },
+      h(
+        "div",
+        { class: "node-box" },
+        h("span", { class: "node-id", text: `${id} · ${LEVELS[level] || level}` }),
+        h("span", { class: "node-title", text: title }),
+        goal && goal.status && goal.status !== "accepted" ? badge(goal.status, `st-${goal.status}`) : null,
+        goal && goal.due ? h("span", { class: "node-meta", text: `due ${goal.due}` }) : null,
+        goal && goal.metrics && goal.metrics.length
+          ? h("span", { class: "node-meta", text: goal.metrics.map(metricText).join("; ") })
+          : null,
+      ),
+      kids.length
+        ? h(
+            "ul",
+            {},
+            kids.map((g) => node(g.id, g.level, g.title, g, inner)),
+          )
+        : null,
+    );
+  };
+  if (!vision && !goals.length) {
+    return h("p", { class: "muted", text: "No goals yet: the chain grows here as goals are accepted." });
+  }
+  const roots = [];
+  if (vision) roots.push(node(vision.id, "vision", vision.statement, null, new Set()));
+  for (const goal of unlinked) roots.push(node(goal.id, goal.level, goal.title, goal, new Set()));
+  return h("ul", { class: "tree", "aria-label": "Goal chain" }, roots);
+}
+
+/** Bars: [[label, value]] scaled to the largest value. */
+export function bars(rows, caption) {
+  const top = Math.max(1, ...rows.map(([, value]) => value));
+  return h(
+    "div",
+    { class: "bars", role: "table", "aria-label": caption },
+    rows.map(([label, value, note]) => {
+      const fill = h("span", { class: "fill" });
+      fill.style.width = `${(100 * value) / top}%`; // CSSOM, which the style policy allows
+      return h(
+        "div",
+        { class: "bar-row", role: "row" },
+        h("span", { class: "bar-label", role: "cell", text: label }),
+        h("span", { class: "track", role: "presentation" }, fill),
+        h("span", { class: "bar-value", role: "cell", text: note ? `${value} ${note}` : String(value) }),
+      );
+    }),
+  );
+}
+
+function verdict(state, ballot) {
+  const result = ballot.result;
+  if (ballot.rule === "decider") {
+    if (!ballot.decision) return ["Advice in: awaiting the decider's decision", "pending"];
+    return [
+      ballot.decision.passed ? "Decided: accepted" : "Decided: not accepted",
+      ballot.decision.passed ? "passed" : "failed",
+    ];
+  }
+  if (result.passed === true) return ["Passed", "passed"];
+  if (result.passed === false) return ["Not passed", "failed"];
+  if (result.winner) return [`Winner: ${goalTitle(state, result.winner)}`, "passed"];
+  return ["Ranking (a tie goes back to the facilitator)", "pending"];
+}
+
+/** The revealed result: verdict, a bar chart of the votes, the reasons, who voted what. */
+export function resultsView(state, ballot) {
+  const result = ballot.result;
+  if (!result) return null;
+  const rule = ruleOfVote(ballot);
+  const counts = result.counts || {};
+  let chart;
+  if (ballot.rule === "ranked") {
+    chart = h(
+      "ol",
+      { class: "ranking-result" },
+      (result.ranking || []).map((id) => h("li", { text: goalTitle(state, id) })),
+    );
+  } else if (ballot.rule === "dot") {
+    chart = bars(
+      (result.ranking || ballot.options).map((id) => [goalTitle(state, id), counts[id] || 0, "dots"]),
+      "Dots per proposal",
+    );
+  } else if (rule === "fist_of_five") {
+    chart = bars(
+      ["5", "4", "3", "2", "1", "0"].map((v) => [`${v} fingers`, counts[v] || 0]),
+      "Votes per value",
+    );
+  } else {
+    chart = bars(
+      Object.entries(counts).map(([choice, n]) => [choiceLabel(choice), n]),
+      "Votes per choice",
+    );
+  }
+  const [text, kind] = verdict(state, ballot);
+  const votes = ballot.votes || [];
+  return h(
+    "div",
+    { class: "results" },
+    h("p", { class: ["verdict", kind], text }),
+    chart,
+    h(
+      "ul",
+      { class: "reasons" },
+      (result.reasons || []).map((r) => h("li", { text: withNames(state, r) })),
+    ),
+    ballot.decision
+      ? h("p", {
+          class: "decision",
+          text: `${personName(state, ballot.decision.by)}: ${ballot.decision.rationale}`,
+        })
+      : null,
+    votes.length
+      ? h(
+          "details",
+          { class: "vote-list" },
+          h("summary", { text: ballot.anonymous ? "Votes (anonymous)" : "Who voted what" }),
+          h(
+            "ul",
+            {},
+            votes.map((v) =>
+              h(
+                "li",
+                {},
+                h("strong", { text: `${personName(state, v.voter)}: ` }),
+                voteText(state, v),
+                v.ruled_out ? ` (ruled not paramount: ${v.ruled_out.reason})` : "",
+              ),
+            ),
+          ),
+        )
+      : null,
+  );
+}
+
+/** A short sentence for screen readers about an event, or null to stay quiet. */
+export function describe(state, name, data) {
+  if (!state) return null;
+  const who = (id) => personName(state, id);
+  switch (name) {
+    case "phase_changed":
+      return `Phase: ${PHASES[data.phase] || data.phase}`;
+    case "participant_joined":
+      return `${data.participant.name} joined`;
+    case "goal_proposed":
+      return `New ${LEVELS[data.proposal.level] || "goal"} proposed: ${data.proposal.title}`;
+    case "hand_raised":
+      return `${who(data.participant_id)} raised a hand`;
+    case "floor_granted":
+      return data.turn.participant_id === state.me.id
+        ? "You have the floor"
+        : `${who(data.turn.participant_id)} has the floor`;
+    case "turn_ended":
+      return `${who(data.participant_id)}'s turn ended`;
+    case "round_started":
+      return "A round-robin started";
+    case "round_ended":
+      return "The round-robin ended";
+    case "stage_started":
+      return `1-2-4-All: ${data.plan[data.stage].name}`;
+    case "ballot_opened":
+      return `A ballot opened: ${data.ballot.options.map((id) => goalTitle(state, id)).join(", ")} (${RULES[data.ballot.rule]})`;
+    case "vote_cast":
+      return `${data.turnout} of ${data.electorate_size} voted`;
+    case "ballot_closed":
+      return "Voting closed";
+    case "ballot_revealed":
+      return `Ballot revealed: ${data.result.passed === true ? "passed" : data.result.passed === false ? "not passed" : "ranking shown"}`;
+    case "goal_accepted":
+      return `Goal accepted into the chain: ${data.goal.title || data.goal.statement || data.goal.id}`;
+    case "proposal_rejected":
+      return `Proposal not accepted: ${goalTitle(state, data.proposal_id)}`;
+    case "authors_revealed":
+      return "Authors are revealed";
+    case "decision_recorded":
+      return `The decider decided: ${data.decision.passed ? "accepted" : "not accepted"}`;
+    default:
+      return null;
+  }
+}

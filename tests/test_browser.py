@@ -1,0 +1,532 @@
+"""The pages in a real browser: Debian's Chromium driven by Playwright.
+
+Each person has their own browser context (their own localStorage), as on their own
+device. Every page is watched: a console error, an uncaught exception or a dialog
+fails the test. Set WORKSHOP_SCREENSHOTS=1 to refresh docs/screenshots/*.png.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.live import LiveServer
+
+CHROMIUM = "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else shutil.which("chromium")
+WHY_NOT = None
+try:
+    from playwright.sync_api import Browser, Page, expect, sync_playwright
+except ImportError:  # pragma: no cover - depends on the machine
+    WHY_NOT = "the playwright package is not installed (pip install -e '.[test]')"
+if WHY_NOT is None and not CHROMIUM:
+    WHY_NOT = "Chromium is not installed (apt-get install chromium)"
+if WHY_NOT:
+    if os.environ.get("CI"):  # in CI the browser tests must run, never skip
+        pytest.fail(f"browser tests cannot run in CI: {WHY_NOT}", pytrace=False)
+    pytest.skip(f"browser tests skipped: {WHY_NOT}", allow_module_level=True)
+
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+PHONE = {"width": 375, "height": 667}
+DESKTOP = {"width": 1280, "height": 900}
+WIDE = {"width": 1440, "height": 900}
+
+expect.set_options(timeout=10_000)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield launched
+        launched.close()
+
+
+class Watch:
+    """Collects what must never happen on a page: console errors, exceptions, dialogs."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+        self.dialogs: list[str] = []
+        self.allowed: list[re.Pattern] = []
+
+    def attach(self, page: Page, who: str) -> None:
+        page.on("console", lambda message: self._console(who, message))
+        page.on("pageerror", lambda error: self.problems.append(f"{who}: uncaught {error}"))
+        page.on("dialog", lambda dialog: self._dialog(who, dialog))
+
+    def _console(self, who: str, message) -> None:
+        if message.type == "error" and not any(p.search(message.text) for p in self.allowed):
+            self.problems.append(f"{who}: console error: {message.text}")
+
+    def _dialog(self, who: str, dialog) -> None:
+        self.dialogs.append(f"{who}: {dialog.type} {dialog.message!r}")
+        dialog.dismiss()
+
+    def check(self) -> None:
+        assert not self.dialogs, f"dialogs opened: {self.dialogs}"
+        assert not self.problems, "\n".join(self.problems)
+
+
+OpenPage = Callable[..., Page]
+
+
+@pytest.fixture
+def watch() -> Watch:
+    return Watch()
+
+
+@pytest.fixture
+def open_page(browser: Browser, watch: Watch) -> Iterator[OpenPage]:
+    """A page in a fresh browser context, i.e. one person's own browser."""
+    contexts = []
+
+    def make(who: str, viewport: dict | None = None) -> Page:
+        context = browser.new_context(viewport=viewport or DESKTOP)
+        contexts.append(context)
+        page = context.new_page()
+        watch.attach(page, who)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+    watch.check()
+
+
+def enter(page: Page, server: LiveServer, session: dict, joined: dict, name: str) -> Page:
+    """Open the participant view as someone who joined through the API."""
+    page.goto(f"{server.url}/s/{session['id']}/join")
+    identity = {"token": joined["token"], "participant_id": joined["participant_id"], "name": name}
+    page.evaluate(
+        "([key, value]) => localStorage.setItem(key, value)",
+        [f"workshop:{session['id']}", json.dumps(identity)],
+    )
+    page.goto(f"{server.url}/s/{session['id']}")
+    expect(page.locator("#conn")).to_have_text("Live")
+    return page
+
+
+def command(server: LiveServer, session: dict, token: str, name: str, **payload: object) -> dict:
+    """Run a command over HTTP as the token's holder (no socket client to tear down)."""
+    body = {"cid": uuid.uuid4().hex, **payload}
+    answer = server.post(f"/api/sessions/{session['id']}/commands/{name}", body, token)
+    assert answer.status_code == 200 and answer.json()["ok"], answer.text
+    return answer.json()
+
+
+def state(server: LiveServer, session: dict, token: str) -> dict:
+    return server.get(f"/api/sessions/{session['id']}/state", token=token).json()
+
+
+def shoot(page: Page, name: str) -> None:
+    if os.environ.get("WORKSHOP_SCREENSHOTS"):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
+
+
+def propose(page: Page, level: str, title: str, metric: tuple[str, str] | None = None) -> None:
+    page.select_option("#p-level", level)
+    page.fill("#p-title", title)
+    if metric:
+        page.click("#p-add-metric")
+        page.fill("#p-metric-rows input[data-field=name]", metric[0])
+        page.fill("#p-metric-rows input[data-field=target]", metric[1])
+        page.fill("#p-due", "2027-06-30")
+    page.click("#propose-form button[type=submit]")
+    expect(page.locator("#propose-error")).to_be_hidden()
+    expect(page.locator("#proposals-body")).to_contain_text(title)
+
+
+def vote(page: Page, choice: str, reason: str = "") -> None:
+    page.locator(f"label.choice-{choice}").click()
+    if reason:
+        page.fill("#vote-reason", reason)
+    page.click("#vote-body button[type=submit]")
+    label = choice.capitalize() + (f" — {reason}" if reason else "")
+    expect(page.locator("#vote-body .my-vote")).to_have_text(f"Your vote: {label}")
+
+
+def test_a_whole_workshop_in_four_browsers(server: LiveServer, open_page: OpenPage) -> None:
+    fac = open_page("facilitator", WIDE)
+    fac.goto(server.url + "/")
+    fac.select_option("#kind", "strategizing")
+    fac.fill("#title", "Fitness strategy")
+    fac.fill("#product", "Fitness app")
+    fac.get_by_role("button", name="Create session").click()
+
+    # The console keeps the token and takes it out of the address bar.
+    expect(fac).to_have_url(re.compile(r"/s/[\w-]+/facilitator$"))
+    expect(fac.locator("#join-code")).to_have_text(re.compile(r"^[A-Z2-9]{6}$"))
+    expect(fac.locator("#qr")).to_be_visible()
+    assert fac.locator("#qr").evaluate("img => img.complete && img.naturalWidth > 0")
+    join_link = fac.locator("#join-link").get_attribute("href") or ""
+    assert "/join?code=" in join_link
+
+    people: dict[str, Page] = {}
+    for name, role, viewport in [
+        ("Pia", "product", DESKTOP),
+        ("Tom", "team", PHONE),
+        ("Una", "stakeholder", DESKTOP),
+    ]:
+        page = open_page(name, viewport)
+        page.goto(join_link)
+        expect(page.locator("#join-session-title")).to_contain_text("Fitness strategy")
+        page.fill("#name", name)
+        page.check(f"input[name=role][value={role}]")
+        page.get_by_role("button", name="Join", exact=True).click()
+        expect(page.locator("#phase")).to_have_text("Check-in")
+        people[name] = page
+    pia, tom, una = people["Pia"], people["Tom"], people["Una"]
+    expect(fac.locator("#present-count")).to_have_text("4 of 4 here")
+
+    # Speaking: the phone raises a hand, gets the floor with a countdown, yields it.
+    tom.get_by_role("button", name="Raise my hand").click()
+    expect(fac.locator("#floor-body .queue")).to_contain_text("Tom")
+    fac.get_by_role("button", name="Give the floor to the next").click()
+    expect(tom.locator(".my-turn")).to_contain_text("It's your turn")
+    expect(tom.locator(".my-turn .countdown")).to_have_text(re.compile(r"^[12]:\d\d$"))
+    expect(una.locator("#floor-body")).to_contain_text("Tom has the floor")
+    tom.get_by_role("button", name="End my turn").click()
+    expect(fac.locator("#floor-body")).to_contain_text("Nobody has the floor")
+
+    # Silent proposing: authors stay hidden from the others.
+    fac.get_by_role("button", name="Next phase", exact=True).click()
+    for page in people.values():
+        expect(page.locator("#phase")).to_have_text("Propose (silently)")
+    propose(tom, "vision", "Help people live healthier lives")
+    propose(pia, "user", "Lose weight without dieting misery", ("weekly active users", "5000"))
+    vision_card = una.locator("article.proposal", has_text="Help people live healthier lives")
+    expect(vision_card).to_contain_text("author hidden")
+    expect(fac.locator("#board-body")).to_contain_text("Lose weight without dieting misery")
+
+    # The facilitator jumps to the decision and opens a unanimity ballot on the vision.
+    fac.select_option("#goto-phase", "decide")
+    fac.locator("#goto-form").get_by_role("button", name="Go").click()
+    expect(tom.locator("#phase")).to_have_text("Decide")
+    fac.get_by_label("Select Help people live healthier lives").check()
+    expect(fac.locator("#rule")).to_have_value("unanimity")
+    expect(fac.locator("#reason-row")).to_be_hidden()
+    fac.get_by_role("button", name="Open ballot").click()
+    expect(fac.locator("#turnout")).to_have_text("0 of 3 voted")
+    expect(tom.locator("#vote-turnout")).to_have_text("0 of 3 voted")
+    expect(tom.locator("#announcer")).to_contain_text("A ballot opened")
+
+    vote(tom, "agree")
+    vote(pia, "agree", "A good north star")
+    expect(fac.locator("#turnout")).to_have_text("2 of 3 voted")
+    expect(fac.locator(".not-voted")).to_have_text("Not voted yet: Una")
+    expect(una.locator("#vote-turnout")).to_have_text("2 of 3 voted")
+    expect(una.locator(".verdict")).to_have_count(0)  # never partial results
+    shoot(tom, "participant.png")
+
+    # Una votes with the keyboard alone: the radio group, the reason, the button.
+    una.locator("input[name=choice][value=agree]").focus()
+    una.keyboard.press("Space")
+    una.keyboard.press("Tab")
+    expect(una.locator("#vote-reason")).to_be_focused()
+    una.keyboard.press("Tab")
+    una.keyboard.press("Enter")
+    expect(una.locator("#vote-body .my-vote")).to_have_text("Your vote: Agree")
+    expect(fac.locator(".not-voted")).to_have_text("Everyone has voted.")
+
+    fac.get_by_role("button", name="Close and reveal").click()
+    for page in [fac, *people.values()]:
+        expect(page.locator(".verdict")).to_have_text("Passed")
+        expect(page.locator("#chain-body .node-title")).to_have_text(
+            ["Help people live healthier lives"]
+        )
+    expect(pia.locator("#vote-body .reasons")).to_contain_text("3 of 3 members")
+
+    # The chain grows: the user goal passes too and hangs under the vision.
+    fac.get_by_label("Select Lose weight without dieting misery").check()
+    fac.get_by_role("button", name="Open ballot").click()
+    expect(fac.locator("#turnout")).to_have_text("0 of 3 voted")
+    for page in people.values():
+        vote(page, "agree")
+    fac.get_by_role("button", name="Close and reveal").click()
+    for page in [fac, *people.values()]:
+        expect(page.locator("#chain-body .node-title")).to_have_text(
+            ["Help people live healthier lives", "Lose weight without dieting misery"]
+        )
+    expect(tom.locator("#chain-body .level-vision .level-user .node-title")).to_have_text(
+        "Lose weight without dieting misery"
+    )
+    shoot(fac, "console.png")
+    chain = server.get(f"/api/sessions/{fac.url.split('/')[-2]}/chain", format="json").json()
+    assert chain["vision"]["statement"] == "Help people live healthier lives"
+
+
+CHAIN = """goalchain: 1
+product: Fitness app
+vision: {id: V1, statement: Help people live healthier lives}
+goals:
+  - {id: U1, level: user, title: Lose weight, parents: [V1], status: accepted}
+  - id: P1
+    level: product
+    title: Smart scale sync
+    parents: [U1]
+    metrics: [{name: synced users, target: 500}]
+    due: 2027-03-31
+    status: accepted
+"""
+
+
+def test_a_session_from_a_chain_file_joined_with_a_code(
+    server: LiveServer, open_page: OpenPage, watch: Watch
+) -> None:
+    # The browser logs the refusals this test provokes (a bad file, a wrong code).
+    watch.allowed.append(re.compile(r"Failed to load resource: .* status of (400|404)"))
+    fac = open_page("facilitator")
+    fac.goto(server.url + "/")
+    fac.select_option("#kind", "sprint_planning")
+    fac.fill("#title", "Sprint 14")
+    chain_file = {"name": "team.goalchain.yaml", "mimeType": "application/yaml"}
+    fac.set_input_files("#chain-file", files=[{**chain_file, "buffer": b"goalchain: 9\n"}])
+    fac.get_by_role("button", name="Create session").click()
+    expect(fac.locator("#create-error")).to_have_text(
+        "chain: goalchain: unknown format version 9: this Workshop reads 1"
+    )
+    fac.set_input_files("#chain-file", files=[{**chain_file, "buffer": CHAIN.encode()}])
+    fac.get_by_role("button", name="Create session").click()
+    expect(fac.locator("#chain-body .node-title")).to_have_text(
+        ["Help people live healthier lives", "Lose weight", "Smart scale sync"]
+    )
+    code = fac.locator("#join-code").inner_text()
+
+    ann = open_page("Ann", PHONE)
+    ann.goto(server.url + "/")
+    ann.fill("#join-code", "WRONG9")
+    ann.get_by_role("button", name="Join", exact=True).click()
+    expect(ann.locator("#code-error")).to_have_text("no session has the join code 'WRONG9'")
+    ann.fill("#join-code", code.lower())
+    ann.get_by_role("button", name="Join", exact=True).click()
+    expect(ann.locator("#join-session-title")).to_have_text("Sprint 14 — Sprint planning")
+    # Stakeholders only observe sprint planning: the kind's roles are offered, no others.
+    expect(ann.locator("input[name=role]")).to_have_count(3)
+    expect(ann.locator("#roles")).not_to_contain_text("Stakeholder")
+    ann.fill("#name", "Ann")
+    ann.check("input[name=role][value=team]")
+    ann.get_by_role("button", name="Join", exact=True).click()
+    expect(ann.locator("#phase")).to_have_text("Check-in")
+    expect(fac.locator("#people-body")).to_contain_text("Ann")
+
+    # A sprint goal serves a product goal: the form offers the chain's one.
+    fac.get_by_role("button", name="Next phase", exact=True).click()
+    expect(ann.locator("#p-level")).to_have_value("sprint")
+    expect(ann.locator("#p-parent-list")).to_contain_text("Smart scale sync")
+    expect(ann.locator("#p-hints")).to_contain_text(
+        "A sprint goal serves exactly one product goal."
+    )
+    ann.get_by_label("Smart scale sync").check()
+    expect(ann.locator("#p-hints")).not_to_contain_text("exactly one product goal")
+
+
+def test_reload_in_the_middle_of_a_ballot_keeps_my_vote(
+    server: LiveServer, open_page: OpenPage
+) -> None:
+    session = server.create_session("strategizing")
+    fac = session["facilitator_token"]
+    ann = server.join(session, "Ann", "team")
+    bob = server.join(session, "Bob", "team")
+    cy = server.join(session, "Cy", "stakeholder")
+    page = enter(open_page("Ann"), server, session, ann, "Ann")
+
+    command(server, session, fac, "next_phase")
+    proposal = command(
+        server, session, bob["token"], "propose_goal", level="vision", title="Healthier lives"
+    )
+    command(server, session, fac, "go_to_phase", phase="decide")
+    electorate = [ann["participant_id"], bob["participant_id"], cy["participant_id"]]
+    ballot = command(
+        server,
+        session,
+        fac,
+        "open_ballot",
+        proposal_ids=[proposal["proposal_id"]],
+        electorate=electorate,
+    )["ballot_id"]
+    command(server, session, bob["token"], "cast_vote", ballot_id=ballot, vote={"choice": "agree"})
+    vote(page, "disagree", "Too vague for now")
+    expect(page.locator("#vote-turnout")).to_have_text("2 of 3 voted")
+
+    page.reload()
+    expect(page.locator("#conn")).to_have_text("Live")
+    expect(page.locator("#vote-turnout")).to_have_text("2 of 3 voted")
+    expect(page.locator("input[name=choice][value=disagree]")).to_be_checked()
+    expect(page.locator("#vote-reason")).to_have_value("Too vague for now")
+    expect(page.locator("#vote-body .my-vote")).to_have_text(
+        "Your vote: Disagree — Too vague for now"
+    )
+    expect(page.get_by_role("button", name="Change my vote")).to_be_visible()
+    assert [b["turnout"] for b in state(server, session, fac)["ballots"]] == [2]
+
+
+def test_an_objection_that_stands_is_amended_and_voted_again(
+    server: LiveServer, open_page: OpenPage
+) -> None:
+    session = server.create_session("strategizing")
+    fac = session["facilitator_token"]
+    ann = server.join(session, "Ann", "team")
+    bob = server.join(session, "Bob", "team")
+    electorate = [ann["participant_id"], bob["participant_id"]]
+    page = enter(open_page("Ann"), server, session, ann, "Ann")
+    console = open_page("facilitator", WIDE)
+    console.goto(f"{server.url}/s/{session['id']}/facilitator#token={fac}")
+
+    command(server, session, fac, "next_phase")
+    vision = command(server, session, bob["token"], "propose_goal", level="vision", title="V")
+    command(server, session, fac, "go_to_phase", phase="decide")
+    first = command(
+        server,
+        session,
+        fac,
+        "open_ballot",
+        proposal_ids=[vision["proposal_id"]],
+        electorate=electorate,
+    )["ballot_id"]
+    for person in (ann, bob):
+        command(
+            server, session, person["token"], "cast_vote", ballot_id=first, vote={"choice": "agree"}
+        )
+    command(server, session, fac, "close_ballot", ballot_id=first, reveal=True)
+    propose(page, "user", "Feel better")
+
+    # Consent: Bob's objection stands after the facilitator tested it.
+    card = page.locator("article.proposal", has_text="Feel better")
+    goal = card.get_attribute("data-proposal-id")
+    ballot = {"proposal_ids": [goal], "rule": "consent", "rule_reason": "consent for user goals"}
+    second = command(server, session, fac, "open_ballot", electorate=electorate, **ballot)[
+        "ballot_id"
+    ]
+    objection = {"choice": "objection", "reason": "No metric: we cannot tell"}
+    command(server, session, bob["token"], "cast_vote", ballot_id=second, vote=objection)
+    vote(page, "consent")
+    console.get_by_role("button", name="Close and reveal").click()
+    expect(console.locator(".rulings")).to_contain_text("Bob objects: No metric: we cannot tell")
+    console.locator(".ruling input").fill("Paramount: the goal must be measurable")
+    console.get_by_role("button", name="It stands: amend and vote again").click()
+    expect(card.locator(".badge.st-rejected")).to_have_text("rejected")
+
+    # Ann amends her proposal in place; it goes to a new round and passes.
+    card.get_by_role("button", name="Amend").click()
+    expect(page.locator("#propose-h")).to_have_text("Amend “Feel better”")
+    expect(page.locator("#p-title")).to_have_value("Feel better")
+    page.click("#p-add-metric")
+    page.fill("#p-metric-rows input[data-field=name]", "self-reported wellbeing")
+    page.fill("#p-metric-rows input[data-field=target]", "8")
+    page.get_by_role("button", name="Save the amendment").click()
+    expect(card).to_contain_text("self-reported wellbeing: 8")
+    expect(card.locator(".badge.st-rejected")).to_have_count(0)
+    expect(page.locator("#propose-h")).to_have_text("Propose a goal")
+    third = command(server, session, fac, "open_ballot", electorate=electorate, **ballot)[
+        "ballot_id"
+    ]
+    command(server, session, bob["token"], "cast_vote", ballot_id=third, vote={"choice": "consent"})
+    vote(page, "consent")
+    console.get_by_role("button", name="Close and reveal").click()
+    expect(page.locator("#chain-body .level-user .node-title")).to_have_text("Feel better")
+
+
+def test_markup_in_a_title_is_refused_and_shown_as_text(
+    server: LiveServer, open_page: OpenPage, watch: Watch
+) -> None:
+    session = server.create_session("strategizing")
+    page = enter(open_page("Ann"), server, session, server.join(session, "Ann", "team"), "Ann")
+    command(server, session, session["facilitator_token"], "next_phase")
+
+    page.select_option("#p-level", "vision")
+    page.fill("#p-title", "<img src=x onerror=alert(1)>")
+    page.click("#propose-form button[type=submit]")
+    error = page.locator("#propose-error")
+    expect(error).to_contain_text("title must be plain text: HTML markup is not allowed")
+    expect(error).to_contain_text("<img src=x o")
+    assert page.locator("img[src=x]").count() == 0
+    assert state(server, session, session["facilitator_token"])["proposals"] == []
+
+    # Accepted text with <, > and & shows exactly as typed, for its author and the room.
+    title = '1 < 2 && 3 > 2, "quoted" &amp; done'
+    propose(page, "vision", title)
+    expect(page.locator(".proposal-title")).to_have_text([title])
+    console = open_page("facilitator", WIDE)
+    console.goto(f"{server.url}/s/{session['id']}/facilitator#token={session['facilitator_token']}")
+    expect(console.locator("#board-body .proposal-title")).to_have_text([title])
+    assert "token=" not in console.url
+    assert not watch.dialogs
+
+
+def test_a_title_with_comparisons_shows_exactly(server: LiveServer, open_page: OpenPage) -> None:
+    session = server.create_session("strategizing")
+    page = enter(open_page("Ann"), server, session, server.join(session, "Ann", "team"), "Ann")
+    command(server, session, session["facilitator_token"], "next_phase")
+    page.select_option("#p-level", "vision")
+    page.fill("#p-title", "a < b && c > d")
+    page.click("#propose-form button[type=submit]")
+    expect(page.locator(".proposal-title")).to_have_text(["a < b && c > d"])
+    expect(page.locator("#propose-error")).to_be_hidden()
+
+
+def test_offline_banner_and_the_exact_state_after_reconnect(
+    open_page: OpenPage, watch: Watch, tmp_path: Path
+) -> None:
+    live = LiveServer(tmp_path).start()
+    try:
+        session = live.create_session("strategizing")
+        page = enter(open_page("Ann"), live, session, live.join(session, "Ann", "team"), "Ann")
+        expect(page.locator("#offline")).to_be_hidden()
+        watch.allowed.append(re.compile(r"WebSocket connection to .* failed"))
+
+        live.kill()
+        expect(page.locator("#offline")).to_be_visible()
+        expect(page.locator("#offline")).to_have_text("Offline — reconnecting…")
+        live.start()
+        command(live, session, session["facilitator_token"], "next_phase")
+
+        expect(page.locator("#offline")).to_be_hidden()
+        expect(page.locator("#phase")).to_have_text("Propose (silently)")
+    finally:
+        live.stop()
+
+
+@pytest.mark.parametrize("path", ["/", "/s/abc/join?code=X", "/s/abc", "/s/abc/facilitator"])
+def test_every_page_has_a_strict_content_security_policy(server: LiveServer, path: str) -> None:
+    answer = requests.get(server.url + path, timeout=10)
+    policy = answer.headers["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+    assert directives["script-src"] == "'self'"
+    assert directives["style-src"] == "'self'"
+    assert directives["frame-ancestors"] == "'none'"
+    assert directives["connect-src"].startswith("'self'")
+    html = answer.text
+    assert not re.search(r"<script(?![^>]*\ssrc=)[^>]*>", html), "inline script"
+    assert " style=" not in html, "inline style attribute"
+    assert "<style" not in html, "inline style element"
+
+
+def test_a_page_with_its_own_policy_keeps_it(server: LiveServer) -> None:
+    session = server.create_session("strategizing")
+    minutes = server.get(f"/api/sessions/{session['id']}/minutes", format="html")
+    assert minutes.status_code == 200
+    assert "style-src 'sha256-" in minutes.headers["Content-Security-Policy"]
+
+
+def test_the_join_qr_code_needs_the_code(server: LiveServer) -> None:
+    session = server.create_session("review")
+    qr = server.get(f"/s/{session['id']}/qr.svg", code=session["join_code"])
+    assert qr.status_code == 200 and qr.headers["Content-Type"].startswith("image/svg+xml")
+    assert b"<svg" in qr.content and b"<script" not in qr.content
+    assert server.get(f"/s/{session['id']}/qr.svg", code="WRONG1").status_code == 403
+    invite = server.get(f"/s/{session['id']}/invite", token=session["facilitator_token"])
+    assert invite.json()["join_code"] == session["join_code"]
+    joined = server.join(session, "Ann", "team")
+    assert server.get(f"/s/{session['id']}/invite", token=joined["token"]).status_code == 403

@@ -1,0 +1,134 @@
+"""The record of a session: the JSON minutes, which every other format renders.
+
+Pure: the record is a function of the session state, its attendance rows and its event
+log, so the same session always gives the same minutes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+
+from workshop import chainfile
+from workshop.domain.state import Participant, Proposal, WorkshopState
+from workshop.minutes.record_ballots import ballots
+from workshop.minutes.record_floor import airtime, floor
+from workshop.minutes.times import utc
+
+VERSION = 1
+
+
+def build(state: WorkshopState, attendance: Iterable[Mapping], events: Iterable[dict]) -> dict:
+    """The whole record of a session (the JSON minutes); every other format renders it."""
+    log = [item for item in events if item.get("seq", 0) <= state.seq]
+    record = {
+        "minutes": VERSION,
+        "session": _session(state, log),
+        "participants": [_participant(person) for person in state.participants.values()],
+        "attendance": [_connection(row) for row in attendance],
+        "agenda": _agenda(state),
+        "proposals": [_proposal(proposal) for proposal in state.proposals.values()],
+        "floor": floor(state, log),
+        "airtime": airtime(state),
+        "ballots": ballots(state, log),
+        "kpi_readings": list(state.kpi_readings),
+        "chain_before": state.input_chain,
+        "chain_after": chainfile.to_document(state.chain),
+    }
+    return json.loads(json.dumps(record))  # a deep, plain copy: nothing shared with the state
+
+
+def _session(s: WorkshopState, log: list[dict]) -> dict:
+    handovers = [
+        {"from": e["from_id"], "to": e["to_id"], "at": utc(e["at"])}
+        for e in log
+        if e["type"] == "facilitation_handed_over"
+    ]
+    return {
+        "id": s.id,
+        "kind": s.kind,
+        "title": s.title,
+        "product": s.product,
+        "created_at": utc(s.created_at),
+        "facilitator": s.facilitator_id,
+        "handovers": handovers,
+        "phase": s.phase,
+        "authors_revealed": s.authors_revealed,
+    }
+
+
+def _participant(person: Participant) -> dict:
+    return {
+        "id": person.id,
+        "name": person.name,
+        "role": person.role,
+        "remote": person.remote,
+        "joined_at": utc(person.joined_at),
+    }
+
+
+def _connection(row: Mapping) -> dict:
+    return {
+        "participant_id": row["participant_id"],
+        "connected_at": utc(row["connected_at"]),
+        "disconnected_at": utc(row.get("disconnected_at")),
+    }
+
+
+def _agenda(s: WorkshopState) -> dict:
+    """The planned phases, and each phase entered: when, how, and until when."""
+    entered = s.phase_log
+    log = [
+        {
+            "phase": entry["phase"],
+            "at": utc(entry["at"]),
+            "until": utc(entered[i + 1]["at"]) if i + 1 < len(entered) else None,
+            "how": entry.get("how") or "start",
+        }
+        for i, entry in enumerate(entered)
+    ]
+    return {"phases": list(s.agenda), "log": log}
+
+
+def _proposal(p: Proposal) -> dict:
+    """A proposal with its history; a hidden author stays hidden in what they did to it."""
+    masked = p.author if p.hidden_author else None
+
+    def by(pid: str) -> str | None:
+        return None if pid == masked else pid
+
+    return {
+        "id": p.id,
+        "level": p.level,
+        "change": p.change,
+        "target": p.target,
+        **p.content(),
+        "author": None if p.hidden_author else p.author,
+        "status": p.status,
+        "goal_id": p.goal_id,
+        "merged_into": p.merged_into,
+        "proposed_at": utc(p.created_at),
+        "reviewers": list(p.reviewers),
+        "revisions": [dict(change, by=by(change["by"])) for change in _revisions(p)],
+        "comments": [
+            {"id": c["id"], "by": by(c["by"]), "text": c["text"], "at": utc(c["at"])}
+            for c in p.comments
+        ],
+    }
+
+
+def _revisions(p: Proposal) -> list[dict]:
+    """Each revision as the fields it changed, before and after."""
+    afters = [r["before"] for r in p.revisions[1:]] + [p.content()] if p.revisions else []
+    return [
+        {
+            "at": utc(revision["at"]),
+            "by": revision["by"],
+            "changes": {
+                name: {"before": revision["before"][name], "after": after[name]}
+                for name in Proposal.CONTENT
+                if revision["before"][name] != after[name]
+            },
+        }
+        for revision, after in zip(p.revisions, afters, strict=True)
+    ]

@@ -1,0 +1,68 @@
+"""The ballots in the record: each ballot as far as it may be shown, and what it decided."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workshop.domain import voting
+from workshop.domain.state import Ballot, WorkshopState
+from workshop.minutes.times import utc
+
+
+def ballots(s: WorkshopState, log: list[dict]) -> list[dict]:
+    """Every ballot of the session with what it did to the chain."""
+    outcomes = _outcomes(log)
+    return [_ballot(s, ballot, outcomes.get(ballot.id, [])) for ballot in s.ballots.values()]
+
+
+def _ballot(s: WorkshopState, ballot: Ballot, outcome: list) -> dict:
+    """The ballot record of API.md (votes only once revealed) with what the minutes add."""
+    revealed = ballot.status == "revealed"
+    entry: dict[str, Any] = {"id": ballot.id, "status": ballot.status}
+    entry.update(voting.public_record(ballot))
+    if not revealed:  # secret until the reveal: the turnout is all anyone may know
+        entry.pop("votes")
+        entry.pop("decision", None)
+        entry["electorate"] = list(ballot.electorate)
+    first = s.proposals.get(ballot.options[0])
+    entry.update(
+        members=list(ballot.electorate),
+        anonymous=ballot.anonymous,
+        remote=ballot.remote,
+        default_rule=voting.default_rule(s, first) if first else None,
+        rule_reason=ballot.rule_reason,
+        opened_by=ballot.opened_by,
+        opened_at=utc(ballot.opened_at),
+        deadline=utc(ballot.deadline),
+        closed_at=utc(ballot.closed_at),
+        revealed_at=utc(ballot.revealed_at),
+        turnout=len(ballot.votes),
+        electorate_size=len(ballot.electorate),
+        result=ballot.result if revealed else None,
+        rulings=[
+            {"voter": voter, **{k: ruling[k] for k in ("stands", "reason", "by")}}
+            | {"at": utc(ruling["at"])}
+            for voter, ruling in sorted(ballot.rulings.items())
+        ],
+        outcome=outcome,
+    )
+    if revealed and not ballot.anonymous:  # a time next to an anonymous vote could identify
+        entry["voted_at"] = {voter: utc(at) for voter, at in sorted(ballot.voted_at.items())}
+    return entry
+
+
+def _outcomes(log: list[dict]) -> dict[str, list[dict]]:
+    """What each ballot did to its proposals: accepted as a goal, rejected, achieved, retired."""
+    found: dict[str, list[dict]] = {}
+    for e in log:
+        if e["type"] == "goal_accepted":
+            decided, outcome, goal = e["goal"].get("decided") or {}, "accepted", e["goal"]["id"]
+        elif e["type"] == "goal_status_changed" and e.get("proposal_id"):
+            decided, outcome, goal = e.get("decided") or {}, e["status"], e["goal_id"]
+        elif e["type"] == "proposal_rejected":
+            decided, outcome, goal = {"ballot": e.get("ballot_id")}, "rejected", None
+        else:
+            continue
+        item = {"proposal_id": e["proposal_id"], "outcome": outcome, "goal_id": goal}
+        found.setdefault(decided.get("ballot"), []).append(item)
+    return found
