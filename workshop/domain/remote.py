@@ -21,14 +21,17 @@ MAX_INVITES = 200
 
 
 def _invite(
-    s: WorkshopState, p: Mapping, field: str, role: str, expires: float
-) -> tuple[list[dict], list[str]]:
-    """participant_joined events for named newcomers, plus ids of remote people re-invited."""
+    s: WorkshopState, p: Mapping, field: str, shortest: float, ctx: Context
+) -> tuple[list[dict], list[str], float]:
+    """Newcomers named in `field` (participant_joined events), the ids of everyone invited
+    (remote people named by id are invited again), and when their links expire."""
+    seconds = payload.number(p, "deadline_seconds", shortest, MAX_DEADLINE)
+    if seconds is None:
+        raise InvalidInput("deadline_seconds: say when the personal links expire")
     people = p.get(field) or []
-    if not isinstance(people, list) or len(people) > MAX_INVITES:
-        raise InvalidInput(
-            f"{field} must be a list of at most {MAX_INVITES} people, got {people!r}"
-        )
+    if not isinstance(people, list) or not people or len(people) > MAX_INVITES:
+        raise InvalidInput(f"{field} must list 1 to {MAX_INVITES} people, got {people!r}")
+    role, expires = _remote_role(s, p), ctx.now + seconds
     events, ids = [], []
     number = s.counters.get("pt", 0)
     for i, person in enumerate(people):
@@ -39,16 +42,17 @@ def _invite(
                 )
             ids.append(person)
             continue
-        name = clean_text(
-            person.get("name") if isinstance(person, Mapping) else person,
-            f"{field}[{i}].name",
-            NAME_MAX,
-        )
+        name = person.get("name") if isinstance(person, Mapping) else person
         number += 1
-        joined = {"id": f"pt{number}", "name": name, "role": role, "remote": True}
+        joined = {
+            "id": f"pt{number}",
+            "name": clean_text(name, f"{field}[{i}].name", NAME_MAX),
+            "role": role,
+            "remote": True,
+        }
         events.append(event("participant_joined", participant=joined, link_expires=expires))
         ids.append(joined["id"])
-    return events, ids
+    return events, ids, expires
 
 
 def _remote_role(s: WorkshopState, p: Mapping) -> str:
@@ -62,12 +66,7 @@ def send_remote_ballot(
     s: WorkshopState, actor: Participant, p: Mapping, ctx: Context
 ) -> list[dict]:
     """A ballot for remote voters (and, if chosen, the room) that closes at its deadline."""
-    seconds = payload.number(p, "deadline_seconds", 1, MAX_DEADLINE)
-    if seconds is None:
-        raise InvalidInput("deadline_seconds: a remote ballot needs a deadline")
-    joins, remote_ids = _invite(s, p, "voters", _remote_role(s, p), ctx.now + seconds)
-    if not remote_ids:
-        raise InvalidInput("voters: name at least one remote voter")
+    joins, remote_ids, _expires = _invite(s, p, "voters", 1, ctx)
     room = payload.flag(p, "include_room")
     ballot_payload = {**p, "remote_voters": remote_ids, "electorate": None if room else []}
     shadow = _with_participants(s, joins)
@@ -92,15 +91,8 @@ def _with_participants(s: WorkshopState, joins: list[dict]) -> WorkshopState:
 def share_draft(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
     """Send a draft goal to stakeholders by link for written comments before any vote."""
     proposal = own_proposal(s, actor, p, "share")
-    seconds = payload.number(p, "deadline_seconds", 60, MAX_DEADLINE)
-    if seconds is None:
-        raise InvalidInput("deadline_seconds: say how long the review links stay valid")
-    joins, reviewers = _invite(s, p, "reviewers", _remote_role(s, p), ctx.now + seconds)
-    if not reviewers:
-        raise InvalidInput("reviewers: name at least one reviewer")
+    joins, reviewers, expires = _invite(s, p, "reviewers", 60, ctx)
     if proposal.status != "proposed":
         raise Conflict(f"proposal {proposal.id} is {proposal.status}")
-    shared = event(
-        "draft_shared", proposal_id=proposal.id, reviewers=reviewers, deadline=ctx.now + seconds
-    )
+    shared = event("draft_shared", proposal_id=proposal.id, reviewers=reviewers, deadline=expires)
     return [*joins, shared]

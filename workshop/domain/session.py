@@ -40,13 +40,18 @@ def _phase_event(s: WorkshopState, phase: str, how: str) -> list[dict]:
     return [event("phase_changed", phase=phase, previous=s.phase, how=how)]
 
 
+def _step(s: WorkshopState, steps: int, how: str) -> list[dict]:
+    """Move `steps` phases down the agenda from the current one."""
+    position = s.agenda.index(s.phase) if s.phase in s.agenda else -1
+    if position + steps >= len(s.agenda):
+        raise Conflict(f"the agenda has no phase {steps} after this one")
+    return _phase_event(s, s.agenda[position + steps], how)
+
+
 @command("next_phase", "facilitator")
 def next_phase(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
     """Move to the phase after the current one on the agenda."""
-    position = s.agenda.index(s.phase) if s.phase in s.agenda else -1
-    if position + 1 >= len(s.agenda):
-        raise Conflict("the agenda has no phase after this one")
-    return _phase_event(s, s.agenda[position + 1], "next")
+    return _step(s, 1, "next")
 
 
 @command("go_to_phase", "facilitator", when_closed=True)
@@ -61,10 +66,7 @@ def go_to_phase(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) 
 @command("skip_phase", "facilitator")
 def skip_phase(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
     """Skip the next phase on the agenda: it stays listed but is passed over."""
-    position = s.agenda.index(s.phase) if s.phase in s.agenda else -1
-    if position + 2 >= len(s.agenda):
-        raise Conflict("there is no phase to skip to")
-    return _phase_event(s, s.agenda[position + 2], "skip")
+    return _step(s, 2, "skip")
 
 
 @command("reorder_agenda", "facilitator")
