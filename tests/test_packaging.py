@@ -16,7 +16,7 @@ import workshop
 assert workshop.__file__.startswith(sys.argv[1]), workshop.__file__
 app = workshop.create_app({"DATA_DIR": sys.argv[2]})
 client = app.test_client()
-for path in ("/", "/static/remote.css"):
+for path in ("/", "/static/remote.css", "/static/js/console.js", "/static/vendor/socket.io.min.js"):
     answer = client.get(path)
     assert answer.status_code == 200, (path, answer.status_code)
 from workshop import chainfile
@@ -45,7 +45,15 @@ def test_wheel_carries_templates_static_and_schema(tmp_path: Path) -> None:
     wheel = next(tmp_path.glob("workshop-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "workshop/templates/home.html" in names
-    assert "workshop/static/remote.css" in names
+    for asset in (
+        "remote.css",
+        "css/app.css",
+        "js/console.js",
+        "js/participant.js",
+        "vendor/socket.io.min.js",
+        "vendor/socket.io.LICENSE",
+    ):
+        assert f"workshop/static/{asset}" in names, asset
     assert "workshop/schema/goalchain.schema.json" in names
     unpacked = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(unpacked)
