@@ -91,8 +91,8 @@ def open_page(browser: Browser, watch: Watch) -> Iterator[OpenPage]:
     """A page in a fresh browser context, i.e. one person's own browser."""
     contexts = []
 
-    def make(who: str, viewport: dict | None = None) -> Page:
-        context = browser.new_context(viewport=viewport or DESKTOP)
+    def make(who: str, viewport: dict | None = None, **options: object) -> Page:
+        context = browser.new_context(viewport=viewport or DESKTOP, **options)
         contexts.append(context)
         page = context.new_page()
         watch.attach(page, who)
@@ -133,6 +133,28 @@ def shoot(page: Page, name: str) -> None:
     if os.environ.get("WORKSHOP_SCREENSHOTS"):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
+
+
+def console_page(open_page: OpenPage, server: LiveServer, session: dict, **options) -> Page:
+    """The facilitator console, opened with the private link."""
+    page = open_page("facilitator", WIDE, **options)
+    page.goto(f"{server.url}/s/{session['id']}/facilitator#token={session['facilitator_token']}")
+    expect(page.locator("#conn")).to_have_text("Live")
+    return page
+
+
+def vision_by_ann(server: LiveServer, title: str) -> tuple[dict, dict, str]:
+    """A strategizing session in its propose phase, where Ann (team) proposed a vision."""
+    session = server.create_session("strategizing")
+    ann = server.join(session, "Ann", "team")
+    command(server, session, session["facilitator_token"], "next_phase")
+    proposal = command(server, session, ann["token"], "propose_goal", level="vision", title=title)
+    return session, ann, proposal["proposal_id"]
+
+
+def fits(page: Page, width: int = PHONE["width"]) -> None:
+    """Nothing sticks out sideways: the page needs no horizontal scrolling."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
 
 
 def propose(page: Page, level: str, title: str, metric: tuple[str, str] | None = None) -> None:
@@ -381,8 +403,7 @@ def test_an_objection_that_stands_is_amended_and_voted_again(
     bob = server.join(session, "Bob", "team")
     electorate = [ann["participant_id"], bob["participant_id"]]
     page = enter(open_page("Ann"), server, session, ann, "Ann")
-    console = open_page("facilitator", WIDE)
-    console.goto(f"{server.url}/s/{session['id']}/facilitator#token={fac}")
+    console = console_page(open_page, server, session)
 
     command(server, session, fac, "next_phase")
     vision = command(server, session, bob["token"], "propose_goal", level="vision", title="V")
@@ -458,8 +479,7 @@ def test_markup_in_a_title_is_refused_and_shown_as_text(
     title = '1 < 2 && 3 > 2, "quoted" &amp; done'
     propose(page, "vision", title)
     expect(page.locator(".proposal-title")).to_have_text([title])
-    console = open_page("facilitator", WIDE)
-    console.goto(f"{server.url}/s/{session['id']}/facilitator#token={session['facilitator_token']}")
+    console = console_page(open_page, server, session)
     expect(console.locator("#board-body .proposal-title")).to_have_text([title])
     assert "token=" not in console.url
     assert not watch.dialogs
@@ -530,3 +550,110 @@ def test_the_join_qr_code_needs_the_code(server: LiveServer) -> None:
     assert invite.json()["join_code"] == session["join_code"]
     joined = server.join(session, "Ann", "team")
     assert server.get(f"/s/{session['id']}/invite", token=joined["token"]).status_code == 403
+
+
+def test_remote_stakeholders_vote_by_their_links_on_phones_without_javascript(
+    server: LiveServer, open_page: OpenPage
+) -> None:
+    title = "Healthier lives for everyone"
+    session, _ann, _vision = vision_by_ann(server, title)
+    clipboard = {"permissions": ["clipboard-read", "clipboard-write"]}
+    console = console_page(open_page, server, session, **clipboard)
+
+    console.get_by_label(f"Select {title}").check()
+    expect(console.locator("#rule")).to_have_value("unanimity")
+    console.get_by_text("Send to remote stakeholders…").click()
+    expect(console.locator("#remote-rule")).to_have_text("They vote by unanimity, as chosen above.")
+    console.fill("#remote-names", "Rita Remote\n\n  Sam Faraway \n")
+    console.fill("#remote-hours", "2")
+    console.fill("#remote-minutes", "30")
+    console.get_by_role("button", name="Send the ballot and make the links").click()
+
+    # The links are shown once, each with its own Copy button, and all together.
+    invites = console.locator("#remote-links .invite-list li")
+    expect(invites.locator(".invitee")).to_have_text(["Rita Remote", "Sam Faraway"])
+    links = invites.locator("code.link").all_inner_texts()
+    assert len(set(links)) == 2 and all(link.startswith(f"{server.url}/v/") for link in links)
+    expect(console.locator("#remote-links .notice")).to_contain_text("shown only this once")
+    console.get_by_role("button", name="Copy all").click()
+    expect(console.locator("#remote-links [role=status]")).to_have_text("All links copied")
+    pasted = console.evaluate("navigator.clipboard.readText()")
+    assert pasted == f"Rita Remote: {links[0]}\nSam Faraway: {links[1]}"
+
+    card = console.locator(".ballot-card.remote")
+    expect(card.locator(".badge.remote")).to_have_text("remote: 2 by link")
+    expect(card.locator(".turnout")).to_have_text("0 of 2 voted")
+    expect(card.locator(".not-voted")).to_have_text("Not voted yet: Rita Remote, Sam Faraway")
+    expect(card.locator(".deadline .countdown")).to_have_text(re.compile(r"^2:(29|30):\d\d$"))
+
+    # Each opens their own link on a phone, with JavaScript off, and votes with the form.
+    for count, (name, link) in enumerate(zip(["Rita", "Sam"], links, strict=True), start=1):
+        phone = open_page(name, PHONE, java_script_enabled=False)
+        phone.goto(link)
+        expect(phone.locator("main h2")).to_have_text(f"Vote: {title}")
+        phone.check("input[name=choice][value=agree]")
+        phone.get_by_role("button", name="Vote").click()
+        expect(phone.get_by_role("status")).to_have_text("Your vote is recorded.")
+        fits(phone)
+        if count == 1:
+            expect(card.locator(".turnout")).to_have_text("1 of 2 voted")
+            expect(card.locator(".not-voted")).to_have_text("Not voted yet: Sam Faraway")
+            expect(card.locator(".verdict")).to_have_count(0)  # never partial results
+
+    # The last vote closes the ballot: turnout, the result, and the goal in the chain.
+    expect(card.locator(".turnout")).to_have_text("2 of 2 voted")
+    expect(card.locator(".verdict")).to_have_text("Passed")
+    expect(console.locator("#chain-body .level-vision .node-title")).to_have_text(title)
+    expect(console.locator("#present-count")).to_have_text("1 of 2 here")
+
+
+def test_a_draft_shared_for_comments_is_amended_then_put_to_a_ballot(
+    server: LiveServer, open_page: OpenPage
+) -> None:
+    session, ann, draft = vision_by_ann(server, "Healthier lives")
+    author = enter(open_page("Ann", PHONE), server, session, ann, "Ann")
+    card = author.locator(f"article.proposal[data-proposal-id={draft}]")
+
+    # The author shares her draft with a reviewer, by keyboard from the button on.
+    card.get_by_role("button", name="Share for comments").click()
+    expect(author.locator("#share-h")).to_have_text("Share “Healthier lives” for comments")
+    expect(author.locator("#share-names")).to_be_focused()
+    author.keyboard.type("Carla CFO")
+    author.fill("#share-for", "2")
+    expect(author.locator("#share-unit")).to_have_value("86400")
+    author.locator("#share-for").press("Enter")
+    link = author.locator("#share .invite-list code.link")
+    expect(link).to_have_count(1)
+    expect(author.locator("#share .invitee")).to_have_text("Carla CFO")
+    expect(author.locator(".share-form")).to_be_hidden()
+    expect(card.locator(".reviewers")).to_have_text("Carla CFO")
+    fits(author)
+
+    # The reviewer comments on her phone through the link's plain form.
+    reviewer = open_page("Carla", PHONE, java_script_enabled=False)
+    reviewer.goto(link.inner_text())
+    expect(reviewer.locator("main h2")).to_have_text("Draft for your comments: Healthier lives")
+    reviewer.fill("textarea[name=text]", "Whose lives? Say it is our members'.")
+    reviewer.get_by_role("button", name="Send comment").click()
+    expect(reviewer.get_by_role("status")).to_have_text("Your comment is recorded.")
+
+    # The author sees the comment, by name, and amends the draft.
+    comment = "Carla CFO (by link): Whose lives? Say it is our members'."
+    expect(card.locator(".comments li")).to_have_text([comment])
+    card.get_by_role("button", name="Amend").click()
+    author.fill("#p-title", "Healthier lives for our members")
+    author.get_by_role("button", name="Save the amendment").click()
+    expect(card.locator(".proposal-title")).to_have_text("Healthier lives for our members")
+    expect(card.locator(".revised")).to_have_text("once")
+
+    # The facilitator sees the same, and opens a ballot on the revised goal.
+    command(server, session, session["facilitator_token"], "go_to_phase", phase="decide")
+    console = console_page(open_page, server, session)
+    board_card = console.locator(f"#board-body article.proposal[data-proposal-id={draft}]")
+    expect(board_card.locator(".comments li")).to_have_text([comment])
+    expect(board_card.get_by_role("button", name="Share for comments")).to_be_visible()
+    console.get_by_label("Select Healthier lives for our members").check()
+    console.get_by_role("button", name="Open ballot").click()
+    expect(console.locator("#turnout")).to_have_text("0 of 1 voted")
+    expect(author.locator("#vote-turnout")).to_have_text("0 of 1 voted")
+    expect(card.get_by_role("button", name="Share for comments")).to_have_count(0)

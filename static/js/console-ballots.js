@@ -1,11 +1,12 @@
 // The console's ballot panel and proposals board: open, close, reveal, rule on objections.
 
 import { $, announce, button, h, showError } from "./dom.js";
+import { namesFrom, shareForm, showInvitations } from "./invitations.js";
 import { run, update } from "./shell.js";
 import {
   ANONYMOUS_RULES,
   ballotsNewestFirst,
-  currentBallot,
+  closesAt,
   goalTitle,
   isLive,
   personName,
@@ -19,6 +20,7 @@ import {
 
 const selected = new Set(); // proposals ticked on the board
 const drafts = new Map(); // text typed into forms that re-render, by field key
+let share; // the "share for comments" form
 
 function draftInput(key, attrs) {
   const input = h("input", { ...attrs, key, autocomplete: "off" });
@@ -74,7 +76,14 @@ function rulingForms(state, ballot, live) {
   );
 }
 
-function ballotCard(state, ballot, live) {
+/** Who votes in a remote ballot: "2 by link and 3 in the room". */
+function remoteElectorate(state, ballot) {
+  const byLink = ballot.electorate.filter((id) => state.participants.some((p) => p.id === id && p.remote));
+  const room = ballot.electorate.length - byLink.length;
+  return `${byLink.length} by link${room ? ` and ${room} in the room` : ""}`;
+}
+
+function ballotCard(state, ballot, live, turnoutId) {
   const error = $("#ballot-error");
   const titles = ballot.options.map((id) => goalTitle(state, id));
   const parts = [
@@ -83,11 +92,13 @@ function ballotCard(state, ballot, live) {
       "p",
       { class: "rule" },
       h("span", { class: "badge", text: RULES[ballot.rule] || ballot.rule }),
+      ballot.remote ? h("span", { class: "badge remote", text: `remote: ${remoteElectorate(state, ballot)}` }) : null,
       ballot.anonymous ? h("span", { class: "badge", text: "anonymous" }) : null,
       h("span", { class: "badge", text: ballot.status }),
     ),
     ballot.rule_reason ? h("p", { class: "muted", text: `Rule changed: ${ballot.rule_reason}` }) : null,
-    h("p", { class: "turnout", id: "turnout", text: turnoutText(ballot) }),
+    h("p", { class: "turnout", id: turnoutId, text: turnoutText(ballot) }),
+    closesAt(ballot),
   ];
   if (ballot.status === "open") {
     const waiting = ballot.not_voted || [];
@@ -106,37 +117,72 @@ function ballotCard(state, ballot, live) {
         button(
           "Close and reveal",
           () => run(live, "close_ballot", { ballot_id: ballot.id, reveal: true }, error),
-          { class: "primary", key: "close-reveal" },
+          { class: "primary", key: `close-reveal-${ballot.id}` },
         ),
-        button("Close", () => run(live, "close_ballot", { ballot_id: ballot.id }, error), { key: "close" }),
+        button("Close", () => run(live, "close_ballot", { ballot_id: ballot.id }, error), {
+          key: `close-${ballot.id}`,
+        }),
       ),
     );
   } else if (ballot.status === "closed") {
     parts.push(
       button("Reveal all votes", () => run(live, "reveal_ballot", { ballot_id: ballot.id }, error), {
         class: "primary",
-        key: "reveal",
+        key: `reveal-${ballot.id}`,
       }),
     );
   } else {
     parts.push(resultsView(state, ballot), rulingForms(state, ballot, live));
   }
-  return h("article", { class: "ballot-card", "data-ballot-id": ballot.id }, parts);
+  return h(
+    "article",
+    { class: ["ballot-card", ballot.remote ? "remote" : null], "data-ballot-id": ballot.id },
+    parts,
+  );
 }
 
-/** The current ballot: turnout, who has not voted, close and reveal, results, rulings. */
+/** Still wants the facilitator (or the decider): not revealed, objections or a decision due. */
+function pending(ballot) {
+  if (ballot.status !== "revealed") return true;
+  if (ballot.rule === "decider") return !ballot.decision;
+  const objections = (ballot.result && ballot.result.objections) || [];
+  return ballot.rule === "consent" && objections.some((o) => !(ballot.rulings || {})[o.voter]);
+}
+
+/**
+ * The ballots shown in full: the room's current one (open, else its latest), the latest
+ * remote one, and every one still pending; remote ballots run beside the room's.
+ */
+function ballotsInView(state) {
+  const all = ballotsNewestFirst(state);
+  const room = all.find((b) => !b.remote && b.status === "open") || all.find((b) => !b.remote);
+  const remote = all.find((b) => b.remote);
+  const shown = all.filter((b) => b === room || b === remote || pending(b));
+  return { room, shown, earlier: all.filter((b) => !shown.includes(b)) };
+}
+
+/** The ballots: turnout, who has not voted, deadlines, close and reveal, results, rulings. */
 export function renderBallot(state, live) {
-  const current = currentBallot(state);
-  const earlier = ballotsNewestFirst(state).filter((b) => b !== current);
+  const { room, shown, earlier } = ballotsInView(state);
+  const inRoom = shown.filter((b) => !b.remote);
+  const remote = shown.filter((b) => b.remote);
   const names = state.participants.map((p) => [p.id, p.name]);
   const titles = state.proposals.map((p) => [p.id, p.title]);
   update(
     $("#ballot-body"),
-    [current, earlier.map((b) => [b.id, b.status, b.result && b.result.passed]), names, titles],
+    [shown, earlier.map((b) => [b.id, b.status, b.result && b.result.passed]), names, titles],
     () => [
-      current
-        ? ballotCard(state, current, live)
-        : h("p", { class: "muted", text: "No ballot yet. Select proposals below to open one." }),
+      inRoom.length
+        ? inRoom.map((b) => ballotCard(state, b, live, b === room ? "turnout" : null))
+        : h("p", { class: "muted", text: "No ballot in the room yet. Select proposals below to open one." }),
+      remote.length
+        ? h(
+            "section",
+            { class: "remote-ballots", "aria-labelledby": "remote-ballots-h" },
+            h("h3", { id: "remote-ballots-h", text: "Remote ballots" }),
+            remote.map((b) => ballotCard(state, b, live, null)),
+          )
+        : null,
       earlier.length
         ? h(
             "details",
@@ -147,7 +193,7 @@ export function renderBallot(state, live) {
               {},
               earlier.map((b) =>
                 h("li", {
-                  text: `${b.options.map((id) => goalTitle(state, id)).join(", ")} — ${RULES[b.rule]}, ${b.status}${b.result && b.result.passed !== null ? (b.result.passed ? ", passed" : ", not passed") : ""}`,
+                  text: `${b.options.map((id) => goalTitle(state, id)).join(", ")} — ${RULES[b.rule]}${b.remote ? " (remote)" : ""}, ${b.status}${b.result && b.result.passed !== null ? (b.result.passed ? ", passed" : ", not passed") : ""}`,
                 }),
               ),
             ),
@@ -198,9 +244,10 @@ function renderTools(state) {
   const summary = $("#selection");
   summary.textContent = chosen.length
     ? `Selected: ${chosen.map((p) => p.title).join(" · ")}${mixed ? " — choose proposals of one level" : ""}`
-    : "Select proposals to open a ballot or merge them.";
+    : "Select proposals to open a ballot, send them to remote stakeholders or merge them.";
   const form = $("#open-form");
   form.hidden = !chosen.length || mixed;
+  $("#remote-box").hidden = form.hidden;
   const rule = $("#rule");
   const fallback = defaultRule(state, chosen);
   const key = JSON.stringify([level, fallback, chosen.length > 1]);
@@ -243,6 +290,35 @@ function ruleChanged(state) {
   anonymous.disabled = !ANONYMOUS_RULES.includes(rule);
   if (anonymous.disabled) anonymous.checked = false;
   $("#settings-row").replaceChildren(...[settingsFields(rule, chosen.length)].flat());
+  $("#remote-rule").textContent = `They vote by ${(RULES[rule] || rule).toLowerCase()}, as chosen above.`;
+}
+
+/** The ballot's proposals, rule, reason and settings from the form, or null after saying what is missing. */
+function ballotFields(state, error) {
+  const chosen = selectedProposals(state);
+  const rule = $("#rule").value;
+  const fields = { proposal_ids: chosen.map((p) => p.id), rule, anonymous: $("#anonymous").checked };
+  const reason = $("#rule-reason").value.trim();
+  if (!$("#reason-row").hidden) {
+    if (!reason) {
+      showError(error, `Say why ${RULES[rule]} replaces the default rule: it goes into the minutes.`);
+      $("#rule-reason").focus();
+      return null;
+    }
+    fields.rule_reason = reason;
+  }
+  if (rule === "majority") fields.settings = { supermajority: $("#supermajority").checked };
+  if (rule === "dot") fields.settings = { dots: Number($("#dots").value) || 1 };
+  if (rule === "decider") fields.settings = { advisory_rule: $("#advisory-rule").value };
+  return fields;
+}
+
+/** Seconds until a remote ballot closes, from the hours and minutes fields. */
+function remoteDeadline() {
+  const hours = Number($("#remote-hours").value || 0);
+  const minutes = Number($("#remote-minutes").value || 0);
+  if (!Number.isInteger(hours) || !Number.isInteger(minutes) || hours < 0 || minutes < 0) return 0;
+  return hours * 3600 + minutes * 60;
 }
 
 /** The proposals board, with selection for a ballot or a merge. */
@@ -283,6 +359,14 @@ export function renderBoard(state, live) {
               key: `withdraw-${proposal.id}`,
             }),
           );
+          if (proposal.status === "proposed") {
+            extra.push(
+              button("Share for comments", () => share.open(proposal), {
+                class: "small",
+                key: `share-${proposal.id}`,
+              }),
+            );
+          }
         }
       }
       if (openIds.includes(proposal.id)) extra.push(h("span", { class: "badge", text: "being voted on" }));
@@ -290,6 +374,7 @@ export function renderBoard(state, live) {
     }),
   );
   renderTools(state);
+  share.render(state);
 }
 
 /** The board's fixed controls: open a ballot, merge, reveal authors, clear the selection. */
@@ -306,29 +391,42 @@ export function wireBoard(live) {
     renderBoard(live.state, live);
   });
   $("#rule").addEventListener("change", () => ruleChanged(live.state));
+  const opened = (what) => {
+    selected.clear();
+    $("#rule-reason").value = "";
+    announce(what);
+  };
   submit("#open-form", async () => {
-    const chosen = selectedProposals(live.state);
-    const rule = $("#rule").value;
-    const fields = { proposal_ids: chosen.map((p) => p.id), rule, anonymous: $("#anonymous").checked };
-    const reason = $("#rule-reason").value.trim();
-    if (!$("#reason-row").hidden) {
-      if (!reason)
-        return showError(
-          error,
-          `Say why ${RULES[rule]} replaces the default rule: it goes into the minutes.`,
-        );
-      fields.rule_reason = reason;
-    }
-    if (rule === "majority") fields.settings = { supermajority: $("#supermajority").checked };
-    if (rule === "dot") fields.settings = { dots: Number($("#dots").value) || 1 };
-    if (rule === "decider") fields.settings = { advisory_rule: $("#advisory-rule").value };
-    if (await run(live, "open_ballot", fields, error)) {
-      selected.clear();
-      $("#rule-reason").value = "";
-      announce("Ballot opened");
+    const fields = ballotFields(live.state, error);
+    if (fields && (await run(live, "open_ballot", fields, error))) {
+      opened("Ballot opened");
       $("#ballot").scrollIntoView({ block: "nearest" });
     }
   });
+  submit("#remote-form", async () => {
+    const remoteError = $("#remote-error");
+    const fields = ballotFields(live.state, remoteError);
+    if (!fields) return;
+    const voters = namesFrom($("#remote-names").value);
+    if (!voters.length) {
+      $("#remote-names").focus();
+      return showError(remoteError, "Name at least one remote voter, one per line.");
+    }
+    const seconds = remoteDeadline();
+    if (!seconds) {
+      $("#remote-hours").focus();
+      return showError(remoteError, "Give the voting time in whole hours and minutes, at least a minute.");
+    }
+    const remote = { voters, deadline_seconds: seconds, include_room: $("#include-room").checked };
+    const ack = await run(live, "send_remote_ballot", { ...fields, ...remote }, remoteError);
+    if (!ack) return;
+    opened("Remote ballot sent");
+    $("#remote-names").value = "";
+    $("#remote-box").open = false;
+    const titles = fields.proposal_ids.map((id) => goalTitle(live.state, id)).join(" · ");
+    showInvitations($("#remote-links"), ack.invitations || [], `Voting links for “${titles}”`);
+  });
+  share = shareForm($("#share"), live);
   submit("#merge-form", async () => {
     const into = $("#merge-into").value;
     const merge = selectedProposals(live.state)

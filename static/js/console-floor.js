@@ -172,14 +172,15 @@ export function renderAirtime(state) {
 /** Who is here, with decider, floor and hand-over controls. */
 export function renderPeople(state, live) {
   const error = $("#people-error");
-  const present = state.participants.filter((p) => p.present && !p.remote);
-  $("#present-count").textContent = `${present.length} of ${state.participants.length} here`;
+  const room = state.participants.filter((p) => !p.remote);
+  const present = room.filter((p) => p.present);
+  $("#present-count").textContent = `${present.length} of ${room.length} here`;
   update($("#people-body"), [state.participants, state.session.decider_id, state.me.id], () =>
     h(
       "ul",
       { class: "people" },
       state.participants.map((person) => {
-        const votes = person.role !== "facilitator" && person.role !== "observer";
+        const votes = person.role !== "facilitator" && person.role !== "observer" && !person.remote;
         const handOver = button(
           "Hand over",
           (event) => {
@@ -200,7 +201,7 @@ export function renderPeople(state, live) {
           h("span", { class: "name", text: person.name }),
           h("span", {
             class: "muted",
-            text: ` ${ROLES[person.role] || person.role}${person.present ? "" : " (away)"}${state.session.decider_id === person.id ? " · decider" : ""}`,
+            text: ` ${ROLES[person.role] || person.role}${person.remote ? " · by personal link" : person.present ? "" : " (away)"}${state.session.decider_id === person.id ? " · decider" : ""}`,
           }),
           person.id !== state.me.id
             ? h(

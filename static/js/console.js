@@ -3,16 +3,15 @@
 import { getJSON, loadIdentity, saveIdentity, sessionPath } from "./api.js";
 import { renderBallot, renderBoard, wireBoard } from "./console-ballots.js";
 import { renderAirtime, renderFloor, renderPeople, wireFloor } from "./console-floor.js";
-import { $, announce, button, h, showError } from "./dom.js";
-import { kpiPanel, reviewReport } from "./review.js";
+import { $, button, copyText, h, showError } from "./dom.js";
+import { chainPanel } from "./review.js";
 import { run, startLive, update } from "./shell.js";
-import { chainTree, KINDS, PHASES } from "./widgets.js";
+import { KINDS, PHASES } from "./widgets.js";
 
 const workshopId = document.body.dataset.workshopId;
 const api = `/api/sessions/${encodeURIComponent(workshopId)}`;
 let live;
-let knownGoals = null;
-let kpi;
+let chain;
 
 /** Take the token from the link's fragment into storage, and out of the address bar. */
 function identity() {
@@ -31,20 +30,10 @@ function fatal(...nodes) {
   banner.hidden = false;
 }
 
-async function copy(text, element, what) {
-  try {
-    await navigator.clipboard.writeText(text);
-    announce(`${what} copied`);
-  } catch {
-    window.getSelection().selectAllChildren(element); // no clipboard on plain http: select it
-    announce(`${what} selected: copy it with your keyboard`);
-  }
-}
-
 async function showInvite(token) {
   const own = `${window.location.origin}${window.location.pathname}#token=${encodeURIComponent(token)}`;
   $("#private-link").textContent = own;
-  $("#copy-private").addEventListener("click", () => copy(own, $("#private-link"), "Private link"));
+  $("#copy-private").addEventListener("click", () => copyText(own, $("#private-link"), "Private link"));
   try {
     const invite = await getJSON(`/s/${encodeURIComponent(workshopId)}/invite`, token);
     $("#join-code").textContent = invite.join_code;
@@ -54,7 +43,7 @@ async function showInvite(token) {
     const qr = $("#qr");
     qr.src = `/s/${encodeURIComponent(workshopId)}/qr.svg?code=${encodeURIComponent(invite.join_code)}`;
     qr.hidden = false;
-    $("#copy-link").addEventListener("click", () => copy(invite.join, link, "Join link"));
+    $("#copy-link").addEventListener("click", () => copyText(invite.join, link, "Join link"));
   } catch (error) {
     showError($("#invite-error"), error.message);
   }
@@ -114,13 +103,6 @@ function renderAgenda(state) {
   $("#next-phase").disabled = step === session.agenda.length - 1;
 }
 
-function renderChain(state) {
-  update($("#review-body"), [state.review || null, state.chain], () => reviewReport(state));
-  kpi.render(state);
-  update($("#chain-body"), [state.chain], () => chainTree(state, knownGoals));
-  const chain = state.chain || {};
-  knownGoals = new Set([...(chain.goals || []).map((g) => g.id), ...(chain.vision ? [chain.vision.id] : [])]);
-}
 
 function render(state) {
   const { session, me } = state;
@@ -142,7 +124,7 @@ function render(state) {
   renderBoard(state, live);
   renderAirtime(state);
   renderPeople(state, live);
-  renderChain(state);
+  chain.render(state);
 }
 
 /** The agenda's fixed controls and the export links. */
@@ -179,6 +161,6 @@ if (!me) {
   wire();
   wireFloor(live);
   wireBoard(live);
-  kpi = kpiPanel($("#kpi"), live);
+  chain = chainPanel(live);
   showInvite(me.token);
 }

@@ -71,11 +71,30 @@ export function randomId() {
   return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** mm:ss for a countdown; negative time shows as 0:00. */
+/** m:ss for a countdown, h:mm:ss from an hour on; negative time shows as 0:00. */
 export function clock(seconds) {
   const whole = Math.max(0, Math.ceil(seconds));
+  const two = (n) => String(n).padStart(2, "0");
   const minutes = Math.floor(whole / 60);
-  return `${minutes}:${String(whole % 60).padStart(2, "0")}`;
+  if (minutes < 60) return `${minutes}:${two(whole % 60)}`;
+  return `${Math.floor(minutes / 60)}:${two(minutes % 60)}:${two(whole % 60)}`;
+}
+
+/** Copy `text`; where the browser allows no clipboard (plain http), select `element` instead. */
+export async function copyText(text, element, what) {
+  let message;
+  try {
+    await navigator.clipboard.writeText(text);
+    message = `${what} copied`;
+  } catch {
+    const fold = element.closest("details");
+    if (fold) fold.open = true;
+    if (typeof element.select === "function") element.select();
+    else window.getSelection().selectAllChildren(element);
+    message = `${what} selected: copy it with your keyboard`;
+  }
+  announce(message);
+  return message;
 }
 
 /** "1 min 5 s" for airtime. */

@@ -1,13 +1,14 @@
 // The participant view: what is happening now, my turn, my vote, my proposals, the chain.
 
 import { forgetIdentity, loadIdentity, sessionPath } from "./api.js";
-import { $, announce, h, showError } from "./dom.js";
+import { $, announce, button, h, showError } from "./dom.js";
+import { shareForm } from "./invitations.js";
 import { proposalForm } from "./proposeform.js";
-import { kpiPanel, reviewReport } from "./review.js";
+import { chainPanel } from "./review.js";
 import { run, startLive, update } from "./shell.js";
 import { decisionForm, voteForm } from "./voteform.js";
 import {
-  chainTree,
+  closesAt,
   countdown,
   currentBallot,
   goalTitle,
@@ -38,9 +39,9 @@ const PHASE_TIPS = {
 };
 
 let live;
-let knownGoals = null;
-let kpi;
+let chain;
 let propose;
+let share;
 
 function openBallotFor(state) {
   return state.ballots.find((b) => b.status === "open" && !b.remote && b.electorate.includes(state.me.id));
@@ -232,7 +233,7 @@ function renderVote(state) {
     return;
   }
   const titles = ballot.options.map((id) => goalTitle(state, id));
-  update(head, [ballot.id, titles, ballot.rule, ballot.rule_reason, ballot.anonymous], () => [
+  update(head, [ballot.id, titles, ballot.rule, ballot.rule_reason, ballot.anonymous, ballot.status], () => [
     h(
       "p",
       { class: "ballot-title" },
@@ -246,6 +247,7 @@ function renderVote(state) {
       ballot.anonymous ? h("span", { class: "badge", text: "anonymous" }) : null,
     ),
     ballot.rule_reason ? h("p", { class: "muted", text: `Why this rule: ${ballot.rule_reason}` }) : null,
+    closesAt(ballot),
   ]);
   turnout.textContent =
     ballot.status === "open" ? turnoutText(ballot) : `${turnoutText(ballot)} · voting closed`;
@@ -302,34 +304,28 @@ function renderProposals(state) {
       const extra = [];
       if (proposal.mine && isLive(proposal) && !openIds.includes(proposal.id)) {
         extra.push(
-          h(
-            "button",
-            {
-              type: "button",
-              class: "small",
-              key: `edit-${proposal.id}`,
-              onclick: () => propose.edit(proposal),
-            },
-            "Amend",
-          ),
+          button("Amend", () => propose.edit(proposal), { class: "small", key: `edit-${proposal.id}` }),
         );
-        extra.push(
-          h(
-            "button",
-            {
-              type: "button",
+        if (proposal.status === "proposed") {
+          extra.push(
+            button("Share for comments", () => share.open(proposal), {
               class: "small",
-              key: `withdraw-${proposal.id}`,
-              onclick: () =>
-                run(live, "withdraw_proposal", { proposal_id: proposal.id }, $("#proposals-error")),
-            },
+              key: `share-${proposal.id}`,
+            }),
+          );
+        }
+        extra.push(
+          button(
             "Withdraw",
+            () => run(live, "withdraw_proposal", { proposal_id: proposal.id }, $("#proposals-error")),
+            { class: "small", key: `withdraw-${proposal.id}` },
           ),
         );
       }
       return proposalCard(state, proposal, extra);
     }),
   );
+  share.render(state);
   const form = $("#comment-form");
   const live_ = state.proposals.filter(isLive);
   form.hidden = !live_.length || state.me.role === "observer"; // observers only follow
@@ -340,13 +336,6 @@ function renderProposals(state) {
   if (options.some(([id]) => id === chosen)) select.value = chosen;
 }
 
-function renderChain(state) {
-  update($("#review-body"), [state.review || null, state.chain], () => reviewReport(state));
-  kpi.render(state);
-  update($("#chain-body"), [state.chain], () => chainTree(state, knownGoals));
-  const chain = state.chain || {};
-  knownGoals = new Set([...(chain.goals || []).map((g) => g.id), ...(chain.vision ? [chain.vision.id] : [])]);
-}
 
 function render(state) {
   const { session } = state;
@@ -358,7 +347,7 @@ function render(state) {
   renderVote(state);
   propose.render(state);
   renderProposals(state);
-  renderChain(state);
+  chain.render(state);
 }
 
 function refused(message) {
@@ -378,7 +367,8 @@ if (!identity) {
   $("#chain-yaml").href = `/api/sessions/${encodeURIComponent(workshopId)}/chain?format=yaml`;
   live = startLive({ token: identity.token, render, onRefused: refused });
   propose = proposalForm(live);
-  kpi = kpiPanel($("#kpi"), live);
+  share = shareForm($("#share"), live);
+  chain = chainPanel(live);
   $("#comment-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const text = $("#c-text");

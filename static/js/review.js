@@ -1,8 +1,23 @@
 // Review sessions: what changed in the chain against its input, and KPI readings.
 
-import { h, showError } from "./dom.js";
+import { $, h, showError } from "./dom.js";
 import { run, update } from "./shell.js";
-import { goalTitle } from "./widgets.js";
+import { chainTree, goalTitle } from "./widgets.js";
+
+/** The chain tree, the review report and the KPI form, as both pages show them. */
+export function chainPanel(live) {
+  const kpi = kpiPanel($("#kpi"), live);
+  let knownGoals = null; // the goals drawn last time: a new one is highlighted
+  return {
+    render(state) {
+      update($("#review-body"), [state.review || null, state.chain], () => reviewReport(state));
+      kpi.render(state);
+      update($("#chain-body"), [state.chain], () => chainTree(state, knownGoals));
+      const chain = state.chain || {};
+      knownGoals = new Set([...(chain.goals || []).map((g) => g.id), ...(chain.vision ? [chain.vision.id] : [])]);
+    },
+  };
+}
 
 /** The review report (state.review) as a short list of what changed and what is loose. */
 export function reviewReport(state) {

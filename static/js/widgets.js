@@ -93,14 +93,39 @@ export function ballotsNewestFirst(state) {
   return [...state.ballots].sort((a, b) => b.opened_at - a.opened_at);
 }
 
-/** The ballot the room is busy with: an open one, else the latest. */
+/** The ballot for me now: an open one I vote in, else one of the room, else the latest. */
 export function currentBallot(state) {
-  const ballots = ballotsNewestFirst(state).filter((b) => !b.remote || b.status === "open");
-  return ballots.find((b) => b.status === "open") || ballots[0] || null;
+  const mine = (b) => b.electorate.includes(state.me.id);
+  const ballots = ballotsNewestFirst(state).filter((b) => !b.remote || b.status === "open" || mine(b));
+  const open = ballots.filter((b) => b.status === "open");
+  return (
+    open.find(mine) ||
+    open.find((b) => !b.remote) ||
+    open[0] ||
+    ballots[0] ||
+    null
+  );
 }
 
 export function turnoutText(ballot) {
   return `${ballot.turnout} of ${ballot.electorate.length} voted`;
+}
+
+/** "Closes 12 May, 14:30 (in 1:59:58)" for a ballot with a deadline, else null. */
+export function closesAt(ballot) {
+  if (!ballot.deadline) return null;
+  const when = new Date(ballot.deadline * 1000);
+  const text = when.toLocaleString([], { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+  if (ballot.status !== "open") return h("p", { class: "deadline muted", text: `Deadline was ${text}` });
+  return h(
+    "p",
+    { class: "deadline" },
+    "Closes ",
+    h("time", { datetime: when.toISOString(), text }),
+    " (in ",
+    countdown(ballot.deadline, "time left to vote"),
+    ")",
+  );
 }
 
 export function ruleOfVote(ballot) {
@@ -164,6 +189,9 @@ export function proposalCard(state, proposal, extra = []) {
   else if (proposal.author) author = personName(state, proposal.author);
   else author = "author hidden";
   const parents = proposal.parents || [];
+  const revisions = (proposal.revisions || []).length;
+  const reviewers = proposal.reviewers || [];
+  const byLink = (id) => state.participants.some((p) => p.id === id && p.remote);
   return h(
     "article",
     { class: ["proposal", `status-${proposal.status}`], "data-proposal-id": proposal.id },
@@ -205,6 +233,18 @@ export function proposalCard(state, proposal, extra = []) {
       proposal.due ? [h("dt", { text: "Due" }), h("dd", { text: proposal.due })] : null,
       proposal.owner ? [h("dt", { text: "Owner" }), h("dd", { text: proposal.owner })] : null,
       [h("dt", { text: "By" }), h("dd", { text: author })],
+      revisions
+        ? [
+            h("dt", { text: "Revised" }),
+            h("dd", { class: "revised", text: revisions === 1 ? "once" : `${revisions} times` }),
+          ]
+        : null,
+      reviewers.length
+        ? [
+            h("dt", { text: "Shared with" }),
+            h("dd", { class: "reviewers", text: reviewers.map((id) => personName(state, id)).join(", ") }),
+          ]
+        : null,
       proposal.merged_into
         ? [h("dt", { text: "Merged into" }), h("dd", { text: goalTitle(state, proposal.merged_into) })]
         : null,
@@ -224,7 +264,7 @@ export function proposalCard(state, proposal, extra = []) {
           "ul",
           { class: "comments", "aria-label": "Comments" },
           proposal.comments.map((c) =>
-            h("li", {}, h("strong", { text: personName(state, c.by) + ": " }), c.text),
+            h("li", {}, h("strong", { text: `${personName(state, c.by)}${byLink(c.by) ? " (by link)" : ""}: ` }), c.text),
           ),
         )
       : null,
@@ -462,6 +502,10 @@ export function describe(state, name, data) {
       return `Goal accepted into the chain: ${data.goal.title || data.goal.statement || data.goal.id}`;
     case "proposal_rejected":
       return `Proposal not accepted: ${goalTitle(state, data.proposal_id)}`;
+    case "draft_shared":
+      return `Draft shared for comments: ${goalTitle(state, data.proposal_id)}`;
+    case "comment_added":
+      return `${who(data.comment.by)} commented on ${goalTitle(state, data.proposal_id)}`;
     case "authors_revealed":
       return "Authors are revealed";
     case "decision_recorded":

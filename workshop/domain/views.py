@@ -136,7 +136,9 @@ def _floor(s: WorkshopState) -> dict:
 
 def airtime(s: WorkshopState) -> dict:
     """Seconds, turns, proposals and comments per person, with the Gini and who dominates."""
-    people = [p.id for p in s.participants.values() if agenda.may_vote(s.kind, p.role)]
+    people = [
+        p.id for p in s.participants.values() if agenda.may_vote(s.kind, p.role) and not p.remote
+    ]  # remote voters never hold the floor: they are not "silent" in the room
     proposals: dict[str, int] = {}
     comments: dict[str, int] = {}
     for prop in s.proposals.values():
