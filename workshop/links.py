@@ -12,20 +12,16 @@ import secrets
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from workshop.domain import rules
 from workshop.domain.errors import InvalidInput, WorkshopError
 from workshop.domain.state import WorkshopState
 from workshop.domain.voting import vote_rule
-from workshop.service import Service
+from workshop.web import service
 
 blueprint = Blueprint("links", __name__)
-
-
-def service() -> Service:
-    return current_app.extensions["workshop"]
 
 
 def csrf_token(token: str) -> str:

@@ -13,7 +13,6 @@ import segno
 from flask import (
     Blueprint,
     Response,
-    current_app,
     jsonify,
     redirect,
     render_template,
@@ -21,18 +20,14 @@ from flask import (
     url_for,
 )
 
-from workshop.domain.errors import Forbidden, NotFound, Unauthorized
-from workshop.service import Service
+from workshop.domain.errors import Forbidden, NotFound
+from workshop.web import person_in, service
 
 blueprint = Blueprint("pages", __name__)
 
 # A Host header is echoed into the policy only if it looks like a host, so a forged
 # header cannot add directives.
 HOST = re.compile(r"^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
-
-
-def service() -> Service:
-    return current_app.extensions["workshop"]
 
 
 def content_security_policy(host: str) -> str:
@@ -112,11 +107,7 @@ def _join_url(workshop_id: str, code: str) -> str:
 @blueprint.get("/s/<workshop_id>/invite")
 def invite(workshop_id: str) -> Response:
     """The join code and link, for the facilitator console (facilitator token only)."""
-    header = request.headers.get("Authorization", "")
-    token = header[len("Bearer ") :].strip() if header.startswith("Bearer ") else ""
-    token_workshop, participant_id = service().authenticate(token)
-    if token_workshop != workshop_id:
-        raise Unauthorized("this token belongs to another session")
+    participant_id = person_in(workshop_id)
     if service().state(workshop_id).participants[participant_id].role != "facilitator":
         raise Forbidden("only the facilitator sees the invitation")
     code = _join_code(workshop_id)
