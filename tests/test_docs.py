@@ -10,7 +10,7 @@ import pytest
 import workshop
 from workshop.config import SETTINGS
 from workshop.domain import errors
-from workshop.domain.state import EVENT_TYPES
+from workshop.domain.events import EVENT_TYPES
 from workshop.domain.workshop import COMMANDS  # importing it registers every command
 
 ROOT = Path(__file__).resolve().parent.parent

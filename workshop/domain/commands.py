@@ -1,7 +1,7 @@
 """The command registry: who may send what, and `decide`, which turns a command into events.
 
 Handlers read the state and return new events; they never change the state themselves
-(`state.apply` does, after the events are on disk).
+(`events.apply` does, after the events are on disk).
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ from collections.abc import Iterable
 
 from workshop.domain import floor, proposals, remote, session, voting  # noqa: F401 (registers)
 from workshop.domain.commands import COMMANDS, SYSTEM, Context, decide
-from workshop.domain.state import WorkshopState, apply
+from workshop.domain.events import apply
+from workshop.domain.state import WorkshopState
 
 __all__ = ["COMMANDS", "SYSTEM", "Context", "decide", "apply", "replay", "due_timers", "next_due"]
 

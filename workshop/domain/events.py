@@ -1,0 +1,290 @@
+"""The session as a fold over its event log: `apply(state, event)` is the only mutation.
+
+Every event carries everything needed to apply it (ids, times, computed results), so a
+replay of the log on any process, after any crash, rebuilds exactly the same state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from workshop.domain import chain as chains
+from workshop.domain.state import (
+    Ballot,
+    Participant,
+    Proposal,
+    Round,
+    Structure,
+    Turn,
+    WorkshopState,
+)
+
+Apply = Callable[[WorkshopState, dict], None]
+_APPLY: dict[str, Apply] = {}
+
+
+def applies(event_type: str) -> Callable[[Apply], Apply]:
+    def register(fn: Apply) -> Apply:
+        _APPLY[event_type] = fn
+        return fn
+
+    return register
+
+
+EVENT_TYPES = _APPLY.keys()
+
+
+def apply(state: WorkshopState, event: dict) -> None:
+    """Fold one stored event into the state."""
+    _APPLY[event["type"]](state, event)
+    state.seq = event.get("seq", state.seq + 1)
+
+
+@applies("session_created")
+def _session_created(s: WorkshopState, e: dict) -> None:
+    s.kind, s.title, s.product, s.created_at = e["kind"], e["title"], e.get("product"), e["at"]
+    s.agenda = list(e["agenda"])
+    s.input_chain = e.get("input_chain")
+    s.chain = chains.from_dict(s.input_chain) if s.input_chain else chains.Chain()
+    if s.product and not s.chain.product:
+        s.chain.product = s.product
+    facilitator = Participant(**e["facilitator"], joined_at=e["at"])
+    s.participants[facilitator.id] = facilitator
+    s.facilitator_id = facilitator.id
+    s.take_id(facilitator.id)
+    s.phase = s.agenda[0]
+    s.phase_log.append({"phase": s.phase, "at": e["at"]})
+
+
+@applies("participant_joined")
+def _participant_joined(s: WorkshopState, e: dict) -> None:
+    person = Participant(**e["participant"], joined_at=e["at"])
+    s.participants[person.id] = person
+    s.take_id(person.id)
+
+
+@applies("facilitation_handed_over")
+def _handed_over(s: WorkshopState, e: dict) -> None:
+    old, new = s.participants[e["from_id"]], s.participants[e["to_id"]]
+    old.role, old.previous_role = old.previous_role or "observer", None
+    new.previous_role, new.role = new.role, "facilitator"
+    s.facilitator_id = new.id
+    s.floor.queue = [pid for pid in s.floor.queue if pid != new.id]
+
+
+@applies("phase_changed")
+def _phase_changed(s: WorkshopState, e: dict) -> None:
+    s.phase = e["phase"]
+    s.phase_log.append({"phase": e["phase"], "at": e["at"], "how": e.get("how")})
+
+
+@applies("agenda_changed")
+def _agenda_changed(s: WorkshopState, e: dict) -> None:
+    s.agenda = list(e["agenda"])
+
+
+@applies("goal_proposed")
+def _goal_proposed(s: WorkshopState, e: dict) -> None:
+    proposal = Proposal(**e["proposal"], created_at=e["at"])
+    s.proposals[proposal.id] = proposal
+    s.take_id(proposal.id)
+
+
+@applies("proposal_revised")
+def _proposal_revised(s: WorkshopState, e: dict) -> None:
+    proposal = s.proposals[e["proposal_id"]]
+    proposal.revisions.append({"at": e["at"], "by": e["by"], "before": proposal.content()})
+    for name, value in e["changes"].items():
+        setattr(proposal, name, value)
+    if proposal.status == "rejected":
+        proposal.status = "proposed"  # an amended proposal may go to a new round
+
+
+@applies("proposal_withdrawn")
+def _proposal_withdrawn(s: WorkshopState, e: dict) -> None:
+    s.proposals[e["proposal_id"]].status = "withdrawn"
+
+
+@applies("proposals_merged")
+def _proposals_merged(s: WorkshopState, e: dict) -> None:
+    for pid in e["merged"]:
+        s.proposals[pid].status = "merged"
+        s.proposals[pid].merged_into = e["into"]
+
+
+@applies("authors_revealed")
+def _authors_revealed(s: WorkshopState, e: dict) -> None:
+    s.authors_revealed = True
+    for proposal in s.proposals.values():
+        proposal.hidden_author = False
+
+
+@applies("comment_added")
+def _comment_added(s: WorkshopState, e: dict) -> None:
+    s.proposals[e["proposal_id"]].comments.append(dict(e["comment"], at=e["at"]))
+    s.take_id(e["comment"]["id"])
+
+
+@applies("draft_shared")
+def _draft_shared(s: WorkshopState, e: dict) -> None:
+    proposal = s.proposals[e["proposal_id"]]
+    proposal.reviewers += [pid for pid in e["reviewers"] if pid not in proposal.reviewers]
+
+
+@applies("hand_raised")
+def _hand_raised(s: WorkshopState, e: dict) -> None:
+    s.floor.queue.append(e["participant_id"])
+
+
+@applies("hand_lowered")
+def _hand_lowered(s: WorkshopState, e: dict) -> None:
+    s.floor.queue = [pid for pid in s.floor.queue if pid != e["participant_id"]]
+
+
+@applies("queue_prioritized")
+def _queue_prioritized(s: WorkshopState, e: dict) -> None:
+    first = list(e["participant_ids"])
+    s.floor.queue = first + [pid for pid in s.floor.queue if pid not in first]
+
+
+@applies("queue_mode_set")
+def _queue_mode_set(s: WorkshopState, e: dict) -> None:
+    s.floor.mode = e["mode"]
+
+
+@applies("time_box_set")
+def _time_box_set(s: WorkshopState, e: dict) -> None:
+    s.floor.time_box = e["seconds"]
+
+
+@applies("floor_granted")
+def _floor_granted(s: WorkshopState, e: dict) -> None:
+    turn = Turn(**e["turn"])
+    s.floor.holder = turn
+    s.take_id(turn.id)
+    s.floor.queue = [pid for pid in s.floor.queue if pid != turn.participant_id]
+
+
+@applies("turn_extended")
+def _turn_extended(s: WorkshopState, e: dict) -> None:
+    if s.floor.holder is not None:
+        s.floor.holder.deadline = e["deadline"]
+
+
+@applies("turn_ended")
+def _turn_ended(s: WorkshopState, e: dict) -> None:
+    floor, pid = s.floor, e["participant_id"]
+    floor.holder = None
+    floor.seconds[pid] = floor.seconds.get(pid, 0.0) + e["seconds"]
+    if e["how"] != "passed":
+        floor.turns[pid] = floor.turns.get(pid, 0) + 1
+    floor.log.append({k: e[k] for k in ("turn_id", "participant_id", "seconds", "how", "at")})
+    floor.log[-1]["started_at"] = e["started_at"]
+    if floor.round is not None and pid in floor.round.order and pid not in floor.round.done:
+        floor.round.done.append(pid)
+        if e["how"] == "passed":
+            floor.round.passed.append(pid)
+
+
+@applies("round_started")
+def _round_started(s: WorkshopState, e: dict) -> None:
+    s.floor.round = Round(**e["round"])
+    s.take_id(e["round"]["id"])
+
+
+@applies("round_ended")
+def _round_ended(s: WorkshopState, e: dict) -> None:
+    s.floor.round = None
+
+
+@applies("stage_started")
+def _stage_started(s: WorkshopState, e: dict) -> None:
+    if e["stage"] == 0:
+        s.floor.structure = Structure(plan=e["plan"], stage=0, deadline=e["deadline"])
+    elif s.floor.structure is not None:
+        s.floor.structure.stage, s.floor.structure.deadline = e["stage"], e["deadline"]
+
+
+@applies("structure_ended")
+def _structure_ended(s: WorkshopState, e: dict) -> None:
+    s.floor.structure = None
+
+
+@applies("ballot_opened")
+def _ballot_opened(s: WorkshopState, e: dict) -> None:
+    ballot = Ballot(**e["ballot"], opened_at=e["at"])
+    s.ballots[ballot.id] = ballot
+    s.take_id(ballot.id)
+    if ballot.rule_reason:
+        s.rule_changes.append(
+            {"ballot_id": ballot.id, "rule": ballot.rule, "reason": ballot.rule_reason}
+        )
+
+
+@applies("vote_cast")
+def _vote_cast(s: WorkshopState, e: dict) -> None:
+    ballot = s.ballots[e["ballot_id"]]
+    ballot.votes[e["voter"]] = e["vote"]
+    ballot.voted_at[e["voter"]] = e["at"]
+
+
+@applies("ballot_closed")
+def _ballot_closed(s: WorkshopState, e: dict) -> None:
+    ballot = s.ballots[e["ballot_id"]]
+    ballot.status, ballot.closed_at = "closed", e["at"]
+
+
+@applies("objection_ruled")
+def _objection_ruled(s: WorkshopState, e: dict) -> None:
+    ruling = {"stands": e["stands"], "reason": e["reason"], "by": e["by"], "at": e["at"]}
+    ballot = s.ballots[e["ballot_id"]]
+    ballot.rulings[e["voter"]], ballot.result = ruling, e["result"]
+
+
+@applies("ballot_revealed")
+def _ballot_revealed(s: WorkshopState, e: dict) -> None:
+    ballot = s.ballots[e["ballot_id"]]
+    ballot.status, ballot.revealed_at = "revealed", e["at"]
+    ballot.result, ballot.revealed_votes = e["result"], e["votes"]
+
+
+@applies("decision_recorded")
+def _decision_recorded(s: WorkshopState, e: dict) -> None:
+    ballot = s.ballots[e["ballot_id"]]
+    ballot.decision, ballot.result = e["decision"], e["result"]
+
+
+@applies("decider_delegated")
+def _decider_delegated(s: WorkshopState, e: dict) -> None:
+    s.decider_id = e["participant_id"]
+
+
+@applies("goal_accepted")
+def _goal_accepted(s: WorkshopState, e: dict) -> None:
+    proposal = s.proposals[e["proposal_id"]]
+    proposal.status, proposal.goal_id = "accepted", e["goal"]["id"]
+    chains.put_goal(s.chain, chains.goal_from_dict(e["goal"]))
+
+
+@applies("proposal_rejected")
+def _proposal_rejected(s: WorkshopState, e: dict) -> None:
+    s.proposals[e["proposal_id"]].status = "rejected"
+
+
+@applies("goal_status_changed")
+def _goal_status_changed(s: WorkshopState, e: dict) -> None:
+    proposal = s.proposals.get(e.get("proposal_id") or "")
+    if proposal is not None:
+        proposal.status, proposal.goal_id = "accepted", e["goal_id"]
+    goal = chains.goals_by_id(s.chain)[e["goal_id"]]
+    goal.status, goal.decided = e["status"], e.get("decided", goal.decided)
+
+
+@applies("kpi_recorded")
+def _kpi_recorded(s: WorkshopState, e: dict) -> None:
+    reading = {"goal_id": e["goal_id"], "metric": e["metric"], "value": e["value"], "at": e["date"]}
+    s.kpi_readings.append(dict(reading, by=e["by"]))
+    goal = chains.goals_by_id(s.chain)[e["goal_id"]]
+    for metric in goal.metrics:
+        if metric.name == e["metric"]:
+            metric.readings.append({"at": e["date"], "value": e["value"]})

@@ -1,0 +1,33 @@
+"""Dot voting: each voter spends a budget of dots; options rank by the dots they got."""
+
+from __future__ import annotations
+
+from workshop.domain.rules.ballot import Ballot, Result
+from workshop.domain.rules.ranking import places, ranked_result, top, winner_reason
+from workshop.domain.rules.words import names
+
+
+def tally_dot(ballot: Ballot) -> Result:
+    """Rank options by dots; the facilitator takes the top ones forward, ties shown."""
+    totals = {option: 0 for option in ballot.options}
+    for vote in ballot.votes:
+        for option, count in vote["dots"].items():
+            totals[option] += count
+    ranked = places(ballot.options, lambda option: -totals[option])
+    spent = sum(totals.values())
+    settings = ballot.settings
+    reasons = [
+        f"{_dots(spent)} cast by {len(ballot.votes)} of {len(ballot.electorate)} voters "
+        f"(budget {settings['dots']} each, at most {settings['max_per_option']} per option)",
+        "totals: " + ", ".join(f"{option} {totals[option]}" for option in ballot.options),
+    ]
+    reasons += [
+        f"{names(place)} tie with {_dots(totals[place[0]])}" for place in ranked if len(place) > 1
+    ]
+    winner = top(ranked) if spent else None
+    reasons.append(winner_reason(winner, ranked, spent > 0, "no dots were cast"))
+    return ranked_result(ballot, ranked, winner, totals, reasons)
+
+
+def _dots(count: int) -> str:
+    return "1 dot" if count == 1 else f"{count} dots"

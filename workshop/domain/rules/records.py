@@ -1,0 +1,107 @@
+"""A whole ballot: read a stored record and refuse anything a recount could not trust."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from workshop.domain.errors import InvalidInput
+from workshop.domain.rules.ballot import YES_NO_RULES, Ballot, check_rule, resolve_settings
+from workshop.domain.rules.votes import normalize_vote
+from workshop.domain.rules.words import kind
+
+
+def ballot_from_record(record: Mapping) -> Ballot:
+    """Read a ballot record (API.md), refusing anything a recount could not trust."""
+    if not isinstance(record, Mapping):
+        raise InvalidInput(f"a ballot record must be a JSON object, got {kind(record)}")
+    for key in ("rule", "options", "electorate", "votes"):
+        if key not in record:
+            raise InvalidInput(f"the ballot record has no {key!r}")
+    ballot = Ballot(
+        rule=record["rule"],
+        options=_id_list("options", record["options"]),
+        electorate=_id_list("electorate", record["electorate"]),
+        settings=record.get("settings"),
+        votes=_vote_list(record["votes"]),
+        decision=record.get("decision"),
+    )
+    return checked_ballot(ballot)
+
+
+def _id_list(field: str, values: object) -> tuple[str, ...]:
+    """A list of distinct, non-empty names: options or voter ids."""
+    if not isinstance(values, (list, tuple)):
+        raise InvalidInput(f"{field} must be a list of strings, got {kind(values)}")
+    seen: set[str] = set()
+    for index, value in enumerate(values):
+        if not isinstance(value, str) or not value.strip():
+            raise InvalidInput(f"{field}[{index}] must be a non-empty string, got {value!r}")
+        if value in seen:
+            raise InvalidInput(f"{field} lists {value!r} twice")
+        seen.add(value)
+    return tuple(values)
+
+
+def _vote_list(votes: object) -> tuple[Mapping, ...]:
+    if not isinstance(votes, (list, tuple)):
+        raise InvalidInput(f"votes must be a list, got {kind(votes)}")
+    return tuple(votes)
+
+
+def checked_ballot(ballot: Ballot) -> Ballot:
+    """The ballot with settings resolved and votes normalized and sorted: order never matters."""
+    rule = check_rule(ballot.rule)
+    options = _id_list("options", ballot.options)
+    electorate = _id_list("electorate", ballot.electorate)
+    settings = resolve_settings(rule, options, ballot.settings)
+    counted = settings["advisory_rule"] if rule == "decider" else rule
+    if counted in YES_NO_RULES and len(options) > 1:
+        raise InvalidInput(f"a {counted} vote decides one option, got {len(options)} options")
+    votes = _checked_votes(rule, options, electorate, settings, _vote_list(ballot.votes))
+    decision = _checked_decision(ballot.decision, settings) if rule == "decider" else None
+    return Ballot(rule, options, electorate, settings, votes, decision)
+
+
+def _checked_votes(
+    rule: str,
+    options: Sequence[str],
+    electorate: Sequence[str],
+    settings: Mapping,
+    votes: Sequence[object],
+) -> tuple[dict, ...]:
+    members, seen, checked = set(electorate), set(), []
+    for index, vote in enumerate(votes):
+        if not isinstance(vote, Mapping):
+            raise InvalidInput(f"votes[{index}] must be an object, got {kind(vote)}")
+        voter = vote.get("voter")
+        if voter not in members:
+            raise InvalidInput(f"votes[{index}]: voter {voter!r} is not in the electorate")
+        if voter in seen:
+            raise InvalidInput(f"votes[{index}]: voter {voter!r} voted twice")
+        seen.add(voter)
+        try:
+            normalized = normalize_vote(rule, vote, options, settings)
+        except InvalidInput as error:
+            raise InvalidInput(f"votes[{index}] (voter {voter!r}): {error.message}") from None
+        checked.append({"voter": voter, **normalized})
+    return tuple(sorted(checked, key=lambda vote: vote["voter"]))
+
+
+def _checked_decision(decision: object, settings: Mapping) -> dict | None:
+    """The decider's recorded decision: who, passed or not, and a rationale that is required."""
+    if decision is None:
+        return None
+    if not isinstance(decision, Mapping):
+        raise InvalidInput(
+            f"decision must be an object with by, passed and rationale, got {kind(decision)}"
+        )
+    by, passed, rationale = decision.get("by"), decision.get("passed"), decision.get("rationale")
+    if not isinstance(by, str) or not by.strip():
+        raise InvalidInput(f"decision.by must name the decider, got {by!r}")
+    if settings["decider"] is not None and by != settings["decider"]:
+        raise InvalidInput(f"decision.by must be the decider {settings['decider']!r}, got {by!r}")
+    if not isinstance(passed, bool):
+        raise InvalidInput(f"decision.passed must be true or false, got {passed!r}")
+    if not isinstance(rationale, str) or not rationale.strip():
+        raise InvalidInput("decision.rationale is required: say why")
+    return {"by": by, "passed": passed, "rationale": rationale.strip()}

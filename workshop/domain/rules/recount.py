@@ -1,0 +1,55 @@
+"""The one recount: every rule's tally by name, and the decider's, which builds on the others."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from workshop.domain.rules.ballot import Ballot, Result
+from workshop.domain.rules.consent import tally_consent
+from workshop.domain.rules.dot import tally_dot
+from workshop.domain.rules.records import checked_ballot
+from workshop.domain.rules.report import verdict
+from workshop.domain.rules.schulze import tally_ranked
+from workshop.domain.rules.yes_no import (
+    tally_fist_of_five,
+    tally_majority,
+    tally_unanimity,
+    yes_no_result,
+)
+
+
+def tally(ballot: Ballot) -> Result:
+    """Recount a ballot from its votes alone; the same answer whatever order the votes came in."""
+    ballot = checked_ballot(ballot)
+    return _TALLIES[ballot.rule](ballot)
+
+
+def _tally_decider(ballot: Ballot) -> Result:
+    """The advisory round informs; the decider's recorded decision, with its rationale, decides."""
+    advisory_rule = ballot.settings["advisory_rule"]
+    advisory = _TALLIES[advisory_rule](
+        Ballot(advisory_rule, ballot.options, ballot.electorate, ballot.settings, ballot.votes)
+    )
+    decision = ballot.decision
+    reasons = [f"advisory {advisory_rule} round: {verdict(advisory)}"]
+    reasons += [f"advisory: {reason}" for reason in advisory.reasons]
+    if decision is None:
+        reasons.append("no decision recorded yet")
+    else:
+        outcome = "passes" if decision["passed"] else "does not pass"
+        reasons.append(f"{decision['by']} decided the proposal {outcome}: {decision['rationale']}")
+        if advisory.passed is not None and advisory.passed != decision["passed"]:
+            reasons.append("the decision goes against the advisory result")
+    passed = bool(decision and decision["passed"])
+    return yes_no_result(ballot, passed, advisory.counts, reasons, advisory=advisory)
+
+
+_TALLIES: dict[str, Callable[[Ballot], Result]] = {
+    "unanimity": tally_unanimity,
+    "consent": tally_consent,
+    "majority": tally_majority,
+    "fist_of_five": tally_fist_of_five,
+    "dot": tally_dot,
+    "ranked": tally_ranked,
+    "decider": _tally_decider,
+}

@@ -1,0 +1,27 @@
+"""A result in words: the verdict, and the report `workshop tally` prints."""
+
+from __future__ import annotations
+
+from workshop.domain.rules.ballot import Result
+
+
+def result_text(result: Result) -> str:
+    """The report `workshop tally` prints: verdict first, then every reason."""
+    lines = [
+        f"rule: {result.rule}",
+        f"result: {verdict(result)}",
+        f"winner: {result.winner or 'none'}",
+        f"turnout: {result.turnout} of {result.electorate_size}",
+    ]
+    if result.ranking:
+        lines.append("ranking: " + ", ".join(result.ranking))
+    lines.append("why:")
+    lines += [f"  - {reason}" for reason in result.reasons]
+    return "\n".join(lines)
+
+
+def verdict(result: Result) -> str:
+    """Passed, did not pass, or ranked (with or without a single winner)."""
+    if result.passed is None:
+        return "ranked" if result.winner else "ranked, no single winner"
+    return "passed" if result.passed else "did not pass"
