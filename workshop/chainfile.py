@@ -164,15 +164,30 @@ def _parse_json(text: str, source: str) -> Any:
         return json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
     except json.JSONDecodeError as error:
         raise ChainFileError([f"{source}:{error.lineno}: malformed JSON: {error.msg}"]) from None
+    except DuplicateKey as error:
+        # JSON is YAML: the YAML loader refuses the same key with the line it stands on.
+        try:
+            yaml.load(text, Loader=_Loader)  # safe: _Loader is a yaml.SafeLoader
+        except yaml.YAMLError as located:
+            message = _yaml_error(located, text, source).replace("malformed YAML", "malformed JSON")
+            raise ChainFileError([message]) from None
+        raise ChainFileError([f"{source}: {error}"]) from None
     except ValueError as error:
         raise ChainFileError([f"{source}: malformed JSON: {error}"]) from None
+
+
+class DuplicateKey(ValueError):
+    """A key given twice in one JSON object; the parser's hook cannot say where."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"malformed JSON: duplicate key {key!r}")
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for key, value in pairs:
         if key in found:
-            raise ValueError(f"duplicate key {key!r}")
+            raise DuplicateKey(key)
         found[key] = value
     return found
 

@@ -142,6 +142,8 @@ def _read_ballot(file: str) -> rules.Ballot:
         raise click.ClickException(message) from None
     except RecursionError:
         raise click.ClickException(f"{file}: JSON nested too deeply") from None
+    except ValueError as error:  # e.g. an integer too long for Python to read
+        raise click.ClickException(f"{file}: invalid JSON: {error}") from None
     except InvalidInput as error:
         raise click.ClickException(f"{file}: {error.message}") from None
 

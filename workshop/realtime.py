@@ -122,7 +122,9 @@ def register(socketio: SocketIO, service: Service) -> None:
         socketio.emit("presence_changed", change, to=rooms(conn.workshop_id)[1])
 
     @socketio.on("connect")
-    def connect(auth: object = None) -> None:
+    def connect(auth: object = None, *forged: object) -> dict | None:
+        if request.sid in connections:  # a client event named "connect", not a connection
+            return failure(InvalidInput("unknown command 'connect'", code="unknown_command"))
         token = auth.get("token") if isinstance(auth, Mapping) else None
         try:
             workshop_id, participant_id = service.authenticate(token)
@@ -139,14 +141,19 @@ def register(socketio: SocketIO, service: Service) -> None:
         presence(conn)
 
     @socketio.on("disconnect")
-    def disconnect(reason: object = None) -> None:
+    def disconnect(reason: object = None, *forged: object) -> dict | None:
+        if socketio.server.manager.is_connected(request.sid, "/"):
+            # Still connected: a client event named "disconnect", not a disconnection.
+            return failure(InvalidInput("unknown command 'disconnect'", code="unknown_command"))
         conn = connections.pop(request.sid, None)
         if conn is not None:
             service.disconnected(conn.attendance_id)
             presence(conn)
 
     def command_handler(name: str):
-        def handle(data: object = None) -> dict:
+        def handle(data: object = None, *extra: object) -> dict:
+            if extra:
+                return failure(InvalidInput(f"{name} takes one object, got {1 + len(extra)}"))
             conn = connections.get(request.sid)
             if conn is None:
                 return failure(WorkshopError("not connected to a session", code="unauthorized"))
@@ -168,7 +175,7 @@ def register(socketio: SocketIO, service: Service) -> None:
             socketio.on_event(name, command_handler(name))
 
     @socketio.on("sync")
-    def sync(data: object = None) -> dict:
+    def sync(data: object = None, *_extra: object) -> dict:
         """Catch up: the events after `since`, as this person may see them."""
         conn = connections.get(request.sid)
         if conn is None:
@@ -180,7 +187,7 @@ def register(socketio: SocketIO, service: Service) -> None:
         return {"ok": True, "seq": events[-1]["seq"] if events else since, "events": events}
 
     @socketio.on("get_state")
-    def get_state(data: object = None) -> dict:
+    def get_state(data: object = None, *_extra: object) -> dict:
         """The whole session again, as on connect."""
         conn = connections.get(request.sid)
         if conn is None:
@@ -189,7 +196,7 @@ def register(socketio: SocketIO, service: Service) -> None:
         return {"ok": True, "seq": snapshot["seq"], "state": snapshot}
 
     @socketio.on("*")
-    def unknown(event: str, data: object = None) -> dict:
+    def unknown(event: str, data: object = None, *_extra: object) -> dict:
         return failure(InvalidInput(f"unknown command {event!r}", code="unknown_command"))
 
     @socketio.on_error_default

@@ -15,8 +15,10 @@ from typing import Any
 from workshop import chainfile
 from workshop.domain import views
 from workshop.domain.errors import Forbidden, InvalidInput, NotFound, Unauthorized
+from workshop.domain.events import apply
 from workshop.domain.session import created
-from workshop.domain.state import WorkshopState, apply
+from workshop.domain.state import WorkshopState
+from workshop.domain.text import CONTROL
 from workshop.domain.workshop import SYSTEM, Context, decide, due_timers, next_due, replay
 from workshop.store import Store
 
@@ -33,7 +35,7 @@ def new_token() -> str:
 
 
 def check_cid(cid: object) -> str:
-    if not isinstance(cid, str) or not 0 < len(cid) <= CID_MAX:
+    if not isinstance(cid, str) or not 0 < len(cid) <= CID_MAX or CONTROL.search(cid):
         raise InvalidInput(
             f"cid must be a client-made id of 1 to {CID_MAX} characters, got {cid!r}"
         )
@@ -198,9 +200,15 @@ class Service:
         return ack
 
     def _issue_links(self, workshop_id: str, stored: list[dict]) -> list[dict]:
-        """A token, expiring with its ballot or review, for each remote newcomer."""
+        """A token, expiring with its ballot or review, for each remote newcomer; the links of
+        remote people invited again stay valid until their new deadline."""
         invitations = []
         for item in stored:
+            if item["type"] == "ballot_opened" and item["ballot"]["remote"]:
+                ballot = item["ballot"]
+                self.store.extend_links(workshop_id, ballot["electorate"], ballot["deadline"])
+            elif item["type"] == "draft_shared":
+                self.store.extend_links(workshop_id, item["reviewers"], item["deadline"])
             person = item.get("participant") if item["type"] == "participant_joined" else None
             if person and person["remote"]:
                 token = new_token()

@@ -155,9 +155,14 @@ class Store:
         rows = list(self.db["tokens"].rows_where("token_hash = ?", [token_hash(token)]))
         return rows[0] if rows else None
 
-    def tokens_of(self, workshop_id: str, purpose: str) -> list[dict]:
-        where = "workshop_id = ? and purpose = ?"
-        return list(self.db["tokens"].rows_where(where, [workshop_id, purpose]))
+    def extend_links(self, workshop_id: str, participant_ids: list[str], until: float) -> None:
+        """Personal links of these people stay valid at least until `until`."""
+        marks = ", ".join("?" for _ in participant_ids)
+        self.db.execute(
+            "update tokens set expires_at = ? where workshop_id = ? and purpose = 'remote'"
+            f" and expires_at < ? and participant_id in ({marks})",
+            [until, workshop_id, until, *participant_ids],
+        )
 
     def secret(self) -> str:
         """The server's signing key, made on first use; call inside a transaction."""

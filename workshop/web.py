@@ -44,7 +44,10 @@ def internal_error(error: Exception) -> tuple[Response, int]:
 
 
 def json_body() -> dict:
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # silent=True does not cover nesting deeper than Python recurses
+        body = None
     if not isinstance(body, Mapping):
         raise InvalidInput("the request body must be a JSON object", code="invalid_json")
     return dict(body)

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from workshop.domain.errors import InvalidInput
+from workshop.domain.text import MARKUP
 
 LEVELS = ("vision", "user", "business", "product", "sprint")
 STATUSES = ("proposed", "accepted", "rejected", "achieved", "retired")
@@ -149,9 +150,33 @@ def next_goal_id(chain: Chain, level: str) -> str:
 def validate(chain: Chain) -> list[Problem]:
     """Every problem with the chain, not just the first, so one pass fixes them all."""
     problems = _vision_problems(chain) + _duplicate_id_problems(chain)
+    if chain.vision is not None:
+        problems += _text_problems(chain.vision.id, dataclasses.asdict(chain.vision))
     known = goals_by_id(chain)
     for goal in ordered_goals(chain):
         problems += _goal_problems(chain, goal, known)
+        problems += _text_problems(goal.id, dataclasses.asdict(goal))
+    return problems
+
+
+def _text_problems(goal_id: str, fields: Any, where: str = "") -> list[Problem]:
+    """Markup in any text, and numbers JSON cannot carry, anywhere in a goal (provenance too)."""
+    if isinstance(fields, str):
+        if MARKUP.search(fields):
+            return [Problem(goal_id, where, "HTML markup is not allowed in text")]
+        return []
+    if isinstance(fields, float) and not math.isfinite(fields):
+        return [Problem(goal_id, where, "not a finite number")]
+    if isinstance(fields, Mapping):
+        items: Iterable = fields.items()
+    elif isinstance(fields, list):
+        items = ((f"[{i}]", value) for i, value in enumerate(fields))
+    else:
+        return []
+    problems = []
+    for key, value in items:
+        path = f"{where}{key}" if str(key).startswith("[") else f"{where}.{key}" if where else key
+        problems += _text_problems(goal_id, value, str(path))
     return problems
 
 
@@ -235,13 +260,6 @@ def _metric_problems(goal: Goal) -> list[Problem]:
         where = f"metrics[{index}]"
         if not metric.name.strip():
             problems.append(Problem(goal.id, f"{where}.name", "empty metric name"))
-        values = {"baseline": metric.baseline, "target": metric.target}
-        values |= {f"readings[{i}].value": r.get("value") for i, r in enumerate(metric.readings)}
-        problems += [
-            Problem(goal.id, f"{where}.{name}", "not a finite number")
-            for name, value in values.items()
-            if isinstance(value, float) and not math.isfinite(value)
-        ]
     return problems
 
 

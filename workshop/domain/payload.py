@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from datetime import date
@@ -9,8 +10,9 @@ from datetime import date
 from workshop.domain.errors import InvalidInput
 from workshop.domain.text import NAME_MAX, TEXT_MAX, TITLE_MAX, clean_text, optional_text
 
-ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,39}$")
-TIMEFRAME = re.compile(r"^\d{4}(-Q[1-4]|-H[12]|-\d{2})?$")
+ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,39}")
+TIMEFRAME = re.compile(r"[0-9]{4}(-Q[1-4]|-H[12]|-(0[1-9]|1[0-2]))?")
+DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 MAX_LIST = 50
 
 
@@ -19,7 +21,7 @@ def ident(payload: Mapping, name: str, required: bool = True) -> str | None:
     value = payload.get(name)
     if value is None and not required:
         return None
-    if not isinstance(value, str) or not ID.match(value):
+    if not isinstance(value, str) or not ID.fullmatch(value):
         raise InvalidInput(f"{name} must be an id like 'pr1', got {value!r}")
     return value
 
@@ -84,17 +86,21 @@ def due(payload: Mapping, name: str = "due") -> str | None:
     value = payload.get(name)
     if value is None or value == "":
         return None
-    if isinstance(value, str) and TIMEFRAME.match(value):
+    if isinstance(value, str) and TIMEFRAME.fullmatch(value):
         return value
+    return day(payload, name, "or a timeframe like 2027-Q2")
+
+
+def day(payload: Mapping, name: str, also: str = "") -> str:
+    """A calendar date written YYYY-MM-DD."""
+    value = payload.get(name)
     try:
-        return date.fromisoformat(value).isoformat() if isinstance(value, str) else _bad_due(value)
+        if isinstance(value, str) and DAY.fullmatch(value):
+            return date.fromisoformat(value).isoformat()
     except ValueError:
-        return _bad_due(value)
-
-
-def _bad_due(value: object) -> str:
+        pass
     raise InvalidInput(
-        f"due must be a date like 2027-06-30 or a timeframe like 2027-Q2, got {value!r}"
+        f"{name} must be a date like 2027-06-30 {also}, got {value!r}".replace(" ,", ",")
     )
 
 
@@ -119,7 +125,8 @@ def _metric(item: object, where: str) -> dict:
         amount = item.get(key)
         if amount is None or amount == "":
             continue
-        if isinstance(amount, bool) or not isinstance(amount, int | float | str):
+        finite = not isinstance(amount, float) or math.isfinite(amount)
+        if isinstance(amount, bool) or not isinstance(amount, int | float | str) or not finite:
             raise InvalidInput(f"{where}.{key} must be a number or short text, got {amount!r}")
         metric[key] = (
             clean_text(amount, f"{where}.{key}", 40) if isinstance(amount, str) else amount

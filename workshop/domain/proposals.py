@@ -176,7 +176,9 @@ def comment(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> l
     if actor.remote and actor.id not in proposal.reviewers:
         raise Forbidden(f"proposal {proposal.id} was not shared with you for comments")
     words = clean_text(p.get("text"), "text", TEXT_MAX)
-    note = {"id": s.next_id("c"), "by": actor.id, "text": words}
+    # The author commenting on their own hidden proposal must not name themselves.
+    by = None if proposal.hidden_author and actor.id == proposal.author else actor.id
+    note = {"id": s.next_id("c"), "by": by, "text": words}
     return [event("comment_added", proposal_id=proposal.id, comment=note)]
 
 
@@ -194,7 +196,7 @@ def record_kpi(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -
     value = payload.number(p, "value", -1e12, 1e12)
     if value is None:
         raise InvalidInput("value must be a number")
-    day = payload.due({"due": p.get("date") or ctx.iso()[:10]}) or ctx.iso()[:10]
+    day = payload.day(p, "date") if p.get("date") is not None else ctx.iso()[:10]
     return [
         event("kpi_recorded", goal_id=goal.id, metric=metric, value=value, date=day, by=actor.id)
     ]

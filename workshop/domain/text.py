@@ -11,7 +11,8 @@ import re
 from workshop.domain.errors import InvalidInput
 
 MARKUP = re.compile(r"<[A-Za-z!/?]")  # what a browser would start a tag with
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters, and lone UTF-16 surrogates (no UTF-8 can carry them).
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 NAME_MAX = 80
 TITLE_MAX = 200
@@ -30,7 +31,7 @@ def clean_text(value: object, field: str, max_len: int = TITLE_MAX, required: bo
     if len(text) > max_len:
         raise InvalidInput(f"{field} is {len(text)} characters long, at most {max_len} allowed")
     if CONTROL.search(text):
-        raise InvalidInput(f"{field} contains control characters")
+        raise InvalidInput(f"{field} contains control characters or broken unicode")
     found = MARKUP.search(text)
     if found:
         snippet = text[found.start() : found.start() + 12]

@@ -74,6 +74,8 @@ def _checked_votes(
         if not isinstance(vote, Mapping):
             raise InvalidInput(f"votes[{index}] must be an object, got {kind(vote)}")
         voter = vote.get("voter")
+        if not isinstance(voter, str) or not voter:
+            raise InvalidInput(f"votes[{index}].voter must be a voter's id, got {kind(voter)}")
         if voter not in members:
             raise InvalidInput(f"votes[{index}]: voter {voter!r} is not in the electorate")
         if voter in seen:

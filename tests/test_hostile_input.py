@@ -1,0 +1,301 @@
+"""Hostile and careless input found in review: what PRODUCT.md and API.md promise holds.
+
+Each test once failed: lone surrogates, NaN, deep JSON, forged event names, stale links...
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.engine import Room
+from tests.live import LiveServer, Person
+
+ROOT = Path(__file__).resolve().parents[1]
+
+CHAIN = {
+    "goalchain": 1,
+    "product": "Fitness app",
+    "vision": {"id": "V1", "statement": "Help people live healthier lives"},
+    "goals": [
+        {"id": "U1", "level": "user", "title": "Lose weight", "parents": ["V1"]},
+        {
+            "id": "P1",
+            "level": "product",
+            "title": "Free coach",
+            "parents": ["U1"],
+            "metrics": [{"name": "weekly active users", "target": 5000}],
+            "due": "2027-Q2",
+        },
+    ],
+}
+
+
+def raw_post(server: LiveServer, path: str, text: str, token: str | None = None):
+    """POST a body exactly as written (lone surrogates, NaN, deep nesting...)."""
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return requests.post(server.url + path, data=text.encode(), headers=headers, timeout=10)
+
+
+def run_workshop(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "workshop", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+
+
+def workshop_error(run: subprocess.CompletedProcess) -> None:
+    """Exit 1 with one clear line, never a traceback."""
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "Traceback" not in run.stderr, run.stderr
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error:"), run.stderr
+
+
+# --- bad input that crashes or poisons a session ------------------------------------------
+
+
+def test_lone_surrogate_in_a_proposal_title_is_refused_and_minutes_still_work(
+    server: LiveServer,
+) -> None:
+    session = server.create_session("strategizing")
+    pia = server.join(session, "Pia", "product")
+    commands = f"/api/sessions/{session['id']}/commands"
+    moved = server.post(
+        f"{commands}/go_to_phase", {"cid": "g1", "phase": "propose"}, session["facilitator_token"]
+    )
+    assert moved.status_code == 200, moved.text
+    answer = raw_post(
+        server,
+        f"{commands}/propose_goal",
+        '{"cid": "p1", "level": "vision", "title": "Healthy \\ud800 lives"}',
+        pia["token"],
+    )
+    minutes = server.get(f"/api/sessions/{session['id']}/minutes", format="md")
+    assert minutes.status_code == 200, minutes.text
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"]["code"] == "invalid_input"
+
+
+def test_lone_surrogate_in_a_session_title_is_a_400(server: LiveServer) -> None:
+    answer = raw_post(server, "/api/sessions", '{"kind": "strategizing", "title": "\\ud800"}')
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"]["code"] == "invalid_input"
+
+
+@pytest.mark.parametrize("endpoint", ["sessions", "participants"])
+def test_deeply_nested_json_body_is_a_400(server: LiveServer, endpoint: str) -> None:
+    path = "/api/sessions"
+    if endpoint == "participants":
+        path = f"/api/sessions/{server.create_session()['id']}/participants"
+    answer = raw_post(server, path, "[" * 100_000 + "]" * 100_000)
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"]["code"] == "invalid_json"
+
+
+@pytest.mark.parametrize("amount", [float("nan"), float("inf")])
+def test_non_finite_metric_values_are_refused(tmp_path: Path, amount: float) -> None:
+    room = Room(tmp_path, "roadmapping", CHAIN)
+    pia = room.join("Pia", "product")
+    room.do(room.fac, "go_to_phase", phase="discuss")
+    room.refused(
+        pia,
+        "propose_goal",
+        "invalid_input",
+        level="product",
+        title="Premium plan",
+        parents=["U1"],
+        metrics=[{"name": "subscribers", "target": amount}],
+        due="2027-06-30",
+    )
+
+
+def test_chain_with_nan_in_provenance_is_refused_at_import(server: LiveServer) -> None:
+    body = (
+        '{"kind": "roadmapping", "title": "t", "chain": {"goalchain": 1, '
+        '"vision": {"id": "V1", "statement": "S", "decided": {"tally": {"agree": NaN}}}}}'
+    )
+    answer = raw_post(server, "/api/sessions", body)
+    if answer.status_code == 201:  # accepted: then its JSON export must at least be JSON
+        chain = server.get(f"/api/sessions/{answer.json()['id']}/chain", format="json")
+        json.loads(chain.text, parse_constant=lambda name: pytest.fail(f"{name} in JSON"))
+    else:
+        assert answer.status_code == 400, answer.text
+
+
+def test_chain_format_json_output_is_importable(tmp_path: Path) -> None:
+    source = tmp_path / "chain.yaml"
+    source.write_text(
+        "goalchain: 1\n"
+        "vision: {id: V1, statement: S}\n"
+        "goals:\n"
+        "  - id: U1\n"
+        "    level: user\n"
+        "    title: T\n"
+        "    parents: [V1]\n"
+        "    decided: {rule: unanimity, tally: {agree: .nan}}\n",
+        encoding="utf-8",
+    )
+    if run_workshop("chain", "validate", str(source)).returncode == 1:
+        return  # refusing it on import is a fine fix too
+    formatted = run_workshop("chain", "format", "--json", str(source))
+    assert formatted.returncode == 0, formatted.stderr
+    target = tmp_path / "chain.json"
+    target.write_text(formatted.stdout, encoding="utf-8")
+    checked = run_workshop("chain", "validate", str(target))
+    assert checked.returncode == 0, checked.stderr
+
+
+def test_a_kpi_reading_never_breaks_the_chain_export(tmp_path: Path) -> None:
+    from workshop import chainfile
+
+    room = Room(tmp_path, "review", CHAIN)
+    pia = room.join("Pia", "product")
+    message = room.refused(
+        pia,
+        "record_kpi",
+        "invalid_input",
+        goal_id="P1",
+        metric="weekly active users",
+        value=1800,
+        date="2027-Q2",
+    )  # a reading is taken on a day, not in a quarter
+    assert "date" in message
+    room.do(
+        pia, "record_kpi", goal_id="P1", metric="weekly active users", value=1800, date="2027-04-15"
+    )
+    exported = chainfile.dumps(room.state.chain)
+    chainfile.loads(exported, "export.yaml")  # raises when the export is not a valid chain
+
+
+@pytest.mark.parametrize("due", ["2027-13", "2027-00", "2027\n", "\uff12\uff10\uff12\uff17"])
+def test_a_due_date_that_is_no_date_or_timeframe_is_refused(tmp_path: Path, due: str) -> None:
+    room = Room(tmp_path, "roadmapping", CHAIN)
+    pia = room.join("Pia", "product")
+    room.do(room.fac, "go_to_phase", phase="discuss")
+    room.refused(
+        pia,
+        "propose_goal",
+        "invalid_input",
+        level="product",
+        title="Premium plan",
+        parents=["U1"],
+        metrics=[{"name": "subscribers", "target": 2000}],
+        due=due,
+    )
+
+
+def test_markup_in_an_imported_chain_is_refused(server: LiveServer) -> None:
+    chain = json.loads(json.dumps(CHAIN))
+    chain["goals"][0]["title"] = "<script>alert(1)</script>"
+    answer = server.post("/api/sessions", {"kind": "roadmapping", "title": "t", "chain": chain})
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"]["code"] == "invalid_input"
+
+
+# --- remote voting ------------------------------------------------------------------------
+
+
+def test_a_re_invited_remote_voter_can_vote_until_the_new_deadline(tmp_path: Path) -> None:
+    room = Room(tmp_path, "strategizing")
+    pia, tom = room.join("Pia", "product"), room.join("Tom", "team")
+    room.do(room.fac, "go_to_phase", phase="propose")
+    vision = room.propose(pia, level="vision", title="Healthy lives")
+    user = room.propose(tom, level="user", title="Lose weight")
+    room.do(room.fac, "go_to_phase", phase="decide")
+    first = room.do(
+        room.fac, "send_remote_ballot", proposal_ids=[vision], voters=["Rita"], deadline_seconds=60
+    )
+    rita = first["invitations"][0]["participant_id"]
+    tokens = [first["invitations"][0]["token"]]
+    room.do(rita, "cast_vote", ballot_id=first["ballot_id"], vote={"choice": "agree"})
+    second = room.do(
+        room.fac, "send_remote_ballot", proposal_ids=[user], voters=[rita], deadline_seconds=3600
+    )
+    tokens += [i["token"] for i in second.get("invitations", []) if i["participant_id"] == rita]
+    room.clock.advance(120)  # the first deadline has passed; the second ballot is open
+    assert room.state.ballots[second["ballot_id"]].status == "open"
+    usable = []
+    for token in tokens:
+        try:
+            usable.append(room.service.authenticate(token))
+        except Exception:  # noqa: BLE001 - expired is what we are checking for
+            pass
+    assert usable, "no link of Rita's works while her ballot is open"
+
+
+# --- workshop tally -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"rule": "unanimity", "options": ["A"], "electorate": ["v1"],'
+        ' "votes": [{"voter": ["v1"], "choice": "agree"}]}',
+        '{"rule": "unanimity", "options": ["A"], "electorate": ["v1"],'
+        ' "votes": [{"voter": {"id": "v1"}, "choice": "agree"}]}',
+        '{"rule": "fist_of_five", "options": ["A"], "electorate": ["v1"],'
+        ' "votes": [{"voter": "v1", "value": ' + "9" * 5000 + "}]}",
+    ],
+    ids=["voter-list", "voter-object", "huge-integer"],
+)
+def test_tally_malformed_record_is_one_clear_line(tmp_path: Path, text: str) -> None:
+    record = tmp_path / "ballot.json"
+    record.write_text(text, encoding="utf-8")
+    workshop_error(run_workshop("tally", str(record), "--json"))
+
+
+# --- chain validate -----------------------------------------------------------------------
+
+
+def test_duplicate_key_in_a_json_chain_names_the_line(tmp_path: Path) -> None:
+    source = tmp_path / "chain.json"
+    source.write_text(
+        '{"goalchain": 1,\n'
+        ' "vision": {"id": "V1", "statement": "S"},\n'
+        ' "vision": {"id": "V2", "statement": "T"}}\n',
+        encoding="utf-8",
+    )
+    run = run_workshop("chain", "validate", str(source))
+    assert run.returncode == 1
+    assert run.stderr.startswith(f"{source}:3:"), run.stderr
+
+
+# --- Socket.IO ----------------------------------------------------------------------------
+
+
+def test_a_client_event_named_disconnect_is_an_unknown_command(
+    server: LiveServer, people: list[Person]
+) -> None:
+    session = server.create_session("strategizing")
+    pia = server.join(session, "Pia", "product")
+    facilitator = Person(server, session["facilitator_token"], "fac")
+    person = Person(server, pia["token"], "pia")
+    people += [facilitator, person]
+    ack = person.client.call("disconnect", {"cid": "d1"}, timeout=5)
+    present = {p["id"]: p["present"] for p in facilitator.fresh_state()["participants"]}
+    assert present[pia["participant_id"]] is True
+    assert isinstance(ack, dict) and ack.get("ok") is False, ack
+    assert ack["error"]["code"] == "unknown_command"
+
+
+def test_a_command_with_extra_arguments_gets_a_clear_error(
+    server: LiveServer, people: list[Person]
+) -> None:
+    session = server.create_session("strategizing")
+    pia = server.join(session, "Pia", "product")
+    person = Person(server, pia["token"], "pia")
+    people.append(person)
+    ack = person.client.call("raise_hand", ({"cid": "h1"}, {"extra": 1}), timeout=5)
+    assert ack["ok"] is False
+    assert ack["error"]["code"] == "invalid_input", ack
