@@ -111,7 +111,7 @@ def test_deeply_nested_json_body_is_a_400(server: LiveServer, endpoint: str) -> 
         *({"due": due} for due in ("2027-13", "2027-00", "2027\n", "\uff12\uff10\uff12\uff17")),
     ],
 )
-def test_no_number_json_cannot_carry_and_no_date_that_is_none(tmp_path: Path, change: dict) -> None:
+def test_non_finite_metrics_and_impossible_dates_are_refused(tmp_path: Path, change: dict) -> None:
     """NaN and infinity in metrics; months 13 and 00, a trailing newline, full-width digits."""
     room = Room(tmp_path, "roadmapping", CHAIN)
     pia = room.join("Pia", "product")
