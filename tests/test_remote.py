@@ -179,3 +179,18 @@ def test_draft_review_keeps_comments_and_revisions(server: LiveServer, people) -
     assert draft["metrics"][0]["target"] == 2000
     fac.ok("go_to_phase", phase="decide")
     fac.ok("open_ballot", proposal_ids=[proposal])
+
+
+def test_a_socket_opened_with_a_personal_link_stops_when_the_link_expires(
+    server: LiveServer, people
+) -> None:
+    session, fac, proposal = roadmap_session(server, people)
+    ack = fac.ok(
+        "send_remote_ballot", proposal_ids=[proposal], voters=["Ann", "Ben"], deadline_seconds=2
+    )
+    ann = Person(server, ack["invitations"][0]["token"], "ann")
+    people.append(ann)
+    ann.ok("cast_vote", ballot_id=ack["ballot_id"], vote={"choice": "consent"})
+    ann.wait_event("ballot_closed")  # the deadline passed: the server closed the ballot
+    error = ann.refused("comment", "expired", proposal_id=proposal, text="one more thing")
+    assert "expired" in error["message"]

@@ -32,6 +32,7 @@ class Connection:
     workshop_id: str
     participant_id: str
     attendance_id: int
+    link: str | None = None  # a remote person's personal link, which expires: checked each time
 
 
 def rooms(workshop_id: str) -> tuple[str, str]:
@@ -133,8 +134,12 @@ def register(socketio: SocketIO, service: Service) -> None:
         state = service.state(workshop_id)
         facilitator = state.participants[participant_id].role == "facilitator"
         join_room(rooms(workshop_id)[1 if facilitator else 0])
+        remote = state.participants[participant_id].remote
         conn = Connection(
-            workshop_id, participant_id, service.connected(workshop_id, participant_id)
+            workshop_id,
+            participant_id,
+            service.connected(workshop_id, participant_id),
+            token if remote else None,
         )
         connections[request.sid] = conn
         emit("state", service.snapshot(workshop_id, participant_id))
@@ -161,6 +166,8 @@ def register(socketio: SocketIO, service: Service) -> None:
                 return failure(InvalidInput(f"{name} needs an object with a cid"))
             body = {k: v for k, v in data.items() if k != "cid"}
             try:
+                if conn.link is not None:
+                    service.authenticate(conn.link)  # raises once the link has expired
                 return service.execute(
                     conn.workshop_id, conn.participant_id, name, body, data.get("cid")
                 )
