@@ -322,3 +322,17 @@ def test_roadmapping_refuses_a_vote_on_an_unready_product_goal(tmp_path: Path) -
     message = room.refused(room.fac, "open_ballot", "conflict", proposal_ids=[bare])
     assert "a metric" in message and "a date" in message
     room.refused(pia, "propose_goal", "invalid_input", level="product", title="x", parents=["V1"])
+
+
+def test_a_sprint_has_one_goal(tmp_path: Path) -> None:
+    room = Room(tmp_path, "sprint_planning", FITNESS)
+    pia, tom = room.join("Pia", "product"), room.join("Tom", "team")
+    room.do(room.fac, "next_phase")
+    first = room.propose(tom, level="sprint", title="Sync two scales", parents=["P1"])
+    second = room.propose(pia, level="sprint", title="Also a dashboard", parents=["P1"])
+    room.do(room.fac, "go_to_phase", phase="decide")
+    ballot = room.do(room.fac, "open_ballot", proposal_ids=[first])["ballot_id"]
+    room.vote(ballot, {pia: {"choice": "consent"}, tom: {"choice": "consent"}})
+    room.do(room.fac, "close_ballot", ballot_id=ballot, reveal=True)
+    message = room.refused(room.fac, "open_ballot", "conflict", proposal_ids=[second])
+    assert "one goal per sprint" in message

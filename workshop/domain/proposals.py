@@ -232,6 +232,10 @@ def check_ready(s: WorkshopState, proposal: Proposal) -> None:
             raise Conflict(f"proposal {proposal.id} needs {', '.join(missing)} before a vote")
     if proposal.level == "sprint" and len(proposal.parents) != 1:
         raise Conflict(f"proposal {proposal.id}: a sprint goal needs exactly one product goal")
+    if proposal.level == "sprint":  # one sprint, one goal
+        agreed = [p.goal_id for p in s.proposals.values() if p.level == "sprint" and p.goal_id]
+        if agreed:
+            raise Conflict(f"this sprint has its goal already ({agreed[0]}): one goal per sprint")
 
 
 def _accepted_goal_id(s: WorkshopState, proposal_id: str) -> str | None:
