@@ -93,7 +93,7 @@ def test_vote_after_the_deadline_is_refused_with_a_clear_message(
         "send_remote_ballot",
         proposal_ids=[proposal],
         voters=["Ann", "Ben", "Cy"],
-        deadline_seconds=2,
+        deadline_seconds=5,  # long enough to vote on a slow machine
     )
     ann, ben, _cy = ack["invitations"]
     answer = vote_by_form(server, ann["link"], ack["ballot_id"], {"choice": "consent"})
@@ -186,7 +186,7 @@ def test_a_socket_opened_with_a_personal_link_stops_when_the_link_expires(
 ) -> None:
     session, fac, proposal = roadmap_session(server, people)
     ack = fac.ok(
-        "send_remote_ballot", proposal_ids=[proposal], voters=["Ann", "Ben"], deadline_seconds=2
+        "send_remote_ballot", proposal_ids=[proposal], voters=["Ann", "Ben"], deadline_seconds=5
     )
     ann = Person(server, ack["invitations"][0]["token"], "ann")
     people.append(ann)
