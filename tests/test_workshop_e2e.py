@@ -90,12 +90,14 @@ def test_strategizing_workshop_from_check_in_to_accepted_goals(
     fac.ok("set_time_box", seconds=1)
     tom.ok("raise_hand")
     sam.ok("raise_hand")
-    fac.ok("grant_floor")
+    since = fac.ok("grant_floor")["seq"]
     expired = fac.wait_event("turn_ended", lambda e: e["how"] == "expired")
     assert expired["participant_id"] == tom.id
-    granted = fac.wait_event("floor_granted", lambda e: e["turn"]["participant_id"] == sam.id)
+    granted = fac.wait_event(
+        "floor_granted", lambda e: e["seq"] > since and e["turn"]["participant_id"] == sam.id
+    )
     assert granted["turn"]["deadline"] is not None
-    ended = fac.wait_event("turn_ended", lambda e: e["participant_id"] == sam.id)
+    ended = fac.wait_event("turn_ended", lambda e: e["turn_id"] == granted["turn"]["id"])
     assert ended["how"] == "expired"  # nobody acts: the floor empties when Sam's time is up too
     fac.ok("set_time_box", seconds=None)
 
