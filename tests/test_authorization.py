@@ -730,7 +730,7 @@ def test_editing_a_hidden_proposal_does_not_reveal_its_author(world_of: WorldOf)
     world.do(TEAM, "edit_proposal", proposal_id=proposal, title="Sleep well every night")
     author = world.ids[TEAM]
     for viewer in (PROD, STAKE, OBS):
-        seen = world.service.events_since(world.workshop_id, world.ids[viewer], 0)
+        seen, _more = world.service.events_since(world.workshop_id, world.ids[viewer], 0, 500)
         snapshot = world.service.snapshot(world.workshop_id, world.ids[viewer])
         shown = [e for e in seen if e.get("proposal_id") == proposal or "proposal" in e]
         assert author not in repr(shown), shown

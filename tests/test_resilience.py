@@ -27,6 +27,11 @@ def test_reconnect_catches_up_to_exactly_the_shared_state(any_server: LiveServer
     assert tom.state["me"]["id"] == tom_id
     missed = tom.ok("sync", since=seen)
     assert [e["seq"] for e in missed["events"]] == list(range(seen + 1, missed["seq"] + 1))
+    assert missed["more"] is False
+    first, second = tom.ok("sync", since=seen, limit=1), tom.ok("sync", since=seen + 1, limit=1)
+    assert first["more"] is True and [e["seq"] for e in first["events"]] == [seen + 1]
+    assert [e["seq"] for e in second["events"]] == [seen + 2]
+    tom.refused("sync", "invalid_input", since=seen, limit=0)
     assert {e["type"] for e in missed["events"]} >= {
         "goal_proposed",
         "authors_revealed",

@@ -24,6 +24,7 @@ from workshop.domain.workshop import COMMANDS
 from workshop.service import Service
 
 log = logging.getLogger(__name__)
+SYNC_PAGE = 500  # events per `sync` answer at most; `more` says whether to ask again
 VOTE_WINDOW = 0.1  # seconds over which a burst of votes becomes one turnout message
 
 
@@ -188,10 +189,14 @@ def register(socketio: SocketIO, service: Service) -> None:
         if conn is None:
             return failure(WorkshopError("not connected to a session", code="unauthorized"))
         since = data.get("since", 0) if isinstance(data, Mapping) else None
+        limit = data.get("limit", SYNC_PAGE) if isinstance(data, Mapping) else None
         if isinstance(since, bool) or not isinstance(since, int) or since < 0:
             return failure(InvalidInput(f"since must be a seq number (0 or more), got {since!r}"))
-        events = service.events_since(conn.workshop_id, conn.participant_id, since)
-        return {"ok": True, "seq": events[-1]["seq"] if events else since, "events": events}
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 0 < limit <= SYNC_PAGE:
+            return failure(InvalidInput(f"limit must be 1 to {SYNC_PAGE}, got {limit!r}"))
+        events, more = service.events_since(conn.workshop_id, conn.participant_id, since, limit)
+        last = events[-1]["seq"] if events else since
+        return {"ok": True, "seq": last, "events": events, "more": more}
 
     @socketio.on("get_state")
     def get_state(data: object = None, *_extra: object) -> dict:

@@ -285,12 +285,17 @@ class Service:
             state = self._load(workshop_id)
             return views.snapshot(state, viewer, self.store.present(workshop_id))
 
-    def events_since(self, workshop_id: str, viewer: str, since: int) -> list[dict]:
-        """What a reconnecting client missed, as that client may see it."""
+    def events_since(
+        self, workshop_id: str, viewer: str, since: int, limit: int
+    ) -> tuple[list[dict], bool]:
+        """What a reconnecting client missed, as that client may see it, a page at a time;
+        the flag says whether more follow."""
         with self.store.reading():
             state = self._load(workshop_id)
             facilitator = state.participants[viewer].role == "facilitator"
-            return [views.event_view(e, facilitator) for e in self.store.events(workshop_id, since)]
+            page = self.store.events(workshop_id, since, limit + 1)
+        shown = [views.event_view(e, facilitator) for e in page[:limit]]
+        return shown, len(page) > limit
 
     # -- presence ------------------------------------------------------------
     def connected(self, workshop_id: str, participant_id: str) -> int:
