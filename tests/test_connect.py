@@ -85,3 +85,22 @@ def test_hostile_input_gets_a_named_error_and_changes_nothing(
     assert ada.client.connected
     assert facilitator.fresh_state()["seq"] == before  # nothing changed
     ada.ok("propose_goal", level="vision", title="Still works after all that")
+
+
+def test_people_of_another_session_receive_nothing(server: LiveServer, people) -> None:
+    """Events of session A never reach session B; B's own next event proves the wire is drained."""
+    first, second = server.create_session(), server.create_session()
+    a_fac = Person(server, first["facilitator_token"], "a-fac")
+    b_fac = Person(server, second["facilitator_token"], "b-fac")
+    b_ada = Person(server, server.join(second, "Ada", "team")["token"], "b-ada")
+    people.extend([a_fac, b_fac, b_ada])
+    a_ann = Person(server, server.join(first, "Ann", "team")["token"], "a-ann")
+    people.append(a_ann)
+    a_fac.ok("next_phase")
+    a_ann.ok("propose_goal", level="vision", title="Only for session A")
+    b_fac.ok("next_phase")  # emitted after everything of A's
+    for person in (b_fac, b_ada):
+        person.wait_event("phase_changed")
+        seen = repr(person.received)
+        assert "Only for session A" not in seen and first["id"] not in seen
+        assert person.events("goal_proposed") == []
