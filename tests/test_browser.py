@@ -657,3 +657,24 @@ def test_a_draft_shared_for_comments_is_amended_then_put_to_a_ballot(
     expect(console.locator("#turnout")).to_have_text("0 of 1 voted")
     expect(author.locator("#vote-turnout")).to_have_text("0 of 1 voted")
     expect(card.get_by_role("button", name="Share for comments")).to_have_count(0)
+
+
+def test_one_two_four_all_shows_the_stage_and_the_groups(
+    server: LiveServer, open_page: OpenPage
+) -> None:
+    session = server.create_session("strategizing")
+    joined = [server.join(session, name, "team") for name in ("Ann", "Bob", "Cy", "Dee")]
+    pages = [
+        enter(open_page(j["participant_id"]), server, session, j, n)
+        for j, n in zip(joined, ("Ann", "Bob", "Cy", "Dee"), strict=True)
+    ]
+    console = console_page(open_page, server, session)
+    expect(console.locator("#present-count")).to_have_text("5 of 5 here")  # with the facilitator
+    console.get_by_role("button", name="Start 1-2-4-All").click()
+    expect(console.locator(".structure strong")).to_have_text("1-2-4-All: alone")
+    expect(pages[0].locator(".structure strong")).to_have_text("1-2-4-All: alone")
+    console.get_by_role("button", name="Next stage").click()
+    expect(console.locator(".structure strong")).to_have_text("1-2-4-All: pairs")
+    expect(console.locator(".structure .groups li")).to_have_count(2)
+    for page in pages:
+        expect(page.locator(".structure")).to_contain_text(re.compile(r"Your group: (.*, )?you\b"))

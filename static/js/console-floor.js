@@ -2,7 +2,7 @@
 
 import { $, button, duration, h } from "./dom.js";
 import { run, update } from "./shell.js";
-import { countdown, personName, ROLES } from "./widgets.js";
+import { countdown, personName, ROLES, stageBox } from "./widgets.js";
 
 let shownMode = null;
 let shownTimeBox;
@@ -41,27 +41,11 @@ export function renderFloor(state, live) {
       parts.push(h("p", { class: "muted", text: "Nobody has the floor." }));
     }
     if (floor.structure) {
-      const stage = floor.structure.plan[floor.structure.stage];
-      parts.push(
-        h(
-          "div",
-          { class: "structure" },
-          h(
-            "p",
-            {},
-            h("strong", { text: `1-2-4-All: ${stage.name}` }),
-            " ",
-            countdown(floor.structure.deadline, "time left in this stage"),
-          ),
-          stage.groups && stage.groups.length > 1
-            ? h(
-                "ul",
-                { class: "groups" },
-                stage.groups.map((g) => h("li", { text: g.map((id) => personName(state, id)).join(", ") })),
-              )
-            : null,
-        ),
-      );
+      const everyGroup = (groups) =>
+        groups.length > 1
+          ? h("ul", { class: "groups" }, groups.map((g) => h("li", { text: g.map((id) => personName(state, id)).join(", ") })))
+          : null;
+      parts.push(stageBox(floor.structure, everyGroup));
     }
     if (floor.round) {
       const round = floor.round;

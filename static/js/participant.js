@@ -21,6 +21,7 @@ import {
   resultsView,
   ROLES,
   RULES,
+  stageBox,
   turnoutText,
   voteText,
 } from "./widgets.js";
@@ -116,26 +117,12 @@ function renderFloor(state) {
       const mine = holder && holder.participant_id === me.id;
       const parts = [];
       if (floor.structure) {
-        const stage = floor.structure.plan[floor.structure.stage];
-        const group = (stage.groups || []).find((g) => g.includes(me.id));
-        parts.push(
-          h(
-            "div",
-            { class: "structure" },
-            h(
-              "p",
-              {},
-              h("strong", { text: `1-2-4-All: ${stage.name}` }),
-              " ",
-              countdown(floor.structure.deadline, "time left in this stage"),
-            ),
-            group && group.length > 1
-              ? h("p", {
-                  text: `Your group: ${group.map((id) => (id === me.id ? "you" : personName(state, id))).join(", ")}`,
-                })
-              : null,
-          ),
-        );
+        const myGroup = (groups) => {
+          const group = groups.find((g) => g.includes(me.id));
+          const names = group && group.map((id) => (id === me.id ? "you" : personName(state, id)));
+          return group && group.length > 1 ? h("p", { text: `Your group: ${names.join(", ")}` }) : null;
+        };
+        parts.push(stageBox(floor.structure, myGroup));
       }
       if (mine) {
         parts.push(

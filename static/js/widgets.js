@@ -160,6 +160,23 @@ export function countdown(deadline, label) {
   });
 }
 
+/** A running 1-2-4-All: its stage and countdown, then what this page shows of the groups. */
+export function stageBox(structure, groups) {
+  const stage = structure.plan[structure.stage];
+  return h(
+    "div",
+    { class: "structure" },
+    h(
+      "p",
+      {},
+      h("strong", { text: `1-2-4-All: ${stage.name}` }),
+      " ",
+      countdown(structure.deadline, "time left in this stage"),
+    ),
+    groups(stage.groups || []),
+  );
+}
+
 export function tickCountdowns(live) {
   const now = live.serverNow();
   for (const el of document.querySelectorAll(".countdown[data-deadline]")) {
