@@ -188,3 +188,27 @@ class Person:
     def close(self) -> None:
         if self.client.connected:
             self.client.disconnect()
+
+
+def seat(
+    server: LiveServer, session: dict, people: list[Person], *cast: tuple[str, str]
+) -> list[Person]:
+    """Join and connect everyone; returns their clients in the order given."""
+    seated = []
+    for name, role in cast:
+        joined = server.join(session, name, role)
+        person = Person(server, joined["token"], name)
+        person.id = joined["participant_id"]  # type: ignore[attr-defined]
+        people.append(person)
+        seated.append(person)
+    return seated
+
+
+def host(
+    server: LiveServer, people: list[Person], kind: str = "strategizing", **body: object
+) -> tuple[dict, Person]:
+    """A new session and its facilitator's client, closed after the test with `people`."""
+    session = server.create_session(kind, **body)
+    facilitator = Person(server, session["facilitator_token"], "fac")
+    people.append(facilitator)
+    return session, facilitator

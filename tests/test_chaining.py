@@ -6,8 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.live import LiveServer, Person
-from tests.test_workshop_e2e import seat, vote_all
+from tests.live import LiveServer, Person, host, seat
+from tests.test_workshop_e2e import vote_all
 
 
 def accept(fac: Person, voters: list[Person], proposal: str, vote: dict, **rule: object) -> None:
@@ -19,9 +19,7 @@ def accept(fac: Person, voters: list[Person], proposal: str, vote: dict, **rule:
 
 def test_three_sessions_build_one_linked_chain(server: LiveServer, people, tmp_path: Path) -> None:
     # 1. Strategizing from nothing: a vision, a user goal and a business goal.
-    strategy = server.create_session("strategizing", product="Fitness app")
-    fac = Person(server, strategy["facilitator_token"], "fac1")
-    people.append(fac)
+    strategy, fac = host(server, people, "strategizing", product="Fitness app")
     team = seat(
         server, strategy, people, ("Pia", "product"), ("Tom", "team"), ("Raj", "stakeholder")
     )
@@ -34,9 +32,7 @@ def test_three_sessions_build_one_linked_chain(server: LiveServer, people, tmp_p
         accept(fac, team, proposal["proposal_id"], {"choice": "agree"})
 
     # 2. Roadmapping, naming the earlier session: product goals link to its user goal.
-    roadmap = server.create_session("roadmapping", title="Roadmap", from_session=strategy["id"])
-    fac = Person(server, roadmap["facilitator_token"], "fac2")
-    people.append(fac)
+    roadmap, fac = host(server, people, "roadmapping", title="Roadmap", from_session=strategy["id"])
     assert [g["id"] for g in fac.state["chain"]["goals"]] == ["U1", "B1"]
     team = seat(server, roadmap, people, ("Pia", "product"), ("Tom", "team"))
     fac.ok("next_phase")
@@ -53,9 +49,7 @@ def test_three_sessions_build_one_linked_chain(server: LiveServer, people, tmp_p
     roadmap_file = server.get(f"/api/sessions/{roadmap['id']}/chain").text
 
     # 3. Sprint planning from the uploaded file: a sprint goal serving the product goal.
-    sprint = server.create_session("sprint_planning", title="Sprint 14", chain=roadmap_file)
-    fac = Person(server, sprint["facilitator_token"], "fac3")
-    people.append(fac)
+    sprint, fac = host(server, people, "sprint_planning", title="Sprint 14", chain=roadmap_file)
     team = seat(server, sprint, people, ("Pia", "product"), ("Tom", "team"))
     fac.ok("next_phase")
     goal = team[1].ok("propose_goal", level="sprint", title="Sync with two scales", parents=["P1"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import socketio
 
-from tests.live import LiveServer, Person
+from tests.live import LiveServer, Person, host
 
 
 @pytest.mark.parametrize("auth", [None, {}, {"token": ""}, {"token": "forged"}, {"token": 12}])
@@ -21,9 +21,7 @@ def test_missing_or_wrong_token_is_refused_at_connect(any_server: LiveServer, au
 
 
 def test_state_on_connect_with_seq(any_server: LiveServer, people: list[Person]) -> None:
-    session = any_server.create_session(product="Fitness app")
-    facilitator = Person(any_server, session["facilitator_token"], "facilitator")
-    people.append(facilitator)
+    session, facilitator = host(any_server, people, product="Fitness app")
     state = facilitator.state
     assert state["seq"] >= 1
     assert state["session"]["id"] == session["id"]
@@ -45,9 +43,7 @@ def test_state_on_connect_with_seq(any_server: LiveServer, people: list[Person])
 
 
 def test_unknown_command_and_bad_payloads_get_error_acks(any_server: LiveServer, people) -> None:
-    session = any_server.create_session()
-    facilitator = Person(any_server, session["facilitator_token"], "f")
-    people.append(facilitator)
+    session, facilitator = host(any_server, people)
     assert (
         facilitator.client.call("launch_rockets", {"cid": "x1"}, timeout=10)["error"]["code"]
         == "unknown_command"
@@ -63,9 +59,7 @@ def test_unknown_command_and_bad_payloads_get_error_acks(any_server: LiveServer,
 def test_hostile_input_gets_a_named_error_and_changes_nothing(
     any_server: LiveServer, people
 ) -> None:
-    session = any_server.create_session()
-    facilitator = Person(any_server, session["facilitator_token"], "f")
-    people.append(facilitator)
+    session, facilitator = host(any_server, people)
     joined = any_server.join(session, "Ada", "team")
     ada = Person(any_server, joined["token"], "ada")
     people.append(ada)

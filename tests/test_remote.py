@@ -7,8 +7,7 @@ import re
 import requests
 
 from tests.chains import FITNESS
-from tests.live import LiveServer, Person
-from tests.test_workshop_e2e import seat
+from tests.live import LiveServer, Person, host, seat
 
 FORM_FIELD = re.compile(r'name="(csrf|cid)" value="([^"]+)"')
 
@@ -29,9 +28,7 @@ def vote_by_form(server: LiveServer, link: str, ballot: str, form: dict) -> requ
 
 def roadmap_session(server: LiveServer, people: list[Person]) -> tuple[dict, Person, str]:
     chain = FITNESS
-    session = server.create_session("roadmapping", chain=chain)
-    fac = Person(server, session["facilitator_token"], "fac")
-    people.append(fac)
+    session, fac = host(server, people, "roadmapping", chain=chain)
     (pia,) = seat(server, session, people, ("Pia", "product"))
     fac.ok("next_phase")
     proposal = pia.ok(

@@ -5,15 +5,12 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from tests.live import LiveServer, Person, poll
-from tests.test_workshop_e2e import seat
+from tests.live import LiveServer, Person, host, poll, seat
 
 
 def test_reconnect_catches_up_to_exactly_the_shared_state(any_server: LiveServer, people) -> None:
     server = any_server
-    session = server.create_session("strategizing")
-    fac = Person(server, session["facilitator_token"], "fac")
-    people.append(fac)
+    session, fac = host(server, people, "strategizing")
     pia, tom = seat(server, session, people, ("Pia", "product"), ("Tom", "team"))
     fac.ok("next_phase")
     tom.client.disconnect()
@@ -45,9 +42,7 @@ def test_a_retried_vote_counts_once_and_the_vote_survives_reconnect(
     any_server: LiveServer, people
 ) -> None:
     server = any_server
-    session = server.create_session("strategizing")
-    fac = Person(server, session["facilitator_token"], "fac")
-    people.append(fac)
+    session, fac = host(server, people, "strategizing")
     pia, tom = seat(server, session, people, ("Pia", "product"), ("Tom", "team"))
     fac.ok("next_phase")
     proposal = pia.ok("propose_goal", level="vision", title="Healthier lives")["proposal_id"]
@@ -68,9 +63,7 @@ def test_a_retried_vote_counts_once_and_the_vote_survives_reconnect(
 def test_nothing_acknowledged_is_lost_when_the_server_is_killed(tmp_path: Path, people) -> None:
     server = LiveServer(tmp_path).start()
     try:
-        session = server.create_session("strategizing")
-        fac = Person(server, session["facilitator_token"], "fac")
-        people.append(fac)
+        session, fac = host(server, people, "strategizing")
         (pia,) = seat(server, session, people, ("Pia", "product"))
         fac.ok("next_phase")
         acked = [

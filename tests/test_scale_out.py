@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.live import LiveServer, Person, free_port, poll
-from tests.test_workshop_e2e import seat
+from tests.live import LiveServer, free_port, host, poll, seat
 from tests.tools import require
 
 
@@ -43,9 +42,7 @@ def test_two_processes_share_sessions_events_and_timers(
     first = LiveServer(tmp_path, extra=("--message-queue", redis_url)).start()
     second = LiveServer(tmp_path, extra=("--message-queue", redis_url)).start()
     try:
-        session = first.create_session("strategizing")
-        fac = Person(first, session["facilitator_token"], "fac")
-        people.append(fac)
+        session, fac = host(first, people, "strategizing")
         (pia,) = seat(second, session, people, ("Pia", "product"))
         (tom,) = seat(first, session, people, ("Tom", "team"))
         fac.ok("next_phase")  # through the first process

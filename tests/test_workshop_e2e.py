@@ -3,21 +3,7 @@
 from __future__ import annotations
 
 from tests.chains import FITNESS
-from tests.live import LiveServer, Person
-
-
-def seat(
-    server: LiveServer, session: dict, people: list[Person], *cast: tuple[str, str]
-) -> list[Person]:
-    """Join and connect everyone; returns their clients in the order given."""
-    seated = []
-    for name, role in cast:
-        joined = server.join(session, name, role)
-        person = Person(server, joined["token"], name)
-        person.id = joined["participant_id"]  # type: ignore[attr-defined]
-        people.append(person)
-        seated.append(person)
-    return seated
+from tests.live import LiveServer, Person, host, seat
 
 
 def vote_all(ballot_id: str, votes: dict[Person, dict]) -> None:
@@ -29,9 +15,7 @@ def test_strategizing_workshop_from_check_in_to_accepted_goals(
     any_server: LiveServer, people
 ) -> None:
     server = any_server
-    session = server.create_session("strategizing", product="Fitness app")
-    fac = Person(server, session["facilitator_token"], "fac")
-    people.append(fac)
+    session, fac = host(server, people, "strategizing", product="Fitness app")
     pia, tom, una, raj, sam = seat(
         server,
         session,
