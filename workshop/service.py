@@ -50,6 +50,7 @@ class Service:
         self.clock = clock
         self._states: dict[str, WorkshopState] = {}
         self._listeners: list[Listener] = []
+        self._secret: str | None = None
 
     def subscribe(self, listener: Listener) -> None:
         """Call `listener(workshop_id, events)` after each commit."""
@@ -159,9 +160,11 @@ class Service:
         return {"participant_id": person["id"], "token": token}
 
     def secret(self) -> str:
-        """A key kept in the database, so signed form tokens survive a restart."""
-        with self.store.transaction():
-            return self.store.secret()
+        """A key kept in the database, so signed form tokens survive a restart; read once."""
+        if self._secret is None:
+            with self.store.transaction():
+                self._secret = self.store.secret()
+        return self._secret
 
     def authenticate(self, token: object) -> tuple[str, str]:
         """(workshop_id, participant_id) for a live token, else Unauthorized."""
