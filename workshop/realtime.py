@@ -20,7 +20,7 @@ from flask_socketio import ConnectionRefusedError, SocketIO, emit, join_room
 
 from workshop.domain import views
 from workshop.domain.errors import InvalidInput, WorkshopError
-from workshop.domain.workshop import COMMANDS
+from workshop.domain.workshop import CLIENT_COMMANDS
 from workshop.service import Service
 
 log = logging.getLogger(__name__)
@@ -178,9 +178,8 @@ def register(socketio: SocketIO, service: Service) -> None:
         handle.__name__ = name
         return handle
 
-    for name, spec in COMMANDS.items():
-        if spec.who != "system":
-            socketio.on_event(name, command_handler(name))
+    for name in CLIENT_COMMANDS:
+        socketio.on_event(name, command_handler(name))
 
     @socketio.on("sync")
     def sync(data: object = None, *_extra: object) -> dict:

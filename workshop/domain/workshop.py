@@ -12,7 +12,20 @@ from workshop.domain.commands import COMMANDS, SYSTEM, Context, decide
 from workshop.domain.events import apply
 from workshop.domain.state import WorkshopState
 
-__all__ = ["COMMANDS", "SYSTEM", "Context", "decide", "apply", "replay", "due_timers", "next_due"]
+__all__ = [
+    "CLIENT_COMMANDS",
+    "COMMANDS",
+    "SYSTEM",
+    "Context",
+    "apply",
+    "decide",
+    "due_timers",
+    "next_due",
+    "replay",
+]
+
+# What people may send, over the socket or HTTP; the rest only the server's timers run.
+CLIENT_COMMANDS = frozenset(name for name, spec in COMMANDS.items() if spec.who != "system")
 
 
 def replay(workshop_id: str, events: Iterable[dict]) -> WorkshopState:
