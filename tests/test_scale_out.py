@@ -2,38 +2,20 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
 
-from tests.live import LiveServer, free_port, host, poll, seat
-from tests.tools import require
+from tests.live import LiveServer, host, seat
+from tests.tools import RedisServer
 
 
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    server = require("redis-server", "the scale-out tests need a Redis server")
-    port = free_port()
-    folder = tmp_path_factory.mktemp("redis")
-    process = subprocess.Popen(
-        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(folder)],
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    poll(lambda: _pings(url), timeout=10)
-    yield url
-    process.terminate()
-    process.wait(10)
-
-
-def _pings(url: str) -> bool:
-    try:
-        return bool(redis.Redis.from_url(url).ping())
-    except redis.ConnectionError:
-        return False
+    queue = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield queue.url
+    queue.stop()
 
 
 def test_two_processes_share_sessions_events_and_timers(

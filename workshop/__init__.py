@@ -24,7 +24,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from flask import Flask
     from flask_socketio import SocketIO
 
-    from workshop import exports, links, pages, realtime, web
+    from workshop import exports, health, links, pages, realtime, web
     from workshop.config import defaults
     from workshop.service import Service
     from workshop.store import Store
@@ -39,6 +39,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(links.blueprint)
     app.register_blueprint(exports.blueprint)
+    app.register_blueprint(health.blueprint)
     socketio = SocketIO()
     socketio.init_app(
         app,

@@ -269,6 +269,16 @@ class Service:
             ran += done
         return ran
 
+    def database_ready(self) -> str | None:
+        """None when the database takes a write; else what went wrong, in words."""
+        try:
+            with self.store.transaction():
+                self.store.probe_write(self.clock())
+        except Exception as error:  # any failure means "not ready"; the probe changes nothing
+            log.warning("readiness: the database refused a write: %s", error)
+            return f"the database does not take a write ({error})"
+        return None
+
     # -- reading -------------------------------------------------------------
     def state(self, workshop_id: str) -> WorkshopState:
         with self.store.reading():

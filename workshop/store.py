@@ -164,6 +164,10 @@ class Store:
             [until, workshop_id, until, *participant_ids],
         )
 
+    def probe_write(self, now: float) -> None:
+        """A real write with its fsync: the readiness check asks the disk, not a cache."""
+        self.db["meta"].upsert({"key": "ready_probe", "value": repr(now)}, pk="key")
+
     def secret(self) -> str:
         """The server's signing key, made on first use; call inside a transaction."""
         rows = list(self.db["meta"].rows_where("key = 'secret'"))
