@@ -1,182 +1,292 @@
-"""1,000 participants on one server: join, connect, a vote storm, a broadcast.
+"""Workshop beside the floor (a bare python-socketio room server), in one run, alternating.
 
-Run with `make bench` (or `python -m bench.run --people 1000`). Figures go to
-docs/performance.md with the machine's core count and the command that made them.
+`make bench` runs `python -m bench.run`: for each room size N and each cycle, the floor and
+Workshop under each async mode serve N clients in turn, each on a fresh server process, the
+clients spread over several processes. It measures a single vote and a burst of votes until
+every client is updated, and at the largest N also connecting, the vote storm, the reveal and
+a phase change. docs/performance.md and the README's figures are written from the results.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
+import multiprocessing
 import os
+import sys
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import aiohttp
-import socketio
+import requests
 
+from bench import crowd, report
 from tests.live import LiveServer
 
-OUT = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
+SIZES = (10, 50, 200, 1000)
+ROUNDS = {10: (200, 30), 50: (150, 10), 200: (60, 4), 1000: (30, 2)}  # N: (singles, bursts)
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+class Crowds:
+    """The crowd processes of a run; clients are numbered across all of them."""
+
+    def __init__(self, processes: int) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.pipes, self.processes = [], []
+        for _ in range(processes):
+            here, there = context.Pipe()
+            process = context.Process(target=crowd.main, args=(there,), daemon=True)
+            process.start()
+            self.pipes.append(here)
+            self.processes.append(process)
+        self.where: list[tuple[int, int]] = []  # client -> (crowd, its number there)
+
+    def _ask(self, calls: dict[int, tuple]) -> dict[int, object]:
+        for k, call in calls.items():
+            self.pipes[k].send(call)
+        answers = {}
+        for k in calls:
+            status, value = self.pipes[k].recv()
+            if status != "ok":
+                raise RuntimeError(f"crowd {k} failed:\n{value}")
+            answers[k] = value
+        return answers
+
+    def _everywhere(self, name: str, *args: object) -> list:
+        answers = self._ask({k: (name, args) for k in range(len(self.pipes))})
+        return [item for k in sorted(answers) for item in answers[k]]
+
+    def connect(self, url: str, auths: list[dict], batch: int = 25) -> list[float]:
+        """Connect every client (round robin over the crowds); when each got its state."""
+        shares: dict[int, list[dict]] = {k: [] for k in range(len(self.pipes))}
+        self.where = []
+        for i, auth in enumerate(auths):
+            k = i % len(self.pipes)
+            self.where.append((k, len(shares[k])))
+            shares[k].append(auth)
+        answers = self._ask({k: ("connect", (url, share, batch)) for k, share in shares.items()})
+        return [answers[k][j] for k, j in self.where]  # type: ignore[index]
+
+    def cast(self, orders: list[tuple[int, str, dict]]) -> list[tuple[float, float, dict]]:
+        """Send each (client, event, payload) at once; (sent, answered, answer) of each."""
+        shares: dict[int, list[tuple[int, tuple]]] = {}
+        for i, (client, event, payload) in enumerate(orders):
+            k, j = self.where[client]
+            shares.setdefault(k, []).append((i, (j, event, payload)))
+        answers = self._ask({k: ("cast", ([o for _, o in s],)) for k, s in shares.items()})
+        results: list = [None] * len(orders)
+        for k, share in shares.items():
+            for (i, _order), answer in zip(share, answers[k], strict=True):  # type: ignore[arg-type]
+                results[i] = answer
+        return results
+
+    def seen(self, seqs: list[int]) -> list[float]:
+        """For each seq, when the last client of all had seen it."""
+        answers = self._ask({k: ("seen", (seqs,)) for k in range(len(self.pipes))})
+        return [max(column) for column in zip(*answers.values(), strict=True)]
+
+    def arrivals(self, event: str, after: float) -> list[float]:
+        return self._everywhere("arrivals", event, after)
+
+    def counts(self, event: str, after: float) -> list[int]:
+        return self._everywhere("counts", event, after)
+
+    def reset(self) -> None:
+        self._everywhere("reset")
+
+    def close(self) -> None:
+        self._everywhere("close")
+
+    def stop(self) -> None:
+        for pipe in self.pipes:
+            pipe.send(("quit", ()))
+        for process in self.processes:
+            process.join(10)
 
 
-def ms(values: list[float]) -> str:
-    marks = [
-        ("p50", percentile(values, 0.5)),
-        ("p95", percentile(values, 0.95)),
-        ("p99", percentile(values, 0.99)),
-        ("max", max(values)),
-    ]
-    return ", ".join(f"{name} {seconds * 1000:.1f} ms" for name, seconds in marks)
+class FloorServer(LiveServer):
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "bench.floor", str(self.port)]
 
 
-class Client:
-    """One participant: an asyncio Socket.IO client noting when each event arrived."""
+class Floor:
+    """The floor's side of the scenario: votes in memory, one room."""
 
-    def __init__(self, url: str, token: str) -> None:
-        self.url, self.token = url, token
-        self.sio = socketio.AsyncClient(reconnection=False)
-        self.arrivals: dict[str, float] = {}
-        self.sio.on("*", self._event)
+    vote_event, turnout_event, reveal_event = "vote", "voted", "revealed"
+    burst_limit = 200  # it tells the room of every vote: a burst is N² messages
 
-    async def _event(self, event: str, data: object = None) -> None:
-        self.arrivals.setdefault(event, time.perf_counter())
+    def __init__(self, folder: Path) -> None:
+        self.server = FloorServer(folder).start()
+        self.name = "floor"
 
-    async def connect(self) -> None:
-        await self.sio.connect(
-            self.url, auth={"token": self.token}, transports=["websocket"], wait_timeout=60
+    def seat(self, n: int) -> list[dict]:
+        return [{"room": "bench"} for _ in range(n)]
+
+    def open(self, crowds: Crowds, n: int) -> dict[str, list[float]]:
+        return {}
+
+    def vote(self) -> dict:
+        return {"vote": {"choice": "agree"}}
+
+    def reveal(self, n: int) -> tuple[int, str, dict]:
+        return 0, "reveal", {}
+
+
+class Workshop:
+    """Workshop's side: a session of N voters and its facilitator (client N), one ballot."""
+
+    vote_event, turnout_event, reveal_event = "cast_vote", "vote_cast", "ballot_revealed"
+    burst_limit = max(SIZES)
+
+    def __init__(self, folder: Path, mode: str) -> None:
+        self.server = LiveServer(folder, mode).start()
+        self.name = f"Workshop ({mode})"
+        self.mode = mode
+        self.ballot = ""
+
+    def seat(self, n: int) -> list[dict]:
+        session = self.server.create_session("strategizing", title="Bench")
+        people = [self.server.join(session, f"P{i}", "team") for i in range(n)]
+        return [{"token": p["token"]} for p in people] + [{"token": session["facilitator_token"]}]
+
+    def open(self, crowds: Crowds, n: int) -> dict[str, list[float]]:
+        """Move to proposing (timing the phase change to everyone), propose, open a ballot."""
+        sent = call(crowds, n, "next_phase")[0]
+        phase = [at - sent for at in crowds.arrivals("phase_changed", sent)]
+        proposal = call(crowds, 0, "propose_goal", level="vision", title="Healthier lives")[2]
+        call(crowds, n, "go_to_phase", phase="decide")
+        opened = call(crowds, n, "open_ballot", proposal_ids=[proposal["proposal_id"]])
+        self.ballot = opened[2]["ballot_id"]
+        return {"phase change": phase}
+
+    def vote(self) -> dict:
+        return {"cid": uuid.uuid4().hex, "ballot_id": self.ballot, "vote": {"choice": "agree"}}
+
+    def reveal(self, n: int) -> tuple[int, str, dict]:
+        return (
+            n,
+            "close_ballot",
+            {"cid": uuid.uuid4().hex, "ballot_id": self.ballot, "reveal": True},
         )
 
-    async def call(self, name: str, **payload: object) -> dict:
-        return await self.sio.call(name, {"cid": uuid.uuid4().hex, **payload}, timeout=120)
+
+def call(crowds: Crowds, client: int, event: str, **payload: object) -> tuple[float, float, dict]:
+    """One command that must succeed."""
+    result = crowds.cast([(client, event, {"cid": uuid.uuid4().hex, **payload})])[0]
+    assert result[2].get("ok"), result
+    return result
 
 
-async def scenario(url: str, people: int) -> dict[str, str]:
-    figures: dict[str, str] = {}
-    async with aiohttp.ClientSession() as http:
-        async with http.post(
-            f"{url}/api/sessions", json={"kind": "strategizing", "title": "Bench"}
-        ) as r:
-            session = await r.json()
-        joined, started = [], time.perf_counter()
-        for i in range(people):
-            body = {"join_code": session["join_code"], "name": f"P{i}", "role": "team"}
-            async with http.post(
-                f"{url}/api/sessions/{session['id']}/participants", json=body
-            ) as r:
-                joined.append(await r.json())
-        figures["join over HTTP"] = f"{people} joins in {time.perf_counter() - started:.1f} s"
-    fac = Client(url, session["facilitator_token"])
-    await fac.connect()
-    clients = [Client(url, j["token"]) for j in joined]
-    started = time.perf_counter()
-    for batch in range(0, people, 50):
-        await asyncio.gather(*(c.connect() for c in clients[batch : batch + 50]))
-    figures["connect"] = (
-        f"{people} sockets (each gets its state) in {time.perf_counter() - started:.1f} s"
-    )
+@dataclass
+class Sample:
+    """What one (server, N, cycle) measured, in seconds; pooled over cycles by report.py."""
 
-    sent = time.perf_counter()
-    await fac.call("next_phase")
-    await wait_for(lambda: all("phase_changed" in c.arrivals for c in clients))
-    fan_out = [c.arrivals["phase_changed"] - sent for c in clients]
-    figures["broadcast to everyone"] = f"phase change reaches all {people}: {ms(fan_out)}"
-
-    proposal = (await clients[0].call("propose_goal", level="vision", title="Healthier lives"))[
-        "proposal_id"
-    ]
-    await fac.call("go_to_phase", phase="decide")
-    ballot = (await fac.call("open_ballot", proposal_ids=[proposal]))["ballot_id"]
-    latencies: list[float] = []
-
-    async def vote(client: Client) -> None:
-        begun = time.perf_counter()
-        ack = await client.call("cast_vote", ballot_id=ballot, vote={"choice": "agree"})
-        assert ack["ok"], ack
-        latencies.append(time.perf_counter() - begun)
-
-    started = time.perf_counter()
-    await asyncio.gather(*(vote(c) for c in clients))
-    storm = time.perf_counter() - started
-    figures["vote storm"] = (
-        f"{people} voters at once: all acknowledged in {storm:.1f} s "
-        f"({people / storm:.0f} votes/s, each on disk before its ack); "
-        f"ack {ms(latencies)}"
-    )
-    sent = time.perf_counter()
-    await fac.call("close_ballot", ballot_id=ballot, reveal=True)
-    await wait_for(lambda: all("goal_accepted" in c.arrivals for c in clients))
-    reveal = [c.arrivals["goal_accepted"] - sent for c in clients]
-    figures["reveal"] = f"result of {people} votes reaches everyone: {ms(reveal)}"
-    await asyncio.gather(*(c.sio.disconnect() for c in clients + [fac]))
-    return figures
+    target: str
+    n: int
+    single: list[float] = field(default_factory=list)  # vote sent → every client updated
+    single_ack: list[float] = field(default_factory=list)
+    burst: list[float] = field(default_factory=list)
+    burst_ack: list[float] = field(default_factory=list)
+    storms: list[dict] = field(default_factory=list)  # per burst: duration, ack p50, messages
+    connect: float = 0.0
+    fan_out: dict[str, list[float]] = field(default_factory=dict)
+    load: tuple[float, float] = (0.0, 0.0)  # 1-minute load average before and after
+    server_cpu: float = 0.0  # seconds of CPU the server process used
 
 
-async def wait_for(check, timeout: float = 300) -> None:
-    deadline = time.perf_counter() + timeout
-    while not check():
-        if time.perf_counter() > deadline:
-            raise TimeoutError("benchmark step did not finish")
-        await asyncio.sleep(0.02)
+def measure(target: Floor | Workshop, crowds: Crowds, n: int, scale: float) -> Sample:
+    sample = Sample(target.name, n)
+    singles, bursts = (max(1, round(r * scale)) for r in ROUNDS.get(n, ROUNDS[1000]))
+    bursts = bursts if n <= target.burst_limit else 0
+    load, cpu = os.getloadavg()[0], cpu_seconds(target.server)
+    auths = target.seat(n)
+    started = time.monotonic()
+    sample.connect = max(crowds.connect(target.server.url, auths)[:n]) - started
+    sample.fan_out = target.open(crowds, n)
+    for r in range(singles):
+        sent, answered, ack = crowds.cast([(r % n, target.vote_event, target.vote())])[0]
+        assert ack.get("ok"), ack
+        sample.single.append(crowds.seen([ack["seq"]])[0] - sent)
+        sample.single_ack.append(answered - sent)
+    for _ in range(bursts):
+        crowds.reset()
+        results = crowds.cast([(i, target.vote_event, target.vote()) for i in range(n)])
+        assert all(ack.get("ok") for _s, _a, ack in results), results
+        updated = crowds.seen([ack["seq"] for _s, _a, ack in results])
+        first = min(sent for sent, _a, _ack in results)
+        sample.burst += [
+            done - sent for done, (sent, _a, _ack) in zip(updated, results, strict=True)
+        ]
+        acks = [answered - sent for sent, answered, _ack in results]
+        sample.burst_ack += acks
+        messages = crowds.counts(target.turnout_event, first)
+        sample.storms.append(
+            {
+                "duration": max(answered for _s, answered, _ack in results) - first,
+                "ack p50": report.percentile(acks, 0.5),
+                "messages": sum(messages) / len(messages),
+            }
+        )
+    sent, _answered, ack = crowds.cast([target.reveal(n)])[0]
+    assert ack.get("ok"), ack
+    sample.fan_out["reveal"] = [at - sent for at in crowds.arrivals(target.reveal_event, sent)]
+    crowds.close()
+    sample.load = (load, os.getloadavg()[0])
+    sample.server_cpu = cpu_seconds(target.server) - cpu
+    return sample
 
 
-def write(results: dict[str, dict[str, str]], people: int) -> None:
-    modes = " ".join(results)
-    lines = [
-        "# Performance",
-        "",
-        f"Measured by `make bench` (`python -m bench.run --people {people}`): one `workshop serve` "
-        f"process per green-thread mode on a {os.cpu_count()}-core machine, its SQLite database "
-        "with `synchronous=FULL` on local disk, and the clients (python-socketio's asyncio client, "
-        "one process) on the same machine over loopback. Modes measured: " + modes + ".",
-        "",
-    ]
-    for mode, figures in results.items():
-        lines += [f"## {mode}", "", "| step | figure |", "|---|---|"]
-        lines += [f"| {step} | {figure} |" for step, figure in figures.items()]
-        lines.append("")
-    lines += [
-        "## What it costs, and why",
-        "",
-        "- Every change is written and fsynced before its acknowledgement: one short "
-        "transaction per command through the single writer, so commands queue behind each "
-        "other and a storm of 1,000 votes is acknowledged in about a second.",
-        "- A burst of votes reaches the room as one turnout message per 100 ms (covering "
-        "`first_seq`..`seq`), not one message per vote per person, which would be a million "
-        "messages for 1,000 voters.",
-        "- Presence changes go to the facilitator only, for the same reason.",
-        "- The reveal sends every vote to every person: its cost grows with voters × people.",
-        "",
-    ]
-    OUT.write_text("\n".join(lines))
+def cpu_seconds(server: LiveServer) -> float:
+    """User and system CPU time of the server process so far (Linux), else 0."""
+    try:
+        fields = Path(f"/proc/{server.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, AttributeError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def start(name: str, folder: Path) -> Floor | Workshop:
+    return Floor(folder) if name == "floor" else Workshop(folder, name)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--people", type=int, default=1000)
-    parser.add_argument("--modes", default="gevent,eventlet", help="comma-separated async modes")
+    parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="room sizes N")
+    parser.add_argument("--cycles", type=int, default=3, help="alternations per room size")
+    parser.add_argument(
+        "--modes", default="gevent,eventlet,threading", help="Workshop's async modes to measure"
+    )
+    parser.add_argument("--processes", type=int, default=4, help="client processes")
+    parser.add_argument("--scale", type=float, default=1.0, help="share of the rounds to run")
     parser.add_argument("--write", action=argparse.BooleanOptionalAction, default=True)
     args = parser.parse_args()
-    results = {}
-    for mode in args.modes.split(","):
-        with tempfile.TemporaryDirectory() as folder:
-            server = LiveServer(Path(folder), mode).start()
-            try:
-                results[mode] = asyncio.run(scenario(server.url, args.people))
-            finally:
-                server.stop()
-        for step, figure in results[mode].items():
-            print(f"{mode}: {step}: {figure}")
+    sizes = [int(n) for n in args.sizes.split(",")]
+    servers = ["floor", *args.modes.split(",")]
+    crowds = Crowds(args.processes)
+    samples: list[Sample] = []
+    began = time.time()
+    try:
+        for cycle in range(args.cycles):
+            for n in sizes:
+                for name in servers if cycle % 2 == 0 else servers[::-1]:
+                    with tempfile.TemporaryDirectory() as folder:
+                        target = start(name, Path(folder))
+                        try:
+                            samples.append(measure(target, crowds, n, args.scale))
+                        finally:
+                            target.server.stop()
+                    print(report.line(samples[-1]), flush=True)
+    finally:
+        crowds.stop()
+    run = report.Run(samples, sys.argv[1:], began, time.time(), args.processes, args.cycles)
     if args.write:
-        write(results, args.people)
+        report.write(run)
+    print(report.summary(run))
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except requests.RequestException as error:
+        sys.exit(f"bench: the server did not answer: {error}")

@@ -47,8 +47,9 @@ class LiveServer:
         self.process: subprocess.Popen | None = None
         self.log = data / f"server-{self.port}.log"
 
-    def start(self) -> LiveServer:
-        command = [
+    def command(self) -> list[str]:
+        """What starts the server; bench/ starts its floor server the same way."""
+        return [
             sys.executable,
             "-m",
             "workshop",
@@ -61,9 +62,11 @@ class LiveServer:
             self.async_mode,
             *self.extra,
         ]
+
+    def start(self) -> LiveServer:
         env = dict(os.environ, PYTHONWARNINGS="ignore::DeprecationWarning")
         with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(command, stdout=log, stderr=log, env=env)
+            self.process = subprocess.Popen(self.command(), stdout=log, stderr=log, env=env)
         self._wait_until_up()
         return self
 

@@ -1,0 +1,136 @@
+"""A crowd: some of a run's Socket.IO clients in one process, driven over a pipe by run.py.
+
+The clients of a run are spread over several crowds so that no one client process is the
+bottleneck. Every arrival is stamped with the monotonic clock, which all processes of the
+machine share, so that run.py can compare a send in one crowd with arrivals in another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import time
+import traceback
+from multiprocessing.connection import Connection
+
+import socketio
+
+
+class Member:
+    """One client, noting when each message arrived and the highest `seq` it covered."""
+
+    def __init__(self, crowd: Crowd, auth: dict) -> None:
+        self.crowd, self.auth = crowd, auth
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.sio.on("*", self.arrived)
+        self.times: list[float] = []  # arrival of each message with a seq, since the last reset
+        self.tops: list[int] = []  # the highest seq seen by then: sorted, for bisect
+        self.events: list[tuple[float, str]] = []  # (arrival, event) since the last reset
+        self.top = 0
+
+    async def arrived(self, event: str, data: object = None) -> None:
+        now = time.monotonic()
+        self.events.append((now, event))
+        if isinstance(data, dict) and isinstance(data.get("seq"), int):
+            self.top = max(self.top, data["seq"])
+            self.times.append(now)
+            self.tops.append(self.top)
+        self.crowd.changed.set()
+
+    def first_seen(self, seq: int) -> float:
+        return self.times[bisect.bisect_left(self.tops, seq)]
+
+
+class Crowd:
+    """The commands run.py sends; each returns something picklable."""
+
+    def __init__(self) -> None:
+        self.members: list[Member] = []
+        self.changed = asyncio.Event()
+
+    async def until(self, check, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not check():
+            self.changed.clear()
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("the crowd did not see what it waited for")
+            try:
+                await asyncio.wait_for(self.changed.wait(), left)
+            except TimeoutError:
+                pass
+
+    async def connect(self, url: str, auths: list[dict], batch: int) -> list[float]:
+        """Connect everyone, `batch` at a time; returns when each got its first message."""
+        members = [Member(self, auth) for auth in auths]
+        self.members += members
+        for start in range(0, len(members), batch):
+            group = members[start : start + batch]
+            await asyncio.gather(*(m.sio.connect(url, auth=m.auth, **WS) for m in group))
+        await self.until(lambda: all(m.events for m in members), 120)
+        return [m.events[0][0] for m in members]
+
+    async def cast(self, orders: list[tuple[int, str, dict]]) -> list[tuple[float, float, dict]]:
+        """Each (member, event, payload) sent at once; (sent, answered, answer) of each."""
+
+        async def one(index: int, event: str, payload: dict) -> tuple[float, float, dict]:
+            sent = time.monotonic()
+            answer = await self.members[index].sio.call(event, payload, timeout=300)
+            return sent, time.monotonic(), answer
+
+        return await asyncio.gather(*(one(*order) for order in orders))
+
+    async def seen(self, seqs: list[int], timeout: float = 300) -> list[float]:
+        """For each seq, when the last of this crowd's members had seen it (or a later one)."""
+        top = max(seqs)
+        await self.until(lambda: all(m.top >= top for m in self.members), timeout)
+        return [max(m.first_seen(seq) for m in self.members) for seq in seqs]
+
+    async def arrivals(self, event: str, after: float, timeout: float = 300) -> list[float]:
+        """When each member first got `event` after the moment `after`."""
+
+        def first(m: Member) -> float | None:
+            return next((at for at, name in m.events if name == event and at >= after), None)
+
+        await self.until(lambda: all(first(m) is not None for m in self.members), timeout)
+        return [first(m) for m in self.members]  # type: ignore[misc]
+
+    async def counts(self, event: str, after: float) -> list[int]:
+        """How many `event` messages each member got after the moment `after`."""
+        return [
+            sum(1 for at, name in m.events if name == event and at >= after) for m in self.members
+        ]
+
+    async def reset(self) -> list:
+        for m in self.members:
+            m.times.clear()
+            m.tops.clear()
+            m.events.clear()
+        return []
+
+    async def close(self) -> list:
+        await asyncio.gather(*(m.sio.disconnect() for m in self.members))
+        self.members.clear()
+        return []
+
+
+WS = {"transports": ["websocket"], "wait_timeout": 120}
+
+
+async def serve(conn: Connection) -> None:
+    crowd, inbox = Crowd(), asyncio.Queue()
+    loop = asyncio.get_running_loop()
+    loop.add_reader(conn.fileno(), lambda: inbox.put_nowait(conn.recv()))
+    while True:
+        name, args = await inbox.get()
+        if name == "quit":
+            return
+        try:
+            conn.send(("ok", await getattr(crowd, name)(*args)))
+        except Exception:
+            conn.send(("error", traceback.format_exc()))
+
+
+def main(conn: Connection) -> None:
+    """The entry point of a crowd process."""
+    asyncio.run(serve(conn))
