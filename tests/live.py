@@ -105,6 +105,11 @@ class LiveServer:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         return requests.get(self.url + path, params=params, headers=headers, timeout=10)
 
+    def export(self, session: dict, what: str, **params: str) -> requests.Response:
+        """A download of the session (chain, minutes, votes.csv) read with the facilitator token."""
+        path = f"/api/sessions/{session['id']}/{what}"
+        return self.get(path, session["facilitator_token"], **params)
+
     def create_session(self, kind: str = "strategizing", **body: object) -> dict:
         answer = self.post("/api/sessions", {"kind": kind, "title": f"{kind} test", **body})
         assert answer.status_code == 201, answer.text

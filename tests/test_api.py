@@ -127,13 +127,13 @@ def test_unknown_session_is_404_in_the_error_shape(server: LiveServer) -> None:
 def test_chain_of_a_new_session_round_trips_its_input(server: LiveServer) -> None:
     chain = FITNESS
     session = server.create_session("roadmapping", chain=chain)
-    as_json = server.get(f"/api/sessions/{session['id']}/chain", format="json")
+    as_json = server.export(session, "chain", format="json")
     assert as_json.status_code == 200
     assert as_json.json()["goals"][0]["id"] == "U1"
-    as_yaml = server.get(f"/api/sessions/{session['id']}/chain", format="yaml")
+    as_yaml = server.export(session, "chain", format="yaml")
     assert as_yaml.text.startswith("goalchain: 1")
     assert "Lose weight without dieting misery" in as_yaml.text
-    assert server.get(f"/api/sessions/{session['id']}/chain", format="xml").status_code == 400
+    assert server.export(session, "chain", format="xml").status_code == 400
 
 
 def test_home_page_is_served(server: LiveServer) -> None:

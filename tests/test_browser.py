@@ -285,7 +285,10 @@ def test_a_whole_workshop_in_four_browsers(server: LiveServer, open_page: OpenPa
         "Lose weight without dieting misery"
     )
     shoot(fac, "console.png")
-    chain = server.get(f"/api/sessions/{fac.url.split('/')[-2]}/chain", format="json").json()
+    with fac.expect_download() as saved:
+        fac.get_by_role("button", name="Goal chain file (JSON)").click()
+    assert saved.value.suggested_filename == "Fitness strategy.goalchain.json"
+    chain = json.loads(Path(saved.value.path()).read_text(encoding="utf-8"))
     assert chain["vision"]["statement"] == "Help people live healthier lives"
 
 
@@ -535,7 +538,7 @@ def test_every_page_has_a_strict_content_security_policy(server: LiveServer, pat
 
 def test_a_page_with_its_own_policy_keeps_it(server: LiveServer) -> None:
     session = server.create_session("strategizing")
-    minutes = server.get(f"/api/sessions/{session['id']}/minutes", format="html")
+    minutes = server.export(session, "minutes", format="html")
     assert minutes.status_code == 200
     assert "style-src 'sha256-" in minutes.headers["Content-Security-Policy"]
 

@@ -46,7 +46,7 @@ def test_three_sessions_build_one_linked_chain(server: LiveServer, people, tmp_p
     )
     fac.ok("go_to_phase", phase="decide")
     accept(fac, team, product["proposal_id"], {"choice": "consent"})
-    roadmap_file = server.get(f"/api/sessions/{roadmap['id']}/chain").text
+    roadmap_file = server.export(roadmap, "chain").text
 
     # 3. Sprint planning from the uploaded file: a sprint goal serving the product goal.
     sprint, fac = host(server, people, "sprint_planning", title="Sprint 14", chain=roadmap_file)
@@ -57,14 +57,14 @@ def test_three_sessions_build_one_linked_chain(server: LiveServer, people, tmp_p
     accept(fac, team, goal["proposal_id"], {"choice": "consent"})
 
     final = tmp_path / "fitness.goalchain.yaml"
-    final.write_text(server.get(f"/api/sessions/{sprint['id']}/chain").text)
+    final.write_text(server.export(sprint, "chain").text)
     checked = subprocess.run(
         [sys.executable, "-m", "workshop", "chain", "validate", str(final)],
         capture_output=True,
         text=True,
     )
     assert checked.returncode == 0, checked.stderr
-    chain = server.get(f"/api/sessions/{sprint['id']}/chain", format="json").json()
+    chain = server.export(sprint, "chain", format="json").json()
     links = {g["id"]: (g["level"], g["parents"]) for g in chain["goals"]}
     assert links == {
         "U1": ("user", ["V1"]),

@@ -10,8 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
+import requests
 
-from tests.live import LiveServer, Person
+from tests.live import LiveServer, Person, host
 from tests.test_minutes import scripted_workshop
 from workshop import chainfile, minutes
 
@@ -41,12 +42,12 @@ def decided(server: LiveServer) -> dict:
         person.close()
 
 
-def minutes_of(server: LiveServer, workshop_id: str, **params: str):
-    return server.get(f"/api/sessions/{workshop_id}/minutes", **params)
+def minutes_of(server: LiveServer, session: dict, **params: str):
+    return server.export(session, "minutes", **params)
 
 
 def test_the_minutes_default_to_markdown(server: LiveServer, decided: dict) -> None:
-    answer = minutes_of(server, decided["id"])
+    answer = minutes_of(server, decided)
     assert answer.status_code == 200
     assert answer.headers["Content-Type"] == "text/markdown; charset=utf-8"
     assert answer.text.startswith("# Minutes: strategizing test\n")
@@ -54,7 +55,7 @@ def test_the_minutes_default_to_markdown(server: LiveServer, decided: dict) -> N
 
 
 def test_the_minutes_as_printable_html(server: LiveServer, decided: dict) -> None:
-    answer = minutes_of(server, decided["id"], format="html")
+    answer = minutes_of(server, decided, format="html")
     assert answer.status_code == 200
     assert answer.headers["Content-Type"] == "text/html; charset=utf-8"
     assert "<svg" in answer.text and "<script" not in answer.text
@@ -65,7 +66,7 @@ def test_the_minutes_as_printable_html(server: LiveServer, decided: dict) -> Non
 
 
 def test_the_minutes_as_json_hold_the_ballot_record(server: LiveServer, decided: dict) -> None:
-    answer = minutes_of(server, decided["id"], format="json")
+    answer = minutes_of(server, decided, format="json")
     assert answer.status_code == 200
     assert answer.headers["Content-Type"] == "application/json"
     record = answer.json()
@@ -77,7 +78,7 @@ def test_the_minutes_as_json_hold_the_ballot_record(server: LiveServer, decided:
 
 
 def test_the_votes_csv(server: LiveServer, decided: dict) -> None:
-    answer = server.get(f"/api/sessions/{decided['id']}/votes.csv")
+    answer = server.export(decided, "votes.csv")
     assert answer.status_code == 200
     assert answer.headers["Content-Type"] == "text/csv; charset=utf-8"
     rows = list(csv.DictReader(io.StringIO(answer.text)))
@@ -88,17 +89,90 @@ def test_the_votes_csv(server: LiveServer, decided: dict) -> None:
 
 
 def test_an_unknown_format_is_refused_naming_it(server: LiveServer, decided: dict) -> None:
-    answer = minutes_of(server, decided["id"], format="pdf")
+    answer = minutes_of(server, decided, format="pdf")
     assert answer.status_code == 400
     error = answer.json()["error"]
     assert error["code"] == "invalid_input" and "'pdf'" in error["message"]
 
 
-@pytest.mark.parametrize("path", ["minutes", "minutes?format=html", "votes.csv"])
-def test_an_unknown_session_is_not_found(server: LiveServer, path: str) -> None:
-    answer = server.get(f"/api/sessions/no-such-session/{path}")
-    assert answer.status_code == 404
-    assert answer.json()["error"]["code"] == "not_found"
+DOWNLOADS = {
+    "chain?format=yaml": ("goalchain.yaml", "application/yaml"),
+    "chain?format=json": ("goalchain.json", "application/json"),
+    "minutes?format=md": ("minutes.md", "text/markdown; charset=utf-8"),
+    "minutes?format=html": ("minutes.html", "text/html; charset=utf-8"),
+    "minutes?format=json": ("minutes.json", "application/json"),
+    "votes.csv": ("votes.csv", "text/csv; charset=utf-8"),
+}
+
+
+def read(server: LiveServer, workshop_id: str, path: str, token: str | None = None):
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return requests.get(
+        f"{server.url}/api/sessions/{workshop_id}/{path}", headers=headers, timeout=10
+    )
+
+
+@pytest.mark.parametrize("path", DOWNLOADS)
+def test_every_download_is_a_named_file(server: LiveServer, decided: dict, path: str) -> None:
+    answer = read(server, decided["id"], path, decided["facilitator_token"])
+    assert answer.status_code == 200, answer.text
+    suffix, media_type = DOWNLOADS[path]
+    assert answer.headers["Content-Type"] == media_type
+    disposition = answer.headers["Content-Disposition"]
+    assert disposition.startswith(f'attachment; filename="strategizing test.{suffix}"')
+    assert f"filename*=UTF-8''strategizing%20test.{suffix}" in disposition
+
+
+def test_a_title_becomes_a_safe_file_name(server: LiveServer) -> None:
+    session = server.create_session("review", title='Q3: "Café" / review?')
+    answer = server.export(session, "chain")
+    assert answer.headers["Content-Disposition"] == (
+        'attachment; filename="Q3 Cafe review.goalchain.yaml"; '
+        "filename*=UTF-8''Q3%20Caf%C3%A9%20review.goalchain.yaml"
+    )
+
+
+@pytest.mark.parametrize("path", DOWNLOADS)
+def test_reading_a_session_needs_a_token_of_that_session(
+    server: LiveServer, decided: dict, path: str
+) -> None:
+    other = server.create_session("review")
+    refusals = {
+        "no token": read(server, decided["id"], path),
+        "a token of another session": read(server, decided["id"], path, other["facilitator_token"]),
+        "a made-up token": read(server, decided["id"], path, "not-a-token"),
+        "an unknown session": read(server, "no-such-session", path, other["facilitator_token"]),
+    }
+    for why, answer in refusals.items():
+        assert answer.status_code == 401, f"{why}: {answer.status_code} {answer.text[:200]}"
+        assert answer.json()["error"]["code"] == "unauthorized", why
+        assert "Pia" not in answer.text and "Content-Disposition" not in answer.headers, why
+
+
+def test_participants_observers_and_live_personal_links_may_read(
+    server: LiveServer, people
+) -> None:
+    session, fac = host(server, people, "strategizing")
+    member = server.join(session, "Tom", "team")
+    observer = server.join(session, "Olga", "observer")
+    fac.ok("next_phase")
+    vision = Person(server, member["token"], "Tom")
+    people.append(vision)
+    proposal = vision.ok("propose_goal", level="vision", title="Healthier lives")["proposal_id"]
+    invited = fac.ok(
+        "send_remote_ballot",
+        proposal_ids=[proposal],
+        voters=[{"name": "Rita"}],
+        deadline_seconds=3600,
+    )["invitations"][0]
+    for who, token in (
+        ("participant", member["token"]),
+        ("observer", observer["token"]),
+        ("personal link", invited["token"]),
+    ):
+        for path in DOWNLOADS:
+            answer = read(server, session["id"], path, token)
+            assert answer.status_code == 200, f"{who} {path}: {answer.text[:200]}"
 
 
 # --- workshop export ------------------------------------------------------------------------

@@ -81,7 +81,7 @@ def test_lone_surrogate_in_a_proposal_title_is_refused_and_minutes_still_work(
         '{"cid": "p1", "level": "vision", "title": "Healthy \\ud800 lives"}',
         pia["token"],
     )
-    minutes = server.get(f"/api/sessions/{session['id']}/minutes", format="md")
+    minutes = server.export(session, "minutes", format="md")
     assert minutes.status_code == 200, minutes.text
     assert answer.status_code == 400, answer.text
     assert answer.json()["error"]["code"] == "invalid_input"
@@ -133,7 +133,7 @@ def test_chain_with_nan_in_provenance_is_refused_at_import(server: LiveServer) -
     )
     answer = raw_post(server, "/api/sessions", body)
     if answer.status_code == 201:  # accepted: then its JSON export must at least be JSON
-        chain = server.get(f"/api/sessions/{answer.json()['id']}/chain", format="json")
+        chain = server.export(answer.json(), "chain", format="json")
         json.loads(chain.text, parse_constant=lambda name: pytest.fail(f"{name} in JSON"))
     else:
         assert answer.status_code == 400, answer.text

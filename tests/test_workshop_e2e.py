@@ -153,7 +153,7 @@ def test_strategizing_workshop_from_check_in_to_accepted_goals(
     fac.ok("close_ballot", ballot_id=ballot, reveal=True)
     pia.wait_event("goal_accepted", lambda e: e["proposal_id"] == business_goal)
 
-    chain = server.get(f"/api/sessions/{session['id']}/chain", format="json").json()
+    chain = server.export(session, "chain", format="json").json()
     assert chain["vision"]["statement"] == "Help people live healthier lives"
     assert [(g["id"], g["level"], g["parents"]) for g in chain["goals"]] == [
         ("U1", "user", ["V1"]),
@@ -206,5 +206,5 @@ def test_sprint_planning_from_a_chain(any_server: LiveServer, people) -> None:
     pia.wait_event("goal_accepted")
     sprint = [g for g in fac.fresh_state()["chain"]["goals"] if g["level"] == "sprint"]
     assert sprint[0]["parents"] == ["P1"] and sprint[0]["decided"]["rule"] == "fist_of_five"
-    chain_yaml = server.get(f"/api/sessions/{session['id']}/chain").text
+    chain_yaml = server.export(session, "chain").text
     assert "level: sprint" in chain_yaml

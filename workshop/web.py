@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from workshop import chainfile
 from workshop.domain.errors import InvalidInput, NotFound, Unauthorized, WorkshopError
 from workshop.domain.workshop import CLIENT_COMMANDS
 from workshop.service import Service
@@ -131,15 +130,3 @@ def run_command(workshop_id: str, name: str) -> tuple[Response, int]:
     body = json_body()
     cid = body.pop("cid", None)
     return jsonify(service().execute(workshop_id, actor, name, body, cid)), 200
-
-
-@blueprint.get("/api/sessions/<workshop_id>/chain")
-def session_chain(workshop_id: str) -> Response:
-    """The session's goal chain file, YAML by default."""
-    fmt = request.args.get("format", "yaml")
-    chain = service().state(workshop_id).chain
-    if fmt == "json":
-        return Response(chainfile.dumps_json(chain), mimetype="application/json")
-    if fmt == "yaml":
-        return Response(chainfile.dumps(chain), mimetype="application/yaml")
-    raise InvalidInput(f"format must be yaml or json, got {fmt!r}")

@@ -1,5 +1,7 @@
 // The JSON API, and who I am in each session (kept in this browser's localStorage).
 
+import { showError } from "./dom.js";
+
 /** Fetch JSON; a refusal becomes an Error carrying the server's code and message. */
 export async function request(method, url, body, token) {
   const headers = { Accept: "application/json" };
@@ -53,3 +55,52 @@ export function forgetIdentity(workshopId, facilitator = false) {
 
 export const sessionPath = (workshopId, page = "") =>
   `/s/${encodeURIComponent(workshopId)}${page ? "/" + page : ""}`;
+
+/** The file name a download answer gives in its Content-Disposition header, else `fallback`. */
+function fileName(answer, fallback) {
+  const header = answer.headers.get("Content-Disposition") || "";
+  const utf8 = /filename\*=UTF-8''([^;]+)/i.exec(header);
+  if (utf8) return decodeURIComponent(utf8[1]);
+  const plain = /filename="([^"]+)"/i.exec(header);
+  return plain ? plain[1] : fallback;
+}
+
+/** Save a file the API serves: fetched with the token in the header (never in the URL),
+ * then handed to the browser as a named download. */
+export async function downloadFile(url, token, fallback = "download") {
+  let answer;
+  try {
+    answer = await fetch(url, { headers: { Authorization: `Bearer ${token}` } });
+  } catch {
+    throw new Error("The server cannot be reached. Check the connection and try again.");
+  }
+  if (!answer.ok) {
+    const data = await answer.json().catch(() => null);
+    throw new Error((data && data.error && data.error.message) || `The server answered ${answer.status}.`);
+  }
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(await answer.blob());
+  link.download = fileName(answer, fallback);
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 60_000); // after the browser has read it
+}
+
+/** Buttons with `data-download` (a path under the session's API) save that file. */
+export function wireDownloads(root, workshopId, token, error) {
+  for (const control of root.querySelectorAll("[data-download]")) {
+    control.addEventListener("click", async () => {
+      const url = `/api/sessions/${encodeURIComponent(workshopId)}/${control.dataset.download}`;
+      control.disabled = true;
+      try {
+        await downloadFile(url, token);
+        showError(error, null);
+      } catch (failure) {
+        showError(error, failure.message);
+      } finally {
+        control.disabled = false;
+      }
+    });
+  }
+}

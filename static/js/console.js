@@ -1,6 +1,6 @@
 // The facilitator console: invite, agenda, floor, ballots, proposals, airtime, people, chain.
 
-import { getJSON, loadIdentity, saveIdentity, sessionPath } from "./api.js";
+import { getJSON, loadIdentity, saveIdentity, sessionPath, wireDownloads } from "./api.js";
 import { renderBallot, renderBoard, wireBoard } from "./console-ballots.js";
 import { renderAirtime, renderFloor, renderPeople, wireFloor } from "./console-floor.js";
 import { $, button, copyText, h, showError } from "./dom.js";
@@ -9,7 +9,6 @@ import { run, startLive, update } from "./shell.js";
 import { KINDS, PHASES } from "./widgets.js";
 
 const workshopId = document.body.dataset.workshopId;
-const api = `/api/sessions/${encodeURIComponent(workshopId)}`;
 let live;
 let chain;
 
@@ -136,11 +135,7 @@ function wire() {
     event.preventDefault();
     run(live, "go_to_phase", { phase: $("#goto-phase").value }, error);
   });
-  for (const link of document.querySelectorAll("#exports a[data-path]")) {
-    link.href = `${api}/${link.dataset.path}`;
-    link.target = "_blank";
-    link.rel = "noopener";
-  }
+  wireDownloads($("#exports"), workshopId, live.token, $("#exports-error"));
 }
 
 const me = identity();

@@ -1,6 +1,6 @@
 // The participant view: what is happening now, my turn, my vote, my proposals, the chain.
 
-import { forgetIdentity, loadIdentity, sessionPath } from "./api.js";
+import { forgetIdentity, loadIdentity, sessionPath, wireDownloads } from "./api.js";
 import { $, announce, button, h, showError } from "./dom.js";
 import { shareForm } from "./invitations.js";
 import { proposalForm } from "./proposeform.js";
@@ -351,7 +351,7 @@ function refused(message) {
 if (!identity) {
   window.location.replace(sessionPath(workshopId, "join"));
 } else {
-  $("#chain-yaml").href = `/api/sessions/${encodeURIComponent(workshopId)}/chain?format=yaml`;
+  wireDownloads($("#chain-files"), workshopId, identity.token, $("#chain-files-error"));
   live = startLive({ token: identity.token, render, onRefused: refused });
   propose = proposalForm(live);
   share = shareForm($("#share"), live);

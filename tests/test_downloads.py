@@ -1,0 +1,85 @@
+"""Downloads from the pages in a real browser: named files, fetched with the token in a header.
+
+Playwright's download event gives the name the browser saves under and the bytes saved.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.chains import FITNESS
+from tests.live import LiveServer
+from tests.test_browser import (
+    WIDE,
+    OpenPage,
+    browser,
+    console_page,
+    enter,
+    expect,
+    open_page,
+    watch,
+)
+
+__all__ = ["browser", "open_page", "watch"]  # the browser tests' fixtures, used here too
+
+CONSOLE_FILES = {
+    "Goal chain file (YAML)": ("Fitness roadmap.goalchain.yaml", "chain", {"format": "yaml"}),
+    "Goal chain file (JSON)": ("Fitness roadmap.goalchain.json", "chain", {"format": "json"}),
+    "Minutes (printable HTML)": ("Fitness roadmap.minutes.html", "minutes", {"format": "html"}),
+    "Minutes (Markdown)": ("Fitness roadmap.minutes.md", "minutes", {"format": "md"}),
+    "The whole record (JSON)": ("Fitness roadmap.minutes.json", "minutes", {"format": "json"}),
+    "Votes (CSV)": ("Fitness roadmap.votes.csv", "votes.csv", {}),
+}
+
+
+def test_the_console_saves_named_files_and_never_puts_the_token_in_a_url(
+    server: LiveServer, open_page: OpenPage
+) -> None:
+    session = server.create_session("roadmapping", title="Fitness roadmap", chain=FITNESS)
+    fac = console_page(open_page, server, session)
+    urls: list[str] = []
+    fac.on("request", lambda request: urls.append(request.url))
+    saved: dict[str, bytes] = {}
+    for label, (name, what, params) in CONSOLE_FILES.items():
+        with fac.expect_download() as download:
+            fac.get_by_role("button", name=label, exact=True).click()
+        assert download.value.suggested_filename == name
+        saved[name] = Path(download.value.path()).read_bytes()
+        assert saved[name] == server.export(session, what, **params).content, name
+    expect(fac.locator("#exports-error")).to_be_hidden()
+    token = session["facilitator_token"]
+    assert urls and not [url for url in urls if token in url]
+
+    # The home page's picker takes the saved chain file, and a new session starts from it.
+    home = open_page("next facilitator", WIDE)
+    home.goto(server.url + "/")
+    accepted = (home.locator("#chain-file").get_attribute("accept") or "").split(",")
+    chain_file = "Fitness roadmap.goalchain.yaml"
+    assert any(chain_file.endswith(kind) for kind in accepted if kind.startswith("."))
+    home.select_option("#kind", "sprint_planning")
+    home.fill("#title", "Sprint 1")
+    home.set_input_files(
+        "#chain-file",
+        files=[
+            {
+                "name": chain_file,
+                "mimeType": "application/yaml",
+                "buffer": saved[chain_file],
+            }
+        ],
+    )
+    home.get_by_role("button", name="Create session").click()
+    expect(home.locator("#chain-body .node-title").first).to_have_text(
+        "Help people live healthier lives"
+    )
+
+
+def test_a_participant_saves_the_chain_file(server: LiveServer, open_page: OpenPage) -> None:
+    session = server.create_session("roadmapping", title="Fitness roadmap", chain=FITNESS)
+    joined = server.join(session, "Tom", "team")
+    tom = enter(open_page("Tom"), server, session, joined, "Tom")
+    with tom.expect_download() as download:
+        tom.get_by_role("button", name="Goal chain file (YAML)").click()
+    assert download.value.suggested_filename == "Fitness roadmap.goalchain.yaml"
+    expected = server.export(session, "chain").content
+    assert Path(download.value.path()).read_bytes() == expected
