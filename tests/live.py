@@ -18,6 +18,7 @@ import requests
 import socketio
 
 STARTUP_SECONDS = 30
+ENV = dict(os.environ, PYTHONWARNINGS="ignore::DeprecationWarning")
 
 
 def poll(check: Callable[[], object], timeout: float = 15, every: float = 0.1) -> object:
@@ -64,11 +65,16 @@ class LiveServer:
         ]
 
     def start(self) -> LiveServer:
-        env = dict(os.environ, PYTHONWARNINGS="ignore::DeprecationWarning")
         with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(self.command(), stdout=log, stderr=log, env=env)
+            self.process = subprocess.Popen(self.command(), stdout=log, stderr=log, env=ENV)
         self._wait_until_up()
         return self
+
+    def refuses_to_start(self) -> subprocess.CompletedProcess:
+        """Run `workshop serve` where it must refuse to start: its exit status and output."""
+        return subprocess.run(
+            self.command(), capture_output=True, text=True, env=ENV, timeout=STARTUP_SECONDS
+        )
 
     def _wait_until_up(self) -> None:
         deadline = time.monotonic() + STARTUP_SECONDS

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -13,15 +16,20 @@ import redis
 from tests.live import free_port, poll
 
 
+def missing(message: str) -> None:
+    """Skip on a laptop, but fail in CI, where every tool and permission must be there."""
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 def require(tool: str, why: str) -> str:
     """The tool's path; skip without it on a laptop, but fail in CI, where it must be."""
     path = shutil.which(tool)
     if path:
         return path
-    message = f"{tool} is not installed: {why} (`make test` installs it when CI is set)"
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
+    missing(f"{tool} is not installed: {why} (`make test` installs it when CI is set)")
+    raise AssertionError("unreachable")
 
 
 class RedisServer:
@@ -50,3 +58,40 @@ class RedisServer:
             return bool(redis.Redis.from_url(self.url).ping())
         except redis.ConnectionError:
             return False
+
+
+@contextmanager
+def small_disk(folder: Path, size: str = "8m") -> Iterator[Path]:
+    """A tmpfs of `size` mounted at `folder`: a disk the test can really fill."""
+    folder.mkdir(parents=True, exist_ok=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+        capture_output=True,
+        text=True,
+    )
+    if mounted.returncode != 0:
+        missing(
+            "a full disk is simulated with a small tmpfs, and mounting one is not allowed"
+            f" here (run as root): {mounted.stderr.strip()}"
+        )
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "--lazy", str(folder)], check=False)
+
+
+def fill(folder: Path) -> Path:
+    """Write a file until the disk holding `folder` has not one byte left; returns it."""
+    filler = folder / "filler"
+    handle = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    try:
+        chunk = 1 << 20
+        while chunk:
+            try:
+                os.write(handle, b"\0" * chunk)
+            except OSError as error:
+                assert error.errno == errno.ENOSPC, error
+                chunk //= 2
+    finally:
+        os.close(handle)
+    return filler

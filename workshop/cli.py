@@ -46,8 +46,12 @@ def cli() -> None:
 def serve(host: str, port: int, data: str, async_mode: str, message_queue: str | None) -> None:
     """Serve the web app and the Socket.IO endpoint."""
     from workshop.server import run
+    from workshop.store import DatabaseProblem
 
-    run(host=host, port=port, data_dir=data, async_mode=async_mode, message_queue=message_queue)
+    try:
+        run(host=host, port=port, data_dir=data, async_mode=async_mode, message_queue=message_queue)
+    except DatabaseProblem as error:
+        raise click.ClickException(f"cannot start: {error}") from None
 
 
 @cli.group()

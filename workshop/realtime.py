@@ -19,7 +19,7 @@ from flask import request
 from flask_socketio import ConnectionRefusedError, SocketIO, emit, join_room
 
 from workshop.domain import views
-from workshop.domain.errors import InvalidInput, WorkshopError
+from workshop.domain.errors import InvalidInput, Unavailable, WorkshopError
 from workshop.domain.workshop import CLIENT_COMMANDS
 from workshop.service import Service
 
@@ -41,6 +41,8 @@ def rooms(workshop_id: str) -> tuple[str, str]:
 
 
 def failure(error: WorkshopError) -> dict:
+    if error.status >= 500:  # the server's trouble (a full disk), not the client's
+        log.warning("socket command failed: %s", error.message)
     return {"ok": False, "error": error.as_dict()}
 
 
@@ -130,17 +132,13 @@ def register(socketio: SocketIO, service: Service) -> None:
         token = auth.get("token") if isinstance(auth, Mapping) else None
         try:
             workshop_id, participant_id = service.authenticate(token)
-        except WorkshopError as error:
+            person = service.state(workshop_id).participants[participant_id]
+            attendance_id = service.connected(workshop_id, participant_id)
+        except WorkshopError as error:  # also `unavailable` when the database is in trouble
             raise ConnectionRefusedError(error.message, error.as_dict()) from None
-        state = service.state(workshop_id)
-        facilitator = state.participants[participant_id].role == "facilitator"
-        join_room(rooms(workshop_id)[1 if facilitator else 0])
-        remote = state.participants[participant_id].remote
+        join_room(rooms(workshop_id)[1 if person.role == "facilitator" else 0])
         conn = Connection(
-            workshop_id,
-            participant_id,
-            service.connected(workshop_id, participant_id),
-            token if remote else None,
+            workshop_id, participant_id, attendance_id, token if person.remote else None
         )
         connections[request.sid] = conn
         emit("state", service.snapshot(workshop_id, participant_id))
@@ -152,9 +150,14 @@ def register(socketio: SocketIO, service: Service) -> None:
             # Still connected: a client event named "disconnect", not a disconnection.
             return failure(InvalidInput("unknown command 'disconnect'", code="unknown_command"))
         conn = connections.pop(request.sid, None)
-        if conn is not None:
+        if conn is None:
+            return None
+        try:
             service.disconnected(conn.attendance_id)
             presence(conn)
+        except Unavailable as error:  # the next start closes what stays open
+            log.warning("a disconnection was not recorded: %s", error.message)
+        return None
 
     def command_handler(name: str):
         def handle(data: object = None, *extra: object) -> dict:

@@ -14,6 +14,9 @@ from typing import Any
 from flask import Flask
 
 from workshop import create_app
+from workshop.domain.errors import Unavailable
+from workshop.service import TIMER_RETRY
+from workshop.store import DatabaseProblem, problem
 
 
 def nodelay(sock: socket.socket) -> None:
@@ -32,6 +35,9 @@ def _timer_loop(app: Flask) -> None:
         socketio.sleep(interval)
         try:
             service.run_timers()
+        except Unavailable as error:  # try again once the disk may be back
+            app.logger.warning("timers wait: %s", error.message)
+            socketio.sleep(TIMER_RETRY)
         except Exception:
             app.logger.exception("timer loop")
 
@@ -72,16 +78,19 @@ def _serve_eventlet(app: Flask, host: str, port: int) -> None:
 
 
 def run(host: str, port: int, data_dir: str, async_mode: str, message_queue: str | None) -> None:
-    """Serve until interrupted."""
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    """Serve until interrupted; a database that cannot be served raises DatabaseProblem."""
     config = {"DATA_DIR": data_dir, "ASYNC_MODE": async_mode, "MESSAGE_QUEUE": message_queue}
     app = create_app(config)
     service = app.extensions["workshop"]
     if not message_queue:  # alone, we know no connection survived the last run
-        with service.store.transaction():
-            service.store.end_all_attendance(service.clock())
+        try:
+            with service.store.transaction():
+                service.store.end_all_attendance(service.clock())
+        except Unavailable as error:  # the first write of a start: the disk refuses it
+            raise DatabaseProblem(problem(error.__cause__, service.store.path)) from None
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     socketio = app.extensions["workshop_socketio"]
     socketio.start_background_task(_timer_loop, app)
     print(f"Workshop serving on http://{host}:{port} ({async_mode})", file=sys.stderr, flush=True)

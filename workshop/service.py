@@ -9,12 +9,19 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from workshop import chainfile
 from workshop.domain import views
-from workshop.domain.errors import Forbidden, InvalidInput, NotFound, Unauthorized
+from workshop.domain.errors import (
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Unauthorized,
+    Unavailable,
+)
 from workshop.domain.events import apply
 from workshop.domain.session import created
 from workshop.domain.state import WorkshopState
@@ -51,6 +58,7 @@ class Service:
         self._states: dict[str, WorkshopState] = {}
         self._listeners: list[Listener] = []
         self._secret: str | None = None
+        self._unsaved: set[str] = set()  # sessions whose cached state holds uncommitted events
 
     def subscribe(self, listener: Listener) -> None:
         """Call `listener(workshop_id, events)` after each commit."""
@@ -77,15 +85,28 @@ class Service:
                 apply(state, item)
         return state
 
+    @contextmanager
+    def _writing(self, workshop_id: str) -> Iterator[None]:
+        """A write transaction on one session. Events are folded into the cached state before
+        COMMIT, which may still fail (disk full): then that state runs ahead of the disk, so
+        it is forgotten, under the same lock, and the next read replays the log."""
+        with self.store.lock:
+            try:
+                with self.store.transaction():
+                    yield
+            except BaseException:
+                if workshop_id in self._unsaved:
+                    self._states.pop(workshop_id, None)
+                raise
+            finally:
+                self._unsaved.discard(workshop_id)
+
     def _commit(self, state: WorkshopState, events: list[dict]) -> list[dict]:
-        """Append events and fold them in; called inside a transaction."""
+        """Append events and fold them in; called inside `_writing`."""
+        self._unsaved.add(state.id)
         stored = self.store.append(state.id, events, state.seq)
-        try:
-            for item in stored:
-                apply(state, item)
-        except BaseException:
-            self._states.pop(state.id, None)  # the rollback undoes the log; forget the cache too
-            raise
+        for item in stored:
+            apply(state, item)
         self.store.set_deadline(state.id, next_due(state))
         return stored
 
@@ -105,7 +126,7 @@ class Service:
         first = created(str(kind) if isinstance(kind, str) else kind, title, product, chain_doc)
         first["at"] = now = self.clock()
         workshop_id, token = secrets.token_urlsafe(9), new_token()
-        with self.store.transaction():
+        with self._writing(workshop_id):
             code = self._fresh_join_code()
             self.store.add_workshop(workshop_id, first["kind"], first["title"], code, now)
             self.store.add_token(token, workshop_id, first["facilitator"]["id"], "facilitator")
@@ -149,7 +170,7 @@ class Service:
         if not isinstance(join_code, str) or join_code.strip().upper() != row["join_code"]:
             raise Forbidden("wrong join code for this session", code="wrong_join_code")
         token = new_token()
-        with self.store.transaction():
+        with self._writing(workshop_id):
             state = self._load(workshop_id)
             payload = {"name": name, "role": role}
             events = decide(state, SYSTEM, "join", payload, Context(now=self.clock()))
@@ -184,7 +205,7 @@ class Service:
     ) -> dict:
         """Run one command exactly once; returns its acknowledgement."""
         cid = check_cid(cid)
-        with self.store.transaction():
+        with self._writing(workshop_id):
             earlier = self.store.ack(workshop_id, actor, cid)
             if earlier is not None:
                 return earlier
@@ -260,10 +281,12 @@ class Service:
                 try:
                     self.execute(workshop_id, SYSTEM, name, payload, cid)
                     done += 1
+                except Unavailable:
+                    raise  # the database, not this timer: the loop waits and tries again
                 except Exception:
                     log.exception("timer %s of %s failed", name, workshop_id)
             if not done:  # nothing moved: look again later rather than spin on it
-                with self.store.transaction():
+                with self._writing(workshop_id):
                     later = next_due(self._load(workshop_id))
                     self.store.set_deadline(workshop_id, later and max(later, now + TIMER_RETRY))
             ran += done

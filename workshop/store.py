@@ -7,9 +7,12 @@ nothing is announced from inside one.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 import secrets
+import shutil
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -17,6 +20,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
+
+from workshop.domain.errors import Unavailable
 
 migrations = sqlite_utils.Migrations("workshop")
 
@@ -66,45 +71,127 @@ def m002_meta(db: sqlite_utils.Database) -> None:
     db["meta"].create({"key": str, "value": str}, pk="key")
 
 
+@contextmanager
+def available() -> Iterator[None]:
+    """Database trouble that is not the request's fault becomes `Unavailable` (HTTP 503)."""
+    try:
+        yield
+    except sqlite3.DatabaseError as error:
+        if isinstance(error, sqlite3.IntegrityError | sqlite3.ProgrammingError):
+            raise  # our own bug, not the disk's: answered `internal`
+        raise Unavailable(
+            f"the server cannot use its database right now ({error}): nothing was changed,"
+            " try again later"
+        ) from error
+
+
 def token_hash(token: str) -> str:
     """Tokens are stored hashed: a copy of the database grants nobody's access."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+class DatabaseProblem(Exception):
+    """The database cannot be used as it is: one line saying what is wrong and what to do."""
+
+
+RESTORE = "restore it from a backup (see docs/operations.md)"
+
+
+def problem(error: sqlite3.Error, path: Path) -> str:
+    """What an SQLite error at start means for the operator, in one line."""
+    code = getattr(error, "sqlite_errorcode", 0) & 0xFF
+    if code == sqlite3.SQLITE_FULL or shutil.disk_usage(path.parent).free == 0:
+        return f"the disk holding {path.parent} is full: free some space and start again"
+    if code == sqlite3.SQLITE_NOTADB:
+        return f"{path} is not a Workshop database ({error}): {RESTORE}"
+    if code == sqlite3.SQLITE_CORRUPT:
+        return f"{path} is damaged ({error}): {RESTORE}"
+    if code == sqlite3.SQLITE_READONLY:
+        return f"{path} is read-only: the server must be able to write it and its folder"
+    return f"cannot use {path}: {error}"
+
+
+def open_database(path: Path) -> sqlite_utils.Database:
+    """Open, check and migrate the database before anything is served, or raise
+    DatabaseProblem saying what is wrong."""
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise DatabaseProblem(f"cannot make the data folder {folder}: {error.strerror}") from None
+    if not os.access(folder, os.R_OK | os.W_OK | os.X_OK):
+        raise DatabaseProblem(
+            f"the data folder {folder} must be readable and writable by the server"
+            " (the database writes its log beside it)"
+        )
+    wal = path.with_name(path.name + "-wal")
+    if path.is_file() and path.stat().st_size == 0 and not (wal.is_file() and wal.stat().st_size):
+        raise DatabaseProblem(f"{path} is empty (0 bytes): {RESTORE}, or remove it to start anew")
+    try:
+        conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=10)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA busy_timeout=10000")
+        found = [row[0] for row in conn.execute("PRAGMA quick_check").fetchall()]
+        if found != ["ok"]:
+            raise DatabaseProblem(f"{path} is damaged ({found[0]}): {RESTORE}")
+        db = sqlite_utils.Database(conn)
+        check_schema(db, path)
+        migrations.apply(db)
+    except sqlite3.Error as error:
+        raise DatabaseProblem(problem(error, path)) from None
+    return db
+
+
+def check_schema(db: sqlite_utils.Database, path: Path) -> None:
+    """A database of ours, at a version this code knows (older ones are migrated)."""
+    applied = {migration.name for migration in migrations.applied(db)}
+    known = {migration.name for migration in migrations.pending(sqlite_utils.Database(memory=True))}
+    if not applied and db.table_names():
+        raise DatabaseProblem(f"{path} holds tables but is not a Workshop database: {RESTORE}")
+    newer = sorted(applied - known)
+    if newer:
+        raise DatabaseProblem(
+            f"{path} was written by a newer Workshop (schema {newer[-1]}): run that version"
+        )
 
 
 class Store:
     """The embedded SQLite database of one server process."""
 
     def __init__(self, path: str | Path) -> None:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=10)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")
-        conn.execute("PRAGMA busy_timeout=10000")
-        self.db = sqlite_utils.Database(conn)
+        self.path = Path(path)
+        self.db = open_database(self.path)
         self.lock = threading.RLock()
-        with self.lock:
-            migrations.apply(self.db)
 
     def close(self) -> None:
-        self.db.close()
+        """Close the database; a checkpoint first moves the write-ahead log into it."""
+        with self.lock:
+            with contextlib.suppress(sqlite3.Error):  # a full disk: the log stays, and is kept
+                self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self.db.close()
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """The single writer: hold the lock, BEGIN IMMEDIATE, commit or roll back."""
-        with self.lock:
+        """The single writer: hold the lock, BEGIN IMMEDIATE, commit or roll back.
+
+        COMMIT itself may fail (disk full, I/O error): then nothing of the transaction is
+        kept, and the caller gets `Unavailable`.
+        """
+        with self.lock, available():
             self.db.execute("BEGIN IMMEDIATE")
             try:
                 yield
+                self.db.execute("COMMIT")
             except BaseException:
-                self.db.rollback()
+                if self.db.conn.in_transaction:  # SQLite may have rolled back already
+                    self.db.conn.rollback()
                 raise
-            self.db.execute("COMMIT")
 
     @contextmanager
     def reading(self) -> Iterator[None]:
         """Reads share the connection, so they take the same lock."""
-        with self.lock:
+        with self.lock, available():
             yield
 
     # -- sessions and tokens -------------------------------------------------

@@ -25,6 +25,8 @@ def error_response(code: str, message: str, status: int) -> tuple[Response, int]
 @blueprint.app_errorhandler(WorkshopError)
 def workshop_error(error: WorkshopError) -> tuple[Response, int]:
     """Every refusal answers the one error shape of API.md."""
+    if error.status >= 500:  # the server's trouble (a full disk), not the client's
+        current_app.logger.warning("%s %s: %s", request.method, request.path, error.message)
     return error_response(error.code, error.message, error.status)
 
 

@@ -50,3 +50,11 @@ class Conflict(WorkshopError):
 
     code = "conflict"
     status = 409
+
+
+class Unavailable(WorkshopError):
+    """The server could not read or write its database (disk full, I/O error): not the
+    client's fault, nothing was applied, and retrying the same cid later is safe."""
+
+    code = "unavailable"
+    status = 503
