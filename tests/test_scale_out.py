@@ -50,3 +50,42 @@ def test_two_processes_share_sessions_events_and_timers(
     finally:
         first.stop()
         second.stop()
+
+
+def test_a_second_process_without_a_message_queue_refuses_to_start(tmp_path: Path) -> None:
+    first = LiveServer(tmp_path).start()
+    second = LiveServer(tmp_path)
+    try:
+        with pytest.raises(RuntimeError, match="server exited") as refused:
+            second.start()
+        lines = [line for line in str(refused.value).splitlines() if line.strip()]
+        assert "another workshop server" in lines[-1] and "--message-queue" in lines[-1]
+        assert "Traceback" not in str(refused.value)
+        assert second.process is not None and second.process.returncode == 1
+        assert first.get("/readyz").status_code == 200  # the first one serves on
+    finally:
+        first.stop()
+        second.stop()
+
+
+def test_a_killed_servers_database_can_be_served_again_at_once(tmp_path: Path) -> None:
+    first = LiveServer(tmp_path).start()
+    first.kill()  # its lease stays in the database, but its process is gone
+    again = LiveServer(tmp_path).start()
+    try:
+        assert again.get("/readyz").status_code == 200
+    finally:
+        again.stop()
+
+
+def test_a_process_with_a_message_queue_refuses_to_join_one_serving_alone(
+    redis_url: str, tmp_path: Path
+) -> None:
+    alone = LiveServer(tmp_path).start()
+    joined = LiveServer(tmp_path, extra=("--message-queue", redis_url))
+    try:
+        with pytest.raises(RuntimeError, match="another workshop server"):
+            joined.start()
+    finally:
+        alone.stop()
+        joined.stop()

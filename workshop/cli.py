@@ -45,6 +45,7 @@ def cli() -> None:
 )
 def serve(host: str, port: int, data: str, async_mode: str, message_queue: str | None) -> None:
     """Serve the web app and the Socket.IO endpoint."""
+    from workshop.lease import LeaseTaken
     from workshop.server import run
     from workshop.store import DatabaseProblem
 
@@ -52,6 +53,8 @@ def serve(host: str, port: int, data: str, async_mode: str, message_queue: str |
         run(host=host, port=port, data_dir=data, async_mode=async_mode, message_queue=message_queue)
     except DatabaseProblem as error:
         raise click.ClickException(f"cannot start: {error}") from None
+    except LeaseTaken as taken:
+        raise click.ClickException(str(taken)) from None
 
 
 @cli.group()

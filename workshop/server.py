@@ -15,6 +15,7 @@ from flask import Flask
 
 from workshop import create_app
 from workshop.domain.errors import Unavailable
+from workshop.lease import ServerLease
 from workshop.service import TIMER_RETRY
 from workshop.store import DatabaseProblem, problem
 
@@ -26,14 +27,16 @@ def nodelay(sock: socket.socket) -> None:
         pass
 
 
-def _timer_loop(app: Flask) -> None:
-    """Expire turns, stages and ballots on time, whether or not anyone is connected."""
+def _timer_loop(app: Flask, lease: ServerLease) -> None:
+    """Expire turns, stages and ballots on time, whether or not anyone is connected;
+    renew this process's claim on the database."""
     socketio = app.extensions["workshop_socketio"]
     service = app.extensions["workshop"]
     interval = float(app.config["TIMER_INTERVAL"])
     while True:
         socketio.sleep(interval)
         try:
+            lease.renew()
             service.run_timers()
         except Unavailable as error:  # try again once the disk may be back
             app.logger.warning("timers wait: %s", error.message)
@@ -78,25 +81,31 @@ def _serve_eventlet(app: Flask, host: str, port: int) -> None:
 
 
 def run(host: str, port: int, data_dir: str, async_mode: str, message_queue: str | None) -> None:
-    """Serve until interrupted; a database that cannot be served raises DatabaseProblem."""
+    """Serve until interrupted; a database that cannot be served raises DatabaseProblem,
+    one that another server holds alone raises LeaseTaken."""
     config = {"DATA_DIR": data_dir, "ASYNC_MODE": async_mode, "MESSAGE_QUEUE": message_queue}
     app = create_app(config)
     service = app.extensions["workshop"]
-    if not message_queue:  # alone, we know no connection survived the last run
-        try:
+    lease = ServerLease(service.store, service.clock, shared=bool(message_queue))
+    try:
+        lease.acquire()  # the first write of a start
+        if not message_queue:  # alone, we know no connection survived the last run
             with service.store.transaction():
                 service.store.end_all_attendance(service.clock())
-        except Unavailable as error:  # the first write of a start: the disk refuses it
-            raise DatabaseProblem(problem(error.__cause__, service.store.path)) from None
+    except Unavailable as error:  # the disk refuses it
+        raise DatabaseProblem(problem(error.__cause__, service.store.path)) from None
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     socketio = app.extensions["workshop_socketio"]
-    socketio.start_background_task(_timer_loop, app)
+    socketio.start_background_task(_timer_loop, app, lease)
     print(f"Workshop serving on http://{host}:{port} ({async_mode})", file=sys.stderr, flush=True)
-    if async_mode == "gevent":
-        _serve_gevent(app, host, port)
-    elif async_mode == "eventlet":
-        _serve_eventlet(app, host, port)
-    else:
-        socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=False)
+    try:
+        if async_mode == "gevent":
+            _serve_gevent(app, host, port)
+        elif async_mode == "eventlet":
+            _serve_eventlet(app, host, port)
+        else:
+            socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=False)
+    finally:
+        lease.release()

@@ -71,6 +71,21 @@ def m002_meta(db: sqlite_utils.Database) -> None:
     db["meta"].create({"key": str, "value": str}, pk="key")
 
 
+@migrations()
+def m003_server_lease(db: sqlite_utils.Database) -> None:
+    db["server_lease"].create(
+        {
+            "name": str,
+            "holder": str,
+            "host": str,
+            "pid": int,
+            "shared": int,
+            "renewed_at": float,
+        },
+        pk="name",
+    )
+
+
 @contextmanager
 def available() -> Iterator[None]:
     """Database trouble that is not the request's fault becomes `Unavailable` (HTTP 503)."""
@@ -254,6 +269,16 @@ class Store:
     def probe_write(self, now: float) -> None:
         """A real write with its fsync: the readiness check asks the disk, not a cache."""
         self.db["meta"].upsert({"key": "ready_probe", "value": repr(now)}, pk="key")
+
+    def server_lease(self) -> dict | None:
+        rows = list(self.db["server_lease"].rows_where("name = 'server'"))
+        return rows[0] if rows else None
+
+    def hold_server_lease(self, lease: dict) -> None:
+        self.db["server_lease"].upsert({"name": "server", **lease}, pk="name")
+
+    def release_server_lease(self, holder: str) -> None:
+        self.db.execute("delete from server_lease where name = 'server' and holder = ?", [holder])
 
     def secret(self) -> str:
         """The server's signing key, made on first use; call inside a transaction."""
