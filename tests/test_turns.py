@@ -30,7 +30,7 @@ def people(n: int) -> list[str]:
     return [f"p{i}" for i in range(n)]
 
 
-def row(pid: str, seconds: float, share: float, turns: int = 1) -> Airtime:
+def row(pid: str, seconds: float, share: float, turns: int = 2) -> Airtime:
     return Airtime(pid, seconds, turns, proposals=0, comments=0, share=share)
 
 
@@ -335,6 +335,14 @@ def test_gini_ignores_scale(values, factor):
             [],
         ),
         ([row("a", 100.0, 1.0)], []),  # alone in the room: nobody to dominate
+        (  # one turn, however long (a time-box that ran out), is not a habit
+            [row("a", 120.0, 1.0, turns=1), row("b", 0.0, 0.0, 0), row("c", 0.0, 0.0, 0)],
+            [],
+        ),
+        (  # the same talker taking the floor again is
+            [row("a", 150.0, 0.83, turns=2), row("b", 30.0, 0.17, 1), row("c", 0.0, 0.0, 0)],
+            ["a"],
+        ),
     ],
 )
 def test_dominant(rows, expected):
@@ -349,12 +357,18 @@ def test_dominant_with_a_stricter_factor():
 
 
 @pytest.mark.parametrize(
-    ("factor", "min_seconds", "named"),
-    [(0.0, 60.0, "factor"), (-2.0, 60.0, "factor"), (2.0, -1.0, "min_seconds")],
+    ("factor", "min_seconds", "min_turns", "named"),
+    [
+        (0.0, 60.0, 2, "factor"),
+        (-2.0, 60.0, 2, "factor"),
+        (2.0, -1.0, 2, "min_seconds"),
+        (2.0, 60.0, 0, "min_turns"),
+        (2.0, 60.0, 1.5, "min_turns"),
+    ],
 )
-def test_dominant_refuses_bad_arguments(factor, min_seconds, named):
+def test_dominant_refuses_bad_arguments(factor, min_seconds, min_turns, named):
     with pytest.raises(InvalidInput, match=named):
-        dominant([], factor, min_seconds)
+        dominant([], factor, min_seconds, min_turns)
 
 
 def test_dominance_summary():

@@ -12,7 +12,8 @@ export function renderFloor(state, live) {
   const { floor } = state;
   const error = $("#floor-error");
   const names = state.participants.map((p) => [p.id, p.name]);
-  update($("#floor-body"), [floor.holder, floor.queue, floor.round, floor.structure, names], () => {
+  const key = [floor.holder, floor.queue, floor.next, floor.round, floor.structure, names];
+  update($("#floor-body"), key, () => {
     const parts = [];
     const holder = floor.holder;
     if (holder) {
@@ -39,6 +40,9 @@ export function renderFloor(state, live) {
       );
     } else {
       parts.push(h("p", { class: "muted", text: "Nobody has the floor." }));
+    }
+    if (floor.next) {
+      parts.push(h("p", { class: "up-next" }, "Next: ", h("strong", { text: personName(state, floor.next) })));
     }
     if (floor.structure) {
       const everyGroup = (groups) =>
@@ -70,7 +74,7 @@ export function renderFloor(state, live) {
         ),
       );
     }
-    parts.push(h("h3", { text: `Queue (${floor.queue.length})` }));
+    parts.push(h("h3", { text: `Queue (${floor.queue.length}), in the order the floor goes` }));
     if (floor.queue.length) {
       parts.push(
         h(

@@ -125,25 +125,7 @@ function renderFloor(state) {
         parts.push(stageBox(floor.structure, myGroup));
       }
       if (mine) {
-        parts.push(
-          h(
-            "div",
-            { class: "my-turn", role: "status" },
-            h("p", { class: "big" }, "It's your turn ", countdown(holder.deadline, "time left in your turn")),
-            h(
-              "div",
-              { class: "actions" },
-              h(
-                "button",
-                { type: "button", class: "primary", onclick: act("end_turn"), key: "end-turn" },
-                "End my turn",
-              ),
-              floor.round
-                ? h("button", { type: "button", onclick: act("pass_turn"), key: "pass-turn" }, "Pass")
-                : null,
-            ),
-          ),
-        );
+        parts.push(h("p", { class: "holder" }, h("strong", { text: "You" }), " have the floor (see the bar on top)."));
       } else if (holder) {
         parts.push(
           h(
@@ -169,7 +151,10 @@ function renderFloor(state) {
         parts.push(
           h("p", {
             class: "muted",
-            text: floor.mode === "progressive" ? "Queue (who has spoken least goes first):" : "Queue:",
+            text:
+              floor.mode === "progressive"
+                ? "Queue, in the order the floor goes (who has spoken least goes first):"
+                : "Queue, in the order the floor goes:",
           }),
           h(
             "ol",
@@ -197,6 +182,43 @@ function renderFloor(state) {
       return parts;
     },
   );
+}
+
+/**
+ * The sticky bar on top: "It's your turn" with the countdown and the turn's buttons, or
+ * "You're next". It stays in view while the person scrolls or types in a form; the message
+ * is an aria-live region, the ticking countdown is not (it would be read every second).
+ */
+function renderTurnBar(state) {
+  const { floor, me } = state;
+  const holder = floor.holder;
+  const mine = holder && holder.participant_id === me.id;
+  const next = !mine && floor.next === me.id;
+  const bar = $("#turn-bar");
+  bar.className = ["turn-bar", mine ? "on my-turn" : next ? "on up-next" : null].filter(Boolean).join(" ");
+  const message = mine ? "It's your turn" : next ? "You're next" : "";
+  const text = $("#turn-message");
+  if (text.textContent !== message) text.textContent = message;
+  const error = $("#floor-error");
+  const act = (name) => () => run(live, name, {}, error);
+  update($("#turn-tools"), [mine, next, holder, floor.round ? floor.round.id : null], () => {
+    if (mine)
+      return [
+        countdown(holder.deadline, "time left in your turn"),
+        h(
+          "div",
+          { class: "actions" },
+          button("End my turn", act("end_turn"), { class: "primary", key: "end-turn" }),
+          floor.round ? button("Pass", act("pass_turn"), { key: "pass-turn" }) : null,
+        ),
+      ];
+    if (!next) return [];
+    if (!holder) return h("span", { class: "muted", text: "when the facilitator gives the floor" });
+    return [
+      h("span", { text: `${personName(state, holder.participant_id)} has the floor ` }),
+      countdown(holder.deadline, "time left in the current turn"),
+    ];
+  });
 }
 
 async function castVote(ballot, vote) {
@@ -330,6 +352,7 @@ function render(state) {
     `${session.title}${session.product ? ` — ${session.product}` : ""} · ${KINDS[session.kind] || session.kind}`;
   document.title = `${session.title} — Workshop`;
   renderNow(state);
+  renderTurnBar(state);
   renderFloor(state);
   renderVote(state);
   propose.render(state);

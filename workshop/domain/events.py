@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from workshop.domain import chain as chains
+from workshop.domain import turns
 from workshop.domain.state import (
     Ballot,
     Participant,
@@ -40,6 +41,11 @@ def apply(state: WorkshopState, event: dict) -> None:
     state.seq = event.get("seq", state.seq + 1)
 
 
+def _leave_queue(s: WorkshopState, pid: str) -> None:
+    s.floor.queue = [other for other in s.floor.queue if other != pid]
+    s.floor.priority = [other for other in s.floor.priority if other != pid]
+
+
 @applies("session_created")
 def _session_created(s: WorkshopState, e: dict) -> None:
     s.kind, s.title, s.product, s.created_at = e["kind"], e["title"], e.get("product"), e["at"]
@@ -69,7 +75,7 @@ def _handed_over(s: WorkshopState, e: dict) -> None:
     old.role, old.previous_role = old.previous_role or "observer", None
     new.previous_role, new.role = new.role, "facilitator"
     s.facilitator_id = new.id
-    s.floor.queue = [pid for pid in s.floor.queue if pid != new.id]
+    _leave_queue(s, new.id)
 
 
 @applies("phase_changed")
@@ -138,13 +144,14 @@ def _hand_raised(s: WorkshopState, e: dict) -> None:
 
 @applies("hand_lowered")
 def _hand_lowered(s: WorkshopState, e: dict) -> None:
-    s.floor.queue = [pid for pid in s.floor.queue if pid != e["participant_id"]]
+    _leave_queue(s, e["participant_id"])
 
 
 @applies("queue_prioritized")
 def _queue_prioritized(s: WorkshopState, e: dict) -> None:
     first = list(e["participant_ids"])
     s.floor.queue = first + [pid for pid in s.floor.queue if pid not in first]
+    s.floor.priority = first + [pid for pid in s.floor.priority if pid not in first]
 
 
 @applies("queue_mode_set")
@@ -162,7 +169,7 @@ def _floor_granted(s: WorkshopState, e: dict) -> None:
     turn = Turn(**e["turn"])
     s.floor.holder = turn
     s.take_id(turn.id)
-    s.floor.queue = [pid for pid in s.floor.queue if pid != turn.participant_id]
+    _leave_queue(s, turn.participant_id)
 
 
 @applies("turn_extended")
@@ -175,14 +182,15 @@ def _turn_extended(s: WorkshopState, e: dict) -> None:
 def _turn_ended(s: WorkshopState, e: dict) -> None:
     floor, pid = s.floor, e["participant_id"]
     floor.holder = None
-    floor.seconds[pid] = floor.seconds.get(pid, 0.0) + e["seconds"]
-    if e["how"] != "passed":
+    if e["how"] not in turns.NO_AIRTIME:
+        floor.seconds[pid] = floor.seconds.get(pid, 0.0) + e["seconds"]
+    if e["how"] not in turns.NOT_A_TURN:
         floor.turns[pid] = floor.turns.get(pid, 0) + 1
     floor.log.append({k: e[k] for k in ("turn_id", "participant_id", "seconds", "how", "at")})
     floor.log[-1]["started_at"] = e["started_at"]
     if floor.round is not None and pid in floor.round.order and pid not in floor.round.done:
         floor.round.done.append(pid)
-        if e["how"] == "passed":
+        if e["how"] in turns.NOT_A_TURN:
             floor.round.passed.append(pid)
 
 

@@ -42,17 +42,29 @@ def _end(s: WorkshopState, how: str, ctx: Context) -> dict:
     )
 
 
-def _next(s: WorkshopState, ended: str | None, ctx: Context) -> list[dict]:
-    """After a turn: the round's next speaker, or else the queue's, or nobody."""
+def queue_order(s: WorkshopState) -> list[str]:
+    """The speaking queue in the order the floor will go, by the session's queue mode."""
+    floor = s.floor
+    return turns.serving_order(floor.queue, floor.mode, floor.seconds, floor.turns, floor.priority)
+
+
+def up_next(s: WorkshopState, leaving: str | None) -> tuple[str, str] | None:
+    """Who gets the floor once `leaving` gives it up, and how: the round's next speaker while a
+    round runs (None when the round is over), else the head of the queue's order."""
     floor = s.floor
     if floor.round is not None:
-        remaining = [pid for pid in floor.round.remaining() if pid != ended]
-        if remaining:
-            return [grant(s, remaining[0], "round", ctx)]
-        return [event("round_ended", round_id=floor.round.id)]
-    queue = [pid for pid in floor.queue if pid != ended]
-    speaker = turns.next_speaker(queue, floor.mode, floor.seconds, floor.turns)
-    return [grant(s, speaker, "queue", ctx)] if speaker else []
+        remaining = [pid for pid in floor.round.remaining() if pid != leaving]
+        return (remaining[0], "round") if remaining else None
+    order = [pid for pid in queue_order(s) if pid != leaving]
+    return (order[0], "queue") if order else None
+
+
+def _next(s: WorkshopState, ended: str | None, ctx: Context) -> list[dict]:
+    """After a turn: the round's next speaker, or else the queue's, or nobody."""
+    following = up_next(s, ended)
+    if following is None and s.floor.round is not None:
+        return [event("round_ended", round_id=s.floor.round.id)]
+    return [grant(s, *following, ctx)] if following else []
 
 
 def end_and_advance(s: WorkshopState, how: str, ctx: Context) -> list[dict]:
@@ -64,15 +76,30 @@ def end_and_advance(s: WorkshopState, how: str, ctx: Context) -> list[dict]:
 
 
 def start_round(
-    s: WorkshopState, order: list[str], purpose: str | None, ctx: Context
+    s: WorkshopState,
+    order: list[str],
+    purpose: str | None,
+    ctx: Context,
+    ballot_id: str | None = None,
 ) -> list[dict]:
-    """A round-robin in `order`; the first speaker gets the floor when it is free."""
+    """A round-robin in `order`; the first speaker gets the floor when it is free. A round
+    opened for a ballot (`ballot_id`) ends with that ballot."""
     if not order:
         raise Conflict("nobody present can take part in a round")
-    started = event(
-        "round_started", round={"id": s.next_id("r"), "order": order, "purpose": purpose}
-    )
+    shape = {"id": s.next_id("r"), "order": order, "purpose": purpose, "ballot_id": ballot_id}
+    started = event("round_started", round=shape)
     return [started] if s.floor.holder else [started, grant(s, order[0], "round", ctx)]
+
+
+def end_ballot_round(s: WorkshopState, ballot_id: str, ctx: Context) -> list[dict]:
+    """The round a ballot opened ends when the ballot does, its current turn with it (ended by
+    no one who held it, so it counts like a turn that ran out)."""
+    running = s.floor.round
+    if running is None or running.ballot_id != ballot_id:
+        return []
+    holder = s.floor.holder
+    ending = [_end(s, turns.ending(holder.kind), ctx)] if holder and holder.kind == "round" else []
+    return [*ending, event("round_ended", round_id=running.id)]
 
 
 def _holder_or_facilitator(s: WorkshopState, actor: Participant) -> None:
@@ -176,7 +203,7 @@ def expire_turn(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) 
         raise Conflict("that turn is over already")
     if holder.deadline is None or ctx.now < holder.deadline:
         raise Conflict("that turn still has time left")
-    return end_and_advance(s, "expired", ctx)
+    return end_and_advance(s, turns.ending(holder.kind), ctx)
 
 
 @command("start_round", "facilitator")

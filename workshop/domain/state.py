@@ -83,6 +83,7 @@ class Round:
     id: str
     order: list[str]
     purpose: str | None = None
+    ballot_id: str | None = None  # the ballot this round was opened for: it ends with it
     done: list[str] = field(default_factory=list)
     passed: list[str] = field(default_factory=list)
 
@@ -103,7 +104,8 @@ class Structure:
 class Floor:
     mode: str = "order"
     time_box: float | None = 120.0
-    queue: list[str] = field(default_factory=list)
+    queue: list[str] = field(default_factory=list)  # in the order hands went up
+    priority: list[str] = field(default_factory=list)  # served first (low fist-of-five voters)
     holder: Turn | None = None
     round: Round | None = None
     structure: Structure | None = None

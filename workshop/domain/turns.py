@@ -14,6 +14,12 @@ from workshop.domain.errors import InvalidInput
 
 QUEUE_MODES = ("order", "progressive")
 SENIOR_ROLES = ("product", "stakeholder")
+# How a turn ended, as airtime sees it. A pass says nothing, so it is not a turn. A turn the
+# tool or the facilitator handed to someone that ran out without a word from them is
+# "unanswered": nobody was known to speak, so the idle timer books no airtime either.
+NOT_A_TURN = ("passed", "unanswered")
+NO_AIRTIME = ("unanswered",)
+ASKED = ("queue",)  # turns people asked for (a raised hand): running out means they spoke on
 
 
 @dataclass(frozen=True)
@@ -59,21 +65,37 @@ def _check_unique(name: str, ids: Sequence[str]) -> None:
         raise InvalidInput(f"{name} must not repeat an id, got {repeated!r} more than once")
 
 
-def next_speaker(
-    queue: Sequence[str], mode: str, airtime: Mapping[str, float], turns: Mapping[str, int]
-) -> str | None:
-    """Who gets the floor: the head of the queue, or, by progressive stack, the least heard."""
+def serving_order(
+    queue: Sequence[str],
+    mode: str,
+    airtime: Mapping[str, float],
+    turns: Mapping[str, int],
+    first: Sequence[str] = (),
+) -> list[str]:
+    """The queue in the order the floor will go: `first` (say, low fist-of-five voters) ahead,
+    then the rest by hand order, or by progressive stack (the least heard first).
+
+    Pages show this very list, so the order people see is the order they are served.
+    """
     if mode not in QUEUE_MODES:
         raise InvalidInput(f"mode must be one of {QUEUE_MODES!r}, got {mode!r}")
-    if not queue:
-        return None
-    if mode == "order":
-        return queue[0]
-    position = min(
-        range(len(queue)),
-        key=lambda i: (airtime.get(queue[i], 0.0), turns.get(queue[i], 0), i),
-    )
-    return queue[position]
+    ahead = [pid for pid in dict.fromkeys(first) if pid in queue]
+    rest = [pid for pid in queue if pid not in ahead]
+    if mode == "progressive":  # a stable sort: among equals the first hand up goes first
+        rest.sort(key=lambda pid: (airtime.get(pid, 0.0), turns.get(pid, 0)))
+    return ahead + rest
+
+
+def next_speaker(
+    queue: Sequence[str],
+    mode: str,
+    airtime: Mapping[str, float],
+    turns: Mapping[str, int],
+    first: Sequence[str] = (),
+) -> str | None:
+    """Who gets the floor: the head of the serving order, or nobody when the queue is empty."""
+    order = serving_order(queue, mode, airtime, turns, first)
+    return order[0] if order else None
 
 
 def round_order(participants: Sequence[tuple[str, str]], seniors_last: bool) -> list[str]:
@@ -191,16 +213,30 @@ def gini(values: Sequence[float]) -> float:
     return float(spread / (n * total))
 
 
-def dominant(rows: Sequence[Airtime], factor: float = 2.0, min_seconds: float = 60.0) -> list[str]:
-    """Who holds more than `factor` times a fair share, once there is enough talk to judge."""
+def ending(kind: str) -> str:
+    """How a turn whose time ran out ended: `expired` if its holder asked for the floor,
+    else `unanswered` (a round's or the facilitator's turn nobody took up)."""
+    return "expired" if kind in ASKED else "unanswered"
+
+
+def dominant(
+    rows: Sequence[Airtime], factor: float = 2.0, min_seconds: float = 60.0, min_turns: int = 2
+) -> list[str]:
+    """Who holds more than `factor` times a fair share, once there is enough talk to judge.
+
+    Dominating is a habit, not one long turn: a person is flagged only after `min_turns`
+    turns of their own (the time-box is what bounds a single turn).
+    """
     if not math.isfinite(factor) or factor <= 0:
         raise InvalidInput(f"factor must be a finite number > 0, got {factor!r}")
     _check_seconds("min_seconds", min_seconds)
+    if isinstance(min_turns, bool) or not isinstance(min_turns, int) or min_turns < 1:
+        raise InvalidInput(f"min_turns must be a whole number >= 1, got {min_turns!r}")
     total = math.fsum(row.seconds for row in rows)
     if not rows or total < min_seconds:
         return []
     limit = factor / len(rows)
-    return [row.participant_id for row in rows if row.share > limit]
+    return [row.participant_id for row in rows if row.share > limit and row.turns >= min_turns]
 
 
 def dominance_summary(rows: Sequence[Airtime]) -> dict:

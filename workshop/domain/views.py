@@ -10,6 +10,7 @@ from collections.abc import Collection
 
 from workshop.domain import agenda, turns
 from workshop.domain import chain as chains
+from workshop.domain.floor import queue_order, up_next
 from workshop.domain.review import review_report
 from workshop.domain.state import Ballot, Participant, Proposal, WorkshopState
 from workshop.domain.voting import default_rule
@@ -123,11 +124,14 @@ def _ballot(b: Ballot, viewer_id: str, facilitator: bool) -> dict:
 
 
 def _floor(s: WorkshopState) -> dict:
+    """The floor; `queue` is in the order it will be served, `next` who speaks after the holder."""
     floor = s.floor
+    following = up_next(s, floor.holder.participant_id if floor.holder else None)
     return {
         "mode": floor.mode,
         "time_box": floor.time_box,
-        "queue": list(floor.queue),
+        "queue": queue_order(s),
+        "next": following[0] if following else None,
         "holder": floor.holder.__dict__ if floor.holder else None,
         "round": floor.round.__dict__ if floor.round else None,
         "structure": floor.structure.__dict__ if floor.structure else None,

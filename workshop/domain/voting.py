@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from workshop.domain import agenda, payload, rules
 from workshop.domain.commands import Context, command, event, voters_present
 from workshop.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from workshop.domain.floor import grant, start_round
+from workshop.domain.floor import end_ballot_round, grant, start_round
 from workshop.domain.proposals import check_ready, goal_from_proposal, in_open_ballot, live_proposal
 from workshop.domain.state import Ballot, Participant, Proposal, WorkshopState
 
@@ -183,7 +183,7 @@ def open_ballot(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) 
     events = [event("ballot_opened", ballot=ballot)]
     live = [pid for pid in electorate if not s.participants[pid].remote]
     if vote_rule(rule, ballot["settings"]) == "consent" and s.floor.round is None and live:
-        events += start_round(s, live, f"consent round on {ids[0]}", ctx)
+        events += start_round(s, live, f"consent round on {ids[0]}", ctx, ballot["id"])
     return events
 
 
@@ -227,9 +227,14 @@ def close_and_reveal(
 ) -> list[dict]:
     """Close a ballot and reveal it at once (remote ballots at their deadline or full turnout)."""
     counted = votes if votes is not None else ballot.votes
-    closing = event("ballot_closed", ballot_id=ballot.id, turnout=len(counted))
     shadow = Ballot(**{**ballot.__dict__, "votes": dict(counted)})
-    return [closing, *_reveal(s, shadow, ctx)]
+    return [*_closing(s, ballot, len(counted), ctx), *_reveal(s, shadow, ctx)]
+
+
+def _closing(s: WorkshopState, ballot: Ballot, turnout: int, ctx: Context) -> list[dict]:
+    """The ballot stops taking votes; a round opened for it ends with it."""
+    closed = event("ballot_closed", ballot_id=ballot.id, turnout=turnout)
+    return [closed, *end_ballot_round(s, ballot.id, ctx)]
 
 
 @command("close_ballot", "facilitator")
@@ -238,7 +243,7 @@ def close_ballot(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context)
     ballot = find_ballot(s, p.get("ballot_id"), "open")
     if payload.flag(p, "reveal"):
         return close_and_reveal(s, ballot, ctx)
-    return [event("ballot_closed", ballot_id=ballot.id, turnout=len(ballot.votes))]
+    return _closing(s, ballot, len(ballot.votes), ctx)
 
 
 @command("close_expired_ballot", "system")

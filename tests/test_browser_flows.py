@@ -1,0 +1,79 @@
+"""Turn and proposal flows in a real browser (Chromium through Playwright)."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from tests import test_browser as pages
+from tests.live import LiveServer
+
+# One browser per module and one watched context per person, as in test_browser.
+browser, watch, open_page = pages.browser, pages.watch, pages.open_page
+command, console_page, enter = pages.command, pages.console_page, pages.enter
+
+
+def test_the_queue_shown_is_the_order_served_on_console_and_participant_view(
+    server: LiveServer, open_page
+) -> None:
+    session = server.create_session("strategizing")
+    fac = session["facilitator_token"]
+    tom = server.join(session, "Tom", "team")
+    raj = server.join(session, "Raj", "team")
+    command(server, session, fac, "grant_floor", participant_id=tom["participant_id"])
+    command(server, session, tom["token"], "end_turn")
+    command(server, session, fac, "set_queue_mode", mode="progressive")
+    command(server, session, tom["token"], "raise_hand")
+    command(server, session, raj["token"], "raise_hand")
+
+    console = console_page(open_page, server, session)
+    raj_page = enter(open_page("Raj", pages.PHONE), server, session, raj, "Raj")
+    tom_page = enter(open_page("Tom", pages.PHONE), server, session, tom, "Tom")
+    expect(console.locator("#floor-body .queue li span")).to_have_text(["Raj", "Tom"])
+    expect(console.locator("#floor-body .up-next")).to_have_text("Next: Raj")
+    expect(tom_page.locator("#floor-body .queue li")).to_have_text(["Raj", "You"])
+    expect(raj_page.locator("#turn-message")).to_have_text("You're next")
+    expect(tom_page.locator("#turn-message")).to_have_text("")
+
+    console.get_by_role("button", name="Give the floor to the next").click()
+    expect(raj_page.locator("#turn-message")).to_have_text("It's your turn")
+    expect(tom_page.locator("#turn-message")).to_have_text("You're next")
+    expect(tom_page.locator("#turn-tools")).to_contain_text("Raj has the floor")
+
+
+def test_my_turn_reaches_me_while_i_write_in_a_form(server: LiveServer, open_page) -> None:
+    session = server.create_session("strategizing")
+    fac = session["facilitator_token"]
+    ann = server.join(session, "Ann", "team")
+    bob = server.join(session, "Bob", "team")
+    command(server, session, fac, "next_phase")
+    command(server, session, fac, "next_phase")  # present: proposals still welcome
+    page = enter(open_page("Ann", pages.PHONE), server, session, ann, "Ann")
+    bar = page.locator("#turn-bar")
+
+    # Ann is down in the proposal form, typing; the Speaking card is far above.
+    page.locator("#p-description").click()
+    page.keyboard.type("Members who sleep well")
+    expect(page.locator("#floor")).not_to_be_in_viewport()
+    expect(page.locator("#turn-message")).to_have_attribute("aria-live", "polite")
+
+    # Bob speaks and Ann's hand is up: she is told she is next, where she is.
+    command(server, session, ann["token"], "raise_hand")
+    command(server, session, fac, "grant_floor", participant_id=bob["participant_id"])
+    expect(bar).to_be_in_viewport()
+    expect(page.locator("#turn-message")).to_have_text("You're next")
+    expect(bar).to_contain_text("Bob has the floor")
+    expect(bar.locator(".countdown")).to_have_text(re.compile(r"^[12]:\d\d$"))
+
+    command(server, session, bob["token"], "end_turn")  # the floor passes to Ann
+    expect(page.locator("#turn-message")).to_have_text("It's your turn")
+    expect(bar).to_be_in_viewport()
+    expect(bar.locator(".countdown")).to_have_text(re.compile(r"^[12]:\d\d$"))
+    expect(page.locator("#p-description")).to_be_focused()  # her writing was not disturbed
+    expect(page.locator("#p-description")).to_have_value("Members who sleep well")
+    expect(page.locator("#announcer")).to_contain_text("You have the floor")
+
+    bar.get_by_role("button", name="End my turn").click()
+    expect(page.locator("#turn-message")).to_have_text("")
+    expect(page.locator("#floor-body")).to_contain_text("Nobody has the floor")

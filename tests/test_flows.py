@@ -1,0 +1,61 @@
+"""Turn and proposal flows against the real server, with real Socket.IO clients."""
+
+from __future__ import annotations
+
+from tests.live import host, seat
+
+
+def consent_ballot(fac, author, **extra: object) -> str:
+    """A vision by `author`, put to a consent ballot of everyone present."""
+    fac.ok("go_to_phase", phase="propose")
+    vision = author.ok("propose_goal", level="vision", title="Feel strong")["proposal_id"]
+    fac.ok("go_to_phase", phase="decide")
+    reason = "everyone must be able to live with it"
+    return fac.ok(
+        "open_ballot", proposal_ids=[vision], rule="consent", rule_reason=reason, **extra
+    )["ballot_id"]
+
+
+def test_the_queue_shown_under_the_progressive_stack_is_the_order_served(server, people):
+    session, fac = host(server, people)
+    tom, raj = seat(server, session, people, ("Tom", "team"), ("Raj", "team"))
+    fac.ok("grant_floor", participant_id=tom.id)
+    tom.ok("end_turn")
+    fac.ok("set_queue_mode", mode="progressive")
+    tom.ok("raise_hand")
+    raj.ok("raise_hand")
+    for person in (tom, raj, fac):
+        floor = person.fresh_state()["floor"]
+        assert floor["queue"] == [raj.id, tom.id] and floor["next"] == raj.id
+    fac.ok("grant_floor")
+    granted = tom.wait_event("floor_granted", lambda e: e["turn"]["kind"] == "queue")
+    assert granted["turn"]["participant_id"] == raj.id
+
+
+def test_the_consent_round_ends_with_its_ballot_and_books_no_idle_airtime(server, people):
+    session, fac = host(server, people)
+    ann, bob, cid = seat(server, session, people, ("Ann", "team"), ("Bob", "team"), ("Cid", "team"))
+    fac.ok("set_time_box", seconds=1)
+    ballot = consent_ballot(fac, ann)
+    fac.ok("set_time_box", seconds=600)  # Ann's turn runs out soon; Bob's next one will not
+    state = fac.fresh_state()
+    assert state["floor"]["round"]["ballot_id"] == ballot
+    assert state["floor"]["holder"]["participant_id"] == ann.id
+    # Nobody takes the floor up: the server's timer hands it on, booking no airtime.
+    ran_out = bob.wait_event("turn_ended", lambda e: e["participant_id"] == ann.id)
+    assert ran_out["how"] == "unanswered"
+    bob.wait_event("floor_granted", lambda e: e["turn"]["participant_id"] == bob.id)
+    closed = fac.ok("close_ballot", ballot_id=ballot, reveal=True)
+    assert [item["type"] for item in closed["events"]][:3] == [
+        "ballot_closed",
+        "turn_ended",
+        "round_ended",
+    ]
+    assert closed["events"][1]["participant_id"] == bob.id
+    cid.wait_event("round_ended")
+    state = cid.fresh_state()
+    assert state["floor"]["round"] is None and state["floor"]["holder"] is None
+    assert state["floor"]["next"] is None  # nothing left to hand the floor on
+    airtime = fac.fresh_state()["airtime"]
+    assert [row["seconds"] for row in airtime["rows"]] == [0.0, 0.0, 0.0]
+    assert airtime["dominant"] == [] and len(airtime["silent"]) == 3

@@ -1,0 +1,293 @@
+"""Turn flows in the pure domain: the order shown is the order served.
+
+A session is driven with `decide` and `apply` alone, on a clock the test moves, and read
+through `views.snapshot`, exactly what a page receives.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from workshop.domain import views
+from workshop.domain.session import created
+from workshop.domain.turns import next_speaker, serving_order
+from workshop.domain.workshop import Context, WorkshopState, apply, decide
+
+FAC = "pt1"
+
+
+class Domain:
+    """One session in memory: every change goes through `decide`, then `apply`."""
+
+    def __init__(self, kind: str = "strategizing", names: tuple[str, ...] = ()) -> None:
+        self.state = WorkshopState(id="w1")
+        self.now = 1_800_000_000.0
+        first = created(kind, "Flows", None, None)
+        self.fold([first])
+        self.ids = {name: self.join(name) for name in names}
+
+    def fold(self, events: list[dict]) -> list[dict]:
+        for item in events:
+            item.setdefault("at", self.now)
+            apply(self.state, item)
+        return events
+
+    def join(self, name: str, role: str = "team") -> str:
+        joined = self.do("system", "join", name=name, role=role)
+        return joined[0]["participant"]["id"]
+
+    def do(self, actor: str, command: str, **payload: object) -> list[dict]:
+        present = frozenset(self.state.participants)
+        events = decide(self.state, actor, command, payload, Context(self.now, present))
+        return self.fold(events)
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+    def speak(self, pid: str, seconds: float) -> None:
+        """`pid` holds the floor for `seconds`, then yields."""
+        self.do(FAC, "grant_floor", participant_id=pid)
+        self.advance(seconds)
+        self.do(pid, "end_turn")
+
+    def floor(self, viewer: str = FAC) -> dict:
+        return views.snapshot(self.state, viewer, frozenset(self.state.participants))["floor"]
+
+    def holder(self) -> str | None:
+        holder = self.state.floor.holder
+        return holder.participant_id if holder else None
+
+
+# -- the serving order, as a table ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("queue", "mode", "airtime", "turns", "first", "expected"),
+    [
+        ([], "progressive", {}, {}, ["a"], []),
+        (["a", "b", "c"], "order", {"a": 90.0}, {"a": 3}, [], ["a", "b", "c"]),
+        (["t", "r"], "progressive", {"t": 60.0}, {"t": 1}, [], ["r", "t"]),  # Tom spoke: Raj first
+        (list("abc"), "progressive", {"a": 30.0, "b": 10.0, "c": 20.0}, {}, [], list("bca")),
+        (list("abc"), "progressive", {"a": 9.0, "b": 9.0}, {"a": 2, "b": 1}, [], list("cba")),
+        (["c", "b", "a"], "progressive", {}, {}, [], ["c", "b", "a"]),  # equals: hand order
+        # After fist of five the low voters go first, lowest first, whatever the mode.
+        (["t", "r"], "progressive", {"t": 60.0}, {"t": 1}, ["t"], ["t", "r"]),
+        (["a", "b", "c"], "order", {}, {}, ["c", "a"], ["c", "a", "b"]),
+        (["a", "b"], "progressive", {}, {}, ["gone", "b"], ["b", "a"]),  # no longer waiting
+    ],
+)
+def test_serving_order(queue, mode, airtime, turns, first, expected):
+    assert serving_order(queue, mode, airtime, turns, first) == expected
+    assert next_speaker(queue, mode, airtime, turns, first) == (expected[0] if expected else None)
+
+
+def test_the_progressive_stack_shows_raj_first_and_serves_raj_first():
+    room = Domain(names=("Tom", "Raj"))
+    tom, raj = room.ids["Tom"], room.ids["Raj"]
+    room.speak(tom, 60)
+    room.do(FAC, "set_queue_mode", mode="progressive")
+    room.do(tom, "raise_hand")
+    room.do(raj, "raise_hand")
+    assert room.state.floor.queue == [tom, raj]  # the hands, in the order they went up
+    assert room.floor(raj)["queue"] == [raj, tom]  # the order everybody sees
+    assert room.floor(raj)["next"] == raj
+    room.do(FAC, "grant_floor")
+    assert room.holder() == raj
+    assert room.floor(tom)["queue"] == [tom] and room.floor(tom)["next"] == tom
+
+
+def test_after_fist_of_five_the_low_voter_is_shown_and_served_first_under_the_stack():
+    room = Domain("sprint_planning", names=("Tom", "Raj", "Una"))
+    tom, raj, una = (room.ids[n] for n in ("Tom", "Raj", "Una"))
+    room.speak(tom, 90)
+    room.do(FAC, "set_queue_mode", mode="progressive")
+    room.do(raj, "raise_hand")
+    room.do(FAC, "grant_floor", participant_id=una)  # Una speaks while the ballot is counted
+    # The fist-of-five outcome: Tom showed 2, and he goes first although he spoke the most.
+    room.fold([{"type": "queue_prioritized", "participant_ids": [tom]}])
+    shown = room.floor(raj)
+    assert shown["queue"] == [tom, raj] and shown["next"] == tom
+    room.advance(20)
+    room.do(una, "end_turn")
+    assert room.holder() == tom
+    room.advance(20)
+    room.do(tom, "end_turn")
+    assert room.holder() == raj
+    room.do(raj, "end_turn")
+    room.do(tom, "raise_hand")  # a new hand: the priority was for the ballot's floor only
+    room.do(una, "raise_hand")
+    assert room.floor()["queue"] == [una, tom]
+
+
+def test_during_a_round_the_next_is_the_rounds_next_and_the_queue_waits():
+    room = Domain(names=("Ann", "Bob", "Cid"))
+    ann, bob, cid = (room.ids[n] for n in ("Ann", "Bob", "Cid"))
+    room.do(cid, "raise_hand")
+    room.do(FAC, "start_round")
+    assert room.holder() == ann
+    assert room.floor()["next"] == bob
+    room.do(ann, "end_turn")
+    room.do(bob, "end_turn")
+    assert room.floor()["next"] is None  # the round ends after Cid: the floor goes free
+    room.do(cid, "end_turn")
+    assert room.state.floor.round is None and room.holder() is None
+
+
+# -- the order shown is the order served, for any queue and airtimes ---------------------------
+
+NAMES = [f"P{i}" for i in range(7)]
+
+
+@given(
+    spoken=st.lists(st.tuples(st.integers(0, 6), st.integers(0, 300)), max_size=10),
+    hands=st.lists(st.integers(0, 6), min_size=1, max_size=7, unique=True),
+    low=st.lists(st.integers(0, 6), max_size=3, unique=True),
+    mode=st.sampled_from(["order", "progressive"]),
+)
+def test_the_queue_shown_is_served_in_that_order(spoken, hands, low, mode):
+    room = Domain(names=tuple(NAMES))
+    pids = [room.ids[name] for name in NAMES]
+    for who, seconds in spoken:
+        room.speak(pids[who], seconds)
+    room.do(FAC, "set_queue_mode", mode=mode)
+    for who in hands:
+        room.do(pids[who], "raise_hand")
+    if low:
+        room.fold([{"type": "queue_prioritized", "participant_ids": [pids[i] for i in low]}])
+    shown = room.floor(pids[hands[0]])
+    assert sorted(shown["queue"]) == sorted(room.state.floor.queue)
+    assert shown["next"] == shown["queue"][0]
+    served = []
+    while room.state.floor.queue:
+        room.do(FAC, "grant_floor")
+        served.append(room.holder())
+        room.advance(30)  # each speaks a while: the stack must not reorder those still waiting
+    assert served == shown["queue"]
+
+
+# -- a consent round belongs to its ballot ----------------------------------------------------
+
+
+def consent_ballot(room: Domain, **extra: object) -> str:
+    """A vision by Ann put to a consent ballot of everyone present; returns the ballot id."""
+    room.do(FAC, "go_to_phase", phase="propose")
+    proposed = room.do(room.ids["Ann"], "propose_goal", level="vision", title="Feel strong")
+    room.do(FAC, "go_to_phase", phase="decide")
+    opened = room.do(
+        FAC,
+        "open_ballot",
+        proposal_ids=[proposed[0]["proposal"]["id"]],
+        rule="consent",
+        rule_reason="everyone must be able to live with it",
+        **extra,
+    )
+    return opened[0]["ballot"]["id"]
+
+
+def expire(room: Domain) -> list[dict]:
+    """The server's timer, once the running turn's time is up."""
+    holder = room.state.floor.holder
+    assert holder is not None and holder.deadline is not None
+    room.now = max(room.now, holder.deadline)
+    return room.do("system", "expire_turn", turn_id=holder.id)
+
+
+def close_the_ballot(room: Domain, ballot: str) -> list[dict]:
+    return room.do(FAC, "close_ballot", ballot_id=ballot)
+
+
+def close_and_reveal(room: Domain, ballot: str) -> list[dict]:
+    return room.do(FAC, "close_ballot", ballot_id=ballot, reveal=True)
+
+
+def deadline_passes(room: Domain, ballot: str) -> list[dict]:
+    room.now = room.state.ballots[ballot].deadline
+    return room.do("system", "close_expired_ballot", ballot_id=ballot)
+
+
+@pytest.mark.parametrize(
+    ("ending", "extra"),
+    [
+        (close_the_ballot, {}),
+        (close_and_reveal, {}),
+        (deadline_passes, {"deadline_seconds": 600}),
+    ],
+)
+def test_the_consent_round_ends_with_its_ballot(ending, extra):
+    room = Domain(names=("Ann", "Bob", "Cid"))
+    ann, bob = room.ids["Ann"], room.ids["Bob"]
+    room.do(FAC, "set_time_box", seconds=30)
+    ballot = consent_ballot(room, **extra)
+    assert room.state.floor.round.ballot_id == ballot
+    assert room.holder() == ann
+    room.advance(10)
+    room.do(ann, "end_turn")
+    assert room.holder() == bob
+    events = ending(room, ballot)
+    types = [item["type"] for item in events]
+    assert types[:3] == ["ballot_closed", "turn_ended", "round_ended"]
+    assert events[1]["participant_id"] == bob and events[1]["how"] == "unanswered"
+    assert room.state.floor.round is None and room.holder() is None
+    assert room.floor()["next"] is None
+
+
+def test_a_round_the_facilitator_started_outlives_a_ballot():
+    room = Domain(names=("Ann", "Bob"))
+    ballot = consent_ballot(room)
+    close_the_ballot(room, ballot)
+    room.do(FAC, "start_round", purpose="check-out")
+    other = consent_ballot(room)  # a round is running already: no consent round of its own
+    assert room.state.floor.round.purpose == "check-out"
+    close_the_ballot(room, other)
+    assert room.state.floor.round is not None and room.holder() == room.ids["Ann"]
+
+
+def test_nobody_speaking_through_a_consent_ballot_books_no_airtime_and_flags_nobody():
+    """The reported session: a 30 s time-box, a consent ballot, and the room busy voting."""
+    room = Domain(names=("Ann", "Bob", "Cid"))
+    room.do(FAC, "set_time_box", seconds=30)
+    ballot = consent_ballot(room)
+    for _ in range(3):  # the round hands the floor on, and nobody takes it up
+        ended = expire(room)[0]
+        assert ended["how"] == "unanswered"
+    assert room.state.floor.round is None  # everyone had their chance: the round is over
+    close_and_reveal(room, ballot)
+    later = consent_ballot(room)
+    expire(room)
+    close_the_ballot(room, later)
+    assert room.holder() is None and room.state.floor.round is None
+    airtime = views.snapshot(room.state, FAC, frozenset(room.state.participants))["airtime"]
+    assert [row["seconds"] for row in airtime["rows"]] == [0.0, 0.0, 0.0]
+    assert [row["turns"] for row in airtime["rows"]] == [0, 0, 0]
+    assert airtime["dominant"] == [] and len(airtime["silent"]) == 3
+
+
+@pytest.mark.parametrize(
+    ("how_given", "how_ended", "seconds", "turns"),
+    [
+        ("queue", "expired", 120.0, 1),  # asked for the floor: spoke until the time ran out
+        ("direct", "unanswered", 0.0, 0),  # handed the floor, never took it up
+        ("round", "unanswered", 0.0, 0),
+    ],
+)
+def test_a_turn_that_runs_out(how_given, how_ended, seconds, turns):
+    room = Domain(names=("Ann", "Bob", "Cid", "Dan"))
+    ann = room.ids["Ann"]
+    if how_given == "queue":
+        room.do(ann, "raise_hand")
+        room.do(FAC, "grant_floor")
+    elif how_given == "direct":
+        room.do(FAC, "grant_floor", participant_id=ann)
+    else:
+        room.do(FAC, "start_round")
+    assert room.state.floor.holder.kind == how_given
+    ended = expire(room)[0]
+    assert ended["how"] == how_ended and ended["seconds"] == 120.0  # the log keeps the time
+    airtime = views.snapshot(room.state, FAC, frozenset(room.state.participants))["airtime"]
+    mine = [row for row in airtime["rows"] if row["participant_id"] == ann][0]
+    assert (mine["seconds"], mine["turns"]) == (seconds, turns)
+    assert airtime["dominant"] == []  # a single expired turn flags nobody
+    if how_given == "round":
+        assert room.state.floor.round.passed == [ann]  # no word counts as a pass
