@@ -146,7 +146,7 @@ def test_remote_and_live_voters_in_one_electorate_over_the_json_api(
 def test_draft_review_keeps_comments_and_revisions(server: LiveServer, people) -> None:
     session, fac, proposal = roadmap_session(server, people)
     pia = people[1]
-    ack = pia.ok(
+    ack = fac.ok(
         "share_draft",
         proposal_id=proposal,
         reviewers=[{"name": "CFO"}, {"name": "Sales"}],

@@ -24,6 +24,13 @@ from workshop.web import service
 blueprint = Blueprint("links", __name__)
 
 
+@blueprint.after_request
+def no_store(response: Response) -> Response:
+    """A personal page holds its link and the person's vote: no cache, shared or not, keeps it."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def csrf_token(token: str) -> str:
     return hmac.new(service().secret().encode(), token.encode(), hashlib.sha256).hexdigest()
 

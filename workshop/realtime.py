@@ -20,6 +20,7 @@ from flask_socketio import ConnectionRefusedError, SocketIO, emit, join_room
 
 from workshop.domain import views
 from workshop.domain.errors import InvalidInput, Unavailable, WorkshopError
+from workshop.domain.payload import check_depth
 from workshop.domain.workshop import CLIENT_COMMANDS
 from workshop.service import Service
 
@@ -170,6 +171,7 @@ def register(socketio: SocketIO, service: Service) -> None:
                 return failure(InvalidInput(f"{name} needs an object with a cid"))
             body = {k: v for k, v in data.items() if k != "cid"}
             try:
+                check_depth(body, f"the {name} command")
                 if conn.link is not None:
                     service.authenticate(conn.link)  # raises once the link has expired
                 return service.execute(

@@ -214,7 +214,7 @@ class Service:
             events = decide(state, actor, name, payload, ctx)
             stored = self._commit(state, events)
             ack = self._ack(state, actor, stored)
-            invitations = self._issue_links(workshop_id, stored)
+            invitations = self._issue_links(workshop_id, stored, state.facilitator_id == actor)
             if invitations:
                 # Kept with the ack, so that a retry after a lost ack still gets the links:
                 # short-lived, they are the one kind of token the database holds in the clear.
@@ -223,15 +223,18 @@ class Service:
         self._announce(workshop_id, stored)
         return ack
 
-    def _issue_links(self, workshop_id: str, stored: list[dict]) -> list[dict]:
+    def _issue_links(
+        self, workshop_id: str, stored: list[dict], by_facilitator: bool
+    ) -> list[dict]:
         """A token, expiring with its ballot or review, for each remote newcomer; the links of
-        remote people invited again stay valid until their new deadline."""
+        remote people the facilitator invites again stay valid until their new deadline (a
+        member sharing a draft never makes anyone's link last longer)."""
         invitations = []
         for item in stored:
             if item["type"] == "ballot_opened" and item["ballot"]["remote"]:
                 ballot = item["ballot"]
                 self.store.extend_links(workshop_id, ballot["electorate"], ballot["deadline"])
-            elif item["type"] == "draft_shared":
+            elif item["type"] == "draft_shared" and by_facilitator:
                 self.store.extend_links(workshop_id, item["reviewers"], item["deadline"])
             person = item.get("participant") if item["type"] == "participant_joined" else None
             if person and person["remote"]:

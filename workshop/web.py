@@ -8,6 +8,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from workshop.domain.errors import InvalidInput, NotFound, Unauthorized, WorkshopError
+from workshop.domain.payload import check_depth
 from workshop.domain.workshop import CLIENT_COMMANDS
 from workshop.service import Service
 
@@ -40,7 +41,10 @@ def http_error(error: HTTPException) -> tuple[Response, int] | HTTPException:
 
 @blueprint.app_errorhandler(Exception)
 def internal_error(error: Exception) -> tuple[Response, int]:
-    current_app.logger.exception("request failed: %s %s", request.method, request.path)
+    if isinstance(error, RecursionError):  # its traceback runs to hundreds of kilobytes
+        current_app.logger.error("request failed: %s %s: %r", request.method, request.path, error)
+    else:
+        current_app.logger.exception("request failed: %s %s", request.method, request.path)
     return error_response("internal", "internal error", 500)
 
 
@@ -51,6 +55,7 @@ def json_body() -> dict:
         body = None
     if not isinstance(body, Mapping):
         raise InvalidInput("the request body must be a JSON object", code="invalid_json")
+    check_depth(body)
     return dict(body)
 
 
@@ -103,8 +108,8 @@ def find_by_code(code: str) -> Response:
     """Which session a join code opens, so the join page can offer its roles."""
     with service().store.reading():
         row = service().store.workshop_by_code(code.strip().upper())
-    if row is None:
-        raise NotFound(f"no session has the join code {code!r}")
+    if row is None or service().state(row["id"]).phase == "close":
+        raise NotFound(f"no open session has the join code {code!r}")
     from workshop.domain.agenda import JOINABLE_ROLES
 
     return jsonify(

@@ -150,6 +150,7 @@ def next_goal_id(chain: Chain, level: str) -> str:
 def validate(chain: Chain) -> list[Problem]:
     """Every problem with the chain, not just the first, so one pass fixes them all."""
     problems = _vision_problems(chain) + _duplicate_id_problems(chain)
+    problems += _text_problems(None, chain.product, "product")
     if chain.vision is not None:
         problems += _text_problems(chain.vision.id, dataclasses.asdict(chain.vision))
     known = goals_by_id(chain)

@@ -136,3 +136,21 @@ def _metric(item: object, where: str) -> dict:
         if words:
             metric[key] = words
     return metric
+
+
+DEPTH_MAX = 32  # a goal chain needs about 6 levels; far deeper input only makes code recurse
+
+
+def check_depth(value: object, what: str = "the request body") -> None:
+    """Refuse input nested deeper than DEPTH_MAX before any recursive code sees it."""
+    level = [value]
+    for _depth in range(DEPTH_MAX + 1):
+        level = [
+            child
+            for item in level
+            if isinstance(item, Mapping | list)
+            for child in (item.values() if isinstance(item, Mapping) else item)
+        ]
+        if not level:
+            return
+    raise InvalidInput(f"{what} is nested more than {DEPTH_MAX} levels deep", code="invalid_json")

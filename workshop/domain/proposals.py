@@ -92,11 +92,25 @@ def _review_target(s: WorkshopState, change: str, p: Mapping) -> tuple[str | Non
     return goal.id, goal.level
 
 
+# One person cannot flood a session: what everyone receives on connect stays bounded.
+PROPOSALS_EACH, PROPOSALS_IN_SESSION = 50, 500
+COMMENTS_EACH, COMMENTS_IN_SESSION = 200, 2000
+
+
+def _check_room(mine: int, each: int, total: int, most: int, what: str) -> None:
+    if mine >= each:
+        raise Conflict(f"you made {each} {what}, the most one person may", code="limit_reached")
+    if total >= most:
+        raise Conflict(f"this session holds {most} {what}, the most it may", code="limit_reached")
+
+
 @command("propose_goal", "contributor")
 def propose_goal(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
     """Put a goal forward; in the silent propose phase its author stays hidden."""
     if s.phase not in agenda.PROPOSING_PHASES:
         raise Conflict(f"proposals are not taken in the {s.phase} phase")
+    mine = sum(1 for prop in s.proposals.values() if prop.author == actor.id)
+    _check_room(mine, PROPOSALS_EACH, len(s.proposals), PROPOSALS_IN_SESSION, "proposals")
     if any(not b.remote for b in s.open_ballots()):
         raise Conflict("no new proposals while a ballot is open")
     change = payload.choice(p, "change", CHANGES, "new")
@@ -175,6 +189,9 @@ def comment(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> l
     proposal = live_proposal(s, payload.ident(p, "proposal_id"))
     if actor.remote and actor.id not in proposal.reviewers:
         raise Forbidden(f"proposal {proposal.id} was not shared with you for comments")
+    notes = [(c["by"] or prop.author) for prop in s.proposals.values() for c in prop.comments]
+    mine = sum(1 for who in notes if who == actor.id)  # a hidden author's own are theirs too
+    _check_room(mine, COMMENTS_EACH, len(notes), COMMENTS_IN_SESSION, "comments")
     words = clean_text(p.get("text"), "text", TEXT_MAX)
     # The author commenting on their own hidden proposal must not name themselves.
     by = None if proposal.hidden_author and actor.id == proposal.author else actor.id

@@ -11,8 +11,9 @@ from copy import copy
 
 from workshop.domain import agenda, payload
 from workshop.domain.commands import Context, command, event
-from workshop.domain.errors import Conflict, InvalidInput
+from workshop.domain.errors import Conflict, Forbidden, InvalidInput
 from workshop.domain.proposals import own_proposal
+from workshop.domain.session import PARTICIPANTS_MAX
 from workshop.domain.state import Participant, WorkshopState
 from workshop.domain.text import NAME_MAX, clean_text
 from workshop.domain.voting import MAX_DEADLINE, open_ballot
@@ -21,10 +22,13 @@ MAX_INVITES = 200
 
 
 def _invite(
-    s: WorkshopState, p: Mapping, field: str, shortest: float, ctx: Context
+    s: WorkshopState, actor: Participant, p: Mapping, field: str, shortest: float, ctx: Context
 ) -> tuple[list[dict], list[str], float]:
     """Newcomers named in `field` (participant_joined events), the ids of everyone invited
-    (remote people named by id are invited again), and when their links expire."""
+    (remote people named by id are invited again), and when their links expire.
+
+    Only the facilitator brings new people in: anyone else may name only remote people
+    the facilitator already invited, or a team member could invent voters."""
     seconds = payload.number(p, "deadline_seconds", shortest, MAX_DEADLINE)
     if seconds is None:
         raise InvalidInput("deadline_seconds: say when the personal links expire")
@@ -42,6 +46,11 @@ def _invite(
                 )
             ids.append(person)
             continue
+        if actor.role != "facilitator":
+            raise Forbidden(
+                f"{field}[{i}]: only the facilitator invites new people; share with"
+                " remote people already invited to this session"
+            )
         name = person.get("name") if isinstance(person, Mapping) else person
         number += 1
         joined = {
@@ -52,6 +61,11 @@ def _invite(
         }
         events.append(event("participant_joined", participant=joined, link_expires=expires))
         ids.append(joined["id"])
+    if events and len(s.participants) + len(events) > PARTICIPANTS_MAX:
+        raise Conflict(
+            f"a session holds at most {PARTICIPANTS_MAX} participants, remote people included",
+            code="limit_reached",
+        )
     return events, ids, expires
 
 
@@ -66,7 +80,7 @@ def send_remote_ballot(
     s: WorkshopState, actor: Participant, p: Mapping, ctx: Context
 ) -> list[dict]:
     """A ballot for remote voters (and, if chosen, the room) that closes at its deadline."""
-    joins, remote_ids, _expires = _invite(s, p, "voters", 1, ctx)
+    joins, remote_ids, _expires = _invite(s, actor, p, "voters", 1, ctx)
     room = payload.flag(p, "include_room")
     ballot_payload = {**p, "remote_voters": remote_ids, "electorate": None if room else []}
     shadow = _with_participants(s, joins)
@@ -91,7 +105,7 @@ def _with_participants(s: WorkshopState, joins: list[dict]) -> WorkshopState:
 def share_draft(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
     """Send a draft goal to stakeholders by link for written comments before any vote."""
     proposal = own_proposal(s, actor, p, "share")
-    joins, reviewers, expires = _invite(s, p, "reviewers", 60, ctx)
+    joins, reviewers, expires = _invite(s, actor, p, "reviewers", 60, ctx)
     if proposal.status != "proposed":
         raise Conflict(f"proposal {proposal.id} is {proposal.status}")
     shared = event("draft_shared", proposal_id=proposal.id, reviewers=reviewers, deadline=expires)

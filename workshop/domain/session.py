@@ -25,9 +25,18 @@ def created(kind: str, title: object, product: object, input_chain: dict | None)
     )
 
 
-@command("join", "system", when_closed=True)
+PARTICIPANTS_MAX = 300  # bounds every `state`; remote people invited by link count too
+
+
+@command("join", "system")
 def join(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
-    """A person joins with a name and a role the kind allows (checked at the HTTP edge too)."""
+    """A person joins with a name and a role the kind allows (checked at the HTTP edge too);
+    a closed session admits nobody."""
+    if len(s.participants) >= PARTICIPANTS_MAX:
+        raise Conflict(
+            f"this session has {PARTICIPANTS_MAX} participants, the most it may",
+            code="limit_reached",
+        )
     role = agenda.check_join_role(s.kind, p.get("role"))
     name = clean_text(p.get("name"), "name", NAME_MAX)
     person = {"id": s.next_id("pt"), "name": name, "role": role, "remote": bool(p.get("remote"))}

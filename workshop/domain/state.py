@@ -151,8 +151,9 @@ class WorkshopState:
         return [b for b in self.ballots.values() if b.status == "open"]
 
     def decider(self) -> str | None:
-        """The delegated decider, else the first product person who joined."""
+        """The delegated decider, else the first product person who joined in the room (a
+        remote person, invited by link, never decides by default)."""
         if self.decider_id:
             return self.decider_id
-        products = [p for p in self.participants.values() if p.role == "product"]
+        products = [p for p in self.participants.values() if p.role == "product" and not p.remote]
         return products[0].id if products else None
