@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.live import LiveServer, host, seat
+from tests.live import LiveServer, host, poll, seat
 from tests.tools import RedisServer
 
 
@@ -89,3 +89,30 @@ def test_a_process_with_a_message_queue_refuses_to_join_one_serving_alone(
     finally:
         alone.stop()
         joined.stop()
+
+
+def test_people_of_a_killed_process_stop_counting_as_present(
+    redis_url: str, tmp_path: Path, people
+) -> None:
+    first = LiveServer(tmp_path, extra=("--message-queue", redis_url)).start()
+    second = LiveServer(tmp_path, extra=("--message-queue", redis_url)).start()
+    try:
+        session, fac = host(first, people, "strategizing")
+        (pia,) = seat(first, session, people, ("Pia", "product"))
+        (tom,) = seat(second, session, people, ("Tom", "team"))
+        fac.ok("next_phase")
+        proposal = pia.ok("propose_goal", level="vision", title="Healthier lives")["proposal_id"]
+
+        def present() -> set[str]:
+            return {p["name"] for p in fac.fresh_state()["participants"] if p["present"]}
+
+        assert {"Pia", "Tom"} <= present()
+        second.kill()  # Tom's process dies with his connection open in the database
+        poll(lambda: "Tom" not in present(), timeout=30)
+        fac.ok("go_to_phase", phase="decide")
+        ballot = fac.ok("open_ballot", proposal_ids=[proposal])
+        opened = [e for e in ballot["events"] if e["type"] == "ballot_opened"][0]["ballot"]
+        assert opened["electorate"] == [pia.id]  # no ghost to fail the quorum
+    finally:
+        first.stop()
+        second.stop()

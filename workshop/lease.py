@@ -1,17 +1,17 @@
-"""One process per SQLite database, unless a message queue joins several.
+"""Each serving process holds a lease in the database and renews it.
 
-A second process on the same file without a message queue would never hear the first one's
-events, and would close its people's attendance as if they had left. The running server
-holds a lease in the database and renews it; another one refuses to start while the lease
-is live. A lease whose process is gone (same host, no such pid) or that has not been
-renewed for LEASE_SECONDS is free.
+Two things hang on it. A process alone (no message queue) must be the only one on its
+database: a second one would never hear the first one's events and would close its people's
+attendance. And with a message queue, a process that dies (kill -9, a lost machine) leaves
+its connections open in attendance: the live processes end them once its lease lapses, so
+its people stop counting as present (and in the next electorate) within LEASE_SECONDS plus
+one renewal. A lease whose process is gone from this host is free at once.
 """
 
 from __future__ import annotations
 
 import os
 import socket
-import uuid
 from collections.abc import Callable
 from contextlib import suppress
 
@@ -26,13 +26,13 @@ class LeaseTaken(Exception):
     """Another live server holds this database."""
 
 
-class ServerLease:
+class ProcessLease:
     """This process's claim on the database; `shared` when a message queue joins processes."""
 
-    def __init__(self, store: Store, clock: Callable[[], float], shared: bool) -> None:
-        self.store, self.clock, self.shared = store, clock, shared
+    def __init__(self, store: Store, clock: Callable[[], float], holder: str, shared: bool) -> None:
+        self.store, self.clock = store, clock
         self.mine = {
-            "holder": uuid.uuid4().hex,
+            "holder": holder,
             "host": socket.gethostname(),
             "pid": os.getpid(),
             "shared": int(shared),
@@ -40,32 +40,46 @@ class ServerLease:
         self.renewed_at = 0.0
 
     def acquire(self) -> None:
-        """Take the lease, or raise LeaseTaken naming who holds it."""
+        """Take the lease, or raise LeaseTaken naming the process that serves alone."""
         now = self.clock()
         with self.store.transaction():
-            other = self.store.server_lease()
-            if other and not (self.shared and other["shared"]) and self._alive(other, now):
-                raise LeaseTaken(
-                    f"another workshop server (pid {other['pid']} on {other['host']}) is serving"
-                    " this database; stop it first, or join both with --message-queue"
-                )
+            for other in self._others_alive(now):
+                if not (self.mine["shared"] and other["shared"]):
+                    raise LeaseTaken(
+                        f"another workshop server (pid {other['pid']} on {other['host']}) is"
+                        " serving this database; stop it first, or join both with"
+                        " --message-queue"
+                    )
             self._hold(now)
 
     def renew(self) -> None:
-        """Called from the timer loop: keeps the lease live, every RENEW_SECONDS at most."""
+        """From the timer loop, every RENEW_SECONDS at most: keep ours, end the dead ones'."""
         now = self.clock()
         if now - self.renewed_at >= RENEW_SECONDS:
             with self.store.transaction():
+                self._others_alive(now)
                 self._hold(now)
 
     def release(self) -> None:
-        """Free the lease at a clean stop; if the disk refuses, it lapses on its own."""
+        """At a clean stop: our connections end now; if the disk refuses, the lease lapses."""
         with suppress(Unavailable), self.store.transaction():
-            self.store.release_server_lease(self.mine["holder"])
+            self.store.end_process(self.mine["holder"], self.clock())
 
     def _hold(self, now: float) -> None:
-        self.store.hold_server_lease({**self.mine, "renewed_at": now})
+        self.store.hold_process({**self.mine, "renewed_at": now})
         self.renewed_at = now
+
+    def _others_alive(self, now: float) -> list[dict]:
+        """The other live processes; the dead ones' connections are ended on the way."""
+        alive = []
+        for other in self.store.processes():
+            if other["holder"] == self.mine["holder"]:
+                continue
+            if self._alive(other, now):
+                alive.append(other)
+            else:
+                self.store.end_process(other["holder"], other["renewed_at"])
+        return alive
 
     def _alive(self, lease: dict, now: float) -> bool:
         if now - lease["renewed_at"] > LEASE_SECONDS:

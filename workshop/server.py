@@ -15,7 +15,7 @@ from flask import Flask
 
 from workshop import create_app
 from workshop.domain.errors import Unavailable
-from workshop.lease import ServerLease
+from workshop.lease import ProcessLease
 from workshop.service import TIMER_RETRY
 from workshop.store import DatabaseProblem, problem
 
@@ -27,7 +27,7 @@ def nodelay(sock: socket.socket) -> None:
         pass
 
 
-def _timer_loop(app: Flask, lease: ServerLease) -> None:
+def _timer_loop(app: Flask, lease: ProcessLease) -> None:
     """Expire turns, stages and ballots on time, whether or not anyone is connected;
     renew this process's claim on the database."""
     socketio = app.extensions["workshop_socketio"]
@@ -86,7 +86,9 @@ def run(host: str, port: int, data_dir: str, async_mode: str, message_queue: str
     config = {"DATA_DIR": data_dir, "ASYNC_MODE": async_mode, "MESSAGE_QUEUE": message_queue}
     app = create_app(config)
     service = app.extensions["workshop"]
-    lease = ServerLease(service.store, service.clock, shared=bool(message_queue))
+    lease = ProcessLease(
+        service.store, service.clock, service.process_id, shared=bool(message_queue)
+    )
     try:
         lease.acquire()  # the first write of a start
         if not message_queue:  # alone, we know no connection survived the last run

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -59,6 +60,7 @@ class Service:
         self._listeners: list[Listener] = []
         self._secret: str | None = None
         self._unsaved: set[str] = set()  # sessions whose cached state holds uncommitted events
+        self.process_id = uuid.uuid4().hex  # names this process's connections in attendance
 
     def subscribe(self, listener: Listener) -> None:
         """Call `listener(workshop_id, events)` after each commit."""
@@ -339,7 +341,7 @@ class Service:
     # -- presence ------------------------------------------------------------
     def connected(self, workshop_id: str, participant_id: str) -> int:
         with self.store.transaction():
-            return self.store.connected(workshop_id, participant_id, self.clock())
+            return self.store.connected(workshop_id, participant_id, self.clock(), self.process_id)
 
     def disconnected(self, attendance_id: int) -> None:
         with self.store.transaction():

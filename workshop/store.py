@@ -72,18 +72,13 @@ def m002_meta(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
-def m003_server_lease(db: sqlite_utils.Database) -> None:
-    db["server_lease"].create(
-        {
-            "name": str,
-            "holder": str,
-            "host": str,
-            "pid": int,
-            "shared": int,
-            "renewed_at": float,
-        },
-        pk="name",
+def m003_processes(db: sqlite_utils.Database) -> None:
+    """Each serving process's lease, and which process each open connection belongs to."""
+    db["processes"].create(
+        {"holder": str, "host": str, "pid": int, "shared": int, "renewed_at": float},
+        pk="holder",
     )
+    db["attendance"].add_column("process", str)
 
 
 @contextmanager
@@ -270,15 +265,21 @@ class Store:
         """A real write with its fsync: the readiness check asks the disk, not a cache."""
         self.db["meta"].upsert({"key": "ready_probe", "value": repr(now)}, pk="key")
 
-    def server_lease(self) -> dict | None:
-        rows = list(self.db["server_lease"].rows_where("name = 'server'"))
-        return rows[0] if rows else None
+    # -- serving processes ---------------------------------------------------
+    def processes(self) -> list[dict]:
+        return list(self.db["processes"].rows_where(order_by="renewed_at"))
 
-    def hold_server_lease(self, lease: dict) -> None:
-        self.db["server_lease"].upsert({"name": "server", **lease}, pk="name")
+    def hold_process(self, lease: dict) -> None:
+        self.db["processes"].upsert(lease, pk="holder")
 
-    def release_server_lease(self, holder: str) -> None:
-        self.db.execute("delete from server_lease where name = 'server' and holder = ?", [holder])
+    def end_process(self, holder: str, at: float) -> None:
+        """A process is gone: its connections ended at `at`, its lease with them."""
+        self.db.execute(
+            "update attendance set disconnected_at = ?"
+            " where process = ? and disconnected_at is null",
+            [at, holder],
+        )
+        self.db.execute("delete from processes where holder = ?", [holder])
 
     def secret(self) -> str:
         """The server's signing key, made on first use; call inside a transaction."""
@@ -346,8 +347,13 @@ class Store:
         return [row[0] for row in rows.fetchall()]
 
     # -- attendance ----------------------------------------------------------
-    def connected(self, workshop_id: str, participant_id: str, now: float) -> int:
-        row = {"workshop_id": workshop_id, "participant_id": participant_id, "connected_at": now}
+    def connected(self, workshop_id: str, participant_id: str, now: float, process: str) -> int:
+        row = {
+            "workshop_id": workshop_id,
+            "participant_id": participant_id,
+            "connected_at": now,
+            "process": process,
+        }
         return self.db["attendance"].insert(row).last_pk
 
     def disconnected(self, attendance_id: int, now: float) -> None:
