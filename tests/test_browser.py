@@ -184,6 +184,7 @@ def test_a_whole_workshop_in_four_browsers(server: LiveServer, open_page: OpenPa
     fac.goto(server.url + "/")
     fac.select_option("#kind", "strategizing")
     fac.fill("#title", "Fitness strategy")
+    fac.fill("#facilitator-name", "Maya")
     fac.fill("#product", "Fitness app")
     fac.get_by_role("button", name="Create session").click()
 
@@ -316,6 +317,7 @@ def test_a_session_from_a_chain_file_joined_with_a_code(
     fac.goto(server.url + "/")
     fac.select_option("#kind", "sprint_planning")
     fac.fill("#title", "Sprint 14")
+    fac.fill("#facilitator-name", "Maya")
     chain_file = {"name": "team.goalchain.yaml", "mimeType": "application/yaml"}
     fac.set_input_files("#chain-file", files=[{**chain_file, "buffer": b"goalchain: 9\n"}])
     fac.get_by_role("button", name="Create session").click()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from playwright.sync_api import expect
@@ -77,3 +78,21 @@ def test_my_turn_reaches_me_while_i_write_in_a_form(server: LiveServer, open_pag
     bar.get_by_role("button", name="End my turn").click()
     expect(page.locator("#turn-message")).to_have_text("")
     expect(page.locator("#floor-body")).to_contain_text("Nobody has the floor")
+
+
+def test_the_home_page_asks_the_facilitators_name(server: LiveServer, open_page) -> None:
+    page = open_page("facilitator")
+    page.goto(server.url + "/")
+    page.fill("#title", "Q3 strategy")
+    page.get_by_role("button", name="Create session").click()
+    expect(page.locator("#create-error")).to_contain_text("Say your name")
+    expect(page.locator("#facilitator-name")).to_be_focused()
+    page.get_by_label("Your name").fill("Maya Lindqvist")
+    page.get_by_role("button", name="Create session").click()
+    expect(page).to_have_url(re.compile(r"/s/[\w-]+/facilitator$"))
+    expect(page.locator("#conn")).to_have_text("Live")
+    workshop_id = page.url.split("/")[-2]
+    saved = page.evaluate(f"localStorage.getItem('workshop:{workshop_id}:facilitator')")
+    token = json.loads(saved)["token"]
+    minutes = server.get(f"/api/sessions/{workshop_id}/minutes", token, format="md").text
+    assert "Facilitator: Maya Lindqvist" in minutes

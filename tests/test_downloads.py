@@ -58,6 +58,7 @@ def test_the_console_saves_named_files_and_never_puts_the_token_in_a_url(
     assert any(chain_file.endswith(kind) for kind in accepted if kind.startswith("."))
     home.select_option("#kind", "sprint_planning")
     home.fill("#title", "Sprint 1")
+    home.fill("#facilitator-name", "Maya")
     home.set_input_files(
         "#chain-file",
         files=[

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.live import host, seat
 
 
@@ -59,3 +61,31 @@ def test_the_consent_round_ends_with_its_ballot_and_books_no_idle_airtime(server
     airtime = fac.fresh_state()["airtime"]
     assert [row["seconds"] for row in airtime["rows"]] == [0.0, 0.0, 0.0]
     assert airtime["dominant"] == [] and len(airtime["silent"]) == 3
+
+
+def test_the_facilitator_is_named_as_they_said(server, people):
+    session, fac = host(server, people, facilitator_name="Maya Lindqvist")
+    (ann,) = seat(server, session, people, ("Ann", "team"))
+    names = {p["id"]: p["name"] for p in ann.state["participants"]}
+    assert names[fac.state["me"]["id"]] == "Maya Lindqvist"
+    minutes = server.get(
+        f"/api/sessions/{session['id']}/minutes", session["facilitator_token"], format="md"
+    )
+    assert "Facilitator: Maya Lindqvist" in minutes.text
+
+
+def test_a_client_that_sends_no_facilitator_name_gets_the_default(server, people):
+    session, fac = host(server, people)
+    assert fac.state["me"]["name"] == "Facilitator"
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [(["Maya"], "facilitator_name must be text"), ("<i>Maya</i>", "must be plain text")],
+)
+def test_a_bad_facilitator_name_is_refused_and_nothing_is_created(server, name, problem):
+    body = {"kind": "strategizing", "title": "Named wrong", "facilitator_name": name}
+    answer = server.post("/api/sessions", body)
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == "invalid_input"
+    assert problem in answer.json()["error"]["message"]

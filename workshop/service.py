@@ -120,12 +120,14 @@ class Service:
         product: object = None,
         chain: object = None,
         from_session: object = None,
+        facilitator_name: object = None,
     ) -> dict:
         """A new session; its facilitator token is returned once and stored hashed."""
         chain_doc = self._input_chain(chain, from_session)
         if product is None and chain_doc:
             product = chain_doc.get("product")
-        first = created(str(kind) if isinstance(kind, str) else kind, title, product, chain_doc)
+        kind = str(kind) if isinstance(kind, str) else kind
+        first = created(kind, title, product, chain_doc, facilitator_name)
         first["at"] = now = self.clock()
         workshop_id, token = secrets.token_urlsafe(9), new_token()
         with self._writing(workshop_id):

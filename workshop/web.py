@@ -90,6 +90,7 @@ def create_session() -> tuple[Response, int]:
         body.get("product"),
         body.get("chain"),
         body.get("from_session"),
+        body.get("facilitator_name"),
     )
     created["links"] = links(created["id"], created["join_code"], created["facilitator_token"])
     return jsonify(created), 201

@@ -26,11 +26,17 @@ createForm.addEventListener("submit", async (event) => {
   const body = {
     kind: field("kind").value,
     title: field("title").value.trim(),
+    facilitator_name: field("facilitator-name").value.trim(),
     product: field("product").value.trim() || undefined,
   };
   if (!body.title) {
     showError(createError, "Give the session a title.");
     field("title").focus();
+    return;
+  }
+  if (!body.facilitator_name) {
+    showError(createError, "Say your name: people see it, and the minutes name you as the facilitator.");
+    field("facilitator-name").focus();
     return;
   }
   button.disabled = true;

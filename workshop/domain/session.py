@@ -10,10 +10,19 @@ from workshop.domain.errors import Conflict, InvalidInput, NotFound
 from workshop.domain.state import Participant, WorkshopState
 from workshop.domain.text import NAME_MAX, TITLE_MAX, clean_text, optional_text
 
+DEFAULT_FACILITATOR = "Facilitator"  # for clients that do not send the facilitator's name
 
-def created(kind: str, title: object, product: object, input_chain: dict | None) -> dict:
+
+def created(
+    kind: str,
+    title: object,
+    product: object,
+    input_chain: dict | None,
+    facilitator_name: object = None,
+) -> dict:
     """The first event of every session; the facilitator becomes participant pt1."""
     kind = agenda.check_kind(kind)
+    name = optional_text(facilitator_name, "facilitator_name", NAME_MAX) or DEFAULT_FACILITATOR
     return event(
         "session_created",
         kind=kind,
@@ -21,7 +30,7 @@ def created(kind: str, title: object, product: object, input_chain: dict | None)
         product=optional_text(product, "product", TITLE_MAX),
         agenda=list(agenda.DEFAULT_AGENDA[kind]),
         input_chain=input_chain,
-        facilitator={"id": "pt1", "name": "Facilitator", "role": "facilitator"},
+        facilitator={"id": "pt1", "name": name, "role": "facilitator"},
     )
 
 
