@@ -269,7 +269,7 @@ def test_a_whole_workshop_in_four_browsers(server: LiveServer, open_page: OpenPa
         expect(page.locator("#chain-body .node-title")).to_have_text(
             ["Help people live healthier lives"]
         )
-    expect(pia.locator("#vote-body .reasons")).to_contain_text("3 of 3 members")
+    expect(pia.locator("#vote-body .reasons")).to_contain_text("3 of 3 voters agreed.")
 
     # The chain grows: the user goal passes too and hangs under the vision.
     fac.get_by_label("Select Lose weight without dieting misery").check()

@@ -67,8 +67,8 @@ def test_a_majority_record_is_recounted_as_json(tmp_path):
     result = json.loads(run.stdout)
     assert (result["rule"], result["passed"], result["winner"]) == ("majority", True, "P1")
     assert result["ranking"] == []
-    assert "quorum met: 3 of 5 voted, at least 3 needed (quorum 0.5)" in result["reasons"]
-    assert "agree has at least two thirds of agree and disagree (2 of 3)" in result["reasons"]
+    assert "Enough people voted: 3 of 5, with at least 3 needed." in result["reasons"]
+    assert "2 of the 3 who took a side agreed: at least two thirds." in result["reasons"]
 
 
 def test_a_failed_ballot_still_exits_zero(tmp_path):
@@ -76,7 +76,8 @@ def test_a_failed_ballot_still_exits_zero(tmp_path):
     run = workshop_tally(written(tmp_path, failed))
     assert run.returncode == 0, run.stderr
     assert "result: did not pass" in run.stdout
-    assert "quorum not met: 1 of 5 voted, at least 3 needed (quorum 0.5)" in run.stdout
+    assert "Too few people voted: 1 of 5, with at least 3 needed." in run.stdout
+    assert "Too few people voted, so P1 does not pass." in run.stdout
 
 
 def test_the_text_report_gives_the_verdict_and_the_reasons(tmp_path):

@@ -524,5 +524,5 @@ def test_the_other_rules_and_a_remote_voter_in_the_minutes(tmp_path: Path) -> No
     assert "- Ranking: pr1, pr2, pr3" in text
     assert "- Objection by Tom: not now. Advice." in text
     assert "- Decision by Pia: the proposal passes, because: Needed for Q3" in text
-    assert "  - the decision goes against the advisory result" in text
+    assert "  - The decision goes against the advice." in text
     assert "- Anonymous: no; remote, deadline 2027-01-15T09:02:15Z" in text

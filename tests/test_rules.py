@@ -1,7 +1,9 @@
 """Decision rules: a table per rule for the edges a facilitator meets, properties for the rest."""
 
 import json
+import re
 from collections import Counter
+from dataclasses import replace
 from fractions import Fraction
 
 import pytest
@@ -54,13 +56,13 @@ def people(n):
 @pytest.mark.parametrize(
     ("electorate", "votes", "passed", "said"),
     [
-        ("abc", choices(a="agree", b="agree", c="agree"), True, "everyone agreed"),
+        ("abc", choices(a="agree", b="agree", c="agree"), True, "Everyone agreed, so P passes."),
         ("a", choices(a="agree"), True, "1 of 1"),
-        ("abc", choices(a="agree", b="disagree", c="agree"), False, "b disagreed"),
+        ("abc", choices(a="agree", b="disagree", c="agree"), False, "b disagreed."),
         ("abc", choices(a="agree", b="abstain", c="agree"), False, "b abstained"),
-        ("abc", choices(a="agree", b="agree"), False, "c did not vote"),
+        ("abc", choices(a="agree", b="agree"), False, "c did not vote, which is not"),
         ("abc", [], False, "a, b and c did not vote"),
-        ("", [], False, "nobody could vote"),
+        ("", [], False, "Nobody could vote"),
     ],
 )
 def test_unanimity(electorate, votes, passed, said):
@@ -88,12 +90,12 @@ RULED_OUT = {**OBJECTION, "ruled_out": {"by": "f1", "reason": "a preference, not
 @pytest.mark.parametrize(
     ("votes", "electorate", "passed", "said"),
     [
-        ([CONSENT], "a", True, "no objection stands"),
-        ([CONSENT, CONCERN], "ab", True, "concerns recorded from b"),
+        ([CONSENT], "a", True, "no objection stands, so P passes."),
+        ([CONSENT, CONCERN], "ab", True, "Concerns recorded from b."),
         ([CONSENT, CONCERN, OBJECTION], "abc", False, "c objected"),
         ([CONSENT, RULED_OUT], "ac", True, "ruled not paramount by f1"),
         ([CONSENT, CONCERN], "abc", False, "c did not respond"),
-        ([], "", False, "nobody could vote"),
+        ([], "", False, "Nobody could vote"),
     ],
 )
 def test_consent(votes, electorate, passed, said):
@@ -163,8 +165,8 @@ def test_majority(size, agree, disagree, abstain, settings, passed):
 @pytest.mark.parametrize(
     ("size", "voted", "said"),
     [
-        (5, 2, "quorum not met: 2 of 5 voted, at least 3 needed (quorum 0.5)"),
-        (4, 2, "quorum met: 2 of 4 voted, at least 2 needed (quorum 0.5)"),
+        (5, 2, "Too few people voted: 2 of 5, with at least 3 needed."),
+        (4, 2, "Enough people voted: 2 of 4, with at least 2 needed."),
     ],
 )
 def test_majority_explains_the_quorum(size, voted, said):
@@ -198,7 +200,7 @@ def test_fist_of_five(values, electorate, passed, low):
 def test_fist_of_five_gives_the_floor_to_the_lowest_first():
     votes = [{"voter": "a", "value": 2}, {"voter": "b", "value": 1}]
     reasons = count("fist_of_five", votes).reasons
-    assert "below 3: b showed 1, a showed 2; they get the floor first" in reasons
+    assert "Below 3: b showed 1, a showed 2. They get the floor first." in reasons
 
 
 # -- dot voting --------------------------------------------------------------------------------
@@ -233,7 +235,7 @@ def test_dot_voting_reports_totals():
     result = count("dot", dots({"A": 2, "C": 1}, {"C": 2}), options="ABC", settings={"dots": 3})
     assert result.counts == {"A": 2, "B": 0, "C": 3}
     assert result.ranking == ("C", "A", "B")
-    assert "totals: A 2, B 0, C 3" in result.reasons
+    assert "Dots per option: C 3, A 2, B 0." in result.reasons
 
 
 @pytest.mark.parametrize(
@@ -322,7 +324,7 @@ def test_schulze_ties_and_edges(options, votes, winner, ranking, ties):
 def test_a_schulze_tie_goes_back_to_the_facilitator():
     votes = rankings((1, "ABC"), (1, "BCA"), (1, "CAB"))
     reasons = count("ranked", votes, options="ABC").reasons
-    assert "A, B and C tie for first place: the tie goes back to the facilitator" in reasons
+    assert "A, B and C tie for first place: the tie goes back to the facilitator." in reasons
 
 
 # -- decider -----------------------------------------------------------------------------------
@@ -334,10 +336,10 @@ DECIDED = {"by": "a", "passed": True, "rationale": "we try it for one sprint"}
 @pytest.mark.parametrize(
     ("settings", "decision", "passed", "said"),
     [
-        ({}, DECIDED, True, "a decided the proposal passes: we try it for one sprint"),
-        ({"decider": "a"}, DECIDED | {"passed": False}, False, "a decided the proposal does not"),
-        ({}, None, False, "no decision recorded yet"),
-        ({}, DECIDED, True, "the decision goes against the advisory result"),
+        ({}, DECIDED, True, "a decided: P passes, because we try it for one sprint"),
+        ({"decider": "a"}, DECIDED | {"passed": False}, False, "a decided: P does not pass"),
+        ({}, None, False, "The decider has not decided yet."),
+        ({}, DECIDED, True, "The decision goes against the advice."),
     ],
 )
 def test_decider(settings, decision, passed, said):
@@ -583,6 +585,42 @@ def records(draw, rule=None):
     return record(rule, votes, electorate, options, settings, decision=decision)
 
 
+@given(records())
+def test_labels_change_the_words_and_nothing_else(rec):
+    """Reasons name each option and voter by its label; the count stays the count of ids."""
+    ids = [*rec["options"], *rec["electorate"], "p"]
+    labels = {key: f"<{key}>" for key in ids}
+    plain = tally(ballot_from_record(rec))
+    labelled = tally(replace(ballot_from_record(rec), labels=labels))
+    assert replace(labelled, reasons=(), advisory=None) == replace(plain, reasons=(), advisory=None)
+    assert len(labelled.reasons) == len(plain.reasons)
+    unwrapped = [re.sub(r"<(\w+)>", r"\1", reason) for reason in labelled.reasons]
+    assert unwrapped == list(plain.reasons)
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_reasons_name_proposals_by_title_and_people_by_name(rule):
+    options = ["pr1"] if rule in YES_NO_RULES else ["pr1", "pr2"]
+    vote = {
+        "unanimity": {"choice": "disagree"},
+        "majority": {"choice": "agree"},
+        "consent": {"choice": "objection", "reason": "harm"},
+        "fist_of_five": {"value": 1},
+        "dot": {"dots": {"pr2": 1}},
+        "ranked": {"ranking": ["pr2", "pr1"]},
+        "decider": {"choice": "objection", "reason": "harm"},
+    }[rule]
+    rec = record(rule, [{"voter": "pt2", **vote}], ["pt2", "pt3"], options)
+    if rule == "decider":
+        rec["decision"] = {"by": "pt2", "passed": False, "rationale": "not now"}
+    labels = {"pr1": "“Move more”", "pr2": "“Sleep better”", "pt2": "Raj", "pt3": "Una"}
+    reasons = " ".join(tally(replace(ballot_from_record(rec), labels=labels)).reasons)
+    assert not re.search(r"\bp[rt]\d\b", reasons), reasons
+    assert "“" in reasons, reasons
+    if rule in ("unanimity", "consent", "fist_of_five", "decider"):
+        assert "Raj" in reasons or "Una" in reasons, reasons
+
+
 @given(records(), st.randoms())
 def test_tally_does_not_depend_on_the_order_of_votes_or_electorate(rec, random):
     shuffled = rec | {"votes": list(rec["votes"]), "electorate": list(rec["electorate"])}
@@ -656,4 +694,4 @@ def test_majority_never_passes_below_the_quorum(rec, percent):
         assert result.passed is False
     if rec["electorate"]:
         met = result.turnout >= Fraction(percent, 100) * len(rec["electorate"])
-        assert result.reasons[1].startswith("quorum met" if met else "quorum not met")
+        assert result.reasons[1].startswith("Enough people" if met else "Too few people")

@@ -67,11 +67,6 @@ export function personName(state, id) {
   return person ? person.name : id;
 }
 
-/** Replace participant ids (pt3) in server sentences by names. */
-export function withNames(state, text) {
-  return String(text).replace(/\bpt\d+\b/g, (id) => personName(state, id));
-}
-
 export function proposalById(state, id) {
   return state.proposals.find((p) => p.id === id);
 }
@@ -451,7 +446,7 @@ export function resultsView(state, ballot) {
     h(
       "ul",
       { class: "reasons" },
-      (result.reasons || []).map((r) => h("li", { text: withNames(state, r) })),
+      (result.reasons || []).map((reason) => h("li", { text: reason })),
     ),
     ballot.decision
       ? h("p", {

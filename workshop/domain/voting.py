@@ -73,8 +73,25 @@ def public_record(ballot: Ballot) -> dict:
     return anonymized(doc) if ballot.anonymous else doc
 
 
-def tally(doc: Mapping) -> dict:
-    return rules.tally(rules.ballot_from_record(doc)).to_dict()
+def labels(s: WorkshopState) -> dict[str, str]:
+    """What a result's reasons call each id: a proposal by its title in quotes, a person by
+    name, so that people read "“Move more” is the winner", never an id."""
+    named = {pid: person.name for pid, person in s.participants.items()}
+    return named | {pid: f"“{proposal.title}”" for pid, proposal in s.proposals.items()}
+
+
+def labelled(s: WorkshopState, doc: Mapping) -> dict:
+    """The record with the labels of the ids it names, so a recount says the same words."""
+    named = labels(s)
+    ids = [*doc["options"], *doc["electorate"]]
+    ids += [v["ruled_out"]["by"] for v in doc["votes"] if "ruled_out" in v]
+    ids += [doc["decision"]["by"]] if doc.get("decision") else []
+    return {**doc, "labels": {key: named[key] for key in ids if key in named}}
+
+
+def tally(s: WorkshopState, doc: Mapping) -> dict:
+    """The result of a ballot record, its reasons in the words people read."""
+    return rules.tally(rules.ballot_from_record(labelled(s, doc))).to_dict()
 
 
 def _settings(rule: str, options: list[str], raw: object) -> dict:
@@ -265,7 +282,7 @@ def reveal_ballot(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context
 
 def _reveal(s: WorkshopState, ballot: Ballot, ctx: Context) -> list[dict]:
     doc = public_record(ballot)
-    result = tally(doc)
+    result = tally(s, doc)
     revealed = event("ballot_revealed", ballot_id=ballot.id, votes=doc["votes"], result=result)
     return [revealed, *_outcome(s, ballot, result, ctx)]
 
@@ -343,7 +360,7 @@ def rule_objection(s: WorkshopState, actor: Participant, p: Mapping, ctx: Contex
     if not reason:
         raise InvalidInput("reason: say why the objection stands or is not paramount")
     ruling = {"stands": stands, "reason": reason, "by": actor.id}
-    result = tally(record(ballot, {**ballot.rulings, voter: ruling}))
+    result = tally(s, record(ballot, {**ballot.rulings, voter: ruling}))
     events = [event("objection_ruled", ballot_id=ballot.id, voter=voter, result=result, **ruling)]
     proposal = s.proposals[ballot.options[0]]
     if proposal.status != "proposed":
@@ -371,7 +388,7 @@ def record_decision(s: WorkshopState, actor: Participant, p: Mapping, ctx: Conte
     }
     doc = record(ballot)
     result = tally(
-        {**doc, "decision": decision, "settings": {**doc["settings"], "decider": actor.id}}
+        s, {**doc, "decision": decision, "settings": {**doc["settings"], "decider": actor.id}}
     )
     events = [event("decision_recorded", ballot_id=ballot.id, decision=decision, result=result)]
     proposal_id = ballot.options[0]

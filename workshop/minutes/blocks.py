@@ -6,12 +6,10 @@ Blocks are plain text, escaped by each renderer: ("h", level, text), ("p", text)
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 
 Block = tuple
 NONE: Block = ("p", "(none)")
-PERSON_ID = re.compile(r"\bpt\d+\b")  # how result reasons name people (voting ids)
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> Block:
@@ -31,7 +29,3 @@ class People:
 
     def all(self, ids: Iterable[str]) -> str:
         return ", ".join(self(pid) for pid in ids) or "nobody"
-
-    def in_text(self, text: str) -> str:
-        """A result's reason with voter ids replaced by names."""
-        return PERSON_ID.sub(lambda found: self.names.get(found.group(), found.group()), text)

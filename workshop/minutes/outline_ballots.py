@@ -72,7 +72,7 @@ def _ballot_facts(b: Mapping, people: People) -> list:
     result = b["result"]
     if result is None:
         return [*facts, "Votes are secret until the facilitator reveals them."]
-    facts.append((f"Result: {_verdict(result)}", [people.in_text(r) for r in result["reasons"]]))
+    facts.append((f"Result: {_verdict(result)}", list(result["reasons"])))
     if result["ranking"]:
         facts.append(f"Ranking: {', '.join(result['ranking'])}")
     return facts

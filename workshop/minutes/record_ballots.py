@@ -19,7 +19,7 @@ def _ballot(s: WorkshopState, ballot: Ballot, outcome: list) -> dict:
     """The ballot record of API.md (votes only once revealed) with what the minutes add."""
     revealed = ballot.status == "revealed"
     entry: dict[str, Any] = {"id": ballot.id, "status": ballot.status}
-    entry.update(voting.public_record(ballot))
+    entry.update(voting.labelled(s, voting.public_record(ballot)))
     if not revealed:  # secret until the reveal: the turnout is all anyone may know
         entry.pop("votes")
         entry.pop("decision", None)

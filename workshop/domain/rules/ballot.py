@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 from workshop.domain.errors import InvalidInput
-from workshop.domain.rules.words import kind
+from workshop.domain.rules.words import kind, names
 
 RULES = ("unanimity", "consent", "majority", "fist_of_five", "dot", "ranked", "decider")
+# The rules as people say them, for sentences, pages and minutes.
+RULE_NAMES = {
+    "unanimity": "unanimity",
+    "consent": "consent",
+    "majority": "majority",
+    "fist_of_five": "fist of five",
+    "dot": "dot voting",
+    "ranked": "ranked choice",
+    "decider": "a decider, after advice",
+}
 YES_NO_RULES = ("unanimity", "consent", "majority", "fist_of_five", "decider")
 ADVISORY_RULES = tuple(rule for rule in RULES if rule != "decider")
 
@@ -22,7 +32,11 @@ CHOICES = {
 
 @dataclass(frozen=True)
 class Ballot:
-    """One ballot as stored: the rule, what is voted on, who may vote, and the votes cast."""
+    """One ballot as stored: the rule, what is voted on, who may vote, and the votes cast.
+
+    `labels` names ids in the reasons people read (a proposal by its title, a voter by
+    name); the count itself only ever uses the ids, and an id without a label shows as is.
+    """
 
     rule: str
     options: tuple[str, ...]
@@ -30,6 +44,15 @@ class Ballot:
     settings: Mapping
     votes: tuple[Mapping, ...]
     decision: Mapping | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+    def label(self, key: str) -> str:
+        """What a reason calls an option or a voter."""
+        return self.labels.get(key, key)
+
+    def labelled(self, keys: Sequence[str]) -> str:
+        """'A', 'A and B', 'A, B and C', each by its label."""
+        return names([self.label(key) for key in keys])
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from workshop.domain.rules.ballot import CHOICES, Ballot, Result
-from workshop.domain.rules.words import names
-from workshop.domain.rules.yes_no import NOBODY, not_voted, voters_by_choice, yes_no_result
+from workshop.domain.rules.yes_no import (
+    NOBODY,
+    not_voted,
+    passes,
+    voters_by_choice,
+    yes_no_result,
+)
 
 
 def tally_consent(ballot: Ballot) -> Result:
@@ -23,19 +28,24 @@ def tally_consent(ballot: Ballot) -> Result:
     passed = bool(ballot.electorate) and not missing and not standing
     reasons = [NOBODY] if not ballot.electorate else [_consent_summary(ballot, counts)]
     if missing:
-        reasons.append(f"{names(missing)} did not respond: everyone must respond")
-    reasons += [_objection_reason(o) for o in objections]
+        reasons.append(f"{ballot.labelled(missing)} did not respond: everyone must respond.")
+    reasons += [_objection_reason(ballot, o) for o in objections]
     if concerns:
-        reasons.append(f"concerns recorded from {names([c['voter'] for c in concerns])}")
+        reasons.append(f"Concerns recorded from {ballot.labelled([c['voter'] for c in concerns])}.")
     if passed:
-        reasons.append("everyone responded and no objection stands: the proposal passes")
+        reasons.append(f"Everyone responded and no objection stands, so {passes(ballot, True)}.")
+    elif ballot.electorate:
+        reasons.append(
+            "Consent needs everyone's response and no objection standing, "
+            f"so {passes(ballot, False)}."
+        )
     return yes_no_result(ballot, passed, counts, reasons, concerns=concerns, objections=objections)
 
 
 def _consent_summary(ballot: Ballot, counts: Mapping) -> str:
     return (
         f"{len(ballot.votes)} of {len(ballot.electorate)} responded: {counts['consent']} consent, "
-        f"{counts['concern']} concern, {counts['objection']} objection"
+        f"{counts['concern']} concern, {counts['objection']} objection."
     )
 
 
@@ -49,9 +59,9 @@ def _objection(vote: Mapping) -> dict:
     }
 
 
-def _objection_reason(objection: Mapping) -> str:
-    said = f"{objection['voter']} objected ({objection['reason']})"
+def _objection_reason(ballot: Ballot, objection: Mapping) -> str:
+    said = f"{ballot.label(objection['voter'])} objected ({objection['reason']})"
     ruling = objection["ruled_out"]
     if ruling is None:
-        return f"{said}: the objection stands"
-    return f"{said}: ruled not paramount by {ruling['by']} ({ruling['reason']})"
+        return f"{said}: the objection stands."
+    return f"{said}: ruled not paramount by {ballot.label(ruling['by'])} ({ruling['reason']})."

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from workshop.domain.rules.ballot import Ballot, Result
 from workshop.domain.rules.ranking import places, ranked_result, top, winner_reason
-from workshop.domain.rules.words import names
 
 
 def tally_dot(ballot: Ballot) -> Result:
@@ -16,16 +15,21 @@ def tally_dot(ballot: Ballot) -> Result:
     ranked = places(ballot.options, lambda option: -totals[option])
     spent = sum(totals.values())
     settings = ballot.settings
+    in_order = [option for place in ranked for option in place]
     reasons = [
-        f"{_dots(spent)} cast by {len(ballot.votes)} of {len(ballot.electorate)} voters "
-        f"(budget {settings['dots']} each, at most {settings['max_per_option']} per option)",
-        "totals: " + ", ".join(f"{option} {totals[option]}" for option in ballot.options),
+        f"{len(ballot.votes)} of {len(ballot.electorate)} voters spent {_dots(spent)} "
+        f"({settings['dots']} each, at most {settings['max_per_option']} on one option).",
+        "Dots per option: "
+        + ", ".join(f"{ballot.label(option)} {totals[option]}" for option in in_order)
+        + ".",
     ]
     reasons += [
-        f"{names(place)} tie with {_dots(totals[place[0]])}" for place in ranked if len(place) > 1
+        f"{ballot.labelled(place)} tie with {_dots(totals[place[0]])} each."
+        for place in ranked
+        if len(place) > 1
     ]
     winner = top(ranked) if spent else None
-    reasons.append(winner_reason(winner, ranked, spent > 0, "no dots were cast"))
+    reasons.append(winner_reason(ballot, winner, ranked, spent > 0, "No dots were cast"))
     return ranked_result(ballot, ranked, winner, totals, reasons)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from workshop.domain.rules.ballot import Ballot, Result
-from workshop.domain.rules.words import names
 
 
 def places(options: Sequence[str], key: Callable[[str], int]) -> list[tuple[str, ...]]:
@@ -20,16 +19,31 @@ def top(places: Sequence[tuple[str, ...]]) -> str | None:
 
 
 def winner_reason(
-    winner: str | None, places: Sequence[tuple[str, ...]], any_cast: bool, empty: str
+    ballot: Ballot,
+    winner: str | None,
+    places: Sequence[tuple[str, ...]],
+    any_cast: bool,
+    empty: str,
 ) -> str:
     """The sentence that names the winner, or says why there is none."""
     if not places:
-        return "there are no options"
+        return "There are no options."
     if not any_cast:
-        return f"{empty}: no winner"
+        return f"{empty}: no winner."
     if winner:
-        return f"{winner} is the winner"
-    return f"{names(places[0])} tie for first place: the tie goes back to the facilitator"
+        return f"{ballot.label(winner)} is the winner."
+    return (
+        f"{ballot.labelled(places[0])} tie for first place: the tie goes back to the facilitator."
+    )
+
+
+def order_reason(ballot: Ballot, places: Sequence[tuple[str, ...]]) -> str:
+    """'Final order: 1. A, 2. B and C (tied)': every place, best first."""
+    shown = [
+        f"{number}. {ballot.labelled(place)}{' (tied)' if len(place) > 1 else ''}"
+        for number, place in enumerate(places, 1)
+    ]
+    return "Final order: " + ", ".join(shown) + "."
 
 
 def ranked_result(

@@ -24,8 +24,19 @@ def ballot_from_record(record: Mapping) -> Ballot:
         settings=record.get("settings"),
         votes=_vote_list(record["votes"]),
         decision=record.get("decision"),
+        labels=_labels(record.get("labels", {})),
     )
     return checked_ballot(ballot)
+
+
+def _labels(labels: object) -> dict[str, str]:
+    """Optional words for ids in the reasons, e.g. {"pr1": "“Move more”"}: text for text."""
+    if not isinstance(labels, Mapping):
+        raise InvalidInput(f"labels must be an object of id to text, got {kind(labels)}")
+    for key, label in labels.items():
+        if not isinstance(label, str) or not label.strip():
+            raise InvalidInput(f"labels[{key!r}] must be a non-empty string, got {label!r}")
+    return dict(labels)
 
 
 def _id_list(field: str, values: object) -> tuple[str, ...]:
@@ -59,7 +70,7 @@ def checked_ballot(ballot: Ballot) -> Ballot:
         raise InvalidInput(f"a {counted} vote decides one option, got {len(options)} options")
     votes = _checked_votes(rule, options, electorate, settings, _vote_list(ballot.votes))
     decision = _checked_decision(ballot.decision, settings) if rule == "decider" else None
-    return Ballot(rule, options, electorate, settings, votes, decision)
+    return Ballot(rule, options, electorate, settings, votes, decision, ballot.labels)
 
 
 def _checked_votes(

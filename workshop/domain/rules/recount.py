@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
-from workshop.domain.rules.ballot import Ballot, Result
+from workshop.domain.rules.ballot import RULE_NAMES, Ballot, Result
 from workshop.domain.rules.consent import tally_consent
 from workshop.domain.rules.dot import tally_dot
 from workshop.domain.rules.records import checked_ballot
 from workshop.domain.rules.report import verdict
 from workshop.domain.rules.schulze import tally_ranked
 from workshop.domain.rules.yes_no import (
+    passes,
     tally_fist_of_five,
     tally_majority,
     tally_unanimity,
@@ -27,19 +29,20 @@ def tally(ballot: Ballot) -> Result:
 def _tally_decider(ballot: Ballot) -> Result:
     """The advisory round informs; the decider's recorded decision, with its rationale, decides."""
     advisory_rule = ballot.settings["advisory_rule"]
-    advisory = _TALLIES[advisory_rule](
-        Ballot(advisory_rule, ballot.options, ballot.electorate, ballot.settings, ballot.votes)
-    )
+    advisory = _TALLIES[advisory_rule](replace(ballot, rule=advisory_rule, decision=None))
     decision = ballot.decision
-    reasons = [f"advisory {advisory_rule} round: {verdict(advisory)}"]
-    reasons += [f"advisory: {reason}" for reason in advisory.reasons]
+    said = RULE_NAMES[advisory_rule]
+    reasons = [f"The advice ({said}): {verdict(advisory)}."]
+    reasons += [f"Advice: {reason}" for reason in advisory.reasons]
     if decision is None:
-        reasons.append("no decision recorded yet")
+        reasons.append("The decider has not decided yet.")
     else:
-        outcome = "passes" if decision["passed"] else "does not pass"
-        reasons.append(f"{decision['by']} decided the proposal {outcome}: {decision['rationale']}")
+        outcome = passes(ballot, decision["passed"])
+        reasons.append(
+            f"{ballot.label(decision['by'])} decided: {outcome}, because {decision['rationale']}"
+        )
         if advisory.passed is not None and advisory.passed != decision["passed"]:
-            reasons.append("the decision goes against the advisory result")
+            reasons.append("The decision goes against the advice.")
     passed = bool(decision and decision["passed"])
     return yes_no_result(ballot, passed, advisory.counts, reasons, advisory=advisory)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from workshop.domain.rules.ballot import Ballot, Result
-from workshop.domain.rules.ranking import ranked_result, top, winner_reason
+from workshop.domain.rules.ranking import order_reason, ranked_result, top, winner_reason
 
 
 def tally_ranked(ballot: Ballot) -> Result:
@@ -16,12 +16,14 @@ def tally_ranked(ballot: Ballot) -> Result:
     beats = {(x, y) for x in options for y in options if x != y and paths[x][y] > paths[y][x]}
     places = _layers(options, beats)
     winner = top(places) if ballot.votes else None
-    reasons = [f"{len(ballot.votes)} of {len(ballot.electorate)} voters ranked the options"]
+    reasons = [f"{len(ballot.votes)} of {len(ballot.electorate)} voters ranked the options."]
     if winner:
-        reasons.append(_schulze_win(winner, options, paths))
-    reasons.append(winner_reason(winner, places, bool(ballot.votes), "no rankings were cast"))
+        reasons.append(_schulze_win(ballot, winner, paths))
+    reasons.append(
+        winner_reason(ballot, winner, places, bool(ballot.votes), "No rankings were cast")
+    )
     if len(places) > 1:
-        reasons.append("Schulze order: " + " > ".join(" = ".join(place) for place in places))
+        reasons.append(order_reason(ballot, places))
     counts = {"pairwise": pairwise, "strongest_paths": paths}
     return ranked_result(ballot, places, winner, counts, reasons)
 
@@ -63,12 +65,16 @@ def _layers(options: Sequence[str], beats: set[tuple[str, str]]) -> list[tuple[s
     return places
 
 
-def _schulze_win(winner: str, options: Sequence[str], paths: Mapping) -> str:
+def _schulze_win(ballot: Ballot, winner: str, paths: Mapping) -> str:
+    """Head to head, counting chains of preferences too (the Schulze method)."""
     margins = ", ".join(
-        f"against {other}: {paths[winner][other]} to {paths[other][winner]}"
-        for other in options
+        f"against {ballot.label(other)} {paths[winner][other]} to {paths[other][winner]}"
+        for other in ballot.options
         if other != winner
     )
     if not margins:
-        return f"{winner} is the only option"
-    return f"{winner} beats every other option on strongest paths ({margins})"
+        return f"{ballot.label(winner)} is the only option."
+    return (
+        f"{ballot.label(winner)} beats every other option head to head, counting chains "
+        f"of preferences (the Schulze method): {margins}."
+    )

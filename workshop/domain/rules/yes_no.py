@@ -7,9 +7,8 @@ from collections.abc import Mapping, Sequence
 from fractions import Fraction
 
 from workshop.domain.rules.ballot import CHOICES, Ballot, Result
-from workshop.domain.rules.words import names
 
-NOBODY = "nobody could vote: the electorate is empty"
+NOBODY = "Nobody could vote: the electorate is empty."
 
 
 def yes_no_result(
@@ -27,6 +26,11 @@ def yes_no_result(
         electorate_size=len(ballot.electorate),
         **extra,
     )
+
+
+def passes(ballot: Ballot, passed: bool) -> str:
+    """'“Title” passes' or '“Title” does not pass': the verdict, naming the proposal."""
+    return f"{ballot.label(ballot.options[0])} {'passes' if passed else 'does not pass'}"
 
 
 def voters_by_choice(ballot: Ballot, choices: Sequence[str]) -> dict[str, list[str]]:
@@ -47,16 +51,18 @@ def tally_unanimity(ballot: Ballot) -> Result:
     by_choice = voters_by_choice(ballot, CHOICES["unanimity"])
     size = len(ballot.electorate)
     passed = size > 0 and len(by_choice["agree"]) == size
-    agreed = f"{len(by_choice['agree'])} of {size} members of the electorate agreed"
+    agreed = f"{len(by_choice['agree'])} of {size} voters agreed."
     reasons = [agreed if size else NOBODY]
     if by_choice["disagree"]:
-        reasons.append(f"{names(by_choice['disagree'])} disagreed")
+        reasons.append(f"{ballot.labelled(by_choice['disagree'])} disagreed.")
     if by_choice["abstain"]:
-        reasons.append(f"{names(by_choice['abstain'])} abstained, which is not agreeing")
+        reasons.append(f"{ballot.labelled(by_choice['abstain'])} abstained, which is not agreeing.")
     if missing := not_voted(ballot):
-        reasons.append(f"{names(missing)} did not vote, which is not agreeing")
+        reasons.append(f"{ballot.labelled(missing)} did not vote, which is not agreeing.")
     if passed:
-        reasons.append("everyone agreed: the proposal passes")
+        reasons.append(f"Everyone agreed, so {passes(ballot, True)}.")
+    elif size:
+        reasons.append(f"Unanimity needs everyone to agree, so {passes(ballot, False)}.")
     counts = {choice: len(voters) for choice, voters in by_choice.items()}
     return yes_no_result(ballot, passed, counts, reasons)
 
@@ -68,9 +74,18 @@ def tally_majority(ballot: Ballot) -> Result:
     won, share_reason = _share(
         counts["agree"], counts["disagree"], ballot.settings["supermajority"]
     )
-    summary = f"{counts['agree']} agree, {counts['disagree']} disagree, {counts['abstain']} abstain"
-    reasons = [NOBODY] if not ballot.electorate else [summary, quorum_reason, share_reason]
+    summary = (
+        f"{counts['agree']} agree, {counts['disagree']} disagree, {counts['abstain']} abstain."
+    )
     passed = bool(ballot.electorate) and quorum_met and won
+    reasons = [NOBODY]
+    if ballot.electorate:
+        reasons = [summary, quorum_reason, share_reason]
+        if passed:
+            reasons.append(f"Enough people voted and enough agreed, so {passes(ballot, True)}.")
+        else:
+            short = "Too few people voted" if not quorum_met else "Too few agreed"
+            reasons.append(f"{short}, so {passes(ballot, False)}.")
     return yes_no_result(ballot, passed, counts, reasons)
 
 
@@ -80,20 +95,20 @@ def _quorum(ballot: Ballot) -> tuple[bool, str]:
     needed = math.ceil(Fraction(str(quorum)) * len(ballot.electorate))
     turnout, size = len(ballot.votes), len(ballot.electorate)
     met = turnout >= needed
-    verdict = "quorum met" if met else "quorum not met"
-    return met, f"{verdict}: {turnout} of {size} voted, at least {needed} needed (quorum {quorum})"
+    verdict = "Enough people voted" if met else "Too few people voted"
+    return met, f"{verdict}: {turnout} of {size}, with at least {needed} needed."
 
 
 def _share(agree: int, disagree: int, supermajority: bool) -> tuple[bool, str]:
     decisive = agree + disagree
     if decisive == 0:
-        return False, "nobody voted agree or disagree"
+        return False, "Nobody voted agree or disagree."
     if supermajority:
         won, bar = 3 * agree >= 2 * decisive, "at least two thirds"
     else:
         won, bar = 2 * agree > decisive, "more than half"
-    has = "has" if won else "does not have"
-    return won, f"agree {has} {bar} of agree and disagree ({agree} of {decisive})"
+    short = "" if won else "not "
+    return won, f"{agree} of the {decisive} who took a side agreed: {short}{bar}."
 
 
 def tally_fist_of_five(ballot: Ballot) -> Result:
@@ -102,16 +117,18 @@ def tally_fist_of_five(ballot: Ballot) -> Result:
     counts = {str(n): sum(1 for v in values.values() if v == n) for n in range(6)}
     low = tuple(sorted((v for v in values if values[v] < 3), key=lambda v: (values[v], v)))
     passed = bool(values) and not low
-    reasons = [f"{len(values)} of {len(ballot.electorate)} voted"]
+    reasons = [f"{len(values)} of {len(ballot.electorate)} voted."]
     if not ballot.electorate:
         reasons = [NOBODY]
     elif not values:
-        reasons.append("no votes were cast")
+        reasons.append(f"No votes were cast, so {passes(ballot, False)}.")
     if low:
-        shown = ", ".join(f"{v} showed {values[v]}" for v in low)
-        reasons.append(f"below 3: {shown}; they get the floor first")
+        shown = ", ".join(f"{ballot.label(v)} showed {values[v]}" for v in low)
+        reasons.append(f"Below 3: {shown}. They get the floor first.")
+        reasons.append(f"Every vote must be 3 or more, so {passes(ballot, False)}.")
     if passed:
+        lowest = min(values.values())
         reasons.append(
-            f"every vote is 3 or more (lowest {min(values.values())}): the proposal passes"
+            f"Every vote is 3 or more (the lowest is {lowest}), so {passes(ballot, True)}."
         )
     return yes_no_result(ballot, passed, counts, reasons, low_voters=low)
