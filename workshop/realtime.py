@@ -1,24 +1,20 @@
 """Socket.IO handlers: authenticate at connect, parse → service → acknowledge.
 
-Changes are emitted after commit by the service's listener, each with its `seq`: the
-room `session:<id>` gets what everybody may see, `session:<id>:facilitator` the
-facilitator's view. Presence is not part of the log, carries no `seq`, and goes to the
-facilitator only (participants see who is present in `state`). A burst of
-`vote_cast` events goes out as one message per 100 ms covering seqs
-`first_seq`..`seq`.
+Changes are emitted after commit by the broadcaster (broadcast.py), each with its `seq`.
+Presence is not part of the log, carries no `seq`, and goes to the facilitator only
+(participants see who is present in `state`).
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from flask import request
-from flask_socketio import ConnectionRefusedError, SocketIO, emit, join_room
+from flask_socketio import ConnectionRefusedError, SocketIO, emit
 
-from workshop.domain import views
+from workshop.broadcast import Broadcaster
 from workshop.domain.errors import InvalidInput, Unavailable, WorkshopError
 from workshop.domain.payload import check_depth
 from workshop.domain.workshop import CLIENT_COMMANDS
@@ -26,7 +22,6 @@ from workshop.service import Service
 
 log = logging.getLogger(__name__)
 SYNC_PAGE = 500  # events per `sync` answer at most; `more` says whether to ask again
-VOTE_WINDOW = 0.1  # seconds over which a burst of votes becomes one turnout message
 
 
 @dataclass
@@ -35,10 +30,6 @@ class Connection:
     participant_id: str
     attendance_id: int
     link: str | None = None  # a remote person's personal link, which expires: checked each time
-
-
-def rooms(workshop_id: str) -> tuple[str, str]:
-    return f"session:{workshop_id}", f"session:{workshop_id}:facilitator"
 
 
 def failure(error: WorkshopError) -> dict:
@@ -51,80 +42,13 @@ def register(socketio: SocketIO, service: Service) -> None:
     """Attach every handler to `socketio`, and broadcast what the service commits."""
     connections: dict[str, Connection] = {}
 
-    pending_votes: dict[str, list[dict]] = {}
-    last_votes_sent: dict[str, float] = {}
-
-    def broadcast(workshop_id: str, events: list[dict]) -> None:
-        for item in events:
-            if item["type"] == "vote_cast" and hold_vote(workshop_id, item):
-                continue
-            send_votes(workshop_id)  # keep the order: held votes go before what follows
-            send(
-                workshop_id,
-                item["type"],
-                views.event_view(item, False),
-                views.event_view(item, True),
-            )
-            if item["type"] == "facilitation_handed_over":
-                swap_rooms(workshop_id, item["from_id"], item["to_id"])
-
-    def send(workshop_id: str, name: str, public: dict, private: dict) -> None:
-        everyone, facilitator = rooms(workshop_id)
-        socketio.emit(name, public, to=everyone)
-        socketio.emit(name, private, to=facilitator)
-
-    def hold_vote(workshop_id: str, item: dict) -> bool:
-        """Votes arriving in a burst go out together: one turnout message per window, not n²."""
-        held = pending_votes.get(workshop_id)
-        if held and held[-1]["ballot_id"] != item["ballot_id"]:
-            send_votes(workshop_id)
-            held = None
-        quiet = time.monotonic() - last_votes_sent.get(workshop_id, 0.0) > VOTE_WINDOW
-        if not held and quiet:
-            pending_votes[workshop_id] = [item]
-            send_votes(workshop_id)
-            return True
-        pending_votes.setdefault(workshop_id, []).append(item)
-        if not held:
-            socketio.start_background_task(send_votes_later, workshop_id)
-        return True
-
-    def send_votes_later(workshop_id: str) -> None:
-        socketio.sleep(VOTE_WINDOW)
-        send_votes(workshop_id)
-
-    def send_votes(workshop_id: str) -> None:
-        held = pending_votes.pop(workshop_id, None)
-        if held:
-            last_votes_sent[workshop_id] = time.monotonic()
-            send(
-                workshop_id,
-                "vote_cast",
-                views.votes_view(held, False),
-                views.votes_view(held, True),
-            )
-
-    def swap_rooms(workshop_id: str, old: str, new: str) -> None:
-        """Move this process's connections of both people to their new audience."""
-        everyone, facilitator = rooms(workshop_id)
-        for sid, conn in list(connections.items()):
-            if conn.workshop_id == workshop_id and conn.participant_id in (old, new):
-                leave, enter = (
-                    (facilitator, everyone)
-                    if conn.participant_id == old
-                    else (everyone, facilitator)
-                )
-                socketio.server.leave_room(sid, leave, namespace="/")
-                socketio.server.enter_room(sid, enter, namespace="/")
-
-    service.subscribe(broadcast)
+    broadcaster = Broadcaster(socketio)
+    service.subscribe(broadcaster.publish)
 
     def presence(conn: Connection) -> None:
-        """Tell the facilitator who came and went; sent to all, a connect storm is O(n²)."""
         with service.store.reading():
             present = conn.participant_id in service.store.present(conn.workshop_id)
-        change = {"participant_id": conn.participant_id, "present": present}
-        socketio.emit("presence_changed", change, to=rooms(conn.workshop_id)[1])
+        broadcaster.presence(conn.workshop_id, conn.participant_id, present)
 
     @socketio.on("connect")
     def connect(auth: object = None, *forged: object) -> dict | None:
@@ -137,7 +61,7 @@ def register(socketio: SocketIO, service: Service) -> None:
             attendance_id = service.connected(workshop_id, participant_id)
         except WorkshopError as error:  # also `unavailable` when the database is in trouble
             raise ConnectionRefusedError(error.message, error.as_dict()) from None
-        join_room(rooms(workshop_id)[1 if person.role == "facilitator" else 0])
+        broadcaster.enter(request.sid, workshop_id, participant_id, person.role == "facilitator")
         conn = Connection(
             workshop_id, participant_id, attendance_id, token if person.remote else None
         )
@@ -151,6 +75,7 @@ def register(socketio: SocketIO, service: Service) -> None:
             # Still connected: a client event named "disconnect", not a disconnection.
             return failure(InvalidInput("unknown command 'disconnect'", code="unknown_command"))
         conn = connections.pop(request.sid, None)
+        broadcaster.leave(request.sid)
         if conn is None:
             return None
         try:

@@ -41,6 +41,34 @@ def votes_view(items: list[dict], facilitator: bool) -> dict:
     return shown
 
 
+Message = tuple[str, dict, dict]  # (event name, the room's view, the facilitator's view)
+
+
+def messages(events: list[dict]) -> list[Message]:
+    """The messages that tell a room of `events`, in order, each seq covered once.
+
+    Consecutive votes of one ballot become one turnout message; a vote alone keeps its
+    own form, with `voter` and `replaced` for the facilitator.
+    """
+    runs: list[list[dict]] = []
+    for item in events:
+        previous = runs[-1][-1] if runs else None
+        if (
+            previous is not None
+            and item["type"] == previous["type"] == "vote_cast"
+            and item["ballot_id"] == previous["ballot_id"]
+        ):
+            runs[-1].append(item)
+        else:
+            runs.append([item])
+    return [
+        (run[0]["type"], event_view(run[0], False), event_view(run[0], True))
+        if len(run) == 1
+        else ("vote_cast", votes_view(run, False), votes_view(run, True))
+        for run in runs
+    ]
+
+
 def snapshot(s: WorkshopState, viewer_id: str, present: Collection[str]) -> dict:
     """The whole session as `viewer_id` may see it."""
     me = s.participants[viewer_id]

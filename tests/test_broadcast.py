@@ -1,0 +1,142 @@
+"""The broadcaster: each seq once and in order, a quiet vote in its own form, bursts merged."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.live import LiveServer, host, seat
+from workshop.domain.views import messages
+
+
+def vote(seq: int, voter: str, ballot: str = "b1", replaced: bool = False) -> dict:
+    return {
+        "seq": seq,
+        "type": "vote_cast",
+        "at": 1.0,
+        "ballot_id": ballot,
+        "voter": voter,
+        "vote": {"choice": "agree"},
+        "turnout": seq,
+        "electorate_size": 9,
+        "replaced": replaced,
+    }
+
+
+def other(seq: int) -> dict:
+    return {"seq": seq, "type": "phase_changed", "at": 1.0, "phase": "decide"}
+
+
+def covered(message: tuple[str, dict, dict]) -> list[int]:
+    _name, public, _private = message
+    return list(range(public.get("first_seq", public["seq"]), public["seq"] + 1))
+
+
+@pytest.mark.parametrize(
+    ("events", "shapes"),
+    [
+        ([vote(1, "p1")], [("vote_cast", 1)]),
+        ([vote(1, "p1"), vote(2, "p2"), vote(3, "p3")], [("vote_cast", 3)]),
+        (
+            [vote(1, "p1"), other(2), vote(3, "p2")],
+            [("vote_cast", 1), ("phase_changed", 1), ("vote_cast", 1)],
+        ),
+        ([vote(1, "p1"), vote(2, "p2", ballot="b2")], [("vote_cast", 1), ("vote_cast", 1)]),
+        (
+            [other(1), vote(2, "p1"), vote(3, "p1", replaced=True)],
+            [("phase_changed", 1), ("vote_cast", 2)],
+        ),
+    ],
+)
+def test_only_consecutive_votes_of_one_ballot_merge(events: list[dict], shapes: list) -> None:
+    sent = messages(events)
+    assert [(m[0], len(covered(m))) for m in sent] == shapes
+
+
+def test_a_lone_vote_keeps_its_own_form() -> None:
+    ((name, public, private),) = messages([vote(7, "p1", replaced=True)])
+    assert name == "vote_cast"
+    assert public == {
+        "seq": 7,
+        "type": "vote_cast",
+        "at": 1.0,
+        "ballot_id": "b1",
+        "turnout": 7,
+        "electorate_size": 9,
+    }
+    assert private == {**public, "voter": "p1", "replaced": True}
+
+
+@given(
+    st.lists(
+        st.tuples(st.booleans(), st.sampled_from(["b1", "b2"]), st.sampled_from(["p1", "p2", "p3"]))
+    )
+)
+def test_every_seq_goes_out_once_in_order_and_no_vote_leaks(picks: list) -> None:
+    events = [
+        vote(seq, voter, ballot) if is_vote else other(seq)
+        for seq, (is_vote, ballot, voter) in enumerate(picks, start=1)
+    ]
+    sent = messages(events)
+    assert [seq for m in sent for seq in covered(m)] == [e["seq"] for e in events]
+    for name, public, private in sent:
+        assert "vote" not in public and "vote" not in private  # secret until the reveal
+        if name == "vote_cast" and "first_seq" in public:
+            run = [e for e in events if public["first_seq"] <= e["seq"] <= public["seq"]]
+            assert private["voters"] == [e["voter"] for e in run]
+            assert public["count"] == len(run) >= 2
+            assert "voters" not in public and "voter" not in public
+
+
+def test_a_quiet_vote_is_sent_at_once_with_voter_and_replaced_for_the_facilitator(
+    any_server: LiveServer, people
+) -> None:
+    session, fac = host(any_server, people)
+    pia, tom = seat(any_server, session, people, ("Pia", "product"), ("Tom", "team"))
+    fac.ok("next_phase")
+    proposal = pia.ok("propose_goal", level="vision", title="Healthier lives")["proposal_id"]
+    fac.ok("go_to_phase", phase="decide")
+    ballot = fac.ok("open_ballot", proposal_ids=[proposal])["ballot_id"]
+    for replaced in (False, True):
+        seq = pia.ok("cast_vote", ballot_id=ballot, vote={"choice": "agree"})["seq"]
+        told = fac.wait_event("vote_cast", lambda e, seq=seq: e["seq"] == seq)
+        assert told["voter"] == pia.id and told["replaced"] is replaced
+        assert "first_seq" not in told and "voters" not in told
+        heard = tom.wait_event("vote_cast", lambda e, seq=seq: e["seq"] == seq)
+        assert heard == {
+            k: told[k] for k in ("seq", "type", "at", "ballot_id", "turnout", "electorate_size")
+        }
+
+
+def test_a_burst_of_votes_reaches_everyone_gap_free_in_order(server: LiveServer, people) -> None:
+    session, fac = host(server, people)
+    voters = seat(server, session, people, *[(f"V{i}", "team") for i in range(12)])
+    fac.ok("next_phase")
+    proposal = voters[0].ok("propose_goal", level="vision", title="Healthier lives")["proposal_id"]
+    fac.ok("go_to_phase", phase="decide")
+    ballot = fac.ok("open_ballot", proposal_ids=[proposal])["ballot_id"]
+    start = fac.last_seq()
+    casting = [
+        threading.Thread(
+            target=v.ok,
+            args=("cast_vote",),
+            kwargs={"ballot_id": ballot, "vote": {"choice": "agree"}},
+        )
+        for v in voters
+    ]
+    for thread in casting:
+        thread.start()
+    for thread in casting:
+        thread.join()
+    last = start + len(voters)
+    for person in [fac, *voters]:
+        person.wait_for(lambda person=person: person.last_seq() >= last)
+        seen = [s for s in person.seqs() if s > start]
+        assert seen == list(range(start + 1, last + 1)), f"{person.name}: a gap or a repeat"
+        assert person.events("vote_cast")[-1]["turnout"] == len(voters)
+    told = [e for e in fac.events("vote_cast") if e["seq"] > start]
+    who = [v for e in told for v in (e["voters"] if "voters" in e else [e["voter"]])]
+    assert sorted(who) == sorted(v.id for v in voters)  # each vote told once, with its voter

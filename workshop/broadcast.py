@@ -1,0 +1,108 @@
+"""Telling the rooms what the service committed: audiences, order, coalescing, presence.
+
+Each session has two audiences: the room `session:<id>` gets what everybody may see,
+`session:<id>:facilitator` the facilitator's view. Every broadcast is one emit per audience,
+which python-socketio encodes once and hands to each socket as it is.
+
+A session's events go out in seq order through one outbox. When the room is quiet they go
+out at once; while a broadcast to the room is still under way, what arrives waits in the
+outbox and goes out right after it, consecutive votes of one ballot merged into one turnout
+message. So votes are merged only while they come faster than the room can be told.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from flask_socketio import SocketIO
+
+from workshop.domain import views
+
+log = logging.getLogger(__name__)
+
+
+def rooms(workshop_id: str) -> tuple[str, str]:
+    """The session's two audiences: everybody, and the facilitator."""
+    return f"session:{workshop_id}", f"session:{workshop_id}:facilitator"
+
+
+@dataclass
+class Member:
+    workshop_id: str
+    participant_id: str
+
+
+class Broadcaster:
+    """The rooms of this process's sockets, and what is sent to them."""
+
+    def __init__(self, socketio: SocketIO) -> None:
+        self.socketio = socketio
+        self._members: dict[str, Member] = {}  # socket id -> whose socket, in which session
+        self._outbox: dict[str, list[dict]] = {}  # session -> events not yet sent
+        self._busy: set[str] = set()  # sessions whose room is being told right now
+        self._lock = threading.Lock()
+
+    # -- rooms ---------------------------------------------------------------
+    def enter(self, sid: str, workshop_id: str, participant_id: str, facilitator: bool) -> None:
+        """Put a newly connected socket in its audience."""
+        self._members[sid] = Member(workshop_id, participant_id)
+        self.socketio.server.enter_room(sid, rooms(workshop_id)[facilitator], namespace="/")
+
+    def leave(self, sid: str) -> None:
+        self._members.pop(sid, None)
+
+    def _hand_over(self, workshop_id: str, old: str, new: str) -> None:
+        """Move this process's sockets of both people to their new audience."""
+        everyone, facilitator = rooms(workshop_id)
+        for sid, member in list(self._members.items()):
+            if member.workshop_id == workshop_id and member.participant_id in (old, new):
+                leave, enter = (
+                    (facilitator, everyone)
+                    if member.participant_id == old
+                    else (everyone, facilitator)
+                )
+                self.socketio.server.leave_room(sid, leave, namespace="/")
+                self.socketio.server.enter_room(sid, enter, namespace="/")
+
+    # -- events --------------------------------------------------------------
+    def publish(self, workshop_id: str, events: list[dict]) -> None:
+        """Send committed events (the service's listener); at once if the room is quiet."""
+        with self._lock:
+            self._outbox.setdefault(workshop_id, []).extend(events)
+            if workshop_id in self._busy:
+                return  # the broadcast under way sends them when it is done
+            self._busy.add(workshop_id)
+        self._send_waiting(workshop_id)
+        self.socketio.start_background_task(self._settle, workshop_id)
+
+    def _settle(self, workshop_id: str) -> None:
+        """Stay busy until the sockets have had their turn; then send what came meanwhile."""
+        while True:
+            self.socketio.sleep(0)
+            with self._lock:
+                if not self._outbox.get(workshop_id):
+                    self._outbox.pop(workshop_id, None)
+                    self._busy.discard(workshop_id)
+                    return
+            self._send_waiting(workshop_id)
+
+    def _send_waiting(self, workshop_id: str) -> None:
+        with self._lock:
+            events = self._outbox.pop(workshop_id, [])
+        everyone, facilitator = rooms(workshop_id)
+        for name, public, private in views.messages(events):
+            try:
+                self.socketio.emit(name, public, to=everyone)
+                self.socketio.emit(name, private, to=facilitator)
+                if name == "facilitation_handed_over":
+                    self._hand_over(workshop_id, private["from_id"], private["to_id"])
+            except Exception:  # one failed broadcast must not stop the ones after it
+                log.exception("broadcasting %s of %s failed", name, workshop_id)
+
+    # -- presence ------------------------------------------------------------
+    def presence(self, workshop_id: str, participant_id: str, present: bool) -> None:
+        """Tell the facilitator who came and went; sent to all, a connect storm is O(n²)."""
+        change = {"participant_id": participant_id, "present": present}
+        self.socketio.emit("presence_changed", change, to=rooms(workshop_id)[1])
