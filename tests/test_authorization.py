@@ -69,6 +69,7 @@ EXPECTED: dict[str, str] = {
     "propose_goal": "those taking part",
     "edit_proposal": "the owner or the facilitator",
     "withdraw_proposal": "the owner or the facilitator",
+    "restore_proposal": "the owner or the facilitator",
     "merge_proposals": "the facilitator",
     "reveal_authors": "the facilitator",
     "comment": "anyone but observers",
@@ -209,6 +210,12 @@ def _withdraw(w: World, role: str) -> dict:
     return {"proposal_id": w.proposal(w.owner(role))}
 
 
+def _restore(w: World, role: str) -> dict:
+    proposal = w.proposal(w.owner(role))
+    w.do(w.owner(role), "withdraw_proposal", proposal_id=proposal)
+    return {"proposal_id": proposal}
+
+
 def _merge(w: World, role: str) -> dict:
     kept, duplicate = w.proposal(title="Sleep better"), w.proposal(title="Better sleep")
     return {"into": kept, "merge": [duplicate]}
@@ -338,6 +345,7 @@ SETUP: dict[str, Callable[[World, str], dict]] = {
     "propose_goal": _propose,
     "edit_proposal": _edit,
     "withdraw_proposal": _withdraw,
+    "restore_proposal": _restore,
     "merge_proposals": _merge,
     "reveal_authors": _reveal_authors,
     "comment": _comment,

@@ -96,3 +96,31 @@ def test_the_home_page_asks_the_facilitators_name(server: LiveServer, open_page)
     token = json.loads(saved)["token"]
     minutes = server.get(f"/api/sessions/{workshop_id}/minutes", token, format="md").text
     assert "Facilitator: Maya Lindqvist" in minutes
+
+
+def test_withdraw_offers_undo_and_undo_brings_the_proposal_back(
+    server: LiveServer, open_page
+) -> None:
+    session, ann, proposal = pages.vision_by_ann(server, "Feel strong every day")
+    page = enter(open_page("Ann", pages.PHONE), server, session, ann, "Ann")
+    console = console_page(open_page, server, session)
+    card = page.locator("article.proposal", has_text="Feel strong every day")
+    card.get_by_role("button", name="Withdraw").click()
+    expect(card).to_have_count(0)
+    expect(console.locator("#board-body")).not_to_contain_text("Feel strong every day")
+    notice = page.locator("#proposals-notice")
+    expect(notice).to_contain_text("You withdrew “Feel strong every day”.")
+    expect(notice.get_by_role("button", name="Undo")).to_be_focused()
+    expect(page.locator("#announcer")).to_contain_text("Undo brings it back")
+    page.keyboard.press("Enter")  # the keyboard finds Undo where the card was
+    expect(card).to_have_count(1)
+    expect(notice).to_be_hidden()
+    expect(console.locator("#board-body")).to_contain_text("Feel strong every day")
+    assert card.get_attribute("data-proposal-id") == proposal
+
+    # The facilitator withdraws from the board and undoes it there too.
+    console_card = console.locator("article.proposal", has_text="Feel strong every day")
+    console_card.get_by_role("button", name="Withdraw").click()
+    expect(card).to_have_count(0)
+    console.locator("#board-notice").get_by_role("button", name="Undo").click()
+    expect(card).to_have_count(1)

@@ -89,3 +89,24 @@ def test_a_bad_facilitator_name_is_refused_and_nothing_is_created(server, name, 
     assert answer.status_code == 400
     assert answer.json()["error"]["code"] == "invalid_input"
     assert problem in answer.json()["error"]["message"]
+
+
+def test_a_withdrawal_is_undone_and_the_room_sees_the_proposal_back(server, people):
+    session, fac = host(server, people)
+    ann, bob = seat(server, session, people, ("Ann", "team"), ("Bob", "team"))
+    fac.ok("next_phase")
+    proposal = ann.ok("propose_goal", level="vision", title="Feel strong")["proposal_id"]
+    ann.ok("withdraw_proposal", proposal_id=proposal)
+    bob.wait_event("proposal_withdrawn", lambda e: e["proposal_id"] == proposal)
+    refused = bob.refused("restore_proposal", "forbidden", proposal_id=proposal)
+    assert "only the author or the facilitator" in refused["message"]
+    ack = ann.ok("restore_proposal", proposal_id=proposal)
+    restored = bob.wait_event("proposal_restored", lambda e: e["proposal_id"] == proposal)
+    assert restored["status"] == "proposed" and restored["seq"] == ack["seq"]
+    shown = [p for p in bob.fresh_state()["proposals"] if p["id"] == proposal][0]
+    assert (shown["status"], shown["title"], shown["withdrawn_from"]) == (
+        "proposed",
+        "Feel strong",
+        None,
+    )
+    ann.refused("restore_proposal", "conflict", proposal_id=proposal)  # undone once is enough

@@ -1,8 +1,5 @@
-"""Turn flows in the pure domain: the order shown is the order served.
-
-A session is driven with `decide` and `apply` alone, on a clock the test moves, and read
-through `views.snapshot`, exactly what a page receives.
-"""
+"""Turn flows in the pure domain: the order shown is the order served, and a consent round
+belongs to its ballot."""
 
 from __future__ import annotations
 
@@ -10,55 +7,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.domain import FAC, Domain
 from workshop.domain import views
-from workshop.domain.session import created
 from workshop.domain.turns import next_speaker, serving_order
-from workshop.domain.workshop import Context, WorkshopState, apply, decide
-
-FAC = "pt1"
-
-
-class Domain:
-    """One session in memory: every change goes through `decide`, then `apply`."""
-
-    def __init__(self, kind: str = "strategizing", names: tuple[str, ...] = ()) -> None:
-        self.state = WorkshopState(id="w1")
-        self.now = 1_800_000_000.0
-        first = created(kind, "Flows", None, None)
-        self.fold([first])
-        self.ids = {name: self.join(name) for name in names}
-
-    def fold(self, events: list[dict]) -> list[dict]:
-        for item in events:
-            item.setdefault("at", self.now)
-            apply(self.state, item)
-        return events
-
-    def join(self, name: str, role: str = "team") -> str:
-        joined = self.do("system", "join", name=name, role=role)
-        return joined[0]["participant"]["id"]
-
-    def do(self, actor: str, command: str, **payload: object) -> list[dict]:
-        present = frozenset(self.state.participants)
-        events = decide(self.state, actor, command, payload, Context(self.now, present))
-        return self.fold(events)
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-    def speak(self, pid: str, seconds: float) -> None:
-        """`pid` holds the floor for `seconds`, then yields."""
-        self.do(FAC, "grant_floor", participant_id=pid)
-        self.advance(seconds)
-        self.do(pid, "end_turn")
-
-    def floor(self, viewer: str = FAC) -> dict:
-        return views.snapshot(self.state, viewer, frozenset(self.state.participants))["floor"]
-
-    def holder(self) -> str | None:
-        holder = self.state.floor.holder
-        return holder.participant_id if holder else None
-
 
 # -- the serving order, as a table ------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 import { $, announce, button, h, showError } from "./dom.js";
 import { namesFrom, shareForm, showInvitations } from "./invitations.js";
 import { run, update } from "./shell.js";
+import { withdrawWithUndo } from "./undo.js";
 import {
   ANONYMOUS_RULES,
   ballotsNewestFirst,
@@ -354,7 +355,7 @@ export function renderBoard(state, live) {
         );
         if (!openIds.includes(proposal.id)) {
           extra.push(
-            button("Withdraw", () => run(live, "withdraw_proposal", { proposal_id: proposal.id }, error), {
+            button("Withdraw", () => withdrawWithUndo(live, proposal, $("#board-notice"), error), {
               class: "small",
               key: `withdraw-${proposal.id}`,
             }),

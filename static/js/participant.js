@@ -6,6 +6,7 @@ import { shareForm } from "./invitations.js";
 import { proposalForm } from "./proposeform.js";
 import { chainPanel } from "./review.js";
 import { run, startLive, update } from "./shell.js";
+import { withdrawWithUndo } from "./undo.js";
 import { decisionForm, voteForm } from "./voteform.js";
 import {
   closesAt,
@@ -326,7 +327,7 @@ function renderProposals(state) {
         extra.push(
           button(
             "Withdraw",
-            () => run(live, "withdraw_proposal", { proposal_id: proposal.id }, $("#proposals-error")),
+            () => withdrawWithUndo(live, proposal, $("#proposals-notice"), $("#proposals-error")),
             { class: "small", key: `withdraw-${proposal.id}` },
           ),
         );

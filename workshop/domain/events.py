@@ -108,7 +108,14 @@ def _proposal_revised(s: WorkshopState, e: dict) -> None:
 
 @applies("proposal_withdrawn")
 def _proposal_withdrawn(s: WorkshopState, e: dict) -> None:
-    s.proposals[e["proposal_id"]].status = "withdrawn"
+    proposal = s.proposals[e["proposal_id"]]
+    proposal.withdrawn_from, proposal.status = proposal.status, "withdrawn"
+
+
+@applies("proposal_restored")
+def _proposal_restored(s: WorkshopState, e: dict) -> None:
+    proposal = s.proposals[e["proposal_id"]]
+    proposal.status, proposal.withdrawn_from = e["status"], None
 
 
 @applies("proposals_merged")

@@ -157,6 +157,21 @@ def withdraw_proposal(s: WorkshopState, actor: Participant, p: Mapping, ctx: Con
     return [event("proposal_withdrawn", proposal_id=proposal.id)]
 
 
+@command("restore_proposal", "member")
+def restore_proposal(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
+    """Undo a withdrawal (its author or the facilitator): the proposal is back as it was."""
+    proposal_id = payload.ident(p, "proposal_id") or ""
+    proposal = s.proposals.get(proposal_id)
+    if proposal is None:
+        raise NotFound(f"proposal {proposal_id!r} does not exist")
+    if actor.id != proposal.author and actor.role != "facilitator":
+        raise Forbidden(f"only the author or the facilitator can restore proposal {proposal.id}")
+    if proposal.status != "withdrawn":
+        raise Conflict(f"proposal {proposal.id} is {proposal.status}, not withdrawn")
+    status = proposal.withdrawn_from or "proposed"
+    return [event("proposal_restored", proposal_id=proposal.id, status=status)]
+
+
 @command("merge_proposals", "facilitator")
 def merge_proposals(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
     """Fold duplicates into one proposal, which keeps its own text."""

@@ -33,6 +33,7 @@ class Proposal:
     target: str | None = None  # the goal an amend/achieve/retire proposal changes
     hidden_author: bool = False
     status: str = "proposed"  # proposed | accepted | rejected | withdrawn | merged
+    withdrawn_from: str | None = None  # the status an undo of the withdrawal gives back
     revisions: list[dict] = field(default_factory=list)
     comments: list[dict] = field(default_factory=list)
     goal_id: str | None = None

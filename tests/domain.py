@@ -1,0 +1,52 @@
+"""A session in the pure domain, for tests: `decide` and `apply` alone, on a clock the test
+moves, read through `views.snapshot`, exactly what a page receives."""
+
+from __future__ import annotations
+
+from workshop.domain import views
+from workshop.domain.session import created
+from workshop.domain.workshop import Context, WorkshopState, apply, decide
+
+FAC = "pt1"
+
+
+class Domain:
+    """One session in memory: every change goes through `decide`, then `apply`."""
+
+    def __init__(self, kind: str = "strategizing", names: tuple[str, ...] = ()) -> None:
+        self.state = WorkshopState(id="w1")
+        self.now = 1_800_000_000.0
+        first = created(kind, "Flows", None, None)
+        self.fold([first])
+        self.ids = {name: self.join(name) for name in names}
+
+    def fold(self, events: list[dict]) -> list[dict]:
+        for item in events:
+            item.setdefault("at", self.now)
+            apply(self.state, item)
+        return events
+
+    def join(self, name: str, role: str = "team") -> str:
+        joined = self.do("system", "join", name=name, role=role)
+        return joined[0]["participant"]["id"]
+
+    def do(self, actor: str, command: str, **payload: object) -> list[dict]:
+        present = frozenset(self.state.participants)
+        events = decide(self.state, actor, command, payload, Context(self.now, present))
+        return self.fold(events)
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+    def speak(self, pid: str, seconds: float) -> None:
+        """`pid` holds the floor for `seconds`, then yields."""
+        self.do(FAC, "grant_floor", participant_id=pid)
+        self.advance(seconds)
+        self.do(pid, "end_turn")
+
+    def floor(self, viewer: str = FAC) -> dict:
+        return views.snapshot(self.state, viewer, frozenset(self.state.participants))["floor"]
+
+    def holder(self) -> str | None:
+        holder = self.state.floor.holder
+        return holder.participant_id if holder else None
