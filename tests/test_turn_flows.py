@@ -219,7 +219,7 @@ def test_nobody_speaking_through_a_consent_ballot_books_no_airtime_and_flags_nob
     ("how_given", "how_ended", "seconds", "turns"),
     [
         ("queue", "expired", 120.0, 1),  # asked for the floor: spoke until the time ran out
-        ("direct", "unanswered", 0.0, 0),  # handed the floor, never took it up
+        ("direct", "expired", 120.0, 1),  # the facilitator gave them the floor: they spoke
         ("round", "unanswered", 0.0, 0),
     ],
 )

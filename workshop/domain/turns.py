@@ -14,12 +14,14 @@ from workshop.domain.errors import InvalidInput
 
 QUEUE_MODES = ("order", "progressive")
 SENIOR_ROLES = ("product", "stakeholder")
-# How a turn ended, as airtime sees it. A pass says nothing, so it is not a turn. A turn the
-# tool or the facilitator handed to someone that ran out without a word from them is
+# How a turn ended, as airtime sees it. A pass says nothing, so it is not a turn. A round's
+# turn that the timer handed to someone and that ran out without a word from them is
 # "unanswered": nobody was known to speak, so the idle timer books no airtime either.
 NOT_A_TURN = ("passed", "unanswered")
 NO_AIRTIME = ("unanswered",)
-ASKED = ("queue",)  # turns people asked for (a raised hand): running out means they spoke on
+# Turns someone asked for (a raised hand) or the facilitator gave a named person in the room:
+# running out means they spoke on to the end of the time-box.
+ASKED = ("queue", "direct")
 
 
 @dataclass(frozen=True)
@@ -215,7 +217,7 @@ def gini(values: Sequence[float]) -> float:
 
 def ending(kind: str) -> str:
     """How a turn whose time ran out ended: `expired` if its holder asked for the floor,
-    else `unanswered` (a round's or the facilitator's turn nobody took up)."""
+    or the facilitator gave it to them, else `unanswered` (a round's turn nobody took up)."""
     return "expired" if kind in ASKED else "unanswered"
 
 
