@@ -191,3 +191,59 @@ def test_a_socket_opened_with_a_personal_link_stops_when_the_link_expires(
     ann.wait_event("ballot_closed")  # the deadline passed: the server closed the ballot
     error = ann.refused("comment", "expired", proposal_id=proposal, text="one more thing")
     assert "expired" in error["message"]
+
+
+def test_the_facilitator_reissues_a_lost_link_and_the_old_one_stops_working(
+    server: LiveServer, people
+) -> None:
+    session, fac, proposal = roadmap_session(server, people)
+    ack = fac.ok(
+        "send_remote_ballot",
+        proposal_ids=[proposal],
+        voters=["Rita", "Sam"],
+        deadline_seconds=3600,
+    )
+    rita, _sam = ack["invitations"]
+    old_socket = Person(server, rita["token"], "rita-old")
+    people.append(old_socket)
+    stale_form = form_fields(requests.get(server.url + rita["link"], timeout=10).text, "b1")
+
+    again = fac.ok("reissue_link", participant_id=rita["participant_id"])
+    (fresh,) = again["invitations"]
+    assert fresh["participant_id"] == rita["participant_id"] and fresh["name"] == "Rita"
+    assert fresh["token"] != rita["token"]
+
+    # The old link opens nothing: not the page, not a vote, not a socket, not a read.
+    assert requests.get(server.url + rita["link"], timeout=10).status_code == 401
+    old_vote = requests.post(
+        f"{server.url}{rita['link']}/ballots/{ack['ballot_id']}",
+        data={**stale_form, "cid": "old-link", "choice": "consent"},
+        timeout=10,
+    )
+    assert old_vote.status_code == 401
+    old_socket.refused(
+        "cast_vote", "unauthorized", ballot_id=ack["ballot_id"], vote={"choice": "consent"}
+    )
+    assert server.get(f"/api/sessions/{session['id']}/chain", rita["token"]).status_code == 401
+
+    # The new link works until the same deadline.
+    voted = vote_by_form(server, fresh["link"], ack["ballot_id"], {"choice": "consent"})
+    assert voted.status_code == 200 and "Your vote is recorded" in voted.text
+    assert fac.fresh_state()["ballots"][0]["turnout"] == 1
+
+
+def test_a_link_is_reissued_only_for_a_remote_person_with_something_open(
+    server: LiveServer, people
+) -> None:
+    session, fac, proposal = roadmap_session(server, people)
+    pia = people[1]
+    fac.refused("reissue_link", "not_found", participant_id=pia.state["me"]["id"])
+    fac.refused("reissue_link", "not_found", participant_id="pt99")
+    ack = fac.ok(
+        "send_remote_ballot", proposal_ids=[proposal], voters=["Rita"], deadline_seconds=3600
+    )
+    rita = ack["invitations"][0]["participant_id"]
+    pia.refused("reissue_link", "forbidden", participant_id=rita)
+    fac.ok("close_ballot", ballot_id=ack["ballot_id"], reveal=True)
+    error = fac.refused("reissue_link", "conflict", participant_id=rita)
+    assert "nothing waits for Rita" in error["message"]

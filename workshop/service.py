@@ -218,7 +218,7 @@ class Service:
             events = decide(state, actor, name, payload, ctx)
             stored = self._commit(state, events)
             ack = self._ack(state, actor, stored)
-            invitations = self._issue_links(workshop_id, stored, state.facilitator_id == actor)
+            invitations = self._issue_links(state, stored, state.facilitator_id == actor)
             if invitations:
                 # Kept with the ack, so that a retry after a lost ack still gets the links:
                 # short-lived, they are the one kind of token the database holds in the clear.
@@ -228,33 +228,34 @@ class Service:
         return ack
 
     def _issue_links(
-        self, workshop_id: str, stored: list[dict], by_facilitator: bool
+        self, state: WorkshopState, stored: list[dict], by_facilitator: bool
     ) -> list[dict]:
         """A token, expiring with its ballot or review, for each remote newcomer; the links of
         remote people the facilitator invites again stay valid until their new deadline (a
-        member sharing a draft never makes anyone's link last longer)."""
-        invitations = []
+        member sharing a draft never makes anyone's link last longer); a re-issued link
+        replaces the old one, which stops working, and keeps its expiry."""
+        workshop_id, invitations = state.id, []
         for item in stored:
             if item["type"] == "ballot_opened" and item["ballot"]["remote"]:
                 ballot = item["ballot"]
                 self.store.extend_links(workshop_id, ballot["electorate"], ballot["deadline"])
             elif item["type"] == "draft_shared" and by_facilitator:
                 self.store.extend_links(workshop_id, item["reviewers"], item["deadline"])
+            elif item["type"] == "link_reissued":
+                person = state.participants[item["participant_id"]]
+                expires = self.store.revoke_links(workshop_id, person.id)
+                invitations.append(self._link(workshop_id, person.id, person.name, expires))
             person = item.get("participant") if item["type"] == "participant_joined" else None
             if person and person["remote"]:
-                token = new_token()
-                self.store.add_token(
-                    token, workshop_id, person["id"], "remote", item["link_expires"]
-                )
-                invitations.append(
-                    {
-                        "participant_id": person["id"],
-                        "name": person["name"],
-                        "token": token,
-                        "link": f"/v/{token}",
-                    }
-                )
+                link = self._link(workshop_id, person["id"], person["name"], item["link_expires"])
+                invitations.append(link)
         return invitations
+
+    def _link(self, workshop_id: str, pid: str, name: str, expires: float | None) -> dict:
+        """A new personal link: its token is stored hashed, and handed out this once."""
+        token = new_token()
+        self.store.add_token(token, workshop_id, pid, "remote", expires)
+        return {"participant_id": pid, "name": name, "token": token, "link": f"/v/{token}"}
 
     def _ack(self, state: WorkshopState, actor: str, stored: list[dict]) -> dict[str, Any]:
         facilitator = (

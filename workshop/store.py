@@ -261,6 +261,15 @@ class Store:
             [until, workshop_id, until, *participant_ids],
         )
 
+    def revoke_links(self, workshop_id: str, participant_id: str) -> float | None:
+        """Delete a remote person's personal links; returns when the latest would have expired."""
+        where = "workshop_id = ? and participant_id = ? and purpose = 'remote'"
+        args = [workshop_id, participant_id]
+        latest = self.db.execute(f"select max(expires_at) from tokens where {where}", args)
+        expires = latest.fetchone()[0]
+        self.db.execute(f"delete from tokens where {where}", args)
+        return expires
+
     def probe_write(self, now: float) -> None:
         """A real write with its fsync: the readiness check asks the disk, not a cache."""
         self.db["meta"].upsert({"key": "ready_probe", "value": repr(now)}, pk="key")

@@ -1,6 +1,7 @@
 // The console's floor, airtime and people panels.
 
 import { $, button, duration, h } from "./dom.js";
+import { showInvitations } from "./invitations.js";
 import { run, update } from "./shell.js";
 import { countdown, personName, ROLES, stageBox } from "./widgets.js";
 
@@ -209,12 +210,31 @@ export function renderPeople(state, live) {
                       { class: "small", key: `floor-${person.id}` },
                     )
                   : null,
-                person.remote ? null : handOver,
+                person.remote ? newLink(person, live, error) : handOver,
               )
             : null,
         );
       }),
     ),
+  );
+}
+
+/** A new personal link for a remote person, after a confirming second click: the old
+ * link stops working, and the new one is shown (once) with the other links. */
+function newLink(person, live, error) {
+  return button(
+    "New link",
+    async (event) => {
+      const target = event.currentTarget;
+      if (target.dataset.armed !== "1") {
+        target.dataset.armed = "1";
+        target.textContent = `Confirm: replace ${person.name}'s link`;
+        return;
+      }
+      const ack = await run(live, "reissue_link", { participant_id: person.id }, error);
+      if (ack) showInvitations($("#remote-links"), ack.invitations, `New link for ${person.name}`);
+    },
+    { class: "small", key: `new-link-${person.id}` },
   );
 }
 

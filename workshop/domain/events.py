@@ -69,6 +69,11 @@ def _participant_joined(s: WorkshopState, e: dict) -> None:
     s.take_id(person.id)
 
 
+@applies("link_reissued")
+def _link_reissued(s: WorkshopState, e: dict) -> None:
+    """Links are tokens in the store, not state: the log keeps only that one was replaced."""
+
+
 @applies("facilitation_handed_over")
 def _handed_over(s: WorkshopState, e: dict) -> None:
     old, new = s.participants[e["from_id"]], s.participants[e["to_id"]]

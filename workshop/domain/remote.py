@@ -11,7 +11,7 @@ from copy import copy
 
 from workshop.domain import agenda, payload
 from workshop.domain.commands import Context, command, event
-from workshop.domain.errors import Conflict, Forbidden, InvalidInput
+from workshop.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from workshop.domain.proposals import own_proposal
 from workshop.domain.session import PARTICIPANTS_MAX
 from workshop.domain.state import Participant, WorkshopState
@@ -110,3 +110,23 @@ def share_draft(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) 
         raise Conflict(f"proposal {proposal.id} is {proposal.status}")
     shared = event("draft_shared", proposal_id=proposal.id, reviewers=reviewers, deadline=expires)
     return [*joins, shared]
+
+
+@command("reissue_link", "facilitator")
+def reissue_link(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
+    """A new personal link for a remote person; the old one stops working. Links are shown
+    once, so a facilitator who lost one (a reload, a closed tab) needs a way to send it again."""
+    pid = payload.ident(p, "participant_id")
+    person = s.participants.get(pid or "")
+    if person is None or not person.remote:
+        raise NotFound(f"participant_id: {pid!r} is not a remote person of this session")
+    waiting = any(b.status == "open" and pid in b.electorate for b in s.ballots.values())
+    waiting = waiting or any(
+        pid in prop.reviewers and prop.status == "proposed" for prop in s.proposals.values()
+    )
+    if not waiting:
+        raise Conflict(
+            f"nothing waits for {person.name}: no open ballot or draft is theirs,"
+            " so a new link would open nothing"
+        )
+    return [event("link_reissued", participant_id=pid)]
