@@ -198,10 +198,7 @@ def test_the_facilitator_reissues_a_lost_link_and_the_old_one_stops_working(
 ) -> None:
     session, fac, proposal = roadmap_session(server, people)
     ack = fac.ok(
-        "send_remote_ballot",
-        proposal_ids=[proposal],
-        voters=["Rita", "Sam"],
-        deadline_seconds=3600,
+        "send_remote_ballot", proposal_ids=[proposal], voters=["Rita", "Sam"], deadline_seconds=3600
     )
     rita, _sam = ack["invitations"]
     old_socket = Person(server, rita["token"], "rita-old")
