@@ -19,6 +19,7 @@ import jsonschema
 import yaml
 
 from workshop.domain.chain import (
+    FORMAT_VERSION,
     Chain,
     Goal,
     Metric,
@@ -29,12 +30,12 @@ from workshop.domain.chain import (
     ordered_goals,
     ordered_ids,
     smart_advice,
-    to_dict,
+    to_document,
     validate,
 )
 from workshop.domain.errors import InvalidInput
+from workshop.domain.text import shown
 
-FORMAT_VERSION = 1
 MAX_BYTES = 5 * 1024 * 1024
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 
@@ -71,7 +72,7 @@ class _Loader(yaml.SafeLoader):
             if isinstance(key_node, yaml.ScalarNode):
                 key = (key_node.tag, key_node.value)
                 if key in seen:
-                    problem = f"duplicate key {key_node.value!r}"
+                    problem = f"duplicate key {shown(key_node.value)}"
                     raise yaml.constructor.ConstructorError(
                         None, None, problem, key_node.start_mark
                     )
@@ -180,7 +181,7 @@ class DuplicateKey(ValueError):
     """A key given twice in one JSON object; the parser's hook cannot say where."""
 
     def __init__(self, key: str) -> None:
-        super().__init__(f"malformed JSON: duplicate key {key!r}")
+        super().__init__(f"malformed JSON: duplicate key {shown(key)}")
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -209,7 +210,7 @@ def _yaml_error(error: yaml.YAMLError, text: str, source: str) -> str:
 def from_document(doc: Mapping[str, Any], source: str = "<input>") -> Chain:
     """Check a parsed goal chain document (the HTTP API receives one as JSON) and build it."""
     if not isinstance(doc, Mapping):
-        found = "nothing" if doc is None else _shown(doc)
+        found = "nothing" if doc is None else shown(doc)
         problem = (
             f"not a goal chain: expected a mapping with goalchain, vision and goals, found {found}"
         )
@@ -231,7 +232,7 @@ def _version_problems(doc: dict[str, Any]) -> list[Problem]:
     if version is None:
         message = f"no format version: a goal chain file starts with 'goalchain: {FORMAT_VERSION}'"
     elif type(version) is not int or version != FORMAT_VERSION:
-        message = f"unknown format version {_shown(version)}: this Workshop reads {FORMAT_VERSION}"
+        message = f"unknown format version {shown(version)}: this Workshop reads {FORMAT_VERSION}"
     else:
         return []
     return [Problem(None, "goalchain", message)]
@@ -264,7 +265,7 @@ def _explain(error: jsonschema.ValidationError, doc: dict[str, Any]) -> list[Pro
         return [Problem(goal_id, field, _unknown_field(key, allowed)) for key in unknown]
     if error.validator == "required":
         missing = [key for key in error.validator_value if key not in error.instance]
-        return [Problem(goal_id, field, f"missing field {key!r}") for key in missing]
+        return [Problem(goal_id, field, f"missing field {shown(key)}") for key in missing]
     return [Problem(goal_id, field, _schema_message(error))]
 
 
@@ -291,7 +292,7 @@ def _dotted(path: list[Any]) -> str | None:
 
 def _unknown_field(key: Any, allowed: Iterable[str]) -> str:
     close = difflib.get_close_matches(key, list(allowed), n=1) if isinstance(key, str) else []
-    return f"unknown field {key!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
+    return f"unknown field {shown(key)}" + (f" (did you mean {shown(close[0])}?)" if close else "")
 
 
 _TYPE_NAMES = {
@@ -311,30 +312,19 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
         names = [_TYPE_NAMES[t] for t in types or error.validator_value if t != "null"]
         # YAML reads unquoted yes, 2027 or 1.0 as a boolean or a number.
         hint = " (put it in quotes)" if names == ["text"] and value is not None else ""
-        return f"must be {' or '.join(names)}, not {_shown(value)}{hint}"
+        return f"must be {' or '.join(names)}, not {shown(value)}{hint}"
     if error.validator == "enum":
         field = error.path[-1] if error.path and isinstance(error.path[-1], str) else "value"
         choices = ", ".join(map(str, error.validator_value))
-        return f"unknown {field} {_shown(value)}: one of {choices}"
+        return f"unknown {field} {shown(value)}: one of {choices}"
     if error.validator == "minLength":
         return "must not be empty"
     if error.validator == "pattern" and "description" in error.schema:
-        return f"{_shown(value)} is not {error.schema['description']}"
+        return f"{shown(value)} is not {error.schema['description']}"
     return error.message
 
 
-def _shown(value: Any) -> str:
-    """A short rendering of a bad value for a message."""
-    text = repr(value) if isinstance(value, str) else json.dumps(value, default=str)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
 # Writing
-
-
-def to_document(chain: Chain) -> dict[str, Any]:
-    """The chain as a JSON-ready file document in canonical order (for JSON and the minutes)."""
-    return {"goalchain": FORMAT_VERSION, **to_dict(chain)}
 
 
 def dumps(chain: Chain) -> str:

@@ -12,6 +12,7 @@ from workshop.domain import rules
 from workshop.domain.chain import Chain
 from workshop.domain.errors import InvalidInput, NotFound
 from workshop.domain.state import WorkshopState
+from workshop.domain.text import shown
 
 data_option = click.option(
     "--data",
@@ -200,7 +201,7 @@ def _history(data: str, session: str) -> tuple[WorkshopState, list[dict], list[d
 
     database = Path(data) / "workshop.db"
     if not database.is_file():  # opening a missing database would create an empty one
-        raise click.ClickException(f"no workshop database in {data!r}")
+        raise click.ClickException(f"no workshop database in {shown(data)}")
     store = Store(database)
     try:
         return Service(store).history(session)

@@ -15,6 +15,7 @@ from flask import Blueprint, Response, request
 
 from workshop import chainfile, minutes
 from workshop.domain.errors import InvalidInput
+from workshop.domain.text import shown
 from workshop.web import person_in, service
 
 blueprint = Blueprint("exports", __name__)
@@ -53,7 +54,7 @@ def session_chain(workshop_id: str) -> Response:
     person_in(workshop_id)
     fmt = request.args.get("format", "yaml")
     if fmt not in CHAIN_TYPES:
-        raise InvalidInput(f"format must be yaml or json, got {fmt!r}")
+        raise InvalidInput(f"format must be yaml or json, got {shown(fmt)}")
     chain = service().state(workshop_id).chain
     body = chainfile.dumps_json(chain) if fmt == "json" else chainfile.dumps(chain)
     return download(body, CHAIN_TYPES[fmt], workshop_id, f"goalchain.{fmt}")

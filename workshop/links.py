@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 from workshop.domain import rules
 from workshop.domain.errors import InvalidInput, WorkshopError
 from workshop.domain.state import WorkshopState
+from workshop.domain.text import shown
 from workshop.domain.voting import vote_rule
 from workshop.web import service
 
@@ -68,7 +69,7 @@ def _whole(text: str, field: str) -> int:
     try:
         return int(text)
     except ValueError:
-        raise InvalidInput(f"{field} must be a whole number, got {text!r}") from None
+        raise InvalidInput(f"{field} must be a whole number, got {shown(text)}") from None
 
 
 def page(token: str, message: str | None = None, error: str | None = None, status: int = 200):
@@ -140,7 +141,7 @@ def remote_vote(token: str, ballot_id: str):
         workshop_id, _me = service().authenticate(token)
         ballot = service().state(workshop_id).ballots.get(ballot_id)
         if ballot is None:
-            raise InvalidInput(f"ballot {ballot_id!r} does not exist")
+            raise InvalidInput(f"ballot {shown(ballot_id)} does not exist")
         vote = vote_from_form(vote_rule(ballot.rule, ballot.settings), ballot.options, request.form)
     except WorkshopError as error:
         if error.code in ("expired", "unauthorized"):

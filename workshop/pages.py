@@ -21,6 +21,7 @@ from flask import (
 )
 
 from workshop.domain.errors import Forbidden, NotFound
+from workshop.domain.text import shown
 from workshop.web import person_in, service
 
 blueprint = Blueprint("pages", __name__)
@@ -96,7 +97,7 @@ def _join_code(workshop_id: str) -> str:
     with service().store.reading():
         row = service().store.workshop(workshop_id)
     if row is None:
-        raise NotFound(f"session {workshop_id!r} does not exist")
+        raise NotFound(f"session {shown(workshop_id)} does not exist")
     return row["join_code"]
 
 

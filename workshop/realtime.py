@@ -17,6 +17,7 @@ from flask_socketio import ConnectionRefusedError, SocketIO, emit
 from workshop.broadcast import Broadcaster
 from workshop.domain.errors import InvalidInput, Unavailable, WorkshopError
 from workshop.domain.payload import check_depth
+from workshop.domain.text import shown
 from workshop.domain.workshop import CLIENT_COMMANDS
 from workshop.service import Service
 
@@ -120,9 +121,11 @@ def register(socketio: SocketIO, service: Service) -> None:
         since = data.get("since", 0) if isinstance(data, Mapping) else None
         limit = data.get("limit", SYNC_PAGE) if isinstance(data, Mapping) else None
         if isinstance(since, bool) or not isinstance(since, int) or since < 0:
-            return failure(InvalidInput(f"since must be a seq number (0 or more), got {since!r}"))
+            return failure(
+                InvalidInput(f"since must be a seq number (0 or more), got {shown(since)}")
+            )
         if isinstance(limit, bool) or not isinstance(limit, int) or not 0 < limit <= SYNC_PAGE:
-            return failure(InvalidInput(f"limit must be 1 to {SYNC_PAGE}, got {limit!r}"))
+            return failure(InvalidInput(f"limit must be 1 to {SYNC_PAGE}, got {shown(limit)}"))
         events, more = service.events_since(conn.workshop_id, conn.participant_id, since, limit)
         last = events[-1]["seq"] if events else since
         return {"ok": True, "seq": last, "events": events, "more": more}
@@ -138,7 +141,7 @@ def register(socketio: SocketIO, service: Service) -> None:
 
     @socketio.on("*")
     def unknown(event: str, data: object = None, *_extra: object) -> dict:
-        return failure(InvalidInput(f"unknown command {event!r}", code="unknown_command"))
+        return failure(InvalidInput(f"unknown command {shown(event)}", code="unknown_command"))
 
     @socketio.on_error_default
     def internal(error: Exception) -> dict:

@@ -26,7 +26,7 @@ from workshop.domain.errors import (
 from workshop.domain.events import apply
 from workshop.domain.session import created
 from workshop.domain.state import WorkshopState
-from workshop.domain.text import CONTROL
+from workshop.domain.text import CONTROL, shown
 from workshop.domain.workshop import SYSTEM, Context, decide, due_timers, next_due, replay
 from workshop.store import Store
 
@@ -45,7 +45,7 @@ def new_token() -> str:
 def check_cid(cid: object) -> str:
     if not isinstance(cid, str) or not 0 < len(cid) <= CID_MAX or CONTROL.search(cid):
         raise InvalidInput(
-            f"cid must be a client-made id of 1 to {CID_MAX} characters, got {cid!r}"
+            f"cid must be a client-made id of 1 to {CID_MAX} characters, got {shown(cid)}"
         )
     return cid
 
@@ -80,7 +80,7 @@ class Service:
         if state is None:
             events = self.store.events(workshop_id)
             if not events:
-                raise NotFound(f"session {workshop_id!r} does not exist")
+                raise NotFound(f"session {shown(workshop_id)} does not exist")
             state = self._states[workshop_id] = replay(workshop_id, events)
         elif state.seq < self.store.last_seq(workshop_id):
             for item in self.store.events(workshop_id, after=state.seq):
@@ -146,7 +146,7 @@ class Service:
             raise InvalidInput("give either chain or from_session, not both")
         if from_session is not None:
             if not isinstance(from_session, str):
-                raise InvalidInput(f"from_session must be a session id, got {from_session!r}")
+                raise InvalidInput(f"from_session must be a session id, got {shown(from_session)}")
             earlier = self.state(from_session).chain
             return chainfile.to_document(
                 chainfile.from_document(chainfile.to_document(earlier), from_session)
@@ -170,7 +170,7 @@ class Service:
         with self.store.reading():
             row = self.store.workshop(workshop_id)
         if row is None:
-            raise NotFound(f"session {workshop_id!r} does not exist")
+            raise NotFound(f"session {shown(workshop_id)} does not exist")
         if not isinstance(join_code, str) or join_code.strip().upper() != row["join_code"]:
             raise Forbidden("wrong join code for this session", code="wrong_join_code")
         token = new_token()
@@ -321,7 +321,7 @@ class Service:
             events = self.store.events(workshop_id)
             attendance = self.store.attendance(workshop_id)
         if not events:
-            raise NotFound(f"session {workshop_id!r} does not exist")
+            raise NotFound(f"session {shown(workshop_id)} does not exist")
         return replay(workshop_id, events), attendance, events
 
     def snapshot(self, workshop_id: str, viewer: str) -> dict:

@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from workshop.domain.errors import InvalidInput, NotFound, Unauthorized, WorkshopError
 from workshop.domain.payload import check_depth
+from workshop.domain.text import shown
 from workshop.domain.workshop import CLIENT_COMMANDS
 from workshop.service import Service
 
@@ -110,7 +111,7 @@ def find_by_code(code: str) -> Response:
     with service().store.reading():
         row = service().store.workshop_by_code(code.strip().upper())
     if row is None or service().state(row["id"]).phase == "close":
-        raise NotFound(f"no open session has the join code {code!r}")
+        raise NotFound(f"no open session has the join code {shown(code)}")
     from workshop.domain.agenda import JOINABLE_ROLES
 
     return jsonify(
@@ -134,7 +135,7 @@ def run_command(workshop_id: str, name: str) -> tuple[Response, int]:
     """Any socket command over plain HTTP, with the same cid idempotency and ack."""
     actor = person_in(workshop_id)
     if name not in CLIENT_COMMANDS:  # the same answer as on the socket
-        raise InvalidInput(f"unknown command {name!r}", code="unknown_command")
+        raise InvalidInput(f"unknown command {shown(name)}", code="unknown_command")
     body = json_body()
     cid = body.pop("cid", None)
     return jsonify(service().execute(workshop_id, actor, name, body, cid)), 200

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from workshop.domain.errors import Forbidden, InvalidInput
+from workshop.domain.text import shown
 
 KINDS = ("strategizing", "roadmapping", "review", "sprint_planning")
 ROLES = ("facilitator", "product", "team", "stakeholder", "observer")
@@ -69,17 +70,17 @@ SILENT_PHASES = ("propose",)
 def check_kind(kind: object) -> str:
     """Return the kind if it is one of ours, else say which kinds exist."""
     if kind not in KINDS:
-        raise InvalidInput(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
+        raise InvalidInput(f"kind must be one of {', '.join(KINDS)}, got {shown(kind)}")
     return str(kind)
 
 
 def check_join_role(kind: str, role: object) -> str:
     """A role must exist and be allowed in this kind (stakeholders skip sprint planning)."""
     if role not in ROLES:
-        raise InvalidInput(f"role must be one of {', '.join(ROLES[1:])}, got {role!r}")
+        raise InvalidInput(f"role must be one of {', '.join(ROLES[1:])}, got {shown(role)}")
     if role not in JOINABLE_ROLES[kind]:
         allowed = ", ".join(JOINABLE_ROLES[kind])
-        raise Forbidden(f"role {role!r} cannot join a {kind} session (allowed: {allowed})")
+        raise Forbidden(f"role {shown(role)} cannot join a {kind} session (allowed: {allowed})")
     return str(role)
 
 
@@ -90,5 +91,5 @@ def may_vote(kind: str, role: str) -> bool:
 
 def check_phase(phase: object) -> str:
     if phase not in PHASES:
-        raise InvalidInput(f"phase must be one of {', '.join(PHASES)}, got {phase!r}")
+        raise InvalidInput(f"phase must be one of {', '.join(PHASES)}, got {shown(phase)}")
     return str(phase)

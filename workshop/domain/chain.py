@@ -14,8 +14,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from workshop.domain.errors import InvalidInput
-from workshop.domain.text import MARKUP
+from workshop.domain.text import MARKUP, shown
 
+FORMAT_VERSION = 1  # the `goalchain:` key every chain document starts with
 LEVELS = ("vision", "user", "business", "product", "sprint")
 STATUSES = ("proposed", "accepted", "rejected", "achieved", "retired")
 PARENT_LEVELS = {
@@ -140,7 +141,7 @@ def children(chain: Chain, goal_id: str) -> list[Goal]:
 def next_goal_id(chain: Chain, level: str) -> str:
     """A fresh id for a goal at `level`: one past the highest number used with its prefix."""
     if level not in ID_PREFIX:
-        raise InvalidInput(f"unknown level {level!r}: one of {', '.join(LEVELS)}")
+        raise InvalidInput(f"unknown level {shown(level)}: one of {', '.join(LEVELS)}")
     prefix = ID_PREFIX[level]
     ids = [goal.id for goal in chain.goals] + ([chain.vision.id] if chain.vision else [])
     used = [int(match[1]) for match in (re.fullmatch(rf"{prefix}(\d+)", i) for i in ids) if match]
@@ -194,9 +195,11 @@ def _duplicate_id_problems(chain: Chain) -> list[Problem]:
     problems = []
     for goal in chain.goals:
         if chain.vision and goal.id == chain.vision.id:
-            problems.append(Problem(goal.id, "id", f"duplicate id {goal.id!r}: the vision's id"))
+            problems.append(
+                Problem(goal.id, "id", f"duplicate id {shown(goal.id)}: the vision's id")
+            )
         elif goal.id in seen:
-            problems.append(Problem(goal.id, "id", f"duplicate id {goal.id!r}"))
+            problems.append(Problem(goal.id, "id", f"duplicate id {shown(goal.id)}"))
         seen.add(goal.id)
     return problems
 
@@ -206,7 +209,7 @@ def _goal_problems(chain: Chain, goal: Goal, known: dict[str, Goal]) -> list[Pro
     if not goal.title.strip():
         problems.append(Problem(goal.id, "title", "empty title"))
     if goal.status not in STATUSES:
-        message = f"unknown status {goal.status!r}: one of {', '.join(STATUSES)}"
+        message = f"unknown status {shown(goal.status)}: one of {', '.join(STATUSES)}"
         problems.append(Problem(goal.id, "status", message))
     problems += _metric_problems(goal)
     if goal.level in PARENT_LEVELS:
@@ -216,7 +219,7 @@ def _goal_problems(chain: Chain, goal: Goal, known: dict[str, Goal]) -> list[Pro
 
 def _level_problem(chain: Chain, level: str) -> str:
     if level != "vision":
-        return f"unknown level {level!r}: one of {', '.join(LEVELS[1:])}"
+        return f"unknown level {shown(level)}: one of {', '.join(LEVELS[1:])}"
     if chain.vision:
         return f"a second vision: the chain's vision is {chain.vision.id}"
     return "the vision belongs under 'vision', not among the goals"
@@ -231,7 +234,7 @@ def _parent_problems(chain: Chain, goal: Goal, known: dict[str, Goal]) -> list[P
         problems.append(Problem(goal.id, "parents", f"{len(goal.parents)} parents: {serves}"))
     for index, parent in enumerate(goal.parents):
         if parent in goal.parents[:index]:
-            message: str | None = f"parent {parent!r} listed twice"
+            message: str | None = f"parent {shown(parent)} listed twice"
         else:
             message = _link_problem(chain, goal, parent, known)
         if message:
@@ -248,11 +251,11 @@ def _link_problem(chain: Chain, goal: Goal, parent: str, known: dict[str, Goal])
     elif parent in known:
         level = known[parent].level
     else:
-        return f"unknown parent {parent!r}"
+        return f"unknown parent {shown(parent)}"
     if level in PARENT_LEVELS[goal.level]:
         return None
     what = "the vision" if level == "vision" else f"a {level} goal"
-    return f"parent {parent!r} is {what}; a {goal.level} goal serves {SERVES[goal.level]}"
+    return f"parent {shown(parent)} is {what}; a {goal.level} goal serves {SERVES[goal.level]}"
 
 
 def _metric_problems(goal: Goal) -> list[Problem]:
@@ -269,7 +272,7 @@ def smart_advice(goal: Goal) -> list[str]:
     if goal.level == "vision" or goal.status not in ("proposed", "accepted"):
         return []
     advice = [] if goal.metrics else ["no metric"]
-    advice += [f"metric {m.name!r} has no target" for m in goal.metrics if m.target is None]
+    advice += [f"metric {shown(m.name)} has no target" for m in goal.metrics if m.target is None]
     if not goal.due:
         advice.append("no due date or timeframe")
     return advice
@@ -308,6 +311,12 @@ def _compact(fields: dict[str, Any]) -> dict[str, Any]:
 def _plain(value: Any) -> Any:
     """Data as JSON gives it back (keys become text), so every copy of a chain agrees."""
     return json.loads(json.dumps(value, default=str))
+
+
+def to_document(chain: Chain) -> dict[str, Any]:
+    """The chain as a JSON-ready file document in canonical order: the dict form under its
+    format version (files, the minutes, and the `chain` of the state)."""
+    return {"goalchain": FORMAT_VERSION, **to_dict(chain)}
 
 
 def from_dict(doc: Mapping[str, Any]) -> Chain:

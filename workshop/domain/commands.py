@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from workshop.domain import agenda
 from workshop.domain.errors import Conflict, Forbidden, InvalidInput
 from workshop.domain.state import Participant, WorkshopState
+from workshop.domain.text import shown
 
 SYSTEM = "system"  # the actor behind server-side timers
 
@@ -71,7 +72,7 @@ def decide(
     """Check that `actor_id` may send `name` now, and return the events it causes."""
     spec = COMMANDS.get(name)
     if spec is None:
-        raise InvalidInput(f"unknown command {name!r}", code="unknown_command")
+        raise InvalidInput(f"unknown command {shown(name)}", code="unknown_command")
     if not isinstance(payload, Mapping):
         raise InvalidInput(f"the payload of {name} must be an object")
     actor = _actor(state, actor_id)
@@ -91,7 +92,9 @@ def _actor(state: WorkshopState, actor_id: str) -> Participant:
         return Participant(id=SYSTEM, name="server", role=SYSTEM, joined_at=0.0)
     person = state.participants.get(actor_id)
     if person is None:
-        raise Forbidden(f"participant {actor_id!r} is not in this session", code="unauthorized")
+        raise Forbidden(
+            f"participant {shown(actor_id)} is not in this session", code="unauthorized"
+        )
     return person
 
 

@@ -12,6 +12,7 @@ from workshop.domain import agenda, payload, turns
 from workshop.domain.commands import Context, command, event
 from workshop.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from workshop.domain.state import Participant, WorkshopState
+from workshop.domain.text import shown
 
 MAX_TURN = 3600.0
 
@@ -157,7 +158,7 @@ def grant_floor(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) 
         return ending + nxt
     person = s.participants.get(target)
     if person is None or not agenda.may_vote(s.kind, person.role):
-        raise NotFound(f"participant {target!r} cannot take the floor in this session")
+        raise NotFound(f"participant {shown(target)} cannot take the floor in this session")
     return ending + [grant(s, target, "direct", ctx)]
 
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import date
 
 from workshop.domain.errors import InvalidInput
-from workshop.domain.text import NAME_MAX, TEXT_MAX, TITLE_MAX, clean_text, optional_text
+from workshop.domain.text import NAME_MAX, TEXT_MAX, TITLE_MAX, clean_text, optional_text, shown
 
 ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,39}")
 TIMEFRAME = re.compile(r"[0-9]{4}(-Q[1-4]|-H[12]|-(0[1-9]|1[0-2]))?")
@@ -22,7 +22,7 @@ def ident(payload: Mapping, name: str, required: bool = True) -> str | None:
     if value is None and not required:
         return None
     if not isinstance(value, str) or not ID.fullmatch(value):
-        raise InvalidInput(f"{name} must be an id like 'pr1', got {value!r}")
+        raise InvalidInput(f"{name} must be an id like 'pr1', got {shown(value)}")
     return value
 
 
@@ -31,10 +31,10 @@ def ident_list(payload: Mapping, name: str, required: bool = False) -> list[str]
     if value is None and not required:
         return []
     if not isinstance(value, list) or len(value) > MAX_LIST:
-        raise InvalidInput(f"{name} must be a list of at most {MAX_LIST} ids, got {value!r}")
+        raise InvalidInput(f"{name} must be a list of at most {MAX_LIST} ids, got {shown(value)}")
     ids = [ident({name: item}, name) or "" for item in value]
     if len(set(ids)) != len(ids):
-        raise InvalidInput(f"{name} lists an id twice: {ids!r}")
+        raise InvalidInput(f"{name} lists an id twice: {shown(ids)}")
     return ids
 
 
@@ -44,7 +44,7 @@ def flag(payload: Mapping, name: str, default: bool | None = False) -> bool:
         raise InvalidInput(f"{name} is required: true or false")
     value = payload.get(name, default)
     if not isinstance(value, bool):
-        raise InvalidInput(f"{name} must be true or false, got {value!r}")
+        raise InvalidInput(f"{name} must be true or false, got {shown(value)}")
     return value
 
 
@@ -56,9 +56,11 @@ def number(
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
-        raise InvalidInput(f"{name} must be a number, got {value!r}")
+        raise InvalidInput(f"{name} must be a number, got {shown(value)}")
     if not low <= value <= high:
-        raise InvalidInput(f"{name} must be between {low:g} and {high:g}, got {value!r}")
+        raise InvalidInput(
+            f"{name} must be between {shown(low)} and {shown(high)}, got {shown(value)}"
+        )
     return value
 
 
@@ -67,7 +69,7 @@ def choice(
 ) -> str:
     value = payload.get(name, default)
     if value not in allowed:
-        raise InvalidInput(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+        raise InvalidInput(f"{name} must be one of {', '.join(allowed)}, got {shown(value)}")
     return str(value)
 
 
@@ -100,7 +102,7 @@ def day(payload: Mapping, name: str, also: str = "") -> str:
     except ValueError:
         pass
     raise InvalidInput(
-        f"{name} must be a date like 2027-06-30 {also}, got {value!r}".replace(" ,", ",")
+        f"{name} must be a date like 2027-06-30 {also}, got {shown(value)}".replace(" ,", ",")
     )
 
 
@@ -110,16 +112,16 @@ def metrics(payload: Mapping, name: str = "metrics") -> list[dict]:
     if value is None:
         return []
     if not isinstance(value, list) or len(value) > 10:
-        raise InvalidInput(f"{name} must be a list of at most 10 metrics, got {value!r}")
+        raise InvalidInput(f"{name} must be a list of at most 10 metrics, got {shown(value)}")
     return [_metric(item, f"{name}[{i}]") for i, item in enumerate(value)]
 
 
 def _metric(item: object, where: str) -> dict:
     if not isinstance(item, Mapping):
-        raise InvalidInput(f"{where} must be an object with a name, got {item!r}")
+        raise InvalidInput(f"{where} must be an object with a name, got {shown(item)}")
     unknown = set(item) - {"name", "baseline", "target", "unit", "owner"}
     if unknown:
-        raise InvalidInput(f"{where} has unknown field {sorted(unknown)[0]!r}")
+        raise InvalidInput(f"{where} has unknown field {shown(sorted(unknown)[0])}")
     metric: dict = {"name": clean_text(item.get("name"), f"{where}.name", TITLE_MAX)}
     for key in ("baseline", "target"):
         amount = item.get(key)
@@ -127,7 +129,7 @@ def _metric(item: object, where: str) -> dict:
             continue
         finite = not isinstance(amount, float) or math.isfinite(amount)
         if isinstance(amount, bool) or not isinstance(amount, int | float | str) or not finite:
-            raise InvalidInput(f"{where}.{key} must be a number or short text, got {amount!r}")
+            raise InvalidInput(f"{where}.{key} must be a number or short text, got {shown(amount)}")
         metric[key] = (
             clean_text(amount, f"{where}.{key}", 40) if isinstance(amount, str) else amount
         )

@@ -9,7 +9,7 @@ from workshop.domain import chain as chains
 from workshop.domain.commands import Context, command, event
 from workshop.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from workshop.domain.state import Participant, Proposal, WorkshopState
-from workshop.domain.text import TEXT_MAX, clean_text
+from workshop.domain.text import TEXT_MAX, clean_text, shown
 
 CHANGES = ("new", "amend", "achieve", "retire")
 LIVE = ("proposed", "rejected")  # statuses a proposal can still move on from
@@ -18,7 +18,7 @@ LIVE = ("proposed", "rejected")  # statuses a proposal can still move on from
 def live_proposal(s: WorkshopState, proposal_id: str | None) -> Proposal:
     proposal = s.proposals.get(proposal_id or "")
     if proposal is None:
-        raise NotFound(f"proposal {proposal_id!r} does not exist")
+        raise NotFound(f"proposal {shown(proposal_id)} does not exist")
     if proposal.status not in LIVE:
         raise Conflict(f"proposal {proposal.id} is {proposal.status}")
     return proposal
@@ -45,7 +45,7 @@ def _check_parents(s: WorkshopState, level: str, parents: list[str]) -> None:
     for parent in parents:
         found_level = _level_of(s, goals, parent)
         if found_level is None:
-            raise InvalidInput(f"parents: unknown goal or proposal {parent!r}")
+            raise InvalidInput(f"parents: unknown goal or proposal {shown(parent)}")
         if found_level not in wanted:
             raise InvalidInput(
                 f"parents: {parent} is a {found_level} goal; a {level} goal needs "
@@ -88,7 +88,7 @@ def _review_target(s: WorkshopState, change: str, p: Mapping) -> tuple[str | Non
     target = payload.ident(p, "target")
     goal = chains.goals_by_id(s.chain).get(target or "")
     if goal is None:
-        raise NotFound(f"target: goal {target!r} is not in the chain")
+        raise NotFound(f"target: goal {shown(target)} is not in the chain")
     return goal.id, goal.level
 
 
@@ -163,7 +163,7 @@ def restore_proposal(s: WorkshopState, actor: Participant, p: Mapping, ctx: Cont
     proposal_id = payload.ident(p, "proposal_id") or ""
     proposal = s.proposals.get(proposal_id)
     if proposal is None:
-        raise NotFound(f"proposal {proposal_id!r} does not exist")
+        raise NotFound(f"proposal {shown(proposal_id)} does not exist")
     if actor.id != proposal.author and actor.role != "facilitator":
         raise Forbidden(f"only the author or the facilitator can restore proposal {proposal.id}")
     if proposal.status != "withdrawn":
@@ -221,10 +221,10 @@ def record_kpi(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -
         raise Forbidden("KPI readings are recorded in review sessions or by the product person")
     goal = chains.goals_by_id(s.chain).get(payload.ident(p, "goal_id") or "")
     if goal is None:
-        raise NotFound(f"goal_id: goal {p.get('goal_id')!r} is not in the chain")
+        raise NotFound(f"goal_id: goal {shown(p.get('goal_id'))} is not in the chain")
     metric = clean_text(p.get("metric"), "metric")
     if metric not in [m.name for m in goal.metrics]:
-        raise NotFound(f"metric: goal {goal.id} has no metric {metric!r}")
+        raise NotFound(f"metric: goal {goal.id} has no metric {shown(metric)}")
     value = payload.number(p, "value", -1e12, 1e12)
     if value is None:
         raise InvalidInput("value must be a number")

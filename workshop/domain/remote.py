@@ -15,7 +15,7 @@ from workshop.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from workshop.domain.proposals import own_proposal
 from workshop.domain.session import PARTICIPANTS_MAX
 from workshop.domain.state import Participant, WorkshopState
-from workshop.domain.text import NAME_MAX, clean_text
+from workshop.domain.text import NAME_MAX, clean_text, shown
 from workshop.domain.voting import MAX_DEADLINE, open_ballot
 
 MAX_INVITES = 200
@@ -34,7 +34,7 @@ def _invite(
         raise InvalidInput("deadline_seconds: say when the personal links expire")
     people = p.get(field) or []
     if not isinstance(people, list) or not people or len(people) > MAX_INVITES:
-        raise InvalidInput(f"{field} must list 1 to {MAX_INVITES} people, got {people!r}")
+        raise InvalidInput(f"{field} must list 1 to {MAX_INVITES} people, got {shown(people)}")
     role, expires = _remote_role(s, p), ctx.now + seconds
     events, ids = [], []
     number = s.counters.get("pt", 0)
@@ -119,7 +119,7 @@ def reissue_link(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context)
     pid = payload.ident(p, "participant_id")
     person = s.participants.get(pid or "")
     if person is None or not person.remote:
-        raise NotFound(f"participant_id: {pid!r} is not a remote person of this session")
+        raise NotFound(f"participant_id: {shown(pid)} is not a remote person of this session")
     waiting = any(b.status == "open" and pid in b.electorate for b in s.ballots.values())
     waiting = waiting or any(
         pid in prop.reviewers and prop.status == "proposed" for prop in s.proposals.values()

@@ -8,7 +8,7 @@ from workshop.domain import agenda, payload
 from workshop.domain.commands import Context, command, event
 from workshop.domain.errors import Conflict, InvalidInput, NotFound
 from workshop.domain.state import Participant, WorkshopState
-from workshop.domain.text import NAME_MAX, TITLE_MAX, clean_text, optional_text
+from workshop.domain.text import NAME_MAX, TITLE_MAX, clean_text, optional_text, shown
 
 DEFAULT_FACILITATOR = "Facilitator"  # for clients that do not send the facilitator's name
 
@@ -77,7 +77,7 @@ def go_to_phase(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) 
     """Jump to any phase on the agenda (also reopens a closed session)."""
     phase = agenda.check_phase(p.get("phase"))
     if phase not in s.agenda:
-        raise Conflict(f"phase {phase!r} is not on this session's agenda")
+        raise Conflict(f"phase {shown(phase)} is not on this session's agenda")
     return _phase_event(s, phase, "go_to")
 
 
@@ -92,12 +92,12 @@ def reorder_agenda(s: WorkshopState, actor: Participant, p: Mapping, ctx: Contex
     """Replace the agenda with any ordering (and subset) of the known phases."""
     phases = p.get("agenda")
     if not isinstance(phases, list) or not phases:
-        raise InvalidInput(f"agenda must be a non-empty list of phases, got {phases!r}")
+        raise InvalidInput(f"agenda must be a non-empty list of phases, got {shown(phases)}")
     checked = [agenda.check_phase(phase) for phase in phases]
     if len(set(checked)) != len(checked):
         raise InvalidInput("agenda lists a phase twice")
     if s.phase not in checked:
-        raise Conflict(f"the agenda must keep the current phase {s.phase!r}")
+        raise Conflict(f"the agenda must keep the current phase {shown(s.phase)}")
     return [event("agenda_changed", agenda=checked)]
 
 
@@ -107,7 +107,7 @@ def hand_over(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) ->
     target = payload.ident(p, "participant_id")
     person = s.participants.get(target or "")
     if person is None or person.remote:
-        raise NotFound(f"participant {target!r} is not in this session")
+        raise NotFound(f"participant {shown(target)} is not in this session")
     if person.id == actor.id:
         raise Conflict("you are already the facilitator")
     return [event("facilitation_handed_over", from_id=actor.id, to_id=person.id)]
@@ -119,5 +119,5 @@ def delegate_decider(s: WorkshopState, actor: Participant, p: Mapping, ctx: Cont
     target = payload.ident(p, "participant_id")
     person = s.participants.get(target or "")
     if person is None or not agenda.may_vote(s.kind, person.role):
-        raise NotFound(f"participant {target!r} cannot be the decider of this session")
+        raise NotFound(f"participant {shown(target)} cannot be the decider of this session")
     return [event("decider_delegated", participant_id=person.id)]

@@ -6,7 +6,9 @@ minutes file or a chain file; everything accepted is still escaped on output.
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Mapping
 
 from workshop.domain.errors import InvalidInput
 
@@ -17,6 +19,51 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 NAME_MAX = 80
 TITLE_MAX = 200
 TEXT_MAX = 4000
+SHOWN_MAX = 40  # characters of a wrong value quoted back in a message
+LARGE = 1e15  # beyond this a number is not worth spelling out
+
+
+def kind(value: object) -> str:
+    """What sort of value this is, in words, for messages about the wrong type."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, list | tuple):
+        return "a list"
+    return "a value of another kind"
+
+
+def shown(value: object) -> str:
+    """A value a client sent, quoted back in plain words: never Python's repr of it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return number_words(value)
+    if isinstance(value, str):
+        text = CONTROL.sub("?", value)
+        return f"'{text[:SHOWN_MAX]}…'" if len(text) > SHOWN_MAX else f"'{text}'"
+    return kind(value)
+
+
+def number_words(value: float) -> str:
+    """2147483648, 0.5, 1.25: a number as people write it, without exponents."""
+    if math.isnan(value):
+        return "not a number"
+    if math.isinf(value):
+        return "infinity" if value > 0 else "minus infinity"
+    if abs(value) >= LARGE:
+        return "a very large number" if value > 0 else "a very large negative number"
+    if value == int(value):
+        return str(int(value))
+    written = f"{value:.6f}".rstrip("0").rstrip(".")
+    return written if written not in ("0", "-0") else "a number very close to 0"
 
 
 def clean_text(value: object, field: str, max_len: int = TITLE_MAX, required: bool = True) -> str:
@@ -24,7 +71,7 @@ def clean_text(value: object, field: str, max_len: int = TITLE_MAX, required: bo
     if value is None and not required:
         return ""
     if not isinstance(value, str):
-        raise InvalidInput(f"{field} must be text, got {type(value).__name__}")
+        raise InvalidInput(f"{field} must be text, got {kind(value)}")
     text = value.strip()
     if required and not text:
         raise InvalidInput(f"{field} must not be empty")
@@ -35,7 +82,9 @@ def clean_text(value: object, field: str, max_len: int = TITLE_MAX, required: bo
     found = MARKUP.search(text)
     if found:
         snippet = text[found.start() : found.start() + 12]
-        raise InvalidInput(f"{field} must be plain text: HTML markup is not allowed ({snippet!r})")
+        raise InvalidInput(
+            f"{field} must be plain text: HTML markup is not allowed ({shown(snippet)})"
+        )
     return text
 
 

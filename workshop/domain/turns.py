@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from workshop.domain.errors import InvalidInput
+from workshop.domain.text import shown
 
 QUEUE_MODES = ("order", "progressive")
 SENIOR_ROLES = ("product", "stakeholder")
@@ -56,7 +57,7 @@ class Airtime:
 def _check_seconds(name: str, value: float) -> float:
     """Refuse negative or non-finite seconds: they would corrupt deadlines and shares."""
     if not math.isfinite(value) or value < 0:
-        raise InvalidInput(f"{name} must be a finite number of seconds >= 0, got {value!r}")
+        raise InvalidInput(f"{name} must be a finite number of seconds >= 0, got {shown(value)}")
     return value
 
 
@@ -64,7 +65,7 @@ def _check_unique(name: str, ids: Sequence[str]) -> None:
     """Refuse a repeated id: each person must be counted, grouped or ranked exactly once."""
     if len(set(ids)) != len(ids):
         repeated = sorted({pid for pid in ids if ids.count(pid) > 1})
-        raise InvalidInput(f"{name} must not repeat an id, got {repeated!r} more than once")
+        raise InvalidInput(f"{name} must not repeat an id, got {shown(repeated)} more than once")
 
 
 def serving_order(
@@ -80,7 +81,7 @@ def serving_order(
     Pages show this very list, so the order people see is the order they are served.
     """
     if mode not in QUEUE_MODES:
-        raise InvalidInput(f"mode must be one of {QUEUE_MODES!r}, got {mode!r}")
+        raise InvalidInput(f"mode must be one of {', '.join(QUEUE_MODES)}, got {shown(mode)}")
     ahead = [pid for pid in dict.fromkeys(first) if pid in queue]
     rest = [pid for pid in queue if pid not in ahead]
     if mode == "progressive":  # a stable sort: among equals the first hand up goes first
@@ -133,7 +134,7 @@ def _group_sizes(people: int, count: int) -> list[int]:
 def form_groups(participant_ids: Sequence[str], size: int, seed: int) -> list[list[str]]:
     """Shuffle by `seed` (same seed, same groups), then split into groups of about `size`."""
     if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-        raise InvalidInput(f"size must be a whole number >= 1, got {size!r}")
+        raise InvalidInput(f"size must be a whole number >= 1, got {shown(size)}")
     _check_unique("participant_ids", participant_ids)
     shuffled = list(participant_ids)
     random.Random(seed).shuffle(shuffled)
@@ -180,7 +181,8 @@ def airtime_table(
     """One row per participant, silent ones included, most airtime first (ties: order given)."""
     _check_unique("participant_ids", participant_ids)
     held = {
-        pid: _check_seconds(f"seconds[{pid!r}]", seconds.get(pid, 0.0)) for pid in participant_ids
+        pid: _check_seconds(f"seconds[{shown(pid)}]", seconds.get(pid, 0.0))
+        for pid in participant_ids
     }
     total = math.fsum(held.values())
     rows = [
@@ -230,10 +232,10 @@ def dominant(
     turns of their own (the time-box is what bounds a single turn).
     """
     if not math.isfinite(factor) or factor <= 0:
-        raise InvalidInput(f"factor must be a finite number > 0, got {factor!r}")
+        raise InvalidInput(f"factor must be a finite number > 0, got {shown(factor)}")
     _check_seconds("min_seconds", min_seconds)
     if isinstance(min_turns, bool) or not isinstance(min_turns, int) or min_turns < 1:
-        raise InvalidInput(f"min_turns must be a whole number >= 1, got {min_turns!r}")
+        raise InvalidInput(f"min_turns must be a whole number >= 1, got {shown(min_turns)}")
     total = math.fsum(row.seconds for row in rows)
     if not rows or total < min_seconds:
         return []

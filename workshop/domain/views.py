@@ -81,7 +81,7 @@ def snapshot(s: WorkshopState, viewer_id: str, present: Collection[str]) -> dict
         "proposals": [_proposal(s, p, viewer_id) for p in s.proposals.values()],
         "ballots": [_ballot(b, viewer_id, facilitator) for b in s.ballots.values()],
         "floor": _floor(s),
-        "chain": chains.to_dict(s.chain),
+        "chain": chains.to_document(s.chain),
         "kpi_readings": list(s.kpi_readings),
     }
     if facilitator:

@@ -15,6 +15,7 @@ from workshop.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from workshop.domain.floor import end_ballot_round, grant, start_round
 from workshop.domain.proposals import check_ready, goal_from_proposal, in_open_ballot, live_proposal
 from workshop.domain.state import Ballot, Participant, Proposal, WorkshopState
+from workshop.domain.text import shown
 
 # Anonymity would hide the objector a consent round must hear, the low fist the floor goes
 # to, and the advice a decider weighs: those rules are always open.
@@ -23,10 +24,12 @@ SETTINGS = {"quorum", "supermajority", "dots", "max_per_option", "advisory_rule"
 MAX_DEADLINE = 60 * 24 * 3600  # remote ballots stay open for up to 60 days
 
 
-def find_ballot(s: WorkshopState, ballot_id: object, status: str | None = None) -> Ballot:
-    ballot = s.ballots.get(ballot_id if isinstance(ballot_id, str) else "")
+def find_ballot(s: WorkshopState, p: Mapping, status: str | None = None) -> Ballot:
+    """The ballot named by `ballot_id`: a malformed id is bad input, an unknown one not found."""
+    ballot_id = payload.ident(p, "ballot_id") or ""
+    ballot = s.ballots.get(ballot_id)
     if ballot is None:
-        raise NotFound(f"ballot {ballot_id!r} does not exist")
+        raise NotFound(f"ballot {ballot_id} does not exist")
     if status is not None and ballot.status != status:
         raise Conflict(f"ballot {ballot.id} is {ballot.status}, not {status}")
     return ballot
@@ -99,7 +102,9 @@ def _settings(rule: str, options: list[str], raw: object) -> dict:
     if raw is None:
         return settings
     if not isinstance(raw, Mapping) or set(raw) - SETTINGS:
-        raise InvalidInput(f"settings may hold only {', '.join(sorted(SETTINGS))}, got {raw!r}")
+        raise InvalidInput(
+            f"settings may hold only {', '.join(sorted(SETTINGS))}, got {shown(raw)}"
+        )
     if "quorum" in raw:
         settings["quorum"] = payload.number(raw, "quorum", 0, 1)
     if "supermajority" in raw:
@@ -108,7 +113,9 @@ def _settings(rule: str, options: list[str], raw: object) -> dict:
         if name in raw:
             amount = payload.number(raw, name, 1, 100)
             if amount != int(amount or 0):
-                raise InvalidInput(f"settings.{name} must be a whole number, got {raw[name]!r}")
+                raise InvalidInput(
+                    f"settings.{name} must be a whole number, got {shown(raw[name])}"
+                )
             settings[name] = int(amount or 1)
     if "advisory_rule" in raw:
         settings["advisory_rule"] = payload.choice(raw, "advisory_rule", rules.RULES[:-1])
@@ -207,14 +214,16 @@ def open_ballot(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) 
 @command("cast_vote", "member")
 def cast_vote(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
     """Vote, or change one's vote, while the ballot is open; it stays secret until the reveal."""
-    ballot = find_ballot(s, p.get("ballot_id"))
+    ballot = find_ballot(s, p)
     if ballot.status != "open":
         raise Conflict(f"ballot {ballot.id} is closed: votes are no longer taken")
     if actor.id not in ballot.electorate or not agenda.may_vote(s.kind, actor.role):
         raise Forbidden(f"you are not in the electorate of ballot {ballot.id}")
     raw = p.get("vote")
     if not isinstance(raw, Mapping):
-        raise InvalidInput(f"vote must be an object such as {{'choice': 'agree'}}, got {raw!r}")
+        raise InvalidInput(
+            f'vote must be an object such as {{"choice": "agree"}}, got {shown(raw)}'
+        )
     if "ruled_out" in raw:  # only the facilitator rules on objections, with rule_objection
         raise InvalidInput("a vote cannot carry ruled_out: the facilitator rules on objections")
     vote = rules.normalize_vote(
@@ -257,7 +266,7 @@ def _closing(s: WorkshopState, ballot: Ballot, turnout: int, ctx: Context) -> li
 @command("close_ballot", "facilitator")
 def close_ballot(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
     """Stop taking votes; with `reveal`, reveal at once."""
-    ballot = find_ballot(s, p.get("ballot_id"), "open")
+    ballot = find_ballot(s, p, "open")
     if payload.flag(p, "reveal"):
         return close_and_reveal(s, ballot, ctx)
     return _closing(s, ballot, len(ballot.votes), ctx)
@@ -268,7 +277,7 @@ def close_expired_ballot(
     s: WorkshopState, actor: Participant, p: Mapping, ctx: Context
 ) -> list[dict]:
     """The server's timer: a remote ballot's deadline passed."""
-    ballot = find_ballot(s, p.get("ballot_id"), "open")
+    ballot = find_ballot(s, p, "open")
     if ballot.deadline is None or ctx.now < ballot.deadline:
         raise Conflict(f"ballot {ballot.id} has time left")
     return close_and_reveal(s, ballot, ctx)
@@ -277,7 +286,7 @@ def close_expired_ballot(
 @command("reveal_ballot", "facilitator")
 def reveal_ballot(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
     """Show every vote at once, with the result and why."""
-    return _reveal(s, find_ballot(s, p.get("ballot_id"), "closed"), ctx)
+    return _reveal(s, find_ballot(s, p, "closed"), ctx)
 
 
 def _reveal(s: WorkshopState, ballot: Ballot, ctx: Context) -> list[dict]:
@@ -349,10 +358,10 @@ def _accept(
 @command("rule_objection", "facilitator")
 def rule_objection(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
     """After testing an objection with its author: it stands, or it is not paramount."""
-    ballot = find_ballot(s, p.get("ballot_id"), "revealed")
+    ballot = find_ballot(s, p, "revealed")
     voter = payload.ident(p, "voter") or ""
     if ballot.rule != "consent" or ballot.votes.get(voter, {}).get("choice") != "objection":
-        raise NotFound(f"ballot {ballot.id} has no objection by {voter!r}")
+        raise NotFound(f"ballot {ballot.id} has no objection by {shown(voter)}")
     if voter in ballot.rulings:
         raise Conflict(f"the objection by {voter} was ruled on already")
     stands = payload.flag(p, "stands", default=None)
@@ -373,7 +382,7 @@ def rule_objection(s: WorkshopState, actor: Participant, p: Mapping, ctx: Contex
 @command("record_decision", "decider")
 def record_decision(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
     """The decider decides, with a rationale, once the advice is in and shown."""
-    ballot = find_ballot(s, p.get("ballot_id"), "revealed")
+    ballot = find_ballot(s, p, "revealed")
     if ballot.rule != "decider":
         raise Conflict(f"ballot {ballot.id} is decided by {ballot.rule}, not by a decider")
     if ballot.decision is not None:

@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable, Mapping
 
 from workshop.domain.errors import InvalidInput
+from workshop.domain.text import shown
 from workshop.minutes.html import html
 from workshop.minutes.markdown import markdown
 
@@ -23,7 +24,7 @@ RENDER: dict[str, Callable[[Mapping], str]] = {"md": markdown, "html": html, "js
 def check_format(fmt: str) -> str:
     """One of FORMATS; anything else is refused naming the value."""
     if fmt not in RENDER:
-        raise InvalidInput(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+        raise InvalidInput(f"format must be one of {', '.join(FORMATS)}, got {shown(fmt)}")
     return fmt
 
 

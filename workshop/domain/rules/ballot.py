@@ -7,7 +7,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 
 from workshop.domain.errors import InvalidInput
-from workshop.domain.rules.words import kind, names
+from workshop.domain.rules.words import names
+from workshop.domain.text import kind, shown
 
 RULES = ("unanimity", "consent", "majority", "fist_of_five", "dot", "ranked", "decider")
 # The rules as people say them, for sentences, pages and minutes.
@@ -91,7 +92,7 @@ def _plain(value: object) -> object:
 def check_rule(rule: object) -> str:
     """The rule if it is one of RULES, else InvalidInput naming it."""
     if rule not in RULES:
-        raise InvalidInput(f"rule must be one of {', '.join(RULES)}, got {rule!r}")
+        raise InvalidInput(f"rule must be one of {', '.join(RULES)}, got {shown(rule)}")
     return rule
 
 
@@ -122,7 +123,7 @@ def resolve_settings(rule: str, options: Sequence[str], given: object) -> dict:
     for key, check in _SETTING_CHECKS.items():
         if not check(settings[key]):
             raise InvalidInput(
-                f"settings.{key} must be {_SETTING_HELP[key]}, got {settings[key]!r}"
+                f"settings.{key} must be {_SETTING_HELP[key]}, got {shown(settings[key])}"
             )
     return settings
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from workshop.domain.errors import InvalidInput
 from workshop.domain.rules.ballot import YES_NO_RULES, Ballot, check_rule, resolve_settings
 from workshop.domain.rules.votes import normalize_vote
-from workshop.domain.rules.words import kind
+from workshop.domain.text import kind, shown
 
 
 def ballot_from_record(record: Mapping) -> Ballot:
@@ -16,7 +16,7 @@ def ballot_from_record(record: Mapping) -> Ballot:
         raise InvalidInput(f"a ballot record must be a JSON object, got {kind(record)}")
     for key in ("rule", "options", "electorate", "votes"):
         if key not in record:
-            raise InvalidInput(f"the ballot record has no {key!r}")
+            raise InvalidInput(f"the ballot record has no {shown(key)}")
     ballot = Ballot(
         rule=record["rule"],
         options=_id_list("options", record["options"]),
@@ -35,7 +35,9 @@ def _labels(labels: object) -> dict[str, str]:
         raise InvalidInput(f"labels must be an object of id to text, got {kind(labels)}")
     for key, label in labels.items():
         if not isinstance(label, str) or not label.strip():
-            raise InvalidInput(f"labels[{key!r}] must be a non-empty string, got {label!r}")
+            raise InvalidInput(
+                f"labels[{shown(key)}] must be a non-empty string, got {shown(label)}"
+            )
     return dict(labels)
 
 
@@ -46,9 +48,9 @@ def _id_list(field: str, values: object) -> tuple[str, ...]:
     seen: set[str] = set()
     for index, value in enumerate(values):
         if not isinstance(value, str) or not value.strip():
-            raise InvalidInput(f"{field}[{index}] must be a non-empty string, got {value!r}")
+            raise InvalidInput(f"{field}[{index}] must be a non-empty string, got {shown(value)}")
         if value in seen:
-            raise InvalidInput(f"{field} lists {value!r} twice")
+            raise InvalidInput(f"{field} lists {shown(value)} twice")
         seen.add(value)
     return tuple(values)
 
@@ -88,14 +90,14 @@ def _checked_votes(
         if not isinstance(voter, str) or not voter:
             raise InvalidInput(f"votes[{index}].voter must be a voter's id, got {kind(voter)}")
         if voter not in members:
-            raise InvalidInput(f"votes[{index}]: voter {voter!r} is not in the electorate")
+            raise InvalidInput(f"votes[{index}]: voter {shown(voter)} is not in the electorate")
         if voter in seen:
-            raise InvalidInput(f"votes[{index}]: voter {voter!r} voted twice")
+            raise InvalidInput(f"votes[{index}]: voter {shown(voter)} voted twice")
         seen.add(voter)
         try:
             normalized = normalize_vote(rule, vote, options, settings)
         except InvalidInput as error:
-            raise InvalidInput(f"votes[{index}] (voter {voter!r}): {error.message}") from None
+            raise InvalidInput(f"votes[{index}] (voter {shown(voter)}): {error.message}") from None
         checked.append({"voter": voter, **normalized})
     return tuple(sorted(checked, key=lambda vote: vote["voter"]))
 
@@ -110,11 +112,13 @@ def _checked_decision(decision: object, settings: Mapping) -> dict | None:
         )
     by, passed, rationale = decision.get("by"), decision.get("passed"), decision.get("rationale")
     if not isinstance(by, str) or not by.strip():
-        raise InvalidInput(f"decision.by must name the decider, got {by!r}")
+        raise InvalidInput(f"decision.by must name the decider, got {shown(by)}")
     if settings["decider"] is not None and by != settings["decider"]:
-        raise InvalidInput(f"decision.by must be the decider {settings['decider']!r}, got {by!r}")
+        raise InvalidInput(
+            f"decision.by must be the decider {shown(settings['decider'])}, got {shown(by)}"
+        )
     if not isinstance(passed, bool):
-        raise InvalidInput(f"decision.passed must be true or false, got {passed!r}")
+        raise InvalidInput(f"decision.passed must be true or false, got {shown(passed)}")
     if not isinstance(rationale, str) or not rationale.strip():
         raise InvalidInput("decision.rationale is required: say why")
     return {"by": by, "passed": passed, "rationale": rationale.strip()}

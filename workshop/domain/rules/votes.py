@@ -6,8 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from workshop.domain.errors import InvalidInput
 from workshop.domain.rules.ballot import CHOICES, check_rule, is_count, resolve_settings
-from workshop.domain.rules.words import kind
-from workshop.domain.text import optional_text
+from workshop.domain.text import kind, optional_text, shown
 
 
 def normalize_vote(rule: str, vote: Mapping, options: Sequence[str], settings: Mapping) -> dict:
@@ -33,7 +32,7 @@ def _optional_text(vote: Mapping, key: str) -> str:
 def _choice(vote: Mapping, allowed: Sequence[str]) -> str:
     choice = vote.get("choice")
     if choice not in allowed:
-        raise InvalidInput(f"choice must be one of {', '.join(allowed)}, got {choice!r}")
+        raise InvalidInput(f"choice must be one of {', '.join(allowed)}, got {shown(choice)}")
     return choice
 
 
@@ -60,7 +59,7 @@ def _ruling(ruled_out: object) -> dict:
         raise InvalidInput(f"ruled_out must be an object with by and reason, got {kind(ruled_out)}")
     by, reason = ruled_out.get("by"), ruled_out.get("reason")
     if not isinstance(by, str) or not by.strip():
-        raise InvalidInput(f"ruled_out.by must name who ruled, got {by!r}")
+        raise InvalidInput(f"ruled_out.by must name who ruled, got {shown(by)}")
     if not isinstance(reason, str) or not reason.strip():
         raise InvalidInput("ruled_out.reason must say why the objection is not paramount")
     return {"by": by.strip(), "reason": reason.strip()}
@@ -69,7 +68,7 @@ def _ruling(ruled_out: object) -> dict:
 def _fist_vote(vote: Mapping, options: Sequence[str], settings: Mapping) -> dict:
     value = vote.get("value")
     if not is_count(value, 0) or value > 5:
-        raise InvalidInput(f"value must be a whole number 0 to 5, got {value!r}")
+        raise InvalidInput(f"value must be a whole number 0 to 5, got {shown(value)}")
     return {"value": value}
 
 
@@ -79,14 +78,15 @@ def _dot_vote(vote: Mapping, options: Sequence[str], settings: Mapping) -> dict:
         raise InvalidInput(f"dots must be an object of option to number of dots, got {kind(dots)}")
     for option, count in dots.items():
         if option not in options:
-            raise InvalidInput(f"dots name unknown option {option!r}")
+            raise InvalidInput(f"dots name unknown option {shown(option)}")
         if not is_count(count, 0):
             raise InvalidInput(
-                f"dots on {option!r} must be a whole number 0 or more, got {count!r}"
+                f"dots on {shown(option)} must be a whole number 0 or more, got {shown(count)}"
             )
         if count > settings["max_per_option"]:
             raise InvalidInput(
-                f"dots on {option!r}: at most {settings['max_per_option']} per option, got {count}"
+                f"dots on {shown(option)}: at most {settings['max_per_option']} per option,"
+                f" got {shown(count)}"
             )
     spent = sum(dots.values())
     if spent > settings["dots"]:
@@ -101,9 +101,9 @@ def _ranked_vote(vote: Mapping, options: Sequence[str], settings: Mapping) -> di
     seen: set[str] = set()
     for option in ranking:
         if not isinstance(option, str) or option not in options:
-            raise InvalidInput(f"ranking names unknown option {option!r}")
+            raise InvalidInput(f"ranking names unknown option {shown(option)}")
         if option in seen:
-            raise InvalidInput(f"ranking lists {option!r} twice")
+            raise InvalidInput(f"ranking lists {shown(option)} twice")
         seen.add(option)
     return {"ranking": list(ranking)}
 
