@@ -523,7 +523,9 @@ def test_offline_banner_and_the_exact_state_after_reconnect(
         live.stop()
 
 
-@pytest.mark.parametrize("path", ["/", "/s/abc/join?code=X", "/s/abc", "/s/abc/facilitator"])
+@pytest.mark.parametrize(
+    "path", ["/", "/s/abc/join?code=X", "/s/abc", "/s/abc/facilitator", "/s/abc/screen"]
+)
 def test_every_page_has_a_strict_content_security_policy(server: LiveServer, path: str) -> None:
     answer = requests.get(server.url + path, timeout=10)
     policy = answer.headers["Content-Security-Policy"]

@@ -1,8 +1,8 @@
 """Telling the rooms what the service committed: audiences, order, coalescing, presence.
 
-Each session has two audiences: the room `session:<id>` gets what everybody may see,
-`session:<id>:facilitator` the facilitator's view. Every broadcast is one emit per audience,
-which python-socketio encodes once and hands to each socket as it is.
+Each session has two audiences: the room `session:<id>` gets what everybody may see (room
+screens too), `session:<id>:facilitator` the facilitator's view. Every broadcast is one emit
+per audience, which python-socketio encodes once and hands to each socket as it is.
 
 A session's events go out in seq order through one outbox. When the room is quiet they go
 out at once; while a broadcast to the room is still under way, what arrives waits in the

@@ -1,4 +1,4 @@
-"""The HTML pages: home, facilitator console, join page and participant view.
+"""The HTML pages: home, facilitator console, join page, participant view and room screen.
 
 The pages are static shells; their scripts talk to the JSON API and the Socket.IO
 endpoint. Every HTML answer carries a strict Content-Security-Policy.
@@ -22,6 +22,7 @@ from flask import (
 
 from workshop.domain.errors import Forbidden, NotFound
 from workshop.domain.text import shown
+from workshop.domain.views import SCREEN, sees_all
 from workshop.web import person_in, service
 
 blueprint = Blueprint("pages", __name__)
@@ -87,6 +88,12 @@ def join_page(workshop_id: str) -> str:
     return render_template("join.html", workshop_id=workshop_id, code=request.args.get("code", ""))
 
 
+@blueprint.get("/s/<workshop_id>/screen")
+def screen_page(workshop_id: str) -> str:
+    """The room screen for a projector; its read-only token travels in the fragment."""
+    return render_template("screen.html", workshop_id=workshop_id)
+
+
 @blueprint.get("/s/<workshop_id>")
 def participant_page(workshop_id: str) -> str:
     """The participant view; the token stays in the browser."""
@@ -107,12 +114,18 @@ def _join_url(workshop_id: str, code: str) -> str:
 
 @blueprint.get("/s/<workshop_id>/invite")
 def invite(workshop_id: str) -> Response:
-    """The join code and link, for the facilitator console (facilitator token only)."""
-    participant_id = person_in(workshop_id)
-    if service().state(workshop_id).participants[participant_id].role != "facilitator":
-        raise Forbidden("only the facilitator sees the invitation")
+    """The join code and link for the console, with its room screen link; the room screen
+    gets the code and link alone."""
+    viewer = person_in(workshop_id, screen=True)
     code = _join_code(workshop_id)
-    return jsonify({"join_code": code, "join": _join_url(workshop_id, code)})
+    answer = {"join_code": code, "join": _join_url(workshop_id, code)}
+    if viewer == SCREEN:
+        return jsonify(answer)
+    if not sees_all(service().state(workshop_id), viewer):
+        raise Forbidden("only the facilitator sees the invitation")
+    screen = url_for("pages.screen_page", workshop_id=workshop_id, _external=True)
+    answer["screen"] = f"{screen}#token={service().screen_token(workshop_id)}"
+    return jsonify(answer)
 
 
 @blueprint.get("/s/<workshop_id>/qr.svg")

@@ -18,6 +18,7 @@ from workshop.broadcast import Broadcaster
 from workshop.domain.errors import InvalidInput, Unavailable, WorkshopError
 from workshop.domain.payload import check_depth
 from workshop.domain.text import shown
+from workshop.domain.views import SCREEN
 from workshop.domain.workshop import CLIENT_COMMANDS
 from workshop.service import Service
 
@@ -29,7 +30,7 @@ SYNC_PAGE = 500  # events per `sync` answer at most; `more` says whether to ask 
 class Connection:
     workshop_id: str
     participant_id: str
-    attendance_id: int
+    attendance_id: int | None  # None for a room screen, which is never present
     link: str | None = None  # a remote person's personal link, which expires: checked each time
 
 
@@ -57,18 +58,20 @@ def register(socketio: SocketIO, service: Service) -> None:
             return failure(InvalidInput("unknown command 'connect'", code="unknown_command"))
         token = auth.get("token") if isinstance(auth, Mapping) else None
         try:
-            workshop_id, participant_id = service.authenticate(token)
-            person = service.state(workshop_id).participants[participant_id]
-            attendance_id = service.connected(workshop_id, participant_id)
+            workshop_id, participant_id = service.authenticate(token, screen=True)
+            screen = participant_id == SCREEN  # the room's view: never present nor voting
+            person = None if screen else service.state(workshop_id).participants[participant_id]
+            attendance_id = None if screen else service.connected(workshop_id, participant_id)
         except WorkshopError as error:  # also `unavailable` when the database is in trouble
             raise ConnectionRefusedError(error.message, error.as_dict()) from None
-        broadcaster.enter(request.sid, workshop_id, participant_id, person.role == "facilitator")
-        conn = Connection(
-            workshop_id, participant_id, attendance_id, token if person.remote else None
-        )
+        facilitator = person is not None and person.role == "facilitator"
+        broadcaster.enter(request.sid, workshop_id, participant_id, facilitator)
+        link = token if person is not None and person.remote else None
+        conn = Connection(workshop_id, participant_id, attendance_id, link)
         connections[request.sid] = conn
         emit("state", service.snapshot(workshop_id, participant_id))
-        presence(conn)
+        if person is not None:
+            presence(conn)
 
     @socketio.on("disconnect")
     def disconnect(reason: object = None, *forged: object) -> dict | None:
@@ -77,7 +80,7 @@ def register(socketio: SocketIO, service: Service) -> None:
             return failure(InvalidInput("unknown command 'disconnect'", code="unknown_command"))
         conn = connections.pop(request.sid, None)
         broadcaster.leave(request.sid)
-        if conn is None:
+        if conn is None or conn.attendance_id is None:  # a room screen was never present
             return None
         try:
             service.disconnected(conn.attendance_id)

@@ -6,6 +6,8 @@ command (same actor, same cid) gets the stored acknowledgement and changes nothi
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import secrets
 import time
@@ -27,6 +29,7 @@ from workshop.domain.events import apply
 from workshop.domain.session import created
 from workshop.domain.state import WorkshopState
 from workshop.domain.text import CONTROL, shown
+from workshop.domain.views import SCREEN
 from workshop.domain.workshop import SYSTEM, Context, decide, due_timers, next_due, replay
 from workshop.store import Store
 
@@ -191,10 +194,31 @@ class Service:
                 self._secret = self.store.secret()
         return self._secret
 
-    def authenticate(self, token: object) -> tuple[str, str]:
-        """(workshop_id, participant_id) for a live token, else Unauthorized."""
+    def screen_token(self, workshop_id: str) -> str:
+        """The room screen's token: signed, not stored, the same each time it is asked for.
+
+        It shows only what the whole room sees, so the console can offer it on every load
+        and nothing needs revoking.
+        """
+        signature = hmac.new(
+            self.secret().encode(), f"screen:{workshop_id}".encode(), hashlib.sha256
+        ).hexdigest()[:32]
+        return f"{SCREEN}.{workshop_id}.{signature}"
+
+    def authenticate(self, token: object, screen: bool = False) -> tuple[str, str]:
+        """(workshop_id, participant_id) for a live token, else Unauthorized.
+
+        A room screen's token passes only where `screen` allows it, as the viewer SCREEN.
+        """
         if not isinstance(token, str) or not token:
             raise Unauthorized("a token is required")
+        if token.startswith(f"{SCREEN}."):
+            parts = token.split(".")
+            if len(parts) != 3 or not hmac.compare_digest(token, self.screen_token(parts[1])):
+                raise Unauthorized("unknown token")
+            if not screen:
+                raise Unauthorized("a room screen's link only shows the room screen")
+            return parts[1], SCREEN
         with self.store.reading():
             row = self.store.token(token)
         if row is None:
@@ -209,6 +233,8 @@ class Service:
     ) -> dict:
         """Run one command exactly once; returns its acknowledgement."""
         cid = check_cid(cid)
+        if actor == SCREEN:
+            raise Forbidden("the room screen only shows the session: it cannot act")
         with self._writing(workshop_id):
             earlier = self.store.ack(workshop_id, actor, cid)
             if earlier is not None:
@@ -258,9 +284,7 @@ class Service:
         return {"participant_id": pid, "name": name, "token": token, "link": f"/v/{token}"}
 
     def _ack(self, state: WorkshopState, actor: str, stored: list[dict]) -> dict[str, Any]:
-        facilitator = (
-            actor in state.participants and state.participants[actor].role == "facilitator"
-        )
+        facilitator = views.sees_all(state, actor)
         ack: dict[str, Any] = {
             "ok": True,
             "seq": stored[-1]["seq"] if stored else state.seq,
@@ -336,7 +360,7 @@ class Service:
         the flag says whether more follow."""
         with self.store.reading():
             state = self._load(workshop_id)
-            facilitator = state.participants[viewer].role == "facilitator"
+            facilitator = views.sees_all(state, viewer)
             page = self.store.events(workshop_id, since, limit + 1)
         shown = [views.event_view(e, facilitator) for e in page[:limit]]
         return shown, len(page) > limit

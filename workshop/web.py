@@ -67,9 +67,10 @@ def bearer() -> str:
     return header[len("Bearer ") :].strip()
 
 
-def person_in(workshop_id: str) -> str:
-    """The participant a bearer token belongs to, who must be of this session."""
-    token_workshop, participant_id = service().authenticate(bearer())
+def person_in(workshop_id: str, screen: bool = False) -> str:
+    """The participant a bearer token belongs to, who must be of this session; with
+    `screen`, the room screen's token passes too, as the viewer SCREEN."""
+    token_workshop, participant_id = service().authenticate(bearer(), screen)
     if token_workshop != workshop_id:
         raise Unauthorized("this token belongs to another session")
     return participant_id

@@ -1,5 +1,6 @@
 // The console's ballot panel and proposals board: open, close, reveal, rule on objections.
 
+import { resultsView } from "./charts.js";
 import { $, announce, button, h, showError } from "./dom.js";
 import { namesFrom, shareForm, showInvitations } from "./invitations.js";
 import { run, update } from "./shell.js";
@@ -13,7 +14,6 @@ import {
   personName,
   proposalBoard,
   proposalCard,
-  resultsView,
   RULES,
   turnoutText,
   YES_NO_RULES,

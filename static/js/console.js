@@ -43,6 +43,9 @@ async function showInvite(token) {
     qr.src = `/s/${encodeURIComponent(workshopId)}/qr.svg?code=${encodeURIComponent(invite.join_code)}`;
     qr.hidden = false;
     $("#copy-link").addEventListener("click", () => copyText(invite.join, link, "Join link"));
+    const screen = $("#open-screen"); // for the projector: the room's view, read-only
+    screen.href = invite.screen;
+    screen.hidden = false;
   } catch (error) {
     showError($("#invite-error"), error.message);
   }

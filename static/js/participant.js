@@ -1,6 +1,7 @@
 // The participant view: what is happening now, my turn, my vote, my proposals, the chain.
 
 import { forgetIdentity, loadIdentity, sessionPath, wireDownloads } from "./api.js";
+import { resultsView } from "./charts.js";
 import { $, announce, button, h, showError } from "./dom.js";
 import { shareForm } from "./invitations.js";
 import { proposalForm } from "./proposeform.js";
@@ -15,11 +16,11 @@ import {
   goalTitle,
   isLive,
   KINDS,
+  PHASE_TIPS,
   PHASES,
   personName,
   proposalBoard,
   proposalCard,
-  resultsView,
   ROLES,
   RULES,
   stageBox,
@@ -29,16 +30,6 @@ import {
 
 const workshopId = document.body.dataset.workshopId;
 const identity = loadIdentity(workshopId);
-
-const PHASE_TIPS = {
-  check_in: "Check-in: say how you arrive when the floor comes to you.",
-  propose: "Write goals silently: nobody sees who proposed what until the facilitator reveals it.",
-  present: "Present your proposals when it is your turn; ask questions by raising your hand.",
-  discuss: "Discuss: raise your hand to speak; the floor goes around fairly.",
-  decide: "Decide: vote when a ballot opens. Votes stay secret until the reveal.",
-  review_chain: "Review the goal chain that came out of the workshop.",
-  close: "The workshop is closed. Thank you!",
-};
 
 let live;
 let chain;

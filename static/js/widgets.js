@@ -1,5 +1,6 @@
-// Pieces both the console and the participant view show: labels, proposals, the chain
-// tree, ballot turnout and results, countdowns, and what to announce for each event.
+// Pieces the console, the participant view and the room screen show: labels, proposals,
+// the chain tree, ballot turnout, countdowns, and what to announce for each event
+// (revealed results are charts.js's).
 
 import { clock, h } from "./dom.js";
 
@@ -11,6 +12,16 @@ export const PHASES = {
   decide: "Decide",
   review_chain: "Review the chain",
   close: "Close",
+};
+/** What to do now in each phase, said to the whole room. */
+export const PHASE_TIPS = {
+  check_in: "Check-in: say how you arrive when the floor comes to you.",
+  propose: "Write goals silently: nobody sees who proposed what until the facilitator reveals it.",
+  present: "Present your proposals when it is your turn; ask questions by raising your hand.",
+  discuss: "Discuss: raise your hand to speak; the floor goes around fairly.",
+  decide: "Decide: vote when a ballot opens. Votes stay secret until the reveal.",
+  review_chain: "Review the goal chain that came out of the workshop.",
+  close: "The workshop is closed. Thank you!",
 };
 export const RULES = {
   unanimity: "Unanimity",
@@ -370,111 +381,6 @@ export function chainTree(state, known) {
   if (vision) roots.push(node(vision.id, "vision", vision.statement, null, new Set()));
   for (const goal of unlinked) roots.push(node(goal.id, goal.level, goal.title, goal, new Set()));
   return h("ul", { class: "tree", "aria-label": "Goal chain" }, roots);
-}
-
-/** Bars: [[label, value]] scaled to the largest value. */
-export function bars(rows, caption) {
-  const top = Math.max(1, ...rows.map(([, value]) => value));
-  return h(
-    "div",
-    { class: "bars", role: "table", "aria-label": caption },
-    rows.map(([label, value, note]) => {
-      const fill = h("span", { class: "fill" });
-      fill.style.width = `${(100 * value) / top}%`; // CSSOM, which the style policy allows
-      return h(
-        "div",
-        { class: "bar-row", role: "row" },
-        h("span", { class: "bar-label", role: "cell", text: label }),
-        h("span", { class: "track", role: "presentation" }, fill),
-        h("span", { class: "bar-value", role: "cell", text: note ? `${value} ${note}` : String(value) }),
-      );
-    }),
-  );
-}
-
-function verdict(state, ballot) {
-  const result = ballot.result;
-  if (ballot.rule === "decider") {
-    if (!ballot.decision) return ["Advice in: awaiting the decider's decision", "pending"];
-    return [
-      ballot.decision.passed ? "Decided: accepted" : "Decided: not accepted",
-      ballot.decision.passed ? "passed" : "failed",
-    ];
-  }
-  if (result.passed === true) return ["Passed", "passed"];
-  if (result.passed === false) return ["Not passed", "failed"];
-  if (result.winner) return [`Winner: ${goalTitle(state, result.winner)}`, "passed"];
-  return ["Ranking (a tie goes back to the facilitator)", "pending"];
-}
-
-/** The revealed result: verdict, a bar chart of the votes, the reasons, who voted what. */
-export function resultsView(state, ballot) {
-  const result = ballot.result;
-  if (!result) return null;
-  const rule = ruleOfVote(ballot);
-  const counts = result.counts || {};
-  let chart;
-  if (ballot.rule === "ranked") {
-    chart = h(
-      "ol",
-      { class: "ranking-result" },
-      (result.ranking || []).map((id) => h("li", { text: goalTitle(state, id) })),
-    );
-  } else if (ballot.rule === "dot") {
-    chart = bars(
-      (result.ranking || ballot.options).map((id) => [goalTitle(state, id), counts[id] || 0, "dots"]),
-      "Dots per proposal",
-    );
-  } else if (rule === "fist_of_five") {
-    chart = bars(
-      ["5", "4", "3", "2", "1", "0"].map((v) => [`${v} fingers`, counts[v] || 0]),
-      "Votes per value",
-    );
-  } else {
-    chart = bars(
-      Object.entries(counts).map(([choice, n]) => [choiceLabel(choice), n]),
-      "Votes per choice",
-    );
-  }
-  const [text, kind] = verdict(state, ballot);
-  const votes = ballot.votes || [];
-  return h(
-    "div",
-    { class: "results" },
-    h("p", { class: ["verdict", kind], text }),
-    chart,
-    h(
-      "ul",
-      { class: "reasons" },
-      (result.reasons || []).map((reason) => h("li", { text: reason })),
-    ),
-    ballot.decision
-      ? h("p", {
-          class: "decision",
-          text: `${personName(state, ballot.decision.by)}: ${ballot.decision.rationale}`,
-        })
-      : null,
-    votes.length
-      ? h(
-          "details",
-          { class: "vote-list" },
-          h("summary", { text: ballot.anonymous ? "Votes (anonymous)" : "Who voted what" }),
-          h(
-            "ul",
-            {},
-            votes.map((v) =>
-              h(
-                "li",
-                {},
-                h("strong", { text: `${personName(state, v.voter)}: ` }),
-                voteText(state, v),
-                v.ruled_out ? ` (ruled not paramount: ${v.ruled_out.reason})` : "",
-              ),
-            ),
-          ),
-        )
-      : null,
-  );
 }
 
 /** A short sentence for screen readers about an event, or null to stay quiet. */

@@ -1,7 +1,8 @@
 """What each person may see: the state snapshot on connect, and each event as sent.
 
 Secret votes never leave here before the reveal, not even to the facilitator; hidden
-authors stay hidden to all but themselves; airtime figures go to the facilitator.
+authors stay hidden to all but themselves; airtime figures go to the facilitator. The
+room screen (viewer SCREEN) is nobody: it sees what the whole room sees.
 """
 
 from __future__ import annotations
@@ -14,6 +15,22 @@ from workshop.domain.floor import queue_order, up_next
 from workshop.domain.review import review_report
 from workshop.domain.state import Ballot, Participant, Proposal, WorkshopState
 from workshop.domain.voting import default_rule
+
+SCREEN = "screen"  # the viewer id of a room screen, which is no participant
+SCREEN_ME = {
+    "id": SCREEN,
+    "name": "Room screen",
+    "role": SCREEN,
+    "can_vote": False,
+    "can_propose": False,
+    "is_decider": False,
+}
+
+
+def sees_all(s: WorkshopState, viewer_id: str) -> bool:
+    """Whether the viewer gets the facilitator's view (the room screen never does)."""
+    person = s.participants.get(viewer_id)
+    return person is not None and person.role == "facilitator"
 
 
 def event_view(item: dict, facilitator: bool) -> dict:
@@ -71,12 +88,12 @@ def messages(events: list[dict]) -> list[Message]:
 
 def snapshot(s: WorkshopState, viewer_id: str, present: Collection[str]) -> dict:
     """The whole session as `viewer_id` may see it."""
-    me = s.participants[viewer_id]
-    facilitator = me.role == "facilitator"
+    me = None if viewer_id == SCREEN else s.participants[viewer_id]
+    facilitator = sees_all(s, viewer_id)
     view = {
         "seq": s.seq,
         "session": _session(s),
-        "me": _me(s, me),
+        "me": _me(s, me) if me else dict(SCREEN_ME),
         "participants": [_person(p, p.id in present) for p in s.participants.values()],
         "proposals": [_proposal(s, p, viewer_id) for p in s.proposals.values()],
         "ballots": [_ballot(b, viewer_id, facilitator) for b in s.ballots.values()],

@@ -1,0 +1,257 @@
+// The room screen: what the whole room may see, large, for a projector. It holds a
+// read-only token (the server sends it the room's view and refuses its commands) and has
+// no controls: it follows the session through the live client.
+
+import { getJSON, sessionPath } from "./api.js";
+import { resultChart } from "./charts.js";
+import { $, h } from "./dom.js";
+import { startLive, update } from "./shell.js";
+import {
+  ballotsNewestFirst,
+  chainTree,
+  countdown,
+  goalTitle,
+  PHASE_TIPS,
+  PHASES,
+  personName,
+  RULES,
+  stageBox,
+  turnoutText,
+} from "./widgets.js";
+
+const workshopId = document.body.dataset.workshopId;
+const storageKey = `workshop:${workshopId}:screen`;
+const NEXT_SHOWN = 4; // people named under "Next"; more are counted
+let invite = null; // {join_code, join}: the room may see both
+let knownGoals = null; // chain ids already shown, to mark the goals just accepted
+
+/** The token from the link's fragment, kept for reloads and taken out of the address bar. */
+function screenToken() {
+  const token = new URLSearchParams(window.location.hash.slice(1)).get("token");
+  if (token) {
+    sessionStorage.setItem(storageKey, token);
+    window.history.replaceState(null, "", window.location.pathname);
+  }
+  return sessionStorage.getItem(storageKey);
+}
+
+/** The rule in one plain sentence, with this ballot's settings. */
+function ruleSentence(state, ballot) {
+  const settings = ballot.settings || {};
+  const quorum = settings.quorum === 0.5 ? "half" : `${Math.round(100 * (settings.quorum ?? 0.5))}%`;
+  const dots = settings.dots === 1 ? "1 dot" : `${settings.dots} dots`;
+  const decider = personName(state, settings.decider || state.session.decider_id);
+  switch (ballot.rule) {
+    case "unanimity":
+      return "Unanimity: it passes only if everyone agrees.";
+    case "majority":
+      return `Majority: it passes if ${settings.supermajority ? "two thirds" : "more than half"} of those who take a side agree, and at least ${quorum} of the voters vote.`;
+    case "consent":
+      return "Consent: it passes when everyone responds and no objection stands. Concerns are noted.";
+    case "fist_of_five":
+      return "Fist of five: show 0 to 5 fingers. It passes when everyone shows 3 or more.";
+    case "dot":
+      return `Dot voting: everyone places ${dots}, at most ${settings.max_per_option} on one proposal. The most dots wins.`;
+    case "ranked":
+      return "Ranked choice: put the proposals in order. The one that beats every other head to head wins.";
+    case "decider":
+      return `Decider: everyone gives advice (${RULES[settings.advisory_rule] || "consent"}), then ${decider} decides and says why.`;
+    default:
+      return RULES[ballot.rule] || "";
+  }
+}
+
+/** The room's ballot to show: the newest one, unless a newer phase has begun since its reveal. */
+function ballotOnStage(state) {
+  const ballot = ballotsNewestFirst(state).find((b) => !b.remote);
+  if (!ballot) return null;
+  if (ballot.status !== "revealed") return ballot;
+  const log = state.session.phase_log || [];
+  const phaseSince = log.length ? log[log.length - 1].at : 0;
+  return ballot.revealed_at >= phaseSince ? ballot : null;
+}
+
+/** The proposal voted on; for a choice between several, the question and (before the
+ * reveal, when the chart does not list them yet) the options. */
+function question(state, ballot) {
+  const titles = ballot.options.map((id) => goalTitle(state, id));
+  if (titles.length === 1) return h("p", { class: "question", text: titles[0] });
+  return [
+    h("p", { class: "question", text: "Which proposals come first?" }),
+    ballot.status === "revealed"
+      ? null
+      : h(
+          "ul",
+          { class: "options" },
+          titles.map((title) => h("li", { text: title })),
+        ),
+  ];
+}
+
+function ballotStage(state, ballot) {
+  if (ballot.status === "revealed") {
+    return {
+      heading: `Result: ${RULES[ballot.rule] || ballot.rule}`,
+      body: [question(state, ballot), resultChart(state, ballot)],
+    };
+  }
+  const open = ballot.status === "open";
+  return {
+    heading: open ? "Vote now" : "Voting has closed",
+    body: [
+      question(state, ballot),
+      h("p", { class: "rule-sentence", text: ruleSentence(state, ballot) }),
+      h("p", { class: "screen-turnout", id: "turnout", text: turnoutText(ballot) }),
+      h("p", {
+        class: "muted",
+        text: open
+          ? "Votes stay secret until the reveal."
+          : "The facilitator reveals every vote at once.",
+      }),
+      open && ballot.deadline ? h("p", {}, "Closes in ", countdown(ballot.deadline, "time left to vote")) : null,
+    ],
+  };
+}
+
+function joinStage(state) {
+  const present = state.participants.filter((p) => p.present && p.role !== "facilitator").length;
+  return {
+    heading: "Join the workshop",
+    body: invite
+      ? h(
+          "div",
+          { class: "join-stage" },
+          h("img", {
+            class: "screen-qr",
+            src: `${sessionPath(workshopId, "qr.svg")}?code=${encodeURIComponent(invite.join_code)}`,
+            alt: "QR code of the join link",
+            width: "420",
+            height: "420",
+          }),
+          h(
+            "div",
+            {},
+            h("p", { text: "Scan the code, or open" }),
+            h("p", { class: "join-address", text: window.location.host }),
+            h("p", { text: "and enter the code" }),
+            h("p", { class: "screen-code", id: "screen-code", text: invite.join_code }),
+            h("p", { class: "muted", text: present === 1 ? "1 person here" : `${present} people here` }),
+          ),
+        )
+      : h("p", { class: "muted", text: "Loading the join code…" }),
+  };
+}
+
+function nowStage(state) {
+  const phase = state.session.phase;
+  return {
+    heading: PHASES[phase] || phase,
+    body: [
+      h("p", { class: "tip", text: PHASE_TIPS[phase] || "" }),
+      state.floor.structure ? stageBox(state.floor.structure, () => null) : null,
+    ],
+  };
+}
+
+function renderStage(state) {
+  const ballot = ballotOnStage(state);
+  const first = state.session.phase === state.session.agenda[0];
+  let stage;
+  if (ballot) stage = ballotStage(state, ballot);
+  else if (first) stage = joinStage(state);
+  else stage = nowStage(state);
+  const names = state.participants.map((p) => [p.id, p.name, p.present]);
+  update(
+    $("#stage"),
+    [stage.heading, ballot, state.proposals.map((p) => p.title), names, state.floor.structure, invite],
+    () => [h("h2", { id: "stage-h", text: stage.heading }), h("div", { id: "stage-body" }, stage.body)],
+  );
+}
+
+/** A server sentence with proposals named by title ("consent round on pr1"). */
+function withTitles(state, text) {
+  return text.replace(/\bpr\d+\b/g, (id) => goalTitle(state, id));
+}
+
+/** Who speaks after the holder, in the order they will be served. */
+function nextUp(floor) {
+  const holder = floor.holder && floor.holder.participant_id;
+  const waiting = floor.round ? floor.round.order.filter((id) => !floor.round.done.includes(id)) : floor.queue;
+  return waiting.filter((id) => id !== holder);
+}
+
+function renderFloor(state) {
+  const { floor } = state;
+  const names = state.participants.map((p) => [p.id, p.name]);
+  update($("#floor-body"), [floor.holder, floor.queue, floor.round, names], () => {
+    const holder = floor.holder;
+    const next = nextUp(floor);
+    return [
+      holder
+        ? h(
+            "p",
+            { class: "holder", id: "holder" },
+            h("strong", { text: personName(state, holder.participant_id) }),
+            " ",
+            countdown(holder.deadline, "time left in this turn"),
+          )
+        : h("p", { class: "muted", id: "holder", text: "Nobody has the floor." }),
+      floor.round
+        ? h("p", {
+            class: "muted",
+            text: `Round-robin${floor.round.purpose ? `: ${withTitles(state, floor.round.purpose)}` : ""}`,
+          })
+        : null,
+      next.length
+        ? [
+            h("h3", { text: "Next" }),
+            h(
+              "ol",
+              { class: "queue", id: "next" },
+              next.slice(0, NEXT_SHOWN).map((id) => h("li", { text: personName(state, id) })),
+            ),
+            next.length > NEXT_SHOWN ? h("p", { class: "muted", text: `and ${next.length - NEXT_SHOWN} more` }) : null,
+          ]
+        : null,
+    ];
+  });
+}
+
+function renderChain(state) {
+  update($("#chain-body"), state.chain, () => {
+    const tree = chainTree(state, knownGoals);
+    const chain = state.chain || {};
+    knownGoals = new Set([chain.vision && chain.vision.id, ...(chain.goals || []).map((g) => g.id)]);
+    return tree;
+  });
+}
+
+function render(state) {
+  const { session } = state;
+  document.title = `Room screen: ${session.title}`;
+  $("#session-title").textContent = session.product ? `${session.title} — ${session.product}` : session.title;
+  $("#phase-line").textContent = PHASES[session.phase] || session.phase;
+  $("#join-line").textContent = invite ? `Join with code ${invite.join_code}` : "";
+  renderStage(state);
+  renderFloor(state);
+  renderChain(state);
+}
+
+function fatal(message) {
+  const banner = $("#fatal");
+  banner.textContent = message;
+  banner.hidden = false;
+}
+
+const token = screenToken();
+if (!token) {
+  fatal("This screen has no link. Open it with the console's “Open room screen” button.");
+} else {
+  const live = startLive({ token, render, onRefused: (message) => fatal(`Not connected: ${message}.`) });
+  getJSON(`${sessionPath(workshopId, "invite")}`, token)
+    .then((answer) => {
+      invite = answer;
+      if (live.state) render(live.state);
+    })
+    .catch((error) => fatal(error.message));
+}

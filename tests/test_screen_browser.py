@@ -1,0 +1,219 @@
+"""The room screen in a real Chromium at 1920×1080, following a session through a ballot
+under every rule: turnout only before each reveal, then the chart fit for the rule."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests import test_browser
+from tests.live import LiveServer, Person, host, seat
+from tests.test_browser import OpenPage, shoot
+
+# The browser fixtures of the page tests: one Chromium per module, a context per person.
+browser, watch, open_page = test_browser.browser, test_browser.watch, test_browser.open_page
+
+PROJECTOR = {"width": 1920, "height": 1080}
+
+# Every visible piece of text on the page with its computed size, for those under 48 px.
+SMALL_TEXT = """() => [...document.querySelectorAll("body *")]
+  .filter((el) => el.checkVisibility() &&
+    [...el.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent.trim()))
+  .map((el) => [parseFloat(getComputedStyle(el).fontSize), el.textContent.trim().slice(0, 40)])
+  .filter(([size]) => size < 48)"""
+
+
+def readable(screen: Page) -> None:
+    """Nothing on the screen is smaller than 48 px at 1920×1080."""
+    assert screen.evaluate(SMALL_TEXT) == []
+
+
+def ballot(fac: Person, options: list[str], rule: str, **extra: object) -> str:
+    reason = {} if rule == "unanimity" else {"rule_reason": f"we try {rule}"}
+    ack = fac.ok("open_ballot", proposal_ids=options, rule=rule, **reason, **extra)
+    return ack["ballot_id"]
+
+
+def votes_then_reveal(
+    screen: Page, fac: Person, ballot_id: str, votes: dict[Person, dict], secrets: list[str]
+) -> None:
+    """Everyone votes; the screen shows the turnout and no vote; then the facilitator reveals."""
+    for person, vote in votes.items():
+        person.ok("cast_vote", ballot_id=ballot_id, vote=vote)
+    stage = screen.locator("#stage")
+    expect(stage.locator("#turnout")).to_have_text(f"{len(votes)} of {len(votes)} voted")
+    expect(stage.locator(".result-chart")).to_have_count(0)
+    for secret in secrets:
+        expect(stage).not_to_contain_text(secret)
+    readable(screen)
+    fac.ok("close_ballot", ballot_id=ballot_id, reveal=True)
+    expect(stage.locator(".result-chart")).to_be_visible()
+
+
+def bars(screen: Page) -> dict[str, str]:
+    """The revealed chart's bars: label → value."""
+    labels = screen.locator("#stage .bar-label").all_inner_texts()
+    return dict(zip(labels, screen.locator("#stage .bar-value").all_inner_texts(), strict=True))
+
+
+def test_the_room_screen_through_a_session_with_every_rule(
+    server: LiveServer, open_page: OpenPage, people: list[Person]
+) -> None:
+    session, fac = host(server, people, "strategizing", product="Fitness app")
+
+    # The console opens the screen in a new window; the token leaves the address bar.
+    console = open_page("facilitator", PROJECTOR)
+    console.goto(f"{server.url}/s/{session['id']}/facilitator#token={session['facilitator_token']}")
+    opener = console.get_by_role("link", name="Open room screen")
+    expect(opener).to_have_attribute("href", re.compile(r"/screen#token=screen\."))
+    with console.context.expect_page() as opened:
+        opener.click()
+    screen = opened.value
+    expect(screen.locator("#conn")).to_have_text("Live")
+    expect(screen).to_have_url(re.compile(r"/s/[\w-]+/screen$"))
+    expect(screen.locator("button, input, select, textarea, form")).to_have_count(0)
+
+    # While people join: the code and its QR, and how many are here.
+    expect(screen.locator("#screen-code")).to_have_text(session["join_code"])
+    assert screen.locator(".screen-qr").evaluate("img => img.complete && img.naturalWidth > 0")
+    pia, tom, una, raj = seat(
+        server,
+        session,
+        people,
+        ("Pia", "product"),
+        ("Tom", "team"),
+        ("Una", "team"),
+        ("Raj", "stakeholder"),
+    )
+    everyone = [pia, tom, una, raj]
+    expect(screen.locator("#stage")).to_contain_text("4 people here")
+    readable(screen)
+
+    # The floor: who has it, with the countdown, and who is next in the order served.
+    for person in (tom, una, raj):
+        person.ok("raise_hand")
+    fac.ok("grant_floor")
+    expect(screen.locator("#holder")).to_contain_text("Tom")
+    expect(screen.locator("#holder .countdown")).to_have_text(re.compile(r"^[12]:\d\d$"))
+    expect(screen.locator("#next li")).to_have_text(["Una", "Raj"])
+    tom.ok("end_turn")  # the queue passes the floor on
+    expect(screen.locator("#holder strong")).to_have_text("Una")
+    expect(screen.locator("#next li")).to_have_text(["Raj"])
+
+    # Proposals, then the decide phase: the phase and what to do now.
+    fac.ok("next_phase")
+    expect(screen.locator("#phase-line")).to_have_text("Propose (silently)")
+    expect(screen.locator("#stage")).to_contain_text("Write goals silently")
+    vision = tom.ok("propose_goal", level="vision", title="Healthier lives")["proposal_id"]
+    fac.ok("reveal_authors")
+    fac.ok("go_to_phase", phase="decide")
+
+    # Unanimity: agree/disagree/abstain bars; the chain starts with the vision.
+    b = ballot(fac, [vision], "unanimity")
+    expect(screen.locator("#stage .question")).to_have_text("Healthier lives")
+    expect(screen.locator("#stage .rule-sentence")).to_have_text(
+        "Unanimity: it passes only if everyone agrees."
+    )
+    expect(screen.locator("#turnout")).to_have_text("0 of 4 voted")
+    votes_then_reveal(screen, fac, b, {p: {"choice": "agree"} for p in everyone}, [])
+    expect(screen.locator("#stage .verdict")).to_have_text("Passed")
+    assert bars(screen) == {"Agree": "4", "Disagree": "0", "Abstain": "0"}
+    expect(screen.locator("#chain-body .node-title")).to_have_text(["Healthier lives"])
+    readable(screen)
+
+    def user_goal(title: str, by: Person = pia) -> str:
+        return by.ok("propose_goal", level="user", title=title, parents=[vision])["proposal_id"]
+
+    # Consent: the concerns and objections with their reasons, by name.
+    coaching = user_goal("Coaching that fits a busy week")
+    b = ballot(fac, [coaching], "consent")
+    expect(screen.locator("#stage .rule-sentence")).to_contain_text("no objection stands")
+    consent = {
+        pia: {"choice": "consent"},
+        tom: {"choice": "concern", "reason": "costly coaches"},
+        una: {"choice": "consent"},
+        raj: {"choice": "objection", "reason": "leaves out our clinics"},
+    }
+    votes_then_reveal(screen, fac, b, consent, ["costly coaches", "clinics", "Objection"])
+    assert bars(screen) == {"Consent": "2", "Concern": "1", "Objection": "1"}
+    expect(screen.locator("#stage .objections li")).to_have_text(
+        [
+            re.compile(r"^Objection — Raj: leaves out our clinics"),
+            "Concern — Tom: costly coaches",
+        ]
+    )
+
+    # Majority: the bars, and the goal accepted into the chain.
+    habits = user_goal("Small daily habits")
+    b = ballot(fac, [habits], "majority")
+    expect(screen.locator("#stage .rule-sentence")).to_contain_text("more than half")
+    majority = {pia: {"choice": "agree"}, tom: {"choice": "agree"}, una: {"choice": "disagree"}}
+    majority[raj] = {"choice": "abstain"}
+    votes_then_reveal(screen, fac, b, majority, [])
+    assert bars(screen) == {"Agree": "2", "Disagree": "1", "Abstain": "1"}
+    expect(screen.locator("#chain-body .node-title")).to_have_text(
+        ["Healthier lives", "Small daily habits"]
+    )
+
+    # Fist of five: a histogram of 0 to 5 fingers.
+    sleep = user_goal("Better sleep")
+    b = ballot(fac, [sleep], "fist_of_five")
+    fists = {pia: {"value": 5}, tom: {"value": 4}, una: {"value": 4}, raj: {"value": 1}}
+    votes_then_reveal(screen, fac, b, fists, [])
+    expect(screen.locator("#stage .histogram-value")).to_have_text(["0", "1", "2", "3", "4", "5"])
+    expect(screen.locator("#stage .histogram-count")).to_have_text(["0", "1", "0", "0", "2", "1"])
+
+    # Dot voting: dots per proposal, most first, by title.
+    titles = ["Fewer injuries", "Cheaper plans", "More friends"]
+    business = [
+        pia.ok("propose_goal", level="business", title=title, parents=[vision])["proposal_id"]
+        for title in titles
+    ]
+    b = ballot(fac, business, "dot", settings={"dots": 2, "max_per_option": 2})
+    expect(screen.locator("#stage .options li")).to_have_text(titles)
+    dots = {
+        pia: {"dots": {business[1]: 2}},
+        tom: {"dots": {business[1]: 1, business[2]: 1}},
+        una: {"dots": {business[0]: 2}},
+        raj: {"dots": {business[1]: 1}},
+    }
+    votes_then_reveal(screen, fac, b, dots, [])
+    expect(screen.locator("#stage .bar-label")).to_have_text(
+        ["Cheaper plans", "Fewer injuries", "More friends"]
+    )
+    expect(screen.locator("#stage .bar-value")).to_have_text(["4 dots", "2 dots", "1 dot"])
+
+    # Ranked: each option's place (a tie shares it) and its head-to-head wins.
+    b = ballot(fac, business, "ranked")
+    f, c, m = business
+    rankings = {pia: [c, f, m], tom: [c, m, f], una: [f, c, m], raj: [m, c, f]}
+    votes_then_reveal(screen, fac, b, {p: {"ranking": r} for p, r in rankings.items()}, [])
+    rows = screen.locator("#stage .ranked-row")
+    expect(rows.locator(".place")).to_have_text(["1.", "2.", "2."])
+    expect(rows.locator(".ranked-title")).to_have_text(
+        ["Cheaper plans", "Fewer injuries", "More friends"]
+    )
+    expect(rows.locator(".ranked-wins")).to_have_text(
+        [
+            "beats 2 of 2 head to head: Fewer injuries, More friends",
+            "beats none of the 2 others head to head",
+            "beats none of the 2 others head to head",
+        ]
+    )
+    expect(screen.locator("#chain-body")).to_contain_text("Cheaper plans")
+    readable(screen)
+    shoot(screen, "screen.png")
+
+    # Decider: the advice as a chart, then the decision and its rationale.
+    b = ballot(fac, [user_goal("Sleep tracking")], "decider")
+    expect(screen.locator("#stage .rule-sentence")).to_contain_text("then Pia decides")
+    advice = {p: {"choice": "consent"} for p in everyone}
+    votes_then_reveal(screen, fac, b, advice, [])
+    expect(screen.locator("#stage .verdict")).to_contain_text("awaiting the decider")
+    assert bars(screen) == {"Consent": "4", "Concern": "0", "Objection": "0"}
+    pia.ok("record_decision", ballot_id=b, passed=True, rationale="the advice is clear")
+    expect(screen.locator("#stage .verdict")).to_have_text("Decided: accepted")
+    expect(screen.locator("#stage .decision")).to_have_text("Pia decided: the advice is clear")
+    expect(screen.locator("#chain-body")).to_contain_text("Sleep tracking")
+    readable(screen)
