@@ -82,7 +82,7 @@ def test_the_screen_sees_the_room_never_a_secret_and_cannot_act(
     assert revealed["result"]["counts"] == {"agree": 1, "disagree": 1, "abstain": 0}
 
 
-@pytest.mark.parametrize("where", ["state", "command"])
+@pytest.mark.parametrize("where", ["state", "command", "minutes"])
 def test_the_screen_link_opens_nothing_but_the_screen(
     server: LiveServer, people: list[Person], where: str
 ) -> None:
@@ -92,6 +92,7 @@ def test_the_screen_link_opens_nothing_but_the_screen(
     answer = {
         "state": lambda: server.get(f"{base}/state", token),
         "command": lambda: server.post(f"{base}/commands/next_phase", {"cid": "x"}, token),
+        "minutes": lambda: server.get(f"{base}/minutes", token),
     }[where]()
     assert answer.status_code == 401, answer.text
 
