@@ -60,7 +60,7 @@ def bars(screen: Page) -> dict[str, str]:
 def test_the_room_screen_through_a_session_with_every_rule(
     server: LiveServer, open_page: OpenPage, people: list[Person]
 ) -> None:
-    session, fac = host(server, people, "strategizing", product="Fitness app")
+    session, fac = host(server, people, title="Fitness strategy", product="Fitness app")
 
     # The console opens the screen in a new window; the token leaves the address bar.
     console = open_page("facilitator", PROJECTOR)
