@@ -6,11 +6,12 @@ a damaged file) and checks what the operations page promises: nothing lost, noth
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
 
-from tests.live import LiveServer, Person, host, seat
+from tests.live import LiveServer, Person, host, poll, seat
 from tests.tools import fill, small_disk
 
 
@@ -84,5 +85,59 @@ def test_a_write_the_full_disk_refuses_changes_nothing_and_the_same_cid_succeeds
         shown = fac.ok("close_ballot", ballot_id=ballot, reveal=True)["events"]
         revealed = next(e for e in shown if e["type"] == "ballot_revealed")
         assert [v["voter"] for v in revealed["votes"]] == [tom.state["me"]["id"]]
+    finally:
+        server.stop()
+
+
+def test_a_vote_after_the_deadline_is_refused_before_the_timer_runs(
+    tmp_path: Path, people: list[Person]
+) -> None:
+    server = LiveServer(tmp_path, extra=("--timer-interval", "3600")).start()  # timers sleep
+    try:
+        session, fac = host(server, people, "strategizing")
+        (tom,) = seat(server, session, people, ("Tom", "team"))
+        fac.ok("next_phase")
+        proposal = tom.ok("propose_goal", level="vision", title="Healthier lives")["proposal_id"]
+        opened = fac.ok("open_ballot", proposal_ids=[proposal], deadline_seconds=1)
+        deadline = next(e for e in opened["events"] if e["type"] == "ballot_opened")
+        time.sleep(max(0.0, deadline["ballot"]["deadline"] + 0.05 - time.time()))  # same clock
+
+        vote = {"ballot_id": opened["ballot_id"], "vote": {"choice": "agree"}}
+        refused = tom.refused("cast_vote", "conflict", **vote)
+        assert (
+            refused["message"].startswith("voting closed at ") and " UTC on " in refused["message"]
+        )
+        ballot = ballot_of(tom.fresh_state(), opened["ballot_id"])
+        assert ballot["status"] == "open" and ballot["turnout"] == 0  # the timer has not run
+    finally:
+        server.stop()
+
+
+def test_a_turn_that_ran_out_while_the_server_was_down_books_its_time_box(
+    tmp_path: Path, people: list[Person]
+) -> None:
+    server = LiveServer(tmp_path).start()
+    try:
+        session, fac = host(server, people, "strategizing")
+        (tom,) = seat(server, session, people, ("Tom", "team"))
+        fac.ok("set_time_box", seconds=1)
+        granted = fac.ok("grant_floor", participant_id=tom.id)["events"][-1]["turn"]
+        server.kill()
+        for person in people:
+            person.close()
+        time.sleep(max(0.0, granted["deadline"] + 2 - time.time()))  # down well past it
+        server.start()
+        fac = Person(server, session["facilitator_token"], "fac-again")
+        people.append(fac)
+
+        def ended() -> dict | None:
+            events = fac.ok("sync", since=0)["events"]
+            return next((e for e in events if e["type"] == "turn_ended"), None)
+
+        turn = poll(ended)
+        assert turn["turn_id"] == granted["id"] and turn["how"] == "expired"
+        assert turn["seconds"] == 1  # the time-box, not the 3 s and more the server was down
+        row = next(r for r in fac.fresh_state()["airtime"]["rows"] if r["participant_id"] == tom.id)
+        assert row["seconds"] == 1
     finally:
         server.stop()

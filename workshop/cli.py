@@ -44,14 +44,27 @@ def cli() -> None:
     default=None,
     help="Redis URL shared by several server processes (scale-out).",
 )
-def serve(host: str, port: int, data: str, async_mode: str, message_queue: str | None) -> None:
+@click.option(
+    "--timer-interval",
+    type=click.FloatRange(min=0.01),
+    default=None,
+    help="Seconds between looks for expired turns, stages and ballots  [default: 0.25].",
+)
+def serve(
+    host: str,
+    port: int,
+    data: str,
+    async_mode: str,
+    message_queue: str | None,
+    timer_interval: float | None,
+) -> None:
     """Serve the web app and the Socket.IO endpoint."""
     from workshop.lease import LeaseTaken
     from workshop.server import run
     from workshop.store import DatabaseProblem
 
     try:
-        run(host=host, port=port, data_dir=data, async_mode=async_mode, message_queue=message_queue)
+        run(host, port, data, async_mode, message_queue, timer_interval)
     except DatabaseProblem as error:
         raise click.ClickException(f"cannot start: {error}") from None
     except LeaseTaken as taken:

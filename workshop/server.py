@@ -80,10 +80,19 @@ def _serve_eventlet(app: Flask, host: str, port: int) -> None:
     eventlet.wsgi.server(listener, app, log_output=False)
 
 
-def run(host: str, port: int, data_dir: str, async_mode: str, message_queue: str | None) -> None:
+def run(
+    host: str,
+    port: int,
+    data_dir: str,
+    async_mode: str,
+    message_queue: str | None,
+    timer_interval: float | None = None,
+) -> None:
     """Serve until interrupted; a database that cannot be served raises DatabaseProblem,
     one that another server holds alone raises LeaseTaken."""
     config = {"DATA_DIR": data_dir, "ASYNC_MODE": async_mode, "MESSAGE_QUEUE": message_queue}
+    if timer_interval is not None:
+        config["TIMER_INTERVAL"] = timer_interval
     app = create_app(config)
     service = app.extensions["workshop"]
     lease = ProcessLease(

@@ -30,9 +30,12 @@ def grant(s: WorkshopState, pid: str, kind: str, ctx: Context) -> dict:
 
 
 def _end(s: WorkshopState, how: str, ctx: Context) -> dict:
+    """The current turn's end. A turn lasts at most until its deadline: one ended later (its
+    timer ran late, the server was down) books its time-box in the airtime, not the wait."""
     holder = s.floor.holder
     assert holder is not None
-    seconds = round(turns.held_seconds(holder.started_at, ctx.now), 3)
+    ended = ctx.now if holder.deadline is None else min(ctx.now, holder.deadline)
+    seconds = round(turns.held_seconds(holder.started_at, ended), 3)
     return event(
         "turn_ended",
         turn_id=holder.id,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import UTC, datetime
 
 from workshop.domain import agenda, payload, rules
 from workshop.domain.commands import Context, command, event, voters_present
@@ -33,6 +34,12 @@ def find_ballot(s: WorkshopState, p: Mapping, status: str | None = None) -> Ball
     if status is not None and ballot.status != status:
         raise Conflict(f"ballot {ballot.id} is {ballot.status}, not {status}")
     return ballot
+
+
+def moment_words(at: float) -> str:
+    """A moment as people read it in a message: 14:03:12 UTC on 2 December 2026."""
+    moment = datetime.fromtimestamp(at, UTC)
+    return f"{moment:%H:%M:%S} UTC on {moment.day} {moment:%B %Y}"
 
 
 def vote_rule(rule: str, settings: Mapping) -> str:
@@ -217,6 +224,8 @@ def cast_vote(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) ->
     ballot = find_ballot(s, p)
     if ballot.status != "open":
         raise Conflict(f"ballot {ballot.id} is closed: votes are no longer taken")
+    if ballot.deadline is not None and ctx.now >= ballot.deadline:  # before its timer runs
+        raise Conflict(f"voting closed at {moment_words(ballot.deadline)}")
     if actor.id not in ballot.electorate or not agenda.may_vote(s.kind, actor.role):
         raise Forbidden(f"you are not in the electorate of ballot {ballot.id}")
     raw = p.get("vote")
