@@ -597,7 +597,7 @@ def test_remote_stakeholders_vote_by_their_links_on_phones_without_javascript(
     for count, (name, link) in enumerate(zip(["Rita", "Sam"], links, strict=True), start=1):
         phone = open_page(name, PHONE, java_script_enabled=False)
         phone.goto(link)
-        expect(phone.locator("main h2")).to_have_text(f"Vote: {title}")
+        expect(phone.locator("main h2")).to_have_text(f"Vote on “{title}”")
         phone.check("input[name=choice][value=agree]")
         phone.get_by_role("button", name="Vote").click()
         expect(phone.get_by_role("status")).to_have_text("Your vote is recorded.")

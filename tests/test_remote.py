@@ -26,20 +26,32 @@ def vote_by_form(server: LiveServer, link: str, ballot: str, form: dict) -> requ
     return requests.post(f"{server.url}{link}/ballots/{ballot}", data=body, timeout=10)
 
 
-def roadmap_session(server: LiveServer, people: list[Person]) -> tuple[dict, Person, str]:
-    chain = FITNESS
-    session, fac = host(server, people, "roadmapping", chain=chain)
+def roadmap_session(
+    server: LiveServer, people: list[Person], time_zone: str = "UTC", **goal: object
+) -> tuple[dict, Person, str]:
+    """A roadmapping session in which Pia proposed a product goal (`goal` adds fields)."""
+    session, fac = host(server, people, "roadmapping", chain=FITNESS, time_zone=time_zone)
     (pia,) = seat(server, session, people, ("Pia", "product"))
     fac.ok("next_phase")
     proposal = pia.ok(
         "propose_goal",
-        level="product",
-        title="Smart scale sync",
-        parents=["U1"],
-        metrics=[{"name": "synced users", "target": 500}],
-        due="2027-Q2",
+        **{
+            "level": "product",
+            "title": "Smart scale sync",
+            "parents": ["U1"],
+            "metrics": [{"name": "synced users", "target": 500}],
+            "due": "2027-Q2",
+            **goal,
+        },
     )["proposal_id"]
     return session, fac, proposal
+
+
+def send_to(fac: Person, proposal: str, *names: str) -> dict:
+    """A remote ballot on the proposal for these newcomers, open for an hour."""
+    return fac.ok(
+        "send_remote_ballot", proposal_ids=[proposal], voters=list(names), deadline_seconds=3600
+    )
 
 
 def test_twenty_remote_stakeholders_vote_over_plain_http(server: LiveServer, people) -> None:
@@ -197,9 +209,7 @@ def test_the_facilitator_reissues_a_lost_link_and_the_old_one_stops_working(
     server: LiveServer, people
 ) -> None:
     session, fac, proposal = roadmap_session(server, people)
-    ack = fac.ok(
-        "send_remote_ballot", proposal_ids=[proposal], voters=["Rita", "Sam"], deadline_seconds=3600
-    )
+    ack = send_to(fac, proposal, "Rita", "Sam")
     rita, _sam = ack["invitations"]
     old_socket = Person(server, rita["token"], "rita-old")
     people.append(old_socket)
@@ -236,11 +246,68 @@ def test_a_link_is_reissued_only_for_a_remote_person_with_something_open(
     pia = people[1]
     fac.refused("reissue_link", "not_found", participant_id=pia.state["me"]["id"])
     fac.refused("reissue_link", "not_found", participant_id="pt99")
-    ack = fac.ok(
-        "send_remote_ballot", proposal_ids=[proposal], voters=["Rita"], deadline_seconds=3600
-    )
+    ack = send_to(fac, proposal, "Rita")
     rita = ack["invitations"][0]["participant_id"]
     pia.refused("reissue_link", "forbidden", participant_id=rita)
     fac.ok("close_ballot", ballot_id=ack["ballot_id"], reveal=True)
     error = fac.refused("reissue_link", "conflict", participant_id=rita)
     assert "nothing waits for Rita" in error["message"]
+
+
+ISO_STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
+
+
+def visible_text(page: str) -> str:
+    """What a person reads: the page without its tags and attributes."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+
+
+def test_the_personal_page_shows_what_is_voted_on_and_the_deadline_in_the_sessions_zone(
+    server: LiveServer, people
+) -> None:
+    _session, fac, proposal = roadmap_session(
+        server,
+        people,
+        time_zone="Europe/Berlin",
+        description="Weigh-ins arrive in the app by themselves.",
+        metrics=[{"name": "synced users", "baseline": 40, "target": 500}],
+    )
+    ack = send_to(fac, proposal, "Rita")
+    link = ack["invitations"][0]["link"]
+    text = visible_text(requests.get(server.url + link, timeout=10).text)
+    assert "Vote on “Smart scale sync”" in text
+    assert "Weigh-ins arrive in the app by themselves." in text
+    assert "Serves Lose weight without dieting misery" in text
+    assert "synced users" in text and "500" in text and "due 2027-Q2" in text
+    assert re.search(r"Closes \w+day \d+ \w+ \d{4}, \d\d:\d\d CES?T \.", text), text
+    assert not ISO_STAMP.search(text) and "UTC" not in text and proposal not in text
+
+
+def test_a_refused_vote_keeps_the_choice_and_the_reason_and_names_the_error(
+    server: LiveServer, people
+) -> None:
+    session, fac, proposal = roadmap_session(server, people)
+    ack = send_to(fac, proposal, "Rita")
+    link, ballot = ack["invitations"][0]["link"], ack["ballot_id"]
+    refused = vote_by_form(server, link, ballot, {"choice": "objection", "reason": "  "})
+    assert refused.status_code == 400
+    assert 'value="objection" required checked' in refused.text
+    assert "Your vote was not recorded: " in refused.text and "reason" in refused.text
+    no_choice = vote_by_form(server, link, ballot, {"reason": "Sync must not drain batteries"})
+    assert no_choice.status_code == 400
+    assert ">Sync must not drain batteries</textarea>" in no_choice.text
+    assert "checked" not in no_choice.text
+
+
+def test_the_outcome_on_the_personal_page_names_the_proposal_by_title(
+    server: LiveServer, people
+) -> None:
+    session, fac, proposal = roadmap_session(server, people)
+    ack = send_to(fac, proposal, "Rita")
+    link = ack["invitations"][0]["link"]
+    vote_by_form(server, link, ack["ballot_id"], {"choice": "consent"})
+    fac.wait_event("ballot_revealed", lambda e: e["ballot_id"] == ack["ballot_id"])
+    text = visible_text(requests.get(server.url + link, timeout=10).text)
+    assert "Closed. “Smart scale sync” passed." in text
+    assert "so “Smart scale sync” passes." in text
+    assert not re.search(r"\b(pr|pt|b)\d+\b", text), text

@@ -10,14 +10,16 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Mapping
-from datetime import UTC, datetime
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from workshop.domain import rules
+from workshop import timezones
+from workshop.chainfile import metric_text
+from workshop.domain import chain as chains
+from workshop.domain import plain
 from workshop.domain.errors import InvalidInput, WorkshopError
-from workshop.domain.state import WorkshopState
+from workshop.domain.state import Ballot, WorkshopState
 from workshop.domain.text import shown
 from workshop.domain.voting import vote_rule
 from workshop.web import service
@@ -72,12 +74,21 @@ def _whole(text: str, field: str) -> int:
         raise InvalidInput(f"{field} must be a whole number, got {shown(text)}") from None
 
 
-def page(token: str, message: str | None = None, error: str | None = None, status: int = 200):
-    """The remote page: my ballots and the drafts shared with me."""
+def page(
+    token: str,
+    message: str | None = None,
+    error: WorkshopError | None = None,
+    failed: str | None = None,
+    status: int = 200,
+):
+    """The remote page: my ballots and the drafts shared with me. After a refused form, the
+    form `failed` (a ballot or draft id) keeps what the person entered, with the error."""
     workshop_id, me = service().authenticate(token)
     state = service().state(workshop_id)
     ballots = [b for b in state.ballots.values() if me in b.electorate]
     drafts = [p for p in state.proposals.values() if me in p.reviewers]
+    zone = state.time_zone
+    form = request.form if failed else None
     context = {
         "token": token,
         "state": state,
@@ -87,18 +98,66 @@ def page(token: str, message: str | None = None, error: str | None = None, statu
         "csrf": csrf_token(token),
         "cid": secrets.token_hex(8),
         "message": message,
-        "error": error,
+        "error": error.message if error else None,
+        "failed": failed,
+        "kept_comment": form.get("text", "") if form is not None else "",
         "vote_rule": vote_rule,
-        "rules": rules,
-        "title_of": lambda pid: _title(state, pid),
-        "when": lambda moment: datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "plain": plain,
+        "option": lambda pid: _option(state, pid),
+        "entered": lambda ballot: _entered(ballot, me, form if failed == ballot.id else None),
+        "outcome": lambda ballot: _outcome(state, ballot),
+        "when": lambda at: timezones.moment(at, zone),
+        "machine_time": lambda at: timezones.machine(at, zone),
     }
     return render_template("remote.html", **context), status
 
 
-def _title(state: WorkshopState, proposal_id: str) -> str:
-    proposal = state.proposals.get(proposal_id)
-    return proposal.title if proposal else proposal_id
+def _option(state: WorkshopState, proposal_id: str) -> dict:
+    """What a voter needs to know about one option: not only its title."""
+    p = state.proposals[proposal_id]
+    return {
+        "id": p.id,
+        "title": p.title,
+        "level": plain.LEVEL_NAMES.get(p.level, p.level),
+        "description": p.description,
+        "parents": [plain.title_of(state, parent) for parent in p.parents],
+        "metrics": [metric_text(chains.metric_from_dict(m)) for m in p.metrics],
+        "due": p.due,
+    }
+
+
+def _entered(ballot: Ballot, me: str, form: Mapping[str, str] | None) -> dict:
+    """What the form shows: what was just sent and refused, else my vote so far."""
+    if form is not None:
+        return {
+            "choice": form.get("choice"),
+            "value": form.get("value"),
+            "dots": {o: form.get(f"dots-{o}", "") for o in ballot.options},
+            "ranks": {o: form.get(f"rank-{o}", "") for o in ballot.options},
+            "reason": form.get("reason", ""),
+        }
+    mine = ballot.votes.get(me, {})
+    ranking = list(mine.get("ranking", []))
+    return {
+        "choice": mine.get("choice"),
+        "value": str(mine["value"]) if "value" in mine else None,
+        "dots": {o: str(mine.get("dots", {}).get(o, 0)) for o in ballot.options},
+        "ranks": {o: str(ranking.index(o) + 1) if o in ranking else "" for o in ballot.options},
+        "reason": mine.get("reason", ""),
+    }
+
+
+def _outcome(state: WorkshopState, ballot: Ballot) -> str:
+    """The result in one sentence that names the proposal by its title."""
+    result = ballot.result or {}
+    title = f"“{plain.title_of(state, ballot.options[0])}”"
+    if ballot.rule == "decider" and ballot.decision is None:
+        return "The advice is in; the decider has not decided yet."
+    if result.get("passed") is not None:
+        return f"{title} {'passed' if result['passed'] else 'did not pass'}."
+    if result.get("winner"):
+        return f"“{plain.title_of(state, result['winner'])}” came first."
+    return "No single option came first: the facilitator decides what goes forward."
 
 
 @blueprint.get("/v/<token>")
@@ -121,7 +180,7 @@ def _refused(error: WorkshopError):
     return render_template("remote_closed.html", error=error), status
 
 
-def _act(token: str, command: str, payload: dict, done: str) -> Response | tuple:
+def _act(token: str, command: str, payload: dict, done: str, form: str) -> Response | tuple:
     try:
         workshop_id, me = service().authenticate(token)
     except WorkshopError as error:
@@ -130,7 +189,7 @@ def _act(token: str, command: str, payload: dict, done: str) -> Response | tuple
         check_csrf(token)
         service().execute(workshop_id, me, command, payload, request.form.get("cid"))
     except WorkshopError as error:
-        return page(token, error=error.message, status=error.status)
+        return page(token, error=error, failed=form, status=error.status)
     return redirect(url_for("links.remote_page", token=token, done=done), code=303)
 
 
@@ -146,12 +205,12 @@ def remote_vote(token: str, ballot_id: str):
     except WorkshopError as error:
         if error.code in ("expired", "unauthorized"):
             return _refused(error)
-        return page(token, error=error.message, status=error.status)
-    return _act(token, "cast_vote", {"ballot_id": ballot_id, "vote": vote}, "vote")
+        return page(token, error=error, failed=ballot_id, status=error.status)
+    return _act(token, "cast_vote", {"ballot_id": ballot_id, "vote": vote}, "vote", ballot_id)
 
 
 @blueprint.post("/v/<token>/proposals/<proposal_id>/comments")
 def remote_comment(token: str, proposal_id: str):
     """Comment on a draft shared with me."""
     payload = {"proposal_id": proposal_id, "text": request.form.get("text", "")}
-    return _act(token, "comment", payload, "comment")
+    return _act(token, "comment", payload, "comment", proposal_id)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from workshop import chainfile
+from workshop import chainfile, timezones
 from workshop.domain import views
 from workshop.domain.errors import (
     Forbidden,
@@ -124,13 +124,15 @@ class Service:
         chain: object = None,
         from_session: object = None,
         facilitator_name: object = None,
+        time_zone: object = None,
     ) -> dict:
         """A new session; its facilitator token is returned once and stored hashed."""
         chain_doc = self._input_chain(chain, from_session)
         if product is None and chain_doc:
             product = chain_doc.get("product")
         kind = str(kind) if isinstance(kind, str) else kind
-        first = created(kind, title, product, chain_doc, facilitator_name)
+        zone = timezones.check_zone(time_zone)
+        first = created(kind, title, product, chain_doc, facilitator_name, zone)
         first["at"] = now = self.clock()
         workshop_id, token = secrets.token_urlsafe(9), new_token()
         with self._writing(workshop_id):

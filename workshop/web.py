@@ -93,6 +93,7 @@ def create_session() -> tuple[Response, int]:
         body.get("chain"),
         body.get("from_session"),
         body.get("facilitator_name"),
+        body.get("time_zone"),
     )
     created["links"] = links(created["id"], created["join_code"], created["facilitator_token"])
     return jsonify(created), 201

@@ -27,6 +27,8 @@ createForm.addEventListener("submit", async (event) => {
     kind: field("kind").value,
     title: field("title").value.trim(),
     facilitator_name: field("facilitator-name").value.trim(),
+    // The minutes and the pages without script show times in the session's time zone.
+    time_zone: Intl.DateTimeFormat().resolvedOptions().timeZone || undefined,
     product: field("product").value.trim() || undefined,
   };
   if (!body.title) {

@@ -50,6 +50,7 @@ def _leave_queue(s: WorkshopState, pid: str) -> None:
 def _session_created(s: WorkshopState, e: dict) -> None:
     s.kind, s.title, s.product, s.created_at = e["kind"], e["title"], e.get("product"), e["at"]
     s.agenda = list(e["agenda"])
+    s.time_zone = e.get("time_zone", "UTC")
     s.input_chain = e.get("input_chain")
     s.chain = chains.from_dict(s.input_chain) if s.input_chain else chains.Chain()
     if s.product and not s.chain.product:

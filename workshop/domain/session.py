@@ -19,8 +19,10 @@ def created(
     product: object,
     input_chain: dict | None,
     facilitator_name: object = None,
+    time_zone: str = "UTC",
 ) -> dict:
-    """The first event of every session; the facilitator becomes participant pt1."""
+    """The first event of every session; the facilitator becomes participant pt1. The time
+    zone (checked at the edge) is where the minutes and link pages show their times."""
     kind = agenda.check_kind(kind)
     name = optional_text(facilitator_name, "facilitator_name", NAME_MAX) or DEFAULT_FACILITATOR
     return event(
@@ -31,6 +33,7 @@ def created(
         agenda=list(agenda.DEFAULT_AGENDA[kind]),
         input_chain=input_chain,
         facilitator={"id": "pt1", "name": name, "role": "facilitator"},
+        time_zone=time_zone,
     )
 
 

@@ -121,6 +121,7 @@ class WorkshopState:
     kind: str = ""
     title: str = ""
     product: str | None = None
+    time_zone: str = "UTC"  # an IANA name: where the minutes and link pages show times
     created_at: float = 0.0
     agenda: list[str] = field(default_factory=list)
     phase: str | None = None

@@ -115,6 +115,7 @@ def _session(s: WorkshopState) -> dict:
         "kind": s.kind,
         "title": s.title,
         "product": s.product,
+        "time_zone": s.time_zone,
         "phase": s.phase,
         "agenda": s.agenda,
         "phase_log": s.phase_log,

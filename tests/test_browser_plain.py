@@ -1,18 +1,22 @@
-"""Downloads from the pages in a real browser: named files, fetched with the token in a header.
+"""In a real browser: downloads are named files fetched with the token in a header, and
+times show in the viewer's own time zone.
 
 Playwright's download event gives the name the browser saves under and the bytes saved.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from tests.chains import FITNESS
 from tests.live import LiveServer
 from tests.test_browser import (
+    PHONE,
     WIDE,
     OpenPage,
     browser,
+    command,
     console_page,
     enter,
     expect,
@@ -84,3 +88,30 @@ def test_a_participant_saves_the_chain_file(server: LiveServer, open_page: OpenP
     assert download.value.suggested_filename == "Fitness roadmap.goalchain.yaml"
     expected = server.export(session, "chain").content
     assert Path(download.value.path()).read_bytes() == expected
+
+
+def test_the_personal_page_shows_the_deadline_in_the_viewers_time_zone(
+    server: LiveServer, open_page: OpenPage
+) -> None:
+    session = server.create_session("roadmapping", chain=FITNESS, time_zone="Europe/Berlin")
+    pia = server.join(session, "Pia", "product")
+    command(server, session, session["facilitator_token"], "next_phase")
+    goal = {"level": "product", "title": "Smart scale sync", "parents": ["U1"], "due": "2027-Q2"}
+    goal["metrics"] = [{"name": "synced users", "target": 500}]
+    proposal = command(server, session, pia["token"], "propose_goal", **goal)["proposal_id"]
+    sent = command(
+        server,
+        session,
+        session["facilitator_token"],
+        "send_remote_ballot",
+        proposal_ids=[proposal],
+        voters=["Rita"],
+        deadline_seconds=3600,
+    )
+    link = server.url + sent["invitations"][0]["link"]
+    in_new_york = open_page("Rita", PHONE, timezone_id="America/New_York", locale="en-US")
+    in_new_york.goto(link)
+    expect(in_new_york.locator("time.deadline")).to_contain_text(re.compile(r"EST|EDT|GMT-[45]"))
+    without_script = open_page("Rita offline", PHONE, java_script_enabled=False)
+    without_script.goto(link)
+    expect(without_script.locator("time.deadline")).to_contain_text(re.compile(r"CES?T$"))
