@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests import test_browser
@@ -163,6 +164,11 @@ def test_the_room_screen_through_a_session_with_every_rule(
     votes_then_reveal(screen, fac, b, fists, [])
     expect(screen.locator("#stage .histogram-value")).to_have_text(["0", "1", "2", "3", "4", "5"])
     expect(screen.locator("#stage .histogram-count")).to_have_text(["0", "1", "0", "0", "2", "1"])
+    heights = screen.locator("#stage .histogram-bar").evaluate_all(
+        "bars => bars.map((bar) => bar.getBoundingClientRect().height)"
+    )
+    one = heights[1]
+    assert one > 0 and heights == [0, one, 0, 0, pytest.approx(2 * one, abs=1), one]
 
     # Dot voting: dots per proposal, most first, by title.
     titles = ["Fewer injuries", "Cheaper plans", "More friends"]

@@ -50,7 +50,7 @@ function histogram(counts) {
     ),
     values.map((value) => {
       const n = counts[value] || 0;
-      const column = h("span", { class: ["column", Number(value) < 3 ? "low" : null] });
+      const column = h("span", { class: ["histogram-bar", Number(value) < 3 ? "low" : null] });
       column.style.height = `${(100 * n) / top}%`;
       return h(
         "div",
