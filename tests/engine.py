@@ -26,10 +26,12 @@ class Clock:
 class Room:
     """One session: join people, run commands as them, read what they see."""
 
-    def __init__(self, folder: Path, kind: str = "strategizing", chain: object = None) -> None:
+    def __init__(
+        self, folder: Path, kind: str = "strategizing", chain: object = None, **options: object
+    ) -> None:
         self.clock = Clock()
         self.service = Service(Store(folder / "workshop.db"), clock=self.clock)
-        created = self.service.create(kind, f"{kind} session", "Fitness app", chain)
+        created = self.service.create(kind, f"{kind} session", "Fitness app", chain, **options)
         self.id, self.fac, self.join_code = created["id"], "pt1", created["join_code"]
         self._cids = itertools.count(1)
 

@@ -51,7 +51,7 @@ def test_the_minutes_default_to_markdown(server: LiveServer, decided: dict) -> N
     assert answer.status_code == 200
     assert answer.headers["Content-Type"] == "text/markdown; charset=utf-8"
     assert answer.text.startswith("# Minutes: strategizing test\n")
-    assert "- author: anonymous" in answer.text and "```mermaid" in answer.text
+    assert "- Author: anonymous" in answer.text and "```mermaid" in answer.text
 
 
 def test_the_minutes_as_printable_html(server: LiveServer, decided: dict) -> None:

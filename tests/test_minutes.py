@@ -26,6 +26,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.engine import Clock, Room
+from tests.plain_text import html_text, markdown_text, unreadable
 from workshop import chainfile, minutes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,7 +59,7 @@ class Ticking(Clock):
 
 
 def ticking_room(folder: Path, chain: object = INPUT_CHAIN) -> Room:
-    room = Room(folder, "strategizing", chain)
+    room = Room(folder, "strategizing", chain, time_zone="Europe/Berlin")
     room.service.clock = room.clock = Ticking(room.clock.now)
     return room
 
@@ -519,10 +520,19 @@ def test_every_ballot_in_the_json_minutes_recounts_to_its_stored_result(
 def test_the_other_rules_and_a_remote_voter_in_the_minutes(tmp_path: Path) -> None:
     room, people = other_rules_workshop(tmp_path)
     text = minutes.render(minutes.build(*room.service.history(room.id)), "md")
-    assert "| Rosa | stakeholder | remote | 2027-01-15T08:02:15Z | by personal link |" in text
-    assert "| Pia | pr1:1;pr3:1 |" in text and "| Tom | 2 |" in text
-    assert "- Ranking: pr1, pr2, pr3" in text
+    assert "| Rosa | stakeholder | remote | 09:02:15 | by personal link |" in text
+    assert "| Pia | “A” 1; “C” 1 |" in text and "| Tom | 2 of 5 |" in text
+    assert "- Order: 1. “A”, 2. “B”, 3. “C”" in text
     assert "- Objection by Tom: not now. Advice." in text
-    assert "- Decision by Pia: the proposal passes, because: Needed for Q3" in text
+    assert "- Decision by Pia: “D” passes, because: Needed for Q3" in text
     assert "  - The decision goes against the advice." in text
-    assert "- Anonymous: no; remote, deadline 2027-01-15T09:02:15Z" in text
+    assert "- Anonymous: no; by personal link, until 10:02:15" in text
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+@pytest.mark.parametrize("script", [scripted_workshop, other_rules_workshop])
+def test_the_minutes_show_no_id_snake_case_or_iso_stamp(script, fmt: str, tmp_path: Path) -> None:
+    room, _people = script(tmp_path / "db")
+    text = minutes.render(minutes.build(*room.service.history(room.id)), fmt)
+    shown = markdown_text(text) if fmt == "md" else html_text(text)
+    assert not unreadable(shown, room.id), unreadable(shown, room.id)

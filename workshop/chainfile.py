@@ -457,15 +457,16 @@ _MERMAID_ESCAPES = {
 _MERMAID_ID = re.compile(r"[A-Z][A-Za-z0-9_]{0,39}")
 
 
-def render_mermaid(chain: Chain) -> str:
-    """The chain as a Mermaid flowchart: one node per goal, an edge from parent to child."""
+def render_mermaid(chain: Chain, ids: bool = True) -> str:
+    """The chain as a Mermaid flowchart: one node per goal, an edge from parent to child;
+    without `ids`, the boxes show titles alone (the minutes, which people read)."""
     lines = ["graph TD"]
     if chain.vision:
-        lines.append(_mermaid_node(chain.vision.id, chain.vision.statement))
+        lines.append(_mermaid_node(chain.vision.id, chain.vision.statement, ids))
     goals = ordered_goals(chain)
     for goal in goals:
         status = "" if goal.status == "accepted" else f" ({goal.status})"
-        lines.append(_mermaid_node(goal.id, goal.title + status))
+        lines.append(_mermaid_node(goal.id, goal.title + status, ids))
     known = set(goals_by_id(chain)) | ({chain.vision.id} if chain.vision else set())
     for goal in goals:
         parents = [p for p in ordered_ids(chain, goal.parents) if p in known]
@@ -473,8 +474,9 @@ def render_mermaid(chain: Chain) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _mermaid_node(goal_id: str, text: str) -> str:
-    label = "".join(_MERMAID_ESCAPES.get(ch, ch) for ch in " ".join(f"{goal_id}: {text}".split()))
+def _mermaid_node(goal_id: str, text: str, ids: bool) -> str:
+    shown = f"{goal_id}: {text}" if ids else text
+    label = "".join(_MERMAID_ESCAPES.get(ch, ch) for ch in " ".join(shown.split()))
     return f'  {_mermaid_id(goal_id)}["{label}"]'
 
 

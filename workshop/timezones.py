@@ -45,12 +45,6 @@ def moment(at: float, name: str) -> str:
     return f"{when:%A} {when.day} {when:%B %Y, %H:%M} {when:%Z}"
 
 
-def day(at: float, name: str) -> str:
-    """'Friday 15 January 2027'."""
-    when = local(at, name)
-    return f"{when:%A} {when.day} {when:%B %Y}"
-
-
 def clock(at: float, name: str, since: float | None = None) -> str:
     """'09:00:05' on the day of `since`, else '16 Jan 2027 09:00:05': short in a table."""
     when = local(at, name)

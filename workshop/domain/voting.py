@@ -214,7 +214,8 @@ def open_ballot(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) 
     events = [event("ballot_opened", ballot=ballot)]
     live = [pid for pid in electorate if not s.participants[pid].remote]
     if vote_rule(rule, ballot["settings"]) == "consent" and s.floor.round is None and live:
-        events += start_round(s, live, f"consent round on {ids[0]}", ctx, ballot["id"])
+        purpose = f"consent round on “{proposals[0].title}”"
+        events += start_round(s, live, purpose, ctx, ballot["id"])
     return events
 
 

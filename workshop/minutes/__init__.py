@@ -16,9 +16,8 @@ from workshop.minutes.formats import FORMATS, check_format, render, to_json
 from workshop.minutes.html import content_security_policy, html
 from workshop.minutes.markdown import markdown
 from workshop.minutes.outline import outline
-from workshop.minutes.outline_ballots import vote_text
 from workshop.minutes.record import VERSION, build
-from workshop.minutes.votes_csv import CSV_COLUMNS, votes_csv
+from workshop.minutes.votes_csv import CSV_COLUMNS, vote_text, votes_csv
 
 __all__ = [
     "CSV_COLUMNS",

@@ -1,4 +1,4 @@
-"""What the outline is made of: blocks of plain text, and the names of a record's people.
+"""What the outline is made of: blocks of plain text, and the words for a record's ids.
 
 Blocks are plain text, escaped by each renderer: ("h", level, text), ("p", text),
 ("ul", [text | (text, [text])]), ("table", headers, rows), ("chain", document, caption).
@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
+from workshop.domain.rules.words import names
+from workshop.minutes.times import Clock
+
 Block = tuple
 NONE: Block = ("p", "(none)")
 
@@ -16,6 +19,20 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> Block:
     """A table of text cells (None shows as empty), or "(none)" when there is no row."""
     shown = [tuple("" if cell is None else str(cell) for cell in row) for row in rows]
     return ("table", tuple(headers), shown) if shown else NONE
+
+
+def sentence(text: str) -> str:
+    """The text with a capital first letter, the rest as it was."""
+    return text[:1].upper() + text[1:]
+
+
+def goals_of(doc: Mapping) -> dict[str, dict]:
+    """The vision (its statement as title) and the goals of a chain document, by id."""
+    goals = {g["id"]: dict(g) for g in doc.get("goals", [])}
+    vision = doc.get("vision")
+    if vision:
+        return {vision["id"]: {**vision, "title": vision["statement"], "level": "vision"}, **goals}
+    return goals
 
 
 class People:
@@ -29,3 +46,23 @@ class People:
 
     def all(self, ids: Iterable[str]) -> str:
         return ", ".join(self(pid) for pid in ids) or "nobody"
+
+
+class Words(People):
+    """What the minutes call a record's ids and times: people by name, proposals and goals
+    by title in quotes, times in the session's time zone. Never an id."""
+
+    def __init__(self, record: Mapping) -> None:
+        super().__init__(record)
+        self.clock = Clock(record["session"])
+        goals = {**goals_of(record["chain_before"] or {}), **goals_of(record["chain_after"])}
+        self.titles = {key: goal["title"] for key, goal in goals.items()}
+        self.titles |= {p["id"]: p["title"] for p in record["proposals"]}
+
+    def title(self, key: str | None) -> str:
+        """“Move more”: a proposal or goal by its title."""
+        return f"“{self.titles.get(key or '', 'an unknown goal')}”"
+
+    def each(self, keys: Iterable[str]) -> str:
+        """“A”, “B” and “C”."""
+        return names([self.title(key) for key in keys])

@@ -26,7 +26,7 @@ def _md_block(block: Block) -> str:
         return "\n".join(_md_item(item) for item in block[1])
     if kind == "table":
         return "\n".join(_md_table(block[1], block[2]))
-    mermaid = chainfile.render_mermaid(chains.from_dict(block[1]))
+    mermaid = chainfile.render_mermaid(chains.from_dict(block[1]), ids=False)
     return f"```mermaid\n{mermaid}```"
 
 

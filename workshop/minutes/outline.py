@@ -1,79 +1,109 @@
 """The minutes as a format-neutral outline: blocks of plain text in a stable order.
 
 Every format renders this outline of the record alone, so what one format hides (an
-anonymous voter, a hidden author) no format can show.
+anonymous voter, a hidden author) no format can show. People read it: names and titles,
+never ids; rules, roles and phases in words; times in the session's time zone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from workshop.minutes.blocks import Block, People, table
+from workshop.domain.plain import KIND_NAMES, PHASE_NAMES, ROLE_NAMES
+from workshop.minutes.blocks import Block, Words, sentence, table
 from workshop.minutes.outline_ballots import ballots_blocks
 from workshop.minutes.outline_chain import chain_blocks
 from workshop.minutes.outline_proposals import proposals_blocks
+from workshop.minutes.outline_summary import summary_blocks
+
+PHASE_HOW = {"start": "at the start", "next": "next", "skip": "skipped to", "go_to": "chosen"}
+TURN_KIND = {"round": "round", "queue": "speaking queue", "direct": "the facilitator"}
+TURN_END = {
+    "yielded": "gave the floor back",
+    "passed": "passed",
+    "ended": "ended by the facilitator",
+    "skipped": "skipped by the facilitator",
+    "expired": "time ran out",
+    "unanswered": "no answer",
+}
+
+
+def words_for(table_: Mapping[str, str], key: str | None) -> str:
+    """A name in words from `table_`, else the name with spaces for underscores."""
+    return table_.get(key or "", (key or "").replace("_", " "))
 
 
 def outline(record: Mapping) -> list[Block]:
-    """The minutes in their stable order, as blocks of plain text."""
-    people = People(record)
+    """The minutes in their stable order: the one-page summary, then the audit trail."""
+    words = Words(record)
     return [
-        *_header_blocks(record, people),
-        *_attendance_blocks(record, people),
-        *_agenda_blocks(record),
-        *proposals_blocks(record, people),
-        *_floor_blocks(record, people),
-        *ballots_blocks(record, people),
-        *_kpis_blocks(record, people),
-        *chain_blocks(record),
+        *_header_blocks(record, words),
+        *summary_blocks(record, words),
+        *_attendance_blocks(record, words),
+        *_agenda_blocks(record, words),
+        *proposals_blocks(record, words),
+        *_floor_blocks(record, words),
+        *ballots_blocks(record, words),
+        *_kpis_blocks(record, words),
+        *chain_blocks(record, words),
     ]
 
 
-def _header_blocks(record: Mapping, people: People) -> list[Block]:
+def _header_blocks(record: Mapping, words: Words) -> list[Block]:
     s = record["session"]
     facts = [
-        f"Kind: {s['kind']}",
+        f"Kind: {words_for(KIND_NAMES, s['kind'])}",
         f"Product: {s['product'] or '(none)'}",
-        f"Session: {s['id']}",
-        f"Created: {s['created_at']}",
-        f"Facilitator: {people(s['facilitator'])}",
-        f"Phase at export: {s['phase']}",
+        f"Held on {words.clock.moment(s['created_at'])};"
+        f" every time in these minutes is {words.clock.zone} time",
+        f"Facilitator: {words(s['facilitator'])}",
+        f"Phase at export: {words_for(PHASE_NAMES, s['phase'])}",
     ]
     facts += [
-        f"Facilitation handed over from {people(h['from'])} to {people(h['to'])} at {h['at']}"
+        f"Facilitation handed over from {words(h['from'])} to {words(h['to'])}"
+        f" at {words.clock(h['at'])}"
         for h in s["handovers"]
     ]
     return [("h", 1, f"Minutes: {s['title']}"), ("ul", facts)]
 
 
-def _connections(record: Mapping, person: Mapping) -> str:
+def _connections(record: Mapping, person: Mapping, words: Words) -> str:
     spans = [
-        f"{row['connected_at']} to {row['disconnected_at'] or 'the end'}"
+        f"{words.clock(row['connected_at'])} to {words.clock(row['disconnected_at'], 'the end')}"
         for row in record["attendance"]
         if row["participant_id"] == person["id"]
     ]
     return "; ".join(spans) or ("by personal link" if person["remote"] else "never connected")
 
 
-def _attendance_blocks(record: Mapping, people: People) -> list[Block]:
+def _attendance_blocks(record: Mapping, words: Words) -> list[Block]:
     rows = [
         (
             p["name"],
-            p["role"],
+            words_for(ROLE_NAMES, p["role"]),
             "remote" if p["remote"] else "in the room",
-            p["joined_at"],
-            _connections(record, p),
+            words.clock(p["joined_at"]),
+            _connections(record, p, words),
         )
         for p in record["participants"]
     ]
     return [("h", 2, "Attendance"), table(("Name", "Role", "Where", "Joined", "Connected"), rows)]
 
 
-def _agenda_blocks(record: Mapping) -> list[Block]:
-    rows = [(e["phase"], e["at"], e["how"], e["until"]) for e in record["agenda"]["log"]]
+def _agenda_blocks(record: Mapping, words: Words) -> list[Block]:
+    rows = [
+        (
+            sentence(words_for(PHASE_NAMES, e["phase"])),
+            words.clock(e["at"]),
+            words_for(PHASE_HOW, e["how"]),
+            words.clock(e["until"]),
+        )
+        for e in record["agenda"]["log"]
+    ]
+    planned = [sentence(words_for(PHASE_NAMES, phase)) for phase in record["agenda"]["phases"]]
     return [
         ("h", 2, "Agenda"),
-        ("p", "Planned: " + " → ".join(record["agenda"]["phases"])),
+        ("p", "Planned: " + " → ".join(planned)),
         table(("Phase", "Entered", "How", "Until"), rows),
     ]
 
@@ -82,44 +112,42 @@ def _seconds(seconds: float | None) -> str:
     return "" if seconds is None else f"{seconds:.1f} s"
 
 
-def _floor_blocks(record: Mapping, people: People) -> list[Block]:
+def _floor_blocks(record: Mapping, words: Words) -> list[Block]:
     turns = [
         (
-            t["turn_id"],
-            people(t["participant_id"]),
-            t["kind"],
-            t["started_at"],
+            words(t["participant_id"]),
+            words_for(TURN_KIND, t["kind"]),
+            words.clock(t["started_at"]),
             _seconds(t["seconds"]),
-            t["how"] or "still speaking",
+            words_for(TURN_END, t["how"]) if t["how"] else "still speaking",
         )
         for t in record["floor"]["turns"]
     ]
     rounds = [
         (
-            r["id"],
             r["purpose"],
-            r["started_at"],
-            r["ended_at"] or "still running",
-            people.all(r["order"]),
-            ", ".join(map(people, r["passed"])),
+            words.clock(r["started_at"]),
+            words.clock(r["ended_at"], "still running"),
+            words.all(r["order"]),
+            ", ".join(map(words, r["passed"])),
         )
         for r in record["floor"]["rounds"]
     ]
     return [
         ("h", 2, "Floor"),
         ("h", 3, "Turns"),
-        table(("Turn", "Speaker", "Given by", "Started", "Held", "How it ended"), turns),
+        table(("Speaker", "Given by", "Started", "Held", "How it ended"), turns),
         ("h", 3, "Rounds"),
-        table(("Round", "Purpose", "Started", "Ended", "Order", "Passed"), rounds),
+        table(("Purpose", "Started", "Ended", "Order", "Passed"), rounds),
         ("h", 3, "Airtime"),
-        *_airtime_blocks(record["airtime"], people),
+        *_airtime_blocks(record["airtime"], words),
     ]
 
 
-def _airtime_blocks(airtime: Mapping, people: People) -> list[Block]:
+def _airtime_blocks(airtime: Mapping, words: Words) -> list[Block]:
     rows = [
         (
-            people(r["participant_id"]),
+            words(r["participant_id"]),
             _seconds(r["seconds"]),
             r["turns"],
             r["proposals"],
@@ -129,9 +157,9 @@ def _airtime_blocks(airtime: Mapping, people: People) -> list[Block]:
         for r in airtime["rows"]
     ]
     facts = [
-        f"Gini of airtime: {airtime['gini']}",
-        f"Dominant: {people.all(airtime['dominant'])}",
-        f"Silent (no turn): {people.all(airtime['silent'])}",
+        f"Gini of airtime (0 is even, 1 is one voice): {airtime['gini']}",
+        f"Dominant: {words.all(airtime['dominant'])}",
+        f"Silent (no turn): {words.all(airtime['silent'])}",
     ]
     if airtime["hidden_proposals"]:
         hidden = airtime["hidden_proposals"]
@@ -140,9 +168,9 @@ def _airtime_blocks(airtime: Mapping, people: People) -> list[Block]:
     return [table(headers, rows), ("ul", facts)]
 
 
-def _kpis_blocks(record: Mapping, people: People) -> list[Block]:
+def _kpis_blocks(record: Mapping, words: Words) -> list[Block]:
     rows = [
-        (k["goal_id"], k["metric"], k["value"], k["at"], people(k["by"]))
+        (words.title(k["goal_id"]), k["metric"], k["value"], k["at"], words(k["by"]))
         for k in record["kpi_readings"]
     ]
     return [("h", 2, "KPI readings"), table(("Goal", "Metric", "Value", "Date", "By"), rows)]

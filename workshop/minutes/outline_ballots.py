@@ -4,113 +4,140 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from workshop.minutes.blocks import NONE, Block, People, table
+from workshop.domain.plain import CHOICE_NAMES, rule_name
+from workshop.minutes.blocks import NONE, Block, Words, sentence, table
 
 VOTE_HEADERS = ("Voter", "Vote", "Reason", "Time")
+STATUS = {"open": "open", "closed": "closed, not revealed", "revealed": "revealed"}
+OUTCOMES = {
+    "accepted": "accepted into the chain",
+    "rejected": "not accepted",
+    "achieved": "marked as achieved",
+    "retired": "retired",
+}
 
 
-def ballots_blocks(record: Mapping, people: People) -> list[Block]:
+def ballot_title(ballot: Mapping, words: Words) -> str:
+    """'Unanimity on “Move more”': what was decided, by which rule."""
+    return f"{sentence(rule_name(ballot['rule']))} on {words.each(ballot['options'])}"
+
+
+def ballots_blocks(record: Mapping, words: Words) -> list[Block]:
     """A heading and facts for each ballot; once revealed, its votes and notes too."""
     blocks: list[Block] = [("h", 2, "Ballots")]
-    named = {p["id"]: p["title"] for p in record["proposals"]}
     for b in record["ballots"]:
-        options = ", ".join(f"{o} ({named.get(o, '?')})" for o in b["options"])
-        blocks += [
-            ("h", 3, f"{b['id']}: {b['rule']} on {options}"),
-            ("ul", _ballot_facts(b, people)),
-        ]
+        blocks += [("h", 3, ballot_title(b, words)), ("ul", _ballot_facts(b, words))]
         if b["result"] is not None:
             blocks += [
-                table(VOTE_HEADERS, vote_rows(b, people)),
-                ("ul", _ballot_notes(b, people)),
+                table(VOTE_HEADERS, _vote_rows(b, words)),
+                ("ul", _ballot_notes(b, words)),
             ]
     return blocks if record["ballots"] else [*blocks, NONE]
 
 
-def vote_text(vote: Mapping) -> str:
-    """One vote in a cell: a choice, a fist (0-5), dots "A:2;C:1" or a ranking "B>A>C"."""
+def _vote_words(vote: Mapping, words: Words) -> str:
+    """One vote in words: a choice, a fist (0-5), dots per proposal, or a ranking."""
     if "choice" in vote:
-        return str(vote["choice"])
+        return CHOICE_NAMES.get(vote["choice"], vote["choice"])
     if "value" in vote:
-        return str(vote["value"])
+        return f"{vote['value']} of 5"
     if "dots" in vote:
-        return ";".join(f"{option}:{count}" for option, count in vote["dots"].items())
+        return "; ".join(f"{words.title(o)} {n}" for o, n in vote["dots"].items()) or "no dots"
     if "ranking" in vote:
-        return ">".join(vote["ranking"])
+        return " > ".join(words.title(option) for option in vote["ranking"]) or "no ranking"
     return ""
 
 
-def vote_rows(ballot: Mapping, people: People) -> list[tuple[str, str, str, str]]:
-    """(voter, vote, reason, time) for each vote that may be shown."""
+def _vote_rows(ballot: Mapping, words: Words) -> list[tuple[str, str, str, str]]:
     times = ballot.get("voted_at", {})
     return [
-        (people(v["voter"]), vote_text(v), v.get("reason", ""), times.get(v["voter"], ""))
+        (
+            words(v["voter"]),
+            _vote_words(v, words),
+            v.get("reason", ""),
+            words.clock(times.get(v["voter"])),
+        )
         for v in ballot.get("votes", [])
     ]
 
 
 def _rule_text(ballot: Mapping) -> str:
+    rule = rule_name(ballot["rule"])
     if ballot["rule_reason"]:
-        return (
-            f"{ballot['rule']} instead of the default {ballot['default_rule']}, "
-            f"because: {ballot['rule_reason']}"
-        )
-    return f"{ballot['rule']} (the default)"
+        default = rule_name(ballot["default_rule"])
+        return f"{rule} instead of the default, {default}, because: {ballot['rule_reason']}"
+    return f"{rule} (the default)"
 
 
-def _ballot_facts(b: Mapping, people: People) -> list:
-    times = [f"opened {b['opened_at']}"]
-    times += [f"{what} {b[what + '_at']}" for what in ("closed", "revealed") if b[what + "_at"]]
+def verdict(ballot: Mapping, words: Words) -> str:
+    """The result in a few words that name the proposal: passed, not passed, who came first."""
+    result = ballot["result"]
+    if result is None:
+        return "not revealed"
+    if result["passed"] is None:
+        winner = result["winner"]
+        return f"{words.title(winner)} came first" if winner else "no single option came first"
+    if ballot["rule"] == "decider" and not ballot.get("decision"):
+        return "the decider has not decided yet"
+    return "passed" if result["passed"] else "did not pass"
+
+
+def _ballot_facts(b: Mapping, words: Words) -> list:
+    times = [f"opened {words.clock(b['opened_at'])}"]
+    times += [
+        f"{what} {words.clock(b[what + '_at'])}"
+        for what in ("closed", "revealed")
+        if b[what + "_at"]
+    ]
     facts: list = [
         f"Rule: {_rule_text(b)}",
-        f"Status: {b['status']} ({', '.join(times)})",
+        f"Status: {STATUS.get(b['status'], b['status'])} ({', '.join(times)})",
         f"Anonymous: {'yes' if b['anonymous'] else 'no'}"
-        + (f"; remote, deadline {b['deadline']}" if b["remote"] else ""),
-        f"Electorate ({b['electorate_size']}): {people.all(b['members'])}",
+        + (f"; by personal link, until {words.clock(b['deadline'])}" if b["remote"] else ""),
+        f"Electorate ({b['electorate_size']}): {words.all(b['members'])}",
         f"Turnout: {b['turnout']} of {b['electorate_size']}",
     ]
     result = b["result"]
     if result is None:
         return [*facts, "Votes are secret until the facilitator reveals them."]
-    facts.append((f"Result: {_verdict(result)}", list(result["reasons"])))
+    facts.append((f"Result: {verdict(b, words)}", list(result["reasons"])))
     if result["ranking"]:
-        facts.append(f"Ranking: {', '.join(result['ranking'])}")
+        places = [f"{n}. {words.title(o)}" for n, o in enumerate(result["ranking"], 1)]
+        facts.append(f"Order: {', '.join(places)}")
     return facts
 
 
-def _verdict(result: Mapping) -> str:
-    if result["passed"] is None:
-        return f"winner {result['winner']}" if result["winner"] else "no single winner"
-    return "passed" if result["passed"] else "did not pass"
-
-
-def _ballot_notes(b: Mapping, people: People) -> list[str]:
-    """Objections and their rulings, the decider's decision, and the outcome."""
+def objection_notes(b: Mapping, words: Words) -> list[str]:
+    """Each objection and how the facilitator ruled on it."""
     rulings = {r["voter"]: r for r in b["rulings"]}
-    notes = [
-        f"Objection by {people(v['voter'])}: {v['reason']}. "
-        + (_ruling_text(rulings.get(v["voter"]), people) if b["rule"] == "consent" else "Advice.")
-        for v in b["votes"]
+    return [
+        f"Objection by {words(v['voter'])}: {v['reason']}. "
+        + (_ruling_text(rulings.get(v["voter"]), words) if b["rule"] == "consent" else "Advice.")
+        for v in b.get("votes", [])
         if v.get("choice") == "objection"
     ]
+
+
+def _ballot_notes(b: Mapping, words: Words) -> list[str]:
+    """Objections and their rulings, the decider's decision, and the outcome."""
+    notes = objection_notes(b, words)
     decision = b.get("decision")
     if decision:
         decided = "passes" if decision["passed"] else "does not pass"
         notes.append(
-            f"Decision by {people(decision['by'])}: the proposal {decided}, "
-            f"because: {decision['rationale']}"
+            f"Decision by {words(decision['by'])}: {words.title(b['options'][0])} {decided},"
+            f" because: {decision['rationale']}"
         )
-    outcome = "; ".join(_outcome_text(item) for item in b["outcome"])
+    outcome = "; ".join(outcome_text(item, words) for item in b["outcome"])
     return [*notes, f"Outcome: {outcome or 'no change to the chain'}"]
 
 
-def _ruling_text(ruling: Mapping | None, people: People) -> str:
+def _ruling_text(ruling: Mapping | None, words: Words) -> str:
     if ruling is None:
-        return "Not ruled on."
+        return "Not ruled on yet."
     said = "It stands" if ruling["stands"] else "Ruled not paramount"
-    return f"{said} ({people(ruling['by'])}, {ruling['at']}): {ruling['reason']}"
+    return f"{said} ({words(ruling['by'])}, {words.clock(ruling['at'])}): {ruling['reason']}"
 
 
-def _outcome_text(item: Mapping) -> str:
-    goal = f" as goal {item['goal_id']}" if item["goal_id"] else ""
-    return f"{item['proposal_id']} {item['outcome']}{goal}"
+def outcome_text(item: Mapping, words: Words) -> str:
+    return f"{words.title(item['proposal_id'])} {OUTCOMES.get(item['outcome'], item['outcome'])}"

@@ -4,24 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from workshop.minutes.blocks import NONE, Block, table
+from workshop.domain.plain import LEVEL_NAMES
+from workshop.minutes.blocks import NONE, Block, Words, goals_of, table
+
+FIELD_NAMES = {"decided": "how it was decided", "statement": "statement"}
 
 
-def chain_blocks(record: Mapping) -> list[Block]:
+def chain_blocks(record: Mapping, words: Words) -> list[Block]:
     """The chain before and after (drawn by each renderer), its goals, and the changes."""
     before, after = record["chain_before"], record["chain_after"]
     goals = [
         (
-            g["id"],
-            g.get("level", "vision"),
             g["title"],
-            ", ".join(g.get("parents", [])),
+            LEVEL_NAMES.get(g["level"], g["level"]),
+            words.each(g.get("parents", [])),
             g.get("status", ""),
             g.get("due", ""),
         )
         for g in goals_of(after).values()
     ]
-    changes = _chain_changes(before, after)
+    changes = chain_changes(before, after, words)
     return [
         ("h", 2, "Goal chain"),
         ("h", 3, "Before"),
@@ -30,35 +32,33 @@ def chain_blocks(record: Mapping) -> list[Block]:
         else ("p", "The session started with no goal chain."),
         ("h", 3, "After"),
         ("chain", after, "The goal chain after the session"),
-        table(("Goal", "Level", "Title", "Parents", "Status", "Due"), goals),
+        table(("Goal", "Level", "Serves", "Status", "Due"), goals),
         ("h", 3, "Changes"),
         ("ul", changes) if changes else NONE,
     ]
 
 
-def goals_of(doc: Mapping) -> dict[str, dict]:
-    """The vision (its statement as title) and the goals of a chain document, by id."""
-    goals = {g["id"]: dict(g) for g in doc.get("goals", [])}
-    vision = doc.get("vision")
-    if vision:
-        return {vision["id"]: {**vision, "title": vision["statement"]}, **goals}
-    return goals
-
-
-def _chain_changes(before: Mapping | None, after: Mapping) -> list[str]:
+def chain_changes(before: Mapping | None, after: Mapping, words: Words) -> list[str]:
     """Goals added, changed or gone between the input chain and the chain at the end."""
     old, new = goals_of(before or {}), goals_of(after)
-    lines = [f"added {gid}: {goal['title']}" for gid, goal in new.items() if gid not in old]
+
+    def level(goal: Mapping) -> str:
+        return LEVEL_NAMES.get(goal["level"], goal["level"])
+
+    lines = [
+        f"Added {words.title(gid)} ({level(goal)})" for gid, goal in new.items() if gid not in old
+    ]
     lines += [
-        f"changed {gid}: {goal['title']} ({_what_changed(old[gid], goal)})"
+        f"Changed {words.title(gid)}: {_what_changed(old[gid], goal)}"
         for gid, goal in new.items()
         if gid in old and old[gid] != goal
     ]
-    return lines + [f"no longer in the chain: {gid}" for gid in old if gid not in new]
+    return lines + [f"No longer in the chain: {words.title(gid)}" for gid in old if gid not in new]
 
 
 def _what_changed(old: Mapping, new: Mapping) -> str:
     fields = sorted(key for key in set(old) | set(new) if old.get(key) != new.get(key))
+    shown = [FIELD_NAMES.get(key, key) for key in fields]
     if "status" in fields:
-        fields[fields.index("status")] = f"status {old.get('status')} to {new.get('status')}"
-    return ", ".join(fields)
+        shown[fields.index("status")] = f"status {old.get('status')} to {new.get('status')}"
+    return ", ".join(shown)

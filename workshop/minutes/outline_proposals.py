@@ -6,37 +6,56 @@ from collections.abc import Mapping
 
 from workshop.chainfile import metric_text
 from workshop.domain import chain as chains
-from workshop.minutes.blocks import NONE, Block, People
+from workshop.domain.plain import LEVEL_NAMES
+from workshop.minutes.blocks import NONE, Block, Words, sentence
+
+STATUS = {
+    "accepted": "accepted into the chain",
+    "rejected": "not accepted",
+    "withdrawn": "withdrawn by its author",
+    "proposed": "still proposed",
+}
+CHANGES = {"amend": "changes", "achieve": "marks as achieved", "retire": "retires"}
+FIELDS = {"parents": "serves", "due": "due"}
 
 
-def proposals_blocks(record: Mapping, people: People) -> list[Block]:
+def proposals_blocks(record: Mapping, words: Words) -> list[Block]:
     """A heading and a list of facts for each proposal, or "(none)"."""
     blocks: list[Block] = [("h", 2, "Proposals")]
     for p in record["proposals"]:
-        blocks += [("h", 3, f"{p['id']}: {p['title']}"), ("ul", _proposal_facts(p, people))]
+        blocks += [("h", 3, p["title"]), ("ul", _proposal_facts(p, words))]
     return blocks if record["proposals"] else [*blocks, NONE]
 
 
-def _proposal_facts(p: Mapping, people: People) -> list:
-    status = p["status"] + (f" as goal {p['goal_id']}" if p["goal_id"] else "")
-    status += f" into {p['merged_into']}" if p["merged_into"] else ""
+def _status(p: Mapping, words: Words) -> str:
+    if p["merged_into"]:
+        return f"merged into {words.title(p['merged_into'])}"
+    return STATUS.get(p["status"], p["status"])
+
+
+def _proposal_facts(p: Mapping, words: Words) -> list:
+    level = sentence(LEVEL_NAMES.get(p["level"], p["level"]))
+    change = CHANGES.get(p["change"])
     facts = [
-        f"{p['level']} goal" + (f", {p['change']} {p['target']}" if p["target"] else ""),
-        f"author: {people(p['author'])}",
-        f"proposed: {p['proposed_at']}",
-        f"status: {status}",
-        p["parents"] and "parents: " + ", ".join(p["parents"]),
-        p["due"] and f"due: {p['due']}",
-        p["owner"] and f"owner: {p['owner']}",
-        p["description"] and f"description: {p['description']}",
-        p["reviewers"] and f"shared for review with: {people.all(p['reviewers'])}",
-        *[_metric(m) for m in p["metrics"]],
+        level + (f" that {change} {words.title(p['target'])}" if change and p["target"] else ""),
+        f"Author: {words(p['author'])}",
+        f"Proposed at {words.clock(p['proposed_at'])}",
+        f"Status: {_status(p, words)}",
+        p["parents"] and f"Serves {words.each(p['parents'])}",
+        p["due"] and f"Due {p['due']}",
+        p["owner"] and f"Owner: {p['owner']}",
+        p["description"] and f"Description: {p['description']}",
+        p["reviewers"] and f"Shared for review with {words.all(p['reviewers'])}",
+        *[sentence(_metric(m)) for m in p["metrics"]],
         *[
-            (f"revised {r['at']} by {people(r['by'], 'the author')}:", _change_lines(r["changes"]))
+            (
+                f"Revised at {words.clock(r['at'])} by {words(r['by'], 'the author')}:",
+                _change_lines(r["changes"], words),
+            )
             for r in p["revisions"]
         ],
         *[
-            f"comment {c['at']} by {people(c['by'], 'the author')}: {c['text']}"
+            f"Comment at {words.clock(c['at'])} by {words(c['by'], 'the author')}: {c['text']}"
             for c in p["comments"]
         ],
     ]
@@ -47,14 +66,17 @@ def _metric(metric: Mapping) -> str:
     return metric_text(chains.metric_from_dict(metric))
 
 
-def _change_lines(changes: Mapping) -> list[str]:
+def _change_lines(changes: Mapping, words: Words) -> list[str]:
     return [
-        f"{name}: {_field_text(change['before'])} → {_field_text(change['after'])}"
+        f"{FIELDS.get(name, name)}: {_field_text(name, change['before'], words)}"
+        f" → {_field_text(name, change['after'], words)}"
         for name, change in changes.items()
     ]
 
 
-def _field_text(value: object) -> str:
+def _field_text(name: str, value: object, words: Words) -> str:
+    if name == "parents" and isinstance(value, list):
+        return words.each(value) or "(none)"
     if isinstance(value, list):
         items = [_metric(v) if isinstance(v, Mapping) else str(v) for v in value]
         return "; ".join(items) or "(none)"

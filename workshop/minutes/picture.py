@@ -5,7 +5,8 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Mapping
 
-from workshop.minutes.outline_chain import goals_of
+from workshop.domain.plain import LEVEL_NAMES
+from workshop.minutes.blocks import goals_of, sentence
 
 TIER = {"vision": 0, "user": 1, "business": 1, "product": 2, "sprint": 3}
 BOX_W, BOX_H, GAP_X, GAP_Y, PAD = 180, 72, 16, 44, 12
@@ -53,7 +54,7 @@ def _box(goal: Mapping, x: int, y: int) -> dict:
         "cx": x + BOX_W // 2,
         "w": BOX_W,
         "h": BOX_H,
-        "label": f"{goal['id']} · {goal.get('level', 'vision')}"
+        "label": sentence(LEVEL_NAMES.get(goal.get("level", "vision"), "goal"))
         + ("" if status == "accepted" else f" · {status}"),
         "lines": lines,
         "fill": FILL.get(status, "#ffffff"),

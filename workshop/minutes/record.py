@@ -50,6 +50,7 @@ def _session(s: WorkshopState, log: list[dict]) -> dict:
         "title": s.title,
         "product": s.product,
         "created_at": utc(s.created_at),
+        "time_zone": s.time_zone,
         "facilitator": s.facilitator_id,
         "handovers": handovers,
         "phase": s.phase,

@@ -7,7 +7,6 @@ import io
 from collections.abc import Mapping
 
 from workshop.minutes.blocks import People
-from workshop.minutes.outline_ballots import vote_rows
 
 CSV_COLUMNS = ("ballot_id", "options", "rule", "voter", "vote", "reason", "time")
 
@@ -30,3 +29,25 @@ def _cell(text: str) -> str:
     """Text a spreadsheet would run as a formula is kept as text (OWASP's CSV injection rules:
     a leading = + - @ tab or carriage return gets a quote mark in front)."""
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def vote_text(vote: Mapping) -> str:
+    """One vote in a cell: a choice, a fist (0-5), dots "A:2;C:1" or a ranking "B>A>C"."""
+    if "choice" in vote:
+        return str(vote["choice"])
+    if "value" in vote:
+        return str(vote["value"])
+    if "dots" in vote:
+        return ";".join(f"{option}:{count}" for option, count in vote["dots"].items())
+    if "ranking" in vote:
+        return ">".join(vote["ranking"])
+    return ""
+
+
+def vote_rows(ballot: Mapping, people: People) -> list[tuple[str, str, str, str]]:
+    """(voter, vote, reason, time) for each vote that may be shown."""
+    times = ballot.get("voted_at", {})
+    return [
+        (people(v["voter"]), vote_text(v), v.get("reason", ""), times.get(v["voter"], ""))
+        for v in ballot.get("votes", [])
+    ]

@@ -1,0 +1,49 @@
+"""The minutes' first page: what was decided, by which rule, with what turnout, the
+objections and how they were ruled, and the chain after; the audit trail follows."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from workshop.domain.plain import LEVEL_NAMES, rule_name
+from workshop.minutes.blocks import Block, Words, goals_of
+from workshop.minutes.outline_ballots import objection_notes, outcome_text, verdict
+from workshop.minutes.outline_chain import chain_changes
+
+
+def summary_blocks(record: Mapping, words: Words) -> list[Block]:
+    """One page a stakeholder reads instead of the whole record."""
+    decided = [_decision(b, words) for b in record["ballots"]]
+    return [
+        ("h", 2, "Summary"),
+        ("h", 3, "What was decided"),
+        ("ul", decided) if decided else ("p", "No ballot was held."),
+        ("h", 3, "The goal chain after the session"),
+        ("ul", _chain_after(record, words)),
+    ]
+
+
+def _decision(ballot: Mapping, words: Words) -> tuple[str, list[str]]:
+    """'“Move more”: passed by unanimity, 4 of 4 voted', with its objections and outcome."""
+    options, rule = words.each(ballot["options"]), rule_name(ballot["rule"])
+    turnout = f"{ballot['turnout']} of {ballot['electorate_size']} voted"
+    if ballot["result"] is None:
+        return f"{options}: a {rule} vote, not revealed ({turnout})", []
+    head = f"{options}: {verdict(ballot, words)} by {rule}, {turnout}"
+    details = objection_notes(ballot, words)
+    details += [f"Outcome: {outcome_text(item, words)}" for item in ballot["outcome"]]
+    return head, details
+
+
+def _chain_after(record: Mapping, words: Words) -> list[str]:
+    """The chain's size, then what this session added, changed or removed."""
+    goals = goals_of(record["chain_after"])
+    counts: dict[str, int] = {}
+    for goal in goals.values():
+        counts[goal["level"]] = counts.get(goal["level"], 0) + 1
+    size = ", ".join(
+        f"{n} {LEVEL_NAMES.get(level, level)}{'s' if n > 1 and level != 'vision' else ''}"
+        for level, n in counts.items()
+    )
+    changes = chain_changes(record["chain_before"], record["chain_after"], words)
+    return [f"The chain holds {size or 'no goal yet'}.", *(changes or ["No change to the chain."])]
