@@ -72,6 +72,8 @@ EXPECTED: dict[str, str] = {
     "restore_proposal": "the owner or the facilitator",
     "merge_proposals": "the facilitator",
     "reveal_authors": "the facilitator",
+    "hide_texts": "the facilitator",
+    "reveal_texts": "the facilitator",
     "comment": "anyone but observers",
     "record_kpi": "the product person, or anyone taking part in a review",
     # the floor
@@ -216,6 +218,17 @@ def _restore(w: World, role: str) -> dict:
     return {"proposal_id": proposal}
 
 
+def _hide_texts(w: World, role: str) -> dict:
+    w.phase("propose")
+    return {}
+
+
+def _reveal_texts(w: World, role: str) -> dict:
+    w.phase("propose")
+    w.do(FAC, "hide_texts")
+    return {}
+
+
 def _merge(w: World, role: str) -> dict:
     kept, duplicate = w.proposal(title="Sleep better"), w.proposal(title="Better sleep")
     return {"into": kept, "merge": [duplicate]}
@@ -348,6 +361,8 @@ SETUP: dict[str, Callable[[World, str], dict]] = {
     "restore_proposal": _restore,
     "merge_proposals": _merge,
     "reveal_authors": _reveal_authors,
+    "hide_texts": _hide_texts,
+    "reveal_texts": _reveal_texts,
     "comment": _comment,
     "record_kpi": lambda w, role: {"goal_id": "U1", "metric": "weekly active users", "value": 1500},
     "raise_hand": _nothing,

@@ -15,13 +15,17 @@ browser, watch, open_page = pages.browser, pages.watch, pages.open_page
 command, console_page, enter = pages.command, pages.console_page, pages.enter
 
 
+def team(server: LiveServer, *names: str) -> tuple[dict, str, list[dict]]:
+    """A strategizing session, its facilitator token, and team members who joined by API."""
+    session = server.create_session("strategizing")
+    joined = [server.join(session, name, "team") for name in names]
+    return session, session["facilitator_token"], joined
+
+
 def test_the_queue_shown_is_the_order_served_on_console_and_participant_view(
     server: LiveServer, open_page
 ) -> None:
-    session = server.create_session("strategizing")
-    fac = session["facilitator_token"]
-    tom = server.join(session, "Tom", "team")
-    raj = server.join(session, "Raj", "team")
+    session, fac, (tom, raj) = team(server, "Tom", "Raj")
     command(server, session, fac, "grant_floor", participant_id=tom["participant_id"])
     command(server, session, tom["token"], "end_turn")
     command(server, session, fac, "set_queue_mode", mode="progressive")
@@ -44,10 +48,7 @@ def test_the_queue_shown_is_the_order_served_on_console_and_participant_view(
 
 
 def test_my_turn_reaches_me_while_i_write_in_a_form(server: LiveServer, open_page) -> None:
-    session = server.create_session("strategizing")
-    fac = session["facilitator_token"]
-    ann = server.join(session, "Ann", "team")
-    bob = server.join(session, "Bob", "team")
+    session, fac, (ann, bob) = team(server, "Ann", "Bob")
     command(server, session, fac, "next_phase")
     command(server, session, fac, "next_phase")  # present: proposals still welcome
     page = enter(open_page("Ann", pages.PHONE), server, session, ann, "Ann")
@@ -124,3 +125,31 @@ def test_withdraw_offers_undo_and_undo_brings_the_proposal_back(
     expect(card).to_have_count(0)
     console.locator("#board-notice").get_by_role("button", name="Undo").click()
     expect(card).to_have_count(1)
+
+
+def test_texts_stay_hidden_until_the_facilitator_reveals_them(
+    server: LiveServer, open_page
+) -> None:
+    session, fac, (ann, bob) = team(server, "Ann", "Bob")
+    command(server, session, fac, "next_phase")
+    console = console_page(open_page, server, session)
+    page = enter(open_page("Ann", pages.PHONE), server, session, ann, "Ann")
+    console.get_by_role("button", name="Hide texts until reveal").click()
+    expect(console.get_by_role("button", name="Reveal texts")).to_be_visible()
+    expect(page.locator("#now-body")).to_contain_text("Texts are hidden")
+
+    secret = "Sleep nine hours a night"
+    command(server, session, bob["token"], "propose_goal", level="vision", title=secret)
+    pages.propose(page, "vision", "Walk every day")  # her own text she reads
+    expect(page.locator("#proposals-body .hidden-cards")).to_have_text(
+        "1 hidden card from others, until the facilitator reveals the texts"
+    )
+    expect(page.locator("#proposals-body h3").first).to_have_text("Vision (2)")
+    expect(page.locator("body")).not_to_contain_text(secret)
+    expect(page.locator("#c-proposal option")).to_have_text(["Walk every day"])
+    expect(console.locator("#board-body")).to_contain_text(secret)
+
+    console.get_by_role("button", name="Reveal texts").click()
+    expect(page.locator("#proposals-body")).to_contain_text(secret)
+    expect(page.locator("#proposals-body .hidden-cards")).to_have_count(0)
+    expect(page.locator("#announcer")).to_contain_text("Every proposal's text is revealed")

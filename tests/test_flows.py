@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.live import host, seat
@@ -110,3 +112,43 @@ def test_a_withdrawal_is_undone_and_the_room_sees_the_proposal_back(server, peop
         None,
     )
     ann.refused("restore_proposal", "conflict", proposal_id=proposal)  # undone once is enough
+
+
+def test_hidden_texts_never_reach_another_participants_client(server, people):
+    session, fac = host(server, people)
+    ann, bob = seat(server, session, people, ("Ann", "team"), ("Bob", "team"))
+    fac.ok("next_phase")
+    fac.ok("hide_texts")
+    secret, typed = "Sleep nine hours a night", "Rested teams decide better"
+    proposal = bob.ok("propose_goal", level="vision", title=secret)["proposal_id"]
+    bob.ok("edit_proposal", proposal_id=proposal, description=typed)
+    bob.ok("comment", proposal_id=proposal, text=f"{typed}, really")
+    mine = ann.ok("propose_goal", level="vision", title="Walk every day")["proposal_id"]
+    last = fac.wait_event("proposal_revised")["seq"]
+    ann.wait_event("goal_proposed", lambda e: e["proposal"]["id"] == mine)
+    fac.wait_event("comment_added")
+    ann.wait_event("comment_added")
+
+    # Everything Ann's client was sent, asked for or can fetch holds no word of Bob's text.
+    caught_up = ann.ok("sync", since=0)
+    over_http = server.get(f"/api/sessions/{session['id']}/state", ann.token).json()
+    sent = json.dumps([ann.received, ann.fresh_state(), caught_up, over_http])
+    assert secret not in sent and typed not in sent
+    assert "Walk every day" in sent  # her own text she sees
+    cards = [p for p in ann.fresh_state()["proposals"] if p["id"] == proposal]
+    assert cards[0]["hidden_text"] is True and "title" not in cards[0]
+    minutes = server.get(f"/api/sessions/{session['id']}/minutes", ann.token, format="json")
+    assert minutes.status_code == 409 and secret not in minutes.text
+    assert minutes.json()["error"]["code"] == "conflict"
+    # The facilitator, who does not propose, and Bob himself read it all.
+    assert secret in json.dumps(fac.fresh_state()) and secret in json.dumps(bob.fresh_state())
+    assert any(secret in json.dumps(data) for _, data in fac.received)
+    assert (
+        typed
+        in server.get(f"/api/sessions/{session['id']}/minutes", session["facilitator_token"]).text
+    )
+
+    fac.ok("reveal_texts")
+    ann.wait_event("texts_revealed", lambda e: e["seq"] > last)
+    shown = [p for p in ann.fresh_state()["proposals"] if p["id"] == proposal][0]
+    assert (shown["title"], shown["description"]) == (secret, typed)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.domain import FAC, Domain
+from workshop.domain import views
 from workshop.domain.errors import InvalidInput, WorkshopError
 from workshop.domain.session import created
 
@@ -92,3 +97,135 @@ def test_a_restore_that_cannot_be_is_refused_and_changes_nothing(who, target, co
     with pytest.raises(WorkshopError, match=problem) as refused:
         room.do(room.ids[who], "restore_proposal", proposal_id=wanted)
     assert refused.value.code == code and room.state.seq == seq
+
+
+# -- hide texts until the reveal ---------------------------------------------------------------
+
+SECRET = "Sleep nine hours"
+
+
+def hidden_room() -> tuple[Domain, str, str]:
+    """Ann and Bob in the silent phase with texts hidden; Bob proposed SECRET."""
+    room = Domain(names=("Ann", "Bob"))
+    room.do(FAC, "go_to_phase", phase="propose")
+    room.do(FAC, "hide_texts")
+    bob = room.ids["Bob"]
+    proposed = room.do(bob, "propose_goal", level="vision", title=SECRET, description="Rested")
+    return room, room.ids["Ann"], proposed[0]["proposal"]["id"]
+
+
+def seen_by(room: Domain, viewer: str) -> dict:
+    return views.snapshot(room.state, viewer, frozenset(room.state.participants))
+
+
+def test_others_see_a_hidden_card_the_author_and_facilitator_the_text():
+    room, ann, proposal = hidden_room()
+    card = seen_by(room, ann)["proposals"][0]
+    assert card == {
+        "id": proposal,
+        "level": "vision",
+        "change": "new",
+        "status": "proposed",
+        "created_at": room.now,
+        "author": None,  # the silent phase hides authors too
+        "hidden_author": True,
+        "mine": False,
+        "hidden_text": True,
+    }
+    assert seen_by(room, ann)["session"]["texts_hidden"] is True
+    for viewer in (room.ids["Bob"], FAC):
+        assert seen_by(room, viewer)["proposals"][0]["title"] == SECRET
+
+
+@pytest.mark.parametrize(
+    ("command", "payload", "kept"),
+    [
+        ("edit_proposal", {"title": "Sleep ten hours"}, {"proposal_id", "by"}),
+        ("comment", {"text": "Sleep ten hours"}, {"proposal_id"}),
+    ],
+)
+def test_a_text_typed_while_hidden_reaches_the_room_without_the_text(command, payload, kept):
+    room, ann, proposal = hidden_room()
+    bob = room.ids["Bob"]
+    item = room.do(bob, command, proposal_id=proposal, **payload)[0]
+    assert item["hidden_text"] is True
+    assert "Sleep ten hours" in json.dumps(views.event_view(item, True))
+    shown = views.event_view(item, False)
+    assert "Sleep ten hours" not in json.dumps(shown)
+    assert kept <= set(shown)
+
+
+@given(
+    words=st.lists(
+        st.text(alphabet="abcdefghijklmnopqrstuvwxyz ", min_size=1, max_size=30).map(str.strip),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_no_hidden_text_reaches_another_participant(words):
+    room, ann, _ = hidden_room()
+    bob = room.ids["Bob"]
+    events, typed = [], []
+    for number, word in enumerate(words):
+        title, detail, note = (f"{kind} {number} {word}" for kind in ("Idea", "Detail", "Note"))
+        typed += [title, detail, note]
+        proposal = room.do(bob, "propose_goal", level="vision", title=title)
+        events += proposal
+        pid = proposal[0]["proposal"]["id"]
+        events += room.do(bob, "edit_proposal", proposal_id=pid, description=detail)
+        events += room.do(bob, "comment", proposal_id=pid, text=note)
+    sent = json.dumps([seen_by(room, ann), *(views.event_view(e, False) for e in events)])
+    assert not [text for text in typed if text in sent]
+    room.do(FAC, "reveal_texts")
+    shown = json.dumps(seen_by(room, ann))
+    assert all(text in shown for text in typed)
+
+
+@pytest.mark.parametrize(
+    ("phase", "revealed"),
+    [("propose", False), ("check_in", False), ("present", True), ("decide", True)],
+)
+def test_moving_on_from_the_silent_phase_reveals_the_texts(phase, revealed):
+    room, ann, proposal = hidden_room()
+    if phase == "propose":
+        room.do(FAC, "go_to_phase", phase="check_in")
+    events = room.do(FAC, "go_to_phase", phase=phase)
+    assert room.state.texts_hidden is not revealed
+    assert [e["type"] for e in events] == ["phase_changed"] + ["texts_revealed"] * revealed
+    assert ("title" in seen_by(room, ann)["proposals"][0]) is revealed
+
+
+@pytest.mark.parametrize(
+    ("setup", "command", "problem"),
+    [
+        ([], "reveal_texts", "the texts are not hidden"),
+        (["hide_texts"], "hide_texts", "the texts are hidden already"),
+        (["go_to_discuss"], "hide_texts", "not in discuss"),
+    ],
+)
+def test_hiding_and_revealing_at_the_wrong_moment_is_refused(setup, command, problem):
+    room = Domain(names=("Ann",))
+    room.do(FAC, "go_to_phase", phase="propose")
+    for step in setup:
+        if step == "go_to_discuss":
+            room.do(FAC, "go_to_phase", phase="discuss")
+        else:
+            room.do(FAC, step)
+    seq = room.state.seq
+    with pytest.raises(WorkshopError, match=problem) as refused:
+        room.do(FAC, command)
+    assert refused.value.code == "conflict" and room.state.seq == seq
+
+
+def test_nobody_votes_on_a_text_they_cannot_read():
+    room, ann, proposal = hidden_room()
+    with pytest.raises(WorkshopError, match="reveal them before a vote"):
+        room.do(
+            FAC,
+            "send_remote_ballot",
+            proposal_ids=[proposal],
+            voters=["Remy"],
+            deadline_seconds=600,
+            rule="majority",
+            rule_reason="a quick check",
+        )

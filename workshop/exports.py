@@ -14,7 +14,7 @@ from urllib.parse import quote
 from flask import Blueprint, Response, request
 
 from workshop import chainfile, minutes
-from workshop.domain.errors import InvalidInput
+from workshop.domain.errors import Conflict, InvalidInput
 from workshop.domain.text import shown
 from workshop.web import person_in, service
 
@@ -43,9 +43,17 @@ def download(body: str, media_type: str, workshop_id: str, suffix: str) -> Respo
     return response
 
 
-def record(workshop_id: str) -> dict:
-    """The minutes record of a session, from a fresh replay of its log (404 if unknown)."""
-    return minutes.build(*service().history(workshop_id))
+def record(workshop_id: str, reader: str) -> dict:
+    """The minutes record of a session, from a fresh replay of its log (404 if unknown).
+
+    It holds every proposal's text: while the texts are hidden from the room, only the
+    facilitator may read it.
+    """
+    state, attendance, log = service().history(workshop_id)
+    person = state.participants.get(reader)
+    if state.texts_hidden and (person is None or person.role != "facilitator"):
+        raise Conflict("the proposals' texts are hidden until the facilitator reveals them")
+    return minutes.build(state, attendance, log)
 
 
 @blueprint.get("/api/sessions/<workshop_id>/chain")
@@ -63,9 +71,9 @@ def session_chain(workshop_id: str) -> Response:
 @blueprint.get("/api/sessions/<workshop_id>/minutes")
 def session_minutes(workshop_id: str) -> Response:
     """The minutes as Markdown (the default), printable HTML or JSON."""
-    person_in(workshop_id)
+    reader = person_in(workshop_id)
     fmt = minutes.check_format(request.args.get("format", "md"))
-    text = minutes.render(record(workshop_id), fmt)
+    text = minutes.render(record(workshop_id, reader), fmt)
     response = download(text, MINUTES_TYPES[fmt], workshop_id, f"minutes.{fmt}")
     if fmt == "html":  # the page's one <style> block is allowed by its hash, nothing else
         response.headers["Content-Security-Policy"] = minutes.content_security_policy()
@@ -75,5 +83,5 @@ def session_minutes(workshop_id: str) -> Response:
 @blueprint.get("/api/sessions/<workshop_id>/votes.csv")
 def session_votes(workshop_id: str) -> Response:
     """Every vote that may be shown, one row each."""
-    person_in(workshop_id)
-    return download(minutes.votes_csv(record(workshop_id)), "text/csv", workshop_id, "votes.csv")
+    votes = minutes.votes_csv(record(workshop_id, person_in(workshop_id)))
+    return download(votes, "text/csv", workshop_id, "votes.csv")

@@ -273,6 +273,13 @@ function renderTools(state) {
   );
   if (chosen.some((p) => p.id === keep)) into.value = keep;
   $("#reveal-authors").disabled = state.session.authors_revealed;
+  const hiding = state.session.texts_hidden;
+  $("#hide-texts").hidden = hiding;
+  $("#hide-texts").disabled = !["check_in", "propose"].includes(state.session.phase);
+  $("#reveal-texts").hidden = !hiding;
+  $("#texts-note").textContent = hiding
+    ? "The texts are hidden from the room: each person reads only their own proposals until you reveal them."
+    : "Against anchoring: each person reads only their own proposals until you reveal the texts (moving on from the silent phase reveals them too).";
   $("#clear-selection").disabled = !selected.size;
 }
 
@@ -387,6 +394,8 @@ export function wireBoard(live) {
       handler();
     });
   $("#reveal-authors").addEventListener("click", () => run(live, "reveal_authors", {}, error));
+  $("#hide-texts").addEventListener("click", () => run(live, "hide_texts", {}, error));
+  $("#reveal-texts").addEventListener("click", () => run(live, "reveal_texts", {}, error));
   $("#clear-selection").addEventListener("click", () => {
     selected.clear();
     renderBoard(live.state, live);

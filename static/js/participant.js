@@ -52,6 +52,8 @@ function renderNow(state) {
         : "A ballot is open: cast your vote below.",
     );
   if (floor.holder && floor.holder.participant_id === me.id) tips.push("You have the floor.");
+  if (session.texts_hidden)
+    tips.push("Texts are hidden: you read your own proposals, and see how many others wrote, until the facilitator reveals them.");
   if (!me.can_propose && me.role !== "facilitator")
     tips.push("You are observing: you see everything, but do not propose or vote.");
   tips.push(PHASE_TIPS[session.phase] || "");
@@ -328,7 +330,7 @@ function renderProposals(state) {
   );
   share.render(state);
   const form = $("#comment-form");
-  const live_ = state.proposals.filter(isLive);
+  const live_ = state.proposals.filter((p) => isLive(p) && !p.hidden_text);
   form.hidden = !live_.length || state.me.role === "observer"; // observers only follow
   const select = $("#c-proposal");
   const options = live_.map((p) => [p.id, p.title]);

@@ -84,7 +84,7 @@ function candidates(state, level) {
     }
   }
   for (const p of state.proposals) {
-    if (wanted.includes(p.level) && p.status === "proposed")
+    if (wanted.includes(p.level) && p.status === "proposed" && !p.hidden_text)
       found.push([p.id, p.title, `proposed ${LEVELS[p.level].toLowerCase()}`]);
   }
   return found;

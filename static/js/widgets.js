@@ -89,6 +89,7 @@ export function goalTitle(state, id) {
   const goal = (chain.goals || []).find((g) => g.id === id);
   if (goal) return goal.title;
   const proposal = proposalById(state, id);
+  if (proposal && proposal.hidden_text) return "a hidden card";
   return proposal ? proposal.title : id;
 }
 
@@ -305,12 +306,21 @@ export function proposalBoard(state, cardFor) {
     "div",
     { class: "board" },
     levels.map((level) => {
-      const cards = shown.filter((p) => p.level === level);
+      const all = shown.filter((p) => p.level === level);
+      const cards = all.filter((p) => !p.hidden_text);
+      const hidden = all.length - cards.length; // others' cards while texts are hidden
       return h(
         "section",
         { class: "column", "aria-label": LEVELS[level] || level },
-        h("h3", { text: `${LEVELS[level] || level} (${cards.length})` }),
-        cards.length ? cards.map(cardFor) : h("p", { class: "muted", text: "None yet." }),
+        h("h3", { text: `${LEVELS[level] || level} (${all.length})` }),
+        cards.map(cardFor),
+        hidden
+          ? h("p", {
+              class: "hidden-cards",
+              text: `${hidden} hidden ${hidden === 1 ? "card" : "cards"} from others, until the facilitator reveals the texts`,
+            })
+          : null,
+        all.length ? null : h("p", { class: "muted", text: "None yet." }),
       );
     }),
   );
@@ -393,7 +403,9 @@ export function describe(state, name, data) {
     case "participant_joined":
       return `${data.participant.name} joined`;
     case "goal_proposed":
-      return `New ${LEVELS[data.proposal.level] || "goal"} proposed: ${data.proposal.title}`;
+      return data.proposal.hidden_text
+        ? `New ${LEVELS[data.proposal.level] || "goal"} proposed: a hidden card`
+        : `New ${LEVELS[data.proposal.level] || "goal"} proposed: ${data.proposal.title}`;
     case "hand_raised":
       return `${who(data.participant_id)} raised a hand`;
     case "floor_granted":
@@ -426,6 +438,10 @@ export function describe(state, name, data) {
       return `${who(data.comment.by)} commented on ${goalTitle(state, data.proposal_id)}`;
     case "authors_revealed":
       return "Authors are revealed";
+    case "texts_hidden":
+      return "Texts are hidden until the facilitator reveals them";
+    case "texts_revealed":
+      return "Every proposal's text is revealed";
     case "decision_recorded":
       return `The decider decided: ${data.decision.passed ? "accepted" : "not accepted"}`;
     default:

@@ -138,6 +138,16 @@ def _authors_revealed(s: WorkshopState, e: dict) -> None:
         proposal.hidden_author = False
 
 
+@applies("texts_hidden")
+def _texts_hidden(s: WorkshopState, e: dict) -> None:
+    s.texts_hidden = True
+
+
+@applies("texts_revealed")
+def _texts_revealed(s: WorkshopState, e: dict) -> None:
+    s.texts_hidden = False
+
+
 @applies("comment_added")
 def _comment_added(s: WorkshopState, e: dict) -> None:
     s.proposals[e["proposal_id"]].comments.append(dict(e["comment"], at=e["at"]))

@@ -8,6 +8,7 @@ from workshop.domain import agenda, payload
 from workshop.domain import chain as chains
 from workshop.domain.commands import Context, command, event
 from workshop.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from workshop.domain.hidden_texts import marked
 from workshop.domain.state import Participant, Proposal, WorkshopState
 from workshop.domain.text import TEXT_MAX, clean_text, shown
 
@@ -133,7 +134,7 @@ def propose_goal(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context)
     hidden = s.phase in agenda.SILENT_PHASES and not s.authors_revealed
     proposal = dict(id=s.next_id("pr"), level=level, author=actor.id, change=change)
     proposal.update(content, target=target, hidden_author=hidden)
-    return [event("goal_proposed", proposal=proposal)]
+    return [marked(s, event("goal_proposed", proposal=proposal))]
 
 
 @command("edit_proposal", "member")
@@ -147,7 +148,7 @@ def edit_proposal(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context
     if not changes:
         raise InvalidInput("the edit changes nothing: send at least one changed field")
     by = None if proposal.hidden_author and actor.id == proposal.author else actor.id
-    return [event("proposal_revised", proposal_id=proposal.id, changes=changes, by=by)]
+    return [marked(s, event("proposal_revised", proposal_id=proposal.id, changes=changes, by=by))]
 
 
 @command("withdraw_proposal", "member")
@@ -211,7 +212,7 @@ def comment(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> l
     # The author commenting on their own hidden proposal must not name themselves.
     by = None if proposal.hidden_author and actor.id == proposal.author else actor.id
     note = {"id": s.next_id("c"), "by": by, "text": words}
-    return [event("comment_added", proposal_id=proposal.id, comment=note)]
+    return [marked(s, event("comment_added", proposal_id=proposal.id, comment=note))]
 
 
 @command("record_kpi", "member")

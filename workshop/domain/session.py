@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from workshop.domain import agenda, payload
 from workshop.domain.commands import Context, command, event
 from workshop.domain.errors import Conflict, InvalidInput, NotFound
+from workshop.domain.hidden_texts import revealed_by_phase
 from workshop.domain.state import Participant, WorkshopState
 from workshop.domain.text import NAME_MAX, TITLE_MAX, clean_text, optional_text, shown
 
@@ -58,7 +59,8 @@ def join(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list
 def _phase_event(s: WorkshopState, phase: str, how: str) -> list[dict]:
     if phase == s.phase:
         raise Conflict(f"the session is already in the {phase} phase")
-    return [event("phase_changed", phase=phase, previous=s.phase, how=how)]
+    changed = event("phase_changed", phase=phase, previous=s.phase, how=how)
+    return [changed, *revealed_by_phase(s, phase)]
 
 
 def _step(s: WorkshopState, steps: int, how: str) -> list[dict]:

@@ -135,6 +135,7 @@ class WorkshopState:
     chain: chains.Chain = field(default_factory=chains.Chain)
     input_chain: dict | None = None
     authors_revealed: bool = False
+    texts_hidden: bool = False  # others' proposal texts hidden until the reveal (anchoring)
     counters: dict[str, int] = field(default_factory=dict)
     kpi_readings: list[dict] = field(default_factory=list)
     rule_changes: list[dict] = field(default_factory=list)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from workshop.domain import agenda, turns
+from workshop.domain import agenda, hidden_texts, turns
 from workshop.domain import chain as chains
 from workshop.domain.floor import queue_order, up_next
 from workshop.domain.review import review_report
@@ -43,8 +43,8 @@ def event_view(item: dict, facilitator: bool) -> dict:
             shown.update(voter=item["voter"], replaced=item["replaced"])
         return shown
     if item["type"] == "goal_proposed" and item["proposal"].get("hidden_author"):
-        return {**item, "proposal": {**item["proposal"], "author": None}}
-    return item
+        item = {**item, "proposal": {**item["proposal"], "author": None}}
+    return item if facilitator else hidden_texts.room_view(item)
 
 
 def votes_view(items: list[dict], facilitator: bool) -> dict:
@@ -95,7 +95,7 @@ def snapshot(s: WorkshopState, viewer_id: str, present: Collection[str]) -> dict
         "session": _session(s),
         "me": _me(s, me) if me else dict(SCREEN_ME),
         "participants": [_person(p, p.id in present) for p in s.participants.values()],
-        "proposals": [_proposal(s, p, viewer_id) for p in s.proposals.values()],
+        "proposals": [_proposal(s, p, viewer_id, facilitator) for p in s.proposals.values()],
         "ballots": [_ballot(b, viewer_id, facilitator) for b in s.ballots.values()],
         "floor": _floor(s),
         "chain": chains.to_document(s.chain),
@@ -122,6 +122,7 @@ def _session(s: WorkshopState) -> dict:
         "facilitator_id": s.facilitator_id,
         "decider_id": s.decider(),
         "authors_revealed": s.authors_revealed,
+        "texts_hidden": s.texts_hidden,
         "levels": list(agenda.LEVELS_BY_KIND.get(s.kind, ())),
         "default_rules": dict(agenda.DEFAULT_RULE_BY_LEVEL),
         "closed": s.phase == "close",
@@ -144,7 +145,7 @@ def _person(p: Participant, present: bool) -> dict:
     return {"id": p.id, "name": p.name, "role": p.role, "present": present, "remote": p.remote}
 
 
-def _proposal(s: WorkshopState, p: Proposal, viewer_id: str) -> dict:
+def _proposal(s: WorkshopState, p: Proposal, viewer_id: str, facilitator: bool) -> dict:
     view = dict(p.__dict__)
     view["mine"] = p.author == viewer_id
     view["default_rule"] = default_rule(s, p)  # shown before the vote
@@ -154,6 +155,8 @@ def _proposal(s: WorkshopState, p: Proposal, viewer_id: str) -> dict:
         {"id": p.id, "level": p.level, **p.content(), "status": "proposed"}
     )
     view["advice"] = chains.smart_advice(goal)
+    if s.texts_hidden and not facilitator and p.author != viewer_id:
+        return hidden_texts.card(view)
     return view
 
 

@@ -177,6 +177,8 @@ def open_ballot(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) 
     deadline_in = payload.number(p, "deadline_seconds", 1, MAX_DEADLINE)
     if deadline_in is None and s.phase not in agenda.BALLOT_PHASES:
         raise Conflict(f"ballots are held in the {' or '.join(agenda.BALLOT_PHASES)} phases")
+    if s.texts_hidden:
+        raise Conflict("the proposals' texts are hidden from the room: reveal them before a vote")
     busy = [b.id for b in s.open_ballots() if not b.remote]
     if busy and deadline_in is None:
         raise Conflict(f"ballot {busy[0]} is still open; close it first")

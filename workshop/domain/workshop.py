@@ -7,7 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from workshop.domain import floor, proposals, remote, session, voting  # noqa: F401 (registers)
+from workshop.domain import (  # noqa: F401 (registers)
+    floor,
+    hidden_texts,
+    proposals,
+    remote,
+    session,
+    voting,
+)
 from workshop.domain.commands import COMMANDS, SYSTEM, Context, decide
 from workshop.domain.events import apply
 from workshop.domain.state import WorkshopState
