@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from tests.live import host, seat
+from tests.live import Person, host, seat
+from tests.test_screen import screen_token
 
 
 def consent_ballot(fac, author, **extra: object) -> str:
@@ -117,6 +118,8 @@ def test_a_withdrawal_is_undone_and_the_room_sees_the_proposal_back(server, peop
 def test_hidden_texts_never_reach_another_participants_client(server, people):
     session, fac = host(server, people)
     ann, bob = seat(server, session, people, ("Ann", "team"), ("Bob", "team"))
+    screen = Person(server, screen_token(server, session), "screen")  # the projector
+    people.append(screen)
     fac.ok("next_phase")
     fac.ok("hide_texts")
     secret, typed = "Sleep nine hours a night", "Rested teams decide better"
@@ -128,6 +131,9 @@ def test_hidden_texts_never_reach_another_participants_client(server, people):
     ann.wait_event("goal_proposed", lambda e: e["proposal"]["id"] == mine)
     fac.wait_event("comment_added")
     ann.wait_event("comment_added")
+    screen.wait_event("comment_added")
+    on_the_screen = json.dumps([screen.received, screen.fresh_state()])
+    assert secret not in on_the_screen and typed not in on_the_screen
 
     # Everything Ann's client was sent, asked for or can fetch holds no word of Bob's text.
     caught_up = ann.ok("sync", since=0)

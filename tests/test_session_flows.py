@@ -167,7 +167,9 @@ def test_no_hidden_text_reaches_another_participant(words):
     bob = room.ids["Bob"]
     events, typed = [], []
     for number, word in enumerate(words):
-        title, detail, note = (f"{kind} {number} {word}" for kind in ("Idea", "Detail", "Note"))
+        title, detail, note = (
+            f"{kind} {number} {word}".strip() for kind in ("Idea", "Detail", "Note")
+        )
         typed += [title, detail, note]
         proposal = room.do(bob, "propose_goal", level="vision", title=title)
         events += proposal

@@ -1,8 +1,9 @@
 """What each person may see: the state snapshot on connect, and each event as sent.
 
 Secret votes never leave here before the reveal, not even to the facilitator; hidden
-authors stay hidden to all but themselves; airtime figures go to the facilitator. The
-room screen (viewer SCREEN) is nobody: it sees what the whole room sees.
+authors stay hidden to all but themselves, and so do hidden texts (but for the
+facilitator); airtime figures go to the facilitator. The room screen (viewer SCREEN) is
+nobody: it sees what the whole room sees.
 """
 
 from __future__ import annotations
