@@ -109,6 +109,7 @@ def run(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     socketio = app.extensions["workshop_socketio"]
+    service.writer.start(socketio.start_background_task, async_mode)  # group commit from here
     socketio.start_background_task(_timer_loop, app, lease)
     print(f"Workshop serving on http://{host}:{port} ({async_mode})", file=sys.stderr, flush=True)
     try:

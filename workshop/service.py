@@ -12,8 +12,7 @@ import logging
 import secrets
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from workshop import chainfile, timezones
@@ -32,6 +31,7 @@ from workshop.domain.text import CONTROL, shown
 from workshop.domain.views import SCREEN
 from workshop.domain.workshop import SYSTEM, Context, decide, due_timers, next_due, replay
 from workshop.store import Store
+from workshop.writer import Outcome, Writer
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,7 @@ class Service:
         self._secret: str | None = None
         self._unsaved: set[str] = set()  # sessions whose cached state holds uncommitted events
         self.process_id = uuid.uuid4().hex  # names this process's connections in attendance
+        self.writer = Writer(store, self._forget_unsaved, self._unsaved.clear, self._announce)
 
     def subscribe(self, listener: Listener) -> None:
         """Call `listener(workshop_id, events)` after each commit."""
@@ -88,26 +89,21 @@ class Service:
         elif state.seq < self.store.last_seq(workshop_id):
             for item in self.store.events(workshop_id, after=state.seq):
                 apply(state, item)
+        else:
+            return state
+        if self.store.db.conn.in_transaction:  # it may hold what the batch has not committed
+            self._unsaved.add(workshop_id)
         return state
 
-    @contextmanager
-    def _writing(self, workshop_id: str) -> Iterator[None]:
-        """A write transaction on one session. Events are folded into the cached state before
-        COMMIT, which may still fail (disk full): then that state runs ahead of the disk, so
-        it is forgotten, under the same lock, and the next read replays the log."""
-        with self.store.lock:
-            try:
-                with self.store.transaction():
-                    yield
-            except BaseException:
-                if workshop_id in self._unsaved:
-                    self._states.pop(workshop_id, None)
-                raise
-            finally:
-                self._unsaved.discard(workshop_id)
+    def _forget_unsaved(self) -> None:
+        """Events folded into cached state were undone (a refused piece, a failed COMMIT):
+        that state ran ahead of the disk, so it is forgotten and the next read replays the log."""
+        for workshop_id in self._unsaved:
+            self._states.pop(workshop_id, None)
+        self._unsaved.clear()
 
     def _commit(self, state: WorkshopState, events: list[dict]) -> list[dict]:
-        """Append events and fold them in; called inside `_writing`."""
+        """Append events and fold them in; called by a piece of the writer's work."""
         self._unsaved.add(state.id)
         stored = self.store.append(state.id, events, state.seq)
         for item in stored:
@@ -135,15 +131,17 @@ class Service:
         first = created(kind, title, product, chain_doc, facilitator_name, zone)
         first["at"] = now = self.clock()
         workshop_id, token = secrets.token_urlsafe(9), new_token()
-        with self._writing(workshop_id):
+
+        def work() -> Outcome:
             code = self._fresh_join_code()
             self.store.add_workshop(workshop_id, first["kind"], first["title"], code, now)
             self.store.add_token(token, workshop_id, first["facilitator"]["id"], "facilitator")
-            state = WorkshopState(id=workshop_id)
-            self._states[workshop_id] = state
+            state = self._states[workshop_id] = WorkshopState(id=workshop_id)
             stored = self._commit(state, [first])
-        self._announce(workshop_id, stored)
-        return {"id": workshop_id, "join_code": code, "facilitator_token": token}
+            made = {"id": workshop_id, "join_code": code, "facilitator_token": token}
+            return made, workshop_id, stored
+
+        return self.writer.write(work)
 
     def _input_chain(self, chain: object, from_session: object) -> dict | None:
         """The chain a session starts from: a document, a file's text, or an earlier session's."""
@@ -179,15 +177,17 @@ class Service:
         if not isinstance(join_code, str) or join_code.strip().upper() != row["join_code"]:
             raise Forbidden("wrong join code for this session", code="wrong_join_code")
         token = new_token()
-        with self._writing(workshop_id):
+
+        def work() -> Outcome:
             state = self._load(workshop_id)
             payload = {"name": name, "role": role}
             events = decide(state, SYSTEM, "join", payload, Context(now=self.clock()))
             stored = self._commit(state, events)
             person = stored[0]["participant"]
             self.store.add_token(token, workshop_id, person["id"], "participant")
-        self._announce(workshop_id, stored)
-        return {"participant_id": person["id"], "token": token}
+            return {"participant_id": person["id"], "token": token}, workshop_id, stored
+
+        return self.writer.write(work)
 
     def secret(self) -> str:
         """A key kept in the database, so signed form tokens survive a restart; read once."""
@@ -233,27 +233,32 @@ class Service:
     def execute(
         self, workshop_id: str, actor: str, name: str, payload: Mapping, cid: object
     ) -> dict:
-        """Run one command exactly once; returns its acknowledgement."""
+        """Run one command exactly once; returns its acknowledgement once it is on disk."""
         cid = check_cid(cid)
         if actor == SCREEN:
             raise Forbidden("the room screen only shows the session: it cannot act")
-        with self._writing(workshop_id):
-            earlier = self.store.ack(workshop_id, actor, cid)
-            if earlier is not None:
-                return earlier
-            state = self._load(workshop_id)
-            ctx = Context(now=self.clock(), present=self.store.present(workshop_id))
-            events = decide(state, actor, name, payload, ctx)
-            stored = self._commit(state, events)
-            ack = self._ack(state, actor, stored)
-            invitations = self._issue_links(state, stored, state.facilitator_id == actor)
-            if invitations:
-                # Kept with the ack, so that a retry after a lost ack still gets the links:
-                # short-lived, they are the one kind of token the database holds in the clear.
-                ack["invitations"] = invitations
-            self.store.save_ack(workshop_id, actor, cid, ack)
-        self._announce(workshop_id, stored)
-        return ack
+        return self.writer.write(lambda: self._decide(workshop_id, actor, name, payload, cid))
+
+    def _decide(
+        self, workshop_id: str, actor: str, name: str, payload: Mapping, cid: str
+    ) -> Outcome:
+        """One command as a piece of the writer's batch: decided against the state as the
+        commands before it in the batch left it, at the moment it is decided."""
+        earlier = self.store.ack(workshop_id, actor, cid)
+        if earlier is not None:
+            return earlier, None, []
+        state = self._load(workshop_id)
+        ctx = Context(now=self.clock(), present=self.store.present(workshop_id))
+        events = decide(state, actor, name, payload, ctx)
+        stored = self._commit(state, events)
+        ack = self._ack(state, actor, stored)
+        invitations = self._issue_links(state, stored, state.facilitator_id == actor)
+        if invitations:
+            # Kept with the ack, so that a retry after a lost ack still gets the links:
+            # short-lived, they are the one kind of token the database holds in the clear.
+            ack["invitations"] = invitations
+        self.store.save_ack(workshop_id, actor, cid, ack)
+        return ack, workshop_id, stored
 
     def _issue_links(
         self, state: WorkshopState, stored: list[dict], by_facilitator: bool
@@ -320,11 +325,14 @@ class Service:
                 except Exception:
                     log.exception("timer %s of %s failed", name, workshop_id)
             if not done:  # nothing moved: look again later rather than spin on it
-                with self._writing(workshop_id):
-                    later = next_due(self._load(workshop_id))
-                    self.store.set_deadline(workshop_id, later and max(later, now + TIMER_RETRY))
+                self.writer.write(lambda workshop_id=workshop_id: self._put_off(workshop_id, now))
             ran += done
         return ran
+
+    def _put_off(self, workshop_id: str, now: float) -> Outcome:
+        later = next_due(self._load(workshop_id))
+        self.store.set_deadline(workshop_id, later and max(later, now + TIMER_RETRY))
+        return None, None, []
 
     def database_ready(self) -> str | None:
         """None when the database takes a write; else what went wrong, in words."""
@@ -369,9 +377,12 @@ class Service:
 
     # -- presence ------------------------------------------------------------
     def connected(self, workshop_id: str, participant_id: str) -> int:
-        with self.store.transaction():
-            return self.store.connected(workshop_id, participant_id, self.clock(), self.process_id)
+        """Record a connection (through the writer: a connect storm shares its fsyncs)."""
+        now, process = self.clock(), self.process_id
+        return self.writer.write(
+            lambda: (self.store.connected(workshop_id, participant_id, now, process), None, [])
+        )
 
     def disconnected(self, attendance_id: int) -> None:
-        with self.store.transaction():
-            self.store.disconnected(attendance_id, self.clock())
+        now = self.clock()
+        self.writer.write(lambda: (self.store.disconnected(attendance_id, now), None, []))

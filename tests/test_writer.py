@@ -1,0 +1,153 @@
+"""Group commit: commands sent together are decided in order, written in one transaction,
+answered only once on disk, and refused each on its own when their batch cannot be written."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.live import LiveServer, Person, host, seat
+from tests.tools import fill, small_disk
+from workshop.store import Store
+from workshop.writer import Writer
+
+
+def together(calls: list[Callable[[], object]]) -> list[object]:
+    """Run the calls at the same moment, each from its own thread; their results, in order."""
+    results: list[object] = [None] * len(calls)
+    start = threading.Barrier(len(calls))
+
+    def run(i: int) -> None:
+        start.wait()
+        results[i] = calls[i]()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def meta(store: Store) -> set[str]:
+    with store.reading():
+        return {row["key"] for row in store.db["meta"].rows}
+
+
+def test_a_piece_that_fails_is_undone_alone_and_the_rest_of_its_batch_is_kept(
+    tmp_path: Path,
+) -> None:
+    store = Store(tmp_path / "workshop.db")
+    undone: list[str] = []
+    writer = Writer(store, lambda: undone.append("forget"), lambda: None, lambda *_: None)
+
+    def put(key: str, fail: bool = False):
+        def work():
+            store.db["meta"].insert({"key": key, "value": "1"})
+            if fail:
+                raise ValueError(f"{key} went wrong after writing")
+            return key, None, []
+
+        return work
+
+    jobs = writer.write_all([put("a"), put("b", fail=True), put("c")])
+    assert [job.outcome and job.outcome[0] for job in jobs] == ["a", None, "c"]
+    with pytest.raises(ValueError, match="b went wrong"):
+        jobs[1].result()
+    assert undone == ["forget"]  # the service drops cached state that ran ahead
+    assert meta(store) == {"a", "c"}
+    store.close()
+
+
+def open_ballot(server: LiveServer, people: list[Person], voters: int) -> tuple[Person, list, str]:
+    session, fac = host(server, people, "strategizing")
+    seated = seat(server, session, people, *[(f"V{i}", "team") for i in range(voters)])
+    fac.ok("next_phase")
+    proposal = seated[0].ok("propose_goal", level="vision", title="Healthier lives")
+    fac.ok("go_to_phase", phase="decide")
+    ballot = fac.ok("open_ballot", proposal_ids=[proposal["proposal_id"]])["ballot_id"]
+    return fac, seated, ballot
+
+
+def test_commands_sent_together_are_decided_in_order_and_every_ack_survives_kill_9(
+    tmp_path: Path, people: list[Person]
+) -> None:
+    server = LiveServer(tmp_path).start()
+    try:
+        session, fac = host(server, people, "strategizing")
+        seated = seat(server, session, people, *[(f"P{i}", "team") for i in range(12)])
+        fac.ok("next_phase")
+        before = fac.last_seq()
+        acks = together(
+            [
+                lambda p=p, i=i: p.send("propose_goal", level="vision", title=f"Goal {i}")
+                for i, p in enumerate(seated * 3)
+            ]
+        )
+        assert all(ack["ok"] for ack in acks), acks
+        server.kill()  # right after the last ack: what was answered must be on disk
+        for person in people:
+            person.close()
+        server.start()
+        fac = Person(server, session["facilitator_token"], "fac-again")
+        people.append(fac)
+        log = fac.ok("sync", since=before)["events"]
+        assert [e["seq"] for e in log] == list(range(before + 1, before + 1 + len(acks)))
+        for ack in acks:  # each answered seq is the event that made that proposal
+            made = next(e for e in log if e["seq"] == ack["seq"])
+            assert made["type"] == "goal_proposed" and made["proposal"]["id"] == ack["proposal_id"]
+    finally:
+        server.stop()
+
+
+def test_a_refused_command_in_a_batch_leaves_the_others_whole(server: LiveServer, people) -> None:
+    fac, voters, ballot = open_ballot(server, people, 10)
+    before = fac.last_seq()
+    good = [
+        lambda v=v: v.send("cast_vote", ballot_id=ballot, vote={"choice": "agree"}) for v in voters
+    ]
+    bad = [
+        lambda v=v: v.send("cast_vote", ballot_id=ballot, vote={"choice": "perhaps"})
+        for v in voters
+    ]
+    answers = together([call for pair in zip(good, bad, strict=True) for call in pair])
+    assert all(a["ok"] for a in answers[::2]), answers
+    assert all(a["error"]["code"] == "invalid_input" for a in answers[1::2]), answers
+    assert sorted(a["seq"] for a in answers[::2]) == list(range(before + 1, before + 11))
+    assert next(b for b in fac.fresh_state()["ballots"] if b["id"] == ballot)["turnout"] == 10
+
+
+@pytest.fixture
+def disk(tmp_path: Path):
+    with small_disk(tmp_path / "disk") as folder:
+        yield folder
+
+
+def test_a_batch_the_full_disk_refuses_answers_each_command_and_changes_nothing(
+    disk: Path, people: list[Person]
+) -> None:
+    server = LiveServer(disk).start()
+    try:
+        fac, voters, ballot = open_ballot(server, people, 8)
+        before = fac.fresh_state()["seq"]
+        filler = fill(disk)
+        calls = [
+            lambda v=v: v.send(
+                "cast_vote", cid=f"{v.name}-vote", ballot_id=ballot, vote={"choice": "agree"}
+            )
+            for v in voters
+        ]
+        refused = together(calls)
+        assert all(r["error"]["code"] == "unavailable" for r in refused), refused
+        seen = fac.fresh_state()
+        assert seen["seq"] == before
+        assert next(b for b in seen["ballots"] if b["id"] == ballot)["turnout"] == 0
+        filler.unlink()
+        kept = together(calls)  # the same cids, once space is back
+        assert sorted(a["seq"] for a in kept) == list(range(before + 1, before + 9)), kept
+        assert next(b for b in fac.fresh_state()["ballots"] if b["id"] == ballot)["turnout"] == 8
+    finally:
+        server.stop()

@@ -1,0 +1,174 @@
+"""Group commit: the one writer, owning the queue, the batch transaction and the acks.
+
+Work handed in while a batch is being written waits in the queue; the writer then takes all
+of it, runs each piece in order inside one transaction (each under its own savepoint, so a
+refused command is undone alone), and COMMITs once: one fsync for the whole batch. The
+COMMIT runs in a real OS thread (gevent's or eventlet's thread pool), so the event loop never
+waits on the disk. Nothing is answered or announced before COMMIT has returned; a batch whose
+COMMIT fails answers each of its pieces `Unavailable` and changes nothing.
+
+Until `start` is called (the CLI, tests of the service) each piece is written at once, in a
+batch of its own, by the caller.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from workshop.domain.errors import Unavailable
+from workshop.store import Store, available
+
+log = logging.getLogger(__name__)
+BATCH_LIMIT = 50  # pieces per transaction at most: under a storm, acks flow batch by batch
+
+# What a piece of work gives back: its answer, and the session and events to announce.
+Outcome = tuple[Any, str | None, list[dict]]
+Work = Callable[[], Outcome]
+
+
+@dataclass
+class Job:
+    """One piece of work and, once its batch is on disk, its outcome or error."""
+
+    work: Work
+    done: threading.Event | None = None
+    outcome: Outcome | None = None
+    error: BaseException | None = None
+
+    def result(self) -> Any:
+        if self.done is not None:
+            self.done.wait()
+        if self.error is not None:
+            raise self.error
+        assert self.outcome is not None
+        return self.outcome[0]
+
+
+def offloader(async_mode: str) -> Callable[[Callable[[], None]], None]:
+    """How to run a blocking call in a real OS thread without stopping the event loop."""
+    if async_mode == "gevent":
+        import gevent
+
+        return lambda call: gevent.get_hub().threadpool.apply(call)
+    if async_mode == "eventlet":
+        from eventlet import tpool
+
+        return tpool.execute
+    return lambda call: call()  # threading: the writer is a thread of its own already
+
+
+class Writer:
+    """Writes work to the store in batches, and answers each piece after its batch's COMMIT.
+
+    `forget()` is called whenever written work is undone (a savepoint rolled back, a failed
+    COMMIT), so that the service drops cached state that ran ahead of the disk; `kept()`
+    after each COMMIT; `announce(workshop_id, events)` for each piece after it.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        forget: Callable[[], None],
+        kept: Callable[[], None],
+        announce: Callable[[str, list[dict]], None],
+    ) -> None:
+        self.store = store
+        self.forget, self.kept, self.announce = forget, kept, announce
+        self._queue: deque[Job] = deque()
+        self._wake: threading.Event | None = None
+        self._offload: Callable[[Callable[[], None]], None] = lambda call: call()
+
+    def start(self, spawn: Callable[[Callable[[], None]], object], async_mode: str) -> None:
+        """From now on, batch: a background task of `spawn` writes what is queued."""
+        self._offload = offloader(async_mode)
+        self._wake = threading.Event()  # created after monkey-patching: green where it must be
+        spawn(self._run)
+
+    def write(self, work: Work) -> Any:
+        """Run `work` inside a write transaction; returns its answer once it is on disk."""
+        if self._wake is None:
+            return self.write_all([work])[0].result()
+        job = Job(work, threading.Event())
+        self._queue.append(job)
+        self._wake.set()
+        return job.result()
+
+    def _run(self) -> None:
+        assert self._wake is not None
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            while self._queue:
+                batch = [self._queue.popleft() for _ in range(min(BATCH_LIMIT, len(self._queue)))]
+                try:
+                    self._write(batch)
+                except BaseException as error:  # never leave a caller waiting
+                    log.exception("writing a batch failed")
+                    for job in batch:
+                        job.error = job.error or error
+                        if job.done is not None:
+                            job.done.set()
+                time.sleep(0)  # (green when monkey-patched) let the answered send their acks
+
+    def write_all(self, works: list[Work]) -> list[Job]:
+        """Write these pieces as one batch, in order, here and now; their jobs, answered."""
+        batch = [Job(work) for work in works]
+        self._write(batch)
+        return batch
+
+    def _write(self, batch: list[Job]) -> None:
+        """One transaction, one COMMIT; then announce and answer, in order."""
+        with self.store.lock:
+            try:
+                with available():
+                    self.store.db.execute("BEGIN IMMEDIATE")
+                for job in batch:
+                    self._attempt(job)
+                with available():
+                    self._offload(self._commit)
+                self.kept()
+            except BaseException as error:
+                self._undo(batch, error)
+        for job in batch:
+            if job.error is None and job.outcome is not None and job.outcome[1] is not None:
+                self.announce(job.outcome[1], job.outcome[2])
+        for job in batch:
+            if job.done is not None:
+                job.done.set()
+
+    def _attempt(self, job: Job) -> None:
+        """Run one piece under a savepoint: if it fails, it alone is undone."""
+        db = self.store.db
+        db.execute("SAVEPOINT piece")
+        try:
+            job.outcome = job.work()
+        except Exception as error:
+            job.error = error
+            with available():
+                db.execute("ROLLBACK TO piece")
+            self.forget()
+        with available():
+            db.execute("RELEASE piece")
+
+    def _commit(self) -> None:
+        self.store.db.execute("COMMIT")
+
+    def _undo(self, batch: list[Job], error: BaseException) -> None:
+        """The batch did not reach the disk: undo it, and refuse every piece of it."""
+        if self.store.db.conn.in_transaction:  # SQLite may have rolled back already
+            self.store.db.conn.rollback()
+        self.forget()
+        if isinstance(error, Unavailable):
+            message = error.message
+        else:
+            log.error("a batch of %d writes failed", len(batch), exc_info=error)
+            message = "the server could not save this: nothing was changed, try again later"
+        for job in batch:
+            if job.error is None:  # a piece refused on its own keeps its own answer
+                job.error = Unavailable(message)
