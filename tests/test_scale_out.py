@@ -116,3 +116,30 @@ def test_people_of_a_killed_process_stop_counting_as_present(
     finally:
         first.stop()
         second.stop()
+
+
+def test_clients_hear_when_the_queue_is_lost_and_catch_up_exactly_when_it_returns(
+    tmp_path: Path, people
+) -> None:
+    queue = RedisServer(tmp_path).start()
+    first = LiveServer(tmp_path, extra=("--message-queue", queue.url)).start()
+    second = LiveServer(tmp_path, extra=("--message-queue", queue.url)).start()
+    try:
+        session, fac = host(first, people, "strategizing")
+        (pia,) = seat(second, session, people, ("Pia", "product"))
+        fac.ok("next_phase")
+        pia.wait_event("phase_changed")
+        queue.stop()
+        pia.wait_event("connection_degraded")
+        missed = fac.ok("next_phase")  # kept and acknowledged, though nobody else hears it
+        queue.start()
+        pia.wait_event("resync")
+        caught_up = pia.ok("sync", since=pia.last_seq())["events"]
+        assert [e["seq"] for e in caught_up] == [missed["seq"]]
+        assert caught_up[0]["type"] == "phase_changed"
+        later = fac.ok("next_phase")
+        pia.wait_event("phase_changed", lambda e: e["seq"] == later["seq"])  # live again
+    finally:
+        first.stop()
+        second.stop()
+        queue.stop()

@@ -26,6 +26,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
 
     from workshop import exports, health, links, pages, realtime, web
     from workshop.config import defaults
+    from workshop.message_queue import WatchedRedisManager
     from workshop.service import Service
     from workshop.store import Store
 
@@ -41,11 +42,13 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.register_blueprint(exports.blueprint)
     app.register_blueprint(health.blueprint)
     socketio = SocketIO()
+    queue = app.config["MESSAGE_QUEUE"]
     socketio.init_app(
         app,
         async_mode=app.config["ASYNC_MODE"],
-        message_queue=app.config["MESSAGE_QUEUE"],
+        message_queue=queue,
         max_http_buffer_size=app.config["MAX_MESSAGE_BYTES"],
+        **({"client_manager": WatchedRedisManager(str(queue))} if queue else {}),
     )
     app.extensions["workshop_socketio"] = socketio
     realtime.register(socketio, service)

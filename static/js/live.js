@@ -50,6 +50,12 @@ export class Live {
       }
     });
     socket.on("state", (state) => this.accept(state));
+    // Scale-out: the server lost its message queue (live updates paused), then has it back.
+    socket.on("connection_degraded", () => this.onStatus(false));
+    socket.on("resync", () => {
+      this.onStatus(true);
+      this.scheduleRefresh();
+    });
     socket.onAny((name, data) => {
       if (name === "state" || !data || typeof data !== "object") return;
       this.sampleClock(data);
