@@ -31,13 +31,14 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# In CI (CI=true) the browser and scale-out tests must run: install Debian's Chromium and
-# Redis. Elsewhere, those tests skip with a reason when the tools are missing.
+# In CI (CI=true) the browser, scale-out and deployment tests must run: install Debian's Chromium,
+# Redis and nginx. Elsewhere, those tests skip with a reason when the tools are missing.
 test-tools:
 	@if [ -n "$$CI" ]; then \
 	  missing=""; \
 	  command -v chromium >/dev/null || missing="$$missing chromium"; \
 	  command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	  command -v nginx >/dev/null || missing="$$missing nginx"; \
 	  if [ -n "$$missing" ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	  fi; \

@@ -38,7 +38,37 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-class LiveServer:
+class Address:
+    """Where people reach the app over HTTP: a server itself, or a proxy in front of it."""
+
+    url: str
+
+    def post(self, path: str, body: object, token: str | None = None) -> requests.Response:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return requests.post(self.url + path, json=body, headers=headers, timeout=10)
+
+    def get(self, path: str, token: str | None = None, **params: str) -> requests.Response:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return requests.get(self.url + path, params=params, headers=headers, timeout=10)
+
+    def export(self, session: dict, what: str, **params: str) -> requests.Response:
+        """A download of the session (chain, minutes, votes.csv) read with the facilitator token."""
+        path = f"/api/sessions/{session['id']}/{what}"
+        return self.get(path, session["facilitator_token"], **params)
+
+    def create_session(self, kind: str = "strategizing", **body: object) -> dict:
+        answer = self.post("/api/sessions", {"kind": kind, "title": f"{kind} test", **body})
+        assert answer.status_code == 201, answer.text
+        return answer.json()
+
+    def join(self, session: dict, name: str, role: str) -> dict:
+        body = {"join_code": session["join_code"], "name": name, "role": role}
+        answer = self.post(f"/api/sessions/{session['id']}/participants", body)
+        assert answer.status_code == 201, answer.text
+        return answer.json()
+
+
+class LiveServer(Address):
     """`workshop serve` on a loopback port, over a database in a temporary folder."""
 
     def __init__(self, data: Path, async_mode: str = "gevent", extra: tuple[str, ...] = ()) -> None:
@@ -101,31 +131,6 @@ class LiveServer:
                 self.process.wait(10)
             except subprocess.TimeoutExpired:
                 self.kill()
-
-    # -- HTTP ----------------------------------------------------------------
-    def post(self, path: str, body: object, token: str | None = None) -> requests.Response:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return requests.post(self.url + path, json=body, headers=headers, timeout=10)
-
-    def get(self, path: str, token: str | None = None, **params: str) -> requests.Response:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return requests.get(self.url + path, params=params, headers=headers, timeout=10)
-
-    def export(self, session: dict, what: str, **params: str) -> requests.Response:
-        """A download of the session (chain, minutes, votes.csv) read with the facilitator token."""
-        path = f"/api/sessions/{session['id']}/{what}"
-        return self.get(path, session["facilitator_token"], **params)
-
-    def create_session(self, kind: str = "strategizing", **body: object) -> dict:
-        answer = self.post("/api/sessions", {"kind": kind, "title": f"{kind} test", **body})
-        assert answer.status_code == 201, answer.text
-        return answer.json()
-
-    def join(self, session: dict, name: str, role: str) -> dict:
-        body = {"join_code": session["join_code"], "name": name, "role": role}
-        answer = self.post(f"/api/sessions/{session['id']}/participants", body)
-        assert answer.status_code == 201, answer.text
-        return answer.json()
 
 
 _cids = itertools.count(1)
