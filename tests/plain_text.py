@@ -16,7 +16,8 @@ LABEL = re.compile(r'\["([^"]*)"\]')
 
 def unreadable(text: str, *secrets: str) -> list[str]:
     """Each thing in `text` a person should not read, with what it is; `secrets` are ids
-    (a session's) that must not show either."""
+    (a session's) that must not show either. A link is an address, not words: skipped."""
+    text = re.sub(r"\S+://\S+", " ", text)
     found = [
         f"{what}: {hit.group()!r}" for what, rx in UNREADABLE.items() for hit in rx.finditer(text)
     ]

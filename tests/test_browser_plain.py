@@ -11,6 +11,7 @@ from pathlib import Path
 
 from tests.chains import FITNESS
 from tests.live import LiveServer
+from tests.plain_text import unreadable
 from tests.test_browser import (
     PHONE,
     WIDE,
@@ -115,3 +116,55 @@ def test_the_personal_page_shows_the_deadline_in_the_viewers_time_zone(
     without_script = open_page("Rita offline", PHONE, java_script_enabled=False)
     without_script.goto(link)
     expect(without_script.locator("time.deadline")).to_contain_text(re.compile(r"CES?T$"))
+
+
+def test_pages_show_no_id_snake_case_or_iso_stamp(server: LiveServer, open_page: OpenPage) -> None:
+    """A session with a chain, amended proposals, a comment, a KPI reading, a revealed ranked
+    ballot and a remote ballot: what each page shows a person, scanned."""
+    session = server.create_session("roadmapping", chain=FITNESS, time_zone="Europe/Berlin")
+    fac_token = session["facilitator_token"]
+    pia = server.join(session, "Pia", "product")
+    tom = server.join(session, "Tom", "team")
+    command(server, session, fac_token, "next_phase")
+    ids = []
+    for title in ("Smart scale sync", "Meal photo log"):
+        goal = {"level": "product", "title": title, "parents": ["U1"], "due": "2027-Q2"}
+        goal["metrics"] = [{"name": "synced users", "target": 500}]
+        ids.append(command(server, session, pia["token"], "propose_goal", **goal)["proposal_id"])
+    command(server, session, tom["token"], "comment", proposal_id=ids[0], text="Which scales?")
+    command(server, session, fac_token, "go_to_phase", phase="decide")
+    ballot = command(
+        server,
+        session,
+        fac_token,
+        "open_ballot",
+        proposal_ids=ids,
+        rule="ranked",
+        rule_reason="pick one for the quarter",
+        electorate=[pia["participant_id"], tom["participant_id"]],
+    )["ballot_id"]
+    for who in (pia, tom):
+        vote = {"ranking": [ids[1], ids[0]]}
+        command(server, session, who["token"], "cast_vote", ballot_id=ballot, vote=vote)
+    command(server, session, fac_token, "close_ballot", ballot_id=ballot, reveal=True)
+    sent = command(
+        server,
+        session,
+        fac_token,
+        "send_remote_ballot",
+        proposal_ids=[ids[0]],
+        voters=["Rita"],
+        deadline_seconds=3600,
+    )
+
+    pages = {
+        "console": console_page(open_page, server, session),
+        "participant": enter(open_page("Pia"), server, session, pia, "Pia"),
+    }
+    remote = open_page("Rita", PHONE)
+    remote.goto(server.url + sent["invitations"][0]["link"])
+    pages["personal link"] = remote
+    expect(pages["console"].locator(".reasons").first).to_contain_text("“Meal photo log”")
+    for name, page in pages.items():
+        text = page.locator("body").inner_text()
+        assert not unreadable(text, session["id"]), f"{name}: {unreadable(text, session['id'])}"

@@ -269,7 +269,7 @@ function renderTools(state) {
   update(
     into,
     chosen.map((p) => [p.id, p.title]),
-    () => chosen.map((p) => h("option", { value: p.id, text: `${p.id}: ${p.title}` })),
+    () => chosen.map((p) => h("option", { value: p.id, text: p.title })),
   );
   if (chosen.some((p) => p.id === keep)) into.value = keep;
   $("#reveal-authors").disabled = state.session.authors_revealed;

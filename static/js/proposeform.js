@@ -128,7 +128,7 @@ export function proposalForm(live) {
             onchange: showHints,
           }),
           h("span", { text: title }),
-          h("small", { class: "muted", text: ` ${id} · ${what}` }),
+          h("small", { class: "muted", text: ` · ${what}` }),
         ),
       );
     });
@@ -293,7 +293,7 @@ export function proposalForm(live) {
     ];
     const aimed = target.value;
     update(target, goals, () =>
-      goals.map(([id, title]) => h("option", { value: id, text: `${id}: ${title}` })),
+      goals.map(([id, title]) => h("option", { value: id, text: title })),
     );
     if (goals.some(([id]) => id === aimed)) target.value = aimed;
     renderParents();

@@ -23,13 +23,13 @@ export function chainPanel(live) {
 export function reviewReport(state) {
   const report = state.review;
   if (!report) return null;
-  const title = (id) => `${id} ${goalTitle(state, id)}`;
+  const title = (id) => `“${goalTitle(state, id)}”`;
   const rows = [
     ["Added", report.added.map(title)],
     ["Changed", report.changed.map((c) => `${title(c.goal_id)} (${c.fields.join(", ")})`)],
     ["Achieved", report.achieved.map(title)],
     ["Retired", report.retired.map(title)],
-    ["Lost their parent", report.lost_parent.map((l) => `${title(l.goal_id)} (parent ${l.parent})`)],
+    ["Lost their parent", report.lost_parent.map((l) => `${title(l.goal_id)} (it served ${title(l.parent)})`)],
     ["KPIs without an owner", report.kpis_without_owner.map((k) => `${title(k.goal_id)}: ${k.metric}`)],
     [
       "KPI readings",
@@ -107,7 +107,7 @@ export function kpiPanel(container, live) {
       const chosen = goal.value;
       const options = goals.map((g) => [g.id, g.title]);
       update(goal, options, () =>
-        options.map(([id, title]) => h("option", { value: id, text: `${id}: ${title}` })),
+        options.map(([id, title]) => h("option", { value: id, text: title })),
       );
       if (options.some(([id]) => id === chosen)) goal.value = chosen;
       fillMetrics();

@@ -52,6 +52,7 @@ export const KINDS = {
   review: "Review",
   sprint_planning: "Sprint planning",
 };
+const CHANGES = { amend: "Changes", achieve: "Achieves", retire: "Retires" };
 export const PARENT_LEVELS = {
   vision: [],
   user: ["vision"],
@@ -224,10 +225,9 @@ export function proposalCard(state, proposal, extra = []) {
       {},
       badge(LEVELS[proposal.level] || proposal.level, `level-${proposal.level}`),
       proposal.change && proposal.change !== "new"
-        ? badge(`${proposal.change} ${proposal.target || ""}`, "change")
+        ? badge(`${CHANGES[proposal.change] || proposal.change} “${goalTitle(state, proposal.target)}”`, "change")
         : null,
       proposal.status !== "proposed" ? badge(proposal.status, `st-${proposal.status}`) : null,
-      h("span", { class: "pid", text: proposal.id }),
     ),
     h("h4", { class: "proposal-title", text: proposal.title }),
     proposal.description ? h("p", { class: "desc", text: proposal.description }) : null,
@@ -353,7 +353,7 @@ export function chainTree(state, known) {
         h(
           "div",
           { class: "node-box" },
-          h("span", { class: "node-id", text: `${id} · also serves this goal` }),
+          h("span", { class: "node-id", text: "also serves this goal" }),
           h("span", { class: "node-title", text: title }),
         ),
       );
@@ -367,7 +367,7 @@ export function chainTree(state, known) {
       h(
         "div",
         { class: "node-box" },
-        h("span", { class: "node-id", text: `${id} · ${LEVELS[level] || level}` }),
+        h("span", { class: "node-id", text: LEVELS[level] || level }),
         h("span", { class: "node-title", text: title }),
         goal && goal.status && goal.status !== "accepted" ? badge(goal.status, `st-${goal.status}`) : null,
         goal && goal.due ? h("span", { class: "node-meta", text: `due ${goal.due}` }) : null,
