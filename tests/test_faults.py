@@ -1,4 +1,5 @@
-"""Faults injected into the real server: a full disk, ... (docs/operations.md).
+"""Faults injected into the real server: a full disk, late timers, a downtime, signals in a
+storm, websockets that end (docs/operations.md).
 
 Each test makes the fault happen for real (a small tmpfs filled to the last byte, a signal,
 a damaged file) and checks what the operations page promises: nothing lost, nothing phantom.
@@ -6,10 +7,16 @@ a damaged file) and checks what the operations page promises: nothing lost, noth
 
 from __future__ import annotations
 
+import itertools
+import json
+import signal
+import threading
 import time
 from pathlib import Path
 
 import pytest
+import socketio
+import websocket
 
 from tests.live import LiveServer, Person, host, poll, seat
 from tests.tools import fill, small_disk
@@ -139,5 +146,140 @@ def test_a_turn_that_ran_out_while_the_server_was_down_books_its_time_box(
         assert turn["seconds"] == 1  # the time-box, not the 3 s and more the server was down
         row = next(r for r in fac.fresh_state()["airtime"]["rows"] if r["participant_id"] == tom.id)
         assert row["seconds"] == 1
+    finally:
+        server.stop()
+
+
+def engineio_websocket(server: LiveServer, token: str) -> websocket.WebSocket:
+    """A raw websocket speaking Engine.IO/Socket.IO by hand, connected as `token`'s holder."""
+    url = f"ws://127.0.0.1:{server.port}/socket.io/?EIO=4&transport=websocket"
+    ws = websocket.create_connection(url, timeout=10)
+    assert ws.recv().startswith("0")  # Engine.IO open
+    ws.send("40" + json.dumps({"token": token}))
+    while not ws.recv().startswith("40"):  # Socket.IO connected (skipping what came first)
+        pass
+    return ws
+
+
+# A client the server hangs up on may leave its socket to the garbage collector.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.parametrize("mode", ["gevent", "threading"])
+def test_a_websocket_that_ends_ends_its_connection_and_logs_no_error(
+    tmp_path: Path, mode: str, people: list[Person]
+) -> None:
+    server = LiveServer(tmp_path, mode).start()
+    try:
+        session, fac = host(server, people, "strategizing")
+        for _ in range(20):
+            Person(server, session["facilitator_token"], "again").close()
+
+        ws = engineio_websocket(server, session["facilitator_token"])
+        ws.send("41")  # Socket.IO disconnect
+        ws.send("1")  # Engine.IO close
+        ws.send_close()
+        ws.sock.settimeout(10)
+        received = b""
+        while chunk := ws.sock.recv(4096):  # the server's close frame, then the end
+            received += chunk
+        assert b"\x88" in received  # a close frame came back, and the server hung up
+        ws.sock.close()
+    finally:
+        for person in people:
+            person.close()
+        server.stop()
+    errors = [line for line in server.log.read_text().splitlines() if " ERROR " in line]
+    assert not errors, "\n".join(errors[:5])
+
+
+class Storm:
+    """Real clients proposing goals as fast as they are answered, each with its own cids,
+    until their connection ends; every answer is kept by cid."""
+
+    def __init__(self, server: LiveServer, session: dict, people: list[Person], size: int) -> None:
+        cast = [(f"P{i}", "team") for i in range(size)]
+        self.clients = seat(server, session, people, *cast)
+        self.answers: dict[str, dict | None] = {}  # cid → ack, refusal, or None: no answer
+        self.titles: dict[str, str] = {}
+        self.lock = threading.Lock()
+        self.threads = [threading.Thread(target=self._run, args=(c,)) for c in self.clients]
+
+    def _run(self, client: Person) -> None:
+        for i in itertools.count():
+            cid, title = f"{client.name}-{i}", f"Goal {client.name}.{i}"
+            with self.lock:
+                self.titles[cid] = title
+                self.answers[cid] = None
+            try:
+                answer = client.client.call(
+                    "propose_goal", {"cid": cid, "level": "vision", "title": title}, timeout=8
+                )
+            except socketio.exceptions.SocketIOError:  # disconnected, or no answer
+                return
+            with self.lock:
+                self.answers[cid] = answer
+            if not answer.get("ok"):
+                return
+
+    def acked(self) -> set[str]:
+        with self.lock:
+            return {cid for cid, answer in self.answers.items() if answer and answer.get("ok")}
+
+
+# A client the server hangs up on may leave its socket to the garbage collector.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL])
+def test_stopping_in_a_storm_loses_no_acknowledged_command_and_answers_what_was_in_flight(
+    tmp_path: Path, how: signal.Signals, people: list[Person]
+) -> None:
+    """SIGTERM and Ctrl-C finish and answer what is in flight, then exit 0 within 10 s; after
+    kill -9, acknowledged commands survive and a retry of any other returns the stored ack."""
+    server = LiveServer(tmp_path).start()
+    try:
+        session, fac = host(server, people, "strategizing")
+        fac.ok("next_phase")
+        storm = Storm(server, session, people, 12)
+        for thread in storm.threads:
+            thread.start()
+        poll(lambda: len(storm.acked()) >= 150, timeout=60, every=0.01)
+        assert server.process is not None
+        server.process.send_signal(how)
+        status = server.process.wait(10)
+        for thread in storm.threads:
+            thread.join()
+        log = server.log.read_text()
+        if how != signal.SIGKILL:
+            assert status == 0 and "Traceback" not in log, log[-3000:]
+            assert "stopped" in log.splitlines()[-1]
+
+        for person in people:
+            person.close()
+        server.start()
+        fac = Person(server, session["facilitator_token"], "fac-after")
+        people.append(fac)
+        restarted = fac.state["seq"]
+        stored = [p["title"] for p in fac.state["proposals"]]
+        assert len(stored) == len(set(stored))  # nothing applied twice
+        acked = storm.acked()
+        assert {storm.titles[cid] for cid in acked} <= set(stored)  # nothing acknowledged lost
+        unanswered = [cid for cid, answer in storm.answers.items() if cid not in acked]
+        if how != signal.SIGKILL:  # committed means acknowledged: the in-flight were answered
+            assert set(stored) == {storm.titles[cid] for cid in acked}
+            refused = [storm.answers[cid] for cid in unanswered if storm.answers[cid]]
+            assert all(a["error"]["code"] == "unavailable" for a in refused), refused
+
+        by_name = {client.name: client for client in storm.clients}
+        for cid in unanswered:  # a retry after the restart: the stored ack, or applied now, once
+            client = Person(server, by_name[cid.split("-")[0]].token, "retry")
+            people.append(client)
+            title = storm.titles[cid]
+            retried = client.send("propose_goal", cid=cid, level="vision", title=title)
+            assert retried["ok"], retried
+            assert (retried["seq"] <= restarted) == (title in stored)
+        final = [p["title"] for p in fac.fresh_state()["proposals"]]
+        assert (
+            len(final)
+            == len(set(final))
+            == len(stored) + len([cid for cid in unanswered if storm.titles[cid] not in stored])
+        )
     finally:
         server.stop()

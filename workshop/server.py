@@ -7,8 +7,10 @@ up to ~40 ms to each small update, so we start the servers ourselves.
 from __future__ import annotations
 
 import logging
+import signal
 import socket
 import sys
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Flask
@@ -18,6 +20,12 @@ from workshop.domain.errors import Unavailable
 from workshop.lease import ProcessLease
 from workshop.service import TIMER_RETRY
 from workshop.store import DatabaseProblem, problem
+
+log = logging.getLogger(__name__)
+DRAIN_SECONDS = 4.0  # at most, for the commands running when a stop is asked
+FLUSH_SECONDS = 3.0  # at most, for the acknowledgements on their way out
+STOP_SECONDS = 1.0  # at most, for the HTTP requests still running after that
+POLL_SECONDS = 0.02
 
 
 def nodelay(sock: socket.socket) -> None:
@@ -45,17 +53,99 @@ def _timer_loop(app: Flask, lease: ProcessLease) -> None:
             app.logger.exception("timer loop")
 
 
+def is_websocket(environ: Mapping[str, Any]) -> bool:
+    return str(environ.get("HTTP_UPGRADE", "")).lower() == "websocket"
+
+
+def _finish_in_flight(app: Flask, stop_listening: Callable[[], None]) -> None:
+    """A graceful stop: take no new connection or command, let the running commands finish,
+    then close every connection once what is queued for it (their acks) has gone out."""
+    socketio = app.extensions["workshop_socketio"]
+    service = app.extensions["workshop"]
+    log.info("stopping: finishing the commands in flight")
+    stop_listening()
+    service.stop_accepting()
+    waited = 0.0
+    while not service.idle() and waited < DRAIN_SECONDS:
+        socketio.sleep(POLL_SECONDS)
+        waited += POLL_SECONDS
+    eio = socketio.server.eio
+    socketio.start_background_task(eio.disconnect)  # each socket sends its queue, then closes
+    waited = 0.0
+    while eio.sockets and waited < FLUSH_SECONDS:
+        socketio.sleep(POLL_SECONDS)
+        waited += POLL_SECONDS
+
+
 def _serve_gevent(app: Flask, host: str, port: int) -> None:
-    from gevent.pywsgi import WSGIServer
+    import gevent
+    from gevent.event import Event
+    from gevent.pool import Pool
+    from gevent.pywsgi import WSGIHandler, WSGIServer
+
+    class Handler(WSGIHandler):
+        def run_application(self) -> None:
+            super().run_application()
+            if is_websocket(self.environ):  # what follows on the socket is no HTTP request
+                self.close_connection = True
 
     class Server(WSGIServer):
+        handler_class = Handler
+
         def handle(self, sock: Any, address: Any) -> None:
             nodelay(sock)
             super().handle(sock, address)
 
-    Server(
-        (host, port), app, log=None, error_log=logging.getLogger("workshop.http")
-    ).serve_forever()
+    error_log = logging.getLogger("workshop.http")
+    server = Server((host, port), app, log=None, error_log=error_log, spawn=Pool())
+    stopped = Event()
+
+    def stop() -> None:
+        _finish_in_flight(app, server.close)
+        server.stop(timeout=STOP_SECONDS)  # waits for the requests still running
+        stopped.set()
+
+    on_signals(lambda: gevent.spawn(stop), gevent.signal_handler)
+    server.start()
+    stopped.wait()
+
+
+def _serve_threading(app: Flask, host: str, port: int) -> None:
+    import threading
+
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    class Handler(WSGIRequestHandler):
+        def run_wsgi(self) -> None:
+            super().run_wsgi()
+            if self.headers.get("Upgrade", "").lower() == "websocket":
+                self.close_connection = True  # what follows is no HTTP request
+
+    server = make_server(host, port, app, threaded=True, request_handler=Handler)
+    stopped = threading.Event()
+
+    def stop() -> None:
+        _finish_in_flight(app, server.shutdown)
+        server.server_close()
+        stopped.set()
+
+    on_signals(lambda: threading.Thread(target=stop, daemon=True).start())
+    server.serve_forever()
+    stopped.wait()
+
+
+def on_signals(begin: Callable[[], None], install: Callable[..., Any] = signal.signal) -> None:
+    """SIGTERM and Ctrl-C (SIGINT) begin a graceful stop, once; no KeyboardInterrupt.
+    `install` is how this server sets a handler (gevent runs them in its own loop)."""
+    begun: list[bool] = []
+
+    def handler(*_: object) -> None:
+        if not begun:
+            begun.append(True)
+            begin()
+
+    install(signal.SIGTERM, handler)
+    install(signal.SIGINT, handler)
 
 
 def _serve_eventlet(app: Flask, host: str, port: int) -> None:
@@ -118,6 +208,8 @@ def run(
         elif async_mode == "eventlet":
             _serve_eventlet(app, host, port)
         else:
-            socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=False)
+            _serve_threading(app, host, port)
     finally:
         lease.release()
+        service.store.close()  # a checkpoint moves the write-ahead log into the database
+    log.info("stopped")

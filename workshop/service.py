@@ -10,9 +10,11 @@ import hashlib
 import hmac
 import logging
 import secrets
+import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from workshop import chainfile, timezones
@@ -65,6 +67,9 @@ class Service:
         self._unsaved: set[str] = set()  # sessions whose cached state holds uncommitted events
         self.process_id = uuid.uuid4().hex  # names this process's connections in attendance
         self.writer = Writer(store, self._forget_unsaved, self._unsaved.clear, self._announce)
+        self._stopping = False
+        self._running = 0  # commands between their start and their acknowledgement
+        self._running_lock = threading.Lock()
 
     def subscribe(self, listener: Listener) -> None:
         """Call `listener(workshop_id, events)` after each commit."""
@@ -237,7 +242,8 @@ class Service:
         cid = check_cid(cid)
         if actor == SCREEN:
             raise Forbidden("the room screen only shows the session: it cannot act")
-        return self.writer.write(lambda: self._decide(workshop_id, actor, name, payload, cid))
+        with self._counted():
+            return self.writer.write(lambda: self._decide(workshop_id, actor, name, payload, cid))
 
     def _decide(
         self, workshop_id: str, actor: str, name: str, payload: Mapping, cid: str
@@ -259,6 +265,30 @@ class Service:
             ack["invitations"] = invitations
         self.store.save_ack(workshop_id, actor, cid, ack)
         return ack, workshop_id, stored
+
+    @contextmanager
+    def _counted(self) -> Iterator[None]:
+        """Count a command while it runs, so a shutdown can wait for it; once the server is
+        stopping, a new command is refused, with nothing applied."""
+        with self._running_lock:
+            if self._stopping:
+                raise Unavailable("the server is stopping: send this again once it is back")
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._running_lock:
+                self._running -= 1
+
+    def stop_accepting(self) -> None:
+        """From now on commands are refused `unavailable`; those running finish."""
+        with self._running_lock:
+            self._stopping = True
+
+    def idle(self) -> bool:
+        """No command is running (after `stop_accepting`, none will start)."""
+        with self._running_lock:
+            return self._running == 0
 
     def _issue_links(
         self, state: WorkshopState, stored: list[dict], by_facilitator: bool
