@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import requests
+
 from tests.chains import FITNESS
 from tests.live import LiveServer
 from tests.plain_text import unreadable
@@ -91,10 +93,9 @@ def test_a_participant_saves_the_chain_file(server: LiveServer, open_page: OpenP
     assert Path(download.value.path()).read_bytes() == expected
 
 
-def test_the_personal_page_shows_the_deadline_in_the_viewers_time_zone(
-    server: LiveServer, open_page: OpenPage
-) -> None:
-    session = server.create_session("roadmapping", chain=FITNESS, time_zone="Europe/Berlin")
+def rita_invited(server: LiveServer, **options: str) -> tuple[dict, str]:
+    """A roadmapping session with a product goal sent to Rita by personal link: her link."""
+    session = server.create_session("roadmapping", chain=FITNESS, **options)
     pia = server.join(session, "Pia", "product")
     command(server, session, session["facilitator_token"], "next_phase")
     goal = {"level": "product", "title": "Smart scale sync", "parents": ["U1"], "due": "2027-Q2"}
@@ -109,7 +110,13 @@ def test_the_personal_page_shows_the_deadline_in_the_viewers_time_zone(
         voters=["Rita"],
         deadline_seconds=3600,
     )
-    link = server.url + sent["invitations"][0]["link"]
+    return session, server.url + sent["invitations"][0]["link"]
+
+
+def test_the_personal_page_shows_the_deadline_in_the_viewers_time_zone(
+    server: LiveServer, open_page: OpenPage
+) -> None:
+    _session, link = rita_invited(server, time_zone="Europe/Berlin")
     in_new_york = open_page("Rita", PHONE, timezone_id="America/New_York", locale="en-US")
     in_new_york.goto(link)
     expect(in_new_york.locator("time.deadline")).to_contain_text(re.compile(r"EST|EDT|GMT-[45]"))
@@ -168,3 +175,18 @@ def test_pages_show_no_id_snake_case_or_iso_stamp(server: LiveServer, open_page:
     for name, page in pages.items():
         text = page.locator("body").inner_text()
         assert not unreadable(text, session["id"]), f"{name}: {unreadable(text, session['id'])}"
+
+
+def test_the_console_gives_a_remote_person_a_new_link(
+    server: LiveServer, open_page: OpenPage
+) -> None:
+    session, old = rita_invited(server)
+    fac = console_page(open_page, server, session)  # a reload: the first links are gone
+    rita = fac.locator("#people-body li", has_text="Rita")
+    rita.get_by_role("button", name="New link").click()
+    rita.get_by_role("button", name="Confirm: replace Rita's link").click()
+    expect(fac.locator("#remote-links h3")).to_have_text("New link for Rita")
+    new = fac.locator("#remote-links code.link").inner_text()
+    assert new != old
+    assert requests.get(old, timeout=10).status_code == 401
+    assert "Vote on “Smart scale sync”" in requests.get(new, timeout=10).text
