@@ -19,8 +19,8 @@ import socketio
 class Member:
     """One client, noting when each message arrived and the highest `seq` it covered."""
 
-    def __init__(self, crowd: Crowd, auth: dict) -> None:
-        self.crowd, self.auth = crowd, auth
+    def __init__(self, crowd: Crowd, auth: dict, room: int) -> None:
+        self.crowd, self.auth, self.room = crowd, auth, room
         self.sio = socketio.AsyncClient(reconnection=False)
         self.sio.on("*", self.arrived)
         self.times: list[float] = []  # arrival of each message with a seq, since the last reset
@@ -60,9 +60,9 @@ class Crowd:
             except TimeoutError:
                 pass
 
-    async def connect(self, url: str, auths: list[dict], batch: int) -> list[float]:
-        """Connect everyone, `batch` at a time; returns when each got its first message."""
-        members = [Member(self, auth) for auth in auths]
+    async def connect(self, url: str, seats: list[tuple[dict, int]], batch: int) -> list[float]:
+        """Connect everyone (auth, room), `batch` at a time; when each got its first message."""
+        members = [Member(self, auth, room) for auth, room in seats]
         self.members += members
         for start in range(0, len(members), batch):
             group = members[start : start + batch]
@@ -80,11 +80,21 @@ class Crowd:
 
         return await asyncio.gather(*(one(*order) for order in orders))
 
-    async def seen(self, seqs: list[int], timeout: float = 300) -> list[float]:
-        """For each seq, when the last of this crowd's members had seen it (or a later one)."""
-        top = max(seqs)
-        await self.until(lambda: all(m.top >= top for m in self.members), timeout)
-        return [max(m.first_seen(seq) for m in self.members) for seq in seqs]
+    async def seen(self, marks: list[tuple[int, int]], timeout: float = 300) -> list[float]:
+        """For each (room, seq), when the last of this crowd's members in that room had seen
+        it (or a later one); 0 if none of them is in that room. Seqs count per room."""
+        tops: dict[int, int] = {}
+        for room, seq in marks:
+            tops[room] = max(seq, tops.get(room, 0))
+
+        def caught_up() -> bool:
+            return all(m.top >= tops.get(m.room, 0) for m in self.members)
+
+        await self.until(caught_up, timeout)
+        return [
+            max((m.first_seen(seq) for m in self.members if m.room == room), default=0.0)
+            for room, seq in marks
+        ]
 
     async def arrivals(self, event: str, after: float, timeout: float = 300) -> list[float]:
         """When each member first got `event` after the moment `after`."""

@@ -153,9 +153,27 @@ def header(run: Run) -> list[str]:
         "(WAL, `synchronous=FULL`) before the voter's acknowledgement and before anyone hears of "
         "it; its rooms also hold the facilitator (N + 1 sockets), who is told who voted.",
         "",
+        *rooms_note(run),
         "A **single vote** is one client voting while the room is quiet; a **burst** is all N "
         "voting at once. Either is timed from the vote's sending until the last client of "
         "the room has a message covering it.",
+        "",
+    ]
+
+
+def rooms_note(run: Run) -> list[str]:
+    """Sizes above what one session holds are several rooms on the one server."""
+    from workshop.domain.session import PARTICIPANTS_MAX
+
+    split = sorted({(s.n, s.rooms) for s in run.samples if s.rooms > 1})
+    if not split:
+        return []
+    shown = "; ".join(f"N = {n:,} is {rooms} rooms of {n // rooms}" for n, rooms in split)
+    return [
+        f"A Workshop session holds at most {PARTICIPANTS_MAX} people, so larger crowds fill "
+        f"several rooms of one server process: {shown} (the floor is split the same way). A "
+        "vote is timed until everyone in its room has it; a reveal or phase change, sent in "
+        "every room at once, until everyone has it.",
         "",
     ]
 
@@ -211,7 +229,7 @@ RATIOS = ((single, 0.5), (single, 0.99), (burst, 0.5))
 def crowd_lines(pool: Pool) -> list[str]:
     big = max(pool.sizes)
     lines = [
-        f"## {big:,} participants",
+        f"## {big:,} participants on one server",
         "",
         "| server | sockets connected | votes/s in the storm | storm | ack p50 | ack p50 ÷ storm "
         "| turnout messages per client per storm | reveal p50, p99 | phase change p50, p99 |",
@@ -220,7 +238,7 @@ def crowd_lines(pool: Pool) -> list[str]:
     for server in pool.servers:
         if not pool.has(server, big):
             continue
-        storm = "| not run: from the floor a burst of N votes is N² messages " + "| – " * 4
+        storm = "| not run: from the floor a burst of N votes is N² messages" + "| – " * 4
         if pool.values(server, big, burst):
             duration = pool.storm(server, big, "duration")
             ack = pool.storm(server, big, "ack p50")

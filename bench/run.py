@@ -23,6 +23,7 @@ import requests
 
 from bench import crowd, report
 from tests.live import LiveServer
+from workshop.domain.session import PARTICIPANTS_MAX
 
 SIZES = (10, 50, 200, 1000)
 ROUNDS = {10: (200, 30), 50: (150, 10), 200: (60, 4), 1000: (30, 2)}  # N: (singles, bursts)
@@ -57,14 +58,14 @@ class Crowds:
         answers = self._ask({k: (name, args) for k in range(len(self.pipes))})
         return [item for k in sorted(answers) for item in answers[k]]
 
-    def connect(self, url: str, auths: list[dict], batch: int = 25) -> list[float]:
-        """Connect every client (round robin over the crowds); when each got its state."""
-        shares: dict[int, list[dict]] = {k: [] for k in range(len(self.pipes))}
+    def connect(self, url: str, seats: list[tuple[dict, int]], batch: int = 25) -> list[float]:
+        """Connect every (auth, room), round robin over the crowds; when each got its state."""
+        shares: dict[int, list[tuple[dict, int]]] = {k: [] for k in range(len(self.pipes))}
         self.where = []
-        for i, auth in enumerate(auths):
+        for i, seat in enumerate(seats):
             k = i % len(self.pipes)
             self.where.append((k, len(shares[k])))
-            shares[k].append(auth)
+            shares[k].append(seat)
         answers = self._ask({k: ("connect", (url, share, batch)) for k, share in shares.items()})
         return [answers[k][j] for k, j in self.where]  # type: ignore[index]
 
@@ -81,9 +82,9 @@ class Crowds:
                 results[i] = answer
         return results
 
-    def seen(self, seqs: list[int]) -> list[float]:
-        """For each seq, when the last client of all had seen it."""
-        answers = self._ask({k: ("seen", (seqs,)) for k in range(len(self.pipes))})
+    def seen(self, marks: list[tuple[int, int]]) -> list[float]:
+        """For each (room, seq), when the last client in that room had seen it."""
+        answers = self._ask({k: ("seen", (marks,)) for k in range(len(self.pipes))})
         return [max(column) for column in zip(*answers.values(), strict=True)]
 
     def arrivals(self, event: str, after: float) -> list[float]:
@@ -110,31 +111,39 @@ class FloorServer(LiveServer):
         return [sys.executable, "-m", "bench.floor", str(self.port)]
 
 
+def rooms_for(n: int) -> int:
+    """How many rooms N people fill: a Workshop session holds at most PARTICIPANTS_MAX,
+    its facilitator included."""
+    return -(-n // (PARTICIPANTS_MAX - 1))
+
+
 class Floor:
-    """The floor's side of the scenario: votes in memory, one room."""
+    """The floor's side of the scenario: votes in memory; voter i sits in room i % rooms."""
 
     vote_event, turnout_event, reveal_event = "vote", "voted", "revealed"
-    burst_limit = 200  # it tells the room of every vote: a burst is N² messages
+    burst_limit = 50  # people per room: it tells the room of every vote, N² messages a burst
 
     def __init__(self, folder: Path) -> None:
         self.server = FloorServer(folder).start()
         self.name = "floor"
+        self.rooms = 1
 
-    def seat(self, n: int) -> list[dict]:
-        return [{"room": "bench"} for _ in range(n)]
+    def seat(self, n: int) -> list[tuple[dict, int]]:
+        self.rooms = rooms_for(n)
+        return [({"room": f"r{i % self.rooms}"}, i % self.rooms) for i in range(n)]
 
     def open(self, crowds: Crowds, n: int) -> dict[str, list[float]]:
         return {}
 
-    def vote(self) -> dict:
+    def vote(self, voter: int) -> dict:
         return {"vote": {"choice": "agree"}}
 
-    def reveal(self, n: int) -> tuple[int, str, dict]:
-        return 0, "reveal", {}
+    def reveals(self, n: int) -> list[tuple[int, str, dict]]:
+        return [(room, "reveal", {}) for room in range(self.rooms)]
 
 
 class Workshop:
-    """Workshop's side: a session of N voters and its facilitator (client N), one ballot."""
+    """Workshop's side: voter i in session i % rooms, whose facilitator is client N + room."""
 
     vote_event, turnout_event, reveal_event = "cast_vote", "vote_cast", "ballot_revealed"
     burst_limit = max(SIZES)
@@ -142,33 +151,51 @@ class Workshop:
     def __init__(self, folder: Path, mode: str) -> None:
         self.server = LiveServer(folder, mode).start()
         self.name = f"Workshop ({mode})"
-        self.mode = mode
-        self.ballot = ""
+        self.rooms = 1
+        self.ballots: list[str] = []
 
-    def seat(self, n: int) -> list[dict]:
-        session = self.server.create_session("strategizing", title="Bench")
-        people = [self.server.join(session, f"P{i}", "team") for i in range(n)]
-        return [{"token": p["token"]} for p in people] + [{"token": session["facilitator_token"]}]
+    def seat(self, n: int) -> list[tuple[dict, int]]:
+        self.rooms = rooms_for(n)
+        sessions = [
+            self.server.create_session("strategizing", title=f"Bench {room}")
+            for room in range(self.rooms)
+        ]
+        people = [
+            ({"token": self.server.join(sessions[i % self.rooms], f"P{i}", "team")["token"]})
+            for i in range(n)
+        ]
+        return [(auth, i % self.rooms) for i, auth in enumerate(people)] + [
+            ({"token": session["facilitator_token"]}, room) for room, session in enumerate(sessions)
+        ]
 
     def open(self, crowds: Crowds, n: int) -> dict[str, list[float]]:
-        """Move to proposing (timing the phase change to everyone), propose, open a ballot."""
-        sent = call(crowds, n, "next_phase")[0]
+        """Move every room to proposing at once (timing it to everyone), propose, open ballots."""
+        orders = [(n + room, "next_phase", {"cid": uuid.uuid4().hex}) for room in range(self.rooms)]
+        sent = min(sent for sent, _a, _ack in crowds.cast(orders))
         phase = [at - sent for at in crowds.arrivals("phase_changed", sent)]
-        proposal = call(crowds, 0, "propose_goal", level="vision", title="Healthier lives")[2]
-        call(crowds, n, "go_to_phase", phase="decide")
-        opened = call(crowds, n, "open_ballot", proposal_ids=[proposal["proposal_id"]])
-        self.ballot = opened[2]["ballot_id"]
+        self.ballots = []
+        for room in range(self.rooms):
+            proposal = call(crowds, room, "propose_goal", level="vision", title="Healthier lives")
+            call(crowds, n + room, "go_to_phase", phase="decide")
+            ids = [proposal[2]["proposal_id"]]
+            self.ballots.append(
+                call(crowds, n + room, "open_ballot", proposal_ids=ids)[2]["ballot_id"]
+            )
         return {"phase change": phase}
 
-    def vote(self) -> dict:
-        return {"cid": uuid.uuid4().hex, "ballot_id": self.ballot, "vote": {"choice": "agree"}}
+    def vote(self, voter: int) -> dict:
+        ballot = self.ballots[voter % self.rooms]
+        return {"cid": uuid.uuid4().hex, "ballot_id": ballot, "vote": {"choice": "agree"}}
 
-    def reveal(self, n: int) -> tuple[int, str, dict]:
-        return (
-            n,
-            "close_ballot",
-            {"cid": uuid.uuid4().hex, "ballot_id": self.ballot, "reveal": True},
-        )
+    def reveals(self, n: int) -> list[tuple[int, str, dict]]:
+        return [
+            (
+                n + room,
+                "close_ballot",
+                {"cid": uuid.uuid4().hex, "ballot_id": ballot, "reveal": True},
+            )
+            for room, ballot in enumerate(self.ballots)
+        ]
 
 
 def call(crowds: Crowds, client: int, event: str, **payload: object) -> tuple[float, float, dict]:
@@ -184,6 +211,7 @@ class Sample:
 
     target: str
     n: int
+    rooms: int = 1
     single: list[float] = field(default_factory=list)  # vote sent → every client updated
     single_ack: list[float] = field(default_factory=list)
     burst: list[float] = field(default_factory=list)
@@ -198,22 +226,25 @@ class Sample:
 def measure(target: Floor | Workshop, crowds: Crowds, n: int, scale: float) -> Sample:
     sample = Sample(target.name, n)
     singles, bursts = (max(1, round(r * scale)) for r in ROUNDS.get(n, ROUNDS[1000]))
-    bursts = bursts if n <= target.burst_limit else 0
+    bursts = bursts if n <= target.burst_limit * rooms_for(n) else 0
     load, cpu = os.getloadavg()[0], cpu_seconds(target.server)
     auths = target.seat(n)
     started = time.monotonic()
     sample.connect = max(crowds.connect(target.server.url, auths)[:n]) - started
-    sample.fan_out = target.open(crowds, n)
+    sample.fan_out, sample.rooms = target.open(crowds, n), target.rooms
     for r in range(singles):
-        sent, answered, ack = crowds.cast([(r % n, target.vote_event, target.vote())])[0]
+        voter = r % n
+        sent, answered, ack = crowds.cast([(voter, target.vote_event, target.vote(voter))])[0]
         assert ack.get("ok"), ack
-        sample.single.append(crowds.seen([ack["seq"]])[0] - sent)
+        sample.single.append(crowds.seen([(voter % target.rooms, ack["seq"])])[0] - sent)
         sample.single_ack.append(answered - sent)
     for _ in range(bursts):
         crowds.reset()
-        results = crowds.cast([(i, target.vote_event, target.vote()) for i in range(n)])
+        results = crowds.cast([(i, target.vote_event, target.vote(i)) for i in range(n)])
         assert all(ack.get("ok") for _s, _a, ack in results), results
-        updated = crowds.seen([ack["seq"] for _s, _a, ack in results])
+        updated = crowds.seen(
+            [(i % target.rooms, a["seq"]) for i, (_s, _a, a) in enumerate(results)]
+        )
         first = min(sent for sent, _a, _ack in results)
         sample.burst += [
             done - sent for done, (sent, _a, _ack) in zip(updated, results, strict=True)
@@ -228,8 +259,9 @@ def measure(target: Floor | Workshop, crowds: Crowds, n: int, scale: float) -> S
                 "messages": sum(messages) / len(messages),
             }
         )
-    sent, _answered, ack = crowds.cast([target.reveal(n)])[0]
-    assert ack.get("ok"), ack
+    revealed = crowds.cast(target.reveals(n))
+    assert all(ack.get("ok") for _s, _a, ack in revealed), revealed
+    sent = min(sent for sent, _a, _ack in revealed)
     sample.fan_out["reveal"] = [at - sent for at in crowds.arrivals(target.reveal_event, sent)]
     crowds.close()
     sample.load = (load, os.getloadavg()[0])
