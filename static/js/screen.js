@@ -45,7 +45,10 @@ function ruleSentence(state, ballot) {
     case "unanimity":
       return "Unanimity: it passes only if everyone agrees.";
     case "majority":
-      return `Majority: it passes if ${settings.supermajority ? "two thirds" : "more than half"} of those who take a side agree, and at least ${quorum} of the voters vote.`;
+      return (
+        `Majority: it passes if ${settings.supermajority ? "two thirds" : "more than half"} of those ` +
+        `who take a side agree, and at least ${quorum} of the voters vote.`
+      );
     case "consent":
       return "Consent: it passes when everyone responds and no objection stands. Concerns are noted.";
     case "fist_of_five":
@@ -53,7 +56,7 @@ function ruleSentence(state, ballot) {
     case "dot":
       return `Dot voting: everyone places ${dots}, at most ${settings.max_per_option} on one proposal. The most dots wins.`;
     case "ranked":
-      return "Ranked choice: put the proposals in order. The one that beats every other head to head wins.";
+      return "Ranked choice: put the proposals in order. Each pair is compared head to head; the one that comes out on top wins.";
     case "decider":
       return `Decider: everyone gives advice (${RULES[settings.advisory_rule] || "consent"}), then ${decider} decides and says why.`;
     default:
