@@ -88,7 +88,7 @@ def test_the_room_screen_through_a_session_with_every_rule(
         ("Raj", "stakeholder"),
     )
     everyone = [pia, tom, una, raj]
-    expect(screen.locator("#stage")).to_contain_text("4 people here")
+    expect(screen.locator("#stage")).to_contain_text("4 people have joined")
     readable(screen)
 
     # The floor: who has it, with the countdown, and who is next in the order served.

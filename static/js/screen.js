@@ -117,7 +117,8 @@ function ballotStage(state, ballot) {
 }
 
 function joinStage(state) {
-  const present = state.participants.filter((p) => p.present && p.role !== "facilitator").length;
+  // Who joined, not who is connected: the room's view hears of joins, not of connections.
+  const joined = state.participants.filter((p) => !p.remote && p.role !== "facilitator").length;
   return {
     heading: "Join the workshop",
     body: invite
@@ -138,7 +139,7 @@ function joinStage(state) {
             h("p", { class: "join-address", text: window.location.host }),
             h("p", { text: "and enter the code" }),
             h("p", { class: "screen-code", id: "screen-code", text: invite.join_code }),
-            h("p", { class: "muted", text: present === 1 ? "1 person here" : `${present} people here` }),
+            h("p", { class: "muted", text: joined === 1 ? "1 person has joined" : `${joined} people have joined` }),
           ),
         )
       : h("p", { class: "muted", text: "Loading the join code…" }),
@@ -163,7 +164,7 @@ function renderStage(state) {
   if (ballot) stage = ballotStage(state, ballot);
   else if (first) stage = joinStage(state);
   else stage = nowStage(state);
-  const names = state.participants.map((p) => [p.id, p.name, p.present]);
+  const names = state.participants.map((p) => [p.id, p.name]);
   update(
     $("#stage"),
     [stage.heading, ballot, state.proposals.map((p) => p.title), names, state.floor.structure, invite],
