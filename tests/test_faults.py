@@ -10,8 +10,12 @@ from __future__ import annotations
 import itertools
 import json
 import signal
+import sqlite3
+import subprocess
+import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -225,6 +229,17 @@ class Storm:
             return {cid for cid, answer in self.answers.items() if answer and answer.get("ok")}
 
 
+def storming(server: LiveServer, people: list[Person], size: int, acks: int) -> tuple[dict, Storm]:
+    """A session in its propose phase with a storm of `size` clients, `acks` answered so far."""
+    session, fac = host(server, people, "strategizing")
+    fac.ok("next_phase")
+    storm = Storm(server, session, people, size)
+    for thread in storm.threads:
+        thread.start()
+    poll(lambda: len(storm.acked()) >= acks, timeout=60, every=0.01)
+    return session, storm
+
+
 # A client the server hangs up on may leave its socket to the garbage collector.
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 @pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL])
@@ -235,12 +250,7 @@ def test_stopping_in_a_storm_loses_no_acknowledged_command_and_answers_what_was_
     kill -9, acknowledged commands survive and a retry of any other returns the stored ack."""
     server = LiveServer(tmp_path).start()
     try:
-        session, fac = host(server, people, "strategizing")
-        fac.ok("next_phase")
-        storm = Storm(server, session, people, 12)
-        for thread in storm.threads:
-            thread.start()
-        poll(lambda: len(storm.acked()) >= 150, timeout=60, every=0.01)
+        session, storm = storming(server, people, 12, 150)
         assert server.process is not None
         server.process.send_signal(how)
         status = server.process.wait(10)
@@ -283,3 +293,97 @@ def test_stopping_in_a_storm_loses_no_acknowledged_command_and_answers_what_was_
         )
     finally:
         server.stop()
+
+
+def workshop(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "workshop", *args], capture_output=True, text=True, timeout=60
+    )
+
+
+def damage(database: Path) -> None:
+    """Overwrite the middle of the file, as a failing disk or a bad copy would."""
+    data = bytearray(database.read_bytes())
+    data[len(data) // 2 : len(data) // 2 + 8192] = b"\xde\xad\xbe\xef" * 2048
+    database.write_bytes(bytes(data))
+
+
+def newer_schema(database: Path) -> None:
+    with sqlite3.connect(database) as conn:
+        conn.execute(
+            "insert into _sqlite_migrations (migration_set, name, applied_at)"
+            " values ('workshop', 'm999_from_the_future', '2030-01-01')"
+        )
+    conn.close()
+
+
+@pytest.mark.parametrize(
+    ("spoil", "said"),
+    [
+        (lambda db: db.write_bytes(b""), "is empty (0 bytes)"),
+        (lambda db: db.write_text("minutes of a meeting\n" * 200), "is not a Workshop database"),
+        (damage, "is damaged"),
+        (newer_schema, "was written by a newer Workshop"),
+    ],
+    ids=["zero-length", "not-a-database", "damaged", "newer-schema"],
+)
+def test_a_bad_database_is_refused_at_start_with_one_line(
+    tmp_path: Path, spoil: Callable[[Path], object], said: str, people: list[Person]
+) -> None:
+    server = LiveServer(tmp_path).start()
+    session, fac = host(server, people, "strategizing")
+    for i in range(40):  # enough pages that damage in the middle hits the data
+        server.create_session("strategizing", product=f"Product {i} " * 10)
+    fac.close()
+    server.stop()
+    url = f"sqlite:///{tmp_path / 'workshop.db'}"
+    assert workshop("check", "--database", url).returncode == 0
+    spoil(tmp_path / "workshop.db")
+    checked = workshop("check", "--database", url)
+    assert checked.returncode == 1 and said in checked.stderr, checked.stderr
+    refusal = server.refuses_to_start()
+    assert refusal.returncode == 1 and "Traceback" not in refusal.stderr, refusal.stderr
+    (line,) = refusal.stderr.strip().splitlines()
+    assert said in line and "workshop.db" in line, line
+
+
+def test_a_read_only_data_folder_is_refused_at_start_with_one_line(tmp_path: Path) -> None:
+    with small_disk(tmp_path / "disk") as folder:
+        subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
+        refusal = LiveServer(folder).refuses_to_start()
+    assert refusal.returncode == 1 and "Traceback" not in refusal.stderr, refusal.stderr
+    (line,) = refusal.stderr.strip().splitlines()
+    assert "must be readable and writable" in line, line
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_a_backup_taken_in_a_storm_serves_and_holds_every_ack_given_before_it(
+    tmp_path: Path, people: list[Person]
+) -> None:
+    (tmp_path / "live").mkdir()
+    server = LiveServer(tmp_path / "live").start()
+    try:
+        session, storm = storming(server, people, 8, 60)
+        before = {storm.titles[cid] for cid in storm.acked()}
+        copy = tmp_path / "restored" / "workshop.db"
+        copy.parent.mkdir()
+        url = f"sqlite:///{server.data / 'workshop.db'}"
+        made = workshop("backup", "--database", url, str(copy))
+        assert made.returncode == 0, made.stderr
+        during = len(storm.acked())
+        poll(lambda: len(storm.acked()) >= during + 20, timeout=60, every=0.01)  # storm goes on
+    finally:
+        server.stop()
+        for thread in storm.threads:
+            thread.join()
+    restored = LiveServer(copy.parent).start()
+    try:
+        fac = Person(restored, session["facilitator_token"], "fac-restored")
+        people.append(fac)
+        titles = {p["title"] for p in fac.state["proposals"]}
+        assert before <= titles
+        log = fac.ok("sync", since=0)["events"]
+        assert [e["seq"] for e in log] == list(range(1, fac.state["seq"] + 1))
+        fac.ok("go_to_phase", phase="decide")  # it serves: a new command is applied
+    finally:
+        restored.stop()

@@ -106,3 +106,12 @@ def test_nothing_acknowledged_is_lost_when_the_server_is_killed(tmp_path: Path, 
         assert revealed[0]["result"]["passed"] is False  # Ann never voted: no quorum
     finally:
         server.stop()
+
+
+def test_a_sync_from_beyond_the_log_is_told_to_reload(server: LiveServer, people) -> None:
+    session, fac = host(server, people, "strategizing")
+    fac.ok("next_phase")
+    last = fac.fresh_state()["seq"]
+    assert fac.ok("sync", since=last)["events"] == []  # up to date: an empty page
+    refused = fac.refused("sync", "out_of_sync", since=last + 5)
+    assert "reload" in refused["message"] and str(last) in refused["message"]

@@ -23,6 +23,14 @@ data_option = click.option(
 )
 
 
+database_option = click.option(
+    "--database",
+    envvar="WORKSHOP_DATABASE_URL",
+    default=None,
+    help="sqlite:///path/to/workshop.db (default: workshop.db in --data).",
+)
+
+
 @click.group()
 def cli() -> None:
     """Workshop: run goal-setting workshops and work with goal chain files."""
@@ -210,18 +218,68 @@ def export(
 def _history(data: str, session: str) -> tuple[WorkshopState, list[dict], list[dict]]:
     """The session's state, attendance and log, read from DATA/workshop.db directly."""
     from workshop.service import Service
-    from workshop.store import Store
+    from workshop.store import DatabaseProblem, Store
 
     database = Path(data) / "workshop.db"
     if not database.is_file():  # opening a missing database would create an empty one
         raise click.ClickException(f"no workshop database in {shown(data)}")
-    store = Store(database)
+    try:
+        store = Store(database)
+    except DatabaseProblem as error:
+        raise click.ClickException(str(error)) from None
     try:
         return Service(store).history(session)
     except NotFound as error:
         raise click.ClickException(error.message) from None
     finally:
         store.close()
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@database_option
+@data_option
+def backup(file: str, database: str | None, data: str) -> None:
+    """Write a consistent snapshot of the database to FILE, even while servers run on it."""
+    from workshop.store import DatabaseProblem
+    from workshop.store import backup as snapshot
+
+    source = database_file(database, data)
+    try:
+        snapshot(source, Path(file))
+    except DatabaseProblem as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"backed up {source} to {file}")
+
+
+@cli.command()
+@database_option
+@data_option
+def check(database: str | None, data: str) -> None:
+    """Check a database as a start would, changing nothing: exit 0, or 1 with the problem."""
+    from workshop.store import DatabaseProblem, open_database
+
+    source = database_file(database, data)
+    if not source.is_file():  # opening would create an empty one
+        raise click.ClickException(f"no database at {source}")
+    try:
+        open_database(source, migrate=False).close()
+    except DatabaseProblem as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{source}: ok")
+
+
+def database_file(url: str | None, data: str) -> Path:
+    """The file of a sqlite:///path URL (sqlite:////srv/x.db for an absolute path), else the
+    database in the data folder."""
+    if url is None:
+        return Path(data) / "workshop.db"
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or url == prefix:
+        raise click.ClickException(
+            f"--database must be a URL like sqlite:///sessions/workshop.db, got {shown(url)}"
+        )
+    return Path(url[len(prefix) :])
 
 
 def _write(file: str, text: str) -> None:

@@ -129,7 +129,10 @@ def register(socketio: SocketIO, service: Service) -> None:
             )
         if isinstance(limit, bool) or not isinstance(limit, int) or not 0 < limit <= SYNC_PAGE:
             return failure(InvalidInput(f"limit must be 1 to {SYNC_PAGE}, got {shown(limit)}"))
-        events, more = service.events_since(conn.workshop_id, conn.participant_id, since, limit)
+        try:
+            events, more = service.events_since(conn.workshop_id, conn.participant_id, since, limit)
+        except WorkshopError as error:  # `out_of_sync`: the client is ahead of the log
+            return failure(error)
         last = events[-1]["seq"] if events else since
         return {"ok": True, "seq": last, "events": events, "more": more}
 

@@ -20,6 +20,7 @@ from typing import Any
 from workshop import chainfile, timezones
 from workshop.domain import views
 from workshop.domain.errors import (
+    Conflict,
     Forbidden,
     InvalidInput,
     NotFound,
@@ -402,6 +403,12 @@ class Service:
             state = self._load(workshop_id)
             facilitator = views.sees_all(state, viewer)
             page = self.store.events(workshop_id, since, limit + 1)
+        if since > state.seq:  # a restored backup, a lost log: the client is ahead of us
+            raise Conflict(
+                f"this session's log ends at {state.seq}, before the {since} you have seen:"
+                " reload the whole state (get_state)",
+                code="out_of_sync",
+            )
         shown = [views.event_view(e, facilitator) for e in page[:limit]]
         return shown, len(page) > limit
 

@@ -121,7 +121,7 @@ def problem(error: sqlite3.Error, path: Path) -> str:
     return f"cannot use {path}: {error}"
 
 
-def open_database(path: Path) -> sqlite_utils.Database:
+def open_database(path: Path, migrate: bool = True) -> sqlite_utils.Database:
     """Open, check and migrate the database before anything is served, or raise
     DatabaseProblem saying what is wrong."""
     folder = path.parent
@@ -147,10 +147,40 @@ def open_database(path: Path) -> sqlite_utils.Database:
             raise DatabaseProblem(f"{path} is damaged ({found[0]}): {RESTORE}")
         db = sqlite_utils.Database(conn)
         check_schema(db, path)
-        migrations.apply(db)
+        if migrate:
+            migrations.apply(db)
     except sqlite3.Error as error:
         raise DatabaseProblem(problem(error, path)) from None
     return db
+
+
+def backup(source: Path, target: Path) -> None:
+    """A consistent snapshot of the database at `source`, taken while servers write to it
+    (SQLite's online backup API copies it inside one read transaction), written to `target`
+    as one self-contained file, checked, and put in place only when whole."""
+    if not source.is_file():  # connecting would create an empty database
+        raise DatabaseProblem(f"no database at {source}")
+    partial = target.with_name(target.name + ".partial")
+    try:
+        with contextlib.closing(sqlite3.connect(source, timeout=10)) as original:
+            original.execute("PRAGMA busy_timeout=10000")
+            with contextlib.closing(sqlite3.connect(partial)) as copy:
+                original.backup(copy)
+                copy.execute("PRAGMA journal_mode=DELETE")  # no -wal file to carry along
+                tables = {row[0] for row in copy.execute("select name from sqlite_master")}
+                if "processes" in tables:  # a snapshot holds the data, not the servers' leases
+                    copy.execute("delete from processes")
+                    copy.commit()
+                found = copy.execute("PRAGMA quick_check").fetchone()[0]
+        if found != "ok":
+            raise DatabaseProblem(f"the copy of {source} is damaged ({found}): {RESTORE}")
+        os.replace(partial, target)
+    except sqlite3.Error as error:
+        raise DatabaseProblem(problem(error, source)) from None
+    except OSError as error:
+        raise DatabaseProblem(f"cannot write {target}: {error.strerror}") from None
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def check_schema(db: sqlite_utils.Database, path: Path) -> None:

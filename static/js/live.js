@@ -49,7 +49,7 @@ export class Live {
         this.onRefused(refusal(error));
       }
     });
-    socket.on("state", (state) => this.accept(state));
+    socket.on("state", (state) => this.accept(state, true));
     // Scale-out: the server lost its message queue (live updates paused), then has it back.
     socket.on("connection_degraded", () => this.onStatus(false));
     socket.on("resync", () => {
@@ -70,9 +70,12 @@ export class Live {
     return Date.now() / 1000 + this.offset;
   }
 
-  accept(state) {
+  accept(state, sent = false) {
     if (!state || typeof state.seq !== "number") return;
-    if (this.state && state.seq < this.state.seq) return; // an older answer overtaken by a newer
+    // An answer to get_state may be overtaken by a newer one; the state the server sends on
+    // (re)connect is what it holds, even behind ours (a database restored from a backup).
+    if (!sent && this.state && state.seq < this.state.seq) return;
+    if (sent) this.seenSeq = state.seq;
     this.state = state;
     this.onState(state);
     if (this.seenSeq > state.seq) this.scheduleRefresh();
