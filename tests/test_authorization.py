@@ -97,6 +97,8 @@ EXPECTED: dict[str, str] = {
     "reveal_ballot": "the facilitator",
     "rule_objection": "the facilitator",
     "record_decision": "the decider",
+    "break_tie": "the facilitator",
+    "settle_ballot": "the facilitator",
     # remote stakeholders, by personal link
     "send_remote_ballot": "the facilitator",
     "share_draft": "the owner or the facilitator",
@@ -326,6 +328,18 @@ def _record_decision(w: World, role: str) -> dict:
     return {"ballot_id": ballot, "passed": True, "rationale": "The advice was clear"}
 
 
+def _ranked(w: World, ranking: bool) -> str:
+    """A revealed ranked ballot on two proposals: a winner if `ranking`, else a tie."""
+    w.phase("decide")
+    options = [w.proposal(title="Sleep better"), w.proposal(title="Sleep longer")]
+    reason = {"rule": "ranked", "rule_reason": "two alternatives"}
+    ballot = w.do(FAC, "open_ballot", proposal_ids=options, **reason)["ballot_id"]
+    for voter in w.voters() if ranking else []:
+        w.do(voter, "cast_vote", ballot_id=ballot, vote={"ranking": options})
+    w.do(FAC, "close_ballot", ballot_id=ballot, reveal=True)
+    return ballot
+
+
 def _send_remote_ballot(w: World, role: str) -> dict:
     return {"proposal_ids": [w.proposal()], "voters": [{"name": "Rita"}], "deadline_seconds": 600}
 
@@ -384,6 +398,8 @@ SETUP: dict[str, Callable[[World, str], dict]] = {
     "reveal_ballot": _reveal_ballot,
     "rule_objection": _rule_objection,
     "record_decision": _record_decision,
+    "break_tie": lambda w, role: {"ballot_id": _ranked(w, False), "how": "decider"},
+    "settle_ballot": lambda w, role: {"ballot_id": _ranked(w, True), "others": "park"},
     "send_remote_ballot": _send_remote_ballot,
     "share_draft": _share_draft,
 }

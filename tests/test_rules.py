@@ -85,6 +85,7 @@ CONSENT = {"voter": "a", "choice": "consent"}
 CONCERN = {"voter": "b", "choice": "concern", "reason": "  the date is tight "}
 OBJECTION = {"voter": "c", "choice": "objection", "reason": "it breaks the privacy promise"}
 RULED_OUT = {**OBJECTION, "ruled_out": {"by": "f1", "reason": "a preference, not harm"}}
+UPHELD = {**OBJECTION, "upheld": {"by": "f1", "reason": "it harms the aim"}}
 
 
 @pytest.mark.parametrize(
@@ -93,6 +94,8 @@ RULED_OUT = {**OBJECTION, "ruled_out": {"by": "f1", "reason": "a preference, not
         ([CONSENT], "a", True, "no objection stands, so P passes."),
         ([CONSENT, CONCERN], "ab", True, "Concerns recorded from b."),
         ([CONSENT, CONCERN, OBJECTION], "abc", False, "c objected"),
+        ([CONSENT, OBJECTION], "ac", False, "awaiting the facilitator's ruling"),
+        ([CONSENT, UPHELD], "ac", False, "the objection stands, ruled paramount by f1"),
         ([CONSENT, RULED_OUT], "ac", True, "ruled not paramount by f1"),
         ([CONSENT, CONCERN], "abc", False, "c did not respond"),
         ([], "", False, "Nobody could vote"),
@@ -108,16 +111,62 @@ def test_consent_records_concerns_and_objections():
     result = count("consent", [OBJECTION, RULED_OUT | {"voter": "d"}, CONCERN, CONSENT])
     assert result.concerns == ({"voter": "b", "reason": "the date is tight"},)
     assert result.objections == (
-        {"voter": "c", "reason": OBJECTION["reason"], "stands": True, "ruled_out": None},
+        {
+            "voter": "c",
+            "reason": OBJECTION["reason"],
+            "stands": True,
+            "ruled_out": None,
+            "upheld": None,
+            "awaiting": True,
+        },
         {
             "voter": "d",
             "reason": OBJECTION["reason"],
             "stands": False,
             "ruled_out": {"by": "f1", "reason": "a preference, not harm"},
+            "upheld": None,
+            "awaiting": False,
         },
     )
     assert result.counts == {"consent": 1, "concern": 1, "objection": 2}
     assert result.passed is False
+
+
+@pytest.mark.parametrize(
+    ("votes", "electorate", "awaiting", "verdict"),
+    [
+        # every response is in and only rulings are due: no verdict, "awaiting the ruling"
+        ([CONSENT, OBJECTION], "ac", ("c",), "awaiting the facilitator's ruling"),
+        ([OBJECTION, OBJECTION | {"voter": "d"}], "cd", ("c", "d"), "awaiting the facilitator"),
+        ([RULED_OUT, OBJECTION | {"voter": "d"}], "cd", ("d",), "awaiting the facilitator"),
+        # a ruling cannot change the verdict any more: it is a verdict
+        ([UPHELD, OBJECTION | {"voter": "d"}], "cd", (), "did not pass"),
+        ([OBJECTION], "ac", (), "did not pass"),  # a missing response fails it anyway
+        ([CONSENT, RULED_OUT], "ac", (), "passed"),
+    ],
+)
+def test_consent_awaits_the_ruling_before_giving_a_verdict(votes, electorate, awaiting, verdict):
+    result = count("consent", votes, electorate=list(electorate))
+    assert result.awaiting_ruling == awaiting
+    assert verdict in result_text(result).splitlines()[1]
+    said = "no verdict yet" in " ".join(result.reasons)
+    assert said is bool(awaiting)
+
+
+def test_advice_to_a_decider_awaits_no_ruling():
+    result = count("decider", [CONSENT, OBJECTION], decision=DECIDED)
+    assert result.advisory.awaiting_ruling == () and result.awaiting_ruling == ()
+    assert "advisory: c objected (it breaks the privacy promise): the objection stands" in (
+        result.reasons
+    )
+
+
+def test_an_objection_is_upheld_or_ruled_out_not_both():
+    both = {**UPHELD, "ruled_out": RULED_OUT["ruled_out"]}
+    with pytest.raises(InvalidInput, match="either upheld or ruled_out, not both"):
+        count("consent", [both], electorate=["c"])
+    with pytest.raises(InvalidInput, match="upheld.reason must say why the objection stands"):
+        normalize_vote("consent", {**OBJECTION, "upheld": {"by": "f", "reason": ""}}, ["P"], {})
 
 
 @pytest.mark.parametrize("reason", [None, "", "   "])
@@ -325,6 +374,45 @@ def test_a_schulze_tie_goes_back_to_the_facilitator():
     votes = rankings((1, "ABC"), (1, "BCA"), (1, "CAB"))
     reasons = count("ranked", votes, options="ABC").reasons
     assert "A, B and C tie for first place: the tie goes back to the facilitator." in reasons
+
+
+@pytest.mark.parametrize(
+    ("rule", "votes", "decision", "winner", "ranking"),
+    [
+        ("ranked", rankings((1, "AB"), (1, "BA")), {"winner": "B"}, "B", ("B", "A", "C")),
+        ("ranked", rankings((1, "ABC"), (1, "BCA"), (1, "CAB")), {"winner": "C"}, "C", "CAB"),
+        ("dot", [{"voter": "v1", "dots": {"A": 1, "B": 1}}], {"winner": "A"}, "A", "ABC"),
+        ("ranked", rankings((1, "AB"), (1, "BA")), None, None, ("A", "B", "C")),
+    ],
+)
+def test_the_decider_breaks_a_tie_for_first_place(rule, votes, decision, winner, ranking):
+    if decision:
+        decision = {"by": "p1", "rationale": "closer to our users", **decision}
+    result = count(rule, votes, options="ABC", decision=decision, settings={"dots": 2})
+    assert result.winner == winner and result.ranking == tuple(ranking)
+    assert result.ties  # the tie the count found stays on record
+    if decision:
+        assert f"p1 chose {winner} from the tie: closer to our users" in result.reasons
+
+
+@pytest.mark.parametrize(
+    ("decision", "message"),
+    [
+        ({"by": "p1", "winner": "C", "rationale": "r"}, r"tied for first place \(A and B\)"),
+        ({"by": "p1", "winner": "A", "rationale": " "}, "decision.rationale is required"),
+        ({"by": "p1", "rationale": "r"}, "decision.winner must name one of the tied"),
+        ("A", "decision must be an object with by, winner and rationale"),
+    ],
+)
+def test_a_tie_decision_must_choose_among_the_tied_with_a_reason(decision, message):
+    with pytest.raises(InvalidInput, match=message):
+        count("ranked", rankings((1, "AB"), (1, "BA")), options="ABC", decision=decision)
+
+
+def test_only_a_tie_can_be_broken():
+    decision = {"by": "p1", "winner": "B", "rationale": "r"}
+    with pytest.raises(InvalidInput, match="nobody is tied"):
+        count("ranked", rankings((2, "AB")), options="AB", decision=decision)
 
 
 # -- decider -----------------------------------------------------------------------------------
@@ -548,10 +636,11 @@ def vote_for(rule, options):
     if rule in ("unanimity", "majority"):
         return st.fixed_dictionaries({"choice": st.sampled_from(["agree", "disagree", "abstain"])})
     if rule in ("consent", "decider"):
-        ruling = st.none() | st.just({"by": "f", "reason": "not paramount"})
+        ruling = st.none() | st.just({"by": "f", "reason": "a ruling"})
         objection = st.fixed_dictionaries(
-            {"choice": st.just("objection"), "reason": a_reason, "ruled_out": ruling}
-        )
+            {"choice": st.just("objection"), "reason": a_reason},
+            optional={"ruled_out": ruling, "upheld": ruling},
+        ).filter(lambda vote: not (vote.get("ruled_out") and vote.get("upheld")))
         return st.sampled_from([{"choice": "consent"}, {"choice": "concern"}]) | objection
     if rule == "fist_of_five":
         return st.fixed_dictionaries({"value": st.integers(0, 5)})
@@ -581,7 +670,9 @@ def records(draw, rule=None):
         "quorum": draw(st.integers(0, 4).map(lambda n: n / 4)),
         "supermajority": draw(st.booleans()),
     }
-    decision = draw(st.none() | st.just({"by": "p", "passed": True, "rationale": "why"}))
+    decision = None
+    if rule == "decider":
+        decision = draw(st.none() | st.just({"by": "p", "passed": True, "rationale": "why"}))
     return record(rule, votes, electorate, options, settings, decision=decision)
 
 
@@ -628,6 +719,32 @@ def test_tally_does_not_depend_on_the_order_of_votes_or_electorate(rec, random):
     random.shuffle(shuffled["electorate"])
     first = tally(ballot_from_record(rec)).to_dict()
     assert tally(ballot_from_record(shuffled)).to_dict() == first
+
+
+@given(records("consent"))
+def test_consent_gives_no_verdict_exactly_while_a_ruling_could_change_it(rec):
+    result = tally(ballot_from_record(rec))
+    objections = [v for v in rec["votes"] if v["choice"] == "objection"]
+    unruled = {v["voter"] for v in objections if not v.get("ruled_out") and not v.get("upheld")}
+    everyone = len(rec["votes"]) == len(rec["electorate"])
+    decided = any(v.get("upheld") for v in objections) or not everyone
+    assert set(result.awaiting_ruling) == (set() if decided else unruled)
+    assert not (result.passed and result.awaiting_ruling)
+
+
+@given(st.sampled_from(["dot", "ranked"]).flatmap(records), st.data())
+def test_a_tie_broken_by_the_decider_gives_one_of_the_tied(rec, data):
+    result = tally(ballot_from_record(rec))
+    if result.winner is not None or not result.ranking or not result.ties:
+        return
+    tied = result.ties[0] if result.ties[0][0] == result.ranking[0] else ()
+    if not tied:
+        return
+    chosen = data.draw(st.sampled_from(tied))
+    decision = {"by": "p", "winner": chosen, "rationale": "why"}
+    broken = tally(ballot_from_record(rec | {"decision": decision}))
+    assert broken.winner == chosen and broken.ranking[0] == chosen
+    assert sorted(broken.ranking) == sorted(result.ranking)
 
 
 @given(records("unanimity"))

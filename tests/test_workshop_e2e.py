@@ -127,7 +127,7 @@ def test_strategizing_workshop_from_check_in_to_accepted_goals(
         stands=True,
         reason="Paramount: the goal must be measurable",
     )
-    pia.wait_event("proposal_rejected", lambda e: e["proposal_id"] == user_goal)
+    una.wait_event("proposal_to_amend", lambda e: e["proposal_id"] == user_goal)
     una.ok(
         "edit_proposal",
         proposal_id=user_goal,
@@ -136,12 +136,7 @@ def test_strategizing_workshop_from_check_in_to_accepted_goals(
             {"name": "self-reported misery", "baseline": 7, "target": 3, "unit": "1-10"},
         ],
     )
-    ballot = fac.ok(
-        "open_ballot",
-        proposal_ids=[user_goal],
-        rule="consent",
-        rule_reason="second round after the amendment",
-    )["ballot_id"]
+    ballot = fac.ok("open_ballot", proposal_ids=[user_goal])["ballot_id"]  # consent, kept
     vote_all(ballot, {p: {"choice": "consent"} for p in everyone})
     fac.ok("close_ballot", ballot_id=ballot, reveal=True)
     user = pia.wait_event("goal_accepted", lambda e: e["proposal_id"] == user_goal)["goal"]

@@ -108,7 +108,7 @@ def _proposal_revised(s: WorkshopState, e: dict) -> None:
     proposal.revisions.append({"at": e["at"], "by": e["by"], "before": proposal.content()})
     for name, value in e["changes"].items():
         setattr(proposal, name, value)
-    if proposal.status == "rejected":
+    if proposal.status in ("rejected", "to_amend", "parked"):
         proposal.status = "proposed"  # an amended proposal may go to a new round
 
 
@@ -245,11 +245,30 @@ def _structure_ended(s: WorkshopState, e: dict) -> None:
 def _ballot_opened(s: WorkshopState, e: dict) -> None:
     ballot = Ballot(**e["ballot"], opened_at=e["at"])
     s.ballots[ballot.id] = ballot
+    if ballot.runoff_of:
+        s.ballots[ballot.runoff_of].tie_break = {"how": "runoff", "ballot_id": ballot.id}
     s.take_id(ballot.id)
     if ballot.rule_reason:
         s.rule_changes.append(
             {"ballot_id": ballot.id, "rule": ballot.rule, "reason": ballot.rule_reason}
         )
+
+
+@applies("tie_referred")
+def _tie_referred(s: WorkshopState, e: dict) -> None:
+    s.ballots[e["ballot_id"]].tie_break = {"how": "decider", "decider": e["decider"], "at": e["at"]}
+
+
+@applies("ballot_settled")
+def _ballot_settled(s: WorkshopState, e: dict) -> None:
+    for pid in e["others"]:
+        s.proposals[pid].status = e["status"]
+    for moved in e["reparented"]:
+        proposal = s.proposals[moved["proposal_id"]]
+        proposal.revisions.append({"at": e["at"], "by": e["by"], "before": proposal.content()})
+        proposal.parents = list(moved["parents"])
+    settled = {k: e[k] for k in ("kept", "others", "status", "reparented", "by", "at")}
+    s.ballots[e["ballot_id"]].settled = settled
 
 
 @applies("vote_cast")
@@ -295,6 +314,14 @@ def _goal_accepted(s: WorkshopState, e: dict) -> None:
     proposal = s.proposals[e["proposal_id"]]
     proposal.status, proposal.goal_id = "accepted", e["goal"]["id"]
     chains.put_goal(s.chain, chains.goal_from_dict(e["goal"]))
+
+
+@applies("proposal_to_amend")
+def _proposal_to_amend(s: WorkshopState, e: dict) -> None:
+    proposal = s.proposals[e["proposal_id"]]
+    proposal.status = "to_amend"
+    keys = ("ballot_id", "rule", "rule_reason", "objector", "objection", "ruling")
+    proposal.sent_back = {k: e[k] for k in keys} | {"at": e["at"]}
 
 
 @applies("proposal_rejected")

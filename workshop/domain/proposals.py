@@ -13,7 +13,7 @@ from workshop.domain.state import Participant, Proposal, WorkshopState
 from workshop.domain.text import TEXT_MAX, clean_text, shown
 
 CHANGES = ("new", "amend", "achieve", "retire")
-LIVE = ("proposed", "rejected")  # statuses a proposal can still move on from
+LIVE = ("proposed", "rejected", "to_amend", "parked")  # statuses it can still move on from
 
 
 def live_proposal(s: WorkshopState, proposal_id: str | None) -> Proposal:
@@ -39,7 +39,7 @@ def own_proposal(s: WorkshopState, actor: Participant, p: Mapping, verb: str) ->
     return proposal
 
 
-def _check_parents(s: WorkshopState, level: str, parents: list[str]) -> None:
+def check_parents(s: WorkshopState, level: str, parents: list[str]) -> None:
     """Parents must be goals of the chain or live proposals, at the level above."""
     wanted = chains.PARENT_LEVELS.get(level, ())
     goals = chains.goals_by_id(s.chain)
@@ -62,7 +62,7 @@ def _level_of(s: WorkshopState, goals: dict, parent: str) -> str | None:
     if parent in goals and goals[parent].status not in ("rejected", "retired"):
         return goals[parent].level
     proposal = s.proposals.get(parent)
-    if proposal is not None and proposal.status in ("proposed", "accepted"):
+    if proposal is not None and proposal.status in ("proposed", "to_amend", "accepted"):
         return proposal.level
     return None
 
@@ -130,7 +130,7 @@ def propose_goal(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context)
         content.update(_content(p, partial=True))
     else:
         content = _content(p, partial=False)
-    _check_parents(s, level, content["parents"])
+    check_parents(s, level, content["parents"])
     hidden = s.phase in agenda.SILENT_PHASES and not s.authors_revealed
     proposal = dict(id=s.next_id("pr"), level=level, author=actor.id, change=change)
     proposal.update(content, target=target, hidden_author=hidden)
@@ -143,7 +143,7 @@ def edit_proposal(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context
     proposal = own_proposal(s, actor, p, "edit")
     changes = _content(p, partial=True)
     if "parents" in changes:
-        _check_parents(s, proposal.level, changes["parents"])
+        check_parents(s, proposal.level, changes["parents"])
     changes = {k: v for k, v in changes.items() if getattr(proposal, k) != v}
     if not changes:
         raise InvalidInput("the edit changes nothing: send at least one changed field")

@@ -32,13 +32,16 @@ class Proposal:
     change: str = "new"  # new | amend | achieve | retire (review sessions change existing goals)
     target: str | None = None  # the goal an amend/achieve/retire proposal changes
     hidden_author: bool = False
-    status: str = "proposed"  # proposed | accepted | rejected | withdrawn | merged
+    # proposed | to_amend | parked | accepted | rejected | withdrawn | merged
+    status: str = "proposed"
     withdrawn_from: str | None = None  # the status an undo of the withdrawal gives back
     revisions: list[dict] = field(default_factory=list)
     comments: list[dict] = field(default_factory=list)
     goal_id: str | None = None
     merged_into: str | None = None
     reviewers: list[str] = field(default_factory=list)  # remote people the draft was shared with
+    # Why it went back to its author to amend, and the rule (with its reason) its next round keeps.
+    sent_back: dict | None = None
 
     CONTENT = ("title", "description", "parents", "metrics", "due", "owner")
 
@@ -68,6 +71,9 @@ class Ballot:
     decision: dict | None = None
     rulings: dict[str, dict] = field(default_factory=dict)
     revealed_votes: list[dict] = field(default_factory=list)
+    runoff_of: str | None = None  # the tied ballot this one is the runoff of
+    tie_break: dict | None = None  # a tie for first place: a runoff held, or the decider asked
+    settled: dict | None = None  # after dot or ranked: what became of the other options
 
 
 @dataclass

@@ -15,6 +15,7 @@ from workshop.domain.commands import Context, command, event, voters_present
 from workshop.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from workshop.domain.floor import end_ballot_round, grant, start_round
 from workshop.domain.proposals import check_ready, goal_from_proposal, in_open_ballot, live_proposal
+from workshop.domain.rules.ballot import resolve_settings
 from workshop.domain.state import Ballot, Participant, Proposal, WorkshopState
 from workshop.domain.text import shown
 
@@ -54,8 +55,9 @@ def record(ballot: Ballot, rulings: Mapping[str, dict] | None = None) -> dict:
     for voter in sorted(ballot.votes):
         vote = {"voter": voter, **ballot.votes[voter]}
         ruling = rulings.get(voter)
-        if ruling and not ruling["stands"]:
-            vote["ruled_out"] = {"by": ruling["by"], "reason": ruling["reason"]}
+        if ruling:
+            verdict = "upheld" if ruling["stands"] else "ruled_out"
+            vote[verdict] = {"by": ruling["by"], "reason": ruling["reason"]}
         votes.append(vote)
     doc = {
         "rule": ballot.rule,
@@ -94,7 +96,7 @@ def labelled(s: WorkshopState, doc: Mapping) -> dict:
     """The record with the labels of the ids it names, so a recount says the same words."""
     named = labels(s)
     ids = [*doc["options"], *doc["electorate"]]
-    ids += [v["ruled_out"]["by"] for v in doc["votes"] if "ruled_out" in v]
+    ids += [v[key]["by"] for v in doc["votes"] for key in ("ruled_out", "upheld") if key in v]
     ids += [doc["decision"]["by"]] if doc.get("decision") else []
     return {**doc, "labels": {key: named[key] for key in ids if key in named}}
 
@@ -105,17 +107,18 @@ def tally(s: WorkshopState, doc: Mapping) -> dict:
 
 
 def _settings(rule: str, options: list[str], raw: object) -> dict:
-    settings = rules.default_settings(rule, options)
+    """The ballot's settings: the defaults, overlaid with what the facilitator chose."""
     if raw is None:
-        return settings
+        raw = {}
     if not isinstance(raw, Mapping) or set(raw) - SETTINGS:
         raise InvalidInput(
             f"settings may hold only {', '.join(sorted(SETTINGS))}, got {shown(raw)}"
         )
+    given: dict = {}
     if "quorum" in raw:
-        settings["quorum"] = payload.number(raw, "quorum", 0, 1)
+        given["quorum"] = payload.number(raw, "quorum", 0, 1)
     if "supermajority" in raw:
-        settings["supermajority"] = payload.flag(raw, "supermajority")
+        given["supermajority"] = payload.flag(raw, "supermajority")
     for name in ("dots", "max_per_option"):
         if name in raw:
             amount = payload.number(raw, name, 1, 100)
@@ -123,14 +126,23 @@ def _settings(rule: str, options: list[str], raw: object) -> dict:
                 raise InvalidInput(
                     f"settings.{name} must be a whole number, got {shown(raw[name])}"
                 )
-            settings[name] = int(amount or 1)
+            given[name] = int(amount or 1)
     if "advisory_rule" in raw:
-        settings["advisory_rule"] = payload.choice(raw, "advisory_rule", rules.RULES[:-1])
+        given["advisory_rule"] = payload.choice(raw, "advisory_rule", rules.RULES[:-1])
+    settings = resolve_settings(rule, options, given)  # a budget alone is also the limit
+    if settings["max_per_option"] > settings["dots"]:
+        raise InvalidInput(
+            f"settings.max_per_option ({settings['max_per_option']}) cannot be more than "
+            f"settings.dots, the dots each voter has ({settings['dots']})"
+        )
     return settings
 
 
 def default_rule(s: WorkshopState, proposal: Proposal) -> str:
-    """The level's rule for a new goal; the session kind's for a change to an existing one."""
+    """The rule of the round that sent it back to amend; else the level's rule for a new goal,
+    the session kind's for a change to an existing one."""
+    if proposal.sent_back is not None:
+        return proposal.sent_back["rule"]
     if proposal.change != "new":
         return agenda.DEFAULT_RULE_BY_KIND[s.kind]
     return agenda.DEFAULT_RULE_BY_LEVEL[proposal.level]
@@ -141,10 +153,16 @@ def _rule(s: WorkshopState, proposal: Proposal, p: Mapping) -> tuple[str, str | 
     level, default = proposal.level, default_rule(s, proposal)
     rule = payload.choice(p, "rule", rules.RULES, default)
     reason = payload.text(p, "rule_reason", 1000)
-    if rule != default and not reason:
-        raise InvalidInput(
-            f"rule_reason: say why {rule} replaces the default {default} for {level} goals"
+    kept = proposal.sent_back
+    if kept is not None and rule == kept["rule"]:  # the new round keeps the first one's rule
+        reason = reason or kept["rule_reason"]
+    elif rule != default and not reason:
+        instead = (
+            f"{default}, the rule of the round that sent it back to amend"
+            if kept is not None
+            else f"the default {default} for {level} goals"
         )
+        raise InvalidInput(f"rule_reason: say why {rule} replaces {instead}")
     if rule == "decider" and s.decider() is None:
         raise Conflict("nobody can decide: no product person joined and no decider was named")
     return rule, reason
@@ -174,6 +192,13 @@ def _electorate(s: WorkshopState, p: Mapping, ctx: Context) -> list[str]:
 @command("open_ballot", "facilitator")
 def open_ballot(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
     """Open a vote on proposals under a rule; the electorate is fixed now."""
+    return new_ballot(s, actor, p, ctx)
+
+
+def new_ballot(
+    s: WorkshopState, actor: Participant, p: Mapping, ctx: Context, runoff_of: str | None = None
+) -> list[dict]:
+    """The events of a new ballot: a vote the facilitator opens, or the runoff of a tie."""
     deadline_in = payload.number(p, "deadline_seconds", 1, MAX_DEADLINE)
     if deadline_in is None and s.phase not in agenda.BALLOT_PHASES:
         raise Conflict(f"ballots are held in the {' or '.join(agenda.BALLOT_PHASES)} phases")
@@ -194,6 +219,10 @@ def open_ballot(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) 
     for prop in proposals:
         if in_open_ballot(s, prop.id):
             raise Conflict(f"proposal {prop.id} is already being voted on")
+        if prop.status == "to_amend":
+            raise Conflict(
+                f"proposal {prop.id} went back to its author to amend: revise it before a new round"
+            )
         check_ready(s, prop)
     anonymous = payload.flag(p, "anonymous")
     if anonymous and rule not in ANONYMOUS_RULES:
@@ -213,6 +242,8 @@ def open_ballot(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) 
         "deadline": ctx.now + deadline_in if deadline_in else None,
         "remote": deadline_in is not None,
     }
+    if runoff_of is not None:
+        ballot["runoff_of"] = runoff_of
     events = [event("ballot_opened", ballot=ballot)]
     live = [pid for pid in electorate if not s.participants[pid].remote]
     if vote_rule(rule, ballot["settings"]) == "consent" and s.floor.round is None and live:
@@ -236,8 +267,9 @@ def cast_vote(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) ->
         raise InvalidInput(
             f'vote must be an object such as {{"choice": "agree"}}, got {shown(raw)}'
         )
-    if "ruled_out" in raw:  # only the facilitator rules on objections, with rule_objection
-        raise InvalidInput("a vote cannot carry ruled_out: the facilitator rules on objections")
+    for ruling in ("ruled_out", "upheld"):  # only the facilitator rules, with rule_objection
+        if ruling in raw:
+            raise InvalidInput(f"a vote cannot carry {ruling}: the facilitator rules on objections")
     vote = rules.normalize_vote(
         vote_rule(ballot.rule, ballot.settings), raw, ballot.options, ballot.settings
     )
@@ -315,23 +347,16 @@ def _outcome(s: WorkshopState, ballot: Ballot, result: dict, ctx: Context) -> li
         return []  # dot only ranks; a decider decides after seeing the advice
     if rule == "ranked":
         winner = result.get("winner")
-        return _accept(s, ballot, winner, result, ctx) if winner else []
+        return accept(s, ballot, winner, result, ctx) if winner else []
     proposal_id = ballot.options[0]
     events: list[dict] = []
     if rule == "fist_of_five" and result.get("low_voters"):
         events += _low_voters_first(s, list(result["low_voters"]), ctx)
     if result["passed"]:
-        return events + _accept(s, ballot, proposal_id, result, ctx)
-    if rule == "consent" and _awaiting_rulings(ballot, result):
-        return events  # the facilitator tests each objection first
+        return events + accept(s, ballot, proposal_id, result, ctx)
+    if result.get("awaiting_ruling"):
+        return events  # no verdict: the facilitator tests each objection first
     return events + [event("proposal_rejected", proposal_id=proposal_id, ballot_id=ballot.id)]
-
-
-def _awaiting_rulings(ballot: Ballot, result: dict) -> bool:
-    everyone = len(ballot.votes) == len(ballot.electorate)
-    return everyone and any(
-        o.get("stands") and o["voter"] not in ballot.rulings for o in result.get("objections", [])
-    )
 
 
 def _low_voters_first(s: WorkshopState, low: list[str], ctx: Context) -> list[dict]:
@@ -341,9 +366,10 @@ def _low_voters_first(s: WorkshopState, low: list[str], ctx: Context) -> list[di
     return events
 
 
-def _accept(
+def accept(
     s: WorkshopState, ballot: Ballot, proposal_id: str, result: dict, ctx: Context
 ) -> list[dict]:
+    """The proposal becomes a goal of the chain (or changes one), decided by this ballot."""
     proposal = s.proposals[proposal_id]
     decided = {
         "session": s.id,
@@ -365,54 +391,3 @@ def _accept(
         ]
     goal = goal_from_proposal(s, proposal, decided)
     return [event("goal_accepted", proposal_id=proposal.id, goal=goal)]
-
-
-@command("rule_objection", "facilitator")
-def rule_objection(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
-    """After testing an objection with its author: it stands, or it is not paramount."""
-    ballot = find_ballot(s, p, "revealed")
-    voter = payload.ident(p, "voter") or ""
-    if ballot.rule != "consent" or ballot.votes.get(voter, {}).get("choice") != "objection":
-        raise NotFound(f"ballot {ballot.id} has no objection by {shown(voter)}")
-    if voter in ballot.rulings:
-        raise Conflict(f"the objection by {voter} was ruled on already")
-    stands = payload.flag(p, "stands", default=None)
-    reason = payload.text(p, "reason", 1000)
-    if not reason:
-        raise InvalidInput("reason: say why the objection stands or is not paramount")
-    ruling = {"stands": stands, "reason": reason, "by": actor.id}
-    result = tally(s, record(ballot, {**ballot.rulings, voter: ruling}))
-    events = [event("objection_ruled", ballot_id=ballot.id, voter=voter, result=result, **ruling)]
-    proposal = s.proposals[ballot.options[0]]
-    if proposal.status != "proposed":
-        return events
-    if stands:
-        return events + [event("proposal_rejected", proposal_id=proposal.id, ballot_id=ballot.id)]
-    return events + (_accept(s, ballot, proposal.id, result, ctx) if result["passed"] else [])
-
-
-@command("record_decision", "decider")
-def record_decision(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
-    """The decider decides, with a rationale, once the advice is in and shown."""
-    ballot = find_ballot(s, p, "revealed")
-    if ballot.rule != "decider":
-        raise Conflict(f"ballot {ballot.id} is decided by {ballot.rule}, not by a decider")
-    if ballot.decision is not None:
-        raise Conflict(f"ballot {ballot.id} is decided already")
-    rationale = payload.text(p, "rationale", 2000)
-    if not rationale:
-        raise InvalidInput("rationale: a decision needs its reasons, for the minutes")
-    decision = {
-        "by": actor.id,
-        "passed": payload.flag(p, "passed", default=None),
-        "rationale": rationale,
-    }
-    doc = record(ballot)
-    result = tally(
-        s, {**doc, "decision": decision, "settings": {**doc["settings"], "decider": actor.id}}
-    )
-    events = [event("decision_recorded", ballot_id=ballot.id, decision=decision, result=result)]
-    proposal_id = ballot.options[0]
-    if decision["passed"]:
-        return events + _accept(s, ballot, proposal_id, result, ctx)
-    return events + [event("proposal_rejected", proposal_id=proposal_id, ballot_id=ballot.id)]

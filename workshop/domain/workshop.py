@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from workshop.domain import (  # noqa: F401 (registers)
+from workshop.domain import (  # noqa: F401 (registers the commands)
+    after_ballot,
     floor,
     hidden_texts,
     proposals,

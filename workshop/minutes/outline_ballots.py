@@ -14,6 +14,8 @@ OUTCOMES = {
     "rejected": "not accepted",
     "achieved": "marked as achieved",
     "retired": "retired",
+    "sent back to amend": "sent back to its author to amend",
+    "parked": "parked",
 }
 
 
@@ -30,7 +32,7 @@ def ballots_blocks(record: Mapping, words: Words) -> list[Block]:
         if b["result"] is not None:
             blocks += [
                 table(VOTE_HEADERS, _vote_rows(b, words)),
-                ("ul", _ballot_notes(b, words)),
+                ("ul", _ballot_notes(b, words) + _after_notes(b, words)),
             ]
     return blocks if record["ballots"] else [*blocks, NONE]
 
@@ -74,6 +76,8 @@ def verdict(ballot: Mapping, words: Words) -> str:
     result = ballot["result"]
     if result is None:
         return "not revealed"
+    if result.get("awaiting_ruling"):
+        return "no verdict yet: awaiting the facilitator's ruling"
     if result["passed"] is None:
         winner = result["winner"]
         return f"{words.title(winner)} came first" if winner else "no single option came first"
@@ -122,7 +126,7 @@ def _ballot_notes(b: Mapping, words: Words) -> list[str]:
     """Objections and their rulings, the decider's decision, and the outcome."""
     notes = objection_notes(b, words)
     decision = b.get("decision")
-    if decision:
+    if decision and "passed" in decision:  # a decider ballot's (a tie's: see _after_notes)
         decided = "passes" if decision["passed"] else "does not pass"
         notes.append(
             f"Decision by {words(decision['by'])}: {words.title(b['options'][0])} {decided},"
@@ -141,3 +145,34 @@ def _ruling_text(ruling: Mapping | None, words: Words) -> str:
 
 def outcome_text(item: Mapping, words: Words) -> str:
     return f"{words.title(item['proposal_id'])} {OUTCOMES.get(item['outcome'], item['outcome'])}"
+
+
+def _after_notes(b: Mapping, words: Words) -> list[str]:
+    """How a tie was broken, and how the other options of a dot or ranked ballot were settled."""
+    notes = []
+    if b.get("runoff_of"):
+        notes.append("A runoff among the options tied for first place in an earlier ballot.")
+    tie_break = b.get("tie_break")
+    if tie_break and tie_break["how"] == "runoff":
+        notes.append("Tie for first place: a runoff among the tied options followed.")
+    elif tie_break:
+        notes.append(f"Tie for first place: sent to the decider, {words(tie_break['decider'])}.")
+    decision = b.get("decision")
+    if decision and "winner" in decision:
+        notes.append(
+            f"Decision by {words(decision['by'])}: {words.title(decision['winner'])} wins the "
+            f"tie, because: {decision['rationale']}"
+        )
+    settled = b.get("settled")
+    if settled:
+        notes.append(
+            f"Settled by {words(settled['by'])} ({words.clock(settled['at'])}): "
+            f"{words.each(settled['kept'])} taken forward; {words.each(settled['others'])} "
+            f"{settled['status']}."
+        )
+        notes += [
+            f"{words.title(moved['proposal_id'])} now serves {words.each(moved['parents'])}"
+            f" (it served {words.each(moved['before'])})."
+            for moved in settled["reparented"]
+        ]
+    return notes

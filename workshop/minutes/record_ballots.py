@@ -45,14 +45,29 @@ def _ballot(s: WorkshopState, ballot: Ballot, outcome: list) -> dict:
             for voter, ruling in sorted(ballot.rulings.items())
         ],
         outcome=outcome,
+        runoff_of=ballot.runoff_of,
+        tie_break=_tie_break(ballot.tie_break),
+        settled=_settled(ballot.settled),
     )
     if revealed and not ballot.anonymous:  # a time next to an anonymous vote could identify
         entry["voted_at"] = {voter: utc(at) for voter, at in sorted(ballot.voted_at.items())}
     return entry
 
 
+def _tie_break(tie_break: dict | None) -> dict | None:
+    """A tie for first place: the runoff held, or the decider asked (and when)."""
+    if tie_break is None or "at" not in tie_break:
+        return tie_break
+    return {**tie_break, "at": utc(tie_break["at"])}
+
+
+def _settled(settled: dict | None) -> dict | None:
+    return None if settled is None else {**settled, "at": utc(settled["at"])}
+
+
 def _outcomes(log: list[dict]) -> dict[str, list[dict]]:
-    """What each ballot did to its proposals: accepted as a goal, rejected, achieved, retired."""
+    """What each ballot did to its proposals: accepted as a goal, rejected, achieved, retired,
+    sent back to amend, parked."""
     found: dict[str, list[dict]] = {}
     for e in log:
         if e["type"] == "goal_accepted":
@@ -61,6 +76,14 @@ def _outcomes(log: list[dict]) -> dict[str, list[dict]]:
             decided, outcome, goal = e.get("decided") or {}, e["status"], e["goal_id"]
         elif e["type"] == "proposal_rejected":
             decided, outcome, goal = {"ballot": e.get("ballot_id")}, "rejected", None
+        elif e["type"] == "proposal_to_amend":
+            decided, outcome, goal = {"ballot": e["ballot_id"]}, "sent back to amend", None
+        elif e["type"] == "ballot_settled":
+            settled = [
+                {"proposal_id": pid, "outcome": e["status"], "goal_id": None} for pid in e["others"]
+            ]
+            found.setdefault(e["ballot_id"], []).extend(settled)
+            continue
         else:
             continue
         item = {"proposal_id": e["proposal_id"], "outcome": outcome, "goal_id": goal}

@@ -72,6 +72,7 @@ class Result:
     concerns: tuple[Mapping, ...] = ()
     objections: tuple[Mapping, ...] = ()
     ties: tuple[tuple[str, ...], ...] = ()
+    awaiting_ruling: tuple[str, ...] = ()  # consent: objectors whose ruling is still due
     advisory: Result | None = None
 
     def to_dict(self) -> dict:

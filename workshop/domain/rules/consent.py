@@ -1,4 +1,9 @@
-"""Consent: everyone responds and no objection stands; concerns are recorded, not blocking."""
+"""Consent: everyone responds and no objection stands; concerns are recorded, not blocking.
+
+An objection is tested by the facilitator with its author: until that ruling the result is
+no verdict but "awaiting the facilitator's ruling"; ruled paramount (`upheld`) it stands,
+ruled not paramount (`ruled_out`) it no longer blocks.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +18,14 @@ from workshop.domain.rules.yes_no import (
     yes_no_result,
 )
 
+AWAITING = "awaiting the facilitator's ruling"
 
-def tally_consent(ballot: Ballot) -> Result:
-    """Everyone responds and no objection stands; concerns are recorded, not blocking."""
+
+def tally_consent(ballot: Ballot, rulings_due: bool = True) -> Result:
+    """Everyone responds and no objection stands; concerns are recorded, not blocking.
+
+    Advice to a decider is never ruled on (`rulings_due` false): its objections just stand.
+    """
     counts = {c: len(v) for c, v in voters_by_choice(ballot, CHOICES["consent"]).items()}
     concerns = tuple(
         {"voter": v["voter"], "reason": v.get("reason", "")}
@@ -26,20 +36,33 @@ def tally_consent(ballot: Ballot) -> Result:
     missing = not_voted(ballot)
     standing = [o for o in objections if o["stands"]]
     passed = bool(ballot.electorate) and not missing and not standing
+    # Only when a ruling can still change the verdict is there no verdict yet.
+    decided = missing or any(o["upheld"] for o in objections) or not rulings_due
+    awaiting = () if decided else tuple(o["voter"] for o in objections if o["awaiting"])
     reasons = [NOBODY] if not ballot.electorate else [_consent_summary(ballot, counts)]
     if missing:
         reasons.append(f"{ballot.labelled(missing)} did not respond: everyone must respond.")
-    reasons += [_objection_reason(ballot, o) for o in objections]
+    reasons += [_objection_reason(ballot, o, o["voter"] in awaiting) for o in objections]
     if concerns:
         reasons.append(f"Concerns recorded from {ballot.labelled([c['voter'] for c in concerns])}.")
     if passed:
         reasons.append(f"Everyone responded and no objection stands, so {passes(ballot, True)}.")
+    elif awaiting:
+        reasons.append(f"No verdict yet: {AWAITING} on {_objections(len(awaiting))}.")
     elif ballot.electorate:
         reasons.append(
             "Consent needs everyone's response and no objection standing, "
             f"so {passes(ballot, False)}."
         )
-    return yes_no_result(ballot, passed, counts, reasons, concerns=concerns, objections=objections)
+    return yes_no_result(
+        ballot,
+        passed,
+        counts,
+        reasons,
+        concerns=concerns,
+        objections=objections,
+        awaiting_ruling=awaiting,
+    )
 
 
 def _consent_summary(ballot: Ballot, counts: Mapping) -> str:
@@ -49,19 +72,30 @@ def _consent_summary(ballot: Ballot, counts: Mapping) -> str:
     )
 
 
+def _objections(count: int) -> str:
+    return "1 objection" if count == 1 else f"{count} objections"
+
+
 def _objection(vote: Mapping) -> dict:
-    ruled_out = vote.get("ruled_out")
+    """`stands` while it blocks: upheld by the facilitator, or not ruled on yet."""
+    ruled_out, upheld = vote.get("ruled_out"), vote.get("upheld")
     return {
         "voter": vote["voter"],
         "reason": vote["reason"],
         "stands": ruled_out is None,
         "ruled_out": ruled_out,
+        "upheld": upheld,
+        "awaiting": ruled_out is None and upheld is None,
     }
 
 
-def _objection_reason(ballot: Ballot, objection: Mapping) -> str:
+def _objection_reason(ballot: Ballot, objection: Mapping, awaiting: bool) -> str:
     said = f"{ballot.label(objection['voter'])} objected ({objection['reason']})"
-    ruling = objection["ruled_out"]
-    if ruling is None:
-        return f"{said}: the objection stands."
-    return f"{said}: ruled not paramount by {ballot.label(ruling['by'])} ({ruling['reason']})."
+    if objection["ruled_out"] is not None:
+        ruling = objection["ruled_out"]
+        return f"{said}: ruled not paramount by {ballot.label(ruling['by'])} ({ruling['reason']})."
+    if objection["upheld"] is not None:
+        ruling = objection["upheld"]
+        by, why = ballot.label(ruling["by"]), ruling["reason"]
+        return f"{said}: the objection stands, ruled paramount by {by} ({why})."
+    return f"{said}: {AWAITING}." if awaiting else f"{said}: the objection stands."

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
+from workshop.domain.errors import InvalidInput
 from workshop.domain.rules.ballot import Ballot, Result
+from workshop.domain.text import shown
 
 
 def places(options: Sequence[str], key: Callable[[str], int]) -> list[tuple[str, ...]]:
@@ -46,6 +48,26 @@ def order_reason(ballot: Ballot, places: Sequence[tuple[str, ...]]) -> str:
     return "Final order: " + ", ".join(shown) + "."
 
 
+def break_tie(
+    ballot: Ballot, places: list[tuple[str, ...]], winner: str | None, reasons: list
+) -> tuple[list[tuple[str, ...]], str | None]:
+    """Places and winner after the decider chose among those tied for first place."""
+    decision = ballot.decision
+    if decision is None:
+        return places, winner
+    tied = places[0] if places and winner is None else ()
+    if decision["winner"] not in tied:
+        raise InvalidInput(
+            f"decision.winner must be one of those tied for first place "
+            f"({', '.join(tied) or 'nobody is tied'}), got {shown(decision['winner'])}"
+        )
+    chosen = decision["winner"]
+    by, why = ballot.label(decision["by"]), decision["rationale"]
+    reasons.append(f"{by} chose {ballot.label(chosen)} from the tie: {why}.")
+    rest = tuple(option for option in tied if option != chosen)
+    return [(chosen,), *([rest] if rest else []), *places[1:]], chosen
+
+
 def ranked_result(
     ballot: Ballot,
     places: list[tuple[str, ...]],
@@ -53,7 +75,9 @@ def ranked_result(
     counts: Mapping,
     reasons: list,
 ) -> Result:
-    """A result with no pass or fail: the options in order, and every tie."""
+    """A result with no pass or fail: the options in order, and every tie (even one broken)."""
+    ties = places
+    places, winner = break_tie(ballot, places, winner, reasons)
     return Result(
         rule=ballot.rule,
         passed=None,
@@ -63,5 +87,5 @@ def ranked_result(
         counts=counts,
         turnout=len(ballot.votes),
         electorate_size=len(ballot.electorate),
-        ties=tuple(place for place in places if len(place) > 1),
+        ties=tuple(place for place in ties if len(place) > 1),
     )

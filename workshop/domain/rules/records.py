@@ -71,7 +71,7 @@ def checked_ballot(ballot: Ballot) -> Ballot:
     if counted in YES_NO_RULES and len(options) > 1:
         raise InvalidInput(f"a {counted} vote decides one option, got {len(options)} options")
     votes = _checked_votes(rule, options, electorate, settings, _vote_list(ballot.votes))
-    decision = _checked_decision(ballot.decision, settings) if rule == "decider" else None
+    decision = _DECISIONS[rule](ballot.decision, settings) if rule in _DECISIONS else None
     return Ballot(rule, options, electorate, settings, votes, decision, ballot.labels)
 
 
@@ -106,19 +106,46 @@ def _checked_decision(decision: object, settings: Mapping) -> dict | None:
     """The decider's recorded decision: who, passed or not, and a rationale that is required."""
     if decision is None:
         return None
-    if not isinstance(decision, Mapping):
-        raise InvalidInput(
-            f"decision must be an object with by, passed and rationale, got {kind(decision)}"
-        )
-    by, passed, rationale = decision.get("by"), decision.get("passed"), decision.get("rationale")
-    if not isinstance(by, str) or not by.strip():
-        raise InvalidInput(f"decision.by must name the decider, got {shown(by)}")
+    by, rationale = _decided_by(decision, "passed")
     if settings["decider"] is not None and by != settings["decider"]:
         raise InvalidInput(
             f"decision.by must be the decider {shown(settings['decider'])}, got {shown(by)}"
         )
+    passed = decision.get("passed")
     if not isinstance(passed, bool):
         raise InvalidInput(f"decision.passed must be true or false, got {shown(passed)}")
+    return {"by": by, "passed": passed, "rationale": rationale}
+
+
+def _checked_tie_decision(decision: object, settings: Mapping) -> dict | None:
+    """The decider's choice among the options tied for first place, with a rationale."""
+    if decision is None:
+        return None
+    by, rationale = _decided_by(decision, "winner")
+    winner = decision.get("winner")
+    if not isinstance(winner, str) or not winner.strip():
+        raise InvalidInput(
+            f"decision.winner must name one of the tied options, got {shown(winner)}"
+        )
+    return {"by": by, "winner": winner, "rationale": rationale}
+
+
+def _decided_by(decision: object, what: str) -> tuple[str, str]:
+    """Who decided and why: both required, for the minutes."""
+    if not isinstance(decision, Mapping):
+        raise InvalidInput(
+            f"decision must be an object with by, {what} and rationale, got {kind(decision)}"
+        )
+    by, rationale = decision.get("by"), decision.get("rationale")
+    if not isinstance(by, str) or not by.strip():
+        raise InvalidInput(f"decision.by must name the decider, got {shown(by)}")
     if not isinstance(rationale, str) or not rationale.strip():
         raise InvalidInput("decision.rationale is required: say why")
-    return {"by": by, "passed": passed, "rationale": rationale.strip()}
+    return by, rationale.strip()
+
+
+_DECISIONS = {
+    "decider": _checked_decision,
+    "dot": _checked_tie_decision,
+    "ranked": _checked_tie_decision,
+}

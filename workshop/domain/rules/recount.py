@@ -29,7 +29,11 @@ def tally(ballot: Ballot) -> Result:
 def _tally_decider(ballot: Ballot) -> Result:
     """The advisory round informs; the decider's recorded decision, with its rationale, decides."""
     advisory_rule = ballot.settings["advisory_rule"]
-    advisory = _TALLIES[advisory_rule](replace(ballot, rule=advisory_rule, decision=None))
+    advice = replace(ballot, rule=advisory_rule, decision=None)
+    if advisory_rule == "consent":  # the decider weighs objections; nobody rules on them
+        advisory = tally_consent(advice, rulings_due=False)
+    else:
+        advisory = _TALLIES[advisory_rule](advice)
     decision = ballot.decision
     said = RULE_NAMES[advisory_rule]
     reasons = [f"The advice ({said}): {verdict(advisory)}."]

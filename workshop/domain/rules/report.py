@@ -21,7 +21,9 @@ def result_text(result: Result) -> str:
 
 
 def verdict(result: Result) -> str:
-    """Passed, did not pass, or ranked (with or without a single winner)."""
+    """Passed, did not pass, awaiting a ruling, or ranked (with or without a single winner)."""
+    if result.awaiting_ruling:
+        return "no verdict yet: awaiting the facilitator's ruling"
     if result.passed is None:
         return "ranked" if result.winner else "ranked, no single winner"
     return "passed" if result.passed else "did not pass"

@@ -45,23 +45,29 @@ def _consent_vote(vote: Mapping, options: Sequence[str], settings: Mapping) -> d
     if choice == "objection" and not _optional_text(vote, "reason"):
         raise InvalidInput("an objection needs a reason: say what harm it does to the aim")
     normalized: dict = {"choice": choice}
-    ruled_out = vote.get("ruled_out")
-    if ruled_out is not None:
-        if choice != "objection":
-            raise InvalidInput(f"ruled_out applies only to an objection, not to a {choice}")
-        normalized["ruled_out"] = _ruling(ruled_out)
+    for key in RULINGS:
+        if vote.get(key) is not None:
+            if choice != "objection":
+                raise InvalidInput(f"{key} applies only to an objection, not to a {choice}")
+            normalized[key] = _ruling(key, vote[key])
+    if len(normalized) > 2:
+        raise InvalidInput("an objection is either upheld or ruled_out, not both")
     return normalized
 
 
-def _ruling(ruled_out: object) -> dict:
-    """A facilitator's ruling that an objection is not paramount: who, and why."""
-    if not isinstance(ruled_out, Mapping):
-        raise InvalidInput(f"ruled_out must be an object with by and reason, got {kind(ruled_out)}")
-    by, reason = ruled_out.get("by"), ruled_out.get("reason")
+# The facilitator's ruling on an objection, as the record carries it.
+RULINGS = {"upheld": "why the objection stands", "ruled_out": "why the objection is not paramount"}
+
+
+def _ruling(key: str, ruling: object) -> dict:
+    """A facilitator's ruling on an objection: who, and why."""
+    if not isinstance(ruling, Mapping):
+        raise InvalidInput(f"{key} must be an object with by and reason, got {kind(ruling)}")
+    by, reason = ruling.get("by"), ruling.get("reason")
     if not isinstance(by, str) or not by.strip():
-        raise InvalidInput(f"ruled_out.by must name who ruled, got {shown(by)}")
+        raise InvalidInput(f"{key}.by must name who ruled, got {shown(by)}")
     if not isinstance(reason, str) or not reason.strip():
-        raise InvalidInput("ruled_out.reason must say why the objection is not paramount")
+        raise InvalidInput(f"{key}.reason must say {RULINGS[key]}")
     return {"by": by.strip(), "reason": reason.strip()}
 
 

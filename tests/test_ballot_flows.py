@@ -1,0 +1,251 @@
+"""After a ballot, nobody is stranded: the real server, real clients (PRODUCT.md §4).
+
+An objection awaiting its ruling shows no verdict and, once it stands, sends the proposal
+back to its author; a ranked or dot ballot is settled in one step; a tie goes to a runoff
+or to the decider; dot-voting settings are the facilitator's, and refusals say why.
+"""
+
+from __future__ import annotations
+
+from tests.live import LiveServer, Person, host, seat
+from tests.test_workshop_e2e import vote_all
+
+
+def strategy(server: LiveServer, people: list[Person]) -> tuple[dict, Person, list[Person]]:
+    """A strategizing session in its propose phase, with Pia (product), Tom and Una (team)."""
+    session, fac = host(server, people, "strategizing", product="Fitness app")
+    team = seat(server, session, people, ("Pia", "product"), ("Tom", "team"), ("Una", "team"))
+    fac.ok("next_phase")
+    return session, fac, team
+
+
+def visions(author: Person, *titles: str) -> list[str]:
+    return [author.ok("propose_goal", level="vision", title=t)["proposal_id"] for t in titles]
+
+
+def reveal(fac: Person, ballot: str) -> list[dict]:
+    return fac.ok("close_ballot", ballot_id=ballot, reveal=True)["events"]
+
+
+def proposal(person: Person, proposal_id: str) -> dict:
+    return [p for p in person.fresh_state()["proposals"] if p["id"] == proposal_id][0]
+
+
+def ballot_of(person: Person, ballot_id: str) -> dict:
+    return [b for b in person.fresh_state()["ballots"] if b["id"] == ballot_id][0]
+
+
+def ranked(fac: Person, options: list[str], votes: dict[Person, list[str]]) -> str:
+    """A revealed ranked ballot on `options`; returns its id."""
+    ballot = fac.ok(
+        "open_ballot", proposal_ids=options, rule="ranked", rule_reason="several visions"
+    )["ballot_id"]
+    vote_all(ballot, {person: {"ranking": ranking} for person, ranking in votes.items()})
+    reveal(fac, ballot)
+    return ballot
+
+
+def test_an_objection_awaits_the_ruling_then_goes_back_to_its_author_keeping_the_rule(
+    server: LiveServer, people
+) -> None:
+    _, fac, (pia, tom, una) = strategy(server, people)
+    (vision,) = visions(pia, "Healthier lives")
+    goal = tom.ok("propose_goal", level="user", title="Lose weight", parents=[vision])
+    goal = goal["proposal_id"]
+    fac.ok("go_to_phase", phase="decide")
+    first = fac.ok("open_ballot", proposal_ids=[vision])["ballot_id"]
+    vote_all(first, {p: {"choice": "agree"} for p in (pia, tom, una)})
+    reveal(fac, first)
+
+    why = "the team asked for consent on user goals"
+    ballot = fac.ok("open_ballot", proposal_ids=[goal], rule="consent", rule_reason=why)
+    ballot = ballot["ballot_id"]
+    objection = {"choice": "objection", "reason": "No metric: we cannot tell if it works"}
+    vote_all(ballot, {pia: {"choice": "consent"}, una: objection, tom: {"choice": "consent"}})
+    events = reveal(fac, ballot)
+
+    # Everyone sees "awaiting the facilitator's ruling", not a verdict, and nothing rejected.
+    shown = pia.wait_event("ballot_revealed", lambda e: e["ballot_id"] == ballot)["result"]
+    assert shown["awaiting_ruling"] == [una.id]
+    assert "awaiting the facilitator's ruling" in " ".join(shown["reasons"])
+    assert "the objection stands" not in " ".join(shown["reasons"])
+    assert [e["type"] for e in events] == ["ballot_closed", "ballot_revealed"]
+    assert proposal(tom, goal)["status"] == "proposed"
+
+    # It stands: the proposal goes back to Tom, its author, to amend; not rejected.
+    fac.ok("rule_objection", ballot_id=ballot, voter=una.id, stands=True, reason="Paramount")
+    sent = tom.wait_event("proposal_to_amend", lambda e: e["proposal_id"] == goal)
+    assert sent["objection"] == objection["reason"] and sent["ruling"] == "Paramount"
+    ruled = pia.wait_event("objection_ruled")["result"]
+    assert ruled["awaiting_ruling"] == [] and ruled["passed"] is False
+    assert "the objection stands, ruled paramount" in " ".join(ruled["reasons"])
+    mine = proposal(tom, goal)
+    assert mine["status"] == "to_amend" and mine["mine"] is True
+    assert mine["sent_back"]["objector"] == una.id and mine["default_rule"] == "consent"
+    assert not [e for e in tom.events("proposal_rejected") if e["proposal_id"] == goal]
+    refused = fac.refused("open_ballot", "conflict", proposal_ids=[goal])
+    assert "back to its author to amend" in refused["message"]
+
+    # Tom amends it; the new round keeps consent and its reason without being asked again.
+    metric = {"name": "weekly active users", "target": 5000}
+    tom.ok("edit_proposal", proposal_id=goal, metrics=[metric])
+    assert proposal(tom, goal)["status"] == "proposed"
+    second = fac.ok("open_ballot", proposal_ids=[goal])["events"][0]["ballot"]
+    assert second["rule"] == "consent" and second["rule_reason"] == why
+    vote_all(second["id"], {p: {"choice": "consent"} for p in (pia, tom, una)})
+    events = reveal(fac, second["id"])
+    assert any(e["type"] == "goal_accepted" and e["proposal_id"] == goal for e in events)
+
+
+def test_a_missing_response_is_a_verdict_not_a_wait(server: LiveServer, people) -> None:
+    _, fac, (pia, tom, una) = strategy(server, people)
+    (vision,) = visions(pia, "Healthier lives")
+    fac.ok("go_to_phase", phase="decide")
+    ballot = fac.ok("open_ballot", proposal_ids=[vision], rule="consent", rule_reason="r")
+    ballot = ballot["ballot_id"]
+    vote_all(ballot, {tom: {"choice": "objection", "reason": "harm"}, una: {"choice": "consent"}})
+    events = reveal(fac, ballot)
+    assert events[1]["result"]["awaiting_ruling"] == []
+    assert events[-1]["type"] == "proposal_rejected"
+
+
+def test_the_facilitator_settles_a_ranked_ballot_and_moves_the_children(
+    server: LiveServer, people
+) -> None:
+    session, fac, (pia, tom, una) = strategy(server, people)
+    won, lost, third = visions(pia, "Healthier lives", "Fitter teams", "Happier people")
+    child = tom.ok("propose_goal", level="user", title="Run more", parents=[lost])
+    child = child["proposal_id"]
+    fac.ok("go_to_phase", phase="decide")
+    refused = fac.refused("settle_ballot", "not_found", ballot_id="b9", others="park")
+    assert "b9" in refused["message"]
+    order = [won, lost, third]
+    ballot = ranked(fac, order, {pia: order, tom: order, una: [lost, won, third]})
+
+    # The loser's child is stranded until the facilitator settles the ballot.
+    refused = fac.refused("open_ballot", "conflict", proposal_ids=[child])
+    assert "not an accepted goal yet" in refused["message"]
+    bad = fac.refused("settle_ballot", "invalid_input", ballot_id=ballot, others="bin")
+    assert "others must be one of park, reject" in bad["message"]
+    bad = fac.refused("settle_ballot", "invalid_input", ballot_id=ballot, others="park", keep=["x"])
+    assert "keep: x is not an option" in bad["message"]
+    bad = fac.refused(
+        "settle_ballot", "invalid_input", ballot_id=ballot, others="park", reparent_to=lost
+    )
+    assert f"{lost} is one of the options being settled" in bad["message"]
+
+    settled = fac.ok("settle_ballot", ballot_id=ballot, others="park")["events"][0]
+    assert settled["type"] == "ballot_settled" and settled["kept"] == [won]
+    assert settled["others"] == [lost, third] and settled["status"] == "parked"
+    assert settled["reparented"] == [{"proposal_id": child, "before": [lost], "parents": [won]}]
+    una.wait_event("ballot_settled")
+    assert [proposal(una, pid)["status"] for pid in (won, lost, third)] == [
+        "accepted",
+        "parked",
+        "parked",
+    ]
+    moved = proposal(una, child)
+    assert moved["parents"] == [won] and moved["revisions"][-1]["before"]["parents"] == [lost]
+    again = fac.refused("settle_ballot", "conflict", ballot_id=ballot, others="reject")
+    assert "settled already" in again["message"]
+
+    # The child can now go to a vote, and becomes a goal under the accepted vision.
+    vote = fac.ok("open_ballot", proposal_ids=[child])["ballot_id"]
+    vote_all(vote, {p: {"choice": "agree"} for p in (pia, tom, una)})
+    reveal(fac, vote)
+    minutes = server.get(
+        f"/api/sessions/{session['id']}/minutes", session["facilitator_token"], format="json"
+    ).json()
+    entry = [b for b in minutes["ballots"] if b["id"] == ballot][0]
+    assert entry["settled"]["others"] == [lost, third]
+    assert {"proposal_id": lost, "outcome": "parked", "goal_id": None} in entry["outcome"]
+    markdown = server.get(
+        f"/api/sessions/{session['id']}/minutes", session["facilitator_token"], format="md"
+    ).text
+    assert "“Run more” now serves “Healthier lives” (it served “Fitter teams”)." in markdown
+    assert "“Fitter teams” and “Happier people” parked." in markdown
+
+
+def test_a_tie_goes_to_a_runoff_in_one_command(server: LiveServer, people) -> None:
+    _, fac, (pia, tom, una) = strategy(server, people)
+    a, b, c = visions(pia, "Healthier lives", "Fitter teams", "Happier people")
+    fac.ok("go_to_phase", phase="decide")
+    tied = ranked(fac, [a, b, c], {pia: [a, b, c], tom: [b, a, c]})  # Una does not rank
+    result = ballot_of(fac, tied)["result"]
+    assert result["winner"] is None and result["ties"][0] == [a, b]
+    refused = fac.refused("settle_ballot", "conflict", ballot_id=tied, others="park")
+    assert "no single winner: break the tie first" in refused["message"]
+    bad = fac.refused("break_tie", "invalid_input", ballot_id=tied, how="runoff", rule="dot")
+    assert "rule_reason: say why the runoff uses dot" in bad["message"]
+
+    opened = fac.ok("break_tie", ballot_id=tied, how="runoff")["events"][0]["ballot"]
+    assert opened["options"] == [a, b] and opened["runoff_of"] == tied
+    assert opened["rule"] == "ranked" and opened["rule_reason"] == "several visions"
+    assert ballot_of(pia, tied)["tie_break"] == {"how": "runoff", "ballot_id": opened["id"]}
+    again = fac.refused("break_tie", "conflict", ballot_id=tied, how="decider")
+    assert "went to a runoff already" in again["message"]
+
+    vote_all(opened["id"], {pia: {"ranking": [b, a]}, tom: {"ranking": [b, a]}})
+    events = reveal(fac, opened["id"])
+    assert any(e["type"] == "goal_accepted" and e["proposal_id"] == b for e in events)
+    # Settling the tied ballot takes the runoff's winner forward and parks the rest.
+    settled = fac.ok("settle_ballot", ballot_id=tied, others="reject")["events"][0]
+    assert settled["kept"] == [b] and settled["others"] == [a, c]
+
+
+def test_a_tie_goes_to_the_decider_who_chooses_with_a_reason(server: LiveServer, people) -> None:
+    _, fac, (pia, tom, una) = strategy(server, people)
+    a, b, c = visions(tom, "Healthier lives", "Fitter teams", "Happier people")
+    fac.ok("go_to_phase", phase="decide")
+    ballot = fac.ok("open_ballot", proposal_ids=[a, b, c], rule="dot", rule_reason="shortlist")[
+        "ballot_id"
+    ]
+    vote_all(ballot, {pia: {"dots": {a: 1}}, tom: {"dots": {b: 1}}, una: {"dots": {c: 1}}})
+    reveal(fac, ballot)
+    early = pia.refused("record_decision", "conflict", ballot_id=ballot, winner=a, rationale="r")
+    assert "has not sent the tie" in early["message"]
+
+    referred = fac.ok("break_tie", ballot_id=ballot, how="decider")["events"][0]
+    assert referred["type"] == "tie_referred" and referred["decider"] == pia.id
+    assert referred["tied"] == [a, b, c]
+    tom.refused("record_decision", "forbidden", ballot_id=ballot, winner=a, rationale="r")
+    bad = pia.refused("record_decision", "invalid_input", ballot_id=ballot, winner=a)
+    assert "rationale" in bad["message"]
+    bad = pia.refused(
+        "record_decision", "invalid_input", ballot_id=ballot, winner="pr9", rationale="r"
+    )
+    assert "one of the options tied for first place" in bad["message"]
+
+    decided = pia.ok(
+        "record_decision", ballot_id=ballot, winner=b, rationale="closest to our users"
+    )["events"]
+    assert [e["type"] for e in decided] == ["decision_recorded"]  # dot only ranks
+    result = decided[0]["result"]
+    assert result["winner"] == b and result["ranking"][0] == b
+    assert f"{pia.id} chose {b} from the tie: closest to our users" in result["reasons"]
+    settled = fac.ok("settle_ballot", ballot_id=ballot, others="park")["events"][0]
+    assert settled["kept"] == [b] and settled["others"] == [a, c]
+
+
+def test_dot_voting_settings_are_the_facilitators_and_refusals_say_why(
+    server: LiveServer, people
+) -> None:
+    _, fac, (pia, tom, una) = strategy(server, people)
+    ids = visions(pia, "One", "Two", "Three", "Four")
+    fac.ok("go_to_phase", phase="decide")
+    dot = {"proposal_ids": ids, "rule": "dot", "rule_reason": "shortlist"}
+    for settings, said in [
+        ({"dots": 0}, "dots must be between 1 and 100, got 0"),
+        ({"dots": 2.5}, "settings.dots must be a whole number, got 2.5"),
+        ({"dots": 2, "max_per_option": 3}, "settings.max_per_option (3) cannot be more than"),
+        ({"dot": 2}, "settings may hold only"),
+    ]:
+        refused = fac.refused("open_ballot", "invalid_input", settings=settings, **dot)
+        assert said in refused["message"]
+    # A budget alone is also the limit per option: 3 dots may all go on one proposal.
+    opened = fac.ok("open_ballot", settings={"dots": 3}, **dot)["events"][0]["ballot"]
+    assert opened["settings"]["dots"] == 3 and opened["settings"]["max_per_option"] == 3
+    pia.ok("cast_vote", ballot_id=opened["id"], vote={"dots": {ids[0]: 3}})
+    over = {"dots": {ids[0]: 2, ids[1]: 2}}
+    refused = tom.refused("cast_vote", "invalid_input", ballot_id=opened["id"], vote=over)
+    assert "4 dots spent, the budget is 3" in refused["message"]

@@ -1,0 +1,232 @@
+"""After the reveal, nobody is stranded: objections ruled, a tie broken, the other options settled.
+
+A consent objection that stands sends the proposal back to its author to amend (its next
+round keeps the rule); a tie for first place goes to a runoff or to the decider; after a dot
+or ranked ballot the facilitator parks or rejects the other options in one step and moves
+the proposals that served them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from workshop.domain import payload
+from workshop.domain.commands import Context, command, event
+from workshop.domain.errors import Conflict, InvalidInput, NotFound
+from workshop.domain.proposals import LIVE, check_parents, in_open_ballot
+from workshop.domain.state import Ballot, Participant, WorkshopState
+from workshop.domain.text import shown
+from workshop.domain.voting import accept, find_ballot, new_ballot, record, tally
+
+RANKING_RULES = ("dot", "ranked")
+SETTLED_AS = {"park": "parked", "reject": "rejected"}
+
+
+@command("rule_objection", "facilitator")
+def rule_objection(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
+    """After testing an objection with its author: it stands, or it is not paramount."""
+    ballot = find_ballot(s, p, "revealed")
+    voter = payload.ident(p, "voter") or ""
+    vote = ballot.votes.get(voter, {})
+    if ballot.rule != "consent" or vote.get("choice") != "objection":
+        raise NotFound(f"ballot {ballot.id} has no objection by {shown(voter)}")
+    if voter in ballot.rulings:
+        raise Conflict(f"the objection by {voter} was ruled on already")
+    stands = payload.flag(p, "stands", default=None)
+    reason = payload.text(p, "reason", 1000)
+    if not reason:
+        raise InvalidInput("reason: say why the objection stands or is not paramount")
+    ruling = {"stands": stands, "reason": reason, "by": actor.id}
+    result = tally(s, record(ballot, {**ballot.rulings, voter: ruling}))
+    events = [event("objection_ruled", ballot_id=ballot.id, voter=voter, result=result, **ruling)]
+    proposal = s.proposals[ballot.options[0]]
+    if proposal.status != "proposed":
+        return events
+    if stands:  # back to its author, to amend; the next round keeps this one's rule
+        sent_back = event(
+            "proposal_to_amend",
+            proposal_id=proposal.id,
+            ballot_id=ballot.id,
+            rule=ballot.rule,
+            rule_reason=ballot.rule_reason,
+            objector=voter,
+            objection=vote.get("reason"),
+            ruling=reason,
+        )
+        return [*events, sent_back]
+    return events + (accept(s, ballot, proposal.id, result, ctx) if result["passed"] else [])
+
+
+@command("record_decision", "decider")
+def record_decision(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
+    """The decider decides, with a rationale, once the advice is in and shown; or breaks a tie."""
+    ballot = find_ballot(s, p, "revealed")
+    if ballot.rule in RANKING_RULES:
+        return _choose_from_tie(s, actor, ballot, p, ctx)
+    if ballot.rule != "decider":
+        raise Conflict(f"ballot {ballot.id} is decided by {ballot.rule}, not by a decider")
+    if ballot.decision is not None:
+        raise Conflict(f"ballot {ballot.id} is decided already")
+    decision = {"by": actor.id, "passed": payload.flag(p, "passed", default=None)}
+    decision["rationale"] = _rationale(p)
+    doc = record(ballot)
+    result = tally(
+        s, {**doc, "decision": decision, "settings": {**doc["settings"], "decider": actor.id}}
+    )
+    events = [event("decision_recorded", ballot_id=ballot.id, decision=decision, result=result)]
+    proposal_id = ballot.options[0]
+    if decision["passed"]:
+        return events + accept(s, ballot, proposal_id, result, ctx)
+    return events + [event("proposal_rejected", proposal_id=proposal_id, ballot_id=ballot.id)]
+
+
+def _rationale(p: Mapping) -> str:
+    rationale = payload.text(p, "rationale", 2000)
+    if not rationale:
+        raise InvalidInput("rationale: a decision needs its reasons, for the minutes")
+    return rationale
+
+
+def tied_first(ballot: Ballot) -> list[str]:
+    """The options tied for first place of a revealed dot or ranked ballot with no winner."""
+    result = ballot.result or {}
+    if ballot.rule not in RANKING_RULES or result.get("winner") or not result.get("ranking"):
+        return []
+    first = result["ranking"][0]
+    return next((list(tie) for tie in result.get("ties", []) if first in tie), [])
+
+
+def _choose_from_tie(
+    s: WorkshopState, actor: Participant, ballot: Ballot, p: Mapping, ctx: Context
+) -> list[dict]:
+    """The decider picks the winner among the tied, with a reason, when the facilitator asked."""
+    if (ballot.tie_break or {}).get("how") != "decider":
+        raise Conflict(f"the facilitator has not sent the tie of ballot {ballot.id} to the decider")
+    if ballot.decision is not None:
+        raise Conflict(f"the tie of ballot {ballot.id} is decided already")
+    tied = tied_first(ballot)
+    winner = payload.ident(p, "winner")
+    if winner not in tied:
+        titles = ", ".join(f"{pid} ({s.proposals[pid].title})" for pid in tied)
+        raise InvalidInput(f"winner must be one of the options tied for first place: {titles}")
+    decision = {"by": actor.id, "winner": winner, "rationale": _rationale(p)}
+    result = tally(s, {**record(ballot), "decision": decision})
+    events = [event("decision_recorded", ballot_id=ballot.id, decision=decision, result=result)]
+    if ballot.rule == "ranked":  # the ranked winner becomes a goal; dot only ranks
+        events += accept(s, ballot, winner, result, ctx)
+    return events
+
+
+@command("break_tie", "facilitator")
+def break_tie(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
+    """A tie for first place: a runoff among the tied, or the decider chooses with a reason."""
+    ballot = find_ballot(s, p, "revealed")
+    tied = tied_first(ballot)
+    if not tied:
+        raise Conflict(f"ballot {ballot.id} has no tie for first place to break")
+    if ballot.tie_break is not None:
+        how = ballot.tie_break["how"]
+        raise Conflict(f"the tie of ballot {ballot.id} went to {_HOW[how]} already")
+    how = payload.choice(p, "how", tuple(_HOW))
+    if how == "decider":
+        decider = s.decider()
+        if decider is None:
+            raise Conflict("nobody can decide: no product person joined and no decider was named")
+        return [event("tie_referred", ballot_id=ballot.id, decider=decider, tied=tied)]
+    rule = payload.choice(p, "rule", RANKING_RULES, ballot.rule)
+    reason = payload.text(p, "rule_reason", 1000)
+    if rule == ballot.rule:
+        reason = reason or ballot.rule_reason
+    elif not reason:
+        raise InvalidInput(f"rule_reason: say why the runoff uses {rule}, not {ballot.rule}")
+    runoff = {"proposal_ids": tied, "rule": rule, "rule_reason": reason}
+    if p.get("settings") is not None:
+        runoff["settings"] = p["settings"]
+    return new_ballot(s, actor, runoff, ctx, runoff_of=ballot.id)
+
+
+_HOW = {"runoff": "a runoff", "decider": "the decider"}
+
+
+def winner_of(s: WorkshopState, ballot: Ballot) -> str | None:
+    """The ballot's winner: its own, the decider's pick from its tie, or its runoff's."""
+    winner = (ballot.result or {}).get("winner")
+    runoff = (ballot.tie_break or {}).get("ballot_id")
+    if winner is None and runoff:
+        return winner_of(s, s.ballots[runoff])
+    return winner
+
+
+@command("settle_ballot", "facilitator")
+def settle_ballot(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
+    """After dot or ranked: park or reject the other options, and move what served them."""
+    ballot = find_ballot(s, p, "revealed")
+    if ballot.rule not in RANKING_RULES:
+        raise Conflict(f"ballot {ballot.id} is {ballot.rule}: only dot and ranked leave options")
+    if ballot.settled is not None:
+        raise Conflict(f"ballot {ballot.id} is settled already")
+    status = SETTLED_AS[payload.choice(p, "others", tuple(SETTLED_AS))]
+    keep = _kept(s, ballot, p)
+    others = [o for o in ballot.options if o not in keep and s.proposals[o].status in LIVE]
+    if not others:
+        raise Conflict(f"ballot {ballot.id} has no other live option to settle")
+    for option in others:
+        if in_open_ballot(s, option):
+            raise Conflict(f"proposal {option} is being voted on: settle once that ballot is over")
+    return [
+        event(
+            "ballot_settled",
+            ballot_id=ballot.id,
+            kept=keep,
+            others=others,
+            status=status,
+            reparented=_reparented(s, others, keep, p),
+            by=actor.id,
+        )
+    ]
+
+
+def _kept(s: WorkshopState, ballot: Ballot, p: Mapping) -> list[str]:
+    """The options taken forward: those named, else the winner."""
+    keep = payload.ident_list(p, "keep")
+    if not keep:
+        winner = winner_of(s, ballot)
+        if winner is None:
+            raise Conflict(
+                f"ballot {ballot.id} has no single winner: break the tie first, "
+                "or name the options to keep"
+            )
+        return [winner]
+    for option in keep:
+        if option not in ballot.options:
+            raise InvalidInput(f"keep: {option} is not an option of ballot {ballot.id}")
+    return keep
+
+
+def _reparented(s: WorkshopState, others: list[str], keep: list[str], p: Mapping) -> list[dict]:
+    """The live proposals that served a settled option, each with its new parents."""
+    serving = [
+        prop
+        for prop in s.proposals.values()
+        if prop.status in LIVE and prop.id not in others and set(prop.parents) & set(others)
+    ]
+    if not serving:
+        return []
+    target = payload.ident(p, "reparent_to", required=False)
+    if target is None and len(keep) == 1:
+        target = keep[0]
+    if target is None:
+        names = ", ".join(prop.id for prop in serving)
+        raise InvalidInput(f"reparent_to: say which goal {names} serve from now on")
+    if target in others:
+        raise InvalidInput(f"reparent_to: {target} is one of the options being settled")
+    moved = []
+    for prop in serving:
+        parents = list(dict.fromkeys(target if x in others else x for x in prop.parents))
+        try:
+            check_parents(s, prop.level, parents)
+        except InvalidInput as error:
+            problem = f"reparent_to: {prop.id} cannot serve {target}: {error.message}"
+            raise InvalidInput(problem) from None
+        moved.append({"proposal_id": prop.id, "before": list(prop.parents), "parents": parents})
+    return moved
