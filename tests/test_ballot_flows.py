@@ -27,6 +27,10 @@ def reveal(fac: Person, ballot: str) -> list[dict]:
     return fac.ok("close_ballot", ballot_id=ballot, reveal=True)["events"]
 
 
+def shown_event(events: list[dict]) -> dict:
+    return [e for e in events if e["type"] == "ballot_revealed"][0]
+
+
 def proposal(person: Person, proposal_id: str) -> dict:
     return [p for p in person.fresh_state()["proposals"] if p["id"] == proposal_id][0]
 
@@ -69,7 +73,8 @@ def test_an_objection_awaits_the_ruling_then_goes_back_to_its_author_keeping_the
     assert shown["awaiting_ruling"] == [una.id]
     assert "awaiting the facilitator's ruling" in " ".join(shown["reasons"])
     assert "the objection stands" not in " ".join(shown["reasons"])
-    assert [e["type"] for e in events] == ["ballot_closed", "ballot_revealed"]
+    outcome = [e["type"] for e in events[events.index(shown_event(events)) :]]
+    assert outcome == ["ballot_revealed"]  # nothing accepted, nothing rejected
     assert proposal(tom, goal)["status"] == "proposed"
 
     # It stands: the proposal goes back to Tom, its author, to amend; not rejected.
@@ -105,7 +110,7 @@ def test_a_missing_response_is_a_verdict_not_a_wait(server: LiveServer, people) 
     ballot = ballot["ballot_id"]
     vote_all(ballot, {tom: {"choice": "objection", "reason": "harm"}, una: {"choice": "consent"}})
     events = reveal(fac, ballot)
-    assert events[1]["result"]["awaiting_ruling"] == []
+    assert shown_event(events)["result"]["awaiting_ruling"] == []
     assert events[-1]["type"] == "proposal_rejected"
 
 

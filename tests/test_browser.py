@@ -439,13 +439,23 @@ def test_an_objection_that_stands_is_amended_and_voted_again(
     command(server, session, bob["token"], "cast_vote", ballot_id=second, vote=objection)
     vote(page, "consent")
     console.get_by_role("button", name="Close and reveal").click()
+    # No verdict before the ruling: the room and the console both wait for it.
+    expect(page.locator("#vote-body .verdict")).to_have_text("Awaiting the facilitator's ruling")
+    expect(console.locator(".ballot-card .verdict").first).to_have_text(
+        "Awaiting the facilitator's ruling"
+    )
     expect(console.locator(".rulings")).to_contain_text("Bob objects: No metric: we cannot tell")
     console.locator(".ruling input").fill("Paramount: the goal must be measurable")
-    console.get_by_role("button", name="It stands: amend and vote again").click()
-    expect(card.locator(".badge.st-rejected")).to_have_text("rejected")
+    console.get_by_role("button", name="It stands: back to its author to amend").click()
+    expect(card.locator(".badge.st-to_amend")).to_have_text("to amend")
+    expect(page.locator("#vote-body .verdict")).to_have_text("Not passed")
 
-    # Ann amends her proposal in place; it goes to a new round and passes.
-    card.get_by_role("button", name="Amend").click()
+    # Ann, its author, is asked to amend it, and amends it in place; a new round passes.
+    prompt = page.locator(".to-amend")
+    expect(prompt).to_contain_text("“Feel better” is back with you to amend.")
+    expect(prompt).to_contain_text("Bob objected: “No metric: we cannot tell”")
+    expect(prompt).to_contain_text("Paramount: the goal must be measurable")
+    prompt.get_by_role("button", name="Amend it now").click()
     expect(page.locator("#propose-h")).to_have_text("Amend “Feel better”")
     expect(page.locator("#p-title")).to_have_value("Feel better")
     page.click("#p-add-metric")
@@ -453,13 +463,18 @@ def test_an_objection_that_stands_is_amended_and_voted_again(
     page.fill("#p-metric-rows input[data-field=target]", "8")
     page.get_by_role("button", name="Save the amendment").click()
     expect(card).to_contain_text("self-reported wellbeing: 8")
-    expect(card.locator(".badge.st-rejected")).to_have_count(0)
+    expect(card.locator(".badge")).not_to_contain_text(["to amend"])
+    expect(page.locator(".to-amend")).to_have_count(0)
     expect(page.locator("#propose-h")).to_have_text("Propose a goal")
-    third = command(server, session, fac, "open_ballot", electorate=electorate, **ballot)[
-        "ballot_id"
-    ]
-    command(server, session, bob["token"], "cast_vote", ballot_id=third, vote={"choice": "consent"})
-    vote(page, "consent")
+    # The console keeps consent for the new round, and asks for no reason again.
+    console.get_by_label("Select Feel better").check()
+    expect(console.locator("#rule")).to_have_value("consent")
+    expect(console.locator("#rule option:checked")).to_have_text("Consent (as in the first round)")
+    expect(console.locator("#reason-row")).to_be_hidden()
+    console.get_by_role("button", name="Open ballot").click()
+    expect(page.locator("#vote-head .rule")).to_contain_text("Consent")
+    expect(page.locator("#vote-head")).to_contain_text("consent for user goals")
+    vote(page, "consent")  # Bob is not in the room now: Ann alone is the electorate
     console.get_by_role("button", name="Close and reveal").click()
     expect(page.locator("#chain-body .level-user .node-title")).to_have_text("Feel better")
 

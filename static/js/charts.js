@@ -3,7 +3,7 @@
 // Bars are spans sized through the CSSOM, which the strict style policy allows.
 
 import { h } from "./dom.js";
-import { choiceLabel, goalTitle, personName, ruleOfVote, voteText } from "./widgets.js";
+import { choiceLabel, goalTitle, personName, ruleOfVote, tiedFirst, voteText } from "./widgets.js";
 
 const CHOICE_ORDER = {
   unanimity: ["agree", "disagree", "abstain"],
@@ -140,7 +140,7 @@ function concernsAndObjections(state, ballot, result) {
   const ruling = (objection) => {
     if (objection.ruled_out) return `ruled not paramount: ${objection.ruled_out.reason}`;
     const given = (ballot.rulings || {})[objection.voter];
-    return given && given.stands ? "it stands" : "awaiting the facilitator's ruling";
+    return given && given.stands ? "it stands: back to its author to amend" : "awaiting the facilitator's ruling";
   };
   const items = [
     ...(result.objections || []).map((o) =>
@@ -168,10 +168,18 @@ function verdict(state, ballot) {
       ballot.decision.passed ? "passed" : "failed",
     ];
   }
+  if ((result.awaiting_ruling || []).length) return ["Awaiting the facilitator's ruling", "pending"];
   if (result.passed === true) return ["Passed", "passed"];
   if (result.passed === false) return ["Not passed", "failed"];
+  const chosen = ballot.decision && ballot.decision.winner;
+  if (chosen) return [`Winner, chosen by the decider from a tie: ${goalTitle(state, chosen)}`, "passed"];
   if (result.winner) return [`Winner: ${goalTitle(state, result.winner)}`, "passed"];
-  return ["Ranking (a tie goes back to the facilitator)", "pending"];
+  const tied = tiedFirst(ballot).map((id) => goalTitle(state, id)).join(" and ");
+  const how = ballot.tie_break && ballot.tie_break.how;
+  if (how === "runoff") return [`Tie for first place (${tied}): a runoff is being held`, "pending"];
+  if (how === "decider") return [`Tie for first place (${tied}): awaiting the decider's choice`, "pending"];
+  if (tied) return [`Tie for first place (${tied}): the facilitator holds a runoff or asks the decider`, "pending"];
+  return ["Ranking, no single winner", "pending"];
 }
 
 /** The chart of a revealed ballot's votes, fit for its rule (the decider's: the advice). */

@@ -13,8 +13,10 @@ import {
   isLive,
   personName,
   proposalBoard,
+  proposalById,
   proposalCard,
   RULES,
+  tiedFirst,
   turnoutText,
   YES_NO_RULES,
 } from "./widgets.js";
@@ -69,11 +71,135 @@ function rulingForms(state, ballot, live) {
         h(
           "div",
           { class: "actions" },
-          button("It stands: amend and vote again", rule(true), { key: `${key}-stands` }),
+          button("It stands: back to its author to amend", rule(true), { key: `${key}-stands` }),
           button("Not paramount", rule(false), { key: `${key}-out` }),
         ),
       );
     }),
+  );
+}
+
+const RANKING_RULES = ["dot", "ranked"];
+
+/** A tie for first place: one click for a runoff among the tied, or for the decider. */
+function tieControls(state, ballot, live) {
+  const tied = tiedFirst(ballot);
+  if (!tied.length || ballot.tie_break || ballot.decision) return null;
+  const error = $("#ballot-error");
+  const breakTie = (fields) => run(live, "break_tie", { ballot_id: ballot.id, ...fields }, error);
+  const other = RANKING_RULES.find((rule) => rule !== ballot.rule);
+  const key = `runoff-reason-${ballot.id}`;
+  const reason = draftInput(key, { id: key, maxlength: "1000" });
+  const decider = state.session.decider_id;
+  return h(
+    "div",
+    { class: "tie-break" },
+    h("h3", { text: `Tie for first place: ${tied.map((id) => goalTitle(state, id)).join(" and ")}` }),
+    h(
+      "div",
+      { class: "actions" },
+      button(`Runoff among the tied (${RULES[ballot.rule]})`, () => breakTie({ how: "runoff" }), {
+        class: "primary",
+        key: `runoff-${ballot.id}`,
+      }),
+      decider
+        ? button(`Let the decider choose (${personName(state, decider)})`, () => breakTie({ how: "decider" }), {
+            key: `to-decider-${ballot.id}`,
+          })
+        : h("span", { class: "muted", text: "No decider: no product person joined and none was named." }),
+    ),
+    h(
+      "details",
+      { class: "runoff-other" },
+      h("summary", { text: `Or a runoff by ${RULES[other].toLowerCase()}…` }),
+      h("label", { for: key, text: `Why ${RULES[other].toLowerCase()} for the runoff?` }),
+      reason,
+      button(
+        `Runoff by ${RULES[other].toLowerCase()}`,
+        async () => {
+          if (!reason.value.trim())
+            return showError(error, `Say why the runoff uses ${RULES[other].toLowerCase()}: it goes into the minutes.`);
+          const fields = { how: "runoff", rule: other, rule_reason: reason.value.trim() };
+          if (await breakTie(fields)) drafts.delete(key);
+        },
+        { key: `runoff-other-${ballot.id}` },
+      ),
+    ),
+  );
+}
+
+/** The winner a dot or ranked ballot takes forward: its own, the decider's pick, or its runoff's. */
+function winnerOf(state, ballot) {
+  const winner = ballot.result && ballot.result.winner;
+  const runoff = ballot.tie_break && ballot.tie_break.ballot_id;
+  if (winner || !runoff) return winner || null;
+  const next = state.ballots.find((b) => b.id === runoff);
+  return next ? winnerOf(state, next) : null;
+}
+
+/** Options of a dot or ranked ballot still waiting to be settled (all but the winner); a
+ * runoff's are settled with the tied ballot it came from. */
+function unsettled(state, ballot) {
+  if (!RANKING_RULES.includes(ballot.rule) || ballot.status !== "revealed") return [];
+  if (ballot.settled || ballot.runoff_of) return [];
+  const winner = winnerOf(state, ballot);
+  return ballot.options.filter((id) => id !== winner && isLive(proposalById(state, id) || {}));
+}
+
+/** After dot or ranked: keep the winner (or the ticked), park or reject the rest, move their children. */
+function settleForm(state, ballot, live) {
+  if (!unsettled(state, ballot).length) return null;
+  const error = $("#ballot-error");
+  const winner = winnerOf(state, ballot);
+  const id = (what) => `settle-${what}-${ballot.id}`;
+  const keeps = ballot.options.map((option) =>
+    h(
+      "label",
+      { class: "choice" },
+      h("input", { type: "checkbox", value: option, checked: option === winner, key: id(`keep-${option}`) }),
+      h("span", { text: goalTitle(state, option) }),
+    ),
+  );
+  const how = h(
+    "select",
+    { id: id("others") },
+    h("option", { value: "park", text: "park them (they may come back later)" }),
+    h("option", { value: "reject", text: "reject them" }),
+  );
+  const serving = state.proposals.filter(
+    (p) => isLive(p) && !ballot.options.includes(p.id) && (p.parents || []).some((x) => ballot.options.includes(x)),
+  );
+  const target = h(
+    "select",
+    { id: id("to") },
+    ballot.options.map((option) => h("option", { value: option, text: goalTitle(state, option) })),
+  );
+  if (winner) target.value = winner;
+  const settle = async () => {
+    const keep = keeps.map((label) => label.querySelector("input")).filter((box) => box.checked);
+    if (!keep.length) return showError(error, "Tick the options to take forward: the others are settled.");
+    const fields = { ballot_id: ballot.id, others: how.value, keep: keep.map((box) => box.value) };
+    if (serving.length) fields.reparent_to = target.value;
+    if (await run(live, "settle_ballot", fields, error)) announce("The other options are settled");
+  };
+  return h(
+    "form",
+    { class: "settle", novalidate: true, onsubmit: (event) => (event.preventDefault(), settle()) },
+    h("h3", { text: "Settle the other options" }),
+    h("fieldset", { class: "keep" }, h("legend", { text: "Take forward" }), keeps),
+    h("label", { for: id("others"), text: "The others:" }),
+    how,
+    serving.length
+      ? [
+          h("p", {
+            class: "muted",
+            text: `Proposals serving them: ${serving.map((p) => p.title).join(", ")}.`,
+          }),
+          h("label", { for: id("to"), text: "They serve from now on" }),
+          target,
+        ]
+      : null,
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary", key: id("go") }, "Settle in one step")),
   );
 }
 
@@ -133,7 +259,12 @@ function ballotCard(state, ballot, live, turnoutId) {
       }),
     );
   } else {
-    parts.push(resultsView(state, ballot), rulingForms(state, ballot, live));
+    parts.push(
+      resultsView(state, ballot),
+      rulingForms(state, ballot, live),
+      tieControls(state, ballot, live),
+      settleForm(state, ballot, live),
+    );
   }
   return h(
     "article",
@@ -142,10 +273,14 @@ function ballotCard(state, ballot, live, turnoutId) {
   );
 }
 
-/** Still wants the facilitator (or the decider): not revealed, objections or a decision due. */
-function pending(ballot) {
+/**
+ * Still wants the facilitator (or the decider): not revealed, objections or a decision due,
+ * a tie to break or other options to settle.
+ */
+function pending(state, ballot) {
   if (ballot.status !== "revealed") return true;
   if (ballot.rule === "decider") return !ballot.decision;
+  if (RANKING_RULES.includes(ballot.rule)) return unsettled(state, ballot).length > 0;
   const objections = (ballot.result && ballot.result.objections) || [];
   return ballot.rule === "consent" && objections.some((o) => !(ballot.rulings || {})[o.voter]);
 }
@@ -158,7 +293,7 @@ function ballotsInView(state) {
   const all = ballotsNewestFirst(state);
   const room = all.find((b) => !b.remote && b.status === "open") || all.find((b) => !b.remote);
   const remote = all.find((b) => b.remote);
-  const shown = all.filter((b) => b === room || b === remote || pending(b));
+  const shown = all.filter((b) => b === room || b === remote || pending(state, b));
   return { room, shown, earlier: all.filter((b) => !shown.includes(b)) };
 }
 
@@ -168,7 +303,7 @@ export function renderBallot(state, live) {
   const inRoom = shown.filter((b) => !b.remote);
   const remote = shown.filter((b) => b.remote);
   const names = state.participants.map((p) => [p.id, p.name]);
-  const titles = state.proposals.map((p) => [p.id, p.title]);
+  const titles = state.proposals.map((p) => [p.id, p.title, p.status, p.parents]);
   update(
     $("#ballot-body"),
     [shown, earlier.map((b) => [b.id, b.status, b.result && b.result.passed]), names, titles],
@@ -218,9 +353,26 @@ function settingsFields(rule, count) {
     );
   }
   if (rule === "dot") {
-    const input = h("input", { type: "number", id: "dots", min: "1", max: "100", step: "1" });
-    input.value = String(Math.max(1, Math.ceil(count / 3)));
-    return [h("label", { for: "dots", text: "Dots per person" }), input];
+    const fallback = Math.max(1, Math.ceil(count / 3)); // the server's default, shown
+    const dots = h("input", { type: "number", id: "dots", min: "1", max: "100", step: "1", inputmode: "numeric" });
+    const most = h("input", { type: "number", id: "max-per-option", min: "1", max: "100", step: "1", inputmode: "numeric" });
+    dots.value = most.value = String(fallback);
+    let mostEdited = false; // until edited, the limit per proposal follows the budget
+    most.addEventListener("input", () => (mostEdited = true));
+    dots.addEventListener("input", () => {
+      if (!mostEdited) most.value = dots.value;
+    });
+    return [
+      h("label", { for: "dots", text: "Dots per person" }),
+      dots,
+      h("label", { for: "max-per-option", text: "At most on one proposal" }),
+      most,
+      h("p", {
+        class: "muted",
+        id: "dot-defaults",
+        text: `Default for ${count} proposals: ${fallback} ${fallback === 1 ? "dot" : "dots"} each, all of them allowed on one proposal.`,
+      }),
+    ];
   }
   if (rule === "decider") {
     const select = h(
@@ -237,6 +389,7 @@ function settingsFields(rule, count) {
 }
 
 let toolsKey = null;
+let settingsFor = null; // how many proposals the settings fields were made for
 
 function renderTools(state) {
   const chosen = selectedProposals(state);
@@ -251,16 +404,19 @@ function renderTools(state) {
   $("#remote-box").hidden = form.hidden;
   const rule = $("#rule");
   const fallback = defaultRule(state, chosen);
-  const key = JSON.stringify([level, fallback, chosen.length > 1]);
+  const kept = chosen.some((p) => p.sent_back && p.sent_back.rule === fallback);
+  const key = JSON.stringify([level, fallback, chosen.length > 1, kept]);
   if (key !== toolsKey) {
     toolsKey = key;
     rule.replaceChildren(
       ...Object.entries(RULES).map(([value, label]) =>
-        h("option", { value, text: value === fallback ? `${label} (default here)` : label }),
+        h("option", { value, text: value === fallback ? `${label} (${kept ? "as in the first round" : "default here"})` : label }),
       ),
     );
     rule.value = chosen.length > 1 && YES_NO_RULES.includes(fallback) ? "dot" : fallback;
     ruleChanged(state);
+  } else if (settingsFor !== chosen.length) {
+    ruleChanged(state); // the dot defaults depend on how many proposals are chosen
   }
   const merge = $("#merge-form");
   merge.hidden = chosen.length < 2 || mixed;
@@ -298,6 +454,7 @@ function ruleChanged(state) {
   anonymous.disabled = !ANONYMOUS_RULES.includes(rule);
   if (anonymous.disabled) anonymous.checked = false;
   $("#settings-row").replaceChildren(...[settingsFields(rule, chosen.length)].flat());
+  settingsFor = chosen.length;
   $("#remote-rule").textContent = `They vote by ${(RULES[rule] || rule).toLowerCase()}, as chosen above.`;
 }
 
@@ -316,9 +473,30 @@ function ballotFields(state, error) {
     fields.rule_reason = reason;
   }
   if (rule === "majority") fields.settings = { supermajority: $("#supermajority").checked };
-  if (rule === "dot") fields.settings = { dots: Number($("#dots").value) || 1 };
+  if (rule === "dot") {
+    const settings = dotSettings(error);
+    if (!settings) return null;
+    fields.settings = settings;
+  }
   if (rule === "decider") fields.settings = { advisory_rule: $("#advisory-rule").value };
   return fields;
+}
+
+/** Dots per person and at most per proposal from the form, or null after saying what is wrong. */
+function dotSettings(error) {
+  const dots = Number($("#dots").value);
+  const most = Number($("#max-per-option").value);
+  if (!$("#dots").value.trim() || !Number.isInteger(dots) || dots < 1 || dots > 100) {
+    $("#dots").focus();
+    showError(error, "Dots per person: give a whole number from 1 to 100.");
+    return null;
+  }
+  if (!$("#max-per-option").value.trim() || !Number.isInteger(most) || most < 1 || most > dots) {
+    $("#max-per-option").focus();
+    showError(error, `At most on one proposal: give a whole number from 1 to ${dots}, the dots each person has.`);
+    return null;
+  }
+  return { dots, max_per_option: most };
 }
 
 /** Seconds until a remote ballot closes, from the hours and minutes fields. */

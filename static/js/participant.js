@@ -8,7 +8,7 @@ import { proposalForm } from "./proposeform.js";
 import { chainPanel } from "./review.js";
 import { run, startLive, update } from "./shell.js";
 import { withdrawWithUndo } from "./undo.js";
-import { decisionForm, voteForm } from "./voteform.js";
+import { decisionForm, tieDecisionForm, voteForm } from "./voteform.js";
 import {
   closesAt,
   countdown,
@@ -24,6 +24,7 @@ import {
   ROLES,
   RULES,
   stageBox,
+  tiedFirst,
   turnoutText,
   voteText,
 } from "./widgets.js";
@@ -267,6 +268,7 @@ function renderVote(state) {
       ballot.result,
       ballot.decision,
       ballot.votes || null,
+      ballot.tie_break || null,
       me.is_decider,
       state.participants.map((p) => p.name),
     ],
@@ -286,23 +288,47 @@ function renderVote(state) {
         return [h("p", { text: "Voting has closed. The facilitator reveals all votes at once." }), mine];
       }
       const parts = [resultsView(state, ballot), mine];
-      if (ballot.rule === "decider" && me.is_decider && !ballot.decision) {
-        parts.push(
-          decisionForm(ballot, async (fields) => {
-            const ack = await live.send("record_decision", fields);
-            return ack.ok ? null : ack.error.message;
-          }),
-        );
+      const decide = async (fields) => {
+        const ack = await live.send("record_decision", fields);
+        return ack.ok ? null : ack.error.message;
+      };
+      if (me.is_decider && !ballot.decision) {
+        if (ballot.rule === "decider") parts.push(decisionForm(ballot, decide));
+        if (ballot.tie_break && ballot.tie_break.how === "decider")
+          parts.push(tieDecisionForm(state, ballot, tiedFirst(ballot), decide));
       }
       return parts;
     },
   );
 }
 
+/** My proposals an objection sent back to me: what was said, and a way straight to amending. */
+function toAmendPrompts(state) {
+  return state.proposals
+    .filter((p) => p.mine && p.status === "to_amend" && p.sent_back)
+    .map((p) => {
+      const back = p.sent_back;
+      return h(
+        "div",
+        { class: "to-amend", role: "status", "data-proposal-id": p.id },
+        h("p", {}, h("strong", { text: `“${p.title}” is back with you to amend.` })),
+        h("p", {
+          text: `${personName(state, back.objector)} objected: “${back.objection}”. The facilitator ruled that it stands: “${back.ruling}”.`,
+        }),
+        h("p", {
+          class: "muted",
+          text: `Revise it to meet the objection; the next round is held by ${(RULES[back.rule] || back.rule).toLowerCase()} again.`,
+        }),
+        button("Amend it now", () => propose.edit(p), { class: "primary", key: `amend-now-${p.id}` }),
+      );
+    });
+}
+
 function renderProposals(state) {
   const openIds = state.ballots.filter((b) => b.status === "open").flatMap((b) => b.options);
   const names = state.participants.map((p) => [p.id, p.name]);
-  update($("#proposals-body"), [state.proposals, state.chain, names, openIds, state.me.id], () =>
+  update($("#proposals-body"), [state.proposals, state.chain, names, openIds, state.me.id], () => [
+    toAmendPrompts(state),
     proposalBoard(state, (proposal) => {
       const extra = [];
       if (proposal.mine && isLive(proposal) && !openIds.includes(proposal.id)) {
@@ -327,7 +353,7 @@ function renderProposals(state) {
       }
       return proposalCard(state, proposal, extra);
     }),
-  );
+  ]);
   share.render(state);
   const form = $("#comment-form");
   const live_ = state.proposals.filter((p) => isLive(p) && !p.hidden_text);

@@ -282,58 +282,71 @@ export function voteForm(state, ballot, submit) {
   return form;
 }
 
-/** The decider's form, once the advice has been revealed. */
-export function decisionForm(ballot, submit) {
+/**
+ * A decision by one person: pick one of `options` ([value, label]) and give the reasons;
+ * `submit(value, rationale)` resolves to an error message or null.
+ */
+function choiceWithReasons({ name, heading, intro, legend, options, button, submit }) {
   const error = h("p", { class: "error", role: "alert", hidden: true });
-  const rationale = h("textarea", {
-    id: "decision-rationale",
-    rows: "3",
-    maxlength: "2000",
-    key: "decision-rationale",
-  });
+  const rationale = h("textarea", { id: `${name}-rationale`, rows: "3", maxlength: "2000", key: `${name}-rationale` });
   const form = h(
     "form",
-    { class: "decision-form", novalidate: true, "aria-label": "Your decision" },
-    h("h3", { text: "You decide" }),
-    h("p", {
-      class: "muted",
-      text: "You have heard the advice. Record your decision and its reasons for the minutes.",
-    }),
+    { class: "decision-form", novalidate: true, "aria-label": heading },
+    h("h3", { text: heading }),
+    h("p", { class: "muted", text: intro }),
     h(
       "fieldset",
       { class: "choices" },
-      h("legend", { text: "Decision" }),
-      h(
-        "label",
-        { class: "choice big" },
-        h("input", { type: "radio", name: "passed", value: "yes", key: "decide-yes" }),
-        h("span", { text: "Accept the proposal" }),
-      ),
-      h(
-        "label",
-        { class: "choice big" },
-        h("input", { type: "radio", name: "passed", value: "no", key: "decide-no" }),
-        h("span", { text: "Do not accept" }),
+      h("legend", { text: legend }),
+      options.map(([value, label]) =>
+        h(
+          "label",
+          { class: "choice big" },
+          h("input", { type: "radio", name, value, key: `${name}-${value}` }),
+          h("span", { text: label }),
+        ),
       ),
     ),
-    h("label", { for: "decision-rationale", text: "Rationale" }),
+    h("label", { for: `${name}-rationale`, text: "Rationale" }),
     rationale,
     error,
-    h("button", { type: "submit", class: "primary" }, "Record decision"),
+    h("button", { type: "submit", class: "primary" }, button),
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const picked = form.querySelector("input[name=passed]:checked");
-    if (!picked) return showError(error, "Choose to accept or not.");
+    const picked = form.querySelector(`input[name=${name}]:checked`);
+    if (!picked) return showError(error, `${legend}: choose one.`);
     if (!rationale.value.trim()) return showError(error, "Give the reasons for the minutes.");
-    showError(
-      error,
-      await submit({
-        ballot_id: ballot.id,
-        passed: picked.value === "yes",
-        rationale: rationale.value.trim(),
-      }),
-    );
+    showError(error, await submit(picked.value, rationale.value.trim()));
   });
   return form;
+}
+
+/** The decider's form, once the advice has been revealed. */
+export function decisionForm(ballot, submit) {
+  return choiceWithReasons({
+    name: "decision",
+    heading: "You decide",
+    intro: "You have heard the advice. Record your decision and its reasons for the minutes.",
+    legend: "Decision",
+    options: [
+      ["yes", "Accept the proposal"],
+      ["no", "Do not accept"],
+    ],
+    button: "Record decision",
+    submit: (value, rationale) => submit({ ballot_id: ballot.id, passed: value === "yes", rationale }),
+  });
+}
+
+/** The decider's choice among the options tied for first place, when the facilitator asked. */
+export function tieDecisionForm(state, ballot, tied, submit) {
+  return choiceWithReasons({
+    name: "tie-winner",
+    heading: "You break the tie",
+    intro: "These options tied for first place. Choose the one that goes forward, and say why for the minutes.",
+    legend: "Winner",
+    options: tied.map((id) => [id, goalTitle(state, id)]),
+    button: "Record my choice",
+    submit: (winner, rationale) => submit({ ballot_id: ballot.id, winner, rationale }),
+  });
 }

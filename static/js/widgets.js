@@ -94,7 +94,28 @@ export function goalTitle(state, id) {
   return proposal ? proposal.title : id;
 }
 
-export const isLive = (p) => p.status === "proposed" || p.status === "rejected";
+/** Statuses a proposal can still move on from (edited, voted on again). */
+export const LIVE_STATUSES = ["proposed", "rejected", "to_amend", "parked"];
+export const isLive = (p) => LIVE_STATUSES.includes(p.status);
+const STATUS_LABELS = {
+  to_amend: "to amend",
+  parked: "parked",
+  accepted: "accepted",
+  rejected: "rejected",
+  withdrawn: "withdrawn",
+  merged: "merged",
+  achieved: "achieved",
+  retired: "retired",
+};
+export const statusLabel = (status) => STATUS_LABELS[status] || status;
+
+/** The options tied for first place of a revealed dot or ranked ballot with no winner. */
+export function tiedFirst(ballot) {
+  const result = ballot.result || {};
+  if (!["dot", "ranked"].includes(ballot.rule) || result.winner || !(result.ranking || []).length) return [];
+  const first = result.ranking[0];
+  return (result.ties || []).find((tie) => tie.includes(first)) || [];
+}
 
 /** Ballots newest first. */
 export function ballotsNewestFirst(state) {
@@ -227,7 +248,7 @@ export function proposalCard(state, proposal, extra = []) {
       proposal.change && proposal.change !== "new"
         ? badge(`${CHANGES[proposal.change] || proposal.change} “${goalTitle(state, proposal.target)}”`, "change")
         : null,
-      proposal.status !== "proposed" ? badge(proposal.status, `st-${proposal.status}`) : null,
+      proposal.status !== "proposed" ? badge(statusLabel(proposal.status), `st-${proposal.status}`) : null,
     ),
     h("h4", { class: "proposal-title", text: proposal.title }),
     proposal.description ? h("p", { class: "desc", text: proposal.description }) : null,
@@ -427,7 +448,19 @@ export function describe(state, name, data) {
     case "ballot_closed":
       return "Voting closed";
     case "ballot_revealed":
+      if ((data.result.awaiting_ruling || []).length)
+        return "Ballot revealed: awaiting the facilitator's ruling on an objection";
       return `Ballot revealed: ${data.result.passed === true ? "passed" : data.result.passed === false ? "not passed" : "ranking shown"}`;
+    case "proposal_to_amend":
+      return state.proposals.some((p) => p.id === data.proposal_id && p.mine)
+        ? `Your proposal goes back to you to amend: ${goalTitle(state, data.proposal_id)}`
+        : `Back to its author to amend: ${goalTitle(state, data.proposal_id)}`;
+    case "tie_referred":
+      return data.decider === state.me.id
+        ? "A tie for first place: you choose among the tied"
+        : `A tie for first place goes to ${who(data.decider)}`;
+    case "ballot_settled":
+      return `Settled: ${data.others.map((id) => goalTitle(state, id)).join(", ")} ${data.status}`;
     case "goal_accepted":
       return `Goal accepted into the chain: ${data.goal.title || data.goal.statement || data.goal.id}`;
     case "proposal_rejected":
@@ -443,6 +476,7 @@ export function describe(state, name, data) {
     case "texts_revealed":
       return "Every proposal's text is revealed";
     case "decision_recorded":
+      if (data.decision.winner) return `The decider chose: ${goalTitle(state, data.decision.winner)}`;
       return `The decider decided: ${data.decision.passed ? "accepted" : "not accepted"}`;
     default:
       return null;

@@ -1,0 +1,173 @@
+"""After a ballot, in the browser: a tie broken in one click, the rest settled, dot settings.
+
+The console and the participant view in Debian's Chromium, against the real server.
+"""
+
+from __future__ import annotations
+
+from tests import test_browser
+from tests.live import LiveServer
+from tests.test_browser import OpenPage, command, console_page, enter, expect, state
+
+# The browser, the page watcher and a page per person, as the other browser tests have them
+# (importing test_browser first also skips this module where it skips).
+browser, watch, open_page = test_browser.browser, test_browser.watch, test_browser.open_page
+
+
+def visions_session(server: LiveServer, *titles: str) -> tuple[dict, dict, dict, list[str]]:
+    """A strategizing session in its decide phase with visions by Pia (product); Tom joined too."""
+    session = server.create_session("strategizing")
+    pia = server.join(session, "Pia", "product")
+    tom = server.join(session, "Tom", "team")
+    fac = session["facilitator_token"]
+    command(server, session, fac, "next_phase")
+    ids = [
+        command(server, session, pia["token"], "propose_goal", level="vision", title=title)[
+            "proposal_id"
+        ]
+        for title in titles
+    ]
+    command(server, session, fac, "go_to_phase", phase="decide")
+    return session, pia, tom, ids
+
+
+def ranked_tie(server: LiveServer, session: dict, pia: dict, tom: dict, ids: list[str]) -> str:
+    """A revealed ranked ballot where the first two options tie."""
+    electorate = [pia["participant_id"], tom["participant_id"]]
+    fac = session["facilitator_token"]
+    ballot = command(
+        server,
+        session,
+        fac,
+        "open_ballot",
+        proposal_ids=ids,
+        rule="ranked",
+        rule_reason="three visions",
+        electorate=electorate,
+    )["ballot_id"]
+    for person, ranking in ((pia, ids), (tom, [ids[1], ids[0], *ids[2:]])):
+        vote = {"ranking": ranking}
+        command(server, session, person["token"], "cast_vote", ballot_id=ballot, vote=vote)
+    command(server, session, fac, "close_ballot", ballot_id=ballot, reveal=True)
+    return ballot
+
+
+def test_a_tie_goes_to_a_runoff_in_one_click_and_the_rest_is_settled(
+    server: LiveServer, open_page: OpenPage
+) -> None:
+    titles = ("Healthier lives", "Fitter teams", "Happier people")
+    session, pia, tom, ids = visions_session(server, *titles)
+    child = command(
+        server,
+        session,
+        tom["token"],
+        "propose_goal",
+        level="user",
+        title="Run more",
+        parents=[ids[0]],
+    )["proposal_id"]
+    console = console_page(open_page, server, session)
+    page = enter(open_page("Pia"), server, session, pia, "Pia")
+    ranked_tie(server, session, pia, tom, ids)
+
+    card = console.locator(".ballot-card", has_text="Tie for first place")
+    expect(card.locator(".verdict")).to_have_text(
+        "Tie for first place (Healthier lives and Fitter teams): "
+        "the facilitator holds a runoff or asks the decider"
+    )
+    expect(page.locator("#vote-body .verdict")).to_contain_text("Tie for first place")
+    card.get_by_role("button", name="Runoff among the tied (Ranked choice)").click()
+
+    # The runoff is a new ballot among the tied only; Pia votes in her page.
+    expect(page.locator("#vote-head")).to_contain_text("Healthier lives · Fitter teams")
+    page.get_by_role("button", name="Move Fitter teams up").click()
+    page.click("#vote-body button[type=submit]")
+    expect(page.locator("#vote-body .my-vote")).to_contain_text("Fitter teams > Healthier lives")
+    # Tom is not in the room now: the runoff's electorate is Pia alone.
+    console.get_by_role("button", name="Close and reveal").click()
+    expect(page.locator("#chain-body .level-vision .node-title")).to_have_text("Fitter teams")
+
+    # The tied ballot now settles in one step: the runoff's winner kept, the rest parked, and
+    # "Run more" moves from the parked vision to the accepted one.
+    settle = console.locator("form.settle")
+    expect(settle.get_by_label("Fitter teams")).to_be_checked()
+    expect(settle).to_contain_text("Proposals serving them: Run more.")
+    expect(settle.locator("select").last).to_have_value(ids[1])
+    settle.get_by_role("button", name="Settle in one step").click()
+    expect(console.locator("form.settle")).to_have_count(0)
+    for title in ("Healthier lives", "Happier people"):
+        card = page.locator("article.proposal", has_text=title)
+        expect(card.locator(".badge.st-parked")).to_have_text("parked")
+    run_more = page.locator("article.proposal", has_text="Run more")
+    expect(run_more).to_contain_text("Fitter teams")
+    assert [
+        p["parents"] for p in state(server, session, tom["token"])["proposals"] if p["id"] == child
+    ] == [[ids[1]]]
+
+
+def test_a_tie_goes_to_the_decider_who_chooses_in_her_page(
+    server: LiveServer, open_page: OpenPage
+) -> None:
+    session, pia, tom, ids = visions_session(server, "Healthier lives", "Fitter teams")
+    console = console_page(open_page, server, session)
+    page = enter(open_page("Pia"), server, session, pia, "Pia")
+    ranked_tie(server, session, pia, tom, ids)
+
+    console.get_by_role("button", name="Let the decider choose (Pia)").click()
+    expect(console.locator(".ballot-card .verdict").first).to_contain_text(
+        "awaiting the decider's choice"
+    )
+    form = page.locator("form.decision-form")
+    expect(form.locator("h3")).to_have_text("You break the tie")
+    form.get_by_role("button", name="Record my choice").click()
+    expect(form.locator(".error")).to_have_text("Winner: choose one.")
+    form.get_by_label("Fitter teams").check()
+    form.get_by_role("button", name="Record my choice").click()
+    expect(form.locator(".error")).to_have_text("Give the reasons for the minutes.")
+    form.get_by_label("Rationale").fill("Closer to what our users ask for")
+    form.get_by_role("button", name="Record my choice").click()
+    expect(page.locator("#vote-body .verdict")).to_have_text(
+        "Winner, chosen by the decider from a tie: Fitter teams"
+    )
+    expect(page.locator("#chain-body .level-vision .node-title")).to_have_text("Fitter teams")
+    expect(console.locator(".ballot-card .reasons").first).to_contain_text("Pia chose")
+
+
+def test_the_console_sets_dots_per_person_and_per_proposal_and_says_what_is_wrong(
+    server: LiveServer, open_page: OpenPage
+) -> None:
+    titles = ("One", "Two", "Three", "Four")
+    session, pia, tom, ids = visions_session(server, *titles)
+    console = console_page(open_page, server, session)
+    page = enter(open_page("Pia"), server, session, pia, "Pia")
+    for title in titles:
+        console.get_by_label(f"Select {title}").check()
+    expect(console.locator("#rule")).to_have_value("dot")
+    expect(console.locator("#dots")).to_have_value("2")
+    expect(console.locator("#max-per-option")).to_have_value("2")
+    expect(console.locator("#dot-defaults")).to_have_text(
+        "Default for 4 proposals: 2 dots each, all of them allowed on one proposal."
+    )
+    console.fill("#rule-reason", "a shortlist")
+    console.fill("#dots", "3")
+    expect(console.locator("#max-per-option")).to_have_value("3")  # follows the budget
+    console.fill("#max-per-option", "5")
+    console.get_by_role("button", name="Open ballot").click()
+    expect(console.locator("#board-error")).to_have_text(
+        "At most on one proposal: give a whole number from 1 to 3, the dots each person has."
+    )
+    expect(console.locator("#max-per-option")).to_be_focused()
+    console.fill("#dots", "0")
+    console.get_by_role("button", name="Open ballot").click()
+    expect(console.locator("#board-error")).to_have_text(
+        "Dots per person: give a whole number from 1 to 100."
+    )
+    console.fill("#dots", "3")
+    console.fill("#max-per-option", "2")
+    console.get_by_role("button", name="Open ballot").click()
+    expect(console.locator("#board-error")).to_be_hidden()
+    expect(page.locator("#vote-body .dots-left")).to_have_text(
+        "Dots left: 3 of 3 (at most 2 on one proposal)"
+    )
+    opened = [b for b in state(server, session, pia["token"])["ballots"] if b["status"] == "open"]
+    assert opened[0]["settings"]["dots"] == 3 and opened[0]["settings"]["max_per_option"] == 2
