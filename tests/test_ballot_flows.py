@@ -227,7 +227,9 @@ def test_a_tie_goes_to_the_decider_who_chooses_with_a_reason(server: LiveServer,
     assert [e["type"] for e in decided] == ["decision_recorded"]  # dot only ranks
     result = decided[0]["result"]
     assert result["winner"] == b and result["ranking"][0] == b
-    assert f"{pia.id} chose {b} from the tie: closest to our users" in result["reasons"]
+    assert (
+        "Pia chose “Fitter teams” from the tie, because closest to our users" in result["reasons"]
+    )
     settled = fac.ok("settle_ballot", ballot_id=ballot, others="park")["events"][0]
     assert settled["kept"] == [b] and settled["others"] == [a, c]
 

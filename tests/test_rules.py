@@ -149,14 +149,14 @@ def test_consent_awaits_the_ruling_before_giving_a_verdict(votes, electorate, aw
     result = count("consent", votes, electorate=list(electorate))
     assert result.awaiting_ruling == awaiting
     assert verdict in result_text(result).splitlines()[1]
-    said = "no verdict yet" in " ".join(result.reasons)
+    said = "no verdict yet" in " ".join(result.reasons).lower()
     assert said is bool(awaiting)
 
 
 def test_advice_to_a_decider_awaits_no_ruling():
     result = count("decider", [CONSENT, OBJECTION], decision=DECIDED)
     assert result.advisory.awaiting_ruling == () and result.awaiting_ruling == ()
-    assert "advisory: c objected (it breaks the privacy promise): the objection stands" in (
+    assert "Advice: c objected (it breaks the privacy promise): the objection stands." in (
         result.reasons
     )
 
@@ -392,13 +392,13 @@ def test_the_decider_breaks_a_tie_for_first_place(rule, votes, decision, winner,
     assert result.winner == winner and result.ranking == tuple(ranking)
     assert result.ties  # the tie the count found stays on record
     if decision:
-        assert f"p1 chose {winner} from the tie: closer to our users" in result.reasons
+        assert f"p1 chose {winner} from the tie, because closer to our users" in result.reasons
 
 
 @pytest.mark.parametrize(
     ("decision", "message"),
     [
-        ({"by": "p1", "winner": "C", "rationale": "r"}, r"tied for first place \(A and B\)"),
+        ({"by": "p1", "winner": "C", "rationale": "r"}, r"tied for first place \(A, B\)"),
         ({"by": "p1", "winner": "A", "rationale": " "}, "decision.rationale is required"),
         ({"by": "p1", "rationale": "r"}, "decision.winner must name one of the tied"),
         ("A", "decision must be an object with by, winner and rationale"),
