@@ -199,7 +199,7 @@ def test_a_tie_goes_to_a_runoff_in_one_command(server: LiveServer, people) -> No
 
 
 def test_a_tie_goes_to_the_decider_who_chooses_with_a_reason(server: LiveServer, people) -> None:
-    _, fac, (pia, tom, una) = strategy(server, people)
+    session, fac, (pia, tom, una) = strategy(server, people)
     a, b, c = visions(tom, "Healthier lives", "Fitter teams", "Happier people")
     fac.ok("go_to_phase", phase="decide")
     ballot = fac.ok("open_ballot", proposal_ids=[a, b, c], rule="dot", rule_reason="shortlist")[
@@ -232,6 +232,11 @@ def test_a_tie_goes_to_the_decider_who_chooses_with_a_reason(server: LiveServer,
     )
     settled = fac.ok("settle_ballot", ballot_id=ballot, others="park")["events"][0]
     assert settled["kept"] == [b] and settled["others"] == [a, c]
+    markdown = server.get(
+        f"/api/sessions/{session['id']}/minutes", session["facilitator_token"], format="md"
+    ).text
+    assert "Tie for first place: sent to the decider, Pia." in markdown
+    assert "Decision by Pia: “Fitter teams” wins the tie, because: closest" in markdown
 
 
 def test_dot_voting_settings_are_the_facilitators_and_refusals_say_why(
