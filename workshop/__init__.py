@@ -25,6 +25,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from flask_socketio import SocketIO
 
     from workshop import exports, health, links, pages, realtime, web
+    from workshop.broadcast import JsonPacket
     from workshop.config import defaults
     from workshop.message_queue import WatchedRedisManager
     from workshop.service import Service
@@ -48,6 +49,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
         async_mode=app.config["ASYNC_MODE"],
         message_queue=queue,
         max_http_buffer_size=app.config["MAX_MESSAGE_BYTES"],
+        serializer=JsonPacket,
         **({"client_manager": WatchedRedisManager(str(queue))} if queue else {}),
     )
     app.extensions["workshop_socketio"] = socketio

@@ -17,10 +17,18 @@ import threading
 from dataclasses import dataclass
 
 from flask_socketio import SocketIO
+from socketio.packet import Packet
 
 from workshop.domain import views
 
 log = logging.getLogger(__name__)
+
+
+class JsonPacket(Packet):
+    """Workshop sends JSON only: python-socketio need not walk every payload (a `state` of
+    hundreds of people, a reveal of every vote) looking for bytes to send as attachments."""
+
+    uses_binary_events = False
 
 
 def rooms(workshop_id: str) -> tuple[str, str]:

@@ -1,4 +1,4 @@
-"""Run the app on a green-thread server, with TCP_NODELAY on every accepted socket.
+"""Run the app on gevent, eventlet or threads, with TCP_NODELAY on every accepted socket.
 
 Flask-SocketIO's own `run()` leaves Nagle's algorithm on; with delayed ACKs that adds
 up to ~40 ms to each small update, so we start the servers ourselves.
@@ -26,6 +26,7 @@ DRAIN_SECONDS = 4.0  # at most, for the commands running when a stop is asked
 FLUSH_SECONDS = 3.0  # at most, for the acknowledgements on their way out
 STOP_SECONDS = 1.0  # at most, for the HTTP requests still running after that
 POLL_SECONDS = 0.02
+BACKLOG = 1024  # connections waiting to be accepted: a whole room opening the page at once
 
 
 def nodelay(sock: socket.socket) -> None:
@@ -97,7 +98,7 @@ def _serve_gevent(app: Flask, host: str, port: int) -> None:
             super().handle(sock, address)
 
     error_log = logging.getLogger("workshop.http")
-    server = Server((host, port), app, log=None, error_log=error_log, spawn=Pool())
+    server = Server((host, port), app, log=None, error_log=error_log, spawn=Pool(), backlog=BACKLOG)
     stopped = Event()
 
     def stop() -> None:
@@ -116,6 +117,10 @@ def _serve_threading(app: Flask, host: str, port: int) -> None:
     from werkzeug.serving import WSGIRequestHandler, make_server
 
     class Handler(WSGIRequestHandler):
+        def setup(self) -> None:
+            nodelay(self.request)
+            super().setup()
+
         def run_wsgi(self) -> None:
             super().run_wsgi()
             if self.headers.get("Upgrade", "").lower() == "websocket":
@@ -166,7 +171,7 @@ def _serve_eventlet(app: Flask, host: str, port: int) -> None:
         def __getattr__(self, name: str) -> Any:
             return getattr(self._sock, name)
 
-    listener = Listener(eventlet.listen((host, port)))
+    listener = Listener(eventlet.listen((host, port), backlog=BACKLOG))
     eventlet.wsgi.server(listener, app, log_output=False)
 
 
