@@ -18,6 +18,15 @@ import requests
 import socketio
 
 STARTUP_SECONDS = 30
+# Every download of a session, as a path under /api/sessions/<id>/.
+EXPORTS = (
+    "minutes?format=md",
+    "minutes?format=html",
+    "minutes?format=json",
+    "votes.csv",
+    "chain?format=yaml",
+    "chain?format=json",
+)
 ENV = dict(os.environ, PYTHONWARNINGS="ignore::DeprecationWarning")
 
 
@@ -68,11 +77,23 @@ class Address:
         return answer.json()
 
 
+# Tests drive many sessions and commands from one address as fast as they can; the limits
+# meant for people are tried by tests/test_security.py, which passes strict=True.
+ROOMY = ("CREATE_RATE=1000/second", "CODE_GUESS_RATE=1000/second", "COMMAND_RATE=1000/second")
+
+
 class LiveServer(Address):
     """`workshop serve` on a loopback port, over a database in a temporary folder."""
 
-    def __init__(self, data: Path, async_mode: str = "gevent", extra: tuple[str, ...] = ()) -> None:
-        self.data, self.async_mode, self.extra = data, async_mode, extra
+    def __init__(
+        self,
+        data: Path,
+        async_mode: str = "gevent",
+        extra: tuple[str, ...] = (),
+        strict: bool = False,
+    ) -> None:
+        roomy = () if strict else tuple(arg for item in ROOMY for arg in ("--set", item))
+        self.data, self.async_mode, self.extra = data, async_mode, (*roomy, *extra)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None

@@ -8,13 +8,19 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import socket
 import sqlite3
+import threading
 import time
+from pathlib import Path
 
+import pytest
 import requests
+import socketio
 
 from tests.chains import FITNESS
-from tests.live import LiveServer, Person, host, seat
+from tests.live import EXPORTS, LiveServer, Person, host, poll, seat
 from tests.test_remote import roadmap_session
 
 GOAL = {
@@ -200,3 +206,344 @@ def test_personal_pages_are_never_cached(server: LiveServer, people: list[Person
     assert page.headers["Cache-Control"] == "no-store"
     gone = requests.get(server.url + "/v/not-a-token", timeout=10)
     assert gone.headers["Cache-Control"] == "no-store"
+
+
+# -- rate limits and connection limits ------------------------------------------------------
+
+
+def strict_server(tmp_path: Path, *extra: str) -> LiveServer:
+    """A server with the limits people get (the shared test server is roomier)."""
+    return LiveServer(tmp_path, extra=extra, strict=True)
+
+
+def test_guessing_join_codes_is_rate_limited_while_a_whole_room_joins(tmp_path: Path) -> None:
+    from workshop.config import SETTINGS
+
+    server = strict_server(tmp_path).start()
+    try:
+        session = server.create_session("strategizing")
+        for i in range(40):  # a room behind one address: right codes never count
+            assert server.get(f"/api/join/{session['join_code']}").status_code == 200
+            server.join(session, f"Person {i}", "team")
+        guesses = int(str(SETTINGS["CODE_GUESS_RATE"][0]).split("/")[0])
+        path = f"/api/sessions/{session['id']}/participants"
+        for i in range(guesses):
+            wrong = "AAAAA" + "23456789"[i % 8]
+            if i % 2:
+                assert server.get(f"/api/join/{wrong}").status_code == 404
+            else:
+                body = {"join_code": wrong, "name": "Guesser", "role": "team"}
+                assert server.post(path, body).status_code == 403
+        for refused in (
+            server.get("/api/join/BBBBBB"),
+            server.post(path, {"join_code": "BBBBBB", "name": "Guesser", "role": "team"}),
+            server.get(f"/s/{session['id']}/qr.svg", code="BBBBBB"),
+        ):
+            assert refused.status_code == 429, refused.text
+            assert refused.json()["error"]["code"] == "rate_limited"
+            assert int(refused.headers["Retry-After"]) >= 1
+        names = [
+            p["name"]
+            for p in server.get(
+                f"/api/sessions/{session['id']}/state", session["facilitator_token"]
+            ).json()["participants"]
+        ]
+        assert "Guesser" not in names and len(names) == 41
+    finally:
+        server.stop()
+
+
+def test_creating_sessions_is_rate_limited_per_address(tmp_path: Path) -> None:
+    from workshop.config import SETTINGS
+
+    server = strict_server(tmp_path).start()
+    try:
+        allowed = int(str(SETTINGS["CREATE_RATE"][0]).split("/")[0])
+        for _ in range(allowed):
+            server.create_session("strategizing")
+        refused = server.post("/api/sessions", {"kind": "strategizing", "title": "one more"})
+        assert refused.status_code == 429, refused.text
+        assert refused.json()["error"]["code"] == "rate_limited"
+        assert int(refused.headers["Retry-After"]) >= 1
+    finally:
+        server.stop()
+
+
+def test_a_flooding_connection_is_rate_limited_and_others_are_served(
+    tmp_path: Path, people: list[Person]
+) -> None:
+    server = strict_server(tmp_path).start()
+    try:
+        session, fac = host(server, people, "strategizing")
+        pia, tom = seat(server, session, people, ("Pia", "product"), ("Tom", "team"))
+        acks: list[dict] = []
+        done = threading.Event()
+
+        def answered(ack: dict) -> None:
+            acks.append(ack)
+            if len(acks) == 400:
+                done.set()
+
+        for _ in range(400):  # more than a minute's worth, sent without waiting
+            tom.client.emit("raise_hand", {}, callback=answered)
+        assert done.wait(60), f"{len(acks)} of 400 answered"
+        codes = {ack["error"]["code"] for ack in acks}
+        assert codes == {"invalid_input", "rate_limited"}, codes
+        limited = next(ack for ack in acks if ack["error"]["code"] == "rate_limited")
+        assert limited["error"]["retry_after"] >= 1
+        pia.ok("raise_hand")  # the flood held up nobody else's connection
+    finally:
+        server.stop()
+
+
+def closed_by_server(sock: socket.socket) -> bool:
+    """Whether the server closed this connection, after at most an error answer (reading
+    waits for it; a connection the server keeps open fails with a socket timeout)."""
+    answer = b""
+    try:
+        while chunk := sock.recv(4096):
+            answer += chunk
+    except ConnectionResetError:
+        pass
+    return not answer or answer.startswith((b"HTTP/1.1 4", b"HTTP/1.0 4"))
+
+
+def slow_loris(server: LiveServer) -> socket.socket:
+    """A connection whose request headers never end."""
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=60)
+    sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+    return sock
+
+
+def test_a_client_that_never_finishes_its_headers_is_cut_off(tmp_path: Path) -> None:
+    server = strict_server(tmp_path, "--set", "HEADER_TIMEOUT=1").start()
+    try:
+        with slow_loris(server) as sock:
+            assert closed_by_server(sock)
+    finally:
+        server.stop()
+
+
+def test_one_address_holds_a_bounded_number_of_connections(tmp_path: Path) -> None:
+    server = strict_server(tmp_path, "--set", "CONNECTIONS_PER_ADDRESS=3").start()
+    held = [slow_loris(server) for _ in range(3)]
+    try:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=60) as extra:
+            extra.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert closed_by_server(extra), "a fourth connection from one address was served"
+        held.pop().close()
+        poll(lambda: requests.get(server.url + "/", timeout=10).status_code == 200)
+    finally:
+        for sock in held:
+            sock.close()
+        server.stop()
+
+
+def test_public_url_makes_the_links_and_refuses_other_hosts(tmp_path: Path) -> None:
+    server = strict_server(tmp_path, "--public-url", "https://workshop.test")
+    server.start()
+    ours, theirs = {"Host": "workshop.test"}, {"Host": "evil.example"}
+    try:
+        created = requests.post(
+            server.url + "/api/sessions",
+            json={"kind": "strategizing", "title": "Public"},
+            headers=ours,
+            timeout=10,
+        )
+        assert created.status_code == 201, created.text
+        links = created.json()["links"]
+        assert links["join"].startswith("https://workshop.test/s/")
+        assert links["facilitator"].startswith("https://workshop.test/s/")
+        forged = requests.post(
+            server.url + "/api/sessions",
+            json={"kind": "strategizing", "title": "Forged"},
+            headers=theirs,
+            timeout=10,
+        )
+        assert forged.status_code == 400 and forged.json()["error"]["code"] == "wrong_host"
+        token = created.json()["facilitator_token"]
+        client = socketio.Client(reconnection=False)
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            client.connect(
+                server.url,
+                auth={"token": token},
+                headers={"Origin": "https://evil.example"},
+                transports=["polling"],  # a websocket client adds an Origin of its own
+                wait_timeout=10,
+            )
+        client.connect(
+            server.url,
+            auth={"token": token},
+            headers={"Origin": "https://workshop.test"},
+            transports=["polling"],  # a websocket client adds an Origin of its own
+            wait_timeout=10,
+        )
+        client.disconnect()
+    finally:
+        server.stop()
+
+
+def test_idle_sessions_leave_memory(tmp_path: Path) -> None:
+    """The service keeps a bounded number of sessions in memory; the log rebuilds the rest."""
+    from workshop.service import Service
+    from workshop.store import Store
+
+    service = Service(Store(tmp_path / "workshop.db"), cached=3)
+    made = [service.create("strategizing", f"Session {i}")["id"] for i in range(6)]
+    assert len(service._states) == 3
+    assert [service.state(workshop_id).title for workshop_id in made] == [
+        f"Session {i}" for i in range(6)
+    ]
+    assert len(service._states) == 3
+
+
+# -- bounded work per request ----------------------------------------------------------------
+
+
+def chain_of(goals: int, about: str = "") -> dict:
+    """A valid chain with this many user goals under the vision, each described by `about`."""
+    return {
+        "goalchain": 1,
+        "vision": {"id": "V1", "statement": "Help people live healthier lives"},
+        "goals": [
+            {"id": f"U{i}", "level": "user", "title": f"Goal {i}", "parents": ["V1"]}
+            | ({"description": about} if about else {})
+            for i in range(1, goals + 1)
+        ],
+    }
+
+
+def test_chain_uploads_have_a_size_and_goal_count_limit(server: LiveServer) -> None:
+    from workshop.chainfile import MAX_GOALS, dumps, from_document
+
+    session = {"kind": "roadmapping", "title": "Big chain"}
+    answer = server.post("/api/sessions", {**session, "chain": chain_of(MAX_GOALS + 1)})
+    assert answer.status_code == 413, answer.text
+    assert answer.json()["error"]["code"] == "invalid_input"
+    assert f"at most {MAX_GOALS}" in answer.json()["error"]["message"]
+    text = dumps(from_document(chain_of(400, "Measured weekly. " * 90)))  # over 512 KB
+    answer = server.post("/api/sessions", {**session, "chain": text})
+    assert answer.status_code == 413, answer.text
+    assert "larger than 512 KB" in answer.json()["error"]["message"]
+    assert (
+        server.post("/api/sessions", {**session, "chain": chain_of(MAX_GOALS)}).status_code == 201
+    )
+
+
+def test_each_export_is_rendered_once_per_version_of_the_session(tmp_path: Path) -> None:
+    """In process, to count renderings: the same file again is served from the cache."""
+    from workshop import create_app
+
+    app = create_app({"DATA_DIR": str(tmp_path)})
+    renderings = app.extensions["workshop_renderings"]
+    made: list[str] = []
+    renderings.offload = lambda function, *args: made.append("rendered") or function(*args)
+    client = app.test_client()
+    created = client.post("/api/sessions", json={"kind": "strategizing", "title": "Cached"})
+    session = created.get_json()
+    token = {"Authorization": f"Bearer {session['facilitator_token']}"}
+    paths = [f"/api/sessions/{session['id']}/{path}" for path in EXPORTS]
+    first = [client.get(path, headers=token).data for path in paths]
+    assert len(made) == len(paths)
+    assert [client.get(path, headers=token).data for path in paths] == first
+    assert len(made) == len(paths)  # nothing rendered again
+    moved = client.post(
+        f"/api/sessions/{session['id']}/commands/next_phase", json={"cid": "n1"}, headers=token
+    )
+    assert moved.status_code == 200
+    client.get(paths[0], headers=token)
+    assert len(made) == len(paths) + 1  # a new seq: rendered afresh
+
+
+# -- anonymous ballots -----------------------------------------------------------------------
+
+
+def database_bytes(server: LiveServer) -> bytes:
+    """Every byte the server's database holds on disk: the file and its write-ahead log."""
+    files = [server.data / "workshop.db", server.data / "workshop.db-wal"]
+    return b"".join(path.read_bytes() for path in files if path.exists())
+
+
+def test_after_the_reveal_not_even_the_database_links_an_anonymous_vote(
+    tmp_path: Path, people: list[Person]
+) -> None:
+    server = LiveServer(tmp_path).start()
+    try:
+        session, fac = host(server, people, "strategizing")
+        pia, tom, ann = seat(
+            server, session, people, ("Pia", "product"), ("Tom", "team"), ("Ann", "team")
+        )
+        fac.ok("next_phase")
+        vision = pia.ok("propose_goal", level="vision", title="Healthier lives")["proposal_id"]
+        fac.ok("go_to_phase", phase="decide")
+        ballot = fac.ok(
+            "open_ballot",
+            proposal_ids=[vision],
+            rule="majority",
+            rule_reason="a quick anonymous poll",
+            anonymous=True,
+        )["ballot_id"]
+        shown = [b for b in tom.fresh_state()["ballots"] if b["id"] == ballot][0]
+        assert "only the facilitator sees who has voted" in shown["anonymity"]
+        pia.ok("cast_vote", ballot_id=ballot, vote={"choice": "agree", "reason": "Pia-first"})
+        again = pia.ok(
+            "cast_vote", ballot_id=ballot, vote={"choice": "disagree", "reason": "Pia-second"}
+        )
+        assert again["vote"]["choice"] == "disagree"  # replacing one's vote still works
+        tom.ok("cast_vote", ballot_id=ballot, vote={"choice": "agree", "reason": "Tom-reason"})
+        mine = [b for b in pia.fresh_state()["ballots"] if b["id"] == ballot][0]
+        assert mine["my_vote"]["reason"] == "Pia-second" and mine["turnout"] == 2
+        watching = [b for b in fac.fresh_state()["ballots"] if b["id"] == ballot][0]
+        assert watching["not_voted"] == [ann.id]  # only the facilitator knows who voted
+        assert "not_voted" not in [b for b in tom.fresh_state()["ballots"] if b["id"] == ballot][0]
+        with sqlite3.connect(server.data / "workshop.db") as db:  # what an administrator sees
+            (key,) = db.execute(
+                "select key from ballot_keys where workshop_id = ? and ballot_id = ?",
+                [session["id"], ballot],
+            ).fetchone()
+        fac.ok("close_ballot", ballot_id=ballot, reveal=True)
+
+        assert key.encode() not in database_bytes(server), "the ballot's key outlived the reveal"
+        with sqlite3.connect(server.data / "workshop.db") as db:
+            votes = [
+                json.loads(row[0])
+                for row in db.execute(
+                    "select data from events where workshop_id = ? and type = 'vote_cast'",
+                    [session["id"]],
+                )
+            ]
+            acks = db.execute(
+                "select actor, ack from commands where workshop_id = ?", [session["id"]]
+            ).fetchall()
+        people_ids = {pia.id, tom.id, ann.id}
+        assert votes and all(vote["voter"] not in people_ids for vote in votes)
+        for actor, ack in acks:
+            if actor in people_ids:
+                assert "reason" not in ack, f"{actor}'s stored acknowledgement holds a vote"
+        record = server.get(
+            f"/api/sessions/{session['id']}/minutes", session["facilitator_token"], format="json"
+        ).json()
+        entry = [b for b in record["ballots"] if b["id"] == ballot][0]
+        assert sorted(entry["electorate"]) == ["member 1", "voter 1", "voter 2"]
+        assert ann.id not in json.dumps(entry["result"])
+        revealed = [b for b in fac.fresh_state()["ballots"] if b["id"] == ballot][0]
+        assert "not_voted" not in revealed  # after the reveal, nobody knows
+    finally:
+        server.stop()
+
+
+def test_the_personal_page_says_what_anonymity_covers(
+    server: LiveServer, people: list[Person]
+) -> None:
+    _session, fac, _pia, _tom, proposal = roadmap(server, people)
+    ack = fac.ok(
+        "send_remote_ballot",
+        proposal_ids=[proposal],
+        voters=["Rita"],
+        deadline_seconds=600,
+        rule="majority",
+        rule_reason="remote majority",
+        anonymous=True,
+    )
+    link = server.url + ack["invitations"][0]["link"]
+    assert "only the facilitator sees who has voted" in requests.get(link, timeout=10).text

@@ -28,15 +28,20 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from workshop.broadcast import JsonPacket
     from workshop.config import defaults
     from workshop.message_queue import WatchedRedisManager
+    from workshop.offload import offloader
     from workshop.service import Service
     from workshop.store import Store
+    from workshop.throttle import Throttle
 
     app = Flask(__name__, template_folder=asset_dir("templates"), static_folder=asset_dir("static"))
     app.config.from_mapping(defaults())
     app.config.update(config or {})
     store = Store(Path(str(app.config["DATA_DIR"])) / "workshop.db")
-    service = Service(store)
+    offload = offloader(str(app.config["ASYNC_MODE"]))
+    service = Service(store, cached=int(app.config["SESSIONS_CACHED"]), offload=offload)
     app.extensions["workshop"] = service
+    throttle = app.extensions["workshop_throttle"] = Throttle(app.config)
+    app.extensions["workshop_renderings"] = exports.Renderings(offload)
     app.register_blueprint(web.blueprint)
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(links.blueprint)
@@ -51,7 +56,9 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
         max_http_buffer_size=app.config["MAX_MESSAGE_BYTES"],
         serializer=JsonPacket,
         **({"client_manager": WatchedRedisManager(str(queue))} if queue else {}),
+        # Without a public URL, the page's own host is the one origin allowed.
+        cors_allowed_origins=app.config["PUBLIC_URL"] or None,
     )
     app.extensions["workshop_socketio"] = socketio
-    realtime.register(socketio, service)
+    realtime.register(socketio, service, throttle)
     return app

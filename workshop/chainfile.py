@@ -37,6 +37,7 @@ from workshop.domain.errors import InvalidInput
 from workshop.domain.text import shown
 
 MAX_BYTES = 5 * 1024 * 1024
+MAX_GOALS = 500  # a product's whole chain fits many times over; each goal costs checking
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 
 
@@ -46,6 +47,12 @@ class ChainFileError(InvalidInput):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
+
+
+class ChainTooLarge(ChainFileError):
+    """Over a size or goal-count limit: over HTTP, 413 (still `invalid_input`)."""
+
+    status = 413
 
 
 def _without_timestamps(resolvers: dict) -> dict:
@@ -142,8 +149,7 @@ def load(path: str | PathLike[str]) -> Chain:
 
 def loads(text: str, source: str = "<input>") -> Chain:
     """Read a goal chain from YAML, or from JSON when the text starts with '{'."""
-    if len(text.encode("utf-8", "replace")) > MAX_BYTES:
-        raise _too_large(source)
+    check_size(text, source)
     try:
         if text.lstrip().startswith("{"):
             doc = _parse_json(text, source)
@@ -156,8 +162,21 @@ def loads(text: str, source: str = "<input>") -> Chain:
     return from_document(doc, source)
 
 
-def _too_large(source: str) -> ChainFileError:
-    return ChainFileError([f"{source}: larger than 5 MB, the most a goal chain file may be"])
+def read_document(chain: str | Mapping[str, Any], source: str) -> dict[str, Any]:
+    """A chain file's text, or a parsed document, checked and in canonical document form."""
+    read = loads(chain, source) if isinstance(chain, str) else from_document(chain, source)
+    return to_document(read)
+
+
+def _too_large(source: str, limit: int = MAX_BYTES) -> ChainFileError:
+    size = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
+    return ChainTooLarge([f"{source}: larger than {size}, the most a goal chain file may be"])
+
+
+def check_size(text: str, source: str, limit: int = MAX_BYTES) -> None:
+    """Refuse text over `limit` bytes of UTF-8 before any parsing starts."""
+    if len(text.encode("utf-8", "replace")) > limit:
+        raise _too_large(source, limit)
 
 
 def _parse_json(text: str, source: str) -> Any:
@@ -216,6 +235,10 @@ def from_document(doc: Mapping[str, Any], source: str = "<input>") -> Chain:
         )
         raise ChainFileError([f"{source}: {problem}"])
     doc = dict(doc)
+    goals = doc.get("goals")
+    if isinstance(goals, list) and len(goals) > MAX_GOALS:
+        message = f"{len(goals)} goals: a goal chain holds at most {MAX_GOALS}"
+        raise ChainTooLarge([f"{source}: {message}"])
     _refuse(source, _version_problems(doc) or _schema_problems(doc))
     chain = from_dict(doc)
     _refuse(source, validate(chain))

@@ -58,6 +58,19 @@ def cli() -> None:
     default=None,
     help="Seconds between looks for expired turns, stages and ballots  [default: 0.25].",
 )
+@click.option(
+    "--public-url",
+    default=None,
+    help="The address people reach, e.g. https://workshop.example.org: links and QR codes"
+    " use it, and requests for another host or from another origin are refused.",
+)
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Change a setting, e.g. --set CREATE_RATE=20/minute (the README lists them).",
+)
 def serve(
     host: str,
     port: int,
@@ -65,18 +78,51 @@ def serve(
     async_mode: str,
     message_queue: str | None,
     timer_interval: float | None,
+    public_url: str | None,
+    overrides: tuple[str, ...],
 ) -> None:
     """Serve the web app and the Socket.IO endpoint."""
     from workshop.lease import LeaseTaken
     from workshop.server import run
     from workshop.store import DatabaseProblem
 
+    settings = _settings(overrides)
+    if public_url is not None:
+        settings["PUBLIC_URL"] = _public_url(public_url)
     try:
-        run(host, port, data, async_mode, message_queue, timer_interval)
+        run(host, port, data, async_mode, message_queue, timer_interval, settings)
     except DatabaseProblem as error:
         raise click.ClickException(f"cannot start: {error}") from None
     except LeaseTaken as taken:
         raise click.ClickException(str(taken)) from None
+
+
+def _settings(overrides: tuple[str, ...]) -> dict[str, object]:
+    from workshop.config import parse
+
+    settings = {}
+    for item in overrides:
+        name, sep, text = item.partition("=")
+        try:
+            if not sep:
+                raise ValueError(f"write --set NAME=VALUE, got {item!r}")
+            settings[name] = parse(name, text)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--set") from None
+    return settings
+
+
+def _public_url(url: str) -> str:
+    """http(s)://host[:port], with no path: links are made by adding one."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
+        raise click.BadParameter(
+            f"give the scheme and host people reach (https://workshop.example.org), got {url!r}",
+            param_hint="--public-url",
+        )
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 @cli.group()

@@ -22,7 +22,34 @@ SETTINGS: dict[str, tuple[object, str]] = {
         "Largest Socket.IO message; below it, oversize fields get a named error.",
     ),
     "TIMER_INTERVAL": (0.25, "Seconds between checks for expired turns, stages and ballots."),
+    "PUBLIC_URL": (
+        None,
+        "The address people reach (`--public-url`): links and QR codes use it, and requests"
+        " for another host or from another origin are refused.",
+    ),
+    "CODE_GUESS_RATE": (
+        "10/minute;100/hour",
+        "Failed join-code look-ups and wrong-code joins allowed per client address.",
+    ),
+    "CREATE_RATE": ("10/minute;60/hour", "Sessions one client address may create."),
+    "COMMAND_RATE": ("20/second;300/minute", "Commands (and sync, get_state) per connection."),
+    "CONNECTIONS_PER_ADDRESS": (256, "Open connections one client address may hold."),
+    "HEADER_TIMEOUT": (10.0, "Seconds a client has to send a request's line and headers."),
+    "IDLE_TIMEOUT": (60.0, "Seconds a connection may stay silent (Socket.IO pings every 25)."),
+    "SESSIONS_CACHED": (200, "Sessions kept in memory; the least recently used are let go."),
 }
+
+
+def parse(name: str, text: str) -> object:
+    """A setting given on the command line (`--set NAME=VALUE`), typed like its default."""
+    if name not in SETTINGS:
+        raise ValueError(f"no setting named {name}; see the README for the list")
+    default = SETTINGS[name][0]
+    kind = type(default) if default is not None else str
+    try:
+        return kind(text)
+    except ValueError:
+        raise ValueError(f"{name} must be a {kind.__name__}, got {text!r}") from None
 
 
 def defaults() -> dict[str, object]:

@@ -16,8 +16,8 @@ from werkzeug.wrappers import Response
 
 from workshop import timezones
 from workshop.chainfile import metric_text
+from workshop.domain import anonymity, plain
 from workshop.domain import chain as chains
-from workshop.domain import plain
 from workshop.domain.errors import InvalidInput, WorkshopError
 from workshop.domain.state import Ballot, WorkshopState
 from workshop.domain.text import shown
@@ -86,6 +86,10 @@ def page(
     workshop_id, me = service().authenticate(token)
     state = service().state(workshop_id)
     ballots = [b for b in state.ballots.values() if me in b.electorate]
+    with service().store.reading():
+        keys = service().store.ballot_keys(workshop_id)
+    filed = {b.id: anonymity.known_voter(b, me, keys) for b in ballots}
+    my_votes = {b.id: b.votes[filed[b.id]] for b in ballots if filed[b.id] in b.votes}
     drafts = [p for p in state.proposals.values() if me in p.reviewers]
     zone = state.time_zone
     form = request.form if failed else None
@@ -94,6 +98,8 @@ def page(
         "state": state,
         "me": state.participants[me],
         "ballots": ballots,
+        "my_votes": my_votes,
+        "anonymity": anonymity.PROMISE,
         "drafts": drafts,
         "csrf": csrf_token(token),
         "cid": secrets.token_hex(8),
@@ -104,7 +110,9 @@ def page(
         "vote_rule": vote_rule,
         "plain": plain,
         "option": lambda pid: _option(state, pid),
-        "entered": lambda ballot: _entered(ballot, me, form if failed == ballot.id else None),
+        "entered": lambda ballot: _entered(
+            ballot, my_votes.get(ballot.id, {}), form if failed == ballot.id else None
+        ),
         "outcome": lambda ballot: _outcome(state, ballot),
         "when": lambda at: timezones.moment(at, zone),
         "machine_time": lambda at: timezones.machine(at, zone),
@@ -126,8 +134,8 @@ def _option(state: WorkshopState, proposal_id: str) -> dict:
     }
 
 
-def _entered(ballot: Ballot, me: str, form: Mapping[str, str] | None) -> dict:
-    """What the form shows: what was just sent and refused, else my vote so far."""
+def _entered(ballot: Ballot, mine: dict, form: Mapping[str, str] | None) -> dict:
+    """What the form shows: what was just sent and refused, else my vote so far (`mine`)."""
     if form is not None:
         return {
             "choice": form.get("choice"),
@@ -136,7 +144,6 @@ def _entered(ballot: Ballot, me: str, form: Mapping[str, str] | None) -> dict:
             "ranks": {o: form.get(f"rank-{o}", "") for o in ballot.options},
             "reason": form.get("reason", ""),
         }
-    mine = ballot.votes.get(me, {})
     ranking = list(mine.get("ranking", []))
     return {
         "choice": mine.get("choice"),

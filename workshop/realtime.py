@@ -21,6 +21,7 @@ from workshop.domain.text import shown
 from workshop.domain.views import SCREEN
 from workshop.domain.workshop import CLIENT_COMMANDS
 from workshop.service import Service
+from workshop.throttle import Throttle
 
 log = logging.getLogger(__name__)
 SYNC_PAGE = 500  # events per `sync` answer at most; `more` says whether to ask again
@@ -40,9 +41,17 @@ def failure(error: WorkshopError) -> dict:
     return {"ok": False, "error": error.as_dict()}
 
 
-def register(socketio: SocketIO, service: Service) -> None:
+def register(socketio: SocketIO, service: Service, throttle: Throttle) -> None:
     """Attach every handler to `socketio`, and broadcast what the service commits."""
     connections: dict[str, Connection] = {}
+
+    def caller() -> Connection:
+        """The connection a message came on, within its command rate."""
+        throttle.take("COMMAND_RATE", request.sid)
+        conn = connections.get(request.sid)
+        if conn is None:
+            raise WorkshopError("not connected to a session", code="unauthorized")
+        return conn
 
     broadcaster = Broadcaster(socketio)
     service.subscribe(broadcaster.publish)
@@ -93,13 +102,11 @@ def register(socketio: SocketIO, service: Service) -> None:
         def handle(data: object = None, *extra: object) -> dict:
             if extra:
                 return failure(InvalidInput(f"{name} takes one object, got {1 + len(extra)}"))
-            conn = connections.get(request.sid)
-            if conn is None:
-                return failure(WorkshopError("not connected to a session", code="unauthorized"))
-            if not isinstance(data, Mapping):
-                return failure(InvalidInput(f"{name} needs an object with a cid"))
-            body = {k: v for k, v in data.items() if k != "cid"}
             try:
+                conn = caller()
+                if not isinstance(data, Mapping):
+                    raise InvalidInput(f"{name} needs an object with a cid")
+                body = {k: v for k, v in data.items() if k != "cid"}
                 check_depth(body, f"the {name} command")
                 if conn.link is not None:
                     service.authenticate(conn.link)  # raises once the link has expired
@@ -118,9 +125,10 @@ def register(socketio: SocketIO, service: Service) -> None:
     @socketio.on("sync")
     def sync(data: object = None, *_extra: object) -> dict:
         """Catch up: the events after `since`, as this person may see them."""
-        conn = connections.get(request.sid)
-        if conn is None:
-            return failure(WorkshopError("not connected to a session", code="unauthorized"))
+        try:
+            conn = caller()
+        except WorkshopError as error:
+            return failure(error)
         since = data.get("since", 0) if isinstance(data, Mapping) else None
         limit = data.get("limit", SYNC_PAGE) if isinstance(data, Mapping) else None
         if isinstance(since, bool) or not isinstance(since, int) or since < 0:
@@ -139,14 +147,19 @@ def register(socketio: SocketIO, service: Service) -> None:
     @socketio.on("get_state")
     def get_state(data: object = None, *_extra: object) -> dict:
         """The whole session again, as on connect."""
-        conn = connections.get(request.sid)
-        if conn is None:
-            return failure(WorkshopError("not connected to a session", code="unauthorized"))
+        try:
+            conn = caller()
+        except WorkshopError as error:
+            return failure(error)
         snapshot = service.snapshot(conn.workshop_id, conn.participant_id)
         return {"ok": True, "seq": snapshot["seq"], "state": snapshot}
 
     @socketio.on("*")
     def unknown(event: str, data: object = None, *_extra: object) -> dict:
+        try:
+            throttle.take("COMMAND_RATE", request.sid)
+        except WorkshopError as error:
+            return failure(error)
         return failure(InvalidInput(f"unknown command {shown(event)}", code="unknown_command"))
 
     @socketio.on_error_default

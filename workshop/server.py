@@ -78,13 +78,50 @@ def _finish_in_flight(app: Flask, stop_listening: Callable[[], None]) -> None:
         waited += POLL_SECONDS
 
 
+class Doorman:
+    """Counts open connections per client address and turns away the one too many, so one
+    address cannot hold every green thread of the server."""
+
+    def __init__(self, most: int) -> None:
+        self.most = most
+        self.open: dict[str, int] = {}
+
+    def enter(self, address: str) -> bool:
+        if self.open.get(address, 0) >= self.most:
+            log.warning("refused a connection: %s holds %d already", address, self.most)
+            return False
+        self.open[address] = self.open.get(address, 0) + 1
+        return True
+
+    def leave(self, address: str) -> None:
+        left = self.open.pop(address, 1) - 1
+        if left:
+            self.open[address] = left
+
+
 def _serve_gevent(app: Flask, host: str, port: int) -> None:
     import gevent
     from gevent.event import Event
     from gevent.pool import Pool
     from gevent.pywsgi import WSGIHandler, WSGIServer
 
+    header_timeout = float(app.config["HEADER_TIMEOUT"])
+    idle_timeout = float(app.config["IDLE_TIMEOUT"])
+    doorman = Doorman(int(app.config["CONNECTIONS_PER_ADDRESS"]))
+
     class Handler(WSGIHandler):
+        """A request's line and headers must arrive within HEADER_TIMEOUT (no slow-loris);
+        after them, a connection silent for IDLE_TIMEOUT is closed."""
+
+        def read_requestline(self) -> str:
+            self.socket.settimeout(header_timeout)
+            return super().read_requestline()
+
+        def read_request(self, raw_requestline: str) -> Any:
+            read = super().read_request(raw_requestline)
+            self.socket.settimeout(idle_timeout)
+            return read
+
         def run_application(self) -> None:
             super().run_application()
             if is_websocket(self.environ):  # what follows on the socket is no HTTP request
@@ -94,8 +131,14 @@ def _serve_gevent(app: Flask, host: str, port: int) -> None:
         handler_class = Handler
 
         def handle(self, sock: Any, address: Any) -> None:
-            nodelay(sock)
-            super().handle(sock, address)
+            if not doorman.enter(address[0]):
+                sock.close()
+                return
+            try:
+                nodelay(sock)
+                super().handle(sock, address)
+            finally:
+                doorman.leave(address[0])
 
     error_log = logging.getLogger("workshop.http")
     server = Server((host, port), app, log=None, error_log=error_log, spawn=Pool(), backlog=BACKLOG)
@@ -172,7 +215,9 @@ def _serve_eventlet(app: Flask, host: str, port: int) -> None:
             return getattr(self._sock, name)
 
     listener = Listener(eventlet.listen((host, port), backlog=BACKLOG))
-    eventlet.wsgi.server(listener, app, log_output=False)
+    # eventlet has one timeout for a silent connection, headers or not.
+    timeout = float(app.config["IDLE_TIMEOUT"])
+    eventlet.wsgi.server(listener, app, log_output=False, socket_timeout=timeout)
 
 
 def run(
@@ -182,12 +227,14 @@ def run(
     async_mode: str,
     message_queue: str | None,
     timer_interval: float | None = None,
+    settings: Mapping[str, object] | None = None,
 ) -> None:
     """Serve until interrupted; a database that cannot be served raises DatabaseProblem,
-    one that another server holds alone raises LeaseTaken."""
+    one that another server holds alone raises LeaseTaken. `settings` override config's."""
     config = {"DATA_DIR": data_dir, "ASYNC_MODE": async_mode, "MESSAGE_QUEUE": message_queue}
     if timer_interval is not None:
         config["TIMER_INTERVAL"] = timer_interval
+    config.update(settings or {})
     app = create_app(config)
     service = app.extensions["workshop"]
     lease = ProcessLease(

@@ -13,12 +13,14 @@ import secrets
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
 from workshop import chainfile, timezones
 from workshop.domain import views
+from workshop.domain.anonymity import pseudonym
 from workshop.domain.errors import (
     Conflict,
     Forbidden,
@@ -33,6 +35,7 @@ from workshop.domain.state import WorkshopState
 from workshop.domain.text import CONTROL, shown
 from workshop.domain.views import SCREEN
 from workshop.domain.workshop import SYSTEM, Context, decide, due_timers, next_due, replay
+from workshop.offload import Offload, direct
 from workshop.store import Store
 from workshop.writer import Outcome, Writer
 
@@ -41,6 +44,7 @@ log = logging.getLogger(__name__)
 Listener = Callable[[str, list[dict]], None]
 JOIN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud in a room
 CID_MAX = 64
+UPLOAD_MAX_BYTES = 512 * 1024  # a chain file sent over HTTP
 TIMER_RETRY = 5.0  # seconds before a timer that could not run is tried again
 
 
@@ -56,18 +60,34 @@ def check_cid(cid: object) -> str:
     return cid
 
 
+def unmasked(item: dict, owner: str, actor: str) -> dict:
+    """The event as announced: an anonymous vote under its voter, not their pseudonym."""
+    if item["type"] == "vote_cast" and owner != actor and item["voter"] == owner:
+        return {**item, "voter": actor}
+    return item
+
+
 class Service:
     """The workshop sessions of one database, shared by the socket, HTTP and CLI edges."""
 
-    def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Callable[[], float] = time.time,
+        cached: int = 200,
+        offload: Offload = direct,
+    ) -> None:
         self.store = store
         self.clock = clock
-        self._states: dict[str, WorkshopState] = {}
+        self.offload = offload  # where pure, heavy work runs: off a green-thread loop
+        self._cached = cached
+        self._states: OrderedDict[str, WorkshopState] = OrderedDict()  # least recent first
+        self._scrub_due = False  # a ballot key was forgotten: empty the log after COMMIT
         self._listeners: list[Listener] = []
         self._secret: str | None = None
         self._unsaved: set[str] = set()  # sessions whose cached state holds uncommitted events
         self.process_id = uuid.uuid4().hex  # names this process's connections in attendance
-        self.writer = Writer(store, self._forget_unsaved, self._unsaved.clear, self._announce)
+        self.writer = Writer(store, self._forget_unsaved, self._kept, self._announce)
         self._stopping = False
         self._running = 0  # commands between their start and their acknowledgement
         self._running_lock = threading.Lock()
@@ -91,15 +111,34 @@ class Service:
             events = self.store.events(workshop_id)
             if not events:
                 raise NotFound(f"session {shown(workshop_id)} does not exist")
-            state = self._states[workshop_id] = replay(workshop_id, events)
+            state = replay(workshop_id, events)
         elif state.seq < self.store.last_seq(workshop_id):
             for item in self.store.events(workshop_id, after=state.seq):
                 apply(state, item)
         else:
+            self._remember(state)
             return state
+        self._remember(state)
         if self.store.db.conn.in_transaction:  # it may hold what the batch has not committed
             self._unsaved.add(workshop_id)
         return state
+
+    def _remember(self, state: WorkshopState) -> None:
+        """Keep the most recently used sessions in memory; the log can rebuild any other."""
+        self._states[state.id] = state
+        self._states.move_to_end(state.id)
+        while len(self._states) > self._cached:
+            oldest = next(iter(self._states))
+            if oldest in self._unsaved:
+                break
+            del self._states[oldest]
+
+    def _kept(self) -> None:
+        """After a COMMIT: cached states are on disk; a forgotten ballot key leaves the log."""
+        self._unsaved.clear()
+        if self._scrub_due:
+            self._scrub_due = False
+            self.store.scrub()
 
     def _forget_unsaved(self) -> None:
         """Events folded into cached state were undone (a refused piece, a failed COMMIT):
@@ -142,7 +181,8 @@ class Service:
             code = self._fresh_join_code()
             self.store.add_workshop(workshop_id, first["kind"], first["title"], code, now)
             self.store.add_token(token, workshop_id, first["facilitator"]["id"], "facilitator")
-            state = self._states[workshop_id] = WorkshopState(id=workshop_id)
+            state = WorkshopState(id=workshop_id)
+            self._remember(state)
             stored = self._commit(state, [first])
             made = {"id": workshop_id, "join_code": code, "facilitator_token": token}
             return made, workshop_id, stored
@@ -156,17 +196,13 @@ class Service:
         if from_session is not None:
             if not isinstance(from_session, str):
                 raise InvalidInput(f"from_session must be a session id, got {shown(from_session)}")
-            earlier = self.state(from_session).chain
-            return chainfile.to_document(
-                chainfile.from_document(chainfile.to_document(earlier), from_session)
-            )
+            earlier = chainfile.to_document(self.state(from_session).chain)
+            return self.offload(chainfile.read_document, earlier, from_session)
         if isinstance(chain, str):  # the text of a chain file, YAML or JSON, as uploaded
-            return chainfile.to_document(chainfile.loads(chain, "chain"))
-        if chain is not None:
-            if not isinstance(chain, Mapping):
-                raise InvalidInput("chain must be a goal chain document (a JSON object)")
-            return chainfile.to_document(chainfile.from_document(chain, "chain"))
-        return None
+            chainfile.check_size(chain, "chain", UPLOAD_MAX_BYTES)
+        elif chain is not None and not isinstance(chain, Mapping):
+            raise InvalidInput("chain must be a goal chain document (a JSON object)")
+        return None if chain is None else self.offload(chainfile.read_document, chain, "chain")
 
     def _fresh_join_code(self) -> str:
         while True:
@@ -251,21 +287,45 @@ class Service:
     ) -> Outcome:
         """One command as a piece of the writer's batch: decided against the state as the
         commands before it in the batch left it, at the moment it is decided."""
-        earlier = self.store.ack(workshop_id, actor, cid)
+        keys = self.store.ballot_keys(workshop_id)
+        owner = self._ack_owner(actor, name, payload, keys)
+        earlier = self.store.ack(workshop_id, owner, cid)
         if earlier is not None:
             return earlier, None, []
         state = self._load(workshop_id)
-        ctx = Context(now=self.clock(), present=self.store.present(workshop_id))
+        ctx = Context(now=self.clock(), present=self.store.present(workshop_id), ballot_keys=keys)
         events = decide(state, actor, name, payload, ctx)
         stored = self._commit(state, events)
-        ack = self._ack(state, actor, stored)
+        self._keep_keys(workshop_id, state, stored)
+        ack = self._ack(state, {actor, owner}, stored)
         invitations = self._issue_links(state, stored, state.facilitator_id == actor)
         if invitations:
             # Kept with the ack, so that a retry after a lost ack still gets the links:
             # short-lived, they are the one kind of token the database holds in the clear.
             ack["invitations"] = invitations
-        self.store.save_ack(workshop_id, actor, cid, ack)
-        return ack, workshop_id, stored
+        self.store.save_ack(workshop_id, owner, cid, ack)
+        # The facilitator hears live who voted (as the snapshot's `not_voted` tells them); only
+        # the log files an anonymous vote under the pseudonym.
+        return ack, workshop_id, [unmasked(item, owner, actor) for item in stored]
+
+    @staticmethod
+    def _ack_owner(actor: str, name: str, payload: Mapping, keys: Mapping[str, str]) -> str:
+        """Whose acknowledgement this is in the database: a vote in an anonymous ballot is
+        kept under the voter's pseudonym, so the stored ack cannot name them after the
+        reveal, while a retry (same person, same cid) before it still finds it."""
+        ballot_id = payload.get("ballot_id")
+        if name == "cast_vote" and isinstance(ballot_id, str) and ballot_id in keys:
+            return pseudonym(keys[ballot_id], ballot_id, actor)
+        return actor
+
+    def _keep_keys(self, workshop_id: str, state: WorkshopState, stored: list[dict]) -> None:
+        """A key for each anonymous ballot opened, forgotten at its reveal."""
+        for item in stored:
+            if item["type"] == "ballot_opened" and item["ballot"]["anonymous"]:
+                self.store.add_ballot_key(workshop_id, item["ballot"]["id"])
+            elif item["type"] == "ballot_revealed" and state.ballots[item["ballot_id"]].anonymous:
+                self.store.forget_ballot_key(workshop_id, item["ballot_id"])
+                self._scrub_due = True
 
     @contextmanager
     def _counted(self) -> Iterator[None]:
@@ -321,15 +381,16 @@ class Service:
         self.store.add_token(token, workshop_id, pid, "remote", expires)
         return {"participant_id": pid, "name": name, "token": token, "link": f"/v/{token}"}
 
-    def _ack(self, state: WorkshopState, actor: str, stored: list[dict]) -> dict[str, Any]:
-        facilitator = views.sees_all(state, actor)
+    def _ack(self, state: WorkshopState, sender: set[str], stored: list[dict]) -> dict[str, Any]:
+        """`sender`: the actor's id, and their pseudonym if they voted anonymously."""
+        facilitator = any(views.sees_all(state, who) for who in sender if who in state.participants)
         ack: dict[str, Any] = {
             "ok": True,
             "seq": stored[-1]["seq"] if stored else state.seq,
             "events": [views.event_view(item, facilitator) for item in stored],
         }
         for item in stored:
-            if item["type"] == "vote_cast" and item["voter"] == actor:
+            if item["type"] == "vote_cast" and item["voter"] in sender:
                 ack["vote"] = item["vote"]
             if item["type"] == "goal_proposed":
                 ack["proposal_id"] = item["proposal"]["id"]
@@ -382,17 +443,28 @@ class Service:
 
     def history(self, workshop_id: str) -> tuple[WorkshopState, list[dict], list[dict]]:
         """A private replay of the session with its attendance and its log, for the minutes."""
+        events, attendance = self.log(workshop_id)
+        return replay(workshop_id, events), attendance, events
+
+    def log(self, workshop_id: str) -> tuple[list[dict], list[dict]]:
+        """The session's events and attendance, as read now (404 if unknown)."""
         with self.store.reading():
             events = self.store.events(workshop_id)
             attendance = self.store.attendance(workshop_id)
         if not events:
             raise NotFound(f"session {shown(workshop_id)} does not exist")
-        return replay(workshop_id, events), attendance, events
+        return events, attendance
+
+    def version(self, workshop_id: str) -> tuple[int, ...]:
+        """Changes whenever anything an export shows changes: the log or the attendance."""
+        with self.store.reading():
+            return (self.store.last_seq(workshop_id), *self.store.attendance_mark(workshop_id))
 
     def snapshot(self, workshop_id: str, viewer: str) -> dict:
         with self.store.reading():
             state = self._load(workshop_id)
-            return views.snapshot(state, viewer, self.store.present(workshop_id))
+            keys = self.store.ballot_keys(workshop_id)
+            return views.snapshot(state, viewer, self.store.present(workshop_id), keys)
 
     def events_since(
         self, workshop_id: str, viewer: str, since: int, limit: int

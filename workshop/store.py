@@ -81,6 +81,13 @@ def m003_processes(db: sqlite_utils.Database) -> None:
     db["attendance"].add_column("process", str)
 
 
+@migrations()
+def m004_ballot_keys(db: sqlite_utils.Database) -> None:
+    db["ballot_keys"].create(
+        {"workshop_id": str, "ballot_id": str, "key": str}, pk=("workshop_id", "ballot_id")
+    )
+
+
 @contextmanager
 def available() -> Iterator[None]:
     """Database trouble that is not the request's fault becomes `Unavailable` (HTTP 503)."""
@@ -142,6 +149,7 @@ def open_database(path: Path, migrate: bool = True) -> sqlite_utils.Database:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA busy_timeout=10000")
+        conn.execute("PRAGMA secure_delete=ON")  # a forgotten ballot key leaves no trace
         found = [row[0] for row in conn.execute("PRAGMA quick_check").fetchall()]
         if found != ["ok"]:
             raise DatabaseProblem(f"{path} is damaged ({found[0]}): {RESTORE}")
@@ -411,6 +419,38 @@ class Store:
             [workshop_id],
         )
         return frozenset(row[0] for row in rows.fetchall())
+
+    # -- keys of anonymous ballots --------------------------------------------
+    def ballot_keys(self, workshop_id: str) -> dict[str, str]:
+        rows = self.db.execute(
+            "select ballot_id, key from ballot_keys where workshop_id = ?", [workshop_id]
+        )
+        return dict(rows.fetchall())
+
+    def add_ballot_key(self, workshop_id: str, ballot_id: str) -> None:
+        row = {"workshop_id": workshop_id, "ballot_id": ballot_id, "key": secrets.token_hex(32)}
+        self.db["ballot_keys"].insert(row)
+
+    def forget_ballot_key(self, workshop_id: str, ballot_id: str) -> None:
+        """Delete the key (overwritten in place: secure_delete); call `scrub` after COMMIT."""
+        self.db.execute(
+            "delete from ballot_keys where workshop_id = ? and ballot_id = ?",
+            [workshop_id, ballot_id],
+        )
+
+    def scrub(self) -> None:
+        """Copy the write-ahead log into the database and empty it, so the old page that held
+        a forgotten key is gone from the log too (best effort: a busy reader may delay it)."""
+        with self.lock, contextlib.suppress(sqlite3.Error):
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def attendance_mark(self, workshop_id: str) -> tuple[int, int]:
+        """How many arrivals and departures the session has seen: a cheap change marker."""
+        row = self.db.execute(
+            "select count(*), count(disconnected_at) from attendance where workshop_id = ?",
+            [workshop_id],
+        ).fetchone()
+        return row[0], row[1]
 
     def attendance(self, workshop_id: str) -> list[dict]:
         where = "workshop_id = ?"

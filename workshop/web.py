@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from workshop.domain.errors import InvalidInput, NotFound, Unauthorized, WorkshopError
+from workshop.domain.errors import Forbidden, InvalidInput, NotFound, Unauthorized, WorkshopError
 from workshop.domain.payload import check_depth
 from workshop.domain.text import shown
 from workshop.domain.workshop import CLIENT_COMMANDS
 from workshop.service import Service
+from workshop.throttle import RateLimited, Throttle
 
 blueprint = Blueprint("web", __name__)
 
@@ -29,7 +32,48 @@ def workshop_error(error: WorkshopError) -> tuple[Response, int]:
     """Every refusal answers the one error shape of API.md."""
     if error.status >= 500:  # the server's trouble (a full disk), not the client's
         current_app.logger.warning("%s %s: %s", request.method, request.path, error.message)
-    return error_response(error.code, error.message, error.status)
+    response = jsonify({"error": error.as_dict()})
+    if isinstance(error, RateLimited):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response, error.status
+
+
+@blueprint.before_app_request
+def known_host() -> None:
+    """With --public-url, a request naming another host is refused: links never echo a
+    forged Host header."""
+    public = current_app.config["PUBLIC_URL"]
+    if public and request.host != urlsplit(public).netloc:
+        raise InvalidInput(
+            f"this server answers for {urlsplit(public).netloc}, not {request.host!r}",
+            code="wrong_host",
+        )
+
+
+def external_url(endpoint: str, **values: str) -> str:
+    """A full link to a page: on the public URL when one is set, else on the request's host."""
+    public = current_app.config["PUBLIC_URL"]
+    if public:
+        return public + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
+def throttle() -> Throttle:
+    return current_app.extensions["workshop_throttle"]
+
+
+@contextmanager
+def guessing() -> Iterator[None]:
+    """A join code tried from this address: refused while the address is over its limit,
+    and counted when it turns out wrong (a right code never counts)."""
+    address = request.remote_addr or ""
+    throttle().check("CODE_GUESS_RATE", address)
+    try:
+        yield
+    except (NotFound, Forbidden) as wrong:
+        if wrong.code in ("not_found", "wrong_join_code"):
+            throttle().count("CODE_GUESS_RATE", address)
+        raise
 
 
 @blueprint.app_errorhandler(HTTPException)
@@ -77,14 +121,15 @@ def person_in(workshop_id: str, screen: bool = False) -> str:
 
 
 def links(workshop_id: str, join_code: str, token: str) -> dict:
-    facilitator = url_for("pages.facilitator_page", workshop_id=workshop_id, _external=True)
-    join = url_for("pages.join_page", workshop_id=workshop_id, code=join_code, _external=True)
+    facilitator = external_url("pages.facilitator_page", workshop_id=workshop_id)
+    join = external_url("pages.join_page", workshop_id=workshop_id, code=join_code)
     return {"facilitator": f"{facilitator}#token={token}", "join": join}
 
 
 @blueprint.post("/api/sessions")
 def create_session() -> tuple[Response, int]:
     """Set up a session; the answer holds the private facilitator token and link."""
+    throttle().take("CREATE_RATE", request.remote_addr or "")
     body = json_body()
     created = service().create(
         body.get("kind"),
@@ -103,17 +148,21 @@ def create_session() -> tuple[Response, int]:
 def join_session(workshop_id: str) -> tuple[Response, int]:
     """Join with the code, a name and a role the kind allows."""
     body = json_body()
-    joined = service().join(workshop_id, body.get("join_code"), body.get("name"), body.get("role"))
+    with guessing():
+        joined = service().join(
+            workshop_id, body.get("join_code"), body.get("name"), body.get("role")
+        )
     return jsonify(joined), 201
 
 
 @blueprint.get("/api/join/<code>")
 def find_by_code(code: str) -> Response:
     """Which session a join code opens, so the join page can offer its roles."""
-    with service().store.reading():
-        row = service().store.workshop_by_code(code.strip().upper())
-    if row is None or service().state(row["id"]).phase == "close":
-        raise NotFound(f"no open session has the join code {shown(code)}")
+    with guessing():
+        with service().store.reading():
+            row = service().store.workshop_by_code(code.strip().upper())
+        if row is None or service().state(row["id"]).phase == "close":
+            raise NotFound(f"no open session has the join code {shown(code)}")
     from workshop.domain.agenda import JOINABLE_ROLES
 
     return jsonify(
@@ -136,6 +185,7 @@ def session_state(workshop_id: str) -> Response:
 def run_command(workshop_id: str, name: str) -> tuple[Response, int]:
     """Any socket command over plain HTTP, with the same cid idempotency and ack."""
     actor = person_in(workshop_id)
+    throttle().take("COMMAND_RATE", f"{workshop_id}/{actor}")
     if name not in CLIENT_COMMANDS:  # the same answer as on the socket
         raise InvalidInput(f"unknown command {shown(name)}", code="unknown_command")
     body = json_body()

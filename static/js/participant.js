@@ -251,6 +251,7 @@ function renderVote(state) {
       ballot.anonymous ? h("span", { class: "badge", text: "anonymous" }) : null,
     ),
     ballot.rule_reason ? h("p", { class: "muted", text: `Why this rule: ${ballot.rule_reason}` }) : null,
+    ballot.anonymity ? h("p", { class: "note anonymity", text: ballot.anonymity }) : null,
     closesAt(ballot),
   ]);
   turnout.textContent =

@@ -29,10 +29,12 @@ REMOTE_COMMANDS = ("cast_vote", "comment")  # all a personal link (a remote part
 
 @dataclass(frozen=True)
 class Context:
-    """What a command may know beyond the state: the time, and who is connected."""
+    """What a command may know beyond the state: the time, who is connected, and the keys
+    of the anonymous ballots still open (ballot id -> key)."""
 
     now: float
     present: frozenset[str] = field(default_factory=frozenset)
+    ballot_keys: Mapping[str, str] = field(default_factory=dict)
 
     def iso(self) -> str:
         return datetime.fromtimestamp(self.now, UTC).isoformat(timespec="seconds")

@@ -8,9 +8,9 @@ nobody: it sees what the whole room sees.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
-from workshop.domain import agenda, hidden_texts, turns
+from workshop.domain import agenda, anonymity, hidden_texts, turns
 from workshop.domain import chain as chains
 from workshop.domain.floor import queue_order, up_next
 from workshop.domain.review import review_report
@@ -87,8 +87,15 @@ def messages(events: list[dict]) -> list[Message]:
     ]
 
 
-def snapshot(s: WorkshopState, viewer_id: str, present: Collection[str]) -> dict:
-    """The whole session as `viewer_id` may see it."""
+def snapshot(
+    s: WorkshopState,
+    viewer_id: str,
+    present: Collection[str],
+    ballot_keys: Mapping[str, str] | None = None,
+) -> dict:
+    """The whole session as `viewer_id` may see it; `ballot_keys` (of anonymous ballots still
+    open) let a voter see their own vote and the facilitator who has voted."""
+    keys = ballot_keys or {}
     me = None if viewer_id == SCREEN else s.participants[viewer_id]
     facilitator = sees_all(s, viewer_id)
     view = {
@@ -97,7 +104,7 @@ def snapshot(s: WorkshopState, viewer_id: str, present: Collection[str]) -> dict
         "me": _me(s, me) if me else dict(SCREEN_ME),
         "participants": [_person(p, p.id in present) for p in s.participants.values()],
         "proposals": [_proposal(s, p, viewer_id, facilitator) for p in s.proposals.values()],
-        "ballots": [_ballot(b, viewer_id, facilitator) for b in s.ballots.values()],
+        "ballots": [_ballot(b, viewer_id, facilitator, keys) for b in s.ballots.values()],
         "floor": _floor(s),
         "chain": chains.to_document(s.chain),
         "kpi_readings": list(s.kpi_readings),
@@ -161,15 +168,19 @@ def _proposal(s: WorkshopState, p: Proposal, viewer_id: str, facilitator: bool) 
     return view
 
 
-def _ballot(b: Ballot, viewer_id: str, facilitator: bool) -> dict:
+def _ballot(b: Ballot, viewer_id: str, facilitator: bool, keys: Mapping[str, str]) -> dict:
     view = {k: v for k, v in b.__dict__.items() if k not in ("votes", "voted_at", "revealed_votes")}
     view["turnout"] = len(b.votes)
     if b.status == "revealed":
         view["votes"] = b.revealed_votes
-    if viewer_id in b.votes:
-        view["my_vote"] = b.votes[viewer_id]
-    if facilitator:
-        view["not_voted"] = [pid for pid in b.electorate if pid not in b.votes]
+    if b.anonymous:  # said before anyone votes
+        view["anonymity"] = anonymity.PROMISE
+    mine = anonymity.known_voter(b, viewer_id, keys)
+    if mine in b.votes:
+        view["my_vote"] = b.votes[mine]
+    if facilitator and (not b.anonymous or b.id in keys):  # after the reveal nobody knows
+        filed = {pid: anonymity.voter(b, pid, keys) for pid in b.electorate}
+        view["not_voted"] = [pid for pid in b.electorate if filed[pid] not in b.votes]
     return view
 
 

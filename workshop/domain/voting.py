@@ -10,7 +10,7 @@ import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from workshop.domain import agenda, payload, rules
+from workshop.domain import agenda, anonymity, payload, rules
 from workshop.domain.commands import Context, command, event, voters_present
 from workshop.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from workshop.domain.floor import end_ballot_round, grant, start_round
@@ -72,12 +72,13 @@ def record(ballot: Ballot, rulings: Mapping[str, dict] | None = None) -> dict:
 
 
 def anonymized(doc: dict) -> dict:
-    """The same record with voters replaced by labels in an order that reveals nobody."""
+    """The same record with voters replaced by labels in an order that reveals nobody, and
+    the electorate by labels too, so that nobody reads off who did not vote."""
     votes = sorted(doc["votes"], key=lambda v: json.dumps({k: v[k] for k in v if k != "voter"}))
     labels = {v["voter"]: f"voter {i + 1}" for i, v in enumerate(votes)}
-    electorate = [labels.get(member, member) for member in doc["electorate"]]
+    silent = [f"member {i + 1}" for i in range(len(doc["electorate"]) - len(votes))]
     shown = [{**v, "voter": labels[v["voter"]]} for v in votes]
-    return {**doc, "electorate": sorted(electorate), "votes": shown}
+    return {**doc, "electorate": [*labels.values(), *silent], "votes": shown}
 
 
 def public_record(ballot: Ballot) -> dict:
@@ -273,13 +274,14 @@ def cast_vote(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) ->
     vote = rules.normalize_vote(
         vote_rule(ballot.rule, ballot.settings), raw, ballot.options, ballot.settings
     )
-    replaced = actor.id in ballot.votes
+    me = anonymity.voter(ballot, actor.id, ctx.ballot_keys)  # a pseudonym if anonymous
+    replaced = me in ballot.votes
     turnout = len(ballot.votes) + (0 if replaced else 1)
     events = [
         event(
             "vote_cast",
             ballot_id=ballot.id,
-            voter=actor.id,
+            voter=me,
             vote=vote,
             turnout=turnout,
             electorate_size=len(ballot.electorate),
@@ -287,7 +289,7 @@ def cast_vote(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) ->
         )
     ]
     if ballot.remote and turnout == len(ballot.electorate):
-        votes = {**ballot.votes, actor.id: vote}
+        votes = {**ballot.votes, me: vote}
         events += close_and_reveal(s, ballot, ctx, votes)
     return events
 
