@@ -361,6 +361,7 @@ def test_public_url_makes_the_links_and_refuses_other_hosts(tmp_path: Path) -> N
             timeout=10,
         )
         assert forged.status_code == 400 and forged.json()["error"]["code"] == "wrong_host"
+        assert requests.get(server.url + "/healthz", headers=theirs, timeout=10).status_code == 200
         token = created.json()["facilitator_token"]
         client = socketio.Client(reconnection=False)
         with pytest.raises(socketio.exceptions.ConnectionError):
