@@ -7,176 +7,31 @@ fails the test. Set WORKSHOP_SCREENSHOTS=1 to refresh docs/screenshots/*.png.
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import shutil
-import uuid
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
+from tests.browser import (
+    DESKTOP,
+    PHONE,
+    WIDE,
+    OpenPage,
+    Page,
+    Watch,
+    command,
+    console_page,
+    enter,
+    expect,
+    fits,
+    propose,
+    shoot,
+    state,
+    vision_by_ann,
+    vote,
+)
 from tests.live import LiveServer
-
-CHROMIUM = "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else shutil.which("chromium")
-WHY_NOT = None
-try:
-    from playwright.sync_api import Browser, Page, expect, sync_playwright
-except ImportError:  # pragma: no cover - depends on the machine
-    WHY_NOT = "the playwright package is not installed (pip install -e '.[test]')"
-if WHY_NOT is None and not CHROMIUM:
-    WHY_NOT = "Chromium is not installed (apt-get install chromium)"
-if WHY_NOT:
-    if os.environ.get("CI"):  # in CI the browser tests must run, never skip
-        pytest.fail(f"browser tests cannot run in CI: {WHY_NOT}", pytrace=False)
-    pytest.skip(f"browser tests skipped: {WHY_NOT}", allow_module_level=True)
-
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
-PHONE = {"width": 375, "height": 667}
-DESKTOP = {"width": 1280, "height": 900}
-WIDE = {"width": 1440, "height": 900}
-
-expect.set_options(timeout=10_000)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield launched
-        launched.close()
-
-
-class Watch:
-    """Collects what must never happen on a page: console errors, exceptions, dialogs."""
-
-    def __init__(self) -> None:
-        self.problems: list[str] = []
-        self.dialogs: list[str] = []
-        self.allowed: list[re.Pattern] = []
-
-    def attach(self, page: Page, who: str) -> None:
-        page.on("console", lambda message: self._console(who, message))
-        page.on("pageerror", lambda error: self.problems.append(f"{who}: uncaught {error}"))
-        page.on("dialog", lambda dialog: self._dialog(who, dialog))
-
-    def _console(self, who: str, message) -> None:
-        if message.type == "error" and not any(p.search(message.text) for p in self.allowed):
-            self.problems.append(f"{who}: console error: {message.text}")
-
-    def _dialog(self, who: str, dialog) -> None:
-        self.dialogs.append(f"{who}: {dialog.type} {dialog.message!r}")
-        dialog.dismiss()
-
-    def check(self) -> None:
-        assert not self.dialogs, f"dialogs opened: {self.dialogs}"
-        assert not self.problems, "\n".join(self.problems)
-
-
-OpenPage = Callable[..., Page]
-
-
-@pytest.fixture
-def watch() -> Watch:
-    return Watch()
-
-
-@pytest.fixture
-def open_page(browser: Browser, watch: Watch) -> Iterator[OpenPage]:
-    """A page in a fresh browser context, i.e. one person's own browser."""
-    contexts = []
-
-    def make(who: str, viewport: dict | None = None, **options: object) -> Page:
-        context = browser.new_context(viewport=viewport or DESKTOP, **options)
-        contexts.append(context)
-        page = context.new_page()
-        watch.attach(page, who)
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
-    watch.check()
-
-
-def enter(page: Page, server: LiveServer, session: dict, joined: dict, name: str) -> Page:
-    """Open the participant view as someone who joined through the API."""
-    page.goto(f"{server.url}/s/{session['id']}/join")
-    identity = {"token": joined["token"], "participant_id": joined["participant_id"], "name": name}
-    page.evaluate(
-        "([key, value]) => localStorage.setItem(key, value)",
-        [f"workshop:{session['id']}", json.dumps(identity)],
-    )
-    page.goto(f"{server.url}/s/{session['id']}")
-    expect(page.locator("#conn")).to_have_text("Live")
-    return page
-
-
-def command(server: LiveServer, session: dict, token: str, name: str, **payload: object) -> dict:
-    """Run a command over HTTP as the token's holder (no socket client to tear down)."""
-    body = {"cid": uuid.uuid4().hex, **payload}
-    answer = server.post(f"/api/sessions/{session['id']}/commands/{name}", body, token)
-    assert answer.status_code == 200 and answer.json()["ok"], answer.text
-    return answer.json()
-
-
-def state(server: LiveServer, session: dict, token: str) -> dict:
-    return server.get(f"/api/sessions/{session['id']}/state", token=token).json()
-
-
-def shoot(page: Page, name: str) -> None:
-    if os.environ.get("WORKSHOP_SCREENSHOTS"):
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
-
-
-def console_page(open_page: OpenPage, server: LiveServer, session: dict, **options) -> Page:
-    """The facilitator console, opened with the private link."""
-    page = open_page("facilitator", WIDE, **options)
-    page.goto(f"{server.url}/s/{session['id']}/facilitator#token={session['facilitator_token']}")
-    expect(page.locator("#conn")).to_have_text("Live")
-    return page
-
-
-def vision_by_ann(server: LiveServer, title: str) -> tuple[dict, dict, str]:
-    """A strategizing session in its propose phase, where Ann (team) proposed a vision."""
-    session = server.create_session("strategizing")
-    ann = server.join(session, "Ann", "team")
-    command(server, session, session["facilitator_token"], "next_phase")
-    proposal = command(server, session, ann["token"], "propose_goal", level="vision", title=title)
-    return session, ann, proposal["proposal_id"]
-
-
-def fits(page: Page, width: int = PHONE["width"]) -> None:
-    """Nothing sticks out sideways: the page needs no horizontal scrolling."""
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
-
-
-def propose(page: Page, level: str, title: str, metric: tuple[str, str] | None = None) -> None:
-    page.select_option("#p-level", level)
-    page.fill("#p-title", title)
-    if metric:
-        page.click("#p-add-metric")
-        page.fill("#p-metric-rows input[data-field=name]", metric[0])
-        page.fill("#p-metric-rows input[data-field=target]", metric[1])
-        page.fill("#p-due", "2027-06-30")
-    page.click("#propose-form button[type=submit]")
-    expect(page.locator("#propose-error")).to_be_hidden()
-    expect(page.locator("#proposals-body")).to_contain_text(title)
-
-
-def vote(page: Page, choice: str, reason: str = "") -> None:
-    page.locator(f"label.choice-{choice}").click()
-    if reason:
-        page.fill("#vote-reason", reason)
-    page.click("#vote-body button[type=submit]")
-    label = choice.capitalize() + (f" — {reason}" if reason else "")
-    expect(page.locator("#vote-body .my-vote")).to_have_text(f"Your vote: {label}")
 
 
 def test_a_whole_workshop_in_four_browsers(server: LiveServer, open_page: OpenPage) -> None:
