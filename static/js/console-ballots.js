@@ -310,7 +310,7 @@ export function renderBallot(state, live) {
     () => [
       inRoom.length
         ? inRoom.map((b) => ballotCard(state, b, live, b === room ? "turnout" : null))
-        : h("p", { class: "muted", text: "No ballot in the room yet. Select proposals below to open one." }),
+        : h("p", { class: "muted", text: "No ballot in the room yet. Select proposals to open one." }),
       remote.length
         ? h(
             "section",

@@ -63,17 +63,29 @@ function renderAgenda(state) {
     agenda.splice(to, 0, phase);
     run(live, "reorder_agenda", { agenda }, error);
   };
+  $("#phase-name").textContent = PHASES[session.phase] || session.phase;
+  $("#phase-step").textContent = `step ${step + 1} of ${session.agenda.length}`;
   update($("#agenda-body"), [session.agenda, session.phase], () =>
     h(
       "ol",
-      { class: "steps editable", "aria-label": "Agenda" },
+      { class: "steps", "aria-label": "Agenda" },
+      session.agenda.map((phase, index) =>
+        h("li", {
+          class: [phase === session.phase ? "current" : null, index < step ? "done" : null],
+          "aria-current": phase === session.phase ? "step" : null,
+          text: PHASES[phase] || phase,
+        }),
+      ),
+    ),
+  );
+  update($("#agenda-order"), [session.agenda, session.phase], () =>
+    h(
+      "ol",
+      { class: "steps editable", "aria-label": "Order of the agenda" },
       session.agenda.map((phase, index) =>
         h(
           "li",
-          {
-            class: [phase === session.phase ? "current" : null, index < step ? "done" : null],
-            "aria-current": phase === session.phase ? "step" : null,
-          },
+          { class: phase === session.phase ? "current" : null },
           h("span", { class: "step-name", text: PHASES[phase] || phase }),
           h(
             "span",
@@ -105,7 +117,6 @@ function renderAgenda(state) {
   $("#next-phase").disabled = step === session.agenda.length - 1;
 }
 
-
 function render(state) {
   const { session, me } = state;
   $("#session-title").textContent =
@@ -120,6 +131,7 @@ function render(state) {
     );
     return;
   }
+  $("#view").dataset.phase = session.phase;
   renderAgenda(state);
   renderFloor(state, live);
   renderBallot(state, live);
