@@ -6,7 +6,7 @@ import { renderAirtime, renderFloor, renderPeople, wireFloor } from "./console-f
 import { $, button, copyText, h, showError } from "./dom.js";
 import { chainPanel } from "./review.js";
 import { run, startLive, update } from "./shell.js";
-import { KINDS, PHASES } from "./widgets.js";
+import { agendaSteps, KINDS, PHASES } from "./widgets.js";
 
 const workshopId = document.body.dataset.workshopId;
 let live;
@@ -65,19 +65,7 @@ function renderAgenda(state) {
   };
   $("#phase-name").textContent = PHASES[session.phase] || session.phase;
   $("#phase-step").textContent = `step ${step + 1} of ${session.agenda.length}`;
-  update($("#agenda-body"), [session.agenda, session.phase], () =>
-    h(
-      "ol",
-      { class: "steps", "aria-label": "Agenda" },
-      session.agenda.map((phase, index) =>
-        h("li", {
-          class: [phase === session.phase ? "current" : null, index < step ? "done" : null],
-          "aria-current": phase === session.phase ? "step" : null,
-          text: PHASES[phase] || phase,
-        }),
-      ),
-    ),
-  );
+  update($("#agenda-body"), [session.agenda, session.phase], () => agendaSteps(session));
   update($("#agenda-order"), [session.agenda, session.phase], () =>
     h(
       "ol",

@@ -10,6 +10,7 @@ import { run, startLive, update } from "./shell.js";
 import { withdrawWithUndo } from "./undo.js";
 import { decisionForm, tieDecisionForm, voteForm } from "./voteform.js";
 import {
+  agendaSteps,
   closesAt,
   countdown,
   currentBallot,
@@ -78,17 +79,7 @@ function renderNow(state) {
           h("a", { href: sessionPath(workshopId, "facilitator"), class: "button" }, "Open the console"),
         )
       : null,
-    h(
-      "ol",
-      { class: "steps", "aria-label": "Agenda" },
-      session.agenda.map((phase, index) =>
-        h("li", {
-          class: [phase === session.phase ? "current" : null, index < step ? "done" : null],
-          "aria-current": phase === session.phase ? "step" : null,
-          text: PHASES[phase] || phase,
-        }),
-      ),
-    ),
+    agendaSteps(session),
     h(
       "p",
       { class: "muted me" },

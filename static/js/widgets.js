@@ -73,6 +73,22 @@ const CHOICE_LABELS = {
 };
 export const choiceLabel = (choice) => CHOICE_LABELS[choice] || choice;
 
+/** The agenda as numbered steps, those done dimmed and the current one marked. */
+export function agendaSteps(session) {
+  const step = session.agenda.indexOf(session.phase);
+  return h(
+    "ol",
+    { class: "steps", "aria-label": "Agenda" },
+    session.agenda.map((phase, index) =>
+      h("li", {
+        class: [phase === session.phase ? "current" : null, index < step ? "done" : null],
+        "aria-current": phase === session.phase ? "step" : null,
+        text: PHASES[phase] || phase,
+      }),
+    ),
+  );
+}
+
 export function personName(state, id) {
   if (!id) return "someone";
   const person = state && state.participants.find((p) => p.id === id);
