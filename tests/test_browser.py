@@ -7,6 +7,7 @@ fails the test. Set WORKSHOP_SCREENSHOTS=1 to refresh docs/screenshots/*.png.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 

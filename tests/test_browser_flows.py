@@ -5,14 +5,9 @@ from __future__ import annotations
 import json
 import re
 
-from playwright.sync_api import expect
-
-from tests import test_browser as pages
+from tests import browser as pages
+from tests.browser import command, console_page, enter, expect
 from tests.live import LiveServer
-
-# One browser per module and one watched context per person, as in test_browser.
-browser, watch, open_page = pages.browser, pages.watch, pages.open_page
-command, console_page, enter = pages.command, pages.console_page, pages.enter
 
 
 def team(server: LiveServer, *names: str) -> tuple[dict, str, list[dict]]:

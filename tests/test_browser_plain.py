@@ -11,23 +11,10 @@ from pathlib import Path
 
 import requests
 
+from tests.browser import PHONE, WIDE, OpenPage, command, console_page, enter, expect
 from tests.chains import FITNESS
 from tests.live import LiveServer
 from tests.plain_text import unreadable
-from tests.test_browser import (
-    PHONE,
-    WIDE,
-    OpenPage,
-    browser,
-    command,
-    console_page,
-    enter,
-    expect,
-    open_page,
-    watch,
-)
-
-__all__ = ["browser", "open_page", "watch"]  # the browser tests' fixtures, used here too
 
 CONSOLE_FILES = {
     "Goal chain file (YAML)": ("Fitness roadmap.goalchain.yaml", "chain", {"format": "yaml"}),

@@ -6,14 +6,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
 
-from tests import test_browser
+from tests.browser import OpenPage, Page, expect, shoot
 from tests.live import LiveServer, Person, host, seat
-from tests.test_browser import OpenPage, shoot
-
-# The browser fixtures of the page tests: one Chromium per module, a context per person.
-browser, watch, open_page = test_browser.browser, test_browser.watch, test_browser.open_page
 
 PROJECTOR = {"width": 1920, "height": 1080}
 
