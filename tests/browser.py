@@ -24,7 +24,13 @@ CHROMIUM = "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else shuti
 WHY_NOT = None
 try:
     from axe_playwright_python.sync_playwright import Axe
-    from playwright.sync_api import Browser, Page, expect, sync_playwright
+    from playwright.sync_api import (
+        Browser,
+        Locator,  # noqa: F401 - for the browser tests' type hints
+        Page,
+        expect,
+        sync_playwright,
+    )
 except ImportError:  # pragma: no cover - depends on the machine
     WHY_NOT = "playwright or axe-playwright-python is not installed (pip install -e '.[test]')"
 if WHY_NOT is None and not CHROMIUM:

@@ -7,9 +7,13 @@ person sees it in; a serious or critical violation fails the test with its eleme
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urljoin
 
 from tests.browser import (
     PHONE,
+    Locator,
     OpenPage,
     Page,
     accessible,
@@ -18,6 +22,7 @@ from tests.browser import (
     enter,
     expect,
     propose,
+    vision_by_ann,
     vote,
 )
 from tests.live import LiveServer
@@ -44,36 +49,57 @@ def test_home_and_join_pages(server: LiveServer, open_page: OpenPage, watch) -> 
     accessible(page, "the join page with an error")
 
 
-def both(console: Page, participant: Page, when: str) -> None:
-    accessible(console, f"the console {when}")
-    accessible(participant, f"the participant view {when}")
+PROJECTOR = {"width": 1920, "height": 1080}
 
 
-def room(server: LiveServer, open_page: OpenPage) -> tuple[dict, dict, dict, Page, Page]:
-    """A strategizing session, its console, and Ann in the room on her phone; Bob, by the API."""
+@dataclass
+class Room:
+    """A session seen on its console, on Ann's phone and on the room screen; Bob uses the API."""
+
+    session: dict
+    ann: dict
+    bob: dict
+    console: Page
+    page: Page
+    screen: Page
+
+    def accessible(self, when: str) -> None:
+        accessible(self.console, f"the console {when}")
+        accessible(self.page, f"the participant view {when}")
+        accessible(self.screen, f"the room screen {when}")
+
+
+def room(server: LiveServer, open_page: OpenPage) -> Room:
+    """A strategizing session with Ann in the room and Bob, its console and its room screen."""
     session = server.create_session("strategizing", product="Fitness app")
     ann = server.join(session, "Ann", "team")
     bob = server.join(session, "Bob", "team")
     console = console_page(open_page, server, session)
     page = enter(open_page("Ann", PHONE), server, session, ann, "Ann")
-    return session, ann, bob, console, page
+    link = console.get_by_role("link", name="Open room screen")
+    expect(link).to_be_visible()
+    screen = open_page("room screen", PROJECTOR)
+    screen.goto(urljoin(server.url, link.get_attribute("href")))
+    expect(screen.locator("#conn")).to_have_text("Live")
+    return Room(session, ann, bob, console, page, screen)
 
 
 def test_console_and_participant_view_in_every_phase(
     server: LiveServer, open_page: OpenPage
 ) -> None:
-    session, ann, bob, console, page = room(server, open_page)
+    seen = room(server, open_page)
+    session, ann, bob, console, page = seen.session, seen.ann, seen.bob, seen.console, seen.page
     fac = session["facilitator_token"]
     electorate = [ann["participant_id"], bob["participant_id"]]
 
     # Joining: the invite, people arriving, a hand raised, the floor given.
     expect(console.locator("#join-code")).to_have_text(re.compile(r"^[A-Z2-9]{6}$"))
-    both(console, page, "while people join")
+    seen.accessible("while people join")
     page.get_by_role("button", name="Raise my hand").click()
     command(server, session, bob["token"], "raise_hand")
     console.get_by_role("button", name="Give the floor to the next").click()
     expect(page.locator(".my-turn")).to_contain_text("It's your turn")
-    both(console, page, "while Ann has the floor")
+    seen.accessible("while Ann has the floor")
 
     # Proposing, in silence.
     console.get_by_role("button", name="Next phase", exact=True).click()
@@ -81,7 +107,7 @@ def test_console_and_participant_view_in_every_phase(
     propose(page, "vision", "Help people live healthier lives")
     command(server, session, bob["token"], "propose_goal", level="vision", title="Make fitness fun")
     expect(console.locator("#board-body")).to_contain_text("Make fitness fun")
-    both(console, page, "while people propose")
+    seen.accessible("while people propose")
 
     # A ballot open, then its result.
     command(server, session, fac, "go_to_phase", phase="decide")
@@ -90,12 +116,12 @@ def test_console_and_participant_view_in_every_phase(
     accessible(console, "the console with the ballot form")
     console.get_by_role("button", name="Open ballot").click()
     expect(page.locator("#vote-turnout")).to_have_text("0 of 1 voted")
-    both(console, page, "with a ballot open")
+    seen.accessible("with a ballot open")
     vote(page, "agree", "A good north star")
-    both(console, page, "after a vote")
+    seen.accessible("after a vote")
     console.get_by_role("button", name="Close and reveal").click()
     expect(page.locator(".verdict")).to_have_text("Passed")
-    both(console, page, "with a result")
+    seen.accessible("with a result")
 
     # Consent on a user goal: an objection waits for the facilitator's ruling.
     propose(page, "user", "Feel better")
@@ -113,24 +139,25 @@ def test_console_and_participant_view_in_every_phase(
         electorate=electorate,
     )["ballot_id"]
     expect(page.locator("label.choice-objection")).to_be_visible()
-    both(console, page, "with a consent ballot open")
+    seen.accessible("with a consent ballot open")
     objection = {"choice": "objection", "reason": "No metric: we cannot tell"}
     command(server, session, bob["token"], "cast_vote", ballot_id=ballot, vote=objection)
     vote(page, "concern", "Vague")
     console.get_by_role("button", name="Close and reveal").click()
     expect(console.locator(".rulings")).to_contain_text("Bob objects")
-    both(console, page, "with an objection to rule on")
+    seen.accessible("with an objection to rule on")
     console.locator(".ruling input").fill("Paramount: the goal must be measurable")
     console.get_by_role("button", name="It stands: amend and vote again").click()
     expect(page.locator("article.proposal", has_text="Feel better")).to_contain_text("rejected")
-    both(console, page, "after the ruling")
+    seen.accessible("after the ruling")
 
 
 def test_every_rule_from_ballot_to_result_and_the_pages_after(
     server: LiveServer, open_page: OpenPage, watch
 ) -> None:
     watch.allowed.append(re.compile(r"Failed to load resource: .* status of 401"))
-    session, ann, bob, console, page = room(server, open_page)
+    seen = room(server, open_page)
+    session, ann, bob, console, page = seen.session, seen.ann, seen.bob, seen.console, seen.page
     fac = session["facilitator_token"]
     electorate = [ann["participant_id"], bob["participant_id"]]
     command(server, session, fac, "delegate_decider", participant_id=ann["participant_id"])
@@ -155,13 +182,13 @@ def test_every_rule_from_ballot_to_result_and_the_pages_after(
             **fields,
         )["ballot_id"]
         expect(page.locator("#vote-turnout")).to_have_text("0 of 2 voted")
-        both(console, page, f"with a {rule} ballot open")
+        seen.accessible(f"with a {rule} ballot open")
         for person, cast in zip((ann, bob), votes, strict=True):
             command(server, session, person["token"], "cast_vote", ballot_id=opened, vote=cast)
         command(server, session, fac, "close_ballot", ballot_id=opened, reveal=True)
         expect(console.locator(f"[data-ballot-id={opened}] .verdict")).to_be_visible()
         expect(page.locator("#vote-body .verdict")).to_be_visible()
-        both(console, page, f"with the result of a {rule} ballot")
+        seen.accessible(f"with the result of a {rule} ballot")
         return opened
 
     visions = [proposal("vision", title) for title in ("Healthy lives", "Fun", "Long lives")]
@@ -203,8 +230,169 @@ def test_every_rule_from_ballot_to_result_and_the_pages_after(
     expect(rita.locator("h1")).to_have_text("This link does not work")
     accessible(rita, "a personal link that does not work")
 
-    # The printable minutes, as the console links them.
-    minutes = console.locator("#x-html").get_attribute("href")
-    rita.goto(server.url + minutes)
-    expect(rita.locator("h1")).to_contain_text("Minutes")
-    accessible(rita, "the printable minutes")
+    # The printable minutes, as the console saves them.
+    with console.expect_download() as saved:
+        console.get_by_role("button", name="Minutes (printable HTML)").click()
+    reader = open_page("reader", PHONE)
+    reader.set_content(Path(saved.value.path()).read_text(encoding="utf-8"))
+    expect(reader.locator("h1")).to_contain_text("Minutes")
+    accessible(reader, "the printable minutes")
+
+
+# Where the keyboard's focus is, and whether it shows: an outline of at least 2 px.
+FOCUS = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const style = getComputedStyle(el);
+  const width = style.outlineStyle === "none" ? 0 : parseFloat(style.outlineWidth);
+  return {tag: el.tagName, text: (el.innerText || el.value || "").slice(0, 40), outline: width};
+}"""
+
+
+def tab_to(page: Page, target: Locator, key: str = "Tab", most: int = 200) -> None:
+    """Press Tab (or Shift+Tab) until `target` has the focus, as a keyboard user would:
+    it must be reachable, and every stop on the way must show the focus."""
+    for _ in range(most):
+        page.keyboard.press(key)
+        focus = page.evaluate(FOCUS)
+        assert focus is None or focus["outline"] >= 2, f"the focus does not show on {focus}"
+        if target.evaluate("el => el === document.activeElement"):
+            return
+    raise AssertionError(f"{target} is never reached by {key}")
+
+
+def focus_in(page: Page, selector: str) -> bool:
+    return page.evaluate("s => !!document.activeElement.closest(s)", selector)
+
+
+def test_a_ballot_run_with_the_keyboard_only(server: LiveServer, open_page: OpenPage) -> None:
+    title = "Help people live healthier lives"
+    session, ann, _ = vision_by_ann(server, title)
+    command(server, session, session["facilitator_token"], "go_to_phase", phase="decide")
+    console = console_page(open_page, server, session)
+    page = enter(open_page("Ann", PHONE), server, session, ann, "Ann")
+
+    # The facilitator selects the proposal, goes back up to the form and opens the ballot.
+    select = console.get_by_label(f"Select {title}")
+    tab_to(console, select)
+    console.keyboard.press("Space")
+    expect(select).to_be_checked()
+    tab_to(console, console.get_by_role("button", name="Open ballot"), "Shift+Tab")
+    console.keyboard.press("Enter")
+    expect(console.locator("#turnout")).to_have_text("0 of 1 voted")
+    assert focus_in(console, "#ballot"), "the focus follows the ballot just opened"
+
+    # Ann moves through the answers with the arrow keys, gives a reason and votes.
+    agree = page.locator("input[name=choice][value=agree]")
+    tab_to(page, agree)
+    page.keyboard.press("ArrowDown")
+    expect(page.locator("input[name=choice][value=disagree]")).to_be_checked()
+    page.keyboard.press("ArrowUp")
+    expect(agree).to_be_checked()
+    page.keyboard.press("Tab")
+    expect(page.locator("#vote-reason")).to_be_focused()
+    page.keyboard.type("A good north star")
+    tab_to(page, page.locator("#vote-body button[type=submit]"))
+    page.keyboard.press("Enter")
+    expect(page.locator("#vote-body .my-vote")).to_have_text("Your vote: Agree — A good north star")
+
+    # The facilitator, whose focus is on the ballot, closes it and reveals the votes.
+    expect(console.locator(".not-voted")).to_have_text("Everyone has voted.")
+    tab_to(console, console.get_by_role("button", name="Close and reveal"))
+    console.keyboard.press("Enter")
+    expect(console.locator(".verdict")).to_have_text("Passed")
+    expect(page.locator(".verdict")).to_have_text("Passed")
+    assert focus_in(console, "#ballot"), "the focus stays with the ballot, not lost to the page"
+
+
+LAPTOP = {"width": 1366, "height": 768}
+
+
+def on_first_screen(page: Page, *needed: Locator) -> None:
+    """Each of `needed` is wholly on screen with the page scrolled to its top."""
+    page.evaluate("window.scrollTo(0, 0)")
+    for locator in needed:
+        expect(locator).to_be_in_viewport(ratio=1)
+
+
+def test_the_console_fits_a_laptop_screen_in_every_phase(
+    server: LiveServer, open_page: OpenPage
+) -> None:
+    session = server.create_session("strategizing", product="Fitness app")
+    fac = session["facilitator_token"]
+    people = [server.join(session, name, "team") for name in ("Ann", "Bob", "Cy", "Dee")]
+    electorate = [person["participant_id"] for person in people]
+    console = open_page("facilitator", LAPTOP)
+    console.goto(f"{server.url}/s/{session['id']}/facilitator#token={fac}")
+    expect(console.locator("#conn")).to_have_text("Live")
+    phase = console.locator("#phase-h")
+
+    def button(name: str) -> Locator:
+        return console.get_by_role("button", name=name, exact=True)
+
+    # Joining: the phase, the code and its QR, who is here, the floor.
+    for person in people[:3]:
+        command(server, session, person["token"], "raise_hand")
+    expect(console.locator("#floor-body .queue li")).to_have_count(3)
+    on_first_screen(
+        console,
+        phase,
+        button("Next phase"),
+        console.locator("#join-code"),
+        console.locator("#qr"),
+        console.locator("#present-count"),
+        button("Give the floor to the next"),
+    )
+
+    # Proposing: the proposals as they come, and the floor.
+    button("Next phase").click()
+    titles = ["Help people live healthier lives", "Make fitness fun", "Everyone fit at 80"]
+    made = [
+        command(server, session, person["token"], "propose_goal", level="vision", title=title)
+        for person, title in zip(people[:3], titles, strict=True)
+    ]
+    expect(console.locator("#board-body article.proposal")).to_have_count(3)
+    on_first_screen(
+        console,
+        phase,
+        console.locator("#board-body article.proposal").first,
+        button("Give the floor to the next"),
+    )
+
+    # Deciding: a proposal selected, the ballot's form.
+    command(server, session, fac, "go_to_phase", phase="decide")
+    expect(phase).to_contain_text("Decide")
+    console.get_by_label(f"Select {titles[0]}").check()
+    on_first_screen(console, phase, console.locator("#rule"), button("Open ballot"))
+
+    # A ballot open: its turnout, who has not voted, closing it.
+    ballot = command(
+        server,
+        session,
+        fac,
+        "open_ballot",
+        proposal_ids=[made[0]["proposal_id"]],
+        electorate=electorate,
+    )["ballot_id"]
+    command(
+        server, session, people[0]["token"], "cast_vote", ballot_id=ballot, vote={"choice": "agree"}
+    )
+    expect(console.locator("#turnout")).to_have_text("1 of 4 voted")
+    on_first_screen(
+        console,
+        phase,
+        console.locator("#turnout"),
+        console.locator(".not-voted"),
+        button("Close and reveal"),
+        button("Give the floor to the next"),
+    )
+
+    # The result: the verdict and its chart.
+    for person in people[1:]:
+        agree = {"choice": "agree"}
+        command(server, session, person["token"], "cast_vote", ballot_id=ballot, vote=agree)
+    button("Close and reveal").click()
+    expect(console.locator(".verdict")).to_have_text("Passed")
+    on_first_screen(
+        console, phase, console.locator(".verdict"), console.locator("#ballot .result-chart")
+    )

@@ -1,7 +1,7 @@
 // The console's ballot panel and proposals board: open, close, reveal, rule on objections.
 
 import { resultsView } from "./charts.js";
-import { $, announce, button, h, showError } from "./dom.js";
+import { $, announce, button, focusPanel, h, showError } from "./dom.js";
 import { namesFrom, shareForm, showInvitations } from "./invitations.js";
 import { run, update } from "./shell.js";
 import { withdrawWithUndo } from "./undo.js";
@@ -589,6 +589,7 @@ export function wireBoard(live) {
     if (fields && (await run(live, "open_ballot", fields, error))) {
       opened("Ballot opened");
       $("#ballot").scrollIntoView({ block: "nearest" });
+      focusPanel($("#ballot-body")); // the form is gone: the keyboard goes on at the ballot
     }
   });
   submit("#remote-form", async () => {

@@ -32,17 +32,31 @@ export function button(text, onclick, attrs = {}) {
 export const $ = (selector, root = document) => root.querySelector(selector);
 export const $$ = (selector, root = document) => [...root.querySelectorAll(selector)];
 
-/** Replace a container's children, keeping keyboard focus on the element with the same key. */
+/**
+ * Replace a container's children, keeping keyboard focus on the element with the same key;
+ * when that element is gone (a ballot closed), the focus goes to the panel's heading rather
+ * than back to the start of the page.
+ */
 export function swap(container, ...nodes) {
   const active = document.activeElement;
-  const key = active && container.contains(active) ? active.dataset.key : null;
+  const inside = active && active !== container && container.contains(active);
+  const key = inside ? active.dataset.key : null;
   container.replaceChildren(
     ...nodes.flat(Infinity).filter((n) => n !== null && n !== undefined && n !== false),
   );
-  if (key) {
-    const again = [...container.querySelectorAll("[data-key]")].find((el) => el.dataset.key === key);
-    if (again) again.focus({ preventScroll: true });
-  }
+  if (!inside) return;
+  const again = key && [...container.querySelectorAll("[data-key]")].find((el) => el.dataset.key === key);
+  if (again) again.focus({ preventScroll: true });
+  if (document.activeElement !== again) focusPanel(container);
+}
+
+/** Move the keyboard focus to the heading of the panel holding `element`. */
+export function focusPanel(element) {
+  const panel = element.closest("section");
+  const heading = panel && panel.querySelector("h1, h2, h3");
+  if (!heading) return;
+  heading.tabIndex = -1;
+  heading.focus({ preventScroll: true });
 }
 
 /** Say something to screen readers through the page's aria-live region. */
