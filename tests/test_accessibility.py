@@ -346,6 +346,7 @@ def test_the_console_fits_a_laptop_screen_in_every_phase(
 
     # Proposing: the proposals as they come, and the floor.
     button("Next phase").click()
+    expect(phase).to_contain_text("Propose")
     titles = ["Help people live healthier lives", "Make fitness fun", "Everyone fit at 80"]
     made = [
         command(server, session, person["token"], "propose_goal", level="vision", title=title)
