@@ -5,13 +5,8 @@ The console and the participant view in Debian's Chromium, against the real serv
 
 from __future__ import annotations
 
-from tests import test_browser
+from tests.browser import OpenPage, command, console_page, enter, expect, state
 from tests.live import LiveServer
-from tests.test_browser import OpenPage, command, console_page, enter, expect, state
-
-# The browser, the page watcher and a page per person, as the other browser tests have them
-# (importing test_browser first also skips this module where it skips).
-browser, watch, open_page = test_browser.browser, test_browser.watch, test_browser.open_page
 
 
 def visions_session(server: LiveServer, *titles: str) -> tuple[dict, dict, dict, list[str]]:
