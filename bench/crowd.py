@@ -13,16 +13,20 @@ import time
 import traceback
 from multiprocessing.connection import Connection
 
+import aiohttp
 import socketio
 
 
 class Member:
     """One client, noting when each message arrived and the highest `seq` it covered."""
 
-    def __init__(self, crowd: Crowd, auth: dict, room: int) -> None:
+    def __init__(self, crowd: Crowd, auth: dict, room: int, address: str) -> None:
         self.crowd, self.auth, self.room = crowd, auth, room
-        self.sio = socketio.AsyncClient(reconnection=False)
+        # Each person on a device of their own: a loopback address of their own.
+        self.http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(local_addr=(address, 0)))
+        self.sio = socketio.AsyncClient(reconnection=False, http_session=self.http)
         self.sio.on("*", self.arrived)
+        self.last_sent = 0.0
         self.times: list[float] = []  # arrival of each message with a seq, since the last reset
         self.tops: list[int] = []  # the highest seq seen by then: sorted, for bisect
         self.events: list[tuple[float, str]] = []  # (arrival, event) since the last reset
@@ -60,9 +64,10 @@ class Crowd:
             except TimeoutError:
                 pass
 
-    async def connect(self, url: str, seats: list[tuple[dict, int]], batch: int) -> list[float]:
-        """Connect everyone (auth, room), `batch` at a time; when each got its first message."""
-        members = [Member(self, auth, room) for auth, room in seats]
+    async def connect(self, url: str, seats: list[tuple], batch: int) -> list[float]:
+        """Connect everyone (auth, room, address), `batch` at a time; when each got its first
+        message."""
+        members = [Member(self, *seat) for seat in seats]
         self.members += members
         for start in range(0, len(members), batch):
             group = members[start : start + batch]
@@ -74,10 +79,14 @@ class Crowd:
         """Each (member, event, payload) sent at once; (sent, answered, answer) of each."""
 
         async def one(index: int, event: str, payload: dict) -> tuple[float, float, dict]:
-            sent = time.monotonic()
-            answer = await self.members[index].sio.call(event, payload, timeout=300)
+            member = self.members[index]
+            sent = member.last_sent = time.monotonic()
+            answer = await member.sio.call(event, payload, timeout=300)
             return sent, time.monotonic(), answer
 
+        # All at once, once each of them may send again.
+        ready = max(self.members[index].last_sent for index, _e, _p in orders) + PACE
+        await asyncio.sleep(ready - time.monotonic())
         return await asyncio.gather(*(one(*order) for order in orders))
 
     async def seen(self, marks: list[tuple[int, int]], timeout: float = 300) -> list[float]:
@@ -120,11 +129,13 @@ class Crowd:
 
     async def close(self) -> list:
         await asyncio.gather(*(m.sio.disconnect() for m in self.members))
+        await asyncio.gather(*(m.http.close() for m in self.members))
         self.members.clear()
         return []
 
 
 WS = {"transports": ["websocket"], "wait_timeout": 120}
+PACE = 0.25  # seconds between two commands of one person, within the server's rate limits
 
 
 async def serve(conn: Connection) -> None:

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bench.crowd import PACE
+
 if TYPE_CHECKING:
     from bench.run import Sample
 
@@ -146,7 +148,9 @@ def header(run: Run) -> list[str]:
         "each server served N clients in turn on a fresh process (the order reversed every "
         "other cycle); figures pool the cycles. The clients are python-socketio's asyncio "
         f"client, spread round robin over {run.processes} processes on the same machine, over "
-        "loopback; every arrival is stamped with the machine's monotonic clock.",
+        "loopback, each from a loopback address of its own (as people on their own devices), "
+        f"each sending at most one command per {PACE:g} s (within the server's rate limits); "
+        "every arrival is stamped with the machine's monotonic clock.",
         "",
         "The floor (`bench/floor.py`) is a bare python-socketio room server on gevent that "
         "keeps votes in memory: what the framework costs. Workshop writes every vote to SQLite "

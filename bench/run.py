@@ -59,13 +59,15 @@ class Crowds:
         return [item for k in sorted(answers) for item in answers[k]]
 
     def connect(self, url: str, seats: list[tuple[dict, int]], batch: int = 25) -> list[float]:
-        """Connect every (auth, room), round robin over the crowds; when each got its state."""
-        shares: dict[int, list[tuple[dict, int]]] = {k: [] for k in range(len(self.pipes))}
+        """Connect every (auth, room), round robin over the crowds, each client from a
+        loopback address of its own (as people on their own devices); when each got its
+        state."""
+        shares: dict[int, list[tuple[dict, int, str]]] = {k: [] for k in range(len(self.pipes))}
         self.where = []
-        for i, seat in enumerate(seats):
+        for i, (auth, room) in enumerate(seats):
             k = i % len(self.pipes)
             self.where.append((k, len(shares[k])))
-            shares[k].append(seat)
+            shares[k].append((auth, room, f"127.1.{i // 250}.{i % 250 + 1}"))
         answers = self._ask({k: ("connect", (url, share, batch)) for k, share in shares.items()})
         return [answers[k][j] for k, j in self.where]  # type: ignore[index]
 
@@ -285,7 +287,7 @@ def start(name: str, folder: Path) -> Floor | Workshop:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="room sizes N")
-    parser.add_argument("--cycles", type=int, default=3, help="alternations per room size")
+    parser.add_argument("--cycles", type=int, default=2, help="alternations per room size")
     parser.add_argument(
         "--modes", default="gevent,eventlet,threading", help="Workshop's async modes to measure"
     )
