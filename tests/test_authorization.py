@@ -102,6 +102,7 @@ EXPECTED: dict[str, str] = {
     # remote stakeholders, by personal link
     "send_remote_ballot": "the facilitator",
     "share_draft": "the owner or the facilitator",
+    "reissue_link": "the facilitator",
 }
 SYSTEM_ONLY = ("join", "expire_turn", "advance_stage", "close_expired_ballot")
 
@@ -356,6 +357,10 @@ def _share_draft(w: World, role: str) -> dict:
     return {"proposal_id": proposal, "reviewers": reviewers, "deadline_seconds": 600}
 
 
+def _reissue_link(w: World, role: str) -> dict:
+    return {"participant_id": _invited(w, w.proposal())}
+
+
 def _nothing(w: World, role: str) -> dict:
     return {}
 
@@ -402,6 +407,7 @@ SETUP: dict[str, Callable[[World, str], dict]] = {
     "settle_ballot": lambda w, role: {"ballot_id": _ranked(w, True), "others": "park"},
     "send_remote_ballot": _send_remote_ballot,
     "share_draft": _share_draft,
+    "reissue_link": _reissue_link,
 }
 
 
