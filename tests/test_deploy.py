@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 
 from tests.live import Address, LiveServer, Person, free_port, poll
 from tests.tools import RedisServer, require
@@ -86,7 +87,8 @@ def deployment(tmp_path: Path) -> Iterator[tuple[Nginx, list[LiveServer]]]:
     queue = RedisServer(tmp_path).start()
     data = tmp_path / "data"
     data.mkdir()
-    backends = [LiveServer(data, extra=("--message-queue", queue.url)).start() for _ in range(2)]
+    documented = ("--message-queue", queue.url, "--set", "PROXY_HOPS=1")
+    backends = [LiveServer(data, extra=documented).start() for _ in range(2)]
     (tmp_path / "nginx").mkdir()
     proxy = Nginx(tmp_path / "nginx", backends).start()
     try:
@@ -152,3 +154,25 @@ def test_a_process_killed_mid_ballot_loses_nothing_and_people_carry_on_through_n
     room["fac"].ok("close_ballot", ballot_id=ballot, reveal=True)
     revealed = room["Tom"].wait_event("ballot_revealed")
     assert revealed["result"]["passed"] is True and len(revealed["votes"]) == 3
+
+
+@pytest.mark.parametrize("hops, counted_apart", [(1, True), (0, False)])
+def test_behind_a_proxy_each_client_address_counts_alone_and_nobody_else_picks_one(
+    tmp_path: Path, hops: int, counted_apart: bool
+) -> None:
+    """With PROXY_HOPS=1 the address nginx forwards is the client's; without it, a forged
+    X-Forwarded-For changes nothing."""
+    limits = ("--set", f"PROXY_HOPS={hops}", "--set", "CODE_GUESS_RATE=2/minute")
+    server = LiveServer(tmp_path, extra=limits).start()
+
+    def look_up(client: str) -> int:
+        answer = requests.get(
+            f"{server.url}/api/join/ZZZZZZ", headers={"X-Forwarded-For": client}, timeout=10
+        )
+        return answer.status_code
+
+    try:
+        assert [look_up("192.0.2.1") for _ in range(3)] == [404, 404, 429]
+        assert look_up("192.0.2.2") == (404 if counted_apart else 429)
+    finally:
+        server.stop()

@@ -23,6 +23,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     # Imported here so that `workshop serve` can monkey-patch before Flask loads.
     from flask import Flask
     from flask_socketio import SocketIO
+    from werkzeug.middleware.proxy_fix import ProxyFix
 
     from workshop import exports, health, links, pages, realtime, web
     from workshop.broadcast import JsonPacket
@@ -61,4 +62,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     )
     app.extensions["workshop_socketio"] = socketio
     realtime.register(socketio, service, throttle)
+    hops = int(app.config["PROXY_HOPS"])
+    if hops:  # outermost, so HTTP and Socket.IO requests alike see the client's address
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     return app

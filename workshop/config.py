@@ -34,6 +34,12 @@ SETTINGS: dict[str, tuple[object, str]] = {
     "CREATE_RATE": ("10/minute;60/hour", "Sessions one client address may create."),
     "COMMAND_RATE": ("20/second;300/minute", "Commands (and sync, get_state) per connection."),
     "CONNECTIONS_PER_ADDRESS": (256, "Open connections one client address may hold."),
+    "PROXY_HOPS": (
+        0,
+        "Reverse proxies in front of the server (behind nginx: 1). Client addresses, for the"
+        " rate limits, are then read from X-Forwarded-For, and the proxy limits connections"
+        " per address.",
+    ),
     "HEADER_TIMEOUT": (10.0, "Seconds a client has to send a request's line and headers."),
     "IDLE_TIMEOUT": (60.0, "Seconds a connection may stay silent (Socket.IO pings every 25)."),
     "SESSIONS_CACHED": (200, "Sessions kept in memory; the least recently used are let go."),

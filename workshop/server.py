@@ -107,7 +107,9 @@ def _serve_gevent(app: Flask, host: str, port: int) -> None:
 
     header_timeout = float(app.config["HEADER_TIMEOUT"])
     idle_timeout = float(app.config["IDLE_TIMEOUT"])
-    doorman = Doorman(int(app.config["CONNECTIONS_PER_ADDRESS"]))
+    # Behind a proxy every connection comes from the proxy: it limits per address instead.
+    behind_proxy = int(app.config["PROXY_HOPS"]) > 0
+    doorman = Doorman(sys.maxsize if behind_proxy else int(app.config["CONNECTIONS_PER_ADDRESS"]))
 
     class Handler(WSGIHandler):
         """A request's line and headers must arrive within HEADER_TIMEOUT (no slow-loris);
