@@ -137,6 +137,7 @@ class LiveServer(Address):
                 return
             except requests.ConnectionError:
                 time.sleep(0.05)  # polling for the port to open, not waiting for a result
+        self.kill()  # no process left running behind a failed test
         raise RuntimeError(f"server did not start: {self.log.read_text()[-2000:]}")
 
     def kill(self) -> None:
