@@ -147,8 +147,8 @@ def test_console_and_participant_view_in_every_phase(
     expect(console.locator(".rulings")).to_contain_text("Bob objects")
     seen.accessible("with an objection to rule on")
     console.locator(".ruling input").fill("Paramount: the goal must be measurable")
-    console.get_by_role("button", name="It stands: amend and vote again").click()
-    expect(page.locator("article.proposal", has_text="Feel better")).to_contain_text("rejected")
+    console.get_by_role("button", name="It stands: back to its author to amend").click()
+    expect(page.locator("article.proposal", has_text="Feel better")).to_contain_text("to amend")
     seen.accessible("after the ruling")
 
 
