@@ -164,5 +164,15 @@ def test_the_console_sets_dots_per_person_and_per_proposal_and_says_what_is_wron
     expect(page.locator("#vote-body .dots-left")).to_have_text(
         "Dots left: 3 of 3 (at most 2 on one proposal)"
     )
+    # Pia puts 3 dots on one proposal: the page says which, and what is allowed.
+    page.fill(f"#dots-{ids[0]}", "3")
+    page.click("#vote-body button[type=submit]")
+    expect(page.locator("#vote-body .error")).to_have_text(
+        "“One”: put a whole number of dots from 0 to 2 on it."
+    )
+    expect(page.locator(f"#dots-{ids[0]}")).to_be_focused()
+    page.fill(f"#dots-{ids[0]}", "2")
+    page.click("#vote-body button[type=submit]")
+    expect(page.locator("#vote-body .my-vote")).to_have_text("Your vote: Dots: One 2")
     opened = [b for b in state(server, session, pia["token"])["ballots"] if b["status"] == "open"]
     assert opened[0]["settings"]["dots"] == 3 and opened[0]["settings"]["max_per_option"] == 2

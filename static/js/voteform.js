@@ -146,8 +146,10 @@ function dotFields(state, ballot, mine) {
     let spent = 0;
     for (const [index, id] of ballot.options.entries()) {
       const n = Number(inputs[index].value) || 0;
-      if (!Number.isInteger(n) || n < 0 || n > most)
-        return { error: `Put 0 to ${most} dots on each proposal.` };
+      if (!Number.isInteger(n) || n < 0 || n > most) {
+        inputs[index].focus();
+        return { error: `“${goalTitle(state, id)}”: put a whole number of dots from 0 to ${most} on it.` };
+      }
       if (n) dots[id] = n;
       spent += n;
     }
