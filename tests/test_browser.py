@@ -492,19 +492,35 @@ def test_a_draft_shared_for_comments_is_amended_then_put_to_a_ballot(
     author = enter(open_page("Ann", PHONE), server, session, ann, "Ann")
     card = author.locator(f"article.proposal[data-proposal-id={draft}]")
 
-    # The author shares her draft with a reviewer, by keyboard from the button on.
+    # Only the facilitator brings new people in: Ann's form offers nobody to invite yet.
     card.get_by_role("button", name="Share for comments").click()
     expect(author.locator("#share-h")).to_have_text("Share “Healthier lives” for comments")
-    expect(author.locator("#share-names")).to_be_focused()
-    author.keyboard.type("Carla CFO")
-    author.fill("#share-for", "2")
-    expect(author.locator("#share-unit")).to_have_value("86400")
-    author.locator("#share-for").press("Enter")
-    link = author.locator("#share .invite-list code.link")
+    expect(author.locator("#share-names")).to_have_count(0)
+    expect(author.locator(".share-known")).to_contain_text("only the facilitator invites")
+    author.get_by_role("button", name="Cancel").click()
+
+    # The facilitator shares Ann's draft with a new reviewer from the console.
+    console = console_page(open_page, server, session)
+    board_card = console.locator(f"#board-body article.proposal[data-proposal-id={draft}]")
+    board_card.get_by_role("button", name="Share for comments").click()
+    expect(console.locator("#share-names")).to_be_focused()
+    console.keyboard.type("Carla CFO")
+    console.fill("#share-for", "2")
+    expect(console.locator("#share-unit")).to_have_value("86400")
+    console.locator("#share-for").press("Enter")
+    link = console.locator("#share .invite-list code.link")
     expect(link).to_have_count(1)
-    expect(author.locator("#share .invitee")).to_have_text("Carla CFO")
-    expect(author.locator(".share-form")).to_be_hidden()
+    expect(console.locator("#share .invitee")).to_have_text("Carla CFO")
     expect(card.locator(".reviewers")).to_have_text("Carla CFO")
+
+    # Ann shares it again with the reviewer the facilitator invited, by keyboard.
+    card.get_by_role("button", name="Share for comments").click()
+    reviewer_box = author.get_by_label("Carla CFO")
+    expect(reviewer_box).to_be_focused()
+    author.keyboard.press("Space")
+    author.locator("#share-for").press("Enter")
+    expect(author.locator("#share [role=status]")).to_contain_text("Shared “Healthier lives”")
+    expect(author.locator(".share-form")).to_be_hidden()
     fits(author)
 
     # The reviewer comments on her phone through the link's plain form.
@@ -526,8 +542,6 @@ def test_a_draft_shared_for_comments_is_amended_then_put_to_a_ballot(
 
     # The facilitator sees the same, and opens a ballot on the revised goal.
     command(server, session, session["facilitator_token"], "go_to_phase", phase="decide")
-    console = console_page(open_page, server, session)
-    board_card = console.locator(f"#board-body article.proposal[data-proposal-id={draft}]")
     expect(board_card.locator(".comments li")).to_have_text([comment])
     expect(board_card.get_by_role("button", name="Share for comments")).to_be_visible()
     console.get_by_label("Select Healthier lives for our members").check()

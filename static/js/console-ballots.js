@@ -615,7 +615,7 @@ export function wireBoard(live) {
     const titles = fields.proposal_ids.map((id) => goalTitle(live.state, id)).join(" · ");
     showInvitations($("#remote-links"), ack.invitations || [], `Voting links for “${titles}”`);
   });
-  share = shareForm($("#share"), live);
+  share = shareForm($("#share"), live, { canInvite: true });
   submit("#merge-form", async () => {
     const into = $("#merge-into").value;
     const merge = selectedProposals(live.state)

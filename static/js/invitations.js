@@ -76,9 +76,20 @@ export function showInvitations(container, invitations, heading) {
   title.focus();
 }
 
-/** "Share for comments": reviewers by name and how long their links work → share_draft. */
-export function shareForm(container, live) {
-  const names = h("textarea", { id: "share-names", rows: "3", required: true });
+/**
+ * "Share for comments" → share_draft. Reviewers are remote people the facilitator already
+ * invited (ticked from a list); only the facilitator (`canInvite`) may also name new ones,
+ * who get their personal links here.
+ */
+export function shareForm(container, live, { canInvite }) {
+  const names = h("textarea", { id: "share-names", rows: "3" });
+  const known = h("div", { class: "share-known" });
+  const knownBox = h(
+    "fieldset",
+    { class: "share-known-box" },
+    h("legend", { text: "Remote people already invited" }),
+    known,
+  );
   const amount = h("input", { id: "share-for", type: "number", min: "1", max: "1440", step: "1", value: "3" });
   const unit = h(
     "select",
@@ -90,10 +101,32 @@ export function shareForm(container, live) {
   const error = h("p", { class: "error", role: "alert", hidden: true });
   const links = h("div", { class: "share-links" });
   let proposal = null;
+  let remote = []; // the remote people of the session, from the latest state
   const close = () => {
     proposal = null;
     form.hidden = true;
     showError(error, "");
+  };
+  const showKnown = () => {
+    known.replaceChildren(
+      ...(remote.length
+        ? remote.map((person) =>
+            h(
+              "label",
+              { class: "check" },
+              h("input", { type: "checkbox", name: "reviewer", value: person.id }),
+              ` ${person.name}`,
+            ),
+          )
+        : [
+            h("p", {
+              class: "muted",
+              text: canInvite
+                ? "Nobody yet: name new reviewers below."
+                : "Nobody yet: only the facilitator invites remote people. Ask them to share this draft, or to invite the reviewers you have in mind.",
+            }),
+          ]),
+    );
   };
   const form = h(
     "form",
@@ -101,10 +134,12 @@ export function shareForm(container, live) {
     title,
     h("p", {
       class: "muted",
-      text: "Each reviewer gets a personal link to read this draft and comment on it, before any vote. Their comments appear on the proposal; amend it, then it can go to a ballot.",
+      text: "Each reviewer reads this draft and comments on it by their personal link, before any vote. Their comments appear on the proposal; amend it, then it can go to a ballot.",
     }),
-    h("label", { for: "share-names" }, "Reviewers ", h("span", { class: "muted", text: "(one name per line)" })),
-    names,
+    knownBox,
+    canInvite
+      ? [h("label", { for: "share-names" }, "New reviewers ", h("span", { class: "muted", text: "(one name per line)" })), names]
+      : [],
     h(
       "div",
       { class: "row2" },
@@ -115,16 +150,20 @@ export function shareForm(container, live) {
     h(
       "div",
       { class: "actions" },
-      h("button", { type: "submit", class: "primary" }, "Share and make the links"),
+      h("button", { type: "submit", class: "primary" }, "Share"),
       button("Cancel", close),
     ),
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const reviewers = namesFrom(names.value);
+    const chosen = [...known.querySelectorAll("input[name=reviewer]:checked")].map((box) => box.value);
+    const reviewers = [...chosen, ...(canInvite ? namesFrom(names.value) : [])];
     if (!reviewers.length) {
-      names.focus();
-      return showError(error, "Name at least one reviewer, one per line.");
+      (known.querySelector("input") || names).focus();
+      return showError(
+        error,
+        canInvite ? "Tick a reviewer or name a new one, one per line." : "Tick at least one reviewer.",
+      );
     }
     const count = Number(amount.value);
     if (!Number.isInteger(count) || count < 1)
@@ -135,7 +174,14 @@ export function shareForm(container, live) {
     const shared = proposal.title;
     names.value = "";
     close();
-    showInvitations(links, ack.invitations || [], `Review links for “${shared}”`);
+    const invitations = ack.invitations || [];
+    if (invitations.length) {
+      showInvitations(links, invitations, `Review links for “${shared}”`);
+    } else {
+      links.replaceChildren(
+        h("p", { role: "status", text: `Shared “${shared}”: the reviewers read it by the links they already have.` }),
+      );
+    }
   });
   container.append(form, links);
   return {
@@ -144,13 +190,18 @@ export function shareForm(container, live) {
       proposal = chosen;
       title.textContent = `Share “${chosen.title}” for comments`;
       showError(error, "");
+      showKnown();
       form.hidden = false;
       form.scrollIntoView({ block: "nearest" });
-      names.focus();
+      (known.querySelector("input") || (canInvite ? names : amount)).focus();
     },
-    /** Put the form away once its proposal can no longer be shared. */
+    /** Keep the list of invited people fresh; put the form away once its proposal can no
+     * longer be shared. */
     render(state) {
+      const before = remote.map((person) => person.id).join();
+      remote = state.participants.filter((person) => person.remote);
       if (!proposal) return;
+      if (remote.map((person) => person.id).join() !== before) showKnown();
       const now = state.proposals.find((p) => p.id === proposal.id);
       if (!now || now.status !== "proposed") close();
     },

@@ -389,7 +389,7 @@ if (!identity) {
   wireDownloads($("#chain-files"), workshopId, identity.token, $("#chain-files-error"));
   live = startLive({ token: identity.token, render, onRefused: refused });
   propose = proposalForm(live);
-  share = shareForm($("#share"), live);
+  share = shareForm($("#share"), live, { canInvite: false });
   chain = chainPanel(live);
   $("#comment-form").addEventListener("submit", async (event) => {
     event.preventDefault();
