@@ -1,6 +1,6 @@
 // The console's floor, airtime and people panels.
 
-import { $, button, duration, h } from "./dom.js";
+import { $, button, counted, duration, h } from "./dom.js";
 import { showInvitations } from "./invitations.js";
 import { run, update } from "./shell.js";
 import { countdown, personName, ROLES, stageBox } from "./widgets.js";
@@ -138,7 +138,7 @@ export function renderAirtime(state) {
         h("span", { class: "track", "aria-hidden": "true" }, fill),
         h("span", {
           class: "bar-value",
-          text: `${duration(row.seconds)} · ${Math.round(row.share * 100)}% · ${row.turns} turns · ${row.proposals} proposals · ${row.comments} comments`,
+          text: `${duration(row.seconds)} · ${Math.round(row.share * 100)}% · ${counted(row.turns, "turn")} · ${counted(row.proposals, "proposal")} · ${counted(row.comments, "comment")}`,
         }),
         dominant ? h("span", { class: "warning", text: "⚠ dominates the airtime: invite others in" }) : null,
       );

@@ -112,6 +112,11 @@ export async function copyText(text, element, what) {
 }
 
 /** "1 min 5 s" for airtime. */
+/** "1 turn", "3 turns": a count with its noun, as people write it. */
+export function counted(count, noun) {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
 export function duration(seconds) {
   const whole = Math.round(seconds || 0);
   if (whole < 60) return `${whole} s`;
