@@ -20,6 +20,7 @@ from pathlib import Path
 
 import requests
 
+from bench.report import percentile
 from tests.live import EXPORTS, LiveServer, Person
 
 
@@ -82,11 +83,6 @@ def bystander(server: LiveServer, until: float) -> list[float]:
     finally:
         person.close()
     return latencies
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import statistics
@@ -43,12 +44,20 @@ class Target:
 
 
 def percentile(values: list[float], share: float) -> float:
+    """NaN where nothing was measured (e.g. the floor's bursts in large rooms)."""
+    if not values:
+        return math.nan
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.1f} ms"
+    return "–" if math.isnan(seconds) else f"{seconds * 1000:.1f} ms"
+
+
+def times(mine: float, floor: float) -> str:
+    ratio = mine / floor if floor else math.nan
+    return "–" if math.isnan(ratio) else f"{ratio:.2f}×"
 
 
 def default_mode() -> str:
@@ -222,7 +231,7 @@ def latency_lines(pool: Pool) -> list[str]:
             if server != FLOOR and pool.has(FLOOR, n):
                 floor = [pool.p(FLOOR, n, pick, share) for pick, share in RATIOS]
                 mine = cells[:2] + cells[3:4]
-                versus = ", ".join(f"{c / f:.2f}×" for c, f in zip(mine, floor, strict=True))
+                versus = ", ".join(times(c, f) for c, f in zip(mine, floor, strict=True))
             lines.append(f"| {n} | {server} | " + " | ".join(map(ms, cells)) + f" | {versus} |")
     return [*lines, ""]
 
