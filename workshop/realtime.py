@@ -50,6 +50,7 @@ def register(socketio: SocketIO, service: Service, throttle: Throttle) -> None:
         throttle.take("COMMAND_RATE", request.sid)
         conn = connections.get(request.sid)
         if conn is None:
+            service.check_running()  # closed by the shutdown, not unknown: "try again later"
             raise WorkshopError("not connected to a session", code="unauthorized")
         return conn
 

@@ -332,14 +332,18 @@ class Service:
         """Count a command while it runs, so a shutdown can wait for it; once the server is
         stopping, a new command is refused, with nothing applied."""
         with self._running_lock:
-            if self._stopping:
-                raise Unavailable("the server is stopping: send this again once it is back")
+            self.check_running()
             self._running += 1
         try:
             yield
         finally:
             with self._running_lock:
                 self._running -= 1
+
+    def check_running(self) -> None:
+        """Once the server is stopping, refuse: nothing was applied, a retry later is safe."""
+        if self._stopping:
+            raise Unavailable("the server is stopping: send this again once it is back")
 
     def stop_accepting(self) -> None:
         """From now on commands are refused `unavailable`; those running finish."""
