@@ -133,11 +133,11 @@ def test_the_facilitator_settles_a_ranked_ballot_and_moves_the_children(
     bad = fac.refused("settle_ballot", "invalid_input", ballot_id=ballot, others="bin")
     assert "others must be one of park, reject" in bad["message"]
     bad = fac.refused("settle_ballot", "invalid_input", ballot_id=ballot, others="park", keep=["x"])
-    assert "keep: x is not an option" in bad["message"]
+    assert "keep: 'x' is not an option of the ballot on “Healthier lives”" in bad["message"]
     bad = fac.refused(
         "settle_ballot", "invalid_input", ballot_id=ballot, others="park", reparent_to=lost
     )
-    assert f"{lost} is one of the options being settled" in bad["message"]
+    assert "“Fitter teams” is one of the options being settled" in bad["message"]
 
     settled = fac.ok("settle_ballot", ballot_id=ballot, others="park")["events"][0]
     assert settled["type"] == "ballot_settled" and settled["kept"] == [won]

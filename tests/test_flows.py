@@ -135,10 +135,13 @@ def test_hidden_texts_never_reach_another_participants_client(server, people):
     on_the_screen = json.dumps([screen.received, screen.fresh_state()])
     assert secret not in on_the_screen and typed not in on_the_screen
 
-    # Everything Ann's client was sent, asked for or can fetch holds no word of Bob's text.
+    # Everything Ann's client was sent, asked for or can fetch holds no word of Bob's text,
+    # not even a refusal about his proposal.
+    refused = ann.refused("withdraw_proposal", "forbidden", proposal_id=proposal)
+    assert "this vision proposal" in refused["message"]
     caught_up = ann.ok("sync", since=0)
     over_http = server.get(f"/api/sessions/{session['id']}/state", ann.token).json()
-    sent = json.dumps([ann.received, ann.fresh_state(), caught_up, over_http])
+    sent = json.dumps([ann.received, ann.fresh_state(), caught_up, over_http, refused])
     assert secret not in sent and typed not in sent
     assert "Walk every day" in sent  # her own text she sees
     cards = [p for p in ann.fresh_state()["proposals"] if p["id"] == proposal]
@@ -158,3 +161,26 @@ def test_hidden_texts_never_reach_another_participants_client(server, people):
     ann.wait_event("texts_revealed", lambda e: e["seq"] > last)
     shown = [p for p in ann.fresh_state()["proposals"] if p["id"] == proposal][0]
     assert (shown["title"], shown["description"]) == (secret, typed)
+
+
+def test_refusals_name_proposals_and_ballots_by_title_never_by_id(server, people):
+    session, fac = host(server, people)
+    (pia,) = seat(server, session, people, ("Pia", "product"))
+    fac.ok("next_phase")
+    vision = pia.ok("propose_goal", level="vision", title="Healthier lives")["proposal_id"]
+    user = pia.ok("propose_goal", level="user", title="Move more", parents=[vision])
+    user = user["proposal_id"]
+    fac.ok("go_to_phase", phase="decide")
+    refusals = [fac.refused("open_ballot", "conflict", proposal_ids=[user])["message"]]
+    ballot = fac.ok("open_ballot", proposal_ids=[vision])["ballot_id"]
+    refusals.append(fac.refused("open_ballot", "conflict", proposal_ids=[user])["message"])
+    refusals.append(fac.refused("settle_ballot", "conflict", ballot_id=ballot)["message"])
+    refusals.append(pia.refused("withdraw_proposal", "conflict", proposal_id=vision)["message"])
+    assert refusals == [
+        "the proposal “Move more”: its parent “Healthier lives” is not an accepted goal yet",
+        "the ballot on “Healthier lives” is still open; close it first",
+        "the ballot on “Healthier lives” is open, not revealed",
+        "the proposal “Healthier lives” is being voted on; close the ballot first",
+    ]
+    for message in refusals:
+        assert vision not in message and ballot not in message

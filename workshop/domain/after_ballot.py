@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from workshop.domain import payload
 from workshop.domain.commands import Context, command, event
 from workshop.domain.errors import Conflict, InvalidInput, NotFound
+from workshop.domain.plain import ballot_named, goal_named, person_named, rule_name
 from workshop.domain.proposals import LIVE, check_parents, in_open_ballot
 from workshop.domain.state import Ballot, Participant, WorkshopState
 from workshop.domain.text import shown
@@ -29,9 +30,9 @@ def rule_objection(s: WorkshopState, actor: Participant, p: Mapping, ctx: Contex
     voter = payload.ident(p, "voter") or ""
     vote = ballot.votes.get(voter, {})
     if ballot.rule != "consent" or vote.get("choice") != "objection":
-        raise NotFound(f"ballot {ballot.id} has no objection by {shown(voter)}")
+        raise NotFound(f"{ballot_named(s, ballot)} has no objection by {shown(voter)}")
     if voter in ballot.rulings:
-        raise Conflict(f"the objection by {voter} was ruled on already")
+        raise Conflict(f"the objection by {person_named(s, voter)} was ruled on already")
     stands = payload.flag(p, "stands", default=None)
     reason = payload.text(p, "reason", 1000)
     if not reason:
@@ -64,9 +65,11 @@ def record_decision(s: WorkshopState, actor: Participant, p: Mapping, ctx: Conte
     if ballot.rule in RANKING_RULES:
         return _choose_from_tie(s, actor, ballot, p, ctx)
     if ballot.rule != "decider":
-        raise Conflict(f"ballot {ballot.id} is decided by {ballot.rule}, not by a decider")
+        raise Conflict(
+            f"{ballot_named(s, ballot)} is decided by {rule_name(ballot.rule)}, not by a decider"
+        )
     if ballot.decision is not None:
-        raise Conflict(f"ballot {ballot.id} is decided already")
+        raise Conflict(f"{ballot_named(s, ballot)} is decided already")
     decision = {"by": actor.id, "passed": payload.flag(p, "passed", default=None)}
     decision["rationale"] = _rationale(p)
     doc = record(ballot)
@@ -101,13 +104,15 @@ def _choose_from_tie(
 ) -> list[dict]:
     """The decider picks the winner among the tied, with a reason, when the facilitator asked."""
     if (ballot.tie_break or {}).get("how") != "decider":
-        raise Conflict(f"the facilitator has not sent the tie of ballot {ballot.id} to the decider")
+        raise Conflict(
+            f"the facilitator has not sent the tie of {ballot_named(s, ballot)} to the decider"
+        )
     if ballot.decision is not None:
-        raise Conflict(f"the tie of ballot {ballot.id} is decided already")
+        raise Conflict(f"the tie of {ballot_named(s, ballot)} is decided already")
     tied = tied_first(ballot)
     winner = payload.ident(p, "winner")
     if winner not in tied:
-        titles = ", ".join(f"{pid} ({s.proposals[pid].title})" for pid in tied)
+        titles = ", ".join(f"{pid} ({goal_named(s, pid)})" for pid in tied)
         raise InvalidInput(f"winner must be one of the options tied for first place: {titles}")
     decision = {"by": actor.id, "winner": winner, "rationale": _rationale(p)}
     result = tally(s, {**record(ballot), "decision": decision})
@@ -123,10 +128,10 @@ def break_tie(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) ->
     ballot = find_ballot(s, p, "revealed")
     tied = tied_first(ballot)
     if not tied:
-        raise Conflict(f"ballot {ballot.id} has no tie for first place to break")
+        raise Conflict(f"{ballot_named(s, ballot)} has no tie for first place to break")
     if ballot.tie_break is not None:
         how = ballot.tie_break["how"]
-        raise Conflict(f"the tie of ballot {ballot.id} went to {_HOW[how]} already")
+        raise Conflict(f"the tie of {ballot_named(s, ballot)} went to {_HOW[how]} already")
     how = payload.choice(p, "how", tuple(_HOW))
     if how == "decider":
         decider = s.decider()
@@ -162,17 +167,22 @@ def settle_ballot(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context
     """After dot or ranked: park or reject the other options, and move what served them."""
     ballot = find_ballot(s, p, "revealed")
     if ballot.rule not in RANKING_RULES:
-        raise Conflict(f"ballot {ballot.id} is {ballot.rule}: only dot and ranked leave options")
+        raise Conflict(
+            f"{ballot_named(s, ballot)} is by {rule_name(ballot.rule)}:"
+            " only dot voting and ranked choice leave options"
+        )
     if ballot.settled is not None:
-        raise Conflict(f"ballot {ballot.id} is settled already")
+        raise Conflict(f"{ballot_named(s, ballot)} is settled already")
     status = SETTLED_AS[payload.choice(p, "others", tuple(SETTLED_AS))]
     keep = _kept(s, ballot, p)
     others = [o for o in ballot.options if o not in keep and s.proposals[o].status in LIVE]
     if not others:
-        raise Conflict(f"ballot {ballot.id} has no other live option to settle")
+        raise Conflict(f"{ballot_named(s, ballot)} has no other live option to settle")
     for option in others:
         if in_open_ballot(s, option):
-            raise Conflict(f"proposal {option} is being voted on: settle once that ballot is over")
+            raise Conflict(
+                f"{goal_named(s, option)} is being voted on: settle once that ballot is over"
+            )
     return [
         event(
             "ballot_settled",
@@ -193,13 +203,15 @@ def _kept(s: WorkshopState, ballot: Ballot, p: Mapping) -> list[str]:
         winner = winner_of(s, ballot)
         if winner is None:
             raise Conflict(
-                f"ballot {ballot.id} has no single winner: break the tie first, "
+                f"{ballot_named(s, ballot)} has no single winner: break the tie first, "
                 "or name the options to keep"
             )
         return [winner]
     for option in keep:
         if option not in ballot.options:
-            raise InvalidInput(f"keep: {option} is not an option of ballot {ballot.id}")
+            raise InvalidInput(
+                f"keep: {shown(option)} is not an option of {ballot_named(s, ballot)}"
+            )
     return keep
 
 
@@ -216,17 +228,20 @@ def _reparented(s: WorkshopState, others: list[str], keep: list[str], p: Mapping
     if target is None and len(keep) == 1:
         target = keep[0]
     if target is None:
-        names = ", ".join(prop.id for prop in serving)
+        names = ", ".join(goal_named(s, prop.id) for prop in serving)
         raise InvalidInput(f"reparent_to: say which goal {names} serve from now on")
     if target in others:
-        raise InvalidInput(f"reparent_to: {target} is one of the options being settled")
+        raise InvalidInput(
+            f"reparent_to: {goal_named(s, target)} is one of the options being settled"
+        )
     moved = []
     for prop in serving:
         parents = list(dict.fromkeys(target if x in others else x for x in prop.parents))
         try:
             check_parents(s, prop.level, parents)
         except InvalidInput as error:
-            problem = f"reparent_to: {prop.id} cannot serve {target}: {error.message}"
+            serving, served = goal_named(s, prop.id), goal_named(s, target)
+            problem = f"reparent_to: {serving} cannot serve {served}: {error.message}"
             raise InvalidInput(problem) from None
         moved.append({"proposal_id": prop.id, "before": list(prop.parents), "parents": parents})
     return moved

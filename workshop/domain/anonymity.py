@@ -37,7 +37,7 @@ def voter(ballot: Ballot, participant_id: str, keys: Mapping[str, str]) -> str:
         return participant_id
     key = keys.get(ballot.id)
     if key is None:
-        raise Conflict(f"ballot {ballot.id} takes no more anonymous votes")
+        raise Conflict("this anonymous ballot takes no more votes: its key is gone")
     return pseudonym(key, ballot.id, participant_id)
 
 

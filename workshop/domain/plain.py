@@ -4,7 +4,7 @@ title behind each id. Pages and minutes show these, never snake_case names or id
 from __future__ import annotations
 
 from workshop.domain.rules.ballot import RULE_NAMES
-from workshop.domain.state import WorkshopState
+from workshop.domain.state import Ballot, Proposal, WorkshopState
 
 KIND_NAMES = {
     "strategizing": "strategizing",
@@ -44,7 +44,29 @@ CHOICE_NAMES = {
     "objection": "objection",
 }
 
-__all__ = ["CHOICE_NAMES", "KIND_NAMES", "LEVEL_NAMES", "PHASE_NAMES", "ROLE_NAMES", "RULE_NAMES"]
+STATUS_NAMES = {
+    "proposed": "proposed",
+    "accepted": "accepted",
+    "rejected": "rejected",
+    "to_amend": "back with its author to amend",
+    "parked": "parked",
+    "withdrawn": "withdrawn",
+    "merged": "merged into another proposal",
+    "open": "open",
+    "closed": "closed",
+    "revealed": "revealed",
+}
+TITLE_SHOWN = 60  # characters of a title quoted inside a sentence
+
+__all__ = [
+    "CHOICE_NAMES",
+    "KIND_NAMES",
+    "LEVEL_NAMES",
+    "PHASE_NAMES",
+    "ROLE_NAMES",
+    "RULE_NAMES",
+    "STATUS_NAMES",
+]
 
 
 def rule_name(rule: str | None) -> str:
@@ -59,3 +81,42 @@ def title_of(s: WorkshopState, key: str) -> str:
         return s.chain.vision.statement
     goal = next((g for g in s.chain.goals if g.id == key), None)
     return goal.title if goal else key
+
+
+def quoted(title: str) -> str:
+    """A title inside a sentence: in quotes, shortened when long."""
+    return f"“{title[:TITLE_SHOWN]}…”" if len(title) > TITLE_SHOWN else f"“{title}”"
+
+
+def proposal_named(s: WorkshopState, proposal: Proposal) -> str:
+    """A proposal in a message, by its title; while texts are hidden, by its level only, so
+    that a refusal never tells anyone a text the room has not been shown."""
+    if s.texts_hidden:
+        return f"this {LEVEL_NAMES.get(proposal.level, proposal.level)} proposal"
+    return f"the proposal {quoted(proposal.title)}"
+
+
+def goal_named(s: WorkshopState, key: str) -> str:
+    """A goal or proposal named by id, as people know it: its title in quotes (a proposal
+    whose text is hidden from the room stays unnamed)."""
+    if s.texts_hidden and key in s.proposals:
+        return "a proposal whose text is hidden"
+    return quoted(title_of(s, key))
+
+
+def person_named(s: WorkshopState, participant_id: str) -> str:
+    person = s.participants.get(participant_id)
+    return person.name if person else "someone who has left"
+
+
+def ballot_named(s: WorkshopState, ballot: Ballot) -> str:
+    """A ballot in a message, by what it is on: 'the ballot on “A”, “B” and 2 more'."""
+    titles = [goal_named(s, option) for option in ballot.options]
+    if len(titles) > 3:
+        titles = [*titles[:2], f"{len(titles) - 2} more"]
+    on = titles[0] if len(titles) == 1 else f"{', '.join(titles[:-1])} and {titles[-1]}"
+    return f"the ballot on {on}"
+
+
+def status_word(status: str) -> str:
+    return STATUS_NAMES.get(status, status.replace("_", " "))

@@ -9,6 +9,7 @@ from workshop.domain import chain as chains
 from workshop.domain.commands import Context, command, event
 from workshop.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from workshop.domain.hidden_texts import marked
+from workshop.domain.plain import LEVEL_NAMES, goal_named, proposal_named, status_word
 from workshop.domain.state import Participant, Proposal, WorkshopState
 from workshop.domain.text import TEXT_MAX, clean_text, shown
 
@@ -21,7 +22,7 @@ def live_proposal(s: WorkshopState, proposal_id: str | None) -> Proposal:
     if proposal is None:
         raise NotFound(f"proposal {shown(proposal_id)} does not exist")
     if proposal.status not in LIVE:
-        raise Conflict(f"proposal {proposal.id} is {proposal.status}")
+        raise Conflict(f"{proposal_named(s, proposal)} is {status_word(proposal.status)}")
     return proposal
 
 
@@ -33,9 +34,11 @@ def own_proposal(s: WorkshopState, actor: Participant, p: Mapping, verb: str) ->
     """A live proposal that `actor` may change: its author or the facilitator, no open vote."""
     proposal = live_proposal(s, payload.ident(p, "proposal_id"))
     if actor.id != proposal.author and actor.role != "facilitator":
-        raise Forbidden(f"only the author or the facilitator can {verb} proposal {proposal.id}")
+        raise Forbidden(
+            f"only the author or the facilitator can {verb} {proposal_named(s, proposal)}"
+        )
     if in_open_ballot(s, proposal.id):
-        raise Conflict(f"proposal {proposal.id} is being voted on; close the ballot first")
+        raise Conflict(f"{proposal_named(s, proposal)} is being voted on; close the ballot first")
     return proposal
 
 
@@ -48,9 +51,10 @@ def check_parents(s: WorkshopState, level: str, parents: list[str]) -> None:
         if found_level is None:
             raise InvalidInput(f"parents: unknown goal or proposal {shown(parent)}")
         if found_level not in wanted:
+            needed = " or ".join(LEVEL_NAMES[w] for w in wanted) or "no"
             raise InvalidInput(
-                f"parents: {parent} is a {found_level} goal; a {level} goal needs "
-                f"{' or '.join(wanted) or 'no'} parents"
+                f"parents: {goal_named(s, parent)} is a {LEVEL_NAMES[found_level]};"
+                f" a {LEVEL_NAMES[level]} needs {needed} parents"
             )
     if level == "sprint" and len(parents) > 1:
         raise InvalidInput("parents: a sprint goal serves exactly one product goal")
@@ -166,9 +170,13 @@ def restore_proposal(s: WorkshopState, actor: Participant, p: Mapping, ctx: Cont
     if proposal is None:
         raise NotFound(f"proposal {shown(proposal_id)} does not exist")
     if actor.id != proposal.author and actor.role != "facilitator":
-        raise Forbidden(f"only the author or the facilitator can restore proposal {proposal.id}")
+        raise Forbidden(
+            f"only the author or the facilitator can restore {proposal_named(s, proposal)}"
+        )
     if proposal.status != "withdrawn":
-        raise Conflict(f"proposal {proposal.id} is {proposal.status}, not withdrawn")
+        raise Conflict(
+            f"{proposal_named(s, proposal)} is {status_word(proposal.status)}, not withdrawn"
+        )
     status = proposal.withdrawn_from or "proposed"
     return [event("proposal_restored", proposal_id=proposal.id, status=status)]
 
@@ -183,7 +191,8 @@ def merge_proposals(s: WorkshopState, actor: Participant, p: Mapping, ctx: Conte
     for other in (live_proposal(s, pid) for pid in merged):
         if other.level != into.level:
             raise InvalidInput(
-                f"merge: {other.id} is a {other.level} goal, {into.id} a {into.level}"
+                f"merge: {proposal_named(s, other)} is a {LEVEL_NAMES[other.level]},"
+                f" {proposal_named(s, into)} a {LEVEL_NAMES[into.level]}"
             )
         if in_open_ballot(s, other.id) or in_open_ballot(s, into.id):
             raise Conflict("proposals under an open ballot cannot be merged")
@@ -204,7 +213,7 @@ def comment(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> l
     """A written comment on a proposal (counts toward the commenter's contributions)."""
     proposal = live_proposal(s, payload.ident(p, "proposal_id"))
     if actor.remote and actor.id not in proposal.reviewers:
-        raise Forbidden(f"proposal {proposal.id} was not shared with you for comments")
+        raise Forbidden(f"{proposal_named(s, proposal)} was not shared with you for comments")
     notes = [(c["by"] or prop.author) for prop in s.proposals.values() for c in prop.comments]
     mine = sum(1 for who in notes if who == actor.id)  # a hidden author's own are theirs too
     _check_room(mine, COMMENTS_EACH, len(notes), COMMENTS_IN_SESSION, "comments")
@@ -225,7 +234,7 @@ def record_kpi(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -
         raise NotFound(f"goal_id: goal {shown(p.get('goal_id'))} is not in the chain")
     metric = clean_text(p.get("metric"), "metric")
     if metric not in [m.name for m in goal.metrics]:
-        raise NotFound(f"metric: goal {goal.id} has no metric {shown(metric)}")
+        raise NotFound(f"metric: {goal_named(s, goal.id)} has no metric {shown(metric)}")
     value = payload.number(p, "value", -1e12, 1e12)
     if value is None:
         raise InvalidInput("value must be a number")
@@ -245,11 +254,13 @@ def check_ready(s: WorkshopState, proposal: Proposal) -> None:
             accepted = parent in goals or _accepted_goal_id(s, parent)
             if not accepted and not (s.chain.vision and parent == s.chain.vision.id):
                 raise Conflict(
-                    f"proposal {proposal.id}: parent {parent} is not an accepted goal yet"
+                    f"{proposal_named(s, proposal)}: its parent {goal_named(s, parent)}"
+                    " is not an accepted goal yet"
                 )
         if proposal.level in ("user", "business") and s.chain.vision is None:
             raise Conflict(
-                f"proposal {proposal.id}: accept a vision before its {proposal.level} goals"
+                f"{proposal_named(s, proposal)}: accept a vision before its"
+                f" {LEVEL_NAMES[proposal.level]}s"
             )
     if proposal.level == "product":
         missing = [
@@ -262,13 +273,20 @@ def check_ready(s: WorkshopState, proposal: Proposal) -> None:
             if not ok
         ]
         if missing:
-            raise Conflict(f"proposal {proposal.id} needs {', '.join(missing)} before a vote")
+            raise Conflict(
+                f"{proposal_named(s, proposal)} needs {', '.join(missing)} before a vote"
+            )
     if proposal.level == "sprint" and len(proposal.parents) != 1:
-        raise Conflict(f"proposal {proposal.id}: a sprint goal needs exactly one product goal")
+        raise Conflict(
+            f"{proposal_named(s, proposal)}: a sprint goal needs exactly one product goal"
+        )
     if proposal.level == "sprint":  # one sprint, one goal
         agreed = [p.goal_id for p in s.proposals.values() if p.level == "sprint" and p.goal_id]
         if agreed:
-            raise Conflict(f"this sprint has its goal already ({agreed[0]}): one goal per sprint")
+            raise Conflict(
+                f"this sprint has its goal already ({goal_named(s, agreed[0])}):"
+                " one goal per sprint"
+            )
 
 
 def _accepted_goal_id(s: WorkshopState, proposal_id: str) -> str | None:

@@ -12,6 +12,7 @@ from copy import copy
 from workshop.domain import agenda, payload
 from workshop.domain.commands import Context, command, event
 from workshop.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from workshop.domain.plain import proposal_named, status_word
 from workshop.domain.proposals import own_proposal
 from workshop.domain.session import PARTICIPANTS_MAX
 from workshop.domain.state import Participant, WorkshopState
@@ -107,7 +108,7 @@ def share_draft(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) 
     proposal = own_proposal(s, actor, p, "share")
     joins, reviewers, expires = _invite(s, actor, p, "reviewers", 60, ctx)
     if proposal.status != "proposed":
-        raise Conflict(f"proposal {proposal.id} is {proposal.status}")
+        raise Conflict(f"{proposal_named(s, proposal)} is {status_word(proposal.status)}")
     shared = event("draft_shared", proposal_id=proposal.id, reviewers=reviewers, deadline=expires)
     return [*joins, shared]
 

@@ -14,6 +14,15 @@ from workshop.domain import agenda, anonymity, payload, rules
 from workshop.domain.commands import Context, command, event, voters_present
 from workshop.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from workshop.domain.floor import end_ballot_round, grant, start_round
+from workshop.domain.plain import (
+    KIND_NAMES,
+    ballot_named,
+    person_named,
+    proposal_named,
+    quoted,
+    rule_name,
+    status_word,
+)
 from workshop.domain.proposals import check_ready, goal_from_proposal, in_open_ballot, live_proposal
 from workshop.domain.rules.ballot import resolve_settings
 from workshop.domain.state import Ballot, Participant, Proposal, WorkshopState
@@ -31,9 +40,11 @@ def find_ballot(s: WorkshopState, p: Mapping, status: str | None = None) -> Ball
     ballot_id = payload.ident(p, "ballot_id") or ""
     ballot = s.ballots.get(ballot_id)
     if ballot is None:
-        raise NotFound(f"ballot {ballot_id} does not exist")
+        raise NotFound(f"ballot {shown(ballot_id)} does not exist")
     if status is not None and ballot.status != status:
-        raise Conflict(f"ballot {ballot.id} is {ballot.status}, not {status}")
+        raise Conflict(
+            f"{ballot_named(s, ballot)} is {status_word(ballot.status)}, not {status_word(status)}"
+        )
     return ballot
 
 
@@ -90,7 +101,7 @@ def labels(s: WorkshopState) -> dict[str, str]:
     """What a result's reasons call each id: a proposal by its title in quotes, a person by
     name, so that people read "“Move more” is the winner", never an id."""
     named = {pid: person.name for pid, person in s.participants.items()}
-    return named | {pid: f"“{proposal.title}”" for pid, proposal in s.proposals.items()}
+    return named | {pid: quoted(proposal.title) for pid, proposal in s.proposals.items()}
 
 
 def labelled(s: WorkshopState, doc: Mapping) -> dict:
@@ -178,16 +189,29 @@ def _electorate(s: WorkshopState, p: Mapping, ctx: Context) -> list[str]:
         for pid in chosen:
             person = s.participants.get(pid)
             if person is None or not agenda.may_vote(s.kind, person.role):
-                raise InvalidInput(f"electorate: {pid} may not vote in a {s.kind} session")
+                raise InvalidInput(
+                    f"electorate: {_voter(s, pid)} may not vote in a {KIND_NAMES[s.kind]} session"
+                )
     for pid in payload.ident_list(p, "remote_voters"):
         person = s.participants.get(pid)
         if person is None or not person.remote or not agenda.may_vote(s.kind, person.role):
-            raise InvalidInput(f"remote_voters: {pid} is not a remote participant who may vote")
+            raise InvalidInput(
+                f"remote_voters: {_voter(s, pid)} is not a remote participant who may vote"
+            )
         if pid not in chosen:
             chosen.append(pid)
     if not chosen:
         raise Conflict("nobody present may vote: the electorate would be empty")
     return chosen
+
+
+def _voter(s: WorkshopState, participant_id: str) -> str:
+    """Someone named in an electorate: by name if they are in the session, else as sent."""
+    return (
+        person_named(s, participant_id)
+        if participant_id in s.participants
+        else shown(participant_id)
+    )
 
 
 @command("open_ballot", "facilitator")
@@ -205,24 +229,30 @@ def new_ballot(
         raise Conflict(f"ballots are held in the {' or '.join(agenda.BALLOT_PHASES)} phases")
     if s.texts_hidden:
         raise Conflict("the proposals' texts are hidden from the room: reveal them before a vote")
-    busy = [b.id for b in s.open_ballots() if not b.remote]
+    busy = [b for b in s.open_ballots() if not b.remote]
     if busy and deadline_in is None:
-        raise Conflict(f"ballot {busy[0]} is still open; close it first")
+        raise Conflict(f"{ballot_named(s, busy[0])} is still open; close it first")
     ids = payload.ident_list(p, "proposal_ids", required=True)
     proposals = [live_proposal(s, pid) for pid in ids]
     if not proposals or len({prop.level for prop in proposals}) != 1:
         raise InvalidInput("proposal_ids must name one or more proposals of one level")
     rule, reason = _rule(s, proposals[0], p)
     if rule in rules.YES_NO_RULES and len(ids) != 1:
-        raise InvalidInput(f"a {rule} ballot decides one proposal; use dot or ranked for several")
+        raise InvalidInput(
+            f"a ballot by {rule_name(rule)} decides one proposal;"
+            " use dot voting or ranked choice for several"
+        )
     if rule not in rules.YES_NO_RULES and len(ids) < 2:
-        raise InvalidInput(f"a {rule} ballot needs at least two proposals to choose between")
+        raise InvalidInput(
+            f"a ballot by {rule_name(rule)} needs at least two proposals to choose between"
+        )
     for prop in proposals:
         if in_open_ballot(s, prop.id):
-            raise Conflict(f"proposal {prop.id} is already being voted on")
+            raise Conflict(f"{proposal_named(s, prop)} is already being voted on")
         if prop.status == "to_amend":
             raise Conflict(
-                f"proposal {prop.id} went back to its author to amend: revise it before a new round"
+                f"{proposal_named(s, prop)} went back to its author to amend:"
+                " revise it before a new round"
             )
         check_ready(s, prop)
     anonymous = payload.flag(p, "anonymous")
@@ -258,11 +288,11 @@ def cast_vote(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) ->
     """Vote, or change one's vote, while the ballot is open; it stays secret until the reveal."""
     ballot = find_ballot(s, p)
     if ballot.status != "open":
-        raise Conflict(f"ballot {ballot.id} is closed: votes are no longer taken")
+        raise Conflict(f"{ballot_named(s, ballot)} is closed: votes are no longer taken")
     if ballot.deadline is not None and ctx.now >= ballot.deadline:  # before its timer runs
         raise Conflict(f"voting closed at {moment_words(ballot.deadline)}")
     if actor.id not in ballot.electorate or not agenda.may_vote(s.kind, actor.role):
-        raise Forbidden(f"you are not in the electorate of ballot {ballot.id}")
+        raise Forbidden(f"you are not in the electorate of {ballot_named(s, ballot)}")
     raw = p.get("vote")
     if not isinstance(raw, Mapping):
         raise InvalidInput(
@@ -325,7 +355,7 @@ def close_expired_ballot(
     """The server's timer: a remote ballot's deadline passed."""
     ballot = find_ballot(s, p, "open")
     if ballot.deadline is None or ctx.now < ballot.deadline:
-        raise Conflict(f"ballot {ballot.id} has time left")
+        raise Conflict(f"{ballot_named(s, ballot)} has time left")
     return close_and_reveal(s, ballot, ctx)
 
 
