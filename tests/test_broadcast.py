@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.live import LiveServer, host, seat
+from tests.live import LiveServer, host, poll, seat
 from workshop.domain.views import messages
 
 
@@ -117,8 +117,8 @@ def test_a_burst_of_votes_reaches_everyone_gap_free_in_order(server: LiveServer,
     fac.ok("next_phase")
     proposal = voters[0].ok("propose_goal", level="vision", title="Healthier lives")["proposal_id"]
     fac.ok("go_to_phase", phase="decide")
-    ballot = fac.ok("open_ballot", proposal_ids=[proposal])["ballot_id"]
-    start = fac.last_seq()
+    opened = fac.ok("open_ballot", proposal_ids=[proposal])
+    ballot, start = opened["ballot_id"], opened["seq"]  # the ack may precede its broadcast
     casting = [
         threading.Thread(
             target=v.ok,
@@ -140,3 +140,19 @@ def test_a_burst_of_votes_reaches_everyone_gap_free_in_order(server: LiveServer,
     told = [e for e in fac.events("vote_cast") if e["seq"] > start]
     who = [v for e in told for v in (e["voters"] if "voters" in e else [e["voter"]])]
     assert sorted(who) == sorted(v.id for v in voters)  # each vote told once, with its voter
+
+
+def test_a_voter_hears_their_ack_before_the_room_hears_the_vote(server: LiveServer, people) -> None:
+    """The acks of a batch go out before its fan-out: a voter does not wait for the room."""
+    session, fac = host(server, people)
+    (voter,) = seat(server, session, people, ("V", "team"))
+    fac.ok("next_phase")
+    proposal = voter.ok("propose_goal", level="vision", title="Healthier lives")["proposal_id"]
+    fac.ok("go_to_phase", phase="decide")
+    ballot = fac.ok("open_ballot", proposal_ids=[proposal])["ballot_id"]
+    heard: list[str] = []  # in the order the voter's client read them off its socket
+    voter.client.on("vote_cast", lambda _data: heard.append("vote_cast"))
+    vote = {"cid": "ordered", "ballot_id": ballot, "vote": {"choice": "agree"}}
+    voter.client.emit("cast_vote", vote, callback=lambda _ack: heard.append("ack"))
+    poll(lambda: len(heard) == 2)
+    assert heard == ["ack", "vote_cast"]

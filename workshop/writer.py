@@ -110,11 +110,10 @@ class Writer:
                     self._write(batch)
                 except BaseException as error:  # never leave a caller waiting
                     log.exception("writing a batch failed")
-                    for job in batch:
-                        job.error = job.error or error
-                        if job.done is not None:
+                    for job in batch:  # those answered already keep their answer
+                        if job.done is not None and not job.done.is_set():
+                            job.error = job.error or error
                             job.done.set()
-                time.sleep(0)  # (green when monkey-patched) let the answered send their acks
 
     def write_all(self, works: list[Work]) -> list[Job]:
         """Write these pieces as one batch, in order, here and now; their jobs, answered."""
@@ -123,7 +122,8 @@ class Writer:
         return batch
 
     def _write(self, batch: list[Job]) -> None:
-        """One transaction, one COMMIT; then announce and answer, in order."""
+        """One transaction, one COMMIT; then answer, and only then announce, in order: a
+        voter's ack does not wait behind the fan-out of the whole batch to every room."""
         with self.store.lock:
             try:
                 with available():
@@ -136,11 +136,12 @@ class Writer:
             except BaseException as error:
                 self._undo(batch, error)
         for job in batch:
-            if job.error is None and job.outcome is not None and job.outcome[1] is not None:
-                self.announce(job.outcome[1], job.outcome[2])
-        for job in batch:
             if job.done is not None:
                 job.done.set()
+        time.sleep(0)  # (green when monkey-patched) let the answered send their acks
+        for job in batch:
+            if job.error is None and job.outcome is not None and job.outcome[1] is not None:
+                self.announce(job.outcome[1], job.outcome[2])
 
     def _attempt(self, job: Job) -> None:
         """Run one piece under a savepoint: if it fails, it alone is undone."""

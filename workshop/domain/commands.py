@@ -6,7 +6,7 @@ Handlers read the state and return new events; they never change the state thems
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -29,11 +29,12 @@ REMOTE_COMMANDS = ("cast_vote", "comment")  # all a personal link (a remote part
 
 @dataclass(frozen=True)
 class Context:
-    """What a command may know beyond the state: the time, who is connected, and the keys
-    of the anonymous ballots still open (ballot id -> key)."""
+    """What a command may know beyond the state: the time, who is connected (any collection
+    of ids: the server's reads the database only if a command asks), and the keys of the
+    anonymous ballots still open (ballot id -> key)."""
 
     now: float
-    present: frozenset[str] = field(default_factory=frozenset)
+    present: Collection[str] = field(default_factory=frozenset)
     ballot_keys: Mapping[str, str] = field(default_factory=dict)
 
     def iso(self) -> str:
@@ -102,18 +103,29 @@ def _actor(state: WorkshopState, actor_id: str) -> Participant:
 
 def authorize(state: WorkshopState, actor: Participant, spec: Command) -> None:
     """Refuse a command the actor's role may not send, naming role and command."""
-    allowed = {
-        "facilitator": actor.role == "facilitator",
-        "contributor": agenda.may_vote(state.kind, actor.role),
-        "member": actor.role not in ("observer", SYSTEM),
-        "decider": actor.id == state.decider(),
-        "system": actor.role == SYSTEM,
-    }[spec.who]
-    if not allowed:
+    if not _may(state, actor, spec.who):
         article = "an" if actor.role[0] in "aeiou" else "a"
         raise Forbidden(
             f"{article} {actor.role} cannot {spec.name.replace('_', ' ')} in a {state.kind} session"
         )
+
+
+def _may(state: WorkshopState, actor: Participant, who: str) -> bool:
+    """Whether `actor` is one of `who` (see WHO); only that one is worked out, since finding
+    the decider walks every participant."""
+    match who:
+        case "facilitator":
+            return actor.role == "facilitator"
+        case "contributor":
+            return agenda.may_vote(state.kind, actor.role)
+        case "member":
+            return actor.role not in ("observer", SYSTEM)
+        case "decider":
+            return actor.id == state.decider()
+        case "system":
+            return actor.role == SYSTEM
+        case _:
+            raise AssertionError(f"unknown kind of sender {who!r}")
 
 
 def voters_present(state: WorkshopState, ctx: Context) -> list[str]:
