@@ -8,7 +8,7 @@ import re
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,6 +32,11 @@ class Run:
     ended: float
     processes: int
     cycles: int
+    scale_out: list[Sample] = field(default_factory=list)  # one process, then two behind nginx
+
+    @property
+    def everything(self) -> list[Sample]:
+        return self.samples + self.scale_out
 
 
 @dataclass
@@ -141,8 +146,7 @@ def targets(pool: Pool, mode: str) -> list[Target]:
 
 
 def header(run: Run) -> list[str]:
-    loads = [v for s in run.samples for v in s.load]
-    servers = Pool(run.samples).servers
+    loads = [v for s in run.everything if not s.failed for v in s.load]
     day = time.strftime("%Y-%m-%d", time.gmtime(run.began))
     return [
         "# Performance",
@@ -153,13 +157,22 @@ def header(run: Run) -> list[str]:
         f"{min(loads):.1f}–{max(loads):.1f} while it ran. Every figure and sentence below is "
         "computed from that run.",
         "",
-        f"Servers: {', '.join(servers)}. In each of {run.cycles} cycles, for each room size N, "
-        "each server served N clients in turn on a fresh process (the order reversed every "
-        "other cycle); figures pool the cycles. The clients are python-socketio's asyncio "
-        f"client, spread round robin over {run.processes} processes on the same machine, over "
-        "loopback, each from a loopback address of its own (as people on their own devices), "
-        f"each sending at most one command per {PACE:g} s (within the server's rate limits); "
-        "every arrival is stamped with the machine's monotonic clock.",
+        "The clients are python-socketio's asyncio client, spread round robin over "
+        f"{run.processes} processes on the same machine, over loopback, each from a loopback "
+        "address of its own (as people on their own devices), each sending at most one "
+        f"command per {PACE:g} s (within the server's rate limits); every arrival is stamped "
+        "with the machine's monotonic clock.",
+        "",
+        *(rooms_header(run) if run.samples else []),
+    ]
+
+
+def rooms_header(run: Run) -> list[str]:
+    """How the rooms of N people were measured."""
+    return [
+        f"Servers: {', '.join(Pool(run.samples).servers)}. In each of {run.cycles} cycles, "
+        "for each room size N, each server served N clients in turn on a fresh process (the "
+        "order reversed every other cycle); figures pool the cycles.",
         "",
         "The floor (`bench/floor.py`) is a bare python-socketio room server on gevent that "
         "keeps votes in memory: what the framework costs. Workshop writes every vote to SQLite "
@@ -319,11 +332,99 @@ def load_lines(run: Run) -> list[str]:
         "| cycle | N | server | 1-minute load before → after | server CPU |",
         "|---|---|---|---|---|",
     ]
-    per_cycle = len(run.samples) // max(run.cycles, 1) or 1
-    for i, s in enumerate(run.samples):
+    for s in run.everything:
         lines.append(
-            f"| {i // per_cycle + 1} | {s.n} | {s.target} | {s.load[0]:.1f} → {s.load[1]:.1f} "
+            f"| {s.cycle + 1} | {s.n} | {s.target} | {s.load[0]:.1f} → {s.load[1]:.1f} "
             f"| {s.server_cpu:.1f} s |"
+        )
+    return [*lines, ""]
+
+
+FAN_OUT_BOUND = 1.6  # issue 12: two processes behind nginx carry ≥ 1.6× one process's fan-out
+
+
+def fan_out(samples: list[Sample]) -> float:
+    """Events delivered per second to all clients in a vote storm, median over the storms;
+    NaN if a run did not finish."""
+    if any(s.failed for s in samples):
+        return math.nan
+    return statistics.median(st["fan-out"] for s in samples for st in s.storms)
+
+
+def scale_out_target(run: Run) -> Target | None:
+    """Issue 12's target, if this run measured one process and two."""
+    alone, spread = ([s for s in run.scale_out if s.processes == k] for k in (1, 2))
+    if not (alone and spread and all(s.storms or s.failed for s in run.scale_out)):
+        return None
+    one, two = fan_out(alone), fan_out(spread)
+    n, rooms = run.scale_out[0].n, run.scale_out[0].rooms
+    name = (
+        f"fan-out of two processes behind nginx with {n:,} participants in {rooms} sessions"
+        f" ≥ {FAN_OUT_BOUND}× one process"
+    )
+    if math.isnan(two):
+        failed = next(s.failed for s in spread if s.failed)
+        return Target(name, f"two processes did not finish a run ({failed})", False)
+    if math.isnan(one):  # one process could not carry it, two could
+        return Target(name, f"{two:,.0f} events/s; one process did not finish a run", True)
+    return Target(
+        name, f"{two:,.0f} vs {one:,.0f} events/s: {two / one:.2f}×", two >= FAN_OUT_BOUND * one
+    )
+
+
+def scale_out_lines(run: Run) -> list[str]:
+    """One process beside two behind nginx, each serving the same crowd."""
+    if not run.scale_out:
+        return []
+    pool = Pool(run.scale_out)
+    first = run.scale_out[0]
+    n, rooms = first.n, first.rooms
+    lines = [
+        "## Two processes behind nginx (issue 12)",
+        "",
+        f"{n:,} participants in {rooms} sessions of {n // rooms} (and a facilitator each), "
+        f"served by one `workshop serve` process, then by two joined by Redis behind Debian's "
+        "nginx with the configuration of [deploy](deploy.md) (`ip_hash`, each client from a "
+        "/24 of its own, so a session's people are spread over both processes), each on a "
+        "fresh database, in turn. **Fan-out** is the events delivered per second to all "
+        "clients in a vote storm: each of the N votes is one event for everyone in its "
+        "session, counted from the storm's first vote until the last client has every one.",
+        "",
+    ]
+    found = scale_out_target(run)
+    if found:
+        lines += [
+            f"Target: {found.name}: {found.measured}; "
+            f"{'it holds' if found.holds else 'it does not hold'}.",
+            "",
+        ]
+    lines += [
+        "| server | sockets connected | votes/s in the storm | fan-out, events/s | ack p50 "
+        "| reveal p99 | server CPU per run |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for server in pool.servers:
+        samples = pool.by[(server, n)]
+        failed = [s.failed for s in samples if s.failed]
+        if failed:
+            lines.append(
+                f"| {server} | did not finish {len(failed)} of {len(samples)} runs: {failed[0]}"
+                + " | –" * 5
+                + " |"
+            )
+            continue
+        storms = "| – " * 3
+        if all(s.storms for s in samples):
+            duration = pool.storm(server, n, "duration")
+            storms = (
+                f"| {n / duration:,.0f} | {fan_out(samples):,.0f} "
+                f"| {ms(pool.storm(server, n, 'ack p50'))} "
+            )
+        lines.append(
+            f"| {server} | {pool.median(server, n, lambda s: s.connect):.2f} s "
+            + storms
+            + f"| {ms(pool.p(server, n, lambda s: s.fan_out['reveal'], 0.99))} "
+            f"| {pool.median(server, n, lambda s: s.server_cpu):.1f} s |"
         )
     return [*lines, ""]
 
@@ -345,13 +446,16 @@ HOW = [
 
 
 def write(run: Run) -> None:
-    pool, mode = Pool(run.samples), default_mode()
-    lines = header(run) + target_lines(pool, mode) + latency_lines(pool)
-    if max(pool.sizes) >= 200:
-        lines += crowd_lines(pool)
-    lines += mode_lines(pool, mode) + load_lines(run) + HOW
+    pool, mode, lines = Pool(run.samples), default_mode(), header(run)
+    if run.samples:
+        lines += target_lines(pool, mode) + latency_lines(pool)
+        if max(pool.sizes) >= 200:
+            lines += crowd_lines(pool)
+        lines += mode_lines(pool, mode)
+    lines += scale_out_lines(run) + load_lines(run) + HOW
     OUT.write_text("\n".join(lines))
-    write_readme(pool, mode, run)
+    if run.samples:
+        write_readme(pool, mode, run)
 
 
 def readme_paragraph(pool: Pool, mode: str, run: Run) -> str:
@@ -382,7 +486,14 @@ def readme_paragraph(pool: Pool, mode: str, run: Run) -> str:
             f"and all connected in {pool.median(us, big, lambda s: s.connect):.1f} s."
         )
     held = sum(t.holds for t in found)
-    parts.append(f"{held} of issue 11's {len(found)} targets hold; details in docs/performance.md.")
+    parts.append(f"{held} of issue 11's {len(found)} targets hold.")
+    spread = scale_out_target(run)
+    if spread:
+        parts.append(
+            f"Two processes behind nginx: {spread.measured.split(': ')[1]} one process's fan-out"
+            f" ({'meets' if spread.holds else 'misses'} issue 12's {FAN_OUT_BOUND}×)."
+        )
+    parts.append("Details in docs/performance.md.")
     return " ".join(parts)
 
 
@@ -397,6 +508,8 @@ def write_readme(pool: Pool, mode: str, run: Run) -> None:
 
 def line(s: Sample) -> str:
     """One measurement, for the console while the run goes on."""
+    if s.failed:
+        return f"{s.target} N={s.n}: did not finish: {s.failed}"
     parts = [f"{s.target} N={s.n}: connect {s.connect:.2f} s"]
     if s.single:
         parts.append(
@@ -405,15 +518,19 @@ def line(s: Sample) -> str:
     if s.burst:
         parts.append(f"burst p50 {ms(percentile(s.burst, 0.5))}")
     for st in s.storms[-1:]:
-        parts.append(f"storm {ms(st['duration'])} ack p50 {ms(st['ack p50'])}")
+        parts.append(
+            f"storm {ms(st['duration'])} ack p50 {ms(st['ack p50'])}"
+            f" fan-out {st['fan-out']:,.0f} events/s"
+        )
     parts.append(f"reveal p99 {ms(percentile(s.fan_out['reveal'], 0.99))}")
     parts.append(f"load {s.load[0]:.1f}→{s.load[1]:.1f}")
     return ", ".join(parts)
 
 
 def summary(run: Run) -> str:
-    pool = Pool(run.samples)
+    found = targets(Pool(run.samples), default_mode()) if run.samples else []
+    spread = scale_out_target(run)
     return "\n".join(
         f"{'holds' if t.holds else 'MISSED'}: {t.name}: {t.measured}"
-        for t in targets(pool, default_mode())
+        for t in [*found, *([spread] if spread else [])]
     )

@@ -4,7 +4,10 @@
 Workshop under each async mode serve N clients in turn, each on a fresh server process, the
 clients spread over several processes. It measures a single vote and a burst of votes until
 every client is updated, and at the largest N also connecting, the vote storm, the reveal and
-a phase change. docs/performance.md and the README's figures are written from the results.
+a phase change. Then one process and two processes behind nginx (docs/deploy.md's
+configuration, joined by Redis) serve 2,000 participants in 20 sessions in turn, for the
+fan-out each carries. docs/performance.md and the README's figures are written from the
+results.
 """
 
 from __future__ import annotations
@@ -12,10 +15,13 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
+import shutil
 import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,10 +29,13 @@ import requests
 
 from bench import crowd, report
 from tests.live import LiveServer
+from tests.tools import Cluster
 from workshop.domain.session import PARTICIPANTS_MAX
 
 SIZES = (10, 50, 200, 1000)
 ROUNDS = {10: (200, 30), 50: (150, 10), 200: (60, 4), 1000: (30, 2)}  # N: (singles, bursts)
+SCALE_OUT = (2000, 20)  # participants, sessions: issue 12's two processes behind nginx
+PROXY_CONNECTIONS = 8192  # nginx holds two connections per client
 
 
 class Crowds:
@@ -60,14 +69,14 @@ class Crowds:
 
     def connect(self, url: str, seats: list[tuple[dict, int]], batch: int = 25) -> list[float]:
         """Connect every (auth, room), round robin over the crowds, each client from a
-        loopback address of its own (as people on their own devices); when each got its
-        state."""
+        loopback address of its own (as people on their own devices; in a /24 of its own,
+        which is what nginx's ip_hash reads); when each got its state."""
         shares: dict[int, list[tuple[dict, int, str]]] = {k: [] for k in range(len(self.pipes))}
         self.where = []
         for i, (auth, room) in enumerate(seats):
             k = i % len(self.pipes)
             self.where.append((k, len(shares[k])))
-            shares[k].append((auth, room, f"127.1.{i // 250}.{i % 250 + 1}"))
+            shares[k].append((auth, room, f"127.{i // 250 + 1}.{i % 250}.1"))
         answers = self._ask({k: ("connect", (url, share, batch)) for k, share in shares.items()})
         return [answers[k][j] for k, j in self.where]  # type: ignore[index]
 
@@ -127,6 +136,7 @@ class Floor:
 
     def __init__(self, folder: Path) -> None:
         self.server = FloorServer(folder).start()
+        self.processes: list[LiveServer] = [self.server]
         self.name = "floor"
         self.rooms = 1
 
@@ -145,19 +155,28 @@ class Floor:
 
 
 class Workshop:
-    """Workshop's side: voter i in session i % rooms, whose facilitator is client N + room."""
+    """Workshop's side: voter i in session i % rooms, whose facilitator is client N + room.
+    One process, or several behind nginx (as docs/deploy.md deploys them); as many rooms as
+    N people fill, unless `rooms` says."""
 
     vote_event, turnout_event, reveal_event = "cast_vote", "vote_cast", "ballot_revealed"
     burst_limit = max(SIZES)
 
-    def __init__(self, folder: Path, mode: str) -> None:
-        self.server = LiveServer(folder, mode).start()
-        self.name = f"Workshop ({mode})"
-        self.rooms = 1
+    def __init__(self, folder: Path, mode: str, processes: int = 1, rooms: int = 0) -> None:
+        self.server: LiveServer | Cluster
+        if processes == 1:
+            self.server = LiveServer(folder, mode).start()
+            self.processes = [self.server]
+            self.name = f"Workshop ({mode})"
+        else:
+            self.server = Cluster(folder, processes, True, mode, connections=PROXY_CONNECTIONS)
+            self.processes = self.server.start().servers
+            self.name = f"Workshop ({mode}), {processes} processes behind nginx"
+        self.rooms, self.wanted = 1, rooms
         self.ballots: list[str] = []
 
     def seat(self, n: int) -> list[tuple[dict, int]]:
-        self.rooms = rooms_for(n)
+        self.rooms = self.wanted or rooms_for(n)
         sessions = [
             self.server.create_session("strategizing", title=f"Bench {room}")
             for room in range(self.rooms)
@@ -213,24 +232,29 @@ class Sample:
 
     target: str
     n: int
+    cycle: int = 0
+    processes: int = 1
     rooms: int = 1
     single: list[float] = field(default_factory=list)  # vote sent → every client updated
     single_ack: list[float] = field(default_factory=list)
     burst: list[float] = field(default_factory=list)
     burst_ack: list[float] = field(default_factory=list)
-    storms: list[dict] = field(default_factory=list)  # per burst: duration, ack p50, messages
+    # per burst: duration, ack p50, messages, fan-out (events delivered per second to all)
+    storms: list[dict] = field(default_factory=list)
     connect: float = 0.0
     fan_out: dict[str, list[float]] = field(default_factory=dict)
     load: tuple[float, float] = (0.0, 0.0)  # 1-minute load average before and after
     server_cpu: float = 0.0  # seconds of CPU the server process used
+    failed: str = ""  # why the run did not finish (a client got no answer in time)
 
 
-def measure(target: Floor | Workshop, crowds: Crowds, n: int, scale: float) -> Sample:
-    sample = Sample(target.name, n)
+def measure(target: Floor | Workshop, crowds: Crowds, n: int, scale: float, cycle: int) -> Sample:
+    sample = Sample(target.name, n, cycle, len(target.processes))
     singles, bursts = (max(1, round(r * scale)) for r in ROUNDS.get(n, ROUNDS[1000]))
     bursts = bursts if n <= target.burst_limit * rooms_for(n) else 0
-    load, cpu = os.getloadavg()[0], cpu_seconds(target.server)
+    load, cpu = os.getloadavg()[0], cpu_seconds(target.processes)
     auths = target.seat(n)
+    audience = Counter(room for _auth, room in auths)  # who must hear of a vote in each room
     started = time.monotonic()
     sample.connect = max(crowds.connect(target.server.url, auths)[:n]) - started
     sample.fan_out, sample.rooms = target.open(crowds, n), target.rooms
@@ -248,6 +272,7 @@ def measure(target: Floor | Workshop, crowds: Crowds, n: int, scale: float) -> S
             [(i % target.rooms, a["seq"]) for i, (_s, _a, a) in enumerate(results)]
         )
         first = min(sent for sent, _a, _ack in results)
+        delivered = sum(audience[i % target.rooms] for i in range(n))
         sample.burst += [
             done - sent for done, (sent, _a, _ack) in zip(updated, results, strict=True)
         ]
@@ -259,6 +284,7 @@ def measure(target: Floor | Workshop, crowds: Crowds, n: int, scale: float) -> S
                 "duration": max(answered for _s, answered, _ack in results) - first,
                 "ack p50": report.percentile(acks, 0.5),
                 "messages": sum(messages) / len(messages),
+                "fan-out": delivered / (max(updated) - first),
             }
         )
     revealed = crowds.cast(target.reveals(n))
@@ -267,21 +293,52 @@ def measure(target: Floor | Workshop, crowds: Crowds, n: int, scale: float) -> S
     sample.fan_out["reveal"] = [at - sent for at in crowds.arrivals(target.reveal_event, sent)]
     crowds.close()
     sample.load = (load, os.getloadavg()[0])
-    sample.server_cpu = cpu_seconds(target.server) - cpu
+    sample.server_cpu = cpu_seconds(target.processes) - cpu
     return sample
 
 
-def cpu_seconds(server: LiveServer) -> float:
-    """User and system CPU time of the server process so far (Linux), else 0."""
-    try:
-        fields = Path(f"/proc/{server.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, AttributeError):
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def cpu_seconds(servers: list[LiveServer]) -> float:
+    """User and system CPU time of the server processes so far (Linux), else 0."""
+    total = 0.0
+    for server in servers:
+        try:
+            stat = Path(f"/proc/{server.process.pid}/stat").read_text()  # type: ignore[union-attr]
+        except (OSError, AttributeError):
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def start(name: str, folder: Path) -> Floor | Workshop:
     return Floor(folder) if name == "floor" else Workshop(folder, name)
+
+
+def run_one(
+    make: Callable[[Path], Floor | Workshop],
+    crowds: Crowds,
+    n: int,
+    scale: float,
+    cycle: int,
+    tolerate: bool = False,
+) -> Sample:
+    """One server (or deployment) on a fresh database serving N clients, then stopped. With
+    `tolerate`, a run in which a client got no answer in time is a sample that says so
+    (the server did not carry the load), not the end of the bench."""
+    with tempfile.TemporaryDirectory() as folder:
+        target = make(Path(folder))
+        try:
+            sample = measure(target, crowds, n, scale, cycle)
+        except RuntimeError as error:
+            if not tolerate:
+                raise
+            reason = str(error).strip().splitlines()[-1]
+            sample = Sample(target.name, n, cycle, len(target.processes), failed=reason)
+            crowds.close()
+        finally:
+            target.server.stop()
+    print(report.line(sample), flush=True)
+    return sample
 
 
 def main() -> None:
@@ -293,27 +350,48 @@ def main() -> None:
     )
     parser.add_argument("--processes", type=int, default=4, help="client processes")
     parser.add_argument("--scale", type=float, default=1.0, help="share of the rounds to run")
+    parser.add_argument(
+        "--scale-out",
+        default=",".join(map(str, SCALE_OUT)),
+        help="participants,sessions served by one process, then two behind nginx (0 skips)",
+    )
     parser.add_argument("--write", action=argparse.BooleanOptionalAction, default=True)
     args = parser.parse_args()
-    sizes = [int(n) for n in args.sizes.split(",")]
+    sizes = [int(n) for n in args.sizes.split(",") if n]
     servers = ["floor", *args.modes.split(",")]
+    people, sessions = ([int(v) for v in args.scale_out.split(",")] + [0])[:2]
+    lacking = [tool for tool in ("nginx", "redis-server") if people and not shutil.which(tool)]
+    if lacking:
+        print(f"bench: two processes behind nginx not run: {', '.join(lacking)} missing")
+    mode = report.default_mode()
     crowds = Crowds(args.processes)
     samples: list[Sample] = []
+    scale_out: list[Sample] = []
     began = time.time()
     try:
         for cycle in range(args.cycles):
             for n in sizes:
                 for name in servers if cycle % 2 == 0 else servers[::-1]:
-                    with tempfile.TemporaryDirectory() as folder:
-                        target = start(name, Path(folder))
-                        try:
-                            samples.append(measure(target, crowds, n, args.scale))
-                        finally:
-                            target.server.stop()
-                    print(report.line(samples[-1]), flush=True)
+                    samples.append(
+                        run_one(lambda f, name=name: start(name, f), crowds, n, args.scale, cycle)
+                    )
+        for cycle in range(args.cycles if people and not lacking else 0):
+            for processes in (1, 2) if cycle % 2 == 0 else (2, 1):
+                scale_out.append(
+                    run_one(
+                        lambda f, p=processes: Workshop(f, mode, p, sessions or rooms_for(people)),
+                        crowds,
+                        people,
+                        args.scale,
+                        cycle,
+                        tolerate=True,
+                    )
+                )
     finally:
         crowds.stop()
-    run = report.Run(samples, sys.argv[1:], began, time.time(), args.processes, args.cycles)
+    run = report.Run(
+        samples, sys.argv[1:], began, time.time(), args.processes, args.cycles, scale_out
+    )
     if args.write:
         report.write(run)
     print(report.summary(run))

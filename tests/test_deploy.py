@@ -5,99 +5,23 @@ The nginx configuration is read from docs/deploy.md, so the page is what runs he
 
 from __future__ import annotations
 
-import re
 import sqlite3
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests.live import Address, LiveServer, Person, free_port, poll
-from tests.tools import RedisServer, require
-
-DEPLOY_DOC = Path(__file__).resolve().parent.parent / "docs" / "deploy.md"
-
-
-def documented_nginx_config() -> str:
-    """The ```nginx block of docs/deploy.md."""
-    found = re.search(r"```nginx\n(.*?)```", DEPLOY_DOC.read_text(), re.S)
-    assert found, "docs/deploy.md has no nginx configuration"
-    return found.group(1)
-
-
-class Nginx(Address):
-    """Debian's nginx with the documented site, on loopback ports of this test."""
-
-    def __init__(self, folder: Path, backends: list[LiveServer]) -> None:
-        self.binary = require("nginx", "the deployment test runs Debian's nginx")
-        self.folder, self.port = folder, free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        site = documented_nginx_config().replace("listen 80;", f"listen 127.0.0.1:{self.port};")
-        documented = re.findall(r"server 127\.0\.0\.1:\d+;", site)
-        assert len(documented) == len(backends)
-        for line, backend in zip(documented, backends, strict=True):
-            site = site.replace(line, f"server 127.0.0.1:{backend.port};")
-        temp = {name: folder / name for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi")}
-        for path in temp.values():
-            path.mkdir()
-        (folder / "nginx.conf").write_text(
-            f"""
-user root;
-pid {folder}/nginx.pid;
-error_log {folder}/error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-    access_log off;
-    client_body_temp_path {temp["body"]};
-    proxy_temp_path {temp["proxy"]};
-    fastcgi_temp_path {temp["fastcgi"]};
-    uwsgi_temp_path {temp["uwsgi"]};
-    scgi_temp_path {temp["scgi"]};
-{site}
-}}
-"""
-        )
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> Nginx:
-        conf = str(self.folder / "nginx.conf")
-        command = [self.binary, "-p", str(self.folder), "-c", conf, "-g", "daemon off;"]
-        with open(self.folder / "stderr.log", "ab") as log:
-            self.process = subprocess.Popen(command, stderr=log)
-        poll(self._answers, timeout=15)
-        return self
-
-    def _answers(self) -> bool:
-        assert self.process is not None and self.process.poll() is None, "nginx exited"
-        try:
-            return self.get("/healthz").status_code == 200
-        except OSError:
-            return False
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(10)
+from tests.live import LiveServer, Person, poll
+from tests.tools import Cluster
 
 
 @pytest.fixture
-def deployment(tmp_path: Path) -> Iterator[tuple[Nginx, list[LiveServer]]]:
-    queue = RedisServer(tmp_path).start()
-    data = tmp_path / "data"
-    data.mkdir()
-    documented = ("--message-queue", queue.url, "--set", "PROXY_HOPS=1")
-    backends = [LiveServer(data, extra=documented).start() for _ in range(2)]
-    (tmp_path / "nginx").mkdir()
-    proxy = Nginx(tmp_path / "nginx", backends).start()
-    try:
-        yield proxy, backends
-    finally:
-        proxy.stop()
-        for backend in backends:
-            backend.stop()
-        queue.stop()
+def deployment(tmp_path: Path) -> Iterator[Cluster]:
+    """nginx, as docs/deploy.md configures it, in front of two processes and Redis."""
+    cluster = Cluster(tmp_path, processes=2, proxy=True).start()
+    yield cluster
+    cluster.stop()
 
 
 def serving(data: Path) -> set[int]:
@@ -111,9 +35,9 @@ def serving(data: Path) -> set[int]:
 
 
 def test_a_process_killed_mid_ballot_loses_nothing_and_people_carry_on_through_nginx(
-    deployment: tuple[Nginx, list[LiveServer]], people: list[Person]
+    deployment: Cluster, people: list[Person]
 ) -> None:
-    proxy, backends = deployment
+    proxy, backends = deployment, deployment.servers
     session = proxy.create_session()
     tokens = {"fac": session["facilitator_token"]}
     for name, role in (("Pia", "product"), ("Tom", "team"), ("Una", "team")):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.live import LiveServer, host, poll, seat
-from tests.tools import RedisServer
+from tests.tools import Cluster, RedisServer
 
 
 @pytest.fixture(scope="module")
@@ -18,38 +18,39 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     queue.stop()
 
 
-def test_two_processes_share_sessions_events_and_timers(
-    redis_url: str, tmp_path: Path, people
-) -> None:
-    first = LiveServer(tmp_path, extra=("--message-queue", redis_url)).start()
-    second = LiveServer(tmp_path, extra=("--message-queue", redis_url)).start()
-    try:
-        session, fac = host(first, people, "strategizing")
-        (pia,) = seat(second, session, people, ("Pia", "product"))
-        (tom,) = seat(first, session, people, ("Tom", "team"))
-        fac.ok("next_phase")  # through the first process
-        proposal = pia.ok("propose_goal", level="vision", title="Healthier lives")  # the second
-        fac.wait_event("goal_proposed")
-        tom.wait_event("goal_proposed")
-        fac.ok("go_to_phase", phase="decide")
-        ballot = fac.ok("open_ballot", proposal_ids=[proposal["proposal_id"]])["ballot_id"]
-        pia.ok("cast_vote", ballot_id=ballot, vote={"choice": "agree"})
-        tom.ok("cast_vote", ballot_id=ballot, vote={"choice": "agree"})
-        fac.ok("close_ballot", ballot_id=ballot, reveal=True)
-        pia.wait_event("goal_accepted")
-        fac.ok("set_time_box", seconds=1)
-        fac.ok("grant_floor", participant_id=tom.state["me"]["id"])
-        expired = [p.wait_event("turn_ended", lambda e: e["how"] == "expired") for p in (pia, tom)]
-        assert expired[0]["seq"] == expired[1]["seq"]  # one timer ran, though both processes watch
-        final = fac.fresh_state()["seq"]
-        for person in (fac, pia, tom):
-            person.wait_for(lambda person=person: person.last_seq() >= final)
-            seen = person.seqs()
-            assert seen == list(range(seen[0], final + 1)), "a gap or a repeat in the events"
-        assert len([e for e in pia.events("turn_ended") if e["how"] == "expired"]) == 1
-    finally:
-        first.stop()
-        second.stop()
+@pytest.fixture
+def pair(tmp_path: Path) -> Iterator[Cluster]:
+    """Two processes on one database, joined by a Redis server of their own."""
+    cluster = Cluster(tmp_path, processes=2).start()
+    yield cluster
+    cluster.stop()
+
+
+def test_two_processes_share_sessions_events_and_timers(pair: Cluster, people) -> None:
+    first, second = pair.servers
+    session, fac = host(first, people, "strategizing")
+    (pia,) = seat(second, session, people, ("Pia", "product"))
+    (tom,) = seat(first, session, people, ("Tom", "team"))
+    fac.ok("next_phase")  # through the first process
+    proposal = pia.ok("propose_goal", level="vision", title="Healthier lives")  # the second
+    fac.wait_event("goal_proposed")
+    tom.wait_event("goal_proposed")
+    fac.ok("go_to_phase", phase="decide")
+    ballot = fac.ok("open_ballot", proposal_ids=[proposal["proposal_id"]])["ballot_id"]
+    pia.ok("cast_vote", ballot_id=ballot, vote={"choice": "agree"})
+    tom.ok("cast_vote", ballot_id=ballot, vote={"choice": "agree"})
+    fac.ok("close_ballot", ballot_id=ballot, reveal=True)
+    pia.wait_event("goal_accepted")
+    fac.ok("set_time_box", seconds=1)
+    fac.ok("grant_floor", participant_id=tom.state["me"]["id"])
+    expired = [p.wait_event("turn_ended", lambda e: e["how"] == "expired") for p in (pia, tom)]
+    assert expired[0]["seq"] == expired[1]["seq"]  # one timer ran, though both processes watch
+    final = fac.fresh_state()["seq"]
+    for person in (fac, pia, tom):
+        person.wait_for(lambda person=person: person.last_seq() >= final)
+        seen = person.seqs()
+        assert seen == list(range(seen[0], final + 1)), "a gap or a repeat in the events"
+    assert len([e for e in pia.events("turn_ended") if e["how"] == "expired"]) == 1
 
 
 def test_a_second_process_without_a_message_queue_refuses_to_start(tmp_path: Path) -> None:
@@ -91,55 +92,41 @@ def test_a_process_with_a_message_queue_refuses_to_join_one_serving_alone(
         joined.stop()
 
 
-def test_people_of_a_killed_process_stop_counting_as_present(
-    redis_url: str, tmp_path: Path, people
-) -> None:
-    first = LiveServer(tmp_path, extra=("--message-queue", redis_url)).start()
-    second = LiveServer(tmp_path, extra=("--message-queue", redis_url)).start()
-    try:
-        session, fac = host(first, people, "strategizing")
-        (pia,) = seat(first, session, people, ("Pia", "product"))
-        (tom,) = seat(second, session, people, ("Tom", "team"))
-        fac.ok("next_phase")
-        proposal = pia.ok("propose_goal", level="vision", title="Healthier lives")["proposal_id"]
+def test_people_of_a_killed_process_stop_counting_as_present(pair: Cluster, people) -> None:
+    first, second = pair.servers
+    session, fac = host(first, people, "strategizing")
+    (pia,) = seat(first, session, people, ("Pia", "product"))
+    (tom,) = seat(second, session, people, ("Tom", "team"))
+    fac.ok("next_phase")
+    proposal = pia.ok("propose_goal", level="vision", title="Healthier lives")["proposal_id"]
 
-        def present() -> set[str]:
-            return {p["name"] for p in fac.fresh_state()["participants"] if p["present"]}
+    def present() -> set[str]:
+        return {p["name"] for p in fac.fresh_state()["participants"] if p["present"]}
 
-        assert {"Pia", "Tom"} <= present()
-        second.kill()  # Tom's process dies with his connection open in the database
-        poll(lambda: "Tom" not in present(), timeout=30)
-        fac.ok("go_to_phase", phase="decide")
-        ballot = fac.ok("open_ballot", proposal_ids=[proposal])
-        opened = [e for e in ballot["events"] if e["type"] == "ballot_opened"][0]["ballot"]
-        assert opened["electorate"] == [pia.id]  # no ghost to fail the quorum
-    finally:
-        first.stop()
-        second.stop()
+    assert {"Pia", "Tom"} <= present()
+    second.kill()  # Tom's process dies with his connection open in the database
+    poll(lambda: "Tom" not in present(), timeout=30)
+    fac.ok("go_to_phase", phase="decide")
+    ballot = fac.ok("open_ballot", proposal_ids=[proposal])
+    opened = [e for e in ballot["events"] if e["type"] == "ballot_opened"][0]["ballot"]
+    assert opened["electorate"] == [pia.id]  # no ghost to fail the quorum
 
 
 def test_clients_hear_when_the_queue_is_lost_and_catch_up_exactly_when_it_returns(
-    tmp_path: Path, people
+    pair: Cluster, people
 ) -> None:
-    queue = RedisServer(tmp_path).start()
-    first = LiveServer(tmp_path, extra=("--message-queue", queue.url)).start()
-    second = LiveServer(tmp_path, extra=("--message-queue", queue.url)).start()
-    try:
-        session, fac = host(first, people, "strategizing")
-        (pia,) = seat(second, session, people, ("Pia", "product"))
-        fac.ok("next_phase")
-        pia.wait_event("phase_changed")
-        queue.stop()
-        pia.wait_event("connection_degraded")
-        missed = fac.ok("next_phase")  # kept and acknowledged, though nobody else hears it
-        queue.start()
-        pia.wait_event("resync")
-        caught_up = pia.ok("sync", since=pia.last_seq())["events"]
-        assert [e["seq"] for e in caught_up] == [missed["seq"]]
-        assert caught_up[0]["type"] == "phase_changed"
-        later = fac.ok("next_phase")
-        pia.wait_event("phase_changed", lambda e: e["seq"] == later["seq"])  # live again
-    finally:
-        first.stop()
-        second.stop()
-        queue.stop()
+    (first, second), queue = pair.servers, pair.queue
+    session, fac = host(first, people, "strategizing")
+    (pia,) = seat(second, session, people, ("Pia", "product"))
+    fac.ok("next_phase")
+    pia.wait_event("phase_changed")
+    queue.stop()
+    pia.wait_event("connection_degraded")
+    missed = fac.ok("next_phase")  # kept and acknowledged, though nobody else hears it
+    queue.start()
+    pia.wait_event("resync")
+    caught_up = pia.ok("sync", since=pia.last_seq())["events"]
+    assert [e["seq"] for e in caught_up] == [missed["seq"]]
+    assert caught_up[0]["type"] == "phase_changed"
+    later = fac.ok("next_phase")
+    pia.wait_event("phase_changed", lambda e: e["seq"] == later["seq"])  # live again

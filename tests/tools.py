@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -13,7 +14,9 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.live import free_port, poll
+from tests.live import Address, LiveServer, free_port, poll
+
+DEPLOY_DOC = Path(__file__).resolve().parent.parent / "docs" / "deploy.md"
 
 
 def missing(message: str) -> None:
@@ -58,6 +61,115 @@ class RedisServer:
             return bool(redis.Redis.from_url(self.url).ping())
         except redis.ConnectionError:
             return False
+
+
+def documented_nginx_config() -> str:
+    """The ```nginx block of docs/deploy.md."""
+    found = re.search(r"```nginx\n(.*?)```", DEPLOY_DOC.read_text(), re.S)
+    assert found, "docs/deploy.md has no nginx configuration"
+    return found.group(1)
+
+
+class Nginx(Address):
+    """Debian's nginx with the documented site, on loopback ports of this run."""
+
+    def __init__(self, folder: Path, backends: list[LiveServer], connections: int = 1024) -> None:
+        self.binary = require("nginx", "the deployment runs Debian's nginx")
+        self.folder, self.port = folder, free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        site = documented_nginx_config().replace("listen 80;", f"listen 127.0.0.1:{self.port};")
+        documented = re.findall(r"server 127\.0\.0\.1:\d+;", site)
+        assert len(documented) == len(backends)
+        for line, backend in zip(documented, backends, strict=True):
+            site = site.replace(line, f"server 127.0.0.1:{backend.port};")
+        folder.mkdir(exist_ok=True)
+        temp = {name: folder / name for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi")}
+        for path in temp.values():
+            path.mkdir()
+        # Debian's own nginx.conf: a worker per core; each proxied client holds two connections.
+        (folder / "nginx.conf").write_text(
+            f"""
+user root;
+worker_processes auto;
+worker_rlimit_nofile {4 * connections};
+pid {folder}/nginx.pid;
+error_log {folder}/error.log warn;
+events {{ worker_connections {connections}; }}
+http {{
+    access_log off;
+    client_body_temp_path {temp["body"]};
+    proxy_temp_path {temp["proxy"]};
+    fastcgi_temp_path {temp["fastcgi"]};
+    uwsgi_temp_path {temp["uwsgi"]};
+    scgi_temp_path {temp["scgi"]};
+{site}
+}}
+"""
+        )
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> Nginx:
+        conf = str(self.folder / "nginx.conf")
+        command = [self.binary, "-p", str(self.folder), "-c", conf, "-g", "daemon off;"]
+        with open(self.folder / "stderr.log", "ab") as log:
+            self.process = subprocess.Popen(command, stderr=log)
+        poll(self._answers, timeout=15)
+        return self
+
+    def _answers(self) -> bool:
+        assert self.process is not None and self.process.poll() is None, "nginx exited"
+        try:
+            return self.get("/healthz").status_code == 200
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+
+
+class Cluster(Address):
+    """`workshop serve` processes on one database, joined by a Redis message queue; with
+    `proxy`, nginx in front of them as docs/deploy.md sets it up. Its address is nginx's,
+    else the first process's."""
+
+    def __init__(
+        self,
+        folder: Path,
+        processes: int = 2,
+        proxy: bool = False,
+        async_mode: str = "gevent",
+        extra: tuple[str, ...] = (),
+        connections: int = 1024,
+    ) -> None:
+        self.queue = RedisServer(folder)
+        self.data = folder / "data"
+        self.data.mkdir(exist_ok=True)
+        hops = ("--set", "PROXY_HOPS=1") if proxy else ()
+        joined = ("--message-queue", self.queue.url, *hops, *extra)
+        self.servers = [LiveServer(self.data, async_mode, joined) for _ in range(processes)]
+        self.proxy = Nginx(folder / "nginx", self.servers, connections) if proxy else None
+        self.url = self.proxy.url if self.proxy else self.servers[0].url
+
+    def start(self) -> Cluster:
+        try:
+            self.queue.start()
+            for server in self.servers:
+                server.start()
+            if self.proxy:
+                self.proxy.start()
+        except BaseException:
+            self.stop()  # nothing left running behind a failed start
+            raise
+        return self
+
+    def stop(self) -> None:
+        if self.proxy:
+            self.proxy.stop()
+        for server in self.servers:
+            server.stop()
+        self.queue.stop()
 
 
 @contextmanager
