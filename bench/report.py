@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "performance.md"
 README = ROOT / "README.md"
+DEPLOY = ROOT / "docs" / "deploy.md"
 MARKS = ("<!-- bench figures: written by `make bench` -->", "<!-- end of bench figures -->")
 FLOOR = "floor"
 
@@ -145,13 +146,17 @@ def targets(pool: Pool, mode: str) -> list[Target]:
     return found
 
 
+def command(run: Run) -> str:
+    return " ".join(["python -m bench.run", *run.argv])
+
+
 def header(run: Run) -> list[str]:
     loads = [v for s in run.everything if not s.failed for v in s.load]
     day = time.strftime("%Y-%m-%d", time.gmtime(run.began))
     return [
         "# Performance",
         "",
-        f"Written by `make bench` (`python -m bench.run {' '.join(run.argv)}`".rstrip()
+        f"Written by `make bench` (`{command(run)}`"
         + f"), run on {day} in {(run.ended - run.began) / 60:.0f} minutes on a "
         f"{os.cpu_count()}-core machine whose 1-minute load average ranged "
         f"{min(loads):.1f}–{max(loads):.1f} while it ran. Every figure and sentence below is "
@@ -456,13 +461,15 @@ def write(run: Run) -> None:
     OUT.write_text("\n".join(lines))
     if run.samples:
         write_readme(pool, mode, run)
+    if any(s.processes == 1 for s in run.scale_out):
+        replace_marked(DEPLOY, capacity_paragraph(run))
 
 
 def readme_paragraph(pool: Pool, mode: str, run: Run) -> str:
     loads = [v for s in run.samples for v in s.load]
     found = targets(pool, mode)
     parts = [
-        f"Measured by `make bench` (`python -m bench.run {' '.join(run.argv)}`".rstrip()
+        f"Measured by `make bench` (`{command(run)}`"
         + f") on a {os.cpu_count()}-core machine (load {min(loads):.1f}–{max(loads):.1f}), "
         f"Workshop under {mode} beside a bare python-socketio room server (the floor):"
     ]
@@ -498,12 +505,45 @@ def readme_paragraph(pool: Pool, mode: str, run: Run) -> str:
 
 
 def write_readme(pool: Pool, mode: str, run: Run) -> None:
-    text = README.read_text()
+    replace_marked(README, readme_paragraph(pool, mode, run))
+
+
+def replace_marked(page: Path, paragraph: str) -> None:
+    """Put `paragraph` between the bench's marks in `page` (a page without them is left)."""
+    text = page.read_text()
     start, end = (re.escape(m) for m in MARKS)
-    body = f"{MARKS[0]}\n{readme_paragraph(pool, mode, run)}\n{MARKS[1]}"
+    body = f"{MARKS[0]}\n{paragraph}\n{MARKS[1]}"
     fresh, found = re.subn(f"{start}.*?{end}", lambda _m: body, text, flags=re.S)
     if found:
-        README.write_text(fresh)
+        page.write_text(fresh)
+
+
+def capacity_paragraph(run: Run) -> str:
+    """docs/deploy.md's answer to "how many people does one process hold", from this run."""
+    alone = [s for s in run.scale_out if s.processes == 1]
+    first = alone[0]
+    n, rooms = first.n, first.rooms
+    said = (
+        f"Measured by `make bench` (`{command(run)}`"
+        + f") on a {os.cpu_count()}-core machine, the clients on the same machine: "
+    )
+    failed = [s.failed for s in alone if s.failed]
+    if failed:
+        said += f"one process did not carry {n:,} participants in {rooms} sessions ({failed[0]})."
+    else:
+        pool = Pool(alone)
+        duration = pool.storm(first.target, n, "duration")
+        reveal = pool.p(first.target, n, lambda s: s.fan_out["reveal"], 0.99)
+        said += (
+            f"one process held {n:,} participants in {rooms} sessions; when all of them voted "
+            f"at once, the votes were on disk and had reached everyone in {duration:.1f} s "
+            f"({n / duration:,.0f} votes/s, {fan_out(alone):,.0f} events/s delivered), and a "
+            f"reveal reached everyone in {ms(reveal)} (p99)."
+        )
+    found = scale_out_target(run)
+    if found:
+        said += f" Two processes behind nginx: {found.measured}."
+    return said + " Details in [performance](performance.md)."
 
 
 def line(s: Sample) -> str:

@@ -333,7 +333,8 @@ def run_one(
             if not tolerate:
                 raise
             reason = str(error).strip().splitlines()[-1]
-            sample = Sample(target.name, n, cycle, len(target.processes), failed=reason)
+            sample = Sample(target.name, n, cycle, len(target.processes), target.rooms)
+            sample.failed = reason
             crowds.close()
         finally:
             target.server.stop()
