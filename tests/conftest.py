@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import settings
 
+from tests.engine import BACKENDS, Database, sqlite_in
 from tests.live import LiveServer, Person
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
     from tests.browser import OpenPage, Watch
+    from tests.tools import PostgresServer
 
 # A 2-core CI machine running servers beside the tests is slow now and then: properties are
 # judged on what they find, not on how long one example takes.
@@ -23,21 +27,71 @@ settings.load_profile("workshop")
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """One gevent server shared by tests that each make their own session."""
-    live = LiveServer(tmp_path_factory.mktemp("data")).start()
-    yield live
-    live.stop()
+def postgres() -> Iterator[PostgresServer]:
+    """One throwaway PostgreSQL cluster for the whole run (each test gets its own database)."""
+    from tests.tools import PostgresServer
+
+    cluster = PostgresServer().start()
+    yield cluster
+    cluster.stop()
 
 
-@pytest.fixture(scope="session", params=["gevent", "eventlet"])
+@contextmanager
+def fresh(request: pytest.FixtureRequest, backend: str, folder: Path) -> Iterator[Database]:
+    """A new, empty database of `backend`; SQLite's lives in `folder`."""
+    if backend == "sqlite":
+        made = sqlite_in(folder)
+        yield made
+        made.close()
+        return
+    cluster: PostgresServer = request.getfixturevalue("postgres")
+    with cluster.database() as url:
+        made = Database(backend, url)
+        yield made
+        made.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """Every test of the storage runs on SQLite and on PostgreSQL (its id names which)."""
+    with fresh(request, request.param, tmp_path) as made:
+        yield made
+
+
+def live(folder: Path, database: Database, *args: object, **options: object) -> LiveServer:
+    """A server on this database (SQLite's default place is the data folder itself)."""
+    url = None if database.backend == "sqlite" else database.url
+    return LiveServer(folder, *args, database=url, **options)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """One gevent server per backend, shared by tests that each make their own session."""
+    folder = tmp_path_factory.mktemp("data")
+    with fresh(request, request.param, folder) as database:
+        started = live(folder, database).start()
+        yield started
+        started.stop()
+
+
+@pytest.fixture(
+    scope="session",
+    params=[(mode, backend) for mode in ("gevent", "eventlet") for backend in BACKENDS],
+    ids="-".join,
+)
 def any_server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
-    """The same tests under gevent (the default) and eventlet (fully supported)."""
-    live = LiveServer(tmp_path_factory.mktemp(request.param), request.param).start()
-    yield live
-    live.stop()
+    """The same tests under gevent (the default) and eventlet (fully supported), on each
+    backend."""
+    mode, backend = request.param
+    folder = tmp_path_factory.mktemp(mode)
+    with fresh(request, backend, folder) as database:
+        started = live(folder, database, mode).start()
+        yield started
+        started.stop()
 
 
 @pytest.fixture

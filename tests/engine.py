@@ -1,13 +1,39 @@
-"""A session driven through the service layer: real SQLite, a clock the test moves."""
+"""A session driven through the service layer: a real database, a clock the test moves."""
 
 from __future__ import annotations
 
 import itertools
+from contextlib import suppress
 from pathlib import Path
 
 from workshop.domain.errors import WorkshopError
 from workshop.service import Service
-from workshop.store import Store
+from workshop.store import Store, open_store
+
+BACKENDS = ["sqlite", "postgres"]
+
+
+class Database:
+    """A fresh database of one backend (the `database` fixture): what a test opens on it is
+    closed after the test."""
+
+    def __init__(self, backend: str, url: str) -> None:
+        self.backend, self.url = backend, url
+        self.opened: list[Store] = []
+
+    def open(self, **options: object) -> Store:
+        store = open_store(self.url, **options)  # type: ignore[arg-type]
+        self.opened.append(store)
+        return store
+
+    def close(self) -> None:
+        for store in self.opened:
+            with suppress(Exception):  # a test may have closed it already
+                store.close()
+
+
+def sqlite_in(folder: Path) -> Database:
+    return Database("sqlite", f"sqlite:///{folder / 'workshop.db'}")
 
 
 class Clock:
@@ -27,10 +53,17 @@ class Room:
     """One session: join people, run commands as them, read what they see."""
 
     def __init__(
-        self, folder: Path, kind: str = "strategizing", chain: object = None, **options: object
+        self,
+        database: Database | Path,
+        kind: str = "strategizing",
+        chain: object = None,
+        **options: object,
     ) -> None:
+        """A session on `database`, or on SQLite in a folder (tests of rendering alone)."""
         self.clock = Clock()
-        self.service = Service(Store(folder / "workshop.db"), clock=self.clock)
+        if isinstance(database, Path):
+            database = sqlite_in(database)
+        self.service = Service(database.open(), clock=self.clock)
         created = self.service.create(kind, f"{kind} session", "Fitness app", chain, **options)
         self.id, self.fac, self.join_code = created["id"], "pt1", created["join_code"]
         self._cids = itertools.count(1)

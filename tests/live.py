@@ -91,9 +91,11 @@ class LiveServer(Address):
         async_mode: str = "gevent",
         extra: tuple[str, ...] = (),
         strict: bool = False,
+        database: str | None = None,
     ) -> None:
         roomy = () if strict else tuple(arg for item in ROOMY for arg in ("--set", item))
         self.data, self.async_mode, self.extra = data, async_mode, (*roomy, *extra)
+        self.database = database  # a URL; None: SQLite in the data folder
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
@@ -112,6 +114,7 @@ class LiveServer(Address):
             str(self.data),
             "--async-mode",
             self.async_mode,
+            *(("--database", self.database) if self.database else ()),
             *self.extra,
         ]
 

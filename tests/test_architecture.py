@@ -18,6 +18,8 @@ IO = {
     "engineio",
     "sqlite3",
     "sqlite_utils",
+    "psycopg",
+    "psycopg_pool",
     "os",
     "time",
     "requests",

@@ -1,6 +1,6 @@
 """Authorization: every command × every role, asserted (issue 3), and idempotency by cid.
 
-Service level, on a real SQLite database in `tmp_path`, with no server. The expectations
+Service level, on a real database (SQLite and PostgreSQL), with no server. The expectations
 below are written from PRODUCT.md, not read out of the command registry: observers never
 propose, vote or speak; the facilitator runs the session and never votes; stakeholders
 take part in strategizing, roadmapping and review but only observe sprint planning (they
@@ -15,17 +15,16 @@ decider (the product person, unless the group delegates) records a `decider` dec
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 
 from tests.chains import FITNESS
+from tests.engine import Database
 from workshop.domain.errors import WorkshopError
 from workshop.domain.workshop import COMMANDS, SYSTEM
 from workshop.service import Service
-from workshop.store import Store
 
 FAC, PROD, TEAM, STAKE, OBS = "facilitator", "product", "team", "stakeholder", "observer"
 ROLES = (FAC, PROD, TEAM, STAKE, OBS)
@@ -145,9 +144,9 @@ class World:
     cids: itertools.count = field(default_factory=itertools.count)
 
     @classmethod
-    def build(cls, tmp_path: Path, kind: str) -> World:
+    def build(cls, database: Database, kind: str) -> World:
         clock = Clock()
-        service = Service(Store(tmp_path / "db.sqlite"), clock=clock)
+        service = Service(database.open(), clock=clock)
         created = service.create(kind, f"{kind} session", "Fitness app", CHAIN)
         workshop_id = created["id"]
         ids = {FAC: "pt1"}
@@ -415,17 +414,10 @@ WorldOf = Callable[[str], World]
 
 
 @pytest.fixture
-def world_of(tmp_path: Path) -> Iterator[WorldOf]:
-    """Build a World of a given kind; its database is closed after the test."""
-    made: list[World] = []
-
-    def build(kind: str) -> World:
-        made.append(World.build(tmp_path / str(len(made)), kind))
-        return made[-1]
-
-    yield build
-    for world in made:
-        world.service.store.close()
+def world_of(database: Database) -> WorldOf:
+    """Build a World of a given kind (sessions of their own, in one database); the `database`
+    fixture closes its store after the test."""
+    return lambda kind: World.build(database, kind)
 
 
 def test_the_tables_cover_every_command() -> None:
@@ -665,10 +657,10 @@ def test_a_participant_cannot_act_in_another_session(world_of: WorldOf) -> None:
     assert world.service.state(created["id"]).phase == "check_in"
 
 
-def test_over_http_a_token_only_opens_its_own_session(tmp_path: Path) -> None:
+def test_over_http_a_token_only_opens_its_own_session(database: Database) -> None:
     from workshop import create_app
 
-    app = create_app({"DATA_DIR": str(tmp_path), "TESTING": True})
+    app = create_app({"DATABASE_URL": database.url, "TESTING": True})
     client = app.test_client()
     first = client.post("/api/sessions", json={"kind": "strategizing", "title": "One"}).get_json()
     second = client.post("/api/sessions", json={"kind": "strategizing", "title": "Two"}).get_json()
@@ -733,10 +725,10 @@ def test_a_refused_command_leaves_its_cid_free(world_of: WorldOf) -> None:
     assert service.execute(wid, world.ids[TEAM], "propose_goal", goal, "idea")["ok"] is True
 
 
-def test_http_and_socket_share_the_acks_of_one_actor(tmp_path: Path) -> None:
+def test_http_and_socket_share_the_acks_of_one_actor(database: Database) -> None:
     from workshop import create_app
 
-    app = create_app({"DATA_DIR": str(tmp_path), "TESTING": True})
+    app = create_app({"DATABASE_URL": database.url, "TESTING": True})
     service: Service = app.extensions["workshop"]
     client = app.test_client()
     created = client.post("/api/sessions", json={"kind": "review", "title": "One"}).get_json()

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from tests.chains import FITNESS
-from tests.engine import Room
+from tests.engine import Database, Room
 
 
 @pytest.fixture
-def strategy(tmp_path: Path) -> tuple[Room, list[str]]:
-    room = Room(tmp_path, "strategizing")
+def strategy(database: Database) -> tuple[Room, list[str]]:
+    room = Room(database, "strategizing")
     people = [room.join(n, r) for n, r in (("Pia", "product"), ("Tom", "team"), ("Una", "team"))]
     room.do(room.fac, "next_phase")
     return room, people
@@ -190,8 +188,8 @@ def test_decider_decides_after_the_advice_is_shown(strategy) -> None:
     assert room.view(una)["me"]["is_decider"] is True
 
 
-def test_fist_of_five_gives_the_floor_to_the_lowest_first(tmp_path: Path) -> None:
-    room = Room(tmp_path, "sprint_planning", FITNESS)
+def test_fist_of_five_gives_the_floor_to_the_lowest_first(database: Database) -> None:
+    room = Room(database, "sprint_planning", FITNESS)
     pia, tom, una = (
         room.join(n, r) for n, r in (("Pia", "product"), ("Tom", "team"), ("Una", "team"))
     )
@@ -241,8 +239,8 @@ def test_progressive_stack_gives_the_floor_to_the_least_heard(strategy) -> None:
     assert room.state.floor.holder.participant_id == pia
 
 
-def test_one_two_four_all_forms_groups_and_moves_on_by_the_clock(tmp_path: Path) -> None:
-    room = Room(tmp_path)
+def test_one_two_four_all_forms_groups_and_moves_on_by_the_clock(database: Database) -> None:
+    room = Room(database)
     people = [room.join(f"P{i}", "team") for i in range(6)]
     plan = room.do(room.fac, "start_1_2_4_all", seed=7)["events"][0]["plan"]
     assert [stage["name"] for stage in plan] == ["alone", "pairs", "foursomes", "all"]
@@ -290,8 +288,8 @@ def test_agenda_can_be_reordered_skipped_and_closed(strategy) -> None:
     assert [p["phase"] for p in room.state.phase_log] == ["check_in", "propose", "close", "decide"]
 
 
-def test_review_session_reports_changes_against_its_input(tmp_path: Path) -> None:
-    room = Room(tmp_path, "review", FITNESS)
+def test_review_session_reports_changes_against_its_input(database: Database) -> None:
+    room = Room(database, "review", FITNESS)
     pia, tom = room.join("Pia", "product"), room.join("Tom", "team")
     room.do(
         room.fac, "record_kpi", goal_id="P1", metric="synced users", value=320, date="2027-01-15"
@@ -314,8 +312,8 @@ def test_review_session_reports_changes_against_its_input(tmp_path: Path) -> Non
     assert metric["readings"] == [{"at": "2027-01-15", "value": 320}]
 
 
-def test_roadmapping_refuses_a_vote_on_an_unready_product_goal(tmp_path: Path) -> None:
-    room = Room(tmp_path, "roadmapping", FITNESS)
+def test_roadmapping_refuses_a_vote_on_an_unready_product_goal(database: Database) -> None:
+    room = Room(database, "roadmapping", FITNESS)
     pia = room.join("Pia", "product")
     room.do(room.fac, "next_phase")
     bare = room.propose(pia, level="product", title="Social sharing", parents=["B1"])
@@ -326,8 +324,8 @@ def test_roadmapping_refuses_a_vote_on_an_unready_product_goal(tmp_path: Path) -
     room.refused(pia, "propose_goal", "invalid_input", level="product", title="x", parents=["V1"])
 
 
-def test_a_sprint_has_one_goal(tmp_path: Path) -> None:
-    room = Room(tmp_path, "sprint_planning", FITNESS)
+def test_a_sprint_has_one_goal(database: Database) -> None:
+    room = Room(database, "sprint_planning", FITNESS)
     pia, tom = room.join("Pia", "product"), room.join("Tom", "team")
     room.do(room.fac, "next_phase")
     first = room.propose(tom, level="sprint", title="Sync two scales", parents=["P1"])

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.engine import Room
+from tests.engine import Database, Room
 from tests.live import LiveServer, Person
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -111,9 +111,11 @@ def test_deeply_nested_json_body_is_a_400(server: LiveServer, endpoint: str) -> 
         *({"due": due} for due in ("2027-13", "2027-00", "2027\n", "\uff12\uff10\uff12\uff17")),
     ],
 )
-def test_non_finite_metrics_and_impossible_dates_are_refused(tmp_path: Path, change: dict) -> None:
+def test_non_finite_metrics_and_impossible_dates_are_refused(
+    database: Database, change: dict
+) -> None:
     """NaN and infinity in metrics; months 13 and 00, a trailing newline, full-width digits."""
-    room = Room(tmp_path, "roadmapping", CHAIN)
+    room = Room(database, "roadmapping", CHAIN)
     pia = room.join("Pia", "product")
     room.do(room.fac, "go_to_phase", phase="discuss")
     goal = {
@@ -162,10 +164,10 @@ def test_chain_format_json_output_is_importable(tmp_path: Path) -> None:
     assert checked.returncode == 0, checked.stderr
 
 
-def test_a_kpi_reading_never_breaks_the_chain_export(tmp_path: Path) -> None:
+def test_a_kpi_reading_never_breaks_the_chain_export(database: Database) -> None:
     from workshop import chainfile
 
-    room = Room(tmp_path, "review", CHAIN)
+    room = Room(database, "review", CHAIN)
     pia = room.join("Pia", "product")
     message = room.refused(
         pia,
@@ -195,8 +197,8 @@ def test_markup_in_an_imported_chain_is_refused(server: LiveServer) -> None:
 # --- remote voting ------------------------------------------------------------------------
 
 
-def test_a_re_invited_remote_voter_can_vote_until_the_new_deadline(tmp_path: Path) -> None:
-    room = Room(tmp_path, "strategizing")
+def test_a_re_invited_remote_voter_can_vote_until_the_new_deadline(database: Database) -> None:
+    room = Room(database, "strategizing")
     pia, tom = room.join("Pia", "product"), room.join("Tom", "team")
     room.do(room.fac, "go_to_phase", phase="propose")
     vision = room.propose(pia, level="vision", title="Healthy lives")

@@ -20,6 +20,7 @@ import requests
 import socketio
 
 from tests.chains import FITNESS
+from tests.engine import Database
 from tests.live import EXPORTS, LiveServer, Person, host, poll, seat
 from tests.test_remote import roadmap_session
 
@@ -384,12 +385,11 @@ def test_public_url_makes_the_links_and_refuses_other_hosts(tmp_path: Path) -> N
         server.stop()
 
 
-def test_idle_sessions_leave_memory(tmp_path: Path) -> None:
+def test_idle_sessions_leave_memory(database: Database) -> None:
     """The service keeps a bounded number of sessions in memory; the log rebuilds the rest."""
     from workshop.service import Service
-    from workshop.store import Store
 
-    service = Service(Store(tmp_path / "workshop.db"), cached=3)
+    service = Service(database.open(), cached=3)
     made = [service.create("strategizing", f"Session {i}")["id"] for i in range(6)]
     assert len(service._states) == 3
     assert [service.state(workshop_id).title for workshop_id in made] == [

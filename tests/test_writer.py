@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.engine import Database
 from tests.live import LiveServer, Person, host, seat
 from tests.tools import fill, small_disk
 from workshop.store import Store
@@ -32,21 +33,21 @@ def together(calls: list[Callable[[], object]]) -> list[object]:
     return results
 
 
-def meta(store: Store) -> set[str]:
+def sessions(store: Store) -> set[str]:
     with store.reading():
-        return {row["key"] for row in store.db["meta"].rows}
+        return {row["id"] for row in store.workshops()}
 
 
 def test_a_piece_that_fails_is_undone_alone_and_the_rest_of_its_batch_is_kept(
-    tmp_path: Path,
+    database: Database,
 ) -> None:
-    store = Store(tmp_path / "workshop.db")
+    store = database.open()
     undone: list[str] = []
     writer = Writer(store, lambda: undone.append("forget"), lambda: None, lambda *_: None)
 
     def put(key: str, fail: bool = False):
         def work():
-            store.db["meta"].insert({"key": key, "value": "1"})
+            store.add_workshop(key, "strategizing", key, key.upper(), 0.0)
             if fail:
                 raise ValueError(f"{key} went wrong after writing")
             return key, None, []
@@ -58,8 +59,7 @@ def test_a_piece_that_fails_is_undone_alone_and_the_rest_of_its_batch_is_kept(
     with pytest.raises(ValueError, match="b went wrong"):
         jobs[1].result()
     assert undone == ["forget"]  # the service drops cached state that ran ahead
-    assert meta(store) == {"a", "c"}
-    store.close()
+    assert sessions(store) == {"a", "c"}
 
 
 def open_ballot(server: LiveServer, people: list[Person], voters: int) -> tuple[Person, list, str]:

@@ -31,13 +31,14 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from workshop.message_queue import WatchedRedisManager
     from workshop.offload import offloader
     from workshop.service import Service
-    from workshop.store import Store
+    from workshop.store import open_store
     from workshop.throttle import Throttle
 
     app = Flask(__name__, template_folder=asset_dir("templates"), static_folder=asset_dir("static"))
     app.config.from_mapping(defaults())
     app.config.update(config or {})
-    store = Store(Path(str(app.config["DATA_DIR"])) / "workshop.db")
+    url = app.config["DATABASE_URL"]
+    store = open_store(url and str(url), str(app.config["DATA_DIR"]))
     offload = offloader(str(app.config["ASYNC_MODE"]))
     service = Service(store, cached=int(app.config["SESSIONS_CACHED"]), offload=offload)
     app.extensions["workshop"] = service

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -13,6 +14,9 @@ from workshop.domain.chain import Chain
 from workshop.domain.errors import InvalidInput, NotFound
 from workshop.domain.state import WorkshopState
 from workshop.domain.text import shown
+
+if TYPE_CHECKING:
+    from workshop.store import Store
 
 data_option = click.option(
     "--data",
@@ -27,7 +31,8 @@ database_option = click.option(
     "--database",
     envvar="WORKSHOP_DATABASE_URL",
     default=None,
-    help="sqlite:///path/to/workshop.db (default: workshop.db in --data).",
+    help="sqlite:///path/to/workshop.db or postgresql://user:password@host:5432/dbname"
+    " (default: workshop.db in --data).",
 )
 
 
@@ -40,6 +45,7 @@ def cli() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
 @data_option
+@database_option
 @click.option(
     "--async-mode",
     type=click.Choice(["gevent", "eventlet", "threading"]),
@@ -75,6 +81,7 @@ def serve(
     host: str,
     port: int,
     data: str,
+    database: str | None,
     async_mode: str,
     message_queue: str | None,
     timer_interval: float | None,
@@ -89,6 +96,8 @@ def serve(
     settings = _settings(overrides)
     if public_url is not None:
         settings["PUBLIC_URL"] = _public_url(public_url)
+    if database is not None:
+        settings["DATABASE_URL"] = database
     try:
         run(host, port, data, async_mode, message_queue, timer_interval, settings)
     except DatabaseProblem as error:
@@ -242,14 +251,20 @@ def _read_ballot(file: str) -> rules.Ballot:
     type=click.Path(dir_okay=False),
     help="Write the goal chain file here: canonical YAML, or JSON for a .json name.",
 )
+@database_option
 @data_option
 def export(
-    session: str, fmt: str | None, out: str | None, chain_file: str | None, data: str
+    session: str,
+    fmt: str | None,
+    out: str | None,
+    chain_file: str | None,
+    database: str | None,
+    data: str,
 ) -> None:
     """Write the minutes and the goal chain of SESSION from the database; no server needed."""
     from workshop import chainfile, minutes
 
-    state, attendance, events = _history(data, session)
+    state, attendance, events = _history(database, data, session)
     if chain_file:
         as_json = chain_file.lower().endswith(".json")
         _write(chain_file, (chainfile.dumps_json if as_json else chainfile.dumps)(state.chain))
@@ -261,18 +276,13 @@ def export(
             click.echo(text, nl=False)
 
 
-def _history(data: str, session: str) -> tuple[WorkshopState, list[dict], list[dict]]:
-    """The session's state, attendance and log, read from DATA/workshop.db directly."""
+def _history(
+    database: str | None, data: str, session: str
+) -> tuple[WorkshopState, list[dict], list[dict]]:
+    """The session's state, attendance and log, read from the database directly."""
     from workshop.service import Service
-    from workshop.store import DatabaseProblem, Store
 
-    database = Path(data) / "workshop.db"
-    if not database.is_file():  # opening a missing database would create an empty one
-        raise click.ClickException(f"no workshop database in {shown(data)}")
-    try:
-        store = Store(database)
-    except DatabaseProblem as error:
-        raise click.ClickException(str(error)) from None
+    store = _open(database, data, migrate=True)
     try:
         return Service(store).history(session)
     except NotFound as error:
@@ -281,17 +291,36 @@ def _history(data: str, session: str) -> tuple[WorkshopState, list[dict], list[d
         store.close()
 
 
+def _open(database: str | None, data: str, migrate: bool) -> Store:
+    """An existing database (opening a missing SQLite file would create an empty one)."""
+    from workshop.store import DatabaseProblem, open_store, sqlite_path
+
+    try:
+        source = sqlite_path(database, data)
+        if source is not None and not source.is_file():
+            where = f"in {shown(data)}" if database is None else f"at {source}"
+            raise DatabaseProblem(f"no workshop database {where}")
+        return open_store(database, data, migrate=migrate)
+    except DatabaseProblem as error:
+        raise click.ClickException(str(error)) from None
+
+
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @database_option
 @data_option
 def backup(file: str, database: str | None, data: str) -> None:
-    """Write a consistent snapshot of the database to FILE, even while servers run on it."""
-    from workshop.store import DatabaseProblem
-    from workshop.store import backup as snapshot
+    """Write a consistent snapshot of an SQLite database to FILE, even while servers run on it."""
+    from workshop.store import DatabaseProblem, sqlite_path
+    from workshop.store.sqlite import backup as snapshot
 
-    source = database_file(database, data)
     try:
+        source = sqlite_path(database, data)
+        if source is None:
+            raise DatabaseProblem(
+                "workshop backup copies SQLite databases; back up PostgreSQL with pg_dump"
+                " (see docs/deploy.md)"
+            )
         snapshot(source, Path(file))
     except DatabaseProblem as error:
         raise click.ClickException(str(error)) from None
@@ -303,29 +332,9 @@ def backup(file: str, database: str | None, data: str) -> None:
 @data_option
 def check(database: str | None, data: str) -> None:
     """Check a database as a start would, changing nothing: exit 0, or 1 with the problem."""
-    from workshop.store import DatabaseProblem, open_database
-
-    source = database_file(database, data)
-    if not source.is_file():  # opening would create an empty one
-        raise click.ClickException(f"no database at {source}")
-    try:
-        open_database(source, migrate=False).close()
-    except DatabaseProblem as error:
-        raise click.ClickException(str(error)) from None
-    click.echo(f"{source}: ok")
-
-
-def database_file(url: str | None, data: str) -> Path:
-    """The file of a sqlite:///path URL (sqlite:////srv/x.db for an absolute path), else the
-    database in the data folder."""
-    if url is None:
-        return Path(data) / "workshop.db"
-    prefix = "sqlite:///"
-    if not url.startswith(prefix) or url == prefix:
-        raise click.ClickException(
-            f"--database must be a URL like sqlite:///sessions/workshop.db, got {shown(url)}"
-        )
-    return Path(url[len(prefix) :])
+    store = _open(database, data, migrate=False)
+    store.close()
+    click.echo(f"{store.url}: ok")
 
 
 def _write(file: str, text: str) -> None:

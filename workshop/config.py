@@ -7,6 +7,11 @@ import secrets
 # name: (default, what it is for)
 SETTINGS: dict[str, tuple[object, str]] = {
     "DATA_DIR": ("sessions", "Folder holding the SQLite database workshop.db."),
+    "DATABASE_URL": (
+        None,
+        "sqlite:///path/to/file.db or postgresql://user:password@host:5432/dbname"
+        " (`--database`, WORKSHOP_DATABASE_URL); unset: workshop.db in DATA_DIR.",
+    ),
     "ASYNC_MODE": (
         "threading",
         "gevent, eventlet or threading; `workshop serve` defaults to gevent.",

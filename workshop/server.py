@@ -19,7 +19,7 @@ from workshop import create_app
 from workshop.domain.errors import Unavailable
 from workshop.lease import ProcessLease
 from workshop.service import TIMER_RETRY
-from workshop.store import DatabaseProblem, problem
+from workshop.store import DatabaseProblem
 
 log = logging.getLogger(__name__)
 DRAIN_SECONDS = 4.0  # at most, for the commands running when a stop is asked
@@ -248,7 +248,7 @@ def run(
             with service.store.transaction():
                 service.store.end_all_attendance(service.clock())
     except Unavailable as error:  # the disk refuses it
-        raise DatabaseProblem(problem(error.__cause__, service.store.path)) from None
+        raise DatabaseProblem(service.store.problem(error.__cause__ or error)) from None
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

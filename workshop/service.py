@@ -142,9 +142,16 @@ class Service:
             self._remember(state)
             return state
         self._remember(state)
-        if self.store.db.conn.in_transaction:  # it may hold what the batch has not committed
+        if self.store.in_transaction():  # it may hold what the batch has not committed
             self._unsaved.add(workshop_id)
         return state
+
+    @contextmanager
+    def _reading_cached(self) -> Iterator[None]:
+        """Reads of cached state hold the writer's lock: they never see what a batch has not
+        yet committed, nor a state it is changing. Other reads need only `store.reading()`."""
+        with self.store.lock, self.store.reading():
+            yield
 
     def _remember(self, state: WorkshopState) -> None:
         """Keep the most recently used sessions in memory; the log can rebuild any other."""
@@ -433,7 +440,7 @@ class Service:
             due = self.store.due(now)
         ran = 0
         for workshop_id in due:
-            with self.store.reading():
+            with self._reading_cached():
                 commands = due_timers(self._load(workshop_id), now)
             done = 0
             for name, payload, cid in commands:
@@ -466,7 +473,7 @@ class Service:
 
     # -- reading -------------------------------------------------------------
     def state(self, workshop_id: str) -> WorkshopState:
-        with self.store.reading():
+        with self._reading_cached():
             return self._load(workshop_id)
 
     def history(self, workshop_id: str) -> tuple[WorkshopState, list[dict], list[dict]]:
@@ -489,7 +496,7 @@ class Service:
             return (self.store.last_seq(workshop_id), *self.store.attendance_mark(workshop_id))
 
     def snapshot(self, workshop_id: str, viewer: str) -> dict:
-        with self.store.reading():
+        with self._reading_cached():
             state = self._load(workshop_id)
             keys = self.store.ballot_keys(workshop_id)
             return views.snapshot(state, viewer, self.store.present(workshop_id), keys)
@@ -499,7 +506,7 @@ class Service:
     ) -> tuple[list[dict], bool]:
         """What a reconnecting client missed, as that client may see it, a page at a time;
         the flag says whether more follow."""
-        with self.store.reading():
+        with self._reading_cached():
             state = self._load(workshop_id)
             facilitator = views.sees_all(state, viewer)
             page = self.store.events(workshop_id, since, limit + 1)

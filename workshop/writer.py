@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from workshop.domain.errors import Unavailable
-from workshop.store import Store, available
+from workshop.store import Offload, Store
 
 log = logging.getLogger(__name__)
 BATCH_LIMIT = 50  # pieces per transaction at most: under a storm, acks flow batch by batch
@@ -50,7 +50,7 @@ class Job:
         return self.outcome[0]
 
 
-def offloader(async_mode: str) -> Callable[[Callable[[], None]], None]:
+def offloader(async_mode: str) -> Offload:
     """How to run a blocking call in a real OS thread without stopping the event loop."""
     if async_mode == "gevent":
         import gevent
@@ -82,7 +82,7 @@ class Writer:
         self.forget, self.kept, self.announce = forget, kept, announce
         self._queue: deque[Job] = deque()
         self._wake: threading.Event | None = None
-        self._offload: Callable[[Callable[[], None]], None] = lambda call: call()
+        self._offload: Offload = lambda call: call()
 
     def start(self, spawn: Callable[[Callable[[], None]], object], async_mode: str) -> None:
         """From now on, batch: a background task of `spawn` writes what is queued."""
@@ -126,12 +126,10 @@ class Writer:
         voter's ack does not wait behind the fan-out of the whole batch to every room."""
         with self.store.lock:
             try:
-                with available():
-                    self.store.db.execute("BEGIN IMMEDIATE")
-                for job in batch:
-                    self._attempt(job)
-                with available():
-                    self._offload(self._commit)
+                with self.store.batch() as commit:
+                    for job in batch:
+                        self._attempt(job)
+                    commit(self._offload)
                 self.kept()
             except BaseException as error:
                 self._undo(batch, error)
@@ -145,25 +143,13 @@ class Writer:
 
     def _attempt(self, job: Job) -> None:
         """Run one piece under a savepoint: if it fails, it alone is undone."""
-        db = self.store.db
-        db.execute("SAVEPOINT piece")
-        try:
-            job.outcome = job.work()
-        except Exception as error:
+        job.outcome, error = self.store.piece(job.work)
+        if error is not None:
             job.error = error
-            with available():
-                db.execute("ROLLBACK TO piece")
             self.forget()
-        with available():
-            db.execute("RELEASE piece")
-
-    def _commit(self) -> None:
-        self.store.db.execute("COMMIT")
 
     def _undo(self, batch: list[Job], error: BaseException) -> None:
-        """The batch did not reach the disk: undo it, and refuse every piece of it."""
-        if self.store.db.conn.in_transaction:  # SQLite may have rolled back already
-            self.store.db.conn.rollback()
+        """The batch did not reach the disk (the store rolled it back): refuse every piece."""
         self.forget()
         if isinstance(error, Unavailable):
             message = error.message

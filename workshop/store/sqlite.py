@@ -1,4 +1,5 @@
-"""All SQL: the append-only event log, tokens, command acks, deadlines and attendance.
+"""The embedded SQLite backend: the append-only event log, tokens, command acks, deadlines and
+attendance in one file.
 
 One connection and one lock per process make the single writer; `BEGIN IMMEDIATE`
 keeps several processes (scale-out) from interleaving. Transactions are short and
@@ -8,20 +9,31 @@ nothing is announced from inside one.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import secrets
 import shutil
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import sqlite_utils
 
 from workshop.domain.errors import Unavailable
+from workshop.store import (
+    RESTORE,
+    SEP,
+    SQLITE_PREFIX,
+    DatabaseProblem,
+    Offload,
+    token_hash,
+    unavailable_message,
+)
+
+T = TypeVar("T")
 
 migrations = sqlite_utils.Migrations("workshop")
 
@@ -96,28 +108,10 @@ def available() -> Iterator[None]:
     except sqlite3.DatabaseError as error:
         if isinstance(error, sqlite3.IntegrityError | sqlite3.ProgrammingError):
             raise  # our own bug, not the disk's: answered `internal`
-        raise Unavailable(
-            f"the server cannot use its database right now ({error}): nothing was changed,"
-            " try again later"
-        ) from error
+        raise Unavailable(unavailable_message(error)) from error
 
 
-SEP = (",", ":")  # compact JSON in the log
-
-
-def token_hash(token: str) -> str:
-    """Tokens are stored hashed: a copy of the database grants nobody's access."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-class DatabaseProblem(Exception):
-    """The database cannot be used as it is: one line saying what is wrong and what to do."""
-
-
-RESTORE = "restore it from a backup (see docs/operations.md)"
-
-
-def problem(error: sqlite3.Error, path: Path) -> str:
+def problem(error: BaseException | None, path: Path) -> str:
     """What an SQLite error at start means for the operator, in one line."""
     code = getattr(error, "sqlite_errorcode", 0) & 0xFF
     if code == sqlite3.SQLITE_FULL or shutil.disk_usage(path.parent).free == 0:
@@ -207,13 +201,17 @@ def check_schema(db: sqlite_utils.Database, path: Path) -> None:
         )
 
 
-class Store:
+class SQLiteStore:
     """The embedded SQLite database of one server process."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, migrate: bool = True) -> None:
         self.path = Path(path)
-        self.db = open_database(self.path)
+        self.url = f"{SQLITE_PREFIX}{self.path}"
+        self.db = open_database(self.path, migrate)
         self.lock = threading.RLock()
+
+    def problem(self, error: BaseException) -> str:
+        return problem(error, self.path)
 
     def close(self) -> None:
         """Close the database; a checkpoint first moves the write-ahead log into it."""
@@ -244,6 +242,42 @@ class Store:
         """Reads share the connection, so they take the same lock."""
         with self.lock, available():
             yield
+
+    @contextmanager
+    def batch(self) -> Iterator[Callable[[Offload], None]]:
+        """BEGIN IMMEDIATE under the lock; COMMIT runs through `offload`, as its fsync blocks."""
+
+        def commit(offload: Offload) -> None:
+            with available():
+                offload(lambda: self.db.execute("COMMIT"))
+
+        with self.lock:
+            with available():
+                self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield commit
+            except BaseException:
+                if self.db.conn.in_transaction:  # SQLite may have rolled back already
+                    self.db.conn.rollback()
+                raise
+
+    def piece(self, work: Callable[[], T]) -> tuple[T | None, Exception | None]:
+        with available():
+            self.db.execute("SAVEPOINT piece")
+        outcome, failed = None, None
+        try:
+            with available():
+                outcome = work()
+        except Exception as error:
+            failed = error
+            with available():
+                self.db.execute("ROLLBACK TO piece")
+        with available():
+            self.db.execute("RELEASE piece")
+        return outcome, failed
+
+    def in_transaction(self) -> bool:
+        return self.db.conn.in_transaction
 
     # -- sessions and tokens -------------------------------------------------
     def add_workshop(

@@ -1,0 +1,168 @@
+"""The storage interface: what the service, the writer and the CLI ask of a database, and
+`open_store`, which picks the backend from a URL (SQLite, the embedded default, or PostgreSQL).
+
+Every backend keeps the same promises: one writer per process (`lock`), a batch written in one
+transaction with a savepoint per piece and one COMMIT, each session's `seq` gap-free, and
+database trouble that is not the request's fault raised as `Unavailable` (HTTP 503).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+from urllib.parse import urlsplit
+
+T = TypeVar("T")
+Offload = Callable[[Callable[[], None]], None]
+
+SQLITE_PREFIX = "sqlite:///"
+POSTGRES_SCHEMES = ("postgresql", "postgres")
+RESTORE = "restore it from a backup (see docs/operations.md)"
+SEP = (",", ":")  # compact JSON in the log
+
+
+class DatabaseProblem(Exception):
+    """The database cannot be used as it is: one line saying what is wrong and what to do."""
+
+
+def token_hash(token: str) -> str:
+    """Tokens are stored hashed: a copy of the database grants nobody's access."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def unavailable_message(error: object) -> str:
+    return (
+        f"the server cannot use its database right now ({error}): nothing was changed,"
+        " try again later"
+    )
+
+
+class Store(Protocol):
+    """One process's handle on the database; every backend implements all of it."""
+
+    lock: threading.RLock  # one writer per process; also guards what callers cache of writes
+    url: str  # where the database is, as it may be shown: never with a password
+
+    def close(self) -> None: ...
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """A short write of its own: the writer's lock, BEGIN, COMMIT or roll back."""
+
+    def reading(self) -> AbstractContextManager[None]:
+        """Reads that belong together; database trouble inside becomes `Unavailable`."""
+
+    def batch(self) -> AbstractContextManager[Callable[[Offload], None]]:
+        """The writer's group commit: the lock and one open transaction, for `piece`s.
+
+        The body calls the given `commit(offload)` once, which COMMITs (through `offload`
+        when the backend's COMMIT blocks the thread). Leaving the body by an exception rolls
+        everything back and raises; database trouble raises `Unavailable`."""
+
+    def piece(self, work: Callable[[], T]) -> tuple[T | None, Exception | None]:
+        """Run `work` in the batch under a savepoint: its outcome, or the error that undid it
+        alone. Trouble with the savepoint itself raises `Unavailable` (the batch is lost)."""
+
+    def in_transaction(self) -> bool:
+        """Whether the caller is inside the write transaction (reads see its writes)."""
+
+    def problem(self, error: BaseException) -> str:
+        """What a database error met at start means for the operator, in one line."""
+
+    # -- sessions and tokens
+    def add_workshop(
+        self, workshop_id: str, kind: str, title: str, join_code: str, now: float
+    ) -> None: ...
+    def workshop(self, workshop_id: str) -> dict | None: ...
+    def join_code_taken(self, code: str) -> bool: ...
+    def workshop_by_code(self, code: str) -> dict | None: ...
+    def workshops(self) -> list[dict]: ...
+    def add_token(
+        self,
+        token: str,
+        workshop_id: str,
+        participant_id: str,
+        purpose: str,
+        expires_at: float | None = None,
+    ) -> None: ...
+    def token(self, token: str) -> dict | None: ...
+    def extend_links(self, workshop_id: str, participant_ids: list[str], until: float) -> None: ...
+    def revoke_links(self, workshop_id: str, participant_id: str) -> float | None: ...
+    def probe_write(self, now: float) -> None: ...
+    def secret(self) -> str: ...
+
+    # -- serving processes
+    def processes(self) -> list[dict]: ...
+    def hold_process(self, lease: dict) -> None: ...
+    def end_process(self, holder: str, at: float) -> None: ...
+
+    # -- the event log
+    def last_seq(self, workshop_id: str) -> int: ...
+    def append(self, workshop_id: str, events: list[dict], after: int) -> list[dict]: ...
+    def events(self, workshop_id: str, after: int = 0, limit: int | None = None) -> list[dict]: ...
+
+    # -- idempotent commands
+    def ack(self, workshop_id: str, actor: str, cid: str) -> dict | None: ...
+    def save_ack(self, workshop_id: str, actor: str, cid: str, ack: dict) -> None: ...
+
+    # -- timers
+    def set_deadline(self, workshop_id: str, due_at: float | None) -> None: ...
+    def due(self, now: float) -> list[str]: ...
+
+    # -- attendance
+    def connected(self, workshop_id: str, participant_id: str, now: float, process: str) -> int: ...
+    def disconnected(self, attendance_id: int, now: float) -> None: ...
+    def end_all_attendance(self, now: float) -> None: ...
+    def present(self, workshop_id: str) -> frozenset[str]: ...
+    def attendance_mark(self, workshop_id: str) -> tuple[int, int]: ...
+    def attendance(self, workshop_id: str) -> list[dict]: ...
+
+    # -- keys of anonymous ballots
+    def ballot_keys(self, workshop_id: str) -> dict[str, str]: ...
+    def add_ballot_key(self, workshop_id: str, ballot_id: str) -> None: ...
+    def forget_ballot_key(self, workshop_id: str, ballot_id: str) -> None: ...
+    def scrub(self) -> None: ...
+
+
+def shown_url(url: str) -> str:
+    """The URL as it may be printed: a password in it becomes ***."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()
+
+
+def sqlite_path(url: str | None, data: str | Path = "sessions") -> Path | None:
+    """The file of a sqlite:///path URL (sqlite:////srv/x.db for an absolute path), the
+    database in the data folder without a URL, None for another backend's URL; a URL of no
+    backend raises DatabaseProblem."""
+    if url is None:
+        return Path(data) / "workshop.db"
+    if url.startswith(SQLITE_PREFIX) and url != SQLITE_PREFIX:
+        return Path(url[len(SQLITE_PREFIX) :])
+    if urlsplit(url).scheme in POSTGRES_SCHEMES:
+        return None
+    raise DatabaseProblem(
+        "the database URL must look like sqlite:///sessions/workshop.db or"
+        f" postgresql://user:password@host:5432/dbname, got {shown_url(url)!r}"
+    )
+
+
+def open_store(
+    url: str | None, data: str | Path = "sessions", migrate: bool = True, **options: Any
+) -> Store:
+    """Open, check and (unless `migrate` is false) migrate the database at `url` (None: SQLite
+    in the data folder) before anything is served; raise DatabaseProblem saying what is wrong."""
+    path = sqlite_path(url, data)
+    if path is not None:
+        from workshop.store.sqlite import SQLiteStore
+
+        return SQLiteStore(path, migrate=migrate)
+    from workshop.store.postgres import PostgresStore
+
+    assert url is not None
+    return PostgresStore(url, migrate=migrate, **options)
