@@ -337,6 +337,35 @@ def check(database: str | None, data: str) -> None:
     click.echo(f"{store.url}: ok")
 
 
+@cli.command()
+@click.option("--from", "source", required=True, help="The database to copy, as a URL.")
+@click.option("--to", "target", required=True, help="An empty database to copy it into.")
+def migrate(source: str, target: str) -> None:
+    """Copy every session, event, token and acknowledgement, and all else a server needs,
+    from one database to another (SQLite or PostgreSQL); the source is left as it was."""
+    from workshop.migrate import copy_database, ensure_stopped
+    from workshop.store import DatabaseProblem, open_store, sqlite_path
+
+    try:
+        sqlite_path(target)  # a URL of no backend is refused before anything is opened
+    except DatabaseProblem as error:
+        raise click.ClickException(str(error)) from None
+    origin = _open(source, "sessions", migrate=False)
+    try:
+        ensure_stopped(origin)
+        copy = open_store(target)
+        try:
+            copied = copy_database(origin, copy)
+        finally:
+            copy.close()
+    except DatabaseProblem as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        origin.close()
+    counts = ", ".join(f"{count:,} {what}" for what, count in copied.items())
+    click.echo(f"copied {counts} from {origin.url} to {copy.url}")
+
+
 def _write(file: str, text: str) -> None:
     try:
         Path(file).write_text(text, encoding="utf-8")

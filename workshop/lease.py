@@ -71,25 +71,28 @@ class ProcessLease:
 
     def _others_alive(self, now: float) -> list[dict]:
         """The other live processes; the dead ones' connections are ended on the way."""
-        alive = []
+        living = []
         for other in self.store.processes():
             if other["holder"] == self.mine["holder"]:
                 continue
-            if self._alive(other, now):
-                alive.append(other)
+            if alive(other, now):
+                living.append(other)
             else:
                 self.store.end_process(other["holder"], other["renewed_at"])
-        return alive
+        return living
 
-    def _alive(self, lease: dict, now: float) -> bool:
-        if now - lease["renewed_at"] > LEASE_SECONDS:
-            return False
-        if lease["host"] != self.mine["host"]:
-            return True
-        try:
-            os.kill(lease["pid"], 0)
-        except ProcessLookupError:
-            return False  # killed or crashed on this host: its lease is free at once
-        except PermissionError:
-            return True  # a process of another user has that pid
+
+def alive(lease: dict, now: float) -> bool:
+    """Whether the process that holds `lease` still serves (renewed lately, and on this host
+    its pid still runs)."""
+    if now - lease["renewed_at"] > LEASE_SECONDS:
+        return False
+    if lease["host"] != socket.gethostname():
         return True
+    try:
+        os.kill(lease["pid"], 0)
+    except ProcessLookupError:
+        return False  # killed or crashed on this host: its lease is free at once
+    except PermissionError:
+        return True  # a process of another user has that pid
+    return True

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -125,6 +125,13 @@ class Store(Protocol):
     def add_ballot_key(self, workshop_id: str, ballot_id: str) -> None: ...
     def forget_ballot_key(self, workshop_id: str, ballot_id: str) -> None: ...
     def scrub(self) -> None: ...
+
+    # -- the whole database, for `workshop migrate`
+    def rows(self, table: str) -> Iterator[dict]:
+        """Every row of one table, as the database holds it."""
+
+    def replace_rows(self, table: str, rows: Iterable[dict]) -> int:
+        """Make one table hold exactly `rows` (inside a transaction); how many it holds."""
 
 
 def shown_url(url: str) -> str:

@@ -10,18 +10,19 @@ gevent and eventlet, so the COMMIT needs no OS thread of its own.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import secrets
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any, TypeVar
 
 import psycopg
 import psycopg.waiting
-from psycopg import errors
+from psycopg import errors, sql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
@@ -189,9 +190,9 @@ class PostgresStore:
         conn.execute(
             "create table if not exists migrations (name text primary key, at timestamptz)"
         )
-        for name, sql in MIGRATIONS:
+        for name, script in MIGRATIONS:
             if name not in applied:
-                conn.execute(sql)  # type: ignore[arg-type]  # our own text, no parameters
+                conn.execute(script)  # type: ignore[arg-type]  # our own text, no parameters
                 conn.execute("insert into migrations values (%s, now())", [name])
 
     def close(self) -> None:
@@ -523,3 +524,33 @@ class PostgresStore:
         snapshot elsewhere may keep it a little longer)."""
         with suppress(Unavailable, psycopg.Error), self._conn() as conn:
             conn.execute("vacuum ballot_keys")
+
+    # -- the whole database, for `workshop migrate` ---------------------------
+    def rows(self, table: str) -> Iterator[dict]:
+        """Read in pages by a server-side cursor: a large log need not fit in memory."""
+        with self._conn() as conn, conn.transaction(), conn.cursor(name=f"all_{table}") as cursor:
+            cursor.execute(sql.SQL("select * from {}").format(sql.Identifier(table)))
+            yield from cursor
+
+    def replace_rows(self, table: str, rows: Iterable[dict]) -> int:
+        """Streamed in with COPY; the ids attendance hands out next follow the copied ones."""
+        name = sql.Identifier(table)
+        self._execute(sql.SQL("delete from {}").format(name))
+        remaining = iter(rows)
+        first = next(remaining, None)
+        if first is None:
+            return 0
+        columns = list(first)
+        command = sql.SQL("copy {} ({}) from stdin").format(
+            name, sql.SQL(", ").join(map(sql.Identifier, columns))
+        )
+        count = 0
+        with self._conn() as conn, conn.cursor() as cursor, cursor.copy(command) as copy:
+            for row in itertools.chain([first], remaining):
+                copy.write_row([row[column] for column in columns])
+                count += 1
+        if table == "attendance":
+            self._execute(
+                "select setval(pg_get_serial_sequence('attendance', 'id'), max(id)) from attendance"
+            )
+        return count

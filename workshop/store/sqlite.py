@@ -15,7 +15,7 @@ import secrets
 import shutil
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
@@ -495,3 +495,12 @@ class SQLiteStore:
     def attendance(self, workshop_id: str) -> list[dict]:
         where = "workshop_id = ?"
         return list(self.db["attendance"].rows_where(where, [workshop_id], order_by="id"))
+
+    # -- the whole database, for `workshop migrate` ---------------------------
+    def rows(self, table: str) -> Iterator[dict]:
+        return self.db[table].rows
+
+    def replace_rows(self, table: str, rows: Iterable[dict]) -> int:
+        self.db.execute(f"delete from [{table}]")
+        self.db[table].insert_all(rows, batch_size=500)
+        return self.db[table].count
