@@ -7,9 +7,11 @@ a damaged file) and checks what the operations page promises: nothing lost, noth
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -154,10 +156,10 @@ def test_a_turn_that_ran_out_while_the_server_was_down_books_its_time_box(
         server.stop()
 
 
-def engineio_websocket(server: LiveServer, token: str) -> websocket.WebSocket:
+def engineio_websocket(server: LiveServer, token: str, **options: object) -> websocket.WebSocket:
     """A raw websocket speaking Engine.IO/Socket.IO by hand, connected as `token`'s holder."""
     url = f"ws://127.0.0.1:{server.port}/socket.io/?EIO=4&transport=websocket"
-    ws = websocket.create_connection(url, timeout=10)
+    ws = websocket.create_connection(url, timeout=10, **options)
     assert ws.recv().startswith("0")  # Engine.IO open
     ws.send("40" + json.dumps({"token": token}))
     while not ws.recv().startswith("40"):  # Socket.IO connected (skipping what came first)
@@ -193,6 +195,151 @@ def test_a_websocket_that_ends_ends_its_connection_and_logs_no_error(
         server.stop()
     errors = [line for line in server.log.read_text().splitlines() if " ERROR " in line]
     assert not errors, "\n".join(errors[:5])
+
+
+class Editors:
+    """People each revising goals they proposed at length (every revision a message of about
+    8 kB), with up to 5 revisions in flight each, from `start` until `stop`."""
+
+    def __init__(self, people: list[Person], goals: int) -> None:
+        self.made, self.refused, self.lock = 0, [], threading.Lock()
+        self.stopping = threading.Event()
+        self.threads = []
+        for person in people:
+            proposed = [
+                person.ok("propose_goal", level="vision", **self.revision(person.name, n))
+                for n in range(goals)
+            ]
+            ids = [answer["proposal_id"] for answer in proposed]
+            self.threads.append(threading.Thread(target=self._run, args=(person, ids)))
+
+    @staticmethod
+    def revision(name: str, i: int) -> dict:
+        return {
+            "title": f"{name}'s goal ({i})",
+            "description": f"{name}'s goal, said at length ({i}). " * 110,
+            "metrics": [
+                {"name": f"Measure {m}, named at length " * 6, "unit": "u" * 40, "target": i}
+                for m in range(10)
+            ],
+        }
+
+    def start(self) -> None:
+        for thread in self.threads:
+            thread.start()
+
+    def _run(self, person: Person, proposals: list[str]) -> None:
+        in_flight = threading.BoundedSemaphore(5)
+
+        def answered(ack: dict) -> None:
+            with self.lock:
+                if ack.get("ok"):
+                    self.made += 1
+                else:
+                    self.refused.append(ack)
+            in_flight.release()
+
+        for i in itertools.count(len(proposals)):
+            in_flight.acquire()
+            if self.stopping.is_set():
+                break
+            revision = {
+                "cid": f"{person.name}-{i}",
+                "proposal_id": proposals[i % len(proposals)],
+                **self.revision(person.name, i),
+            }
+            try:
+                person.client.emit("edit_proposal", revision, callback=answered)
+            except socketio.exceptions.SocketIOError:  # the server is gone: the test is over
+                return
+        for _ in range(4):  # until every revision sent is answered
+            in_flight.acquire(timeout=30)
+
+    def stop(self) -> int:
+        """The revisions acknowledged, once every one sent is answered."""
+        self.stopping.set()
+        for thread in self.threads:
+            thread.join()
+        assert not self.refused, self.refused[:3]
+        return self.made
+
+
+# The dropped client's socket may be left to the garbage collector.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.parametrize("mode", ["gevent", "eventlet", "threading"])
+def test_a_client_that_never_reads_is_dropped_once_and_catches_up_by_sync(
+    tmp_path: Path, mode: str, people: list[Person]
+) -> None:
+    """A client that reads nothing (yet answers pings) is dropped once 100 messages wait for
+    it, instead of growing the server's memory with every event; the others, whose queues
+    hold a few answers and events at most, are told everything, and the dropped client
+    catches up exactly by sync."""
+    limit = ("--set", "OUTBOUND_QUEUE_LIMIT=100")
+    server = LiveServer(tmp_path, mode, extra=limit).start()
+    editors: Editors | None = None
+    try:
+        session, fac = host(server, people, "strategizing")
+        editing = seat(server, session, people, ("Eva", "team"), ("Tom", "team"))
+        fac.ok("next_phase")
+        editors = Editors(editing, goals=5)
+        slow = server.join(session, "Slow", "team")
+        small_buffer = [(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)]
+        ws = engineio_websocket(server, slow["token"], sockopt=small_buffer)  # reads no more
+        fac.wait_event("presence_changed", lambda e: e["participant_id"] == slow["participant_id"])
+        since = fac.fresh_state()["seq"]
+        # It asks for the whole state again and again, as a page stuck in a loop might: the
+        # answers fill the socket buffers (megabytes on loopback) sooner than events would.
+        for ack_id in range(60):
+            ws.send(f"42{ack_id}" + json.dumps(["get_state", {"cid": f"slow-{ack_id}"}]))
+
+        def dropped() -> list[str]:
+            lines = server.log.read_text().splitlines()
+            return [line for line in lines if "dropped connection" in line]
+
+        def pong_until_dropped() -> list[str]:
+            """It answers pings without reading them, as a stuck page's socket does."""
+            with contextlib.suppress(OSError):  # until it is hung up on
+                ws.send("3")
+            return dropped()
+
+        editors.start()
+        (line,) = poll(pong_until_dropped, timeout=120, every=0.5)
+        edits = editors.stop()
+        assert " WARNING " in line and slow["participant_id"] in line and session["id"] in line
+        fac.wait_event(
+            "presence_changed",
+            lambda e: e["participant_id"] == slow["participant_id"] and not e["present"],
+        )
+        ws.sock.settimeout(10)
+        with contextlib.suppress(ConnectionResetError):
+            while ws.sock.recv(65536):  # what the buffers held, then the end: it was hung up on
+                pass
+        ws.sock.close()
+
+        final = fac.fresh_state()["seq"]
+        for person in editing:  # the others were told everything, once
+            person.wait_for(lambda person=person: person.last_seq() >= final)
+            # (python-socketio's client hands each message to a thread of its own: the order
+            # it records them in is not the order they came in.)
+            told = sorted(person.seqs())
+            assert told == list(range(person.state["seq"] + 1, final + 1))
+
+        back = Person(server, slow["token"], "slow-back")
+        people.append(back)
+        caught_up: list[dict] = []
+        page = {"more": True, "seq": since}
+        while page["more"]:
+            page = back.ok("sync", since=page["seq"])
+            caught_up.extend(page["events"])
+        assert [e["seq"] for e in caught_up] == list(range(since + 1, final + 1))
+        revised = [e for e in caught_up if e["type"] == "proposal_revised"]
+        assert len(revised) == edits
+        assert back.state["seq"] == final
+    finally:
+        if editors is not None:
+            editors.stopping.set()
+        server.stop()
+    assert len(dropped()) == 1  # said once, though the others went on after the drop
 
 
 class Storm:

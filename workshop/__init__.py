@@ -62,7 +62,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
         cors_allowed_origins=app.config["PUBLIC_URL"] or None,
     )
     app.extensions["workshop_socketio"] = socketio
-    realtime.register(socketio, service, throttle)
+    realtime.register(socketio, service, throttle, int(app.config["OUTBOUND_QUEUE_LIMIT"]))
     hops = int(app.config["PROXY_HOPS"])
     if hops:  # outermost, so HTTP and Socket.IO requests alike see the client's address
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]

@@ -47,6 +47,11 @@ SETTINGS: dict[str, tuple[object, str]] = {
     ),
     "HEADER_TIMEOUT": (10.0, "Seconds a client has to send a request's line and headers."),
     "IDLE_TIMEOUT": (60.0, "Seconds a connection may stay silent (Socket.IO pings every 25)."),
+    "OUTBOUND_QUEUE_LIMIT": (
+        1000,
+        "Messages that may wait for one connection; a client that falls this far behind (it"
+        " does not read) is dropped, and catches up by sync when it comes back.",
+    ),
     "SESSIONS_CACHED": (200, "Sessions kept in memory; the least recently used are let go."),
 }
 

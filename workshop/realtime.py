@@ -20,6 +20,7 @@ from workshop.domain.payload import check_depth
 from workshop.domain.text import shown
 from workshop.domain.views import SCREEN
 from workshop.domain.workshop import CLIENT_COMMANDS
+from workshop.outbound import Outbound
 from workshop.service import Service
 from workshop.throttle import Throttle
 
@@ -41,9 +42,22 @@ def failure(error: WorkshopError) -> dict:
     return {"ok": False, "error": error.as_dict()}
 
 
-def register(socketio: SocketIO, service: Service, throttle: Throttle) -> None:
-    """Attach every handler to `socketio`, and broadcast what the service commits."""
+def register(socketio: SocketIO, service: Service, throttle: Throttle, outbound_limit: int) -> None:
+    """Attach every handler to `socketio`, and broadcast what the service commits; drop a
+    connection with `outbound_limit` messages waiting that it does not read."""
     connections: dict[str, Connection] = {}
+
+    def describe(eio_sid: str) -> str:
+        """A connection as the log names it: its socket, its session and its person."""
+        sid = socketio.server.manager.sid_from_eio_sid(eio_sid, "/")
+        conn = connections.get(sid) if sid is not None else None
+        if conn is None:
+            return f"connection {eio_sid}"
+        return (
+            f"connection {sid} of participant {conn.participant_id} in session {conn.workshop_id}"
+        )
+
+    Outbound(socketio, outbound_limit, describe)
 
     def caller() -> Connection:
         """The connection a message came on, within its command rate."""

@@ -18,6 +18,7 @@ from flask import Flask
 from workshop import create_app
 from workshop.domain.errors import Unavailable
 from workshop.lease import ProcessLease
+from workshop.outbound import CONNECTION_KEY
 from workshop.service import TIMER_RETRY
 from workshop.store import DatabaseProblem
 
@@ -123,6 +124,11 @@ def _serve_gevent(app: Flask, host: str, port: int) -> None:
             read = super().read_request(raw_requestline)
             self.socket.settimeout(idle_timeout)
             return read
+
+        def get_environ(self) -> dict[str, Any]:
+            environ = super().get_environ()
+            environ[CONNECTION_KEY] = self.socket  # to reset a connection that reads nothing
+            return environ
 
         def run_application(self) -> None:
             super().run_application()
