@@ -6,6 +6,7 @@ import pytest
 
 from tests.chains import FITNESS
 from tests.engine import Database, Room
+from workshop.store import Store
 
 
 @pytest.fixture
@@ -225,6 +226,29 @@ def test_time_box_expires_on_the_server_clock_and_the_floor_moves_on(strategy) -
         ended["how"] == "expired" and ended["seconds"] == 120
     )  # its deadline, not when the timer looked
     assert room.service.run_timers() == 0  # a timer runs once
+
+
+def test_a_due_deadline_goes_to_one_process_until_its_claim_lapses(database: Database) -> None:
+    """Two processes' handles on one database (timers run once across processes)."""
+    one, two = database.open(), database.open()
+
+    def claim(store: Store, now: float, holder: str) -> list[str]:
+        with store.transaction():
+            return store.claim_due(now, holder, now + 10)
+
+    with one.transaction():
+        one.set_deadline("w1", 100.0)
+    assert claim(one, 99.0, "one") == []  # not due yet
+    assert claim(one, 100.0, "one") == ["w1"]
+    assert claim(two, 105.0, "two") == []  # the first one runs it
+    with two.transaction():
+        two.set_deadline("w1", 100.0)  # another command of the session: the same deadline
+    assert claim(two, 109.0, "two") == []
+    assert claim(one, 109.0, "one") == ["w1"]  # a process may try its own claim again
+    assert claim(two, 120.0, "two") == ["w1"]  # the first one died: its claim lapsed
+    with two.transaction():
+        two.set_deadline("w1", 200.0)  # it ran: the next deadline is claimed afresh
+    assert claim(one, 200.0, "one") == ["w1"]
 
 
 def test_progressive_stack_gives_the_floor_to_the_least_heard(strategy) -> None:

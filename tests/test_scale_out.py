@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.live import LiveServer, host, poll, seat
-from tests.tools import Cluster, RedisServer
+from tests.tools import Cluster, PostgresServer, RedisServer
 
 
 @pytest.fixture(scope="module")
@@ -130,3 +131,34 @@ def test_clients_hear_when_the_queue_is_lost_and_catch_up_exactly_when_it_return
     assert caught_up[0]["type"] == "phase_changed"
     later = fac.ok("next_phase")
     pia.wait_event("phase_changed", lambda e: e["seq"] == later["seq"])  # live again
+
+
+@pytest.fixture
+def on_postgres(tmp_path: Path, postgres: PostgresServer) -> Iterator[Cluster]:
+    """Two processes on one PostgreSQL database, joined by Redis."""
+    with postgres.database() as url:
+        cluster = Cluster(tmp_path, processes=2, database=url).start()
+        yield cluster
+        cluster.stop()
+
+
+def test_a_deadline_is_kept_once_by_the_survivor_when_a_process_is_killed(
+    on_postgres: Cluster, people
+) -> None:
+    first, second = on_postgres.servers
+    session, fac = host(first, people, "strategizing")
+    pia, tom = seat(second, session, people, ("Pia", "product"), ("Tom", "team"))
+    fac.ok("next_phase")
+    proposal = pia.ok("propose_goal", level="vision", title="Healthier lives")["proposal_id"]
+    fac.ok("go_to_phase", phase="decide")
+    opened = fac.ok("open_ballot", proposal_ids=[proposal], deadline_seconds=5)
+    deadline = [e for e in opened["events"] if e["type"] == "ballot_opened"][0]["ballot"][
+        "deadline"
+    ]
+    pia.ok("cast_vote", ballot_id=opened["ballot_id"], vote={"choice": "agree"})
+    first.kill()  # its timer loop dies with it, before the deadline (Tom has not voted)
+    assert time.time() < deadline, "the machine was too slow to kill it before the deadline"
+    closed = tom.wait_event("ballot_closed")
+    assert closed["at"] >= deadline
+    log = tom.ok("sync", since=0)["events"]
+    assert [e["type"] for e in log].count("ballot_closed") == 1

@@ -134,9 +134,9 @@ http {{
 
 
 class Cluster(Address):
-    """`workshop serve` processes on one database, joined by a Redis message queue; with
-    `proxy`, nginx in front of them as docs/deploy.md sets it up. Its address is nginx's,
-    else the first process's."""
+    """`workshop serve` processes on one database (`database`, else SQLite in the data
+    folder), joined by a Redis message queue; with `proxy`, nginx in front of them as
+    docs/deploy.md sets it up. Its address is nginx's, else the first process's."""
 
     def __init__(
         self,
@@ -146,13 +146,17 @@ class Cluster(Address):
         async_mode: str = "gevent",
         extra: tuple[str, ...] = (),
         connections: int = 1024,
+        database: str | None = None,
     ) -> None:
         self.queue = RedisServer(folder)
         self.data = folder / "data"
         self.data.mkdir(exist_ok=True)
+        self.database = database or f"sqlite:///{self.data / 'workshop.db'}"
         hops = ("--set", "PROXY_HOPS=1") if proxy else ()
         joined = ("--message-queue", self.queue.url, *hops, *extra)
-        self.servers = [LiveServer(self.data, async_mode, joined) for _ in range(processes)]
+        self.servers = [
+            LiveServer(self.data, async_mode, joined, database=database) for _ in range(processes)
+        ]
         self.proxy = Nginx(folder / "nginx", self.servers, connections) if proxy else None
         self.url = self.proxy.url if self.proxy else self.servers[0].url
 

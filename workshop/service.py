@@ -46,6 +46,7 @@ JOIN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud in
 CID_MAX = 64
 UPLOAD_MAX_BYTES = 512 * 1024  # a chain file sent over HTTP
 TIMER_RETRY = 5.0  # seconds before a timer that could not run is tried again
+CLAIM_SECONDS = 10.0  # how long a process may take to run a deadline it claimed
 
 
 def new_token() -> str:
@@ -434,10 +435,13 @@ class Service:
         return ack
 
     def run_timers(self) -> int:
-        """Run every timer command that is due; returns how many ran."""
+        """Run every timer command that is due and that this process claimed first (with
+        several processes on one database, each deadline runs in one of them); returns how
+        many ran. A claim lapses after CLAIM_SECONDS: if this process dies while running a
+        deadline, another one runs it then."""
         now = self.clock()
-        with self.store.reading():
-            due = self.store.due(now)
+        with self.store.transaction():
+            due = self.store.claim_due(now, self.process_id, now + CLAIM_SECONDS)
         ran = 0
         for workshop_id in due:
             with self._reading_cached():

@@ -23,6 +23,15 @@ SQLITE_PREFIX = "sqlite:///"
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 RESTORE = "restore it from a backup (see docs/operations.md)"
 SEP = (",", ":")  # compact JSON in the log
+# A session's next deadline, written after each of its commands. A claim on it holds while
+# the deadline stays the same: the claimer is running it. A new deadline is claimed afresh.
+SET_DEADLINE = "insert into deadlines (workshop_id, due_at)"
+KEEP_CLAIM = (
+    "on conflict (workshop_id) do update set due_at = excluded.due_at,"
+    " claimed_by = case when deadlines.due_at = excluded.due_at then deadlines.claimed_by end,"
+    " claimed_until = case when deadlines.due_at = excluded.due_at"
+    " then deadlines.claimed_until end"
+)
 
 
 class DatabaseProblem(Exception):
@@ -110,7 +119,9 @@ class Store(Protocol):
 
     # -- timers
     def set_deadline(self, workshop_id: str, due_at: float | None) -> None: ...
-    def due(self, now: float) -> list[str]: ...
+    def claim_due(self, now: float, holder: str, until: float) -> list[str]:
+        """The sessions whose next deadline is due and that no other process holds a claim
+        on (none, or it lapsed), claimed for `holder` until `until`; in a transaction."""
 
     # -- attendance
     def connected(self, workshop_id: str, participant_id: str, now: float, process: str) -> int: ...

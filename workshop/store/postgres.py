@@ -29,7 +29,16 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from workshop.domain.errors import Unavailable
-from workshop.store import RESTORE, SEP, DatabaseProblem, Offload, token_hash, unavailable_message
+from workshop.store import (
+    KEEP_CLAIM,
+    RESTORE,
+    SEP,
+    SET_DEADLINE,
+    DatabaseProblem,
+    Offload,
+    token_hash,
+    unavailable_message,
+)
 
 T = TypeVar("T")
 MIGRATION_LOCK = 0x574B53484F50  # pg_advisory_xact_lock key: one process migrates at a time
@@ -71,6 +80,13 @@ MIGRATIONS: list[tuple[str, str]] = [
         """
         create table ballot_keys (workshop_id text not null, ballot_id text not null,
             key text, primary key (workshop_id, ballot_id));
+        """,
+    ),
+    (
+        "m005_deadline_claims",
+        """
+        alter table deadlines add column claimed_by text,
+            add column claimed_until double precision;
         """,
     ),
 ]
@@ -448,14 +464,17 @@ class PostgresStore:
         if due_at is None:
             self._execute("delete from deadlines where workshop_id = %s", [workshop_id])
         else:
-            self._execute(
-                "insert into deadlines (workshop_id, due_at) values (%s, %s)"
-                " on conflict (workshop_id) do update set due_at = excluded.due_at",
-                [workshop_id, due_at],
-            )
+            self._execute(f"{SET_DEADLINE} values (%s, %s) {KEEP_CLAIM}", [workshop_id, due_at])
 
-    def due(self, now: float) -> list[str]:
-        rows = self._rows("select workshop_id from deadlines where due_at <= %s", [now])
+    def claim_due(self, now: float, holder: str, until: float) -> list[str]:
+        """SKIP LOCKED: a row another process is claiming right now is left to it."""
+        rows = self._rows(
+            "update deadlines set claimed_by = %s, claimed_until = %s where workshop_id in"
+            " (select workshop_id from deadlines where due_at <= %s"
+            " and (claimed_until is null or claimed_until < %s or claimed_by = %s)"
+            " for update skip locked) returning workshop_id",
+            [holder, until, now, now, holder],
+        )
         return [row["workshop_id"] for row in rows]
 
     # -- attendance ----------------------------------------------------------

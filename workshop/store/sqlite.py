@@ -24,8 +24,10 @@ import sqlite_utils
 
 from workshop.domain.errors import Unavailable
 from workshop.store import (
+    KEEP_CLAIM,
     RESTORE,
     SEP,
+    SET_DEADLINE,
     SQLITE_PREFIX,
     DatabaseProblem,
     Offload,
@@ -98,6 +100,13 @@ def m004_ballot_keys(db: sqlite_utils.Database) -> None:
     db["ballot_keys"].create(
         {"workshop_id": str, "ballot_id": str, "key": str}, pk=("workshop_id", "ballot_id")
     )
+
+
+@migrations()
+def m005_deadline_claims(db: sqlite_utils.Database) -> None:
+    """Which process runs a due deadline, and until when: timers run once across processes."""
+    db["deadlines"].add_column("claimed_by", str)
+    db["deadlines"].add_column("claimed_until", float)
 
 
 @contextmanager
@@ -422,14 +431,17 @@ class SQLiteStore:
         if due_at is None:
             self.db.execute("delete from deadlines where workshop_id = ?", [workshop_id])
         else:
-            self.db.execute(
-                "insert into deadlines (workshop_id, due_at) values (?, ?)"
-                " on conflict (workshop_id) do update set due_at = excluded.due_at",
-                [workshop_id, due_at],
-            )
+            self.db.execute(f"{SET_DEADLINE} values (?, ?) {KEEP_CLAIM}", [workshop_id, due_at])
 
-    def due(self, now: float) -> list[str]:
-        rows = self.db.execute("select workshop_id from deadlines where due_at <= ?", [now])
+    def claim_due(self, now: float, holder: str, until: float) -> list[str]:
+        """BEGIN IMMEDIATE makes the processes take turns: none claims what another holds."""
+        rows = self.db.execute(
+            "update deadlines set claimed_by = ?, claimed_until = ?"
+            " where due_at <= ?"
+            " and (claimed_until is null or claimed_until < ? or claimed_by = ?)"
+            " returning workshop_id",
+            [holder, until, now, now, holder],
+        )
         return [row[0] for row in rows.fetchall()]
 
     # -- attendance ----------------------------------------------------------
