@@ -1,11 +1,11 @@
-"""The deployment of docs/deploy.md, for real: nginx in front of two processes and Redis.
+"""The deployment of docs/deploy.md, for real: nginx in front of two processes on
+PostgreSQL, joined by Redis.
 
 The nginx configuration is read from docs/deploy.md, so the page is what runs here.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,25 +13,30 @@ import pytest
 import requests
 
 from tests.live import LiveServer, Person, poll
-from tests.tools import Cluster
+from tests.tools import Cluster, PostgresServer
+from workshop.store import open_store
 
 
 @pytest.fixture
-def deployment(tmp_path: Path) -> Iterator[Cluster]:
-    """nginx, as docs/deploy.md configures it, in front of two processes and Redis."""
-    cluster = Cluster(tmp_path, processes=2, proxy=True).start()
-    yield cluster
-    cluster.stop()
+def deployment(tmp_path: Path, postgres: PostgresServer) -> Iterator[Cluster]:
+    """nginx, as docs/deploy.md configures it, in front of two processes on PostgreSQL."""
+    with postgres.database() as url:
+        cluster = Cluster(tmp_path, processes=2, proxy=True, database=url).start()
+        yield cluster
+        cluster.stop()
 
 
-def serving(data: Path) -> set[int]:
-    """The pids of the processes that hold open connections, read from the database."""
-    with sqlite3.connect(data / "workshop.db") as db:
-        rows = db.execute(
-            "select distinct p.pid from attendance a join processes p on a.process = p.holder"
-            " where a.disconnected_at is null"
-        ).fetchall()
-    return {row[0] for row in rows}
+def serving(database: str, session: dict) -> set[int]:
+    """The pids of the processes that hold the session's open connections."""
+    store = open_store(database)
+    try:
+        with store.reading():
+            rows = store.attendance(session["id"])
+            leases = store.processes()
+    finally:
+        store.close()
+    holding = {row["process"] for row in rows if row["disconnected_at"] is None}
+    return {lease["pid"] for lease in leases if lease["holder"] in holding}
 
 
 def test_a_process_killed_mid_ballot_loses_nothing_and_people_carry_on_through_nginx(
@@ -58,7 +63,7 @@ def test_a_process_killed_mid_ballot_loses_nothing_and_people_carry_on_through_n
         for name in ("Pia", "Tom")
     }
 
-    pids = poll(lambda: serving(backends[0].data))
+    pids = poll(lambda: serving(deployment.database, session))
     assert len(pids) == 1, "ip_hash keeps one address on one process"
     victim = next(b for b in backends if b.process is not None and b.process.pid in pids)
     victim.kill()  # SIGKILL, mid-ballot, with everyone connected to it
@@ -69,7 +74,7 @@ def test_a_process_killed_mid_ballot_loses_nothing_and_people_carry_on_through_n
     survivor = next(b for b in backends if b is not victim)
     assert survivor.process is not None
     # The new connections are the survivor's; the dead one's are ended once its lease lapses.
-    poll(lambda: serving(survivor.data) == {survivor.process.pid}, timeout=30)
+    poll(lambda: serving(deployment.database, session) == {survivor.process.pid}, timeout=30)
     for name in ("Pia", "Tom"):
         mine = next(b for b in room[name].state["ballots"] if b["id"] == ballot)
         assert mine["my_vote"] == {"choice": "agree"} and mine["turnout"] == 2
