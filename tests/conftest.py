@@ -64,16 +64,44 @@ def live(folder: Path, database: Database, *args: object, **options: object) -> 
     return LiveServer(folder, *args, database=url, **options)  # type: ignore[arg-type]
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
+@contextmanager
+def serving(
+    request: pytest.FixtureRequest, folder: Path, backend: str, mode: str = "gevent"
+) -> Iterator[LiveServer]:
+    with fresh(request, backend, folder) as database:
+        started = live(folder, database, mode).start()
+        yield started
+        started.stop()
+
+
+# The browser tests drive pages (layout, focus, keyboard, what a phone shows): their `server`
+# runs on SQLite alone. The pages read the same protocol whatever the database, and every
+# command and read under them runs on both backends in the protocol-level tests.
+PAGE_MODULES = {
+    "test_accessibility",
+    "test_browser",
+    "test_browser_ballots",
+    "test_browser_flows",
+    "test_browser_plain",
+    "test_screen_browser",
+}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "server" in metafunc.fixturenames:
+        pages = metafunc.module.__name__.rsplit(".", 1)[-1] in PAGE_MODULES
+        backends = ["sqlite"] if pages else BACKENDS
+        metafunc.parametrize("server", backends, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
 def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
-    """One gevent server per backend, shared by tests that each make their own session."""
-    folder = tmp_path_factory.mktemp("data")
-    with fresh(request, request.param, folder) as database:
-        started = live(folder, database).start()
+    """One gevent server per backend (`pytest_generate_tests` says which), shared by tests
+    that each make their own session."""
+    with serving(request, tmp_path_factory.mktemp("data"), request.param) as started:
         yield started
-        started.stop()
 
 
 @pytest.fixture(
@@ -87,11 +115,8 @@ def any_server(
     """The same tests under gevent (the default) and eventlet (fully supported), on each
     backend."""
     mode, backend = request.param
-    folder = tmp_path_factory.mktemp(mode)
-    with fresh(request, backend, folder) as database:
-        started = live(folder, database, mode).start()
+    with serving(request, tmp_path_factory.mktemp(mode), backend, mode) as started:
         yield started
-        started.stop()
 
 
 @pytest.fixture

@@ -6,12 +6,14 @@ import itertools
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
 import requests
@@ -117,6 +119,16 @@ class LiveServer(Address):
             *(("--database", self.database) if self.database else ()),
             *self.extra,
         ]
+
+    def query(self, sql: str, params: list[object]) -> list[tuple]:
+        """What an administrator reads in the server's database (`?` marks a parameter)."""
+        if self.database is None:
+            with closing(sqlite3.connect(self.data / "workshop.db")) as db:
+                return db.execute(sql, params).fetchall()
+        import psycopg
+
+        with psycopg.connect(self.database) as conn:
+            return conn.execute(sql.replace("?", "%s"), params).fetchall()  # type: ignore[arg-type]
 
     def start(self) -> LiveServer:
         with open(self.log, "ab") as log:

@@ -84,13 +84,12 @@ def test_a_team_member_shares_only_with_people_the_facilitator_invited(
 
 
 def link_expiry(server: LiveServer, session: dict, participant_id: str) -> float:
-    """When a personal link expires, read from the server's database file."""
-    with sqlite3.connect(server.data / "workshop.db") as db:
-        row = db.execute(
-            "select expires_at from tokens where workshop_id = ? and participant_id = ?"
-            " and purpose = 'remote'",
-            [session["id"], participant_id],
-        ).fetchone()
+    """When a personal link expires, read from the server's database."""
+    (row,) = server.query(
+        "select expires_at from tokens where workshop_id = ? and participant_id = ?"
+        " and purpose = 'remote'",
+        [session["id"], participant_id],
+    )
     return row[0]
 
 

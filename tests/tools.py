@@ -302,11 +302,20 @@ class PostgresServer:
             conn.execute(sql)  # type: ignore[arg-type]
 
     @contextmanager
-    def database(self) -> Iterator[str]:
-        """The URL of a migrated database holding nothing, for as long as the context lasts.
+    def database(self, empty: bool = False) -> Iterator[str]:
+        """The URL of a migrated database holding nothing (`empty`: not even the schema), for
+        as long as the context lasts.
 
         Made from the template once, then emptied (TRUNCATE) and handed to the next test:
         much faster than making and dropping a database for each."""
+        if empty:
+            name = f"empty_{os.getpid()}_{next(self._made)}"
+            self.admin(f"create database {name}")
+            try:
+                yield self.url(name)
+            finally:
+                self.admin(f"drop database {name} with (force)")
+            return
         name = self._free.pop() if self._free else f"test_{os.getpid()}_{next(self._made)}"
         if name not in self._emptied:
             self.admin(f"create database {name} template {self.TEMPLATE}")
@@ -321,16 +330,23 @@ class PostgresServer:
                 self.admin(f"drop database {name} with (force)")
 
     def _empty(self, name: str) -> bool:
+        """Empty the database for the next test; False if it cannot be (a connection holds a
+        lock, or the test changed its schema)."""
+        from workshop.store.postgres import MIGRATIONS
+
         try:
             with psycopg.connect(self.url(name), autocommit=True, connect_timeout=5) as conn:
                 conn.execute("set lock_timeout = '2s'")
+                applied = conn.execute("select name from migrations order by name").fetchall()
+                if [row[0] for row in applied] != [name for name, _sql in MIGRATIONS]:
+                    return False
                 tables = conn.execute(
                     "select tablename from pg_tables where schemaname = current_schema()"
                     " and tablename != 'migrations'"
                 ).fetchall()
                 names = ", ".join(row[0] for row in tables)
                 conn.execute(f"truncate {names} restart identity")  # type: ignore[arg-type]
-        except psycopg.errors.LockNotAvailable:
+        except psycopg.Error:
             return False
         return True
 

@@ -43,6 +43,7 @@ from workshop.store import (
 T = TypeVar("T")
 MIGRATION_LOCK = 0x574B53484F50  # pg_advisory_xact_lock key: one process migrates at a time
 CONNECT_SECONDS = 10
+WAIT_SECONDS = 5  # for a pooled connection, at most, before answering `unavailable`
 
 # Versioned schema, applied in order at start; the names match the SQLite migrations'.
 MIGRATIONS: list[tuple[str, str]] = [
@@ -121,7 +122,8 @@ class PostgresStore:
             min_size=1,
             max_size=pool_size,
             kwargs={"autocommit": True, "row_factory": dict_row},
-            timeout=CONNECT_SECONDS,
+            check=ConnectionPool.check_connection,  # one lost (a restart) is replaced unseen
+            timeout=WAIT_SECONDS,
             num_workers=1,
             open=False,
             name="workshop",
