@@ -22,20 +22,23 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
 import requests
 
 from bench import crowd, report
 from tests.live import LiveServer
-from tests.tools import Cluster
+from tests.tools import Cluster, PostgresServer
 from workshop.domain.session import PARTICIPANTS_MAX
 
 SIZES = (10, 50, 200, 1000)
 ROUNDS = {10: (200, 30), 50: (150, 10), 200: (60, 4), 1000: (30, 2)}  # N: (singles, bursts)
 SCALE_OUT = (2000, 20)  # participants, sessions: issue 12's two processes behind nginx
 PROXY_CONNECTIONS = 8192  # nginx holds two connections per client
+DATABASES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 
 
 class Crowds:
@@ -137,7 +140,7 @@ class Floor:
     def __init__(self, folder: Path) -> None:
         self.server = FloorServer(folder).start()
         self.processes: list[LiveServer] = [self.server]
-        self.name = "floor"
+        self.name, self.database = "floor", "memory"
         self.rooms = 1
 
     def seat(self, n: int) -> list[tuple[dict, int]]:
@@ -157,21 +160,34 @@ class Floor:
 class Workshop:
     """Workshop's side: voter i in session i % rooms, whose facilitator is client N + room.
     One process, or several behind nginx (as docs/deploy.md deploys them); as many rooms as
-    N people fill, unless `rooms` says."""
+    N people fill, unless `rooms` says; on SQLite in the folder, or the `database` URL
+    (`label` names the database in the results)."""
 
     vote_event, turnout_event, reveal_event = "cast_vote", "vote_cast", "ballot_revealed"
     burst_limit = max(SIZES)
 
-    def __init__(self, folder: Path, mode: str, processes: int = 1, rooms: int = 0) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        mode: str,
+        processes: int = 1,
+        rooms: int = 0,
+        database: str | None = None,
+        label: str = "",
+    ) -> None:
         self.server: LiveServer | Cluster
+        self.name, self.database = f"Workshop ({mode})", label or "SQLite"
+        if label:
+            self.name += f" on {label}"
         if processes == 1:
-            self.server = LiveServer(folder, mode).start()
+            self.server = LiveServer(folder, mode, database=database).start()
             self.processes = [self.server]
-            self.name = f"Workshop ({mode})"
         else:
-            self.server = Cluster(folder, processes, True, mode, connections=PROXY_CONNECTIONS)
+            self.server = Cluster(
+                folder, processes, True, mode, connections=PROXY_CONNECTIONS, database=database
+            )
             self.processes = self.server.start().servers
-            self.name = f"Workshop ({mode}), {processes} processes behind nginx"
+            self.name += f", {processes} processes behind nginx"
         self.rooms, self.wanted = 1, rooms
         self.ballots: list[str] = []
 
@@ -234,6 +250,7 @@ class Sample:
     n: int
     cycle: int = 0
     processes: int = 1
+    database: str = "SQLite"
     rooms: int = 1
     single: list[float] = field(default_factory=list)  # vote sent → every client updated
     single_ack: list[float] = field(default_factory=list)
@@ -249,7 +266,7 @@ class Sample:
 
 
 def measure(target: Floor | Workshop, crowds: Crowds, n: int, scale: float, cycle: int) -> Sample:
-    sample = Sample(target.name, n, cycle, len(target.processes))
+    sample = Sample(target.name, n, cycle, len(target.processes), target.database)
     singles, bursts = (max(1, round(r * scale)) for r in ROUNDS.get(n, ROUNDS[1000]))
     bursts = bursts if n <= target.burst_limit * rooms_for(n) else 0
     load, cpu = os.getloadavg()[0], cpu_seconds(target.processes)
@@ -315,25 +332,28 @@ def start(name: str, folder: Path) -> Floor | Workshop:
 
 
 def run_one(
-    make: Callable[[Path], Floor | Workshop],
+    make: Callable[[Path, str | None], Floor | Workshop],
     crowds: Crowds,
     n: int,
     scale: float,
     cycle: int,
     tolerate: bool = False,
+    database: Callable[[], AbstractContextManager[str | None]] = nullcontext,
 ) -> Sample:
-    """One server (or deployment) on a fresh database serving N clients, then stopped. With
-    `tolerate`, a run in which a client got no answer in time is a sample that says so
-    (the server did not carry the load), not the end of the bench."""
-    with tempfile.TemporaryDirectory() as folder:
-        target = make(Path(folder))
+    """One server (or deployment) on a fresh database (SQLite in a fresh folder, or the URL
+    `database` gives) serving N clients, then stopped. With `tolerate`, a run in which a
+    client got no answer in time is a sample that says so (the server did not carry the
+    load), not the end of the bench."""
+    with tempfile.TemporaryDirectory() as folder, database() as url:
+        target = make(Path(folder), url)
         try:
             sample = measure(target, crowds, n, scale, cycle)
         except RuntimeError as error:
             if not tolerate:
                 raise
             reason = str(error).strip().splitlines()[-1]
-            sample = Sample(target.name, n, cycle, len(target.processes), target.rooms)
+            sample = Sample(target.name, n, cycle, len(target.processes), target.database)
+            sample.rooms = target.rooms
             sample.failed = reason
             crowds.close()
         finally:
@@ -356,6 +376,9 @@ def main() -> None:
         default=",".join(map(str, SCALE_OUT)),
         help="participants,sessions served by one process, then two behind nginx (0 skips)",
     )
+    parser.add_argument(
+        "--databases", default=",".join(DATABASES), help="the databases of the scale-out runs"
+    )
     parser.add_argument("--write", action=argparse.BooleanOptionalAction, default=True)
     args = parser.parse_args()
     sizes = [int(n) for n in args.sizes.split(",") if n]
@@ -364,6 +387,14 @@ def main() -> None:
     lacking = [tool for tool in ("nginx", "redis-server") if people and not shutil.which(tool)]
     if lacking:
         print(f"bench: two processes behind nginx not run: {', '.join(lacking)} missing")
+    stores = [name for name in args.databases.split(",") if name and people and not lacking]
+    postgres = None
+    if "postgresql" in stores:
+        try:
+            postgres = PostgresServer(durable=True).start()
+        except (Exception, pytest.skip.Exception) as error:
+            print(f"bench: not run on PostgreSQL: {error}")
+            stores.remove("postgresql")
     mode = report.default_mode()
     crowds = Crowds(args.processes)
     samples: list[Sample] = []
@@ -374,22 +405,26 @@ def main() -> None:
             for n in sizes:
                 for name in servers if cycle % 2 == 0 else servers[::-1]:
                     samples.append(
-                        run_one(lambda f, name=name: start(name, f), crowds, n, args.scale, cycle)
+                        run_one(
+                            lambda f, _url, name=name: start(name, f), crowds, n, args.scale, cycle
+                        )
                     )
-        for cycle in range(args.cycles if people and not lacking else 0):
-            for processes in (1, 2) if cycle % 2 == 0 else (2, 1):
-                scale_out.append(
-                    run_one(
-                        lambda f, p=processes: Workshop(f, mode, p, sessions or rooms_for(people)),
-                        crowds,
-                        people,
-                        args.scale,
-                        cycle,
-                        tolerate=True,
-                    )
-                )
+        for cycle in range(args.cycles):
+            for store in stores:
+                fresh = postgres.database if postgres and store == "postgresql" else nullcontext
+                for processes in (1, 2) if cycle % 2 == 0 else (2, 1):
+
+                    def make(
+                        folder: Path, url: str | None, p: int = processes, label: str = store
+                    ) -> Workshop:
+                        rooms = sessions or rooms_for(people)
+                        return Workshop(folder, mode, p, rooms, url, DATABASES[label])
+
+                    scale_out.append(run_one(make, crowds, people, args.scale, cycle, True, fresh))
     finally:
         crowds.stop()
+        if postgres:
+            postgres.stop()
     run = report.Run(
         samples, sys.argv[1:], began, time.time(), args.processes, args.cycles, scale_out
     )

@@ -244,7 +244,8 @@ class PostgresServer:
     PASSWORD = "pw-that-must-not-show"
     TEMPLATE = "workshop_template"
 
-    def __init__(self) -> None:
+    def __init__(self, durable: bool = False) -> None:
+        self.durable = durable  # make bench measures commits that reach the disk
         self.bindir = postgres_bindir()
         self.folder = Path(tempfile.mkdtemp(prefix="workshop-pg-"))
         self.port = free_port()
@@ -276,8 +277,9 @@ class PostgresServer:
         )
         command = [str(self.bindir / "postgres"), "-D", str(data)]
         command += ["-k", str(self.folder), "-p", str(self.port), "-h", "127.0.0.1"]
-        # Throwaway data: no fsync (the tests kill Workshop's servers, never this one).
-        command += ["-c", "fsync=off", "-c", "full_page_writes=off", "-c", "max_connections=300"]
+        command += ["-c", "max_connections=300"]
+        if not self.durable:  # throwaway data (the tests kill Workshop's servers, not this one)
+            command += ["-c", "fsync=off", "-c", "full_page_writes=off"]
         log = open(self.folder / "postgres.log", "ab")  # noqa: SIM115  # the server's, while it runs
         self.process = subprocess.Popen(command, stdout=log, stderr=log, **self._as)  # type: ignore[call-overload]
         log.close()
