@@ -15,6 +15,7 @@ import requests
 from tests.live import LiveServer, Person, host
 from tests.test_minutes import scripted_workshop
 from workshop import chainfile, minutes
+from workshop.service import new_session_id
 
 ROOT = Path(__file__).resolve().parents[1]
 TITLE = 'Healthier lives & "fun" > 1'
@@ -184,6 +185,14 @@ def stored(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, dict]:
     folder = tmp_path_factory.mktemp("exported")
     room, _people = scripted_workshop(folder)
     return folder, room.id, minutes.build(*room.service.history(room.id))
+
+
+def test_no_session_id_reads_as_an_option_on_the_command_line() -> None:
+    """`workshop export SESSION` takes the id as typed: one starting with '-' would be read
+    as an option (one id in 64 did)."""
+    made = [new_session_id() for _ in range(2000)]
+    assert not [made_id for made_id in made if made_id.startswith("-")]
+    assert len(set(made)) == len(made)
 
 
 def workshop_export(*args: str | Path) -> subprocess.CompletedProcess:

@@ -53,6 +53,14 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+def new_session_id() -> str:
+    """A session id that never starts with '-', which a command line would read as an option
+    (`workshop export -M…`)."""
+    while (made := secrets.token_urlsafe(9)).startswith("-"):
+        pass
+    return made
+
+
 def check_cid(cid: object) -> str:
     if not isinstance(cid, str) or not 0 < len(cid) <= CID_MAX or CONTROL.search(cid):
         raise InvalidInput(
@@ -206,7 +214,7 @@ class Service:
         zone = timezones.check_zone(time_zone)
         first = created(kind, title, product, chain_doc, facilitator_name, zone)
         first["at"] = now = self.clock()
-        workshop_id, token = secrets.token_urlsafe(9), new_token()
+        workshop_id, token = new_session_id(), new_token()
 
         def work() -> Outcome:
             code = self._fresh_join_code()
