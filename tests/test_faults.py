@@ -389,13 +389,24 @@ def storming(server: LiveServer, people: list[Person], size: int, acks: int) -> 
 
 # A client the server hangs up on may leave its socket to the garbage collector.
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL])
+@pytest.mark.parametrize(
+    ("mode", "how"),
+    [
+        ("gevent", signal.SIGTERM),
+        ("gevent", signal.SIGINT),
+        ("gevent", signal.SIGKILL),
+        ("eventlet", signal.SIGTERM),
+        ("eventlet", signal.SIGINT),
+        ("threading", signal.SIGTERM),  # Ctrl-C takes the same way there
+    ],
+)
 def test_stopping_in_a_storm_loses_no_acknowledged_command_and_answers_what_was_in_flight(
-    tmp_path: Path, how: signal.Signals, people: list[Person]
+    tmp_path: Path, mode: str, how: signal.Signals, people: list[Person]
 ) -> None:
-    """SIGTERM and Ctrl-C finish and answer what is in flight, then exit 0 within 10 s; after
-    kill -9, acknowledged commands survive and a retry of any other returns the stored ack."""
-    server = LiveServer(tmp_path).start()
+    """SIGTERM and Ctrl-C finish and answer what is in flight, then exit 0 within 10 s, under
+    each server; after kill -9, acknowledged commands survive and a retry of any other
+    returns the stored ack."""
+    server = LiveServer(tmp_path, mode).start()
     try:
         session, storm = storming(server, people, 12, 150)
         assert server.process is not None

@@ -6,6 +6,7 @@ up to ~40 ms to each small update, so we start the servers ourselves.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import socket
@@ -45,6 +46,8 @@ def _timer_loop(app: Flask, lease: ProcessLease) -> None:
     interval = float(app.config["TIMER_INTERVAL"])
     while True:
         socketio.sleep(interval)
+        if service.stopping:  # the database is about to close
+            return
         try:
             lease.renew()
             service.run_timers()
@@ -207,17 +210,31 @@ def on_signals(begin: Callable[[], None], install: Callable[..., Any] = signal.s
 def _serve_eventlet(app: Flask, host: str, port: int) -> None:
     import eventlet
     import eventlet.wsgi
+    from eventlet.event import Event
+    from greenlet import GreenletExit
 
     class Listener:
-        """The listening socket, setting TCP_NODELAY on each connection it accepts."""
+        """The listening socket, setting TCP_NODELAY on each connection it accepts. Once
+        closed, it holds eventlet's server in `accept`: the server, when it ends, shuts down
+        the open websockets, which must first be sent what is queued for them."""
 
         def __init__(self, sock: Any) -> None:
             self._sock = sock
+            self.closed = False
 
         def accept(self) -> Any:
-            conn, address = self._sock.accept()
+            try:
+                conn, address = self._sock.accept()
+            except OSError:
+                if not self.closed:
+                    raise
+                Event().wait()  # until the server is killed
             nodelay(conn)
             return conn, address
+
+        def close(self) -> None:
+            self.closed = True
+            self._sock.close()
 
         def __getattr__(self, name: str) -> Any:
             return getattr(self._sock, name)
@@ -225,7 +242,20 @@ def _serve_eventlet(app: Flask, host: str, port: int) -> None:
     listener = Listener(eventlet.listen((host, port), backlog=BACKLOG))
     # eventlet has one timeout for a silent connection, headers or not.
     timeout = float(app.config["IDLE_TIMEOUT"])
-    eventlet.wsgi.server(listener, app, log_output=False, socket_timeout=timeout)
+    server = eventlet.spawn(
+        eventlet.wsgi.server, listener, app, log_output=False, socket_timeout=timeout
+    )
+    stopped = Event()
+
+    def stop() -> None:
+        _finish_in_flight(app, listener.close)
+        server.kill()  # it closes what is left, and waits for the requests still running
+        with eventlet.Timeout(STOP_SECONDS, False), contextlib.suppress(GreenletExit):
+            server.wait()
+        stopped.send()
+
+    on_signals(lambda: eventlet.spawn(stop))
+    stopped.wait()
 
 
 def run(

@@ -385,6 +385,10 @@ class Service:
         if self._stopping:
             raise Unavailable("the server is stopping: send this again once it is back")
 
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
+
     def stop_accepting(self) -> None:
         """From now on commands are refused `unavailable`; those running finish."""
         with self._running_lock:
