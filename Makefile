@@ -31,9 +31,9 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# In CI (CI=true) the browser, scale-out, deployment and PostgreSQL tests must run: install
-# Debian's Chromium, Redis, nginx and PostgreSQL. Elsewhere, those tests skip with a reason when
-# the tools are missing.
+# In CI (CI=true) the browser, scale-out, deployment, PostgreSQL and slow-disk tests must run:
+# install Debian's Chromium, Redis, nginx, PostgreSQL and strace. Elsewhere, those tests skip
+# with a reason when the tools are missing.
 test-tools:
 	@if [ -n "$$CI" ]; then \
 	  missing=""; \
@@ -41,6 +41,7 @@ test-tools:
 	  command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	  command -v nginx >/dev/null || missing="$$missing nginx"; \
 	  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	  command -v strace >/dev/null || missing="$$missing strace"; \
 	  if [ -n "$$missing" ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	  fi; \

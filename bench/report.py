@@ -450,6 +450,10 @@ HOW = [
     "- Group commit: the commands that arrive together are decided in order by one writer "
     "thread, written in one transaction with one fsync, and acknowledged together right "
     "after it; the event loop never waits on the disk.",
+    "- Acknowledgements first: a batch's acks go out before its fan-out to the rooms.",
+    "- Reads beside the writer: reads have their own SQLite connection (WAL), so a state, a "
+    "catch-up or a token check never waits for a batch's fsync (except, for a moment, a "
+    "read of the very session that batch changes).",
     "- Coalescing only under load: a vote that finds the room quiet goes out at once; "
     "votes merge into one turnout message only while they arrive faster than the room can "
     "be told.",

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from tests.engine import Database
-from tests.live import LiveServer, Person, host, seat
-from tests.tools import fill, small_disk
+from tests.live import LiveServer, Person, host, poll, seat
+from tests.tools import fill, slow_disk, small_disk
 from workshop.store import Store
 from workshop.writer import Writer
 
@@ -148,5 +148,30 @@ def test_a_batch_the_full_disk_refuses_answers_each_command_and_changes_nothing(
         kept = together(calls)  # the same cids, once space is back
         assert sorted(a["seq"] for a in kept) == list(range(before + 1, before + 9)), kept
         assert next(b for b in fac.fresh_state()["ballots"] if b["id"] == ballot)["turnout"] == 8
+    finally:
+        server.stop()
+
+
+def test_reads_are_answered_while_a_batch_is_stuck_in_fsync(
+    tmp_path: Path, people: list[Person]
+) -> None:
+    """Reads have their own connection: a vote waiting for the disk holds up its own ack, not
+    another session's state or catch-up."""
+    # No timer renews the lease meanwhile: its COMMIT would be held up too.
+    server = LiveServer(tmp_path, extra=("--timer-interval", "3600")).start()
+    try:
+        _fac, (voter,), ballot = open_ballot(server, people, 1)
+        _other, reader = host(server, people)
+        log = tmp_path / "fsync.log"
+        with slow_disk(server.process.pid, log):
+            acked: list[dict] = []
+            vote = {"cid": "stuck", "ballot_id": ballot, "vote": {"choice": "agree"}}
+            voter.client.emit("cast_vote", vote, callback=acked.append)
+            poll(lambda: "sync" in log.read_text())  # the vote's COMMIT waits for the disk
+            state = reader.ok("get_state")["state"]
+            assert reader.ok("sync", since=0)["seq"] == state["seq"]
+            assert not acked  # still on its way to disk
+        poll(lambda: acked)
+        assert acked[0]["ok"], acked
     finally:
         server.stop()

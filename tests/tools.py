@@ -357,3 +357,36 @@ class PostgresServer:
             self.process.send_signal(signal.SIGINT)  # a fast shutdown; the folder goes with it
             self.process.wait(30)
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@contextmanager
+def slow_disk(pid: int, log: Path) -> Iterator[None]:
+    """Every fsync of process `pid` (all its threads) held up for a minute once it has
+    written its data, by strace, which notes each in `log` as it begins waiting; leaving
+    the block detaches strace, and the held syncs return at once."""
+    strace = require("strace", "a disk stuck in fsync is simulated by strace delaying it")
+    tracer = subprocess.Popen(
+        [strace, "-f", "-qq", "-o", str(log), "-e", "trace=fsync,fdatasync"]
+        + ["-e", "inject=fsync,fdatasync:delay_exit=60000000", "-p", str(pid)],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        poll(lambda: traced(pid) or tracer.poll() is not None)
+        if tracer.poll() is not None:  # e.g. ptrace not permitted here
+            missing(f"strace cannot trace the server: {tracer.stderr.read().strip()}")
+        yield
+    finally:
+        tracer.terminate()
+        tracer.communicate(timeout=10)
+
+
+def traced(pid: int) -> bool:
+    """Whether every thread of `pid` is under a tracer."""
+    tasks = Path(f"/proc/{pid}/task").iterdir()
+    return all(
+        int(line.split()[1]) != 0
+        for task in tasks
+        for line in (task / "status").read_text().splitlines()
+        if line.startswith("TracerPid:")
+    )

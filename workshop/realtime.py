@@ -73,7 +73,7 @@ def register(socketio: SocketIO, service: Service, throttle: Throttle, outbound_
 
     def presence(conn: Connection) -> None:
         with service.store.reading():
-            present = conn.participant_id in service.store.present(conn.workshop_id)
+            present = service.store.is_present(conn.workshop_id, conn.participant_id)
         broadcaster.presence(conn.workshop_id, conn.participant_id, present)
 
     @socketio.on("connect")

@@ -156,10 +156,16 @@ class Service:
         return state
 
     @contextmanager
-    def _reading_cached(self) -> Iterator[None]:
-        """Reads of cached state hold the writer's lock: they never see what a batch has not
-        yet committed, nor a state it is changing. Other reads need only `store.reading()`."""
-        with self.store.lock, self.store.reading():
+    def _reading_cached(self, workshop_id: str) -> Iterator[None]:
+        """Reads of a session's cached state go on beside the writer, even during its COMMIT's
+        fsync, but never see a state its pieces are changing (they hold `writer.lock`), nor a
+        batch's changes before they are on disk: a session the batch changed waits for the
+        batch's end, kept or undone. Other reads need only `store.reading()`."""
+        with self.writer.lock, self.store.reading():
+            if workshop_id not in self._unsaved:
+                yield
+                return
+        with self.store.lock, self.writer.lock, self.store.reading():
             yield
 
     def _remember(self, state: WorkshopState) -> None:
@@ -456,7 +462,7 @@ class Service:
             due = self.store.claim_due(now, self.process_id, now + CLAIM_SECONDS)
         ran = 0
         for workshop_id in due:
-            with self._reading_cached():
+            with self._reading_cached(workshop_id):
                 commands = due_timers(self._load(workshop_id), now)
             done = 0
             for name, payload, cid in commands:
@@ -489,7 +495,7 @@ class Service:
 
     # -- reading -------------------------------------------------------------
     def state(self, workshop_id: str) -> WorkshopState:
-        with self._reading_cached():
+        with self._reading_cached(workshop_id):
             return self._load(workshop_id)
 
     def history(self, workshop_id: str) -> tuple[WorkshopState, list[dict], list[dict]]:
@@ -512,7 +518,7 @@ class Service:
             return (self.store.last_seq(workshop_id), *self.store.attendance_mark(workshop_id))
 
     def snapshot(self, workshop_id: str, viewer: str) -> dict:
-        with self._reading_cached():
+        with self._reading_cached(workshop_id):
             state = self._load(workshop_id)
             keys = self.store.ballot_keys(workshop_id)
             return views.snapshot(state, viewer, self.store.present(workshop_id), keys)
@@ -522,7 +528,7 @@ class Service:
     ) -> tuple[list[dict], bool]:
         """What a reconnecting client missed, as that client may see it, a page at a time;
         the flag says whether more follow."""
-        with self._reading_cached():
+        with self._reading_cached(workshop_id):
             state = self._load(workshop_id)
             facilitator = views.sees_all(state, viewer)
             page = self.store.events(workshop_id, since, limit + 1)

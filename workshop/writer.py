@@ -80,6 +80,9 @@ class Writer:
     ) -> None:
         self.store = store
         self.forget, self.kept, self.announce = forget, kept, announce
+        # Held while pieces run and while `kept`/`forget` run, not during the COMMIT: readers
+        # of what pieces change (the service's cached states) take it too.
+        self.lock = threading.RLock()
         self._queue: deque[Job] = deque()
         self._wake: threading.Event | None = None
         self._offload: Offload = lambda call: call()
@@ -127,12 +130,15 @@ class Writer:
         with self.store.lock:
             try:
                 with self.store.batch() as commit:
-                    for job in batch:
-                        self._attempt(job)
-                    commit(self._offload)
-                self.kept()
+                    with self.lock:
+                        for job in batch:
+                            self._attempt(job)
+                    commit(self._offload)  # readers go on meanwhile (see `lock`)
+                with self.lock:
+                    self.kept()
             except BaseException as error:
-                self._undo(batch, error)
+                with self.lock:
+                    self._undo(batch, error)
         for job in batch:
             if job.done is not None:
                 job.done.set()

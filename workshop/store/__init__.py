@@ -53,7 +53,7 @@ def unavailable_message(error: object) -> str:
 class Store(Protocol):
     """One process's handle on the database; every backend implements all of it."""
 
-    lock: threading.RLock  # one writer per process; also guards what callers cache of writes
+    lock: threading.RLock  # one writer per process, held for a whole batch, COMMIT included
     url: str  # where the database is, as it may be shown: never with a password
 
     def close(self) -> None: ...
@@ -62,7 +62,8 @@ class Store(Protocol):
         """A short write of its own: the writer's lock, BEGIN, COMMIT or roll back."""
 
     def reading(self) -> AbstractContextManager[None]:
-        """Reads that belong together; database trouble inside becomes `Unavailable`."""
+        """Reads that belong together, of what is committed, never waiting for the writer's
+        COMMIT; database trouble inside becomes `Unavailable`."""
 
     def batch(self) -> AbstractContextManager[Callable[[Offload], None]]:
         """The writer's group commit: the lock and one open transaction, for `piece`s.
@@ -128,6 +129,9 @@ class Store(Protocol):
     def disconnected(self, attendance_id: int, now: float) -> None: ...
     def end_all_attendance(self, now: float) -> None: ...
     def present(self, workshop_id: str) -> frozenset[str]: ...
+    def is_present(self, workshop_id: str, participant_id: str) -> bool:
+        """Whether one person has a connection open: one index lookup, not the whole room."""
+
     def attendance_mark(self, workshop_id: str) -> tuple[int, int]: ...
     def attendance(self, workshop_id: str) -> list[dict]: ...
 

@@ -506,6 +506,14 @@ class PostgresStore:
         )
         return frozenset(row["participant_id"] for row in rows)
 
+    def is_present(self, workshop_id: str, participant_id: str) -> bool:
+        rows = self._rows(
+            "select 1 from attendance where workshop_id = %s and participant_id = %s"
+            " and disconnected_at is null limit 1",
+            [workshop_id, participant_id],
+        )
+        return bool(rows)
+
     def attendance_mark(self, workshop_id: str) -> tuple[int, int]:
         """How many arrivals and departures the session has seen: a cheap change marker."""
         row = self._rows(

@@ -3,7 +3,8 @@ attendance in one file.
 
 One connection and one lock per process make the single writer; `BEGIN IMMEDIATE`
 keeps several processes (scale-out) from interleaving. Transactions are short and
-nothing is announced from inside one.
+nothing is announced from inside one. Reads have a connection of their own: in WAL mode
+they see the last COMMIT and never wait for the writer's fsync.
 """
 
 from __future__ import annotations
@@ -216,18 +217,30 @@ class SQLiteStore:
     def __init__(self, path: str | Path, migrate: bool = True) -> None:
         self.path = Path(path)
         self.url = f"{SQLITE_PREFIX}{self.path}"
-        self.db = open_database(self.path, migrate)
-        self.lock = threading.RLock()
+        self._writes = open_database(self.path, migrate)
+        self.lock = threading.RLock()  # the writer's
+        self._reads = sqlite_utils.Database(
+            sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10)
+        )
+        self._reads.execute("PRAGMA busy_timeout=10000")
+        self._read_lock = threading.RLock()  # one reader at a time on the readers' connection
+        self._here = threading.local()  # (green when monkey-patched) inside `reading()`?
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """The connection for this thread: the readers' inside `reading()`, else the writer's."""
+        return self._reads if getattr(self._here, "reading", False) else self._writes
 
     def problem(self, error: BaseException) -> str:
         return problem(error, self.path)
 
     def close(self) -> None:
         """Close the database; a checkpoint first moves the write-ahead log into it."""
-        with self.lock:
+        with self.lock, self._read_lock:
+            self._reads.close()
             with contextlib.suppress(sqlite3.Error):  # a full disk: the log stays, and is kept
-                self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            self.db.close()
+                self._writes.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._writes.close()
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -236,7 +249,7 @@ class SQLiteStore:
         COMMIT itself may fail (disk full, I/O error): then nothing of the transaction is
         kept, and the caller gets `Unavailable`.
         """
-        with self.lock, available():
+        with self.lock, self._using(reading=False), available():
             self.db.execute("BEGIN IMMEDIATE")
             try:
                 yield
@@ -248,9 +261,19 @@ class SQLiteStore:
 
     @contextmanager
     def reading(self) -> Iterator[None]:
-        """Reads share the connection, so they take the same lock."""
-        with self.lock, available():
+        """Read what is committed, on the readers' connection, without waiting for a write."""
+        with self._read_lock, available(), self._using(reading=True):
             yield
+
+    @contextmanager
+    def _using(self, reading: bool) -> Iterator[None]:
+        """Which connection `db` is for this thread while the block runs."""
+        before = getattr(self._here, "reading", False)
+        self._here.reading = reading
+        try:
+            yield
+        finally:
+            self._here.reading = before
 
     @contextmanager
     def batch(self) -> Iterator[Callable[[Offload], None]]:
@@ -258,9 +281,9 @@ class SQLiteStore:
 
         def commit(offload: Offload) -> None:
             with available():
-                offload(lambda: self.db.execute("COMMIT"))
+                offload(lambda: self._writes.execute("COMMIT"))
 
-        with self.lock:
+        with self.lock, self._using(reading=False):
             with available():
                 self.db.execute("BEGIN IMMEDIATE")
             try:
@@ -333,8 +356,13 @@ class SQLiteStore:
         self.db["tokens"].insert(row)
 
     def token(self, token: str) -> dict | None:
-        rows = list(self.db["tokens"].rows_where("token_hash = ?", [token_hash(token)]))
-        return rows[0] if rows else None
+        row = self.db.execute(
+            "select workshop_id, participant_id, purpose, expires_at from tokens"
+            " where token_hash = ?",
+            [token_hash(token)],
+        ).fetchone()
+        keys = ("workshop_id", "participant_id", "purpose", "expires_at")
+        return dict(zip(keys, row, strict=True)) if row else None
 
     def extend_links(self, workshop_id: str, participant_ids: list[str], until: float) -> None:
         """Personal links of these people stay valid at least until `until`."""
@@ -472,6 +500,14 @@ class SQLiteStore:
         )
         return frozenset(row[0] for row in rows.fetchall())
 
+    def is_present(self, workshop_id: str, participant_id: str) -> bool:
+        row = self.db.execute(
+            "select 1 from attendance where workshop_id = ? and participant_id = ?"
+            " and disconnected_at is null limit 1",
+            [workshop_id, participant_id],
+        ).fetchone()
+        return row is not None
+
     # -- keys of anonymous ballots --------------------------------------------
     def ballot_keys(self, workshop_id: str) -> dict[str, str]:
         rows = self.db.execute(
@@ -493,7 +529,7 @@ class SQLiteStore:
     def scrub(self) -> None:
         """Copy the write-ahead log into the database and empty it, so the old page that held
         a forgotten key is gone from the log too (best effort: a busy reader may delay it)."""
-        with self.lock, contextlib.suppress(sqlite3.Error):
+        with self.lock, self._using(reading=False), contextlib.suppress(sqlite3.Error):
             self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def attendance_mark(self, workshop_id: str) -> tuple[int, int]:
