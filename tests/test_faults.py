@@ -342,6 +342,36 @@ def test_a_client_that_never_reads_is_dropped_once_and_catches_up_by_sync(
     assert len(dropped()) == 1  # said once, though the others went on after the drop
 
 
+@pytest.mark.parametrize("mode", ["gevent", "eventlet", "threading"])
+def test_a_client_that_stops_answering_pings_is_let_go_and_the_others_are_served(
+    tmp_path: Path, mode: str, people: list[Person]
+) -> None:
+    """A client whose network is gone stops answering pings; Engine.IO then closes its
+    connection as the next change is sent to it, in the middle of a broadcast. Recording
+    that disconnection must not wait for the broadcast's own writer: the server serves on."""
+    pings = ("--set", "PING_INTERVAL=1", "--set", "PING_TIMEOUT=3")
+    server = LiveServer(tmp_path, mode, extra=pings).start()
+    try:
+        session, fac = host(server, people, "strategizing")
+        (tom,) = seat(server, session, people, ("Tom", "team"))
+        gone = server.join(session, "Gone", "team")
+        ws = engineio_websocket(server, gone["token"])  # then answers nothing, not even pings
+        hands = itertools.cycle(["raise_hand", "lower_hand"])
+
+        def left() -> bool:
+            tom.ok(next(hands))  # a change the room is told, the gone client included
+            seen = fac.events("presence_changed")
+            return any(
+                e["participant_id"] == gone["participant_id"] and not e["present"] for e in seen
+            )
+
+        poll(left, timeout=30, every=0.05)
+        tom.ok(next(hands))  # and the server serves on
+        ws.sock.close()
+    finally:
+        server.stop()
+
+
 class Storm:
     """Real clients proposing goals as fast as they are answered, each with its own cids,
     until their connection ends; every answer is kept by cid."""

@@ -56,6 +56,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
         async_mode=app.config["ASYNC_MODE"],
         message_queue=queue,
         max_http_buffer_size=app.config["MAX_MESSAGE_BYTES"],
+        ping_interval=float(app.config["PING_INTERVAL"]),
+        ping_timeout=float(app.config["PING_TIMEOUT"]),
         serializer=JsonPacket,
         **({"client_manager": WatchedRedisManager(str(queue))} if queue else {}),
         # Without a public URL, the page's own host is the one origin allowed.

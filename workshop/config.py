@@ -47,6 +47,11 @@ SETTINGS: dict[str, tuple[object, str]] = {
     ),
     "HEADER_TIMEOUT": (10.0, "Seconds a client has to send a request's line and headers."),
     "IDLE_TIMEOUT": (60.0, "Seconds a connection may stay silent (Socket.IO pings every 25)."),
+    "PING_INTERVAL": (25.0, "Seconds between Socket.IO's pings to each client."),
+    "PING_TIMEOUT": (
+        20.0,
+        "Seconds a client has to answer a ping; one that does not is disconnected.",
+    ),
     "OUTBOUND_QUEUE_LIMIT": (
         1000,
         "Messages that may wait for one connection; a client that falls this far behind (it"

@@ -85,6 +85,7 @@ class Writer:
         self.lock = threading.RLock()
         self._queue: deque[Job] = deque()
         self._wake: threading.Event | None = None
+        self._writer: int | None = None  # the writer task's thread (or green thread) id
         self._offload: Offload = lambda call: call()
 
     def start(self, spawn: Callable[[Callable[[], None]], object], async_mode: str) -> None:
@@ -94,8 +95,11 @@ class Writer:
         spawn(self._run)
 
     def write(self, work: Work) -> Any:
-        """Run `work` inside a write transaction; returns its answer once it is on disk."""
-        if self._wake is None:
+        """Run `work` inside a write transaction; returns its answer once it is on disk.
+        Asked for by the writer itself, as it announces (Engine.IO closes a socket that
+        stopped answering pings when a broadcast reaches it), the work is written at once:
+        queued, it would wait for the writer, that is for itself, forever."""
+        if self._wake is None or threading.get_ident() == self._writer:
             return self.write_all([work])[0].result()
         job = Job(work, threading.Event())
         self._queue.append(job)
@@ -104,6 +108,7 @@ class Writer:
 
     def _run(self) -> None:
         assert self._wake is not None
+        self._writer = threading.get_ident()
         while True:
             self._wake.wait()
             self._wake.clear()
