@@ -575,3 +575,43 @@ def test_a_backup_taken_in_a_storm_serves_and_holds_every_ack_given_before_it(
         fac.ok("go_to_phase", phase="decide")  # it serves: a new command is applied
     finally:
         restored.stop()
+
+
+@pytest.mark.parametrize("mode", ["gevent", "threading"])
+def test_a_client_that_falls_megabytes_behind_then_reads_gets_every_message_whole(
+    tmp_path: Path, mode: str, people: list[Person]
+) -> None:
+    """A message larger than what the TCP socket takes at once is still sent whole: a client
+    that lets megabytes of answers pile up, then reads them, parses every one. (The websocket
+    library under gevent and threading let the rest of a partial send go, so the stream broke
+    mid-frame and the client read garbage or waited for bytes that never came.)"""
+    server = LiveServer(tmp_path, mode).start()
+    try:
+        session, fac = host(server, people, "strategizing")
+        (ann,) = seat(server, session, people, ("Ann", "team"))
+        fac.ok("next_phase")
+        for number in range(25):  # a state of about 100 kB
+            ann.ok(
+                "propose_goal", level="vision", title=f"Vision {number}", description="w " * 1990
+            )
+        slow = server.join(session, "Slow", "team")
+        small_buffer = [(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)]
+        ws = engineio_websocket(server, slow["token"], sockopt=small_buffer)
+        asked = 100  # about 10 MB of answers: more than the socket buffers on both sides hold
+        for ack_id in range(asked):
+            ws.send(f"42{ack_id}" + json.dumps(["get_state", {"cid": f"slow-{ack_id}"}]))
+
+        answered = {}
+        while len(answered) < asked:
+            message = ws.recv()  # a broken stream raises or times out here
+            if message == "2":
+                ws.send("3")
+            elif message.startswith("43"):
+                ack_id, _, body = message[2:].partition("[")
+                (answer,) = json.loads("[" + body)
+                answered[int(ack_id)] = answer
+        assert sorted(answered) == list(range(asked))
+        assert all(len(answer["state"]["proposals"]) == 25 for answer in answered.values())
+        ws.close()
+    finally:
+        server.stop()

@@ -18,6 +18,7 @@ import struct
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import simple_websocket
 from flask_socketio import SocketIO
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,37 @@ def connection_of(environ: Mapping[str, Any]) -> socket.socket | None:
     if "eventlet.input" in environ:
         return environ["eventlet.input"].get_socket()
     return environ.get("werkzeug.socket") or environ.get(CONNECTION_KEY)
+
+
+class WholeSends:
+    """A socket whose `send` sends all it is given, waiting for room as it must."""
+
+    def __init__(self, connection: socket.socket) -> None:
+        self._connection = connection
+
+    def send(self, data: bytes) -> int:
+        self._connection.sendall(data)
+        return len(data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._connection, name)
+
+
+def send_whole_frames() -> None:
+    """simple-websocket 1.1 (our websockets under gevent and threading) hands each frame to
+    `socket.send` and lets go of what the socket did not take (upstream simple-websocket#45):
+    once a client's buffers are full, its stream breaks mid-frame and it reads garbage. Every
+    websocket it makes gets a socket whose `send` sends the whole frame."""
+    base = simple_websocket.ws.Base
+    if getattr(base.__init__, "whole_frames", False):
+        return
+    made = base.__init__
+
+    def __init__(self: Any, sock: socket.socket | None = None, *args: Any, **kwargs: Any) -> None:
+        made(self, WholeSends(sock) if sock is not None else None, *args, **kwargs)
+
+    __init__.whole_frames = True  # type: ignore[attr-defined]
+    base.__init__ = __init__
 
 
 class Outbound:

@@ -20,7 +20,7 @@ from workshop.domain.payload import check_depth
 from workshop.domain.text import shown
 from workshop.domain.views import SCREEN
 from workshop.domain.workshop import CLIENT_COMMANDS
-from workshop.outbound import Outbound
+from workshop.outbound import Outbound, send_whole_frames
 from workshop.service import Service
 from workshop.throttle import Throttle
 
@@ -57,6 +57,7 @@ def register(socketio: SocketIO, service: Service, throttle: Throttle, outbound_
             f"connection {sid} of participant {conn.participant_id} in session {conn.workshop_id}"
         )
 
+    send_whole_frames()
     Outbound(socketio, outbound_limit, describe)
 
     def caller() -> Connection:
