@@ -146,6 +146,23 @@ def test_one_person_cannot_flood_a_session_with_proposals_or_comments(
     pia.ok("comment", proposal_id=proposal, text="Pia still comments")
 
 
+def test_one_proposal_cannot_grow_the_state_by_endless_edits(
+    server: LiveServer, people: list[Person]
+) -> None:
+    """Each edit keeps the text before it, in every `state`: edits are bounded too."""
+    from workshop.domain.proposals import REVISIONS_EACH
+
+    _session, _fac, _pia, tom, _proposal = roadmap(server, people)
+    mine = tom.ok("propose_goal", title="Idea", **GOAL)["proposal_id"]
+    for i in range(REVISIONS_EACH):
+        tom.ok("edit_proposal", proposal_id=mine, description="x" * 3990 + str(i))
+    error = tom.refused("edit_proposal", "limit_reached", proposal_id=mine, description="more")
+    assert f"edited {REVISIONS_EACH} times" in error["message"] and mine not in error["message"]
+    (kept,) = [p for p in tom.fresh_state()["proposals"] if p["id"] == mine]
+    assert len(kept["revisions"]) == REVISIONS_EACH
+    assert kept["description"].endswith(str(REVISIONS_EACH - 1))
+
+
 # -- smaller holes -----------------------------------------------------------------------
 
 

@@ -99,6 +99,8 @@ def _review_target(s: WorkshopState, change: str, p: Mapping) -> tuple[str | Non
 
 # One person cannot flood a session: what everyone receives on connect stays bounded.
 PROPOSALS_EACH, PROPOSALS_IN_SESSION = 50, 500
+# Every edit keeps the text before it: edits are bounded like comments, so `state` is too.
+REVISIONS_EACH, REVISIONS_IN_SESSION = 100, 2000
 COMMENTS_EACH, COMMENTS_IN_SESSION = 200, 2000
 
 
@@ -145,6 +147,17 @@ def propose_goal(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context)
 def edit_proposal(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
     """Revise a proposal (its author or the facilitator); the earlier text is kept."""
     proposal = own_proposal(s, actor, p, "edit")
+    if len(proposal.revisions) >= REVISIONS_EACH:
+        raise Conflict(
+            f"{proposal_named(s, proposal)} was edited {REVISIONS_EACH} times, the most one"
+            " proposal keeps: propose a new one instead",
+            code="limit_reached",
+        )
+    if sum(len(other.revisions) for other in s.proposals.values()) >= REVISIONS_IN_SESSION:
+        raise Conflict(
+            f"this session holds {REVISIONS_IN_SESSION} edits, the most it may",
+            code="limit_reached",
+        )
     changes = _content(p, partial=True)
     if "parents" in changes:
         check_parents(s, proposal.level, changes["parents"])
