@@ -18,10 +18,12 @@ $(STAMP): pyproject.toml | $(BIN)/python
 run: $(STAMP)
 	$(BIN)/workshop serve
 
+# Two workers (pytest-xdist): the suite runs on SQLite and PostgreSQL, and a module's tests
+# stay on one worker (--dist loadscope), each worker with its own servers and cluster.
 test: $(STAMP) test-tools
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadscope
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -58,18 +58,12 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
         yield made
 
 
-def live(folder: Path, database: Database, *args: object, **options: object) -> LiveServer:
-    """A server on this database (SQLite's default place is the data folder itself)."""
-    url = None if database.backend == "sqlite" else database.url
-    return LiveServer(folder, *args, database=url, **options)  # type: ignore[arg-type]
-
-
 @contextmanager
 def serving(
     request: pytest.FixtureRequest, folder: Path, backend: str, mode: str = "gevent"
 ) -> Iterator[LiveServer]:
     with fresh(request, backend, folder) as database:
-        started = live(folder, database, mode).start()
+        started = LiveServer(folder, mode, database=database.server_url).start()
         yield started
         started.stop()
 

@@ -21,6 +21,12 @@ class Database:
         self.backend, self.url = backend, url
         self.opened: list[Store] = []
 
+    @property
+    def server_url(self) -> str | None:
+        """What a LiveServer on this database is given: None for SQLite, whose file is the
+        default one in the server's data folder (the test's folder)."""
+        return None if self.backend == "sqlite" else self.url
+
     def open(self, **options: object) -> Store:
         store = open_store(self.url, **options)  # type: ignore[arg-type]
         self.opened.append(store)

@@ -24,6 +24,7 @@ import pytest
 import socketio
 import websocket
 
+from tests.engine import Database
 from tests.live import LiveServer, Person, host, poll, seat
 from tests.tools import fill, small_disk
 
@@ -103,9 +104,11 @@ def test_a_write_the_full_disk_refuses_changes_nothing_and_the_same_cid_succeeds
 
 
 def test_a_vote_after_the_deadline_is_refused_before_the_timer_runs(
-    tmp_path: Path, people: list[Person]
+    tmp_path: Path, database: Database, people: list[Person]
 ) -> None:
-    server = LiveServer(tmp_path, extra=("--timer-interval", "3600")).start()  # timers sleep
+    server = LiveServer(
+        tmp_path, extra=("--timer-interval", "3600"), database=database.server_url
+    ).start()  # timers sleep
     try:
         session, fac = host(server, people, "strategizing")
         (tom,) = seat(server, session, people, ("Tom", "team"))
@@ -127,9 +130,9 @@ def test_a_vote_after_the_deadline_is_refused_before_the_timer_runs(
 
 
 def test_a_turn_that_ran_out_while_the_server_was_down_books_its_time_box(
-    tmp_path: Path, people: list[Person]
+    tmp_path: Path, database: Database, people: list[Person]
 ) -> None:
-    server = LiveServer(tmp_path).start()
+    server = LiveServer(tmp_path, database=database.server_url).start()
     try:
         session, fac = host(server, people, "strategizing")
         (tom,) = seat(server, session, people, ("Tom", "team"))

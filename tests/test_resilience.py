@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from tests.engine import Database
 from tests.live import LiveServer, Person, host, poll, seat
 
 
@@ -60,8 +61,10 @@ def test_a_retried_vote_counts_once_and_the_vote_survives_reconnect(
     assert [b for b in pia.fresh_state()["ballots"] if b["id"] == ballot][0].get("my_vote") is None
 
 
-def test_nothing_acknowledged_is_lost_when_the_server_is_killed(tmp_path: Path, people) -> None:
-    server = LiveServer(tmp_path).start()
+def test_nothing_acknowledged_is_lost_when_the_server_is_killed(
+    tmp_path: Path, database: Database, people
+) -> None:
+    server = LiveServer(tmp_path, database=database.server_url).start()
     try:
         session, fac = host(server, people, "strategizing")
         (pia,) = seat(server, session, people, ("Pia", "product"))

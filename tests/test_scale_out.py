@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.engine import Database
 from tests.live import LiveServer, host, poll, seat
 from tests.tools import Cluster, PostgresServer, RedisServer
 
@@ -20,9 +21,9 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture
-def pair(tmp_path: Path) -> Iterator[Cluster]:
+def pair(tmp_path: Path, database: Database) -> Iterator[Cluster]:
     """Two processes on one database, joined by a Redis server of their own."""
-    cluster = Cluster(tmp_path, processes=2).start()
+    cluster = Cluster(tmp_path, processes=2, database=database.server_url).start()
     yield cluster
     cluster.stop()
 
@@ -54,9 +55,11 @@ def test_two_processes_share_sessions_events_and_timers(pair: Cluster, people) -
     assert len([e for e in pia.events("turn_ended") if e["how"] == "expired"]) == 1
 
 
-def test_a_second_process_without_a_message_queue_refuses_to_start(tmp_path: Path) -> None:
-    first = LiveServer(tmp_path).start()
-    second = LiveServer(tmp_path)
+def test_a_second_process_without_a_message_queue_refuses_to_start(
+    tmp_path: Path, database: Database
+) -> None:
+    first = LiveServer(tmp_path, database=database.server_url).start()
+    second = LiveServer(tmp_path, database=database.server_url)
     try:
         with pytest.raises(RuntimeError, match="server exited") as refused:
             second.start()
@@ -70,10 +73,12 @@ def test_a_second_process_without_a_message_queue_refuses_to_start(tmp_path: Pat
         second.stop()
 
 
-def test_a_killed_servers_database_can_be_served_again_at_once(tmp_path: Path) -> None:
-    first = LiveServer(tmp_path).start()
+def test_a_killed_servers_database_can_be_served_again_at_once(
+    tmp_path: Path, database: Database
+) -> None:
+    first = LiveServer(tmp_path, database=database.server_url).start()
     first.kill()  # its lease stays in the database, but its process is gone
-    again = LiveServer(tmp_path).start()
+    again = LiveServer(tmp_path, database=database.server_url).start()
     try:
         assert again.get("/readyz").status_code == 200
     finally:
@@ -81,10 +86,12 @@ def test_a_killed_servers_database_can_be_served_again_at_once(tmp_path: Path) -
 
 
 def test_a_process_with_a_message_queue_refuses_to_join_one_serving_alone(
-    redis_url: str, tmp_path: Path
+    redis_url: str, tmp_path: Path, database: Database
 ) -> None:
-    alone = LiveServer(tmp_path).start()
-    joined = LiveServer(tmp_path, extra=("--message-queue", redis_url))
+    alone = LiveServer(tmp_path, database=database.server_url).start()
+    joined = LiveServer(
+        tmp_path, extra=("--message-queue", redis_url), database=database.server_url
+    )
     try:
         with pytest.raises(RuntimeError, match="another workshop server"):
             joined.start()

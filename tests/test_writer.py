@@ -73,9 +73,9 @@ def open_ballot(server: LiveServer, people: list[Person], voters: int) -> tuple[
 
 
 def test_commands_sent_together_are_decided_in_order_and_every_ack_survives_kill_9(
-    tmp_path: Path, people: list[Person]
+    tmp_path: Path, database: Database, people: list[Person]
 ) -> None:
-    server = LiveServer(tmp_path).start()
+    server = LiveServer(tmp_path, database=database.server_url).start()
     try:
         session, fac = host(server, people, "strategizing")
         seated = seat(server, session, people, *[(f"P{i}", "team") for i in range(12)])

@@ -284,7 +284,11 @@ def run(
             with service.store.transaction():
                 service.store.end_all_attendance(service.clock())
     except Unavailable as error:  # the disk refuses it
+        service.store.close()
         raise DatabaseProblem(service.store.problem(error.__cause__ or error)) from None
+    except BaseException:  # e.g. LeaseTaken: no pool's threads left behind at exit
+        service.store.close()
+        raise
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
