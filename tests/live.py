@@ -148,9 +148,9 @@ class LiveServer(Address):
             if self.process is not None and self.process.poll() is not None:
                 raise RuntimeError(f"server exited: {self.log.read_text()[-2000:]}")
             try:
-                requests.get(self.url + "/", timeout=1)
+                requests.get(self.url + "/", timeout=5)
                 return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not up, or still starting
                 time.sleep(0.05)  # polling for the port to open, not waiting for a result
         self.kill()  # no process left running behind a failed test
         raise RuntimeError(f"server did not start: {self.log.read_text()[-2000:]}")
