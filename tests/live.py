@@ -16,6 +16,7 @@ from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 
+import engineio
 import requests
 import socketio
 
@@ -173,6 +174,24 @@ class LiveServer(Address):
 _cids = itertools.count(1)
 
 
+class _InOrderEngineIO(engineio.Client):
+    """Hands each message on in the order it arrived. The stock client starts a thread per
+    message, so a recorder could see seq 78 before 77 that the server sent in order, and an
+    answer read just before a hang-up could be handled after it."""
+
+    def _trigger_event(self, event: str, *args: object, **kwargs: object) -> object:
+        if event == "message":
+            kwargs["run_async"] = False
+        return super()._trigger_event(event, *args, **kwargs)
+
+
+class InOrderClient(socketio.Client):
+    """A python-socketio client whose events and answers are handled in arrival order."""
+
+    def _engineio_client_class(self) -> type[engineio.Client]:
+        return _InOrderEngineIO
+
+
 class Person:
     """One real python-socketio client, recording every event it receives."""
 
@@ -181,7 +200,7 @@ class Person:
         self.received: list[tuple[str, object]] = []
         self.state: dict | None = None
         self.changed = threading.Condition()
-        self.client = socketio.Client(reconnection=False)
+        self.client = InOrderClient(reconnection=False)
         self.client.on("*", self._on_event)
         self.connect()
 

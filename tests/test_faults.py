@@ -388,20 +388,38 @@ class Storm:
         self.threads = [threading.Thread(target=self._run, args=(c,)) for c in self.clients]
 
     def _run(self, client: Person) -> None:
+        """Propose until a refusal or the hang-up (python-socketio's call() would wait out its
+        timeout; the answers read before the hang-up are handled before it)."""
+        changed, hung_up = threading.Condition(), threading.Event()
+
+        def hang_up(*_reason: object) -> None:
+            with changed:
+                hung_up.set()
+                changed.notify_all()
+
+        client.client.on("disconnect", hang_up)
         for i in itertools.count():
             cid, title = f"{client.name}-{i}", f"Goal {client.name}.{i}"
             with self.lock:
                 self.titles[cid] = title
                 self.answers[cid] = None
+
+            def keep(answer: dict, cid: str = cid) -> None:
+                with changed:
+                    with self.lock:
+                        self.answers[cid] = answer
+                    changed.notify_all()
+
             try:
-                answer = client.client.call(
-                    "propose_goal", {"cid": cid, "level": "vision", "title": title}, timeout=8
-                )
-            except socketio.exceptions.SocketIOError:  # disconnected, or no answer
+                payload = {"cid": cid, "level": "vision", "title": title}
+                client.client.emit("propose_goal", payload, callback=keep)
+            except socketio.exceptions.SocketIOError:  # disconnected
                 return
+            with changed:
+                changed.wait_for(lambda cid=cid: hung_up.is_set() or self.answers[cid], 8)
             with self.lock:
-                self.answers[cid] = answer
-            if not answer.get("ok"):
+                answer = self.answers[cid]
+            if not answer or not answer.get("ok"):
                 return
 
     def acked(self) -> set[str]:
