@@ -77,11 +77,19 @@ class Pool:
     """The samples of a run pooled by (server, N) over the cycles."""
 
     def __init__(self, samples: list[Sample]) -> None:
-        self.by: dict[tuple[str, int], list[Sample]] = {}
+        everything: dict[tuple[str, int], list[Sample]] = {}
         for sample in samples:
-            self.by.setdefault((sample.target, sample.n), []).append(sample)
-        self.sizes = sorted({n for _t, n in self.by})
-        self.servers = list(dict.fromkeys(t for t, _n in self.by))
+            everything.setdefault((sample.target, sample.n), []).append(sample)
+        self.sizes = sorted({n for _t, n in everything})
+        self.servers = list(dict.fromkeys(t for t, _n in everything))
+        # A (server, N) with a run that did not finish is reported as such, not pooled from
+        # the runs that did: the server did not carry that load every time.
+        self.failed = {
+            key: f"did not finish {len(failed)} of {len(group)} runs: {failed[0]}"
+            for key, group in everything.items()
+            if (failed := [s.failed for s in group if s.failed])
+        }
+        self.by = {key: group for key, group in everything.items() if key not in self.failed}
 
     def has(self, server: str, n: int) -> bool:
         return (server, n) in self.by
@@ -132,6 +140,8 @@ def targets(pool: Pool, mode: str) -> list[Target]:
         ratio(n, single, 0.99, 1.5)
     ratio(10, burst, 0.5, 1.5)
     big = max(pool.sizes)
+    if big >= 1000 and (us, big) in pool.failed:
+        found.append(Target(f"{big:,} participants served", pool.failed[(us, big)], False))
     if big >= 1000 and pool.has(us, big):
         rate = big / pool.storm(us, big, "duration")
         share = pool.storm(us, big, "ack p50") / pool.storm(us, big, "duration")
@@ -236,6 +246,8 @@ def latency_lines(pool: Pool) -> list[str]:
     ]
     for n in pool.sizes:
         for server in pool.servers:
+            if (server, n) in pool.failed:
+                lines.append(f"| {n} | {server} | {pool.failed[(server, n)]}" + " | –" * 5 + " |")
             if not pool.has(server, n):
                 continue
             cells = [
@@ -267,6 +279,8 @@ def crowd_lines(pool: Pool) -> list[str]:
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for server in pool.servers:
+        if (server, big) in pool.failed:
+            lines.append(f"| {server} | {pool.failed[(server, big)]}" + " | –" * 7 + " |")
         if not pool.has(server, big):
             continue
         storm = "| not run: from the floor a burst of N votes is N² messages" + "| – " * 4
@@ -310,7 +324,8 @@ def mode_lines(pool: Pool, mode: str) -> list[str]:
 
     big = max(pool.sizes)
     closest = min(modes, key=closeness)
-    fastest = max(modes, key=lambda s: big / pool.storm(s, big, "duration"))
+    carried = [s for s in modes if pool.has(s, big) and pool.values(s, big, burst)]
+    fastest = max(carried, key=lambda s: big / pool.storm(s, big, "duration"), default=None)
     ours = workshop(mode)
     verdict = (
         "which is the default"
@@ -319,13 +334,15 @@ def mode_lines(pool: Pool, mode: str) -> list[str]:
         if ours not in (closest, fastest)
         else f"and the default is {ours}"
     )
+    dropped = [s for s in modes if (s, big) in pool.failed]
     return [
         "## Async mode",
         "",
         "Single-vote p50 as a multiple of the floor's, geometric mean over N: "
         + ", ".join(f"{s} {closeness(s):.2f}×" for s in modes)
         + f". Closest to the floor: {closest}; most votes/s at N = {big:,}: {fastest}; "
-        f"{verdict}.",
+        f"{verdict}."
+        + (f" Did not carry N = {big:,} every time: {', '.join(dropped)}." if dropped else ""),
         "",
     ]
 
