@@ -58,13 +58,13 @@ class Crowds:
     def _ask(self, calls: dict[int, tuple]) -> dict[int, object]:
         for k, call in calls.items():
             self.pipes[k].send(call)
-        answers = {}
-        for k in calls:
-            status, value = self.pipes[k].recv()
+        # Every crowd's answer is read, failed or not, so that none is left in a pipe to be
+        # taken for the answer to the next call.
+        replies = {k: self.pipes[k].recv() for k in calls}
+        for k, (status, value) in replies.items():
             if status != "ok":
                 raise RuntimeError(f"crowd {k} failed:\n{value}")
-            answers[k] = value
-        return answers
+        return {k: value for k, (_status, value) in replies.items()}
 
     def _everywhere(self, name: str, *args: object) -> list:
         answers = self._ask({k: (name, args) for k in range(len(self.pipes))})
