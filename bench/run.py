@@ -235,11 +235,18 @@ class Workshop:
         ]
 
 
+def succeeded(results: list[tuple[float, float, dict]]) -> list[tuple[float, float, dict]]:
+    """The results of commands that must all succeed; else the run did not finish, and says
+    why in one line."""
+    refused = [ack.get("error", ack) for _s, _a, ack in results if not ack.get("ok")]
+    if refused:
+        raise RuntimeError(f"{len(refused)} of {len(results)} commands refused, e.g. {refused[0]}")
+    return results
+
+
 def call(crowds: Crowds, client: int, event: str, **payload: object) -> tuple[float, float, dict]:
     """One command that must succeed."""
-    result = crowds.cast([(client, event, {"cid": uuid.uuid4().hex, **payload})])[0]
-    assert result[2].get("ok"), result
-    return result
+    return succeeded(crowds.cast([(client, event, {"cid": uuid.uuid4().hex, **payload})]))[0]
 
 
 @dataclass
@@ -277,14 +284,14 @@ def measure(target: Floor | Workshop, crowds: Crowds, n: int, scale: float, cycl
     sample.fan_out, sample.rooms = target.open(crowds, n), target.rooms
     for r in range(singles):
         voter = r % n
-        sent, answered, ack = crowds.cast([(voter, target.vote_event, target.vote(voter))])[0]
-        assert ack.get("ok"), ack
+        sent, answered, ack = succeeded(
+            crowds.cast([(voter, target.vote_event, target.vote(voter))])
+        )[0]
         sample.single.append(crowds.seen([(voter % target.rooms, ack["seq"])])[0] - sent)
         sample.single_ack.append(answered - sent)
     for _ in range(bursts):
         crowds.reset()
-        results = crowds.cast([(i, target.vote_event, target.vote(i)) for i in range(n)])
-        assert all(ack.get("ok") for _s, _a, ack in results), results
+        results = succeeded(crowds.cast([(i, target.vote_event, target.vote(i)) for i in range(n)]))
         updated = crowds.seen(
             [(i % target.rooms, a["seq"]) for i, (_s, _a, a) in enumerate(results)]
         )
@@ -304,8 +311,7 @@ def measure(target: Floor | Workshop, crowds: Crowds, n: int, scale: float, cycl
                 "fan-out": delivered / (max(updated) - first),
             }
         )
-    revealed = crowds.cast(target.reveals(n))
-    assert all(ack.get("ok") for _s, _a, ack in revealed), revealed
+    revealed = succeeded(crowds.cast(target.reveals(n)))
     sent = min(sent for sent, _a, _ack in revealed)
     sample.fan_out["reveal"] = [at - sent for at in crowds.arrivals(target.reveal_event, sent)]
     crowds.close()

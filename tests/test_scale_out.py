@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.engine import Database
-from tests.live import LiveServer, host, poll, seat
+from tests.live import LiveServer, Person, host, poll, seat
 from tests.tools import Cluster, PostgresServer, RedisServer
 
 
@@ -169,3 +170,47 @@ def test_a_deadline_is_kept_once_by_the_survivor_when_a_process_is_killed(
     assert closed["at"] >= deadline
     log = tom.ok("sync", since=0)["events"]
     assert [e["type"] for e in log].count("ballot_closed") == 1
+
+
+def test_two_processes_writing_to_the_same_sessions_at_once_answer_every_command(
+    on_postgres: Cluster, people
+) -> None:
+    """Each process's batch takes the session rows it writes to: taken in whatever order the
+    commands came, two batches crossing the same sessions deadlocked, and PostgreSQL
+    refused one of them (each command answered "unavailable")."""
+    servers = on_postgres.servers
+    rooms = [host(servers[0], people, "strategizing") for _ in range(4)]
+    crowd: list[tuple[Person, dict]] = []
+    for number, (session, fac) in enumerate(rooms):
+        fac.ok("next_phase")
+        for where, server in enumerate(servers):
+            cast = [(f"P{number}.{where}.{i}", "team") for i in range(3)]
+            crowd += [(person, session) for person in seat(server, session, people, *cast)]
+    answers: dict[str, dict] = {}
+    done = threading.Condition()
+
+    def keep(cid: str) -> Callable[[dict], None]:
+        def answered(answer: dict) -> None:
+            with done:
+                answers[cid] = answer
+                done.notify_all()
+
+        return answered
+
+    sent = 0
+    for person, _session in crowd:  # everyone at once, each as fast as the rate allows
+        for i in range(8):
+            cid = f"{person.name}-{i}"
+            payload = {"cid": cid, "level": "vision", "title": f"Goal {cid}"}
+            person.client.emit("propose_goal", payload, callback=keep(cid))
+            sent += 1
+    with done:
+        assert done.wait_for(lambda: len(answers) == sent, 60), "commands left unanswered"
+    refused = {cid: a["error"] for cid, a in answers.items() if not a.get("ok")}
+    assert not refused, f"{len(refused)} of {sent} refused, e.g. {next(iter(refused.values()))}"
+    for session, fac in rooms:  # every goal in its session's log, once, without a gap
+        log = fac.ok("sync", since=0)["events"]
+        assert [e["seq"] for e in log] == list(range(1, len(log) + 1))
+        titles = [e["proposal"]["title"] for e in log if e["type"] == "goal_proposed"]
+        mine = [f"Goal {p.name}-{i}" for p, s in crowd if s is session for i in range(8)]
+        assert sorted(titles) == sorted(mine)

@@ -274,7 +274,7 @@ class Service:
             self.store.add_token(token, workshop_id, person["id"], "participant")
             return {"participant_id": person["id"], "token": token}, workshop_id, stored
 
-        return self.writer.write(work)
+        return self.writer.write(work, workshop_id)
 
     def secret(self) -> str:
         """A key kept in the database, so signed form tokens survive a restart; read once."""
@@ -325,7 +325,9 @@ class Service:
         if actor == SCREEN:
             raise Forbidden("the room screen only shows the session: it cannot act")
         with self._counted():
-            return self.writer.write(lambda: self._decide(workshop_id, actor, name, payload, cid))
+            return self.writer.write(
+                lambda: self._decide(workshop_id, actor, name, payload, cid), workshop_id
+            )
 
     def _decide(
         self, workshop_id: str, actor: str, name: str, payload: Mapping, cid: str
@@ -474,7 +476,9 @@ class Service:
                 except Exception:
                     log.exception("timer %s of %s failed", name, workshop_id)
             if not done:  # nothing moved: look again later rather than spin on it
-                self.writer.write(lambda workshop_id=workshop_id: self._put_off(workshop_id, now))
+                self.writer.write(
+                    lambda workshop_id=workshop_id: self._put_off(workshop_id, now), workshop_id
+                )
             ran += done
         return ran
 

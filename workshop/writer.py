@@ -37,6 +37,7 @@ class Job:
     """One piece of work and, once its batch is on disk, its outcome or error."""
 
     work: Work
+    session: str | None = None  # the session it writes to, if one that exists already
     done: threading.Event | None = None
     outcome: Outcome | None = None
     error: BaseException | None = None
@@ -94,14 +95,15 @@ class Writer:
         self._wake = threading.Event()  # created after monkey-patching: green where it must be
         spawn(self._run)
 
-    def write(self, work: Work) -> Any:
+    def write(self, work: Work, session: str | None = None) -> Any:
         """Run `work` inside a write transaction; returns its answer once it is on disk.
+        `session` names the existing session it writes to, for the batch to take first.
         Asked for by the writer itself, as it announces (Engine.IO closes a socket that
         stopped answering pings when a broadcast reaches it), the work is written at once:
         queued, it would wait for the writer, that is for itself, forever."""
         if self._wake is None or threading.get_ident() == self._writer:
-            return self.write_all([work])[0].result()
-        job = Job(work, threading.Event())
+            return self.write_all([work], session)[0].result()
+        job = Job(work, session, threading.Event())
         self._queue.append(job)
         self._wake.set()
         return job.result()
@@ -123,18 +125,20 @@ class Writer:
                             job.error = job.error or error
                             job.done.set()
 
-    def write_all(self, works: list[Work]) -> list[Job]:
-        """Write these pieces as one batch, in order, here and now; their jobs, answered."""
-        batch = [Job(work) for work in works]
+    def write_all(self, works: list[Work], session: str | None = None) -> list[Job]:
+        """Write these pieces (of `session`) as one batch, in order, here and now; their jobs,
+        answered."""
+        batch = [Job(work, session) for work in works]
         self._write(batch)
         return batch
 
     def _write(self, batch: list[Job]) -> None:
         """One transaction, one COMMIT; then answer, and only then announce, in order: a
         voter's ack does not wait behind the fan-out of the whole batch to every room."""
+        sessions = {job.session for job in batch if job.session is not None}
         with self.store.lock:
             try:
-                with self.store.batch() as commit:
+                with self.store.batch(sessions) as commit:
                     with self.lock:
                         for job in batch:
                             self._attempt(job)

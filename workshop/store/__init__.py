@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -65,8 +65,13 @@ class Store(Protocol):
         """Reads that belong together, of what is committed, never waiting for the writer's
         COMMIT; database trouble inside becomes `Unavailable`."""
 
-    def batch(self) -> AbstractContextManager[Callable[[Offload], None]]:
-        """The writer's group commit: the lock and one open transaction, for `piece`s.
+    def batch(
+        self, sessions: Collection[str] = ()
+    ) -> AbstractContextManager[Callable[[Offload], None]]:
+        """The writer's group commit: the lock and one open transaction, for `piece`s, which
+        write to `sessions` (where writers of other processes may wait for each other, the
+        backend takes those sessions first, in one order for all, so that no two batches
+        wait for each other).
 
         The body calls the given `commit(offload)` once, which COMMITs (through `offload`
         when the backend's COMMIT blocks the thread). Leaving the body by an exception rolls

@@ -3,8 +3,9 @@
 The writer's batch holds one pooled connection for its transaction; readers take their own
 from the pool, so they never wait for its COMMIT on the connection. Each session's `seq`
 stays gap-free and race-free across processes: the primary key (workshop_id, seq) refuses a
-duplicate, and the writer locks the session's `workshops` row (SELECT ... FOR UPDATE) before
-it reads the log it appends to, until COMMIT. psycopg waits on its socket cooperatively under
+duplicate, and the writer locks the session's `workshops` row before it reads the log it
+appends to, until COMMIT (a batch's sessions all at its BEGIN, in sorted order, so that two
+processes' batches never wait for each other). psycopg waits on its socket cooperatively under
 gevent and eventlet, so the COMMIT needs no OS thread of its own.
 """
 
@@ -16,7 +17,7 @@ import re
 import secrets
 import sys
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any, TypeVar
 
@@ -91,6 +92,12 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
 ]
+
+# A writer holds its sessions' rows until COMMIT. NO KEY UPDATE, not UPDATE: it still keeps
+# out the other writers of the session, but not the foreign-key checks of rows that only
+# name the session (another process recording a connection to it).
+LOCK_SESSIONS = "select 1 from workshops where id"
+FOR_WRITING = "for no key update"
 
 
 def _green_waits() -> None:
@@ -255,14 +262,23 @@ class PostgresStore:
                 self._local.conn = None
 
     @contextmanager
-    def batch(self) -> Iterator[Callable[[Offload], None]]:
+    def batch(self, sessions: Collection[str] = ()) -> Iterator[Callable[[Offload], None]]:
+        """The sessions' rows are locked at BEGIN in sorted order, the same in every process:
+        taken as each piece came, two processes' batches crossing the same sessions in
+        opposite orders deadlocked, and PostgreSQL refused one of them whole."""
         with self.lock:
             with self.available():
                 conn = self.pool.getconn()
-            self._local.conn, self._local.locked = conn, set()
+            self._local.conn, self._local.held = conn, frozenset(sessions)
+            self._local.locked = set(self._local.held)
             try:
                 with self.available():
                     conn.execute("begin")
+                    if sessions:
+                        conn.execute(
+                            f"{LOCK_SESSIONS} = any(%s) order by id {FOR_WRITING}",
+                            [sorted(sessions)],
+                        )
 
                 def commit(_offload: Offload) -> None:
                     with self.available():
@@ -275,7 +291,7 @@ class PostgresStore:
                         conn.execute("rollback")
                 raise
             finally:
-                self._local.conn, self._local.locked = None, set()
+                self._local.conn, self._local.held, self._local.locked = None, frozenset(), set()
                 self.pool.putconn(conn)
 
     @contextmanager
@@ -294,7 +310,7 @@ class PostgresStore:
             with self._conn() as conn, self.available():
                 conn.execute("rollback to savepoint piece")
                 conn.execute("release savepoint piece")
-            self._local.locked = set()  # row locks taken since the savepoint went with it
+            self._local.locked = set(self._local.held)  # those taken since went with it
             return None, error
         with self._conn() as conn, self.available():
             conn.execute("release savepoint piece")
@@ -311,7 +327,7 @@ class PostgresStore:
             return
         locked: set[str] = self._local.locked
         if workshop_id not in locked:
-            self._execute("select 1 from workshops where id = %s for update", [workshop_id])
+            self._execute(f"{LOCK_SESSIONS} = %s {FOR_WRITING}", [workshop_id])
             locked.add(workshop_id)
 
     # -- sessions and tokens -------------------------------------------------

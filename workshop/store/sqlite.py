@@ -16,7 +16,7 @@ import secrets
 import shutil
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
@@ -276,8 +276,9 @@ class SQLiteStore:
             self._here.reading = before
 
     @contextmanager
-    def batch(self) -> Iterator[Callable[[Offload], None]]:
-        """BEGIN IMMEDIATE under the lock; COMMIT runs through `offload`, as its fsync blocks."""
+    def batch(self, sessions: Collection[str] = ()) -> Iterator[Callable[[Offload], None]]:
+        """BEGIN IMMEDIATE under the lock (the whole database is the writer's: `sessions`
+        need no locks of their own); COMMIT runs through `offload`, as its fsync blocks."""
 
         def commit(offload: Offload) -> None:
             with available():
