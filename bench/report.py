@@ -355,10 +355,12 @@ def load_lines(run: Run) -> list[str]:
         "|---|---|---|---|---|",
     ]
     for s in run.everything:
-        lines.append(
-            f"| {s.cycle + 1} | {s.n} | {s.target} | {s.load[0]:.1f} → {s.load[1]:.1f} "
-            f"| {s.server_cpu:.1f} s |"
+        measured = (
+            "did not finish | –"
+            if s.failed
+            else f"{s.load[0]:.1f} → {s.load[1]:.1f} | {s.server_cpu:.1f} s"
         )
+        lines.append(f"| {s.cycle + 1} | {s.n} | {s.target} | {measured} |")
     return [*lines, ""]
 
 
@@ -521,7 +523,7 @@ def write(run: Run) -> None:
 
 
 def readme_paragraph(pool: Pool, mode: str, run: Run) -> str:
-    loads = [v for s in run.samples for v in s.load]
+    loads = [v for s in run.samples if not s.failed for v in s.load]
     found = targets(pool, mode)
     parts = [
         f"Measured by `make bench` (`{command(run)}`"
@@ -535,9 +537,10 @@ def readme_paragraph(pool: Pool, mode: str, run: Run) -> str:
                 (ms(pool.p(who, n, single, 0.5)), ms(pool.p(who, n, burst, 0.5)))
                 for who in (us, FLOOR)
             )
+            beside = f" (the floor {floor[1]})" if pool.values(FLOOR, n, burst) else ""
             parts.append(
                 f"with N = {n}, a vote reaches everyone in {mine[0]} (p50; the floor "
-                f"{floor[0]}) and a burst of N votes in {mine[1]} (the floor {floor[1]});"
+                f"{floor[0]}) and a burst of N votes in {mine[1]}{beside};"
             )
     big = max(pool.sizes)
     if big >= 1000 and pool.has(us, big):
