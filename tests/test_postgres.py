@@ -18,6 +18,7 @@ import pytest
 from tests.live import LiveServer, Person, host, poll
 from tests.test_writer import together
 from tests.tools import PostgresServer
+from workshop.domain.errors import Unavailable
 from workshop.service import Service
 from workshop.store import open_store
 from workshop.store.postgres import MIGRATIONS
@@ -184,3 +185,25 @@ def lock_waiters(url: str) -> int:
             " where wait_event_type = 'Lock' and datname = current_database()"
         ).fetchone()
     return row[0] if row else 0
+
+
+# A deadlock as PostgreSQL reports it: a one-line reason, then its details.
+DEADLOCK = """do $$ begin raise exception using errcode = '40P01', message = 'deadlock detected',
+  detail = 'Process 1 waits for ShareLock on transaction 2; blocked by process 3.',
+  hint = 'See server log for query details.'; end $$"""
+
+
+def test_a_database_refusal_tells_the_client_its_reason_and_the_log_its_details(
+    url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = open_store(url)
+    try:
+        with pytest.raises(Unavailable) as refused, store.available():
+            with store.pool.connection() as conn:
+                conn.execute(DEADLOCK)
+    finally:
+        store.close()
+    message = refused.value.message
+    assert "deadlock detected" in message and "try again later" in message
+    assert "Process 1" not in message and "server log" not in message
+    assert "Process 1 waits for ShareLock" in caplog.text

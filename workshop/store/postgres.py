@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import re
 import secrets
 import sys
@@ -41,6 +42,7 @@ from workshop.store import (
     unavailable_message,
 )
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 MIGRATION_LOCK = 0x574B53484F50  # pg_advisory_xact_lock key: one process migrates at a time
 CONNECT_SECONDS = 10
@@ -166,7 +168,12 @@ class PostgresStore:
         try:
             yield
         except (psycopg.OperationalError, psycopg.InterfaceError) as error:
-            raise Unavailable(unavailable_message(self._hidden(one_line(error)))) from error
+            # The client reads the database's one-line reason ("deadlock detected", "could not
+            # extend file …: No space left on device"); its details are for the log.
+            told = self._hidden(one_line(error))
+            log.warning("the database refused: %s", told)
+            reason = self._hidden(error.diag.message_primary or told)
+            raise Unavailable(unavailable_message(reason)) from error
 
     # -- start -----------------------------------------------------------------
     def _migrate(self, url: str, migrate: bool) -> None:
