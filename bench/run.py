@@ -343,20 +343,17 @@ def run_one(
     n: int,
     scale: float,
     cycle: int,
-    tolerate: bool = False,
     database: Callable[[], AbstractContextManager[str | None]] = nullcontext,
 ) -> Sample:
     """One server (or deployment) on a fresh database (SQLite in a fresh folder, or the URL
-    `database` gives) serving N clients, then stopped. With `tolerate`, a run in which a
-    client got no answer in time is a sample that says so (the server did not carry the
-    load), not the end of the bench."""
+    `database` gives) serving N clients, then stopped. A run in which a client got no answer
+    in time, or a refusal, is a sample that says so (the server did not carry the load), not
+    the end of the bench."""
     with tempfile.TemporaryDirectory() as folder, database() as url:
         target = make(Path(folder), url)
         try:
             sample = measure(target, crowds, n, scale, cycle)
         except RuntimeError as error:
-            if not tolerate:
-                raise
             reason = str(error).strip().splitlines()[-1]
             sample = Sample(target.name, n, cycle, len(target.processes), target.database)
             sample.rooms = target.rooms
@@ -411,7 +408,7 @@ def main() -> None:
             for n in sizes:
                 for name in servers if cycle % 2 == 0 else servers[::-1]:
                     make = lambda f, _url, name=name: start(name, f)  # noqa: E731
-                    samples.append(run_one(make, crowds, n, args.scale, cycle, tolerate=True))
+                    samples.append(run_one(make, crowds, n, args.scale, cycle))
         for cycle in range(args.cycles):
             for store in stores:
                 fresh = postgres.database if postgres and store == "postgresql" else nullcontext
@@ -423,7 +420,7 @@ def main() -> None:
                         rooms = sessions or rooms_for(people)
                         return Workshop(folder, mode, p, rooms, url, DATABASES[label])
 
-                    scale_out.append(run_one(make, crowds, people, args.scale, cycle, True, fresh))
+                    scale_out.append(run_one(make, crowds, people, args.scale, cycle, fresh))
     finally:
         crowds.stop()
         if postgres:

@@ -170,10 +170,11 @@ class PostgresStore:
         except (psycopg.OperationalError, psycopg.InterfaceError) as error:
             # The client reads the database's one-line reason ("deadlock detected", "could not
             # extend file …: No space left on device"); its details are for the log.
-            told = self._hidden(one_line(error))
-            log.warning("the database refused: %s", told)
-            reason = self._hidden(error.diag.message_primary or told)
-            raise Unavailable(unavailable_message(reason)) from error
+            details = self._hidden(one_line(error))
+            log.warning("the database refused: %s", details)
+            reason = error.diag.message_primary
+            told = self._hidden(reason) if reason else details
+            raise Unavailable(unavailable_message(told)) from error
 
     # -- start -----------------------------------------------------------------
     def _migrate(self, url: str, migrate: bool) -> None:
