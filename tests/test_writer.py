@@ -17,19 +17,26 @@ from workshop.writer import Writer
 
 
 def together(calls: list[Callable[[], object]]) -> list[object]:
-    """Run the calls at the same moment, each from its own thread; their results, in order."""
+    """Run the calls at the same moment, each from its own thread; their results, in order.
+    A call that raised (no answer in time) raises here, where the test reports it."""
     results: list[object] = [None] * len(calls)
+    raised: list[BaseException] = []
     start = threading.Barrier(len(calls))
 
     def run(i: int) -> None:
         start.wait()
-        results[i] = calls[i]()
+        try:
+            results[i] = calls[i]()
+        except BaseException as error:
+            raised.append(error)
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    if raised:
+        raise raised[0]
     return results
 
 

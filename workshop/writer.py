@@ -51,12 +51,29 @@ class Job:
         return self.outcome[0]
 
 
+def returning_error(call: Callable[[], Any]) -> tuple[Any, BaseException | None]:
+    """`call()`'s value, or the exception it raised, without raising it."""
+    try:
+        return call(), None
+    except BaseException as error:  # handed to the caller, who raises it
+        return None, error
+
+
 def offloader(async_mode: str) -> Offload:
     """How to run a blocking call in a real OS thread without stopping the event loop."""
     if async_mode == "gevent":
         import gevent
 
-        return lambda call: gevent.get_hub().threadpool.apply(call)
+        def in_thread(call: Callable[[], Any]) -> Any:
+            # The error comes back as a value: raised in the pool's thread, gevent's hub
+            # prints its traceback before it wakes the caller, and a print that fails (the
+            # log on the same full disk as the database) would leave the caller asleep.
+            value, error = gevent.get_hub().threadpool.apply(lambda: returning_error(call))
+            if error is not None:
+                raise error
+            return value
+
+        return in_thread
     if async_mode == "eventlet":
         from eventlet import tpool
 
