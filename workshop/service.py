@@ -193,12 +193,16 @@ class Service:
         self._unsaved.clear()
 
     def _commit(self, state: WorkshopState, events: list[dict]) -> list[dict]:
-        """Append events and fold them in; called by a piece of the writer's work."""
+        """Append events and fold them in; called by a piece of the writer's work. The
+        deadline is written only when they move it: most commands (a vote) do not, and a
+        write fewer is a page fewer to fsync."""
         self._unsaved.add(state.id)
+        due = next_due(state)
         stored = self.store.append(state.id, events, state.seq)
         for item in stored:
             apply(state, item)
-        self.store.set_deadline(state.id, next_due(state))
+        if next_due(state) != due:
+            self.store.set_deadline(state.id, next_due(state))
         return stored
 
     # -- sessions and people -------------------------------------------------
