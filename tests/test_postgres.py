@@ -15,9 +15,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.live import LiveServer, Person, host, poll
+from tests.live import LiveServer, Person, host, poll, seat
 from tests.test_writer import together
-from tests.tools import PostgresServer
+from tests.tools import PostgresServer, fill
 from workshop.domain.errors import Unavailable
 from workshop.service import Service
 from workshop.store import open_store
@@ -207,3 +207,38 @@ def test_a_database_refusal_tells_the_client_its_reason_and_the_log_its_details(
     assert "deadlock detected" in message and "try again later" in message
     assert "Process 1" not in message and "server log" not in message
     assert "Process 1 waits for ShareLock" in caplog.text
+
+
+def test_a_full_disk_under_the_database_refuses_what_it_cannot_write_and_loses_nothing(
+    postgres: PostgresServer, tmp_path: Path, people: list[Person]
+) -> None:
+    """The disk holding the database's files fills up (its write-ahead log is elsewhere):
+    a command PostgreSQL cannot store is refused `unavailable` and leaves no trace, each one
+    acknowledged before stays, and the same cid succeeds once there is room again."""
+    with postgres.database_on_small_disk() as (url, disk):
+        server = LiveServer(tmp_path, database=url).start()
+        try:
+            session, fac = host(server, people, "strategizing")
+            team = seat(server, session, people, *[(f"T{i}", "team") for i in range(10)])
+            before = fac.ok("next_phase")["seq"]
+            filler = fill(disk)
+            acked = []
+            for i in range(500):  # until a table must grow and cannot
+                goal = {"level": "vision", "title": f"Goal {i}", "description": "x" * 500}
+                proposer = team[i % len(team)]
+                answer = proposer.send("propose_goal", cid=f"goal-{i}", **goal)
+                if not answer["ok"]:
+                    break
+                acked.append(answer["proposal_id"])
+            assert answer["error"]["code"] == "unavailable", answer
+            assert "No space left on device" in answer["error"]["message"], answer
+            seen = fac.fresh_state()
+            assert seen["seq"] == before + len(acked)  # nothing phantom
+            assert [p["id"] for p in seen["proposals"]] == acked  # nothing lost
+            filler.unlink()
+            kept = proposer.send("propose_goal", cid=f"goal-{len(acked)}", **goal)
+            assert kept["ok"] and kept["seq"] == before + len(acked) + 1, kept
+            log = fac.ok("sync", since=before)["events"]
+            assert [e["seq"] for e in log] == list(range(before + 1, kept["seq"] + 1))
+        finally:
+            server.stop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import itertools
 import os
+import pwd
 import re
 import shutil
 import signal
@@ -181,11 +182,16 @@ class Cluster(Address):
 
 
 @contextmanager
-def small_disk(folder: Path, size: str = "8m") -> Iterator[Path]:
-    """A tmpfs of `size` mounted at `folder`: a disk the test can really fill."""
+def small_disk(folder: Path, size: str = "8m", owner: str | None = None) -> Iterator[Path]:
+    """A tmpfs of `size` mounted at `folder` (its root owned by the user `owner`, if given):
+    a disk the test can really fill."""
     folder.mkdir(parents=True, exist_ok=True)
+    options = f"size={size}"
+    if owner is not None:
+        user = pwd.getpwnam(owner)
+        options += f",uid={user.pw_uid},gid={user.pw_gid},mode=0700"
     mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)],
         capture_output=True,
         text=True,
     )
@@ -330,6 +336,24 @@ class PostgresServer:
             else:  # a connection still holds it: start afresh next time
                 self._emptied.discard(name)
                 self.admin(f"drop database {name} with (force)")
+
+    @contextmanager
+    def database_on_small_disk(self, size: str = "32m") -> Iterator[tuple[str, Path]]:
+        """The URL of a migrated database whose files live on a tmpfs of `size` (a tablespace
+        of their own), and that tmpfs, for the test to fill; the cluster's own files and its
+        write-ahead log stay on the real disk."""
+        name = f"small_{os.getpid()}_{next(self._made)}"
+        owner = self._as.get("user", pwd.getpwuid(os.geteuid()).pw_name)
+        with small_disk(self.folder / name, size, owner) as folder:
+            self.admin(f"create tablespace {name} location '{folder}'")
+            try:
+                self.admin(f"create database {name} template {self.TEMPLATE} tablespace {name}")
+                try:
+                    yield self.url(name), folder
+                finally:
+                    self.admin(f"drop database {name} with (force)")
+            finally:
+                self.admin(f"drop tablespace {name}")
 
     def _empty(self, name: str) -> bool:
         """Empty the database for the next test; False if it cannot be (a connection holds a
