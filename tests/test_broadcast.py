@@ -156,3 +156,17 @@ def test_a_voter_hears_their_ack_before_the_room_hears_the_vote(server: LiveServ
     voter.client.emit("cast_vote", vote, callback=lambda _ack: heard.append("ack"))
     poll(lambda: len(heard) == 2)
     assert heard == ["ack", "vote_cast"]
+
+
+def test_what_the_fast_encoder_refuses_still_reaches_the_room(server: LiveServer, people) -> None:
+    """Packets are written by orjson, which refuses integers past 64 bits; a metric target
+    of 31 digits is valid, and goes out as the standard library writes it."""
+    session, fac = host(server, people)
+    (tom,) = seat(server, session, people, ("Tom", "team"))
+    fac.ok("next_phase")
+    metric = {"name": "Downloads", "target": 10**30}
+    ack = tom.ok("propose_goal", level="vision", title="Everyone", metrics=[metric])
+    heard = fac.wait_event("goal_proposed")
+    assert heard["seq"] == ack["seq"] and heard["proposal"]["metrics"] == [metric]
+    proposal = fac.fresh_state()["proposals"][0]
+    assert proposal["metrics"] == [metric]
