@@ -340,8 +340,9 @@ def mode_lines(pool: Pool, mode: str) -> list[str]:
         "",
         "Single-vote p50 as a multiple of the floor's, geometric mean over N: "
         + ", ".join(f"{s} {closeness(s):.2f}×" for s in modes)
-        + f". Closest to the floor: {closest}; most votes/s at N = {big:,}: {fastest}; "
-        f"{verdict}."
+        + f". Closest to the floor: {closest}; most votes/s at N = {big:,}: "
+        + (fastest or "none, as no mode carried it every time")
+        + f"; {verdict}."
         + (f" Did not carry N = {big:,} every time: {', '.join(dropped)}." if dropped else ""),
         "",
     ]
