@@ -66,6 +66,11 @@ def times(mine: float, floor: float) -> str:
     return "–" if math.isnan(ratio) else f"{ratio:.2f}×"
 
 
+def agree(verb: str, count: int) -> str:
+    """The verb as the count of its subject asks: "1 target holds", "2 targets hold"."""
+    return f"{verb}s" if count == 1 else verb
+
+
 def default_mode() -> str:
     """The async mode `workshop serve` uses when none is given."""
     from workshop.cli import serve
@@ -227,7 +232,7 @@ def target_lines(pool: Pool, mode: str) -> list[str]:
     lines = [
         f"## Targets (issue 11), Workshop under {mode}, the default",
         "",
-        f"{held} of the {len(found)} targets this run measured hold.",
+        f"{held} of the {len(found)} targets this run measured {agree('hold', held)}.",
         "",
         "| target | measured | holds |",
         "|---|---|---|",
@@ -552,7 +557,7 @@ def readme_paragraph(pool: Pool, mode: str, run: Run) -> str:
             f"and all connected in {pool.median(us, big, lambda s: s.connect):.1f} s."
         )
     held = sum(t.holds for t in found)
-    parts.append(f"{held} of issue 11's {len(found)} targets hold.")
+    parts.append(f"{held} of issue 11's {len(found)} targets {agree('hold', held)}.")
     for samples in databases(run).values():
         for target in scale_out_targets(samples):
             parts.append(
