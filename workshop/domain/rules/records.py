@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from workshop.domain.errors import InvalidInput
 from workshop.domain.rules.ballot import YES_NO_RULES, Ballot, check_rule, resolve_settings
-from workshop.domain.rules.votes import normalize_vote
+from workshop.domain.rules.votes import checked_vote
 from workshop.domain.text import kind, shown
 
 
@@ -95,7 +95,7 @@ def _checked_votes(
             raise InvalidInput(f"votes[{index}]: voter {shown(voter)} voted twice")
         seen.add(voter)
         try:
-            normalized = normalize_vote(rule, vote, options, settings)
+            normalized = checked_vote(rule, vote, options, settings)
         except InvalidInput as error:
             raise InvalidInput(f"votes[{index}] (voter {shown(voter)}): {error.message}") from None
         checked.append({"voter": voter, **normalized})
