@@ -50,7 +50,7 @@ def test_a_piece_that_fails_is_undone_alone_and_the_rest_of_its_batch_is_kept(
 ) -> None:
     store = database.open()
     undone: list[str] = []
-    writer = Writer(store, lambda: undone.append("forget"), lambda: None, lambda *_: None)
+    writer = Writer(store, lambda: undone.append("forget"), lambda _: None, lambda *_: None)
 
     def put(key: str, fail: bool = False):
         def work():

@@ -36,6 +36,7 @@ from workshop.domain.text import CONTROL, shown
 from workshop.domain.views import SCREEN
 from workshop.domain.workshop import SYSTEM, Context, decide, due_timers, next_due, replay
 from workshop.offload import Offload, direct
+from workshop.store import Offload as InThread
 from workshop.store import Store
 from workshop.writer import Outcome, Writer
 
@@ -178,12 +179,12 @@ class Service:
                 break
             del self._states[oldest]
 
-    def _kept(self) -> None:
-        """After a COMMIT: cached states are on disk; a forgotten ballot key leaves the log."""
+    def _kept(self, in_thread: InThread) -> None:
+        """After a COMMIT: cached states are on disk; a forgotten ballot key leaves the log
+        (its disk work `in_thread`, as the COMMIT's)."""
         self._unsaved.clear()
-        if self._scrub_due:
-            self._scrub_due = False
-            self.store.scrub()
+        if self._scrub_due:  # until it succeeds: a reader of an older snapshot may hold it up
+            self._scrub_due = not self.store.scrub(in_thread)
 
     def _forget_unsaved(self) -> None:
         """Events folded into cached state were undone (a refused piece, a failed COMMIT):

@@ -85,7 +85,7 @@ class Writer:
     """Writes work to the store in batches, and answers each piece after its batch's COMMIT.
 
     `forget()` is called whenever written work is undone (a savepoint rolled back, a failed
-    COMMIT), so that the service drops cached state that ran ahead of the disk; `kept()`
+    COMMIT), so that the service drops cached state that ran ahead of the disk; `kept(offload)`
     after each COMMIT; `announce(workshop_id, events)` for each piece after it.
     """
 
@@ -93,7 +93,7 @@ class Writer:
         self,
         store: Store,
         forget: Callable[[], None],
-        kept: Callable[[], None],
+        kept: Callable[[Offload], None],
         announce: Callable[[str, list[dict]], None],
     ) -> None:
         self.store = store
@@ -161,7 +161,7 @@ class Writer:
                             self._attempt(job)
                     commit(self._offload)  # readers go on meanwhile (see `lock`)
                 with self.lock:
-                    self.kept()
+                    self.kept(self._offload)
             except BaseException as error:
                 with self.lock:
                     self._undo(batch, error)

@@ -572,11 +572,13 @@ class PostgresStore:
             [workshop_id, ballot_id],
         )
 
-    def scrub(self) -> None:
+    def scrub(self, offload: Offload) -> bool:
         """VACUUM the keys' table so the deleted row's space is reused (best effort: an open
-        snapshot elsewhere may keep it a little longer)."""
+        snapshot elsewhere may keep it a little longer). psycopg waits cooperatively: nothing
+        to offload."""
         with suppress(Unavailable, psycopg.Error), self._conn() as conn:
             conn.execute("vacuum ballot_keys")
+        return True
 
     # -- the whole database, for `workshop migrate` ---------------------------
     def rows(self, table: str) -> Iterator[dict]:

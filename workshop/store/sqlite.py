@@ -527,11 +527,24 @@ class SQLiteStore:
             [workshop_id, ballot_id],
         )
 
-    def scrub(self) -> None:
+    def scrub(self, offload: Offload) -> bool:
         """Copy the write-ahead log into the database and empty it, so the old page that held
-        a forgotten key is gone from the log too (best effort: a busy reader may delay it)."""
+        a forgotten key is gone from the log too; whether it is. Not while a reader holds an
+        older snapshot (a backup): then this does not wait for it (SQLite's busy wait froze
+        the event loop for 10 s), and the caller asks again after its next write. The
+        checkpoint's fsyncs run through `offload`."""
+        checked: list[tuple] = []
         with self.lock, self._using(reading=False), contextlib.suppress(sqlite3.Error):
-            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._writes.execute("PRAGMA busy_timeout=0")
+            try:
+                offload(
+                    lambda: checked.append(
+                        self._writes.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                    )
+                )
+            finally:
+                self._writes.execute("PRAGMA busy_timeout=10000")
+        return bool(checked) and checked[0][0] == 0  # (busy, frames in log, frames copied)
 
     def attendance_mark(self, workshop_id: str) -> tuple[int, int]:
         """How many arrivals and departures the session has seen: a cheap change marker."""
