@@ -202,8 +202,9 @@ class Service:
         stored = self.store.append(state.id, events, state.seq)
         for item in stored:
             apply(state, item)
-        if next_due(state) != due:
-            self.store.set_deadline(state.id, next_due(state))
+        later = next_due(state)
+        if later != due:
+            self.store.set_deadline(state.id, later)
         return stored
 
     # -- sessions and people -------------------------------------------------

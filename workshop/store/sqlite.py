@@ -534,7 +534,7 @@ class SQLiteStore:
         the event loop for 10 s), and the caller asks again after its next write. The
         checkpoint's fsyncs run through `offload`."""
         checked: list[tuple] = []
-        with self.lock, self._using(reading=False), contextlib.suppress(sqlite3.Error):
+        with self.lock, contextlib.suppress(sqlite3.Error):
             self._writes.execute("PRAGMA busy_timeout=0")
             try:
                 offload(
