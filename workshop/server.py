@@ -7,6 +7,7 @@ up to ~40 ms to each small update, so we start the servers ourselves.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import signal
 import socket
@@ -29,6 +30,8 @@ FLUSH_SECONDS = 3.0  # at most, for the acknowledgements on their way out
 STOP_SECONDS = 1.0  # at most, for the HTTP requests still running after that
 POLL_SECONDS = 0.02
 BACKLOG = 1024  # connections waiting to be accepted: a whole room opening the page at once
+# Python's cyclic garbage collector, tuned for a server holding a thousand connections.
+GC_THRESHOLDS = (10_000, 10, 10)
 
 
 def nodelay(sock: socket.socket) -> None:
@@ -56,6 +59,18 @@ def _timer_loop(app: Flask, lease: ProcessLease) -> None:
             socketio.sleep(TIMER_RETRY)
         except Exception:
             app.logger.exception("timer loop")
+
+
+def settle_garbage_collection() -> None:
+    """Keep the cyclic collector's pauses off a busy room. Its full collections stop the
+    whole server for as long as it takes to walk every object: with 1,000 sockets connected,
+    100-270 ms each, eight times while 1,000 people connect and vote once. What exists at start
+    (modules, the app) is frozen out of those walks for good, and the young generations are
+    collected ten times less often; garbage still goes once the long-lived objects grow by a
+    quarter, as before."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def is_websocket(environ: Mapping[str, Any]) -> bool:
@@ -295,6 +310,7 @@ def run(
     socketio = app.extensions["workshop_socketio"]
     service.writer.start(socketio.start_background_task, async_mode)  # group commit from here
     socketio.start_background_task(_timer_loop, app, lease)
+    settle_garbage_collection()
     print(f"Workshop serving on http://{host}:{port} ({async_mode})", file=sys.stderr, flush=True)
     try:
         if async_mode == "gevent":
