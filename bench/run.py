@@ -135,6 +135,7 @@ class Floor:
     """The floor's side of the scenario: votes in memory; voter i sits in room i % rooms."""
 
     vote_event, turnout_event, reveal_event = "vote", "voted", "revealed"
+    answer_event = "answer"  # a vote told to no one: past burst_limit, the storm is of these
     burst_limit = 50  # people per room: it tells the room of every vote, N² messages a burst
 
     def __init__(self, folder: Path) -> None:
@@ -164,6 +165,7 @@ class Workshop:
     (`label` names the database in the results)."""
 
     vote_event, turnout_event, reveal_event = "cast_vote", "vote_cast", "ballot_revealed"
+    answer_event = ""  # every vote is told
     burst_limit = max(SIZES)
 
     def __init__(
@@ -265,6 +267,8 @@ class Sample:
     burst_ack: list[float] = field(default_factory=list)
     # per burst: duration, ack p50, messages, fan-out (events delivered per second to all)
     storms: list[dict] = field(default_factory=list)
+    # per storm of votes told to no one (the floor, past its burst limit): duration, ack p50
+    answer_storms: list[dict] = field(default_factory=list)
     connect: float = 0.0
     fan_out: dict[str, list[float]] = field(default_factory=dict)
     load: tuple[float, float] = (0.0, 0.0)  # 1-minute load average before and after
@@ -274,8 +278,9 @@ class Sample:
 
 def measure(target: Floor | Workshop, crowds: Crowds, n: int, scale: float, cycle: int) -> Sample:
     sample = Sample(target.name, n, cycle, len(target.processes), target.database)
-    singles, bursts = (max(1, round(r * scale)) for r in ROUNDS.get(n, ROUNDS[1000]))
-    bursts = bursts if n <= target.burst_limit * rooms_for(n) else 0
+    singles, storms = (max(1, round(r * scale)) for r in ROUNDS.get(n, ROUNDS[1000]))
+    bursts = storms if n <= target.burst_limit * rooms_for(n) else 0
+    answer_storms = storms if not bursts and target.answer_event else 0
     load, cpu = os.getloadavg()[0], cpu_seconds(target.processes)
     auths = target.seat(n)
     audience = Counter(room for _auth, room in auths)  # who must hear of a vote in each room
@@ -309,6 +314,17 @@ def measure(target: Floor | Workshop, crowds: Crowds, n: int, scale: float, cycl
                 "ack p50": report.percentile(acks, 0.5),
                 "messages": sum(messages) / len(messages),
                 "fan-out": delivered / (max(updated) - first),
+            }
+        )
+    for _ in range(answer_storms):
+        results = succeeded(
+            crowds.cast([(i, target.answer_event, target.vote(i)) for i in range(n)])
+        )
+        first = min(sent for sent, _a, _ack in results)
+        sample.answer_storms.append(
+            {
+                "duration": max(answered for _s, answered, _ack in results) - first,
+                "ack p50": report.percentile([a - s for s, a, _ack in results], 0.5),
             }
         )
     revealed = succeeded(crowds.cast(target.reveals(n)))
