@@ -138,13 +138,16 @@ class Service:
 
     # -- loading -------------------------------------------------------------
     def _load(self, workshop_id: str) -> WorkshopState:
-        """The cached state, brought up to the log's last seq (other processes write too)."""
+        """The cached state, brought up to the log's last seq (other processes write too),
+        once per batch: the batch holds the session until its COMMIT."""
         state = self._states.get(workshop_id)
         if state is None:
             events = self.store.events(workshop_id)
             if not events:
                 raise NotFound(f"session {shown(workshop_id)} does not exist")
             state = replay(workshop_id, events)
+        elif workshop_id in self._unsaved and self.store.in_transaction():
+            return state  # brought up to date in this batch, whose locks keep others out
         elif state.seq < self.store.last_seq(workshop_id):
             for item in self.store.events(workshop_id, after=state.seq):
                 apply(state, item)
@@ -340,12 +343,12 @@ class Service:
     ) -> Outcome:
         """One command as a piece of the writer's batch: decided against the state as the
         commands before it in the batch left it, at the moment it is decided."""
-        keys = self.store.ballot_keys(workshop_id)
+        state = self._load(workshop_id)
+        keys = self._ballot_keys(state)
         owner = self._ack_owner(actor, name, payload, keys)
         earlier = self.store.ack(workshop_id, owner, cid)
         if earlier is not None:
             return earlier, None, []
-        state = self._load(workshop_id)
         present = Present(lambda: self.store.present(workshop_id))
         ctx = Context(now=self.clock(), present=present, ballot_keys=keys)
         events = decide(state, actor, name, payload, ctx)
@@ -361,6 +364,14 @@ class Service:
         # The facilitator hears live who voted (as the snapshot's `not_voted` tells them); only
         # the log files an anonymous vote under the pseudonym.
         return ack, workshop_id, [unmasked(item, owner, actor) for item in stored]
+
+    def _ballot_keys(self, state: WorkshopState) -> dict[str, str]:
+        """The keys of the session's anonymous ballots, read only while one awaits its
+        reveal (each is forgotten then): most ballots are not anonymous, and a vote is most
+        of the commands."""
+        if not any(b.anonymous and b.status != "revealed" for b in state.ballots.values()):
+            return {}
+        return self.store.ballot_keys(state.id)
 
     @staticmethod
     def _ack_owner(actor: str, name: str, payload: Mapping, keys: Mapping[str, str]) -> str:
