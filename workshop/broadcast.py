@@ -75,7 +75,7 @@ class Broadcaster:
     def __init__(self, socketio: SocketIO) -> None:
         self.socketio = socketio
         self._members: dict[str, Member] = {}  # socket id -> whose socket, in which session
-        self._outbox: dict[str, list[dict]] = {}  # session -> events not yet sent
+        self._outbox: dict[str, list[list[dict]]] = {}  # session -> commits not yet told
         self._busy: set[str] = set()  # sessions whose room is being told right now
         self._lock = threading.Lock()
 
@@ -105,7 +105,7 @@ class Broadcaster:
     def publish(self, workshop_id: str, events: list[dict]) -> None:
         """Send committed events (the service's listener); at once if the room is quiet."""
         with self._lock:
-            self._outbox.setdefault(workshop_id, []).extend(events)
+            self._outbox.setdefault(workshop_id, []).append(events)
             if workshop_id in self._busy:
                 return  # the broadcast under way sends them when it is done
             self._busy.add(workshop_id)
@@ -113,7 +113,7 @@ class Broadcaster:
 
     def _tell(self, workshop_id: str) -> None:
         """Send what waits and let the sockets take their turn; again while more came
-        meanwhile. When more than one event waited, they came faster than the room is told:
+        meanwhile. When more than one commit waited, they came faster than the room is told:
         rest REST times as long as the telling took first, so that a room kept busy spends
         at most 1 / (1 + REST) of the server's time being told, in fewer, fuller messages."""
         while True:
@@ -129,9 +129,10 @@ class Broadcaster:
                     return
 
     def _send_waiting(self, workshop_id: str) -> int:
-        """Send the events that wait, merged; how many there were."""
+        """Send the events that wait, merged; how many commits they came from."""
         with self._lock:
-            events = self._outbox.pop(workshop_id, [])
+            commits = self._outbox.pop(workshop_id, [])
+        events = [item for committed in commits for item in committed]
         everyone, facilitator = rooms(workshop_id)
         for name, public, private in views.messages(events):
             try:
@@ -141,7 +142,7 @@ class Broadcaster:
                     self._hand_over(workshop_id, private["from_id"], private["to_id"])
             except Exception:  # one failed broadcast must not stop the ones after it
                 log.exception("broadcasting %s of %s failed", name, workshop_id)
-        return len(events)
+        return len(commits)
 
     # -- presence ------------------------------------------------------------
     def presence(self, workshop_id: str, participant_id: str, present: bool) -> None:
