@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.engine import Database
+from tests.engine import Database, Room
 from tests.live import LiveServer, Person, host, poll, seat
 from tests.tools import fill, slow_disk, small_disk
+from workshop.domain.errors import WorkshopError
 from workshop.store import Store
 from workshop.writer import Writer
 
@@ -50,7 +51,9 @@ def test_a_piece_that_fails_is_undone_alone_and_the_rest_of_its_batch_is_kept(
 ) -> None:
     store = database.open()
     undone: list[str] = []
-    writer = Writer(store, lambda: undone.append("forget"), lambda _: None, lambda *_: None)
+    writer = Writer(
+        store, lambda whole: undone.append(f"forget {whole}"), lambda _: None, lambda *_: None
+    )
 
     def put(key: str, fail: bool = False):
         def work():
@@ -65,8 +68,56 @@ def test_a_piece_that_fails_is_undone_alone_and_the_rest_of_its_batch_is_kept(
     assert [job.outcome and job.outcome[0] for job in jobs] == ["a", None, "c"]
     with pytest.raises(ValueError, match="b went wrong"):
         jobs[1].result()
-    assert undone == ["forget"]  # the service drops cached state that ran ahead
+    assert undone == ["forget False"]  # the service drops what that piece folded in
     assert sessions(store) == {"a", "c"}
+
+
+def test_a_refused_command_costs_its_session_no_replay_of_its_log(database: Database) -> None:
+    """A command refused in a batch undoes its own events alone: the votes decided before it
+    in that batch stay in the session's cached state, and the next command does not rebuild
+    the session from its whole log (a refusal at the command rate must not cost that)."""
+    room = Room(database)
+    voters = [room.join(f"V{i}", "team") for i in range(6)]
+    room.do(room.fac, "next_phase")
+    proposal = room.propose(voters[0], level="vision", title="Healthier lives")
+    room.do(room.fac, "go_to_phase", phase="decide")
+    ballot = room.do(room.fac, "open_ballot", proposal_ids=[proposal])["ballot_id"]
+    store, writer = room.service.store, room.service.writer
+    runs: list[Callable[[], None]] = []
+    writer.start(runs.append, "threading")  # the writer runs once every command waits
+    rebuilt: list[str] = []
+    read = store.events
+
+    def events(workshop_id: str, after: int = 0, limit: int | None = None) -> list[dict]:
+        if after == 0:
+            rebuilt.append(workshop_id)
+        return read(workshop_id, after, limit)
+
+    store.events = events  # type: ignore[method-assign]
+    answers: dict[str, object] = {}
+
+    def vote(person: str, choice: str) -> None:
+        try:
+            answers[person] = room.do(
+                person, "cast_vote", ballot_id=ballot, vote={"choice": choice}
+            )
+        except WorkshopError as error:
+            answers[person] = error.code
+
+    casting = [
+        threading.Thread(target=vote, args=(v, "agree" if i % 2 == 0 else "perhaps"))
+        for i, v in enumerate(voters)
+    ]
+    for thread in casting:
+        thread.start()
+    poll(lambda: len(writer._queue) == len(voters), every=0.01)
+    threading.Thread(target=runs[0], daemon=True).start()  # one batch of all six
+    for thread in casting:
+        thread.join()
+    assert [answers[v] for v in voters[1::2]] == ["invalid_input"] * 3
+    assert all(answers[v]["ok"] for v in voters[::2])  # type: ignore[index]
+    assert rebuilt == []
+    assert room.state.ballots[ballot].votes.keys() == set(voters[::2])
 
 
 def open_ballot(server: LiveServer, people: list[Person], voters: int) -> tuple[Person, list, str]:

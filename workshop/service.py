@@ -38,7 +38,7 @@ from workshop.domain.workshop import SYSTEM, Context, decide, due_timers, next_d
 from workshop.offload import Offload, direct
 from workshop.store import Offload as InThread
 from workshop.store import Store
-from workshop.writer import Outcome, Writer
+from workshop.writer import Outcome, Work, Writer
 
 log = logging.getLogger(__name__)
 
@@ -119,8 +119,9 @@ class Service:
         self._listeners: list[Listener] = []
         self._secret: str | None = None
         self._unsaved: set[str] = set()  # sessions whose cached state holds uncommitted events
+        self._folded: set[str] = set()  # those the piece running now folded events into
         self.process_id = uuid.uuid4().hex  # names this process's connections in attendance
-        self.writer = Writer(store, self._forget_unsaved, self._kept, self._announce)
+        self.writer = Writer(store, self._forget, self._kept, self._announce)
         self._stopping = False
         self._running = 0  # commands between their start and their acknowledgement
         self._running_lock = threading.Lock()
@@ -189,18 +190,32 @@ class Service:
         if self._scrub_due:  # until it succeeds: a reader of an older snapshot may hold it up
             self._scrub_due = not self.store.scrub(in_thread)
 
-    def _forget_unsaved(self) -> None:
-        """Events folded into cached state were undone (a refused piece, a failed COMMIT):
-        that state ran ahead of the disk, so it is forgotten and the next read replays the log."""
-        for workshop_id in self._unsaved:
+    def _forget(self, whole_batch: bool) -> None:
+        """Events folded into cached state were undone: that state ran ahead of the disk, so
+        it is forgotten and the next read replays the log. A refused piece undoes only its
+        own events (most refusals fold none), a failed COMMIT the whole batch's: a refused
+        command must not cost its session a replay of its whole log."""
+        undone = self._unsaved if whole_batch else self._folded
+        for workshop_id in undone:
             self._states.pop(workshop_id, None)
-        self._unsaved.clear()
+        self._unsaved -= undone
+        self._folded = set()
+
+    def _write(self, work: Work, workshop_id: str | None = None) -> Any:
+        """Write `work` as a piece of the writer's batch, noting which sessions it folds."""
+
+        def piece() -> Outcome:
+            self._folded = set()
+            return work()
+
+        return self.writer.write(piece, workshop_id)
 
     def _commit(self, state: WorkshopState, events: list[dict]) -> list[dict]:
         """Append events and fold them in; called by a piece of the writer's work. The
         deadline is written only when they move it: most commands (a vote) do not, and a
         write fewer is a page fewer to fsync."""
         self._unsaved.add(state.id)
+        self._folded.add(state.id)
         due = next_due(state)
         stored = self.store.append(state.id, events, state.seq)
         for item in stored:
@@ -241,7 +256,7 @@ class Service:
             made = {"id": workshop_id, "join_code": code, "facilitator_token": token}
             return made, workshop_id, stored
 
-        return self.writer.write(work)
+        return self._write(work)
 
     def _input_chain(self, chain: object, from_session: object) -> dict | None:
         """The chain a session starts from: a document, a file's text, or an earlier session's."""
@@ -283,7 +298,7 @@ class Service:
             self.store.add_token(token, workshop_id, person["id"], "participant")
             return {"participant_id": person["id"], "token": token}, workshop_id, stored
 
-        return self.writer.write(work, workshop_id)
+        return self._write(work, workshop_id)
 
     def secret(self) -> str:
         """A key kept in the database, so signed form tokens survive a restart; read once."""
@@ -334,7 +349,7 @@ class Service:
         if actor == SCREEN:
             raise Forbidden("the room screen only shows the session: it cannot act")
         with self._counted():
-            return self.writer.write(
+            return self._write(
                 lambda: self._decide(workshop_id, actor, name, payload, cid), workshop_id
             )
 
@@ -493,7 +508,7 @@ class Service:
                 except Exception:
                     log.exception("timer %s of %s failed", name, workshop_id)
             if not done:  # nothing moved: look again later rather than spin on it
-                self.writer.write(
+                self._write(
                     lambda workshop_id=workshop_id: self._put_off(workshop_id, now), workshop_id
                 )
             ran += done
@@ -566,10 +581,10 @@ class Service:
     def connected(self, workshop_id: str, participant_id: str) -> int:
         """Record a connection (through the writer: a connect storm shares its fsyncs)."""
         now, process = self.clock(), self.process_id
-        return self.writer.write(
+        return self._write(
             lambda: (self.store.connected(workshop_id, participant_id, now, process), None, [])
         )
 
     def disconnected(self, attendance_id: int) -> None:
         now = self.clock()
-        self.writer.write(lambda: (self.store.disconnected(attendance_id, now), None, []))
+        self._write(lambda: (self.store.disconnected(attendance_id, now), None, []))

@@ -84,15 +84,16 @@ def offloader(async_mode: str) -> Offload:
 class Writer:
     """Writes work to the store in batches, and answers each piece after its batch's COMMIT.
 
-    `forget()` is called whenever written work is undone (a savepoint rolled back, a failed
-    COMMIT), so that the service drops cached state that ran ahead of the disk; `kept(offload)`
-    after each COMMIT; `announce(workshop_id, events)` for each piece after it.
+    `forget(whole_batch)` is called whenever written work is undone, so that the service drops
+    cached state that ran ahead of the disk: with False when one piece's savepoint was rolled
+    back, with True when the whole batch was (a failed COMMIT); `kept(offload)` after each
+    COMMIT; `announce(workshop_id, events)` for each piece after it.
     """
 
     def __init__(
         self,
         store: Store,
-        forget: Callable[[], None],
+        forget: Callable[[bool], None],
         kept: Callable[[Offload], None],
         announce: Callable[[str, list[dict]], None],
     ) -> None:
@@ -178,11 +179,11 @@ class Writer:
         job.outcome, error = self.store.piece(job.work)
         if error is not None:
             job.error = error
-            self.forget()
+            self.forget(False)
 
     def _undo(self, batch: list[Job], error: BaseException) -> None:
         """The batch did not reach the disk (the store rolled it back): refuse every piece."""
-        self.forget()
+        self.forget(True)
         if isinstance(error, Unavailable):
             message = error.message
         else:
