@@ -36,8 +36,7 @@ from workshop.domain.text import CONTROL, shown
 from workshop.domain.views import SCREEN
 from workshop.domain.workshop import SYSTEM, Context, decide, due_timers, next_due, replay
 from workshop.offload import Offload, direct
-from workshop.store import Offload as InThread
-from workshop.store import Store
+from workshop.store import InThread, Store
 from workshop.writer import Outcome, Work, Writer
 
 log = logging.getLogger(__name__)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from workshop.domain.errors import Unavailable
-from workshop.store import Offload, Store
+from workshop.store import InThread, Store
 
 log = logging.getLogger(__name__)
 BATCH_LIMIT = 50  # pieces per transaction at most: under a storm, acks flow batch by batch
@@ -59,7 +59,7 @@ def returning_error(call: Callable[[], Any]) -> tuple[Any, BaseException | None]
         return None, error
 
 
-def offloader(async_mode: str) -> Offload:
+def in_os_thread(async_mode: str) -> InThread:
     """How to run a blocking call in a real OS thread without stopping the event loop."""
     if async_mode == "gevent":
         import gevent
@@ -86,7 +86,7 @@ class Writer:
 
     `forget(whole_batch)` is called whenever written work is undone, so that the service drops
     cached state that ran ahead of the disk: with False when one piece's savepoint was rolled
-    back, with True when the whole batch was (a failed COMMIT); `kept(offload)` after each
+    back, with True when the whole batch was (a failed COMMIT); `kept(in_thread)` after each
     COMMIT; `announce(workshop_id, events)` for each piece after it.
     """
 
@@ -94,7 +94,7 @@ class Writer:
         self,
         store: Store,
         forget: Callable[[bool], None],
-        kept: Callable[[Offload], None],
+        kept: Callable[[InThread], None],
         announce: Callable[[str, list[dict]], None],
     ) -> None:
         self.store = store
@@ -105,11 +105,11 @@ class Writer:
         self._queue: deque[Job] = deque()
         self._wake: threading.Event | None = None
         self._writer: int | None = None  # the writer task's thread (or green thread) id
-        self._offload: Offload = lambda call: call()
+        self._in_thread: InThread = lambda call: call()
 
     def start(self, spawn: Callable[[Callable[[], None]], object], async_mode: str) -> None:
         """From now on, batch: a background task of `spawn` writes what is queued."""
-        self._offload = offloader(async_mode)
+        self._in_thread = in_os_thread(async_mode)
         self._wake = threading.Event()  # created after monkey-patching: green where it must be
         spawn(self._run)
 
@@ -160,9 +160,9 @@ class Writer:
                     with self.lock:
                         for job in batch:
                             self._attempt(job)
-                    commit(self._offload)  # readers go on meanwhile (see `lock`)
+                    commit(self._in_thread)  # readers go on meanwhile (see `lock`)
                 with self.lock:
-                    self.kept(self._offload)
+                    self.kept(self._in_thread)
             except BaseException as error:
                 with self.lock:
                     self._undo(batch, error)

@@ -17,7 +17,7 @@ from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 T = TypeVar("T")
-Offload = Callable[[Callable[[], None]], None]
+InThread = Callable[[Callable[[], None]], None]  # runs a blocking disk call in an OS thread
 
 SQLITE_PREFIX = "sqlite:///"
 POSTGRES_SCHEMES = ("postgresql", "postgres")
@@ -67,13 +67,13 @@ class Store(Protocol):
 
     def batch(
         self, sessions: Collection[str] = ()
-    ) -> AbstractContextManager[Callable[[Offload], None]]:
+    ) -> AbstractContextManager[Callable[[InThread], None]]:
         """The writer's group commit: the lock and one open transaction, for `piece`s, which
         write to `sessions` (where writers of other processes may wait for each other, the
         backend takes those sessions first, in one order for all, so that no two batches
         wait for each other).
 
-        The body calls the given `commit(offload)` once, which COMMITs (through `offload`
+        The body calls the given `commit(in_thread)` once, which COMMITs (through `in_thread`
         when the backend's COMMIT blocks the thread). Leaving the body by an exception rolls
         everything back and raises; database trouble raises `Unavailable`."""
 
@@ -144,7 +144,7 @@ class Store(Protocol):
     def ballot_keys(self, workshop_id: str) -> dict[str, str]: ...
     def add_ballot_key(self, workshop_id: str, ballot_id: str) -> None: ...
     def forget_ballot_key(self, workshop_id: str, ballot_id: str) -> None: ...
-    def scrub(self, offload: Offload) -> bool: ...
+    def scrub(self, in_thread: InThread) -> bool: ...
 
     # -- the whole database, for `workshop migrate`
     def rows(self, table: str) -> Iterator[dict]:

@@ -37,7 +37,7 @@ from workshop.store import (
     SEP,
     SET_DEADLINE,
     DatabaseProblem,
-    Offload,
+    InThread,
     token_hash,
     unavailable_message,
 )
@@ -272,7 +272,7 @@ class PostgresStore:
                 self._local.conn = None
 
     @contextmanager
-    def batch(self, sessions: Collection[str] = ()) -> Iterator[Callable[[Offload], None]]:
+    def batch(self, sessions: Collection[str] = ()) -> Iterator[Callable[[InThread], None]]:
         """The sessions' rows are locked at BEGIN in sorted order, the same in every process:
         taken as each piece came, two processes' batches crossing the same sessions in
         opposite orders deadlocked, and PostgreSQL refused one of them whole."""
@@ -291,7 +291,7 @@ class PostgresStore:
                             [sorted(sessions)],
                         )
 
-                def commit(_offload: Offload) -> None:
+                def commit(_in_thread: InThread) -> None:
                     with self.available():
                         conn.execute("commit")
 
@@ -575,7 +575,7 @@ class PostgresStore:
             [workshop_id, ballot_id],
         )
 
-    def scrub(self, offload: Offload) -> bool:
+    def scrub(self, in_thread: InThread) -> bool:
         """VACUUM the keys' table so the deleted row's space is reused (best effort: an open
         snapshot elsewhere may keep it a little longer). psycopg waits cooperatively: nothing
         to offload."""

@@ -31,7 +31,7 @@ from workshop.store import (
     SET_DEADLINE,
     SQLITE_PREFIX,
     DatabaseProblem,
-    Offload,
+    InThread,
     token_hash,
     unavailable_message,
 )
@@ -276,13 +276,13 @@ class SQLiteStore:
             self._here.reading = before
 
     @contextmanager
-    def batch(self, sessions: Collection[str] = ()) -> Iterator[Callable[[Offload], None]]:
+    def batch(self, sessions: Collection[str] = ()) -> Iterator[Callable[[InThread], None]]:
         """BEGIN IMMEDIATE under the lock (the whole database is the writer's: `sessions`
-        need no locks of their own); COMMIT runs through `offload`, as its fsync blocks."""
+        need no locks of their own); COMMIT runs through `in_thread`, as its fsync blocks."""
 
-        def commit(offload: Offload) -> None:
+        def commit(in_thread: InThread) -> None:
             with available():
-                offload(lambda: self._writes.execute("COMMIT"))
+                in_thread(lambda: self._writes.execute("COMMIT"))
 
         with self.lock, self._using(reading=False):
             with available():
@@ -527,17 +527,17 @@ class SQLiteStore:
             [workshop_id, ballot_id],
         )
 
-    def scrub(self, offload: Offload) -> bool:
+    def scrub(self, in_thread: InThread) -> bool:
         """Copy the write-ahead log into the database and empty it, so the old page that held
         a forgotten key is gone from the log too; whether it is. Not while a reader holds an
         older snapshot (a backup): then this does not wait for it (SQLite's busy wait froze
         the event loop for 10 s), and the caller asks again after its next write. The
-        checkpoint's fsyncs run through `offload`."""
+        checkpoint's fsyncs run through `in_thread`."""
         checked: list[tuple] = []
         with self.lock, contextlib.suppress(sqlite3.Error):
             self._writes.execute("PRAGMA busy_timeout=0")
             try:
-                offload(
+                in_thread(
                     lambda: checked.append(
                         self._writes.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
                     )
