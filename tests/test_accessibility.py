@@ -96,6 +96,8 @@ def test_console_and_participant_view_in_every_phase(
     expect(console.locator("#join-code")).to_have_text(re.compile(r"^[A-Z2-9]{6}$"))
     seen.accessible("while people join")
     page.get_by_role("button", name="Raise my hand").click()
+    # Ann first: the server has her in the queue before Bob raises his hand.
+    expect(page.get_by_role("button", name="Lower my hand")).to_be_visible()
     command(server, session, bob["token"], "raise_hand")
     console.get_by_role("button", name="Give the floor to the next").click()
     expect(page.locator(".my-turn")).to_contain_text("It's your turn")
