@@ -313,11 +313,11 @@ def crowd_lines(pool: Pool) -> list[str]:
         if not pool.has(server, big):
             continue
         storm = "| not run: from the floor a burst of N votes is N² messages" + "| – " * 4
-        if server == FLOOR and pool.ceiling(big):
+        if server == FLOOR and ceiling:
             duration = pool.storm(server, big, "duration", told=False)
             ack = pool.storm(server, big, "ack p50", told=False)
             storm = (
-                f"| {big / duration:,.0f}, told to no one | {ms(duration)} | {ms(ack)} "
+                f"| {ceiling:,.0f}, told to no one | {ms(duration)} | {ms(ack)} "
                 f"| {ack / duration:.0%} | – "
             )
         if pool.values(server, big, burst):

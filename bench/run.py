@@ -276,6 +276,15 @@ class Sample:
     failed: str = ""  # why the run did not finish (a client got no answer in time)
 
 
+def answered_storm(results: list[tuple[float, float, dict]]) -> dict:
+    """A storm's duration, from its first command sent to its last answer, and its ack p50."""
+    first = min(sent for sent, _a, _ack in results)
+    return {
+        "duration": max(answered for _s, answered, _ack in results) - first,
+        "ack p50": report.percentile([answered - sent for sent, answered, _ack in results], 0.5),
+    }
+
+
 def measure(target: Floor | Workshop, crowds: Crowds, n: int, scale: float, cycle: int) -> Sample:
     sample = Sample(target.name, n, cycle, len(target.processes), target.database)
     singles, storms = (max(1, round(r * scale)) for r in ROUNDS.get(n, ROUNDS[1000]))
@@ -305,28 +314,18 @@ def measure(target: Floor | Workshop, crowds: Crowds, n: int, scale: float, cycl
         sample.burst += [
             done - sent for done, (sent, _a, _ack) in zip(updated, results, strict=True)
         ]
-        acks = [answered - sent for sent, answered, _ack in results]
-        sample.burst_ack += acks
+        sample.burst_ack += [answered - sent for sent, answered, _ack in results]
         messages = crowds.counts(target.turnout_event, first)
         sample.storms.append(
             {
-                "duration": max(answered for _s, answered, _ack in results) - first,
-                "ack p50": report.percentile(acks, 0.5),
+                **answered_storm(results),
                 "messages": sum(messages) / len(messages),
                 "fan-out": delivered / (max(updated) - first),
             }
         )
     for _ in range(answer_storms):
-        results = succeeded(
-            crowds.cast([(i, target.answer_event, target.vote(i)) for i in range(n)])
-        )
-        first = min(sent for sent, _a, _ack in results)
-        sample.answer_storms.append(
-            {
-                "duration": max(answered for _s, answered, _ack in results) - first,
-                "ack p50": report.percentile([a - s for s, a, _ack in results], 0.5),
-            }
-        )
+        orders = [(i, target.answer_event, target.vote(i)) for i in range(n)]
+        sample.answer_storms.append(answered_storm(succeeded(crowds.cast(orders))))
     revealed = succeeded(crowds.cast(target.reveals(n)))
     sent = min(sent for sent, _a, _ack in revealed)
     sample.fan_out["reveal"] = [at - sent for at in crowds.arrivals(target.reveal_event, sent)]

@@ -63,11 +63,11 @@ def _timer_loop(app: Flask, lease: ProcessLease) -> None:
 
 def settle_garbage_collection() -> None:
     """Keep the cyclic collector's pauses off a busy room. Its full collections stop the
-    whole server for as long as it takes to walk every object: with 1,000 sockets connected,
-    100-270 ms each, eight times while 1,000 people connect and vote once. What exists at start
-    (modules, the app) is frozen out of those walks for good, and the young generations are
-    collected ten times less often; garbage still goes once the long-lived objects grow by a
-    quarter, as before."""
+    whole server for as long as it takes to walk every object: eight times while 1,000
+    people connected and voted once, growing to 270 ms as the sockets came. What exists at
+    start (modules, the app) is frozen out of those walks for good, and the young generations
+    are collected ten times less often; garbage still goes once the long-lived objects grow
+    by a quarter, as before."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)

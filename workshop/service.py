@@ -198,7 +198,6 @@ class Service:
         for workshop_id in undone:
             self._states.pop(workshop_id, None)
         self._unsaved -= undone
-        self._folded = set()
 
     def _write(self, work: Work, workshop_id: str | None = None) -> Any:
         """Write `work` as a piece of the writer's batch, noting which sessions it folds."""

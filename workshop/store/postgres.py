@@ -315,7 +315,7 @@ class PostgresStore:
         """A piece under a savepoint of its own. The one before it is released in the same
         round trip, and COMMIT releases the last: a round trip fewer per command."""
         with self._conn() as conn, self.available():
-            conn.execute(NEXT_PIECE if getattr(self._local, "pieces", False) else FIRST_PIECE)
+            conn.execute(NEXT_PIECE if self._local.pieces else FIRST_PIECE)
         self._local.pieces = True
         try:
             with self.available():
