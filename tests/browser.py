@@ -23,7 +23,8 @@ from tests.live import LiveServer
 CHROMIUM = "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else shutil.which("chromium")
 WHY_NOT = None
 try:
-    from axe_playwright_python.sync_playwright import Axe
+    from axe_playwright_python.base import AXE_SCRIPT
+    from axe_playwright_python.sync_playwright import DEFAULT_OPTIONS as AXE_OPTIONS
     from playwright.sync_api import (
         Browser,
         Locator,  # noqa: F401 - for the browser tests' type hints
@@ -168,8 +169,11 @@ def accessible(page: Page, where: str) -> None:
     """axe-core finds no serious or critical violation on the page as it is now.
 
     Each one found is listed with the elements it concerns, so that a failure says what to fix.
+    axe-core (half a megabyte of script) is put into a page once, not before every check.
     """
-    found = Axe().run(page).response["violations"]
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.evaluate(AXE_SCRIPT)
+    found = page.evaluate(f"axe.run({json.dumps(AXE_OPTIONS)})")["violations"]
     serious = [v for v in found if v["impact"] in ("serious", "critical")]
     lines = [
         f"{v['id']} ({v['impact']}): {v['help']} — {', '.join(map(str, node['target']))}"

@@ -58,6 +58,17 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
         yield made
 
 
+@pytest.fixture(scope="module", params=BACKENDS)
+def shared_database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Database]:
+    """One database of each backend for a module whose tests each make sessions of their own
+    in it, as a server's sessions share its database: making, migrating and emptying a
+    database for each of them was most of such a test's time."""
+    with fresh(request, request.param, tmp_path_factory.mktemp("shared")) as made:
+        yield made
+
+
 @contextmanager
 def serving(
     request: pytest.FixtureRequest, folder: Path, backend: str, mode: str = "gevent"

@@ -21,10 +21,11 @@ from dataclasses import dataclass, field
 import pytest
 
 from tests.chains import FITNESS
-from tests.engine import Database
+from tests.engine import Clock, Database
 from workshop.domain.errors import WorkshopError
 from workshop.domain.workshop import COMMANDS, SYSTEM
 from workshop.service import Service
+from workshop.store import Store
 
 FAC, PROD, TEAM, STAKE, OBS = "facilitator", "product", "team", "stakeholder", "observer"
 ROLES = (FAC, PROD, TEAM, STAKE, OBS)
@@ -121,16 +122,6 @@ GOAL = {
 }
 
 
-class Clock:
-    """Time that moves only when a test moves it."""
-
-    def __init__(self, now: float = 1_800_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @dataclass
 class World:
     """One session with one present participant per role, plus `other`, a second team member."""
@@ -144,9 +135,9 @@ class World:
     cids: itertools.count = field(default_factory=itertools.count)
 
     @classmethod
-    def build(cls, database: Database, kind: str) -> World:
+    def build(cls, store: Store, kind: str) -> World:
         clock = Clock()
-        service = Service(database.open(), clock=clock)
+        service = Service(store, clock=clock)
         created = service.create(kind, f"{kind} session", "Fitness app", CHAIN)
         workshop_id = created["id"]
         ids = {FAC: "pt1"}
@@ -413,11 +404,16 @@ SETUP: dict[str, Callable[[World, str], dict]] = {
 WorldOf = Callable[[str], World]
 
 
+@pytest.fixture(scope="module")
+def worlds_store(shared_database: Database) -> Store:
+    """One store for the module's worlds, closed with its database after the module."""
+    return shared_database.open()
+
+
 @pytest.fixture
-def world_of(database: Database) -> WorldOf:
-    """Build a World of a given kind (sessions of their own, in one database); the `database`
-    fixture closes its store after the test."""
-    return lambda kind: World.build(database, kind)
+def world_of(worlds_store: Store) -> WorldOf:
+    """Build a World of a given kind: a session of its own, with a clock of its own."""
+    return lambda kind: World.build(worlds_store, kind)
 
 
 def test_the_tables_cover_every_command() -> None:
