@@ -210,13 +210,37 @@ def test_a_batch_the_full_disk_refuses_answers_each_command_and_changes_nothing(
         server.stop()
 
 
+def test_a_disk_stuck_under_the_servers_own_writes_stops_no_connection(
+    tmp_path: Path, people: list[Person]
+) -> None:
+    """The server writes on its own too: its lease every few seconds, a readiness probe. On
+    a disk stuck in fsync those wait in the writer like any command, and everything else goes
+    on: people read, pages load, and /readyz says at once that the disk does not confirm."""
+    server = LiveServer(tmp_path, extra=("--timer-interval", "0.1")).start()
+    try:
+        _session, fac = host(server, people)
+        log = tmp_path / "fsync.log"
+        with slow_disk(server.process.pid, log):
+            poll(lambda: "sync" in log.read_text())  # the lease's renewal waits for the disk
+            state = fac.ok("get_state")["state"]
+            assert fac.ok("sync", since=0)["seq"] == state["seq"]
+            assert server.get("/healthz").json() == {"ok": True}
+            ready = server.get("/readyz")
+            assert ready.status_code == 503
+            assert "has not confirmed a write" in ready.json()["error"]["message"]
+        # The disk is back: what waited is written, and the server is ready again.
+        poll(lambda: server.get("/readyz").status_code == 200)
+        assert fac.ok("go_to_phase", phase="propose")["seq"] == state["seq"] + 1
+    finally:
+        server.stop()
+
+
 def test_reads_are_answered_while_a_batch_is_stuck_in_fsync(
     tmp_path: Path, people: list[Person]
 ) -> None:
     """Reads have their own connection: a vote waiting for the disk holds up its own ack, not
     another session's state or catch-up."""
-    # No timer renews the lease meanwhile: its COMMIT would be held up too.
-    server = LiveServer(tmp_path, extra=("--timer-interval", "3600")).start()
+    server = LiveServer(tmp_path).start()
     try:
         _fac, (voter,), ballot = open_ballot(server, people, 1)
         _other, reader = host(server, people)

@@ -20,6 +20,8 @@ from workshop.store import Store
 
 LEASE_SECONDS = 15.0  # a lease not renewed for this long belongs to a dead process
 RENEW_SECONDS = 5.0
+# Runs a piece of work in a write transaction and returns once it is on disk.
+Write = Callable[[Callable[[], None]], None]
 
 
 class LeaseTaken(Exception):
@@ -29,8 +31,12 @@ class LeaseTaken(Exception):
 class ProcessLease:
     """This process's claim on the database; `shared` when a message queue joins processes."""
 
-    def __init__(self, store: Store, clock: Callable[[], float], holder: str, shared: bool) -> None:
-        self.store, self.clock = store, clock
+    def __init__(
+        self, store: Store, clock: Callable[[], float], holder: str, shared: bool, write: Write
+    ) -> None:
+        """`write` renews it while the server serves: through the writer, whose COMMIT never
+        holds up the event loop (taking and giving it back happen when nothing is served)."""
+        self.store, self.clock, self.write = store, clock, write
         self.mine = {
             "holder": holder,
             "host": socket.gethostname(),
@@ -51,14 +57,19 @@ class ProcessLease:
                         " --message-queue"
                     )
             self._hold(now)
+        self.renewed_at = now
 
     def renew(self) -> None:
         """From the timer loop, every RENEW_SECONDS at most: keep ours, end the dead ones'."""
         now = self.clock()
         if now - self.renewed_at >= RENEW_SECONDS:
-            with self.store.transaction():
+
+            def renewal() -> None:
                 self._others_alive(now)
                 self._hold(now)
+
+            self.write(renewal)
+            self.renewed_at = now
 
     def release(self) -> None:
         """At a clean stop: our connections end now; if the disk refuses, the lease lapses."""
@@ -67,7 +78,6 @@ class ProcessLease:
 
     def _hold(self, now: float) -> None:
         self.store.hold_process({**self.mine, "renewed_at": now})
-        self.renewed_at = now
 
     def _others_alive(self, now: float) -> list[dict]:
         """The other live processes; the dead ones' connections are ended on the way."""

@@ -291,7 +291,11 @@ def run(
     app = create_app(config)
     service = app.extensions["workshop"]
     lease = ProcessLease(
-        service.store, service.clock, service.process_id, shared=bool(message_queue)
+        service.store,
+        service.clock,
+        service.process_id,
+        shared=bool(message_queue),
+        write=service.write_own,
     )
     try:
         lease.acquire()  # the first write of a start

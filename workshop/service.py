@@ -16,7 +16,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from workshop import chainfile, timezones
 from workshop.domain import views
@@ -47,6 +47,8 @@ CID_MAX = 64
 UPLOAD_MAX_BYTES = 512 * 1024  # a chain file sent over HTTP
 TIMER_RETRY = 5.0  # seconds before a timer that could not run is tried again
 CLAIM_SECONDS = 10.0  # how long a process may take to run a deadline it claimed
+READY_TIMEOUT = 2.0  # seconds a readiness probe waits for its write to be on disk
+T = TypeVar("T")
 
 
 def new_token() -> str:
@@ -199,14 +201,22 @@ class Service:
             self._states.pop(workshop_id, None)
         self._unsaved -= undone
 
-    def _write(self, work: Work, workshop_id: str | None = None) -> Any:
+    def _write(
+        self, work: Work, workshop_id: str | None = None, timeout: float | None = None
+    ) -> Any:
         """Write `work` as a piece of the writer's batch, noting which sessions it folds."""
 
         def piece() -> Outcome:
             self._folded = set()
             return work()
 
-        return self.writer.write(piece, workshop_id)
+        return self.writer.write(piece, workshop_id, timeout)
+
+    def write_own(self, work: Callable[[], T], timeout: float | None = None) -> T:
+        """A write of the server's own (its lease, a deadline's claim, a readiness probe) in
+        the writer's batch like any command: its COMMIT waits for the disk in an OS thread.
+        On the event loop it stopped every connection for as long as the disk took."""
+        return self._write(lambda: (work(), None, []), timeout=timeout)
 
     def _commit(self, state: WorkshopState, events: list[dict]) -> list[dict]:
         """Append events and fold them in; called by a piece of the writer's work. The
@@ -490,8 +500,8 @@ class Service:
         many ran. A claim lapses after CLAIM_SECONDS: if this process dies while running a
         deadline, another one runs it then."""
         now = self.clock()
-        with self.store.transaction():
-            due = self.store.claim_due(now, self.process_id, now + CLAIM_SECONDS)
+        until = now + CLAIM_SECONDS
+        due = self.write_own(lambda: self.store.claim_due(now, self.process_id, until))
         ran = 0
         for workshop_id in due:
             with self._reading_cached(workshop_id):
@@ -520,8 +530,7 @@ class Service:
     def database_ready(self) -> str | None:
         """None when the database takes a write; else what went wrong, in words."""
         try:
-            with self.store.transaction():
-                self.store.probe_write(self.clock())
+            self.write_own(lambda: self.store.probe_write(self.clock()), timeout=READY_TIMEOUT)
         except Exception as error:  # any failure means "not ready"; the probe changes nothing
             log.warning("readiness: the database refused a write: %s", error)
             return f"the database does not take a write ({error})"

@@ -42,9 +42,11 @@ class Job:
     outcome: Outcome | None = None
     error: BaseException | None = None
 
-    def result(self) -> Any:
-        if self.done is not None:
-            self.done.wait()
+    def result(self, timeout: float | None = None) -> Any:
+        """Its answer once its batch is on disk; `Unavailable` if that takes over `timeout`
+        seconds (the work itself is still written when the disk comes back)."""
+        if self.done is not None and not self.done.wait(timeout):
+            raise Unavailable(f"the database has not confirmed a write in {timeout:g} s")
         if self.error is not None:
             raise self.error
         assert self.outcome is not None
@@ -113,9 +115,10 @@ class Writer:
         self._wake = threading.Event()  # created after monkey-patching: green where it must be
         spawn(self._run)
 
-    def write(self, work: Work, session: str | None = None) -> Any:
-        """Run `work` inside a write transaction; returns its answer once it is on disk.
-        `session` names the existing session it writes to, for the batch to take first.
+    def write(self, work: Work, session: str | None = None, timeout: float | None = None) -> Any:
+        """Run `work` inside a write transaction; returns its answer once it is on disk (see
+        `Job.result` for `timeout`). `session` names the existing session it writes to, for
+        the batch to take first.
         Asked for by the writer itself, as it announces (Engine.IO closes a socket that
         stopped answering pings when a broadcast reaches it), the work is written at once:
         queued, it would wait for the writer, that is for itself, forever."""
@@ -124,7 +127,7 @@ class Writer:
         job = Job(work, session, threading.Event())
         self._queue.append(job)
         self._wake.set()
-        return job.result()
+        return job.result(timeout)
 
     def _run(self) -> None:
         assert self._wake is not None
