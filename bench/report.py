@@ -131,6 +131,10 @@ def burst(s: Sample) -> list[float]:
     return s.burst
 
 
+def revealed(s: Sample) -> list[float]:
+    return s.fan_out["reveal"]
+
+
 def workshop(mode: str) -> str:
     return f"Workshop ({mode})"
 
@@ -161,15 +165,25 @@ def targets(pool: Pool, mode: str) -> list[Target]:
     if big >= 1000 and pool.has(us, big):
         rate = big / pool.storm(us, big, "duration")
         share = pool.storm(us, big, "ack p50") / pool.storm(us, big, "duration")
-        reveal = pool.p(us, big, lambda s: s.fan_out["reveal"], 0.99)
+        reveal = pool.p(us, big, revealed, 0.99)
         connect = pool.median(us, big, lambda s: s.connect)
         ceiling = pool.ceiling(big)
         beside = f" (the floor, telling no one: {ceiling:,.0f})" if ceiling else ""
+        # The absolute targets beside what the bare framework does here: below it, no
+        # server built on it can reach them on this machine.
+        floor_reveal, floor_connect = "", ""
+        if pool.has(FLOOR, big):
+            floor_reveal = f" (the floor: {ms(pool.p(FLOOR, big, revealed, 0.99))})"
+            floor_connect = f" (the floor: {pool.median(FLOOR, big, lambda s: s.connect):.2f} s)"
         found += [
             Target(f"durable votes/s at N = {big:,} ≥ 3,000", f"{rate:,.0f}{beside}", rate >= 3000),
             Target("ack p50 ≤ 60 % of the storm's duration", f"{share:.0%}", share <= 0.6),
-            Target("reveal p99 ≤ 250 ms", ms(reveal), reveal <= 0.25),
-            Target(f"{big:,} sockets connected ≤ 3 s", f"{connect:.2f} s", connect <= 3),
+            Target("reveal p99 ≤ 250 ms", f"{ms(reveal)}{floor_reveal}", reveal <= 0.25),
+            Target(
+                f"{big:,} sockets connected ≤ 3 s",
+                f"{connect:.2f} s{floor_connect}",
+                connect <= 3,
+            ),
         ]
     return found
 
@@ -518,7 +532,7 @@ def scale_out_lines(run: Run) -> list[str]:
         lines.append(
             f"| {server} | {pool.median(server, n, lambda s: s.connect):.2f} s "
             + storms
-            + f"| {ms(pool.p(server, n, lambda s: s.fan_out['reveal'], 0.99))} "
+            + f"| {ms(pool.p(server, n, revealed, 0.99))} "
             f"| {pool.median(server, n, lambda s: s.server_cpu):.1f} s |"
         )
     return [*lines, ""]
@@ -591,7 +605,7 @@ def readme_paragraph(pool: Pool, mode: str, run: Run) -> str:
         beside = f" (the floor, telling no one, takes in {ceiling:,.0f})" if ceiling else ""
         parts.append(
             f"with {big:,} participants, {big / duration:,.0f} durable votes/s{beside}, the reveal "
-            f"reaching all in {ms(pool.p(us, big, lambda s: s.fan_out['reveal'], 0.99))} (p99) "
+            f"reaching all in {ms(pool.p(us, big, revealed, 0.99))} (p99) "
             f"and all connected in {pool.median(us, big, lambda s: s.connect):.1f} s."
         )
     held = sum(t.holds for t in found)
@@ -641,7 +655,7 @@ def capacity_paragraph(run: Run) -> str:
         else:
             pool = Pool(alone)
             duration = pool.storm(first.target, n, "duration")
-            reveal = pool.p(first.target, n, lambda s: s.fan_out["reveal"], 0.99)
+            reveal = pool.p(first.target, n, revealed, 0.99)
             said.append(
                 f"On {database}, one process held {n:,} participants in {rooms} sessions; when"
                 f" all of them voted at once, the votes were stored and had reached everyone in"
@@ -672,7 +686,7 @@ def line(s: Sample) -> str:
         )
     for st in s.answer_storms[-1:]:
         parts.append(f"storm told to no one {ms(st['duration'])} ack p50 {ms(st['ack p50'])}")
-    parts.append(f"reveal p99 {ms(percentile(s.fan_out['reveal'], 0.99))}")
+    parts.append(f"reveal p99 {ms(percentile(revealed(s), 0.99))}")
     parts.append(f"load {s.load[0]:.1f}→{s.load[1]:.1f}")
     return ", ".join(parts)
 
