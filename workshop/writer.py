@@ -46,7 +46,7 @@ class Job:
         """Its answer once its batch is on disk; `Unavailable` if that takes over `timeout`
         seconds (the work itself is still written when the disk comes back)."""
         if self.done is not None and not self.done.wait(timeout):
-            raise Unavailable(f"the database has not confirmed a write in {timeout:g} s")
+            raise Unavailable(f"the write was not confirmed within {timeout:g} s")
         if self.error is not None:
             raise self.error
         assert self.outcome is not None
