@@ -169,8 +169,8 @@ def targets(pool: Pool, mode: str) -> list[Target]:
         connect = pool.median(us, big, lambda s: s.connect)
         ceiling = pool.ceiling(big)
         beside = f" (the floor, telling no one: {ceiling:,.0f})" if ceiling else ""
-        # The absolute targets beside what the bare framework does here: below it, no
-        # server built on it can reach them on this machine.
+        # The absolute targets beside what the bare framework does here: a target the floor
+        # misses, no server built on it meets on this machine.
         floor_reveal, floor_connect = "", ""
         if pool.has(FLOOR, big):
             floor_reveal = f" (the floor: {ms(pool.p(FLOOR, big, revealed, 0.99))})"
