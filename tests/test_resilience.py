@@ -5,8 +5,13 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import sqlite_utils
+
 from tests.engine import Database
 from tests.live import LiveServer, Person, host, poll, seat
+from workshop.service import Service
+from workshop.store import open_store
+from workshop.store.sqlite import migrations
 
 
 def test_reconnect_catches_up_to_exactly_the_shared_state(any_server: LiveServer, people) -> None:
@@ -118,3 +123,34 @@ def test_a_sync_from_beyond_the_log_is_told_to_reload(server: LiveServer, people
     assert fac.ok("sync", since=last)["events"] == []  # up to date: an empty page
     refused = fac.refused("sync", "out_of_sync", since=last + 5)
     assert "reload" in refused["message"] and str(last) in refused["message"]
+
+
+def test_a_database_of_the_schema_before_serves_after_the_upgrade(
+    tmp_path: Path, people: list[Person]
+) -> None:
+    """A database the previous version wrote (its last migration m005) is migrated when the
+    new version starts: its session serves as before, and who connects counts as present."""
+    old = sqlite_utils.Database(tmp_path / "workshop.db")
+    migrations.apply(old, stop_before="m006_open_attendance")
+    old.close()
+    before = Service(open_store(None, tmp_path, migrate=False))
+    made = before.create("strategizing", "Planning", "Fitness app", None)
+    joined = before.join(made["id"], made["join_code"], "Ann", "team")
+    before.store.close()
+
+    server = LiveServer(tmp_path).start()
+    try:
+        fac = Person(server, made["facilitator_token"], "fac")
+        people.append(fac)
+        ann = Person(server, joined["token"], "Ann")
+        people.append(ann)
+        fac.wait_for(
+            lambda: any(
+                p["name"] == "Ann" and p["present"] for p in fac.fresh_state()["participants"]
+            )
+        )
+        assert fac.ok("go_to_phase", phase="propose")["seq"] == fac.fresh_state()["seq"]
+    finally:
+        server.stop()
+    with sqlite_utils.Database(tmp_path / "workshop.db") as upgraded:
+        assert "m006_open_attendance" in {m.name for m in migrations.applied(upgraded)}

@@ -9,6 +9,7 @@ database trouble that is not the request's fault raised as `Unavailable` (HTTP 5
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import AbstractContextManager
@@ -32,6 +33,11 @@ KEEP_CLAIM = (
     " claimed_until = case when deadlines.due_at = excluded.due_at"
     " then deadlines.claimed_until end"
 )
+# Who is present, read without the closed connections of a session's whole history.
+OPEN_ATTENDANCE = (
+    "create index attendance_open on attendance (workshop_id, participant_id)"
+    " where disconnected_at is null"
+)
 
 
 class DatabaseProblem(Exception):
@@ -41,6 +47,12 @@ class DatabaseProblem(Exception):
 def token_hash(token: str) -> str:
     """Tokens are stored hashed: a copy of the database grants nobody's access."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def one_line(said: object) -> str:
+    """What a database said, on one line: a refusal at start is one line, and SQLite's
+    integrity check and PostgreSQL's errors span several."""
+    return re.sub(r"\s+", " ", str(said)).strip()
 
 
 def unavailable_message(error: object) -> str:

@@ -33,11 +33,13 @@ from psycopg_pool import ConnectionPool
 from workshop.domain.errors import Unavailable
 from workshop.store import (
     KEEP_CLAIM,
+    OPEN_ATTENDANCE,
     RESTORE,
     SEP,
     SET_DEADLINE,
     DatabaseProblem,
     InThread,
+    one_line,
     token_hash,
     unavailable_message,
 )
@@ -93,6 +95,7 @@ MIGRATIONS: list[tuple[str, str]] = [
             add column claimed_until double precision;
         """,
     ),
+    ("m006_open_attendance", OPEN_ATTENDANCE),  # see the SQLite migration of the same name
 ]
 
 # A writer holds its sessions' rows until COMMIT. NO KEY UPDATE, not UPDATE: it still keeps
@@ -113,10 +116,6 @@ def _green_waits() -> None:
 
 
 _green_waits()
-
-
-def one_line(error: BaseException) -> str:
-    return re.sub(r"\s+", " ", str(error)).strip()
 
 
 class PostgresStore:
