@@ -144,7 +144,7 @@ def test_a_database_of_the_schema_before_serves_after_the_upgrade(
         people.append(fac)
         ann = Person(server, joined["token"], "Ann")
         people.append(ann)
-        fac.wait_for(
+        poll(
             lambda: any(
                 p["name"] == "Ann" and p["present"] for p in fac.fresh_state()["participants"]
             )
