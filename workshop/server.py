@@ -295,7 +295,7 @@ def run(
         service.clock,
         service.process_id,
         shared=bool(message_queue),
-        write=service.write_own,
+        write=service.write_silently,
     )
     try:
         lease.acquire()  # the first write of a start

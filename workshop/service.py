@@ -212,10 +212,11 @@ class Service:
 
         return self.writer.write(piece, workshop_id, timeout)
 
-    def write_own(self, work: Callable[[], T], timeout: float | None = None) -> T:
-        """A write of the server's own (its lease, a deadline's claim, a readiness probe) in
-        the writer's batch like any command: its COMMIT waits for the disk in an OS thread.
-        On the event loop it stopped every connection for as long as the disk took."""
+    def write_silently(self, work: Callable[[], T], timeout: float | None = None) -> T:
+        """A write that tells no room anything (a connection, and the server's own: its lease,
+        a deadline's claim, a readiness probe), in the writer's batch like any command: its
+        COMMIT waits for the disk in an OS thread. On the event loop, the server's own writes
+        stopped every connection for as long as the disk took."""
         return self._write(lambda: (work(), None, []), timeout=timeout)
 
     def _commit(self, state: WorkshopState, events: list[dict]) -> list[dict]:
@@ -501,7 +502,7 @@ class Service:
         deadline, another one runs it then."""
         now = self.clock()
         until = now + CLAIM_SECONDS
-        due = self.write_own(lambda: self.store.claim_due(now, self.process_id, until))
+        due = self.write_silently(lambda: self.store.claim_due(now, self.process_id, until))
         ran = 0
         for workshop_id in due:
             with self._reading_cached(workshop_id):
@@ -530,7 +531,7 @@ class Service:
     def database_ready(self) -> str | None:
         """None when the database takes a write; else what went wrong, in words."""
         try:
-            self.write_own(lambda: self.store.probe_write(self.clock()), timeout=READY_TIMEOUT)
+            self.write_silently(lambda: self.store.probe_write(self.clock()), timeout=READY_TIMEOUT)
         except Exception as error:  # any failure means "not ready"; the probe changes nothing
             log.warning("readiness: the database refused a write: %s", error)
             return f"the database does not take a write ({error})"
@@ -588,10 +589,10 @@ class Service:
     def connected(self, workshop_id: str, participant_id: str) -> int:
         """Record a connection (through the writer: a connect storm shares its fsyncs)."""
         now, process = self.clock(), self.process_id
-        return self._write(
-            lambda: (self.store.connected(workshop_id, participant_id, now, process), None, [])
+        return self.write_silently(
+            lambda: self.store.connected(workshop_id, participant_id, now, process)
         )
 
     def disconnected(self, attendance_id: int) -> None:
         now = self.clock()
-        self._write(lambda: (self.store.disconnected(attendance_id, now), None, []))
+        self.write_silently(lambda: self.store.disconnected(attendance_id, now))
