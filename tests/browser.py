@@ -29,6 +29,7 @@ try:
         Browser,
         Locator,  # noqa: F401 - for the browser tests' type hints
         Page,
+        Route,  # noqa: F401 - for the browser tests' type hints
         expect,
         sync_playwright,
     )

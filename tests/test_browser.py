@@ -20,6 +20,7 @@ from tests.browser import (
     WIDE,
     OpenPage,
     Page,
+    Route,
     Watch,
     command,
     console_page,
@@ -416,6 +417,35 @@ def test_a_page_with_its_own_policy_keeps_it(server: LiveServer) -> None:
     minutes = server.export(session, "minutes", format="html")
     assert minutes.status_code == 200
     assert "style-src 'sha256-" in minutes.headers["Content-Security-Policy"]
+
+
+def test_the_qr_code_shows_once_it_has_loaded_and_says_when_it_cannot(
+    server: LiveServer, open_page: OpenPage, watch: Watch
+) -> None:
+    watch.allowed.append(re.compile(r"Failed to load resource: net::ERR_FAILED"))
+    session = server.create_session("review")
+    console = f"{server.url}/s/{session['id']}/facilitator#token={session['facilitator_token']}"
+    # A slow network: the join code is on the screen first, with no empty frame beside it.
+    slow = open_page("facilitator", WIDE)
+    held: list[Route] = []
+    slow.route("**/qr.svg?*", lambda route: held.append(route))
+    slow.goto(console)
+    expect(slow.locator("#join-code")).to_have_text(session["join_code"])
+    while not held:  # the picture's request reaches the route
+        slow.wait_for_timeout(20)
+    expect(slow.locator("#qr")).to_be_hidden()
+    held[0].continue_()
+    expect(slow.locator("#qr")).to_be_visible()
+    assert slow.locator("#qr").evaluate("img => img.complete && img.naturalWidth > 0")
+    # A picture that cannot load says so, and the code and the link still serve.
+    failing = open_page("facilitator", WIDE)
+    failing.route("**/qr.svg?*", lambda route: route.abort())
+    failing.goto(console)
+    expect(failing.locator("#invite-error")).to_have_text(
+        "The QR code did not load: give the join code or the link."
+    )
+    expect(failing.locator("#qr")).to_be_hidden()
+    expect(failing.locator("#join-code")).to_have_text(session["join_code"])
 
 
 def test_the_join_qr_code_needs_the_code(server: LiveServer) -> None:

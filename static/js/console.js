@@ -39,9 +39,15 @@ async function showInvite(token) {
     const link = $("#join-link");
     link.href = invite.join;
     link.textContent = invite.join;
+    // The code shows at once; its picture once it has loaded, never as an empty frame.
     const qr = $("#qr");
+    qr.addEventListener("load", () => (qr.hidden = false), { once: true });
+    qr.addEventListener(
+      "error",
+      () => showError($("#invite-error"), "The QR code did not load: give the join code or the link."),
+      { once: true },
+    );
     qr.src = `/s/${encodeURIComponent(workshopId)}/qr.svg?code=${encodeURIComponent(invite.join_code)}`;
-    qr.hidden = false;
     $("#copy-link").addEventListener("click", () => copyText(invite.join, link, "Join link"));
     const screen = $("#open-screen"); // for the projector: the room's view, read-only
     screen.href = invite.screen;
