@@ -155,6 +155,29 @@ def test_the_database_gone_answers_unavailable_and_its_return_serves_again(
         server.stop()
 
 
+def test_connections_the_database_closed_are_replaced_unseen(
+    url: str, postgres: PostgresServer, tmp_path: Path, people: list[Person]
+) -> None:
+    """A restart of PostgreSQL (here: each of the server's connections ended) costs nobody a
+    refusal: the pool replaces what the database closed before it lends it."""
+    server = LiveServer(tmp_path, database=url).start()
+    try:
+        session, fac = host(server, people, "strategizing")
+        before = fac.fresh_state()["seq"]
+        name = url.rsplit("/", 1)[1]
+        ended = postgres.admin(
+            "select pg_terminate_backend(pid, 5000) from pg_stat_activity"
+            f" where datname = '{name}' and pid <> pg_backend_pid()"
+        )
+        assert ended, "the server held no connection to end"
+        ack = fac.send("next_phase", cid="after-the-restart")
+        assert ack["ok"], ack
+        assert ack["seq"] == before + 1
+        assert fac.fresh_state()["seq"] == before + 1
+    finally:
+        server.stop()
+
+
 @pytest.mark.parametrize("mode", ["gevent", "eventlet", "threading"])
 def test_while_the_writer_waits_on_a_locked_session_the_server_keeps_answering(
     url: str, mode: str, tmp_path: Path, people: list[Person]

@@ -305,9 +305,11 @@ class PostgresServer:
     def log(self) -> str:
         return (self.folder / "postgres.log").read_text(errors="replace")[-2000:]
 
-    def admin(self, sql: str) -> None:
+    def admin(self, sql: str) -> list[tuple]:
+        """Run `sql` as the cluster's administrator; the rows it returns, if any."""
         with psycopg.connect(self.url("postgres"), autocommit=True, connect_timeout=5) as conn:
-            conn.execute(sql)  # type: ignore[arg-type]
+            cursor = conn.execute(sql)  # type: ignore[arg-type]
+            return cursor.fetchall() if cursor.description else []
 
     @contextmanager
     def database(self, empty: bool = False) -> Iterator[str]:

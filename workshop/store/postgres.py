@@ -16,6 +16,7 @@ import json
 import logging
 import re
 import secrets
+import select
 import sys
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator
@@ -118,6 +119,15 @@ def _green_waits() -> None:
 _green_waits()
 
 
+def checked_if_spoken(conn: psycopg.Connection) -> None:
+    """The pool's check of a connection before it lends it, without a round trip of its own
+    when the server has said nothing since: a server that restarts or stops closes its idle
+    connections, and then they read as ready. A round trip before each loan was a seventh
+    of the server's CPU while 1,000 people connected and voted."""
+    if select.select([conn.fileno()], [], [], 0)[0]:
+        ConnectionPool.check_connection(conn)
+
+
 class PostgresStore:
     """A PostgreSQL database shared by every server process that is given its URL."""
 
@@ -132,7 +142,7 @@ class PostgresStore:
             min_size=1,
             max_size=pool_size,
             kwargs={"autocommit": True, "row_factory": dict_row},
-            check=ConnectionPool.check_connection,  # one lost (a restart) is replaced unseen
+            check=checked_if_spoken,  # one lost (a restart) is replaced unseen
             timeout=WAIT_SECONDS,
             num_workers=1,
             open=False,
