@@ -105,11 +105,6 @@ def register(socketio: SocketIO, service: Service, throttle: Throttle, outbound_
     broadcaster = Broadcaster(socketio)
     service.subscribe(broadcaster.publish)
 
-    def presence(conn: Connection) -> None:
-        with service.store.reading():
-            present = service.store.is_present(conn.workshop_id, conn.participant_id)
-        broadcaster.presence(conn.workshop_id, conn.participant_id, present)
-
     @on("connect")
     def connect(sid: str, _environ: object = None, auth: object = None, *forged: object) -> Any:
         if sid in connections:  # a client event named "connect", not a connection
@@ -128,8 +123,8 @@ def register(socketio: SocketIO, service: Service, throttle: Throttle, outbound_
         conn = Connection(workshop_id, participant_id, attendance_id, link)
         connections[sid] = conn
         server.emit("state", service.snapshot(workshop_id, participant_id), to=sid)
-        if person is not None:
-            presence(conn)
+        if person is not None:  # present: the connection is recorded, no need to ask
+            broadcaster.presence(workshop_id, participant_id, True)
 
     @on("disconnect")
     def disconnect(sid: str, *_reason: object) -> dict | None:
@@ -142,7 +137,9 @@ def register(socketio: SocketIO, service: Service, throttle: Throttle, outbound_
             return None
         try:
             service.disconnected(conn.attendance_id)
-            presence(conn)
+            with service.store.reading():  # another tab of theirs may still be open
+                present = service.store.is_present(conn.workshop_id, conn.participant_id)
+            broadcaster.presence(conn.workshop_id, conn.participant_id, present)
         except Unavailable as error:  # the next start closes what stays open
             log.warning("a disconnection was not recorded: %s", error.message)
         return None
