@@ -687,7 +687,7 @@ def line(s: Sample) -> str:
     for st in s.answer_storms[-1:]:
         parts.append(f"storm told to no one {ms(st['duration'])} ack p50 {ms(st['ack p50'])}")
     parts.append(f"reveal p99 {ms(percentile(revealed(s), 0.99))}")
-    parts.append(f"load {s.load[0]:.1f}→{s.load[1]:.1f}")
+    parts.append(f"load {s.load[0]:.1f}→{s.load[1]:.1f}, server CPU {s.server_cpu:.2f} s")
     return ", ".join(parts)
 
 
