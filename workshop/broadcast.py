@@ -31,7 +31,7 @@ from workshop.domain import views
 log = logging.getLogger(__name__)
 
 # Under load, how many times as long as telling a room took to wait before telling it again.
-REST = 2.0
+REST = 3.0
 
 
 class PacketJson:
