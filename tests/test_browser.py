@@ -431,8 +431,11 @@ def test_the_qr_code_shows_once_it_has_loaded_and_says_when_it_cannot(
     slow.route("**/qr.svg?*", lambda route: held.append(route))
     slow.goto(console)
     expect(slow.locator("#join-code")).to_have_text(session["join_code"])
-    while not held:  # the picture's request reaches the route
+    for _ in range(250):  # the picture's request reaches the route (5 s at most)
+        if held:
+            break
         slow.wait_for_timeout(20)
+    assert held, "the console never asked for the QR code"
     expect(slow.locator("#qr")).to_be_hidden()
     held[0].continue_()
     expect(slow.locator("#qr")).to_be_visible()
