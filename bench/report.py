@@ -535,7 +535,24 @@ def scale_out_lines(run: Run) -> list[str]:
             + f"| {ms(pool.p(server, n, revealed, 0.99))} "
             f"| {pool.median(server, n, lambda s: s.server_cpu):.1f} s |"
         )
-    return [*lines, ""]
+    return [*lines, "", *cpu_of_two(run), ""]
+
+
+def cpu_of_two(run: Run) -> list[str]:
+    """What the second process costs in CPU, per database: on a machine with no core to
+    spare, CPU is what decides whether two processes can deliver more than one."""
+    said = []
+    for database, runs in databases(run).items():
+        alone, spread = ([s.server_cpu for s in runs if s.processes == k] for k in (1, 2))
+        if alone and spread and statistics.median(alone) > 0:
+            one, two = statistics.median(alone), statistics.median(spread)
+            said.append(
+                f"On {database}, the two processes used {two:.1f} s of CPU between them for "
+                f"what one process did in {one:.1f} s ({two / one:.2f}×, nginx's and Redis's "
+                f"own not counted), on the same {os.cpu_count()} cores as the clients"
+                + (" and PostgreSQL." if database == "PostgreSQL" else ".")
+            )
+    return [" ".join(said)] if said else []
 
 
 HOW = [
