@@ -72,6 +72,41 @@ def test_a_piece_that_fails_is_undone_alone_and_the_rest_of_its_batch_is_kept(
     assert sessions(store) == {"a", "c"}
 
 
+def test_each_piece_keeps_exactly_its_own_events_and_ack_when_one_fails_after_writing(
+    database: Database,
+) -> None:
+    """PostgreSQL holds a piece's events back to write them with its ack in one statement:
+    whatever a piece wrote, with or without an ack, stays or goes with that piece alone."""
+    store = database.open()
+    writer = Writer(store, lambda _whole: None, lambda _: None, lambda *_: None)
+    writer.write_all([lambda: (store.add_workshop("w", "review", "W", "W1", 0.0), None, [])])
+    event = {"type": "note", "at": 1.0}
+
+    def command(seq: int, cid: str, fail: bool = False, ack: bool = True):
+        def work():
+            store.append("w", [event, event], seq)  # two events, in one statement
+            if ack:
+                store.save_ack("w", "ann", cid, {"ok": True, "seq": seq + 2})
+            if fail:
+                raise ValueError(f"{cid} went wrong after writing")
+            return cid, None, []
+
+        return work
+
+    jobs = writer.write_all(
+        [command(0, "a"), command(2, "b", fail=True), command(2, "c", ack=False), command(4, "d")]
+    )
+    assert [job.error is None for job in jobs] == [True, False, True, True]
+    with store.reading():
+        assert [item["seq"] for item in store.events("w")] == [1, 2, 3, 4, 5, 6]
+        assert [store.ack("w", "ann", cid) is not None for cid in "abcd"] == [
+            True,
+            False,
+            False,
+            True,
+        ]
+
+
 def test_a_refused_command_costs_its_session_no_replay_of_its_log(database: Database) -> None:
     """A command refused in a batch undoes its own events alone: the votes decided before it
     in that batch stay in the session's cached state, and the next command does not rebuild

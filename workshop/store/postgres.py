@@ -108,6 +108,16 @@ FIRST_PIECE = "savepoint piece"
 NEXT_PIECE = "release savepoint piece; savepoint piece"  # not nested: one at a time
 
 
+SAVE_ACK = "insert into commands (workshop_id, actor, cid, ack) values (%s, %s, %s, %s)"
+
+
+def events_insert(rows: list[tuple]) -> tuple[str, list]:
+    """One INSERT of these rows of the event log, and its parameters."""
+    values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(rows))
+    sql = f"insert into events (workshop_id, seq, type, at, data) values {values}"
+    return sql, [value for row in rows for value in row]
+
+
 def _green_waits() -> None:
     """psycopg notices gevent's monkey-patching by itself, not eventlet's: there its C wait
     would block every green thread, so it waits through the (green) select instead."""
@@ -249,6 +259,7 @@ class PostgresStore:
         the pool for this call."""
         held = getattr(self._local, "conn", None)
         if held is not None:
+            self._send_events(held)  # what the piece holds back goes first, in order
             yield held
             return
         with self.available(), self.pool.connection() as conn:
@@ -289,7 +300,7 @@ class PostgresStore:
             with self.available():
                 conn = self.pool.getconn()
             self._local.conn, self._local.held = conn, frozenset(sessions)
-            self._local.pieces = False
+            self._local.pieces, self._local.events = False, []
             self._local.locked = set(self._local.held)
             try:
                 with self.available():
@@ -302,6 +313,7 @@ class PostgresStore:
 
                 def commit(_in_thread: InThread) -> None:
                     with self.available():
+                        self._send_events(conn)
                         conn.execute("commit")
 
                 yield commit
@@ -312,6 +324,7 @@ class PostgresStore:
                 raise
             finally:
                 self._local.conn, self._local.held, self._local.locked = None, frozenset(), set()
+                self._local.events = []
                 self.pool.putconn(conn)
 
     @contextmanager
@@ -329,7 +342,10 @@ class PostgresStore:
         try:
             with self.available():
                 outcome = work()
+                with self._conn():  # sends what it held back: its failure is this piece's
+                    pass
         except Exception as error:
+            self._local.events = []  # held back, never sent
             with self._conn() as conn, self.available():
                 conn.execute("rollback to savepoint piece")
             self._local.locked = set(self._local.held)  # those taken since went with it
@@ -467,12 +483,17 @@ class PostgresStore:
             )
             for item in stored
         ]
-        with self._conn() as conn:
-            conn.cursor().executemany(
-                "insert into events (workshop_id, seq, type, at, data) values (%s, %s, %s, %s, %s)",
-                rows,
-            )
+        if self.in_transaction():  # held back, to go with the command's ack in one statement
+            self._local.events.extend(rows)
+        else:
+            self._execute(*events_insert(rows))
         return stored
+
+    def _send_events(self, conn: psycopg.Connection) -> None:
+        """Write the events a piece holds back, before anything else it sends."""
+        rows, self._local.events = getattr(self._local, "events", None), []
+        if rows:
+            conn.execute(*events_insert(rows))
 
     def events(self, workshop_id: str, after: int = 0, limit: int | None = None) -> list[dict]:
         self._lock_session(workshop_id)
@@ -492,10 +513,16 @@ class PostgresStore:
         return json.loads(found) if found is not None else None
 
     def save_ack(self, workshop_id: str, actor: str, cid: str, ack: dict) -> None:
-        self._execute(
-            "insert into commands (workshop_id, actor, cid, ack) values (%s, %s, %s, %s)",
-            [workshop_id, actor, cid, json.dumps(ack)],
-        )
+        """With the events the command held back, as one statement: a vote's two inserts
+        were a third of its statements, and PostgreSQL took in a quarter more votes a
+        second without the one."""
+        sql, params = SAVE_ACK, [workshop_id, actor, cid, json.dumps(ack)]
+        rows, self._local.events = getattr(self._local, "events", None), []
+        if rows:
+            events_sql, events_params = events_insert(rows)
+            sql, params = f"with appended as ({events_sql}) {sql}", [*events_params, *params]
+        with self._conn() as conn:
+            conn.execute(sql, params)  # type: ignore[arg-type]
 
     # -- timers --------------------------------------------------------------
     def set_deadline(self, workshop_id: str, due_at: float | None) -> None:
