@@ -514,8 +514,8 @@ class PostgresStore:
 
     def save_ack(self, workshop_id: str, actor: str, cid: str, ack: dict) -> None:
         """With the events the command held back, as one statement: a vote's two inserts
-        were a third of its statements, and PostgreSQL took in a quarter more votes a
-        second without the one."""
+        were a third of its statements; with 1,000 people in 10 sessions voting at once,
+        PostgreSQL took in a quarter more votes a second without the one."""
         sql, params = SAVE_ACK, [workshop_id, actor, cid, json.dumps(ack)]
         rows, self._local.events = getattr(self._local, "events", None), []
         if rows:
