@@ -342,8 +342,7 @@ class PostgresStore:
         try:
             with self.available():
                 outcome = work()
-                with self._conn():  # sends what it held back: its failure is this piece's
-                    pass
+                self._send_events(self._local.conn)  # what it held back: its failure is its own
         except Exception as error:
             self._local.events = []  # held back, never sent
             with self._conn() as conn, self.available():
@@ -489,9 +488,14 @@ class PostgresStore:
             self._execute(*events_insert(rows))
         return stored
 
+    def _held_events(self) -> list[tuple]:
+        """The events the piece holds back, handed over once: who takes them writes them."""
+        rows, self._local.events = getattr(self._local, "events", None) or [], []
+        return rows
+
     def _send_events(self, conn: psycopg.Connection) -> None:
         """Write the events a piece holds back, before anything else it sends."""
-        rows, self._local.events = getattr(self._local, "events", None), []
+        rows = self._held_events()
         if rows:
             conn.execute(*events_insert(rows))
 
@@ -517,7 +521,7 @@ class PostgresStore:
         were a third of its statements; with 1,000 people in 10 sessions voting at once,
         PostgreSQL took in a quarter more votes a second without the one."""
         sql, params = SAVE_ACK, [workshop_id, actor, cid, json.dumps(ack)]
-        rows, self._local.events = getattr(self._local, "events", None), []
+        rows = self._held_events()
         if rows:
             events_sql, events_params = events_insert(rows)
             sql, params = f"with appended as ({events_sql}) {sql}", [*events_params, *params]
