@@ -567,9 +567,10 @@ HOW = [
     "read of the very session that batch changes).",
     "- Coalescing only under load: a vote that finds the room quiet goes out at once; "
     "votes merge into one turnout message only while they arrive faster than the room can "
-    "be told, and while they do, the room rests three times as long as telling it took "
-    "before it is told again: a few full messages to each phone in a storm, not one per "
-    "batch written.",
+    "be told, and while they do, the room rests three times as long as telling it took, "
+    "then until the writer has written the votes it holds (0.25 s in all at most), before "
+    "it is told again: a few full messages to each phone in a storm, not one per batch "
+    "written, and the server's time goes to acknowledging the votes first.",
     "- Each broadcast is serialized once per audience (the room, the facilitator), not once "
     "per socket.",
     "- Socket.IO events are handled without a Flask request context (no session, no URL "

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import queue
 import threading
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.live import LiveServer, host, poll, seat
+from workshop.broadcast import LONGEST_REST, Broadcaster
 from workshop.domain.views import messages
 
 
@@ -89,6 +93,59 @@ def test_every_seq_goes_out_once_in_order_and_no_vote_leaks(picks: list) -> None
             assert private["voters"] == [e["voter"] for e in run]
             assert public["count"] == len(run) >= 2
             assert "voters" not in public and "voter" not in public
+
+
+class Rooms:
+    """What the broadcaster drives of Flask-SocketIO: its tasks run in threads, and what it
+    tells the room is noted as the seqs each message covers. The first message is held
+    until `first_told` is set, as a big room takes a while to be told."""
+
+    def __init__(self) -> None:
+        self.told: queue.Queue[list[int]] = queue.Queue()
+        self.first_told = threading.Event()
+
+    def start_background_task(self, task: Callable[..., None], *args: Any) -> None:
+        threading.Thread(target=task, args=args, daemon=True).start()
+
+    def sleep(self, seconds: float) -> None:
+        threading.Event().wait(seconds)  # the broadcaster's own rest, as gevent would sleep
+
+    def emit(self, name: str, data: dict, to: str) -> None:
+        if to.endswith(":facilitator"):
+            return
+        self.told.put(covered((name, data, data)))
+        self.first_told.wait()
+
+    def next_told(self) -> list[int]:
+        return self.told.get(timeout=10)
+
+
+def test_a_busy_room_is_told_the_votes_still_being_written_together_once_written() -> None:
+    """In a storm, the room waits for the writer (a quarter of a second at most), so the
+    server's time goes to writing and acknowledging the votes, and each phone is told them
+    in a few full messages."""
+    rooms, written, waiting = Rooms(), threading.Event(), threading.Event()
+    waits: list[float] = []
+
+    def settled(timeout: float) -> bool:
+        waits.append(timeout)
+        waiting.set()
+        return written.wait(10)  # the test's writer writes as long as the test says
+
+    broadcaster = Broadcaster(rooms, settled)  # type: ignore[arg-type]
+    broadcaster.publish("w", [vote(1, "p1")])
+    assert rooms.next_told() == [1]  # a quiet room is told at once
+    broadcaster.publish("w", [vote(2, "p2")])
+    broadcaster.publish("w", [vote(3, "p3")])  # two commits while the room is told
+    rooms.first_told.set()
+    assert rooms.next_told() == [2, 3]
+    assert waiting.wait(10)
+    broadcaster.publish("w", [vote(4, "p4")])
+    broadcaster.publish("w", [vote(5, "p5")])
+    assert rooms.told.empty()  # nothing while votes are still being written
+    written.set()
+    assert rooms.next_told() == [4, 5]
+    assert waits and all(0 <= timeout <= LONGEST_REST for timeout in waits)
 
 
 def test_a_quiet_vote_is_sent_at_once_with_voter_and_replaced_for_the_facilitator(

@@ -107,6 +107,29 @@ def test_each_piece_keeps_exactly_its_own_events_and_ack_when_one_fails_after_wr
         ]
 
 
+def test_the_writer_says_once_it_has_written_all_it_was_given(database: Database) -> None:
+    """A busy room waits on this (`settled`) to be told a storm's votes together: not while
+    a piece is still being written, at once when it is."""
+    writer = Writer(database.open(), lambda _whole: None, lambda _: None, lambda *_: None)
+    assert writer.settled(0)  # not batching yet: each piece is written by its caller
+    writer.start(lambda run: threading.Thread(target=run, daemon=True).start(), "threading")
+    assert writer.settled(0)
+    writing, written = threading.Event(), threading.Event()
+
+    def work():
+        writing.set()
+        written.wait(10)
+        return None, None, []
+
+    caller = threading.Thread(target=writer.write, args=(work,))
+    caller.start()
+    assert writing.wait(10)
+    assert not writer.settled(0.01)
+    written.set()
+    assert writer.settled(10)
+    caller.join()
+
+
 def test_a_refused_command_costs_its_session_no_replay_of_its_log(database: Database) -> None:
     """A command refused in a batch undoes its own events alone: the votes decided before it
     in that batch stay in the session's cached state, and the next command does not rebuild

@@ -8,8 +8,10 @@ A session's events go out in seq order through one outbox. When the room is quie
 out at once; while a broadcast to the room is still under way, what arrives waits in the
 outbox and goes out right after it, consecutive votes of one ballot merged into one turnout
 message. So votes are merged only while they come faster than the room can be told; and
-while they do, the room rests between two messages, so that a vote storm in a big room is
-a few full messages to each phone, not one per batch the disk wrote.
+while they do, the room rests between two messages, and waits for the writer to have
+written what it still holds (a quarter of a second at most), so that a vote storm in a big
+room is a few full messages to each phone, not one per batch the disk wrote, and the
+server's time goes to writing and acknowledging the votes first.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +35,8 @@ log = logging.getLogger(__name__)
 
 # Under load, how many times as long as telling a room took to wait before telling it again.
 REST = 3.0
+# Under load, the longest a room waits, resting and then for the votes still being written.
+LONGEST_REST = 0.25
 
 
 class PacketJson:
@@ -72,8 +77,8 @@ class Member:
 class Broadcaster:
     """The rooms of this process's sockets, and what is sent to them."""
 
-    def __init__(self, socketio: SocketIO) -> None:
-        self.socketio = socketio
+    def __init__(self, socketio: SocketIO, settled: Callable[[float], bool]) -> None:
+        self.socketio, self.settled = socketio, settled
         self._members: dict[str, Member] = {}  # socket id -> whose socket, in which session
         self._outbox: dict[str, list[list[dict]]] = {}  # session -> commits not yet told
         self._busy: set[str] = set()  # sessions whose room is being told right now
@@ -115,13 +120,17 @@ class Broadcaster:
         """Send what waits and let the sockets take their turn; again while more came
         meanwhile. When more than one commit waited, they came faster than the room is told:
         rest REST times as long as the telling took first, so that a room kept busy spends
-        at most 1 / (1 + REST) of the server's time being told, in fewer, fuller messages."""
+        at most 1 / (1 + REST) of the server's time being told, in fewer, fuller messages;
+        then, while the writer still has votes to write, wait for them (LONGEST_REST in all
+        at most), so that a storm's acks are not held up telling rooms what is still coming."""
         while True:
             started = time.monotonic()
             sent = self._send_waiting(workshop_id)
             self.socketio.sleep(0)
             if sent > 1:
-                self.socketio.sleep(REST * (time.monotonic() - started))
+                rest = min(REST * (time.monotonic() - started), LONGEST_REST)
+                self.socketio.sleep(rest)
+                self.settled(LONGEST_REST - rest)
             with self._lock:
                 if not self._outbox.get(workshop_id):
                     self._outbox.pop(workshop_id, None)

@@ -106,6 +106,7 @@ class Writer:
         self.lock = threading.RLock()
         self._queue: deque[Job] = deque()
         self._wake: threading.Event | None = None
+        self._idle: threading.Event | None = None  # set while the writer has nothing to write
         self._writer: int | None = None  # the writer task's thread (or green thread) id
         self._in_thread: InThread = lambda call: call()
 
@@ -113,6 +114,8 @@ class Writer:
         """From now on, batch: a background task of `spawn` writes what is queued."""
         self._in_thread = in_os_thread(async_mode)
         self._wake = threading.Event()  # created after monkey-patching: green where it must be
+        self._idle = threading.Event()
+        self._idle.set()
         spawn(self._run)
 
     def write(self, work: Work, session: str | None = None, timeout: float | None = None) -> Any:
@@ -122,17 +125,27 @@ class Writer:
         Asked for by the writer itself, as it announces (Engine.IO closes a socket that
         stopped answering pings when a broadcast reaches it), the work is written at once:
         queued, it would wait for the writer, that is for itself, forever."""
-        if self._wake is None or threading.get_ident() == self._writer:
+        wake, idle = self._wake, self._idle
+        if wake is None or idle is None or threading.get_ident() == self._writer:
             return self.write_all([work], session)[0].result()
         job = Job(work, session, threading.Event())
         self._queue.append(job)
-        self._wake.set()
+        idle.clear()
+        wake.set()
         return job.result(timeout)
 
+    def settled(self, timeout: float) -> bool:
+        """Wait until the writer has written all it was given, `timeout` seconds at most;
+        whether it has. A broadcaster waits so to tell a room a storm's votes together."""
+        if self._idle is None:
+            return True  # not batching: each piece is written by its caller
+        return self._idle.wait(max(timeout, 0.0))
+
     def _run(self) -> None:
-        assert self._wake is not None
+        assert self._wake is not None and self._idle is not None
         self._writer = threading.get_ident()
         while True:
+            self._idle.set()
             self._wake.wait()
             self._wake.clear()
             while self._queue:
