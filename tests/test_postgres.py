@@ -203,6 +203,39 @@ def test_while_the_writer_waits_on_a_locked_session_the_server_keeps_answering(
         server.stop()
 
 
+@pytest.mark.parametrize("mode", ["gevent", "eventlet", "threading"])
+def test_a_command_waiting_on_postgresql_inside_its_batch_stops_no_one_else(
+    url: str, mode: str, tmp_path: Path, people: list[Person]
+) -> None:
+    """A piece's statements first wait for PostgreSQL's answer holding the event loop, for a
+    moment: one that waits longer (here on another transaction's uncommitted ack of the
+    same cid) must let the server go on answering. (Reads of cached sessions wait for the
+    piece, as they wait for any piece under way.)"""
+    server = LiveServer(tmp_path, mode, database=url).start()
+    try:
+        session, fac = host(server, people, "strategizing")
+        with psycopg.connect(url) as holder:  # "another process", in the middle of its batch
+            holder.execute(
+                "insert into commands (workshop_id, actor, cid, ack) values (%s, %s, %s, %s)",
+                [session["id"], fac.state["session"]["facilitator_id"], "held", "{}"],
+            )
+            answers: list[dict] = []
+            waiting = threading.Thread(
+                target=lambda: answers.append(fac.send("next_phase", cid="held")), daemon=True
+            )
+            waiting.start()
+            poll(lambda: lock_waiters(url) > 0)  # the writer's piece waits on it now
+            assert server.get("/healthz").status_code == 200  # the event loop goes on
+            assert server.get("/").status_code == 200
+            assert waiting.is_alive()
+            holder.rollback()  # that batch failed: the command is this one's to apply
+        waiting.join(15)
+        assert answers and answers[0]["ok"]
+        assert fac.fresh_state()["session"]["phase"] != "check_in"
+    finally:
+        server.stop()
+
+
 def lock_waiters(url: str) -> int:
     with psycopg.connect(url) as conn:
         row = conn.execute(

@@ -130,6 +130,43 @@ def test_the_writer_says_once_it_has_written_all_it_was_given(database: Database
     caller.join()
 
 
+def test_a_retry_is_answered_the_first_ack_in_the_same_batch_and_once_refused(
+    database: Database,
+) -> None:
+    """Whether a command is a retry is found as its ack is saved: a retry in the first's
+    own batch, or one that the session's state now refuses, is answered the first ack and
+    changes nothing."""
+    room = Room(database)
+    voter = room.join("V", "team")
+    room.do(room.fac, "next_phase")
+    proposal = room.propose(voter, level="vision", title="Healthier lives")
+    room.do(room.fac, "go_to_phase", phase="decide")
+    ballot = room.do(room.fac, "open_ballot", proposal_ids=[proposal])["ballot_id"]
+    service = room.service
+    runs: list[Callable[[], None]] = []
+    service.writer.start(runs.append, "threading")  # the writer runs once both wait
+    vote = {"ballot_id": ballot, "vote": {"choice": "agree"}}
+    answers: list[dict] = []
+
+    def cast() -> None:
+        answers.append(service.execute(room.id, voter, "cast_vote", vote, "my-vote"))
+
+    casting = [threading.Thread(target=cast) for _ in range(2)]
+    for thread in casting:
+        thread.start()
+    poll(lambda: len(service.writer._queue) == 2, every=0.01)
+    threading.Thread(target=runs[0], daemon=True).start()  # one batch of both
+    for thread in casting:
+        thread.join()
+    first, again = answers
+    assert first == again and first["ok"]
+    assert [e["seq"] for e in room.events("vote_cast")] == [first["seq"]]
+    room.do(room.fac, "close_ballot", ballot_id=ballot)
+    retried = service.execute(room.id, voter, "cast_vote", vote, "my-vote")
+    assert retried == first  # not "the ballot is closed": it was applied, and this is its answer
+    assert len(room.events("vote_cast")) == 1
+
+
 def test_a_refused_command_costs_its_session_no_replay_of_its_log(database: Database) -> None:
     """A command refused in a batch undoes its own events alone: the votes decided before it
     in that batch stay in the session's cached state, and the next command does not rebuild

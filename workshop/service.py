@@ -28,6 +28,7 @@ from workshop.domain.errors import (
     NotFound,
     Unauthorized,
     Unavailable,
+    WorkshopError,
 )
 from workshop.domain.events import apply
 from workshop.domain.session import created
@@ -36,7 +37,7 @@ from workshop.domain.text import CONTROL, shown
 from workshop.domain.views import SCREEN
 from workshop.domain.workshop import SYSTEM, Context, decide, due_timers, next_due, replay
 from workshop.offload import Offload, direct
-from workshop.store import InThread, Store
+from workshop.store import AlreadyAnswered, InThread, Store
 from workshop.writer import Outcome, Work, Writer
 
 log = logging.getLogger(__name__)
@@ -358,24 +359,39 @@ class Service:
         if actor == SCREEN:
             raise Forbidden("the room screen only shows the session: it cannot act")
         with self._counted():
-            return self._write(
-                lambda: self._decide(workshop_id, actor, name, payload, cid), workshop_id
-            )
+            try:
+                return self._write(
+                    lambda: self._decide(workshop_id, actor, name, payload, cid), workshop_id
+                )
+            except AlreadyAnswered as retry:  # its piece was undone; the first answer stands
+                with self.store.reading():
+                    earlier = self.store.ack(retry.workshop_id, retry.actor, retry.cid)
+                if earlier is None:  # answered in the same batch, which the disk refused
+                    raise Unavailable("nothing was changed, try again later") from None
+                return earlier
 
     def _decide(
         self, workshop_id: str, actor: str, name: str, payload: Mapping, cid: str
     ) -> Outcome:
         """One command as a piece of the writer's batch: decided against the state as the
-        commands before it in the batch left it, at the moment it is decided."""
+        commands before it in the batch left it, at the moment it is decided.
+
+        Whether it is a retry (its cid answered before) is found as its ack is saved, with
+        its events: a lookup first cost every command a round trip to PostgreSQL, for the
+        few that are retries. A retry's piece is then undone (`AlreadyAnswered`, see
+        `execute`); one its state now refuses is answered the first ack as well."""
         state = self._load(workshop_id)
         keys = self._ballot_keys(state)
         owner = self._ack_owner(actor, name, payload, keys)
-        earlier = self.store.ack(workshop_id, owner, cid)
-        if earlier is not None:
-            return earlier, None, []
         present = Present(lambda: self.store.present(workshop_id))
         ctx = Context(now=self.clock(), present=present, ballot_keys=keys)
-        events = decide(state, actor, name, payload, ctx)
+        try:
+            events = decide(state, actor, name, payload, ctx)
+        except WorkshopError:
+            earlier = self.store.ack(workshop_id, owner, cid)
+            if earlier is None:
+                raise
+            return earlier, None, []
         stored = self._commit(state, events)
         self._keep_keys(workshop_id, state, stored)
         ack = self._ack(state, {actor, owner}, stored)

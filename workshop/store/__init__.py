@@ -44,6 +44,15 @@ class DatabaseProblem(Exception):
     """The database cannot be used as it is: one line saying what is wrong and what to do."""
 
 
+class AlreadyAnswered(Exception):
+    """`save_ack` found this command's ack saved already: it is a retry of one applied
+    before, whose answer is that ack (`ack(workshop_id, actor, cid)`), and nothing more."""
+
+    def __init__(self, workshop_id: str, actor: str, cid: str) -> None:
+        super().__init__(f"{cid} of {actor} was answered before")
+        self.workshop_id, self.actor, self.cid = workshop_id, actor, cid
+
+
 def token_hash(token: str) -> str:
     """Tokens are stored hashed: a copy of the database grants nobody's access."""
     return hashlib.sha256(token.encode()).hexdigest()
@@ -133,7 +142,9 @@ class Store(Protocol):
 
     # -- idempotent commands
     def ack(self, workshop_id: str, actor: str, cid: str) -> dict | None: ...
-    def save_ack(self, workshop_id: str, actor: str, cid: str, ack: dict) -> None: ...
+    def save_ack(self, workshop_id: str, actor: str, cid: str, ack: dict) -> None:
+        """Raises `AlreadyAnswered` if there is one already: in the same statement as the
+        command's events where the backend can, so a command costs no lookup first."""
 
     # -- timers
     def set_deadline(self, workshop_id: str, due_at: float | None) -> None: ...

@@ -31,6 +31,7 @@ from workshop.store import (
     SEP,
     SET_DEADLINE,
     SQLITE_PREFIX,
+    AlreadyAnswered,
     DatabaseProblem,
     InThread,
     one_line,
@@ -461,10 +462,15 @@ class SQLiteStore:
         return json.loads(row[0]) if row else None
 
     def save_ack(self, workshop_id: str, actor: str, cid: str, ack: dict) -> None:
-        self.db.execute(
-            "insert into commands (workshop_id, actor, cid, ack) values (?, ?, ?, ?)",
-            [workshop_id, actor, cid, json.dumps(ack)],
-        )
+        try:
+            self.db.execute(
+                "insert into commands (workshop_id, actor, cid, ack) values (?, ?, ?, ?)",
+                [workshop_id, actor, cid, json.dumps(ack)],
+            )
+        except sqlite3.IntegrityError as error:
+            if "commands." not in str(error):
+                raise
+            raise AlreadyAnswered(workshop_id, actor, cid) from None
 
     # -- timers --------------------------------------------------------------
     def set_deadline(self, workshop_id: str, due_at: float | None) -> None:
