@@ -46,6 +46,21 @@ def sessions(store: Store) -> set[str]:
         return {row["id"] for row in store.workshops()}
 
 
+def replays(store: Store) -> list[str]:
+    """The sessions whose whole log the store is asked for from now on: a cached state
+    rebuilt from the log."""
+    rebuilt: list[str] = []
+    read = store.events
+
+    def events(workshop_id: str, after: int = 0, limit: int | None = None) -> list[dict]:
+        if after == 0:
+            rebuilt.append(workshop_id)
+        return read(workshop_id, after, limit)
+
+    store.events = events  # type: ignore[method-assign]
+    return rebuilt
+
+
 def test_a_piece_that_fails_is_undone_alone_and_the_rest_of_its_batch_is_kept(
     database: Database,
 ) -> None:
@@ -167,6 +182,25 @@ def test_a_retry_is_answered_the_first_ack_in_the_same_batch_and_once_refused(
     assert len(room.events("vote_cast")) == 1
 
 
+def test_a_retry_costs_its_session_no_replay_of_its_log(database: Database) -> None:
+    """A client that lost its ack sends the command again: answered the first ack, with
+    nothing decided twice, so the session's cached state stays and the next command does
+    not rebuild it from the whole log."""
+    room = Room(database)
+    pia, tom = room.join("Pia", "team"), room.join("Tom", "team")
+    room.do(room.fac, "next_phase")
+    proposal = room.propose(pia, level="vision", title="Healthier lives")
+    room.do(room.fac, "go_to_phase", phase="decide")
+    ballot = room.do(room.fac, "open_ballot", proposal_ids=[proposal])["ballot_id"]
+    vote = {"ballot_id": ballot, "vote": {"choice": "agree"}}
+    first = room.service.execute(room.id, pia, "cast_vote", vote, "lost-ack")
+    rebuilt = replays(room.service.store)
+    assert room.service.execute(room.id, pia, "cast_vote", vote, "lost-ack") == first
+    assert room.do(tom, "cast_vote", **vote)["ok"]
+    assert rebuilt == []
+    assert len(room.events("vote_cast")) == 2
+
+
 def test_a_refused_command_costs_its_session_no_replay_of_its_log(database: Database) -> None:
     """A command refused in a batch undoes its own events alone: the votes decided before it
     in that batch stay in the session's cached state, and the next command does not rebuild
@@ -180,15 +214,7 @@ def test_a_refused_command_costs_its_session_no_replay_of_its_log(database: Data
     store, writer = room.service.store, room.service.writer
     runs: list[Callable[[], None]] = []
     writer.start(runs.append, "threading")  # the writer runs once every command waits
-    rebuilt: list[str] = []
-    read = store.events
-
-    def events(workshop_id: str, after: int = 0, limit: int | None = None) -> list[dict]:
-        if after == 0:
-            rebuilt.append(workshop_id)
-        return read(workshop_id, after, limit)
-
-    store.events = events  # type: ignore[method-assign]
+    rebuilt = replays(store)
     answers: dict[str, object] = {}
 
     def vote(person: str, choice: str) -> None:

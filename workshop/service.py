@@ -49,6 +49,7 @@ UPLOAD_MAX_BYTES = 512 * 1024  # a chain file sent over HTTP
 TIMER_RETRY = 5.0  # seconds before a timer that could not run is tried again
 CLAIM_SECONDS = 10.0  # how long a process may take to run a deadline it claimed
 READY_TIMEOUT = 2.0  # seconds a readiness probe waits for its write to be on disk
+ANSWERS_KEPT = 10_000  # the latest commands, whose retries are looked up first (~3 MB)
 T = TypeVar("T")
 
 
@@ -122,6 +123,9 @@ class Service:
         self._secret: str | None = None
         self._unsaved: set[str] = set()  # sessions whose cached state holds uncommitted events
         self._folded: set[str] = set()  # those the piece running now folded events into
+        # The commands this process answered lately: a retry of one (a client that lost its
+        # ack) is looked up before it is decided again, and costs its session no replay.
+        self._answered: OrderedDict[tuple[str, str, str], None] = OrderedDict()
         self.process_id = uuid.uuid4().hex  # names this process's connections in attendance
         self.writer = Writer(store, self._forget, self._kept, self._announce)
         self._stopping = False
@@ -379,10 +383,17 @@ class Service:
         Whether it is a retry (its cid answered before) is found as its ack is saved, with
         its events: a lookup first cost every command a round trip to PostgreSQL, for the
         few that are retries. A retry's piece is then undone (`AlreadyAnswered`, see
-        `execute`); one its state now refuses is answered the first ack as well."""
+        `execute`), and its session's cached state with it, unless this process answered
+        it lately (most retries: a client comes back to the process it lost its ack from);
+        one its state now refuses is answered the first ack as well."""
         state = self._load(workshop_id)
         keys = self._ballot_keys(state)
         owner = self._ack_owner(actor, name, payload, keys)
+        answered = (workshop_id, owner, cid)
+        if answered in self._answered:
+            earlier = self.store.ack(*answered)
+            if earlier is not None:
+                return earlier, None, []
         present = Present(lambda: self.store.present(workshop_id))
         ctx = Context(now=self.clock(), present=present, ballot_keys=keys)
         try:
@@ -401,6 +412,9 @@ class Service:
             # short-lived, they are the one kind of token the database holds in the clear.
             ack["invitations"] = invitations
         self.store.save_ack(workshop_id, owner, cid, ack)
+        self._answered[answered] = None
+        if len(self._answered) > ANSWERS_KEPT:
+            self._answered.popitem(last=False)
         # The facilitator hears live who voted (as the snapshot's `not_voted` tells them); only
         # the log files an anonymous vote under the pseudonym.
         return ack, workshop_id, [unmasked(item, owner, actor) for item in stored]
