@@ -145,34 +145,46 @@ def test_the_writer_says_once_it_has_written_all_it_was_given(database: Database
     caller.join()
 
 
+def ballot_open(database: Database, *voters: str) -> tuple[Room, list[str], str]:
+    """A session whose team members `voters` face a ballot open on one proposal."""
+    room = Room(database)
+    joined = [room.join(name, "team") for name in voters]
+    room.do(room.fac, "next_phase")
+    proposal = room.propose(joined[0], level="vision", title="Healthier lives")
+    room.do(room.fac, "go_to_phase", phase="decide")
+    ballot = room.do(room.fac, "open_ballot", proposal_ids=[proposal])["ballot_id"]
+    return room, joined, ballot
+
+
+def in_one_batch(room: Room, calls: list[Callable[[], None]]) -> None:
+    """Make the calls (commands), each from a thread of its own, and let the writer start
+    only once all of them wait: they are written in one batch."""
+    runs: list[Callable[[], None]] = []
+    room.service.writer.start(runs.append, "threading")
+    threads = [threading.Thread(target=call) for call in calls]
+    for thread in threads:
+        thread.start()
+    poll(lambda: len(room.service.writer._queue) == len(calls), every=0.01)
+    threading.Thread(target=runs[0], daemon=True).start()
+    for thread in threads:
+        thread.join()
+
+
 def test_a_retry_is_answered_the_first_ack_in_the_same_batch_and_once_refused(
     database: Database,
 ) -> None:
     """Whether a command is a retry is found as its ack is saved: a retry in the first's
     own batch, or one that the session's state now refuses, is answered the first ack and
     changes nothing."""
-    room = Room(database)
-    voter = room.join("V", "team")
-    room.do(room.fac, "next_phase")
-    proposal = room.propose(voter, level="vision", title="Healthier lives")
-    room.do(room.fac, "go_to_phase", phase="decide")
-    ballot = room.do(room.fac, "open_ballot", proposal_ids=[proposal])["ballot_id"]
+    room, (voter,), ballot = ballot_open(database, "V")
     service = room.service
-    runs: list[Callable[[], None]] = []
-    service.writer.start(runs.append, "threading")  # the writer runs once both wait
     vote = {"ballot_id": ballot, "vote": {"choice": "agree"}}
     answers: list[dict] = []
 
     def cast() -> None:
         answers.append(service.execute(room.id, voter, "cast_vote", vote, "my-vote"))
 
-    casting = [threading.Thread(target=cast) for _ in range(2)]
-    for thread in casting:
-        thread.start()
-    poll(lambda: len(service.writer._queue) == 2, every=0.01)
-    threading.Thread(target=runs[0], daemon=True).start()  # one batch of both
-    for thread in casting:
-        thread.join()
+    in_one_batch(room, [cast, cast])
     first, again = answers
     assert first == again and first["ok"]
     assert [e["seq"] for e in room.events("vote_cast")] == [first["seq"]]
@@ -186,12 +198,7 @@ def test_a_retry_costs_its_session_no_replay_of_its_log(database: Database) -> N
     """A client that lost its ack sends the command again: answered the first ack, with
     nothing decided twice, so the session's cached state stays and the next command does
     not rebuild it from the whole log."""
-    room = Room(database)
-    pia, tom = room.join("Pia", "team"), room.join("Tom", "team")
-    room.do(room.fac, "next_phase")
-    proposal = room.propose(pia, level="vision", title="Healthier lives")
-    room.do(room.fac, "go_to_phase", phase="decide")
-    ballot = room.do(room.fac, "open_ballot", proposal_ids=[proposal])["ballot_id"]
+    room, (pia, tom), ballot = ballot_open(database, "Pia", "Tom")
     vote = {"ballot_id": ballot, "vote": {"choice": "agree"}}
     first = room.service.execute(room.id, pia, "cast_vote", vote, "lost-ack")
     rebuilt = replays(room.service.store)
@@ -205,36 +212,24 @@ def test_a_refused_command_costs_its_session_no_replay_of_its_log(database: Data
     """A command refused in a batch undoes its own events alone: the votes decided before it
     in that batch stay in the session's cached state, and the next command does not rebuild
     the session from its whole log (a refusal at the command rate must not cost that)."""
-    room = Room(database)
-    voters = [room.join(f"V{i}", "team") for i in range(6)]
-    room.do(room.fac, "next_phase")
-    proposal = room.propose(voters[0], level="vision", title="Healthier lives")
-    room.do(room.fac, "go_to_phase", phase="decide")
-    ballot = room.do(room.fac, "open_ballot", proposal_ids=[proposal])["ballot_id"]
-    store, writer = room.service.store, room.service.writer
-    runs: list[Callable[[], None]] = []
-    writer.start(runs.append, "threading")  # the writer runs once every command waits
-    rebuilt = replays(store)
+    room, voters, ballot = ballot_open(database, *(f"V{i}" for i in range(6)))
+    rebuilt = replays(room.service.store)
     answers: dict[str, object] = {}
 
-    def vote(person: str, choice: str) -> None:
-        try:
-            answers[person] = room.do(
-                person, "cast_vote", ballot_id=ballot, vote={"choice": choice}
-            )
-        except WorkshopError as error:
-            answers[person] = error.code
+    def vote(person: str, choice: str) -> Callable[[], None]:
+        def cast() -> None:
+            try:
+                answers[person] = room.do(
+                    person, "cast_vote", ballot_id=ballot, vote={"choice": choice}
+                )
+            except WorkshopError as error:
+                answers[person] = error.code
 
-    casting = [
-        threading.Thread(target=vote, args=(v, "agree" if i % 2 == 0 else "perhaps"))
-        for i, v in enumerate(voters)
-    ]
-    for thread in casting:
-        thread.start()
-    poll(lambda: len(writer._queue) == len(voters), every=0.01)
-    threading.Thread(target=runs[0], daemon=True).start()  # one batch of all six
-    for thread in casting:
-        thread.join()
+        return cast
+
+    in_one_batch(
+        room, [vote(v, "agree" if i % 2 == 0 else "perhaps") for i, v in enumerate(voters)]
+    )
     assert [answers[v] for v in voters[1::2]] == ["invalid_input"] * 3
     assert all(answers[v]["ok"] for v in voters[::2])  # type: ignore[index]
     assert rebuilt == []

@@ -390,17 +390,14 @@ class Service:
         keys = self._ballot_keys(state)
         owner = self._ack_owner(actor, name, payload, keys)
         answered = (workshop_id, owner, cid)
-        if answered in self._answered:
-            earlier = self.store.ack(*answered)
-            if earlier is not None:
-                return earlier, None, []
+        if answered in self._answered and (earlier := self.store.ack(*answered)) is not None:
+            return earlier, None, []
         present = Present(lambda: self.store.present(workshop_id))
         ctx = Context(now=self.clock(), present=present, ballot_keys=keys)
         try:
             events = decide(state, actor, name, payload, ctx)
         except WorkshopError:
-            earlier = self.store.ack(workshop_id, owner, cid)
-            if earlier is None:
+            if (earlier := self.store.ack(*answered)) is None:
                 raise
             return earlier, None, []
         stored = self._commit(state, events)
