@@ -108,12 +108,24 @@ class Pool:
     def median(self, server: str, n: int, pick: Callable[[Sample], float]) -> float:
         return statistics.median(pick(s) for s in self.by[(server, n)])
 
-    def storm(self, server: str, n: int, key: str, told: bool = True) -> float:
-        """A storm's figure, median over the storms: of votes told to the room, or (told
-        False) of votes told to no one."""
-        return statistics.median(
+    def storms(self, server: str, n: int, key: str, told: bool = True) -> list[float]:
+        """A figure of each storm: of votes told to the room, or (told False) to no one."""
+        return [
             st[key] for s in self.by[(server, n)] for st in (s.storms if told else s.answer_storms)
-        )
+        ]
+
+    def storm(self, server: str, n: int, key: str, told: bool = True) -> float:
+        """A storm's figure, median over the storms."""
+        return statistics.median(self.storms(server, n, key, told))
+
+    def rate(self, server: str, n: int, beside: str = "") -> str:
+        """Durable votes/s of the median storm, beside the slowest and the fastest: on a
+        shared machine the figure moves from storm to storm, and a target at its edge holds
+        in one run and not in the next."""
+        durations = self.storms(server, n, "duration")
+        median = n / statistics.median(durations)
+        spread = f"{n / max(durations):,.0f}–{n / min(durations):,.0f}"
+        return f"{median:,.0f} (storms: {spread}{beside})"
 
     def ceiling(self, n: int) -> float | None:
         """How many votes a second the floor took in with N people voting at once and no one
@@ -165,10 +177,16 @@ def targets(pool: Pool, mode: str) -> list[Target]:
     if big >= 1000 and pool.has(us, big):
         rate = big / pool.storm(us, big, "duration")
         share = pool.storm(us, big, "ack p50") / pool.storm(us, big, "duration")
+        shares = [
+            ack / duration
+            for ack, duration in zip(
+                pool.storms(us, big, "ack p50"), pool.storms(us, big, "duration"), strict=True
+            )
+        ]
         reveal = pool.p(us, big, revealed, 0.99)
         connect = pool.median(us, big, lambda s: s.connect)
         ceiling = pool.ceiling(big)
-        beside = f" (the floor, telling no one: {ceiling:,.0f})" if ceiling else ""
+        beside = f"; the floor, telling no one: {ceiling:,.0f}" if ceiling else ""
         # The absolute targets beside what the bare framework does here: a target the floor
         # misses, no server built on it meets on this machine.
         floor_reveal, floor_connect = "", ""
@@ -176,8 +194,16 @@ def targets(pool: Pool, mode: str) -> list[Target]:
             floor_reveal = f" (the floor: {ms(pool.p(FLOOR, big, revealed, 0.99))})"
             floor_connect = f" (the floor: {pool.median(FLOOR, big, lambda s: s.connect):.2f} s)"
         found += [
-            Target(f"durable votes/s at N = {big:,} ≥ 3,000", f"{rate:,.0f}{beside}", rate >= 3000),
-            Target("ack p50 ≤ 60 % of the storm's duration", f"{share:.0%}", share <= 0.6),
+            Target(
+                f"durable votes/s at N = {big:,} ≥ 3,000",
+                pool.rate(us, big, beside),
+                rate >= 3000,
+            ),
+            Target(
+                "ack p50 ≤ 60 % of the storm's duration",
+                f"{share:.0%} (storms: {min(shares):.0%}–{max(shares):.0%})",
+                share <= 0.6,
+            ),
             Target("reveal p99 ≤ 250 ms", f"{ms(reveal)}{floor_reveal}", reveal <= 0.25),
             Target(
                 f"{big:,} sockets connected ≤ 3 s",
@@ -229,7 +255,10 @@ def rooms_header(run: Run) -> list[str]:
         *rooms_note(run),
         "A **single vote** is one client voting while the room is quiet; a **burst** is all N "
         "voting at once. Either is timed from the vote's sending until the last client of "
-        "the room has a message covering it.",
+        "the room has a message covering it. With 1,000 people and more, a burst is a "
+        "**storm**: its figures are the median storm's, and votes/s is shown beside the "
+        "slowest and the fastest storm, since on a shared machine it moves from storm to "
+        "storm.",
         "",
     ]
 
@@ -338,7 +367,7 @@ def crowd_lines(pool: Pool) -> list[str]:
             duration = pool.storm(server, big, "duration")
             ack = pool.storm(server, big, "ack p50")
             storm = (
-                f"| {big / duration:,.0f} | {ms(duration)} | {ms(ack)} | {ack / duration:.0%} "
+                f"| {pool.rate(server, big)} | {ms(duration)} | {ms(ack)} | {ack / duration:.0%} "
                 f"| {pool.storm(server, big, 'messages'):.1f} "
             )
         spread = []
@@ -448,8 +477,9 @@ def postgres_rate_target(samples: list[Sample]) -> Target | None:
     )
     if any(s.failed for s in alone) or not all(s.storms for s in alone):
         return Target(name, "one process did not finish a run", False)
-    rate = n / Pool(alone).storm(alone[0].target, n, "duration")
-    return Target(name, f"{rate:,.0f}", rate >= POSTGRES_RATE_BOUND)
+    pool = Pool(alone)
+    rate = n / pool.storm(alone[0].target, n, "duration")
+    return Target(name, pool.rate(alone[0].target, n), rate >= POSTGRES_RATE_BOUND)
 
 
 def scale_out_targets(samples: list[Sample]) -> list[Target]:
@@ -524,9 +554,8 @@ def scale_out_lines(run: Run) -> list[str]:
             continue
         storms = "| – " * 3
         if all(s.storms for s in samples):
-            duration = pool.storm(server, n, "duration")
             storms = (
-                f"| {n / duration:,.0f} | {fan_out(samples):,.0f} "
+                f"| {pool.rate(server, n)} | {fan_out(samples):,.0f} "
                 f"| {ms(pool.storm(server, n, 'ack p50'))} "
             )
         lines.append(
