@@ -661,8 +661,8 @@ def readme_paragraph(pool: Pool, mode: str, run: Run) -> str:
     for samples in databases(run).values():
         for target in scale_out_targets(samples):
             parts.append(
-                f"Issue 12, {target.name}: {target.measured}"
-                f" ({'holds' if target.holds else 'does not hold'})."
+                f"Issue 12, {target.name}: {target.measured};"
+                f" {'it holds' if target.holds else 'it does not hold'}."
             )
     parts.append("Details in docs/performance.md.")
     return " ".join(parts)
