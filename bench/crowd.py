@@ -25,8 +25,8 @@ ANSWER_TIMEOUT = 120
 class Member:
     """One client, noting when each message arrived and the highest `seq` it covered."""
 
-    def __init__(self, crowd: Crowd, auth: dict, room: int, address: str) -> None:
-        self.crowd, self.auth, self.room = crowd, auth, room
+    def __init__(self, crowd: Crowd, auth: dict, room: int, address: str, query: str) -> None:
+        self.crowd, self.auth, self.room, self.query = crowd, auth, room, query
         # Each person on a device of their own: a loopback address of their own.
         self.http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(local_addr=(address, 0)))
         self.sio = socketio.AsyncClient(reconnection=False, http_session=self.http)
@@ -70,13 +70,18 @@ class Crowd:
                 pass
 
     async def connect(self, url: str, seats: list[tuple], batch: int) -> list[float]:
-        """Connect everyone (auth, room, address), `batch` at a time; when each got its first
-        message."""
+        """Connect everyone (auth, room, address, query), `batch` at a time; when each got
+        its first message."""
         members = [Member(self, *seat) for seat in seats]
         self.members += members
         for start in range(0, len(members), batch):
             group = members[start : start + batch]
-            await asyncio.gather(*(m.sio.connect(url, auth=m.auth, **WS) for m in group))
+            await asyncio.gather(
+                *(
+                    m.sio.connect(f"{url}?{m.query}" if m.query else url, auth=m.auth, **WS)
+                    for m in group
+                )
+            )
         await self.until(lambda: all(m.events for m in members), 120)
         return [m.events[0][0] for m in members]
 

@@ -522,11 +522,12 @@ def scale_out_lines(run: Run) -> list[str]:
         "",
         f"{n:,} participants in {rooms} sessions of {n // rooms} (and a facilitator each), "
         f"served by one `workshop serve` process, then by two joined by Redis behind Debian's "
-        "nginx with the configuration of [deploy](deploy.md) (`ip_hash`, each client from a "
-        "/24 of its own, so a session's people are spread over both processes), each on a "
-        "fresh database, in turn. **Fan-out** is the events delivered per second to all "
-        "clients in a vote storm: each of the N votes is one event for everyone in its "
-        "session, counted from the storm's first vote until the last client has every one. "
+        "nginx with the configuration of [deploy](deploy.md) (each client from an address "
+        "of its own, naming its session as the pages do, so that each session is on one "
+        "process), each on a fresh database, in turn. **Fan-out** is the events delivered "
+        "per second to all clients in a vote storm: each of the N votes is one event for "
+        "everyone in its session, counted from the storm's first vote until the last client "
+        "has every one. "
         "PostgreSQL runs on the same machine, with its defaults (each commit on disk).",
         "",
     ]

@@ -35,6 +35,7 @@ from tests.tools import Cluster, PostgresServer
 from workshop.domain.session import PARTICIPANTS_MAX
 
 SIZES = (10, 50, 200, 1000)
+Seat = tuple[dict, int, str]  # a client's auth, its room, and its connection URL's query
 # N: (singles, bursts). From 1,000 people on, each run's storms are few, and a storm moves
 # with what else the machine does: four a run, for a median that does not follow one of them.
 ROUNDS = {10: (200, 30), 50: (150, 10), 200: (60, 4), 1000: (30, 4)}
@@ -72,16 +73,18 @@ class Crowds:
         answers = self._ask({k: (name, args) for k in range(len(self.pipes))})
         return [item for k in sorted(answers) for item in answers[k]]
 
-    def connect(self, url: str, seats: list[tuple[dict, int]], batch: int = 25) -> list[float]:
-        """Connect every (auth, room), round robin over the crowds, each client from a
-        loopback address of its own (as people on their own devices; in a /24 of its own,
-        which is what nginx's ip_hash reads); when each got its state."""
-        shares: dict[int, list[tuple[dict, int, str]]] = {k: [] for k in range(len(self.pipes))}
+    def connect(self, url: str, seats: list[Seat], batch: int = 25) -> list[float]:
+        """Connect every (auth, room, query), round robin over the crowds, each client from
+        a loopback address of its own (as people on their own devices); when each got its
+        state."""
+        shares: dict[int, list[tuple[dict, int, str, str]]] = {
+            k: [] for k in range(len(self.pipes))
+        }
         self.where = []
-        for i, (auth, room) in enumerate(seats):
+        for i, (auth, room, query) in enumerate(seats):
             k = i % len(self.pipes)
             self.where.append((k, len(shares[k])))
-            shares[k].append((auth, room, f"127.{i // 250 + 1}.{i % 250}.1"))
+            shares[k].append((auth, room, f"127.{i // 250 + 1}.{i % 250}.1", query))
         answers = self._ask({k: ("connect", (url, share, batch)) for k, share in shares.items()})
         return [answers[k][j] for k, j in self.where]  # type: ignore[index]
 
@@ -146,9 +149,9 @@ class Floor:
         self.name, self.database = "floor", "memory"
         self.rooms = 1
 
-    def seat(self, n: int) -> list[tuple[dict, int]]:
+    def seat(self, n: int) -> list[Seat]:
         self.rooms = rooms_for(n)
-        return [({"room": f"r{i % self.rooms}"}, i % self.rooms) for i in range(n)]
+        return [({"room": f"r{i % self.rooms}"}, i % self.rooms, "") for i in range(n)]
 
     def open(self, crowds: Crowds, n: int) -> dict[str, list[float]]:
         return {}
@@ -195,18 +198,21 @@ class Workshop:
         self.rooms, self.wanted = 1, rooms
         self.ballots: list[str] = []
 
-    def seat(self, n: int) -> list[tuple[dict, int]]:
+    def seat(self, n: int) -> list[Seat]:
+        """Everyone's token and room, naming their session as the pages do."""
         self.rooms = self.wanted or rooms_for(n)
         sessions = [
             self.server.create_session("strategizing", title=f"Bench {room}")
             for room in range(self.rooms)
         ]
+        named = [f"session={session['id']}" for session in sessions]
         people = [
             ({"token": self.server.join(sessions[i % self.rooms], f"P{i}", "team")["token"]})
             for i in range(n)
         ]
-        return [(auth, i % self.rooms) for i, auth in enumerate(people)] + [
-            ({"token": session["facilitator_token"]}, room) for room, session in enumerate(sessions)
+        return [(auth, i % self.rooms, named[i % self.rooms]) for i, auth in enumerate(people)] + [
+            ({"token": session["facilitator_token"]}, room, named[room])
+            for room, session in enumerate(sessions)
         ]
 
     def open(self, crowds: Crowds, n: int) -> dict[str, list[float]]:
@@ -293,10 +299,10 @@ def measure(target: Floor | Workshop, crowds: Crowds, n: int, scale: float, cycl
     bursts = storms if n <= target.burst_limit * rooms_for(n) else 0
     answer_storms = storms if not bursts and target.answer_event else 0
     load, cpu = os.getloadavg()[0], cpu_seconds(target.processes)
-    auths = target.seat(n)
-    audience = Counter(room for _auth, room in auths)  # who must hear of a vote in each room
+    seats = target.seat(n)
+    audience = Counter(room for _auth, room, _query in seats)  # who hears of a room's votes
     started = time.monotonic()
-    sample.connect = max(crowds.connect(target.server.url, auths)[:n]) - started
+    sample.connect = max(crowds.connect(target.server.url, seats)[:n]) - started
     sample.fan_out, sample.rooms = target.open(crowds, n), target.rooms
     for r in range(singles):
         voter = r % n

@@ -195,8 +195,18 @@ class InOrderClient(socketio.Client):
 class Person:
     """One real python-socketio client, recording every event it receives."""
 
-    def __init__(self, server: LiveServer, token: str, name: str = "") -> None:
+    def __init__(
+        self,
+        server: Address,
+        token: str,
+        name: str = "",
+        session: str | None = None,
+        address: str | None = None,
+    ) -> None:
+        """`session` is named in the connection's URL, as the pages do; `address` is the
+        loopback address it connects from, as from a device of its own."""
         self.server, self.token, self.name = server, token, name
+        self.session, self.address = session, address
         self.received: list[tuple[str, object]] = []
         self.state: dict | None = None
         self.changed = threading.Condition()
@@ -205,8 +215,13 @@ class Person:
         self.connect()
 
     def connect(self) -> None:
+        url = f"{self.server.url}?session={self.session}" if self.session else self.server.url
+        if self.address is not None:  # the websocket's own TCP connection, from that address
+            host, port = self.server.url.removeprefix("http://").split(":")
+            origin = socket.create_connection((host, int(port)), source_address=(self.address, 0))
+            self.client.eio.websocket_extra_options = {"socket": origin}
         self.client.connect(
-            self.server.url, auth={"token": self.token}, transports=["websocket"], wait_timeout=10
+            url, auth={"token": self.token}, transports=["websocket"], wait_timeout=10
         )
         self.wait_for(lambda: self.state is not None)
 

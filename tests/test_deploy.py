@@ -49,7 +49,9 @@ def test_a_process_killed_mid_ballot_loses_nothing_and_people_carry_on_through_n
         tokens[name] = proxy.join(session, name, role)["token"]
 
     def connect_all() -> dict[str, Person]:
-        clients = {name: Person(proxy, token, name) for name, token in tokens.items()}
+        clients = {
+            name: Person(proxy, token, name, session["id"]) for name, token in tokens.items()
+        }
         people.extend(clients.values())
         return clients
 
@@ -64,7 +66,7 @@ def test_a_process_killed_mid_ballot_loses_nothing_and_people_carry_on_through_n
     }
 
     pids = poll(lambda: serving(deployment.database, session))
-    assert len(pids) == 1, "ip_hash keeps one address on one process"
+    assert len(pids) == 1, "a session's people are on one process"
     victim = next(b for b in backends if b.process is not None and b.process.pid in pids)
     victim.kill()  # SIGKILL, mid-ballot, with everyone connected to it
     for person in room.values():
@@ -83,6 +85,24 @@ def test_a_process_killed_mid_ballot_loses_nothing_and_people_carry_on_through_n
     room["fac"].ok("close_ballot", ballot_id=ballot, reveal=True)
     revealed = room["Tom"].wait_event("ballot_revealed")
     assert revealed["result"]["passed"] is True and len(revealed["votes"]) == 3
+
+
+def test_everyone_in_a_session_is_served_by_one_process_whatever_their_addresses(
+    deployment: Cluster, people: list[Person]
+) -> None:
+    """People on phones of their own, each from another address, naming their session as the
+    pages do: nginx sends all of a session to one process, which then writes that session
+    and tells its room alone (with ip_hash they were spread over both, and each process
+    caught up on the other's writes before every batch of that session)."""
+    for k in range(2):
+        session = deployment.create_session()
+        tokens = [session["facilitator_token"]]
+        tokens += [deployment.join(session, f"P{i}", "team")["token"] for i in range(7)]
+        for i, token in enumerate(tokens):
+            address = f"127.{i + 1}.{k}.1"  # each in a /24 of its own
+            people.append(Person(deployment, token, f"P{i}", session["id"], address))
+        held = serving(deployment.database, session)  # each is recorded before its `state`
+        assert len(held) == 1, f"session {k + 1}'s people are on {len(held)} processes"
 
 
 @pytest.mark.parametrize("hops, counted_apart", [(1, True), (0, False)])

@@ -32,9 +32,12 @@ export class Live {
       return this;
     }
     this.estimateOffsetFromHttp();
+    // Naming the session lets a proxy send everyone in it to one server process (docs/deploy.md).
+    const session = document.body.dataset.workshopId;
     const socket = window.io(window.location.origin, {
       auth: { token: this.token },
       transports: ["websocket"],
+      query: session ? { session } : {},
     });
     this.socket = socket;
     socket.on("connect", () => {
