@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import requests
+import socketio
 
 from tests.live import LiveServer, Person, poll
 from tests.tools import Cluster, PostgresServer
@@ -103,6 +104,22 @@ def test_everyone_in_a_session_is_served_by_one_process_whatever_their_addresses
             people.append(Person(deployment, token, f"P{i}", session["id"], address))
         held = serving(deployment.database, session)  # each is recorded before its `state`
         assert len(held) == 1, f"session {k + 1}'s people are on {len(held)} processes"
+
+
+def test_a_client_naming_no_session_keeps_to_one_process_on_long_polling(
+    deployment: Cluster,
+) -> None:
+    """A client of the API need not name its session: nginx keeps it to its address's
+    process, as Socket.IO's long-polling (a request for every message) requires."""
+    session = deployment.create_session()
+    token = deployment.join(session, "Ann", "team")["token"]
+    client = socketio.Client(reconnection=False)
+    client.connect(deployment.url, auth={"token": token}, transports=["polling"], wait_timeout=10)
+    try:
+        answers = [client.call("get_state", {"cid": f"look-{i}"}, timeout=10) for i in range(6)]
+        assert all(answer["ok"] for answer in answers), answers
+    finally:
+        client.disconnect()
 
 
 @pytest.mark.parametrize("hops, counted_apart", [(1, True), (0, False)])
