@@ -582,6 +582,17 @@ def cpu_of_two(run: Run) -> list[str]:
                 f"own not counted), on the same {os.cpu_count()} cores as the clients"
                 + (" and PostgreSQL." if database == "PostgreSQL" else ".")
             )
+        busy = [
+            [st["busy"] for s in runs if s.processes == k for st in s.storms if "busy" in st]
+            for k in (1, 2)
+        ]
+        if all(busy):
+            one, two = (statistics.median(shares) for shares in busy)
+            said.append(
+                f"During these storms the machine's cores were {one:.0%} busy with one "
+                f"process and {two:.0%} with two, everything on it counted: with one process "
+                f"at {one:.0%}, two can carry at most {1 / one:.2f}× what it does here."
+            )
     return [" ".join(said)] if said else []
 
 

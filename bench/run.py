@@ -18,9 +18,10 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -318,6 +319,7 @@ def measure(target: Floor | Workshop, crowds: Crowds, n: int, scale: float, cycl
             [(i % target.rooms, a["seq"]) for i, (_s, _a, a) in enumerate(results)]
         )
         first = min(sent for sent, _a, _ack in results)
+        busy = LOAD.busy(first, max(updated))
         delivered = sum(audience[i % target.rooms] for i in range(n))
         sample.burst += [
             done - sent for done, (sent, _a, _ack) in zip(updated, results, strict=True)
@@ -329,6 +331,7 @@ def measure(target: Floor | Workshop, crowds: Crowds, n: int, scale: float, cycl
                 **answered_storm(results),
                 "messages": sum(messages) / len(messages),
                 "fan-out": delivered / (max(updated) - first),
+                **({"busy": busy} if busy is not None else {}),
             }
         )
     for _ in range(answer_storms):
@@ -341,6 +344,49 @@ def measure(target: Floor | Workshop, crowds: Crowds, n: int, scale: float, cycl
     sample.load = (load, os.getloadavg()[0])
     sample.server_cpu = cpu_seconds(target.processes) - cpu
     return sample
+
+
+class MachineLoad:
+    """How busy the machine's cores are, sampled every 20 ms by a thread of the bench
+    (Linux's /proc/stat): clients, servers, nginx, Redis and PostgreSQL alike. On a machine
+    already busy with one process, a second one cannot carry much more."""
+
+    EVERY = 0.02
+
+    def __init__(self) -> None:
+        # (when, all CPU time, idle), in ticks: the last minute's
+        self.samples: deque[tuple[float, int, int]] = deque(maxlen=3000)
+
+    def start(self) -> None:
+        if self._read() is not None:
+            threading.Thread(target=self._sample, daemon=True).start()
+
+    @staticmethod
+    def _read() -> tuple[float, int, int] | None:
+        try:
+            line = Path("/proc/stat").read_text().split("\n", 1)[0]
+        except OSError:
+            return None
+        ticks = [int(v) for v in line.split()[1:]]
+        return time.monotonic(), sum(ticks), ticks[3] + ticks[4]  # idle, waiting for I/O
+
+    def _sample(self) -> None:
+        while True:
+            self.samples.append(self._read())  # type: ignore[arg-type]
+            time.sleep(self.EVERY)
+
+    def busy(self, start: float, end: float) -> float | None:
+        """The share of the cores busy from `start` to `end` (monotonic), if sampled."""
+        deadline = time.monotonic() + 10 * self.EVERY
+        while self.samples and self.samples[-1][0] < end and time.monotonic() < deadline:
+            time.sleep(self.EVERY)
+        samples = list(self.samples)  # as they are now: the thread goes on adding
+        before = [s for s in samples if s[0] <= start]
+        after = [s for s in samples if s[0] >= end]
+        if not before or not after:
+            return None
+        total, idle = after[0][1] - before[-1][1], after[0][2] - before[-1][2]
+        return 1 - idle / total if total else None
 
 
 def cpu_seconds(servers: list[LiveServer]) -> float:
@@ -388,6 +434,9 @@ def run_one(
     return sample
 
 
+LOAD = MachineLoad()  # started by main(), not in the crowds' processes that import this
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="room sizes N")
@@ -407,6 +456,7 @@ def main() -> None:
     )
     parser.add_argument("--write", action=argparse.BooleanOptionalAction, default=True)
     args = parser.parse_args()
+    LOAD.start()
     sizes = [int(n) for n in args.sizes.split(",") if n]
     servers = ["floor", *args.modes.split(",")]
     people, sessions = ([int(v) for v in args.scale_out.split(",")] + [0])[:2]
