@@ -118,14 +118,17 @@ class Pool:
         """A storm's figure, median over the storms."""
         return statistics.median(self.storms(server, n, key, told))
 
+    def votes_per_second(self, server: str, n: int) -> float:
+        """Durable votes/s of the median storm."""
+        return n / self.storm(server, n, "duration")
+
     def rate(self, server: str, n: int, beside: str = "") -> str:
-        """Durable votes/s of the median storm, beside the slowest and the fastest: on a
-        shared machine the figure moves from storm to storm, and a target at its edge holds
-        in one run and not in the next."""
+        """`votes_per_second`, beside the slowest and the fastest storm's: on a shared
+        machine the figure moves from storm to storm, and a target at its edge holds in one
+        run and not in the next."""
         durations = self.storms(server, n, "duration")
-        median = n / statistics.median(durations)
         spread = f"{n / max(durations):,.0f}–{n / min(durations):,.0f}"
-        return f"{median:,.0f} (storms: {spread}{beside})"
+        return f"{self.votes_per_second(server, n):,.0f} (storms: {spread}{beside})"
 
     def ceiling(self, n: int) -> float | None:
         """How many votes a second the floor took in with N people voting at once and no one
@@ -175,7 +178,7 @@ def targets(pool: Pool, mode: str) -> list[Target]:
     if big >= 1000 and (us, big) in pool.failed:
         found.append(Target(f"{big:,} participants served", pool.failed[(us, big)], False))
     if big >= 1000 and pool.has(us, big):
-        rate = big / pool.storm(us, big, "duration")
+        rate = pool.votes_per_second(us, big)
         share = pool.storm(us, big, "ack p50") / pool.storm(us, big, "duration")
         shares = [
             ack / duration
@@ -404,7 +407,7 @@ def mode_lines(pool: Pool, mode: str) -> list[str]:
     big = max(pool.sizes)
     closest = min(modes, key=closeness)
     carried = [s for s in modes if pool.has(s, big) and pool.values(s, big, burst)]
-    fastest = max(carried, key=lambda s: big / pool.storm(s, big, "duration"), default=None)
+    fastest = max(carried, key=lambda s: pool.votes_per_second(s, big), default=None)
     ours = workshop(mode)
     verdict = (
         "which is the default"
@@ -478,7 +481,7 @@ def postgres_rate_target(samples: list[Sample]) -> Target | None:
     if any(s.failed for s in alone) or not all(s.storms for s in alone):
         return Target(name, "one process did not finish a run", False)
     pool = Pool(alone)
-    rate = n / pool.storm(alone[0].target, n, "duration")
+    rate = pool.votes_per_second(alone[0].target, n)
     return Target(name, pool.rate(alone[0].target, n), rate >= POSTGRES_RATE_BOUND)
 
 
@@ -660,11 +663,11 @@ def readme_paragraph(pool: Pool, mode: str, run: Run) -> str:
             )
     big = max(pool.sizes)
     if big >= 1000 and pool.has(us, big):
-        duration = pool.storm(us, big, "duration")
+        rate = pool.votes_per_second(us, big)
         ceiling = pool.ceiling(big)
         beside = f" (the floor, telling no one, takes in {ceiling:,.0f})" if ceiling else ""
         parts.append(
-            f"with {big:,} participants, {big / duration:,.0f} durable votes/s{beside}, the reveal "
+            f"with {big:,} participants, {rate:,.0f} durable votes/s{beside}, the reveal "
             f"reaching all in {ms(pool.p(us, big, revealed, 0.99))} (p99) "
             f"and all connected in {pool.median(us, big, lambda s: s.connect):.1f} s."
         )

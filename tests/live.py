@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import engineio
 import requests
@@ -217,8 +218,10 @@ class Person:
     def connect(self) -> None:
         url = f"{self.server.url}?session={self.session}" if self.session else self.server.url
         if self.address is not None:  # the websocket's own TCP connection, from that address
-            host, port = self.server.url.removeprefix("http://").split(":")
-            origin = socket.create_connection((host, int(port)), source_address=(self.address, 0))
+            server = urlsplit(self.server.url)
+            origin = socket.create_connection(
+                (server.hostname, server.port), source_address=(self.address, 0)
+            )
             self.client.eio.websocket_extra_options = {"socket": origin}
         self.client.connect(
             url, auth={"token": self.token}, transports=["websocket"], wait_timeout=10
