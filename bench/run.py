@@ -1,13 +1,13 @@
 """Workshop beside the floor (a bare python-socketio room server), in one run, alternating.
 
-`make bench` runs `python -m bench.run`: for each room size N and each cycle, the floor and
-Workshop under each async mode serve N clients in turn, each on a fresh server process, the
-clients spread over several processes. It measures a single vote and a burst of votes until
-every client is updated, and at the largest N also connecting, the vote storm, the reveal and
-a phase change. Then one process and two processes behind nginx (docs/deploy.md's
-configuration, joined by Redis) serve 2,000 participants in 20 sessions in turn, for the
-fan-out each carries. docs/performance.md and the README's figures are written from the
-results.
+`make bench` runs `python -m bench.run`: for each room size N and each cycle, the floor (and
+with N = 10 and 50 the durable floor) and Workshop under each async mode serve N clients in
+turn, each on a fresh server process, the clients spread over several processes. It
+measures a single vote and a burst of votes until every client is updated, and at the
+largest N also connecting, the vote storm, the reveal and a phase change. Then one process
+and two processes behind nginx (docs/deploy.md's configuration, joined by Redis) serve 2,000
+participants in 20 sessions in turn, for the fan-out each carries. docs/performance.md and
+the README's figures are written from the results.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ import pytest
 import requests
 
 from bench import crowd, report
+from bench.report import DURABLE_FLOOR, FLOOR
 from tests.live import LiveServer
 from tests.tools import Cluster, PostgresServer
 from workshop.domain.session import PARTICIPANTS_MAX
@@ -40,6 +41,7 @@ Seat = tuple[dict, int, str]  # a client's auth, its room, and its connection UR
 # N: (singles, bursts). From 1,000 people on, each run's storms are few, and a storm moves
 # with what else the machine does: four a run, for a median that does not follow one of them.
 ROUNDS = {10: (200, 30), 50: (150, 10), 200: (60, 4), 1000: (30, 4)}
+DURABLE_FLOOR_SIZES = (10, 50)  # where issue 11 sets its single-vote targets
 SCALE_OUT = (2000, 20)  # participants, sessions: issue 12's two processes behind nginx
 PROXY_CONNECTIONS = 8192  # nginx holds two connections per client
 DATABASES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
@@ -127,8 +129,15 @@ class Crowds:
 
 
 class FloorServer(LiveServer):
+    """The floor's process; given a database file, the durable floor's."""
+
+    def __init__(self, folder: Path, database: Path | None = None) -> None:
+        super().__init__(folder)
+        self.file = database
+
     def command(self) -> list[str]:
-        return [sys.executable, "-m", "bench.floor", str(self.port)]
+        kept = [str(self.file)] if self.file else []
+        return [sys.executable, "-m", "bench.floor", str(self.port), *kept]
 
 
 def rooms_for(n: int) -> int:
@@ -138,16 +147,17 @@ def rooms_for(n: int) -> int:
 
 
 class Floor:
-    """The floor's side of the scenario: votes in memory; voter i sits in room i % rooms."""
+    """The floor's side of the scenario: votes in memory (or, durable, each committed to
+    SQLite before it is told); voter i sits in room i % rooms."""
 
     vote_event, turnout_event, reveal_event = "vote", "voted", "revealed"
     answer_event = "answer"  # a vote told to no one: past burst_limit, the storm is of these
     burst_limit = 50  # people per room: it tells the room of every vote, N² messages a burst
 
-    def __init__(self, folder: Path) -> None:
-        self.server = FloorServer(folder).start()
+    def __init__(self, folder: Path, durable: bool = False) -> None:
+        self.server = FloorServer(folder, folder / "floor.db" if durable else None).start()
         self.processes: list[LiveServer] = [self.server]
-        self.name, self.database = "floor", "memory"
+        self.name, self.database = (DURABLE_FLOOR, "SQLite") if durable else (FLOOR, "memory")
         self.rooms = 1
 
     def seat(self, n: int) -> list[Seat]:
@@ -403,7 +413,9 @@ def cpu_seconds(servers: list[LiveServer]) -> float:
 
 
 def start(name: str, folder: Path) -> Floor | Workshop:
-    return Floor(folder) if name == "floor" else Workshop(folder, name)
+    if name in (FLOOR, DURABLE_FLOOR):
+        return Floor(folder, durable=name == DURABLE_FLOOR)
+    return Workshop(folder, name)
 
 
 def run_one(
@@ -458,7 +470,7 @@ def main() -> None:
     args = parser.parse_args()
     LOAD.start()
     sizes = [int(n) for n in args.sizes.split(",") if n]
-    servers = ["floor", *args.modes.split(",")]
+    servers = [FLOOR, DURABLE_FLOOR, *args.modes.split(",")]
     people, sessions = ([int(v) for v in args.scale_out.split(",")] + [0])[:2]
     lacking = [tool for tool in ("nginx", "redis-server") if people and not shutil.which(tool)]
     if lacking:
@@ -480,6 +492,8 @@ def main() -> None:
         for cycle in range(args.cycles):
             for n in sizes:
                 for name in servers if cycle % 2 == 0 else servers[::-1]:
+                    if name == DURABLE_FLOOR and n not in DURABLE_FLOOR_SIZES:
+                        continue
                     make = lambda f, _url, name=name: start(name, f)  # noqa: E731
                     samples.append(run_one(make, crowds, n, args.scale, cycle))
         for cycle in range(args.cycles):
