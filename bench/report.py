@@ -263,16 +263,16 @@ def command(run: Run) -> str:
 
 
 def header(run: Run) -> list[str]:
-    loads = [v for s in run.everything if not s.failed for v in s.load]
     day = time.strftime("%Y-%m-%d", time.gmtime(run.began))
+    loads, most = load_range(run.everything)
     return [
         "# Performance",
         "",
         f"Written by `make bench` (`{command(run)}`"
         + f"), run on {day} in {(run.ended - run.began) / 60:.0f} minutes on a "
-        f"{os.cpu_count()}-core machine whose 1-minute load average ranged "
-        f"{min(loads):.1f}–{max(loads):.1f} while it ran. Every figure and sentence below is "
-        "computed from that run.",
+        f"{os.cpu_count()}-core machine whose 1-minute load average ranged {loads} while it "
+        + (f"ran (most raised by {most})" if most else "ran")
+        + ". Every figure and sentence below is computed from that run.",
         "",
         "The clients are python-socketio's asyncio client, spread round robin over "
         f"{run.processes} processes on the same machine, over loopback, each from a loopback "
@@ -506,9 +506,25 @@ def mode_lines(pool: Pool, mode: str) -> list[str]:
     ]
 
 
+def load_range(samples: list[Sample]) -> tuple[str, str]:
+    """The 1-minute load average's range over the runs, and the run that raised it most (or
+    ""): the average lags a minute behind, so a high figure is often left by the run before."""
+    ran = [s for s in samples if not s.failed]
+    loads = [v for s in ran for v in s.load]
+    raised = max(ran, key=lambda s: s.load[1] - s.load[0])
+    who = f"{raised.target} with N = {raised.n:,} in cycle {raised.cycle + 1}"
+    shown = f"{raised.load[0]:.1f} → {raised.load[1]:.1f}"
+    most = f"{who}, {shown}" if raised.load[1] - raised.load[0] >= 1 else ""
+    return f"{min(loads):.1f}–{max(loads):.1f}", most
+
+
 def load_lines(run: Run) -> list[str]:
     lines = [
         "## Machine load",
+        "",
+        "The 1-minute load average counts every thread ready to run, averaged over about a "
+        "minute: a server with an OS thread for each connection raises it past the number "
+        "of cores, and the runs after it start with what it left.",
         "",
         "| cycle | N | server | 1-minute load before → after | server CPU |",
         "|---|---|---|---|---|",
@@ -720,11 +736,13 @@ def write(run: Run) -> None:
 
 
 def readme_paragraph(pool: Pool, mode: str, run: Run) -> str:
-    loads = [v for s in run.samples if not s.failed for v in s.load]
     found = targets(pool, mode)
+    loads, most = load_range(run.samples)
     parts = [
         f"Measured by `make bench` (`{command(run)}`"
-        + f") on a {os.cpu_count()}-core machine (load {min(loads):.1f}–{max(loads):.1f}), "
+        + f") on a {os.cpu_count()}-core machine (load {loads}"
+        + (f", most raised by {most}" if most else "")
+        + "), "
         f"Workshop under {mode} beside a bare python-socketio room server (the floor):"
     ]
     us = workshop(mode)
