@@ -228,9 +228,9 @@ def test_personal_pages_are_never_cached(server: LiveServer, people: list[Person
 # -- rate limits and connection limits ------------------------------------------------------
 
 
-def strict_server(tmp_path: Path, *extra: str) -> LiveServer:
+def strict_server(tmp_path: Path, *extra: str, async_mode: str = "gevent") -> LiveServer:
     """A server with the limits people get (the shared test server is roomier)."""
-    return LiveServer(tmp_path, extra=extra, strict=True)
+    return LiveServer(tmp_path, async_mode, extra=extra, strict=True)
 
 
 def test_guessing_join_codes_is_rate_limited_while_a_whole_room_joins(tmp_path: Path) -> None:
@@ -326,14 +326,23 @@ def closed_by_server(sock: socket.socket) -> bool:
 
 
 def slow_loris(server: LiveServer) -> socket.socket:
-    """A connection whose request headers never end."""
-    sock = socket.create_connection(("127.0.0.1", server.port), timeout=60)
+    """A connection whose request headers never end (read for 15 s at most: a server that
+    cuts it off only after IDLE_TIMEOUT, a minute, does not pass for one that does)."""
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=15)
     sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
     return sock
 
 
-def test_a_client_that_never_finishes_its_headers_is_cut_off(tmp_path: Path) -> None:
-    server = strict_server(tmp_path, "--set", "HEADER_TIMEOUT=1").start()
+# Whichever server runs the app, the same guards hold.
+ASYNC_MODES = ["gevent", "eventlet", "threading"]
+
+
+@pytest.mark.parametrize("async_mode", ASYNC_MODES)
+def test_a_client_that_never_finishes_its_headers_is_cut_off(
+    tmp_path: Path, async_mode: str
+) -> None:
+    server = strict_server(tmp_path, "--set", "HEADER_TIMEOUT=1", async_mode=async_mode)
+    server.start()
     try:
         with slow_loris(server) as sock:
             assert closed_by_server(sock)
@@ -341,8 +350,29 @@ def test_a_client_that_never_finishes_its_headers_is_cut_off(tmp_path: Path) -> 
         server.stop()
 
 
-def test_one_address_holds_a_bounded_number_of_connections(tmp_path: Path) -> None:
-    server = strict_server(tmp_path, "--set", "CONNECTIONS_PER_ADDRESS=3").start()
+@pytest.mark.parametrize("async_mode", ASYNC_MODES)
+def test_a_connection_silent_after_its_headers_is_cut_off(tmp_path: Path, async_mode: str) -> None:
+    """A request that promises a body and never sends it holds its connection IDLE_TIMEOUT
+    at most, however long the headers may take (HEADER_TIMEOUT)."""
+    server = strict_server(
+        tmp_path, "--set", "IDLE_TIMEOUT=1", "--set", "HEADER_TIMEOUT=60", async_mode=async_mode
+    ).start()
+    try:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+            sock.sendall(
+                b"POST /api/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 100\r\n\r\n{"
+            )
+            assert closed_by_server(sock)
+        assert requests.get(server.url + "/", timeout=10).status_code == 200
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("async_mode", ASYNC_MODES)
+def test_one_address_holds_a_bounded_number_of_connections(tmp_path: Path, async_mode: str) -> None:
+    server = strict_server(tmp_path, "--set", "CONNECTIONS_PER_ADDRESS=3", async_mode=async_mode)
+    server.start()
     held = [slow_loris(server) for _ in range(3)]
     try:
         with socket.create_connection(("127.0.0.1", server.port), timeout=60) as extra:

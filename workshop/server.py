@@ -12,7 +12,9 @@ import logging
 import signal
 import socket
 import sys
+import threading
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask
@@ -99,23 +101,46 @@ def _finish_in_flight(app: Flask, stop_listening: Callable[[], None]) -> None:
 
 class Doorman:
     """Counts open connections per client address and turns away the one too many, so one
-    address cannot hold every green thread of the server."""
+    address cannot hold every green thread (or thread) of the server."""
 
     def __init__(self, most: int) -> None:
         self.most = most
         self.open: dict[str, int] = {}
+        self._lock = threading.Lock()  # threads enter and leave at once (green ones do not)
 
     def enter(self, address: str) -> bool:
-        if self.open.get(address, 0) >= self.most:
-            log.warning("refused a connection: %s holds %d already", address, self.most)
-            return False
-        self.open[address] = self.open.get(address, 0) + 1
-        return True
+        with self._lock:
+            if self.open.get(address, 0) >= self.most:
+                log.warning("refused a connection: %s holds %d already", address, self.most)
+                return False
+            self.open[address] = self.open.get(address, 0) + 1
+            return True
 
     def leave(self, address: str) -> None:
-        left = self.open.pop(address, 1) - 1
-        if left:
-            self.open[address] = left
+        with self._lock:
+            left = self.open.pop(address, 1) - 1
+            if left:
+                self.open[address] = left
+
+
+@dataclass
+class Guards:
+    """What every server enforces on each connection, whichever runs the app: its request
+    line and headers arrive within `header_timeout` (no slow-loris), after them it stays
+    silent `idle_timeout` at most, and one address holds at most so many (`doorman`)."""
+
+    header_timeout: float
+    idle_timeout: float
+    doorman: Doorman
+
+
+def guards(app: Flask) -> Guards:
+    # Behind a proxy every connection comes from the proxy: it limits per address instead.
+    behind_proxy = int(app.config["PROXY_HOPS"]) > 0
+    most = sys.maxsize if behind_proxy else int(app.config["CONNECTIONS_PER_ADDRESS"])
+    return Guards(
+        float(app.config["HEADER_TIMEOUT"]), float(app.config["IDLE_TIMEOUT"]), Doorman(most)
+    )
 
 
 def _serve_gevent(app: Flask, host: str, port: int) -> None:
@@ -124,23 +149,16 @@ def _serve_gevent(app: Flask, host: str, port: int) -> None:
     from gevent.pool import Pool
     from gevent.pywsgi import WSGIHandler, WSGIServer
 
-    header_timeout = float(app.config["HEADER_TIMEOUT"])
-    idle_timeout = float(app.config["IDLE_TIMEOUT"])
-    # Behind a proxy every connection comes from the proxy: it limits per address instead.
-    behind_proxy = int(app.config["PROXY_HOPS"]) > 0
-    doorman = Doorman(sys.maxsize if behind_proxy else int(app.config["CONNECTIONS_PER_ADDRESS"]))
+    guard = guards(app)
 
     class Handler(WSGIHandler):
-        """A request's line and headers must arrive within HEADER_TIMEOUT (no slow-loris);
-        after them, a connection silent for IDLE_TIMEOUT is closed."""
-
         def read_requestline(self) -> str:
-            self.socket.settimeout(header_timeout)
+            self.socket.settimeout(guard.header_timeout)
             return super().read_requestline()
 
         def read_request(self, raw_requestline: str) -> Any:
             read = super().read_request(raw_requestline)
-            self.socket.settimeout(idle_timeout)
+            self.socket.settimeout(guard.idle_timeout)
             return read
 
         def get_environ(self) -> dict[str, Any]:
@@ -157,14 +175,14 @@ def _serve_gevent(app: Flask, host: str, port: int) -> None:
         handler_class = Handler
 
         def handle(self, sock: Any, address: Any) -> None:
-            if not doorman.enter(address[0]):
+            if not guard.doorman.enter(address[0]):
                 sock.close()
                 return
             try:
                 nodelay(sock)
                 super().handle(sock, address)
             finally:
-                doorman.leave(address[0])
+                guard.doorman.leave(address[0])
 
     error_log = logging.getLogger("workshop.http")
     server = Server((host, port), app, log=None, error_log=error_log, spawn=Pool(), backlog=BACKLOG)
@@ -181,21 +199,36 @@ def _serve_gevent(app: Flask, host: str, port: int) -> None:
 
 
 def _serve_threading(app: Flask, host: str, port: int) -> None:
-    import threading
+    from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
-    from werkzeug.serving import WSGIRequestHandler, make_server
+    guard = guards(app)
 
     class Handler(WSGIRequestHandler):
         def setup(self) -> None:
             nodelay(self.request)
             super().setup()
 
+        def handle_one_request(self) -> None:
+            self.connection.settimeout(guard.header_timeout)
+            super().handle_one_request()
+
         def run_wsgi(self) -> None:
+            self.connection.settimeout(guard.idle_timeout)  # the line and headers are in
             super().run_wsgi()
             if self.headers.get("Upgrade", "").lower() == "websocket":
                 self.close_connection = True  # what follows is no HTTP request
 
-    server = make_server(host, port, app, threaded=True, request_handler=Handler)
+    class Server(ThreadedWSGIServer):
+        def verify_request(self, request: Any, client_address: Any) -> bool:
+            return guard.doorman.enter(client_address[0])
+
+        def process_request_thread(self, request: Any, client_address: Any) -> None:
+            try:
+                super().process_request_thread(request, client_address)
+            finally:
+                guard.doorman.leave(client_address[0])
+
+    server = Server(host, port, app, Handler)
     stopped = threading.Event()
 
     def stop() -> None:
@@ -254,11 +287,35 @@ def _serve_eventlet(app: Flask, host: str, port: int) -> None:
         def __getattr__(self, name: str) -> Any:
             return getattr(self._sock, name)
 
+    guard = guards(app)
+
+    class Protocol(eventlet.wsgi.HttpProtocol):
+        """Turns away an address's connection too many; gives a request its headers'
+        time (eventlet's own timeouts, below), then its connection the idle one."""
+
+        def __init__(self, conn_state: list, server: Any) -> None:
+            address = conn_state[0][0]
+            if not guard.doorman.enter(address):
+                conn_state[1].close()
+                return
+            try:
+                super().__init__(conn_state, server)
+            finally:
+                guard.doorman.leave(address)
+
+        def handle_one_response(self) -> None:
+            self.connection.settimeout(guard.idle_timeout)
+            super().handle_one_response()
+
     listener = Listener(eventlet.listen((host, port), backlog=BACKLOG))
-    # eventlet has one timeout for a silent connection, headers or not.
-    timeout = float(app.config["IDLE_TIMEOUT"])
     server = eventlet.spawn(
-        eventlet.wsgi.server, listener, app, log_output=False, socket_timeout=timeout
+        eventlet.wsgi.server,
+        listener,
+        app,
+        log_output=False,
+        protocol=Protocol,
+        keepalive=guard.header_timeout,  # for the request line
+        socket_timeout=guard.header_timeout,  # for the headers
     )
     stopped = Event()
 
