@@ -122,6 +122,17 @@ class Doorman:
             if left:
                 self.open[address] = left
 
+    def admit(self, address: str, connection: Any, handle: Callable[[], None]) -> None:
+        """Handle a connection from `address` while it is counted, or close it unhandled
+        when that address holds its most already."""
+        if not self.enter(address):
+            connection.close()
+            return
+        try:
+            handle()
+        finally:
+            self.leave(address)
+
 
 @dataclass
 class Guards:
@@ -175,14 +186,9 @@ def _serve_gevent(app: Flask, host: str, port: int) -> None:
         handler_class = Handler
 
         def handle(self, sock: Any, address: Any) -> None:
-            if not guard.doorman.enter(address[0]):
-                sock.close()
-                return
-            try:
-                nodelay(sock)
-                super().handle(sock, address)
-            finally:
-                guard.doorman.leave(address[0])
+            handle = super().handle
+            nodelay(sock)
+            guard.doorman.admit(address[0], sock, lambda: handle(sock, address))
 
     error_log = logging.getLogger("workshop.http")
     server = Server((host, port), app, log=None, error_log=error_log, spawn=Pool(), backlog=BACKLOG)
@@ -294,14 +300,9 @@ def _serve_eventlet(app: Flask, host: str, port: int) -> None:
         time (eventlet's own timeouts, below), then its connection the idle one."""
 
         def __init__(self, conn_state: list, server: Any) -> None:
-            address = conn_state[0][0]
-            if not guard.doorman.enter(address):
-                conn_state[1].close()
-                return
-            try:
-                super().__init__(conn_state, server)
-            finally:
-                guard.doorman.leave(address)
+            handle = super().__init__
+            address, connection = conn_state[0][0], conn_state[1]
+            guard.doorman.admit(address, connection, lambda: handle(conn_state, server))
 
         def handle_one_response(self) -> None:
             self.connection.settimeout(guard.idle_timeout)
