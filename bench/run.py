@@ -296,10 +296,12 @@ class Sample:
 
 
 def answered_storm(results: list[tuple[float, float, dict]]) -> dict:
-    """A storm's duration, from its first command sent to its last answer, and its ack p50."""
+    """A storm's duration, from its first command sent to its last answer, when its first
+    answer came, and its ack p50."""
     first = min(sent for sent, _a, _ack in results)
     return {
         "duration": max(answered for _s, answered, _ack in results) - first,
+        "first ack": min(answered for _s, answered, _ack in results) - first,
         "ack p50": report.percentile([answered - sent for sent, answered, _ack in results], 0.5),
     }
 
