@@ -726,10 +726,12 @@ HOW = [
     "read of the very session that batch changes).",
     "- Coalescing only under load: a vote that finds the room quiet goes out at once; "
     "votes merge into one turnout message only while they arrive faster than the room can "
-    "be told, and while they do, the room rests three times as long as telling it took, "
-    "then until the writer has written the votes it holds (0.25 s in all at most), before "
-    "it is told again: a few full messages to each phone in a storm, not one per batch "
-    "written, and the server's time goes to acknowledging the votes first.",
+    "be told or written: while the writer still holds more of a session's votes, its room "
+    "waits until they are written (0.25 s at most), and after a message covering several, "
+    "it rests three times as long as telling it took, then until the writer has written "
+    "the votes it holds (0.25 s in all at most): one or two full messages to each phone in "
+    "a storm, not one per batch written, and the server's time goes to acknowledging the "
+    "votes first.",
     "- Each broadcast is serialized once per audience (the room, the facilitator), not once "
     "per socket.",
     "- Socket.IO events are handled without a Flask request context (no session, no URL "

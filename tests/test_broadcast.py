@@ -120,32 +120,73 @@ class Rooms:
         return self.told.get(timeout=10)
 
 
+class Writer:
+    """The writer as the broadcaster sees it: it holds the sessions the test names, and it
+    has written all it holds when the test says; each wait for it is noted."""
+
+    def __init__(self, *holding: str) -> None:
+        self.holding = set(holding)
+        self.written, self.waiting = threading.Event(), threading.Event()
+        self.waits: list[float] = []
+
+    def writing(self, session: str) -> bool:
+        return session in self.holding
+
+    def settled(self, timeout: float) -> bool:
+        self.waits.append(timeout)
+        self.waiting.set()
+        done = self.written.wait(10)  # the test's writer writes as long as the test says
+        self.holding.clear()
+        return done
+
+
 def test_a_busy_room_is_told_the_votes_still_being_written_together_once_written() -> None:
     """In a storm, the room waits for the writer (a quarter of a second at most), so the
     server's time goes to writing and acknowledging the votes, and each phone is told them
     in a few full messages."""
-    rooms, written, waiting = Rooms(), threading.Event(), threading.Event()
-    waits: list[float] = []
-
-    def settled(timeout: float) -> bool:
-        waits.append(timeout)
-        waiting.set()
-        return written.wait(10)  # the test's writer writes as long as the test says
-
-    broadcaster = Broadcaster(rooms, settled)  # type: ignore[arg-type]
+    rooms, writer = Rooms(), Writer()
+    broadcaster = Broadcaster(rooms, writer)  # type: ignore[arg-type]
     broadcaster.publish("w", [vote(1, "p1")])
     assert rooms.next_told() == [1]  # a quiet room is told at once
     broadcaster.publish("w", [vote(2, "p2")])
     broadcaster.publish("w", [vote(3, "p3")])  # two commits while the room is told
     rooms.first_told.set()
     assert rooms.next_told() == [2, 3]
-    assert waiting.wait(10)
+    assert writer.waiting.wait(10)
     broadcaster.publish("w", [vote(4, "p4")])
     broadcaster.publish("w", [vote(5, "p5")])
     assert rooms.told.empty()  # nothing while votes are still being written
-    written.set()
+    writer.written.set()
     assert rooms.next_told() == [4, 5]
-    assert waits and all(0 <= timeout <= LONGEST_REST for timeout in waits)
+    assert writer.waits and all(0 <= timeout <= LONGEST_REST for timeout in writer.waits)
+
+
+def test_a_room_whose_votes_are_still_being_written_is_told_them_all_at_once() -> None:
+    """A storm's first batch on disk while the writer holds the rest: the room is not told
+    that batch alone (a message to every phone, on the loop the acks need) but all of it,
+    once written."""
+    rooms, writer = Rooms(), Writer("w")
+    rooms.first_told.set()
+    broadcaster = Broadcaster(rooms, writer)  # type: ignore[arg-type]
+    broadcaster.publish("w", [vote(1, "p1")])
+    assert writer.waiting.wait(10)
+    assert rooms.told.empty()
+    broadcaster.publish("w", [vote(2, "p2")])
+    broadcaster.publish("w", [vote(3, "p3")])
+    writer.written.set()
+    assert rooms.next_told() == [1, 2, 3]
+    assert writer.waits[0] == LONGEST_REST
+
+
+def test_a_quiet_room_is_told_at_once_while_other_sessions_are_written() -> None:
+    """Only a room's own votes still being written hold it back: another session's storm
+    does not."""
+    rooms, writer = Rooms(), Writer("other")
+    rooms.first_told.set()
+    broadcaster = Broadcaster(rooms, writer)  # type: ignore[arg-type]
+    broadcaster.publish("w", [vote(1, "p1")])
+    assert rooms.next_told() == [1]
+    assert writer.waits == []
 
 
 def test_a_quiet_vote_is_sent_at_once_with_voter_and_replaced_for_the_facilitator(

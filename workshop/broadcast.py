@@ -7,11 +7,12 @@ per audience, which python-socketio encodes once and hands to each socket as it 
 A session's events go out in seq order through one outbox. When the room is quiet they go
 out at once; while a broadcast to the room is still under way, what arrives waits in the
 outbox and goes out right after it, consecutive votes of one ballot merged into one turnout
-message. So votes are merged only while they come faster than the room can be told; and
-while they do, the room rests between two messages, and waits for the writer to have
-written what it still holds (a quarter of a second at most), so that a vote storm in a big
-room is a few full messages to each phone, not one per batch the disk wrote, and the
-server's time goes to writing and acknowledging the votes first.
+message. So votes are merged only while they come faster than the room can be told or
+written: while the writer still holds more of the session's work, the room waits for it to
+be written (a quarter of a second at most) and is told it all at once; after a message
+covering several commits, the room rests before the next. A vote storm in a big room is one
+or two full messages to each phone, not one per batch the disk wrote, and the server's time
+goes to writing and acknowledging the votes first.
 """
 
 from __future__ import annotations
@@ -20,9 +21,8 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import engineio.json
 import orjson
@@ -74,11 +74,19 @@ class Member:
     participant_id: str
 
 
+class Written(Protocol):
+    """What the broadcaster asks of the writer (see `Writer`)."""
+
+    def writing(self, session: str) -> bool: ...
+
+    def settled(self, timeout: float) -> bool: ...
+
+
 class Broadcaster:
     """The rooms of this process's sockets, and what is sent to them."""
 
-    def __init__(self, socketio: SocketIO, settled: Callable[[float], bool]) -> None:
-        self.socketio, self.settled = socketio, settled
+    def __init__(self, socketio: SocketIO, writer: Written) -> None:
+        self.socketio, self.writer = socketio, writer
         self._members: dict[str, Member] = {}  # socket id -> whose socket, in which session
         self._outbox: dict[str, list[list[dict]]] = {}  # session -> commits not yet told
         self._busy: set[str] = set()  # sessions whose room is being told right now
@@ -118,19 +126,23 @@ class Broadcaster:
 
     def _tell(self, workshop_id: str) -> None:
         """Send what waits and let the sockets take their turn; again while more came
-        meanwhile. When more than one commit waited, they came faster than the room is told:
-        rest REST times as long as the telling took first, so that a room kept busy spends
-        at most 1 / (1 + REST) of the server's time being told, in fewer, fuller messages;
-        then, while the writer still has votes to write, wait for them (LONGEST_REST in all
-        at most), so that a storm's acks are not held up telling rooms what is still coming."""
+        meanwhile. While the writer still holds work of the session (a storm's first batch
+        written, the rest still coming), wait for it (LONGEST_REST at most) and tell it all
+        at once: telling a big room takes the event loop the storm's acks need. When more
+        than one commit went out, they came faster than the room is told: rest REST times as
+        long as the telling took, so that a room kept busy spends at most 1 / (1 + REST) of
+        the server's time being told, in fewer, fuller messages; then wait for the writer
+        again (LONGEST_REST in all at most)."""
         while True:
+            if self.writer.writing(workshop_id):
+                self.writer.settled(LONGEST_REST)
             started = time.monotonic()
             sent = self._send_waiting(workshop_id)
             self.socketio.sleep(0)
             if sent > 1:
                 rest = min(REST * (time.monotonic() - started), LONGEST_REST)
                 self.socketio.sleep(rest)
-                self.settled(LONGEST_REST - rest)
+                self.writer.settled(LONGEST_REST - rest)
             with self._lock:
                 if not self._outbox.get(workshop_id):
                     self._outbox.pop(workshop_id, None)

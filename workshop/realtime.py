@@ -102,7 +102,7 @@ def register(socketio: SocketIO, service: Service, throttle: Throttle, outbound_
             raise WorkshopError("not connected to a session", code="unauthorized")
         return conn
 
-    broadcaster = Broadcaster(socketio, service.writer.settled)
+    broadcaster = Broadcaster(socketio, service.writer)
     service.subscribe(broadcaster.publish)
 
     @on("connect")

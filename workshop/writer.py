@@ -105,6 +105,7 @@ class Writer:
         # of what pieces change (the service's cached states) take it too.
         self.lock = threading.RLock()
         self._queue: deque[Job] = deque()
+        self._in_batch: frozenset[str] = frozenset()  # the sessions of the batch being written
         self._wake: threading.Event | None = None
         self._idle: threading.Event | None = None  # set while the writer has nothing to write
         self._writer: int | None = None  # the writer task's thread (or green thread) id
@@ -134,6 +135,13 @@ class Writer:
         wake.set()
         return job.result(timeout)
 
+    def writing(self, session: str) -> bool:
+        """Whether work of `session` waits in the queue or is being written: its votes come
+        faster than they are written, and its room is best told them together."""
+        return session in self._in_batch or any(
+            job.session == session for job in self._queue.copy()
+        )
+
     def settled(self, timeout: float) -> bool:
         """Wait until the writer has written all it was given, `timeout` seconds at most;
         whether it has. A broadcaster waits so to tell a room a storm's votes together."""
@@ -150,6 +158,7 @@ class Writer:
             self._wake.clear()
             while self._queue:
                 batch = [self._queue.popleft() for _ in range(min(BATCH_LIMIT, len(self._queue)))]
+                self._in_batch = frozenset(job.session for job in batch if job.session)
                 try:
                     self._write(batch)
                 except BaseException as error:  # never leave a caller waiting
@@ -158,6 +167,8 @@ class Writer:
                         if job.done is not None and not job.done.is_set():
                             job.error = job.error or error
                             job.done.set()
+                finally:
+                    self._in_batch = frozenset()
 
     def write_all(self, works: list[Work], session: str | None = None) -> list[Job]:
         """Write these pieces (of `session`) as one batch, in order, here and now; their jobs,
