@@ -418,6 +418,12 @@ def latency_lines(pool: Pool) -> list[str]:
 RATIOS = ((single, 0.5), (single, 0.99), (burst, 0.5))
 
 
+def storm_times(pool: Pool, server: str, n: int, told: bool) -> str:
+    """The median storm's duration, first ack and ack p50, as three cells of a table."""
+    keys = ("duration", "first ack", "ack p50")
+    return " | ".join(ms(pool.storm(server, n, key, told)) for key in keys)
+
+
 def crowd_lines(pool: Pool) -> list[str]:
     big = max(pool.sizes)
     ceiling = pool.ceiling(big)
@@ -446,19 +452,13 @@ def crowd_lines(pool: Pool) -> list[str]:
             continue
         storm = "| not run: from the floor a burst of N votes is N² messages" + "| – " * 5
         if server == FLOOR and ceiling:
-            duration = pool.storm(server, big, "duration", told=False)
-            first = pool.storm(server, big, "first ack", told=False)
-            ack = pool.storm(server, big, "ack p50", told=False)
             storm = (
-                f"| {ceiling:,.0f}, told to no one | {ms(duration)} | {ms(first)} | {ms(ack)} "
+                f"| {ceiling:,.0f}, told to no one | {storm_times(pool, server, big, False)} "
                 f"| {pool.ack_share(server, big, told=False):.0%} | – "
             )
         if pool.values(server, big, burst):
-            duration = pool.storm(server, big, "duration")
-            first = pool.storm(server, big, "first ack")
-            ack = pool.storm(server, big, "ack p50")
             storm = (
-                f"| {pool.rate(server, big)} | {ms(duration)} | {ms(first)} | {ms(ack)} "
+                f"| {pool.rate(server, big)} | {storm_times(pool, server, big, True)} "
                 f"| {pool.ack_share(server, big):.0%} | {pool.storm(server, big, 'messages'):.1f} "
             )
         spread = []
@@ -865,6 +865,11 @@ def capacity_paragraph(run: Run) -> str:
     return " ".join([*said, "Details in [performance](performance.md)."])
 
 
+def storm_words(st: dict) -> str:
+    """One storm's duration, first ack and ack p50, as the line of a run says them."""
+    return f"{ms(st['duration'])} first ack {ms(st['first ack'])} ack p50 {ms(st['ack p50'])}"
+
+
 def line(s: Sample) -> str:
     """One measurement, for the console while the run goes on."""
     if s.failed:
@@ -877,15 +882,9 @@ def line(s: Sample) -> str:
     if s.burst:
         parts.append(f"burst p50 {ms(percentile(s.burst, 0.5))}")
     for st in s.storms[-1:]:
-        parts.append(
-            f"storm {ms(st['duration'])} first ack {ms(st['first ack'])}"
-            f" ack p50 {ms(st['ack p50'])} fan-out {st['fan-out']:,.0f} events/s"
-        )
+        parts.append(f"storm {storm_words(st)} fan-out {st['fan-out']:,.0f} events/s")
     for st in s.answer_storms[-1:]:
-        parts.append(
-            f"storm told to no one {ms(st['duration'])} first ack {ms(st['first ack'])}"
-            f" ack p50 {ms(st['ack p50'])}"
-        )
+        parts.append(f"storm told to no one {storm_words(st)}")
     parts.append(f"reveal p99 {ms(percentile(revealed(s), 0.99))}")
     parts.append(f"load {s.load[0]:.1f}→{s.load[1]:.1f}, server CPU {s.server_cpu:.2f} s")
     return ", ".join(parts)
