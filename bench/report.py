@@ -737,6 +737,10 @@ HOW = [
     "votes first.",
     "- Each broadcast is serialized once per audience (the room, the facilitator), not once "
     "per socket.",
+    "- Written on the sender's turn: under gevent, a message to a websocket with nothing "
+    "waiting before it goes straight to its socket, not through a wake-up of that "
+    "connection's writer behind everything else the event loop has queued (what the socket "
+    "does not take at once is left to the writer, in order).",
     "- Socket.IO events are handled without a Flask request context (no session, no URL "
     "matching), and what exists at start is frozen out of Python's cyclic garbage collector, "
     "whose full collections otherwise stop the server for a tenth of a second or more with "

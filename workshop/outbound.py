@@ -8,14 +8,22 @@ queue is let go, its TCP connection reset, and it catches up by `sync` when it c
 
 The drop runs as a background task, never inside the broadcast that found the queue full:
 closing records the disconnection through the writer, which may be running that broadcast.
+
+A message to a websocket whose writer has nothing waiting is written on the sender's own turn
+(under gevent, whose sockets never block): handed to that writer, it waits for a wake-up
+through the event loop's queue, behind all else queued there - in a vote storm, behind the
+handlers of a thousand votes just read. What the socket does not take at once is queued as
+it is, ahead of anything sent after it, for the writer to finish.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import struct
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import simple_websocket
@@ -35,14 +43,36 @@ def connection_of(environ: Mapping[str, Any]) -> socket.socket | None:
 
 
 class WholeSends:
-    """A socket whose `send` sends all it is given, waiting for room as it must."""
+    """A socket whose `send` sends all it is given, waiting for room as it must; or, within
+    `at_once`, what the socket takes without waiting, keeping the rest."""
 
     def __init__(self, connection: socket.socket) -> None:
         self._connection = connection
+        self.never_waits = not os.get_blocking(connection.fileno())  # gevent's, eventlet's
+        self._unsent: list[bytes] | None = None
 
     def send(self, data: bytes) -> int:
-        self._connection.sendall(data)
+        if self._unsent is None:
+            self._connection.sendall(data)
+        elif rest := data[self._written_now(data) :]:
+            self._unsent.append(rest)
         return len(data)
+
+    @contextmanager
+    def at_once(self) -> Iterator[list[bytes]]:
+        """Sends within it never wait: what the socket did not take is in the list given."""
+        assert self.never_waits, "a blocking socket would stop the caller's whole thread"
+        self._unsent = []
+        try:
+            yield self._unsent
+        finally:
+            self._unsent = None
+
+    def _written_now(self, data: bytes) -> int:
+        try:
+            return os.write(self._connection.fileno(), data)
+        except OSError:  # no room (or gone: the connection's writer finds out, and closes it)
+            return 0
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._connection, name)
@@ -65,6 +95,21 @@ def send_whole_frames() -> None:
     base.__init__ = __init__
 
 
+class Unsent:
+    """The rest of a websocket frame begun on its sender's turn, queued like a packet: the
+    connection's writer sends its bytes as they are."""
+
+    def __init__(self, rest: bytes) -> None:
+        self.rest = Frame(rest)
+
+    def encode(self) -> Frame:
+        return self.rest
+
+
+class Frame(bytes):
+    """Bytes of a frame already made, which a websocket must not frame again."""
+
+
 class Outbound:
     """Counts what waits for each Engine.IO socket as it is sent, and drops the one that
     falls `limit` messages behind. `describe(sid)` names a connection for the log."""
@@ -73,7 +118,7 @@ class Outbound:
         self.eio = socketio.server.eio
         self.limit, self.describe = limit, describe
         self.start = socketio.start_background_task
-        self._websockets: dict[str, socket.socket] = {}  # Engine.IO sid → its TCP connection
+        self._websockets: dict[str, Any] = {}  # Engine.IO sid → its websocket (`Watched`)
         self._dropping: set[str] = set()
         self._send = self.eio.send_packet
         self.eio.send_packet = self.send_packet
@@ -88,15 +133,40 @@ class Outbound:
             def __init__(self, handler: Any, server: Any) -> None:
                 super().__init__(handler, server)
                 self.sid = handler.__self__.sid  # the Engine.IO socket this websocket carries
+                self.connection: socket.socket | None = None
+                self.sending = False  # the connection's writer is in the middle of a send
 
             def __call__(self, environ: Mapping[str, Any], start_response: Any) -> Any:
-                connection = connection_of(environ)
-                if connection is not None:
-                    websockets[self.sid] = connection
+                self.connection = connection_of(environ)
+                if self.connection is not None:
+                    websockets[self.sid] = self
                 try:
                     return super().__call__(environ, start_response)
                 finally:
                     websockets.pop(self.sid, None)
+
+            def send(self, message: Any) -> Any:
+                """The connection's writer sends a message, or the rest of a frame."""
+                self.sending = True
+                try:
+                    if isinstance(message, Frame):
+                        return self.ws.sock.send(message)
+                    return super().send(message)
+                finally:
+                    self.sending = False
+
+            def send_now(self, message: Any) -> list[bytes] | None:
+                """Frame `message` and write it without waiting; what the socket did not
+                take, or None if this websocket cannot (it blocks, or has closed)."""
+                sock = getattr(getattr(self, "ws", None), "sock", None)
+                if self.sending or not isinstance(sock, WholeSends) or not sock.never_waits:
+                    return None
+                with sock.at_once() as unsent:
+                    try:
+                        super().send(message)
+                    except OSError:
+                        return None
+                return unsent
 
         return Watched
 
@@ -115,7 +185,23 @@ class Outbound:
             )
             self.start(self._drop, sid, queued)
             return
-        self._send(sid, pkt)
+        if queued is None or not self._sent_now(sid, queued, pkt):
+            self._send(sid, pkt)
+
+    def _sent_now(self, sid: str, queued: Any, pkt: Any) -> bool:
+        """Write `pkt` on the caller's turn if nothing waits to go before it; whether it was
+        (the rest of its frame queued, if the socket took only part)."""
+        websocket = self._websockets.get(sid)
+        if websocket is None or not queued.upgraded or queued.closed or not queued.queue.empty():
+            return False
+        if not queued.check_ping_timeout():  # closed now, as Engine.IO's own send would
+            return True
+        unsent = websocket.send_now(pkt.encode())
+        if unsent is None:
+            return False
+        for rest in unsent:
+            queued.queue.put(Unsent(rest))
+        return True
 
     def _drop(self, sid: str, queued: Any) -> None:
         """Let the queue go, reset the TCP connection (which wakes the writer stuck on it),
@@ -127,7 +213,8 @@ class Outbound:
                 queued.queue.task_done()
         except empty:
             pass
-        connection = self._websockets.get(sid)
+        websocket = self._websockets.get(sid)
+        connection = websocket.connection if websocket is not None else None
         if connection is not None:
             try:
                 connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, RESET)
