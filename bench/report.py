@@ -737,6 +737,9 @@ HOW = [
     "votes first.",
     "- Each broadcast is serialized once per audience (the room, the facilitator), not once "
     "per socket.",
+    "- Each connection's messages are handled in turn by the task that reads them, not each "
+    "in a task of its own: a vote reaches the writer without waiting behind every other "
+    "vote of a storm twice more.",
     "- Written on the sender's turn: under gevent, a message to a websocket with nothing "
     "waiting before it goes straight to its socket, not through a wake-up of that "
     "connection's writer behind everything else the event loop has queued (what the socket "

@@ -59,10 +59,17 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
         ping_interval=float(app.config["PING_INTERVAL"]),
         ping_timeout=float(app.config["PING_TIMEOUT"]),
         serializer=JsonPacket,
+        async_handlers=False,  # see below
         **({"client_manager": WatchedRedisManager(str(queue))} if queue else {}),
         # Without a public URL, the page's own host is the one origin allowed.
         cors_allowed_origins=app.config["PUBLIC_URL"] or None,
     )
+    # A connection's messages are handled one after another by the task that reads them, as
+    # they come: a task spawned for each (by Engine.IO, then by Socket.IO) put every vote of
+    # a storm behind two more wake-ups, each behind every other vote just read, so the votes
+    # reached the writer only once all were read. A connection's commands were decided in
+    # the order sent anyway; a flood from one socket now waits on its own reads.
+    socketio.server.eio.async_handlers = False
     app.extensions["workshop_socketio"] = socketio
     realtime.register(socketio, service, throttle, int(app.config["OUTBOUND_QUEUE_LIMIT"]))
     hops = int(app.config["PROXY_HOPS"])
