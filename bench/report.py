@@ -736,7 +736,9 @@ HOW = [
     "a storm, not one per batch written, and the server's time goes to acknowledging the "
     "votes first.",
     "- Each broadcast is serialized once per audience (the room, the facilitator), not once "
-    "per socket.",
+    "per socket, and framed once per kind of connection: every message the server sends is "
+    "compressed on its own (permessage-deflate's `server_no_context_takeover`), so a "
+    "broadcast's websocket frame is the same bytes for every phone that compresses alike.",
     "- Each connection's messages are handled in turn by the task that reads them, not each "
     "in a task of its own: a vote reaches the writer without waiting behind every other "
     "vote of a storm twice more.",

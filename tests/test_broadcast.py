@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import queue
+import socket
 import threading
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from wsproto import ConnectionType, WSConnection
+from wsproto.events import AcceptConnection, CloseConnection, Message, Request, TextMessage
+from wsproto.extensions import PerMessageDeflate
 
 from tests.live import LiveServer, host, poll, seat
 from workshop.broadcast import LONGEST_REST, Broadcaster
@@ -268,3 +274,86 @@ def test_what_the_fast_encoder_refuses_still_reaches_the_room(server: LiveServer
     assert heard["seq"] == ack["seq"] and heard["proposal"]["metrics"] == [metric]
     proposal = fac.fresh_state()["proposals"][0]
     assert proposal["metrics"] == [metric]
+
+
+class Compressing:
+    """A connection that asks for permessage-deflate, as browsers do, and speaks Engine.IO
+    and Socket.IO itself over wsproto: what the server's frames are, read off the wire."""
+
+    def __init__(self, server: LiveServer, token: str) -> None:
+        address = urlsplit(server.url)
+        self.sock = socket.create_connection((address.hostname, address.port), timeout=15)
+        self.ws = WSConnection(ConnectionType.CLIENT)
+        self.received: list[tuple[str, Any]] = []
+        self.changed = threading.Condition()
+        target = "/socket.io/?EIO=4&transport=websocket"
+        self._send(Request(f"{address.hostname}:{address.port}", target, [PerMessageDeflate()]))
+        accepted = self._next()
+        assert isinstance(accepted, AcceptConnection), accepted
+        (self.deflate,) = accepted.extensions  # what the server agreed to
+        assert self._next().data.startswith("0")  # Engine.IO's open packet
+        self._send(TextMessage("40" + json.dumps({"token": token})))  # Socket.IO's connect
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _send(self, event: Any) -> None:
+        self.sock.sendall(self.ws.send(event))
+
+    def _next(self) -> Any:
+        """The next event, a message whole (it may come in several frames)."""
+        text = ""
+        while True:
+            for event in self.ws.events():
+                if not isinstance(event, Message):
+                    return event
+                text += event.data
+                if event.message_finished:
+                    return TextMessage(text)
+            data = self.sock.recv(65536)
+            self.ws.receive_data(data or None)
+
+    def _read(self) -> None:
+        while not isinstance(message := self._next(), CloseConnection):
+            if message.data == "2":  # Engine.IO's ping
+                self._send(TextMessage("3"))
+            elif message.data.startswith("42"):
+                event, *data = json.loads(message.data[2:])
+                with self.changed:
+                    self.received.append((event, data[0] if data else None))
+                    self.changed.notify_all()
+
+    def wait_for(self, predicate: Callable[[], bool]) -> None:
+        with self.changed:
+            assert self.changed.wait_for(predicate, 15), "not received within 15 s"
+
+    def close(self) -> None:
+        """Say goodbye and read until the server closes too."""
+        self._send(CloseConnection(1000))
+        self.reader.join(15)
+        self.sock.close()
+
+
+def test_compressing_and_plain_connections_in_a_room_read_the_same_broadcasts(
+    server: LiveServer, people
+) -> None:
+    """Every message the server sends is compressed on its own, so one frame of a broadcast
+    serves every connection that compresses alike: a browser's, which asks for deflate, reads
+    the same messages as a plain one, small and large, in the same order."""
+    session, fac = host(server, people)
+    (ada,) = seat(server, session, people, ("Ada", "team"))
+    bo = Compressing(server, server.join(session, "Bo", "team")["token"])
+    try:
+        assert bo.deflate.server_no_context_takeover
+        bo.wait_for(lambda: any(event == "state" for event, _data in bo.received))
+        start = ada.last_seq()
+        fac.ok("next_phase")
+        for n, size in enumerate((1, 40, 4000)):  # a frame's three length forms, compressed
+            text = "".join(chr(0x41 + (i * 7 + n) % 26) for i in range(size))
+            ada.ok("propose_goal", level="vision", title=f"Goal {n}", description=text)
+        last = fac.ok("go_to_phase", phase="decide")["seq"]
+        ada.wait_for(lambda: ada.last_seq() >= last)
+        told = [(e, d) for e, d in ada.received if isinstance(d, dict) and d.get("seq", 0) > start]
+        bo.wait_for(lambda: len([d for _e, d in bo.received if d.get("seq", 0) > start]) == 5)
+        assert [(e, d) for e, d in bo.received if d.get("seq", 0) > start] == told
+    finally:
+        bo.close()

@@ -1,7 +1,9 @@
-"""Writing a frame on the sender's turn: what the socket takes now goes, the rest is kept whole.
+"""Writing a frame on the sender's turn: what the socket takes now goes, the rest is kept whole;
+a broadcast's frame made once for every connection that frames alike.
 
-On real socket pairs. The live side (a message queued behind the rest of a frame, a client
-that stops reading) is in test_faults."""
+On real socket pairs and wsproto connections. The live side (a message queued behind the
+rest of a frame, a client that stops reading) is in test_faults; a room of compressing and
+plain connections in test_broadcast."""
 
 from __future__ import annotations
 
@@ -9,8 +11,12 @@ import socket
 from collections.abc import Iterator
 
 import pytest
+from engineio import packet
+from wsproto import ConnectionType, WSConnection
+from wsproto.events import AcceptConnection, Request, TextMessage
+from wsproto.extensions import PerMessageDeflate
 
-from workshop.outbound import WholeSends
+from workshop.outbound import SharedFrames, StandaloneDeflate, WholeSends, framing
 
 
 @pytest.fixture
@@ -81,3 +87,51 @@ def test_a_blocking_socket_is_never_written_at_once() -> None:
     finally:
         ours.close()
         theirs.close()
+
+
+class Websocket:
+    """The server's end of a websocket as `framing` sees it (simple-websocket's `ws`), and the
+    client's, after a handshake in which the client asked for `asked` and the server accepted
+    `accepted`."""
+
+    def __init__(self, asked: list, accepted: list) -> None:
+        self.client = WSConnection(ConnectionType.CLIENT)
+        self.ws = WSConnection(ConnectionType.SERVER)
+        self.ws.receive_data(self.client.send(Request("localhost", "/", asked)))
+        next(self.ws.events())
+        self.client.receive_data(self.ws.send(AcceptConnection(extensions=accepted)))
+        next(self.client.events())
+
+    def read(self, frame: bytes) -> str:
+        """What the client reads of `frame`."""
+        self.client.receive_data(frame)
+        (message,) = self.client.events()
+        assert isinstance(message, TextMessage) and message.message_finished
+        return message.data
+
+
+MESSAGE = '2["vote_cast",{"seq":12,"turnout":7}]' + " " * 300  # long enough to compress
+
+
+@pytest.mark.parametrize(
+    "asked, accepted, shared",
+    [
+        ([], [StandaloneDeflate()], ()),  # the client asked for no compression
+        ([PerMessageDeflate()], [StandaloneDeflate()], (15,)),  # as browsers ask
+        ([PerMessageDeflate(server_max_window_bits=10)], [StandaloneDeflate()], (10,)),
+        ([PerMessageDeflate()], [PerMessageDeflate()], None),  # compressing with context
+    ],
+)
+def test_connections_that_frame_alike_read_one_frame_of_a_broadcast(
+    asked, accepted, shared
+) -> None:
+    websocket = Websocket(asked, accepted)
+    assert framing(websocket) == shared
+    if shared is None:  # its frames build on the ones before: it frames its own
+        return
+    frames, pkt = SharedFrames(), packet.Packet(packet.MESSAGE, MESSAGE)
+    frame = frames.frame(pkt, shared)
+    assert frames.frame(pkt, shared) is frame  # made once, for every socket of the room
+    for _ in range(2):  # the same frame again: each message stands alone
+        assert websocket.read(frame) == "4" + MESSAGE
+    assert websocket.read(websocket.ws.send(TextMessage("4later"))) == "4later"

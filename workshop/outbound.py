@@ -14,6 +14,13 @@ A message to a websocket whose writer has nothing waiting is written on the send
 through the event loop's queue, behind all else queued there - in a vote storm, behind the
 handlers of a thousand votes just read. What the socket does not take at once is queued as
 it is, ahead of anything sent after it, for the writer to finish.
+
+A broadcast is framed once for each kind of connection, not once per socket: python-socketio
+hands every socket of a room the same packet, and a websocket frame of it is the same bytes
+for every connection that compresses alike. So that browsers (which ask for
+permessage-deflate) share them too, the server compresses each message it sends on its own
+(`server_no_context_takeover`). Framing a message was half of what telling a socket of it
+cost (a room of 50: 1.7 ms against 0.9 ms).
 """
 
 from __future__ import annotations
@@ -28,6 +35,9 @@ from typing import Any
 
 import simple_websocket
 from flask_socketio import SocketIO
+from wsproto.connection import ConnectionState
+from wsproto.extensions import PerMessageDeflate
+from wsproto.frame_protocol import FrameProtocol
 
 log = logging.getLogger(__name__)
 # Where our gevent server puts a request's TCP connection (werkzeug and eventlet have theirs).
@@ -78,11 +88,23 @@ class WholeSends:
         return getattr(self._connection, name)
 
 
-def send_whole_frames() -> None:
+class StandaloneDeflate(PerMessageDeflate):
+    """permessage-deflate with each message the server sends compressed on its own: then a
+    broadcast's frame is the same for every connection compressing with the same window. A
+    message no longer borrows from the ones before it; a turnout message is small either
+    way, and a `state` or a reveal big enough to compress well alone."""
+
+    def __init__(self, **parameters: Any) -> None:
+        super().__init__(**{**parameters, "server_no_context_takeover": True})
+
+
+def adapt_websockets() -> None:
     """simple-websocket 1.1 (our websockets under gevent and threading) hands each frame to
     `socket.send` and lets go of what the socket did not take (upstream simple-websocket#45):
     once a client's buffers are full, its stream breaks mid-frame and it reads garbage. Every
-    websocket it makes gets a socket whose `send` sends the whole frame."""
+    websocket it makes gets a socket whose `send` sends the whole frame, and accepts
+    permessage-deflate as `StandaloneDeflate`."""
+    simple_websocket.ws.PerMessageDeflate = StandaloneDeflate
     base = simple_websocket.ws.Base
     if getattr(base.__init__, "whole_frames", False):
         return
@@ -110,6 +132,44 @@ class Frame(bytes):
     """Bytes of a frame already made, which a websocket must not frame again."""
 
 
+Framing = tuple[int, ...]  # what a frame depends on: () or the deflate window's bits
+
+
+def framing(websocket: Any) -> Framing | None:
+    """What this connection's frames depend on, or None if they are its own (its compressor
+    carries context from one message to the next): the same for two connections, a message
+    is the same bytes on both."""
+    extensions = getattr(getattr(websocket.ws, "connection", None), "_proto", None)
+    extensions = getattr(extensions, "extensions", None)
+    if extensions == []:
+        return ()
+    if extensions is None or len(extensions) != 1:
+        return None
+    (deflate,) = extensions
+    if isinstance(deflate, PerMessageDeflate) and deflate.server_no_context_takeover:
+        return (deflate.server_max_window_bits,)
+    return None
+
+
+class SharedFrames:
+    """The websocket frames of the packet being sent, one per framing: python-socketio sends
+    a room's sockets the same packet object, one after another."""
+
+    def __init__(self) -> None:
+        self._packet: object = None
+        self._frames: dict[Framing, bytes] = {}
+
+    def frame(self, pkt: Any, framing: Framing) -> bytes:
+        if pkt is not self._packet:
+            self._packet, self._frames = pkt, {}
+        frame = self._frames.get(framing)
+        if frame is None:
+            extensions = [StandaloneDeflate(server_max_window_bits=bits) for bits in framing]
+            framer = FrameProtocol(client=False, extensions=extensions)
+            frame = self._frames[framing] = bytes(framer.send_data(pkt.encode()))
+        return frame
+
+
 class Outbound:
     """Counts what waits for each Engine.IO socket as it is sent, and drops the one that
     falls `limit` messages behind. `describe(sid)` names a connection for the log."""
@@ -120,6 +180,7 @@ class Outbound:
         self.start = socketio.start_background_task
         self._websockets: dict[str, Any] = {}  # Engine.IO sid → its websocket (`Watched`)
         self._dropping: set[str] = set()
+        self._frames = SharedFrames()
         self._send = self.eio.send_packet
         self.eio.send_packet = self.send_packet
         websocket = self.eio._async["websocket"]
@@ -155,15 +216,25 @@ class Outbound:
                 finally:
                     self.sending = False
 
-            def send_now(self, message: Any) -> list[bytes] | None:
-                """Frame `message` and write it without waiting; what the socket did not
-                take, or None if this websocket cannot (it blocks, or has closed)."""
-                sock = getattr(getattr(self, "ws", None), "sock", None)
+            def send_now(self, pkt: Any, frames: SharedFrames) -> list[bytes] | None:
+                """Frame `pkt` (or take its frame made for another connection) and write it
+                without waiting; what the socket did not take, or None if this websocket
+                cannot (it blocks, or has closed)."""
+                ws = getattr(self, "ws", None)
+                sock = getattr(ws, "sock", None)
                 if self.sending or not isinstance(sock, WholeSends) or not sock.never_waits:
+                    return None
+                shared = framing(ws)
+                if shared is not None and not (
+                    ws.connected and ws.ws.state is ConnectionState.OPEN
+                ):
                     return None
                 with sock.at_once() as unsent:
                     try:
-                        super().send(message)
+                        if shared is None:
+                            super().send(pkt.encode())
+                        else:
+                            sock.send(frames.frame(pkt, shared))
                     except OSError:
                         return None
                 return unsent
@@ -196,7 +267,7 @@ class Outbound:
             return False
         if not queued.check_ping_timeout():  # closed now, as Engine.IO's own send would
             return True
-        unsent = websocket.send_now(pkt.encode())
+        unsent = websocket.send_now(pkt, self._frames)
         if unsent is None:
             return False
         for rest in unsent:

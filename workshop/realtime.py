@@ -26,7 +26,7 @@ from workshop.domain.payload import check_depth
 from workshop.domain.text import shown
 from workshop.domain.views import SCREEN
 from workshop.domain.workshop import CLIENT_COMMANDS
-from workshop.outbound import Outbound, send_whole_frames
+from workshop.outbound import Outbound, adapt_websockets
 from workshop.service import Service
 from workshop.throttle import Throttle
 
@@ -90,7 +90,7 @@ def register(socketio: SocketIO, service: Service, throttle: Throttle, outbound_
             f"connection {sid} of participant {conn.participant_id} in session {conn.workshop_id}"
         )
 
-    send_whole_frames()
+    adapt_websockets()
     Outbound(socketio, outbound_limit, describe)
 
     def caller(sid: str) -> Connection:
