@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import queue
+import random
 import socket
+import string
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -347,13 +349,17 @@ def test_compressing_and_plain_connections_in_a_room_read_the_same_broadcasts(
         bo.wait_for(lambda: any(event == "state" for event, _data in bo.received))
         start = ada.last_seq()
         fac.ok("next_phase")
-        for n, size in enumerate((1, 40, 4000)):  # a frame's three length forms, compressed
-            text = "".join(chr(0x41 + (i * 7 + n) % 26) for i in range(size))
+        for n, size in enumerate((1, 40, 4000)):  # compressed, frames of both length forms
+            text = "".join(random.Random(n).choices(string.ascii_letters, k=size))
             ada.ok("propose_goal", level="vision", title=f"Goal {n}", description=text)
         last = fac.ok("go_to_phase", phase="decide")["seq"]
+
+        def after_start(received: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+            return [(e, d) for e, d in received if isinstance(d, dict) and d.get("seq", 0) > start]
+
         ada.wait_for(lambda: ada.last_seq() >= last)
-        told = [(e, d) for e, d in ada.received if isinstance(d, dict) and d.get("seq", 0) > start]
-        bo.wait_for(lambda: len([d for _e, d in bo.received if d.get("seq", 0) > start]) == 5)
-        assert [(e, d) for e, d in bo.received if d.get("seq", 0) > start] == told
+        bo.wait_for(lambda: len(after_start(bo.received)) == len(after_start(ada.received)))
+        assert after_start(bo.received) == after_start(ada.received)
+        assert len(after_start(ada.received)) == 5  # the phase twice, three proposals
     finally:
         bo.close()
