@@ -536,7 +536,7 @@ def load_range(samples: list[Sample]) -> tuple[str, str]:
     who = f"{raised.target} with N = {raised.n:,} in cycle {raised.cycle + 1}"
     shown = f"{raised.load[0]:.1f} → {raised.load[1]:.1f}"
     after = ran[ran.index(raised) + 1 :]
-    if after and after[0].load[0] >= raised.load[1] + 1:  # its threads were still leaving
+    if after and after[0].load[0] >= raised.load[1] + 1:  # the average lags behind the run
         shown += f", still climbing to {after[0].load[0]:.1f} as the next run began"
     most = f"{who}, {shown}" if raised.load[1] - raised.load[0] >= 1 else ""
     return f"{min(loads):.1f}–{max(loads):.1f}", most
