@@ -33,6 +33,7 @@ from workshop.domain.chain import (
     validate,
 )
 from workshop.domain.errors import InvalidInput
+from workshop.domain.review import review_report
 from workshop.domain.text import MARKUP
 
 # Strings YAML would misread if written bare, and text that needs escaping somewhere.
@@ -440,3 +441,40 @@ def test_markup_anywhere_in_a_goal_is_a_problem_naming_it(where: str, markup: st
     )
     setattr(chain.goals[0], where, markup)
     assert [(p.goal_id, p.field) for p in validate(chain)] == [("U1", where)]
+
+
+# -- what a review session changed -------------------------------------------------------------
+
+
+def review_chain(product_parents: list[str], title: str = "Premium tier") -> Chain:
+    """A vision, a user and a business goal, and P2 serving `product_parents`."""
+    return Chain(
+        product="Fitness app",
+        vision=Vision("V1", "Help people live healthier lives"),
+        goals=[
+            Goal("U1", "user", "Lose weight", parents=["V1"], status="accepted"),
+            Goal("B1", "business", "New revenue", parents=["V1"], status="accepted"),
+            Goal("P2", "product", title, parents=product_parents, status="accepted"),
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "changed"),
+    [
+        # The parents only came back in the chain's canonical order: nothing changed.
+        (review_chain(["B1", "U1"]), review_chain(["U1", "B1"]), []),
+        (review_chain(["B1", "U1"]), review_chain(["U1", "B1"], "Premium (EU)"), ["title"]),
+        (review_chain(["B1", "U1"]), review_chain(["U1"]), ["parents"]),
+        (review_chain(["U1"]), review_chain(["B1"], "Premium (EU)"), ["title", "parents"]),
+        (review_chain(["U1"]), review_chain(["U1", "B1"]), ["parents"]),
+    ],
+)
+def test_a_review_reports_the_fields_that_changed(before, after, changed) -> None:
+    report = review_report(before, after, [])
+    assert report["changed"] == ([{"goal_id": "P2", "fields": changed}] if changed else [])
+
+
+@given(st.permutations(["U1", "B1"]), st.permutations(["U1", "B1"]))
+def test_the_order_of_parents_is_no_change(before, after) -> None:
+    assert review_report(review_chain(before), review_chain(after), [])["changed"] == []

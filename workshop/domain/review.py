@@ -11,7 +11,10 @@ STANDING = ("proposed", "accepted", "achieved")  # statuses a goal can still ser
 
 
 def _content(goal: chains.Goal) -> dict:
+    """What a review compares. Parents are a set: their order carries no meaning (the chain
+    writes them in its canonical order), so a reordering is no change."""
     fields = {name: getattr(goal, name) for name in COMPARED}
+    fields["parents"] = sorted(set(goal.parents))
     fields["metrics"] = [
         {k: v for k, v in dataclasses.asdict(m).items() if k != "readings"} for m in goal.metrics
     ]
