@@ -37,7 +37,7 @@ def test_the_queue_shown_under_the_progressive_stack_is_the_order_served(server,
     assert granted["turn"]["participant_id"] == raj.id
 
 
-def test_the_consent_round_ends_with_its_ballot_and_books_no_idle_airtime(server, people):
+def test_the_consent_round_ends_with_its_ballot_and_books_the_floor_held(server, people):
     session, fac = host(server, people)
     ann, bob, cid = seat(server, session, people, ("Ann", "team"), ("Bob", "team"), ("Cid", "team"))
     fac.ok("set_time_box", seconds=1)
@@ -46,9 +46,9 @@ def test_the_consent_round_ends_with_its_ballot_and_books_no_idle_airtime(server
     state = fac.fresh_state()
     assert state["floor"]["round"]["ballot_id"] == ballot
     assert state["floor"]["holder"]["participant_id"] == ann.id
-    # Nobody takes the floor up: the server's timer hands it on, booking no airtime.
+    # Ann neither votes nor speaks up: the server's timer hands the floor on.
     ran_out = bob.wait_event("turn_ended", lambda e: e["participant_id"] == ann.id)
-    assert ran_out["how"] == "unanswered"
+    assert (ran_out["how"], ran_out["seconds"]) == ("unanswered", 1.0)
     bob.wait_event("floor_granted", lambda e: e["turn"]["participant_id"] == bob.id)
     closed = fac.ok("close_ballot", ballot_id=ballot, reveal=True)
     assert [item["type"] for item in closed["events"]][:3] == [
@@ -56,14 +56,35 @@ def test_the_consent_round_ends_with_its_ballot_and_books_no_idle_airtime(server
         "turn_ended",
         "round_ended",
     ]
-    assert closed["events"][1]["participant_id"] == bob.id
+    cut = closed["events"][1]
+    assert (cut["participant_id"], cut["how"]) == (bob.id, "unanswered")
     cid.wait_event("round_ended")
     state = cid.fresh_state()
     assert state["floor"]["round"] is None and state["floor"]["holder"] is None
     assert state["floor"]["next"] is None  # nothing left to hand the floor on
-    airtime = fac.fresh_state()["airtime"]
-    assert [row["seconds"] for row in airtime["rows"]] == [0.0, 0.0, 0.0]
-    assert airtime["dominant"] == [] and len(airtime["silent"]) == 3
+    # The floor each held is their airtime, in the state and in the minutes alike.
+    rows = {row["participant_id"]: row for row in fac.fresh_state()["airtime"]["rows"]}
+    assert (rows[ann.id]["seconds"], rows[ann.id]["turns"]) == (1.0, 1)
+    assert (rows[bob.id]["seconds"], rows[bob.id]["turns"]) == (cut["seconds"], 1)
+    assert (rows[cid.id]["seconds"], rows[cid.id]["turns"]) == (0.0, 0)
+    minutes = server.export(session, "minutes", format="json").json()
+    assert {row["participant_id"]: row for row in minutes["airtime"]["rows"]} == rows
+
+
+def test_a_round_turn_its_time_box_ends_counts_as_airtime(server, people):
+    session, fac = host(server, people)
+    ann, bob = seat(server, session, people, ("Ann", "team"), ("Bob", "team"))
+    fac.ok("set_time_box", seconds=1)
+    fac.ok("start_round", purpose="present")
+    fac.ok("set_time_box", seconds=600)  # Ann's turn runs out soon; Bob's will not
+    ran_out = bob.wait_event("turn_ended", lambda e: e["participant_id"] == ann.id)
+    assert (ran_out["how"], ran_out["seconds"]) == ("unanswered", 1.0)
+    bob.wait_event("floor_granted", lambda e: e["turn"]["participant_id"] == bob.id)
+    rows = {row["participant_id"]: row for row in fac.fresh_state()["airtime"]["rows"]}
+    assert (rows[ann.id]["seconds"], rows[ann.id]["turns"], rows[ann.id]["share"]) == (1.0, 1, 1.0)
+    assert ann.id not in fac.fresh_state()["airtime"]["silent"]
+    minutes = server.export(session, "minutes").text
+    assert "| Ann | 1.0 s | 1 |" in minutes
 
 
 def test_the_facilitator_is_named_as_they_said(server, people):

@@ -8,6 +8,7 @@ from workshop.domain.errors import InvalidInput
 from workshop.domain.turns import (
     ONE_TWO_FOUR_ALL,
     Airtime,
+    airtime_of,
     airtime_table,
     dominance_summary,
     dominant,
@@ -242,6 +243,32 @@ def test_held_seconds(started_at, ended_at, expected):
 
 
 # -- airtime and dominance ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("how", "seconds", "booked"),
+    [
+        ("yielded", 30.0, (30.0, 1)),
+        ("ended", 12.5, (12.5, 1)),
+        ("skipped", 4.0, (4.0, 1)),
+        ("expired", 120.0, (120.0, 1)),  # a raised hand whose time ran out
+        ("passed", 3.0, (3.0, 0)),  # said nothing: not a turn, but the seconds were held
+        # A round's turn that ran out or that its ballot's closing cut: the floor was held
+        # all that time, whatever was said, so it is airtime and a turn like any other.
+        ("unanswered", 120.0, (120.0, 1)),
+        ("unanswered", 0.0, (0.0, 1)),
+    ],
+)
+def test_airtime_of_a_turn_is_the_floor_held(how, seconds, booked):
+    assert airtime_of(how, seconds) == booked
+
+
+HOWS = ("yielded", "ended", "skipped", "expired", "passed", "unanswered")
+
+
+@given(st.sampled_from(HOWS), seconds)
+def test_every_second_held_is_airtime(how, held):
+    assert airtime_of(how, held)[0] == held
 
 
 def test_airtime_table_keeps_the_silent_and_sorts_by_airtime():

@@ -205,15 +205,14 @@ def _turn_extended(s: WorkshopState, e: dict) -> None:
 def _turn_ended(s: WorkshopState, e: dict) -> None:
     floor, pid = s.floor, e["participant_id"]
     floor.holder = None
-    if e["how"] not in turns.NO_AIRTIME:
-        floor.seconds[pid] = floor.seconds.get(pid, 0.0) + e["seconds"]
-    if e["how"] not in turns.NOT_A_TURN:
-        floor.turns[pid] = floor.turns.get(pid, 0) + 1
+    seconds, taken = turns.airtime_of(e["how"], e["seconds"])
+    floor.seconds[pid] = floor.seconds.get(pid, 0.0) + seconds
+    floor.turns[pid] = floor.turns.get(pid, 0) + taken
     floor.log.append({k: e[k] for k in ("turn_id", "participant_id", "seconds", "how", "at")})
     floor.log[-1]["started_at"] = e["started_at"]
     if floor.round is not None and pid in floor.round.order and pid not in floor.round.done:
         floor.round.done.append(pid)
-        if e["how"] in turns.NOT_A_TURN:
+        if e["how"] in turns.NO_WORD:
             floor.round.passed.append(pid)
 
 

@@ -15,11 +15,13 @@ from workshop.domain.text import shown
 
 QUEUE_MODES = ("order", "progressive")
 SENIOR_ROLES = ("product", "stakeholder")
-# How a turn ended, as airtime sees it. A pass says nothing, so it is not a turn. A round's
-# turn that the timer handed to someone and that ran out without a word from them is
-# "unanswered": nobody was known to speak, so the idle timer books no airtime either.
-NOT_A_TURN = ("passed", "unanswered")
-NO_AIRTIME = ("unanswered",)
+# How a turn ended, as airtime sees it. Airtime is the floor held: the tool cannot hear who
+# speaks, but it knows who held the floor and for how long, so every second counts. A pass
+# says "nothing from me", so it is not a turn.
+NOT_A_TURN = ("passed",)
+# How a round's turn ends with no word from its holder: a pass, or "unanswered" (the timer
+# ran out, or the ballot the round was opened for closed, before they spoke or passed).
+NO_WORD = ("passed", "unanswered")
 # Turns someone asked for (a raised hand) or the facilitator gave a named person in the room:
 # running out means they spoke on to the end of the time-box.
 ASKED = ("queue", "direct")
@@ -171,6 +173,12 @@ def held_seconds(started_at: float, ended_at: float) -> float:
     return max(0.0, ended_at - started_at)
 
 
+def airtime_of(how: str, seconds: float) -> tuple[float, int]:
+    """What a turn that ended `how` after `seconds` adds to its holder's (seconds, turns): all
+    the time held, whoever ended it, and a turn unless it was a pass."""
+    return seconds, 0 if how in NOT_A_TURN else 1
+
+
 def airtime_table(
     seconds: Mapping[str, float],
     turns: Mapping[str, int],
@@ -219,7 +227,8 @@ def gini(values: Sequence[float]) -> float:
 
 def ending(kind: str) -> str:
     """How a turn whose time ran out ended: `expired` if its holder asked for the floor,
-    or the facilitator gave it to them, else `unanswered` (a round's turn nobody took up)."""
+    or the facilitator gave it to them, else `unanswered` (a round's turn that ran out with
+    no word from its holder: the round records no answer, the airtime the floor held)."""
     return "expired" if kind in ASKED else "unanswered"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from workshop.domain import views
 from workshop.domain.state import WorkshopState
-from workshop.domain.turns import NOT_A_TURN
+from workshop.domain.turns import NO_WORD
 from workshop.minutes.times import utc
 
 
@@ -58,7 +58,7 @@ def _rounds(log: list[dict]) -> list[dict]:
                 "started_at": utc(e["at"]),
                 "ended_at": None,
             }
-        elif e["type"] == "turn_ended" and e["how"] in NOT_A_TURN and running is not None:
+        elif e["type"] == "turn_ended" and e["how"] in NO_WORD and running is not None:
             running["passed"].append(e["participant_id"])
         elif e["type"] == "round_ended" and e["round_id"] in rounds:
             rounds[e["round_id"]]["ended_at"] = utc(e["at"])
