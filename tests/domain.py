@@ -15,6 +15,7 @@ class Domain:
 
     def __init__(self, kind: str = "strategizing", names: tuple[str, ...] = ()) -> None:
         self.state = WorkshopState(id="w1")
+        self.log: list[dict] = []  # every event applied, as the store would keep it
         self.now = 1_800_000_000.0
         first = created(kind, "Flows", None, None)
         self.fold([first])
@@ -24,6 +25,7 @@ class Domain:
         for item in events:
             item.setdefault("at", self.now)
             apply(self.state, item)
+            self.log.append(item)
         return events
 
     def join(self, name: str, role: str = "team") -> str:

@@ -87,6 +87,36 @@ def test_a_round_turn_its_time_box_ends_counts_as_airtime(server, people):
     assert "| Ann | 1.0 s | 1 |" in minutes
 
 
+def test_in_a_consent_round_each_vote_is_the_voters_answer(server, people):
+    session, fac = host(server, people)
+    ann, bob, cid = seat(server, session, people, ("Ann", "team"), ("Bob", "team"), ("Cid", "team"))
+    ballot = consent_ballot(fac, ann)
+    consent = {"choice": "consent"}
+    early = cid.ok("cast_vote", ballot_id=ballot, vote=consent)  # before the round reaches her
+    assert [e["type"] for e in early["events"]] == ["vote_cast", "voted_in_round"]
+    assert fac.fresh_state()["floor"]["holder"]["participant_id"] == ann.id
+    answered = ann.ok("cast_vote", ballot_id=ballot, vote=consent)
+    ended = [e for e in answered["events"] if e["type"] == "turn_ended"]
+    assert [(e["participant_id"], e["how"]) for e in ended] == [(ann.id, "voted")]
+    bob.wait_event("floor_granted", lambda e: e["turn"]["participant_id"] == bob.id)
+    round_ = bob.fresh_state()["floor"]["round"]
+    assert round_["done"] == round_["voted"] == [cid.id, ann.id] and round_["passed"] == []
+    assert bob.fresh_state()["floor"]["next"] is None  # Cid answered already: not asked again
+    bob.ok("cast_vote", ballot_id=ballot, vote={"choice": "concern", "reason": "Slow contracts"})
+    cid.wait_event("round_ended")
+    closed = fac.ok("close_ballot", ballot_id=ballot, reveal=True)
+    assert "turn_ended" not in [e["type"] for e in closed["events"]]  # no voter marked unanswered
+    # Until the reveal the room heard who answered, never how.
+    cid.wait_event("ballot_revealed")
+    revealed_at = next(i for i, (name, _) in enumerate(cid.received) if name == "ballot_revealed")
+    before = json.dumps(cid.received[:revealed_at])
+    assert "concern" not in before and "Slow contracts" not in before
+    minutes = server.export(session, "minutes").text
+    rounds = minutes[minutes.index("### Rounds") : minutes.index("### Airtime")]
+    assert "Ann voted, Bob voted, Cid voted" in rounds
+    assert "no answer" not in minutes
+
+
 def test_the_facilitator_is_named_as_they_said(server, people):
     session, fac = host(server, people, facilitator_name="Maya Lindqvist")
     (ann,) = seat(server, session, people, ("Ann", "team"))

@@ -1,7 +1,9 @@
 """Turn flows in the pure domain: the order shown is the order served, and a consent round
-belongs to its ballot."""
+belongs to its ballot: a vote is the voter's answer in it."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 from hypothesis import given
@@ -9,7 +11,8 @@ from hypothesis import strategies as st
 
 from tests.domain import FAC, Domain
 from workshop.domain import views
-from workshop.domain.turns import next_speaker, serving_order
+from workshop.domain.turns import NO_WORD, next_speaker, serving_order
+from workshop.minutes import record_floor
 
 # -- the serving order, as a table ------------------------------------------------------------
 
@@ -211,6 +214,30 @@ def test_a_round_the_timer_hands_around_books_the_floor_each_held_and_flags_nobo
     assert airtime["dominant"] == [] and airtime["silent"] == []
 
 
+def test_a_room_voting_through_a_consent_round_books_the_floor_held_and_flags_nobody():
+    """The reported session: a 30 s time-box, a consent ballot, and the room busy voting. Each
+    vote is its voter's answer, so the floor moves on as people vote, not as the timer runs."""
+    room = Domain(names=("Ann", "Bob", "Cid"))
+    room.do(FAC, "set_time_box", seconds=30)
+    ballot = consent_ballot(room)
+    for name in ("Ann", "Bob", "Cid"):
+        assert room.holder() == room.ids[name]
+        room.advance(5)
+        room.do(room.ids[name], "cast_vote", ballot_id=ballot, vote={"choice": "consent"})
+    assert room.state.floor.round is None  # everyone answered: the round is over
+    close_and_reveal(room, ballot)
+    later = consent_ballot(room)
+    expire(room)  # Ann holds the floor until the time-box runs out: 30 s held
+    room.advance(10)
+    close_the_ballot(room, later)  # Bob held it 10 s when the ballot closed
+    assert room.holder() is None and room.state.floor.round is None
+    airtime = views.snapshot(room.state, FAC, frozenset(room.state.participants))["airtime"]
+    held = {row["participant_id"]: (row["seconds"], row["turns"]) for row in airtime["rows"]}
+    ann, bob, cid = (room.ids[n] for n in ("Ann", "Bob", "Cid"))
+    assert held == {ann: (35.0, 2), bob: (15.0, 2), cid: (5.0, 1)}
+    assert airtime["dominant"] == [] and airtime["silent"] == []
+
+
 @pytest.mark.parametrize(
     ("how_given", "how_ended", "seconds", "turns"),
     [
@@ -240,3 +267,205 @@ def test_a_turn_that_runs_out(how_given, how_ended, seconds, turns):
     assert airtime["dominant"] == []  # a single expired turn flags nobody
     if how_given == "round":
         assert room.state.floor.round.passed == [ann]  # no word counts as a pass
+
+
+# -- in a consent round, a vote is the voter's answer ------------------------------------------
+
+CONSENT = {"choice": "consent"}
+
+
+def rounds(room: Domain) -> list[dict]:
+    """The round-robins as the minutes record them."""
+    return record_floor.floor(room.state, room.log)["rounds"]
+
+
+def answers(room: Domain) -> list[str | None]:
+    """How each member answered in the last round, in the round's order, as the minutes say."""
+    return [entry["how"] for entry in rounds(room)[-1]["responses"]]
+
+
+def how_it_ended(turn_ended: dict) -> tuple[str, str, float]:
+    return turn_ended["participant_id"], turn_ended["how"], turn_ended["seconds"]
+
+
+def test_the_speakers_vote_ends_their_turn_and_the_floor_goes_to_the_next():
+    room = Domain(names=("Ann", "Bob", "Cid"))
+    ann, bob, cid = (room.ids[n] for n in ("Ann", "Bob", "Cid"))
+    ballot = consent_ballot(room)
+    assert room.holder() == ann
+    room.advance(12)
+    events = room.do(ann, "cast_vote", ballot_id=ballot, vote=CONSENT)
+    assert [e["type"] for e in events] == [
+        "vote_cast",
+        "voted_in_round",
+        "turn_ended",
+        "floor_granted",
+    ]
+    assert how_it_ended(events[2]) == (ann, "voted", 12.0)
+    assert room.holder() == bob
+    shown = room.floor(cid)  # as the room sees it
+    assert (shown["round"]["done"], shown["round"]["voted"], shown["round"]["passed"]) == (
+        [ann],
+        [ann],
+        [],
+    )
+    # The room learns that Ann answered, as it heard her; never how she voted.
+    for seq, item in enumerate(events, start=room.state.seq):
+        assert "consent" not in json.dumps(views.event_view({**item, "seq": seq}, False))
+
+
+def test_someone_who_voted_before_their_turn_is_skipped():
+    room = Domain(names=("Ann", "Bob", "Cid"))
+    ann, bob, cid = (room.ids[n] for n in ("Ann", "Bob", "Cid"))
+    ballot = consent_ballot(room)
+    early = room.do(bob, "cast_vote", ballot_id=ballot, vote=CONSENT)
+    assert [e["type"] for e in early] == ["vote_cast", "voted_in_round"]
+    assert room.holder() == ann  # Bob's vote does not cut Ann short
+    assert room.floor()["next"] == cid  # Bob answered already: Cid comes next
+    room.do(ann, "cast_vote", ballot_id=ballot, vote=CONSENT)
+    assert room.holder() == cid
+    room.do(cid, "cast_vote", ballot_id=ballot, vote=CONSENT)
+    assert room.state.floor.round is None and room.holder() is None
+    closed = close_the_ballot(room, ballot)
+    assert [e["type"] for e in closed] == ["ballot_closed"]  # nobody's turn to cut
+    assert answers(room) == ["voted", "voted", "voted"]
+    assert rounds(room)[-1]["passed"] == []
+
+
+def vote_of(room: Domain, who: str, ballot: str) -> None:
+    room.do(room.ids[who], "cast_vote", ballot_id=ballot, vote=CONSENT)
+
+
+def holder_does(command: str):
+    def act(room: Domain, who: str, ballot: str) -> None:
+        assert room.holder() == room.ids[who]
+        room.do(room.ids[who], command)
+
+    return act
+
+
+def timer(room: Domain, who: str, ballot: str) -> None:
+    assert room.holder() == room.ids[who]
+    expire(room)
+
+
+def closes(room: Domain, who: str | None, ballot: str) -> None:
+    close_the_ballot(room, ballot)
+
+
+@pytest.mark.parametrize(
+    ("script", "expected"),
+    [
+        # each votes in turn: each vote is that person's answer
+        ([("Ann", vote_of), ("Bob", vote_of), ("Cid", vote_of)], ["voted"] * 3),
+        # Cid voted before the round reached her, and is not asked again
+        ([("Cid", vote_of), ("Ann", vote_of), ("Bob", vote_of)], ["voted"] * 3),
+        # a pass, a spoken answer, a vote
+        (
+            [("Ann", holder_does("pass_turn")), ("Bob", holder_does("end_turn")), ("Cid", vote_of)],
+            ["passed", "yielded", "voted"],
+        ),
+        # the ballot closes while Bob holds the floor without having voted; Cid never had a turn
+        ([("Ann", vote_of), (None, closes)], ["voted", "unanswered", None]),
+        # Bob voted early; Ann's time runs out; the ballot closes during Cid's turn
+        (
+            [("Bob", vote_of), ("Ann", timer), (None, closes)],
+            ["unanswered", "voted", "unanswered"],
+        ),
+        # the facilitator moves Ann on; Bob votes after his turn ended: his turn stays as it was
+        (
+            [("Ann", vote_of), (None, lambda room, who, b: room.do(FAC, "skip_turn"))]
+            + [("Bob", vote_of), ("Cid", vote_of)],
+            ["voted", "skipped", "voted"],
+        ),
+    ],
+)
+def test_the_minutes_say_how_each_member_answered_the_consent_round(script, expected):
+    room = Domain(names=("Ann", "Bob", "Cid"))
+    room.do(FAC, "set_time_box", seconds=30)
+    ballot = consent_ballot(room)
+    for who, act in script:
+        room.advance(3)
+        act(room, who, ballot)
+    if room.state.ballots[ballot].status == "open":
+        close_the_ballot(room, ballot)
+    assert room.state.floor.round is None
+    assert answers(room) == expected
+    names = ("Ann", "Bob", "Cid")
+    quiet = [room.ids[n] for n, how in zip(names, expected, strict=True) if how in NO_WORD]
+    assert rounds(room)[-1]["passed"] == quiet  # a pass or no answer: never a voter
+
+
+def test_the_vote_that_completes_a_ballot_with_a_deadline_closes_it_as_the_speakers_answer():
+    room = Domain(names=("Ann", "Bob"))
+    ann, bob = room.ids["Ann"], room.ids["Bob"]
+    ballot = consent_ballot(room, deadline_seconds=600)
+    room.do(ann, "cast_vote", ballot_id=ballot, vote=CONSENT)
+    room.advance(4)
+    events = room.do(bob, "cast_vote", ballot_id=ballot, vote=CONSENT)  # the last vote closes it
+    assert [e["type"] for e in events][:5] == [
+        "vote_cast",
+        "voted_in_round",
+        "ballot_closed",
+        "turn_ended",
+        "round_ended",
+    ]
+    assert how_it_ended(events[3]) == (bob, "voted", 4.0)
+    assert answers(room) == ["voted", "voted"]
+
+
+def test_votes_leave_a_round_the_facilitator_started_alone():
+    room = Domain(names=("Ann", "Bob"))
+    room.do(FAC, "start_round", purpose="check-in")
+    ballot = consent_ballot(room)  # a round is running: the ballot opens none of its own
+    vote_of(room, "Ann", ballot)
+    assert room.holder() == room.ids["Ann"] and room.state.floor.round.done == []
+
+
+ACTIONS = ("vote", "pass", "end", "timer", "early")
+
+
+@given(st.lists(st.tuples(st.sampled_from(ACTIONS), st.integers(0, 3)), max_size=12))
+def test_nobody_who_voted_is_ever_recorded_as_passing_or_not_answering(steps):
+    room = Domain(names=("Ann", "Bob", "Cid", "Dan"))
+    room.do(FAC, "set_time_box", seconds=30)
+    ballot = consent_ballot(room)
+    members = list(room.state.floor.round.order)
+    voted: set[str] = set()
+    for action, index in steps:
+        holder = room.holder()
+        room.advance(2)
+        if action == "early":
+            who = members[index]
+            if who not in voted:
+                room.do(who, "cast_vote", ballot_id=ballot, vote=CONSENT)
+                voted.add(who)
+        elif holder is None:
+            continue
+        elif action == "vote":
+            room.do(holder, "cast_vote", ballot_id=ballot, vote=CONSENT)
+            voted.add(holder)
+        elif action == "pass":
+            room.do(holder, "pass_turn")
+        elif action == "end":
+            room.do(holder, "end_turn")
+        else:
+            expire(room)
+    close_the_ballot(room, ballot)
+    assert room.state.floor.round is None and room.holder() is None
+    record = rounds(room)[-1]
+    for entry in record["responses"]:
+        if entry["participant_id"] in voted and entry["how"] in ("passed", "unanswered"):
+            # only someone whose round turn had ended before they voted
+            ended = [
+                e
+                for e in room.log
+                if e["type"] == "turn_ended" and e["participant_id"] == entry["participant_id"]
+            ]
+            assert ended and ended[0]["how"] == entry["how"]
+    for item in room.log:
+        if item["type"] == "turn_ended" and item["how"] == "unanswered":
+            before = room.log[: room.log.index(item)]
+            assert not any(
+                e["type"] == "vote_cast" and e["voter"] == item["participant_id"] for e in before
+            )

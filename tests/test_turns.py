@@ -252,6 +252,7 @@ def test_held_seconds(started_at, ended_at, expected):
         ("ended", 12.5, (12.5, 1)),
         ("skipped", 4.0, (4.0, 1)),
         ("expired", 120.0, (120.0, 1)),  # a raised hand whose time ran out
+        ("voted", 9.0, (9.0, 1)),  # a consent round's answer, given by voting
         ("passed", 3.0, (3.0, 0)),  # said nothing: not a turn, but the seconds were held
         # A round's turn that ran out or that its ballot's closing cut: the floor was held
         # all that time, whatever was said, so it is airtime and a turn like any other.
@@ -263,7 +264,7 @@ def test_airtime_of_a_turn_is_the_floor_held(how, seconds, booked):
     assert airtime_of(how, seconds) == booked
 
 
-HOWS = ("yielded", "ended", "skipped", "expired", "passed", "unanswered")
+HOWS = ("yielded", "ended", "skipped", "expired", "voted", "passed", "unanswered")
 
 
 @given(st.sampled_from(HOWS), seconds)

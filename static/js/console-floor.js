@@ -62,11 +62,13 @@ export function renderFloor(state, live) {
           round.order.map((id) => {
             const mark = round.passed.includes(id)
               ? " — passed"
-              : round.done.includes(id)
-                ? " — done"
-                : holder && holder.participant_id === id
-                  ? " — speaking"
-                  : "";
+              : round.voted.includes(id)
+                ? " — voted"
+                : round.done.includes(id)
+                  ? " — done"
+                  : holder && holder.participant_id === id
+                    ? " — speaking"
+                    : "";
             return h("li", {
               class: round.done.includes(id) ? "done" : null,
               text: personName(state, id) + mark,

@@ -216,6 +216,14 @@ def _turn_ended(s: WorkshopState, e: dict) -> None:
             floor.round.passed.append(pid)
 
 
+@applies("voted_in_round")
+def _voted_in_round(s: WorkshopState, e: dict) -> None:
+    running = s.floor.round
+    if running is not None and running.id == e["round_id"]:
+        running.done.append(e["participant_id"])
+        running.voted.append(e["participant_id"])
+
+
 @applies("round_started")
 def _round_started(s: WorkshopState, e: dict) -> None:
     s.floor.round = Round(**e["round"])

@@ -6,7 +6,7 @@ timer command moves the floor on when it passes, whether or not anyone is connec
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from workshop.domain import agenda, payload, turns
 from workshop.domain.commands import Context, command, event
@@ -95,15 +95,42 @@ def start_round(
     return [started] if s.floor.holder else [started, grant(s, order[0], "round", ctx)]
 
 
-def end_ballot_round(s: WorkshopState, ballot_id: str, ctx: Context) -> list[dict]:
-    """The round a ballot opened ends when the ballot does, its current turn with it (ended by
-    no one who held it, so it counts like a turn that ran out)."""
+def end_ballot_round(
+    s: WorkshopState, ballot_id: str, voters: Collection[str], ctx: Context
+) -> list[dict]:
+    """The round a ballot opened ends when the ballot does, its current turn with it: `voted`
+    if its holder is among `voters` (their vote closed the ballot), else like a turn that ran
+    out, for they neither spoke, passed nor voted."""
     running = s.floor.round
     if running is None or running.ballot_id != ballot_id:
         return []
     holder = s.floor.holder
-    ending = [_end(s, turns.ending(holder.kind), ctx)] if holder and holder.kind == "round" else []
+    ending = []
+    if holder and holder.kind == "round":
+        ending = [_end(s, "voted" if holder.participant_id in voters else "unanswered", ctx)]
     return [*ending, event("round_ended", round_id=running.id)]
+
+
+def answer_by_vote(
+    s: WorkshopState, ballot_id: str, voter: str, ctx: Context, moves_on: bool = True
+) -> list[dict]:
+    """In the round opened for a ballot, a member's first vote is their answer.
+
+    The speaker who votes has answered: their turn ends (`voted`) and, if `moves_on`, the floor
+    goes to the next member who has not answered yet. Someone who voted before the round reached
+    them is skipped: a consent round is there so that everyone answers, and they have; asking
+    again only stretches the round (they can still raise a hand to speak). The room thus learns
+    who has voted, never how: what a spoken round shows anyway. The caller leaves anonymous
+    ballots out (none opens a round today), so a round never gives a secret voter away.
+    """
+    running = s.floor.round
+    if running is None or running.ballot_id != ballot_id or voter not in running.remaining():
+        return []
+    answered = event("voted_in_round", round_id=running.id, participant_id=voter)
+    holder = s.floor.holder
+    if not moves_on or holder is None or holder.kind != "round" or holder.participant_id != voter:
+        return [answered]
+    return [answered, _end(s, "voted", ctx), *_next(s, voter, ctx)]
 
 
 def _holder_or_facilitator(s: WorkshopState, actor: Participant) -> None:

@@ -93,6 +93,7 @@ class Round:
     ballot_id: str | None = None  # the ballot this round was opened for: it ends with it
     done: list[str] = field(default_factory=list)
     passed: list[str] = field(default_factory=list)
+    voted: list[str] = field(default_factory=list)  # answered the round's ballot by voting
 
     def remaining(self) -> list[str]:
         return [pid for pid in self.order if pid not in self.done]

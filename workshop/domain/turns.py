@@ -20,7 +20,7 @@ SENIOR_ROLES = ("product", "stakeholder")
 # says "nothing from me", so it is not a turn.
 NOT_A_TURN = ("passed",)
 # How a round's turn ends with no word from its holder: a pass, or "unanswered" (the timer
-# ran out, or the ballot the round was opened for closed, before they spoke or passed).
+# ran out, or the ballot the round was opened for closed, before they spoke, passed or voted).
 NO_WORD = ("passed", "unanswered")
 # Turns someone asked for (a raised hand) or the facilitator gave a named person in the room:
 # running out means they spoke on to the end of the time-box.

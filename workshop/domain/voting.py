@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from workshop.domain import agenda, anonymity, payload, rules
 from workshop.domain.commands import Context, command, event, voters_present
 from workshop.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from workshop.domain.floor import end_ballot_round, grant, start_round
+from workshop.domain.floor import answer_by_vote, end_ballot_round, grant, start_round
 from workshop.domain.plain import (
     KIND_NAMES,
     ballot_named,
@@ -318,7 +318,10 @@ def cast_vote(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) ->
             replaced=replaced,
         )
     ]
-    if ballot.remote and turnout == len(ballot.electorate):
+    completes = ballot.remote and turnout == len(ballot.electorate)
+    if not ballot.anonymous:  # an anonymous ballot's round must not tell who voted
+        events += answer_by_vote(s, ballot.id, actor.id, ctx, moves_on=not completes)
+    if completes:
         votes = {**ballot.votes, me: vote}
         events += close_and_reveal(s, ballot, ctx, votes)
     return events
@@ -330,13 +333,13 @@ def close_and_reveal(
     """Close a ballot and reveal it at once (remote ballots at their deadline or full turnout)."""
     counted = votes if votes is not None else ballot.votes
     shadow = Ballot(**{**ballot.__dict__, "votes": dict(counted)})
-    return [*_closing(s, ballot, len(counted), ctx), *_reveal(s, shadow, ctx)]
+    return [*_closing(s, ballot, counted, ctx), *_reveal(s, shadow, ctx)]
 
 
-def _closing(s: WorkshopState, ballot: Ballot, turnout: int, ctx: Context) -> list[dict]:
+def _closing(s: WorkshopState, ballot: Ballot, votes: Mapping, ctx: Context) -> list[dict]:
     """The ballot stops taking votes; a round opened for it ends with it."""
-    closed = event("ballot_closed", ballot_id=ballot.id, turnout=turnout)
-    return [closed, *end_ballot_round(s, ballot.id, ctx)]
+    closed = event("ballot_closed", ballot_id=ballot.id, turnout=len(votes))
+    return [closed, *end_ballot_round(s, ballot.id, votes.keys(), ctx)]
 
 
 @command("close_ballot", "facilitator")
@@ -345,7 +348,7 @@ def close_ballot(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context)
     ballot = find_ballot(s, p, "open")
     if payload.flag(p, "reveal"):
         return close_and_reveal(s, ballot, ctx)
-    return _closing(s, ballot, len(ballot.votes), ctx)
+    return _closing(s, ballot, ballot.votes, ctx)
 
 
 @command("close_expired_ballot", "system")

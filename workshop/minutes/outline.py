@@ -25,6 +25,17 @@ TURN_END = {
     "skipped": "skipped by the facilitator",
     "expired": "time ran out",
     "unanswered": "no answer",
+    "voted": "voted",
+}
+# A member's answer in a round-robin, from how their turn in it ended (or their vote).
+ROUND_ANSWER = {
+    "yielded": "spoke",
+    "ended": "spoke",
+    "expired": "spoke",
+    "passed": "passed",
+    "skipped": "skipped",
+    "unanswered": "no answer",
+    "voted": "voted",
 }
 
 
@@ -129,7 +140,7 @@ def _floor_blocks(record: Mapping, words: Words) -> list[Block]:
             words.clock(r["started_at"]),
             words.clock(r["ended_at"], "still running"),
             words.all(r["order"]),
-            ", ".join(map(words, r["passed"])),
+            _answers(r, words),
         )
         for r in record["floor"]["rounds"]
     ]
@@ -138,10 +149,19 @@ def _floor_blocks(record: Mapping, words: Words) -> list[Block]:
         ("h", 3, "Turns"),
         table(("Speaker", "Given by", "Started", "Held", "How it ended"), turns),
         ("h", 3, "Rounds"),
-        table(("Purpose", "Started", "Ended", "Order", "Passed"), rounds),
+        table(("Purpose", "Started", "Ended", "Order", "Answers"), rounds),
         ("h", 3, "Airtime"),
         *_airtime_blocks(record["airtime"], words),
     ]
+
+
+def _answers(entry: Mapping, words: Words) -> str:
+    """'Ann voted, Bob passed, Cid not reached': each member's answer, in the round's order."""
+    unheard = "not reached" if entry["ended_at"] else "still to come"
+    return ", ".join(
+        f"{words(r['participant_id'])} {ROUND_ANSWER.get(r['how'], unheard)}"
+        for r in entry["responses"]
+    )
 
 
 def _airtime_blocks(airtime: Mapping, words: Words) -> list[Block]:

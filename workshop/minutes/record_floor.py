@@ -45,24 +45,34 @@ def _turns(s: WorkshopState, log: list[dict]) -> list[dict]:
 
 
 def _rounds(log: list[dict]) -> list[dict]:
-    """Round-robins from the log: order, who passed, when they started and ended."""
+    """Round-robins from the log: order, how each member answered, when they started and
+    ended. `passed` keeps those who said nothing (a pass, or no answer)."""
     rounds: dict[str, dict] = {}
-    running: dict | None = None
+    answers: dict[str, dict[str, str]] = {}
+    running: str | None = None
     for e in log:
         if e["type"] == "round_started":
-            running = rounds[e["round"]["id"]] = {
-                "id": e["round"]["id"],
+            running = e["round"]["id"]
+            rounds[running] = {
+                "id": running,
                 "purpose": e["round"].get("purpose"),
                 "order": list(e["round"]["order"]),
                 "passed": [],
+                "responses": [],
                 "started_at": utc(e["at"]),
                 "ended_at": None,
             }
-        elif e["type"] == "turn_ended" and e["how"] in NO_WORD and running is not None:
-            running["passed"].append(e["participant_id"])
+            answers[running] = {}
+        elif e["type"] in ("turn_ended", "voted_in_round") and running is not None:
+            how = e.get("how", "voted")  # a vote answers a ballot's round (`voted_in_round`)
+            answers[running].setdefault(e["participant_id"], how)
         elif e["type"] == "round_ended" and e["round_id"] in rounds:
             rounds[e["round_id"]]["ended_at"] = utc(e["at"])
             running = None
+    for round_id, entry in rounds.items():
+        given = answers[round_id]
+        entry["passed"] = [pid for pid in entry["order"] if given.get(pid) in NO_WORD]
+        entry["responses"] = [{"participant_id": p, "how": given.get(p)} for p in entry["order"]]
     return list(rounds.values())
 
 
