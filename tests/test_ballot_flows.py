@@ -2,11 +2,14 @@
 
 An objection awaiting its ruling shows no verdict and, once it stands, sends the proposal
 back to its author; a ranked or dot ballot is settled in one step; a tie goes to a runoff
-or to the decider; dot-voting settings are the facilitator's, and refusals say why.
+or to the decider; dot-voting settings are the facilitator's, and refusals say why. A goal
+retired leaves nothing new to serve it, an electorate is the people present, an option is
+settled once, and nobody voting is handed the facilitation.
 """
 
 from __future__ import annotations
 
+from tests.chains import FITNESS
 from tests.live import LiveServer, Person, host, seat
 from tests.test_workshop_e2e import vote_all
 
@@ -261,3 +264,32 @@ def test_dot_voting_settings_are_the_facilitators_and_refusals_say_why(
     over = {"dots": {ids[0]: 2, ids[1]: 2}}
     refused = tom.refused("cast_vote", "invalid_input", ballot_id=opened["id"], vote=over)
     assert "4 dots spent, the budget is 3" in refused["message"]
+
+
+def test_a_goal_retired_in_a_review_leaves_no_orphan(server: LiveServer, people) -> None:
+    session, fac = host(server, people, "review", chain=FITNESS)
+    pia, tom = seat(server, session, people, ("Pia", "product"), ("Tom", "team"))
+    fac.ok("go_to_phase", phase="propose")
+    retire = tom.ok("propose_goal", change="retire", target="U1")["proposal_id"]
+    sleep = {"level": "product", "title": "Sleep tracking", "parents": ["U1"], "due": "2027-09"}
+    sleep["metrics"] = [{"name": "nights tracked", "target": 5}]
+    child = pia.ok("propose_goal", **sleep)["proposal_id"]
+    fac.ok("go_to_phase", phase="decide")
+    ballot = fac.ok("open_ballot", proposal_ids=[retire])["ballot_id"]
+    vote_all(ballot, {p: {"choice": "consent"} for p in (pia, tom)})
+    reveal(fac, ballot)
+    seq = fac.fresh_state()["seq"]
+
+    refused = fac.refused("open_ballot", "conflict", proposal_ids=[child])
+    assert refused["message"] == (
+        "the proposal “Sleep tracking”: its parent U1 (“Lose weight without dieting misery”)"
+        " is retired: choose a parent still in force"
+    )
+    refused = pia.refused("propose_goal", "invalid_input", **sleep)
+    assert refused["message"].startswith(
+        "parents: 'U1' (“Lose weight without dieting misery”) is retired"
+    )
+    after = fac.fresh_state()
+    assert after["seq"] == seq and not after["ballots"][-1]["status"] == "open"
+    assert [g["id"] for g in after["chain"]["goals"] if "U1" in g.get("parents", [])] == ["P1"]
+    assert proposal(tom, child)["status"] == "proposed"

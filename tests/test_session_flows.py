@@ -1,14 +1,18 @@
-"""Session and proposal flows in the pure domain: names, withdrawing, hidden texts."""
+"""Session and proposal flows in the pure domain: names, withdrawing, hidden texts, and the
+ballot rules that keep the chain sound: no orphan, nobody absent, each option settled once."""
 
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.chains import FITNESS
 from tests.domain import FAC, Domain
+from workshop.domain import chain as chains
 from workshop.domain import views
 from workshop.domain.errors import InvalidInput, WorkshopError
 from workshop.domain.session import created
@@ -231,3 +235,90 @@ def test_nobody_votes_on_a_text_they_cannot_read():
             rule="majority",
             rule_reason="a quick check",
         )
+
+
+# -- ballots: no orphan, nobody absent, the decider named, each option settled once -----------
+
+
+def opened(room: Domain, **ballot: object) -> str:
+    """A ballot the facilitator opens; returns its id."""
+    return room.do(FAC, "open_ballot", **ballot)[0]["ballot"]["id"]
+
+
+def revealed(room: Domain, ballot: str, vote: dict | None = None, **votes: dict) -> list[dict]:
+    """Everyone in the electorate votes `vote` (or those in `votes` theirs), then the reveal."""
+    cast = votes or dict.fromkeys(room.state.ballots[ballot].electorate, vote)
+    for pid, choice in cast.items():
+        room.do(pid, "cast_vote", ballot_id=ballot, vote=choice)
+    return room.do(FAC, "close_ballot", ballot_id=ballot, reveal=True)
+
+
+SLEEP = {
+    "level": "product",
+    "title": "Sleep tracking",
+    "parents": ["U1"],
+    "metrics": [{"name": "nights tracked", "target": 5}],
+    "due": "2027-09",
+}
+RETIRED = re.escape("its parent U1 (“Lose weight without dieting misery”) is retired")
+
+
+def review_room() -> tuple[Domain, str, str]:
+    """A review of the fitness chain: Tom proposes retiring U1, Pia a product goal under it."""
+    room = Domain("review", chain=FITNESS)
+    room.ids = {"Pia": room.join("Pia", "product"), "Tom": room.join("Tom")}
+    room.do(FAC, "go_to_phase", phase="propose")
+    retire = room.do(room.ids["Tom"], "propose_goal", change="retire", target="U1")
+    child = room.do(room.ids["Pia"], "propose_goal", **SLEEP)
+    room.do(FAC, "go_to_phase", phase="decide")
+    return room, retire[0]["proposal"]["id"], child[0]["proposal"]["id"]
+
+
+@pytest.mark.parametrize(
+    ("who", "command", "code", "problem"),
+    [
+        (FAC, "open_ballot", "conflict", f"the proposal “Sleep tracking”: {RETIRED}"),
+        ("Pia", "propose_goal", "invalid_input", r"parents: 'U1' \(“Lose weight .*”\) is retired"),
+    ],
+)
+def test_nothing_new_serves_a_goal_retired_in_the_session(who, command, code, problem):
+    room, retire, child = review_room()
+    revealed(room, opened(room, proposal_ids=[retire]), {"choice": "consent"})
+    assert chains.goals_by_id(room.state.chain)["U1"].status == "retired"
+    payload = {"proposal_ids": [child]} if command == "open_ballot" else SLEEP
+    seq = room.state.seq
+    with pytest.raises(WorkshopError, match=problem) as refused:
+        room.do(room.ids.get(who, who), command, **payload)
+    assert refused.value.code == code and room.state.seq == seq
+
+
+def test_a_decider_cannot_accept_a_goal_whose_parent_was_retired_since_the_vote():
+    room, retire, child = review_room()
+    pia = room.ids["Pia"]
+    advice = {
+        "rule": "decider",
+        "rule_reason": "Pia decides",
+        "settings": {"advisory_rule": "majority"},
+    }
+    ballot = opened(room, proposal_ids=[child], **advice)
+    revealed(room, ballot, {"choice": "agree"})
+    revealed(room, opened(room, proposal_ids=[retire]), {"choice": "consent"})
+    seq = room.state.seq
+    with pytest.raises(WorkshopError, match=RETIRED) as refused:
+        room.do(pia, "record_decision", ballot_id=ballot, passed=True, rationale="agreed")
+    assert refused.value.code == "conflict" and room.state.seq == seq
+    room.do(pia, "record_decision", ballot_id=ballot, passed=False, rationale="U1 is gone")
+    assert room.state.proposals[child].status == "rejected"
+    assert [g.id for g in room.state.chain.goals if "U1" in g.parents] == ["P1"]  # as it was
+
+
+@pytest.mark.parametrize("first", ["retire", "child"])
+def test_a_retirement_and_a_goal_serving_it_are_never_voted_on_at_once(first):
+    room, retire, child = review_room()
+    ids = {"retire": retire, "child": child}
+    opened(room, proposal_ids=[ids[first]], deadline_seconds=600)  # runs alongside the room
+    seq = room.state.seq
+    other = child if first == "retire" else retire
+    with pytest.raises(WorkshopError, match="one retires the goal the other serves") as refused:
+        opened(room, proposal_ids=[other])
+    assert refused.value.code == "conflict" and room.state.seq == seq

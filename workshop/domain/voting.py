@@ -23,7 +23,14 @@ from workshop.domain.plain import (
     rule_name,
     status_word,
 )
-from workshop.domain.proposals import check_ready, goal_from_proposal, in_open_ballot, live_proposal
+from workshop.domain.proposals import (
+    check_no_retiring_parent,
+    check_ready,
+    check_served,
+    goal_from_proposal,
+    in_open_ballot,
+    live_proposal,
+)
 from workshop.domain.rules.ballot import resolve_settings
 from workshop.domain.state import Ballot, Participant, Proposal, WorkshopState
 from workshop.domain.text import shown
@@ -255,6 +262,7 @@ def new_ballot(
                 " revise it before a new round"
             )
         check_ready(s, prop)
+        check_no_retiring_parent(s, prop)
     anonymous = payload.flag(p, "anonymous")
     if anonymous and rule not in ANONYMOUS_RULES:
         raise InvalidInput(
@@ -403,6 +411,7 @@ def accept(
 ) -> list[dict]:
     """The proposal becomes a goal of the chain (or changes one), decided by this ballot."""
     proposal = s.proposals[proposal_id]
+    check_served(s, proposal)  # its parents may have been retired since the ballot opened
     decided = {
         "session": s.id,
         "rule": ballot.rule,
