@@ -10,7 +10,7 @@ settled once, and nobody voting is handed the facilitation.
 from __future__ import annotations
 
 from tests.chains import FITNESS
-from tests.live import LiveServer, Person, host, seat
+from tests.live import LiveServer, Person, host, poll, seat
 from tests.test_workshop_e2e import vote_all
 
 
@@ -293,3 +293,26 @@ def test_a_goal_retired_in_a_review_leaves_no_orphan(server: LiveServer, people)
     assert after["seq"] == seq and not after["ballots"][-1]["status"] == "open"
     assert [g["id"] for g in after["chain"]["goals"] if "U1" in g.get("parents", [])] == ["P1"]
     assert proposal(tom, child)["status"] == "proposed"
+
+
+def test_an_electorate_is_only_people_present(server: LiveServer, people) -> None:
+    _, fac, (pia, tom, una) = strategy(server, people)
+    (vision,) = visions(pia, "Healthier lives")
+    fac.ok("go_to_phase", phase="decide")
+    una.close()
+    poll(
+        lambda: (
+            not [p for p in fac.fresh_state()["participants"] if p["id"] == una.id][0]["present"]
+        )
+    )
+    seq = fac.fresh_state()["seq"]
+    refused = fac.refused(
+        "open_ballot", "invalid_input", proposal_ids=[vision], electorate=[pia.id, una.id]
+    )
+    assert refused["message"].startswith("electorate: Una is not present")
+    assert fac.fresh_state()["seq"] == seq and fac.fresh_state()["ballots"] == []
+
+    una.connect()  # back in the room: now she may be named
+    ballot = fac.ok("open_ballot", proposal_ids=[vision], electorate=[pia.id, una.id])
+    assert ballot["events"][0]["ballot"]["electorate"] == [pia.id, una.id]
+    tom.refused("cast_vote", "forbidden", ballot_id=ballot["ballot_id"], vote={"choice": "agree"})

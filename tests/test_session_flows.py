@@ -322,3 +322,27 @@ def test_a_retirement_and_a_goal_serving_it_are_never_voted_on_at_once(first):
     with pytest.raises(WorkshopError, match="one retires the goal the other serves") as refused:
         opened(room, proposal_ids=[other])
     assert refused.value.code == "conflict" and room.state.seq == seq
+
+
+@pytest.mark.parametrize(
+    ("absent", "problem"),
+    [
+        ((), None),
+        (("Bob",), "electorate: Bob is not present: the electorate is who is in the room"),
+        (("Ann", "Bob"), "electorate: Ann and Bob are not present"),
+    ],
+)
+def test_an_electorate_names_only_people_present_when_it_opens(absent, problem):
+    room = Domain(names=("Ann", "Bob", "Cid"))
+    proposal = a_proposal(room)
+    room.do(FAC, "go_to_phase", phase="decide")
+    room.absent = {room.ids[name] for name in absent}
+    electorate = [room.ids["Ann"], room.ids["Bob"]]
+    if problem is None:
+        ballot = opened(room, proposal_ids=[proposal], electorate=electorate)
+        assert room.state.ballots[ballot].electorate == electorate
+        return
+    seq = room.state.seq
+    with pytest.raises(WorkshopError, match=problem) as refused:
+        opened(room, proposal_ids=[proposal], electorate=electorate)
+    assert refused.value.code == "invalid_input" and room.state.seq == seq

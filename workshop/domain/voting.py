@@ -17,6 +17,7 @@ from workshop.domain.floor import end_ballot_round, grant, start_round
 from workshop.domain.plain import (
     KIND_NAMES,
     ballot_named,
+    listed,
     person_named,
     proposal_named,
     quoted,
@@ -199,6 +200,14 @@ def _electorate(s: WorkshopState, p: Mapping, ctx: Context) -> list[str]:
                 raise InvalidInput(
                     f"electorate: {_voter(s, pid)} may not vote in a {KIND_NAMES[s.kind]} session"
                 )
+        absent = [pid for pid in chosen if pid not in ctx.present or s.participants[pid].remote]
+        if absent:
+            who = listed([person_named(s, pid) for pid in absent])
+            raise InvalidInput(
+                f"electorate: {who} {'is' if len(absent) == 1 else 'are'} not present:"
+                " the electorate is who is in the room when the ballot opens"
+                " (people voting from afar come in through remote_voters)"
+            )
     for pid in payload.ident_list(p, "remote_voters"):
         person = s.participants.get(pid)
         if person is None or not person.remote or not agenda.may_vote(s.kind, person.role):
