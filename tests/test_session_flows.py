@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from tests.chains import FITNESS
 from tests.domain import FAC, Domain
 from workshop.domain import chain as chains
-from workshop.domain import views
+from workshop.domain import rules, views, voting
 from workshop.domain.errors import InvalidInput, WorkshopError
 from workshop.domain.session import created
 
@@ -345,4 +345,67 @@ def test_an_electorate_names_only_people_present_when_it_opens(absent, problem):
     seq = room.state.seq
     with pytest.raises(WorkshopError, match=problem) as refused:
         opened(room, proposal_ids=[proposal], electorate=electorate)
+    assert refused.value.code == "invalid_input" and room.state.seq == seq
+
+
+def decider_room() -> tuple[Domain, str]:
+    """Pia (product) and Tom, a vision of Tom's to decide on; returns the room and the vision."""
+    room = Domain()
+    room.ids = {"Pia": room.join("Pia", "product"), "Tom": room.join("Tom")}
+    vision = a_proposal(room, "Tom")
+    room.do(FAC, "go_to_phase", phase="decide")
+    return room, vision
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "named", "decides"),
+    [
+        (None, None, "Pia", "Pia"),  # the product person, by default
+        ("Tom", None, "Tom", "Tom"),  # delegated before it opened
+        (None, "Tom", "Pia", "Tom"),  # delegated while it ran: the record says who decided
+    ],
+)
+def test_a_decider_ballot_records_who_decides(before, after, named, decides):
+    room, vision = decider_room()
+    if before:
+        room.do(FAC, "delegate_decider", participant_id=room.ids[before])
+    advice = {
+        "rule": "decider",
+        "rule_reason": "one decides",
+        "settings": {"advisory_rule": "majority"},
+    }
+    ballot = opened(room, proposal_ids=[vision], **advice)
+    assert room.state.ballots[ballot].settings["decider"] == room.ids[named]
+    revealed(room, ballot, {"choice": "agree"})
+    if after:
+        room.do(FAC, "delegate_decider", participant_id=room.ids[after])
+    room.do(room.ids[decides], "record_decision", ballot_id=ballot, passed=True, rationale="yes")
+    doc = voting.record(room.state.ballots[ballot])
+    assert doc["settings"]["decider"] == doc["decision"]["by"] == room.ids[decides]
+    assert rules.tally(rules.ballot_from_record(doc)).passed is True  # the minutes recount it
+
+
+@pytest.mark.parametrize(
+    ("advice", "options", "problem"),
+    [
+        ("ranked", 1, "a ballot by ranked choice needs at least two proposals to choose between"),
+        ("dot", 1, "a ballot by dot voting needs at least two proposals"),
+        ("ranked", 2, "a ballot by a decider, after advice decides one proposal"),
+    ],
+)
+def test_a_decider_ballot_takes_no_advice_that_ranks_options(advice, options, problem):
+    room, vision = decider_room()
+    room.do(FAC, "go_to_phase", phase="propose")
+    other = room.do(room.ids["Pia"], "propose_goal", level="vision", title="Move more")
+    room.do(FAC, "go_to_phase", phase="decide")
+    ids = [vision, other[0]["proposal"]["id"]][:options]
+    seq = room.state.seq
+    with pytest.raises(WorkshopError, match=problem) as refused:
+        opened(
+            room,
+            proposal_ids=ids,
+            rule="decider",
+            rule_reason="Pia decides",
+            settings={"advisory_rule": advice},
+        )
     assert refused.value.code == "invalid_input" and room.state.seq == seq

@@ -302,6 +302,8 @@ def _ballot_revealed(s: WorkshopState, e: dict) -> None:
 def _decision_recorded(s: WorkshopState, e: dict) -> None:
     ballot = s.ballots[e["ballot_id"]]
     ballot.decision, ballot.result = e["decision"], e["result"]
+    if ballot.rule == "decider":  # who decided, should the decider have changed since it opened
+        ballot.settings = {**ballot.settings, "decider": e["decision"]["by"]}
 
 
 @applies("decider_delegated")

@@ -41,6 +41,9 @@ from workshop.domain.text import shown
 ANONYMOUS_RULES = ("unanimity", "majority", "dot", "ranked")
 SETTINGS = {"quorum", "supermajority", "dots", "max_per_option", "advisory_rule"}
 MAX_DEADLINE = 60 * 24 * 3600  # remote ballots stay open for up to 60 days
+_ADVICE_ON_ONE = (
+    ", and a decider ballot decides one: advise by unanimity, consent, majority or fist of five"
+)
 
 
 def find_ballot(s: WorkshopState, p: Mapping, status: str | None = None) -> Ballot:
@@ -253,15 +256,20 @@ def new_ballot(
     if not proposals or len({prop.level for prop in proposals}) != 1:
         raise InvalidInput("proposal_ids must name one or more proposals of one level")
     rule, reason = _rule(s, proposals[0], p)
+    settings = _settings(rule, ids, p.get("settings"))
     if rule in rules.YES_NO_RULES and len(ids) != 1:
         raise InvalidInput(
             f"a ballot by {rule_name(rule)} decides one proposal;"
             " use dot voting or ranked choice for several"
         )
-    if rule not in rules.YES_NO_RULES and len(ids) < 2:
+    counted = vote_rule(rule, settings)
+    if counted not in rules.YES_NO_RULES and len(ids) < 2:
         raise InvalidInput(
-            f"a ballot by {rule_name(rule)} needs at least two proposals to choose between"
+            f"a ballot by {rule_name(counted)} needs at least two proposals to choose between"
+            + (_ADVICE_ON_ONE if rule == "decider" else "")
         )
+    if rule == "decider":  # the ballot record says who has to decide
+        settings["decider"] = s.decider()
     for prop in proposals:
         if in_open_ballot(s, prop.id):
             raise Conflict(f"{proposal_named(s, prop)} is already being voted on")
@@ -283,7 +291,7 @@ def new_ballot(
         "options": ids,
         "rule": rule,
         "electorate": electorate,
-        "settings": _settings(rule, ids, p.get("settings")),
+        "settings": settings,
         "anonymous": anonymous,
         "rule_reason": reason,
         "opened_by": actor.id,
@@ -392,15 +400,18 @@ def _reveal(s: WorkshopState, ballot: Ballot, ctx: Context) -> list[dict]:
 def _outcome(s: WorkshopState, ballot: Ballot, result: dict, ctx: Context) -> list[dict]:
     """What the result does to the proposals, the chain and the floor."""
     rule = ballot.rule
-    if rule in ("dot", "decider"):
-        return []  # dot only ranks; a decider decides after seeing the advice
+    if rule == "dot":
+        return []  # dot only ranks
     if rule == "ranked":
         winner = result.get("winner")
         return accept(s, ballot, winner, result, ctx) if winner else []
     proposal_id = ballot.options[0]
     events: list[dict] = []
-    if rule == "fist_of_five" and result.get("low_voters"):
-        events += _low_voters_first(s, list(result["low_voters"]), ctx)
+    fists = result.get("advisory") or result  # fist-of-five advice to a decider counts alike
+    if vote_rule(rule, ballot.settings) == "fist_of_five" and fists.get("low_voters"):
+        events += _low_voters_first(s, list(fists["low_voters"]), ctx)
+    if rule == "decider":
+        return events  # the decider decides after seeing the advice
     if result["passed"]:
         return events + accept(s, ballot, proposal_id, result, ctx)
     if result.get("awaiting_ruling"):
