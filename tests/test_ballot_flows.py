@@ -316,3 +316,26 @@ def test_an_electorate_is_only_people_present(server: LiveServer, people) -> Non
     ballot = fac.ok("open_ballot", proposal_ids=[vision], electorate=[pia.id, una.id])
     assert ballot["events"][0]["ballot"]["electorate"] == [pia.id, una.id]
     tom.refused("cast_vote", "forbidden", ballot_id=ballot["ballot_id"], vote={"choice": "agree"})
+
+
+def test_an_option_settled_with_the_tied_ballot_is_not_settled_again_by_its_runoff(
+    server: LiveServer, people
+) -> None:
+    _, fac, (pia, tom, una) = strategy(server, people)
+    a, b, c = visions(pia, "Healthier lives", "Fitter teams", "Happier people")
+    fac.ok("go_to_phase", phase="decide")
+    tied = ranked(fac, [a, b, c], {pia: [a, b, c], tom: [b, a, c]})
+    runoff = fac.ok("break_tie", ballot_id=tied, how="runoff")["ballot_id"]
+    vote_all(runoff, {p: {"ranking": [b, a]} for p in (pia, tom, una)})
+    reveal(fac, runoff)
+    settled = fac.ok("settle_ballot", ballot_id=tied, others="reject")["events"][0]
+    assert settled["kept"] == [b] and settled["others"] == [a, c]
+
+    refused = fac.refused("settle_ballot", "conflict", ballot_id=runoff, others="park")
+    assert "has nothing left to settle" in refused["message"]
+    assert [proposal(una, pid)["status"] for pid in (a, b, c)] == [
+        "rejected",
+        "accepted",
+        "rejected",
+    ]
+    assert ballot_of(una, runoff)["settled"] is None

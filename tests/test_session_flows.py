@@ -409,3 +409,52 @@ def test_a_decider_ballot_takes_no_advice_that_ranks_options(advice, options, pr
             settings={"advisory_rule": advice},
         )
     assert refused.value.code == "invalid_input" and room.state.seq == seq
+
+
+def tied_and_run_off() -> tuple[Domain, str, str, list[str]]:
+    """Three visions ranked; the two first tie, and the runoff picks the first of them."""
+    room = Domain(names=("Ann", "Bob", "Cid"))
+    ann, bob, cid = (room.ids[n] for n in ("Ann", "Bob", "Cid"))
+    room.do(FAC, "go_to_phase", phase="propose")
+    options = [
+        room.do(ann, "propose_goal", level="vision", title=t)[0]["proposal"]["id"]
+        for t in ("Feel strong", "Move more", "Sleep well")
+    ]
+    a, b, c = options
+    room.do(FAC, "go_to_phase", phase="decide")
+    tied = opened(room, proposal_ids=options, rule="ranked", rule_reason="three visions")
+    revealed(room, tied, **{ann: {"ranking": [a, b, c]}, bob: {"ranking": [b, a, c]}})
+    runoff = room.do(FAC, "break_tie", ballot_id=tied, how="runoff")[0]["ballot"]["id"]
+    revealed(room, runoff, {"ranking": [a, b]})
+    return room, tied, runoff, options
+
+
+@pytest.mark.parametrize(("first", "then"), [("tied", "runoff"), ("runoff", "tied")])
+def test_an_option_is_settled_once_whichever_ballot_settles_it(first, then):
+    room, tied, runoff, (a, b, c) = tied_and_run_off()
+    ballots = {"tied": tied, "runoff": runoff}
+    settled = room.do(FAC, "settle_ballot", ballot_id=ballots[first], others="reject")
+    assert settled[0]["others"] == ([b, c] if first == "tied" else [b])
+    if first == "runoff":  # the tied ballot still has its third option to settle
+        assert room.do(FAC, "settle_ballot", ballot_id=tied, others="park")[0]["others"] == [c]
+        then = None
+    assert room.state.proposals[b].status == "rejected"
+    if then:
+        seq = room.state.seq
+        with pytest.raises(WorkshopError, match="nothing left to settle") as refused:
+            room.do(FAC, "settle_ballot", ballot_id=ballots[then], others="park")
+        assert refused.value.code == "conflict" and room.state.seq == seq
+    assert room.state.proposals[b].status == "rejected"
+
+
+def test_a_settled_option_put_to_a_new_vote_is_settled_by_that_one():
+    room, tied, _, (a, b, c) = tied_and_run_off()
+    room.do(FAC, "settle_ballot", ballot_id=tied, others="park")
+    room.do(FAC, "go_to_phase", phase="propose")
+    d = room.do(room.ids["Bob"], "propose_goal", level="vision", title="Eat well")
+    d = d[0]["proposal"]["id"]
+    room.do(FAC, "go_to_phase", phase="decide")
+    again = opened(room, proposal_ids=[c, d], rule="dot", rule_reason="one more look")
+    revealed(room, again, {"dots": {d: 1}})
+    settled = room.do(FAC, "settle_ballot", ballot_id=again, keep=[d], others="reject")
+    assert settled[0]["others"] == [c] and room.state.proposals[c].status == "rejected"
