@@ -339,3 +339,20 @@ def test_an_option_settled_with_the_tied_ballot_is_not_settled_again_by_its_runo
         "rejected",
     ]
     assert ballot_of(una, runoff)["settled"] is None
+
+
+def test_facilitation_is_not_handed_to_someone_voting(server: LiveServer, people) -> None:
+    _, fac, (pia, tom, una) = strategy(server, people)
+    (vision,) = visions(pia, "Healthier lives")
+    fac.ok("go_to_phase", phase="decide")
+    ballot = fac.ok("open_ballot", proposal_ids=[vision])["ballot_id"]
+    refused = fac.refused("hand_over", "conflict", participant_id=tom.id)
+    assert refused["message"] == (
+        "Tom is voting in the ballot on “Healthier lives”: a facilitator never votes;"
+        " close it first"
+    )
+    assert tom.fresh_state()["me"]["role"] == "team"
+    vote_all(ballot, {p: {"choice": "agree"} for p in (pia, tom, una)})  # unanimity can pass
+    assert any(e["type"] == "goal_accepted" for e in reveal(fac, ballot))
+    fac.ok("hand_over", participant_id=tom.id)  # once the vote is over
+    assert tom.fresh_state()["me"]["role"] == "facilitator"

@@ -458,3 +458,26 @@ def test_a_settled_option_put_to_a_new_vote_is_settled_by_that_one():
     revealed(room, again, {"dots": {d: 1}})
     settled = room.do(FAC, "settle_ballot", ballot_id=again, keep=[d], others="reject")
     assert settled[0]["others"] == [c] and room.state.proposals[c].status == "rejected"
+
+
+@pytest.mark.parametrize(
+    ("to", "problem"), [("Bob", "Bob is voting in the ballot on “Feel strong”"), ("Obi", None)]
+)
+def test_facilitation_is_never_handed_to_someone_voting(to, problem):
+    room = Domain(names=("Ann", "Bob"))
+    room.ids["Obi"] = room.join("Obi", "observer")
+    proposal = a_proposal(room)
+    room.do(FAC, "go_to_phase", phase="decide")
+    ballot = opened(room, proposal_ids=[proposal])
+    if problem is None:
+        room.do(FAC, "hand_over", participant_id=room.ids[to])
+        assert room.state.participants[room.ids[to]].role == "facilitator"
+        return
+    seq = room.state.seq
+    with pytest.raises(
+        WorkshopError, match=f"{problem}: a facilitator never votes; close it first"
+    ) as refused:
+        room.do(FAC, "hand_over", participant_id=room.ids[to])
+    assert refused.value.code == "conflict" and room.state.seq == seq
+    revealed(room, ballot, {"choice": "agree"})
+    room.do(FAC, "hand_over", participant_id=room.ids[to])  # once the vote is over
