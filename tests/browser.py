@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.live import LiveServer
+from tests.live import LiveServer, Person, poll
 
 CHROMIUM = "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else shutil.which("chromium")
 WHY_NOT = None
@@ -114,6 +114,26 @@ def command(server: LiveServer, session: dict, token: str, name: str, **payload:
 
 def state(server: LiveServer, session: dict, token: str) -> dict:
     return server.get(f"/api/sessions/{session['id']}/state", token=token).json()
+
+
+@contextmanager
+def present(server: LiveServer, session: dict, *joined: dict) -> Iterator[None]:
+    """People who act over HTTP, in the room while a ballot opens: its electorate is who is
+    present then. Those who were not in the room leave after it (and vote over HTTP), so
+    later electorates are as they were."""
+
+    def here() -> set[str]:
+        shown = state(server, session, joined[0]["token"])["participants"]
+        return {p["id"] for p in shown if p["present"]}
+
+    away = {person["participant_id"] for person in joined} - here()
+    clients = [Person(server, person["token"]) for person in joined]
+    try:
+        yield
+    finally:
+        for client in clients:
+            client.close()
+        poll(lambda: not here() & away)
 
 
 def shoot(page: Page, name: str) -> None:

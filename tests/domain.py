@@ -13,11 +13,16 @@ FAC = "pt1"
 class Domain:
     """One session in memory: every change goes through `decide`, then `apply`."""
 
-    def __init__(self, kind: str = "strategizing", names: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, kind: str = "strategizing", names: tuple[str, ...] = (), chain: dict | None = None
+    ) -> None:
+        """A session of `kind` (from `chain`, if given) with `names` joined as team members;
+        everyone is present except those the test puts in `absent`."""
         self.state = WorkshopState(id="w1")
         self.log: list[dict] = []  # every event applied, as the store would keep it
         self.now = 1_800_000_000.0
-        first = created(kind, "Flows", None, None)
+        self.absent: set[str] = set()
+        first = created(kind, "Flows", None, chain)
         self.fold([first])
         self.ids = {name: self.join(name) for name in names}
 
@@ -33,7 +38,7 @@ class Domain:
         return joined[0]["participant"]["id"]
 
     def do(self, actor: str, command: str, **payload: object) -> list[dict]:
-        present = frozenset(self.state.participants)
+        present = frozenset(self.state.participants) - self.absent
         events = decide(self.state, actor, command, payload, Context(self.now, present))
         return self.fold(events)
 

@@ -21,6 +21,7 @@ from tests.browser import (
     console_page,
     enter,
     expect,
+    present,
     propose,
     vision_by_ann,
     vote,
@@ -130,16 +131,17 @@ def test_console_and_participant_view_in_every_phase(
     goal = page.locator("article.proposal", has_text="Feel better").get_attribute(
         "data-proposal-id"
     )
-    ballot = command(
-        server,
-        session,
-        fac,
-        "open_ballot",
-        proposal_ids=[goal],
-        rule="consent",
-        rule_reason="consent for user goals",
-        electorate=electorate,
-    )["ballot_id"]
+    with present(server, session, bob):
+        ballot = command(
+            server,
+            session,
+            fac,
+            "open_ballot",
+            proposal_ids=[goal],
+            rule="consent",
+            rule_reason="consent for user goals",
+            electorate=electorate,
+        )["ballot_id"]
     expect(page.locator("label.choice-objection")).to_be_visible()
     seen.accessible("with a consent ballot open")
     objection = {"choice": "objection", "reason": "No metric: we cannot tell"}
@@ -172,17 +174,18 @@ def test_every_rule_from_ballot_to_result_and_the_pages_after(
         return made["proposal_id"]
 
     def ballot(options: list[str], rule: str, votes: list[dict], **fields: object) -> str:
-        opened = command(
-            server,
-            session,
-            fac,
-            "open_ballot",
-            proposal_ids=options,
-            rule=rule,
-            rule_reason=f"trying {rule}",
-            electorate=electorate,
-            **fields,
-        )["ballot_id"]
+        with present(server, session, bob):
+            opened = command(
+                server,
+                session,
+                fac,
+                "open_ballot",
+                proposal_ids=options,
+                rule=rule,
+                rule_reason=f"trying {rule}",
+                electorate=electorate,
+                **fields,
+            )["ballot_id"]
         expect(page.locator("#vote-turnout")).to_have_text("0 of 2 voted")
         seen.accessible(f"with a {rule} ballot open")
         for person, cast in zip((ann, bob), votes, strict=True):
@@ -369,14 +372,15 @@ def test_the_console_fits_a_laptop_screen_in_every_phase(
     on_first_screen(console, phase, console.locator("#rule"), button("Open ballot"))
 
     # A ballot open: its turnout, who has not voted, closing it.
-    ballot = command(
-        server,
-        session,
-        fac,
-        "open_ballot",
-        proposal_ids=[made[0]["proposal_id"]],
-        electorate=electorate,
-    )["ballot_id"]
+    with present(server, session, *people):
+        ballot = command(
+            server,
+            session,
+            fac,
+            "open_ballot",
+            proposal_ids=[made[0]["proposal_id"]],
+            electorate=electorate,
+        )["ballot_id"]
     command(
         server, session, people[0]["token"], "cast_vote", ballot_id=ballot, vote={"choice": "agree"}
     )

@@ -758,12 +758,14 @@ def test_an_unknown_remote_voter_is_invalid_input(world_of: WorldOf) -> None:
     assert caught.value.code == "invalid_input"
 
 
-def test_a_voter_who_becomes_facilitator_no_longer_votes(world_of: WorldOf) -> None:
+def test_a_voter_does_not_become_facilitator_while_voting(world_of: WorldOf) -> None:
+    """A facilitator never votes: handing them the role mid-ballot would leave a unanimity
+    unable to pass, so the hand-over waits for the ballot to close."""
     world = world_of("strategizing")
     ballot = world.ballot()
-    world.do(FAC, "hand_over", participant_id=world.ids["other"])
-    error = refused(world, "other", "cast_vote", ballot_id=ballot, vote={"choice": "agree"})
-    assert error.code == "forbidden"
+    error = refused(world, FAC, "hand_over", participant_id=world.ids["other"])
+    assert error.code == "conflict" and "a facilitator never votes" in error.message
+    world.do("other", "cast_vote", ballot_id=ballot, vote={"choice": "agree"})
 
 
 def test_editing_a_hidden_proposal_does_not_reveal_its_author(world_of: WorldOf) -> None:

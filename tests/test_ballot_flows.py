@@ -2,12 +2,15 @@
 
 An objection awaiting its ruling shows no verdict and, once it stands, sends the proposal
 back to its author; a ranked or dot ballot is settled in one step; a tie goes to a runoff
-or to the decider; dot-voting settings are the facilitator's, and refusals say why.
+or to the decider; dot-voting settings are the facilitator's, and refusals say why. A goal
+retired leaves nothing new to serve it, an electorate is the people present, an option is
+settled once, and nobody voting is handed the facilitation.
 """
 
 from __future__ import annotations
 
-from tests.live import LiveServer, Person, host, seat
+from tests.chains import FITNESS
+from tests.live import LiveServer, Person, host, poll, seat
 from tests.test_workshop_e2e import vote_all
 
 
@@ -261,3 +264,95 @@ def test_dot_voting_settings_are_the_facilitators_and_refusals_say_why(
     over = {"dots": {ids[0]: 2, ids[1]: 2}}
     refused = tom.refused("cast_vote", "invalid_input", ballot_id=opened["id"], vote=over)
     assert "4 dots spent, the budget is 3" in refused["message"]
+
+
+def test_a_goal_retired_in_a_review_leaves_no_orphan(server: LiveServer, people) -> None:
+    session, fac = host(server, people, "review", chain=FITNESS)
+    pia, tom = seat(server, session, people, ("Pia", "product"), ("Tom", "team"))
+    fac.ok("go_to_phase", phase="propose")
+    retire = tom.ok("propose_goal", change="retire", target="U1")["proposal_id"]
+    sleep = {"level": "product", "title": "Sleep tracking", "parents": ["U1"], "due": "2027-09"}
+    sleep["metrics"] = [{"name": "nights tracked", "target": 5}]
+    child = pia.ok("propose_goal", **sleep)["proposal_id"]
+    fac.ok("go_to_phase", phase="decide")
+    ballot = fac.ok("open_ballot", proposal_ids=[retire])["ballot_id"]
+    vote_all(ballot, {p: {"choice": "consent"} for p in (pia, tom)})
+    reveal(fac, ballot)
+    seq = fac.fresh_state()["seq"]
+
+    refused = fac.refused("open_ballot", "conflict", proposal_ids=[child])
+    assert refused["message"] == (
+        "the proposal “Sleep tracking”: its parent U1 (“Lose weight without dieting misery”)"
+        " is retired: choose a parent still in force"
+    )
+    refused = pia.refused("propose_goal", "invalid_input", **sleep)
+    assert refused["message"].startswith(
+        "parents: 'U1' (“Lose weight without dieting misery”) is retired"
+    )
+    after = fac.fresh_state()
+    assert after["seq"] == seq and not after["ballots"][-1]["status"] == "open"
+    assert [g["id"] for g in after["chain"]["goals"] if "U1" in g.get("parents", [])] == ["P1"]
+    assert proposal(tom, child)["status"] == "proposed"
+
+
+def test_an_electorate_is_only_people_present(server: LiveServer, people) -> None:
+    _, fac, (pia, tom, una) = strategy(server, people)
+    (vision,) = visions(pia, "Healthier lives")
+    fac.ok("go_to_phase", phase="decide")
+    una.close()
+    poll(
+        lambda: (
+            not [p for p in fac.fresh_state()["participants"] if p["id"] == una.id][0]["present"]
+        )
+    )
+    seq = fac.fresh_state()["seq"]
+    refused = fac.refused(
+        "open_ballot", "invalid_input", proposal_ids=[vision], electorate=[pia.id, una.id]
+    )
+    assert refused["message"].startswith("electorate: Una is not present")
+    assert fac.fresh_state()["seq"] == seq and fac.fresh_state()["ballots"] == []
+
+    una.connect()  # back in the room: now she may be named
+    ballot = fac.ok("open_ballot", proposal_ids=[vision], electorate=[pia.id, una.id])
+    assert ballot["events"][0]["ballot"]["electorate"] == [pia.id, una.id]
+    tom.refused("cast_vote", "forbidden", ballot_id=ballot["ballot_id"], vote={"choice": "agree"})
+
+
+def test_an_option_settled_with_the_tied_ballot_is_not_settled_again_by_its_runoff(
+    server: LiveServer, people
+) -> None:
+    _, fac, (pia, tom, una) = strategy(server, people)
+    a, b, c = visions(pia, "Healthier lives", "Fitter teams", "Happier people")
+    fac.ok("go_to_phase", phase="decide")
+    tied = ranked(fac, [a, b, c], {pia: [a, b, c], tom: [b, a, c]})
+    runoff = fac.ok("break_tie", ballot_id=tied, how="runoff")["ballot_id"]
+    vote_all(runoff, {p: {"ranking": [b, a]} for p in (pia, tom, una)})
+    reveal(fac, runoff)
+    settled = fac.ok("settle_ballot", ballot_id=tied, others="reject")["events"][0]
+    assert settled["kept"] == [b] and settled["others"] == [a, c]
+
+    refused = fac.refused("settle_ballot", "conflict", ballot_id=runoff, others="park")
+    assert "has nothing left to settle" in refused["message"]
+    assert [proposal(una, pid)["status"] for pid in (a, b, c)] == [
+        "rejected",
+        "accepted",
+        "rejected",
+    ]
+    assert ballot_of(una, runoff)["settled"] is None
+
+
+def test_facilitation_is_not_handed_to_someone_voting(server: LiveServer, people) -> None:
+    _, fac, (pia, tom, una) = strategy(server, people)
+    (vision,) = visions(pia, "Healthier lives")
+    fac.ok("go_to_phase", phase="decide")
+    ballot = fac.ok("open_ballot", proposal_ids=[vision])["ballot_id"]
+    refused = fac.refused("hand_over", "conflict", participant_id=tom.id)
+    assert refused["message"] == (
+        "Tom is voting in the ballot on “Healthier lives”: a facilitator never votes;"
+        " close it first"
+    )
+    assert tom.fresh_state()["me"]["role"] == "team"
+    vote_all(ballot, {p: {"choice": "agree"} for p in (pia, tom, una)})  # unanimity can pass
+    assert any(e["type"] == "goal_accepted" for e in reveal(fac, ballot))
+    fac.ok("hand_over", participant_id=tom.id)  # once the vote is over
+    assert tom.fresh_state()["me"]["role"] == "facilitator"

@@ -5,7 +5,7 @@ The console and the participant view in Debian's Chromium, against the real serv
 
 from __future__ import annotations
 
-from tests.browser import OpenPage, command, console_page, enter, expect, state
+from tests.browser import OpenPage, command, console_page, enter, expect, present, state
 from tests.live import LiveServer
 
 
@@ -30,16 +30,17 @@ def ranked_tie(server: LiveServer, session: dict, pia: dict, tom: dict, ids: lis
     """A revealed ranked ballot where the first two options tie."""
     electorate = [pia["participant_id"], tom["participant_id"]]
     fac = session["facilitator_token"]
-    ballot = command(
-        server,
-        session,
-        fac,
-        "open_ballot",
-        proposal_ids=ids,
-        rule="ranked",
-        rule_reason="three visions",
-        electorate=electorate,
-    )["ballot_id"]
+    with present(server, session, pia, tom):
+        ballot = command(
+            server,
+            session,
+            fac,
+            "open_ballot",
+            proposal_ids=ids,
+            rule="ranked",
+            rule_reason="three visions",
+            electorate=electorate,
+        )["ballot_id"]
     for person, ranking in ((pia, ids), (tom, [ids[1], ids[0], *ids[2:]])):
         vote = {"ranking": ranking}
         command(server, session, person["token"], "cast_vote", ballot_id=ballot, vote=vote)

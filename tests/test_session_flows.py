@@ -1,15 +1,19 @@
-"""Session and proposal flows in the pure domain: names, withdrawing, hidden texts."""
+"""Session and proposal flows in the pure domain: names, withdrawing, hidden texts, and the
+ballot rules that keep the chain sound: no orphan, nobody absent, each option settled once."""
 
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.chains import FITNESS
 from tests.domain import FAC, Domain
-from workshop.domain import views
+from workshop.domain import chain as chains
+from workshop.domain import rules, views, voting
 from workshop.domain.errors import InvalidInput, WorkshopError
 from workshop.domain.session import created
 
@@ -231,3 +235,249 @@ def test_nobody_votes_on_a_text_they_cannot_read():
             rule="majority",
             rule_reason="a quick check",
         )
+
+
+# -- ballots: no orphan, nobody absent, the decider named, each option settled once -----------
+
+
+def opened(room: Domain, **ballot: object) -> str:
+    """A ballot the facilitator opens; returns its id."""
+    return room.do(FAC, "open_ballot", **ballot)[0]["ballot"]["id"]
+
+
+def revealed(room: Domain, ballot: str, vote: dict | None = None, **votes: dict) -> list[dict]:
+    """Everyone in the electorate votes `vote` (or those in `votes` theirs), then the reveal."""
+    cast = votes or dict.fromkeys(room.state.ballots[ballot].electorate, vote)
+    for pid, choice in cast.items():
+        room.do(pid, "cast_vote", ballot_id=ballot, vote=choice)
+    return room.do(FAC, "close_ballot", ballot_id=ballot, reveal=True)
+
+
+SLEEP = {
+    "level": "product",
+    "title": "Sleep tracking",
+    "parents": ["U1"],
+    "metrics": [{"name": "nights tracked", "target": 5}],
+    "due": "2027-09",
+}
+RETIRED = re.escape("its parent U1 (“Lose weight without dieting misery”) is retired")
+
+
+def review_room() -> tuple[Domain, str, str]:
+    """A review of the fitness chain: Tom proposes retiring U1, Pia a product goal under it."""
+    room = Domain("review", chain=FITNESS)
+    room.ids = {"Pia": room.join("Pia", "product"), "Tom": room.join("Tom")}
+    room.do(FAC, "go_to_phase", phase="propose")
+    retire = room.do(room.ids["Tom"], "propose_goal", change="retire", target="U1")
+    child = room.do(room.ids["Pia"], "propose_goal", **SLEEP)
+    room.do(FAC, "go_to_phase", phase="decide")
+    return room, retire[0]["proposal"]["id"], child[0]["proposal"]["id"]
+
+
+@pytest.mark.parametrize(
+    ("who", "command", "code", "problem"),
+    [
+        (FAC, "open_ballot", "conflict", f"the proposal “Sleep tracking”: {RETIRED}"),
+        ("Pia", "propose_goal", "invalid_input", r"parents: 'U1' \(“Lose weight .*”\) is retired"),
+    ],
+)
+def test_nothing_new_serves_a_goal_retired_in_the_session(who, command, code, problem):
+    room, retire, child = review_room()
+    revealed(room, opened(room, proposal_ids=[retire]), {"choice": "consent"})
+    assert chains.goals_by_id(room.state.chain)["U1"].status == "retired"
+    payload = {"proposal_ids": [child]} if command == "open_ballot" else SLEEP
+    seq = room.state.seq
+    with pytest.raises(WorkshopError, match=problem) as refused:
+        room.do(room.ids.get(who, who), command, **payload)
+    assert refused.value.code == code and room.state.seq == seq
+
+
+def test_a_decider_cannot_accept_a_goal_whose_parent_was_retired_since_the_vote():
+    room, retire, child = review_room()
+    pia = room.ids["Pia"]
+    advice = {
+        "rule": "decider",
+        "rule_reason": "Pia decides",
+        "settings": {"advisory_rule": "majority"},
+    }
+    ballot = opened(room, proposal_ids=[child], **advice)
+    revealed(room, ballot, {"choice": "agree"})
+    revealed(room, opened(room, proposal_ids=[retire]), {"choice": "consent"})
+    seq = room.state.seq
+    with pytest.raises(WorkshopError, match=RETIRED) as refused:
+        room.do(pia, "record_decision", ballot_id=ballot, passed=True, rationale="agreed")
+    assert refused.value.code == "conflict" and room.state.seq == seq
+    room.do(pia, "record_decision", ballot_id=ballot, passed=False, rationale="U1 is gone")
+    assert room.state.proposals[child].status == "rejected"
+    assert [g.id for g in room.state.chain.goals if "U1" in g.parents] == ["P1"]  # as it was
+
+
+@pytest.mark.parametrize("first", ["retire", "child"])
+def test_a_retirement_and_a_goal_serving_it_are_never_voted_on_at_once(first):
+    room, retire, child = review_room()
+    ids = {"retire": retire, "child": child}
+    opened(room, proposal_ids=[ids[first]], deadline_seconds=600)  # runs alongside the room
+    seq = room.state.seq
+    other = child if first == "retire" else retire
+    with pytest.raises(WorkshopError, match="one retires the goal the other serves") as refused:
+        opened(room, proposal_ids=[other])
+    assert refused.value.code == "conflict" and room.state.seq == seq
+
+
+@pytest.mark.parametrize(
+    ("absent", "problem"),
+    [
+        ((), None),
+        (("Bob",), "electorate: Bob is not present: the electorate is who is in the room"),
+        (("Ann", "Bob"), "electorate: Ann and Bob are not present"),
+    ],
+)
+def test_an_electorate_names_only_people_present_when_it_opens(absent, problem):
+    room = Domain(names=("Ann", "Bob", "Cid"))
+    proposal = a_proposal(room)
+    room.do(FAC, "go_to_phase", phase="decide")
+    room.absent = {room.ids[name] for name in absent}
+    electorate = [room.ids["Ann"], room.ids["Bob"]]
+    if problem is None:
+        ballot = opened(room, proposal_ids=[proposal], electorate=electorate)
+        assert room.state.ballots[ballot].electorate == electorate
+        return
+    seq = room.state.seq
+    with pytest.raises(WorkshopError, match=problem) as refused:
+        opened(room, proposal_ids=[proposal], electorate=electorate)
+    assert refused.value.code == "invalid_input" and room.state.seq == seq
+
+
+def decider_room() -> tuple[Domain, str]:
+    """Pia (product) and Tom, a vision of Tom's to decide on; returns the room and the vision."""
+    room = Domain()
+    room.ids = {"Pia": room.join("Pia", "product"), "Tom": room.join("Tom")}
+    vision = a_proposal(room, "Tom")
+    room.do(FAC, "go_to_phase", phase="decide")
+    return room, vision
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "named", "decides"),
+    [
+        (None, None, "Pia", "Pia"),  # the product person, by default
+        ("Tom", None, "Tom", "Tom"),  # delegated before it opened
+        (None, "Tom", "Pia", "Tom"),  # delegated while it ran: the record says who decided
+    ],
+)
+def test_a_decider_ballot_records_who_decides(before, after, named, decides):
+    room, vision = decider_room()
+    if before:
+        room.do(FAC, "delegate_decider", participant_id=room.ids[before])
+    advice = {
+        "rule": "decider",
+        "rule_reason": "one decides",
+        "settings": {"advisory_rule": "majority"},
+    }
+    ballot = opened(room, proposal_ids=[vision], **advice)
+    assert room.state.ballots[ballot].settings["decider"] == room.ids[named]
+    revealed(room, ballot, {"choice": "agree"})
+    if after:
+        room.do(FAC, "delegate_decider", participant_id=room.ids[after])
+    room.do(room.ids[decides], "record_decision", ballot_id=ballot, passed=True, rationale="yes")
+    doc = voting.record(room.state.ballots[ballot])
+    assert doc["settings"]["decider"] == doc["decision"]["by"] == room.ids[decides]
+    assert rules.tally(rules.ballot_from_record(doc)).passed is True  # the minutes recount it
+
+
+@pytest.mark.parametrize(
+    ("advice", "options", "problem"),
+    [
+        ("ranked", 1, "a ballot by ranked choice needs at least two proposals to choose between"),
+        ("dot", 1, "a ballot by dot voting needs at least two proposals"),
+        ("ranked", 2, "a ballot by a decider, after advice decides one proposal"),
+    ],
+)
+def test_a_decider_ballot_takes_no_advice_that_ranks_options(advice, options, problem):
+    room, vision = decider_room()
+    room.do(FAC, "go_to_phase", phase="propose")
+    other = room.do(room.ids["Pia"], "propose_goal", level="vision", title="Move more")
+    room.do(FAC, "go_to_phase", phase="decide")
+    ids = [vision, other[0]["proposal"]["id"]][:options]
+    seq = room.state.seq
+    with pytest.raises(WorkshopError, match=problem) as refused:
+        opened(
+            room,
+            proposal_ids=ids,
+            rule="decider",
+            rule_reason="Pia decides",
+            settings={"advisory_rule": advice},
+        )
+    assert refused.value.code == "invalid_input" and room.state.seq == seq
+
+
+def tied_and_run_off() -> tuple[Domain, str, str, list[str]]:
+    """Three visions ranked; the two first tie, and the runoff picks the first of them."""
+    room = Domain(names=("Ann", "Bob", "Cid"))
+    ann, bob, cid = (room.ids[n] for n in ("Ann", "Bob", "Cid"))
+    room.do(FAC, "go_to_phase", phase="propose")
+    options = [
+        room.do(ann, "propose_goal", level="vision", title=t)[0]["proposal"]["id"]
+        for t in ("Feel strong", "Move more", "Sleep well")
+    ]
+    a, b, c = options
+    room.do(FAC, "go_to_phase", phase="decide")
+    tied = opened(room, proposal_ids=options, rule="ranked", rule_reason="three visions")
+    revealed(room, tied, **{ann: {"ranking": [a, b, c]}, bob: {"ranking": [b, a, c]}})
+    runoff = room.do(FAC, "break_tie", ballot_id=tied, how="runoff")[0]["ballot"]["id"]
+    revealed(room, runoff, {"ranking": [a, b]})
+    return room, tied, runoff, options
+
+
+@pytest.mark.parametrize(("first", "then"), [("tied", "runoff"), ("runoff", "tied")])
+def test_an_option_is_settled_once_whichever_ballot_settles_it(first, then):
+    room, tied, runoff, (a, b, c) = tied_and_run_off()
+    ballots = {"tied": tied, "runoff": runoff}
+    settled = room.do(FAC, "settle_ballot", ballot_id=ballots[first], others="reject")
+    assert settled[0]["others"] == ([b, c] if first == "tied" else [b])
+    if first == "runoff":  # the tied ballot still has its third option to settle
+        assert room.do(FAC, "settle_ballot", ballot_id=tied, others="park")[0]["others"] == [c]
+        then = None
+    assert room.state.proposals[b].status == "rejected"
+    if then:
+        seq = room.state.seq
+        with pytest.raises(WorkshopError, match="nothing left to settle") as refused:
+            room.do(FAC, "settle_ballot", ballot_id=ballots[then], others="park")
+        assert refused.value.code == "conflict" and room.state.seq == seq
+    assert room.state.proposals[b].status == "rejected"
+
+
+def test_a_settled_option_put_to_a_new_vote_is_settled_by_that_one():
+    room, tied, _, (a, b, c) = tied_and_run_off()
+    room.do(FAC, "settle_ballot", ballot_id=tied, others="park")
+    room.do(FAC, "go_to_phase", phase="propose")
+    d = room.do(room.ids["Bob"], "propose_goal", level="vision", title="Eat well")
+    d = d[0]["proposal"]["id"]
+    room.do(FAC, "go_to_phase", phase="decide")
+    again = opened(room, proposal_ids=[c, d], rule="dot", rule_reason="one more look")
+    revealed(room, again, {"dots": {d: 1}})
+    settled = room.do(FAC, "settle_ballot", ballot_id=again, keep=[d], others="reject")
+    assert settled[0]["others"] == [c] and room.state.proposals[c].status == "rejected"
+
+
+@pytest.mark.parametrize(
+    ("to", "problem"), [("Bob", "Bob is voting in the ballot on “Feel strong”"), ("Obi", None)]
+)
+def test_facilitation_is_never_handed_to_someone_voting(to, problem):
+    room = Domain(names=("Ann", "Bob"))
+    room.ids["Obi"] = room.join("Obi", "observer")
+    proposal = a_proposal(room)
+    room.do(FAC, "go_to_phase", phase="decide")
+    ballot = opened(room, proposal_ids=[proposal])
+    if problem is None:
+        room.do(FAC, "hand_over", participant_id=room.ids[to])
+        assert room.state.participants[room.ids[to]].role == "facilitator"
+        return
+    seq = room.state.seq
+    with pytest.raises(
+        WorkshopError, match=f"{problem}: a facilitator never votes; close it first"
+    ) as refused:
+        room.do(FAC, "hand_over", participant_id=room.ids[to])
+    assert refused.value.code == "conflict" and room.state.seq == seq
+    revealed(room, ballot, {"choice": "agree"})
+    room.do(FAC, "hand_over", participant_id=room.ids[to])  # once the vote is over

@@ -469,3 +469,38 @@ def test_nobody_who_voted_is_ever_recorded_as_passing_or_not_answering(steps):
             assert not any(
                 e["type"] == "vote_cast" and e["voter"] == item["participant_id"] for e in before
             )
+
+
+# -- fist-of-five advice to a decider gives the floor as a fist-of-five ballot does -----------
+
+
+@pytest.mark.parametrize(
+    ("rule", "settings"),
+    [("fist_of_five", None), ("decider", {"advisory_rule": "fist_of_five"})],
+)
+def test_whoever_showed_fewer_than_three_fingers_gets_the_floor_first(rule, settings):
+    room = Domain(names=("Ann", "Bob", "Cid"))
+    ann, bob, cid = (room.ids[n] for n in ("Ann", "Bob", "Cid"))
+    pia = room.join("Pia", "product")  # the decider
+    room.do(FAC, "go_to_phase", phase="propose")
+    proposed = room.do(ann, "propose_goal", level="vision", title="Feel strong")
+    room.do(FAC, "go_to_phase", phase="decide")
+    opened = room.do(
+        FAC,
+        "open_ballot",
+        proposal_ids=[proposed[0]["proposal"]["id"]],
+        rule=rule,
+        rule_reason="a quick check",
+        settings=settings,
+    )
+    ballot = opened[0]["ballot"]["id"]
+    for person, fingers in ((ann, 4), (bob, 2), (cid, 1), (pia, 5)):
+        room.do(person, "cast_vote", ballot_id=ballot, vote={"value": fingers})
+    outcome = [e for e in close_and_reveal(room, ballot) if e["type"] != "ballot_closed"][1:]
+    assert outcome[0] == {
+        "type": "queue_prioritized",
+        "participant_ids": [cid, bob],
+        "at": room.now,
+    }
+    assert outcome[1]["type"] == "floor_granted" and room.holder() == cid
+    assert room.floor()["queue"] == [bob]

@@ -15,7 +15,7 @@ from workshop.domain.commands import Context, command, event
 from workshop.domain.errors import Conflict, InvalidInput, NotFound
 from workshop.domain.plain import ballot_named, goal_named, person_named, rule_name
 from workshop.domain.proposals import LIVE, check_parents, in_open_ballot
-from workshop.domain.state import Ballot, Participant, WorkshopState
+from workshop.domain.state import Ballot, Participant, Proposal, WorkshopState
 from workshop.domain.text import shown
 from workshop.domain.voting import accept, find_ballot, new_ballot, record, tally
 
@@ -175,9 +175,12 @@ def settle_ballot(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context
         raise Conflict(f"{ballot_named(s, ballot)} is settled already")
     status = SETTLED_AS[payload.choice(p, "others", tuple(SETTLED_AS))]
     keep = _kept(s, ballot, p)
-    others = [o for o in ballot.options if o not in keep and s.proposals[o].status in LIVE]
+    others = [o for o in ballot.options if o not in keep and _unsettled(s.proposals[o])]
     if not others:
-        raise Conflict(f"{ballot_named(s, ballot)} has no other live option to settle")
+        raise Conflict(
+            f"{ballot_named(s, ballot)} has nothing left to settle: its other options are"
+            " accepted, settled already (with its tied ballot or runoff) or no longer live"
+        )
     for option in others:
         if in_open_ballot(s, option):
             raise Conflict(
@@ -194,6 +197,11 @@ def settle_ballot(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context
             by=actor.id,
         )
     ]
+
+
+def _unsettled(proposal: Proposal) -> bool:
+    """Live, and not parked or rejected by another ballot's settling since its last vote."""
+    return proposal.status in LIVE and proposal.settled_by is None
 
 
 def _kept(s: WorkshopState, ballot: Ballot, p: Mapping) -> list[str]:

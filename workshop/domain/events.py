@@ -255,6 +255,8 @@ def _ballot_opened(s: WorkshopState, e: dict) -> None:
     if ballot.runoff_of:
         s.ballots[ballot.runoff_of].tie_break = {"how": "runoff", "ballot_id": ballot.id}
     s.take_id(ballot.id)
+    for option in ballot.options:  # a new vote on it: settled again only after this one
+        s.proposals[option].settled_by = None
     if ballot.rule_reason:
         s.rule_changes.append(
             {"ballot_id": ballot.id, "rule": ballot.rule, "reason": ballot.rule_reason}
@@ -269,7 +271,7 @@ def _tie_referred(s: WorkshopState, e: dict) -> None:
 @applies("ballot_settled")
 def _ballot_settled(s: WorkshopState, e: dict) -> None:
     for pid in e["others"]:
-        s.proposals[pid].status = e["status"]
+        s.proposals[pid].status, s.proposals[pid].settled_by = e["status"], e["ballot_id"]
     for moved in e["reparented"]:
         proposal = s.proposals[moved["proposal_id"]]
         proposal.revisions.append({"at": e["at"], "by": e["by"], "before": proposal.content()})
@@ -309,6 +311,8 @@ def _ballot_revealed(s: WorkshopState, e: dict) -> None:
 def _decision_recorded(s: WorkshopState, e: dict) -> None:
     ballot = s.ballots[e["ballot_id"]]
     ballot.decision, ballot.result = e["decision"], e["result"]
+    if ballot.rule == "decider":  # who decided, should the decider have changed since it opened
+        ballot.settings = {**ballot.settings, "decider": e["decision"]["by"]}
 
 
 @applies("decider_delegated")

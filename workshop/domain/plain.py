@@ -114,8 +114,12 @@ def ballot_named(s: WorkshopState, ballot: Ballot) -> str:
     titles = [goal_named(s, option) for option in ballot.options]
     if len(titles) > 3:
         titles = [*titles[:2], f"{len(titles) - 2} more"]
-    on = titles[0] if len(titles) == 1 else f"{', '.join(titles[:-1])} and {titles[-1]}"
-    return f"the ballot on {on}"
+    return f"the ballot on {listed(titles)}"
+
+
+def listed(words: list[str]) -> str:
+    """Several things in a sentence: "A", "A and B", "A, B and C"."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 def status_word(status: str) -> str:

@@ -60,15 +60,56 @@ def check_parents(s: WorkshopState, level: str, parents: list[str]) -> None:
         raise InvalidInput("parents: a sprint goal serves exactly one product goal")
 
 
+GONE = ("rejected", "retired")  # a goal of the chain that nothing new may serve
+SERVABLE = ("proposed", "to_amend", "accepted")  # a proposal another may serve
+
+
 def _level_of(s: WorkshopState, goals: dict, parent: str) -> str | None:
+    """The level of a parent that may be served; None for an id that names nothing. One that
+    names something no longer served is refused by its status, not called unknown."""
     if s.chain.vision is not None and parent == s.chain.vision.id:
         return "vision"
-    if parent in goals and goals[parent].status not in ("rejected", "retired"):
-        return goals[parent].level
     proposal = s.proposals.get(parent)
-    if proposal is not None and proposal.status in ("proposed", "to_amend", "accepted"):
-        return proposal.level
-    return None
+    goal = _goal_of(s, goals, parent)
+    if goal is not None and goal.status in GONE:
+        status = goal.status
+    elif proposal is not None and proposal.status not in SERVABLE:
+        status = proposal.status
+    else:
+        found = goal or proposal
+        return found.level if found is not None else None
+    raise InvalidInput(
+        f"parents: {shown(parent)} ({goal_named(s, parent)}) is {status_word(status)}:"
+        " a new goal can only serve a goal still in force"
+    )
+
+
+def _goal_of(s: WorkshopState, goals: dict, parent: str) -> chains.Goal | None:
+    """The goal of the chain a parent names: itself, or the goal an accepted proposal became."""
+    return goals.get(_accepted_goal_id(s, parent) or parent)
+
+
+def check_served(s: WorkshopState, proposal: Proposal) -> None:
+    """A new goal serves only accepted goals: refuse one whose parent is not accepted yet, or no
+    longer (retired or rejected since it was proposed), so the chain has no orphans."""
+    if proposal.change != "new" or proposal.level == "vision":
+        return
+    goals = chains.goals_by_id(s.chain)
+    vision = s.chain.vision.id if s.chain.vision else None
+    for parent in proposal.parents:
+        if vision is not None and vision in (parent, _accepted_goal_id(s, parent)):
+            continue
+        goal = _goal_of(s, goals, parent)
+        if goal is None:
+            raise Conflict(
+                f"{proposal_named(s, proposal)}: its parent {goal_named(s, parent)}"
+                " is not an accepted goal yet"
+            )
+        if goal.status in GONE:
+            raise Conflict(
+                f"{proposal_named(s, proposal)}: its parent {goal.id} ({goal_named(s, parent)})"
+                f" is {status_word(goal.status)}: choose a parent still in force"
+            )
 
 
 def _content(p: Mapping, partial: bool) -> dict:
@@ -261,20 +302,12 @@ def check_ready(s: WorkshopState, proposal: Proposal) -> None:
     """Refuse a vote on a proposal that cannot become a sound goal of the chain."""
     if proposal.change != "new":
         return
-    if proposal.level != "vision":
-        goals = chains.goals_by_id(s.chain)
-        for parent in proposal.parents:
-            accepted = parent in goals or _accepted_goal_id(s, parent)
-            if not accepted and not (s.chain.vision and parent == s.chain.vision.id):
-                raise Conflict(
-                    f"{proposal_named(s, proposal)}: its parent {goal_named(s, parent)}"
-                    " is not an accepted goal yet"
-                )
-        if proposal.level in ("user", "business") and s.chain.vision is None:
-            raise Conflict(
-                f"{proposal_named(s, proposal)}: accept a vision before its"
-                f" {LEVEL_NAMES[proposal.level]}s"
-            )
+    check_served(s, proposal)
+    if proposal.level in ("user", "business") and s.chain.vision is None:
+        raise Conflict(
+            f"{proposal_named(s, proposal)}: accept a vision before its"
+            f" {LEVEL_NAMES[proposal.level]}s"
+        )
     if proposal.level == "product":
         missing = [
             what
@@ -300,6 +333,27 @@ def check_ready(s: WorkshopState, proposal: Proposal) -> None:
                 f"this sprint has its goal already ({goal_named(s, agreed[0])}):"
                 " one goal per sprint"
             )
+
+
+def check_no_retiring_parent(s: WorkshopState, proposal: Proposal) -> None:
+    """A goal's retirement and a new goal serving it are never voted on at once: were the
+    retirement to pass first, the other would pass as an orphan."""
+    for other in (s.proposals[o] for b in s.open_ballots() for o in b.options):
+        for retiring, serving in ((other, proposal), (proposal, other)):
+            if retiring.change == "retire" and retiring.target in _served(s, serving):
+                raise Conflict(
+                    f"{proposal_named(s, proposal)} cannot be voted on while"
+                    f" {proposal_named(s, other)} is: one retires the goal the other serves;"
+                    " close that ballot first"
+                )
+
+
+def _served(s: WorkshopState, proposal: Proposal) -> set[str]:
+    """The goals of the chain a new proposal serves."""
+    if proposal.change != "new":
+        return set()
+    goals = chains.goals_by_id(s.chain)
+    return {goal.id for goal in (_goal_of(s, goals, p) for p in proposal.parents) if goal}
 
 
 def _accepted_goal_id(s: WorkshopState, proposal_id: str) -> str | None:

@@ -8,6 +8,7 @@ from workshop.domain import agenda, payload
 from workshop.domain.commands import Context, command, event
 from workshop.domain.errors import Conflict, InvalidInput, NotFound
 from workshop.domain.hidden_texts import revealed_by_phase
+from workshop.domain.plain import ballot_named, listed
 from workshop.domain.state import Participant, WorkshopState
 from workshop.domain.text import NAME_MAX, TITLE_MAX, clean_text, optional_text, shown
 
@@ -115,6 +116,12 @@ def hand_over(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) ->
         raise NotFound(f"participant {shown(target)} is not in this session")
     if person.id == actor.id:
         raise Conflict("you are already the facilitator")
+    voting = [ballot for ballot in s.open_ballots() if person.id in ballot.electorate]
+    if voting:  # a facilitator never votes: they could not, and a unanimity could never pass
+        raise Conflict(
+            f"{person.name} is voting in {listed([ballot_named(s, b) for b in voting])}:"
+            f" a facilitator never votes; close {'it' if len(voting) == 1 else 'them'} first"
+        )
     return [event("facilitation_handed_over", from_id=actor.id, to_id=person.id)]
 
 

@@ -42,6 +42,9 @@ class Proposal:
     reviewers: list[str] = field(default_factory=list)  # remote people the draft was shared with
     # Why it went back to its author to amend, and the rule (with its reason) its next round keeps.
     sent_back: dict | None = None
+    # The ballot whose settling parked or rejected it, until it is put to a vote again: an
+    # option shared by a tied ballot and its runoff is settled once, never flipped after.
+    settled_by: str | None = None
 
     CONTENT = ("title", "description", "parents", "metrics", "due", "owner")
 

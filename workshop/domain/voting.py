@@ -17,13 +17,21 @@ from workshop.domain.floor import answer_by_vote, end_ballot_round, grant, start
 from workshop.domain.plain import (
     KIND_NAMES,
     ballot_named,
+    listed,
     person_named,
     proposal_named,
     quoted,
     rule_name,
     status_word,
 )
-from workshop.domain.proposals import check_ready, goal_from_proposal, in_open_ballot, live_proposal
+from workshop.domain.proposals import (
+    check_no_retiring_parent,
+    check_ready,
+    check_served,
+    goal_from_proposal,
+    in_open_ballot,
+    live_proposal,
+)
 from workshop.domain.rules.ballot import resolve_settings
 from workshop.domain.state import Ballot, Participant, Proposal, WorkshopState
 from workshop.domain.text import shown
@@ -33,6 +41,9 @@ from workshop.domain.text import shown
 ANONYMOUS_RULES = ("unanimity", "majority", "dot", "ranked")
 SETTINGS = {"quorum", "supermajority", "dots", "max_per_option", "advisory_rule"}
 MAX_DEADLINE = 60 * 24 * 3600  # remote ballots stay open for up to 60 days
+_ADVICE_ON_ONE = (
+    ", and a decider ballot decides one: advise by unanimity, consent, majority or fist of five"
+)
 
 
 def find_ballot(s: WorkshopState, p: Mapping, status: str | None = None) -> Ballot:
@@ -192,6 +203,14 @@ def _electorate(s: WorkshopState, p: Mapping, ctx: Context) -> list[str]:
                 raise InvalidInput(
                     f"electorate: {_voter(s, pid)} may not vote in a {KIND_NAMES[s.kind]} session"
                 )
+        absent = [pid for pid in chosen if pid not in ctx.present or s.participants[pid].remote]
+        if absent:
+            who = listed([person_named(s, pid) for pid in absent])
+            raise InvalidInput(
+                f"electorate: {who} {'is' if len(absent) == 1 else 'are'} not present:"
+                " the electorate is who is in the room when the ballot opens"
+                " (people voting from afar come in through remote_voters)"
+            )
     for pid in payload.ident_list(p, "remote_voters"):
         person = s.participants.get(pid)
         if person is None or not person.remote or not agenda.may_vote(s.kind, person.role):
@@ -237,15 +256,20 @@ def new_ballot(
     if not proposals or len({prop.level for prop in proposals}) != 1:
         raise InvalidInput("proposal_ids must name one or more proposals of one level")
     rule, reason = _rule(s, proposals[0], p)
+    settings = _settings(rule, ids, p.get("settings"))
     if rule in rules.YES_NO_RULES and len(ids) != 1:
         raise InvalidInput(
             f"a ballot by {rule_name(rule)} decides one proposal;"
             " use dot voting or ranked choice for several"
         )
-    if rule not in rules.YES_NO_RULES and len(ids) < 2:
+    counted = vote_rule(rule, settings)
+    if counted not in rules.YES_NO_RULES and len(ids) < 2:
         raise InvalidInput(
-            f"a ballot by {rule_name(rule)} needs at least two proposals to choose between"
+            f"a ballot by {rule_name(counted)} needs at least two proposals to choose between"
+            + (_ADVICE_ON_ONE if rule == "decider" else "")
         )
+    if rule == "decider":  # the ballot record says who has to decide
+        settings["decider"] = s.decider()
     for prop in proposals:
         if in_open_ballot(s, prop.id):
             raise Conflict(f"{proposal_named(s, prop)} is already being voted on")
@@ -255,6 +279,7 @@ def new_ballot(
                 " revise it before a new round"
             )
         check_ready(s, prop)
+        check_no_retiring_parent(s, prop)
     anonymous = payload.flag(p, "anonymous")
     if anonymous and rule not in ANONYMOUS_RULES:
         raise InvalidInput(
@@ -266,7 +291,7 @@ def new_ballot(
         "options": ids,
         "rule": rule,
         "electorate": electorate,
-        "settings": _settings(rule, ids, p.get("settings")),
+        "settings": settings,
         "anonymous": anonymous,
         "rule_reason": reason,
         "opened_by": actor.id,
@@ -378,15 +403,18 @@ def _reveal(s: WorkshopState, ballot: Ballot, ctx: Context) -> list[dict]:
 def _outcome(s: WorkshopState, ballot: Ballot, result: dict, ctx: Context) -> list[dict]:
     """What the result does to the proposals, the chain and the floor."""
     rule = ballot.rule
-    if rule in ("dot", "decider"):
-        return []  # dot only ranks; a decider decides after seeing the advice
+    if rule == "dot":
+        return []  # dot only ranks
     if rule == "ranked":
         winner = result.get("winner")
         return accept(s, ballot, winner, result, ctx) if winner else []
     proposal_id = ballot.options[0]
     events: list[dict] = []
-    if rule == "fist_of_five" and result.get("low_voters"):
-        events += _low_voters_first(s, list(result["low_voters"]), ctx)
+    fists = result.get("advisory") or result  # fist-of-five advice to a decider counts alike
+    if vote_rule(rule, ballot.settings) == "fist_of_five" and fists.get("low_voters"):
+        events += _low_voters_first(s, list(fists["low_voters"]), ctx)
+    if rule == "decider":
+        return events  # the decider decides after seeing the advice
     if result["passed"]:
         return events + accept(s, ballot, proposal_id, result, ctx)
     if result.get("awaiting_ruling"):
@@ -406,6 +434,7 @@ def accept(
 ) -> list[dict]:
     """The proposal becomes a goal of the chain (or changes one), decided by this ballot."""
     proposal = s.proposals[proposal_id]
+    check_served(s, proposal)  # its parents may have been retired since the ballot opened
     decided = {
         "session": s.id,
         "rule": ballot.rule,
