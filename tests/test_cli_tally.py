@@ -125,3 +125,57 @@ def test_a_file_that_is_not_text_exits_one(tmp_path):
     assert run.returncode == 1
     assert "Traceback" not in run.stderr
     assert "not UTF-8 text" in run.stderr
+
+
+ONE_AGREE = {"electorate": ["a"], "votes": [{"voter": "a", "choice": "agree"}]}
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        {"rule": rule, "options": [], **ONE_AGREE}
+        for rule in ("unanimity", "majority", "consent", "decider")
+    ]
+    + [
+        {"rule": "fist_of_five", "options": [], "electorate": ["a"], "votes": []},
+        {"rule": "dot", "options": [], "electorate": ["a"], "votes": []},
+        {"rule": "ranked", "options": [], "electorate": ["a"], "votes": []},
+    ],
+)
+def test_a_record_with_no_options_exits_one_with_one_clear_line(tmp_path, content):
+    run = workshop_tally(written(tmp_path, content), "--json")
+    assert run.returncode == 1, run.stdout
+    assert "Traceback" not in run.stderr
+    [line] = run.stderr.strip().splitlines()
+    assert line.endswith("ballot.json: options must name at least one option, got none")
+
+
+TIED = RANKED | {
+    "votes": [{"voter": "v1", "ranking": ["A", "B"]}, {"voter": "v2", "ranking": ["B", "A"]}]
+}
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (TIED | {"decision": {"by": "v1", "winner": "C", "rationale": "r"}}, "tied for first"),
+        (RANKED | {"decision": {"by": "v1", "winner": "A", "rationale": "r"}}, "nobody is tied"),
+        (
+            {
+                "rule": "dot",
+                "options": ["A", "B"],
+                "electorate": ["v1"],
+                "votes": [{"voter": "v1", "dots": {"A": 1}}],
+                "decision": {"by": "v1", "winner": "B", "rationale": "r"},
+            },
+            "nobody is tied",
+        ),
+    ],
+)
+def test_a_tie_decision_the_count_refuses_exits_one_with_one_clear_line(tmp_path, content, message):
+    run = workshop_tally(written(tmp_path, content), "--json")
+    assert run.returncode == 1, run.stdout
+    assert "Traceback" not in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
+    assert message in run.stderr and "decision.winner" in run.stderr
+    assert "ballot.json" in run.stderr

@@ -65,6 +65,8 @@ def checked_ballot(ballot: Ballot) -> Ballot:
     """The ballot with settings resolved and votes normalized and sorted: order never matters."""
     rule = check_rule(ballot.rule)
     options = _id_list("options", ballot.options)
+    if not options:  # nothing to pass, rank or name in a reason
+        raise InvalidInput("options must name at least one option, got none")
     electorate = _id_list("electorate", ballot.electorate)
     settings = resolve_settings(rule, options, ballot.settings)
     counted = settings["advisory_rule"] if rule == "decider" else rule
