@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import requests
 
 from tests.chains import FITNESS
 from tests.live import LiveServer
@@ -122,6 +123,47 @@ def test_unknown_session_is_404_in_the_error_shape(server: LiveServer) -> None:
     assert answer.status_code == 404
     assert error_of(answer)["code"] == "not_found"
     assert error_of(server.get("/api/nothing-here"))["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code"),
+    [
+        ("POST", "/healthz", 405, "method_not_allowed"),
+        ("DELETE", "/healthz", 405, "method_not_allowed"),
+        ("POST", "/readyz", 405, "method_not_allowed"),
+        ("GET", "/api", 404, "not_found"),
+        ("PUT", "/api/sessions", 405, "method_not_allowed"),
+    ],
+)
+def test_every_error_of_the_api_and_the_probes_is_in_the_error_shape(
+    server: LiveServer, method: str, path: str, status: int, code: str
+) -> None:
+    answer = requests.request(method, server.url + path, timeout=10)
+    assert answer.status_code == status
+    assert answer.headers["Content-Type"] == "application/json"
+    assert error_of(answer)["code"] == code
+
+
+def test_a_body_over_the_limit_is_refused_in_the_error_shape_naming_the_limit(
+    server: LiveServer,
+) -> None:
+    body = b'{"kind": "review", "title": "' + b"x" * (1024 * 1024) + b'"}'
+    answer = requests.post(
+        server.url + "/api/sessions",
+        data=body,
+        headers={"Content-Type": "application/json"},
+        timeout=10,
+    )
+    assert answer.status_code == 413
+    error = error_of(answer)
+    assert error["code"] == "request_entity_too_large"
+    assert "1 MB" in error["message"] and "MAX_CONTENT_LENGTH" in error["message"]
+
+
+def test_a_page_that_does_not_exist_is_still_a_page(server: LiveServer) -> None:
+    answer = server.get("/no-such-page")
+    assert answer.status_code == 404
+    assert answer.headers["Content-Type"].startswith("text/html")
 
 
 def test_chain_of_a_new_session_round_trips_its_input(server: LiveServer) -> None:

@@ -7,11 +7,11 @@ from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from workshop.domain.errors import Forbidden, InvalidInput, NotFound, Unauthorized, WorkshopError
 from workshop.domain.payload import check_depth
-from workshop.domain.text import shown
+from workshop.domain.text import shown, size_words
 from workshop.domain.workshop import CLIENT_COMMANDS
 from workshop.service import Service
 from workshop.throttle import RateLimited, Throttle
@@ -78,12 +78,24 @@ def guessing() -> Iterator[None]:
         raise
 
 
+def answers_json(path: str) -> bool:
+    """The API and the health probes are read by scripts: their errors are JSON."""
+    return path in ("/api", "/healthz", "/readyz") or path.startswith("/api/")
+
+
 @blueprint.app_errorhandler(HTTPException)
 def http_error(error: HTTPException) -> tuple[Response, int] | HTTPException:
-    if not request.path.startswith("/api/"):
+    """The one error shape for scripts; pages keep their HTML. A wrong method or a body over
+    the limit is never a person's page view, so it is JSON wherever it happens."""
+    if not answers_json(request.path) and error.code not in (405, 413):
         return error
     code = (error.name or "error").lower().replace(" ", "_")
-    return error_response(code, error.description or code, error.code or 500)
+    message = error.description or code
+    if isinstance(error, RequestEntityTooLarge):
+        limit = size_words(current_app.config["MAX_CONTENT_LENGTH"])
+        message = f"the request body is larger than {limit}, the most this server takes"
+        message += " (the MAX_CONTENT_LENGTH setting)"
+    return error_response(code, message, error.code or 500)
 
 
 @blueprint.app_errorhandler(Exception)
