@@ -116,6 +116,20 @@ def test_bad_participant_input_is_400(server: LiveServer, body: dict) -> None:
     error_of(answer)
 
 
+@pytest.mark.parametrize(
+    "join_code", [{}, {"join_code": 123456}, {"join_code": None}, {"join_code": ["A"]}]
+)
+def test_a_missing_or_mistyped_join_code_is_bad_input_not_a_wrong_code(
+    server: LiveServer, join_code: dict
+) -> None:
+    session = server.create_session()
+    body = {"name": "Eve", "role": "team", **join_code}
+    answer = server.post(f"/api/sessions/{session['id']}/participants", body)
+    assert answer.status_code == 400
+    error = error_of(answer)
+    assert error["code"] == "invalid_input" and "join_code" in error["message"], error
+
+
 def test_unknown_session_is_404_in_the_error_shape(server: LiveServer) -> None:
     answer = server.post(
         "/api/sessions/nope/participants", {"join_code": "X", "name": "A", "role": "team"}
