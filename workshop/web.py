@@ -41,14 +41,22 @@ def workshop_error(error: WorkshopError) -> tuple[Response, int]:
 @blueprint.before_app_request
 def known_host() -> None:
     """With --public-url, a request naming another host is refused: links never echo a
-    forged Host header."""
+    forged Host header. A change sent by a page of another origin is refused too: a page
+    elsewhere cannot make people's browsers act; scripts send no Origin, and stay allowed."""
     public = current_app.config["PUBLIC_URL"]
-    if request.path in ("/healthz", "/readyz"):  # probes ask by address, not by name
+    if not public or request.path in ("/healthz", "/readyz"):  # probes ask by address
         return
-    if public and request.host != urlsplit(public).netloc:
+    if request.host != urlsplit(public).netloc:
         raise InvalidInput(
             f"this server answers for {urlsplit(public).netloc}, not {shown(request.host)}",
             code="wrong_host",
+        )
+    origin = request.headers.get("Origin")
+    changes = request.method not in ("GET", "HEAD", "OPTIONS")
+    if changes and origin is not None and origin.lower() != public.lower():
+        raise Forbidden(
+            f"this server takes changes only from pages of {public}, not from {shown(origin)}",
+            code="wrong_origin",
         )
 
 
