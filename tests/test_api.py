@@ -180,6 +180,18 @@ def test_a_page_that_does_not_exist_is_still_a_page(server: LiveServer) -> None:
     assert answer.headers["Content-Type"].startswith("text/html")
 
 
+@pytest.mark.parametrize("scheme", ["bearer", "BEARER", "Bearer", "bEaReR"])
+def test_the_bearer_scheme_is_read_whatever_its_case(server: LiveServer, scheme: str) -> None:
+    """RFC 7235: the scheme of an Authorization header is case-insensitive."""
+    session = server.create_session()
+    headers = {"Authorization": f"{scheme} {session['facilitator_token']}"}
+    state = requests.get(f"{server.url}/api/sessions/{session['id']}/state", headers=headers)
+    assert state.status_code == 200, state.text
+    headers = {"Authorization": f"Basic {session['facilitator_token']}"}
+    refused = requests.get(f"{server.url}/api/sessions/{session['id']}/state", headers=headers)
+    assert refused.status_code == 401 and error_of(refused)["code"] == "unauthorized"
+
+
 def test_chain_of_a_new_session_round_trips_its_input(server: LiveServer) -> None:
     chain = FITNESS
     session = server.create_session("roadmapping", chain=chain)

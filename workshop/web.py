@@ -127,10 +127,11 @@ def json_body() -> dict:
 
 
 def bearer() -> str:
-    header = request.headers.get("Authorization", "")
-    if not header.startswith("Bearer "):
+    """The token of `Authorization: Bearer <token>`; the scheme in any case (RFC 7235)."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("send the token as 'Authorization: Bearer <token>'")
-    return header[len("Bearer ") :].strip()
+    return token.strip()
 
 
 def person_in(workshop_id: str, screen: bool = False) -> str:
