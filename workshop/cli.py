@@ -43,7 +43,13 @@ def cli() -> None:
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--port",
+    default=5000,
+    show_default=True,
+    type=click.IntRange(1, 65535),
+    help="Port to listen on.",
+)
 @data_option
 @database_option
 @click.option(
@@ -90,7 +96,7 @@ def serve(
 ) -> None:
     """Serve the web app and the Socket.IO endpoint."""
     from workshop.lease import LeaseTaken
-    from workshop.server import run
+    from workshop.server import CannotListen, run
     from workshop.store import DatabaseProblem
 
     settings = _settings(overrides)
@@ -102,8 +108,8 @@ def serve(
         run(host, port, data, async_mode, message_queue, timer_interval, settings)
     except DatabaseProblem as error:
         raise click.ClickException(f"cannot start: {error}") from None
-    except LeaseTaken as taken:
-        raise click.ClickException(str(taken)) from None
+    except (LeaseTaken, CannotListen) as refused:
+        raise click.ClickException(str(refused)) from None
 
 
 def _settings(overrides: tuple[str, ...]) -> dict[str, object]:
