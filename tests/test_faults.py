@@ -599,6 +599,35 @@ def test_an_address_nobody_can_listen_on_is_refused_with_one_clear_error(
     assert refusal.stderr.strip().splitlines()[-1].startswith("Error:"), refusal.stderr
 
 
+def test_a_backup_onto_the_live_database_or_into_no_folder_is_refused_by_name(
+    tmp_path: Path, people: list[Person]
+) -> None:
+    server = LiveServer(tmp_path).start()
+    try:
+        session, _fac = host(server, people, "strategizing")
+        live = tmp_path / "workshop.db"
+        url = f"sqlite:///{live}"
+        for args in (
+            ["--database", url, str(live)],
+            ["--database", url, str(tmp_path / "." / "workshop.db")],
+            ["--data", str(tmp_path), str(live)],
+        ):
+            refused = workshop("backup", *args)
+            assert refused.returncode == 1 and "Traceback" not in refused.stderr, refused.stderr
+            (line,) = refused.stderr.strip().splitlines()
+            assert "is the database being backed up" in line, line
+        nowhere = tmp_path / "no-such-folder" / "copy.db"
+        refused = workshop("backup", "--database", url, str(nowhere))
+        assert refused.returncode == 1 and "Traceback" not in refused.stderr, refused.stderr
+        (line,) = refused.stderr.strip().splitlines()
+        assert f"cannot write {nowhere}" in line and "no-such-folder does not exist" in line, line
+        assert f"cannot use {live}" not in line, line
+        assert server.export(session, "minutes?format=json").status_code == 200  # unharmed
+        assert workshop("check", "--database", url).returncode == 0
+    finally:
+        server.stop()
+
+
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_a_backup_taken_in_a_storm_serves_and_holds_every_ack_given_before_it(
     tmp_path: Path, people: list[Person]

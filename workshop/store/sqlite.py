@@ -187,6 +187,13 @@ def backup(source: Path, target: Path) -> None:
     as one self-contained file, checked, and put in place only when whole."""
     if not source.is_file():  # connecting would create an empty database
         raise DatabaseProblem(f"no database at {source}")
+    same = target.resolve() == source.resolve() or (target.exists() and target.samefile(source))
+    if same:  # the snapshot would replace what it copies
+        raise DatabaseProblem(
+            f"{target} is the database being backed up: write the snapshot to another file"
+        )
+    if not target.parent.is_dir():
+        raise DatabaseProblem(f"cannot write {target}: the folder {target.parent} does not exist")
     partial = target.with_name(target.name + ".partial")
     try:
         with contextlib.closing(sqlite3.connect(source, timeout=10)) as original:
