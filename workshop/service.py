@@ -565,7 +565,7 @@ class Service:
             self.write_silently(lambda: self.store.probe_write(self.clock()), timeout=READY_TIMEOUT)
         except Exception as error:  # any failure means "not ready"; the probe changes nothing
             log.warning("readiness: the database refused a write: %s", error)
-            return f"the database does not take a write ({error})"
+            return f"the database {self.store.url} does not take a write ({error})"
         return None
 
     # -- reading -------------------------------------------------------------

@@ -51,6 +51,7 @@ from workshop.store import (
     AlreadyAnswered,
     DatabaseProblem,
     InThread,
+    at_once,
     one_line,
     shown_url,
     token_hash,
@@ -384,10 +385,13 @@ class PostgresStore:
                 self._local.conn = None
 
     @contextmanager
-    def batch(self, sessions: Collection[str] = ()) -> Iterator[Callable[[InThread], None]]:
+    def batch(
+        self, sessions: Collection[str] = (), in_thread: InThread = at_once
+    ) -> Iterator[Callable[[InThread], None]]:
         """The sessions' rows are locked at BEGIN in sorted order, the same in every process:
         taken as each piece came, two processes' batches crossing the same sessions in
-        opposite orders deadlocked, and PostgreSQL refused one of them whole."""
+        opposite orders deadlocked, and PostgreSQL refused one of them whole. Its waits for
+        other writers are green (see `wait`): `in_thread` is not needed for them."""
         with self.lock:
             with self.available():
                 conn = self.pool.getconn()
