@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import requests
 
 from tests.chains import FITNESS
 from tests.live import LiveServer
@@ -115,6 +116,20 @@ def test_bad_participant_input_is_400(server: LiveServer, body: dict) -> None:
     error_of(answer)
 
 
+@pytest.mark.parametrize(
+    "join_code", [{}, {"join_code": 123456}, {"join_code": None}, {"join_code": ["A"]}]
+)
+def test_a_missing_or_mistyped_join_code_is_bad_input_not_a_wrong_code(
+    server: LiveServer, join_code: dict
+) -> None:
+    session = server.create_session()
+    body = {"name": "Eve", "role": "team", **join_code}
+    answer = server.post(f"/api/sessions/{session['id']}/participants", body)
+    assert answer.status_code == 400
+    error = error_of(answer)
+    assert error["code"] == "invalid_input" and "join_code" in error["message"], error
+
+
 def test_unknown_session_is_404_in_the_error_shape(server: LiveServer) -> None:
     answer = server.post(
         "/api/sessions/nope/participants", {"join_code": "X", "name": "A", "role": "team"}
@@ -122,6 +137,59 @@ def test_unknown_session_is_404_in_the_error_shape(server: LiveServer) -> None:
     assert answer.status_code == 404
     assert error_of(answer)["code"] == "not_found"
     assert error_of(server.get("/api/nothing-here"))["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code"),
+    [
+        ("POST", "/healthz", 405, "method_not_allowed"),
+        ("DELETE", "/healthz", 405, "method_not_allowed"),
+        ("POST", "/readyz", 405, "method_not_allowed"),
+        ("GET", "/api", 404, "not_found"),
+        ("PUT", "/api/sessions", 405, "method_not_allowed"),
+    ],
+)
+def test_every_error_of_the_api_and_the_probes_is_in_the_error_shape(
+    server: LiveServer, method: str, path: str, status: int, code: str
+) -> None:
+    answer = requests.request(method, server.url + path, timeout=10)
+    assert answer.status_code == status
+    assert answer.headers["Content-Type"] == "application/json"
+    assert error_of(answer)["code"] == code
+
+
+def test_a_body_over_the_limit_is_refused_in_the_error_shape_naming_the_limit(
+    server: LiveServer,
+) -> None:
+    body = b'{"kind": "review", "title": "' + b"x" * (1024 * 1024) + b'"}'
+    answer = requests.post(
+        server.url + "/api/sessions",
+        data=body,
+        headers={"Content-Type": "application/json"},
+        timeout=10,
+    )
+    assert answer.status_code == 413
+    error = error_of(answer)
+    assert error["code"] == "request_entity_too_large"
+    assert "1 MB" in error["message"] and "MAX_CONTENT_LENGTH" in error["message"]
+
+
+def test_a_page_that_does_not_exist_is_still_a_page(server: LiveServer) -> None:
+    answer = server.get("/no-such-page")
+    assert answer.status_code == 404
+    assert answer.headers["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("scheme", ["bearer", "BEARER", "Bearer", "bEaReR"])
+def test_the_bearer_scheme_is_read_whatever_its_case(server: LiveServer, scheme: str) -> None:
+    """RFC 7235: the scheme of an Authorization header is case-insensitive."""
+    session = server.create_session()
+    headers = {"Authorization": f"{scheme} {session['facilitator_token']}"}
+    state = requests.get(f"{server.url}/api/sessions/{session['id']}/state", headers=headers)
+    assert state.status_code == 200, state.text
+    headers = {"Authorization": f"Basic {session['facilitator_token']}"}
+    refused = requests.get(f"{server.url}/api/sessions/{session['id']}/state", headers=headers)
+    assert refused.status_code == 401 and error_of(refused)["code"] == "unauthorized"
 
 
 def test_chain_of_a_new_session_round_trips_its_input(server: LiveServer) -> None:

@@ -125,3 +125,111 @@ def test_a_file_that_is_not_text_exits_one(tmp_path):
     assert run.returncode == 1
     assert "Traceback" not in run.stderr
     assert "not UTF-8 text" in run.stderr
+
+
+ONE_AGREE = {"electorate": ["a"], "votes": [{"voter": "a", "choice": "agree"}]}
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        {"rule": rule, "options": [], **ONE_AGREE}
+        for rule in ("unanimity", "majority", "consent", "decider")
+    ]
+    + [
+        {"rule": "fist_of_five", "options": [], "electorate": ["a"], "votes": []},
+        {"rule": "dot", "options": [], "electorate": ["a"], "votes": []},
+        {"rule": "ranked", "options": [], "electorate": ["a"], "votes": []},
+    ],
+)
+def test_a_record_with_no_options_exits_one_with_one_clear_line(tmp_path, content):
+    run = workshop_tally(written(tmp_path, content), "--json")
+    assert run.returncode == 1, run.stdout
+    assert "Traceback" not in run.stderr
+    [line] = run.stderr.strip().splitlines()
+    assert line.endswith("ballot.json: options must name at least one option, got none")
+
+
+TIED = RANKED | {
+    "votes": [{"voter": "v1", "ranking": ["A", "B"]}, {"voter": "v2", "ranking": ["B", "A"]}]
+}
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (TIED | {"decision": {"by": "v1", "winner": "C", "rationale": "r"}}, "tied for first"),
+        (RANKED | {"decision": {"by": "v1", "winner": "A", "rationale": "r"}}, "nobody is tied"),
+        (
+            {
+                "rule": "dot",
+                "options": ["A", "B"],
+                "electorate": ["v1"],
+                "votes": [{"voter": "v1", "dots": {"A": 1}}],
+                "decision": {"by": "v1", "winner": "B", "rationale": "r"},
+            },
+            "nobody is tied",
+        ),
+    ],
+)
+def test_a_tie_decision_the_count_refuses_exits_one_with_one_clear_line(tmp_path, content, message):
+    run = workshop_tally(written(tmp_path, content), "--json")
+    assert run.returncode == 1, run.stdout
+    assert "Traceback" not in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
+    assert message in run.stderr and "decision.winner" in run.stderr
+    assert "ballot.json" in run.stderr
+
+
+RANKED_ADVICE = {
+    "rule": "decider",
+    "options": ["A", "B"],
+    "electorate": ["v1", "v2", "v3"],
+    "settings": {"advisory_rule": "ranked"},
+    "votes": [
+        {"voter": "v1", "ranking": ["B", "A"]},
+        {"voter": "v2", "ranking": ["B", "A"]},
+        {"voter": "v3", "ranking": ["A", "B"]},
+    ],
+    "labels": {"A": "“Run more”", "B": "“Sleep better”", "v3": "Pat"},
+}
+
+
+def test_a_decider_over_ranked_advice_names_the_winning_option(tmp_path):
+    decision = {"by": "v3", "winner": "B", "rationale": "the team asked for it"}
+    run = workshop_tally(written(tmp_path, RANKED_ADVICE | {"decision": decision}), "--json")
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    assert (result["rule"], result["passed"], result["winner"]) == ("decider", True, "B")
+    assert result["advisory"]["winner"] == "B"
+    said = "Pat decided: “Sleep better” goes forward, because the team asked for it"
+    assert said in result["reasons"]
+    assert not any("“Run more” passes" in reason for reason in result["reasons"])
+
+
+def test_a_decider_over_dot_advice_may_go_against_it(tmp_path):
+    dot = RANKED_ADVICE | {
+        "settings": {"advisory_rule": "dot", "dots": 1},
+        "votes": [{"voter": "v1", "dots": {"A": 1}}],
+        "decision": {"by": "v3", "winner": "B", "rationale": "cheaper"},
+    }
+    run = workshop_tally(written(tmp_path, dot))
+    assert run.returncode == 0, run.stderr
+    assert "winner: B" in run.stdout and "result: passed" in run.stdout
+    assert "Pat decided: “Sleep better” goes forward, because cheaper" in run.stdout
+    assert "The decision goes against the advice." in run.stdout
+
+
+@pytest.mark.parametrize(
+    ("decision", "message"),
+    [
+        ({"by": "v3", "passed": True, "rationale": "r"}, "decision.winner must name one of"),
+        ({"by": "v3", "winner": "Z", "rationale": "r"}, "decision.winner must name one of"),
+    ],
+)
+def test_a_decider_over_ranked_advice_must_name_one_of_the_options(tmp_path, decision, message):
+    run = workshop_tally(written(tmp_path, RANKED_ADVICE | {"decision": decision}))
+    assert run.returncode == 1, run.stdout
+    assert "Traceback" not in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
+    assert message in run.stderr and "A, B" in run.stderr

@@ -570,6 +570,64 @@ def test_a_read_only_data_folder_is_refused_at_start_with_one_line(tmp_path: Pat
     assert "must be readable and writable" in line, line
 
 
+def test_a_port_in_use_is_refused_at_start_with_one_line(tmp_path: Path) -> None:
+    server = LiveServer(tmp_path)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", server.port))
+        taken.listen()
+        refusal = server.refuses_to_start()
+    assert refusal.returncode == 1 and "Traceback" not in refusal.stderr, refusal.stderr
+    (line,) = refusal.stderr.strip().splitlines()
+    assert f"cannot listen on 127.0.0.1:{server.port}" in line and "in use" in line, line
+    assert not (tmp_path / "workshop.db").exists()  # refused before the database is touched
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--port", "99999"], "'--port': 99999 is not in the range 1<=x<=65535"),
+        (["--port", "0"], "'--port': 0 is not in the range 1<=x<=65535"),
+        (["--host", "999.1.1.1"], "cannot listen on 999.1.1.1:"),
+    ],
+)
+def test_an_address_nobody_can_listen_on_is_refused_with_one_clear_error(
+    tmp_path: Path, args: list[str], said: str
+) -> None:
+    refusal = workshop("serve", "--data", str(tmp_path), *args)
+    assert refusal.returncode != 0 and "Traceback" not in refusal.stderr, refusal.stderr
+    assert said in refusal.stderr, refusal.stderr
+    assert refusal.stderr.strip().splitlines()[-1].startswith("Error:"), refusal.stderr
+
+
+def test_a_backup_onto_the_live_database_or_into_no_folder_is_refused_by_name(
+    tmp_path: Path, people: list[Person]
+) -> None:
+    server = LiveServer(tmp_path).start()
+    try:
+        session, _fac = host(server, people, "strategizing")
+        live = tmp_path / "workshop.db"
+        url = f"sqlite:///{live}"
+        for args in (
+            ["--database", url, str(live)],
+            ["--database", url, str(tmp_path / "." / "workshop.db")],
+            ["--data", str(tmp_path), str(live)],
+        ):
+            refused = workshop("backup", *args)
+            assert refused.returncode == 1 and "Traceback" not in refused.stderr, refused.stderr
+            (line,) = refused.stderr.strip().splitlines()
+            assert "is the database being backed up" in line, line
+        nowhere = tmp_path / "no-such-folder" / "copy.db"
+        refused = workshop("backup", "--database", url, str(nowhere))
+        assert refused.returncode == 1 and "Traceback" not in refused.stderr, refused.stderr
+        (line,) = refused.stderr.strip().splitlines()
+        assert f"cannot write {nowhere}" in line and "no-such-folder does not exist" in line, line
+        assert f"cannot use {live}" not in line, line
+        assert server.export(session, "minutes?format=json").status_code == 200  # unharmed
+        assert workshop("check", "--database", url).returncode == 0
+    finally:
+        server.stop()
+
+
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_a_backup_taken_in_a_storm_serves_and_holds_every_ack_given_before_it(
     tmp_path: Path, people: list[Person]

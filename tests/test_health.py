@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from pathlib import Path
+
+import requests
 
 from tests.live import LiveServer, poll
 from tests.tools import RedisServer
@@ -32,3 +36,25 @@ def test_readyz_names_a_stopped_message_queue_and_recovers_when_it_returns(
     finally:
         live.stop()
         queue.stop()
+
+
+def test_readyz_gives_up_soon_on_a_database_another_process_holds_locked(tmp_path: Path) -> None:
+    """A health probe times out after a few seconds: SQLite's wait for the lock (10 s) must
+    neither hold the answer nor stop the server meanwhile. No timing is asserted: the client
+    waits 8 s, well over the probe's own limit and well under the old 10 to 18 s."""
+    live = LiveServer(tmp_path).start()
+    try:
+        assert live.get("/readyz").status_code == 200
+        with closing(sqlite3.connect(tmp_path / "workshop.db", isolation_level=None)) as other:
+            other.execute("BEGIN IMMEDIATE")  # another process's write, held
+            for _ in range(3):  # also while the server's own writes wait for the lock
+                answer = requests.get(live.url + "/readyz", timeout=8)
+                assert answer.status_code == 503, answer.text
+                error = answer.json()["error"]
+                assert error["code"] == "unavailable", error
+                assert "workshop.db" in error["message"], error
+                assert requests.get(live.url + "/healthz", timeout=8).status_code == 200
+            other.execute("ROLLBACK")
+        poll(lambda: live.get("/readyz").status_code == 200, timeout=30)
+    finally:
+        live.stop()

@@ -102,6 +102,28 @@ def test_a_database_that_cannot_be_reached_is_refused_in_one_line_without_the_pa
     assert "refused" in line, line
 
 
+@pytest.mark.parametrize("password", ["p", "s3cret", "p%40ss"])
+@pytest.mark.parametrize("command", ["serve", "check", "migrate"])
+def test_an_unreachable_database_with_a_password_is_named_without_it(
+    command: str, password: str, tmp_path: Path
+) -> None:
+    """No server needed: nothing listens on port 1. A one-letter password hid itself in the
+    URL's other words, and the mangled URL then broke the error message itself."""
+    closed = f"postgresql://someone:{password}@127.0.0.1:1/goals"
+    args = {
+        "serve": ["serve", "--port", "1", "--data", str(tmp_path), "--database", closed],
+        "check": ["check", "--database", closed],
+        "migrate": ["migrate", "--from", closed, "--to", f"sqlite:///{tmp_path}/copy.db"],
+    }[command]
+    run = workshop(*args)
+    assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+    (line,) = run.stderr.strip().splitlines()
+    assert "cannot connect to PostgreSQL database goals on 127.0.0.1 port 1" in line, line
+    assert "refused" in line and "someone" not in line, line
+    if len(password) > 1:
+        assert password not in run.stderr + run.stdout and "p@ss" not in line, line
+
+
 def test_a_newer_or_foreign_schema_is_refused_at_start_in_one_line(
     url: str, tmp_path: Path
 ) -> None:

@@ -812,3 +812,25 @@ def test_majority_never_passes_below_the_quorum(rec, percent):
     if rec["electorate"]:
         met = result.turnout >= Fraction(percent, 100) * len(rec["electorate"])
         assert result.reasons[1].startswith("Enough people" if met else "Too few people")
+
+
+def test_a_schulze_winner_is_explained_by_the_real_head_to_head_counts():
+    """B beats each of the others 3 to 2 head to head; strongest paths would say 3 to 0."""
+    votes = rankings((2, "ABCD"), (2, "DCBA"), (1, "BCDA"))
+    result = count("ranked", votes, options="ABCD")
+    assert result.winner == "B"
+    said = "B beats every other option head to head: against A 3 to 2, against C 3 to 2,"
+    assert f"{said} against D 3 to 2." in result.reasons
+
+
+def test_a_schulze_winner_out_of_a_cycle_is_explained_by_its_strongest_paths():
+    """The example of docs/rules.md: A beats B 6 to 3 but loses to C 4 to 5."""
+    votes = rankings((4, "ABC"), (3, "BCA"), (2, "CAB"))
+    result = count(
+        "ranked", votes, options="ABC", electorate=[*people(1), *(v["voter"] for v in votes)]
+    )
+    assert result.winner == "A"
+    reasons = " ".join(result.reasons)
+    assert "beats every other option" not in reasons
+    assert "Head to head, A wins against B 6 to 3 and loses against C 4 to 5." in reasons
+    assert "strongest path" in reasons and "to C 6 against 5 back" in reasons

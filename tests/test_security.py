@@ -440,6 +440,54 @@ def test_public_url_makes_the_links_and_refuses_other_hosts(tmp_path: Path) -> N
         server.stop()
 
 
+def test_public_url_refuses_changes_sent_from_pages_of_another_origin(tmp_path: Path) -> None:
+    """A page elsewhere cannot make people's browsers create, join or command; a script that
+    sends no Origin (curl, a bot) still can. The socket refuses the same origins."""
+    server = strict_server(tmp_path, "--public-url", "https://workshop.test").start()
+    ours = {"Host": "workshop.test"}
+
+    def post(path: str, body: dict, origin: str | None, token: str = "") -> requests.Response:
+        headers = ours | ({"Origin": origin} if origin else {})
+        headers |= {"Authorization": f"Bearer {token}"} if token else {}
+        return requests.post(server.url + path, json=body, headers=headers, timeout=10)
+
+    try:
+        made = post("/api/sessions", {"kind": "strategizing", "title": "Ours"}, None).json()
+        same = post("/api/sessions", {"kind": "review", "title": "Ours"}, "https://workshop.test")
+        assert same.status_code == 201, same.text
+        join = {"join_code": made["join_code"], "name": "Eve", "role": "team"}
+        command = f"/api/sessions/{made['id']}/commands/next_phase"
+        for origin in ("https://evil.example", "null", "http://workshop.test"):
+            attempts = [
+                post("/api/sessions", {"kind": "strategizing", "title": "Forged"}, origin),
+                post(f"/api/sessions/{made['id']}/participants", join, origin),
+                post(command, {"cid": "c1"}, origin, made["facilitator_token"]),
+            ]
+            for answer in attempts:
+                assert answer.status_code == 403, answer.text
+                error = answer.json()["error"]
+                assert (
+                    error["code"] == "wrong_origin" and "https://workshop.test" in error["message"]
+                )
+        assert server.query("select count(*) from workshops", []) == [(2,)]
+        assert server.query("select count(*) from events where type = 'phase_changed'", []) == [
+            (0,)
+        ]
+        assert post(f"/api/sessions/{made['id']}/participants", join, None).status_code == 201
+        for origin in ("https://evil.example", "null"):
+            client = socketio.Client(reconnection=False)
+            with pytest.raises(socketio.exceptions.ConnectionError):
+                client.connect(
+                    server.url,
+                    auth={"token": made["facilitator_token"]},
+                    headers=ours | {"Origin": origin},
+                    transports=["polling"],  # a websocket client adds an Origin of its own
+                    wait_timeout=10,
+                )
+    finally:
+        server.stop()
+
+
 def test_idle_sessions_leave_memory(database: Database) -> None:
     """The service keeps a bounded number of sessions in memory; the log rebuilds the rest."""
     from workshop.service import Service

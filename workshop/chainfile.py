@@ -34,7 +34,7 @@ from workshop.domain.chain import (
     validate,
 )
 from workshop.domain.errors import InvalidInput
-from workshop.domain.text import shown
+from workshop.domain.text import shown, size_words
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_GOALS = 500  # a product's whole chain fits many times over; each goal costs checking
@@ -169,7 +169,7 @@ def read_document(chain: str | Mapping[str, Any], source: str) -> dict[str, Any]
 
 
 def _too_large(source: str, limit: int = MAX_BYTES) -> ChainFileError:
-    size = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
+    size = size_words(limit)
     return ChainTooLarge([f"{source}: larger than {size}, the most a goal chain file may be"])
 
 

@@ -43,7 +43,13 @@ def cli() -> None:
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--port",
+    default=5000,
+    show_default=True,
+    type=click.IntRange(1, 65535),
+    help="Port to listen on.",
+)
 @data_option
 @database_option
 @click.option(
@@ -90,7 +96,7 @@ def serve(
 ) -> None:
     """Serve the web app and the Socket.IO endpoint."""
     from workshop.lease import LeaseTaken
-    from workshop.server import run
+    from workshop.server import CannotListen, run
     from workshop.store import DatabaseProblem
 
     settings = _settings(overrides)
@@ -102,8 +108,8 @@ def serve(
         run(host, port, data, async_mode, message_queue, timer_interval, settings)
     except DatabaseProblem as error:
         raise click.ClickException(f"cannot start: {error}") from None
-    except LeaseTaken as taken:
-        raise click.ClickException(str(taken)) from None
+    except (LeaseTaken, CannotListen) as refused:
+        raise click.ClickException(str(refused)) from None
 
 
 def _settings(overrides: tuple[str, ...]) -> dict[str, object]:
@@ -205,7 +211,10 @@ def _load_chain(file: str) -> Chain:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def tally(file: str, as_json: bool) -> None:
     """Recount a ballot record FILE with the server's own rule, and say why it came out so."""
-    result = rules.tally(_read_ballot(file))
+    try:
+        result = rules.tally(_read_ballot(file))
+    except InvalidInput as error:  # a record the count itself refuses (a tie that is none)
+        raise click.ClickException(f"{file}: {error.message}") from None
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2, sort_keys=True))
     else:

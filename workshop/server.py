@@ -7,6 +7,7 @@ up to ~40 ms to each small update, so we start the servers ourselves.
 from __future__ import annotations
 
 import contextlib
+import errno
 import gc
 import logging
 import signal
@@ -331,6 +332,31 @@ def _serve_eventlet(app: Flask, host: str, port: int) -> None:
     stopped.wait()
 
 
+class CannotListen(Exception):
+    """The address given to serve on cannot be listened on: no such address, or in use."""
+
+
+def check_address(host: str, port: int) -> None:
+    """Listen on the address for a moment, so that one nobody can serve on is refused in
+    words before the database is opened (the server itself binds it only once ready)."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError) as error:
+        why = getattr(error, "strerror", None) or str(error)
+        raise CannotListen(f"cannot listen on {host}:{port}: no such address ({why})") from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers do
+        try:
+            probe.bind(address)
+        except OSError as error:
+            in_use = (
+                " (another program is serving there)" if error.errno == errno.EADDRINUSE else ""
+            )
+            raise CannotListen(
+                f"cannot listen on {host}:{port}: {error.strerror}{in_use}"
+            ) from None
+
+
 def run(
     host: str,
     port: int,
@@ -340,8 +366,10 @@ def run(
     timer_interval: float | None = None,
     settings: Mapping[str, object] | None = None,
 ) -> None:
-    """Serve until interrupted; a database that cannot be served raises DatabaseProblem,
-    one that another server holds alone raises LeaseTaken. `settings` override config's."""
+    """Serve until interrupted; an address nobody can listen on raises CannotListen, a
+    database that cannot be served DatabaseProblem, one that another server holds alone
+    LeaseTaken. `settings` override config's."""
+    check_address(host, port)
     config = {"DATA_DIR": data_dir, "ASYNC_MODE": async_mode, "MESSAGE_QUEUE": message_queue}
     if timer_interval is not None:
         config["TIMER_INTERVAL"] = timer_interval

@@ -33,7 +33,7 @@ from workshop.domain.errors import (
 from workshop.domain.events import apply
 from workshop.domain.session import created
 from workshop.domain.state import WorkshopState
-from workshop.domain.text import CONTROL, shown
+from workshop.domain.text import CONTROL, kind, shown
 from workshop.domain.views import SCREEN
 from workshop.domain.workshop import SYSTEM, Context, decide, due_timers, next_due, replay
 from workshop.offload import Offload, direct
@@ -295,11 +295,15 @@ class Service:
 
     def join(self, workshop_id: str, join_code: object, name: object, role: object) -> dict:
         """A person joins with the code the facilitator shared; their token is made here."""
+        if not isinstance(join_code, str):  # bad input, not a wrong guess
+            raise InvalidInput(
+                f"join_code must be the session's join code as text, got {kind(join_code)}"
+            )
         with self.store.reading():
             row = self.store.workshop(workshop_id)
         if row is None:
             raise NotFound(f"session {shown(workshop_id)} does not exist")
-        if not isinstance(join_code, str) or join_code.strip().upper() != row["join_code"]:
+        if join_code.strip().upper() != row["join_code"]:
             raise Forbidden("wrong join code for this session", code="wrong_join_code")
         token = new_token()
 
@@ -561,7 +565,7 @@ class Service:
             self.write_silently(lambda: self.store.probe_write(self.clock()), timeout=READY_TIMEOUT)
         except Exception as error:  # any failure means "not ready"; the probe changes nothing
             log.warning("readiness: the database refused a write: %s", error)
-            return f"the database does not take a write ({error})"
+            return f"the database {self.store.url} does not take a write ({error})"
         return None
 
     # -- reading -------------------------------------------------------------

@@ -7,11 +7,11 @@ from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from workshop.domain.errors import Forbidden, InvalidInput, NotFound, Unauthorized, WorkshopError
 from workshop.domain.payload import check_depth
-from workshop.domain.text import shown
+from workshop.domain.text import shown, size_words
 from workshop.domain.workshop import CLIENT_COMMANDS
 from workshop.service import Service
 from workshop.throttle import RateLimited, Throttle
@@ -41,14 +41,22 @@ def workshop_error(error: WorkshopError) -> tuple[Response, int]:
 @blueprint.before_app_request
 def known_host() -> None:
     """With --public-url, a request naming another host is refused: links never echo a
-    forged Host header."""
+    forged Host header. A change sent by a page of another origin is refused too: a page
+    elsewhere cannot make people's browsers act; scripts send no Origin, and stay allowed."""
     public = current_app.config["PUBLIC_URL"]
-    if request.path in ("/healthz", "/readyz"):  # probes ask by address, not by name
+    if not public or request.path in ("/healthz", "/readyz"):  # probes ask by address
         return
-    if public and request.host != urlsplit(public).netloc:
+    if request.host != urlsplit(public).netloc:
         raise InvalidInput(
             f"this server answers for {urlsplit(public).netloc}, not {shown(request.host)}",
             code="wrong_host",
+        )
+    origin = request.headers.get("Origin")
+    changes = request.method not in ("GET", "HEAD", "OPTIONS")
+    if changes and origin is not None and origin.lower() != public.lower():
+        raise Forbidden(
+            f"this server takes changes only from pages of {public}, not from {shown(origin)}",
+            code="wrong_origin",
         )
 
 
@@ -78,12 +86,24 @@ def guessing() -> Iterator[None]:
         raise
 
 
+def answers_json(path: str) -> bool:
+    """The API and the health probes are read by scripts: their errors are JSON."""
+    return path in ("/api", "/healthz", "/readyz") or path.startswith("/api/")
+
+
 @blueprint.app_errorhandler(HTTPException)
 def http_error(error: HTTPException) -> tuple[Response, int] | HTTPException:
-    if not request.path.startswith("/api/"):
+    """The one error shape for scripts; pages keep their HTML. A wrong method or a body over
+    the limit is never a person's page view, so it is JSON wherever it happens."""
+    if not answers_json(request.path) and error.code not in (405, 413):
         return error
     code = (error.name or "error").lower().replace(" ", "_")
-    return error_response(code, error.description or code, error.code or 500)
+    message = error.description or code
+    if isinstance(error, RequestEntityTooLarge):
+        limit = size_words(current_app.config["MAX_CONTENT_LENGTH"])
+        message = f"the request body is larger than {limit}, the most this server takes"
+        message += " (the MAX_CONTENT_LENGTH setting)"
+    return error_response(code, message, error.code or 500)
 
 
 @blueprint.app_errorhandler(Exception)
@@ -107,10 +127,11 @@ def json_body() -> dict:
 
 
 def bearer() -> str:
-    header = request.headers.get("Authorization", "")
-    if not header.startswith("Bearer "):
+    """The token of `Authorization: Bearer <token>`; the scheme in any case (RFC 7235)."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("send the token as 'Authorization: Bearer <token>'")
-    return header[len("Bearer ") :].strip()
+    return token.strip()
 
 
 def person_in(workshop_id: str, screen: bool = False) -> str:

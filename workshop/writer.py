@@ -183,7 +183,7 @@ class Writer:
         sessions = {job.session for job in batch if job.session is not None}
         with self.store.lock:
             try:
-                with self.store.batch(sessions) as commit:
+                with self.store.batch(sessions, self._in_thread) as commit:
                     with self.lock:
                         for job in batch:
                             self._attempt(job)

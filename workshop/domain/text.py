@@ -92,3 +92,8 @@ def optional_text(value: object, field: str, max_len: int = TEXT_MAX) -> str | N
     """Like clean_text for an optional field: None or empty gives None."""
     text = clean_text(value, field, max_len, required=False)
     return text or None
+
+
+def size_words(limit: int) -> str:
+    """1 MB, 512 KB: a size limit as people read it in a refusal."""
+    return f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"

@@ -126,11 +126,14 @@ def _ballot_notes(b: Mapping, words: Words) -> list[str]:
     """Objections and their rulings, the decider's decision, and the outcome."""
     notes = objection_notes(b, words)
     decision = b.get("decision")
-    if decision and "passed" in decision:  # a decider ballot's (a tie's: see _after_notes)
-        decided = "passes" if decision["passed"] else "does not pass"
+    if decision and b["rule"] == "decider":  # (a tie's decision: see _after_notes)
+        if "winner" in decision:  # after advice that ranked the options
+            decided = f"{words.title(decision['winner'])} goes forward"
+        else:
+            verb = "passes" if decision["passed"] else "does not pass"
+            decided = f"{words.title(b['options'][0])} {verb}"
         notes.append(
-            f"Decision by {words(decision['by'])}: {words.title(b['options'][0])} {decided},"
-            f" because: {decision['rationale']}"
+            f"Decision by {words(decision['by'])}: {decided}, because: {decision['rationale']}"
         )
     outcome = "; ".join(outcome_text(item, words) for item in b["outcome"])
     return [*notes, f"Outcome: {outcome or 'no change to the chain'}"]
@@ -158,7 +161,7 @@ def _after_notes(b: Mapping, words: Words) -> list[str]:
     elif tie_break:
         notes.append(f"Tie for first place: sent to the decider, {words(tie_break['decider'])}.")
     decision = b.get("decision")
-    if decision and "winner" in decision:
+    if decision and b["rule"] != "decider":
         notes.append(
             f"Decision by {words(decision['by'])}: {words.title(decision['winner'])} wins the "
             f"tie, because: {decision['rationale']}"

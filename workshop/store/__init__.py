@@ -20,6 +20,12 @@ from urllib.parse import urlsplit
 T = TypeVar("T")
 InThread = Callable[[Callable[[], None]], None]  # runs a blocking disk call in an OS thread
 
+
+def at_once(call: Callable[[], None]) -> None:
+    """An InThread for callers with no event loop to keep going: the call, here and now."""
+    call()
+
+
 SQLITE_PREFIX = "sqlite:///"
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 RESTORE = "restore it from a backup (see docs/operations.md)"
@@ -87,12 +93,13 @@ class Store(Protocol):
         COMMIT; database trouble inside becomes `Unavailable`."""
 
     def batch(
-        self, sessions: Collection[str] = ()
+        self, sessions: Collection[str] = (), in_thread: InThread = at_once
     ) -> AbstractContextManager[Callable[[InThread], None]]:
         """The writer's group commit: the lock and one open transaction, for `piece`s, which
         write to `sessions` (where writers of other processes may wait for each other, the
         backend takes those sessions first, in one order for all, so that no two batches
-        wait for each other).
+        wait for each other). A BEGIN that must wait for another process's write, where
+        the backend's wait blocks the thread, waits through `in_thread`.
 
         The body calls the given `commit(in_thread)` once, which COMMITs (through `in_thread`
         when the backend's COMMIT blocks the thread). Leaving the body by an exception rolls

@@ -30,6 +30,7 @@ from collections.abc import Callable, Collection, Generator, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from select import POLLIN, POLLOUT
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import psycopg
 import psycopg.waiting
@@ -50,7 +51,9 @@ from workshop.store import (
     AlreadyAnswered,
     DatabaseProblem,
     InThread,
+    at_once,
     one_line,
+    shown_url,
     token_hash,
     unavailable_message,
 )
@@ -212,8 +215,15 @@ class PostgresStore:
     """A PostgreSQL database shared by every server process that is given its URL."""
 
     def __init__(self, url: str, migrate: bool = True, pool_size: int = 8) -> None:
-        self._password = conninfo_to_dict(url).get("password") or None
-        self.url = self._hidden(url)
+        try:
+            self._parts = conninfo_to_dict(url)
+        except psycopg.Error as error:
+            raise DatabaseProblem(
+                f"cannot read the database URL {shown_url(url)}: {error}"
+            ) from None
+        raw = urlsplit(url).password  # as written, %-escapes and all; the parts hold it decoded
+        self._passwords = {word for word in (self._parts.get("password"), raw) if word}
+        self.url = shown_url(url)
         self.lock = threading.RLock()
         self._local = threading.local()  # the connection this thread (or greenlet) is using
         self._migrate(url, migrate)
@@ -236,11 +246,15 @@ class PostgresStore:
 
     # -- what an operator reads ------------------------------------------------
     def _hidden(self, text: str) -> str:
-        """The password, wherever it appears, as ***."""
-        return text.replace(self._password, "***") if self._password else text
+        """The password, wherever it stands on its own, as ***: a short one ("p") is left
+        inside other words ("port"), which it would otherwise turn to nonsense."""
+        for password in self._passwords:
+            text = re.sub(rf"(?<!\w){re.escape(password)}(?!\w)", "***", text)
+        return text
 
     def _where(self) -> str:
-        parts = conninfo_to_dict(self.url)
+        """The database by name, host and port: never the URL, which may hold the password."""
+        parts = self._parts
         host = parts.get("host") or "the local socket"
         return (
             f"PostgreSQL database {parts.get('dbname') or '(default)'} on {host}"
@@ -371,10 +385,13 @@ class PostgresStore:
                 self._local.conn = None
 
     @contextmanager
-    def batch(self, sessions: Collection[str] = ()) -> Iterator[Callable[[InThread], None]]:
+    def batch(
+        self, sessions: Collection[str] = (), in_thread: InThread = at_once
+    ) -> Iterator[Callable[[InThread], None]]:
         """The sessions' rows are locked at BEGIN in sorted order, the same in every process:
         taken as each piece came, two processes' batches crossing the same sessions in
-        opposite orders deadlocked, and PostgreSQL refused one of them whole."""
+        opposite orders deadlocked, and PostgreSQL refused one of them whole. Its waits for
+        other writers are green (see `wait`): `in_thread` is not needed for them."""
         with self.lock:
             with self.available():
                 conn = self.pool.getconn()

@@ -34,12 +34,14 @@ from workshop.store import (
     AlreadyAnswered,
     DatabaseProblem,
     InThread,
+    at_once,
     one_line,
     token_hash,
     unavailable_message,
 )
 
 T = TypeVar("T")
+BUSY_MS = 10_000  # how long a write waits for another process's write to end
 
 migrations = sqlite_utils.Migrations("workshop")
 
@@ -167,7 +169,7 @@ def open_database(path: Path, migrate: bool = True) -> sqlite_utils.Database:
         conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=10)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
-        conn.execute("PRAGMA busy_timeout=10000")
+        conn.execute(f"PRAGMA busy_timeout={BUSY_MS}")
         conn.execute("PRAGMA secure_delete=ON")  # a forgotten ballot key leaves no trace
         found = [row[0] for row in conn.execute("PRAGMA quick_check").fetchall()]
         if found != ["ok"]:
@@ -187,10 +189,17 @@ def backup(source: Path, target: Path) -> None:
     as one self-contained file, checked, and put in place only when whole."""
     if not source.is_file():  # connecting would create an empty database
         raise DatabaseProblem(f"no database at {source}")
+    same = target.resolve() == source.resolve() or (target.exists() and target.samefile(source))
+    if same:  # the snapshot would replace what it copies
+        raise DatabaseProblem(
+            f"{target} is the database being backed up: write the snapshot to another file"
+        )
+    if not target.parent.is_dir():
+        raise DatabaseProblem(f"cannot write {target}: the folder {target.parent} does not exist")
     partial = target.with_name(target.name + ".partial")
     try:
         with contextlib.closing(sqlite3.connect(source, timeout=10)) as original:
-            original.execute("PRAGMA busy_timeout=10000")
+            original.execute(f"PRAGMA busy_timeout={BUSY_MS}")
             with contextlib.closing(sqlite3.connect(partial)) as copy:
                 original.backup(copy)
                 copy.execute("PRAGMA journal_mode=DELETE")  # no -wal file to carry along
@@ -234,7 +243,7 @@ class SQLiteStore:
         self._reads = sqlite_utils.Database(
             sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10)
         )
-        self._reads.execute("PRAGMA busy_timeout=10000")
+        self._reads.execute(f"PRAGMA busy_timeout={BUSY_MS}")
         self._read_lock = threading.RLock()  # one reader at a time on the readers' connection
         self._here = threading.local()  # (green when monkey-patched) inside `reading()`?
 
@@ -288,7 +297,9 @@ class SQLiteStore:
             self._here.reading = before
 
     @contextmanager
-    def batch(self, sessions: Collection[str] = ()) -> Iterator[Callable[[InThread], None]]:
+    def batch(
+        self, sessions: Collection[str] = (), in_thread: InThread = at_once
+    ) -> Iterator[Callable[[InThread], None]]:
         """BEGIN IMMEDIATE under the lock (the whole database is the writer's: `sessions`
         need no locks of their own); COMMIT runs through `in_thread`, as its fsync blocks."""
 
@@ -298,13 +309,28 @@ class SQLiteStore:
 
         with self.lock, self._using(reading=False):
             with available():
-                self.db.execute("BEGIN IMMEDIATE")
+                self._begin(in_thread)
             try:
                 yield commit
             except BaseException:
                 if self.db.conn.in_transaction:  # SQLite may have rolled back already
                     self.db.conn.rollback()
                 raise
+
+    def _begin(self, in_thread: InThread) -> None:
+        """BEGIN IMMEDIATE at once when no other process writes; else wait for it through
+        `in_thread`: SQLite's busy wait sleeps in C, and on the event loop it stopped every
+        request (a readiness probe too) for up to the busy timeout, 10 s at a time."""
+        self._writes.execute("PRAGMA busy_timeout=0")
+        try:
+            self._writes.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode != sqlite3.SQLITE_BUSY:
+                raise
+        finally:
+            self._writes.execute(f"PRAGMA busy_timeout={BUSY_MS}")
+        in_thread(lambda: self._writes.execute("BEGIN IMMEDIATE"))
 
     def piece(self, work: Callable[[], T]) -> tuple[T | None, Exception | None]:
         with available():
@@ -560,7 +586,7 @@ class SQLiteStore:
                     )
                 )
             finally:
-                self._writes.execute("PRAGMA busy_timeout=10000")
+                self._writes.execute(f"PRAGMA busy_timeout={BUSY_MS}")
         return bool(checked) and checked[0][0] == 0  # (busy, frames in log, frames copied)
 
     def attendance_mark(self, workshop_id: str) -> tuple[int, int]:

@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from workshop.domain.errors import InvalidInput
-from workshop.domain.rules.ballot import YES_NO_RULES, Ballot, check_rule, resolve_settings
+from workshop.domain.rules.ballot import (
+    RULE_NAMES,
+    YES_NO_RULES,
+    Ballot,
+    check_rule,
+    resolve_settings,
+)
 from workshop.domain.rules.votes import checked_vote
 from workshop.domain.text import kind, shown
 
@@ -65,13 +71,16 @@ def checked_ballot(ballot: Ballot) -> Ballot:
     """The ballot with settings resolved and votes normalized and sorted: order never matters."""
     rule = check_rule(ballot.rule)
     options = _id_list("options", ballot.options)
+    if not options:  # nothing to pass, rank or name in a reason
+        raise InvalidInput("options must name at least one option, got none")
     electorate = _id_list("electorate", ballot.electorate)
     settings = resolve_settings(rule, options, ballot.settings)
     counted = settings["advisory_rule"] if rule == "decider" else rule
     if counted in YES_NO_RULES and len(options) > 1:
         raise InvalidInput(f"a {counted} vote decides one option, got {len(options)} options")
     votes = _checked_votes(rule, options, electorate, settings, _vote_list(ballot.votes))
-    decision = _DECISIONS[rule](ballot.decision, settings) if rule in _DECISIONS else None
+    checked = _DECISIONS.get(rule)
+    decision = checked(ballot.decision, settings, options) if checked else None
     return Ballot(rule, options, electorate, settings, votes, decision, ballot.labels)
 
 
@@ -102,22 +111,36 @@ def _checked_votes(
     return tuple(sorted(checked, key=lambda vote: vote["voter"]))
 
 
-def _checked_decision(decision: object, settings: Mapping) -> dict | None:
-    """The decider's recorded decision: who, passed or not, and a rationale that is required."""
+def _checked_decision(decision: object, settings: Mapping, options: Sequence[str]) -> dict | None:
+    """The decider's recorded decision and its required rationale: passed or not, or, when
+    the advice ranked several options (dot or ranked), the option that goes forward."""
     if decision is None:
         return None
-    by, rationale = _decided_by(decision, "passed")
+    advice = settings["advisory_rule"]
+    chooses = advice not in YES_NO_RULES
+    by, rationale = _decided_by(decision, "winner" if chooses else "passed")
     if settings["decider"] is not None and by != settings["decider"]:
         raise InvalidInput(
             f"decision.by must be the decider {shown(settings['decider'])}, got {shown(by)}"
         )
+    if chooses:
+        winner = decision.get("winner")
+        if winner not in options:
+            raise InvalidInput(
+                f"decision.winner must name one of the options ({', '.join(options)}): after"
+                f" advice by {RULE_NAMES[advice]} the decider chooses the option that goes"
+                f" forward, got {shown(winner)}"
+            )
+        return {"by": by, "winner": winner, "rationale": rationale}
     passed = decision.get("passed")
     if not isinstance(passed, bool):
         raise InvalidInput(f"decision.passed must be true or false, got {shown(passed)}")
     return {"by": by, "passed": passed, "rationale": rationale}
 
 
-def _checked_tie_decision(decision: object, settings: Mapping) -> dict | None:
+def _checked_tie_decision(
+    decision: object, settings: Mapping, options: Sequence[str]
+) -> dict | None:
     """The decider's choice among the options tied for first place, with a rationale."""
     if decision is None:
         return None

@@ -40,15 +40,20 @@ def _tally_decider(ballot: Ballot) -> Result:
     reasons += [f"Advice: {reason}" for reason in advisory.reasons]
     if decision is None:
         reasons.append("The decider has not decided yet.")
-    else:
-        outcome = passes(ballot, decision["passed"])
-        reasons.append(
-            f"{ballot.label(decision['by'])} decided: {outcome}, because {decision['rationale']}"
-        )
-        if advisory.passed is not None and advisory.passed != decision["passed"]:
-            reasons.append("The decision goes against the advice.")
-    passed = bool(decision and decision["passed"])
-    return yes_no_result(ballot, passed, advisory.counts, reasons, advisory=advisory)
+        return yes_no_result(ballot, False, advisory.counts, reasons, advisory=advisory)
+    by, why = ballot.label(decision["by"]), decision["rationale"]
+    chosen = decision.get("winner")
+    if chosen is None:
+        reasons.append(f"{by} decided: {passes(ballot, decision['passed'])}, because {why}")
+        against = advisory.passed is not None and advisory.passed != decision["passed"]
+    else:  # after advice that ranked the options, the decider names the one that goes forward
+        reasons.append(f"{by} decided: {ballot.label(chosen)} goes forward, because {why}")
+        against = advisory.winner is not None and advisory.winner != chosen
+    if against:
+        reasons.append("The decision goes against the advice.")
+    passed = chosen is not None or decision["passed"]
+    result = yes_no_result(ballot, passed, advisory.counts, reasons, advisory=advisory)
+    return replace(result, winner=chosen) if chosen is not None else result
 
 
 _TALLIES: dict[str, Callable[[Ballot], Result]] = {

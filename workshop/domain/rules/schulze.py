@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from workshop.domain.rules.ballot import Ballot, Result
 from workshop.domain.rules.ranking import order_reason, ranked_result, top, winner_reason
+from workshop.domain.rules.words import names
 
 
 def tally_ranked(ballot: Ballot) -> Result:
@@ -18,7 +19,7 @@ def tally_ranked(ballot: Ballot) -> Result:
     winner = top(places) if ballot.votes else None
     reasons = [f"{len(ballot.votes)} of {len(ballot.electorate)} voters ranked the options."]
     if winner:
-        reasons.append(_schulze_win(ballot, winner, paths))
+        reasons += _schulze_win(ballot, winner, pairwise, paths)
     reasons.append(
         winner_reason(ballot, winner, places, bool(ballot.votes), "No rankings were cast")
     )
@@ -65,16 +66,35 @@ def _layers(options: Sequence[str], beats: set[tuple[str, str]]) -> list[tuple[s
     return places
 
 
-def _schulze_win(ballot: Ballot, winner: str, paths: Mapping) -> str:
-    """Head to head, counting chains of preferences too (the Schulze method)."""
-    margins = ", ".join(
-        f"against {ballot.label(other)} {paths[winner][other]} to {paths[other][winner]}"
-        for other in ballot.options
-        if other != winner
+def _schulze_win(ballot: Ballot, winner: str, d: Mapping, p: Mapping) -> list[str]:
+    """Why the winner won, in counts people can check: how many voters preferred it to each
+    other option (head to head); when that alone decides nothing (a cycle), the chains of
+    head-to-head wins the Schulze method also counts, each as strong as its weakest win."""
+    others = [option for option in ballot.options if option != winner]
+    name = ballot.label(winner)
+    if not others:
+        return [f"{name} is the only option."]
+    if all(d[winner][other] > d[other][winner] for other in others):
+        head = ", ".join(
+            f"against {ballot.label(other)} {d[winner][other]} to {d[other][winner]}"
+            for other in others
+        )
+        return [f"{name} beats every other option head to head: {head}."]
+    won = [other for other in others if d[winner][other] > d[other][winner]]
+    lost = [other for other in others if d[winner][other] < d[other][winner]]
+    level = [other for other in others if d[winner][other] == d[other][winner]]
+    parts = [
+        f"{verb} {ballot.label(other)} {d[winner][other]} to {d[other][winner]}"
+        for verb, group in (("wins against", won), ("loses against", lost), ("ties with", level))
+        for other in group
+    ]
+    paths = ", ".join(
+        f"to {ballot.label(other)} {p[winner][other]} against {p[other][winner]} back"
+        for other in others
     )
-    if not margins:
-        return f"{ballot.label(winner)} is the only option."
-    return (
-        f"{ballot.label(winner)} beats every other option head to head, counting chains "
-        f"of preferences (the Schulze method): {margins}."
-    )
+    return [
+        f"Head to head, {name} {names(parts)}.",
+        f"No option beats every other head to head, so the Schulze method counts chains of"
+        f" head-to-head wins too, each as strong as its weakest win: {name}'s strongest path"
+        f" to each other option is stronger than the path back ({paths}).",
+    ]
