@@ -195,26 +195,6 @@ def test_decider_decides_after_the_advice_is_shown(strategy) -> None:
     assert room.view(una)["me"]["is_decider"] is True
 
 
-def test_a_decider_over_ranked_advice_names_the_option_that_goes_forward(strategy) -> None:
-    """The server records the decision in the shape `workshop tally` recounts: the winner."""
-    room, (pia, tom, una) = strategy
-    vision, ballot = decider_ballot(room, tom, "ranked")
-    room.vote(ballot, {pia: {"ranking": [vision]}, tom: {"ranking": [vision]}})
-    room.do(room.fac, "close_ballot", ballot_id=ballot, reveal=True)
-    refused = room.refused(
-        pia, "record_decision", "invalid_input", ballot_id=ballot, passed=True, rationale="x"
-    )
-    assert "decision.winner must name one of the options" in refused
-    room.do(pia, "record_decision", ballot_id=ballot, winner=vision, rationale="we agree")
-    decided = room.state.ballots[ballot]
-    assert decided.decision == {"by": pia, "winner": vision, "rationale": "we agree"}
-    assert (decided.result["passed"], decided.result["winner"]) == (True, vision)
-    assert (
-        "Pia decided: “Healthier lives” goes forward, because we agree" in decided.result["reasons"]
-    )
-    assert room.state.chain.vision.decided["rule"] == "decider"
-
-
 def test_fist_of_five_gives_the_floor_to_the_lowest_first(database: Database) -> None:
     room = Room(database, "sprint_planning", FITNESS)
     pia, tom, una = (

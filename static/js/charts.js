@@ -163,8 +163,6 @@ function verdict(state, ballot) {
   const result = ballot.result;
   if (ballot.rule === "decider") {
     if (!ballot.decision) return ["Advice in: awaiting the decider's decision", "pending"];
-    const chosen = ballot.decision.winner; // after advice that ranked the options
-    if (chosen) return [`Decided: ${goalTitle(state, chosen)} goes forward`, "passed"];
     return [
       ballot.decision.passed ? "Decided: accepted" : "Decided: not accepted",
       ballot.decision.passed ? "passed" : "failed",

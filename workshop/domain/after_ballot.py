@@ -70,17 +70,14 @@ def record_decision(s: WorkshopState, actor: Participant, p: Mapping, ctx: Conte
         )
     if ballot.decision is not None:
         raise Conflict(f"{ballot_named(s, ballot)} is decided already")
-    if ballot.settings.get("advisory_rule") in RANKING_RULES:  # advice that ranked: name one
-        decision = {"by": actor.id, "winner": payload.ident(p, "winner", required=False)}
-    else:
-        decision = {"by": actor.id, "passed": payload.flag(p, "passed", default=None)}
+    decision = {"by": actor.id, "passed": payload.flag(p, "passed", default=None)}
     decision["rationale"] = _rationale(p)
     doc = record(ballot)
     result = tally(
         s, {**doc, "decision": decision, "settings": {**doc["settings"], "decider": actor.id}}
     )
     events = [event("decision_recorded", ballot_id=ballot.id, decision=decision, result=result)]
-    proposal_id = result["winner"] or ballot.options[0]
+    proposal_id = ballot.options[0]  # a decider ballot decides one proposal
     if result["passed"]:
         return events + accept(s, ballot, proposal_id, result, ctx)
     return events + [event("proposal_rejected", proposal_id=proposal_id, ballot_id=ballot.id)]
