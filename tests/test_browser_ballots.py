@@ -176,3 +176,70 @@ def test_the_console_sets_dots_per_person_and_per_proposal_and_says_what_is_wron
     expect(page.locator("#vote-body .my-vote")).to_have_text("Your vote: Dots: One 2")
     opened = [b for b in state(server, session, pia["token"])["ballots"] if b["status"] == "open"]
     assert opened[0]["settings"]["dots"] == 3 and opened[0]["settings"]["max_per_option"] == 2
+
+
+def open_by_api(server: LiveServer, session: dict, people: list[dict], ids: list[str], **fields):
+    """A ballot the facilitator opened over HTTP, with `people` as its electorate."""
+    electorate = [person["participant_id"] for person in people]
+    fac = session["facilitator_token"]
+    return command(
+        server, session, fac, "open_ballot", proposal_ids=ids, electorate=electorate, **fields
+    )["ballot_id"]
+
+
+def dot_tie(server: LiveServer, session: dict, pia: dict, tom: dict, ids: list[str]) -> str:
+    """A revealed dot ballot where Pia's dot and Tom's tie the two options."""
+    ballot = open_by_api(server, session, [pia, tom], ids, rule="dot", rule_reason="a shortlist")
+    for person, option in ((pia, ids[0]), (tom, ids[1])):
+        vote = {"dots": {option: 1}}
+        command(server, session, person["token"], "cast_vote", ballot_id=ballot, vote=vote)
+    fac = session["facilitator_token"]
+    command(server, session, fac, "close_ballot", ballot_id=ballot, reveal=True)
+    return ballot
+
+
+def test_a_changed_choice_does_not_keep_the_reason_written_for_the_old_one(
+    server: LiveServer, open_page: OpenPage
+) -> None:
+    session, pia, tom, ids = visions_session(server, "Healthier lives")
+    page = enter(open_page("Pia"), server, session, pia, "Pia")
+    open_by_api(server, session, [pia, tom], ids)
+    page.locator("label.choice-disagree").click()
+    page.fill("#vote-reason", "too vague")
+    page.click("#vote-body button[type=submit]")
+    expect(page.locator("#vote-body .my-vote")).to_have_text("Your vote: Disagree — too vague")
+
+    # Pia changes her mind: "too vague" was no reason to agree, so it does not come along.
+    page.locator("label.choice-agree").click()
+    expect(page.locator("#vote-reason")).to_have_value("")
+    page.locator("label.choice-disagree").click()  # back: her reason for it comes back
+    expect(page.locator("#vote-reason")).to_have_value("too vague")
+    page.locator("label.choice-agree").click()
+    page.click("#vote-body button[type=submit]")
+    expect(page.locator("#vote-body .my-vote")).to_have_text("Your vote: Agree")
+
+
+def test_a_dot_vote_with_no_dots_is_confirmed_first(
+    server: LiveServer, open_page: OpenPage
+) -> None:
+    session, pia, tom, ids = visions_session(server, "Healthier lives", "Fitter teams")
+    page = enter(open_page("Pia"), server, session, pia, "Pia")
+    open_by_api(server, session, [pia, tom], ids, rule="dot", rule_reason="a shortlist")
+    submit = page.locator("#vote-body button[type=submit]")
+    expect(submit).to_have_text("Cast my vote")
+    submit.click()
+    expect(page.locator("#vote-body .error")).to_have_text(
+        "You have placed no dots: submit an empty vote?"
+    )
+    expect(submit).to_have_text("Submit an empty vote")
+    expect(page.locator("#vote-turnout")).to_have_text("0 of 2 voted")  # nothing sent yet
+    # A dot placed takes the question back; taken off again, it is asked again.
+    page.get_by_role("button", name="One dot more on Healthier lives").click()
+    expect(submit).to_have_text("Cast my vote")
+    expect(page.locator("#vote-body .error")).to_be_hidden()
+    page.get_by_role("button", name="One dot less on Healthier lives").click()
+    submit.click()
+    expect(submit).to_have_text("Submit an empty vote")
+    submit.click()
+    expect(page.locator("#vote-body .my-vote")).to_have_text("Your vote: Dots: none")
+    expect(page.locator("#vote-turnout")).to_have_text("1 of 2 voted")
