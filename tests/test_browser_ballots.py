@@ -243,3 +243,29 @@ def test_a_dot_vote_with_no_dots_is_confirmed_first(
     submit.click()
     expect(page.locator("#vote-body .my-vote")).to_have_text("Your vote: Dots: none")
     expect(page.locator("#vote-turnout")).to_have_text("1 of 2 voted")
+
+
+def test_taking_every_tied_option_forward_is_explained_and_a_settled_tie_goes_away(
+    server: LiveServer, open_page: OpenPage
+) -> None:
+    titles = ("Healthier lives", "Fitter teams")
+    session, pia, tom, ids = visions_session(server, *titles)
+    console = console_page(open_page, server, session)
+    dot_tie(server, session, pia, tom, ids)
+    settle = console.locator("form.settle")
+    go = settle.get_by_role("button", name="Settle in one step")
+    for title in titles:
+        settle.get_by_label(title).check()
+    expect(settle.locator(".settle-note")).to_have_text(
+        "Taking every option forward leaves nothing to settle: they all stay on the board. "
+        "To choose between them, hold a runoff or let the decider choose; to keep them all, "
+        "put each to a ballot of its own."
+    )
+    expect(go).to_be_disabled()
+    settle.get_by_label(titles[1]).uncheck()
+    expect(settle.locator(".settle-note")).to_be_hidden()
+    go.click()
+    # Settled: the tie is dealt with, neither the tie panel nor the form stays.
+    expect(console.locator("form.settle")).to_have_count(0)
+    expect(console.locator(".tie-break")).to_have_count(0)
+    expect(console.locator("#ballot-error")).to_be_hidden()

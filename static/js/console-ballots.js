@@ -84,7 +84,8 @@ const RANKING_RULES = ["dot", "ranked"];
 /** A tie for first place: one click for a runoff among the tied, or for the decider. */
 function tieControls(state, ballot, live) {
   const tied = tiedFirst(ballot);
-  if (!tied.length || ballot.tie_break || ballot.decision) return null;
+  // Settling the options deals with the tie too: the panel would offer a runoff of settled options.
+  if (!tied.length || ballot.tie_break || ballot.decision || ballot.settled) return null;
   const error = $("#ballot-error");
   const breakTie = (fields) => run(live, "break_tie", { ballot_id: ballot.id, ...fields }, error);
   const other = RANKING_RULES.find((rule) => rule !== ballot.rule);
@@ -152,11 +153,34 @@ function settleForm(state, ballot, live) {
   const error = $("#ballot-error");
   const winner = winnerOf(state, ballot);
   const id = (what) => `settle-${what}-${ballot.id}`;
+  const open = ballot.options.filter((option) => isLive(proposalById(state, option) || {}));
+  const go = h("button", { type: "submit", class: "primary", key: id("go") }, "Settle in one step");
+  const note = h("p", {
+    class: "settle-note",
+    hidden: true,
+    text:
+      "Taking every option forward leaves nothing to settle: they all stay on the board. " +
+      "To choose between them, hold a runoff or let the decider choose; to keep them all, " +
+      "put each to a ballot of its own.",
+  });
+  // Ticking every option leaves the server nothing to settle: say so before the press.
+  const allTicked = () => {
+    const ticked = keeps.map((label) => label.querySelector("input")).filter((box) => box.checked);
+    const all = open.every((option) => ticked.some((box) => box.value === option));
+    note.hidden = !all;
+    go.disabled = all;
+  };
   const keeps = ballot.options.map((option) =>
     h(
       "label",
       { class: "choice" },
-      h("input", { type: "checkbox", value: option, checked: option === winner, key: id(`keep-${option}`) }),
+      h("input", {
+        type: "checkbox",
+        value: option,
+        checked: option === winner,
+        key: id(`keep-${option}`),
+        onchange: () => allTicked(),
+      }),
       h("span", { text: goalTitle(state, option) }),
     ),
   );
@@ -187,6 +211,7 @@ function settleForm(state, ballot, live) {
     { class: "settle", novalidate: true, onsubmit: (event) => (event.preventDefault(), settle()) },
     h("h3", { text: "Settle the other options" }),
     h("fieldset", { class: "keep" }, h("legend", { text: "Take forward" }), keeps),
+    note,
     h("label", { for: id("others"), text: "The others:" }),
     how,
     serving.length
@@ -199,7 +224,7 @@ function settleForm(state, ballot, live) {
           target,
         ]
       : null,
-    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary", key: id("go") }, "Settle in one step")),
+    h("div", { class: "actions" }, go),
   );
 }
 
