@@ -269,3 +269,29 @@ def test_taking_every_tied_option_forward_is_explained_and_a_settled_tie_goes_aw
     expect(console.locator("form.settle")).to_have_count(0)
     expect(console.locator(".tie-break")).to_have_count(0)
     expect(console.locator("#ballot-error")).to_be_hidden()
+
+
+def test_earlier_ballots_fold_away_and_say_what_they_need(
+    server: LiveServer, open_page: OpenPage
+) -> None:
+    titles = ("Healthier lives", "Fitter teams", "Happier people")
+    session, pia, tom, ids = visions_session(server, *titles)
+    console = console_page(open_page, server, session)
+    tied = dot_tie(server, session, pia, tom, ids[:2])
+    now = open_by_api(server, session, [pia, tom], ids[2:])
+
+    # The open ballot is in full; the tied one is folded, flagged as waiting for the facilitator.
+    current = console.locator("#ballot-body > .ballot-card")
+    expect(current).to_have_count(1)
+    expect(current.locator(".ballot-title")).to_have_text("Happier people")
+    fold = console.locator(f"details.ballot-fold[data-ballot-id={tied}]")
+    expect(fold.locator(":scope > summary")).to_have_text(
+        "Needs you: Healthier lives · Fitter teams — Dot voting: a tie to break, options to settle"
+    )
+    expect(fold.locator(".ballot-card")).to_be_hidden()
+    fold.locator(":scope > summary").click()
+    expect(fold.locator(".tie-break")).to_be_visible()
+    # A vote comes in and the panel is drawn again: the fold stays open.
+    command(server, session, pia["token"], "cast_vote", ballot_id=now, vote={"choice": "agree"})
+    expect(current.locator(".turnout")).to_have_text("1 of 2 voted")
+    expect(fold.locator(".tie-break")).to_be_visible()

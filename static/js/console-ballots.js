@@ -33,9 +33,8 @@ function draftInput(key, attrs) {
 }
 
 function rulingForms(state, ballot, live) {
-  const result = ballot.result || {};
-  const waiting = (result.objections || []).filter((o) => !(ballot.rulings || {})[o.voter]);
-  if (ballot.rule !== "consent" || !waiting.length) return null;
+  const waiting = objectionsToRule(ballot);
+  if (!waiting.length) return null;
   const error = $("#ballot-error");
   return h(
     "div",
@@ -306,27 +305,76 @@ function pending(state, ballot) {
   if (ballot.status !== "revealed") return true;
   if (ballot.rule === "decider") return !ballot.decision;
   if (RANKING_RULES.includes(ballot.rule)) return unsettled(state, ballot).length > 0;
+  return objectionsToRule(ballot).length > 0;
+}
+
+/** The objections of a revealed consent ballot still waiting for the facilitator's ruling. */
+function objectionsToRule(ballot) {
+  if (ballot.rule !== "consent") return [];
   const objections = (ballot.result && ballot.result.objections) || [];
-  return ballot.rule === "consent" && objections.some((o) => !(ballot.rulings || {})[o.voter]);
+  return objections.filter((o) => !(ballot.rulings || {})[o.voter]);
+}
+
+/** What a pending ballot waits for, and whether the facilitator is the one to act. */
+function waitingFor(state, ballot) {
+  if (ballot.status === "open") return { mine: false, what: ["voting is open"] };
+  if (ballot.status === "closed") return { mine: true, what: ["votes to reveal"] };
+  if (ballot.rule === "decider" || (ballot.tie_break && ballot.tie_break.how === "decider"))
+    return { mine: false, what: ["the decider's decision"] };
+  const what = [];
+  if (tiedFirst(ballot).length && !ballot.tie_break && !ballot.settled) what.push("a tie to break");
+  if (unsettled(state, ballot).length) what.push("options to settle");
+  if (objectionsToRule(ballot).length) what.push("objections to rule on");
+  return { mine: true, what };
 }
 
 /**
- * The ballots shown in full: the room's current one (open, else its latest), the latest
- * remote one, and every one still pending; remote ballots run beside the room's.
+ * The ballots on the panel: the room's current one (open, else its latest, with the tied
+ * ballot it is the runoff of) and the latest remote one in full; every other one still pending folded, saying what it waits for;
+ * remote ballots run beside the room's.
  */
 function ballotsInView(state) {
   const all = ballotsNewestFirst(state);
   const room = all.find((b) => !b.remote && b.status === "open") || all.find((b) => !b.remote);
   const remote = all.find((b) => b.remote);
   const shown = all.filter((b) => b === room || b === remote || pending(state, b));
-  return { room, shown, earlier: all.filter((b) => !shown.includes(b)) };
+  // A runoff's options are settled on the tied ballot it came from: that one is current too.
+  const tied = room && room.runoff_of && all.find((b) => b.id === room.runoff_of);
+  const current = [room, tied, remote].filter(Boolean);
+  return { room, current, shown, earlier: all.filter((b) => !shown.includes(b)) };
+}
+
+const unfolded = new Set(); // ballots whose fold the facilitator opened, kept across redraws
+
+/** A pending ballot that is not the current one: one line saying what it needs, then the card. */
+function ballotFold(state, ballot, live) {
+  const { mine, what } = waitingFor(state, ballot);
+  const titles = ballot.options.map((id) => goalTitle(state, id)).join(" · ");
+  return h(
+    "details",
+    {
+      class: ["ballot-fold", mine ? "needs-you" : null],
+      "data-ballot-id": ballot.id,
+      open: unfolded.has(ballot.id),
+      ontoggle: (event) => (event.target.open ? unfolded.add(ballot.id) : unfolded.delete(ballot.id)),
+    },
+    h(
+      "summary",
+      {},
+      h("strong", { class: "flag", text: mine ? "Needs you:" : "Waiting:" }),
+      ` ${titles} — ${RULES[ballot.rule] || ballot.rule}${what.length ? `: ${what.join(", ")}` : ""}`,
+    ),
+    ballotCard(state, ballot, live, null),
+  );
 }
 
 /** The ballots: turnout, who has not voted, deadlines, close and reveal, results, rulings. */
 export function renderBallot(state, live) {
-  const { room, shown, earlier } = ballotsInView(state);
+  const { room, current, shown, earlier } = ballotsInView(state);
   const inRoom = shown.filter((b) => !b.remote);
   const remote = shown.filter((b) => b.remote);
+  const card = (b) =>
+    current.includes(b) ? ballotCard(state, b, live, b === room ? "turnout" : null) : ballotFold(state, b, live);
   const names = state.participants.map((p) => [p.id, p.name]);
   const titles = state.proposals.map((p) => [p.id, p.title, p.status, p.parents]);
   update(
@@ -334,14 +382,14 @@ export function renderBallot(state, live) {
     [shown, earlier.map((b) => [b.id, b.status, b.result && b.result.passed]), names, titles],
     () => [
       inRoom.length
-        ? inRoom.map((b) => ballotCard(state, b, live, b === room ? "turnout" : null))
+        ? inRoom.map(card)
         : h("p", { class: "muted", text: "No ballot in the room yet. Select proposals to open one." }),
       remote.length
         ? h(
             "section",
             { class: "remote-ballots", "aria-labelledby": "remote-ballots-h" },
             h("h3", { id: "remote-ballots-h", text: "Remote ballots" }),
-            remote.map((b) => ballotCard(state, b, live, null)),
+            remote.map(card),
           )
         : null,
       earlier.length
