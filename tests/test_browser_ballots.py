@@ -295,3 +295,36 @@ def test_earlier_ballots_fold_away_and_say_what_they_need(
     command(server, session, pia["token"], "cast_vote", ballot_id=now, vote={"choice": "agree"})
     expect(current.locator(".turnout")).to_have_text("1 of 2 voted")
     expect(fold.locator(".tie-break")).to_be_visible()
+
+
+def test_the_ballot_form_asks_a_quorum_and_starts_afresh_after_a_ballot_opens(
+    server: LiveServer, open_page: OpenPage
+) -> None:
+    session, pia, tom, ids = visions_session(server, "Healthier lives", "Fitter teams")
+    console = console_page(open_page, server, session)
+    enter(open_page("Pia"), server, session, pia, "Pia")  # present: the electorate
+    console.get_by_label("Select Healthier lives").check()
+    expect(console.locator("#quorum")).to_have_count(0)
+    console.select_option("#rule", "decider")
+    console.select_option("#advisory-rule", "majority")
+    expect(console.get_by_label("Quorum (% of the voters who must vote)")).to_have_value("50")
+    console.select_option("#advisory-rule", "consent")
+    expect(console.locator("#quorum")).to_have_count(0)
+    console.select_option("#rule", "majority")
+    quorum = console.get_by_label("Quorum (% of the voters who must vote)")
+    expect(quorum).to_have_value("50")
+    quorum.fill("60")
+    console.fill("#rule-reason", "a quick poll")
+    console.get_by_label("Anonymous (nobody sees who voted what)").check()
+    console.get_by_role("button", name="Open ballot").click()
+    expect(console.locator("#ballot-body .ballot-card")).to_have_count(1)
+    opened = state(server, session, pia["token"])["ballots"][0]
+    assert opened["settings"]["quorum"] == 0.6 and opened["anonymous"]
+
+    # The next ballot starts from the defaults, not from the last one's choices.
+    command(server, session, session["facilitator_token"], "close_ballot", ballot_id=opened["id"])
+    console.get_by_label("Select Fitter teams").check()
+    expect(console.locator("#rule")).to_have_value("unanimity")
+    expect(console.get_by_label("Anonymous (nobody sees who voted what)")).not_to_be_checked()
+    expect(console.locator("#reason-row")).to_be_hidden()
+    expect(console.locator("#rule-reason")).to_have_value("")

@@ -416,14 +416,24 @@ function selectedProposals(state) {
   return state.proposals.filter((p) => selected.has(p.id) && isLive(p));
 }
 
+/** The quorum of a majority vote, as a percent of the electorate (the server's default: half). */
+function quorumField() {
+  const input = h("input", { type: "number", id: "quorum", min: "0", max: "100", step: "1", inputmode: "numeric" });
+  input.value = "50";
+  return [h("label", { for: "quorum", text: "Quorum (% of the voters who must vote)" }), input];
+}
+
 function settingsFields(rule, count) {
   if (rule === "majority") {
-    return h(
-      "label",
-      { class: "choice" },
-      h("input", { type: "checkbox", id: "supermajority" }),
-      h("span", { text: "Two-thirds majority" }),
-    );
+    return [
+      quorumField(),
+      h(
+        "label",
+        { class: "choice" },
+        h("input", { type: "checkbox", id: "supermajority" }),
+        h("span", { text: "Two-thirds majority" }),
+      ),
+    ];
   }
   if (rule === "dot") {
     const fallback = Math.max(1, Math.ceil(count / 3)); // the server's default, shown
@@ -456,7 +466,11 @@ function settingsFields(rule, count) {
         .map(([key, label]) => h("option", { value: key, text: label })),
     );
     select.value = "consent";
-    return [h("label", { for: "advisory-rule", text: "Advice taken by" }), select];
+    const quorum = h("div", { id: "advice-quorum" }); // majority advice has a quorum too
+    select.addEventListener("change", () =>
+      quorum.replaceChildren(...(select.value === "majority" ? quorumField() : [])),
+    );
+    return [h("label", { for: "advisory-rule", text: "Advice taken by" }), select, quorum];
   }
   return [];
 }
@@ -526,7 +540,7 @@ function ruleChanged(state) {
   const anonymous = $("#anonymous");
   anonymous.disabled = !ANONYMOUS_RULES.includes(rule);
   if (anonymous.disabled) anonymous.checked = false;
-  $("#settings-row").replaceChildren(...[settingsFields(rule, chosen.length)].flat());
+  $("#settings-row").replaceChildren(...[settingsFields(rule, chosen.length)].flat(Infinity));
   settingsFor = chosen.length;
   $("#remote-rule").textContent = `They vote by ${(RULES[rule] || rule).toLowerCase()}, as chosen above.`;
 }
@@ -545,14 +559,31 @@ function ballotFields(state, error) {
     }
     fields.rule_reason = reason;
   }
-  if (rule === "majority") fields.settings = { supermajority: $("#supermajority").checked };
   if (rule === "dot") {
     const settings = dotSettings(error);
     if (!settings) return null;
     fields.settings = settings;
   }
+  if (rule === "majority") fields.settings = { supermajority: $("#supermajority").checked };
   if (rule === "decider") fields.settings = { advisory_rule: $("#advisory-rule").value };
+  if ($("#quorum")) {
+    const quorum = quorumShare(error);
+    if (quorum === null) return null;
+    fields.settings.quorum = quorum;
+  }
   return fields;
+}
+
+/** The quorum field's percent as a share (0 to 1), or null after saying what is wrong. */
+function quorumShare(error) {
+  const text = $("#quorum").value.trim();
+  const percent = Number(text);
+  if (!text || !Number.isFinite(percent) || percent < 0 || percent > 100) {
+    $("#quorum").focus();
+    showError(error, "Quorum: give the share of the voters who must vote, from 0 to 100 %.");
+    return null;
+  }
+  return percent / 100;
 }
 
 /** Dots per person and at most per proposal from the form, or null after saying what is wrong. */
@@ -653,8 +684,10 @@ export function wireBoard(live) {
   });
   $("#rule").addEventListener("change", () => ruleChanged(live.state));
   const opened = (what) => {
+    // The next ballot starts from the defaults: an anonymous tick is a choice for one ballot.
     selected.clear();
     $("#rule-reason").value = "";
+    $("#anonymous").checked = false;
     announce(what);
   };
   submit("#open-form", async () => {
