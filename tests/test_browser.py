@@ -192,7 +192,9 @@ def test_a_session_from_a_chain_file_joined_with_a_code(
     ann.goto(server.url + "/")
     ann.fill("#join-code", "WRONG9")
     ann.get_by_role("button", name="Join", exact=True).click()
-    expect(ann.locator("#code-error")).to_have_text("no session has the join code 'WRONG9'")
+    expect(ann.locator("#code-error")).to_have_text(
+        "No workshop has the code WRONG9. Check it with your facilitator."
+    )
     ann.fill("#join-code", code.lower())
     ann.get_by_role("button", name="Join", exact=True).click()
     expect(ann.locator("#join-session-title")).to_have_text("Sprint 14 — Sprint planning")

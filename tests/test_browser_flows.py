@@ -148,3 +148,30 @@ def test_texts_stay_hidden_until_the_facilitator_reveals_them(
     expect(page.locator("#proposals-body")).to_contain_text(secret)
     expect(page.locator("#proposals-body .hidden-cards")).to_have_count(0)
     expect(page.locator("#announcer")).to_contain_text("Every proposal's text is revealed")
+
+
+def test_one_press_of_join_joins_and_a_wrong_code_is_said_plainly(
+    server: LiveServer, open_page, watch
+) -> None:
+    watch.allowed.append(re.compile(r"Failed to load resource: .* status of 404"))
+    session = server.create_session("strategizing")
+    home = open_page("Ann", pages.PHONE)
+    home.goto(server.url + "/")
+    home.fill("#join-code", "ZZZZZZ")
+    home.get_by_role("button", name="Join", exact=True).click()
+    expect(home.locator("#code-error")).to_have_text(
+        "No workshop has the code ZZZZZZ. Check it with your facilitator."
+    )
+
+    # The join page without a code: Ann types her name and the code, and presses Join once.
+    page = open_page("Ann", pages.PHONE)
+    page.goto(f"{server.url}/s/{session['id']}/join")
+    page.fill("#name", "Ann")
+    page.fill("#code", "zzzzzz")
+    expect(page.locator("#join-error")).to_have_text(
+        "No workshop has the code ZZZZZZ. Check it with your facilitator."
+    )
+    page.fill("#code", session["join_code"].lower())
+    expect(page.locator("input[name=role][value=team]")).to_be_checked()  # shown as she types
+    page.get_by_role("button", name="Join", exact=True).click()
+    expect(page.locator("#phase")).to_have_text("Check-in")

@@ -1,6 +1,6 @@
 // Home: create a session (optionally from a goal chain file), or join one with a code.
 
-import { getJSON, postJSON, saveIdentity, sessionPath } from "./api.js";
+import { findByCode, postJSON, saveIdentity, sessionPath } from "./api.js";
 import { setUpLargeType, showError } from "./dom.js";
 
 setUpLargeType();
@@ -73,7 +73,7 @@ codeForm.addEventListener("submit", async (event) => {
     return;
   }
   try {
-    const found = await getJSON(`/api/join/${encodeURIComponent(code)}`);
+    const found = await findByCode(code);
     window.location.assign(`${sessionPath(found.id, "join")}?code=${encodeURIComponent(code)}`);
   } catch (error) {
     showError(codeError, error.message);
