@@ -68,7 +68,7 @@ def test_a_whole_workshop_in_four_browsers(server: LiveServer, open_page: OpenPa
         expect(page.locator("#phase")).to_have_text("Check-in")
         people[name] = page
     pia, tom, una = people["Pia"], people["Tom"], people["Una"]
-    expect(fac.locator("#present-count")).to_have_text("4 of 4 here")
+    expect(fac.locator("#present-count")).to_have_text("3 of 3 participants here")
 
     # Speaking: the phone raises a hand, gets the floor with a countdown, yields it.
     tom.get_by_role("button", name="Raise my hand").click()
@@ -517,7 +517,7 @@ def test_remote_stakeholders_vote_by_their_links_on_phones_without_javascript(
     expect(card.locator(".turnout")).to_have_text("2 of 2 voted")
     expect(card.locator(".verdict")).to_have_text("Passed")
     expect(console.locator("#chain-body .level-vision .node-title")).to_have_text(title)
-    expect(console.locator("#present-count")).to_have_text("1 of 2 here")
+    expect(console.locator("#present-count")).to_have_text("0 of 1 participant here")
 
 
 def test_a_draft_shared_for_comments_is_amended_then_put_to_a_ballot(
@@ -596,7 +596,7 @@ def test_one_two_four_all_shows_the_stage_and_the_groups(
         for j, n in zip(joined, ("Ann", "Bob", "Cy", "Dee"), strict=True)
     ]
     console = console_page(open_page, server, session)
-    expect(console.locator("#present-count")).to_have_text("5 of 5 here")  # with the facilitator
+    expect(console.locator("#present-count")).to_have_text("4 of 4 participants here")
     console.get_by_role("button", name="Start 1-2-4-All").click()
     expect(console.locator(".structure strong")).to_have_text("1-2-4-All: alone")
     expect(pages[0].locator(".structure strong")).to_have_text("1-2-4-All: alone")

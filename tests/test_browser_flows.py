@@ -175,3 +175,16 @@ def test_one_press_of_join_joins_and_a_wrong_code_is_said_plainly(
     expect(page.locator("input[name=role][value=team]")).to_be_checked()  # shown as she types
     page.get_by_role("button", name="Join", exact=True).click()
     expect(page.locator("#phase")).to_have_text("Check-in")
+
+
+def test_the_console_counts_participants_as_the_room_screen_does(
+    server: LiveServer, open_page
+) -> None:
+    session, fac, joined = team(server, "Ann", "Bob")
+    console = console_page(open_page, server, session)
+    expect(console.locator("#present-count")).to_have_text("0 of 2 participants here")
+    enter(open_page("Ann", pages.PHONE), server, session, joined[0], "Ann")
+    expect(console.locator("#present-count")).to_have_text("1 of 2 participants here")
+    screen = open_page("screen", pages.DESKTOP)
+    screen.goto(console.locator("#open-screen").get_attribute("href"))
+    expect(screen.locator("main")).to_contain_text("2 people have joined")
