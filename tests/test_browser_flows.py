@@ -188,3 +188,35 @@ def test_the_console_counts_participants_as_the_room_screen_does(
     screen = open_page("screen", pages.DESKTOP)
     screen.goto(console.locator("#open-screen").get_attribute("href"))
     expect(screen.locator("main")).to_contain_text("2 people have joined")
+
+
+def test_the_console_lays_out_its_forms_on_a_laptop(server: LiveServer, open_page) -> None:
+    session, fac, joined = team(server, "Ann")
+    command(server, session, fac, "next_phase")
+    command(server, session, joined[0]["token"], "propose_goal", level="vision", title="Fit")
+    command(server, session, fac, "go_to_phase", phase="decide")
+    console = open_page("facilitator", {"width": 1366, "height": 768})
+    console.goto(f"{server.url}/s/{session['id']}/facilitator#token={fac}")
+    expect(console.locator("#conn")).to_have_text("Live")
+
+    # A checkbox sits on the line of its label.
+    box = console.locator("#seniors-last").bounding_box()
+    label = console.get_by_text("Product person and stakeholders speak last").bounding_box()
+    assert (
+        box
+        and label
+        and abs((box["y"] + box["height"] / 2) - (label["y"] + label["height"] / 2)) < 8
+    )
+    # The rule's name shows whole in its select.
+    console.get_by_label("Select Fit").check()
+    shown = console.locator("#rule").evaluate(
+        """select => {
+            const style = getComputedStyle(select);
+            const context = document.createElement("canvas").getContext("2d");
+            context.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+            const text = context.measureText(select.selectedOptions[0].text).width;
+            const room = select.clientWidth - parseFloat(style.paddingLeft) - 24; // the arrow
+            return text <= room;
+        }"""
+    )
+    assert shown, "the rule select cuts its text short"
