@@ -220,3 +220,32 @@ def test_the_console_lays_out_its_forms_on_a_laptop(server: LiveServer, open_pag
         }"""
     )
     assert shown, "the rule select cuts its text short"
+
+
+def test_a_kind_that_starts_from_a_chain_says_so(server: LiveServer, open_page) -> None:
+    home = open_page("facilitator")
+    home.goto(server.url + "/")
+    note = home.locator("#chain-note")
+    expect(note).to_be_hidden()
+    home.select_option("#kind", "sprint_planning")
+    expect(note).to_have_text(
+        "Sprint planning starts from the product goals: choose the goal chain file your "
+        "roadmapping workshop saved. Without one, no sprint goal can go to a vote, as each "
+        "must serve a product goal of the chain."
+    )
+    home.set_input_files(
+        "#chain-file",
+        files=[{"name": "chain.yaml", "mimeType": "text/yaml", "buffer": b"goalchain: 1\n"}],
+    )
+    expect(note).to_be_hidden()
+
+    # Created without a chain anyway: the propose form says where product goals come from.
+    session = server.create_session("sprint_planning")
+    ann = server.join(session, "Ann", "team")
+    command(server, session, session["facilitator_token"], "next_phase")
+    page = enter(open_page("Ann", pages.PHONE), server, session, ann, "Ann")
+    expect(page.locator("#p-parent-list")).to_have_text(
+        "No product goal to serve: this session did not start from a goal chain. Product goals "
+        "come from the chain file a roadmapping workshop saved; the facilitator chooses it "
+        "when creating the session (home page, “Start from a goal chain file”)."
+    )
