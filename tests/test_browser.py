@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -375,26 +377,48 @@ def test_a_title_with_comparisons_shows_exactly(server: LiveServer, open_page: O
     expect(page.locator("#propose-error")).to_be_hidden()
 
 
-def test_offline_banner_and_the_exact_state_after_reconnect(
+@contextmanager
+def ann_cut_off(
     open_page: OpenPage, watch: Watch, tmp_path: Path
-) -> None:
+) -> Iterator[tuple[LiveServer, dict, Page]]:
+    """Ann's participant view, and its server (one of its own) just gone down."""
     live = LiveServer(tmp_path).start()
     try:
         session = live.create_session("strategizing")
         page = enter(open_page("Ann"), live, session, live.join(session, "Ann", "team"), "Ann")
         expect(page.locator("#offline")).to_be_hidden()
         watch.allowed.append(re.compile(r"WebSocket connection to .* failed"))
-
         live.kill()
         expect(page.locator("#offline")).to_be_visible()
+        yield live, session, page
+    finally:
+        live.stop()
+
+
+def test_offline_banner_and_the_exact_state_after_reconnect(
+    open_page: OpenPage, watch: Watch, tmp_path: Path
+) -> None:
+    with ann_cut_off(open_page, watch, tmp_path) as (live, session, page):
         expect(page.locator("#offline")).to_have_text("Offline — reconnecting…")
         live.start()
         command(live, session, session["facilitator_token"], "next_phase")
 
         expect(page.locator("#offline")).to_be_hidden()
         expect(page.locator("#phase")).to_have_text("Propose (silently)")
-    finally:
-        live.stop()
+
+
+def test_a_hand_raised_offline_says_it_waits_until_it_is_sent(
+    open_page: OpenPage, watch: Watch, tmp_path: Path
+) -> None:
+    with ann_cut_off(open_page, watch, tmp_path) as (live, _session, page):
+        page.get_by_role("button", name="Raise my hand").click()
+        hand = page.locator("#floor-body [data-key=hand]")
+        expect(hand).to_have_text("Waiting to send…")
+        expect(hand).to_have_attribute("aria-disabled", "true")
+        live.start()
+        expect(page.locator("#offline")).to_be_hidden()
+        expect(hand).to_have_text("Lower my hand")
+        expect(page.locator("#floor-body .queue li")).to_have_text(["You"])
 
 
 @pytest.mark.parametrize(
