@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -69,7 +71,7 @@ def test_a_whole_workshop_in_four_browsers(server: LiveServer, open_page: OpenPa
         expect(page.locator("#phase")).to_have_text("Check-in")
         people[name] = page
     pia, tom, una = people["Pia"], people["Tom"], people["Una"]
-    expect(fac.locator("#present-count")).to_have_text("4 of 4 here")
+    expect(fac.locator("#present-count")).to_have_text("3 of 3 participants here")
 
     # Speaking: the phone raises a hand, gets the floor with a countdown, yields it.
     tom.get_by_role("button", name="Raise my hand").click()
@@ -193,7 +195,9 @@ def test_a_session_from_a_chain_file_joined_with_a_code(
     ann.goto(server.url + "/")
     ann.fill("#join-code", "WRONG9")
     ann.get_by_role("button", name="Join", exact=True).click()
-    expect(ann.locator("#code-error")).to_have_text("no session has the join code 'WRONG9'")
+    expect(ann.locator("#code-error")).to_have_text(
+        "No workshop has the code WRONG9. Check it with your facilitator."
+    )
     ann.fill("#join-code", code.lower())
     ann.get_by_role("button", name="Join", exact=True).click()
     expect(ann.locator("#join-session-title")).to_have_text("Sprint 14 — Sprint planning")
@@ -376,26 +380,48 @@ def test_a_title_with_comparisons_shows_exactly(server: LiveServer, open_page: O
     expect(page.locator("#propose-error")).to_be_hidden()
 
 
-def test_offline_banner_and_the_exact_state_after_reconnect(
+@contextmanager
+def ann_cut_off(
     open_page: OpenPage, watch: Watch, tmp_path: Path
-) -> None:
+) -> Iterator[tuple[LiveServer, dict, Page]]:
+    """Ann's participant view, and its server (one of its own) just gone down."""
     live = LiveServer(tmp_path).start()
     try:
         session = live.create_session("strategizing")
         page = enter(open_page("Ann"), live, session, live.join(session, "Ann", "team"), "Ann")
         expect(page.locator("#offline")).to_be_hidden()
         watch.allowed.append(re.compile(r"WebSocket connection to .* failed"))
-
         live.kill()
         expect(page.locator("#offline")).to_be_visible()
+        yield live, session, page
+    finally:
+        live.stop()
+
+
+def test_offline_banner_and_the_exact_state_after_reconnect(
+    open_page: OpenPage, watch: Watch, tmp_path: Path
+) -> None:
+    with ann_cut_off(open_page, watch, tmp_path) as (live, session, page):
         expect(page.locator("#offline")).to_have_text("Offline — reconnecting…")
         live.start()
         command(live, session, session["facilitator_token"], "next_phase")
 
         expect(page.locator("#offline")).to_be_hidden()
         expect(page.locator("#phase")).to_have_text("Propose (silently)")
-    finally:
-        live.stop()
+
+
+def test_a_hand_raised_offline_says_it_waits_until_it_is_sent(
+    open_page: OpenPage, watch: Watch, tmp_path: Path
+) -> None:
+    with ann_cut_off(open_page, watch, tmp_path) as (live, _session, page):
+        page.get_by_role("button", name="Raise my hand").click()
+        hand = page.locator("#floor-body [data-key=hand]")
+        expect(hand).to_have_text("Waiting to send…")
+        expect(hand).to_have_attribute("aria-disabled", "true")
+        live.start()
+        expect(page.locator("#offline")).to_be_hidden()
+        expect(hand).to_have_text("Lower my hand")
+        expect(page.locator("#floor-body .queue li")).to_have_text(["You"])
 
 
 @pytest.mark.parametrize(
@@ -518,7 +544,7 @@ def test_remote_stakeholders_vote_by_their_links_on_phones_without_javascript(
     expect(card.locator(".turnout")).to_have_text("2 of 2 voted")
     expect(card.locator(".verdict")).to_have_text("Passed")
     expect(console.locator("#chain-body .level-vision .node-title")).to_have_text(title)
-    expect(console.locator("#present-count")).to_have_text("1 of 2 here")
+    expect(console.locator("#present-count")).to_have_text("0 of 1 participant here")
 
 
 def test_a_draft_shared_for_comments_is_amended_then_put_to_a_ballot(
@@ -597,7 +623,7 @@ def test_one_two_four_all_shows_the_stage_and_the_groups(
         for j, n in zip(joined, ("Ann", "Bob", "Cy", "Dee"), strict=True)
     ]
     console = console_page(open_page, server, session)
-    expect(console.locator("#present-count")).to_have_text("5 of 5 here")  # with the facilitator
+    expect(console.locator("#present-count")).to_have_text("4 of 4 participants here")
     console.get_by_role("button", name="Start 1-2-4-All").click()
     expect(console.locator(".structure strong")).to_have_text("1-2-4-All: alone")
     expect(pages[0].locator(".structure strong")).to_have_text("1-2-4-All: alone")

@@ -177,3 +177,155 @@ def test_the_console_sets_dots_per_person_and_per_proposal_and_says_what_is_wron
     expect(page.locator("#vote-body .my-vote")).to_have_text("Your vote: Dots: One 2")
     opened = [b for b in state(server, session, pia["token"])["ballots"] if b["status"] == "open"]
     assert opened[0]["settings"]["dots"] == 3 and opened[0]["settings"]["max_per_option"] == 2
+
+
+def open_by_api(server: LiveServer, session: dict, people: list[dict], ids: list[str], **fields):
+    """A ballot the facilitator opened over HTTP, with `people` as its electorate."""
+    electorate = [person["participant_id"] for person in people]
+    fac = session["facilitator_token"]
+    return command(
+        server, session, fac, "open_ballot", proposal_ids=ids, electorate=electorate, **fields
+    )["ballot_id"]
+
+
+def dot_tie(server: LiveServer, session: dict, pia: dict, tom: dict, ids: list[str]) -> str:
+    """A revealed dot ballot where Pia's dot and Tom's tie the two options."""
+    ballot = open_by_api(server, session, [pia, tom], ids, rule="dot", rule_reason="a shortlist")
+    for person, option in ((pia, ids[0]), (tom, ids[1])):
+        vote = {"dots": {option: 1}}
+        command(server, session, person["token"], "cast_vote", ballot_id=ballot, vote=vote)
+    fac = session["facilitator_token"]
+    command(server, session, fac, "close_ballot", ballot_id=ballot, reveal=True)
+    return ballot
+
+
+def test_a_changed_choice_does_not_keep_the_reason_written_for_the_old_one(
+    server: LiveServer, open_page: OpenPage
+) -> None:
+    session, pia, tom, ids = visions_session(server, "Healthier lives")
+    page = enter(open_page("Pia"), server, session, pia, "Pia")
+    open_by_api(server, session, [pia, tom], ids)
+    page.locator("label.choice-disagree").click()
+    page.fill("#vote-reason", "too vague")
+    page.click("#vote-body button[type=submit]")
+    expect(page.locator("#vote-body .my-vote")).to_have_text("Your vote: Disagree — too vague")
+
+    # Pia changes her mind: "too vague" was no reason to agree, so it does not come along.
+    page.locator("label.choice-agree").click()
+    expect(page.locator("#vote-reason")).to_have_value("")
+    page.locator("label.choice-disagree").click()  # back: her reason for it comes back
+    expect(page.locator("#vote-reason")).to_have_value("too vague")
+    page.locator("label.choice-agree").click()
+    page.click("#vote-body button[type=submit]")
+    expect(page.locator("#vote-body .my-vote")).to_have_text("Your vote: Agree")
+
+
+def test_a_dot_vote_with_no_dots_is_confirmed_first(
+    server: LiveServer, open_page: OpenPage
+) -> None:
+    session, pia, tom, ids = visions_session(server, "Healthier lives", "Fitter teams")
+    page = enter(open_page("Pia"), server, session, pia, "Pia")
+    open_by_api(server, session, [pia, tom], ids, rule="dot", rule_reason="a shortlist")
+    submit = page.locator("#vote-body button[type=submit]")
+    expect(submit).to_have_text("Cast my vote")
+    submit.click()
+    expect(page.locator("#vote-body .error")).to_have_text(
+        "You have placed no dots: submit an empty vote?"
+    )
+    expect(submit).to_have_text("Submit an empty vote")
+    expect(page.locator("#vote-turnout")).to_have_text("0 of 2 voted")  # nothing sent yet
+    # A dot placed takes the question back; taken off again, it is asked again.
+    page.get_by_role("button", name="One dot more on Healthier lives").click()
+    expect(submit).to_have_text("Cast my vote")
+    expect(page.locator("#vote-body .error")).to_be_hidden()
+    page.get_by_role("button", name="One dot less on Healthier lives").click()
+    submit.click()
+    expect(submit).to_have_text("Submit an empty vote")
+    submit.click()
+    expect(page.locator("#vote-body .my-vote")).to_have_text("Your vote: Dots: none")
+    expect(page.locator("#vote-turnout")).to_have_text("1 of 2 voted")
+
+
+def test_taking_every_tied_option_forward_is_explained_and_a_settled_tie_goes_away(
+    server: LiveServer, open_page: OpenPage
+) -> None:
+    titles = ("Healthier lives", "Fitter teams")
+    session, pia, tom, ids = visions_session(server, *titles)
+    console = console_page(open_page, server, session)
+    dot_tie(server, session, pia, tom, ids)
+    settle = console.locator("form.settle")
+    go = settle.get_by_role("button", name="Settle in one step")
+    for title in titles:
+        settle.get_by_label(title).check()
+    expect(settle.locator(".settle-note")).to_have_text(
+        "Taking every option forward leaves nothing to settle: they all stay on the board. "
+        "To choose between them, hold a runoff or let the decider choose; to keep them all, "
+        "put each to a ballot of its own."
+    )
+    expect(go).to_be_disabled()
+    settle.get_by_label(titles[1]).uncheck()
+    expect(settle.locator(".settle-note")).to_be_hidden()
+    go.click()
+    # Settled: the tie is dealt with, neither the tie panel nor the form stays.
+    expect(console.locator("form.settle")).to_have_count(0)
+    expect(console.locator(".tie-break")).to_have_count(0)
+    expect(console.locator("#ballot-error")).to_be_hidden()
+
+
+def test_earlier_ballots_fold_away_and_say_what_they_need(
+    server: LiveServer, open_page: OpenPage
+) -> None:
+    titles = ("Healthier lives", "Fitter teams", "Happier people")
+    session, pia, tom, ids = visions_session(server, *titles)
+    console = console_page(open_page, server, session)
+    tied = dot_tie(server, session, pia, tom, ids[:2])
+    now = open_by_api(server, session, [pia, tom], ids[2:])
+
+    # The open ballot is in full; the tied one is folded, flagged as waiting for the facilitator.
+    current = console.locator("#ballot-body > .ballot-card")
+    expect(current).to_have_count(1)
+    expect(current.locator(".ballot-title")).to_have_text("Happier people")
+    fold = console.locator(f"details.ballot-fold[data-ballot-id={tied}]")
+    expect(fold.locator(":scope > summary")).to_have_text(
+        "Needs you: Healthier lives · Fitter teams — Dot voting: a tie to break, options to settle"
+    )
+    expect(fold.locator(".ballot-card")).to_be_hidden()
+    fold.locator(":scope > summary").click()
+    expect(fold.locator(".tie-break")).to_be_visible()
+    # A vote comes in and the panel is drawn again: the fold stays open.
+    command(server, session, pia["token"], "cast_vote", ballot_id=now, vote={"choice": "agree"})
+    expect(current.locator(".turnout")).to_have_text("1 of 2 voted")
+    expect(fold.locator(".tie-break")).to_be_visible()
+
+
+def test_the_ballot_form_asks_a_quorum_and_starts_afresh_after_a_ballot_opens(
+    server: LiveServer, open_page: OpenPage
+) -> None:
+    session, pia, tom, ids = visions_session(server, "Healthier lives", "Fitter teams")
+    console = console_page(open_page, server, session)
+    enter(open_page("Pia"), server, session, pia, "Pia")  # present: the electorate
+    console.get_by_label("Select Healthier lives").check()
+    expect(console.locator("#quorum")).to_have_count(0)
+    console.select_option("#rule", "decider")
+    console.select_option("#advisory-rule", "majority")
+    expect(console.get_by_label("Quorum (% of the voters who must vote)")).to_have_value("50")
+    console.select_option("#advisory-rule", "consent")
+    expect(console.locator("#quorum")).to_have_count(0)
+    console.select_option("#rule", "majority")
+    quorum = console.get_by_label("Quorum (% of the voters who must vote)")
+    expect(quorum).to_have_value("50")
+    quorum.fill("60")
+    console.fill("#rule-reason", "a quick poll")
+    console.get_by_label("Anonymous (nobody sees who voted what)").check()
+    console.get_by_role("button", name="Open ballot").click()
+    expect(console.locator("#ballot-body .ballot-card")).to_have_count(1)
+    opened = state(server, session, pia["token"])["ballots"][0]
+    assert opened["settings"]["quorum"] == 0.6 and opened["anonymous"]
+
+    # The next ballot starts from the defaults, not from the last one's choices.
+    command(server, session, session["facilitator_token"], "close_ballot", ballot_id=opened["id"])
+    console.get_by_label("Select Fitter teams").check()
+    expect(console.locator("#rule")).to_have_value("unanimity")
+    expect(console.get_by_label("Anonymous (nobody sees who voted what)")).not_to_be_checked()
+    expect(console.locator("#reason-row")).to_be_hidden()
+    expect(console.locator("#rule-reason")).to_have_value("")

@@ -148,3 +148,104 @@ def test_texts_stay_hidden_until_the_facilitator_reveals_them(
     expect(page.locator("#proposals-body")).to_contain_text(secret)
     expect(page.locator("#proposals-body .hidden-cards")).to_have_count(0)
     expect(page.locator("#announcer")).to_contain_text("Every proposal's text is revealed")
+
+
+def test_one_press_of_join_joins_and_a_wrong_code_is_said_plainly(
+    server: LiveServer, open_page, watch
+) -> None:
+    watch.allowed.append(re.compile(r"Failed to load resource: .* status of 404"))
+    session = server.create_session("strategizing")
+    home = open_page("Ann", pages.PHONE)
+    home.goto(server.url + "/")
+    home.fill("#join-code", "ZZZZZZ")
+    home.get_by_role("button", name="Join", exact=True).click()
+    expect(home.locator("#code-error")).to_have_text(
+        "No workshop has the code ZZZZZZ. Check it with your facilitator."
+    )
+
+    # The join page without a code: Ann types her name and the code, and presses Join once.
+    page = open_page("Ann", pages.PHONE)
+    page.goto(f"{server.url}/s/{session['id']}/join")
+    page.fill("#name", "Ann")
+    page.fill("#code", "zzzzzz")
+    expect(page.locator("#join-error")).to_have_text(
+        "No workshop has the code ZZZZZZ. Check it with your facilitator."
+    )
+    page.fill("#code", session["join_code"].lower())
+    expect(page.locator("input[name=role][value=team]")).to_be_checked()  # shown as she types
+    page.get_by_role("button", name="Join", exact=True).click()
+    expect(page.locator("#phase")).to_have_text("Check-in")
+
+
+def test_the_console_counts_participants_as_the_room_screen_does(
+    server: LiveServer, open_page
+) -> None:
+    session, fac, joined = team(server, "Ann", "Bob")
+    console = console_page(open_page, server, session)
+    expect(console.locator("#present-count")).to_have_text("0 of 2 participants here")
+    enter(open_page("Ann", pages.PHONE), server, session, joined[0], "Ann")
+    expect(console.locator("#present-count")).to_have_text("1 of 2 participants here")
+    screen = open_page("screen", pages.DESKTOP)
+    screen.goto(console.locator("#open-screen").get_attribute("href"))
+    expect(screen.locator("main")).to_contain_text("2 people have joined")
+
+
+def test_the_console_lays_out_its_forms_on_a_laptop(server: LiveServer, open_page) -> None:
+    session, fac, joined = team(server, "Ann")
+    command(server, session, fac, "next_phase")
+    command(server, session, joined[0]["token"], "propose_goal", level="vision", title="Fit")
+    command(server, session, fac, "go_to_phase", phase="decide")
+    console = open_page("facilitator", {"width": 1366, "height": 768})
+    console.goto(f"{server.url}/s/{session['id']}/facilitator#token={fac}")
+    expect(console.locator("#conn")).to_have_text("Live")
+
+    # A checkbox sits on the line of its label.
+    box = console.locator("#seniors-last").bounding_box()
+    label = console.get_by_text("Product person and stakeholders speak last").bounding_box()
+    assert (
+        box
+        and label
+        and abs((box["y"] + box["height"] / 2) - (label["y"] + label["height"] / 2)) < 8
+    )
+    # The rule's name shows whole in its select.
+    console.get_by_label("Select Fit").check()
+    shown = console.locator("#rule").evaluate(
+        """select => {
+            const style = getComputedStyle(select);
+            const context = document.createElement("canvas").getContext("2d");
+            context.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+            const text = context.measureText(select.selectedOptions[0].text).width;
+            const room = select.clientWidth - parseFloat(style.paddingLeft) - 24; // the arrow
+            return text <= room;
+        }"""
+    )
+    assert shown, "the rule select cuts its text short"
+
+
+def test_a_kind_that_starts_from_a_chain_says_so(server: LiveServer, open_page) -> None:
+    home = open_page("facilitator")
+    home.goto(server.url + "/")
+    note = home.locator("#chain-note")
+    expect(note).to_be_hidden()
+    home.select_option("#kind", "sprint_planning")
+    expect(note).to_have_text(
+        "Sprint planning starts from the product goals: choose the goal chain file your "
+        "roadmapping workshop saved. Without one, no sprint goal can go to a vote, as each "
+        "must serve a product goal of the chain."
+    )
+    home.set_input_files(
+        "#chain-file",
+        files=[{"name": "chain.yaml", "mimeType": "text/yaml", "buffer": b"goalchain: 1\n"}],
+    )
+    expect(note).to_be_hidden()
+
+    # Created without a chain anyway: the propose form says where product goals come from.
+    session = server.create_session("sprint_planning")
+    ann = server.join(session, "Ann", "team")
+    command(server, session, session["facilitator_token"], "next_phase")
+    page = enter(open_page("Ann", pages.PHONE), server, session, ann, "Ann")
+    expect(page.locator("#p-parent-list")).to_have_text(
+        "No product goal to serve: this session did not start from a goal chain. Product goals "
+        "come from the chain file a roadmapping workshop saved; the facilitator chooses it "
+        "when creating the session (home page, “Start from a goal chain file”)."
+    )

@@ -33,6 +33,19 @@ export async function request(method, url, body, token) {
 export const getJSON = (url, token) => request("GET", url, undefined, token);
 export const postJSON = (url, body, token) => request("POST", url, body, token);
 
+/**
+ * The session a join code opens ({id, kind, title, roles}); an unknown code becomes an Error
+ * people can act on, not the server's words.
+ */
+export async function findByCode(code) {
+  try {
+    return await getJSON(`/api/join/${encodeURIComponent(code)}`);
+  } catch (error) {
+    if (error.code !== "not_found") throw error;
+    throw new Error(`No workshop has the code ${code}. Check it with your facilitator.`);
+  }
+}
+
 const key = (workshopId, facilitator) => `workshop:${workshopId}${facilitator ? ":facilitator" : ""}`;
 
 /** {token, participant_id, name} saved when joining, or null. */

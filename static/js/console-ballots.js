@@ -33,9 +33,8 @@ function draftInput(key, attrs) {
 }
 
 function rulingForms(state, ballot, live) {
-  const result = ballot.result || {};
-  const waiting = (result.objections || []).filter((o) => !(ballot.rulings || {})[o.voter]);
-  if (ballot.rule !== "consent" || !waiting.length) return null;
+  const waiting = objectionsToRule(ballot);
+  if (!waiting.length) return null;
   const error = $("#ballot-error");
   return h(
     "div",
@@ -84,7 +83,8 @@ const RANKING_RULES = ["dot", "ranked"];
 /** A tie for first place: one click for a runoff among the tied, or for the decider. */
 function tieControls(state, ballot, live) {
   const tied = tiedFirst(ballot);
-  if (!tied.length || ballot.tie_break || ballot.decision) return null;
+  // Settling the options deals with the tie too: the panel would offer a runoff of settled options.
+  if (!tied.length || ballot.tie_break || ballot.decision || ballot.settled) return null;
   const error = $("#ballot-error");
   const breakTie = (fields) => run(live, "break_tie", { ballot_id: ballot.id, ...fields }, error);
   const other = RANKING_RULES.find((rule) => rule !== ballot.rule);
@@ -152,11 +152,34 @@ function settleForm(state, ballot, live) {
   const error = $("#ballot-error");
   const winner = winnerOf(state, ballot);
   const id = (what) => `settle-${what}-${ballot.id}`;
+  const open = ballot.options.filter((option) => isLive(proposalById(state, option) || {}));
+  const go = h("button", { type: "submit", class: "primary", key: id("go") }, "Settle in one step");
+  const note = h("p", {
+    class: "settle-note",
+    hidden: true,
+    text:
+      "Taking every option forward leaves nothing to settle: they all stay on the board. " +
+      "To choose between them, hold a runoff or let the decider choose; to keep them all, " +
+      "put each to a ballot of its own.",
+  });
+  // Ticking every option leaves the server nothing to settle: say so before the press.
+  const allTicked = () => {
+    const ticked = keeps.map((label) => label.querySelector("input")).filter((box) => box.checked);
+    const all = open.every((option) => ticked.some((box) => box.value === option));
+    note.hidden = !all;
+    go.disabled = all;
+  };
   const keeps = ballot.options.map((option) =>
     h(
       "label",
       { class: "choice" },
-      h("input", { type: "checkbox", value: option, checked: option === winner, key: id(`keep-${option}`) }),
+      h("input", {
+        type: "checkbox",
+        value: option,
+        checked: option === winner,
+        key: id(`keep-${option}`),
+        onchange: () => allTicked(),
+      }),
       h("span", { text: goalTitle(state, option) }),
     ),
   );
@@ -187,6 +210,7 @@ function settleForm(state, ballot, live) {
     { class: "settle", novalidate: true, onsubmit: (event) => (event.preventDefault(), settle()) },
     h("h3", { text: "Settle the other options" }),
     h("fieldset", { class: "keep" }, h("legend", { text: "Take forward" }), keeps),
+    note,
     h("label", { for: id("others"), text: "The others:" }),
     how,
     serving.length
@@ -199,7 +223,7 @@ function settleForm(state, ballot, live) {
           target,
         ]
       : null,
-    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary", key: id("go") }, "Settle in one step")),
+    h("div", { class: "actions" }, go),
   );
 }
 
@@ -281,27 +305,76 @@ function pending(state, ballot) {
   if (ballot.status !== "revealed") return true;
   if (ballot.rule === "decider") return !ballot.decision;
   if (RANKING_RULES.includes(ballot.rule)) return unsettled(state, ballot).length > 0;
+  return objectionsToRule(ballot).length > 0;
+}
+
+/** The objections of a revealed consent ballot still waiting for the facilitator's ruling. */
+function objectionsToRule(ballot) {
+  if (ballot.rule !== "consent") return [];
   const objections = (ballot.result && ballot.result.objections) || [];
-  return ballot.rule === "consent" && objections.some((o) => !(ballot.rulings || {})[o.voter]);
+  return objections.filter((o) => !(ballot.rulings || {})[o.voter]);
+}
+
+/** What a pending ballot waits for, and whether the facilitator is the one to act. */
+function waitingFor(state, ballot) {
+  if (ballot.status === "open") return { mine: false, what: ["voting is open"] };
+  if (ballot.status === "closed") return { mine: true, what: ["votes to reveal"] };
+  if (ballot.rule === "decider" || (ballot.tie_break && ballot.tie_break.how === "decider"))
+    return { mine: false, what: ["the decider's decision"] };
+  const what = [];
+  if (tiedFirst(ballot).length && !ballot.tie_break && !ballot.settled) what.push("a tie to break");
+  if (unsettled(state, ballot).length) what.push("options to settle");
+  if (objectionsToRule(ballot).length) what.push("objections to rule on");
+  return { mine: true, what };
 }
 
 /**
- * The ballots shown in full: the room's current one (open, else its latest), the latest
- * remote one, and every one still pending; remote ballots run beside the room's.
+ * The ballots on the panel: the room's current one (open, else its latest, with the tied
+ * ballot it is the runoff of) and the latest remote one in full; every other one still pending folded, saying what it waits for;
+ * remote ballots run beside the room's.
  */
 function ballotsInView(state) {
   const all = ballotsNewestFirst(state);
   const room = all.find((b) => !b.remote && b.status === "open") || all.find((b) => !b.remote);
   const remote = all.find((b) => b.remote);
   const shown = all.filter((b) => b === room || b === remote || pending(state, b));
-  return { room, shown, earlier: all.filter((b) => !shown.includes(b)) };
+  // A runoff's options are settled on the tied ballot it came from: that one is current too.
+  const tied = room && room.runoff_of && all.find((b) => b.id === room.runoff_of);
+  const current = [room, tied, remote].filter(Boolean);
+  return { room, current, shown, earlier: all.filter((b) => !shown.includes(b)) };
+}
+
+const unfolded = new Set(); // ballots whose fold the facilitator opened, kept across redraws
+
+/** A pending ballot that is not the current one: one line saying what it needs, then the card. */
+function ballotFold(state, ballot, live) {
+  const { mine, what } = waitingFor(state, ballot);
+  const titles = ballot.options.map((id) => goalTitle(state, id)).join(" · ");
+  return h(
+    "details",
+    {
+      class: ["ballot-fold", mine ? "needs-you" : null],
+      "data-ballot-id": ballot.id,
+      open: unfolded.has(ballot.id),
+      ontoggle: (event) => (event.target.open ? unfolded.add(ballot.id) : unfolded.delete(ballot.id)),
+    },
+    h(
+      "summary",
+      {},
+      h("strong", { class: "flag", text: mine ? "Needs you:" : "Waiting:" }),
+      ` ${titles} — ${RULES[ballot.rule] || ballot.rule}${what.length ? `: ${what.join(", ")}` : ""}`,
+    ),
+    ballotCard(state, ballot, live, null),
+  );
 }
 
 /** The ballots: turnout, who has not voted, deadlines, close and reveal, results, rulings. */
 export function renderBallot(state, live) {
-  const { room, shown, earlier } = ballotsInView(state);
+  const { room, current, shown, earlier } = ballotsInView(state);
   const inRoom = shown.filter((b) => !b.remote);
   const remote = shown.filter((b) => b.remote);
+  const card = (b) =>
+    current.includes(b) ? ballotCard(state, b, live, b === room ? "turnout" : null) : ballotFold(state, b, live);
   const names = state.participants.map((p) => [p.id, p.name]);
   const titles = state.proposals.map((p) => [p.id, p.title, p.status, p.parents]);
   update(
@@ -309,14 +382,14 @@ export function renderBallot(state, live) {
     [shown, earlier.map((b) => [b.id, b.status, b.result && b.result.passed]), names, titles],
     () => [
       inRoom.length
-        ? inRoom.map((b) => ballotCard(state, b, live, b === room ? "turnout" : null))
+        ? inRoom.map(card)
         : h("p", { class: "muted", text: "No ballot in the room yet. Select proposals to open one." }),
       remote.length
         ? h(
             "section",
             { class: "remote-ballots", "aria-labelledby": "remote-ballots-h" },
             h("h3", { id: "remote-ballots-h", text: "Remote ballots" }),
-            remote.map((b) => ballotCard(state, b, live, null)),
+            remote.map(card),
           )
         : null,
       earlier.length
@@ -343,14 +416,24 @@ function selectedProposals(state) {
   return state.proposals.filter((p) => selected.has(p.id) && isLive(p));
 }
 
+/** The quorum of a majority vote, as a percent of the electorate (the server's default: half). */
+function quorumField() {
+  const input = h("input", { type: "number", id: "quorum", min: "0", max: "100", step: "1", inputmode: "numeric" });
+  input.value = "50";
+  return [h("label", { for: "quorum", text: "Quorum (% of the voters who must vote)" }), input];
+}
+
 function settingsFields(rule, count) {
   if (rule === "majority") {
-    return h(
-      "label",
-      { class: "choice" },
-      h("input", { type: "checkbox", id: "supermajority" }),
-      h("span", { text: "Two-thirds majority" }),
-    );
+    return [
+      quorumField(),
+      h(
+        "label",
+        { class: "choice" },
+        h("input", { type: "checkbox", id: "supermajority" }),
+        h("span", { text: "Two-thirds majority" }),
+      ),
+    ];
   }
   if (rule === "dot") {
     const fallback = Math.max(1, Math.ceil(count / 3)); // the server's default, shown
@@ -383,7 +466,11 @@ function settingsFields(rule, count) {
         .map(([key, label]) => h("option", { value: key, text: label })),
     );
     select.value = "consent";
-    return [h("label", { for: "advisory-rule", text: "Advice taken by" }), select];
+    const quorum = h("div", { id: "advice-quorum" }); // majority advice has a quorum too
+    select.addEventListener("change", () =>
+      quorum.replaceChildren(...(select.value === "majority" ? quorumField() : [])),
+    );
+    return [h("label", { for: "advisory-rule", text: "Advice taken by" }), select, quorum];
   }
   return [];
 }
@@ -453,7 +540,7 @@ function ruleChanged(state) {
   const anonymous = $("#anonymous");
   anonymous.disabled = !ANONYMOUS_RULES.includes(rule);
   if (anonymous.disabled) anonymous.checked = false;
-  $("#settings-row").replaceChildren(...[settingsFields(rule, chosen.length)].flat());
+  $("#settings-row").replaceChildren(...[settingsFields(rule, chosen.length)].flat(Infinity));
   settingsFor = chosen.length;
   $("#remote-rule").textContent = `They vote by ${(RULES[rule] || rule).toLowerCase()}, as chosen above.`;
 }
@@ -472,14 +559,31 @@ function ballotFields(state, error) {
     }
     fields.rule_reason = reason;
   }
-  if (rule === "majority") fields.settings = { supermajority: $("#supermajority").checked };
   if (rule === "dot") {
     const settings = dotSettings(error);
     if (!settings) return null;
     fields.settings = settings;
   }
+  if (rule === "majority") fields.settings = { supermajority: $("#supermajority").checked };
   if (rule === "decider") fields.settings = { advisory_rule: $("#advisory-rule").value };
+  if ($("#quorum")) {
+    const quorum = quorumShare(error);
+    if (quorum === null) return null;
+    fields.settings.quorum = quorum;
+  }
   return fields;
+}
+
+/** The quorum field's percent as a share (0 to 1), or null after saying what is wrong. */
+function quorumShare(error) {
+  const text = $("#quorum").value.trim();
+  const percent = Number(text);
+  if (!text || !Number.isFinite(percent) || percent < 0 || percent > 100) {
+    $("#quorum").focus();
+    showError(error, "Quorum: give the share of the voters who must vote, from 0 to 100 %.");
+    return null;
+  }
+  return percent / 100;
 }
 
 /** Dots per person and at most per proposal from the form, or null after saying what is wrong. */
@@ -580,8 +684,10 @@ export function wireBoard(live) {
   });
   $("#rule").addEventListener("change", () => ruleChanged(live.state));
   const opened = (what) => {
+    // The next ballot starts from the defaults: an anonymous tick is a choice for one ballot.
     selected.clear();
     $("#rule-reason").value = "";
+    $("#anonymous").checked = false;
     announce(what);
   };
   submit("#open-form", async () => {

@@ -163,9 +163,10 @@ export function renderAirtime(state) {
 /** Who is here, with decider, floor and hand-over controls. */
 export function renderPeople(state, live) {
   const error = $("#people-error");
-  const room = state.participants.filter((p) => !p.remote);
+  // Counted as the room screen counts who joined: people in the room, not the facilitator.
+  const room = state.participants.filter((p) => !p.remote && p.role !== "facilitator");
   const present = room.filter((p) => p.present);
-  $("#present-count").textContent = `${present.length} of ${room.length} here`;
+  $("#present-count").textContent = `${present.length} of ${counted(room.length, "participant")} here`;
   update($("#people-body"), [state.participants, state.session.decider_id, state.me.id], () =>
     h(
       "ul",

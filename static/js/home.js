@@ -1,6 +1,6 @@
 // Home: create a session (optionally from a goal chain file), or join one with a code.
 
-import { getJSON, postJSON, saveIdentity, sessionPath } from "./api.js";
+import { findByCode, postJSON, saveIdentity, sessionPath } from "./api.js";
 import { setUpLargeType, showError } from "./dom.js";
 
 setUpLargeType();
@@ -15,6 +15,33 @@ function readFile(file) {
     reader.readAsText(file);
   });
 }
+
+// Kinds that work on an agreed chain: without one, what they produce has nothing to serve.
+const STARTS_FROM_CHAIN = {
+  roadmapping:
+    "Roadmapping starts from the strategy: choose the goal chain file your strategizing workshop " +
+    "saved. Without one, no product goal can go to a vote, as each must serve a user or business " +
+    "goal of the chain.",
+  review:
+    "A review starts from a goal chain: choose the file of the chain to review. Without one, there " +
+    "is no goal to change, retire or mark achieved.",
+  sprint_planning:
+    "Sprint planning starts from the product goals: choose the goal chain file your roadmapping " +
+    "workshop saved. Without one, no sprint goal can go to a vote, as each must serve a product " +
+    "goal of the chain.",
+};
+
+function showChainNote() {
+  const note = document.getElementById("chain-note");
+  const text = document.getElementById("chain-file").files.length
+    ? ""
+    : STARTS_FROM_CHAIN[document.getElementById("kind").value] || "";
+  note.textContent = text;
+  note.hidden = !text;
+}
+document.getElementById("kind").addEventListener("change", showChainNote);
+document.getElementById("chain-file").addEventListener("change", showChainNote);
+showChainNote(); // a browser may bring back the kind chosen before a reload
 
 const createForm = document.getElementById("create-form");
 const createError = document.getElementById("create-error");
@@ -73,7 +100,7 @@ codeForm.addEventListener("submit", async (event) => {
     return;
   }
   try {
-    const found = await getJSON(`/api/join/${encodeURIComponent(code)}`);
+    const found = await findByCode(code);
     window.location.assign(`${sessionPath(found.id, "join")}?code=${encodeURIComponent(code)}`);
   } catch (error) {
     showError(codeError, error.message);

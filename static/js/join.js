@@ -1,6 +1,6 @@
 // Join: name and a role the session's kind allows; the token stays in this browser.
 
-import { getJSON, loadIdentity, postJSON, saveIdentity, sessionPath } from "./api.js";
+import { findByCode, loadIdentity, postJSON, saveIdentity, sessionPath } from "./api.js";
 import { h, setUpLargeType, showError } from "./dom.js";
 import { KINDS, ROLES } from "./widgets.js";
 
@@ -27,12 +27,26 @@ if (saved) {
   document.getElementById("continue-link").href = sessionPath(workshopId);
 }
 
-async function lookUp(code) {
+const CODE_LENGTH = 6; // the server's join codes
+let looked = null; // the latest look-up, {code, promise}: a press of Join waits for it
+
+/** The session's roles for `code`, shown; resolves to false after saying what is wrong. */
+function lookUp(code, fromLink = false) {
+  if (looked && looked.code === code) return looked.promise;
+  const promise = showRoles(code, fromLink).then((ok) => {
+    if (!ok && looked && looked.promise === promise) looked = null; // a retry asks again
+    return ok;
+  });
+  looked = { code, promise };
+  return promise;
+}
+
+async function showRoles(code, fromLink) {
   showError(error, "");
-  if (!code) return;
   try {
-    const found = await getJSON(`/api/join/${encodeURIComponent(code)}`);
-    if (found.id !== workshopId) throw new Error("This code belongs to another session.");
+    const found = await findByCode(code);
+    if (found.id !== workshopId)
+      throw new Error(`The code ${code} opens another workshop. Check it with your facilitator.`);
     titleLine.textContent = `${found.title} — ${KINDS[found.kind] || found.kind}`;
     document.title = `Join ${found.title}`;
     // Most people are team members; the product person (the default decider) chooses so.
@@ -47,24 +61,33 @@ async function lookUp(code) {
       ),
     );
     roles.replaceChildren(h("legend", { text: "Your role" }), ...options);
-    document.getElementById("code-row").hidden = true;
+    // A code from the link needs no second look; one being typed stays where it is typed.
+    if (fromLink) document.getElementById("code-row").hidden = true;
+    return true;
   } catch (problem) {
     showError(error, problem.message);
+    return false;
   }
 }
 
+const typedCode = () => codeInput.value.trim().toUpperCase();
 const initialCode = (document.getElementById("join-card").dataset.code || "").trim().toUpperCase();
-if (initialCode) lookUp(initialCode);
-codeInput.addEventListener("change", () => lookUp(codeInput.value.trim().toUpperCase()));
+if (initialCode) lookUp(initialCode, true);
+// The roles show as soon as the code is whole, so one press of Join is enough.
+codeInput.addEventListener("input", () => {
+  if (typedCode().length >= CODE_LENGTH) lookUp(typedCode());
+});
+codeInput.addEventListener("change", () => typedCode() && lookUp(typedCode()));
 
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
   showError(error, "");
-  const code = codeInput.value.trim().toUpperCase();
+  const code = typedCode();
   const name = nameInput.value.trim();
-  const role = form.querySelector("input[name=role]:checked");
   if (!code) return showError(error, "Type the join code.");
-  if (!role) return lookUp(code);
+  if (!(await lookUp(code))) return; // what is wrong with the code is said
+  const role = form.querySelector("input[name=role]:checked");
+  if (!role) return showError(error, "Choose your role.");
   if (!name) {
     nameInput.focus();
     return showError(error, "Type your name.");

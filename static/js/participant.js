@@ -37,6 +37,7 @@ let live;
 let chain;
 let propose;
 let share;
+let handSending = null; // "raise_hand" or "lower_hand" until the server acknowledges it
 
 function openBallotFor(state) {
   return state.ballots.find((b) => b.status === "open" && !b.remote && b.electorate.includes(state.me.id));
@@ -95,10 +96,16 @@ function renderFloor(state) {
   const names = state.participants.map((p) => [p.id, p.name]);
   update(
     $("#floor-body"),
-    [floor.holder, floor.queue, floor.round, floor.structure, floor.mode, me, names],
+    [floor.holder, floor.queue, floor.round, floor.structure, floor.mode, me, names, handSending],
     () => {
       const error = $("#floor-error");
-      const act = (name) => () => run(live, name, {}, error);
+      const sendHand = (name) => async () => {
+        handSending = name;
+        renderFloor(live.state);
+        await run(live, name, {}, error);
+        handSending = null;
+        renderFloor(live.state);
+      };
       const holder = floor.holder;
       const mine = holder && holder.participant_id === me.id;
       const parts = [];
@@ -154,15 +161,18 @@ function renderFloor(state) {
           ),
         );
       }
+      // Offline, a press waits for the connection: the button says so rather than look ignored.
       if (me.can_propose && !mine) {
         parts.push(
-          floor.queue.includes(me.id)
-            ? h("button", { type: "button", onclick: act("lower_hand"), key: "hand" }, "Lower my hand")
-            : h(
-                "button",
-                { type: "button", class: "primary", onclick: act("raise_hand"), key: "hand" },
-                "Raise my hand",
-              ),
+          handSending
+            ? h("button", { type: "button", "aria-disabled": "true", key: "hand" }, "Waiting to send…")
+            : floor.queue.includes(me.id)
+              ? h("button", { type: "button", onclick: sendHand("lower_hand"), key: "hand" }, "Lower my hand")
+              : h(
+                  "button",
+                  { type: "button", class: "primary", onclick: sendHand("raise_hand"), key: "hand" },
+                  "Raise my hand",
+                ),
         );
       }
       return parts;

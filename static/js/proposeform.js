@@ -90,6 +90,33 @@ function candidates(state, level) {
   return found;
 }
 
+// The kind of workshop whose chain file brings goals of each level to a later one.
+const AGREED_IN = { user: "strategizing", business: "strategizing", product: "roadmapping" };
+
+/**
+ * Why there is no goal to serve, and how to get one: proposed here first, or, for a level
+ * this kind does not propose (a sprint goal's product goals), from a chain file imported
+ * when the session is created; without it the proposal could never go to a vote.
+ */
+function noParentsNote(state, level) {
+  if (["user", "business"].includes(level))
+    return "Nothing to pick yet: the goal will serve the vision once it is accepted.";
+  const wanted = PARENT_LEVELS[level] || [];
+  if (!wanted.length) return "A vision serves no other goal."; // its parents are not asked
+  const names = wanted.map((x) => LEVELS[x].toLowerCase()).join(" or ");
+  if (wanted.some((x) => state.session.levels.includes(x)))
+    return `No ${names} yet: propose one first. This goal can go to a vote once the goal it serves is accepted.`;
+  const chain = state.chain || {};
+  const started = chain.vision || (chain.goals || []).length;
+  const kinds = wanted.map((x) => LEVELS[x].replace(/ goal$/, "").toLowerCase()).join(" and ");
+  const plural = `${kinds[0].toUpperCase()}${kinds.slice(1)} goals`; // "User and business goals"
+  const why = started ? "the goal chain this session started from has none" : "this session did not start from a goal chain";
+  return (
+    `No ${names} to serve: ${why}. ${plural} come from the chain file a ${AGREED_IN[wanted[0]]} workshop ` +
+    "saved; the facilitator chooses it when creating the session (home page, “Start from a goal chain file”)."
+  );
+}
+
 export function proposalForm(live) {
   const form = $("#propose-form");
   const level = $("#p-level");
@@ -110,12 +137,7 @@ export function proposalForm(live) {
     const found = change.value === "amend" ? [] : candidates(state, level.value);
     $("#p-parents").hidden = level.value === "vision" || change.value !== "new";
     update($("#p-parent-list"), [level.value, found], () => {
-      if (!found.length) {
-        const note = ["user", "business"].includes(level.value)
-          ? "Nothing to pick yet: the goal will serve the vision once it is accepted."
-          : "No goals at the level above yet.";
-        return h("p", { class: "muted", text: note });
-      }
+      if (!found.length) return h("p", { class: "muted", text: noParentsNote(state, level.value) });
       return found.map(([id, title, what]) =>
         h(
           "label",

@@ -108,7 +108,7 @@ function dotFields(state, ballot, mine) {
     inputs.push(input);
     const nudge = (by) => () => {
       input.value = String(Math.min(most, Math.max(0, (Number(input.value) || 0) + by)));
-      refresh();
+      input.dispatchEvent(new Event("input", { bubbles: true })); // as if typed: the form hears it
     };
     return h(
       "div",
@@ -154,7 +154,7 @@ function dotFields(state, ballot, mine) {
       spent += n;
     }
     if (spent > budget) return { error: `You spent ${spent} dots; the budget is ${budget}.` };
-    return { dots };
+    return spent ? { dots } : { dots, empty: true };
   };
   return [fieldset, read];
 }
@@ -235,6 +235,29 @@ function rankFields(state, ballot, mine) {
   return [fieldset, read];
 }
 
+/**
+ * A reason argues for one choice: "too vague" explains a Disagree, not the Agree the voter
+ * switches to. So each choice keeps the reason written under it (switching back brings it
+ * back), and a reason typed before any choice was picked goes with the first one.
+ */
+function keepReasonsWithChoices(fieldset, reason, mine) {
+  const picked = () => {
+    const radio = fieldset.querySelector("input[type=radio]:checked");
+    return radio ? radio.value : null;
+  };
+  let current = picked();
+  const reasons = new Map(current && mine && mine.reason ? [[current, mine.reason]] : []);
+  fieldset.addEventListener("change", () => {
+    const now = picked();
+    if (now === current) return;
+    if (current !== null) {
+      reasons.set(current, reason.value);
+      reason.value = reasons.get(now) || "";
+    }
+    current = now;
+  });
+}
+
 /** The voting form for `ballot`; `submit(vote)` resolves to an error message or null. */
 export function voteForm(state, ballot, submit) {
   const rule = ruleOfVote(ballot);
@@ -255,6 +278,8 @@ export function voteForm(state, ballot, submit) {
     { type: "submit", class: "primary", key: "vote-submit" },
     mine ? "Change my vote" : "Cast my vote",
   );
+  const castLabel = button.textContent;
+  let emptyAsked = false; // an empty dot vote goes in on the second press only
   const form = h(
     "form",
     { class: "vote-form", novalidate: true, "aria-label": "Your vote" },
@@ -265,10 +290,24 @@ export function voteForm(state, ballot, submit) {
     error,
     button,
   );
+  keepReasonsWithChoices(fieldset, reason, mine);
+  fieldset.addEventListener("input", () => {
+    if (!emptyAsked) return;
+    emptyAsked = false;
+    button.textContent = castLabel;
+    showError(error, "");
+  });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const vote = read();
     if (vote.error) return showError(error, vote.error);
+    // No dots at all counts as having voted (an abstention): easy to send by mistake.
+    if (vote.empty && !emptyAsked) {
+      emptyAsked = true;
+      button.textContent = "Submit an empty vote";
+      return showError(error, "You have placed no dots: submit an empty vote?");
+    }
+    delete vote.empty;
     const why = reason.value.trim();
     if (why) vote.reason = why;
     if (vote.choice === "objection" && !why) {
