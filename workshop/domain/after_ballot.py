@@ -38,7 +38,7 @@ def rule_objection(s: WorkshopState, actor: Participant, p: Mapping, ctx: Contex
     if not reason:
         raise InvalidInput("reason: say why the objection stands or is not paramount")
     ruling = {"stands": stands, "reason": reason, "by": actor.id}
-    result = tally(s, record(ballot, {**ballot.rulings, voter: ruling}))
+    result = tally(s, record(ballot, {**ballot.rulings, voter: ruling}), ballot.titles)
     events = [event("objection_ruled", ballot_id=ballot.id, voter=voter, result=result, **ruling)]
     proposal = s.proposals[ballot.options[0]]
     if proposal.status != "proposed":
@@ -73,9 +73,8 @@ def record_decision(s: WorkshopState, actor: Participant, p: Mapping, ctx: Conte
     decision = {"by": actor.id, "passed": payload.flag(p, "passed", default=None)}
     decision["rationale"] = _rationale(p)
     doc = record(ballot)
-    result = tally(
-        s, {**doc, "decision": decision, "settings": {**doc["settings"], "decider": actor.id}}
-    )
+    settings = {**doc["settings"], "decider": actor.id}
+    result = tally(s, {**doc, "decision": decision, "settings": settings}, ballot.titles)
     events = [event("decision_recorded", ballot_id=ballot.id, decision=decision, result=result)]
     proposal_id = ballot.options[0]
     if decision["passed"]:
@@ -115,7 +114,7 @@ def _choose_from_tie(
         titles = ", ".join(f"{pid} ({goal_named(s, pid)})" for pid in tied)
         raise InvalidInput(f"winner must be one of the options tied for first place: {titles}")
     decision = {"by": actor.id, "winner": winner, "rationale": _rationale(p)}
-    result = tally(s, {**record(ballot), "decision": decision})
+    result = tally(s, {**record(ballot), "decision": decision}, ballot.titles)
     events = [event("decision_recorded", ballot_id=ballot.id, decision=decision, result=result)]
     if ballot.rule == "ranked":  # the ranked winner becomes a goal; dot only ranks
         events += accept(s, ballot, winner, result, ctx)

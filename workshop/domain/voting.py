@@ -97,25 +97,27 @@ def public_record(ballot: Ballot) -> dict:
     return anonymized(doc) if ballot.anonymous else doc
 
 
-def labels(s: WorkshopState) -> dict[str, str]:
+def labels(s: WorkshopState, titles: Mapping[str, str]) -> dict[str, str]:
     """What a result's reasons call each id: a proposal by its title in quotes, a person by
-    name, so that people read "“Move more” is the winner", never an id."""
+    name, so that people read "“Move more” is the winner", never an id. `titles` are the
+    ballot's options as they were voted on, which later edits do not change."""
     named = {pid: person.name for pid, person in s.participants.items()}
-    return named | {pid: quoted(proposal.title) for pid, proposal in s.proposals.items()}
+    current = {pid: proposal.title for pid, proposal in s.proposals.items()}
+    return named | {pid: quoted(title) for pid, title in (current | dict(titles)).items()}
 
 
-def labelled(s: WorkshopState, doc: Mapping) -> dict:
+def labelled(s: WorkshopState, doc: Mapping, titles: Mapping[str, str]) -> dict:
     """The record with the labels of the ids it names, so a recount says the same words."""
-    named = labels(s)
+    named = labels(s, titles)
     ids = [*doc["options"], *doc["electorate"]]
     ids += [v[key]["by"] for v in doc["votes"] for key in ("ruled_out", "upheld") if key in v]
     ids += [doc["decision"]["by"]] if doc.get("decision") else []
     return {**doc, "labels": {key: named[key] for key in ids if key in named}}
 
 
-def tally(s: WorkshopState, doc: Mapping) -> dict:
+def tally(s: WorkshopState, doc: Mapping, titles: Mapping[str, str]) -> dict:
     """The result of a ballot record, its reasons in the words people read."""
-    return rules.tally(rules.ballot_from_record(labelled(s, doc))).to_dict()
+    return rules.tally(rules.ballot_from_record(labelled(s, doc, titles))).to_dict()
 
 
 def _settings(rule: str, options: list[str], raw: object) -> dict:
@@ -367,7 +369,7 @@ def reveal_ballot(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context
 
 def _reveal(s: WorkshopState, ballot: Ballot, ctx: Context) -> list[dict]:
     doc = public_record(ballot)
-    result = tally(s, doc)
+    result = tally(s, doc, ballot.titles)
     revealed = event("ballot_revealed", ballot_id=ballot.id, votes=doc["votes"], result=result)
     return [revealed, *_outcome(s, ballot, result, ctx)]
 
