@@ -125,4 +125,9 @@ def delegate_decider(s: WorkshopState, actor: Participant, p: Mapping, ctx: Cont
     person = s.participants.get(target or "")
     if person is None or not agenda.may_vote(s.kind, person.role):
         raise NotFound(f"participant {shown(target)} cannot be the decider of this session")
+    if person.remote:  # a personal link votes and comments: it could never record a decision
+        raise Conflict(
+            f"{person.name} takes part by personal link, which can vote and comment but not"
+            " decide: the decider must be someone in the room"
+        )
     return [event("decider_delegated", participant_id=person.id)]
