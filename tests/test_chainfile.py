@@ -262,7 +262,7 @@ def test_the_format_version_is_checked_first(text: str, message: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "found"),
-    [("", "nothing"), ("- a\n- b\n", "a list"), ("just text\n", "'just text'")],
+    [("", "nothing"), ("- a\n- b\n", "a list holding 'a', 'b'"), ("just text\n", "'just text'")],
 )
 def test_a_file_that_is_not_a_mapping_gets_a_clear_message(text: str, found: str) -> None:
     expected = "expected a mapping with goalchain, vision and goals"

@@ -17,7 +17,15 @@ from workshop.domain.plain import ballot_named, goal_named, person_named, rule_n
 from workshop.domain.proposals import LIVE, check_parents, in_open_ballot
 from workshop.domain.state import Ballot, Participant, WorkshopState
 from workshop.domain.text import shown
-from workshop.domain.voting import accept, find_ballot, new_ballot, record, tally
+from workshop.domain.voting import (
+    accept,
+    find_ballot,
+    new_ballot,
+    record,
+    tally,
+    vote_rule,
+    voter_named,
+)
 
 RANKING_RULES = ("dot", "ranked")
 SETTLED_AS = {"park": "parked", "reject": "rejected"}
@@ -29,8 +37,7 @@ def rule_objection(s: WorkshopState, actor: Participant, p: Mapping, ctx: Contex
     ballot = find_ballot(s, p, "revealed")
     voter = payload.ident(p, "voter") or ""
     vote = ballot.votes.get(voter, {})
-    if ballot.rule != "consent" or vote.get("choice") != "objection":
-        raise NotFound(f"{ballot_named(s, ballot)} has no objection by {shown(voter)}")
+    _check_objection(s, ballot, voter, vote)
     if voter in ballot.rulings:
         raise Conflict(f"the objection by {person_named(s, voter)} was ruled on already")
     stands = payload.flag(p, "stands", default=None)
@@ -56,6 +63,26 @@ def rule_objection(s: WorkshopState, actor: Participant, p: Mapping, ctx: Contex
         )
         return [*events, sent_back]
     return events + (accept(s, ballot, proposal.id, result, ctx) if result["passed"] else [])
+
+
+def _check_objection(s: WorkshopState, ballot: Ballot, voter: str, vote: Mapping) -> None:
+    """An objection the facilitator may rule on: one cast in a consent ballot. Under the
+    decider rule an objection is advice, which the decider weighs: nobody rules on it."""
+    who = voter_named(s, voter)
+    if vote_rule(ballot.rule, ballot.settings) != "consent":
+        raise NotFound(
+            f"there is no objection by {who} to rule on: {ballot_named(s, ballot)} is decided"
+            f" by {rule_name(ballot.rule)}, and only a consent vote has objections"
+        )
+    if vote.get("choice") != "objection":
+        raise NotFound(f"{who} did not object in {ballot_named(s, ballot)}")
+    if ballot.rule == "decider":
+        decider = ballot.settings.get("decider") or s.decider()
+        named = person_named(s, decider) if decider else "the decider"
+        raise Conflict(
+            f"the objection by {who} is advice to the decider, {named}, who weighs it and"
+            f" records the decision: under the decider rule nobody rules on objections"
+        )
 
 
 @command("record_decision", "decider")

@@ -98,9 +98,9 @@ def reorder_agenda(s: WorkshopState, actor: Participant, p: Mapping, ctx: Contex
     phases = p.get("agenda")
     if not isinstance(phases, list) or not phases:
         raise InvalidInput(f"agenda must be a non-empty list of phases, got {shown(phases)}")
-    checked = [agenda.check_phase(phase) for phase in phases]
-    if len(set(checked)) != len(checked):
-        raise InvalidInput("agenda lists a phase twice")
+    checked = payload.distinct(
+        [agenda.check_phase(phase) for phase in phases], "agenda", "the phase "
+    )
     if s.phase not in checked:
         raise Conflict(f"the agenda must keep the current phase {shown(s.phase)}")
     return [event("agenda_changed", agenda=checked)]

@@ -26,7 +26,7 @@ from workshop.domain.plain import (
 from workshop.domain.proposals import check_ready, goal_from_proposal, in_open_ballot, live_proposal
 from workshop.domain.rules.ballot import resolve_settings
 from workshop.domain.state import Ballot, Participant, Proposal, WorkshopState
-from workshop.domain.text import shown
+from workshop.domain.text import SHOWN_ITEMS, shown
 
 # Anonymity would hide the objector a consent round must hear, the low fist the floor goes
 # to, and the advice a decider weighs: those rules are always open.
@@ -124,9 +124,14 @@ def _settings(rule: str, options: list[str], raw: object) -> dict:
     """The ballot's settings: the defaults, overlaid with what the facilitator chose."""
     if raw is None:
         raw = {}
-    if not isinstance(raw, Mapping) or set(raw) - SETTINGS:
+    if not isinstance(raw, Mapping):
+        raise InvalidInput(f"settings must be an object, got {shown(raw)}")
+    unknown = [shown(key) for key in raw if key not in SETTINGS]
+    if unknown:
+        named = ", ".join(unknown[:SHOWN_ITEMS]) + (", …" if len(unknown) > SHOWN_ITEMS else "")
         raise InvalidInput(
-            f"settings may hold only {', '.join(sorted(SETTINGS))}, got {shown(raw)}"
+            f"settings: unknown setting{'s' if len(unknown) > 1 else ''} {named}"
+            f" (known: {', '.join(sorted(SETTINGS))})"
         )
     given: dict = {}
     if "quorum" in raw:
@@ -191,14 +196,15 @@ def _electorate(s: WorkshopState, p: Mapping, ctx: Context) -> list[str]:
         for pid in chosen:
             person = s.participants.get(pid)
             if person is None or not agenda.may_vote(s.kind, person.role):
+                who = voter_named(s, pid)
                 raise InvalidInput(
-                    f"electorate: {_voter(s, pid)} may not vote in a {KIND_NAMES[s.kind]} session"
+                    f"electorate: {who} may not vote in a {KIND_NAMES[s.kind]} session"
                 )
     for pid in payload.ident_list(p, "remote_voters"):
         person = s.participants.get(pid)
         if person is None or not person.remote or not agenda.may_vote(s.kind, person.role):
             raise InvalidInput(
-                f"remote_voters: {_voter(s, pid)} is not a remote participant who may vote"
+                f"remote_voters: {voter_named(s, pid)} is not a remote participant who may vote"
             )
         if pid not in chosen:
             chosen.append(pid)
@@ -207,7 +213,7 @@ def _electorate(s: WorkshopState, p: Mapping, ctx: Context) -> list[str]:
     return chosen
 
 
-def _voter(s: WorkshopState, participant_id: str) -> str:
+def voter_named(s: WorkshopState, participant_id: str) -> str:
     """Someone named in an electorate: by name if they are in the session, else as sent."""
     return (
         person_named(s, participant_id)
