@@ -253,7 +253,7 @@ def test_dot_voting_settings_are_the_facilitators_and_refusals_say_why(
         ({"dots": 0}, "dots must be between 1 and 100, got 0"),
         ({"dots": 2.5}, "settings.dots must be a whole number, got 2.5"),
         ({"dots": 2, "max_per_option": 3}, "settings.max_per_option (3) cannot be more than"),
-        ({"dot": 2}, "settings may hold only"),
+        ({"dot": 2}, "settings: unknown setting 'dot' (known: advisory_rule, dots,"),
     ]:
         refused = fac.refused("open_ballot", "invalid_input", settings=settings, **dot)
         assert said in refused["message"]

@@ -82,6 +82,7 @@ def test_every_valid_chain_round_trips_byte_for_byte(chain: Chain) -> None:
     again = loads(text)
     assert dumps(again) == text
     assert to_document(again) == to_document(chain)
+    assert list(to_document(chain)) == ["goalchain", "product", "vision", "goals"]
 
 
 @given(valid_chains())
@@ -157,11 +158,42 @@ def test_empty_optional_fields_are_left_out() -> None:
     )
     assert document == {
         "goalchain": 1,
+        "product": None,
         "vision": {"id": "V1", "statement": "s"},
         "goals": [
             {"id": "U1", "level": "user", "title": "t", "parents": ["V1"], "status": "accepted"}
         ],
     }
+
+
+def test_the_skeleton_keys_are_written_even_when_empty() -> None:
+    """PRODUCT.md's skeleton, which every version keeps: goalchain, product, vision, goals."""
+    bare = Chain(vision=Vision("V1", "s"))
+    text = dumps(bare)
+    assert text == "goalchain: 1\nproduct: null\nvision: {id: V1, statement: s}\ngoals: []\n"
+    assert dumps(loads(text)) == text
+    assert json.loads(dumps_json(bare)) == {
+        "goalchain": 1,
+        "product": None,
+        "vision": {"id": "V1", "statement": "s"},
+        "goals": [],
+    }
+    assert list(to_document(Chain())) == ["goalchain", "product", "goals"]  # no vision yet
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "goalchain: 1\nvision: {id: V1, statement: s}\n",  # written before product was kept
+        "goalchain: 1\nproduct:\nvision: {id: V1, statement: s}\ngoals:\n",
+        '{"goalchain": 1, "product": null, "vision": {"id": "V1", "statement": "s"}}',
+    ],
+)
+def test_a_file_without_a_product_or_goals_imports_and_is_written_in_full(text: str) -> None:
+    chain = loads(text)
+    assert chain.product is None and chain.goals == []
+    assert dumps(chain).startswith("goalchain: 1\nproduct: null\nvision: ")
+    assert jsonschema.Draft202012Validator(chainfile.schema()).is_valid(to_document(chain))
 
 
 def test_multi_line_text_is_written_as_a_block() -> None:
@@ -230,7 +262,7 @@ def test_the_format_version_is_checked_first(text: str, message: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "found"),
-    [("", "nothing"), ("- a\n- b\n", "a list"), ("just text\n", "'just text'")],
+    [("", "nothing"), ("- a\n- b\n", "a list holding 'a', 'b'"), ("just text\n", "'just text'")],
 )
 def test_a_file_that_is_not_a_mapping_gets_a_clear_message(text: str, found: str) -> None:
     expected = "expected a mapping with goalchain, vision and goals"

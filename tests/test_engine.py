@@ -342,6 +342,30 @@ def test_review_session_reports_changes_against_its_input(database: Database) ->
     assert metric["readings"] == [{"at": "2027-01-15", "value": 320}]
 
 
+def test_an_achieve_or_retire_proposal_is_titled_by_its_goal_not_its_id(
+    database: Database,
+) -> None:
+    """People read titles, not ids: "Mark ‘Smart scale sync’ achieved", never "Mark P1 achieved";
+    a goal title at the length limit still makes a title within it."""
+    long_title = "Smart " + "scale " * 32 + "sync"
+    chain = {**FITNESS, "goals": [*FITNESS["goals"]]}
+    chain["goals"].append({**FITNESS["goals"][2], "id": "P2", "title": long_title})
+    room = Room(database, "review", chain)
+    pia = room.join("Pia", "product")
+    room.do(room.fac, "go_to_phase", phase="propose")
+    titles = {
+        target: room.state.proposals[room.propose(pia, change=change, target=target)].title
+        for change, target in (("achieve", "P1"), ("retire", "B1"), ("achieve", "P2"))
+    }
+    assert titles["P1"] == "Mark ‘Smart scale sync’ achieved"
+    assert titles["B1"] == "Retire ‘Open a new revenue source’"
+    shortened = titles["P2"]
+    assert shortened.startswith("Mark ‘Smart scale scale") and shortened.endswith("…’ achieved")
+    assert len(shortened) == 200
+    named = room.propose(pia, change="achieve", target="U1", title="Weight goal reached")
+    assert room.state.proposals[named].title == "Weight goal reached"
+
+
 def test_roadmapping_refuses_a_vote_on_an_unready_product_goal(database: Database) -> None:
     room = Room(database, "roadmapping", FITNESS)
     pia = room.join("Pia", "product")

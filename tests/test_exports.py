@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.live import LiveServer, Person, host
+from tests.chains import FITNESS
+from tests.live import LiveServer, Person, host, seat
 from tests.test_minutes import scripted_workshop
 from workshop import chainfile, minutes
 from workshop.service import new_session_id
@@ -174,6 +175,57 @@ def test_participants_observers_and_live_personal_links_may_read(
         for path in DOWNLOADS:
             answer = read(server, session["id"], path, token)
             assert answer.status_code == 200, f"{who} {path}: {answer.text[:200]}"
+
+
+def test_a_session_without_a_product_writes_the_whole_skeleton_and_reads_it_back(
+    server: LiveServer, people
+) -> None:
+    """PRODUCT.md §1: every chain file keeps goalchain, product, vision and goals; export then
+    import gives back the same file byte for byte."""
+    session, fac = host(server, people, "strategizing")
+    (pia,) = seat(server, session, people, ("Pia", "product"))
+    fac.ok("next_phase")
+    vision = pia.ok("propose_goal", level="vision", title="Healthier lives")["proposal_id"]
+    fac.ok("go_to_phase", phase="decide")
+    ballot = fac.ok("open_ballot", proposal_ids=[vision])["ballot_id"]
+    pia.ok("cast_vote", ballot_id=ballot, vote={"choice": "agree"})
+    fac.ok("close_ballot", ballot_id=ballot, reveal=True)
+
+    exported = server.export(session, "chain", format="yaml").text
+    assert exported.splitlines()[:2] == ["goalchain: 1", "product: null"]
+    assert "\ngoals: []\n" in exported
+    as_json = server.export(session, "chain", format="json").json()
+    assert list(as_json) == ["goalchain", "product", "vision", "goals"]
+    assert as_json["product"] is None
+    again = server.create_session("review", chain=exported)
+    assert server.export(again, "chain", format="yaml").text == exported
+
+
+def test_the_minutes_name_the_text_voted_on_not_a_later_revision(
+    server: LiveServer, people
+) -> None:
+    """A proposal rejected and then revised: its ballot names the text that was voted on."""
+    session, fac = host(server, people, "roadmapping", chain=FITNESS)
+    pia, tom = seat(server, session, people, ("Pia", "product"), ("Tom", "team"))
+    fac.ok("next_phase")
+    goal = {"parents": ["U1"], "metrics": [{"name": "runs", "target": 1}], "due": "2027-05"}
+    proposal = tom.ok("propose_goal", level="product", title="Run tracker", **goal)
+    fac.ok("go_to_phase", phase="decide")
+    ballot = fac.ok("open_ballot", proposal_ids=[proposal["proposal_id"]])["ballot_id"]
+    pia.ok("cast_vote", ballot_id=ballot, vote={"choice": "consent"})  # Tom never responds
+    fac.ok("close_ballot", ballot_id=ballot, reveal=True)
+    tom.ok("edit_proposal", proposal_id=proposal["proposal_id"], title="Run tracker v2")
+
+    text = server.export(session, "minutes", format="md").text
+    assert "### Consent on “Run tracker”\n" in text
+    assert "- Outcome: “Run tracker” not accepted" in text
+    assert "“Run tracker”: did not pass by consent" in text
+    assert "“Run tracker v2”: did not pass" not in text
+    assert "“Run tracker v2” not accepted" not in text
+    assert "Consent on “Run tracker v2”" not in text
+    assert "- “Run tracker” was revised after this ballot: now “Run tracker v2”." in text
+    record = server.export(session, "minutes", format="json").json()
+    assert record["ballots"][0]["titles"] == {proposal["proposal_id"]: "Run tracker"}
 
 
 # --- workshop export ------------------------------------------------------------------------

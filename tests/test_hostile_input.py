@@ -15,6 +15,7 @@ import requests
 
 from tests.engine import Database, Room
 from tests.live import LiveServer, Person
+from workshop.domain.text import shown
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -290,3 +291,101 @@ def test_a_command_with_extra_arguments_gets_a_clear_error(
     ack = person.client.call("raise_hand", ({"cid": "h1"}, {"extra": 1}), timeout=5)
     assert ack["ok"] is False
     assert ack["error"]["code"] == "invalid_input", ack
+
+
+# --- refusals that name the problem (PRODUCT.md §7: "a clear error that names the problem") --
+
+
+def refusal_in_review(database: Database, command: str, code: str, **payload: object) -> str:
+    """The message refusing `command` in a review session of CHAIN during its decide phase,
+    with two proposals `pr1`, `pr2` (product goals, ready for a vote) by Pia."""
+    room = Room(database, "review", CHAIN)
+    pia = room.join("Pia", "product")
+    room.join("Tom", "team")
+    room.do(room.fac, "go_to_phase", phase="decide")
+    ready = {"level": "product", "parents": ["U1"], "metrics": [{"name": "m", "target": 1}]}
+    room.propose(pia, title="Coach chat", due="2027", **ready)
+    room.propose(pia, title="Run tracker", due="2027", **ready)
+    actor = pia if command in ("propose_goal", "cast_vote") else room.fac
+    if command == "cast_vote":
+        dots = {"proposal_ids": ["pr1", "pr2"], "rule": "dot", "rule_reason": "r"}
+        ballot = room.do(room.fac, "open_ballot", settings={"dots": 2}, **dots)["ballot_id"]
+        payload = {"ballot_id": ballot, **payload}
+    return room.refused(actor, command, code, **payload)
+
+
+@pytest.mark.parametrize(
+    ("command", "payload", "said"),
+    [
+        (
+            "propose_goal",
+            {"level": "product", "title": "x", "parents": ["U1", "U1"]},
+            "parents lists 'U1' twice",
+        ),
+        ("reorder_agenda", {"agenda": ["check_in", "decide", "decide"]}, "'decide' twice"),
+        (
+            "open_ballot",
+            {"proposal_ids": ["pr1"], "settings": {"foo": 1, "quorum": 0.5}},
+            "unknown setting 'foo'",
+        ),
+        (
+            "open_ballot",
+            {"proposal_ids": ["pr1"], "settings": ["dots"]},
+            "got a list holding 'dots'",
+        ),
+        ("cast_vote", {"vote": {"dots": {"pr1": 1.0}}}, "got 1.0"),
+    ],
+)
+def test_a_refusal_names_the_value_at_fault(
+    database: Database, command: str, payload: dict, said: str
+) -> None:
+    message = refusal_in_review(database, command, "invalid_input", **payload)
+    assert said in message, message
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        (["U1", "U1"], "a list holding 'U1', 'U1'"),
+        ({"foo": 1, "bar": [1]}, "an object with 'foo': 1, 'bar': a list"),
+        ([], "an empty list"),
+        ({}, "an empty object"),
+        (list(range(51)), "a list of 51 holding 0, 1, 2, 3, 4, …"),
+        ([None, {"a": 1}], "a list holding null, an object"),
+        (1.0, "1.0"),
+        (1, "1"),
+        (2.5, "2.5"),
+        (True, "true"),
+        (None, "nothing"),
+    ],
+)
+def test_a_wrong_value_is_quoted_back_in_plain_words(value: object, words: str) -> None:
+    assert shown(value) == words
+
+
+def test_an_objection_in_a_deciders_advice_is_not_ruled_on_and_the_refusal_says_why(
+    database: Database,
+) -> None:
+    room = Room(database, "strategizing")
+    pia, tom = room.join("Pia", "product"), room.join("Tom", "team")
+    room.do(room.fac, "next_phase")
+    vision = room.propose(tom, level="vision", title="Healthier lives")
+    room.do(room.fac, "go_to_phase", phase="decide")
+    opened = {"rule": "decider", "rule_reason": "Pia decides", "proposal_ids": [vision]}
+    ballot = room.do(room.fac, "open_ballot", **opened)["ballot_id"]
+    room.vote(
+        ballot, {pia: {"choice": "consent"}, tom: {"choice": "objection", "reason": "too vague"}}
+    )
+    room.do(room.fac, "close_ballot", ballot_id=ballot, reveal=True)
+    ruling = {"ballot_id": ballot, "voter": tom, "stands": False, "reason": "a preference"}
+    message = room.refused(room.fac, "rule_objection", "conflict", **ruling)
+    assert "Tom" in message and "advice" in message and "Pia" in message, message
+    assert "has no objection" not in message
+    # Outside a consent ballot there is nothing to rule on; a voter who did not object is named.
+    unanimity = room.propose(tom, level="vision", title="Healthier lives, together")
+    ballot = room.do(room.fac, "open_ballot", proposal_ids=[unanimity])["ballot_id"]
+    room.vote(ballot, {pia: {"choice": "agree"}, tom: {"choice": "agree"}})
+    room.do(room.fac, "close_ballot", ballot_id=ballot, reveal=True)
+    ruling["ballot_id"] = ballot
+    message = room.refused(room.fac, "rule_objection", "not_found", **ruling)
+    assert "Tom" in message and "unanimity" in message, message

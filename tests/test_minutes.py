@@ -536,3 +536,49 @@ def test_the_minutes_show_no_id_snake_case_or_iso_stamp(script, fmt: str, tmp_pa
     text = minutes.render(minutes.build(*room.service.history(room.id)), fmt)
     shown = markdown_text(text) if fmt == "md" else html_text(text)
     assert not unreadable(shown, room.id), unreadable(shown, room.id)
+
+
+def review_revised_after_its_ballot(folder: Path) -> Room:
+    """A review: a product goal rejected by consent (Tom never responds), then revised; and a
+    proposal to mark the input's product goal achieved, accepted."""
+    chain = {**INPUT_CHAIN, "goals": [*INPUT_CHAIN["goals"]]}
+    chain["goals"].append(
+        {"id": "P1", "level": "product", "title": "Weekly active runners 5,000", "parents": ["U1"]}
+    )
+    room = Room(folder, "review", chain)
+    pia, tom = room.join("Pia", "product"), room.join("Tom", "team")
+    room.do(room.fac, "go_to_phase", phase="propose")
+    ready = {"parents": ["U1"], "metrics": [{"name": "runs", "target": 1}], "due": "2027-05"}
+    tracker = room.propose(tom, level="product", title="Run tracker", **ready)
+    achieved = room.propose(tom, change="achieve", target="P1")
+    room.do(room.fac, "go_to_phase", phase="decide")
+    ballot = room.do(room.fac, "open_ballot", proposal_ids=[tracker])["ballot_id"]
+    room.vote(ballot, {pia: {"choice": "consent"}})
+    room.do(room.fac, "close_ballot", ballot_id=ballot, reveal=True)
+    room.do(tom, "edit_proposal", proposal_id=tracker, title="Run tracker v2")
+    ballot = room.do(room.fac, "open_ballot", proposal_ids=[achieved])["ballot_id"]
+    room.vote(ballot, {pia: {"choice": "consent"}, tom: {"choice": "consent"}})
+    room.do(room.fac, "close_ballot", ballot_id=ballot, reveal=True)
+    return room
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_a_ballot_is_named_by_the_text_voted_on_and_a_change_by_its_goals_title(
+    tmp_path: Path, fmt: str
+) -> None:
+    room = review_revised_after_its_ballot(tmp_path)
+    record = minutes.build(*room.service.history(room.id))
+    text = minutes.render(record, fmt)
+    shown = markdown_text(text) if fmt == "md" else html_text(text)
+    assert "Consent on “Run tracker”" in shown
+    assert "“Run tracker”: did not pass by consent" in shown
+    assert "Outcome: “Run tracker” not accepted" in shown
+    assert "“Run tracker” was revised after this ballot: now “Run tracker v2”." in shown
+    assert "on “Run tracker v2”" not in shown and "“Run tracker v2”: did" not in shown
+    assert "Consent on “Mark ‘Weekly active runners 5,000’ achieved”" in shown
+    assert "Outcome: “Mark ‘Weekly active runners 5,000’ achieved” marked as achieved" in shown
+    assert not unreadable(shown, room.id), unreadable(shown, room.id)
+    assert [b["titles"] for b in record["ballots"]] == [
+        {"pr1": "Run tracker"},
+        {"pr2": "Mark ‘Weekly active runners 5,000’ achieved"},
+    ]

@@ -311,3 +311,22 @@ def test_the_outcome_on_the_personal_page_names_the_proposal_by_title(
     assert "Closed. “Smart scale sync” passed." in text
     assert "so “Smart scale sync” passes." in text
     assert not re.search(r"\b(pr|pt|b)\d+\b", text), text
+
+
+def test_a_personal_link_is_promised_only_what_it_may_do(server: LiveServer, people) -> None:
+    """`me` in the state of a personal link says what the server accepts from it: it votes and
+    comments, and never proposes, raises a hand or decides."""
+    session, fac, proposal = roadmap_session(server, people)
+    invited = send_to(fac, proposal, "Rita")
+    rita = Person(server, invited["invitations"][0]["token"], "rita")
+    people.append(rita)
+    me = rita.state["me"]
+    assert (me["can_vote"], me["can_propose"], me["is_decider"]) == (True, False, False)
+    idea = {"level": "product", "title": "Coach chat", "parents": ["U1"]}
+    assert "a personal link" in rita.refused("propose_goal", "forbidden", **idea)["message"]
+    rita.refused("raise_hand", "forbidden")
+    rita.ok("cast_vote", ballot_id=invited["ballot_id"], vote={"choice": "consent"})
+    # A personal link cannot decide, so the facilitator cannot make it the decider.
+    error = fac.refused("delegate_decider", "conflict", participant_id=me["id"])
+    assert "Rita" in error["message"] and "personal link" in error["message"]
+    assert rita.fresh_state()["me"]["is_decider"] is False

@@ -57,7 +57,7 @@ function renderNow(state) {
   if (floor.holder && floor.holder.participant_id === me.id) tips.push("You have the floor.");
   if (session.texts_hidden)
     tips.push("Texts are hidden: you read your own proposals, and see how many others wrote, until the facilitator reveals them.");
-  if (!me.can_propose && me.role !== "facilitator")
+  if (!me.can_propose && !me.can_vote && me.role !== "facilitator")
     tips.push("You are observing: you see everything, but do not propose or vote.");
   tips.push(PHASE_TIPS[session.phase] || "");
   const step = session.agenda.indexOf(session.phase);

@@ -17,7 +17,15 @@ from workshop.domain.plain import ballot_named, goal_named, person_named, rule_n
 from workshop.domain.proposals import LIVE, check_parents, in_open_ballot
 from workshop.domain.state import Ballot, Participant, Proposal, WorkshopState
 from workshop.domain.text import shown
-from workshop.domain.voting import accept, find_ballot, new_ballot, record, tally
+from workshop.domain.voting import (
+    accept,
+    find_ballot,
+    new_ballot,
+    record,
+    tally,
+    vote_rule,
+    voter_named,
+)
 
 RANKING_RULES = ("dot", "ranked")
 SETTLED_AS = {"park": "parked", "reject": "rejected"}
@@ -29,8 +37,7 @@ def rule_objection(s: WorkshopState, actor: Participant, p: Mapping, ctx: Contex
     ballot = find_ballot(s, p, "revealed")
     voter = payload.ident(p, "voter") or ""
     vote = ballot.votes.get(voter, {})
-    if ballot.rule != "consent" or vote.get("choice") != "objection":
-        raise NotFound(f"{ballot_named(s, ballot)} has no objection by {shown(voter)}")
+    _check_objection(s, ballot, voter, vote)
     if voter in ballot.rulings:
         raise Conflict(f"the objection by {person_named(s, voter)} was ruled on already")
     stands = payload.flag(p, "stands", default=None)
@@ -38,7 +45,7 @@ def rule_objection(s: WorkshopState, actor: Participant, p: Mapping, ctx: Contex
     if not reason:
         raise InvalidInput("reason: say why the objection stands or is not paramount")
     ruling = {"stands": stands, "reason": reason, "by": actor.id}
-    result = tally(s, record(ballot, {**ballot.rulings, voter: ruling}))
+    result = tally(s, record(ballot, {**ballot.rulings, voter: ruling}), ballot.titles)
     events = [event("objection_ruled", ballot_id=ballot.id, voter=voter, result=result, **ruling)]
     proposal = s.proposals[ballot.options[0]]
     if proposal.status != "proposed":
@@ -58,6 +65,26 @@ def rule_objection(s: WorkshopState, actor: Participant, p: Mapping, ctx: Contex
     return events + (accept(s, ballot, proposal.id, result, ctx) if result["passed"] else [])
 
 
+def _check_objection(s: WorkshopState, ballot: Ballot, voter: str, vote: Mapping) -> None:
+    """An objection the facilitator may rule on: one cast in a consent ballot. Under the
+    decider rule an objection is advice, which the decider weighs: nobody rules on it."""
+    who = voter_named(s, voter)
+    if vote_rule(ballot.rule, ballot.settings) != "consent":
+        raise NotFound(
+            f"there is no objection by {who} to rule on: {ballot_named(s, ballot)} is decided"
+            f" by {rule_name(ballot.rule)}, and only a consent vote has objections"
+        )
+    if vote.get("choice") != "objection":
+        raise NotFound(f"{who} did not object in {ballot_named(s, ballot)}")
+    if ballot.rule == "decider":
+        decider = ballot.settings.get("decider") or s.decider()
+        named = person_named(s, decider) if decider else "the decider"
+        raise Conflict(
+            f"the objection by {who} is advice to the decider, {named}, who weighs it and"
+            f" records the decision: under the decider rule nobody rules on objections"
+        )
+
+
 @command("record_decision", "decider")
 def record_decision(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
     """The decider decides, with a rationale, once the advice is in and shown; or breaks a tie."""
@@ -73,9 +100,8 @@ def record_decision(s: WorkshopState, actor: Participant, p: Mapping, ctx: Conte
     decision = {"by": actor.id, "passed": payload.flag(p, "passed", default=None)}
     decision["rationale"] = _rationale(p)
     doc = record(ballot)
-    result = tally(
-        s, {**doc, "decision": decision, "settings": {**doc["settings"], "decider": actor.id}}
-    )
+    settings = {**doc["settings"], "decider": actor.id}
+    result = tally(s, {**doc, "decision": decision, "settings": settings}, ballot.titles)
     events = [event("decision_recorded", ballot_id=ballot.id, decision=decision, result=result)]
     proposal_id = ballot.options[0]  # a decider ballot decides one proposal
     if result["passed"]:
@@ -115,7 +141,7 @@ def _choose_from_tie(
         titles = ", ".join(f"{pid} ({goal_named(s, pid)})" for pid in tied)
         raise InvalidInput(f"winner must be one of the options tied for first place: {titles}")
     decision = {"by": actor.id, "winner": winner, "rationale": _rationale(p)}
-    result = tally(s, {**record(ballot), "decision": decision})
+    result = tally(s, {**record(ballot), "decision": decision}, ballot.titles)
     events = [event("decision_recorded", ballot_id=ballot.id, decision=decision, result=result)]
     if ballot.rule == "ranked":  # the ranked winner becomes a goal; dot only ranks
         events += accept(s, ballot, winner, result, ctx)

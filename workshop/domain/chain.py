@@ -315,8 +315,15 @@ def _plain(value: Any) -> Any:
 
 def to_document(chain: Chain) -> dict[str, Any]:
     """The chain as a JSON-ready file document in canonical order: the dict form under its
-    format version (files, the minutes, and the `chain` of the state)."""
-    return {"goalchain": FORMAT_VERSION, **to_dict(chain)}
+    format version (files, the minutes, and the `chain` of the state). The skeleton every
+    version keeps is always there: `product` is null and `goals` empty when there are none
+    (the vision, once there is one)."""
+    fields = to_dict(chain)
+    document: dict[str, Any] = {"goalchain": FORMAT_VERSION, "product": chain.product}
+    if "vision" in fields:
+        document["vision"] = fields["vision"]
+    document["goals"] = fields.get("goals", [])
+    return document
 
 
 def from_dict(doc: Mapping[str, Any]) -> Chain:

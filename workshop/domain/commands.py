@@ -80,7 +80,7 @@ def decide(
         raise InvalidInput(f"the payload of {name} must be an object")
     actor = _actor(state, actor_id)
     authorize(state, actor, spec)
-    if actor.remote and name not in REMOTE_COMMANDS:
+    if not by_link_may(actor, name):
         raise Forbidden(f"a personal link can vote and comment, not {name.replace('_', ' ')}")
     if state.phase == "close" and not spec.when_closed:
         raise Conflict("the session is closed: the facilitator can reopen it by going to a phase")
@@ -108,6 +108,18 @@ def authorize(state: WorkshopState, actor: Participant, spec: Command) -> None:
         raise Forbidden(
             f"{article} {actor.role} cannot {spec.name.replace('_', ' ')} in a {state.kind} session"
         )
+
+
+def by_link_may(actor: Participant, name: str) -> bool:
+    """Whether `actor` may send `name` as far as a personal link goes: a remote participant
+    votes and comments, nothing else."""
+    return not actor.remote or name in REMOTE_COMMANDS
+
+
+def may_send(state: WorkshopState, actor: Participant, name: str) -> bool:
+    """Whether `actor` may ever send `name` (role, personal link), as `decide` checks it:
+    what the `me` of the state promises, so that no page offers what would be refused."""
+    return _may(state, actor, COMMANDS[name].who) and by_link_may(actor, name)
 
 
 def _may(state: WorkshopState, actor: Participant, who: str) -> bool:

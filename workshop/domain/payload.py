@@ -32,10 +32,17 @@ def ident_list(payload: Mapping, name: str, required: bool = False) -> list[str]
         return []
     if not isinstance(value, list) or len(value) > MAX_LIST:
         raise InvalidInput(f"{name} must be a list of at most {MAX_LIST} ids, got {shown(value)}")
-    ids = [ident({name: item}, name) or "" for item in value]
-    if len(set(ids)) != len(ids):
-        raise InvalidInput(f"{name} lists an id twice: {shown(ids)}")
-    return ids
+    return distinct([ident({name: item}, name) or "" for item in value], name)
+
+
+def distinct(items: list[str], name: str, what: str = "") -> list[str]:
+    """`items`, none of them twice; else refused naming the one repeated, so it can be fixed."""
+    seen: set[str] = set()
+    for item in items:
+        if item in seen:
+            raise InvalidInput(f"{name} lists {what}{shown(item)} twice")
+        seen.add(item)
+    return items
 
 
 def flag(payload: Mapping, name: str, default: bool | None = False) -> bool:

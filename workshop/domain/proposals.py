@@ -11,7 +11,7 @@ from workshop.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from workshop.domain.hidden_texts import marked
 from workshop.domain.plain import LEVEL_NAMES, goal_named, proposal_named, status_word
 from workshop.domain.state import Participant, Proposal, WorkshopState
-from workshop.domain.text import TEXT_MAX, clean_text, shown
+from workshop.domain.text import TEXT_MAX, TITLE_MAX, clean_text, shown
 
 CHANGES = ("new", "amend", "achieve", "retire")
 LIVE = ("proposed", "rejected", "to_amend", "parked")  # statuses it can still move on from
@@ -138,6 +138,18 @@ def _review_target(s: WorkshopState, change: str, p: Mapping) -> tuple[str | Non
     return goal.id, goal.level
 
 
+CHANGE_TITLES = {"achieve": "Mark ‘{}’ achieved", "retire": "Retire ‘{}’"}
+
+
+def _change_title(change: str, goal: chains.Goal) -> str:
+    """The title of a proposal to mark `goal` achieved or retire it, when its author gives
+    none: people read the goal's title, never its id, shortened to keep within the limit."""
+    pattern = CHANGE_TITLES[change]
+    room = TITLE_MAX - len(pattern.format(""))
+    title = goal.title if len(goal.title) <= room else goal.title[: room - 1].rstrip() + "…"
+    return pattern.format(title)
+
+
 # One person cannot flood a session: what everyone receives on connect stays bounded.
 PROPOSALS_EACH, PROPOSALS_IN_SESSION = 50, 500
 # Every edit keeps the text before it: edits are bounded like comments, so `state` is too.
@@ -166,7 +178,7 @@ def propose_goal(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context)
     levels = agenda.LEVELS_BY_KIND[s.kind]
     level = target_level or payload.choice(p, "level", levels)
     if change in ("achieve", "retire") and "title" not in p:
-        p = dict(p, title=f"Mark {target} {change}d")
+        p = dict(p, title=_change_title(change, chains.goals_by_id(s.chain)[target or ""]))
     if change == "amend":  # an amendment starts from the goal it changes
         goal = chains.goals_by_id(s.chain)[target or ""]
         current = chains.to_dict(chains.Chain(goals=[goal]))["goals"][0]

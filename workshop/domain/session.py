@@ -99,9 +99,9 @@ def reorder_agenda(s: WorkshopState, actor: Participant, p: Mapping, ctx: Contex
     phases = p.get("agenda")
     if not isinstance(phases, list) or not phases:
         raise InvalidInput(f"agenda must be a non-empty list of phases, got {shown(phases)}")
-    checked = [agenda.check_phase(phase) for phase in phases]
-    if len(set(checked)) != len(checked):
-        raise InvalidInput("agenda lists a phase twice")
+    checked = payload.distinct(
+        [agenda.check_phase(phase) for phase in phases], "agenda", "the phase "
+    )
     if s.phase not in checked:
         raise Conflict(f"the agenda must keep the current phase {shown(s.phase)}")
     return [event("agenda_changed", agenda=checked)]
@@ -132,4 +132,9 @@ def delegate_decider(s: WorkshopState, actor: Participant, p: Mapping, ctx: Cont
     person = s.participants.get(target or "")
     if person is None or not agenda.may_vote(s.kind, person.role):
         raise NotFound(f"participant {shown(target)} cannot be the decider of this session")
+    if person.remote:  # a personal link votes and comments: it could never record a decision
+        raise Conflict(
+            f"{person.name} takes part by personal link, which can vote and comment but not"
+            " decide: the decider must be someone in the room"
+        )
     return [event("decider_delegated", participant_id=person.id)]

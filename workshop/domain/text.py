@@ -6,6 +6,7 @@ minutes file or a chain file; everything accepted is still escaped on output.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Mapping
@@ -20,6 +21,7 @@ NAME_MAX = 80
 TITLE_MAX = 200
 TEXT_MAX = 4000
 SHOWN_MAX = 40  # characters of a wrong value quoted back in a message
+SHOWN_ITEMS = 5  # items of a wrong list or object quoted back in a message
 LARGE = 1e15  # beyond this a number is not worth spelling out
 
 
@@ -41,7 +43,8 @@ def kind(value: object) -> str:
 
 
 def shown(value: object) -> str:
-    """A value a client sent, quoted back in plain words: never Python's repr of it."""
+    """A value a client sent, quoted back in plain words: never Python's repr of it. A list
+    or an object is shown by what it holds, so that a message names the offending item."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
@@ -49,11 +52,38 @@ def shown(value: object) -> str:
     if isinstance(value, str):
         text = CONTROL.sub("?", value)
         return f"'{text[:SHOWN_MAX]}…'" if len(text) > SHOWN_MAX else f"'{text}'"
+    if isinstance(value, Mapping | list | tuple):
+        return _contents(value)
     return kind(value)
 
 
+def _contents(value: Mapping | list | tuple) -> str:
+    """A list or an object by its first few items (an object's keys with their values), as in
+    "a list holding 'U1', 'U1'"; a list or an object inside it is named by its kind alone."""
+    if not value:
+        return "an empty object" if isinstance(value, Mapping) else "an empty list"
+    if isinstance(value, Mapping):
+        pairs = itertools.islice(value.items(), SHOWN_ITEMS)
+        items = [f"{_item(key)}: {_item(item)}" for key, item in pairs]
+        whole, part = "an object with", f"an object of {len(value)} keys with"
+    else:
+        items = [_item(item) for item in itertools.islice(value, SHOWN_ITEMS)]
+        whole, part = "a list holding", f"a list of {len(value)} holding"
+    if len(value) <= SHOWN_ITEMS:
+        return f"{whole} {', '.join(items)}"
+    return f"{part} {', '.join(items)}, …"
+
+
+def _item(value: object) -> str:
+    """An item inside a list or an object: JSON's null, a nested list or object by its kind."""
+    if value is None:
+        return "null"
+    return kind(value) if isinstance(value, Mapping | list | tuple) else shown(value)
+
+
 def number_words(value: float) -> str:
-    """2147483648, 0.5, 1.25: a number as people write it, without exponents."""
+    """2147483648, 0.5, 1.25, 1.0: a number as people write it, without exponents; a whole
+    number sent as a fraction (1.0) is quoted so, since that is what a refusal is about."""
     if math.isnan(value):
         return "not a number"
     if math.isinf(value):
@@ -61,7 +91,7 @@ def number_words(value: float) -> str:
     if abs(value) >= LARGE:
         return "a very large number" if value > 0 else "a very large negative number"
     if value == int(value):
-        return str(int(value))
+        return f"{int(value)}.0" if isinstance(value, float) else str(int(value))
     written = f"{value:.6f}".rstrip("0").rstrip(".")
     return written if written not in ("0", "-0") else "a number very close to 0"
 
@@ -71,7 +101,7 @@ def clean_text(value: object, field: str, max_len: int = TITLE_MAX, required: bo
     if value is None and not required:
         return ""
     if not isinstance(value, str):
-        raise InvalidInput(f"{field} must be text, got {kind(value)}")
+        raise InvalidInput(f"{field} must be text, got {shown(value)}")
     text = value.strip()
     if required and not text:
         raise InvalidInput(f"{field} must not be empty")

@@ -12,6 +12,8 @@ from collections.abc import Collection, Mapping
 
 from workshop.domain import agenda, anonymity, hidden_texts, turns
 from workshop.domain import chain as chains
+from workshop.domain import workshop as _registry  # noqa: F401 (`me` asks about every command)
+from workshop.domain.commands import may_send
 from workshop.domain.floor import queue_order, up_next
 from workshop.domain.review import review_report
 from workshop.domain.state import Ballot, Participant, Proposal, WorkshopState
@@ -138,14 +140,15 @@ def _session(s: WorkshopState) -> dict:
 
 
 def _me(s: WorkshopState, me: Participant) -> dict:
-    contributor = agenda.may_vote(s.kind, me.role)
+    """Who this is and what they may do, by the same checks the commands meet (a personal
+    link votes and comments only)."""
     return {
         "id": me.id,
         "name": me.name,
         "role": me.role,
-        "can_vote": contributor,
-        "can_propose": contributor,
-        "is_decider": me.id == s.decider(),
+        "can_vote": agenda.may_vote(s.kind, me.role) and may_send(s, me, "cast_vote"),
+        "can_propose": may_send(s, me, "propose_goal"),
+        "is_decider": me.id == s.decider() and may_send(s, me, "record_decision"),
     }
 
 
@@ -169,7 +172,8 @@ def _proposal(s: WorkshopState, p: Proposal, viewer_id: str, facilitator: bool) 
 
 
 def _ballot(b: Ballot, viewer_id: str, facilitator: bool, keys: Mapping[str, str]) -> dict:
-    view = {k: v for k, v in b.__dict__.items() if k not in ("votes", "voted_at", "revealed_votes")}
+    left_out = ("votes", "voted_at", "revealed_votes", "titles")  # titles: the minutes' alone
+    view = {k: v for k, v in b.__dict__.items() if k not in left_out}
     view["turnout"] = len(b.votes)
     if b.status == "revealed":
         view["votes"] = b.revealed_votes

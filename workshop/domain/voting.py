@@ -34,7 +34,7 @@ from workshop.domain.proposals import (
 )
 from workshop.domain.rules.ballot import resolve_settings
 from workshop.domain.state import Ballot, Participant, Proposal, WorkshopState
-from workshop.domain.text import shown
+from workshop.domain.text import SHOWN_ITEMS, shown
 
 # Anonymity would hide the objector a consent round must hear, the low fist the floor goes
 # to, and the advice a decider weighs: those rules are always open.
@@ -108,34 +108,41 @@ def public_record(ballot: Ballot) -> dict:
     return anonymized(doc) if ballot.anonymous else doc
 
 
-def labels(s: WorkshopState) -> dict[str, str]:
+def labels(s: WorkshopState, titles: Mapping[str, str]) -> dict[str, str]:
     """What a result's reasons call each id: a proposal by its title in quotes, a person by
-    name, so that people read "“Move more” is the winner", never an id."""
+    name, so that people read "“Move more” is the winner", never an id. `titles` are the
+    ballot's options as they were voted on, which later edits do not change."""
     named = {pid: person.name for pid, person in s.participants.items()}
-    return named | {pid: quoted(proposal.title) for pid, proposal in s.proposals.items()}
+    current = {pid: proposal.title for pid, proposal in s.proposals.items()}
+    return named | {pid: quoted(title) for pid, title in (current | dict(titles)).items()}
 
 
-def labelled(s: WorkshopState, doc: Mapping) -> dict:
+def labelled(s: WorkshopState, doc: Mapping, titles: Mapping[str, str]) -> dict:
     """The record with the labels of the ids it names, so a recount says the same words."""
-    named = labels(s)
+    named = labels(s, titles)
     ids = [*doc["options"], *doc["electorate"]]
     ids += [v[key]["by"] for v in doc["votes"] for key in ("ruled_out", "upheld") if key in v]
     ids += [doc["decision"]["by"]] if doc.get("decision") else []
     return {**doc, "labels": {key: named[key] for key in ids if key in named}}
 
 
-def tally(s: WorkshopState, doc: Mapping) -> dict:
+def tally(s: WorkshopState, doc: Mapping, titles: Mapping[str, str]) -> dict:
     """The result of a ballot record, its reasons in the words people read."""
-    return rules.tally(rules.ballot_from_record(labelled(s, doc))).to_dict()
+    return rules.tally(rules.ballot_from_record(labelled(s, doc, titles))).to_dict()
 
 
 def _settings(rule: str, options: list[str], raw: object) -> dict:
     """The ballot's settings: the defaults, overlaid with what the facilitator chose."""
     if raw is None:
         raw = {}
-    if not isinstance(raw, Mapping) or set(raw) - SETTINGS:
+    if not isinstance(raw, Mapping):
+        raise InvalidInput(f"settings must be an object, got {shown(raw)}")
+    unknown = [shown(key) for key in raw if key not in SETTINGS]
+    if unknown:
+        named = ", ".join(unknown[:SHOWN_ITEMS]) + (", …" if len(unknown) > SHOWN_ITEMS else "")
         raise InvalidInput(
-            f"settings may hold only {', '.join(sorted(SETTINGS))}, got {shown(raw)}"
+            f"settings: unknown setting{'s' if len(unknown) > 1 else ''} {named}"
+            f" (known: {', '.join(sorted(SETTINGS))})"
         )
     given: dict = {}
     if "quorum" in raw:
@@ -200,8 +207,9 @@ def _electorate(s: WorkshopState, p: Mapping, ctx: Context) -> list[str]:
         for pid in chosen:
             person = s.participants.get(pid)
             if person is None or not agenda.may_vote(s.kind, person.role):
+                who = voter_named(s, pid)
                 raise InvalidInput(
-                    f"electorate: {_voter(s, pid)} may not vote in a {KIND_NAMES[s.kind]} session"
+                    f"electorate: {who} may not vote in a {KIND_NAMES[s.kind]} session"
                 )
         absent = [pid for pid in chosen if pid not in ctx.present or s.participants[pid].remote]
         if absent:
@@ -215,7 +223,7 @@ def _electorate(s: WorkshopState, p: Mapping, ctx: Context) -> list[str]:
         person = s.participants.get(pid)
         if person is None or not person.remote or not agenda.may_vote(s.kind, person.role):
             raise InvalidInput(
-                f"remote_voters: {_voter(s, pid)} is not a remote participant who may vote"
+                f"remote_voters: {voter_named(s, pid)} is not a remote participant who may vote"
             )
         if pid not in chosen:
             chosen.append(pid)
@@ -224,7 +232,7 @@ def _electorate(s: WorkshopState, p: Mapping, ctx: Context) -> list[str]:
     return chosen
 
 
-def _voter(s: WorkshopState, participant_id: str) -> str:
+def voter_named(s: WorkshopState, participant_id: str) -> str:
     """Someone named in an electorate: by name if they are in the session, else as sent."""
     return (
         person_named(s, participant_id)
@@ -395,7 +403,7 @@ def reveal_ballot(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context
 
 def _reveal(s: WorkshopState, ballot: Ballot, ctx: Context) -> list[dict]:
     doc = public_record(ballot)
-    result = tally(s, doc)
+    result = tally(s, doc, ballot.titles)
     revealed = event("ballot_revealed", ballot_id=ballot.id, votes=doc["votes"], result=result)
     return [revealed, *_outcome(s, ballot, result, ctx)]
 

@@ -6,6 +6,7 @@ Blocks are plain text, escaped by each renderer: ("h", level, text), ("p", text)
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Mapping, Sequence
 
 from workshop.domain.rules.words import names
@@ -66,3 +67,18 @@ class Words(People):
     def each(self, keys: Iterable[str]) -> str:
         """“A”, “B” and “C”."""
         return names([self.title(key) for key in keys])
+
+    def voted_on(self, ballot: Mapping) -> Words:
+        """These words with the ballot's options named as they were when it opened: what a
+        ballot decided is the text voted on, not a later revision of it."""
+        words = copy.copy(self)
+        words.titles = {**self.titles, **ballot.get("titles", {})}
+        return words
+
+    def revisions_since(self, ballot: Mapping) -> list[str]:
+        """A note for each option of the ballot revised since it was voted on."""
+        return [
+            f"“{title}” was revised after this ballot: now {self.title(key)}."
+            for key, title in ballot.get("titles", {}).items()
+            if self.titles.get(key, title) != title
+        ]

@@ -28,11 +28,13 @@ def ballots_blocks(record: Mapping, words: Words) -> list[Block]:
     """A heading and facts for each ballot; once revealed, its votes and notes too."""
     blocks: list[Block] = [("h", 2, "Ballots")]
     for b in record["ballots"]:
-        blocks += [("h", 3, ballot_title(b, words)), ("ul", _ballot_facts(b, words))]
+        voted = words.voted_on(b)
+        facts = _ballot_facts(b, voted) + words.revisions_since(b)
+        blocks += [("h", 3, ballot_title(b, voted)), ("ul", facts)]
         if b["result"] is not None:
             blocks += [
-                table(VOTE_HEADERS, _vote_rows(b, words)),
-                ("ul", _ballot_notes(b, words) + _after_notes(b, words)),
+                table(VOTE_HEADERS, _vote_rows(b, voted)),
+                ("ul", _ballot_notes(b, voted) + _after_notes(b, voted)),
             ]
     return blocks if record["ballots"] else [*blocks, NONE]
 

@@ -24,15 +24,17 @@ def summary_blocks(record: Mapping, words: Words) -> list[Block]:
 
 
 def _decision(ballot: Mapping, words: Words) -> tuple[str, list[str]]:
-    """'“Move more”: passed by unanimity, 4 of 4 voted', with its objections and outcome."""
-    options, rule = words.each(ballot["options"]), rule_name(ballot["rule"])
+    """'“Move more”: passed by unanimity, 4 of 4 voted', with its objections and outcome,
+    naming each option as it was voted on."""
+    voted, revised = words.voted_on(ballot), words.revisions_since(ballot)
+    options, rule = voted.each(ballot["options"]), rule_name(ballot["rule"])
     turnout = f"{ballot['turnout']} of {ballot['electorate_size']} voted"
     if ballot["result"] is None:
-        return f"{options}: a {rule} vote, not revealed ({turnout})", []
-    head = f"{options}: {verdict(ballot, words)} by {rule}, {turnout}"
-    details = objection_notes(ballot, words)
-    details += [f"Outcome: {outcome_text(item, words)}" for item in ballot["outcome"]]
-    return head, details
+        return f"{options}: a {rule} vote, not revealed ({turnout})", revised
+    head = f"{options}: {verdict(ballot, voted)} by {rule}, {turnout}"
+    details = objection_notes(ballot, voted)
+    details += [f"Outcome: {outcome_text(item, voted)}" for item in ballot["outcome"]]
+    return head, details + revised
 
 
 def _chain_after(record: Mapping, words: Words) -> list[str]:

@@ -19,7 +19,7 @@ def _ballot(s: WorkshopState, ballot: Ballot, outcome: list) -> dict:
     """The ballot record of API.md (votes only once revealed) with what the minutes add."""
     revealed = ballot.status == "revealed"
     entry: dict[str, Any] = {"id": ballot.id, "status": ballot.status}
-    entry.update(voting.labelled(s, voting.public_record(ballot)))
+    entry.update(voting.labelled(s, voting.public_record(ballot), ballot.titles))
     if not revealed:  # secret until the reveal: the turnout is all anyone may know
         entry.pop("votes")
         entry.pop("decision", None)
@@ -48,6 +48,7 @@ def _ballot(s: WorkshopState, ballot: Ballot, outcome: list) -> dict:
         runoff_of=ballot.runoff_of,
         tie_break=_tie_break(ballot.tie_break),
         settled=_settled(ballot.settled),
+        titles=dict(ballot.titles),
     )
     if revealed and not ballot.anonymous:  # a time next to an anonymous vote could identify
         entry["voted_at"] = {voter: utc(at) for voter, at in sorted(ballot.voted_at.items())}

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, fields
 
 from workshop.domain.errors import InvalidInput
 from workshop.domain.rules.words import names
-from workshop.domain.text import kind, shown
+from workshop.domain.text import shown
 
 RULES = ("unanimity", "consent", "majority", "fist_of_five", "dot", "ranked", "decider")
 # The rules as people say them, for sentences, pages and minutes.
@@ -116,7 +116,7 @@ def resolve_settings(rule: str, options: Sequence[str], given: object) -> dict:
     if given is None:
         given = {}
     if not isinstance(given, Mapping):
-        raise InvalidInput(f"settings must be an object, got {kind(given)}")
+        raise InvalidInput(f"settings must be an object, got {shown(given)}")
     settings = default_settings(rule, options)
     if "dots" in given and "max_per_option" not in given:
         settings["max_per_option"] = given["dots"]

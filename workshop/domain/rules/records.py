@@ -13,13 +13,13 @@ from workshop.domain.rules.ballot import (
     resolve_settings,
 )
 from workshop.domain.rules.votes import checked_vote
-from workshop.domain.text import kind, shown
+from workshop.domain.text import shown
 
 
 def ballot_from_record(record: Mapping) -> Ballot:
     """Read a ballot record (API.md), refusing anything a recount could not trust."""
     if not isinstance(record, Mapping):
-        raise InvalidInput(f"a ballot record must be a JSON object, got {kind(record)}")
+        raise InvalidInput(f"a ballot record must be a JSON object, got {shown(record)}")
     for key in ("rule", "options", "electorate", "votes"):
         if key not in record:
             raise InvalidInput(f"the ballot record has no {shown(key)}")
@@ -38,7 +38,7 @@ def ballot_from_record(record: Mapping) -> Ballot:
 def _labels(labels: object) -> dict[str, str]:
     """Optional words for ids in the reasons, e.g. {"pr1": "“Move more”"}: text for text."""
     if not isinstance(labels, Mapping):
-        raise InvalidInput(f"labels must be an object of id to text, got {kind(labels)}")
+        raise InvalidInput(f"labels must be an object of id to text, got {shown(labels)}")
     for key, label in labels.items():
         if not isinstance(label, str) or not label.strip():
             raise InvalidInput(
@@ -50,7 +50,7 @@ def _labels(labels: object) -> dict[str, str]:
 def _id_list(field: str, values: object) -> tuple[str, ...]:
     """A list of distinct, non-empty names: options or voter ids."""
     if not isinstance(values, (list, tuple)):
-        raise InvalidInput(f"{field} must be a list of strings, got {kind(values)}")
+        raise InvalidInput(f"{field} must be a list of strings, got {shown(values)}")
     seen: set[str] = set()
     for index, value in enumerate(values):
         if not isinstance(value, str) or not value.strip():
@@ -63,7 +63,7 @@ def _id_list(field: str, values: object) -> tuple[str, ...]:
 
 def _vote_list(votes: object) -> tuple[Mapping, ...]:
     if not isinstance(votes, (list, tuple)):
-        raise InvalidInput(f"votes must be a list, got {kind(votes)}")
+        raise InvalidInput(f"votes must be a list, got {shown(votes)}")
     return tuple(votes)
 
 
@@ -94,10 +94,10 @@ def _checked_votes(
     members, seen, checked = set(electorate), set(), []
     for index, vote in enumerate(votes):
         if not isinstance(vote, Mapping):
-            raise InvalidInput(f"votes[{index}] must be an object, got {kind(vote)}")
+            raise InvalidInput(f"votes[{index}] must be an object, got {shown(vote)}")
         voter = vote.get("voter")
         if not isinstance(voter, str) or not voter:
-            raise InvalidInput(f"votes[{index}].voter must be a voter's id, got {kind(voter)}")
+            raise InvalidInput(f"votes[{index}].voter must be a voter's id, got {shown(voter)}")
         if voter not in members:
             raise InvalidInput(f"votes[{index}]: voter {shown(voter)} is not in the electorate")
         if voter in seen:
@@ -157,7 +157,7 @@ def _decided_by(decision: object, what: str) -> tuple[str, str]:
     """Who decided and why: both required, for the minutes."""
     if not isinstance(decision, Mapping):
         raise InvalidInput(
-            f"decision must be an object with by, {what} and rationale, got {kind(decision)}"
+            f"decision must be an object with by, {what} and rationale, got {shown(decision)}"
         )
     by, rationale = decision.get("by"), decision.get("rationale")
     if not isinstance(by, str) or not by.strip():

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from workshop.domain.errors import InvalidInput
 from workshop.domain.rules.ballot import CHOICES, check_rule, is_count, resolve_settings
-from workshop.domain.text import kind, optional_text, shown
+from workshop.domain.text import optional_text, shown
 
 
 def normalize_vote(rule: str, vote: Mapping, options: Sequence[str], settings: Mapping) -> dict:
@@ -21,7 +21,7 @@ def checked_vote(rule: str, vote: Mapping, options: Sequence[str], settings: Map
     if rule == "decider":
         rule = settings["advisory_rule"]
     if not isinstance(vote, Mapping):
-        raise InvalidInput(f"a vote must be an object, got {kind(vote)}")
+        raise InvalidInput(f"a vote must be an object, got {shown(vote)}")
     normalized = _VOTE_CHECKS[rule](vote, options, settings)
     reason = _optional_text(vote, "reason")
     if reason:
@@ -67,7 +67,7 @@ RULINGS = {"upheld": "why the objection stands", "ruled_out": "why the objection
 def _ruling(key: str, ruling: object) -> dict:
     """A facilitator's ruling on an objection: who, and why."""
     if not isinstance(ruling, Mapping):
-        raise InvalidInput(f"{key} must be an object with by and reason, got {kind(ruling)}")
+        raise InvalidInput(f"{key} must be an object with by and reason, got {shown(ruling)}")
     by, reason = ruling.get("by"), ruling.get("reason")
     if not isinstance(by, str) or not by.strip():
         raise InvalidInput(f"{key}.by must name who ruled, got {shown(by)}")
@@ -86,7 +86,7 @@ def _fist_vote(vote: Mapping, options: Sequence[str], settings: Mapping) -> dict
 def _dot_vote(vote: Mapping, options: Sequence[str], settings: Mapping) -> dict:
     dots = vote.get("dots")
     if not isinstance(dots, Mapping):
-        raise InvalidInput(f"dots must be an object of option to number of dots, got {kind(dots)}")
+        raise InvalidInput(f"dots must be an object of option to number of dots, got {shown(dots)}")
     for option, count in dots.items():
         if option not in options:
             raise InvalidInput(f"dots name unknown option {shown(option)}")
@@ -108,7 +108,7 @@ def _dot_vote(vote: Mapping, options: Sequence[str], settings: Mapping) -> dict:
 def _ranked_vote(vote: Mapping, options: Sequence[str], settings: Mapping) -> dict:
     ranking = vote.get("ranking")
     if not isinstance(ranking, (list, tuple)):
-        raise InvalidInput(f"ranking must be a list of options, best first, got {kind(ranking)}")
+        raise InvalidInput(f"ranking must be a list of options, best first, got {shown(ranking)}")
     seen: set[str] = set()
     for option in ranking:
         if not isinstance(option, str) or option not in options:
