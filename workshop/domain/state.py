@@ -74,6 +74,8 @@ class Ballot:
     runoff_of: str | None = None  # the tied ballot this one is the runoff of
     tie_break: dict | None = None  # a tie for first place: a runoff held, or the decider asked
     settled: dict | None = None  # after dot or ranked: what became of the other options
+    # Each option's title when the ballot opened: the text voted on, whatever edits follow.
+    titles: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
