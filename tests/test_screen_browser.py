@@ -8,6 +8,7 @@ import re
 import pytest
 
 from tests.browser import OpenPage, Page, expect, shoot
+from tests.chains import FITNESS
 from tests.live import LiveServer, Person, host, seat
 
 PROJECTOR = {"width": 1920, "height": 1080}
@@ -218,3 +219,160 @@ def test_the_room_screen_through_a_session_with_every_rule(
     expect(screen.locator("#stage .decision")).to_have_text("Pia decided: the advice is clear")
     expect(screen.locator("#chain-body")).to_contain_text("Sleep tracking")
     readable(screen)
+
+
+# --- the screen fits the projector, and shows what the room is doing now --------------------
+
+SIZES = [PROJECTOR, {"width": 1366, "height": 768}, {"width": 1280, "height": 720}]
+
+# Every visible element that sticks out of the window, and whether the page scrolls. Text that
+# the screen shortens on purpose (clamped to some lines, with an ellipsis) counts by its box.
+OUTSIDE = """() => {
+  const [w, h] = [innerWidth, innerHeight];
+  const shortened = (el) => {
+    for (let up = el.parentElement; up; up = up.parentElement) {
+      const style = getComputedStyle(up);
+      if (style.webkitLineClamp !== "none" || style.textOverflow === "ellipsis") return true;
+    }
+    return false;
+  };
+  const out = [...document.querySelectorAll("body *")]
+    .filter((el) => el.checkVisibility() && !el.closest(".sr-only") && !shortened(el))
+    .filter((el) => {
+      const r = el.getBoundingClientRect();
+      const outside = r.top < -1 || r.left < -1 || r.bottom > h + 1 || r.right > w + 1;
+      return r.width && r.height && outside;
+    })
+    .map((el) => `${el.tagName}.${el.className}: ${el.textContent.trim().slice(0, 40)}`);
+  const page = document.documentElement;
+  if (page.scrollHeight > h || page.scrollWidth > w) out.push(`scrolls: ${page.scrollHeight} px`);
+  return out;
+}"""
+
+
+def fits_the_window(screen: Page) -> None:
+    """Everything on the screen lies within the window: nobody can scroll a projector."""
+    try:
+        screen.wait_for_function(f"({OUTSIDE})().length === 0", timeout=5_000)
+    except Exception:  # say what sticks out
+        pytest.fail(f"at {screen.viewport_size}: {screen.evaluate(OUTSIDE)}")
+
+
+def in_view(screen: Page, text: str, selector: str = "#chain-body .node-title") -> None:
+    """The element with this text is shown whole, inside the window and not clipped."""
+    expect(screen.locator(selector, has_text=text)).to_be_in_viewport(ratio=1)
+
+
+def readable_at_any_size(screen: Page) -> None:
+    """No text under 48 px at 1080 px high, nor under the same share of a smaller screen."""
+    least = 48 * screen.viewport_size["height"] / 1080 - 0.5
+    assert [size for size, _ in screen.evaluate(SMALL_TEXT.replace("< 48", f"< {least}"))] == []
+
+
+def open_screens(
+    open_page: OpenPage, server: LiveServer, session: dict, sizes: list[dict] = SIZES
+) -> list[Page]:
+    """The room screen at each size, opened with the console's link."""
+    invite = server.get(f"/s/{session['id']}/invite", session["facilitator_token"]).json()
+    screens = []
+    for size in sizes:
+        screen = open_page(f"screen {size['width']}", size)
+        screen.goto(
+            invite["screen"] if "://" in invite["screen"] else server.url + invite["screen"]
+        )
+        expect(screen.locator("#conn")).to_have_text("Live")
+        screens.append(screen)
+    return screens
+
+
+LONG = (
+    "it asks the coaches for a weekly report that nobody has time to write, and the clinics"
+    " we partner with have said twice that they cannot share patients' data this way"
+)
+
+
+def test_the_screen_fits_the_projector_whatever_it_shows(
+    server: LiveServer, open_page: OpenPage, people: list[Person]
+) -> None:
+    session, fac = host(server, people, "roadmapping", chain=FITNESS, title="Q4 roadmap")
+    screens = open_screens(open_page, server, session)
+    cast = [("Pia", "product"), ("Tom", "team"), ("Una", "team"), ("Raj", "stakeholder")]
+    cast += [("Lea", "team"), ("Sam", "stakeholder")]
+    room = seat(server, session, people, *cast)
+    pia = room[0]
+    for screen in screens:
+        expect(screen.locator("#stage")).to_contain_text("6 people have joined")
+        fits_the_window(screen)
+        readable_at_any_size(screen)
+    fac.ok("next_phase")
+    ready = {"metrics": [{"name": "weekly active users", "baseline": 1200, "target": 5000}]}
+    ready["due"] = "2027-06-30"
+
+    def product_goal(title: str) -> str:
+        answer = pia.ok("propose_goal", level="product", title=title, parents=["U1"], **ready)
+        return answer["proposal_id"]
+
+    titles = [
+        "Coaching plans that adapt to a busy week of shifts",
+        "A weekly check-in with a real coach for every member",
+        "Sleep tracking that works with the watches people own",
+        "Recipes for a healthy family dinner in twenty minutes",
+        "Group challenges between friends, with weekly prizes",
+    ]
+    proposals = [product_goal(title) for title in titles]
+    fac.ok("go_to_phase", phase="decide")
+
+    # Goal after goal enters the chain: the newest is always in view, nothing runs off.
+    for title, proposal in zip(titles, proposals, strict=True):
+        b = fac.ok("open_ballot", proposal_ids=[proposal])["ballot_id"]  # by consent
+        for person in room:
+            person.ok("cast_vote", ballot_id=b, vote={"choice": "consent"})
+        fac.ok("close_ballot", ballot_id=b, reveal=True)
+        for screen in screens:
+            in_view(screen, title)
+            fits_the_window(screen)
+    for screen in screens:
+        readable_at_any_size(screen)
+
+    # Five long proposals ranked: the question, the options, then the winner stay in view.
+    long_titles = [f"{title}, measured every month against the baseline" for title in titles]
+    options = [product_goal(title) for title in long_titles]
+    b = ballot(fac, options, "ranked")
+    for screen in screens:
+        expect(screen.locator("#stage .question")).to_have_text("Which proposals come first?")
+        fits_the_window(screen)
+    for person in room:
+        person.ok("cast_vote", ballot_id=b, vote={"ranking": options})
+    fac.ok("close_ballot", ballot_id=b, reveal=True)
+    for screen in screens:
+        in_view(screen, f"Winner: {long_titles[0]}", "#stage .verdict")
+        fits_the_window(screen)
+
+    # A consent round with long objections and concerns: the verdict and every bar in view.
+    objected = product_goal("Monthly health reports shared with partner clinics")
+    b = fac.ok("open_ballot", proposal_ids=[objected])["ballot_id"]
+    votes = ["consent", "objection", "concern", "objection", "concern", "concern"]
+    for person, choice in zip(room, votes, strict=True):
+        vote = {"choice": choice} if choice == "consent" else {"choice": choice, "reason": LONG}
+        person.ok("cast_vote", ballot_id=b, vote=vote)
+    fac.ok("close_ballot", ballot_id=b, reveal=True)
+    for screen in screens:
+        expect(screen.locator("#stage .verdict")).to_have_text("Awaiting the facilitator's ruling")
+        fits_the_window(screen)
+        in_view(screen, "Objection", "#stage .bar-label")
+
+    # The decider's rationale, however long, is in view under the advice.
+    decided = product_goal("A coach chat inside the app for premium members")
+    b = ballot(fac, [decided], "decider", settings={"advisory_rule": "consent"})
+    for person, choice in zip(room, votes, strict=True):
+        vote = {"choice": choice} if choice == "consent" else {"choice": choice, "reason": LONG}
+        person.ok("cast_vote", ballot_id=b, vote=vote)
+    fac.ok("close_ballot", ballot_id=b, reveal=True)
+    rationale = "the clinics can wait for the next quarter; " * 8
+    pia.ok("record_decision", ballot_id=b, passed=True, rationale=rationale.strip())
+    for screen in screens:
+        expect(screen.locator("#stage .verdict")).to_have_text("Decided: accepted")
+        in_view(screen, "Pia decided", "#stage .decision")
+        in_view(screen, "A coach chat inside the app")
+        fits_the_window(screen)
+        readable_at_any_size(screen)

@@ -5,6 +5,7 @@
 import { getJSON, sessionPath } from "./api.js";
 import { resultChart } from "./charts.js";
 import { $, h } from "./dom.js";
+import { fit, pruneChain, tighten, trimLongest } from "./screen-fit.js";
 import { startLive, update } from "./shell.js";
 import {
   ballotsNewestFirst,
@@ -24,6 +25,15 @@ const storageKey = `workshop:${workshopId}:screen`;
 const NEXT_SHOWN = 4; // people named under "Next"; more are counted
 let invite = null; // {join_code, join}: the room may see both
 let knownGoals = null; // chain ids already shown, to mark the goals just accepted
+let decidedAt = new Map(); // goal id → when it was decided ("" for goals of the input chain)
+// Lists of the stage that give way, longest first, when it does not fit: [list, item, noun].
+const REASONS = [[".objections", "li", ["objection or concern", "objections and concerns"]]];
+const STAGE_LISTS = [
+  ...REASONS,
+  [".ranked-result", "li", ["proposal", "proposals"]],
+  [".options", "li", ["proposal", "proposals"]],
+  [".rule-dot .bars", ".bar-row", ["proposal", "proposals"]],
+];
 
 /** The token from the link's fragment, kept for reloads and taken out of the address bar. */
 function screenToken() {
@@ -106,7 +116,7 @@ function ballotStage(state, ballot) {
       h("p", { class: "rule-sentence", text: ruleSentence(state, ballot) }),
       h("p", { class: "screen-turnout", id: "turnout", text: turnoutText(ballot) }),
       h("p", {
-        class: "muted",
+        class: ["muted", "screen-hint"],
         text: open
           ? "Votes stay secret until the reveal."
           : "The facilitator reveals every vote at once.",
@@ -202,12 +212,14 @@ function renderFloor(state) {
         : h("p", { class: "muted", id: "holder", text: "Nobody has the floor." }),
       floor.round
         ? h("p", {
-            class: "muted",
+            class: ["muted", "round-purpose"],
             text: `Round-robin${floor.round.purpose ? `: ${withTitles(state, floor.round.purpose)}` : ""}`,
           })
         : null,
       next.length
-        ? [
+        ? h(
+            "div",
+            { class: "next-up" },
             h("h3", { text: "Next" }),
             h(
               "ol",
@@ -215,7 +227,7 @@ function renderFloor(state) {
               next.slice(0, NEXT_SHOWN).map((id) => h("li", { text: personName(state, id) })),
             ),
             next.length > NEXT_SHOWN ? h("p", { class: "muted", text: `and ${next.length - NEXT_SHOWN} more` }) : null,
-          ]
+          )
         : null,
     ];
   });
@@ -225,9 +237,36 @@ function renderChain(state) {
   update($("#chain-body"), state.chain, () => {
     const tree = chainTree(state, knownGoals);
     const chain = state.chain || {};
-    knownGoals = new Set([chain.vision && chain.vision.id, ...(chain.goals || []).map((g) => g.id)]);
+    const goals = [chain.vision, ...(chain.goals || [])].filter(Boolean);
+    knownGoals = new Set(goals.map((g) => g.id));
+    decidedAt = new Map(goals.map((g) => [g.id, (g.decided && g.decided.at) || ""]));
+    // The goal decided last stays in view, with its details, however long the chain grows.
+    const newest = goals.reduce((last, g) => (!last || decidedAt.get(g.id) >= decidedAt.get(last.id) ? g : last), null);
+    const node = newest && tree.querySelector(`li.node[data-goal="${CSS.escape(newest.id)}"]:not(.ref)`);
+    if (node) node.classList.add("newest");
     return tree;
   });
+}
+
+/** Each column gives way until it fits the window: on the stage the reasons and lists before
+ * the question; on the side the older goals before the newest. */
+function fitScreen() {
+  const main = $("#main");
+  const side = $(".screen-side");
+  fit(main, () => [
+    tighten(main, "fit-1"),
+    trimLongest(main, STAGE_LISTS, 2),
+    tighten(main, "fit-2"),
+    trimLongest(main, STAGE_LISTS, 1),
+    trimLongest(main, REASONS, 0), // the bars still count them
+    tighten(main, "fit-3"), // the question itself on one line: the last to give way
+  ]);
+  fit(side, () => [
+    tighten(side, "fit-1"),
+    pruneChain(side, (id) => decidedAt.get(id) || ""),
+    tighten(side, "fit-2"),
+    tighten(side, "fit-3"),
+  ]);
 }
 
 function render(state) {
@@ -239,6 +278,7 @@ function render(state) {
   renderStage(state);
   renderFloor(state);
   renderChain(state);
+  fitScreen();
 }
 
 function fatal(message) {
@@ -246,6 +286,8 @@ function fatal(message) {
   banner.textContent = message;
   banner.hidden = false;
 }
+
+window.addEventListener("resize", fitScreen);
 
 const token = screenToken();
 if (!token) {

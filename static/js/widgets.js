@@ -400,7 +400,7 @@ export function chainTree(state, known) {
     const inner = new Set(trail).add(id);
     return h(
       "li",
-      { class: ["node", `level-${level}`, fresh(id) ? "fresh" : null] },
+      { class: ["node", `level-${level}`, fresh(id) ? "fresh" : null], "data-goal": id },
       h(
         "div",
         { class: "node-box" },
