@@ -376,3 +376,102 @@ def test_the_screen_fits_the_projector_whatever_it_shows(
         in_view(screen, "A coach chat inside the app")
         fits_the_window(screen)
         readable_at_any_size(screen)
+
+
+def vision_passed(screen: Page, fac: Person, room: list[Person]) -> str:
+    """A vision proposed, then passed by everyone in the decide phase, as the screen shows."""
+    fac.ok("next_phase")
+    vision = room[1].ok("propose_goal", level="vision", title="Healthier lives")["proposal_id"]
+    fac.ok("go_to_phase", phase="decide")
+    b = ballot(fac, [vision], "unanimity")
+    for person in room:
+        person.ok("cast_vote", ballot_id=b, vote={"choice": "agree"})
+    fac.ok("close_ballot", ballot_id=b, reveal=True)
+    expect(screen.locator("#stage .verdict")).to_have_text("Passed")
+    return vision
+
+
+def test_a_remote_ballot_the_room_votes_in_shows_like_any_ballot(
+    server: LiveServer, open_page: OpenPage, people: list[Person]
+) -> None:
+    session, fac = host(server, people)
+    (screen,) = open_screens(open_page, server, session, [PROJECTOR])
+    room = seat(server, session, people, ("Pia", "product"), ("Tom", "team"), ("Una", "team"))
+    pia, tom, una = room
+    vision = vision_passed(screen, fac, room)
+
+    # The board votes by link, the room votes too: the room sees the question and turnout.
+    goal = pia.ok("propose_goal", level="user", title="Sleep better", parents=[vision])
+    sent = fac.ok(
+        "send_remote_ballot",
+        proposal_ids=[goal["proposal_id"]],
+        voters=[{"name": "Board member"}],
+        include_room=True,
+        deadline_seconds=3600,
+    )
+    stage = screen.locator("#stage")
+    expect(stage.locator("h2")).to_have_text("Vote now")
+    expect(stage.locator(".question")).to_have_text("Sleep better")
+    expect(stage.locator(".rule-sentence")).to_contain_text("Unanimity")
+    expect(stage.locator("#turnout")).to_have_text("0 of 4 voted")
+    pia.ok("cast_vote", ballot_id=sent["ballot_id"], vote={"choice": "disagree", "reason": "vague"})
+    board = sent["invitations"][0]
+    body = {"cid": "board-1", "ballot_id": sent["ballot_id"], "vote": {"choice": "agree"}}
+    by_link = f"/api/sessions/{session['id']}/commands/cast_vote"
+    assert server.post(by_link, body, token=board["token"]).status_code == 200
+    expect(stage.locator("#turnout")).to_have_text("2 of 4 voted")
+    expect(stage.locator(".result-chart")).to_have_count(0)
+    for secret in ("vague", "Disagree", "Pia", "Board member"):
+        expect(stage).not_to_contain_text(secret)
+    fits_the_window(screen)
+
+    # When everyone has voted it closes under its rule: the room sees this ballot's result.
+    for person in (tom, una):
+        person.ok("cast_vote", ballot_id=sent["ballot_id"], vote={"choice": "agree"})
+    expect(stage.locator(".verdict")).to_have_text("Not passed")
+    expect(stage.locator(".question")).to_have_text("Sleep better")
+    assert bars(screen) == {"Agree": "3", "Disagree": "1", "Abstain": "0"}
+    fits_the_window(screen)
+
+
+def test_a_1_2_4_all_after_a_result_takes_the_stage(
+    server: LiveServer, open_page: OpenPage, people: list[Person]
+) -> None:
+    session, fac = host(server, people)
+    (screen,) = open_screens(open_page, server, session, [PROJECTOR])
+    cast = [("Pia", "product"), ("Tom", "team"), ("Una", "team"), ("Raj", "stakeholder")]
+    vision_passed(screen, fac, seat(server, session, people, *cast))
+    stage = screen.locator("#stage")
+
+    # The room starts a 1-2-4-All to find the next goals: it takes over from the old result.
+    fac.ok("start_1_2_4_all")
+    expect(stage.locator(".structure strong")).to_have_text("1-2-4-All: alone")
+    expect(stage.locator(".structure .countdown")).to_have_text(re.compile(r"^[01]:\d\d$"))
+    expect(stage.locator(".result-chart")).to_have_count(0)
+    fac.ok("next_stage")
+    expect(stage.locator(".structure strong")).to_have_text("1-2-4-All: pairs")
+    groups = stage.locator(".structure .groups li")
+    expect(groups).to_have_count(2)
+    names = " ".join(groups.all_inner_texts())
+    assert all(name in names for name, _ in cast), names
+    fits_the_window(screen)
+
+
+def test_closing_the_workshop_ends_a_running_1_2_4_all_on_the_screen(
+    server: LiveServer, open_page: OpenPage, people: list[Person]
+) -> None:
+    session, fac = host(server, people)
+    (screen,) = open_screens(open_page, server, session, [PROJECTOR])
+    seat(server, session, people, ("Pia", "product"), ("Tom", "team"))
+    fac.ok("next_phase")
+    fac.ok("start_1_2_4_all")
+    stage = screen.locator("#stage")
+    expect(stage.locator(".structure strong")).to_have_text("1-2-4-All: alone")
+
+    # The facilitator closes the workshop: no stage, no countdown left running.
+    fac.ok("go_to_phase", phase="close")
+    expect(stage.locator("h2")).to_have_text("Close")
+    expect(stage).to_contain_text("The workshop is closed")
+    expect(stage.locator(".structure")).to_have_count(0)
+    expect(screen.locator("#main .countdown")).to_have_count(0)
+    fits_the_window(screen)

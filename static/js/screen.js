@@ -33,6 +33,7 @@ const STAGE_LISTS = [
   [".ranked-result", "li", ["proposal", "proposals"]],
   [".options", "li", ["proposal", "proposals"]],
   [".rule-dot .bars", ".bar-row", ["proposal", "proposals"]],
+  [".groups", "li", ["group", "groups"]],
 ];
 
 /** The token from the link's fragment, kept for reloads and taken out of the address bar. */
@@ -74,14 +75,45 @@ function ruleSentence(state, ballot) {
   }
 }
 
-/** The room's ballot to show: the newest one, unless a newer phase has begun since its reveal. */
+/** Whether the people in the room vote in a ballot: every ballot of the room, and a remote
+ * one sent to the room too ("The people in the room vote too"). */
+function roomVotes(state, ballot) {
+  const inRoom = (id) => state.participants.some((p) => p.id === id && !p.remote);
+  return !ballot.remote || ballot.electorate.some(inRoom);
+}
+
+/** The ballot to show: of those the room votes in, still open or revealed since the phase
+ * began, the one that changed last (opened, closed or revealed). A result gives way to a
+ * running 1-2-4-All: what the room does now comes first. */
 function ballotOnStage(state) {
-  const ballot = ballotsNewestFirst(state).find((b) => !b.remote);
-  if (!ballot) return null;
-  if (ballot.status !== "revealed") return ballot;
   const log = state.session.phase_log || [];
   const phaseSince = log.length ? log[log.length - 1].at : 0;
-  return ballot.revealed_at >= phaseSince ? ballot : null;
+  const running = structureRunning(state);
+  const changed = (b) => Math.max(b.opened_at, b.closed_at || 0, b.revealed_at || 0);
+  const shown = ballotsNewestFirst(state)
+    .filter((b) => roomVotes(state, b))
+    .filter((b) => (b.status === "revealed" ? !running && b.revealed_at >= phaseSince : true));
+  return shown.reduce((last, b) => (!last || changed(b) > changed(last) ? b : last), null);
+}
+
+/** A 1-2-4-All the room is doing; closing the workshop ends it on the screen. */
+function structureRunning(state) {
+  return state.floor.structure && !state.session.closed ? state.floor.structure : null;
+}
+
+/** The running 1-2-4-All's stage, countdown and groups (none while alone, or all together). */
+function structureBox(state) {
+  const structure = structureRunning(state);
+  if (!structure) return null;
+  return stageBox(structure, (groups) =>
+    groups.length > 1 && groups.some((group) => group.length > 1)
+      ? h(
+          "ul",
+          { class: "groups", "aria-label": "Groups" },
+          groups.map((group) => h("li", { text: group.map((id) => personName(state, id)).join(", ") })),
+        )
+      : null,
+  );
 }
 
 /** The proposal voted on; for a choice between several, the question and (before the
@@ -105,7 +137,7 @@ function ballotStage(state, ballot) {
   if (ballot.status === "revealed") {
     return {
       heading: `Result: ${RULES[ballot.rule] || ballot.rule}`,
-      body: [question(state, ballot), resultChart(state, ballot)],
+      body: [question(state, ballot), resultChart(state, ballot), structureBox(state)],
     };
   }
   const open = ballot.status === "open";
@@ -122,6 +154,7 @@ function ballotStage(state, ballot) {
           : "The facilitator reveals every vote at once.",
       }),
       open && ballot.deadline ? h("p", {}, "Closes in ", countdown(ballot.deadline, "time left to vote")) : null,
+      structureBox(state),
     ],
   };
 }
@@ -162,7 +195,7 @@ function nowStage(state) {
     heading: PHASES[phase] || phase,
     body: [
       h("p", { class: "tip", text: PHASE_TIPS[phase] || "" }),
-      state.floor.structure ? stageBox(state.floor.structure, () => null) : null,
+      structureBox(state),
     ],
   };
 }
@@ -177,7 +210,7 @@ function renderStage(state) {
   const names = state.participants.map((p) => [p.id, p.name]);
   update(
     $("#stage"),
-    [stage.heading, ballot, state.proposals.map((p) => p.title), names, state.floor.structure, invite],
+    [stage.heading, ballot, state.proposals.map((p) => p.title), names, structureRunning(state), invite],
     () => [h("h2", { id: "stage-h", text: stage.heading }), h("div", { id: "stage-body" }, stage.body)],
   );
 }
