@@ -475,3 +475,30 @@ def test_closing_the_workshop_ends_a_running_1_2_4_all_on_the_screen(
     expect(stage.locator(".structure")).to_have_count(0)
     expect(screen.locator("#main .countdown")).to_have_count(0)
     fits_the_window(screen)
+
+
+def test_a_past_ballot_is_named_by_the_text_voted_on(
+    server: LiveServer, open_page: OpenPage, people: list[Person]
+) -> None:
+    session, fac = host(server, people)
+    (screen,) = open_screens(open_page, server, session, [PROJECTOR])
+    pia, tom, raj = seat(
+        server, session, people, ("Pia", "product"), ("Tom", "team"), ("Raj", "stakeholder")
+    )
+    fac.ok("next_phase")
+    vision = tom.ok("propose_goal", level="vision", title="Healthier lives")["proposal_id"]
+    fac.ok("go_to_phase", phase="decide")
+    b = ballot(fac, [vision], "consent")
+    pia.ok("cast_vote", ballot_id=b, vote={"choice": "consent"})
+    tom.ok("cast_vote", ballot_id=b, vote={"choice": "consent"})
+    raj.ok("cast_vote", ballot_id=b, vote={"choice": "objection", "reason": "too vague"})
+    fac.ok("close_ballot", ballot_id=b, reveal=True)
+    fac.ok("rule_objection", ballot_id=b, voter=raj.id, stands=True, reason="it is paramount")
+    stage = screen.locator("#stage")
+    expect(stage.locator(".objection-ruling")).to_contain_text("it stands")
+
+    # The author amends it; the result on the screen still names what was voted on.
+    tom.ok("edit_proposal", proposal_id=vision, title="Healthier lives for busy parents")
+    pia.ok("raise_hand")  # once the screen shows her hand, it has heard of the edit too
+    expect(screen.locator("#next li")).to_have_text(["Pia"])
+    expect(stage.locator(".question")).to_have_text("Healthier lives")

@@ -18,6 +18,7 @@ import {
   RULES,
   stageBox,
   turnoutText,
+  votedTitle,
 } from "./widgets.js";
 
 const workshopId = document.body.dataset.workshopId;
@@ -119,7 +120,7 @@ function structureBox(state) {
 /** The proposal voted on; for a choice between several, the question and (before the
  * reveal, when the chart does not list them yet) the options. */
 function question(state, ballot) {
-  const titles = ballot.options.map((id) => goalTitle(state, id));
+  const titles = ballot.options.map((id) => votedTitle(state, ballot, id));
   if (titles.length === 1) return h("p", { class: "question", text: titles[0] });
   return [
     h("p", { class: "question", text: "Which proposals come first?" }),
