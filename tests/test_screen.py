@@ -110,3 +110,29 @@ def test_a_forged_or_borrowed_screen_link_is_refused(
         with pytest.raises(socketio.exceptions.ConnectionError):
             client.connect(server.url, auth={"token": bad}, transports=["websocket"])
         assert server.get(f"/s/{second['id']}/invite", bad).status_code == 401
+
+
+def test_a_ballot_keeps_the_titles_it_was_voted_on(
+    server: LiveServer, people: list[Person]
+) -> None:
+    """An objection stands and the author amends the proposal: the ballot in the state still
+    names the text the room voted on, for the screen's result (and every page's)."""
+    session, fac = host(server, people)
+    pia, tom = seat(server, session, people, ("Pia", "product"), ("Tom", "team"))
+    fac.ok("next_phase")
+    vision = tom.ok("propose_goal", level="vision", title="Healthier lives")["proposal_id"]
+    fac.ok("go_to_phase", phase="decide")
+    ballot_id = fac.ok("open_ballot", proposal_ids=[vision], rule="consent", rule_reason="try")[
+        "ballot_id"
+    ]
+    pia.ok("cast_vote", ballot_id=ballot_id, vote={"choice": "objection", "reason": "vague"})
+    tom.ok("cast_vote", ballot_id=ballot_id, vote={"choice": "consent"})
+    fac.ok("close_ballot", ballot_id=ballot_id, reveal=True)
+    fac.ok("rule_objection", ballot_id=ballot_id, voter=pia.id, stands=True, reason="paramount")
+    tom.ok("edit_proposal", proposal_id=vision, title="Healthier lives for busy parents")
+    screen = Person(server, screen_token(server, session), "screen")
+    people.append(screen)
+    (shown,) = screen.state["ballots"]
+    assert shown["titles"] == {vision: "Healthier lives"}
+    (proposal,) = screen.state["proposals"]
+    assert proposal["title"] == "Healthier lives for busy parents"

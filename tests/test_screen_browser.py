@@ -8,6 +8,7 @@ import re
 import pytest
 
 from tests.browser import OpenPage, Page, expect, shoot
+from tests.chains import FITNESS
 from tests.live import LiveServer, Person, host, seat
 
 PROJECTOR = {"width": 1920, "height": 1080}
@@ -218,3 +219,286 @@ def test_the_room_screen_through_a_session_with_every_rule(
     expect(screen.locator("#stage .decision")).to_have_text("Pia decided: the advice is clear")
     expect(screen.locator("#chain-body")).to_contain_text("Sleep tracking")
     readable(screen)
+
+
+# --- the screen fits the projector, and shows what the room is doing now --------------------
+
+SIZES = [PROJECTOR, {"width": 1366, "height": 768}, {"width": 1280, "height": 720}]
+
+# Every visible element that sticks out of the window, and whether the page scrolls. Text that
+# the screen shortens on purpose (clamped to some lines, with an ellipsis) counts by its box.
+OUTSIDE = """() => {
+  const [w, h] = [innerWidth, innerHeight];
+  const shortened = (el) => {
+    for (let up = el.parentElement; up; up = up.parentElement) {
+      const style = getComputedStyle(up);
+      if (style.webkitLineClamp !== "none" || style.textOverflow === "ellipsis") return true;
+    }
+    return false;
+  };
+  const out = [...document.querySelectorAll("body *")]
+    .filter((el) => el.checkVisibility() && !el.closest(".sr-only") && !shortened(el))
+    .filter((el) => {
+      const r = el.getBoundingClientRect();
+      const outside = r.top < -1 || r.left < -1 || r.bottom > h + 1 || r.right > w + 1;
+      return r.width && r.height && outside;
+    })
+    .map((el) => `${el.tagName}.${el.className}: ${el.textContent.trim().slice(0, 40)}`);
+  const page = document.documentElement;
+  if (page.scrollHeight > h || page.scrollWidth > w) out.push(`scrolls: ${page.scrollHeight} px`);
+  return out;
+}"""
+
+
+def fits_the_window(screen: Page) -> None:
+    """Everything on the screen lies within the window: nobody can scroll a projector."""
+    try:
+        screen.wait_for_function(f"({OUTSIDE})().length === 0", timeout=5_000)
+    except Exception:  # say what sticks out
+        pytest.fail(f"at {screen.viewport_size}: {screen.evaluate(OUTSIDE)}")
+
+
+def in_view(screen: Page, text: str, selector: str = "#chain-body .node-title") -> None:
+    """The element with this text is shown whole, inside the window and not clipped."""
+    expect(screen.locator(selector, has_text=text)).to_be_in_viewport(ratio=1)
+
+
+def readable_at_any_size(screen: Page) -> None:
+    """No text under 48 px at 1080 px high, nor under the same share of a smaller screen."""
+    least = 48 * screen.viewport_size["height"] / 1080 - 0.5
+    assert [size for size, _ in screen.evaluate(SMALL_TEXT.replace("< 48", f"< {least}"))] == []
+
+
+def open_screens(
+    open_page: OpenPage, server: LiveServer, session: dict, sizes: list[dict] = SIZES
+) -> list[Page]:
+    """The room screen at each size, opened with the console's link."""
+    invite = server.get(f"/s/{session['id']}/invite", session["facilitator_token"]).json()
+    screens = []
+    for size in sizes:
+        screen = open_page(f"screen {size['width']}", size)
+        screen.goto(
+            invite["screen"] if "://" in invite["screen"] else server.url + invite["screen"]
+        )
+        expect(screen.locator("#conn")).to_have_text("Live")
+        screens.append(screen)
+    return screens
+
+
+LONG = (
+    "it asks the coaches for a weekly report that nobody has time to write, and the clinics"
+    " we partner with have said twice that they cannot share patients' data this way"
+)
+
+
+def test_the_screen_fits_the_projector_whatever_it_shows(
+    server: LiveServer, open_page: OpenPage, people: list[Person]
+) -> None:
+    session, fac = host(server, people, "roadmapping", chain=FITNESS, title="Q4 roadmap")
+    screens = open_screens(open_page, server, session)
+    cast = [("Pia", "product"), ("Tom", "team"), ("Una", "team"), ("Raj", "stakeholder")]
+    cast += [("Lea", "team"), ("Sam", "stakeholder")]
+    room = seat(server, session, people, *cast)
+    pia = room[0]
+    for screen in screens:
+        expect(screen.locator("#stage")).to_contain_text("6 people have joined")
+        fits_the_window(screen)
+        readable_at_any_size(screen)
+    fac.ok("next_phase")
+    ready = {"metrics": [{"name": "weekly active users", "baseline": 1200, "target": 5000}]}
+    ready["due"] = "2027-06-30"
+
+    def product_goal(title: str) -> str:
+        answer = pia.ok("propose_goal", level="product", title=title, parents=["U1"], **ready)
+        return answer["proposal_id"]
+
+    titles = [
+        "Coaching plans that adapt to a busy week of shifts",
+        "A weekly check-in with a real coach for every member",
+        "Sleep tracking that works with the watches people own",
+        "Recipes for a healthy family dinner in twenty minutes",
+        "Group challenges between friends, with weekly prizes",
+    ]
+    proposals = [product_goal(title) for title in titles]
+    fac.ok("go_to_phase", phase="decide")
+
+    # Goal after goal enters the chain: the newest is always in view, nothing runs off.
+    for title, proposal in zip(titles, proposals, strict=True):
+        b = fac.ok("open_ballot", proposal_ids=[proposal])["ballot_id"]  # by consent
+        for person in room:
+            person.ok("cast_vote", ballot_id=b, vote={"choice": "consent"})
+        fac.ok("close_ballot", ballot_id=b, reveal=True)
+        for screen in screens:
+            in_view(screen, title)
+            fits_the_window(screen)
+    for screen in screens:
+        readable_at_any_size(screen)
+
+    # Five long proposals ranked: the question, the options, then the winner stay in view.
+    long_titles = [f"{title}, measured every month against the baseline" for title in titles]
+    options = [product_goal(title) for title in long_titles]
+    b = ballot(fac, options, "ranked")
+    for screen in screens:
+        expect(screen.locator("#stage .question")).to_have_text("Which proposals come first?")
+        fits_the_window(screen)
+    for person in room:
+        person.ok("cast_vote", ballot_id=b, vote={"ranking": options})
+    fac.ok("close_ballot", ballot_id=b, reveal=True)
+    for screen in screens:
+        in_view(screen, f"Winner: {long_titles[0]}", "#stage .verdict")
+        fits_the_window(screen)
+
+    # A consent round with long objections and concerns: the verdict and every bar in view.
+    objected = product_goal("Monthly health reports shared with partner clinics")
+    b = fac.ok("open_ballot", proposal_ids=[objected])["ballot_id"]
+    votes = ["consent", "objection", "concern", "objection", "concern", "concern"]
+    for person, choice in zip(room, votes, strict=True):
+        vote = {"choice": choice} if choice == "consent" else {"choice": choice, "reason": LONG}
+        person.ok("cast_vote", ballot_id=b, vote=vote)
+    fac.ok("close_ballot", ballot_id=b, reveal=True)
+    for screen in screens:
+        expect(screen.locator("#stage .verdict")).to_have_text("Awaiting the facilitator's ruling")
+        fits_the_window(screen)
+        in_view(screen, "Objection", "#stage .bar-label")
+
+    # The decider's rationale, however long, is in view under the advice.
+    decided = product_goal("A coach chat inside the app for premium members")
+    b = ballot(fac, [decided], "decider", settings={"advisory_rule": "consent"})
+    for person, choice in zip(room, votes, strict=True):
+        vote = {"choice": choice} if choice == "consent" else {"choice": choice, "reason": LONG}
+        person.ok("cast_vote", ballot_id=b, vote=vote)
+    fac.ok("close_ballot", ballot_id=b, reveal=True)
+    rationale = "the clinics can wait for the next quarter; " * 8
+    pia.ok("record_decision", ballot_id=b, passed=True, rationale=rationale.strip())
+    for screen in screens:
+        expect(screen.locator("#stage .verdict")).to_have_text("Decided: accepted")
+        in_view(screen, "Pia decided", "#stage .decision")
+        in_view(screen, "A coach chat inside the app")
+        fits_the_window(screen)
+        readable_at_any_size(screen)
+
+
+def vision_passed(screen: Page, fac: Person, room: list[Person]) -> str:
+    """A vision proposed, then passed by everyone in the decide phase, as the screen shows."""
+    fac.ok("next_phase")
+    vision = room[1].ok("propose_goal", level="vision", title="Healthier lives")["proposal_id"]
+    fac.ok("go_to_phase", phase="decide")
+    b = ballot(fac, [vision], "unanimity")
+    for person in room:
+        person.ok("cast_vote", ballot_id=b, vote={"choice": "agree"})
+    fac.ok("close_ballot", ballot_id=b, reveal=True)
+    expect(screen.locator("#stage .verdict")).to_have_text("Passed")
+    return vision
+
+
+def test_a_remote_ballot_the_room_votes_in_shows_like_any_ballot(
+    server: LiveServer, open_page: OpenPage, people: list[Person]
+) -> None:
+    session, fac = host(server, people)
+    (screen,) = open_screens(open_page, server, session, [PROJECTOR])
+    room = seat(server, session, people, ("Pia", "product"), ("Tom", "team"), ("Una", "team"))
+    pia, tom, una = room
+    vision = vision_passed(screen, fac, room)
+
+    # The board votes by link, the room votes too: the room sees the question and turnout.
+    goal = pia.ok("propose_goal", level="user", title="Sleep better", parents=[vision])
+    sent = fac.ok(
+        "send_remote_ballot",
+        proposal_ids=[goal["proposal_id"]],
+        voters=[{"name": "Board member"}],
+        include_room=True,
+        deadline_seconds=3600,
+    )
+    stage = screen.locator("#stage")
+    expect(stage.locator("h2")).to_have_text("Vote now")
+    expect(stage.locator(".question")).to_have_text("Sleep better")
+    expect(stage.locator(".rule-sentence")).to_contain_text("Unanimity")
+    expect(stage.locator("#turnout")).to_have_text("0 of 4 voted")
+    pia.ok("cast_vote", ballot_id=sent["ballot_id"], vote={"choice": "disagree", "reason": "vague"})
+    board = sent["invitations"][0]
+    body = {"cid": "board-1", "ballot_id": sent["ballot_id"], "vote": {"choice": "agree"}}
+    by_link = f"/api/sessions/{session['id']}/commands/cast_vote"
+    assert server.post(by_link, body, token=board["token"]).status_code == 200
+    expect(stage.locator("#turnout")).to_have_text("2 of 4 voted")
+    expect(stage.locator(".result-chart")).to_have_count(0)
+    for secret in ("vague", "Disagree", "Pia", "Board member"):
+        expect(stage).not_to_contain_text(secret)
+    fits_the_window(screen)
+
+    # When everyone has voted it closes under its rule: the room sees this ballot's result.
+    for person in (tom, una):
+        person.ok("cast_vote", ballot_id=sent["ballot_id"], vote={"choice": "agree"})
+    expect(stage.locator(".verdict")).to_have_text("Not passed")
+    expect(stage.locator(".question")).to_have_text("Sleep better")
+    assert bars(screen) == {"Agree": "3", "Disagree": "1", "Abstain": "0"}
+    fits_the_window(screen)
+
+
+def test_a_1_2_4_all_after_a_result_takes_the_stage(
+    server: LiveServer, open_page: OpenPage, people: list[Person]
+) -> None:
+    session, fac = host(server, people)
+    (screen,) = open_screens(open_page, server, session, [PROJECTOR])
+    cast = [("Pia", "product"), ("Tom", "team"), ("Una", "team"), ("Raj", "stakeholder")]
+    vision_passed(screen, fac, seat(server, session, people, *cast))
+    stage = screen.locator("#stage")
+
+    # The room starts a 1-2-4-All to find the next goals: it takes over from the old result.
+    fac.ok("start_1_2_4_all")
+    expect(stage.locator(".structure strong")).to_have_text("1-2-4-All: alone")
+    expect(stage.locator(".structure .countdown")).to_have_text(re.compile(r"^[01]:\d\d$"))
+    expect(stage.locator(".result-chart")).to_have_count(0)
+    fac.ok("next_stage")
+    expect(stage.locator(".structure strong")).to_have_text("1-2-4-All: pairs")
+    groups = stage.locator(".structure .groups li")
+    expect(groups).to_have_count(2)
+    names = " ".join(groups.all_inner_texts())
+    assert all(name in names for name, _ in cast), names
+    fits_the_window(screen)
+
+
+def test_closing_the_workshop_ends_a_running_1_2_4_all_on_the_screen(
+    server: LiveServer, open_page: OpenPage, people: list[Person]
+) -> None:
+    session, fac = host(server, people)
+    (screen,) = open_screens(open_page, server, session, [PROJECTOR])
+    seat(server, session, people, ("Pia", "product"), ("Tom", "team"))
+    fac.ok("next_phase")
+    fac.ok("start_1_2_4_all")
+    stage = screen.locator("#stage")
+    expect(stage.locator(".structure strong")).to_have_text("1-2-4-All: alone")
+
+    # The facilitator closes the workshop: no stage, no countdown left running.
+    fac.ok("go_to_phase", phase="close")
+    expect(stage.locator("h2")).to_have_text("Close")
+    expect(stage).to_contain_text("The workshop is closed")
+    expect(stage.locator(".structure")).to_have_count(0)
+    expect(screen.locator("#main .countdown")).to_have_count(0)
+    fits_the_window(screen)
+
+
+def test_a_past_ballot_is_named_by_the_text_voted_on(
+    server: LiveServer, open_page: OpenPage, people: list[Person]
+) -> None:
+    session, fac = host(server, people)
+    (screen,) = open_screens(open_page, server, session, [PROJECTOR])
+    pia, tom, raj = seat(
+        server, session, people, ("Pia", "product"), ("Tom", "team"), ("Raj", "stakeholder")
+    )
+    fac.ok("next_phase")
+    vision = tom.ok("propose_goal", level="vision", title="Healthier lives")["proposal_id"]
+    fac.ok("go_to_phase", phase="decide")
+    b = ballot(fac, [vision], "consent")
+    pia.ok("cast_vote", ballot_id=b, vote={"choice": "consent"})
+    tom.ok("cast_vote", ballot_id=b, vote={"choice": "consent"})
+    raj.ok("cast_vote", ballot_id=b, vote={"choice": "objection", "reason": "too vague"})
+    fac.ok("close_ballot", ballot_id=b, reveal=True)
+    fac.ok("rule_objection", ballot_id=b, voter=raj.id, stands=True, reason="it is paramount")
+    stage = screen.locator("#stage")
+    expect(stage.locator(".objection-ruling")).to_contain_text("it stands")
+
+    # The author amends it; the result on the screen still names what was voted on.
+    tom.ok("edit_proposal", proposal_id=vision, title="Healthier lives for busy parents")
+    pia.ok("raise_hand")  # once the screen shows her hand, it has heard of the edit too
+    expect(screen.locator("#next li")).to_have_text(["Pia"])
+    expect(stage.locator(".question")).to_have_text("Healthier lives")

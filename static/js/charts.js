@@ -3,7 +3,7 @@
 // Bars are spans sized through the CSSOM, which the strict style policy allows.
 
 import { h } from "./dom.js";
-import { choiceLabel, goalTitle, personName, ruleOfVote, tiedFirst, voteText } from "./widgets.js";
+import { choiceLabel, personName, ruleOfVote, tiedFirst, votedTitle, voteText } from "./widgets.js";
 
 const CHOICE_ORDER = {
   unanimity: ["agree", "disagree", "abstain"],
@@ -80,7 +80,8 @@ export function headToHead(pairwise, id) {
   return Object.keys(row).filter((other) => row[other] > ((pairwise[other] || {})[id] || 0));
 }
 
-function rankedChart(state, result) {
+function rankedChart(state, ballot, result) {
+  const title = (id) => votedTitle(state, ballot, id);
   const places = placesOf(result);
   const pairwise = (result.counts || {}).pairwise || {};
   const others = (result.ranking || []).length - 1;
@@ -96,11 +97,11 @@ function rankedChart(state, result) {
         h(
           "span",
           { class: "ranked-body" },
-          h("span", { class: "ranked-title", text: goalTitle(state, id) }),
+          h("span", { class: "ranked-title", text: title(id) }),
           h("span", {
             class: "ranked-wins",
             text: beaten.length
-              ? `beats ${beaten.length} of ${others} head to head: ${beaten.map((o) => goalTitle(state, o)).join(", ")}`
+              ? `beats ${beaten.length} of ${others} head to head: ${beaten.map(title).join(", ")}`
               : `beats none of the ${others} others head to head`,
           }),
         ),
@@ -114,7 +115,7 @@ function dotChart(state, ballot, result) {
   const order = result.ranking && result.ranking.length ? result.ranking : ballot.options;
   return bars(
     order.map((id) => ({
-      label: goalTitle(state, id),
+      label: votedTitle(state, ballot, id),
       value: counts[id] || 0,
       note: counts[id] === 1 ? "dot" : "dots",
       kind: id === result.winner ? "winner" : null,
@@ -161,6 +162,7 @@ function concernsAndObjections(state, ballot, result) {
 
 function verdict(state, ballot) {
   const result = ballot.result;
+  const title = (id) => votedTitle(state, ballot, id);
   if (ballot.rule === "decider") {
     if (!ballot.decision) return ["Advice in: awaiting the decider's decision", "pending"];
     return [
@@ -172,9 +174,9 @@ function verdict(state, ballot) {
   if (result.passed === true) return ["Passed", "passed"];
   if (result.passed === false) return ["Not passed", "failed"];
   const chosen = ballot.decision && ballot.decision.winner;
-  if (chosen) return [`Winner, chosen by the decider from a tie: ${goalTitle(state, chosen)}`, "passed"];
-  if (result.winner) return [`Winner: ${goalTitle(state, result.winner)}`, "passed"];
-  const tied = tiedFirst(ballot).map((id) => goalTitle(state, id)).join(" and ");
+  if (chosen) return [`Winner, chosen by the decider from a tie: ${title(chosen)}`, "passed"];
+  if (result.winner) return [`Winner: ${title(result.winner)}`, "passed"];
+  const tied = tiedFirst(ballot).map(title).join(" and ");
   const how = ballot.tie_break && ballot.tie_break.how;
   if (how === "runoff") return [`Tie for first place (${tied}): a runoff is being held`, "pending"];
   if (how === "decider") return [`Tie for first place (${tied}): awaiting the decider's choice`, "pending"];
@@ -186,7 +188,7 @@ function verdict(state, ballot) {
 export function ruleChart(state, ballot) {
   const result = (ballot.rule === "decider" && ballot.result.advisory) || ballot.result;
   const rule = ruleOfVote(ballot);
-  if (rule === "ranked") return rankedChart(state, result);
+  if (rule === "ranked") return rankedChart(state, ballot, result);
   if (rule === "dot") return dotChart(state, ballot, result);
   if (rule === "fist_of_five") return histogram(result.counts || {});
   return [

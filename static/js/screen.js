@@ -5,6 +5,7 @@
 import { getJSON, sessionPath } from "./api.js";
 import { resultChart } from "./charts.js";
 import { $, h } from "./dom.js";
+import { fit, pruneChain, tighten, trimLongest } from "./screen-fit.js";
 import { startLive, update } from "./shell.js";
 import {
   ballotsNewestFirst,
@@ -17,6 +18,7 @@ import {
   RULES,
   stageBox,
   turnoutText,
+  votedTitle,
 } from "./widgets.js";
 
 const workshopId = document.body.dataset.workshopId;
@@ -24,6 +26,16 @@ const storageKey = `workshop:${workshopId}:screen`;
 const NEXT_SHOWN = 4; // people named under "Next"; more are counted
 let invite = null; // {join_code, join}: the room may see both
 let knownGoals = null; // chain ids already shown, to mark the goals just accepted
+let decidedAt = new Map(); // goal id → when it was decided ("" for goals of the input chain)
+// Lists of the stage that give way, longest first, when it does not fit: [list, item, noun].
+const REASONS = [[".objections", "li", ["objection or concern", "objections and concerns"]]];
+const STAGE_LISTS = [
+  ...REASONS,
+  [".ranked-result", "li", ["proposal", "proposals"]],
+  [".options", "li", ["proposal", "proposals"]],
+  [".rule-dot .bars", ".bar-row", ["proposal", "proposals"]],
+  [".groups", "li", ["group", "groups"]],
+];
 
 /** The token from the link's fragment, kept for reloads and taken out of the address bar. */
 function screenToken() {
@@ -64,20 +76,51 @@ function ruleSentence(state, ballot) {
   }
 }
 
-/** The room's ballot to show: the newest one, unless a newer phase has begun since its reveal. */
+/** Whether the people in the room vote in a ballot: every ballot of the room, and a remote
+ * one sent to the room too ("The people in the room vote too"). */
+function roomVotes(state, ballot) {
+  const inRoom = (id) => state.participants.some((p) => p.id === id && !p.remote);
+  return !ballot.remote || ballot.electorate.some(inRoom);
+}
+
+/** The ballot to show: of those the room votes in, still open or revealed since the phase
+ * began, the one that changed last (opened, closed or revealed). A result gives way to a
+ * running 1-2-4-All: what the room does now comes first. */
 function ballotOnStage(state) {
-  const ballot = ballotsNewestFirst(state).find((b) => !b.remote);
-  if (!ballot) return null;
-  if (ballot.status !== "revealed") return ballot;
   const log = state.session.phase_log || [];
   const phaseSince = log.length ? log[log.length - 1].at : 0;
-  return ballot.revealed_at >= phaseSince ? ballot : null;
+  const running = structureRunning(state);
+  const changed = (b) => Math.max(b.opened_at, b.closed_at || 0, b.revealed_at || 0);
+  const shown = ballotsNewestFirst(state)
+    .filter((b) => roomVotes(state, b))
+    .filter((b) => (b.status === "revealed" ? !running && b.revealed_at >= phaseSince : true));
+  return shown.reduce((last, b) => (!last || changed(b) > changed(last) ? b : last), null);
+}
+
+/** A 1-2-4-All the room is doing; closing the workshop ends it on the screen. */
+function structureRunning(state) {
+  return state.floor.structure && !state.session.closed ? state.floor.structure : null;
+}
+
+/** The running 1-2-4-All's stage, countdown and groups (none while alone, or all together). */
+function structureBox(state) {
+  const structure = structureRunning(state);
+  if (!structure) return null;
+  return stageBox(structure, (groups) =>
+    groups.length > 1 && groups.some((group) => group.length > 1)
+      ? h(
+          "ul",
+          { class: "groups", "aria-label": "Groups" },
+          groups.map((group) => h("li", { text: group.map((id) => personName(state, id)).join(", ") })),
+        )
+      : null,
+  );
 }
 
 /** The proposal voted on; for a choice between several, the question and (before the
  * reveal, when the chart does not list them yet) the options. */
 function question(state, ballot) {
-  const titles = ballot.options.map((id) => goalTitle(state, id));
+  const titles = ballot.options.map((id) => votedTitle(state, ballot, id));
   if (titles.length === 1) return h("p", { class: "question", text: titles[0] });
   return [
     h("p", { class: "question", text: "Which proposals come first?" }),
@@ -95,7 +138,7 @@ function ballotStage(state, ballot) {
   if (ballot.status === "revealed") {
     return {
       heading: `Result: ${RULES[ballot.rule] || ballot.rule}`,
-      body: [question(state, ballot), resultChart(state, ballot)],
+      body: [question(state, ballot), resultChart(state, ballot), structureBox(state)],
     };
   }
   const open = ballot.status === "open";
@@ -106,12 +149,13 @@ function ballotStage(state, ballot) {
       h("p", { class: "rule-sentence", text: ruleSentence(state, ballot) }),
       h("p", { class: "screen-turnout", id: "turnout", text: turnoutText(ballot) }),
       h("p", {
-        class: "muted",
+        class: ["muted", "screen-hint"],
         text: open
           ? "Votes stay secret until the reveal."
           : "The facilitator reveals every vote at once.",
       }),
       open && ballot.deadline ? h("p", {}, "Closes in ", countdown(ballot.deadline, "time left to vote")) : null,
+      structureBox(state),
     ],
   };
 }
@@ -152,7 +196,7 @@ function nowStage(state) {
     heading: PHASES[phase] || phase,
     body: [
       h("p", { class: "tip", text: PHASE_TIPS[phase] || "" }),
-      state.floor.structure ? stageBox(state.floor.structure, () => null) : null,
+      structureBox(state),
     ],
   };
 }
@@ -167,7 +211,7 @@ function renderStage(state) {
   const names = state.participants.map((p) => [p.id, p.name]);
   update(
     $("#stage"),
-    [stage.heading, ballot, state.proposals.map((p) => p.title), names, state.floor.structure, invite],
+    [stage.heading, ballot, state.proposals.map((p) => p.title), names, structureRunning(state), invite],
     () => [h("h2", { id: "stage-h", text: stage.heading }), h("div", { id: "stage-body" }, stage.body)],
   );
 }
@@ -202,12 +246,14 @@ function renderFloor(state) {
         : h("p", { class: "muted", id: "holder", text: "Nobody has the floor." }),
       floor.round
         ? h("p", {
-            class: "muted",
+            class: ["muted", "round-purpose"],
             text: `Round-robin${floor.round.purpose ? `: ${withTitles(state, floor.round.purpose)}` : ""}`,
           })
         : null,
       next.length
-        ? [
+        ? h(
+            "div",
+            { class: "next-up" },
             h("h3", { text: "Next" }),
             h(
               "ol",
@@ -215,7 +261,7 @@ function renderFloor(state) {
               next.slice(0, NEXT_SHOWN).map((id) => h("li", { text: personName(state, id) })),
             ),
             next.length > NEXT_SHOWN ? h("p", { class: "muted", text: `and ${next.length - NEXT_SHOWN} more` }) : null,
-          ]
+          )
         : null,
     ];
   });
@@ -225,9 +271,36 @@ function renderChain(state) {
   update($("#chain-body"), state.chain, () => {
     const tree = chainTree(state, knownGoals);
     const chain = state.chain || {};
-    knownGoals = new Set([chain.vision && chain.vision.id, ...(chain.goals || []).map((g) => g.id)]);
+    const goals = [chain.vision, ...(chain.goals || [])].filter(Boolean);
+    knownGoals = new Set(goals.map((g) => g.id));
+    decidedAt = new Map(goals.map((g) => [g.id, (g.decided && g.decided.at) || ""]));
+    // The goal decided last stays in view, with its details, however long the chain grows.
+    const newest = goals.reduce((last, g) => (!last || decidedAt.get(g.id) >= decidedAt.get(last.id) ? g : last), null);
+    const node = newest && tree.querySelector(`li.node[data-goal="${CSS.escape(newest.id)}"]:not(.ref)`);
+    if (node) node.classList.add("newest");
     return tree;
   });
+}
+
+/** Each column gives way until it fits the window: on the stage the reasons and lists before
+ * the question; on the side the older goals before the newest. */
+function fitScreen() {
+  const main = $("#main");
+  const side = $(".screen-side");
+  fit(main, () => [
+    tighten(main, "fit-1"),
+    trimLongest(main, STAGE_LISTS, 2),
+    tighten(main, "fit-2"),
+    trimLongest(main, STAGE_LISTS, 1),
+    trimLongest(main, REASONS, 0), // the bars still count them
+    tighten(main, "fit-3"), // the question itself on one line: the last to give way
+  ]);
+  fit(side, () => [
+    tighten(side, "fit-1"),
+    pruneChain(side, (id) => decidedAt.get(id) || ""),
+    tighten(side, "fit-2"),
+    tighten(side, "fit-3"),
+  ]);
 }
 
 function render(state) {
@@ -239,6 +312,7 @@ function render(state) {
   renderStage(state);
   renderFloor(state);
   renderChain(state);
+  fitScreen();
 }
 
 function fatal(message) {
@@ -246,6 +320,8 @@ function fatal(message) {
   banner.textContent = message;
   banner.hidden = false;
 }
+
+window.addEventListener("resize", fitScreen);
 
 const token = screenToken();
 if (!token) {

@@ -110,6 +110,11 @@ export function goalTitle(state, id) {
   return proposal ? proposal.title : id;
 }
 
+/** A ballot's option by the title it was voted on: an amendment since does not rename it. */
+export function votedTitle(state, ballot, id) {
+  return (ballot.titles && ballot.titles[id]) || goalTitle(state, id);
+}
+
 /** Statuses a proposal can still move on from (edited, voted on again). */
 export const LIVE_STATUSES = ["proposed", "rejected", "to_amend", "parked"];
 export const isLive = (p) => LIVE_STATUSES.includes(p.status);
@@ -400,7 +405,7 @@ export function chainTree(state, known) {
     const inner = new Set(trail).add(id);
     return h(
       "li",
-      { class: ["node", `level-${level}`, fresh(id) ? "fresh" : null] },
+      { class: ["node", `level-${level}`, fresh(id) ? "fresh" : null], "data-goal": id },
       h(
         "div",
         { class: "node-box" },

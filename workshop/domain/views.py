@@ -172,8 +172,8 @@ def _proposal(s: WorkshopState, p: Proposal, viewer_id: str, facilitator: bool) 
 
 
 def _ballot(b: Ballot, viewer_id: str, facilitator: bool, keys: Mapping[str, str]) -> dict:
-    left_out = ("votes", "voted_at", "revealed_votes", "titles")  # titles: the minutes' alone
-    view = {k: v for k, v in b.__dict__.items() if k not in left_out}
+    # `titles` stay in: the pages name a past ballot's options as they were voted on.
+    view = {k: v for k, v in b.__dict__.items() if k not in ("votes", "voted_at", "revealed_votes")}
     view["turnout"] = len(b.votes)
     if b.status == "revealed":
         view["votes"] = b.revealed_votes

@@ -1,0 +1,89 @@
+// The room screen always fits its window: nobody scrolls a projector. When a column's content
+// is taller than the column, it gives way one step at a time (long texts shortened, the oldest
+// items of a list summed up as "and N more") until it fits. Type never gets smaller than the
+// screen's minimum: what gives way is how much is said, never how large.
+
+import { $$, h } from "./dom.js";
+
+const FIT_CLASSES = ["fit-1", "fit-2", "fit-3"];
+
+const overflows = (box) => box.scrollHeight > box.clientHeight + 1;
+
+/** Undo every earlier step, so that a column fits afresh after each change or resize. */
+function reset(box) {
+  box.classList.remove(...FIT_CLASSES);
+  for (const el of $$("[data-fit-hidden]", box)) {
+    el.hidden = false;
+    delete el.dataset.fitHidden;
+  }
+  for (const el of $$(".fit-more", box)) el.remove();
+}
+
+/** Take `makeSteps()` (each a function that gives way once, false when it can do no more) in
+ * turn, each as often as it takes, until `box` fits. */
+export function fit(box, makeSteps) {
+  reset(box);
+  for (const step of makeSteps()) {
+    while (overflows(box) && step()) {
+      // the step gave way once; measure again
+    }
+    if (!overflows(box)) return;
+  }
+}
+
+/** A step that adds `name` to the box's classes once: the stylesheet says what it shortens. */
+export function tighten(box, name) {
+  return () => !box.classList.contains(name) && (box.classList.add(name), true);
+}
+
+/** Hide `item` and count it in the "and N more" line after `list`. */
+function sumUp(list, item, noun) {
+  item.hidden = true;
+  item.dataset.fitHidden = "";
+  let more = list.nextElementSibling;
+  if (!more || !more.classList.contains("fit-more")) {
+    more = h("p", { class: ["fit-more", "muted"] });
+    list.after(more);
+  }
+  const n = Number(more.dataset.count || 0) + 1;
+  more.dataset.count = String(n);
+  const what = `${n === 1 ? noun[0] : noun[1]}`;
+  const none = list.querySelectorAll("[data-fit-hidden]").length === list.children.length;
+  more.textContent = none ? `${n} ${what}` : `and ${n} more ${what}`;
+}
+
+/** A step that hides the last shown item of the longest of `lists` (each [list selector, item
+ * selector, [singular, plural]]) while it shows more than `keep`. */
+export function trimLongest(box, lists, keep) {
+  return () => {
+    let longest = null;
+    for (const [listSelector, itemSelector, noun] of lists) {
+      for (const list of $$(listSelector, box)) {
+        const shown = $$(itemSelector, list).filter((item) => !item.hidden);
+        if (shown.length > keep && (!longest || shown.length > longest.shown.length)) {
+          longest = { list, shown, noun };
+        }
+      }
+    }
+    if (!longest) return false;
+    sumUp(longest.list, longest.shown[longest.shown.length - 1], longest.noun);
+    return true;
+  };
+}
+
+/** A step that sums up the goal decided longest ago among those shown with nothing shown under
+ * them, so the tree keeps its shape and the path to the newest goal stays. */
+export function pruneChain(box, decidedAt) {
+  return () => {
+    const tree = box.querySelector(".tree");
+    if (!tree) return false;
+    const leaves = $$("li.node:not(.newest):not(.level-vision):not(.ref)", tree).filter(
+      (node) => !node.hidden && !$$("li.node", node).some((under) => !under.hidden),
+    );
+    if (!leaves.length) return false;
+    const age = (node) => decidedAt(node.dataset.goal);
+    const oldest = leaves.reduce((a, b) => (age(b) < age(a) ? b : a));
+    sumUp(tree, oldest, ["goal", "goals"]);
+    return true;
+  };
+}
