@@ -180,12 +180,14 @@ def test_the_console_sets_dots_per_person_and_per_proposal_and_says_what_is_wron
 
 
 def open_by_api(server: LiveServer, session: dict, people: list[dict], ids: list[str], **fields):
-    """A ballot the facilitator opened over HTTP, with `people` as its electorate."""
+    """A ballot the facilitator opened over HTTP, with `people` (in the room as it opens) as
+    its electorate."""
     electorate = [person["participant_id"] for person in people]
     fac = session["facilitator_token"]
-    return command(
-        server, session, fac, "open_ballot", proposal_ids=ids, electorate=electorate, **fields
-    )["ballot_id"]
+    with present(server, session, *people):
+        return command(
+            server, session, fac, "open_ballot", proposal_ids=ids, electorate=electorate, **fields
+        )["ballot_id"]
 
 
 def dot_tie(server: LiveServer, session: dict, pia: dict, tom: dict, ids: list[str]) -> str:
