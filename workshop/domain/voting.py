@@ -462,4 +462,7 @@ def accept(
             )
         ]
     goal = goal_from_proposal(s, proposal, decided)
-    return [event("goal_accepted", proposal_id=proposal.id, goal=goal)]
+    accepted = event("goal_accepted", proposal_id=proposal.id, goal=goal)
+    if goal["level"] == "vision" and s.chain.vision is not None:  # the one vision, restated
+        accepted["replaced"] = s.chain.vision.statement
+    return [accepted]

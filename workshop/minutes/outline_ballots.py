@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from workshop.domain.plain import CHOICE_NAMES, rule_name
+from workshop.domain.plain import CHOICE_NAMES, quoted, rule_name
 from workshop.minutes.blocks import NONE, Block, Words, sentence, table
 
 VOTE_HEADERS = ("Voter", "Vote", "Reason", "Time")
@@ -146,6 +146,9 @@ def _ruling_text(ruling: Mapping | None, words: Words) -> str:
 
 
 def outcome_text(item: Mapping, words: Words) -> str:
+    if item["outcome"] == "vision changed":
+        now = words.title(item["proposal_id"])
+        return f"Vision changed from {quoted(item['replaced'])} to {now}"
     return f"{words.title(item['proposal_id'])} {OUTCOMES.get(item['outcome'], item['outcome'])}"
 
 

@@ -67,8 +67,8 @@ def _settled(settled: dict | None) -> dict | None:
 
 
 def _outcomes(log: list[dict]) -> dict[str, list[dict]]:
-    """What each ballot did to its proposals: accepted as a goal, rejected, achieved, retired,
-    sent back to amend, parked."""
+    """What each ballot did to its proposals: accepted as a goal, the vision changed,
+    rejected, achieved, retired, sent back to amend, parked."""
     found: dict[str, list[dict]] = {}
     for e in log:
         if e["type"] == "goal_accepted":
@@ -88,5 +88,7 @@ def _outcomes(log: list[dict]) -> dict[str, list[dict]]:
         else:
             continue
         item = {"proposal_id": e["proposal_id"], "outcome": outcome, "goal_id": goal}
+        if e.get("replaced") is not None:  # the one vision, restated: say what it was
+            item.update(outcome="vision changed", replaced=e["replaced"])
         found.setdefault(decided.get("ballot"), []).append(item)
     return found
