@@ -139,6 +139,7 @@ function choiceChart(rule, counts) {
 function concernsAndObjections(state, ballot, result) {
   const who = (voter) => (ballot.anonymous ? "" : `${personName(state, voter)}: `);
   const ruling = (objection) => {
+    if (ballot.rule === "decider") return "advice to the decider: no ruling needed";
     if (objection.ruled_out) return `ruled not paramount: ${objection.ruled_out.reason}`;
     const given = (ballot.rulings || {})[objection.voter];
     return given && given.stands ? "it stands: back to its author to amend" : "awaiting the facilitator's ruling";
