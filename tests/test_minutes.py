@@ -529,6 +529,39 @@ def test_the_other_rules_and_a_remote_voter_in_the_minutes(tmp_path: Path) -> No
     assert "- Anonymous: no; by personal link, until 10:02:15" in text
 
 
+def test_the_minutes_name_the_levels_default_rule_also_after_a_round_sent_it_back(
+    tmp_path: Path,
+) -> None:
+    """User goals default to unanimity (PRODUCT.md §4): a dot ballot and both consent rounds
+    on a goal an objection sent back say so, as the console did before each vote."""
+    room = ticking_room(tmp_path)
+    fac = room.fac
+    pia, tom = room.join("Pia", "product"), room.join("Tom", "team")
+    room.do(fac, "go_to_phase", phase="decide")
+    lose, sleep = (room.propose(tom, level="user", title=t) for t in ("Lose weight", "Sleep"))
+    shortlist = {"proposal_ids": [lose, sleep], "rule": "dot", "rule_reason": "focus"}
+    dot = room.do(fac, "open_ballot", **shortlist)["ballot_id"]
+    room.vote(dot, {pia: {"dots": {lose: 1}}, tom: {"dots": {sleep: 1}}})
+    room.do(fac, "close_ballot", ballot_id=dot, reveal=True)
+    for objection in ({"choice": "objection", "reason": "harm"}, {"choice": "consent"}):
+        ballot = room.do(
+            fac, "open_ballot", proposal_ids=[lose], rule="consent", rule_reason="safe to try"
+        )["ballot_id"]
+        while room.state.floor.round is not None:
+            room.do(room.state.floor.holder.participant_id, "end_turn")
+        room.vote(ballot, {pia: {"choice": "consent"}, tom: objection})
+        room.do(fac, "close_ballot", ballot_id=ballot, reveal=True)
+        if objection["choice"] == "objection":
+            room.do(fac, "rule_objection", ballot_id=ballot, voter=tom, stands=True, reason="real")
+            room.do(tom, "edit_proposal", proposal_id=lose, title="Lose weight, healthily")
+    record = minutes.build(*room.service.history(room.id))
+    assert [b["default_rule"] for b in record["ballots"]] == ["unanimity"] * 3
+    text = minutes.render(record, "md")
+    assert "- Rule: dot voting instead of the default, unanimity, because: focus" in text
+    assert text.count("- Rule: consent instead of the default, unanimity, because: safe") == 2
+    assert "instead of the default, consent" not in text
+
+
 @pytest.mark.parametrize("fmt", ["md", "html"])
 @pytest.mark.parametrize("script", [scripted_workshop, other_rules_workshop])
 def test_the_minutes_show_no_id_snake_case_or_iso_stamp(script, fmt: str, tmp_path: Path) -> None:

@@ -169,10 +169,15 @@ def _settings(rule: str, options: list[str], raw: object) -> dict:
 
 
 def default_rule(s: WorkshopState, proposal: Proposal) -> str:
-    """The rule of the round that sent it back to amend; else the level's rule for a new goal,
-    the session kind's for a change to an existing one."""
+    """The rule of the round that sent it back to amend; else `standing_rule`."""
     if proposal.sent_back is not None:
         return proposal.sent_back["rule"]
+    return standing_rule(s, proposal)
+
+
+def standing_rule(s: WorkshopState, proposal: Proposal) -> str:
+    """The default of PRODUCT.md §4, which any other rule is chosen instead of: the level's
+    rule for a new goal, the session kind's for a change to an existing one."""
     if proposal.change != "new":
         return agenda.DEFAULT_RULE_BY_KIND[s.kind]
     return agenda.DEFAULT_RULE_BY_LEVEL[proposal.level]

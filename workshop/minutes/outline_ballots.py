@@ -67,10 +67,10 @@ def _vote_rows(ballot: Mapping, words: Words) -> list[tuple[str, str, str, str]]
 
 def _rule_text(ballot: Mapping) -> str:
     rule = rule_name(ballot["rule"])
-    if ballot["rule_reason"]:
-        default = rule_name(ballot["default_rule"])
-        return f"{rule} instead of the default, {default}, because: {ballot['rule_reason']}"
-    return f"{rule} (the default)"
+    if ballot["rule"] == ballot["default_rule"] or not ballot["default_rule"]:
+        return f"{rule} (the default)"
+    text = f"{rule} instead of the default, {rule_name(ballot['default_rule'])}"
+    return f"{text}, because: {ballot['rule_reason']}" if ballot["rule_reason"] else text
 
 
 def verdict(ballot: Mapping, words: Words) -> str:

@@ -29,7 +29,7 @@ def _ballot(s: WorkshopState, ballot: Ballot, outcome: list) -> dict:
         members=list(ballot.electorate),
         anonymous=ballot.anonymous,
         remote=ballot.remote,
-        default_rule=voting.default_rule(s, first) if first else None,
+        default_rule=voting.standing_rule(s, first) if first else None,
         rule_reason=ballot.rule_reason,
         opened_by=ballot.opened_by,
         opened_at=utc(ballot.opened_at),
