@@ -522,7 +522,7 @@ def test_the_other_rules_and_a_remote_voter_in_the_minutes(tmp_path: Path) -> No
     text = minutes.render(minutes.build(*room.service.history(room.id)), "md")
     assert "| Rosa | stakeholder | remote | 09:02:15 | by personal link |" in text
     assert "| Pia | “A” 1; “C” 1 |" in text and "| Tom | 2 of 5 |" in text
-    assert "- Order: 1. “A”, 2. “B”, 3. “C”" in text
+    assert "- Order: 1. “A”, 2. “B”, 2. “C”" in text  # B and C tie with 1 dot each
     assert "- Objection by Tom: not now. Advice." in text
     assert "- Decision by Pia: “D” passes, because: Needed for Q3" in text
     assert "  - The decision goes against the advice." in text

@@ -21,6 +21,7 @@ from workshop.domain.rules import (
     result_text,
     tally,
 )
+from workshop.domain.rules.ranking import numbered
 
 
 def record(rule, votes, electorate=None, options=("P",), settings=None, **extra):
@@ -841,3 +842,19 @@ def test_a_schulze_winner_out_of_a_cycle_is_explained_by_its_strongest_paths():
     assert "beats every other option" not in reasons
     assert "Head to head, A wins against B 6 to 3 and loses against C 4 to 5." in reasons
     assert "strongest path" in reasons and "to C 6 against 5 back" in reasons
+
+
+@pytest.mark.parametrize(
+    ("ranking", "ties", "chosen", "numbers"),
+    [
+        ("ABC", [], None, [1, 2, 3]),
+        ("ABC", ["BC"], None, [1, 2, 2]),  # "Final order: 1. A, 2. B and C (tied)"
+        ("ABC", ["AB"], None, [1, 1, 2]),
+        ("ABCD", ["AB", "CD"], None, [1, 1, 2, 2]),
+        ("ABC", ["AB"], "A", [1, 2, 3]),  # the decider chose A from the tie
+        ("ABCD", ["ABC"], "A", [1, 2, 2, 3]),
+    ],
+)
+def test_tied_options_share_their_place_number(ranking, ties, chosen, numbers):
+    shown = numbered(list(ranking), [list(tie) for tie in ties], chosen)
+    assert shown == list(zip(numbers, ranking, strict=True))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from workshop.domain.plain import CHOICE_NAMES, quoted, rule_name
+from workshop.domain.rules.ranking import numbered
 from workshop.minutes.blocks import NONE, Block, Words, sentence, table
 
 VOTE_HEADERS = ("Voter", "Vote", "Reason", "Time")
@@ -108,7 +109,8 @@ def _ballot_facts(b: Mapping, words: Words) -> list:
         return [*facts, "Votes are secret until the facilitator reveals them."]
     facts.append((f"Result: {verdict(b, words)}", list(result["reasons"])))
     if result["ranking"]:
-        places = [f"{n}. {words.title(o)}" for n, o in enumerate(result["ranking"], 1)]
+        ranked = numbered(result["ranking"], result.get("ties") or [], result["winner"])
+        places = [f"{n}. {words.title(o)}" for n, o in ranked]
         facts.append(f"Order: {', '.join(places)}")
     return facts
 
