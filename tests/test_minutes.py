@@ -396,7 +396,7 @@ def test_the_votes_csv_has_one_row_per_vote_that_may_be_shown(record) -> None:
     raj = next(row for row in rows if row["ballot_id"] == "b2" and row["voter"] == "Raj")
     assert raj == {
         "ballot_id": "b2",
-        "options": "pr3",
+        "options": "“Partner with gyms & clinics”",
         "rule": "consent",
         "voter": "Raj",
         "vote": "objection",
@@ -405,7 +405,16 @@ def test_the_votes_csv_has_one_row_per_vote_that_may_be_shown(record) -> None:
     }
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", raj["time"])
     ranked = [row["vote"] for row in rows if row["ballot_id"] == "b4"]
-    assert ranked == ["pr6>pr4>pr5", "pr6>pr5>pr4", "pr4>pr6>pr5", "pr5"]
+    move, sleep, eat = "“Move more”", "“Sleep better”", "“Eat better”"
+    assert ranked == [
+        f"{move} > {sleep} > {eat}",
+        f"{move} > {eat} > {sleep}",
+        f"{sleep} > {move} > {eat}",
+        eat,
+    ]
+    assert {row["options"] for row in rows if row["ballot_id"] == "b4"} == {
+        f"{sleep}; {eat}; {move}"
+    }
     secret = [row for row in rows if row["ballot_id"] == "b3"]
     assert {row["voter"] for row in secret} == {"voter 1", "voter 2", "voter 3", "voter 4"}
     assert {row["time"] for row in secret} == {""}
@@ -416,12 +425,12 @@ def test_the_votes_csv_has_one_row_per_vote_that_may_be_shown(record) -> None:
     [
         ({"choice": "agree"}, "agree"),
         ({"value": 4}, "4"),
-        ({"dots": {"A": 2, "C": 1}}, "A:2;C:1"),
-        ({"ranking": ["B", "A", "C"]}, "B>A>C"),
+        ({"dots": {"A": 2, "C": 1}}, "“a” 2; “c” 1"),
+        ({"ranking": ["B", "A", "C"]}, "“b” > “a” > “c”"),
     ],
 )
-def test_each_kind_of_vote_fits_one_cell(vote, shown) -> None:
-    assert minutes.vote_text(vote) == shown
+def test_each_kind_of_vote_fits_one_cell_naming_options_by_title(vote, shown) -> None:
+    assert minutes.vote_text(vote, lambda option: f"“{option.lower()}”") == shown
 
 
 def test_a_cell_a_spreadsheet_would_run_as_a_formula_is_kept_as_text() -> None:

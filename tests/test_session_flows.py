@@ -546,3 +546,55 @@ def test_a_review_amends_the_vision_it_offers_as_a_target():
     for change in ("achieve", "retire"):
         with pytest.raises(InvalidInput, match="the vision is amended, not"):
             room.do(room.ids["Bob"], "propose_goal", change=change, target="V1")
+
+
+# -- what the chain keeps of how a goal was decided --------------------------------------------
+
+
+def voted_on(room: Domain, proposals: list[str], rule: str, votes: dict[str, dict]) -> str:
+    """A ballot on `proposals` under `rule` (by name in `votes`), revealed; its id."""
+    opened = room.do(FAC, "open_ballot", proposal_ids=proposals, rule=rule, rule_reason="try")
+    ballot = opened[0]["ballot"]["id"]
+    while room.state.floor.round is not None:  # a consent round (the decider's advice)
+        room.do(room.state.floor.holder.participant_id, "end_turn")
+    for voter, vote in votes.items():
+        room.do(room.ids[voter], "cast_vote", ballot_id=ballot, vote=vote)
+    room.do(FAC, "close_ballot", ballot_id=ballot, reveal=True)
+    return ballot
+
+
+def test_the_chain_names_a_ranked_tallys_options_by_goal_id_or_title():
+    room = Domain(names=("Ann", "Bob"))
+    vision_passed(room)
+    titles = ("Sleep better", "Eat better", "Move more")
+    goals = [
+        room.do(room.ids["Ann"], "propose_goal", level="user", title=t)[0]["proposal"]["id"]
+        for t in titles
+    ]
+    first = {"ranking": [goals[2], goals[0], goals[1]]}
+    voted_on(room, goals, "ranked", {"Ann": first, "Bob": first})
+    tally = room.state.chain.goals[0].decided["tally"]
+    assert room.state.chain.goals[0].title == "Move more"
+    assert tally["pairwise"] == {
+        "Sleep better": {"Eat better": 2, "U1": 0},
+        "Eat better": {"Sleep better": 0, "U1": 0},
+        "U1": {"Sleep better": 2, "Eat better": 2},
+    }
+
+
+def test_the_chain_keeps_the_deciders_decision_not_only_the_advice():
+    room = Domain(names=("Ann", "Bob"))
+    room.ids["Pia"] = room.join("Pia", "product")
+    vision_passed(room)
+    wellness = room.do(room.ids["Ann"], "propose_goal", level="business", title="Wellness")
+    advice = {
+        "Ann": {"choice": "objection", "reason": "distracts"},
+        "Bob": {"choice": "consent"},
+        "Pia": {"choice": "concern", "reason": "capacity"},
+    }
+    ballot = voted_on(room, [wellness[0]["proposal"]["id"]], "decider", advice)
+    room.do(room.ids["Pia"], "record_decision", ballot_id=ballot, passed=True, rationale="pilot")
+    decided = room.state.chain.goals[0].decided
+    assert decided["rule"] == "decider" and decided["advisory_rule"] == "consent"
+    assert decided["tally"] == {"consent": 1, "concern": 1, "objection": 1}
+    assert decided["decision"] == {"by": "Pia", "passed": True, "rationale": "pilot"}
