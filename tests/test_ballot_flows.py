@@ -356,3 +356,29 @@ def test_facilitation_is_not_handed_to_someone_voting(server: LiveServer, people
     assert any(e["type"] == "goal_accepted" for e in reveal(fac, ballot))
     fac.ok("hand_over", participant_id=tom.id)  # once the vote is over
     assert tom.fresh_state()["me"]["role"] == "facilitator"
+
+
+def test_one_vision_a_second_one_is_refused_and_a_new_statement_amends_it(
+    server: LiveServer, people
+) -> None:
+    session, fac, team = strategy(server, people)
+    help_, fun = "Help people live healthier lives", "Make fitness fun for everyone"
+    first, second = visions(team[0], help_, fun)
+    fac.ok("go_to_phase", phase="decide")
+    ballot = fac.ok("open_ballot", proposal_ids=[first])["ballot_id"]
+    vote_all(ballot, {person: {"choice": "agree"} for person in team})
+    reveal(fac, ballot)
+    refused = fac.refused("open_ballot", "conflict", proposal_ids=[second])
+    assert f"the chain has a vision (“{help_}”)" in refused["message"]
+    assert "amend the vision" in refused["message"]
+    amend = team[1].ok("propose_goal", level="vision", title=fun)["proposal_id"]
+    shown = proposal(team[2], amend)
+    assert (shown["change"], shown["target"]) == ("amend", "V1")
+    ballot = fac.ok("open_ballot", proposal_ids=[amend])["ballot_id"]
+    vote_all(ballot, {person: {"choice": "agree"} for person in team})
+    reveal(fac, ballot)
+    chain = server.export(session, "chain", format="yaml").text
+    assert f"  id: V1\n  statement: {fun}\n" in chain and help_ not in chain
+    minutes = server.export(session, "minutes").text
+    assert f"Outcome: Vision changed from “{help_}” to “{fun}”" in minutes
+    assert minutes.count(f"Outcome: “{help_}” accepted into the chain") == 2  # ballot, summary

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -543,6 +545,11 @@ def test_remote_stakeholders_vote_by_their_links_on_phones_without_javascript(
     # The last vote closes the ballot: turnout, the result, and the goal in the chain.
     expect(card.locator(".turnout")).to_have_text("2 of 2 voted")
     expect(card.locator(".verdict")).to_have_text("Passed")
+    # It closed now, early, and says so on a 24-hour clock, as the personal page does.
+    closed = card.locator(".deadline")
+    expect(closed).to_have_text(re.compile(r"^Closed \w+day \d+ \w+ \d{4}, \d\d:\d\d \S+$"))
+    stamp = closed.locator("time").get_attribute("datetime")
+    assert abs(datetime.fromisoformat(stamp).timestamp() - time.time()) < 120, stamp
     expect(console.locator("#chain-body .level-vision .node-title")).to_have_text(title)
     expect(console.locator("#present-count")).to_have_text("0 of 1 participant here")
 

@@ -72,6 +72,8 @@ def test_a_tie_goes_to_a_runoff_in_one_click_and_the_rest_is_settled(
         "the facilitator holds a runoff or asks the decider"
     )
     expect(page.locator("#vote-body .verdict")).to_contain_text("Tie for first place")
+    # Tied options share their place, numbered as the minutes' "Final order" numbers them.
+    expect(card.locator(".ranked-row .place")).to_have_text(["1.", "1.", "2."])
     card.get_by_role("button", name="Runoff among the tied (Ranked choice)").click()
 
     # The runoff is a new ballot among the tied only; Pia votes in her page.
@@ -125,6 +127,7 @@ def test_a_tie_goes_to_the_decider_who_chooses_in_her_page(
     expect(page.locator("#vote-body .verdict")).to_have_text(
         "Winner, chosen by the decider from a tie: Fitter teams"
     )
+    expect(page.locator("#vote-body .ranked-row .place")).to_have_text(["1.", "2."])
     expect(page.locator("#chain-body .level-vision .node-title")).to_have_text("Fitter teams")
     expect(console.locator(".ballot-card .reasons").first).to_contain_text("Pia chose")
 

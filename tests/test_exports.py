@@ -5,16 +5,20 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
 import pytest
 import requests
 
 from tests.chains import FITNESS
 from tests.live import LiveServer, Person, host, seat
+from tests.test_ballot_flows import ranked, reveal, strategy, visions
 from tests.test_minutes import scripted_workshop
+from tests.test_workshop_e2e import vote_all
 from workshop import chainfile, minutes
 from workshop.service import new_session_id
 
@@ -308,3 +312,52 @@ def test_export_fails_with_one_clear_line(stored, tmp_path: Path, args, message)
     assert run.returncode == 1
     assert run.stderr.strip().splitlines() == [f"Error: {message}"]
     assert run.stdout == ""
+
+
+def test_exports_name_goals_by_id_or_title_and_keep_the_deciders_decision(
+    server: LiveServer, people
+) -> None:
+    """A ranked ballot and a decider going against advice with an objection: votes.csv and
+    the chain file say titles (the chain: goal ids once accepted), never a proposal's id."""
+    session, fac, (pia, tom, una) = strategy(server, people)
+    (vision,) = visions(tom, "Help people live healthier lives")
+    brand, revenue, wellness = (
+        tom.ok("propose_goal", level="business", title=title)["proposal_id"]
+        for title in ("Strengthen the brand", "New revenue", "Corporate wellness")
+    )
+    fac.ok("go_to_phase", phase="decide")
+    ballot = fac.ok("open_ballot", proposal_ids=[vision])["ballot_id"]
+    vote_all(ballot, {person: {"choice": "agree"} for person in (pia, tom, una)})
+    reveal(fac, ballot)
+    ranked(fac, [brand, revenue, wellness], {p: [revenue, wellness, brand] for p in (pia, tom)})
+    decider = fac.ok(
+        "open_ballot", proposal_ids=[wellness], rule="decider", rule_reason="product call"
+    )["ballot_id"]
+    advice = {"choice": "objection", "reason": "distracts from the app"}
+    vote_all(decider, {pia: {"choice": "consent"}, tom: advice, una: {"choice": "consent"}})
+    reveal(fac, decider)
+    pia.ok("record_decision", ballot_id=decider, passed=True, rationale="a small pilot")
+
+    chain = server.export(session, "chain", format="yaml").text
+    assert not re.search(r"\b(pr|pt)\d+\b", chain), chain
+    tallied = {goal.title: goal.decided for goal in chainfile.loads(chain).goals}
+    assert set(tallied["New revenue"]["tally"]["pairwise"]) == {
+        "B1",
+        "Strengthen the brand",
+        "Corporate wellness",
+    }
+    decided = tallied["Corporate wellness"]
+    assert decided["advisory_rule"] == "consent"
+    assert decided["decision"] == {"by": "Pia", "passed": True, "rationale": "a small pilot"}
+    schema = json.loads((ROOT / "docs" / "goalchain.schema.json").read_text(encoding="utf-8"))
+    jsonschema.validate(json.loads(server.export(session, "chain", format="json").text), schema)
+    again, _ = host(server, people, "roadmapping", chain=chain)
+    assert server.export(again, "chain", format="yaml").text == chain  # byte for byte
+
+    rows = list(csv.DictReader(io.StringIO(server.export(session, "votes.csv").text)))
+    ranked_rows = [row for row in rows if row["rule"] == "ranked"]
+    assert {row["options"] for row in ranked_rows} == {
+        "“Strengthen the brand”; “New revenue”; “Corporate wellness”"
+    }
+    assert ranked_rows[0]["vote"] == "“New revenue” > “Corporate wellness” > “Strengthen the brand”"
+    assert not any(re.search(r"\b(pr|pt)\d+\b", ",".join(row.values())) for row in rows)

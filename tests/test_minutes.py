@@ -396,7 +396,7 @@ def test_the_votes_csv_has_one_row_per_vote_that_may_be_shown(record) -> None:
     raj = next(row for row in rows if row["ballot_id"] == "b2" and row["voter"] == "Raj")
     assert raj == {
         "ballot_id": "b2",
-        "options": "pr3",
+        "options": "“Partner with gyms & clinics”",
         "rule": "consent",
         "voter": "Raj",
         "vote": "objection",
@@ -405,7 +405,16 @@ def test_the_votes_csv_has_one_row_per_vote_that_may_be_shown(record) -> None:
     }
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", raj["time"])
     ranked = [row["vote"] for row in rows if row["ballot_id"] == "b4"]
-    assert ranked == ["pr6>pr4>pr5", "pr6>pr5>pr4", "pr4>pr6>pr5", "pr5"]
+    move, sleep, eat = "“Move more”", "“Sleep better”", "“Eat better”"
+    assert ranked == [
+        f"{move} > {sleep} > {eat}",
+        f"{move} > {eat} > {sleep}",
+        f"{sleep} > {move} > {eat}",
+        eat,
+    ]
+    assert {row["options"] for row in rows if row["ballot_id"] == "b4"} == {
+        f"{sleep}; {eat}; {move}"
+    }
     secret = [row for row in rows if row["ballot_id"] == "b3"]
     assert {row["voter"] for row in secret} == {"voter 1", "voter 2", "voter 3", "voter 4"}
     assert {row["time"] for row in secret} == {""}
@@ -416,12 +425,12 @@ def test_the_votes_csv_has_one_row_per_vote_that_may_be_shown(record) -> None:
     [
         ({"choice": "agree"}, "agree"),
         ({"value": 4}, "4"),
-        ({"dots": {"A": 2, "C": 1}}, "A:2;C:1"),
-        ({"ranking": ["B", "A", "C"]}, "B>A>C"),
+        ({"dots": {"A": 2, "C": 1}}, "“a” 2; “c” 1"),
+        ({"ranking": ["B", "A", "C"]}, "“b” > “a” > “c”"),
     ],
 )
-def test_each_kind_of_vote_fits_one_cell(vote, shown) -> None:
-    assert minutes.vote_text(vote) == shown
+def test_each_kind_of_vote_fits_one_cell_naming_options_by_title(vote, shown) -> None:
+    assert minutes.vote_text(vote, lambda option: f"“{option.lower()}”") == shown
 
 
 def test_a_cell_a_spreadsheet_would_run_as_a_formula_is_kept_as_text() -> None:
@@ -522,11 +531,44 @@ def test_the_other_rules_and_a_remote_voter_in_the_minutes(tmp_path: Path) -> No
     text = minutes.render(minutes.build(*room.service.history(room.id)), "md")
     assert "| Rosa | stakeholder | remote | 09:02:15 | by personal link |" in text
     assert "| Pia | “A” 1; “C” 1 |" in text and "| Tom | 2 of 5 |" in text
-    assert "- Order: 1. “A”, 2. “B”, 3. “C”" in text
+    assert "- Order: 1. “A”, 2. “B”, 2. “C”" in text  # B and C tie with 1 dot each
     assert "- Objection by Tom: not now. Advice." in text
     assert "- Decision by Pia: “D” passes, because: Needed for Q3" in text
     assert "  - The decision goes against the advice." in text
     assert "- Anonymous: no; by personal link, until 10:02:15" in text
+
+
+def test_the_minutes_name_the_levels_default_rule_also_after_a_round_sent_it_back(
+    tmp_path: Path,
+) -> None:
+    """User goals default to unanimity (PRODUCT.md §4): a dot ballot and both consent rounds
+    on a goal an objection sent back say so, as the console did before each vote."""
+    room = ticking_room(tmp_path)
+    fac = room.fac
+    pia, tom = room.join("Pia", "product"), room.join("Tom", "team")
+    room.do(fac, "go_to_phase", phase="decide")
+    lose, sleep = (room.propose(tom, level="user", title=t) for t in ("Lose weight", "Sleep"))
+    shortlist = {"proposal_ids": [lose, sleep], "rule": "dot", "rule_reason": "focus"}
+    dot = room.do(fac, "open_ballot", **shortlist)["ballot_id"]
+    room.vote(dot, {pia: {"dots": {lose: 1}}, tom: {"dots": {sleep: 1}}})
+    room.do(fac, "close_ballot", ballot_id=dot, reveal=True)
+    for objection in ({"choice": "objection", "reason": "harm"}, {"choice": "consent"}):
+        ballot = room.do(
+            fac, "open_ballot", proposal_ids=[lose], rule="consent", rule_reason="safe to try"
+        )["ballot_id"]
+        while room.state.floor.round is not None:
+            room.do(room.state.floor.holder.participant_id, "end_turn")
+        room.vote(ballot, {pia: {"choice": "consent"}, tom: objection})
+        room.do(fac, "close_ballot", ballot_id=ballot, reveal=True)
+        if objection["choice"] == "objection":
+            room.do(fac, "rule_objection", ballot_id=ballot, voter=tom, stands=True, reason="real")
+            room.do(tom, "edit_proposal", proposal_id=lose, title="Lose weight, healthily")
+    record = minutes.build(*room.service.history(room.id))
+    assert [b["default_rule"] for b in record["ballots"]] == ["unanimity"] * 3
+    text = minutes.render(record, "md")
+    assert "- Rule: dot voting instead of the default, unanimity, because: focus" in text
+    assert text.count("- Rule: consent instead of the default, unanimity, because: safe") == 2
+    assert "instead of the default, consent" not in text
 
 
 @pytest.mark.parametrize("fmt", ["md", "html"])

@@ -8,6 +8,7 @@ import requests
 
 from tests.chains import FITNESS
 from tests.live import LiveServer, Person, host, seat
+from workshop import timezones
 
 FORM_FIELD = re.compile(r'name="(csrf|cid)" value="([^"]+)"')
 
@@ -330,3 +331,18 @@ def test_a_personal_link_is_promised_only_what_it_may_do(server: LiveServer, peo
     error = fac.refused("delegate_decider", "conflict", participant_id=me["id"])
     assert "Rita" in error["message"] and "personal link" in error["message"]
     assert rita.fresh_state()["me"]["is_decider"] is False
+
+
+def test_a_ballot_everyone_voted_in_early_says_when_it_closed_not_its_deadline(
+    server: LiveServer, people
+) -> None:
+    session, fac, proposal = roadmap_session(server, people)
+    ack = send_to(fac, proposal, "Rita")  # open for an hour
+    link, ballot_id = ack["invitations"][0]["link"], ack["ballot_id"]
+    vote_by_form(server, link, ballot_id, {"choice": "consent"})
+    fac.wait_event("ballot_revealed", lambda e: e["ballot_id"] == ballot_id)
+    ballot = [b for b in fac.fresh_state()["ballots"] if b["id"] == ballot_id][0]
+    assert ballot["deadline"] - ballot["closed_at"] > 3500  # it closed when Rita voted
+    text = visible_text(requests.get(server.url + link, timeout=10).text)
+    assert f"Closed {timezones.moment(ballot['closed_at'], 'UTC')} ." in text, text
+    assert timezones.moment(ballot["deadline"], "UTC") not in text

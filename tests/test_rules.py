@@ -21,6 +21,7 @@ from workshop.domain.rules import (
     result_text,
     tally,
 )
+from workshop.domain.rules.ranking import numbered
 
 
 def record(rule, votes, electorate=None, options=("P",), settings=None, **extra):
@@ -156,9 +157,10 @@ def test_consent_awaits_the_ruling_before_giving_a_verdict(votes, electorate, aw
 def test_advice_to_a_decider_awaits_no_ruling():
     result = count("decider", [CONSENT, OBJECTION], decision=DECIDED)
     assert result.advisory.awaiting_ruling == () and result.awaiting_ruling == ()
-    assert "Advice: c objected (it breaks the privacy promise): the objection stands." in (
-        result.reasons
-    )
+    # Advice is advice: nobody rules on its objection, so it neither "stands" nor awaits.
+    assert "Advice: c objected (it breaks the privacy promise)." in result.reasons
+    assert not any("stands" in reason or "awaiting" in reason for reason in result.reasons)
+    assert [o["awaiting"] for o in result.advisory.objections] == [False]
 
 
 def test_an_objection_is_upheld_or_ruled_out_not_both():
@@ -840,3 +842,19 @@ def test_a_schulze_winner_out_of_a_cycle_is_explained_by_its_strongest_paths():
     assert "beats every other option" not in reasons
     assert "Head to head, A wins against B 6 to 3 and loses against C 4 to 5." in reasons
     assert "strongest path" in reasons and "to C 6 against 5 back" in reasons
+
+
+@pytest.mark.parametrize(
+    ("ranking", "ties", "chosen", "numbers"),
+    [
+        ("ABC", [], None, [1, 2, 3]),
+        ("ABC", ["BC"], None, [1, 2, 2]),  # "Final order: 1. A, 2. B and C (tied)"
+        ("ABC", ["AB"], None, [1, 1, 2]),
+        ("ABCD", ["AB", "CD"], None, [1, 1, 2, 2]),
+        ("ABC", ["AB"], "A", [1, 2, 3]),  # the decider chose A from the tie
+        ("ABCD", ["ABC"], "A", [1, 2, 2, 3]),
+    ],
+)
+def test_tied_options_share_their_place_number(ranking, ties, chosen, numbers):
+    shown = numbered(list(ranking), [list(tie) for tie in ties], chosen)
+    assert shown == list(zip(numbers, ranking, strict=True))

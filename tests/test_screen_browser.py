@@ -211,11 +211,16 @@ def test_the_room_screen_through_a_session_with_every_rule(
     b = ballot(fac, [user_goal("Sleep tracking")], "decider")
     expect(screen.locator("#stage .rule-sentence")).to_contain_text("then Pia decides")
     advice = {p: {"choice": "consent"} for p in everyone}
+    advice[everyone[-1]] = {"choice": "objection", "reason": "no sleep data yet"}
     votes_then_reveal(screen, fac, b, advice, [])
     expect(screen.locator("#stage .verdict")).to_contain_text("awaiting the decider")
-    assert bars(screen) == {"Consent": "4", "Concern": "0", "Objection": "0"}
+    assert bars(screen) == {"Consent": "3", "Concern": "0", "Objection": "1"}
+    # Advice is advice: its objection awaits no ruling of the facilitator, before or after.
+    ruling = screen.locator("#stage .objection-ruling")
+    expect(ruling).to_have_text(" (advice to the decider: no ruling needed)")
     pia.ok("record_decision", ballot_id=b, passed=True, rationale="the advice is clear")
     expect(screen.locator("#stage .verdict")).to_have_text("Decided: accepted")
+    expect(ruling).not_to_contain_text("awaiting")
     expect(screen.locator("#stage .decision")).to_have_text("Pia decided: the advice is clear")
     expect(screen.locator("#chain-body")).to_contain_text("Sleep tracking")
     readable(screen)

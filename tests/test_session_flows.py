@@ -411,13 +411,16 @@ def test_a_decider_ballot_takes_no_advice_that_ranks_options(advice, options, pr
     assert refused.value.code == "invalid_input" and room.state.seq == seq
 
 
-def tied_and_run_off() -> tuple[Domain, str, str, list[str]]:
-    """Three visions ranked; the two first tie, and the runoff picks the first of them."""
+def tied_and_run_off(level: str = "vision") -> tuple[Domain, str, str, list[str]]:
+    """Three visions (or user goals, under an accepted vision) ranked; the two first tie, and
+    the runoff picks the first of them."""
     room = Domain(names=("Ann", "Bob", "Cid"))
     ann, bob, cid = (room.ids[n] for n in ("Ann", "Bob", "Cid"))
+    if level != "vision":
+        vision_passed(room)
     room.do(FAC, "go_to_phase", phase="propose")
     options = [
-        room.do(ann, "propose_goal", level="vision", title=t)[0]["proposal"]["id"]
+        room.do(ann, "propose_goal", level=level, title=t)[0]["proposal"]["id"]
         for t in ("Feel strong", "Move more", "Sleep well")
     ]
     a, b, c = options
@@ -448,10 +451,10 @@ def test_an_option_is_settled_once_whichever_ballot_settles_it(first, then):
 
 
 def test_a_settled_option_put_to_a_new_vote_is_settled_by_that_one():
-    room, tied, _, (a, b, c) = tied_and_run_off()
+    room, tied, _, (a, b, c) = tied_and_run_off("user")  # a parked vision never comes back
     room.do(FAC, "settle_ballot", ballot_id=tied, others="park")
     room.do(FAC, "go_to_phase", phase="propose")
-    d = room.do(room.ids["Bob"], "propose_goal", level="vision", title="Eat well")
+    d = room.do(room.ids["Bob"], "propose_goal", level="user", title="Eat well")
     d = d[0]["proposal"]["id"]
     room.do(FAC, "go_to_phase", phase="decide")
     again = opened(room, proposal_ids=[c, d], rule="dot", rule_reason="one more look")
@@ -481,3 +484,117 @@ def test_facilitation_is_never_handed_to_someone_voting(to, problem):
     assert refused.value.code == "conflict" and room.state.seq == seq
     revealed(room, ballot, {"choice": "agree"})
     room.do(FAC, "hand_over", participant_id=room.ids[to])  # once the vote is over
+
+
+# -- one vision (PRODUCT.md §1) ----------------------------------------------------------------
+
+HELP, FUN = "Help people live healthier lives", "Make fitness fun for everyone"
+
+
+def vision_passed(room: Domain, *others: str) -> list[str]:
+    """HELP, then `others`, proposed as visions; HELP accepted by unanimity. Their ids."""
+    room.do(FAC, "go_to_phase", phase="propose")
+    ids = [
+        room.do(room.ids["Ann"], "propose_goal", level="vision", title=title)[0]["proposal"]["id"]
+        for title in (HELP, *others)
+    ]
+    room.do(FAC, "go_to_phase", phase="decide")
+    passed(room, ids[0])
+    return ids
+
+
+def passed(room: Domain, proposal: str) -> list[dict]:
+    """A ballot on `proposal` under its default rule that everyone agrees to; the reveal's."""
+    opened = room.do(FAC, "open_ballot", proposal_ids=[proposal])
+    ballot = opened[0]["ballot"]["id"]
+    yes = {"unanimity": "agree", "consent": "consent"}[opened[0]["ballot"]["rule"]]
+    for voter in room.ids.values():
+        room.do(voter, "cast_vote", ballot_id=ballot, vote={"choice": yes})
+    return room.do(FAC, "close_ballot", ballot_id=ballot, reveal=True)
+
+
+def test_a_second_vision_cannot_go_to_a_ballot_once_one_is_accepted():
+    room = Domain(names=("Ann", "Bob"))
+    _, second = vision_passed(room, FUN)
+    seq = room.state.seq
+    with pytest.raises(WorkshopError) as refused:
+        room.do(FAC, "open_ballot", proposal_ids=[second])
+    message = refused.value.message
+    assert refused.value.code == "conflict" and room.state.seq == seq
+    assert f"the chain has a vision (“{HELP}”)" in message and "amend" in message
+    assert room.state.chain.vision.statement == HELP
+
+
+@pytest.mark.parametrize("kind", ["strategizing", "review"])
+def test_a_vision_proposed_once_one_is_accepted_amends_it(kind):
+    room = Domain(kind, names=("Ann", "Bob"))
+    vision_passed(room)
+    proposed = room.do(room.ids["Bob"], "propose_goal", level="vision", title=FUN)
+    proposal = proposed[0]["proposal"]
+    assert (proposal["change"], proposal["target"], proposal["level"]) == ("amend", "V1", "vision")
+    events = passed(room, proposal["id"])
+    accepted = [e for e in events if e["type"] == "goal_accepted"][0]
+    assert accepted["replaced"] == HELP
+    assert (room.state.chain.vision.id, room.state.chain.vision.statement) == ("V1", FUN)
+
+
+def test_a_review_amends_the_vision_it_offers_as_a_target():
+    room = Domain("review", names=("Ann", "Bob"))
+    vision_passed(room)
+    amend = room.do(room.ids["Bob"], "propose_goal", change="amend", target="V1", title=FUN)
+    assert amend[0]["proposal"]["level"] == "vision"
+    for change in ("achieve", "retire"):
+        with pytest.raises(InvalidInput, match="the vision is amended, not"):
+            room.do(room.ids["Bob"], "propose_goal", change=change, target="V1")
+
+
+# -- what the chain keeps of how a goal was decided --------------------------------------------
+
+
+def voted_on(room: Domain, proposals: list[str], rule: str, votes: dict[str, dict]) -> str:
+    """A ballot on `proposals` under `rule` (by name in `votes`), revealed; its id."""
+    opened = room.do(FAC, "open_ballot", proposal_ids=proposals, rule=rule, rule_reason="try")
+    ballot = opened[0]["ballot"]["id"]
+    while room.state.floor.round is not None:  # a consent round (the decider's advice)
+        room.do(room.state.floor.holder.participant_id, "end_turn")
+    for voter, vote in votes.items():
+        room.do(room.ids[voter], "cast_vote", ballot_id=ballot, vote=vote)
+    room.do(FAC, "close_ballot", ballot_id=ballot, reveal=True)
+    return ballot
+
+
+def test_the_chain_names_a_ranked_tallys_options_by_goal_id_or_title():
+    room = Domain(names=("Ann", "Bob"))
+    vision_passed(room)
+    titles = ("Sleep better", "Eat better", "Move more")
+    goals = [
+        room.do(room.ids["Ann"], "propose_goal", level="user", title=t)[0]["proposal"]["id"]
+        for t in titles
+    ]
+    first = {"ranking": [goals[2], goals[0], goals[1]]}
+    voted_on(room, goals, "ranked", {"Ann": first, "Bob": first})
+    tally = room.state.chain.goals[0].decided["tally"]
+    assert room.state.chain.goals[0].title == "Move more"
+    assert tally["pairwise"] == {
+        "Sleep better": {"Eat better": 2, "U1": 0},
+        "Eat better": {"Sleep better": 0, "U1": 0},
+        "U1": {"Sleep better": 2, "Eat better": 2},
+    }
+
+
+def test_the_chain_keeps_the_deciders_decision_not_only_the_advice():
+    room = Domain(names=("Ann", "Bob"))
+    room.ids["Pia"] = room.join("Pia", "product")
+    vision_passed(room)
+    wellness = room.do(room.ids["Ann"], "propose_goal", level="business", title="Wellness")
+    advice = {
+        "Ann": {"choice": "objection", "reason": "distracts"},
+        "Bob": {"choice": "consent"},
+        "Pia": {"choice": "concern", "reason": "capacity"},
+    }
+    ballot = voted_on(room, [wellness[0]["proposal"]["id"]], "decider", advice)
+    room.do(room.ids["Pia"], "record_decision", ballot_id=ballot, passed=True, rationale="pilot")
+    decided = room.state.chain.goals[0].decided
+    assert decided["rule"] == "decider" and decided["advisory_rule"] == "consent"
+    assert decided["tally"] == {"consent": 1, "concern": 1, "objection": 1}
+    assert decided["decision"] == {"by": "Pia", "passed": True, "rationale": "pilot"}

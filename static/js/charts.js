@@ -63,13 +63,17 @@ function histogram(counts) {
   );
 }
 
-/** Place numbers for options in ranking order; options tied together share a place. */
+/** Place numbers for options in ranking order, as the minutes and "Final order" number them:
+ * options tied together share a place (1, 2, 2, 3); a winner the decider chose from a tie
+ * stands alone. */
 function placesOf(result) {
-  const ties = result.ties || [];
+  const ties = (result.ties || []).map((group) => group.filter((id) => id !== result.winner));
   const tiedWith = (a, b) => ties.some((group) => group.includes(a) && group.includes(b));
   const places = {};
+  let place = 0;
   (result.ranking || []).forEach((id, index, ranking) => {
-    places[id] = index && tiedWith(id, ranking[index - 1]) ? places[ranking[index - 1]] : index + 1;
+    if (!(index && tiedWith(id, ranking[index - 1]))) place += 1;
+    places[id] = place;
   });
   return places;
 }
@@ -139,6 +143,7 @@ function choiceChart(rule, counts) {
 function concernsAndObjections(state, ballot, result) {
   const who = (voter) => (ballot.anonymous ? "" : `${personName(state, voter)}: `);
   const ruling = (objection) => {
+    if (ballot.rule === "decider") return "advice to the decider: no ruling needed";
     if (objection.ruled_out) return `ruled not paramount: ${objection.ruled_out.reason}`;
     const given = (ballot.rulings || {})[objection.voter];
     return given && given.stands ? "it stands: back to its author to amend" : "awaiting the facilitator's ruling";

@@ -3,6 +3,7 @@
 // (revealed results are charts.js's).
 
 import { clock, h } from "./dom.js";
+import { plainMoment } from "./localtime.js";
 
 export const PHASES = {
   check_in: "Check-in",
@@ -161,17 +162,24 @@ export function turnoutText(ballot) {
   return `${ballot.turnout} of ${ballot.electorate.length} voted`;
 }
 
-/** "Closes 12 May, 14:30 (in 1:59:58)" for a ballot with a deadline, else null. */
+/** A moment in a <time>, in the plain form of the pages and the minutes. */
+function momentTime(at) {
+  const when = new Date(at * 1000);
+  return h("time", { datetime: when.toISOString(), text: plainMoment(when) });
+}
+
+/** "Closes Friday 12 May 2027, 14:30 CEST (in 1:59:58)" for a ballot with a deadline; once
+ * closed, when it did: everyone may have voted long before the deadline. Else null. */
 export function closesAt(ballot) {
   if (!ballot.deadline) return null;
-  const when = new Date(ballot.deadline * 1000);
-  const text = when.toLocaleString([], { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
-  if (ballot.status !== "open") return h("p", { class: "deadline muted", text: `Deadline was ${text}` });
+  if (ballot.status !== "open") {
+    return h("p", { class: "deadline muted" }, "Closed ", momentTime(ballot.closed_at || ballot.deadline));
+  }
   return h(
     "p",
     { class: "deadline" },
     "Closes ",
-    h("time", { datetime: when.toISOString(), text }),
+    momentTime(ballot.deadline),
     " (in ",
     countdown(ballot.deadline, "time left to vote"),
     ")",

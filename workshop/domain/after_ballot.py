@@ -9,6 +9,7 @@ the proposals that served them.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from workshop.domain import payload
 from workshop.domain.commands import Context, command, event
@@ -104,8 +105,8 @@ def record_decision(s: WorkshopState, actor: Participant, p: Mapping, ctx: Conte
     result = tally(s, {**doc, "decision": decision, "settings": settings}, ballot.titles)
     events = [event("decision_recorded", ballot_id=ballot.id, decision=decision, result=result)]
     proposal_id = ballot.options[0]  # a decider ballot decides one proposal
-    if result["passed"]:
-        return events + accept(s, ballot, proposal_id, result, ctx)
+    if result["passed"]:  # the goal's provenance records the decision, not only the advice
+        return events + accept(s, replace(ballot, decision=decision), proposal_id, result, ctx)
     return events + [event("proposal_rejected", proposal_id=proposal_id, ballot_id=ballot.id)]
 
 
@@ -144,7 +145,7 @@ def _choose_from_tie(
     result = tally(s, {**record(ballot), "decision": decision}, ballot.titles)
     events = [event("decision_recorded", ballot_id=ballot.id, decision=decision, result=result)]
     if ballot.rule == "ranked":  # the ranked winner becomes a goal; dot only ranks
-        events += accept(s, ballot, winner, result, ctx)
+        events += accept(s, replace(ballot, decision=decision), winner, result, ctx)
     return events
 
 

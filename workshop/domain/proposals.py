@@ -9,7 +9,13 @@ from workshop.domain import chain as chains
 from workshop.domain.commands import Context, command, event
 from workshop.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from workshop.domain.hidden_texts import marked
-from workshop.domain.plain import LEVEL_NAMES, goal_named, proposal_named, status_word
+from workshop.domain.plain import (
+    LEVEL_NAMES,
+    goal_named,
+    proposal_named,
+    quoted,
+    status_word,
+)
 from workshop.domain.state import Participant, Proposal, WorkshopState
 from workshop.domain.text import TEXT_MAX, TITLE_MAX, clean_text, shown
 
@@ -129,9 +135,14 @@ def _review_target(s: WorkshopState, change: str, p: Mapping) -> tuple[str | Non
     """For a review change: the existing goal it changes, and its level."""
     if change == "new":
         return None, None
+    target = payload.ident(p, "target")
+    vision = s.chain.vision
+    if vision is not None and target == vision.id and "vision" in agenda.LEVELS_BY_KIND[s.kind]:
+        if change != "amend":  # the vision is the purpose: restated, never done with
+            raise InvalidInput(f"change: the vision is amended, not {change}d")
+        return vision.id, "vision"
     if s.kind != "review":
         raise Conflict(f"a {change} proposal belongs in a review session")
-    target = payload.ident(p, "target")
     goal = chains.goals_by_id(s.chain).get(target or "")
     if goal is None:
         raise NotFound(f"target: goal {shown(target)} is not in the chain")
@@ -148,6 +159,15 @@ def _change_title(change: str, goal: chains.Goal) -> str:
     room = TITLE_MAX - len(pattern.format(""))
     title = goal.title if len(goal.title) <= room else goal.title[: room - 1].rstrip() + "…"
     return pattern.format(title)
+
+
+def _current(s: WorkshopState, goal_id: str) -> dict:
+    """The fields of a chain goal as a proposal holds them (the vision's statement as title)."""
+    vision = s.chain.vision
+    if vision is not None and goal_id == vision.id:
+        return {"title": vision.statement, "description": vision.description}
+    goal = chains.goals_by_id(s.chain)[goal_id]
+    return chains.to_dict(chains.Chain(goals=[goal]))["goals"][0]
 
 
 # One person cannot flood a session: what everyone receives on connect stays bounded.
@@ -177,11 +197,13 @@ def propose_goal(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context)
     target, target_level = _review_target(s, change, p)
     levels = agenda.LEVELS_BY_KIND[s.kind]
     level = target_level or payload.choice(p, "level", levels)
+    if level == "vision" and change == "new" and s.chain.vision is not None:
+        # A chain has exactly one vision: a new statement proposed now is one to replace it.
+        change, target = "amend", s.chain.vision.id
     if change in ("achieve", "retire") and "title" not in p:
         p = dict(p, title=_change_title(change, chains.goals_by_id(s.chain)[target or ""]))
     if change == "amend":  # an amendment starts from the goal it changes
-        goal = chains.goals_by_id(s.chain)[target or ""]
-        current = chains.to_dict(chains.Chain(goals=[goal]))["goals"][0]
+        current = _current(s, target or "")
         content = {
             name: current.get(name, [] if name in ("parents", "metrics") else None)
             for name in Proposal.CONTENT
@@ -314,8 +336,15 @@ def check_ready(s: WorkshopState, proposal: Proposal) -> None:
     """Refuse a vote on a proposal that cannot become a sound goal of the chain."""
     if proposal.change != "new":
         return
+    vision = s.chain.vision
+    if proposal.level == "vision" and vision is not None:
+        raise Conflict(
+            f"{proposal_named(s, proposal)}: the chain has a vision ({quoted(vision.statement)})"
+            " and a chain has exactly one; to change it, amend the vision: a vision proposed"
+            " now is an amendment of it"
+        )
     check_served(s, proposal)
-    if proposal.level in ("user", "business") and s.chain.vision is None:
+    if proposal.level in ("user", "business") and vision is None:
         raise Conflict(
             f"{proposal_named(s, proposal)}: accept a vision before its"
             f" {LEVEL_NAMES[proposal.level]}s"

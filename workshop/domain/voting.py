@@ -10,7 +10,7 @@ import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from workshop.domain import agenda, anonymity, payload, rules
+from workshop.domain import agenda, anonymity, payload, provenance, rules
 from workshop.domain.commands import Context, command, event, voters_present
 from workshop.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from workshop.domain.floor import answer_by_vote, end_ballot_round, grant, start_round
@@ -169,10 +169,15 @@ def _settings(rule: str, options: list[str], raw: object) -> dict:
 
 
 def default_rule(s: WorkshopState, proposal: Proposal) -> str:
-    """The rule of the round that sent it back to amend; else the level's rule for a new goal,
-    the session kind's for a change to an existing one."""
+    """The rule of the round that sent it back to amend; else `standing_rule`."""
     if proposal.sent_back is not None:
         return proposal.sent_back["rule"]
+    return standing_rule(s, proposal)
+
+
+def standing_rule(s: WorkshopState, proposal: Proposal) -> str:
+    """The default of PRODUCT.md §4, which any other rule is chosen instead of: the level's
+    rule for a new goal, the session kind's for a change to an existing one."""
     if proposal.change != "new":
         return agenda.DEFAULT_RULE_BY_KIND[s.kind]
     return agenda.DEFAULT_RULE_BY_LEVEL[proposal.level]
@@ -443,14 +448,8 @@ def accept(
     """The proposal becomes a goal of the chain (or changes one), decided by this ballot."""
     proposal = s.proposals[proposal_id]
     check_served(s, proposal)  # its parents may have been retired since the ballot opened
-    decided = {
-        "session": s.id,
-        "rule": ballot.rule,
-        "at": ctx.iso(),
-        "ballot": ballot.id,
-        "tally": result.get("counts", {}),
-    }
     if proposal.change in ("achieve", "retire"):
+        decided = provenance.decided(s, ballot, result, ctx.iso(), proposal.id, proposal.target)
         status = "achieved" if proposal.change == "achieve" else "retired"
         return [
             event(
@@ -461,5 +460,9 @@ def accept(
                 decided=decided,
             )
         ]
-    goal = goal_from_proposal(s, proposal, decided)
-    return [event("goal_accepted", proposal_id=proposal.id, goal=goal)]
+    goal = goal_from_proposal(s, proposal, {})
+    goal["decided"] = provenance.decided(s, ballot, result, ctx.iso(), proposal.id, goal["id"])
+    accepted = event("goal_accepted", proposal_id=proposal.id, goal=goal)
+    if goal["level"] == "vision" and s.chain.vision is not None:  # the one vision, restated
+        accepted["replaced"] = s.chain.vision.statement
+    return [accepted]

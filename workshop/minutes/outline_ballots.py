@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from workshop.domain.plain import CHOICE_NAMES, rule_name
+from workshop.domain.plain import CHOICE_NAMES, quoted, rule_name
+from workshop.domain.rules.ranking import numbered
 from workshop.minutes.blocks import NONE, Block, Words, sentence, table
 
 VOTE_HEADERS = ("Voter", "Vote", "Reason", "Time")
@@ -67,10 +68,10 @@ def _vote_rows(ballot: Mapping, words: Words) -> list[tuple[str, str, str, str]]
 
 def _rule_text(ballot: Mapping) -> str:
     rule = rule_name(ballot["rule"])
-    if ballot["rule_reason"]:
-        default = rule_name(ballot["default_rule"])
-        return f"{rule} instead of the default, {default}, because: {ballot['rule_reason']}"
-    return f"{rule} (the default)"
+    if ballot["rule"] == ballot["default_rule"] or not ballot["default_rule"]:
+        return f"{rule} (the default)"
+    text = f"{rule} instead of the default, {rule_name(ballot['default_rule'])}"
+    return f"{text}, because: {ballot['rule_reason']}" if ballot["rule_reason"] else text
 
 
 def verdict(ballot: Mapping, words: Words) -> str:
@@ -108,7 +109,8 @@ def _ballot_facts(b: Mapping, words: Words) -> list:
         return [*facts, "Votes are secret until the facilitator reveals them."]
     facts.append((f"Result: {verdict(b, words)}", list(result["reasons"])))
     if result["ranking"]:
-        places = [f"{n}. {words.title(o)}" for n, o in enumerate(result["ranking"], 1)]
+        ranked = numbered(result["ranking"], result.get("ties") or [], result["winner"])
+        places = [f"{n}. {words.title(o)}" for n, o in ranked]
         facts.append(f"Order: {', '.join(places)}")
     return facts
 
@@ -146,6 +148,9 @@ def _ruling_text(ruling: Mapping | None, words: Words) -> str:
 
 
 def outcome_text(item: Mapping, words: Words) -> str:
+    if item["outcome"] == "vision changed":
+        now = words.title(item["proposal_id"])
+        return f"Vision changed from {quoted(item['replaced'])} to {now}"
     return f"{words.title(item['proposal_id'])} {OUTCOMES.get(item['outcome'], item['outcome'])}"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from workshop.domain.plain import LEVEL_NAMES
+from workshop.domain.plain import LEVEL_NAMES, quoted
 from workshop.minutes.blocks import NONE, Block, Words, goals_of, table
 
 FIELD_NAMES = {"decided": "how it was decided", "statement": "statement"}
@@ -49,11 +49,18 @@ def chain_changes(before: Mapping | None, after: Mapping, words: Words) -> list[
         f"Added {words.title(gid)} ({level(goal)})" for gid, goal in new.items() if gid not in old
     ]
     lines += [
-        f"Changed {words.title(gid)}: {_what_changed(old[gid], goal)}"
+        _vision_changed(old[gid], goal)
+        if goal["level"] == "vision" and old[gid]["title"] != goal["title"]
+        else f"Changed {words.title(gid)}: {_what_changed(old[gid], goal)}"
         for gid, goal in new.items()
         if gid in old and old[gid] != goal
     ]
     return lines + [f"No longer in the chain: {words.title(gid)}" for gid in old if gid not in new]
+
+
+def _vision_changed(old: Mapping, new: Mapping) -> str:
+    """The one vision restated: both statements, since a title alone would show only one."""
+    return f"Vision changed from {quoted(old['title'])} to {quoted(new['title'])}"
 
 
 def _what_changed(old: Mapping, new: Mapping) -> str:

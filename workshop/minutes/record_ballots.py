@@ -29,7 +29,7 @@ def _ballot(s: WorkshopState, ballot: Ballot, outcome: list) -> dict:
         members=list(ballot.electorate),
         anonymous=ballot.anonymous,
         remote=ballot.remote,
-        default_rule=voting.default_rule(s, first) if first else None,
+        default_rule=voting.standing_rule(s, first) if first else None,
         rule_reason=ballot.rule_reason,
         opened_by=ballot.opened_by,
         opened_at=utc(ballot.opened_at),
@@ -67,8 +67,8 @@ def _settled(settled: dict | None) -> dict | None:
 
 
 def _outcomes(log: list[dict]) -> dict[str, list[dict]]:
-    """What each ballot did to its proposals: accepted as a goal, rejected, achieved, retired,
-    sent back to amend, parked."""
+    """What each ballot did to its proposals: accepted as a goal, the vision changed,
+    rejected, achieved, retired, sent back to amend, parked."""
     found: dict[str, list[dict]] = {}
     for e in log:
         if e["type"] == "goal_accepted":
@@ -88,5 +88,7 @@ def _outcomes(log: list[dict]) -> dict[str, list[dict]]:
         else:
             continue
         item = {"proposal_id": e["proposal_id"], "outcome": outcome, "goal_id": goal}
+        if e.get("replaced") is not None:  # the one vision, restated: say what it was
+            item.update(outcome="vision changed", replaced=e["replaced"])
         found.setdefault(decided.get("ballot"), []).append(item)
     return found

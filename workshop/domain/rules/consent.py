@@ -24,7 +24,8 @@ AWAITING = "awaiting the facilitator's ruling"
 def tally_consent(ballot: Ballot, rulings_due: bool = True) -> Result:
     """Everyone responds and no objection stands; concerns are recorded, not blocking.
 
-    Advice to a decider is never ruled on (`rulings_due` false): its objections just stand.
+    Advice to a decider is never ruled on (`rulings_due` false): its objections are advice,
+    neither standing after a ruling nor awaiting one.
     """
     counts = {c: len(v) for c, v in voters_by_choice(ballot, CHOICES["consent"]).items()}
     concerns = tuple(
@@ -32,7 +33,9 @@ def tally_consent(ballot: Ballot, rulings_due: bool = True) -> Result:
         for v in ballot.votes
         if v["choice"] == "concern"
     )
-    objections = tuple(_objection(v) for v in ballot.votes if v["choice"] == "objection")
+    objections = tuple(
+        _objection(v, rulings_due) for v in ballot.votes if v["choice"] == "objection"
+    )
     missing = not_voted(ballot)
     standing = [o for o in objections if o["stands"]]
     passed = bool(ballot.electorate) and not missing and not standing
@@ -42,7 +45,9 @@ def tally_consent(ballot: Ballot, rulings_due: bool = True) -> Result:
     reasons = [NOBODY] if not ballot.electorate else [_consent_summary(ballot, counts)]
     if missing:
         reasons.append(f"{ballot.labelled(missing)} did not respond: everyone must respond.")
-    reasons += [_objection_reason(ballot, o, o["voter"] in awaiting) for o in objections]
+    reasons += [
+        _objection_reason(ballot, o, o["voter"] in awaiting, rulings_due) for o in objections
+    ]
     if concerns:
         reasons.append(f"Concerns recorded from {ballot.labelled([c['voter'] for c in concerns])}.")
     if passed:
@@ -76,8 +81,9 @@ def _objections(count: int) -> str:
     return "1 objection" if count == 1 else f"{count} objections"
 
 
-def _objection(vote: Mapping) -> dict:
-    """`stands` while it blocks: upheld by the facilitator, or not ruled on yet."""
+def _objection(vote: Mapping, rulings_due: bool = True) -> dict:
+    """`stands` while it blocks: upheld by the facilitator, or not ruled on yet; `awaiting` a
+    ruling only where one is due (never in advice to a decider)."""
     ruled_out, upheld = vote.get("ruled_out"), vote.get("upheld")
     return {
         "voter": vote["voter"],
@@ -85,12 +91,16 @@ def _objection(vote: Mapping) -> dict:
         "stands": ruled_out is None,
         "ruled_out": ruled_out,
         "upheld": upheld,
-        "awaiting": ruled_out is None and upheld is None,
+        "awaiting": rulings_due and ruled_out is None and upheld is None,
     }
 
 
-def _objection_reason(ballot: Ballot, objection: Mapping, awaiting: bool) -> str:
+def _objection_reason(
+    ballot: Ballot, objection: Mapping, awaiting: bool, rulings_due: bool = True
+) -> str:
     said = f"{ballot.label(objection['voter'])} objected ({objection['reason']})"
+    if not rulings_due:  # advice: the decider weighs it, nobody rules on it
+        return f"{said}."
     if objection["ruled_out"] is not None:
         ruling = objection["ruled_out"]
         return f"{said}: ruled not paramount by {ballot.label(ruling['by'])} ({ruling['reason']})."

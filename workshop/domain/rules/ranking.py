@@ -48,6 +48,25 @@ def order_reason(ballot: Ballot, places: Sequence[tuple[str, ...]]) -> str:
     return "Final order: " + ", ".join(shown) + "."
 
 
+def numbered(
+    ranking: Sequence[str], ties: Sequence[Sequence[str]], chosen: str | None = None
+) -> list[tuple[int, str]]:
+    """Each option of a result's ranking with its place number, as "Final order" numbers
+    them: tied options share one (1, 2, 2, 3); from a tie the decider broke, `chosen` (the
+    winner) alone comes first and the rest stay tied."""
+    tied_with: dict[str, frozenset[str]] = {}
+    for tie in ties:
+        rest = frozenset(option for option in tie if option != chosen)
+        tied_with.update(dict.fromkeys(rest, rest))
+    shown: list[tuple[int, str]] = []
+    place = 0
+    for index, option in enumerate(ranking):
+        if not (index and ranking[index - 1] in tied_with.get(option, ())):
+            place += 1
+        shown.append((place, option))
+    return shown
+
+
 def break_tie(
     ballot: Ballot, places: list[tuple[str, ...]], winner: str | None, reasons: list
 ) -> tuple[list[tuple[str, ...]], str | None]:
