@@ -439,6 +439,33 @@ def test_a_remote_ballot_the_room_votes_in_shows_like_any_ballot(
     fits_the_window(screen)
 
 
+def test_the_room_sees_the_turnout_of_a_ballot_only_remote_people_vote_in(
+    server: LiveServer, open_page: OpenPage, people: list[Person]
+) -> None:
+    """PRODUCT §5: the live room sees turnout (7 of 9 voted), never partial results."""
+    session, fac = host(server, people)
+    (screen,) = open_screens(open_page, server, session, [PROJECTOR])
+    room = seat(server, session, people, ("Pia", "product"), ("Tom", "team"), ("Una", "team"))
+    vision = vision_passed(screen, fac, room)
+    goal = room[0].ok("propose_goal", level="user", title="Sleep better", parents=[vision])
+    sent = fac.ok(
+        "send_remote_ballot",
+        proposal_ids=[goal["proposal_id"]],
+        voters=[{"name": "Board member"}, {"name": "Investor"}],
+        deadline_seconds=3600,
+    )
+    remote = screen.locator("#stage .remote-turnout")
+    expect(remote).to_have_text("Remote vote on “Sleep better”: 0 of 2 voted")
+    board = sent["invitations"][0]
+    body = {"cid": "board-1", "ballot_id": sent["ballot_id"], "vote": {"choice": "disagree"}}
+    by_link = f"/api/sessions/{session['id']}/commands/cast_vote"
+    assert server.post(by_link, body, token=board["token"]).status_code == 200
+    expect(remote).to_have_text("Remote vote on “Sleep better”: 1 of 2 voted")
+    for secret in ("Board member", "Investor"):  # the line above is all it says of the vote
+        expect(screen.locator("#stage")).not_to_contain_text(secret)
+    fits_the_window(screen)
+
+
 def test_a_1_2_4_all_after_a_result_takes_the_stage(
     server: LiveServer, open_page: OpenPage, people: list[Person]
 ) -> None:

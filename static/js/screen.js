@@ -201,6 +201,17 @@ function nowStage(state) {
   };
 }
 
+/** The turnout of each open ballot only remote people vote in: the room sees how many have
+ * voted, never how (PRODUCT §5), under whatever the room does now. */
+function remoteTurnouts(state) {
+  return state.ballots
+    .filter((b) => b.status === "open" && !roomVotes(state, b))
+    .map((b) => {
+      const titles = b.options.map((id) => `“${votedTitle(state, b, id)}”`).join(", ");
+      return `Remote vote on ${titles}: ${turnoutText(b)}`;
+    });
+}
+
 function renderStage(state) {
   const ballot = ballotOnStage(state);
   const first = state.session.phase === state.session.agenda[0];
@@ -209,10 +220,15 @@ function renderStage(state) {
   else if (first) stage = joinStage(state);
   else stage = nowStage(state);
   const names = state.participants.map((p) => [p.id, p.name]);
+  const remote = remoteTurnouts(state);
   update(
     $("#stage"),
-    [stage.heading, ballot, state.proposals.map((p) => p.title), names, structureRunning(state), invite],
-    () => [h("h2", { id: "stage-h", text: stage.heading }), h("div", { id: "stage-body" }, stage.body)],
+    [stage.heading, ballot, state.proposals.map((p) => p.title), names, structureRunning(state), invite, remote],
+    () => [
+      h("h2", { id: "stage-h", text: stage.heading }),
+      h("div", { id: "stage-body" }, stage.body),
+      remote.map((text) => h("p", { class: "remote-turnout", text })),
+    ],
   );
 }
 
