@@ -296,6 +296,20 @@ LONG = (
 )
 
 
+def test_the_title_bar_shows_the_sessions_title_whole_and_the_chain_names_its_product(
+    server: LiveServer, open_page: OpenPage, people: list[Person]
+) -> None:
+    """The title bar held title and product on one line beside the phase and the join code,
+    and cut "Fitness strategy — Fitness app" to "Fitness strategy — Fit…" at 1920 px."""
+    session, _fac = host(server, people, title="Fitness strategy", product="Fitness app")
+    for screen in open_screens(open_page, server, session):
+        title = screen.locator("#session-title")
+        expect(title).to_have_text("Fitness strategy")
+        assert title.evaluate("(el) => el.scrollWidth <= el.clientWidth"), screen.viewport_size
+        expect(screen.locator("#chain-product")).to_have_text("Fitness app")
+        fits_the_window(screen)
+
+
 def test_the_screen_fits_the_projector_whatever_it_shows(
     server: LiveServer, open_page: OpenPage, people: list[Person]
 ) -> None:

@@ -322,7 +322,11 @@ function fitScreen() {
 function render(state) {
   const { session } = state;
   document.title = `Room screen: ${session.title}`;
-  $("#session-title").textContent = session.product ? `${session.title} — ${session.product}` : session.title;
+  // The product heads its chain: beside the phase and the join code, title and product on
+  // one line were cut short ("Fitness strategy — Fit…") on a projector.
+  $("#session-title").textContent = session.title;
+  $("#chain-product").textContent = session.product || "";
+  $("#chain-product").hidden = !session.product;
   $("#phase-line").textContent = PHASES[session.phase] || session.phase;
   $("#join-line").textContent = invite ? `Join with code ${invite.join_code}` : "";
   renderStage(state);
