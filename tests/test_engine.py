@@ -284,6 +284,20 @@ def test_one_two_four_all_forms_groups_and_moves_on_by_the_clock(database: Datab
     assert room.state.floor.structure is None
 
 
+def test_closing_the_workshop_ends_a_running_one_two_four_all(database: Database) -> None:
+    """A 1-2-4-All ran on past the close: the console kept counting down a stage nobody did."""
+    room = Room(database)
+    for i in range(4):
+        room.join(f"P{i}", "team")
+    room.do(room.fac, "start_1_2_4_all", seed=7)
+    closed = room.do(room.fac, "go_to_phase", phase="close")["events"]
+    assert [e["type"] for e in closed][:2] == ["phase_changed", "structure_ended"]
+    assert room.state.floor.structure is None
+    room.clock.advance(60)
+    room.service.run_timers()
+    assert room.state.floor.structure is None and room.state.phase == "close"
+
+
 def test_merge_and_withdraw_and_no_proposals_while_a_ballot_is_open(strategy) -> None:
     room, (pia, tom, una) = strategy
     a = room.propose(pia, level="vision", title="Healthier lives")

@@ -61,7 +61,10 @@ def _phase_event(s: WorkshopState, phase: str, how: str) -> list[dict]:
     if phase == s.phase:
         raise Conflict(f"the session is already in the {phase} phase")
     changed = event("phase_changed", phase=phase, previous=s.phase, how=how)
-    return [changed, *revealed_by_phase(s, phase)]
+    # A closed session takes no timer's commands: a 1-2-4-All left running would count
+    # down on the console for ever.
+    ended = [event("structure_ended")] if phase == "close" and s.floor.structure else []
+    return [changed, *ended, *revealed_by_phase(s, phase)]
 
 
 def _step(s: WorkshopState, steps: int, how: str) -> list[dict]:
