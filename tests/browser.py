@@ -136,6 +136,17 @@ def present(server: LiveServer, session: dict, *joined: dict) -> Iterator[None]:
         poll(lambda: not here() & away)
 
 
+def open_ballot(server: LiveServer, session: dict, voters: list[dict], **fields: object) -> str:
+    """A ballot the facilitator opens over HTTP with `voters` (as `server.join` answered) as
+    its electorate, each in the room as it opens (see `present`); its id."""
+    electorate = [voter["participant_id"] for voter in voters]
+    fac = session["facilitator_token"]
+    with present(server, session, *voters):
+        return command(server, session, fac, "open_ballot", electorate=electorate, **fields)[
+            "ballot_id"
+        ]
+
+
 def shoot(page: Page, name: str) -> None:
     if os.environ.get("WORKSHOP_SCREENSHOTS"):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)

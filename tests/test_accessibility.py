@@ -21,7 +21,7 @@ from tests.browser import (
     console_page,
     enter,
     expect,
-    present,
+    open_ballot,
     propose,
     vision_by_ann,
     vote,
@@ -91,7 +91,6 @@ def test_console_and_participant_view_in_every_phase(
     seen = room(server, open_page)
     session, ann, bob, console, page = seen.session, seen.ann, seen.bob, seen.console, seen.page
     fac = session["facilitator_token"]
-    electorate = [ann["participant_id"], bob["participant_id"]]
 
     # Joining: the invite, people arriving, a hand raised, the floor given.
     expect(console.locator("#join-code")).to_have_text(re.compile(r"^[A-Z2-9]{6}$"))
@@ -131,17 +130,14 @@ def test_console_and_participant_view_in_every_phase(
     goal = page.locator("article.proposal", has_text="Feel better").get_attribute(
         "data-proposal-id"
     )
-    with present(server, session, bob):
-        ballot = command(
-            server,
-            session,
-            fac,
-            "open_ballot",
-            proposal_ids=[goal],
-            rule="consent",
-            rule_reason="consent for user goals",
-            electorate=electorate,
-        )["ballot_id"]
+    ballot = open_ballot(
+        server,
+        session,
+        [ann, bob],
+        proposal_ids=[goal],
+        rule="consent",
+        rule_reason="consent for user goals",
+    )
     expect(page.locator("label.choice-objection")).to_be_visible()
     seen.accessible("with a consent ballot open")
     objection = {"choice": "objection", "reason": "No metric: we cannot tell"}
@@ -163,7 +159,6 @@ def test_every_rule_from_ballot_to_result_and_the_pages_after(
     seen = room(server, open_page)
     session, ann, bob, console, page = seen.session, seen.ann, seen.bob, seen.console, seen.page
     fac = session["facilitator_token"]
-    electorate = [ann["participant_id"], bob["participant_id"]]
     command(server, session, fac, "delegate_decider", participant_id=ann["participant_id"])
     command(server, session, fac, "go_to_phase", phase="decide")
 
@@ -174,18 +169,15 @@ def test_every_rule_from_ballot_to_result_and_the_pages_after(
         return made["proposal_id"]
 
     def ballot(options: list[str], rule: str, votes: list[dict], **fields: object) -> str:
-        with present(server, session, bob):
-            opened = command(
-                server,
-                session,
-                fac,
-                "open_ballot",
-                proposal_ids=options,
-                rule=rule,
-                rule_reason=f"trying {rule}",
-                electorate=electorate,
-                **fields,
-            )["ballot_id"]
+        opened = open_ballot(
+            server,
+            session,
+            [ann, bob],
+            proposal_ids=options,
+            rule=rule,
+            rule_reason=f"trying {rule}",
+            **fields,
+        )
         expect(page.locator("#vote-turnout")).to_have_text("0 of 2 voted")
         seen.accessible(f"with a {rule} ballot open")
         for person, cast in zip((ann, bob), votes, strict=True):
@@ -326,7 +318,6 @@ def test_the_console_fits_a_laptop_screen_in_every_phase(
     session = server.create_session("strategizing", product="Fitness app")
     fac = session["facilitator_token"]
     people = [server.join(session, name, "team") for name in ("Ann", "Bob", "Cy", "Dee")]
-    electorate = [person["participant_id"] for person in people]
     console = open_page("facilitator", LAPTOP)
     console.goto(f"{server.url}/s/{session['id']}/facilitator#token={fac}")
     expect(console.locator("#conn")).to_have_text("Live")
@@ -372,15 +363,7 @@ def test_the_console_fits_a_laptop_screen_in_every_phase(
     on_first_screen(console, phase, console.locator("#rule"), button("Open ballot"))
 
     # A ballot open: its turnout, who has not voted, closing it.
-    with present(server, session, *people):
-        ballot = command(
-            server,
-            session,
-            fac,
-            "open_ballot",
-            proposal_ids=[made[0]["proposal_id"]],
-            electorate=electorate,
-        )["ballot_id"]
+    ballot = open_ballot(server, session, people, proposal_ids=[made[0]["proposal_id"]])
     command(
         server, session, people[0]["token"], "cast_vote", ballot_id=ballot, vote={"choice": "agree"}
     )

@@ -31,7 +31,7 @@ from tests.browser import (
     enter,
     expect,
     fits,
-    present,
+    open_ballot,
     propose,
     shoot,
     state,
@@ -238,16 +238,7 @@ def test_reload_in_the_middle_of_a_ballot_keeps_my_vote(
         server, session, bob["token"], "propose_goal", level="vision", title="Healthier lives"
     )
     command(server, session, fac, "go_to_phase", phase="decide")
-    electorate = [ann["participant_id"], bob["participant_id"], cy["participant_id"]]
-    with present(server, session, bob, cy):
-        ballot = command(
-            server,
-            session,
-            fac,
-            "open_ballot",
-            proposal_ids=[proposal["proposal_id"]],
-            electorate=electorate,
-        )["ballot_id"]
+    ballot = open_ballot(server, session, [ann, bob, cy], proposal_ids=[proposal["proposal_id"]])
     command(server, session, bob["token"], "cast_vote", ballot_id=ballot, vote={"choice": "agree"})
     vote(page, "disagree", "Too vague for now")
     expect(page.locator("#vote-turnout")).to_have_text("2 of 3 voted")
@@ -271,22 +262,13 @@ def test_an_objection_that_stands_is_amended_and_voted_again(
     fac = session["facilitator_token"]
     ann = server.join(session, "Ann", "team")
     bob = server.join(session, "Bob", "team")
-    electorate = [ann["participant_id"], bob["participant_id"]]
     page = enter(open_page("Ann"), server, session, ann, "Ann")
     console = console_page(open_page, server, session)
 
     command(server, session, fac, "next_phase")
     vision = command(server, session, bob["token"], "propose_goal", level="vision", title="V")
     command(server, session, fac, "go_to_phase", phase="decide")
-    with present(server, session, bob):
-        first = command(
-            server,
-            session,
-            fac,
-            "open_ballot",
-            proposal_ids=[vision["proposal_id"]],
-            electorate=electorate,
-        )["ballot_id"]
+    first = open_ballot(server, session, [ann, bob], proposal_ids=[vision["proposal_id"]])
     for person in (ann, bob):
         command(
             server, session, person["token"], "cast_vote", ballot_id=first, vote={"choice": "agree"}
@@ -298,9 +280,7 @@ def test_an_objection_that_stands_is_amended_and_voted_again(
     card = page.locator("article.proposal", has_text="Feel better")
     goal = card.get_attribute("data-proposal-id")
     ballot = {"proposal_ids": [goal], "rule": "consent", "rule_reason": "consent for user goals"}
-    with present(server, session, bob):
-        opened = command(server, session, fac, "open_ballot", electorate=electorate, **ballot)
-    second = opened["ballot_id"]
+    second = open_ballot(server, session, [ann, bob], **ballot)
     objection = {"choice": "objection", "reason": "No metric: we cannot tell"}
     command(server, session, bob["token"], "cast_vote", ballot_id=second, vote=objection)
     vote(page, "consent")

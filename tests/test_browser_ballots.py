@@ -5,7 +5,7 @@ The console and the participant view in Debian's Chromium, against the real serv
 
 from __future__ import annotations
 
-from tests.browser import OpenPage, command, console_page, enter, expect, present, state
+from tests.browser import OpenPage, command, console_page, enter, expect, open_ballot, state
 from tests.live import LiveServer
 
 
@@ -28,19 +28,10 @@ def visions_session(server: LiveServer, *titles: str) -> tuple[dict, dict, dict,
 
 def ranked_tie(server: LiveServer, session: dict, pia: dict, tom: dict, ids: list[str]) -> str:
     """A revealed ranked ballot where the first two options tie."""
-    electorate = [pia["participant_id"], tom["participant_id"]]
     fac = session["facilitator_token"]
-    with present(server, session, pia, tom):
-        ballot = command(
-            server,
-            session,
-            fac,
-            "open_ballot",
-            proposal_ids=ids,
-            rule="ranked",
-            rule_reason="three visions",
-            electorate=electorate,
-        )["ballot_id"]
+    ballot = open_ballot(
+        server, session, [pia, tom], proposal_ids=ids, rule="ranked", rule_reason="three visions"
+    )
     for person, ranking in ((pia, ids), (tom, [ids[1], ids[0], *ids[2:]])):
         vote = {"ranking": ranking}
         command(server, session, person["token"], "cast_vote", ballot_id=ballot, vote=vote)
@@ -182,20 +173,11 @@ def test_the_console_sets_dots_per_person_and_per_proposal_and_says_what_is_wron
     assert opened[0]["settings"]["dots"] == 3 and opened[0]["settings"]["max_per_option"] == 2
 
 
-def open_by_api(server: LiveServer, session: dict, people: list[dict], ids: list[str], **fields):
-    """A ballot the facilitator opened over HTTP, with `people` (in the room as it opens) as
-    its electorate."""
-    electorate = [person["participant_id"] for person in people]
-    fac = session["facilitator_token"]
-    with present(server, session, *people):
-        return command(
-            server, session, fac, "open_ballot", proposal_ids=ids, electorate=electorate, **fields
-        )["ballot_id"]
-
-
 def dot_tie(server: LiveServer, session: dict, pia: dict, tom: dict, ids: list[str]) -> str:
     """A revealed dot ballot where Pia's dot and Tom's tie the two options."""
-    ballot = open_by_api(server, session, [pia, tom], ids, rule="dot", rule_reason="a shortlist")
+    ballot = open_ballot(
+        server, session, [pia, tom], proposal_ids=ids, rule="dot", rule_reason="a shortlist"
+    )
     for person, option in ((pia, ids[0]), (tom, ids[1])):
         vote = {"dots": {option: 1}}
         command(server, session, person["token"], "cast_vote", ballot_id=ballot, vote=vote)
@@ -209,7 +191,7 @@ def test_a_changed_choice_does_not_keep_the_reason_written_for_the_old_one(
 ) -> None:
     session, pia, tom, ids = visions_session(server, "Healthier lives")
     page = enter(open_page("Pia"), server, session, pia, "Pia")
-    open_by_api(server, session, [pia, tom], ids)
+    open_ballot(server, session, [pia, tom], proposal_ids=ids)
     page.locator("label.choice-disagree").click()
     page.fill("#vote-reason", "too vague")
     page.click("#vote-body button[type=submit]")
@@ -230,7 +212,9 @@ def test_a_dot_vote_with_no_dots_is_confirmed_first(
 ) -> None:
     session, pia, tom, ids = visions_session(server, "Healthier lives", "Fitter teams")
     page = enter(open_page("Pia"), server, session, pia, "Pia")
-    open_by_api(server, session, [pia, tom], ids, rule="dot", rule_reason="a shortlist")
+    open_ballot(
+        server, session, [pia, tom], proposal_ids=ids, rule="dot", rule_reason="a shortlist"
+    )
     submit = page.locator("#vote-body button[type=submit]")
     expect(submit).to_have_text("Cast my vote")
     submit.click()
@@ -284,7 +268,7 @@ def test_earlier_ballots_fold_away_and_say_what_they_need(
     session, pia, tom, ids = visions_session(server, *titles)
     console = console_page(open_page, server, session)
     tied = dot_tie(server, session, pia, tom, ids[:2])
-    now = open_by_api(server, session, [pia, tom], ids[2:])
+    now = open_ballot(server, session, [pia, tom], proposal_ids=ids[2:])
 
     # The open ballot is in full; the tied one is folded, flagged as waiting for the facilitator.
     current = console.locator("#ballot-body > .ballot-card")

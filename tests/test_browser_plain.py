@@ -19,7 +19,7 @@ from tests.browser import (
     console_page,
     enter,
     expect,
-    present,
+    open_ballot,
 )
 from tests.chains import FITNESS
 from tests.live import LiveServer
@@ -136,17 +136,14 @@ def test_pages_show_no_id_snake_case_or_iso_stamp(server: LiveServer, open_page:
         ids.append(command(server, session, pia["token"], "propose_goal", **goal)["proposal_id"])
     command(server, session, tom["token"], "comment", proposal_id=ids[0], text="Which scales?")
     command(server, session, fac_token, "go_to_phase", phase="decide")
-    with present(server, session, pia, tom):
-        ballot = command(
-            server,
-            session,
-            fac_token,
-            "open_ballot",
-            proposal_ids=ids,
-            rule="ranked",
-            rule_reason="pick one for the quarter",
-            electorate=[pia["participant_id"], tom["participant_id"]],
-        )["ballot_id"]
+    ballot = open_ballot(
+        server,
+        session,
+        [pia, tom],
+        proposal_ids=ids,
+        rule="ranked",
+        rule_reason="pick one for the quarter",
+    )
     for who in (pia, tom):
         vote = {"ranking": [ids[1], ids[0]]}
         command(server, session, who["token"], "cast_vote", ballot_id=ballot, vote=vote)
