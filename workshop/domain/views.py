@@ -13,7 +13,7 @@ from collections.abc import Collection, Mapping
 from workshop.domain import agenda, anonymity, hidden_texts, turns
 from workshop.domain import chain as chains
 from workshop.domain import workshop as _registry  # noqa: F401 (`me` asks about every command)
-from workshop.domain.commands import may_send
+from workshop.domain.commands import by_link_may, may_send
 from workshop.domain.floor import queue_order, up_next
 from workshop.domain.review import review_report
 from workshop.domain.state import Ballot, Participant, Proposal, WorkshopState
@@ -148,7 +148,8 @@ def _me(s: WorkshopState, me: Participant) -> dict:
         "role": me.role,
         "can_vote": agenda.may_vote(s.kind, me.role) and may_send(s, me, "cast_vote"),
         "can_propose": may_send(s, me, "propose_goal"),
-        "is_decider": me.id == s.decider() and may_send(s, me, "record_decision"),
+        # The decider is worked out once: may_send would walk every participant again for it.
+        "is_decider": me.id == s.decider() and by_link_may(me, "record_decision"),
     }
 
 
