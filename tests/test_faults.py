@@ -219,7 +219,8 @@ class Editors:
                 for n in range(goals)
             ]
             ids = [answer["proposal_id"] for answer in proposed]
-            self.threads.append(threading.Thread(target=self._run, args=(person, ids)))
+            # (daemons: a test failing while the server no longer answers them must not hang)
+            self.threads.append(threading.Thread(target=self._run, args=(person, ids), daemon=True))
 
     @staticmethod
     def revision(name: str, i: int) -> dict:
@@ -348,6 +349,50 @@ def test_a_client_that_never_reads_is_dropped_once_and_catches_up_by_sync(
             editors.stopping.set()
         server.stop()
     assert len(dropped()) == 1  # said once, though the others went on after the drop
+
+
+@pytest.mark.parametrize("mode", ["gevent", "eventlet", "threading"])
+def test_a_burst_bigger_than_the_outbound_limit_drops_nobody_who_reads(
+    tmp_path: Path, mode: str, people: list[Person]
+) -> None:
+    """Thirty hands raised while another process holds the database are written together
+    once it lets go, and the room is told of them at once: more messages than may wait for
+    one connection. Everyone reading takes them as they go out; nobody is dropped, and
+    everyone is told every change once."""
+    limit = ("--set", "OUTBOUND_QUEUE_LIMIT=20")
+    server = LiveServer(tmp_path, mode, extra=limit).start()
+    try:
+        session, fac = host(server, people, "strategizing")
+        room = seat(server, session, people, *((f"P{n}", "team") for n in range(30)))
+        since = fac.fresh_state()["seq"]
+        answers: list[dict] = []
+        answered = threading.Semaphore(0)
+
+        def answer(ack: dict) -> None:
+            answers.append(ack)
+            answered.release()
+
+        with contextlib.closing(sqlite3.connect(tmp_path / "workshop.db")) as other:
+            other.execute("BEGIN IMMEDIATE")  # another process writes: the server's writer waits
+            for person in room:
+                person.client.emit("raise_hand", {"cid": f"{person.name}-up"}, callback=answer)
+            poll(lambda: all(person.client.eio.queue.empty() for person in room))
+            assert server.get("/healthz").ok  # (the server has read what came before it)
+            other.rollback()
+        for _ in room:
+            assert answered.acquire(timeout=30), f"{len(answers)} of {len(room)} answered"
+        assert all(ack.get("ok") for ack in answers), answers
+
+        final = fac.fresh_state()["seq"]
+        assert final == since + len(room)
+        for person in (fac, *room):
+            person.wait_for(lambda person=person: person.last_seq() >= final)
+            told = sorted(seq for seq in person.seqs() if seq > since)
+            assert told == list(range(since + 1, final + 1)), person.name
+    finally:
+        server.stop()
+    dropped = [line for line in server.log.read_text().splitlines() if "dropped" in line]
+    assert not dropped, dropped
 
 
 @pytest.mark.parametrize("mode", ["gevent", "eventlet", "threading"])

@@ -138,7 +138,6 @@ class Broadcaster:
                 self.writer.settled(LONGEST_REST)
             started = time.monotonic()
             sent = self._send_waiting(workshop_id)
-            self.socketio.sleep(0)
             if sent > 1:
                 rest = min(REST * (time.monotonic() - started), LONGEST_REST)
                 self.socketio.sleep(rest)
@@ -150,7 +149,11 @@ class Broadcaster:
                     return
 
     def _send_waiting(self, workshop_id: str) -> int:
-        """Send the events that wait, merged; how many commits they came from."""
+        """Send the events that wait, merged; how many commits they came from. After each
+        message the sockets' writers take their turn: a quarter of a second of commits is a
+        burst of hundreds of messages, and queued all at once (as under eventlet, where every
+        message waits for its writer) they would pass OUTBOUND_QUEUE_LIMIT for every
+        connection, reading or not, and the whole room would be dropped."""
         with self._lock:
             commits = self._outbox.pop(workshop_id, [])
         events = [item for committed in commits for item in committed]
@@ -163,6 +166,7 @@ class Broadcaster:
                     self._hand_over(workshop_id, private["from_id"], private["to_id"])
             except Exception:  # one failed broadcast must not stop the ones after it
                 log.exception("broadcasting %s of %s failed", name, workshop_id)
+            self.socketio.sleep(0)
         return len(commits)
 
     # -- presence ------------------------------------------------------------
