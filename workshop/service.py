@@ -413,6 +413,7 @@ class Service:
             # short-lived, they are the one kind of token the database holds in the clear.
             ack["invitations"] = invitations
         self.store.save_ack(workshop_id, owner, cid, ack)
+        self._forget_votes(workshop_id, state, stored, keys)
         self._answered[answered] = None
         if len(self._answered) > ANSWERS_KEPT:
             self._answered.popitem(last=False)
@@ -446,6 +447,20 @@ class Service:
             elif item["type"] == "ballot_revealed" and state.ballots[item["ballot_id"]].anonymous:
                 self.store.forget_ballot_key(workshop_id, item["ballot_id"])
                 self._scrub_due = True
+
+    def _forget_votes(
+        self, workshop_id: str, state: WorkshopState, stored: list[dict], keys: Mapping[str, str]
+    ) -> None:
+        """At an anonymous ballot's reveal its votes leave the log's vote events and the
+        stored acks (its last vote's too, saved just now): filed by seq and time, they would
+        link each vote to whoever the facilitator saw vote at that moment. The reveal keeps
+        them, under labels in an order that tells nothing."""
+        for item in stored:
+            if item["type"] == "ballot_revealed" and item["ballot_id"] in keys:
+                ballot = state.ballots[item["ballot_id"]]
+                key = keys[ballot.id]
+                voters = [pseudonym(key, ballot.id, pid) for pid in ballot.electorate]
+                self.store.forget_votes(workshop_id, ballot.id, voters)
 
     @contextmanager
     def _counted(self) -> Iterator[None]:

@@ -283,8 +283,10 @@ def _ballot_settled(s: WorkshopState, e: dict) -> None:
 
 @applies("vote_cast")
 def _vote_cast(s: WorkshopState, e: dict) -> None:
+    """A vote; in the log of a revealed anonymous ballot, only that one was cast (the
+    votes are in the reveal)."""
     ballot = s.ballots[e["ballot_id"]]
-    ballot.votes[e["voter"]] = e["vote"]
+    ballot.votes[e["voter"]] = e.get("vote", {})
     ballot.voted_at[e["voter"]] = e["at"]
 
 
@@ -303,9 +305,14 @@ def _objection_ruled(s: WorkshopState, e: dict) -> None:
 
 @applies("ballot_revealed")
 def _ballot_revealed(s: WorkshopState, e: dict) -> None:
+    """The votes shown to all; an anonymous ballot's are from now on the ones it shows,
+    under labels, with no time: its pseudonyms and their times are let go."""
     ballot = s.ballots[e["ballot_id"]]
     ballot.status, ballot.revealed_at = "revealed", e["at"]
     ballot.result, ballot.revealed_votes = e["result"], e["votes"]
+    if ballot.anonymous:
+        ballot.votes = {v["voter"]: {k: v[k] for k in v if k != "voter"} for v in e["votes"]}
+        ballot.voted_at = {}
 
 
 @applies("decision_recorded")

@@ -722,6 +722,17 @@ class PostgresStore:
             [workshop_id, ballot_id],
         )
 
+    def forget_votes(self, workshop_id: str, ballot_id: str, voters: list[str]) -> None:
+        self._execute(
+            "update events set data = (data::jsonb - 'vote')::text where workshop_id = %s"
+            " and type = 'vote_cast' and data::jsonb ->> 'ballot_id' = %s",
+            [workshop_id, ballot_id],
+        )
+        self._execute(
+            "delete from commands where workshop_id = %s and actor = any(%s)",
+            [workshop_id, voters],
+        )
+
     def scrub(self, in_thread: InThread) -> bool:
         """VACUUM the keys' table so the deleted row's space is reused (best effort: an open
         snapshot elsewhere may keep it a little longer). psycopg waits cooperatively: nothing

@@ -570,6 +570,19 @@ class SQLiteStore:
             [workshop_id, ballot_id],
         )
 
+    def forget_votes(self, workshop_id: str, ballot_id: str, voters: list[str]) -> None:
+        """(Overwritten in place: secure_delete; call `scrub` after COMMIT.)"""
+        self.db.execute(
+            "update events set data = json_remove(data, '$.vote') where workshop_id = ?"
+            " and type = 'vote_cast' and json_extract(data, '$.ballot_id') = ?",
+            [workshop_id, ballot_id],
+        )
+        self.db.execute(
+            "delete from commands where workshop_id = ? and actor in (select value from"
+            " json_each(?))",
+            [workshop_id, json.dumps(voters)],
+        )
+
     def scrub(self, in_thread: InThread) -> bool:
         """Copy the write-ahead log into the database and empty it, so the old page that held
         a forgotten key is gone from the log too; whether it is. Not while a reader holds an
