@@ -481,6 +481,7 @@ def test_a_stakeholder_cannot_join_sprint_planning(world_of: WorldOf) -> None:
     with pytest.raises(WorkshopError) as refused:
         world.service.join(world.workshop_id, world.join_code, "Raj", STAKE)
     assert refused.value.code == "forbidden"
+    assert refused.value.message.startswith("a stakeholder cannot join a sprint planning session")
     with pytest.raises(WorkshopError) as refused:
         world.service.join(world.workshop_id, world.join_code, "Fay", FAC)
     assert refused.value.code == "forbidden"
@@ -632,7 +633,11 @@ def test_after_a_hand_over_the_new_facilitator_runs_the_session(world_of: WorldO
 def test_a_closed_session_still_refuses_by_role_first(world_of: WorldOf) -> None:
     world = world_of("strategizing")
     world.do(FAC, "go_to_phase", phase="close")
-    assert refused(world, OBS, "go_to_phase", phase="decide").code == "forbidden"
+    error = refused(world, OBS, "go_to_phase", phase="decide")
+    assert (error.code, error.message) == (
+        "forbidden",
+        "an observer cannot go to phase in a strategizing session",
+    )
     assert refused(world, TEAM, "raise_hand").code == "conflict"
     world.do(FAC, "go_to_phase", phase="decide")  # the facilitator reopens it
 

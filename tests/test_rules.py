@@ -73,6 +73,18 @@ def test_unanimity(electorate, votes, passed, said):
     assert any(said in reason for reason in result.reasons), result.reasons
 
 
+def test_people_are_named_in_the_order_they_joined_pt9_before_pt10():
+    """Ids are numbered as people join: read as text, pt10 came before pt9, and a room of
+    ten or more saw its non-voters and votes out of order."""
+    electorate = [f"pt{n}" for n in range(2, 13)]
+    votes = choices(pt12="disagree", pt10="agree", pt9="agree")
+    result = count("unanimity", votes, electorate=electorate)
+    missing = "pt2, pt3, pt4, pt5, pt6, pt7, pt8 and pt11 did not vote"
+    assert any(missing in reason for reason in result.reasons), result.reasons
+    ballot = ballot_from_record(record("unanimity", votes, electorate=electorate))
+    assert [vote["voter"] for vote in ballot.votes] == ["pt9", "pt10", "pt12"]
+
+
 def test_unanimity_counts_every_choice():
     votes = choices(a="agree", b="disagree", c="abstain", d="agree")
     result = count("unanimity", votes, electorate="abcde")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from workshop.domain.errors import Forbidden, InvalidInput
-from workshop.domain.text import shown
+from workshop.domain.plain import KIND_NAMES, ROLE_NAMES
+from workshop.domain.text import shown, with_article
 
 KINDS = ("strategizing", "roadmapping", "review", "sprint_planning")
 ROLES = ("facilitator", "product", "team", "stakeholder", "observer")
@@ -80,7 +81,10 @@ def check_join_role(kind: str, role: object) -> str:
         raise InvalidInput(f"role must be one of {', '.join(ROLES[1:])}, got {shown(role)}")
     if role not in JOINABLE_ROLES[kind]:
         allowed = ", ".join(JOINABLE_ROLES[kind])
-        raise Forbidden(f"role {shown(role)} cannot join a {kind} session (allowed: {allowed})")
+        raise Forbidden(
+            f"{with_article(ROLE_NAMES[role])} cannot join a {KIND_NAMES[kind]} session"
+            f" (role {shown(role)}; the roles it takes: {allowed})"
+        )
     return str(role)
 
 

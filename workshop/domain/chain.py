@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from workshop.domain.errors import InvalidInput
-from workshop.domain.text import MARKUP, shown
+from workshop.domain.text import MARKUP, natural_key, shown
 
 FORMAT_VERSION = 1  # the `goalchain:` key every chain document starts with
 LEVELS = ("vision", "user", "business", "product", "sprint")
@@ -98,13 +98,6 @@ class Problem:
             part for part in (self.goal_id and f"goal {self.goal_id}", self.field) if part
         )
         return f"{where}: {self.message}" if where else self.message
-
-
-def natural_key(goal_id: str) -> tuple[list[str | int], str]:
-    """Sort ids as people read them: U2 before U10."""
-    parts: list[str | int] = re.split(r"(\d+)", goal_id)
-    parts[1::2] = [int(digits) for digits in parts[1::2]]
-    return parts, goal_id
 
 
 def ordered_goals(chain: Chain) -> list[Goal]:

@@ -12,8 +12,9 @@ from datetime import UTC, datetime
 
 from workshop.domain import agenda
 from workshop.domain.errors import Conflict, Forbidden, InvalidInput
+from workshop.domain.plain import KIND_NAMES, ROLE_NAMES
 from workshop.domain.state import Participant, WorkshopState
-from workshop.domain.text import shown
+from workshop.domain.text import shown, with_article
 
 SYSTEM = "system"  # the actor behind server-side timers
 
@@ -104,10 +105,9 @@ def _actor(state: WorkshopState, actor_id: str) -> Participant:
 def authorize(state: WorkshopState, actor: Participant, spec: Command) -> None:
     """Refuse a command the actor's role may not send, naming role and command."""
     if not _may(state, actor, spec.who):
-        article = "an" if actor.role[0] in "aeiou" else "a"
-        raise Forbidden(
-            f"{article} {actor.role} cannot {spec.name.replace('_', ' ')} in a {state.kind} session"
-        )
+        who = with_article(ROLE_NAMES.get(actor.role, actor.role))
+        what = spec.name.replace("_", " ")
+        raise Forbidden(f"{who} cannot {what} in a {KIND_NAMES[state.kind]} session")
 
 
 def by_link_may(actor: Participant, name: str) -> bool:

@@ -127,3 +127,15 @@ def optional_text(value: object, field: str, max_len: int = TEXT_MAX) -> str | N
 def size_words(limit: int) -> str:
     """1 MB, 512 KB: a size limit as people read it in a refusal."""
     return f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
+
+
+def natural_key(ident: str) -> tuple[list[str | int], str]:
+    """Sort ids as people read them: U2 before U10, pt9 (who joined ninth) before pt10."""
+    parts: list[str | int] = re.split(r"(\d+)", ident)
+    parts[1::2] = [int(digits) for digits in parts[1::2]]
+    return parts, ident
+
+
+def with_article(noun: str) -> str:
+    """ "a team member", "an observer"."""
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"

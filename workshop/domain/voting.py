@@ -34,7 +34,7 @@ from workshop.domain.proposals import (
 )
 from workshop.domain.rules.ballot import resolve_settings
 from workshop.domain.state import Ballot, Participant, Proposal, WorkshopState
-from workshop.domain.text import SHOWN_ITEMS, shown
+from workshop.domain.text import SHOWN_ITEMS, natural_key, shown
 
 # Anonymity would hide the objector a consent round must hear, the low fist the floor goes
 # to, and the advice a decider weighs: those rules are always open.
@@ -74,7 +74,7 @@ def record(ballot: Ballot, rulings: Mapping[str, dict] | None = None) -> dict:
     """The ballot record of API.md: what the minutes export and `workshop tally` reads."""
     rulings = ballot.rulings if rulings is None else rulings
     votes = []
-    for voter in sorted(ballot.votes):
+    for voter in sorted(ballot.votes, key=natural_key):
         vote = {"voter": voter, **ballot.votes[voter]}
         ruling = rulings.get(voter)
         if ruling:

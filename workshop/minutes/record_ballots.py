@@ -6,6 +6,7 @@ from typing import Any
 
 from workshop.domain import voting
 from workshop.domain.state import Ballot, WorkshopState
+from workshop.domain.text import natural_key
 from workshop.minutes.times import utc
 
 
@@ -42,7 +43,9 @@ def _ballot(s: WorkshopState, ballot: Ballot, outcome: list) -> dict:
         rulings=[
             {"voter": voter, **{k: ruling[k] for k in ("stands", "reason", "by")}}
             | {"at": utc(ruling["at"])}
-            for voter, ruling in sorted(ballot.rulings.items())
+            for voter, ruling in sorted(
+                ballot.rulings.items(), key=lambda item: natural_key(item[0])
+            )
         ],
         outcome=outcome,
         runoff_of=ballot.runoff_of,
@@ -51,7 +54,8 @@ def _ballot(s: WorkshopState, ballot: Ballot, outcome: list) -> dict:
         titles=dict(ballot.titles),
     )
     if revealed and not ballot.anonymous:  # a time next to an anonymous vote could identify
-        entry["voted_at"] = {voter: utc(at) for voter, at in sorted(ballot.voted_at.items())}
+        times = sorted(ballot.voted_at.items(), key=lambda item: natural_key(item[0]))
+        entry["voted_at"] = {voter: utc(at) for voter, at in times}
     return entry
 
 

@@ -13,7 +13,7 @@ from workshop.domain.rules.ballot import (
     resolve_settings,
 )
 from workshop.domain.rules.votes import checked_vote
-from workshop.domain.text import shown
+from workshop.domain.text import natural_key, shown
 
 
 def ballot_from_record(record: Mapping) -> Ballot:
@@ -108,7 +108,7 @@ def _checked_votes(
         except InvalidInput as error:
             raise InvalidInput(f"votes[{index}] (voter {shown(voter)}): {error.message}") from None
         checked.append({"voter": voter, **normalized})
-    return tuple(sorted(checked, key=lambda vote: vote["voter"]))
+    return tuple(sorted(checked, key=lambda vote: natural_key(vote["voter"])))
 
 
 def _checked_decision(decision: object, settings: Mapping, options: Sequence[str]) -> dict | None:

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from fractions import Fraction
 
 from workshop.domain.rules.ballot import CHOICES, Ballot, Result
+from workshop.domain.text import natural_key
 
 NOBODY = "Nobody could vote: the electorate is empty."
 
@@ -41,9 +42,9 @@ def voters_by_choice(ballot: Ballot, choices: Sequence[str]) -> dict[str, list[s
 
 
 def not_voted(ballot: Ballot) -> list[str]:
-    """Members of the electorate who cast no vote, sorted."""
+    """Members of the electorate who cast no vote, in the order they joined."""
     voted = {vote["voter"] for vote in ballot.votes}
-    return sorted(set(ballot.electorate) - voted)
+    return sorted(set(ballot.electorate) - voted, key=natural_key)
 
 
 def tally_unanimity(ballot: Ballot) -> Result:
@@ -115,7 +116,9 @@ def tally_fist_of_five(ballot: Ballot) -> Result:
     """Everyone who voted shows 3 or more; whoever showed less speaks first, lowest first."""
     values = {vote["voter"]: vote["value"] for vote in ballot.votes}
     counts = {str(n): sum(1 for v in values.values() if v == n) for n in range(6)}
-    low = tuple(sorted((v for v in values if values[v] < 3), key=lambda v: (values[v], v)))
+    low = tuple(
+        sorted((v for v in values if values[v] < 3), key=lambda v: (values[v], natural_key(v)))
+    )
     passed = bool(values) and not low
     reasons = [f"{len(values)} of {len(ballot.electorate)} voted."]
     if not ballot.electorate:
