@@ -598,3 +598,79 @@ def test_the_chain_keeps_the_deciders_decision_not_only_the_advice():
     assert decided["rule"] == "decider" and decided["advisory_rule"] == "consent"
     assert decided["tally"] == {"consent": 1, "concern": 1, "objection": 1}
     assert decided["decision"] == {"by": "Pia", "passed": True, "rationale": "pilot"}
+
+
+# -- a review changes goals in force; nothing is voted in under a goal not in force ----------
+
+EVERY_STATUS = {
+    **FITNESS,
+    "goals": [
+        *FITNESS["goals"],
+        {"id": "P2", "level": "product", "title": "Ads", "parents": ["U1"], "status": "rejected"},
+        {"id": "B2", "level": "business", "title": "Brand", "parents": ["V1"], "status": "retired"},
+        {
+            "id": "P3",
+            "level": "product",
+            "title": "Scales",
+            "parents": ["U1"],
+            "status": "proposed",
+        },
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "target", "problem"),
+    [
+        ("achieve", "P2", "P2 (“Ads”) is rejected: only a goal that is accepted can be marked"),
+        ("retire", "B2", "B2 (“Brand”) is retired: only a goal that is accepted or achieved can"),
+        ("amend", "B2", "B2 (“Brand”) is retired: only a goal that is accepted or achieved can"),
+    ],
+)
+def test_a_review_changes_only_goals_in_force(change, target, problem):
+    """Marking a rejected goal achieved, retiring a goal twice, or amending a retired goal
+    (which brought it back in force, unsaid) passed a review's vote."""
+    room = Domain("review", names=("Tom",), chain=EVERY_STATUS)
+    room.do(FAC, "go_to_phase", phase="propose")
+    seq = room.state.seq
+    with pytest.raises(WorkshopError, match=re.escape(problem)) as refused:
+        room.do(room.ids["Tom"], "propose_goal", change=change, target=target, title="Again")
+    assert refused.value.code == "conflict" and room.state.seq == seq
+
+
+def test_a_change_of_a_goal_retired_since_it_was_proposed_is_not_voted_on():
+    room = Domain("review", names=("Tom",), chain=EVERY_STATUS)
+    tom = room.ids["Tom"]
+    room.do(FAC, "go_to_phase", phase="propose")
+    retire = room.do(tom, "propose_goal", change="retire", target="P1")[0]["proposal"]["id"]
+    amend = room.do(tom, "propose_goal", change="amend", target="P1", title="Scale sync v2")
+    room.do(FAC, "go_to_phase", phase="decide")
+    revealed(room, opened(room, proposal_ids=[retire]), {"choice": "consent"})
+    with pytest.raises(WorkshopError, match="P1 .* is retired: only a goal") as refused:
+        opened(room, proposal_ids=[amend[0]["proposal"]["id"]])
+    assert refused.value.code == "conflict"
+
+
+def test_an_amendment_that_leaves_a_goal_without_its_parents_is_not_voted_on():
+    """The review page sent `parents: []` with every amendment: an amended product goal lost
+    its parents, and the exported chain no longer validated."""
+    room = Domain("review", names=("Tom",), chain=EVERY_STATUS)
+    room.do(FAC, "go_to_phase", phase="propose")
+    orphan = room.do(room.ids["Tom"], "propose_goal", change="amend", target="P1", parents=[])
+    room.do(FAC, "go_to_phase", phase="decide")
+    with pytest.raises(WorkshopError, match="needs a parent user or business goal") as refused:
+        opened(room, proposal_ids=[orphan[0]["proposal"]["id"]])
+    assert refused.value.code == "conflict"
+
+
+def test_a_sprint_goal_is_not_voted_in_under_a_product_goal_never_agreed():
+    """The chain file held P3 as proposed: a sprint goal serving it was accepted."""
+    room = Domain("sprint_planning", names=("Tom",), chain=EVERY_STATUS)
+    room.do(FAC, "go_to_phase", phase="propose")
+    sprint = {"level": "sprint", "title": "Weigh in", "parents": ["P3"]}
+    proposal = room.do(room.ids["Tom"], "propose_goal", **sprint)[0]["proposal"]["id"]
+    room.do(FAC, "go_to_phase", phase="decide")
+    problem = "its parent P3 (“Scales”) is proposed, not an accepted goal yet"
+    with pytest.raises(WorkshopError, match=re.escape(problem)) as refused:
+        opened(room, proposal_ids=[proposal])
+    assert refused.value.code == "conflict"

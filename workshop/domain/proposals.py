@@ -67,6 +67,10 @@ def check_parents(s: WorkshopState, level: str, parents: list[str]) -> None:
 
 
 GONE = ("rejected", "retired")  # a goal of the chain that nothing new may serve
+IN_FORCE = ("accepted", "achieved")  # a goal of the chain that a goal may serve
+# The goals a review may change, by change: only one in force; achieved only once.
+CHANGEABLE = {"amend": IN_FORCE, "achieve": ("accepted",), "retire": IN_FORCE}
+CHANGE_DONE = {"amend": "amended", "achieve": "marked achieved", "retire": "retired"}
 SERVABLE = ("proposed", "to_amend", "accepted")  # a proposal another may serve
 
 
@@ -96,9 +100,10 @@ def _goal_of(s: WorkshopState, goals: dict, parent: str) -> chains.Goal | None:
 
 
 def check_served(s: WorkshopState, proposal: Proposal) -> None:
-    """A new goal serves only accepted goals: refuse one whose parent is not accepted yet, or no
-    longer (retired or rejected since it was proposed), so the chain has no orphans."""
-    if proposal.change != "new" or proposal.level == "vision":
+    """A new or amended goal serves only goals in force: refuse one whose parent is not
+    accepted yet (a proposal of this session, or a goal the chain file holds as proposed), or
+    no longer (retired or rejected since), so the chain has no orphans."""
+    if proposal.change not in ("new", "amend") or proposal.level == "vision":
         return
     goals = chains.goals_by_id(s.chain)
     vision = s.chain.vision.id if s.chain.vision else None
@@ -115,6 +120,11 @@ def check_served(s: WorkshopState, proposal: Proposal) -> None:
             raise Conflict(
                 f"{proposal_named(s, proposal)}: its parent {goal.id} ({goal_named(s, parent)})"
                 f" is {status_word(goal.status)}: choose a parent still in force"
+            )
+        if goal.status not in IN_FORCE:
+            raise Conflict(
+                f"{proposal_named(s, proposal)}: its parent {goal.id} ({goal_named(s, parent)})"
+                f" is {status_word(goal.status)}, not an accepted goal yet"
             )
 
 
@@ -146,7 +156,19 @@ def _review_target(s: WorkshopState, change: str, p: Mapping) -> tuple[str | Non
     goal = chains.goals_by_id(s.chain).get(target or "")
     if goal is None:
         raise NotFound(f"target: goal {shown(target)} is not in the chain")
+    check_changeable(change, goal)
     return goal.id, goal.level
+
+
+def check_changeable(change: str, goal: chains.Goal) -> None:
+    """A review changes goals in force: it cannot mark a rejected goal achieved, retire a
+    goal twice, or amend a retired one (which would bring it back in force unsaid)."""
+    if goal.status not in CHANGEABLE[change]:
+        allowed = " or ".join(status_word(status) for status in CHANGEABLE[change])
+        raise Conflict(
+            f"target: {goal.id} ({quoted(goal.title)}) is {status_word(goal.status)}:"
+            f" only a goal that is {allowed} can be {CHANGE_DONE[change]}"
+        )
 
 
 CHANGE_TITLES = {"achieve": "Mark ‘{}’ achieved", "retire": "Retire ‘{}’"}
@@ -333,11 +355,15 @@ def record_kpi(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -
 
 
 def check_ready(s: WorkshopState, proposal: Proposal) -> None:
-    """Refuse a vote on a proposal that cannot become a sound goal of the chain."""
-    if proposal.change != "new":
-        return
+    """Refuse a vote on a proposal that cannot become a sound goal of the chain, or a change
+    of a goal that is no longer in force (another ballot retired it since)."""
     vision = s.chain.vision
-    if proposal.level == "vision" and vision is not None:
+    if proposal.change != "new":
+        if vision is None or proposal.target != vision.id:
+            check_changeable(proposal.change, chains.goals_by_id(s.chain)[proposal.target or ""])
+        if proposal.change != "amend" or proposal.level == "vision":
+            return
+    elif proposal.level == "vision" and vision is not None:
         raise Conflict(
             f"{proposal_named(s, proposal)}: the chain has a vision ({quoted(vision.statement)})"
             " and a chain has exactly one; to change it, amend the vision: a vision proposed"
@@ -350,15 +376,10 @@ def check_ready(s: WorkshopState, proposal: Proposal) -> None:
             f" {LEVEL_NAMES[proposal.level]}s"
         )
     if proposal.level == "product":
-        missing = [
-            what
-            for what, ok in (
-                ("a parent user or business goal", proposal.parents),
-                ("a metric", proposal.metrics),
-                ("a date or timeframe", proposal.due),
-            )
-            if not ok
-        ]
+        needed = [("a parent user or business goal", proposal.parents)]
+        if proposal.change == "new":  # a roadmap's fields; an amendment changes what it names
+            needed += [("a metric", proposal.metrics), ("a date or timeframe", proposal.due)]
+        missing = [what for what, ok in needed if not ok]
         if missing:
             raise Conflict(
                 f"{proposal_named(s, proposal)} needs {', '.join(missing)} before a vote"
@@ -367,7 +388,7 @@ def check_ready(s: WorkshopState, proposal: Proposal) -> None:
         raise Conflict(
             f"{proposal_named(s, proposal)}: a sprint goal needs exactly one product goal"
         )
-    if proposal.level == "sprint":  # one sprint, one goal
+    if proposal.level == "sprint" and proposal.change == "new":  # one sprint, one goal
         agreed = [p.goal_id for p in s.proposals.values() if p.level == "sprint" and p.goal_id]
         if agreed:
             raise Conflict(
