@@ -288,6 +288,25 @@ def test_json_minutes_match_the_golden_file(workshop, record) -> None:
     matches_golden("minutes.json", without_session_id(minutes.render(record, "json"), room.id))
 
 
+def test_reading_a_closed_session_does_not_change_its_minutes(tmp_path: Path) -> None:
+    """Someone opening a closed session to read it was recorded as attending: the minutes
+    changed after the close, and the same session no longer gave the same minutes. Whoever
+    was there at the close was there to the end; a reopened session is attended again."""
+    room = ticking_room(tmp_path)
+    tom = room.join("Tom", "team")
+    una = room.join("Una", "team", present=False)
+    room.do(room.fac, "go_to_phase", phase="close")
+    closed = minutes.render(minutes.build(*room.service.history(room.id)), "md")
+    assert "| Tom | team member | in the room |" in closed and "to the end |" in closed
+    reading = room.service.connected(room.id, una)
+    room.service.disconnected(reading)
+    assert minutes.render(minutes.build(*room.service.history(room.id)), "md") == closed
+    room.do(room.fac, "go_to_phase", phase="decide")  # reopened: Una comes
+    room.service.connected(room.id, una)
+    attended = minutes.build(*room.service.history(room.id))["attendance"]
+    assert [row["participant_id"] for row in attended] == [tom, una]
+
+
 def test_the_live_state_and_a_replay_of_the_log_give_the_same_minutes(workshop, record) -> None:
     room, _people = workshop
     store = room.service.store

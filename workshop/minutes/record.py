@@ -25,7 +25,7 @@ def build(state: WorkshopState, attendance: Iterable[Mapping], events: Iterable[
         "minutes": VERSION,
         "session": _session(state, log),
         "participants": [_participant(person) for person in state.participants.values()],
-        "attendance": [_connection(row) for row in attendance],
+        "attendance": [_connection(row) for row in attended(state, attendance)],
         "agenda": _agenda(state),
         "proposals": [_proposal(proposal) for proposal in state.proposals.values()],
         "floor": floor(state, log),
@@ -66,6 +66,39 @@ def _participant(person: Participant) -> dict:
         "remote": person.remote,
         "joined_at": utc(person.joined_at),
     }
+
+
+def attended(s: WorkshopState, attendance: Iterable[Mapping]) -> list[dict]:
+    """The connections while the session was open: one made to read a closed session does
+    not change its minutes. Whoever was there when it closed for good was there "to the
+    end", however long their page stays open after."""
+    periods = _open_periods(s)
+    kept = []
+    for row in attendance:
+        start, end = row["connected_at"], row.get("disconnected_at")
+        for first, last in periods:
+            if (last is not None and start >= last) or (end is not None and end <= first):
+                continue
+            there_at_the_close = last is not None and (end is None or end >= last)
+            if there_at_the_close:
+                end = None if (first, last) == periods[-1] else last
+            kept.append({**row, "connected_at": max(start, first), "disconnected_at": end})
+    return kept
+
+
+def _open_periods(s: WorkshopState) -> list[tuple[float, float | None]]:
+    """From each opening to the close that followed it (None: open still)."""
+    periods: list[tuple[float, float | None]] = []
+    opened_at: float | None = None
+    for entry in s.phase_log:
+        if entry["phase"] == "close" and opened_at is not None:
+            periods.append((opened_at, entry["at"]))
+            opened_at = None
+        elif entry["phase"] != "close" and opened_at is None:
+            opened_at = entry["at"]
+    if opened_at is not None:
+        periods.append((opened_at, None))
+    return periods
 
 
 def _connection(row: Mapping) -> dict:
