@@ -288,6 +288,35 @@ def test_json_minutes_match_the_golden_file(workshop, record) -> None:
     matches_golden("minutes.json", without_session_id(minutes.render(record, "json"), room.id))
 
 
+def test_a_ballot_on_a_text_revised_since_says_what_changed(tmp_path: Path) -> None:
+    """An objection that stood sent "Move more" back; its author changed only the target,
+    and the second round passed. Both ballots read "Consent on “Move more”", with nothing
+    to tell which target each voted on: the note came only when the title changed."""
+    room = ticking_room(tmp_path)
+    pia, tom = room.join("Pia", "product"), room.join("Tom", "team")
+    room.do(room.fac, "go_to_phase", phase="propose")
+    steps = {"level": "user", "title": "Move more", "metrics": [{"name": "steps", "target": 20000}]}
+    proposal = room.propose(tom, **steps)
+    room.do(room.fac, "go_to_phase", phase="decide")
+    rule = {"rule": "consent", "rule_reason": "a check"}
+    first = room.do(room.fac, "open_ballot", proposal_ids=[proposal], **rule)["ballot_id"]
+    objection = {"choice": "objection", "reason": "20000 steps will hurt people"}
+    room.vote(first, {pia: objection, tom: {"choice": "consent"}})
+    room.do(room.fac, "close_ballot", ballot_id=first, reveal=True)
+    room.do(room.fac, "rule_objection", ballot_id=first, voter=pia, stands=True, reason="harm")
+    gentler = [{"name": "steps", "target": 8000}]
+    room.do(tom, "edit_proposal", proposal_id=proposal, metrics=gentler, due="2027-06")
+    second = room.do(room.fac, "open_ballot", proposal_ids=[proposal], **rule)["ballot_id"]
+    room.vote(second, {pia: {"choice": "consent"}, tom: {"choice": "consent"}})
+    room.do(room.fac, "close_ballot", ballot_id=second, reveal=True)
+    text = minutes.render(minutes.build(*room.service.history(room.id)), "md")
+    note = "“Move more” was revised after this ballot (changed: metrics and due date)."
+    assert text.count(note) == 2  # under the first ballot, and in the summary's line of it
+    ballots = text[text.index("\n## Ballots") :]
+    first_part, second_part = ballots.split("### Consent on “Move more”")[1:3]
+    assert note in first_part and "revised after this ballot" not in second_part
+
+
 def test_reading_a_closed_session_does_not_change_its_minutes(tmp_path: Path) -> None:
     """Someone opening a closed session to read it was recorded as attending: the minutes
     changed after the close, and the same session no longer gave the same minutes. Whoever

@@ -252,6 +252,7 @@ def _structure_ended(s: WorkshopState, e: dict) -> None:
 def _ballot_opened(s: WorkshopState, e: dict) -> None:
     ballot = Ballot(**e["ballot"], opened_at=e["at"])
     ballot.titles = {pid: s.proposals[pid].title for pid in ballot.options}
+    ballot.versions = {pid: len(s.proposals[pid].revisions) for pid in ballot.options}
     s.ballots[ballot.id] = ballot
     if ballot.runoff_of:
         s.ballots[ballot.runoff_of].tie_break = {"how": "runoff", "ballot_id": ballot.id}

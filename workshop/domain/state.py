@@ -79,6 +79,8 @@ class Ballot:
     settled: dict | None = None  # after dot or ranked: what became of the other options
     # Each option's title when the ballot opened: the text voted on, whatever edits follow.
     titles: dict[str, str] = field(default_factory=dict)
+    # How many revisions each option had then: the ones after it came after the vote.
+    versions: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass

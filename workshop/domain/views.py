@@ -174,7 +174,8 @@ def _proposal(s: WorkshopState, p: Proposal, viewer_id: str, facilitator: bool) 
 
 def _ballot(b: Ballot, viewer_id: str, facilitator: bool, keys: Mapping[str, str]) -> dict:
     # `titles` stay in: the pages name a past ballot's options as they were voted on.
-    view = {k: v for k, v in b.__dict__.items() if k not in ("votes", "voted_at", "revealed_votes")}
+    hidden = ("votes", "voted_at", "revealed_votes", "versions")
+    view = {k: v for k, v in b.__dict__.items() if k not in hidden}
     view["turnout"] = len(b.votes)
     if b.status == "revealed":
         view["votes"] = b.revealed_votes

@@ -36,6 +36,9 @@ def goals_of(doc: Mapping) -> dict[str, dict]:
     return goals
 
 
+FIELD_NAMES = {"due": "due date"}  # a proposal's fields as a note names them
+
+
 class People:
     """Names for the ids in a record; a hidden author is "anonymous", a label stays a label."""
 
@@ -76,9 +79,14 @@ class Words(People):
         return words
 
     def revisions_since(self, ballot: Mapping) -> list[str]:
-        """A note for each option of the ballot revised since it was voted on."""
-        return [
-            f"“{title}” was revised after this ballot: now {self.title(key)}."
-            for key, title in ballot.get("titles", {}).items()
-            if self.titles.get(key, title) != title
-        ]
+        """A note for each option of the ballot revised since it was voted on, saying what
+        changed: two ballots on "the same" title may have voted on other targets."""
+        notes = []
+        for key, fields in ballot.get("revised_since", {}).items():
+            title = ballot["titles"][key]
+            if "title" in fields:
+                notes.append(f"“{title}” was revised after this ballot: now {self.title(key)}.")
+            else:
+                changed = names([FIELD_NAMES.get(name, name) for name in fields]) or "nothing"
+                notes.append(f"“{title}” was revised after this ballot (changed: {changed}).")
+        return notes

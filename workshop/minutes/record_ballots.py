@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from workshop.domain import voting
-from workshop.domain.state import Ballot, WorkshopState
+from workshop.domain.state import Ballot, Proposal, WorkshopState
 from workshop.domain.text import natural_key
 from workshop.minutes.times import utc
 
@@ -52,11 +52,23 @@ def _ballot(s: WorkshopState, ballot: Ballot, outcome: list) -> dict:
         tie_break=_tie_break(ballot.tie_break),
         settled=_settled(ballot.settled),
         titles=dict(ballot.titles),
+        revised_since=_revised_since(s, ballot),
     )
     if revealed and not ballot.anonymous:  # a time next to an anonymous vote could identify
         times = sorted(ballot.voted_at.items(), key=lambda item: natural_key(item[0]))
         entry["voted_at"] = {voter: utc(at) for voter, at in times}
     return entry
+
+
+def _revised_since(s: WorkshopState, ballot: Ballot) -> dict[str, list[str]]:
+    """The fields of each option revised after the ballot voted on it, by option."""
+    revised = {}
+    for pid, count in ballot.versions.items():
+        proposal = s.proposals[pid]
+        if len(proposal.revisions) > count:
+            voted_on, now = proposal.revisions[count]["before"], proposal.content()
+            revised[pid] = [name for name in Proposal.CONTENT if voted_on[name] != now[name]]
+    return revised
 
 
 def _tie_break(tie_break: dict | None) -> dict | None:
