@@ -317,6 +317,32 @@ def test_a_ballot_on_a_text_revised_since_says_what_changed(tmp_path: Path) -> N
     assert note in first_part and "revised after this ballot" not in second_part
 
 
+def test_after_a_hand_over_the_minutes_keep_each_role_held_and_the_airtime_before_it(
+    tmp_path: Path,
+) -> None:
+    """The minutes listed the one who created and ran the session as an observer, the team
+    member who took over as having joined as facilitator, and dropped that member's airtime
+    row (turns and proposals before the hand-over) while the turns table still showed it."""
+    room = ticking_room(tmp_path)
+    tom, una = room.join("Tom", "team"), room.join("Una", "team")
+    room.do(room.fac, "go_to_phase", phase="discuss")  # not silent: authors are named
+    room.propose(tom, level="user", title="Move more")
+    room.do(room.fac, "grant_floor", participant_id=tom)
+    room.do(tom, "end_turn")
+    room.do(room.fac, "hand_over", participant_id=tom)
+    record = minutes.build(*room.service.history(room.id))
+    text = minutes.render(record, "md")
+    clock = re.compile(r"\d\d:\d\d:\d\d")
+    rows = {line.split(" | ")[0]: line for line in text.splitlines() if " | in the room | " in line}
+    assert clock.search(rows["| Facilitator"].split(" | ")[1])
+    assert rows["| Facilitator"].split(" | ")[1].startswith("facilitator, observer from ")
+    assert rows["| Tom"].split(" | ")[1].startswith("team member, facilitator from ")
+    assert rows["| Una"].split(" | ")[1] == "team member"
+    airtime = {row["participant_id"]: row for row in record["airtime"]["rows"]}
+    assert set(airtime) == {tom, una}
+    assert (airtime[tom]["turns"], airtime[tom]["proposals"]) == (1, 1)
+
+
 def test_reading_a_closed_session_does_not_change_its_minutes(tmp_path: Path) -> None:
     """Someone opening a closed session to read it was recorded as attending: the minutes
     changed after the close, and the same session no longer gave the same minutes. Whoever

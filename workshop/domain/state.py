@@ -15,6 +15,17 @@ class Participant:
     joined_at: float
     remote: bool = False
     previous_role: str | None = None
+    # Each hand-over of facilitation that changed this person's role: {role, at}, the role
+    # taken then; `role` at joining is the one before the first.
+    role_changes: list[dict] = field(default_factory=list)
+    first_role: str = ""
+
+    def __post_init__(self) -> None:
+        self.first_role = self.first_role or self.role
+
+    def roles(self) -> set[str]:
+        """Every role this person has held in the session."""
+        return {self.first_role, *(change["role"] for change in self.role_changes)}
 
 
 @dataclass

@@ -208,8 +208,11 @@ def _floor(s: WorkshopState) -> dict:
 def airtime(s: WorkshopState) -> dict:
     """Seconds, turns, proposals and comments per person, with the Gini and who dominates."""
     people = [
-        p.id for p in s.participants.values() if agenda.may_vote(s.kind, p.role) and not p.remote
-    ]  # remote voters never hold the floor: they are not "silent" in the room
+        p.id
+        for p in s.participants.values()
+        if not p.remote and any(agenda.may_vote(s.kind, role) for role in p.roles())
+    ]  # remote voters never hold the floor: they are not "silent" in the room; whoever took
+    # part before facilitation was handed to them keeps their row
     proposals: dict[str, int] = {}
     comments: dict[str, int] = {}
     for prop in s.proposals.values():

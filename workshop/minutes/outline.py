@@ -87,11 +87,21 @@ def _connections(record: Mapping, person: Mapping, words: Words) -> str:
     return "; ".join(spans) or ("by personal link" if person["remote"] else "never connected")
 
 
+def _roles(person: Mapping, words: Words) -> str:
+    """ "team member", or "team member, facilitator from 10:32" after a hand-over."""
+    held = person.get("roles") or [{"role": person["role"]}]
+    first, *then = (words_for(ROLE_NAMES, h["role"]) for h in held)
+    later = [
+        f"{role} from {words.clock(h['from'])}" for role, h in zip(then, held[1:], strict=True)
+    ]
+    return ", ".join([first, *later])
+
+
 def _attendance_blocks(record: Mapping, words: Words) -> list[Block]:
     rows = [
         (
             p["name"],
-            words_for(ROLE_NAMES, p["role"]),
+            _roles(p, words),
             "remote" if p["remote"] else "in the room",
             words.clock(p["joined_at"]),
             _connections(record, p, words),

@@ -59,13 +59,19 @@ def _session(s: WorkshopState, log: list[dict]) -> dict:
 
 
 def _participant(person: Participant) -> dict:
-    return {
+    """`role` is the last one held; `roles`, when facilitation changed hands, each in turn."""
+    shown = {
         "id": person.id,
         "name": person.name,
         "role": person.role,
         "remote": person.remote,
         "joined_at": utc(person.joined_at),
     }
+    if person.role_changes:
+        held = [{"role": person.first_role, "from": utc(person.joined_at)}]
+        held += [{"role": c["role"], "from": utc(c["at"])} for c in person.role_changes]
+        shown["roles"] = held
+    return shown
 
 
 def attended(s: WorkshopState, attendance: Iterable[Mapping]) -> list[dict]:
