@@ -21,7 +21,7 @@ export const PHASE_TIPS = {
   present: "Present your proposals when it is your turn; ask questions by raising your hand.",
   discuss: "Discuss: raise your hand to speak; the floor goes around fairly.",
   decide: "Decide: vote when a ballot opens. Votes stay secret until the reveal.",
-  review_chain: "Review the goal chain that came out of the workshop.",
+  review_chain: "Review the goal chain: what it holds now, and what this session changed.",
   close: "The workshop is closed. Thank you!",
 };
 export const RULES = {
