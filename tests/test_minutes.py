@@ -678,6 +678,36 @@ def review_revised_after_its_ballot(folder: Path) -> Room:
     return room
 
 
+def test_a_reviews_minutes_list_its_changes_as_its_pages_do(tmp_path: Path) -> None:
+    """The pages list what a review added, changed, achieved and retired, the goals that
+    lost their parent and the KPIs without an owner. The minutes listed a KPI reading as a
+    change of its goal's metrics, a retirement as a change of status, and neither loose
+    end."""
+    chain = {**INPUT_CHAIN, "goals": [*INPUT_CHAIN["goals"]]}
+    chain["goals"].append(
+        {"id": "P1", "level": "product", "title": "Runs logged", "parents": ["U1"], "owner": "Pia"}
+    )
+    room = Room(tmp_path, "review", chain)
+    pia, tom = room.join("Pia", "product"), room.join("Tom", "team")
+    room.do(room.fac, "go_to_phase", phase="propose")
+    reading = {"goal_id": "U1", "metric": "weekly active users", "value": 1500}
+    room.do(pia, "record_kpi", **reading, date="2027-01-10")
+    retire = room.propose(tom, change="retire", target="U1")
+    room.do(room.fac, "go_to_phase", phase="decide")
+    ballot = room.do(room.fac, "open_ballot", proposal_ids=[retire])["ballot_id"]
+    room.vote(ballot, {pia: {"choice": "consent"}, tom: {"choice": "consent"}})
+    room.do(room.fac, "close_ballot", ballot_id=ballot, reveal=True)
+    record = minutes.build(*room.service.history(room.id))
+    assert record["review"] == room.view(room.fac)["review"]
+    text = markdown_text(minutes.render(record, "md"))
+    changes = text[text.index("Changes") :]
+    assert "Changed: none" in changes and "metrics" not in changes
+    assert "Retired: “Track workouts without effort”" in changes
+    lost = "Lost their parent: “Runs logged” (it served “Track workouts without effort”)"
+    assert lost in changes
+    assert "KPIs without an owner: none" in changes  # the retired goal's KPI is no loose end
+
+
 @pytest.mark.parametrize("fmt", ["md", "html"])
 def test_a_ballot_is_named_by_the_text_voted_on_and_a_change_by_its_goals_title(
     tmp_path: Path, fmt: str

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from workshop.domain import chain as chains
+from workshop.domain.state import WorkshopState
 
 COMPARED = ("title", "description", "parents", "metrics", "due", "owner")
 STANDING = ("proposed", "accepted", "achieved")  # statuses a goal can still serve from
@@ -58,3 +59,12 @@ def _serves(chain: chains.Chain, goals: dict[str, chains.Goal], parent: str) -> 
     if chain.vision is not None and parent == chain.vision.id:
         return True
     return parent in goals and goals[parent].status in STANDING
+
+
+def session_review(s: WorkshopState) -> dict | None:
+    """A review session's report against its input chain, as its pages and minutes show it;
+    None for the other kinds."""
+    if s.kind != "review":
+        return None
+    before = chains.from_dict(s.input_chain) if s.input_chain else None
+    return review_report(before, s.chain, s.kpi_readings)

@@ -15,7 +15,7 @@ from workshop.domain import chain as chains
 from workshop.domain import workshop as _registry  # noqa: F401 (`me` asks about every command)
 from workshop.domain.commands import by_link_may, may_send
 from workshop.domain.floor import queue_order, up_next
-from workshop.domain.review import review_report
+from workshop.domain.review import session_review
 from workshop.domain.state import Ballot, Participant, Proposal, WorkshopState
 from workshop.domain.voting import default_rule
 
@@ -114,8 +114,7 @@ def snapshot(
     if facilitator:
         view["airtime"] = airtime(s)
     if s.kind == "review":
-        before = chains.from_dict(s.input_chain) if s.input_chain else None
-        view["review"] = review_report(before, s.chain, s.kpi_readings)
+        view["review"] = session_review(s)
     return view
 
 

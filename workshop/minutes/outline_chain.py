@@ -23,7 +23,12 @@ def chain_blocks(record: Mapping, words: Words) -> list[Block]:
         )
         for g in goals_of(after).values()
     ]
-    changes = chain_changes(before, after, words)
+    review = record.get("review")
+    changes = (
+        review_lines(before, after, review, words)
+        if review
+        else chain_changes(before, after, words)
+    )
     return [
         ("h", 2, "Goal chain"),
         ("h", 3, "Before"),
@@ -56,6 +61,43 @@ def chain_changes(before: Mapping | None, after: Mapping, words: Words) -> list[
         if gid in old and old[gid] != goal
     ]
     return lines + [f"No longer in the chain: {words.title(gid)}" for gid in old if gid not in new]
+
+
+def review_lines(
+    before: Mapping | None, after: Mapping, report: Mapping, words: Words
+) -> list[str]:
+    """A review's changes as its pages list them: a KPI reading is no change of its goal,
+    a retirement no "status" change, and the loose ends are said too."""
+    title = words.title
+    rows = [
+        ("Added", [title(g) for g in report["added"]]),
+        (
+            "Changed",
+            [f"{title(c['goal_id'])} ({', '.join(c['fields'])})" for c in report["changed"]],
+        ),
+        ("Achieved", [title(g) for g in report["achieved"]]),
+        ("Retired", [title(g) for g in report["retired"]]),
+        (
+            "Lost their parent",
+            [
+                f"{title(x['goal_id'])} (it served {title(x['parent'])})"
+                for x in report["lost_parent"]
+            ],
+        ),
+        (
+            "KPIs without an owner",
+            [f"{title(k['goal_id'])}: {k['metric']}" for k in report["kpis_without_owner"]],
+        ),
+    ]
+    old, new = _vision(before), _vision(after)
+    vision = [_vision_changed(old, new)] if old and new and old["title"] != new["title"] else []
+    return vision + [f"{label}: {'; '.join(items) if items else 'none'}" for label, items in rows]
+
+
+def _vision(doc: Mapping | None) -> Mapping | None:
+    """A chain document's vision, its statement as title."""
+    vision = (doc or {}).get("vision")
+    return goals_of(doc or {})[vision["id"]] if vision else None
 
 
 def _vision_changed(old: Mapping, new: Mapping) -> str:

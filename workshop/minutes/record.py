@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterable, Mapping
 
 from workshop import chainfile
+from workshop.domain.review import session_review
 from workshop.domain.state import Participant, Proposal, WorkshopState
 from workshop.minutes.record_ballots import ballots
 from workshop.minutes.record_floor import airtime, floor
@@ -34,6 +35,7 @@ def build(state: WorkshopState, attendance: Iterable[Mapping], events: Iterable[
         "kpi_readings": list(state.kpi_readings),
         "chain_before": state.input_chain,
         "chain_after": chainfile.to_document(state.chain),
+        "review": session_review(state),
     }
     return json.loads(json.dumps(record))  # a deep, plain copy: nothing shared with the state
 
