@@ -606,7 +606,7 @@ def test_the_other_rules_and_a_remote_voter_in_the_minutes(tmp_path: Path) -> No
     assert "| Rosa | stakeholder | remote | 09:02:15 | by personal link |" in text
     assert "| Pia | “A” 1; “C” 1 |" in text and "| Tom | 2 of 5 |" in text
     assert "- Order: 1. “A”, 2. “B”, 2. “C”" in text  # B and C tie with 1 dot each
-    assert "- Objection by Tom: not now. Advice." in text
+    assert "- Objection by Tom, as advice to the decider: not now." in text
     assert "- Decision by Pia: “D” passes, because: Needed for Q3" in text
     assert "  - The decision goes against the advice." in text
     assert "- Anonymous: no; by personal link, until 10:02:15" in text
@@ -640,9 +640,9 @@ def test_the_minutes_name_the_levels_default_rule_also_after_a_round_sent_it_bac
     record = minutes.build(*room.service.history(room.id))
     assert [b["default_rule"] for b in record["ballots"]] == ["unanimity"] * 3
     text = minutes.render(record, "md")
-    assert "- Rule: dot voting instead of the default, unanimity, because: focus" in text
-    assert text.count("- Rule: consent instead of the default, unanimity, because: safe") == 2
-    assert "instead of the default, consent" not in text
+    assert "- Rule: dot voting instead of the default (unanimity), because: focus" in text
+    assert text.count("- Rule: consent instead of the default (unanimity), because: safe") == 2
+    assert "instead of the default (consent)" not in text
 
 
 @pytest.mark.parametrize("fmt", ["md", "html"])

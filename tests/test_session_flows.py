@@ -390,7 +390,7 @@ def test_a_decider_ballot_records_who_decides(before, after, named, decides):
     [
         ("ranked", 1, "a ballot by ranked choice needs at least two proposals to choose between"),
         ("dot", 1, "a ballot by dot voting needs at least two proposals"),
-        ("ranked", 2, "a ballot by a decider, after advice decides one proposal"),
+        ("ranked", 2, "a ballot by a decider after advice decides one proposal"),
     ],
 )
 def test_a_decider_ballot_takes_no_advice_that_ranks_options(advice, options, problem):

@@ -139,3 +139,13 @@ def natural_key(ident: str) -> tuple[list[str | int], str]:
 def with_article(noun: str) -> str:
     """ "a team member", "an observer"."""
     return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
+
+
+def sentence(text: str) -> str:
+    """The text with a capital first letter, the rest as it was."""
+    return text[:1].upper() + text[1:]
+
+
+def ended(text: str) -> str:
+    """The text as a sentence that ends: a full stop added unless it has its own."""
+    return text if text.rstrip().endswith((".", "!", "?", "…")) else f"{text.rstrip()}."

@@ -22,11 +22,6 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> Block:
     return ("table", tuple(headers), shown) if shown else NONE
 
 
-def sentence(text: str) -> str:
-    """The text with a capital first letter, the rest as it was."""
-    return text[:1].upper() + text[1:]
-
-
 def goals_of(doc: Mapping) -> dict[str, dict]:
     """The vision (its statement as title) and the goals of a chain document, by id."""
     goals = {g["id"]: dict(g) for g in doc.get("goals", [])}

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from workshop.domain.plain import KIND_NAMES, PHASE_NAMES, ROLE_NAMES
-from workshop.minutes.blocks import Block, Words, sentence, table
+from workshop.domain.text import sentence
+from workshop.minutes.blocks import Block, Words, table
 from workshop.minutes.outline_ballots import ballots_blocks
 from workshop.minutes.outline_chain import chain_blocks
 from workshop.minutes.outline_proposals import proposals_blocks
@@ -193,7 +194,12 @@ def _airtime_blocks(airtime: Mapping, words: Words) -> list[Block]:
     ]
     if airtime["hidden_proposals"]:
         hidden = airtime["hidden_proposals"]
-        facts.append(f"{hidden} proposal(s) by hidden authors are counted for nobody")
+        proposals = (
+            "1 proposal by a hidden author is"
+            if hidden == 1
+            else f"{hidden} proposals by hidden authors are"
+        )
+        facts.append(f"{proposals} counted for nobody")
     headers = ("Name", "Airtime", "Turns", "Proposals", "Comments", "Share")
     return [table(headers, rows), ("ul", facts)]
 

@@ -6,7 +6,8 @@ from collections.abc import Mapping
 
 from workshop.domain.plain import CHOICE_NAMES, quoted, rule_name
 from workshop.domain.rules.ranking import numbered
-from workshop.minutes.blocks import NONE, Block, Words, sentence, table
+from workshop.domain.text import ended, sentence
+from workshop.minutes.blocks import NONE, Block, Words, table
 
 VOTE_HEADERS = ("Voter", "Vote", "Reason", "Time")
 STATUS = {"open": "open", "closed": "closed, not revealed", "revealed": "revealed"}
@@ -70,7 +71,7 @@ def _rule_text(ballot: Mapping) -> str:
     rule = rule_name(ballot["rule"])
     if ballot["rule"] == ballot["default_rule"] or not ballot["default_rule"]:
         return f"{rule} (the default)"
-    text = f"{rule} instead of the default, {rule_name(ballot['default_rule'])}"
+    text = f"{rule} instead of the default ({rule_name(ballot['default_rule'])})"
     return f"{text}, because: {ballot['rule_reason']}" if ballot["rule_reason"] else text
 
 
@@ -119,8 +120,10 @@ def objection_notes(b: Mapping, words: Words) -> list[str]:
     """Each objection and how the facilitator ruled on it."""
     rulings = {r["voter"]: r for r in b["rulings"]}
     return [
-        f"Objection by {words(v['voter'])}: {v['reason']}. "
-        + (_ruling_text(rulings.get(v["voter"]), words) if b["rule"] == "consent" else "Advice.")
+        f"Objection by {words(v['voter'])}: {ended(v['reason'])} "
+        + _ruling_text(rulings.get(v["voter"]), words)
+        if b["rule"] == "consent"
+        else f"Objection by {words(v['voter'])}, as advice to the decider: {ended(v['reason'])}"
         for v in b.get("votes", [])
         if v.get("choice") == "objection"
     ]

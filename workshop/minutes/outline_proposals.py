@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from workshop.chainfile import metric_text
 from workshop.domain import chain as chains
 from workshop.domain.plain import LEVEL_NAMES
-from workshop.minutes.blocks import NONE, Block, Words, sentence
+from workshop.domain.text import sentence
+from workshop.minutes.blocks import NONE, Block, Words
 
 STATUS = {
     "accepted": "accepted into the chain",

@@ -6,7 +6,8 @@ import textwrap
 from collections.abc import Mapping
 
 from workshop.domain.plain import LEVEL_NAMES
-from workshop.minutes.blocks import goals_of, sentence
+from workshop.domain.text import sentence
+from workshop.minutes.blocks import goals_of
 
 TIER = {"vision": 0, "user": 1, "business": 1, "product": 2, "sprint": 3}
 BOX_W, BOX_H, GAP_X, GAP_Y, PAD = 180, 72, 16, 44, 12

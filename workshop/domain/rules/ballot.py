@@ -19,7 +19,7 @@ RULE_NAMES = {
     "fist_of_five": "fist of five",
     "dot": "dot voting",
     "ranked": "ranked choice",
-    "decider": "a decider, after advice",
+    "decider": "a decider after advice",
 }
 YES_NO_RULES = ("unanimity", "consent", "majority", "fist_of_five", "decider")
 ADVISORY_RULES = tuple(rule for rule in RULES if rule != "decider")
