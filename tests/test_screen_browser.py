@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.browser import OpenPage, Page, expect, shoot
+from tests.browser import OpenPage, Page, Route, expect, shoot
 from tests.chains import FITNESS
 from tests.live import LiveServer, Person, host, seat
 
@@ -278,16 +278,19 @@ def open_screens(
     open_page: OpenPage, server: LiveServer, session: dict, sizes: list[dict] = SIZES
 ) -> list[Page]:
     """The room screen at each size, opened with the console's link."""
-    invite = server.get(f"/s/{session['id']}/invite", session["facilitator_token"]).json()
     screens = []
     for size in sizes:
         screen = open_page(f"screen {size['width']}", size)
-        screen.goto(
-            invite["screen"] if "://" in invite["screen"] else server.url + invite["screen"]
-        )
-        expect(screen.locator("#conn")).to_have_text("Live")
+        open_screen(screen, server, session)
         screens.append(screen)
     return screens
+
+
+def open_screen(screen: Page, server: LiveServer, session: dict) -> None:
+    """Open the room screen on `screen` with the console's link."""
+    invite = server.get(f"/s/{session['id']}/invite", session["facilitator_token"]).json()
+    screen.goto(invite["screen"] if "://" in invite["screen"] else server.url + invite["screen"])
+    expect(screen.locator("#conn")).to_have_text("Live")
 
 
 LONG = (
@@ -308,6 +311,52 @@ def test_the_title_bar_shows_the_sessions_title_whole_and_the_chain_names_its_pr
         assert title.evaluate("(el) => el.scrollWidth <= el.clientWidth"), screen.viewport_size
         expect(screen.locator("#chain-product")).to_have_text("Fitness app")
         fits_the_window(screen)
+
+
+# The join code and the box it is shown in: where each ends, and the code's size.
+CODE_BOX = """() => {
+  const code = document.getElementById("screen-code");
+  const box = code.parentElement.getBoundingClientRect();
+  const main = document.getElementById("main").getBoundingClientRect();
+  return {
+    right: code.getBoundingClientRect().right, width: code.scrollWidth,
+    boxRight: Math.min(box.right, main.right), boxWidth: code.clientWidth,
+    size: parseFloat(getComputedStyle(code).fontSize),
+    largest: 2.6 * parseFloat(getComputedStyle(document.documentElement).fontSize),
+  };
+}"""
+
+
+@pytest.mark.parametrize("shown_code", ["WWWWWW", "MMMMMM", None])
+def test_the_join_code_is_shown_whole_and_as_large_as_fits(
+    server: LiveServer, open_page: OpenPage, people: list[Person], shown_code: str | None
+) -> None:
+    """At 1920×1080 the code ran past its column (to 1195 px of 1121) and lost a letter or two.
+    Codes are six letters of the join alphabet; the widest letters (W, M) are shown in place
+    of the session's own, which the QR code still encodes."""
+    session, _fac = host(server, people)
+    code = shown_code or session["join_code"]
+
+    def widest_code(route: Route) -> None:
+        answer = route.fetch()
+        route.fulfill(response=answer, json=answer.json() | {"join_code": code})
+
+    def real_qr(route: Route) -> None:
+        route.continue_(url=route.request.url.replace(code, session["join_code"]))
+
+    for size in SIZES:
+        screen = open_page(f"screen {size['width']}", size)
+        screen.route(f"**/s/{session['id']}/invite", widest_code)
+        screen.route("**/qr.svg?*", real_qr)
+        open_screen(screen, server, session)
+        expect(screen.locator("#screen-code")).to_have_text(code)
+        box = screen.evaluate(CODE_BOX)
+        assert box["right"] <= box["boxRight"] + 1 and box["width"] <= box["boxWidth"], (size, box)
+        assert box["size"] >= 48 * size["height"] / 1080, (size, box)
+        # As large as fits: the stylesheet's size, or as wide as its box.
+        assert box["size"] == box["largest"] or box["width"] >= 0.95 * box["boxWidth"], box
+        fits_the_window(screen)
+        readable_at_any_size(screen)
 
 
 def test_the_screen_fits_the_projector_whatever_it_shows(

@@ -31,6 +31,17 @@ export function fit(box, makeSteps) {
   }
 }
 
+/** Size `line` (one word, such as the join code) as large as the stylesheet allows and its box
+ * holds: cut short, a code cannot be typed. */
+export function fitLine(line) {
+  line.style.fontSize = "";
+  let size = parseFloat(getComputedStyle(line).fontSize);
+  while (line.scrollWidth > line.clientWidth && size > 1) {
+    size = Math.floor((size * line.clientWidth) / line.scrollWidth);
+    line.style.fontSize = `${size}px`;
+  }
+}
+
 /** A step that adds `name` to the box's classes once: the stylesheet says what it shortens. */
 export function tighten(box, name) {
   return () => !box.classList.contains(name) && (box.classList.add(name), true);

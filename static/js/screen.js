@@ -5,7 +5,7 @@
 import { getJSON, sessionPath } from "./api.js";
 import { resultChart } from "./charts.js";
 import { $, h } from "./dom.js";
-import { fit, pruneChain, tighten, trimLongest } from "./screen-fit.js";
+import { fit, fitLine, pruneChain, tighten, trimLongest } from "./screen-fit.js";
 import { startLive, update } from "./shell.js";
 import {
   ballotsNewestFirst,
@@ -178,7 +178,7 @@ function joinStage(state) {
           }),
           h(
             "div",
-            {},
+            { class: "join-text" },
             h("p", { text: "Scan the code, or open" }),
             h("p", { class: "join-address", text: window.location.host }),
             h("p", { text: "and enter the code" }),
@@ -303,6 +303,8 @@ function renderChain(state) {
 function fitScreen() {
   const main = $("#main");
   const side = $(".screen-side");
+  const code = $("#screen-code");
+  if (code) fitLine(code);
   fit(main, () => [
     tighten(main, "fit-1"),
     trimLongest(main, STAGE_LISTS, 2),
