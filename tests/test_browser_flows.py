@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 from tests import browser as pages
 from tests.browser import command, console_page, enter, expect
@@ -249,3 +250,46 @@ def test_a_kind_that_starts_from_a_chain_says_so(server: LiveServer, open_page) 
         "come from the chain file a roadmapping workshop saved; the facilitator chooses it "
         "when creating the session (home page, “Start from a goal chain file”)."
     )
+
+
+EXAMPLE = Path(__file__).parent.parent / "docs/examples/fitness.goalchain.yaml"
+
+
+def test_amending_a_goal_of_the_chain_starts_from_the_goal_and_keeps_what_is_left(
+    server: LiveServer, open_page
+) -> None:
+    """The review's "Amend a goal of the chain" started from an empty form, hid "Serves" and
+    sent `metrics: []` and `parents: []`: renaming a product goal took its metric and the
+    goal it serves, and the chain saved after it was no longer valid."""
+    session = server.create_session("review", chain=EXAMPLE.read_text())
+    pia = server.join(session, "Pia", "product")
+    command(server, session, session["facilitator_token"], "go_to_phase", phase="propose")
+    page = enter(open_page("Pia"), server, session, pia, "Pia")
+    page.select_option("#p-change", "amend")
+    page.select_option("#p-target", "P2")  # "Launch the premium plan", serving B1
+
+    # The form holds the goal as it is, the goal it serves ticked under "Serves".
+    expect(page.locator("#p-title")).to_have_value("Launch the premium plan")
+    expect(page.locator("#p-metric-rows input[data-field=name]")).to_have_value(
+        "paying subscribers"
+    )
+    expect(page.locator("#p-metric-rows input[data-field=target]")).to_have_value("2000")
+    expect(page.locator("#p-due")).to_have_value("2027-Q3")
+    expect(page.locator("#p-parents")).to_be_visible()
+    expect(page.locator("#p-parent-list input:checked")).to_have_count(1)
+    expect(page.locator("#p-parent-list input[value=B1]")).to_be_checked()
+
+    # Only the title changes: the amendment keeps the metric, the due date and the parent.
+    page.fill("#p-title", "Launch the premium plan in three markets")
+    page.click("#p-submit")
+    expect(page.locator("#propose-error")).to_be_hidden()
+    expect(page.locator("#proposals-body")).to_contain_text("in three markets")
+    (proposal,) = pages.state(server, session, pia["token"])["proposals"]
+    assert (proposal["change"], proposal["target"]) == ("amend", "P2")
+    assert proposal["parents"] == ["B1"]
+    assert [(m["name"], m.get("target")) for m in proposal["metrics"]] == [
+        ("paying subscribers", 2000)
+    ]
+    assert proposal["due"] == "2027-Q3"
+    expect(page.locator("#p-change")).to_have_value("new")  # the form starts afresh
+    expect(page.locator("#p-title")).to_have_value("")

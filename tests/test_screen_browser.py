@@ -4,14 +4,17 @@ under every rule: turnout only before each reveal, then the chart fit for the ru
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
-from tests.browser import OpenPage, Page, expect, shoot
+from tests.browser import OpenPage, Page, Route, expect, shoot
 from tests.chains import FITNESS
 from tests.live import LiveServer, Person, host, seat
 
 PROJECTOR = {"width": 1920, "height": 1080}
+# The example chain: its decisions are dated 2027, later than the server's clock may be.
+EXAMPLE = (Path(__file__).parent.parent / "docs/examples/fitness.goalchain.yaml").read_text()
 
 # Every visible piece of text on the page with its computed size, for those under 48 px.
 SMALL_TEXT = """() => [...document.querySelectorAll("body *")]
@@ -278,16 +281,19 @@ def open_screens(
     open_page: OpenPage, server: LiveServer, session: dict, sizes: list[dict] = SIZES
 ) -> list[Page]:
     """The room screen at each size, opened with the console's link."""
-    invite = server.get(f"/s/{session['id']}/invite", session["facilitator_token"]).json()
     screens = []
     for size in sizes:
         screen = open_page(f"screen {size['width']}", size)
-        screen.goto(
-            invite["screen"] if "://" in invite["screen"] else server.url + invite["screen"]
-        )
-        expect(screen.locator("#conn")).to_have_text("Live")
+        open_screen(screen, server, session)
         screens.append(screen)
     return screens
+
+
+def open_screen(screen: Page, server: LiveServer, session: dict) -> None:
+    """Open the room screen on `screen` with the console's link."""
+    invite = server.get(f"/s/{session['id']}/invite", session["facilitator_token"]).json()
+    screen.goto(invite["screen"] if "://" in invite["screen"] else server.url + invite["screen"])
+    expect(screen.locator("#conn")).to_have_text("Live")
 
 
 LONG = (
@@ -308,6 +314,52 @@ def test_the_title_bar_shows_the_sessions_title_whole_and_the_chain_names_its_pr
         assert title.evaluate("(el) => el.scrollWidth <= el.clientWidth"), screen.viewport_size
         expect(screen.locator("#chain-product")).to_have_text("Fitness app")
         fits_the_window(screen)
+
+
+# The join code and the box it is shown in: where each ends, and the code's size.
+CODE_BOX = """() => {
+  const code = document.getElementById("screen-code");
+  const box = code.parentElement.getBoundingClientRect();
+  const main = document.getElementById("main").getBoundingClientRect();
+  return {
+    right: code.getBoundingClientRect().right, width: code.scrollWidth,
+    boxRight: Math.min(box.right, main.right), boxWidth: code.clientWidth,
+    size: parseFloat(getComputedStyle(code).fontSize),
+    largest: 2.6 * parseFloat(getComputedStyle(document.documentElement).fontSize),
+  };
+}"""
+
+
+@pytest.mark.parametrize("shown_code", ["WWWWWW", "MMMMMM", None])
+def test_the_join_code_is_shown_whole_and_as_large_as_fits(
+    server: LiveServer, open_page: OpenPage, people: list[Person], shown_code: str | None
+) -> None:
+    """At 1920×1080 the code ran past its column (to 1195 px of 1121) and lost a letter or two.
+    Codes are six letters of the join alphabet; the widest letters (W, M) are shown in place
+    of the session's own, which the QR code still encodes."""
+    session, _fac = host(server, people)
+    code = shown_code or session["join_code"]
+
+    def widest_code(route: Route) -> None:
+        answer = route.fetch()
+        route.fulfill(response=answer, json=answer.json() | {"join_code": code})
+
+    def real_qr(route: Route) -> None:
+        route.continue_(url=route.request.url.replace(code, session["join_code"]))
+
+    for size in SIZES:
+        screen = open_page(f"screen {size['width']}", size)
+        screen.route(f"**/s/{session['id']}/invite", widest_code)
+        screen.route("**/qr.svg?*", real_qr)
+        open_screen(screen, server, session)
+        expect(screen.locator("#screen-code")).to_have_text(code)
+        box = screen.evaluate(CODE_BOX)
+        assert box["right"] <= box["boxRight"] + 1 and box["width"] <= box["boxWidth"], (size, box)
+        assert box["size"] >= 48 * size["height"] / 1080, (size, box)
+        # As large as fits: the stylesheet's size, or as wide as its box.
+        assert box["size"] == box["largest"] or box["width"] >= 0.95 * box["boxWidth"], box
+        fits_the_window(screen)
+        readable_at_any_size(screen)
 
 
 def test_the_screen_fits_the_projector_whatever_it_shows(
@@ -548,3 +600,89 @@ def test_a_past_ballot_is_named_by_the_text_voted_on(
     pia.ok("raise_hand")  # once the screen shows her hand, it has heard of the edit too
     expect(screen.locator("#next li")).to_have_text(["Pia"])
     expect(stage.locator(".question")).to_have_text("Healthier lives")
+
+
+# The side column's content and its height: the chain must not run out of it.
+SIDE = """() => {
+  const side = document.querySelector(".screen-side");
+  return {content: side.scrollHeight, column: side.clientHeight};
+}"""
+
+
+def chain_fits(screen: Page) -> None:
+    """The side column holds all it shows, the "and N more goals" line included."""
+    side = screen.evaluate(SIDE)
+    assert side["content"] <= side["column"] + 1, (screen.viewport_size, side)
+    expect(screen.locator(".screen-side .fit-more")).to_be_in_viewport(ratio=1)
+    fits_the_window(screen)
+
+
+def newest_is(screen: Page, title: str) -> None:
+    """The goal highlighted as decided last is `title`, shown whole."""
+    newest = screen.locator("#chain-body li.node.newest > .node-box > .node-title")
+    expect(newest).to_have_text(title)
+    in_view(screen, title)
+
+
+def consented(fac: Person, room: list[Person], proposal: str) -> None:
+    b = fac.ok("open_ballot", proposal_ids=[proposal], rule="consent")["ballot_id"]
+    for person in room:
+        person.ok("cast_vote", ballot_id=b, vote={"choice": "consent"})
+    fac.ok("close_ballot", ballot_id=b, reveal=True)
+
+
+def test_the_chain_shows_the_goal_the_room_accepted_last_and_fits(
+    server: LiveServer, open_page: OpenPage, people: list[Person]
+) -> None:
+    """From the example chain, the screen highlighted its sprint goal (dated 2027, after the
+    server's clock) instead of the goal the room had just accepted, and the chain ran 140 px
+    past the bottom of a 1080 px screen, its "and 6 more goals" line out of sight."""
+    session, fac = host(server, people, "roadmapping", chain=EXAMPLE, title="Q4 roadmap")
+    screens = open_screens(open_page, server, session)
+    room = seat(server, session, people, ("Pia", "product"), ("Tom", "team"))
+    fac.ok("next_phase")
+    coach = room[0].ok(
+        "propose_goal",
+        level="product",
+        title="Coach beta for 500 users",
+        parents=["U1"],
+        metrics=[{"name": "beta users", "target": 500}],
+        due="2027-Q3",
+    )["proposal_id"]
+    fac.ok("go_to_phase", phase="decide")
+    b = fac.ok("open_ballot", proposal_ids=[coach], rule="consent")["ballot_id"]
+    for screen in screens:  # nothing decided here yet: the file's last goal in force
+        expect(screen.locator("#stage .question")).to_have_text("Coach beta for 500 users")
+        newest_is(screen, "Finish the dashboard to release a first version to the test group")
+        chain_fits(screen)
+    for person in room:
+        person.ok("cast_vote", ballot_id=b, vote={"choice": "consent"})
+    fac.ok("close_ballot", ballot_id=b, reveal=True)
+    for screen in screens:
+        newest_is(screen, "Coach beta for 500 users")
+        chain_fits(screen)
+        readable_at_any_size(screen)
+
+
+def test_a_goal_retired_or_rejected_is_never_shown_as_the_newest(
+    server: LiveServer, open_page: OpenPage, people: list[Person]
+) -> None:
+    """A review amends a goal, then retires another: the amended goal stays the one in view."""
+    session, fac = host(server, people, "review", chain=EXAMPLE, title="Q2 review")
+    (screen,) = open_screens(open_page, server, session, [PROJECTOR])
+    room = seat(server, session, people, ("Pia", "product"), ("Tom", "team"))
+    fac.ok("go_to_phase", phase="propose")
+    renamed = "Launch the premium plan in three markets"
+    amend = {"change": "amend", "target": "P2", "level": "product", "title": renamed}
+    amended = room[0].ok("propose_goal", **amend)["proposal_id"]
+    retire = {"change": "retire", "target": "U2", "level": "user"}
+    retired = room[0].ok("propose_goal", **retire)["proposal_id"]
+    fac.ok("go_to_phase", phase="decide")
+    consented(fac, room, amended)
+    newest_is(screen, renamed)
+    consented(fac, room, retired)
+    question = screen.locator("#stage .question")
+    expect(question).to_have_text("Retire ‘Lower the risk of developing diabetes’")
+    expect(screen.locator("#stage .verdict")).to_have_text("Passed")
+    newest_is(screen, renamed)
+    chain_fits(screen)

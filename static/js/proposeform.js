@@ -18,7 +18,8 @@ function metricRow(values = {}) {
   };
   const row = h(
     "div",
-    { class: "metric-row" },
+    // a metric's owner has no field here: kept, so that amending a goal does not drop it
+    { class: "metric-row", "data-owner": values.owner || null },
     field("name", "Metric", { maxlength: "200", placeholder: "weekly active users" }),
     field("baseline", "Baseline", { maxlength: "40", inputmode: "decimal" }),
     field("target", "Target", { maxlength: "40", inputmode: "decimal" }),
@@ -53,6 +54,7 @@ function readMetrics() {
       if (text) metric[key] = NUMBER.test(text) ? Number(text) : text;
     }
     if (value("unit")) metric.unit = value("unit");
+    if (row.dataset.owner) metric.owner = row.dataset.owner;
     metrics.push(metric);
   }
   return metrics;
@@ -127,17 +129,27 @@ export function proposalForm(live) {
   let editing = null; // the proposal being amended, or null for a new one
 
   const chosenParents = () => $$("#p-parent-list input:checked").map((input) => input.value);
+  /** The chain goal an amendment starts from (the vision's statement as its title). */
+  const targetGoal = () => {
+    const chain = state.chain || {};
+    const { vision } = chain;
+    if (vision && vision.id === target.value) return { ...vision, level: "vision", title: vision.statement };
+    return (chain.goals || []).find((goal) => goal.id === target.value) || null;
+  };
+  /** The level of the goal proposed: an amendment's is its target's. */
+  const levelShown = () => (change.value === "amend" ? (targetGoal() || {}).level : level.value);
   const showHints = () => {
-    const tips = hints(level.value, readMetrics(), $("#p-due").value.trim(), chosenParents());
+    const tips = hints(levelShown(), readMetrics(), $("#p-due").value.trim(), chosenParents());
     update($("#p-hints"), tips, () => tips.map((tip) => h("li", { text: tip })));
   };
   const renderParents = () => {
     if (!state) return;
     const kept = new Set(chosenParents());
-    const found = change.value === "amend" ? [] : candidates(state, level.value);
-    $("#p-parents").hidden = level.value === "vision" || change.value !== "new";
-    update($("#p-parent-list"), [level.value, found], () => {
-      if (!found.length) return h("p", { class: "muted", text: noParentsNote(state, level.value) });
+    const shown = levelShown();
+    const found = ["new", "amend"].includes(change.value) ? candidates(state, shown) : [];
+    $("#p-parents").hidden = shown === "vision" || !["new", "amend"].includes(change.value);
+    update($("#p-parent-list"), [shown, found], () => {
+      if (!found.length) return h("p", { class: "muted", text: noParentsNote(state, shown) });
       return found.map(([id, title, what]) =>
         h(
           "label",
@@ -168,13 +180,59 @@ export function proposalForm(live) {
   change.addEventListener("change", () => {
     $("#target-row").hidden = change.value === "new";
     $("#level-row").hidden = change.value !== "new";
+    if (change.value === "amend") startFromTarget();
+    else if (amending) clearFields(); // what was the goal's is no new goal's
+    renderParents();
+  });
+  target.addEventListener("change", () => {
+    if (change.value === "amend") startFromTarget();
     renderParents();
   });
 
-  const clear = () => {
+  let amending = null; // the chain goal an amendment starts from, as it was prefilled
+
+  /** Prefill the form with the goal to amend: the fields left as they are stay the goal's. */
+  const startFromTarget = () => {
+    const goal = targetGoal();
+    amending = goal;
+    if (!goal) return clearFields();
+    $("#p-title").value = goal.title || "";
+    $("#p-description").value = goal.description || "";
+    $("#p-due").value = goal.due || "";
+    $("#p-owner").value = goal.owner || "";
+    $("#p-metric-rows").replaceChildren(...(goal.metrics || []).map((m) => metricRow(m)));
+    renderParents();
+    const served = new Set(goal.parents || []);
+    $$("#p-parent-list input").forEach((input) => (input.checked = served.has(input.value)));
+    showHints();
+  };
+
+  const clearFields = () => {
     for (const id of ["#p-title", "#p-description", "#p-due", "#p-owner"]) $(id).value = "";
     $("#p-metric-rows").replaceChildren();
     $$("#p-parent-list input:checked").forEach((input) => (input.checked = false));
+    amending = null;
+  };
+
+  /** An amendment's fields: the title, and each other field the person changed. */
+  const amendedFields = (fields) => {
+    const goal = amending || {};
+    const same = (a, b) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+    const asShown = (metrics) =>
+      (metrics || []).map(({ name, baseline, target: aim, unit, owner }) => ({ name, baseline, target: aim, unit, owner }));
+    const changed = { change: "amend", target: target.value, title: fields.title };
+    for (const name of ["description", "due", "owner"]) {
+      if (!same(fields[name], goal[name])) changed[name] = fields[name] ?? null;
+    }
+    if (!same(asShown(fields.metrics), asShown(goal.metrics))) changed.metrics = fields.metrics;
+    if (goal.level !== "vision" && !same([...fields.parents].sort(), [...(goal.parents || [])].sort())) {
+      changed.parents = fields.parents;
+    }
+    return changed;
+  };
+
+  const clear = () => {
+    clearFields();
     editing = null;
     level.disabled = false;
     $("#propose-h").textContent = "Propose a goal";
@@ -265,7 +323,7 @@ export function proposalForm(live) {
       $("#p-title").focus();
       return showError(error, "Give the goal a title.");
     }
-    const fields = { level: level.value, parents: chosenParents(), metrics: readMetrics() };
+    let fields = { level: level.value, parents: chosenParents(), metrics: readMetrics() };
     if (title) fields.title = title;
     for (const [id, name] of [
       ["#p-description", "description"],
@@ -275,7 +333,9 @@ export function proposalForm(live) {
       const value = $(id).value.trim();
       if (value) fields[name] = value;
     }
-    if (kind !== "new") {
+    if (kind === "amend") {
+      fields = amendedFields(fields);
+    } else if (kind !== "new") {
       fields.change = kind;
       fields.target = target.value;
       delete fields.level;
@@ -285,6 +345,8 @@ export function proposalForm(live) {
     const ack = await live.send("propose_goal", fields);
     button.disabled = false;
     if (!ack.ok) return showError(error, ack.error.message);
+    change.value = "new";
+    change.dispatchEvent(new Event("change"));
     clear();
     announce(`Your proposal “${title || kind}” is in`);
     $("#p-title").focus();

@@ -31,6 +31,17 @@ export function fit(box, makeSteps) {
   }
 }
 
+/** Size `line` (one word, such as the join code) as large as the stylesheet allows and its box
+ * holds: cut short, a code cannot be typed. */
+export function fitLine(line) {
+  line.style.fontSize = "";
+  let size = parseFloat(getComputedStyle(line).fontSize);
+  while (line.scrollWidth > line.clientWidth && size > 1) {
+    size = Math.floor((size * line.clientWidth) / line.scrollWidth);
+    line.style.fontSize = `${size}px`;
+  }
+}
+
 /** A step that adds `name` to the box's classes once: the stylesheet says what it shortens. */
 export function tighten(box, name) {
   return () => !box.classList.contains(name) && (box.classList.add(name), true);
@@ -71,18 +82,20 @@ export function trimLongest(box, lists, keep) {
   };
 }
 
-/** A step that sums up the goal decided longest ago among those shown with nothing shown under
- * them, so the tree keeps its shape and the path to the newest goal stays. */
-export function pruneChain(box, decidedAt) {
+/** A step that sums up the goal decided longest ago among those shown with no goal shown under
+ * them (a mere "also serves" line does not count), so the tree keeps its shape and the path to
+ * the newest goal stays. `decisionOrder(id)` is a goal's place among the decisions, 0 the
+ * oldest. */
+export function pruneChain(box, decisionOrder) {
   return () => {
     const tree = box.querySelector(".tree");
     if (!tree) return false;
     const leaves = $$("li.node:not(.newest):not(.level-vision):not(.ref)", tree).filter(
-      (node) => !node.hidden && !$$("li.node", node).some((under) => !under.hidden),
+      (node) => !node.hidden && !$$("li.node:not(.ref)", node).some((under) => !under.hidden),
     );
     if (!leaves.length) return false;
-    const age = (node) => decidedAt(node.dataset.goal);
-    const oldest = leaves.reduce((a, b) => (age(b) < age(a) ? b : a));
+    const place = (node) => decisionOrder(node.dataset.goal);
+    const oldest = leaves.reduce((a, b) => (place(b) < place(a) ? b : a));
     sumUp(tree, oldest, ["goal", "goals"]);
     return true;
   };

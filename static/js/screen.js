@@ -5,7 +5,7 @@
 import { getJSON, sessionPath } from "./api.js";
 import { resultChart } from "./charts.js";
 import { $, h } from "./dom.js";
-import { fit, pruneChain, tighten, trimLongest } from "./screen-fit.js";
+import { fit, fitLine, pruneChain, tighten, trimLongest } from "./screen-fit.js";
 import { startLive, update } from "./shell.js";
 import {
   ballotsNewestFirst,
@@ -26,7 +26,7 @@ const storageKey = `workshop:${workshopId}:screen`;
 const NEXT_SHOWN = 4; // people named under "Next"; more are counted
 let invite = null; // {join_code, join}: the room may see both
 let knownGoals = null; // chain ids already shown, to mark the goals just accepted
-let decidedAt = new Map(); // goal id → when it was decided ("" for goals of the input chain)
+let decisionOrder = new Map(); // goal id → its place among the chain's decisions, 0 the oldest
 // Lists of the stage that give way, longest first, when it does not fit: [list, item, noun].
 const REASONS = [[".objections", "li", ["objection or concern", "objections and concerns"]]];
 const STAGE_LISTS = [
@@ -178,7 +178,7 @@ function joinStage(state) {
           }),
           h(
             "div",
-            {},
+            { class: "join-text" },
             h("p", { text: "Scan the code, or open" }),
             h("p", { class: "join-address", text: window.location.host }),
             h("p", { text: "and enter the code" }),
@@ -283,15 +283,36 @@ function renderFloor(state) {
   });
 }
 
+/** The chain's goals in the order they were decided: the input chain's by their dates, then
+ * this session's as it decided them. A file's dates may lie after the server's clock, so they
+ * never outrank what the room has just agreed. A decision's time is to the second: within
+ * one second, the ballot closed last decided last. */
+function inDecisionOrder(state, goals) {
+  const closed = new Map(state.ballots.map((b) => [b.id, Math.max(b.closed_at || 0, b.revealed_at || 0)]));
+  const decisions = goals.map((goal, index) => {
+    const decided = goal.decided || {};
+    const here = decided.session === state.session.id ? 1 : 0;
+    const ballot = here ? closed.get(decided.ballot) || 0 : 0;
+    return { goal, here, at: Date.parse(decided.at) || 0, ballot, index };
+  });
+  decisions.sort((a, b) => a.here - b.here || a.at - b.at || a.ballot - b.ballot || a.index - b.index);
+  return decisions.map((decision) => decision.goal);
+}
+
+/** A goal the chain holds to: the vision, or a goal accepted or achieved (not one rejected,
+ * retired or only proposed). */
+const inForce = (goal) => !goal.status || goal.status === "accepted" || goal.status === "achieved";
+
 function renderChain(state) {
   update($("#chain-body"), state.chain, () => {
     const tree = chainTree(state, knownGoals);
     const chain = state.chain || {};
     const goals = [chain.vision, ...(chain.goals || [])].filter(Boolean);
     knownGoals = new Set(goals.map((g) => g.id));
-    decidedAt = new Map(goals.map((g) => [g.id, (g.decided && g.decided.at) || ""]));
+    const ordered = inDecisionOrder(state, goals);
+    decisionOrder = new Map(ordered.map((g, place) => [g.id, place]));
     // The goal decided last stays in view, with its details, however long the chain grows.
-    const newest = goals.reduce((last, g) => (!last || decidedAt.get(g.id) >= decidedAt.get(last.id) ? g : last), null);
+    const newest = ordered.filter(inForce).pop();
     const node = newest && tree.querySelector(`li.node[data-goal="${CSS.escape(newest.id)}"]:not(.ref)`);
     if (node) node.classList.add("newest");
     return tree;
@@ -303,6 +324,8 @@ function renderChain(state) {
 function fitScreen() {
   const main = $("#main");
   const side = $(".screen-side");
+  const code = $("#screen-code");
+  if (code) fitLine(code);
   fit(main, () => [
     tighten(main, "fit-1"),
     trimLongest(main, STAGE_LISTS, 2),
@@ -313,7 +336,7 @@ function fitScreen() {
   ]);
   fit(side, () => [
     tighten(side, "fit-1"),
-    pruneChain(side, (id) => decidedAt.get(id) || ""),
+    pruneChain(side, (id) => decisionOrder.get(id) ?? -1),
     tighten(side, "fit-2"),
     tighten(side, "fit-3"),
   ]);
