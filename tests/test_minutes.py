@@ -501,6 +501,8 @@ def test_the_votes_csv_has_one_row_per_vote_that_may_be_shown(record) -> None:
         ({"value": 4}, "4"),
         ({"dots": {"A": 2, "C": 1}}, "“a” 2; “c” 1"),
         ({"ranking": ["B", "A", "C"]}, "“b” > “a” > “c”"),
+        ({"dots": {}}, "no dots"),  # as the minutes say: an empty cell read as no vote
+        ({"ranking": []}, "no ranking"),
     ],
 )
 def test_each_kind_of_vote_fits_one_cell_naming_options_by_title(vote, shown) -> None:

@@ -46,9 +46,10 @@ def vote_text(vote: Mapping, title: Callable[[str], str] = str) -> str:
     if "value" in vote:
         return str(vote["value"])
     if "dots" in vote:
-        return "; ".join(f"{title(option)} {count}" for option, count in vote["dots"].items())
+        spent = "; ".join(f"{title(option)} {count}" for option, count in vote["dots"].items())
+        return spent or "no dots"  # as the minutes say it: an empty cell reads as no vote
     if "ranking" in vote:
-        return " > ".join(title(option) for option in vote["ranking"])
+        return " > ".join(title(option) for option in vote["ranking"]) or "no ranking"
     return ""
 
 
