@@ -343,6 +343,37 @@ def test_after_a_hand_over_the_minutes_keep_each_role_held_and_the_airtime_befor
     assert (airtime[tom]["turns"], airtime[tom]["proposals"]) == (1, 1)
 
 
+def test_the_summary_says_a_tie_and_who_broke_it(tmp_path: Path) -> None:
+    """A tie the decider broke read "“Coaching” came first by ranked choice", naming neither
+    the tie nor the decision; a runoff read as an ordinary second vote."""
+    room = ticking_room(tmp_path)
+    pia, tom = room.join("Pia", "product"), room.join("Tom", "team")
+    room.do(room.fac, "go_to_phase", phase="propose")
+    gyms, coach, ads = (
+        room.propose(tom, level="vision", title=t) for t in ("Gyms", "Coach", "Ads")
+    )
+    room.do(room.fac, "go_to_phase", phase="decide")
+    ranked = {"rule": "ranked", "rule_reason": "pick one"}
+    tied = room.do(room.fac, "open_ballot", proposal_ids=[gyms, coach], **ranked)["ballot_id"]
+    room.vote(tied, {pia: {"ranking": [gyms, coach]}, tom: {"ranking": [coach, gyms]}})
+    room.do(room.fac, "close_ballot", ballot_id=tied, reveal=True)
+    room.do(room.fac, "break_tie", ballot_id=tied, how="decider")
+    decision = {"winner": coach, "rationale": "coaching keeps people"}
+    room.do(pia, "record_decision", ballot_id=tied, **decision)
+    again = room.do(room.fac, "open_ballot", proposal_ids=[gyms, ads], **ranked)["ballot_id"]
+    room.vote(again, {pia: {"ranking": [gyms, ads]}, tom: {"ranking": [ads, gyms]}})
+    room.do(room.fac, "close_ballot", ballot_id=again, reveal=True)
+    runoff = room.do(room.fac, "break_tie", ballot_id=again, how="runoff")["ballot_id"]
+    room.vote(runoff, {pia: {"ranking": [ads, gyms]}, tom: {"ranking": [ads, gyms]}})
+    room.do(room.fac, "close_ballot", ballot_id=runoff, reveal=True)
+    text = markdown_text(minutes.render(minutes.build(*room.service.history(room.id)), "md"))
+    summary = text[text.index("What was decided") : text.index("The goal chain after")]
+    assert "“Gyms” and “Coach”: tied by ranked choice (2 of 2 voted); Pia chose “Coach”" in summary
+    assert "Decision by Pia: “Coach” wins the tie, because: coaching keeps people" in summary
+    assert "Tie for first place: a runoff among the tied options followed." in summary
+    assert "A runoff among the options tied for first place in an earlier ballot." in summary
+
+
 def test_reading_a_closed_session_does_not_change_its_minutes(tmp_path: Path) -> None:
     """Someone opening a closed session to read it was recorded as attending: the minutes
     changed after the close, and the same session no longer gave the same minutes. Whoever

@@ -159,6 +159,24 @@ def outcome_text(item: Mapping, words: Words) -> str:
 
 def _after_notes(b: Mapping, words: Words) -> list[str]:
     """How a tie was broken, and how the other options of a dot or ranked ballot were settled."""
+    notes = tie_notes(b, words)
+    settled = b.get("settled")
+    if settled:
+        notes.append(
+            f"Settled by {words(settled['by'])} ({words.clock(settled['at'])}): "
+            f"{words.each(settled['kept'])} taken forward; {words.each(settled['others'])} "
+            f"{settled['status']}."
+        )
+        notes += [
+            f"{words.title(moved['proposal_id'])} now serves {words.each(moved['parents'])}"
+            f" (it served {words.each(moved['before'])})."
+            for moved in settled["reparented"]
+        ]
+    return notes
+
+
+def tie_notes(b: Mapping, words: Words) -> list[str]:
+    """A runoff, and a tie for first place: sent to a runoff or to the decider, and decided."""
     notes = []
     if b.get("runoff_of"):
         notes.append("A runoff among the options tied for first place in an earlier ballot.")
@@ -173,16 +191,4 @@ def _after_notes(b: Mapping, words: Words) -> list[str]:
             f"Decision by {words(decision['by'])}: {words.title(decision['winner'])} wins the "
             f"tie, because: {decision['rationale']}"
         )
-    settled = b.get("settled")
-    if settled:
-        notes.append(
-            f"Settled by {words(settled['by'])} ({words.clock(settled['at'])}): "
-            f"{words.each(settled['kept'])} taken forward; {words.each(settled['others'])} "
-            f"{settled['status']}."
-        )
-        notes += [
-            f"{words.title(moved['proposal_id'])} now serves {words.each(moved['parents'])}"
-            f" (it served {words.each(moved['before'])})."
-            for moved in settled["reparented"]
-        ]
     return notes

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from workshop.domain.plain import LEVEL_NAMES, rule_name
 from workshop.minutes.blocks import Block, Words, goals_of
-from workshop.minutes.outline_ballots import objection_notes, outcome_text, verdict
+from workshop.minutes.outline_ballots import objection_notes, outcome_text, tie_notes, verdict
 from workshop.minutes.outline_chain import chain_changes
 
 
@@ -31,8 +31,13 @@ def _decision(ballot: Mapping, words: Words) -> tuple[str, list[str]]:
     turnout = f"{ballot['turnout']} of {ballot['electorate_size']} voted"
     if ballot["result"] is None:
         return f"{options}: a {rule} vote, not revealed ({turnout})", revised
-    head = f"{options}: {verdict(ballot, voted)} by {rule}, {turnout}"
-    details = objection_notes(ballot, voted)
+    decision = ballot.get("decision") or {}
+    if decision.get("winner"):  # a tie for first place that the decider broke
+        chose = f"{voted(decision['by'])} chose {voted.title(decision['winner'])}"
+        head = f"{options}: tied by {rule} ({turnout}); {chose}"
+    else:
+        head = f"{options}: {verdict(ballot, voted)} by {rule}, {turnout}"
+    details = tie_notes(ballot, voted) + objection_notes(ballot, voted)
     details += [f"Outcome: {outcome_text(item, voted)}" for item in ballot["outcome"]]
     return head, details + revised
 
