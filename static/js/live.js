@@ -53,6 +53,7 @@ export class Live {
       }
     });
     socket.on("state", (state) => this.accept(state, true));
+    socket.on("own_vote_recorded", (own) => this.ownVote(own));
     // Scale-out: the server lost its message queue (live updates paused), then has it back.
     socket.on("connection_degraded", () => this.onStatus(false));
     socket.on("resync", () => {
@@ -105,6 +106,16 @@ export class Live {
       }
     }
     this.scheduleRefresh();
+  }
+
+  /** My vote, cast in another tab or on another device: show it here too. */
+  ownVote(own) {
+    const ballot = this.state && (this.state.ballots || []).find((b) => b.id === own.ballot_id);
+    if (ballot && ballot.status === "open") {
+      ballot.my_vote = own.vote;
+      this.onState(this.state);
+    }
+    this.scheduleRefresh(); // a get_state answered before the vote must not leave it out
   }
 
   presence(change) {
