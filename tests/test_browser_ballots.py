@@ -5,9 +5,12 @@ The console and the participant view in Debian's Chromium, against the real serv
 
 from __future__ import annotations
 
+import re
+
 from tests.browser import (
     PHONE,
     OpenPage,
+    Watch,
     command,
     console_page,
     enter,
@@ -331,10 +334,11 @@ def test_the_ballot_form_asks_a_quorum_and_starts_afresh_after_a_ballot_opens(
 
 
 def test_a_vote_on_the_phone_shows_on_the_laptop_of_the_same_person(
-    server: LiveServer, open_page: OpenPage
+    server: LiveServer, open_page: OpenPage, watch: Watch
 ) -> None:
     """Pia's phone and laptop show the vote the server holds, whichever of them cast it, and
     a vote the phone held while offline, once it is sent."""
+    watch.allowed.append(re.compile(r"WebSocket connection to .* failed"))
     session, pia, tom, (proposal,) = visions_session(server, "Healthier lives")
     phone = enter(open_page("Pia's phone", PHONE), server, session, pia, "Pia")
     laptop = enter(open_page("Pia's laptop"), server, session, pia, "Pia")

@@ -24,6 +24,7 @@ export class Live {
     this.refreshTimer = null;
     this.refreshing = false;
     this.again = false;
+    this.waiting = new Map(); // each command sent and not yet answered, by name and fields
   }
 
   start() {
@@ -162,8 +163,22 @@ export class Live {
     return new Promise((resolve) => this.socket.once("connect", resolve));
   }
 
-  /** Send a command; a lost answer is retried with the same cid, so it counts once. */
-  async send(name, fields = {}) {
+  /**
+   * Send a command; a lost answer is retried with the same cid, so it counts once. The same
+   * command (same name and fields) pressed again while it waits to be sent or answered is the
+   * same press: offline, "Next phase" pressed twice moves one phase once the connection is back.
+   */
+  send(name, fields = {}) {
+    const key = JSON.stringify([name, fields]);
+    let answer = this.waiting.get(key);
+    if (!answer) {
+      answer = this.deliver(name, fields).finally(() => this.waiting.delete(key));
+      this.waiting.set(key, answer);
+    }
+    return answer;
+  }
+
+  async deliver(name, fields) {
     const payload = { cid: randomId(), ...fields };
     for (let attempt = 1; ; attempt++) {
       await this.connected();

@@ -58,9 +58,37 @@ export function update(container, key, build) {
   swap(container, build());
 }
 
-/** Run a command and show its refusal (as text) in `errorElement`; true when it went through. */
+// The button whose click (or form submit) is being handled now: a command it runs marks it
+// as waiting. Set before the page's own handlers, cleared once they have run.
+let pressed = null;
+const press = (control) => {
+  pressed = control;
+  setTimeout(() => (pressed = null));
+};
+document.addEventListener("click", (event) => press(event.target.closest("button")), true);
+document.addEventListener("submit", (event) => press(event.submitter || pressed), true);
+
+const WAITING = "Waiting to send…";
+
+/** Mark `control` as waiting for `answer`, saying so while the connection is down. */
+function waitOn(control, live, answer) {
+  if (!control || control.getAttribute("aria-disabled") === "true") return answer;
+  const label = [...control.childNodes];
+  control.setAttribute("aria-disabled", "true");
+  if (!(live.socket && live.socket.connected)) control.textContent = WAITING;
+  answer.finally(() => {
+    control.removeAttribute("aria-disabled");
+    if (control.textContent === WAITING) control.replaceChildren(...label);
+  });
+  return answer;
+}
+
+/**
+ * Run a command and show its refusal (as text) in `errorElement`; true when it went through.
+ * The button pressed shows that it waits until the answer, so nobody presses it again.
+ */
 export async function run(live, name, fields, errorElement) {
-  const ack = await live.send(name, fields);
+  const ack = await waitOn(pressed, live, live.send(name, fields));
   if (errorElement) {
     errorElement.textContent = ack.ok ? "" : ack.error.message;
     errorElement.hidden = ack.ok;
