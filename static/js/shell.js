@@ -93,6 +93,7 @@ export async function run(live, name, fields, errorElement) {
     errorElement.textContent = ack.ok ? "" : ack.error.message;
     errorElement.hidden = ack.ok;
   }
-  if (!ack.ok && !errorElement) announce(ack.error.message);
+  // A command held while offline may be refused once its form has gone (the page moved on).
+  if (!ack.ok && !(errorElement && errorElement.isConnected)) announce(ack.error.message);
   return ack.ok ? ack : null;
 }
