@@ -13,15 +13,23 @@ export function startLive({ token, render, onRefused }) {
   let pending = false;
   let wasOnline = null;
   const status = (online) => {
+    // "Offline" only when this device is: with its network fine, the server is the trouble.
+    const device = navigator.onLine;
+    offline.textContent = device ? "Can't reach the server — reconnecting…" : "Offline — reconnecting…";
     offline.hidden = online;
     conn.hidden = false;
-    conn.textContent = online ? "Live" : "Offline";
+    conn.textContent = online ? "Live" : device ? "Reconnecting" : "Offline";
     conn.classList.toggle("off", !online);
     if (wasOnline !== null && wasOnline !== online) {
-      announce(online ? "Back online: everything is up to date" : "Offline — reconnecting");
+      announce(online ? "Back online: everything is up to date" : offline.textContent);
     }
     wasOnline = online;
   };
+  const deviceChanged = () => {
+    if (wasOnline === false) status(false);
+  };
+  window.addEventListener("online", deviceChanged);
+  window.addEventListener("offline", deviceChanged);
   const live = new Live({
     token,
     onState: () => {
