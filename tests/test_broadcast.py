@@ -19,7 +19,7 @@ from wsproto import ConnectionType, WSConnection
 from wsproto.events import AcceptConnection, CloseConnection, Message, Request, TextMessage
 from wsproto.extensions import PerMessageDeflate
 
-from tests.live import LiveServer, host, poll, seat
+from tests.live import LiveServer, Person, host, poll, seat
 from workshop.broadcast import LONGEST_REST, Broadcaster
 from workshop.domain.views import messages
 
@@ -119,7 +119,7 @@ class Rooms:
         threading.Event().wait(seconds)  # the broadcaster's own rest, as gevent would sleep
 
     def emit(self, name: str, data: dict, to: str) -> None:
-        if to.endswith(":facilitator"):
+        if to != "session:w":  # the facilitator's copy, a voter's own vote
             return
         self.told.put(covered((name, data, data)))
         self.first_told.wait()
@@ -215,6 +215,37 @@ def test_a_quiet_vote_is_sent_at_once_with_voter_and_replaced_for_the_facilitato
         assert heard == {
             k: told[k] for k in ("seq", "type", "at", "ballot_id", "turnout", "electorate_size")
         }
+
+
+@pytest.mark.parametrize("anonymous", [False, True], ids=["named", "anonymous"])
+def test_a_vote_is_told_to_the_voters_other_connections_and_nobody_else(
+    server: LiveServer, people, anonymous: bool
+) -> None:
+    """Pia votes on her phone: her laptop learns her vote; Tom and the facilitator do not."""
+    session, fac = host(server, people)
+    pia, tom = seat(server, session, people, ("Pia", "product"), ("Tom", "team"))
+    laptop = Person(server, pia.token, "Pia's laptop")
+    people.append(laptop)
+    fac.ok("next_phase")
+    proposal = pia.ok("propose_goal", level="vision", title="Healthier lives")["proposal_id"]
+    fac.ok("go_to_phase", phase="decide")
+    ballot = fac.ok("open_ballot", proposal_ids=[proposal], anonymous=anonymous)["ballot_id"]
+    for choice in ("agree", "disagree"):
+        pia.ok(
+            "cast_vote", ballot_id=ballot, vote={"choice": choice, "reason": f"because {choice}"}
+        )
+        told = laptop.wait_event("own_vote_recorded", lambda e, c=choice: e["vote"]["choice"] == c)
+        assert told["ballot_id"] == ballot and told["vote"]["reason"] == f"because {choice}"
+    tom.ok("cast_vote", ballot_id=ballot, vote={"choice": "abstain"})
+    tom.wait_event("own_vote_recorded")
+    fac.wait_event("vote_cast", lambda e: e["turnout"] == 2)
+    assert [e["vote"]["choice"] for e in tom.events("own_vote_recorded")] == ["abstain"]
+    assert not fac.events("own_vote_recorded")
+    assert "because" not in json.dumps(tom.received + fac.received)
+    assert [e["vote"]["choice"] for e in laptop.events("own_vote_recorded")] == [
+        "agree",
+        "disagree",
+    ]
 
 
 def test_a_burst_of_votes_reaches_everyone_gap_free_in_order(server: LiveServer, people) -> None:

@@ -384,12 +384,26 @@ def test_offline_banner_and_the_exact_state_after_reconnect(
     open_page: OpenPage, watch: Watch, tmp_path: Path
 ) -> None:
     with ann_cut_off(open_page, watch, tmp_path) as (live, session, page):
-        expect(page.locator("#offline")).to_have_text("Offline — reconnecting…")
+        expect(page.locator("#offline")).to_have_text("Can't reach the server — reconnecting…")
         live.start()
         command(live, session, session["facilitator_token"], "next_phase")
 
         expect(page.locator("#offline")).to_be_hidden()
         expect(page.locator("#phase")).to_have_text("Propose (silently)")
+
+
+def test_a_server_down_is_not_called_offline_while_the_device_is_online(
+    open_page: OpenPage, watch: Watch, tmp_path: Path
+) -> None:
+    """The server stopped, Ann's network fine: her page does not send her to check her Wi-Fi."""
+    with ann_cut_off(open_page, watch, tmp_path) as (_live, _session, page):
+        expect(page.locator("#offline")).to_have_text("Can't reach the server — reconnecting…")
+        expect(page.locator("#conn")).to_have_text("Reconnecting")
+        page.context.set_offline(True)
+        expect(page.locator("#offline")).to_have_text("Offline — reconnecting…")
+        expect(page.locator("#conn")).to_have_text("Offline")
+        page.context.set_offline(False)
+        expect(page.locator("#offline")).to_have_text("Can't reach the server — reconnecting…")
 
 
 def test_a_hand_raised_offline_says_it_waits_until_it_is_sent(

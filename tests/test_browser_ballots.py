@@ -5,7 +5,20 @@ The console and the participant view in Debian's Chromium, against the real serv
 
 from __future__ import annotations
 
-from tests.browser import OpenPage, command, console_page, enter, expect, open_ballot, state
+import re
+
+from tests.browser import (
+    PHONE,
+    OpenPage,
+    Watch,
+    command,
+    console_page,
+    enter,
+    expect,
+    open_ballot,
+    state,
+    vote,
+)
 from tests.live import LiveServer
 
 
@@ -318,3 +331,58 @@ def test_the_ballot_form_asks_a_quorum_and_starts_afresh_after_a_ballot_opens(
     expect(console.get_by_label("Anonymous (nobody sees who voted what)")).not_to_be_checked()
     expect(console.locator("#reason-row")).to_be_hidden()
     expect(console.locator("#rule-reason")).to_have_value("")
+
+
+def test_a_vote_on_the_phone_shows_on_the_laptop_of_the_same_person(
+    server: LiveServer, open_page: OpenPage, watch: Watch
+) -> None:
+    """Pia's phone and laptop show the vote the server holds, whichever of them cast it, and
+    a vote the phone held while offline, once it is sent."""
+    watch.allowed.append(re.compile(r"WebSocket connection to .* failed"))
+    session, pia, tom, (proposal,) = visions_session(server, "Healthier lives")
+    phone = enter(open_page("Pia's phone", PHONE), server, session, pia, "Pia")
+    laptop = enter(open_page("Pia's laptop"), server, session, pia, "Pia")
+    ballot = open_ballot(server, session, [pia, tom], proposal_ids=[proposal])
+
+    vote(phone, "agree")
+    expect(laptop.locator("#vote-body .my-vote")).to_have_text("Your vote: Agree")
+    expect(laptop.locator("input[name=choice][value=agree]")).to_be_checked()
+    vote(laptop, "disagree", "Too vague")
+    expect(phone.locator("#vote-body .my-vote")).to_have_text("Your vote: Disagree — Too vague")
+    expect(phone.locator("#vote-reason")).to_have_value("Too vague")
+
+    phone.context.set_offline(True)
+    expect(phone.locator("#offline")).to_be_visible()
+    phone.locator("label.choice-abstain").click()
+    phone.click("#vote-body button[type=submit]")
+    vote(laptop, "agree")
+    phone.context.set_offline(False)
+    expect(phone.locator("#vote-body .my-vote")).to_have_text("Your vote: Abstain")
+    expect(laptop.locator("#vote-body .my-vote")).to_have_text("Your vote: Abstain")
+    mine = state(server, session, pia["token"])["ballots"][0]
+    assert mine["id"] == ballot and mine["my_vote"]["choice"] == "abstain"
+
+
+def test_a_vote_held_offline_and_refused_after_the_close_is_said_not_counted(
+    server: LiveServer, open_page: OpenPage, watch: Watch
+) -> None:
+    """Pia votes offline; the facilitator closes and reveals before her phone is back."""
+    watch.allowed.append(re.compile(r"WebSocket connection to .* failed"))
+    session, pia, tom, (proposal,) = visions_session(server, "Healthier lives")
+    phone = enter(open_page("Pia's phone", PHONE), server, session, pia, "Pia")
+    ballot = open_ballot(server, session, [pia, tom], proposal_ids=[proposal])
+    command(server, session, tom["token"], "cast_vote", ballot_id=ballot, vote={"choice": "agree"})
+    expect(phone.locator("#vote-turnout")).to_have_text("1 of 2 voted")
+    phone.context.set_offline(True)
+    expect(phone.locator("#offline")).to_be_visible()
+    phone.locator("label.choice-disagree").click()
+    phone.click("#vote-body button[type=submit]")
+    fac = session["facilitator_token"]
+    command(server, session, fac, "close_ballot", ballot_id=ballot, reveal=True)
+    phone.context.set_offline(False)
+
+    refused = phone.locator("#vote-body .not-counted")
+    expect(refused).to_have_text(re.compile(r"^Your vote was not counted: .*clos"))
+    expect(phone.locator("#vote-body .results")).to_be_visible()
+    expect(phone.locator("#announcer")).to_contain_text("Your vote was not counted")
+    assert "my_vote" not in state(server, session, pia["token"])["ballots"][0]

@@ -293,3 +293,43 @@ def test_amending_a_goal_of_the_chain_starts_from_the_goal_and_keeps_what_is_lef
     assert proposal["due"] == "2027-Q3"
     expect(page.locator("#p-change")).to_have_value("new")  # the form starts afresh
     expect(page.locator("#p-title")).to_have_value("")
+
+
+def test_a_press_repeated_offline_is_one_press_and_says_that_it_waits(
+    server: LiveServer, open_page, watch: pages.Watch
+) -> None:
+    """Offline, "Next phase" and "Send comment" pressed twice each: one phase, one comment."""
+    watch.allowed.append(re.compile(r"WebSocket connection to .* failed"))
+    session, fac, (ann, bob) = team(server, "Ann", "Bob")
+    command(server, session, fac, "next_phase")
+    proposal = command(
+        server, session, bob["token"], "propose_goal", level="vision", title="Healthier lives"
+    )["proposal_id"]
+    command(server, session, fac, "go_to_phase", phase="present")
+    console = console_page(open_page, server, session)
+    ann_page = enter(open_page("Ann", pages.PHONE), server, session, ann, "Ann")
+    for page in (console, ann_page):
+        page.context.set_offline(True)
+        expect(page.locator("#offline")).to_be_visible()
+
+    next_phase = console.locator("#next-phase")
+    next_phase.click()
+    expect(next_phase).to_have_text("Waiting to send…")
+    expect(next_phase).to_have_attribute("aria-disabled", "true")
+    next_phase.click(force=True)  # aria-disabled, as a person may press it anyway
+    ann_page.fill("#c-text", "Which scales first?")
+    send = ann_page.locator("#comment-form button[type=submit]")
+    send.click()
+    expect(send).to_have_text("Waiting to send…")
+    send.click(force=True)
+
+    for page in (console, ann_page):
+        page.context.set_offline(False)
+    expect(next_phase).to_have_text("Next phase")
+    expect(next_phase).not_to_have_attribute("aria-disabled", "true")
+    expect(ann_page.locator("#c-text")).to_have_value("")
+    expect(send).not_to_have_attribute("aria-disabled", "true")
+    shown = pages.state(server, session, fac)
+    assert [step["phase"] for step in shown["session"]["phase_log"]][-2:] == ["present", "discuss"]
+    (commented,) = [p for p in shown["proposals"] if p["id"] == proposal]
+    assert [c["text"] for c in commented["comments"]] == ["Which scales first?"]

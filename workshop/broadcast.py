@@ -2,7 +2,9 @@
 
 Each session has two audiences: the room `session:<id>` gets what everybody may see (room
 screens too), `session:<id>:facilitator` the facilitator's view. Every broadcast is one emit
-per audience, which python-socketio encodes once and hands to each socket as it is.
+per audience, which python-socketio encodes once and hands to each socket as it is. Each
+person's connections are also in a room of their own, `session:<id>:person:<pid>`, which
+alone is told their own vote: their other tabs and devices show it too.
 
 A session's events go out in seq order through one outbox. When the room is quiet they go
 out at once; while a broadcast to the room is still under way, what arrives waits in the
@@ -68,6 +70,11 @@ def rooms(workshop_id: str) -> tuple[str, str]:
     return f"session:{workshop_id}", f"session:{workshop_id}:facilitator"
 
 
+def own_room(workshop_id: str, participant_id: str) -> str:
+    """The connections of one person, whatever their role."""
+    return f"session:{workshop_id}:person:{participant_id}"
+
+
 @dataclass
 class Member:
     workshop_id: str
@@ -94,9 +101,13 @@ class Broadcaster:
 
     # -- rooms ---------------------------------------------------------------
     def enter(self, sid: str, workshop_id: str, participant_id: str, facilitator: bool) -> None:
-        """Put a newly connected socket in its audience."""
+        """Put a newly connected socket in its audience, and a person's in their own room."""
         self._members[sid] = Member(workshop_id, participant_id)
         self.socketio.server.enter_room(sid, rooms(workshop_id)[facilitator], namespace="/")
+        if participant_id != views.SCREEN:
+            self.socketio.server.enter_room(
+                sid, own_room(workshop_id, participant_id), namespace="/"
+            )
 
     def leave(self, sid: str) -> None:
         self._members.pop(sid, None)
@@ -167,7 +178,22 @@ class Broadcaster:
             except Exception:  # one failed broadcast must not stop the ones after it
                 log.exception("broadcasting %s of %s failed", name, workshop_id)
             self.socketio.sleep(0)
+        self._tell_own_votes(workshop_id, events)
         return len(commits)
+
+    def _tell_own_votes(self, workshop_id: str, events: list[dict]) -> None:
+        """Tell each voter's connections the vote they cast (the room hears only the turnout),
+        so that their other tab or device does not show an older vote, or none."""
+        for item in events:
+            if item["type"] != "vote_cast":
+                continue
+            own = {"ballot_id": item["ballot_id"], "vote": item["vote"], "at": item["at"]}
+            try:
+                self.socketio.emit(
+                    "own_vote_recorded", own, to=own_room(workshop_id, item["voter"])
+                )
+            except Exception:  # as above: the next votes are still told
+                log.exception("telling %s of %s their vote failed", item["voter"], workshop_id)
 
     # -- presence ------------------------------------------------------------
     def presence(self, workshop_id: str, participant_id: str, present: bool) -> None:

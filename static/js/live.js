@@ -24,6 +24,7 @@ export class Live {
     this.refreshTimer = null;
     this.refreshing = false;
     this.again = false;
+    this.waiting = new Map(); // each command sent and not yet answered, by name and fields
   }
 
   start() {
@@ -53,6 +54,7 @@ export class Live {
       }
     });
     socket.on("state", (state) => this.accept(state, true));
+    socket.on("own_vote_recorded", (own) => this.ownVote(own));
     // Scale-out: the server lost its message queue (live updates paused), then has it back.
     socket.on("connection_degraded", () => this.onStatus(false));
     socket.on("resync", () => {
@@ -107,6 +109,16 @@ export class Live {
     this.scheduleRefresh();
   }
 
+  /** My vote, cast in another tab or on another device: show it here too. */
+  ownVote(own) {
+    const ballot = this.state && (this.state.ballots || []).find((b) => b.id === own.ballot_id);
+    if (ballot && ballot.status === "open") {
+      ballot.my_vote = own.vote;
+      this.onState(this.state);
+    }
+    this.scheduleRefresh(); // a get_state answered before the vote must not leave it out
+  }
+
   presence(change) {
     const person = this.state && this.state.participants.find((p) => p.id === change.participant_id);
     if (person) {
@@ -151,8 +163,22 @@ export class Live {
     return new Promise((resolve) => this.socket.once("connect", resolve));
   }
 
-  /** Send a command; a lost answer is retried with the same cid, so it counts once. */
-  async send(name, fields = {}) {
+  /**
+   * Send a command; a lost answer is retried with the same cid, so it counts once. The same
+   * command (same name and fields) pressed again while it waits to be sent or answered is the
+   * same press: offline, "Next phase" pressed twice moves one phase once the connection is back.
+   */
+  send(name, fields = {}) {
+    const key = JSON.stringify([name, fields]);
+    let answer = this.waiting.get(key);
+    if (!answer) {
+      answer = this.deliver(name, fields).finally(() => this.waiting.delete(key));
+      this.waiting.set(key, answer);
+    }
+    return answer;
+  }
+
+  async deliver(name, fields) {
     const payload = { cid: randomId(), ...fields };
     for (let attempt = 1; ; attempt++) {
       await this.connected();

@@ -38,6 +38,7 @@ let chain;
 let propose;
 let share;
 let handSending = null; // "raise_hand" or "lower_hand" until the server acknowledges it
+const notCounted = new Map(); // ballot id → why the server refused a vote sent after it closed
 
 function openBallotFor(state) {
   return state.ballots.find((b) => b.status === "open" && !b.remote && b.electorate.includes(state.me.id));
@@ -219,8 +220,19 @@ function renderTurnBar(state) {
 
 async function castVote(ballot, vote) {
   const ack = await live.send("cast_vote", { ballot_id: ballot.id, vote });
-  if (!ack.ok) return ack.error.message;
-  announce("Your vote is in. It stays secret until the reveal.");
+  if (ack.ok) {
+    notCounted.delete(ballot.id);
+    announce("Your vote is in. It stays secret until the reveal.");
+    return null;
+  }
+  const now = live.state.ballots.find((b) => b.id === ballot.id);
+  if (now && now.status === "open") return ack.error.message; // its form shows it
+  // Voting closed while the vote waited for the connection: its form is gone, so the
+  // result says it, rather than the vote vanishing without a word.
+  const message = `Your vote was not counted: ${ack.error.message}`;
+  notCounted.set(ballot.id, message);
+  announce(message);
+  renderVote(live.state);
   return null;
 }
 
@@ -273,6 +285,7 @@ function renderVote(state) {
       ballot.tie_break || null,
       me.is_decider,
       state.participants.map((p) => p.name),
+      notCounted.get(ballot.id) || null,
     ],
     () => {
       if (ballot.status === "open") {
@@ -286,10 +299,17 @@ function renderVote(state) {
       const mine = ballot.my_vote
         ? h("p", { class: "my-vote", text: `Your vote: ${voteText(state, ballot.my_vote)}` })
         : null;
+      const refused = notCounted.has(ballot.id)
+        ? h("p", { class: "error not-counted", text: notCounted.get(ballot.id) })
+        : null;
       if (ballot.status === "closed") {
-        return [h("p", { text: "Voting has closed. The facilitator reveals all votes at once." }), mine];
+        return [
+          h("p", { text: "Voting has closed. The facilitator reveals all votes at once." }),
+          refused,
+          mine,
+        ];
       }
-      const parts = [resultsView(state, ballot), mine];
+      const parts = [refused, resultsView(state, ballot), mine];
       const decide = async (fields) => {
         const ack = await live.send("record_decision", fields);
         return ack.ok ? null : ack.error.message;

@@ -13,15 +13,23 @@ export function startLive({ token, render, onRefused }) {
   let pending = false;
   let wasOnline = null;
   const status = (online) => {
+    // "Offline" only when this device is: with its network fine, the server is the trouble.
+    const device = navigator.onLine;
+    offline.textContent = device ? "Can't reach the server — reconnecting…" : "Offline — reconnecting…";
     offline.hidden = online;
     conn.hidden = false;
-    conn.textContent = online ? "Live" : "Offline";
+    conn.textContent = online ? "Live" : device ? "Reconnecting" : "Offline";
     conn.classList.toggle("off", !online);
     if (wasOnline !== null && wasOnline !== online) {
-      announce(online ? "Back online: everything is up to date" : "Offline — reconnecting");
+      announce(online ? "Back online: everything is up to date" : offline.textContent);
     }
     wasOnline = online;
   };
+  const deviceChanged = () => {
+    if (wasOnline === false) status(false);
+  };
+  window.addEventListener("online", deviceChanged);
+  window.addEventListener("offline", deviceChanged);
   const live = new Live({
     token,
     onState: () => {
@@ -58,13 +66,42 @@ export function update(container, key, build) {
   swap(container, build());
 }
 
-/** Run a command and show its refusal (as text) in `errorElement`; true when it went through. */
+// The button whose click (or form submit) is being handled now: a command it runs marks it
+// as waiting. Set before the page's own handlers, cleared once they have run.
+let pressed = null;
+const press = (control) => {
+  pressed = control;
+  setTimeout(() => (pressed = null));
+};
+document.addEventListener("click", (event) => press(event.target.closest("button")), true);
+document.addEventListener("submit", (event) => press(event.submitter || pressed), true);
+
+const WAITING = "Waiting to send…";
+
+/** Mark `control` as waiting for `answer`, saying so while the connection is down. */
+function waitOn(control, live, answer) {
+  if (!control || control.getAttribute("aria-disabled") === "true") return answer;
+  const label = [...control.childNodes];
+  control.setAttribute("aria-disabled", "true");
+  if (!(live.socket && live.socket.connected)) control.textContent = WAITING;
+  answer.finally(() => {
+    control.removeAttribute("aria-disabled");
+    if (control.textContent === WAITING) control.replaceChildren(...label);
+  });
+  return answer;
+}
+
+/**
+ * Run a command and show its refusal (as text) in `errorElement`; true when it went through.
+ * The button pressed shows that it waits until the answer, so nobody presses it again.
+ */
 export async function run(live, name, fields, errorElement) {
-  const ack = await live.send(name, fields);
+  const ack = await waitOn(pressed, live, live.send(name, fields));
   if (errorElement) {
     errorElement.textContent = ack.ok ? "" : ack.error.message;
     errorElement.hidden = ack.ok;
   }
-  if (!ack.ok && !errorElement) announce(ack.error.message);
+  // A command held while offline may be refused once its form has gone (the page moved on).
+  if (!ack.ok && !(errorElement && errorElement.isConnected)) announce(ack.error.message);
   return ack.ok ? ack : null;
 }
