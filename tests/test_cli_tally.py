@@ -215,7 +215,7 @@ def test_a_decider_over_dot_advice_may_go_against_it(tmp_path):
     }
     run = workshop_tally(written(tmp_path, dot))
     assert run.returncode == 0, run.stderr
-    assert "winner: B" in run.stdout and "result: passed" in run.stdout
+    assert "winner: “Sleep better” (B)" in run.stdout and "result: passed" in run.stdout
     assert "Pat decided: “Sleep better” goes forward, because cheaper" in run.stdout
     assert "The decision goes against the advice." in run.stdout
 

@@ -637,6 +637,16 @@ def test_result_text_shows_the_verdict_and_every_reason():
     assert all(reason in text for reason in result.reasons)
 
 
+def test_result_text_names_options_as_the_reasons_do_with_their_ids_beside():
+    """The record in the minutes has labels: `workshop tally` printed "winner: pr10" above
+    reasons that said "“Gyms”"."""
+    labels = {"A": "“Gyms”", "E": "“Coaching”"}
+    ballot = ballot_from_record(record("ranked", WIKIPEDIA, options="ABCDE", labels=labels))
+    text = result_text(tally(ballot), ballot.label)
+    assert "winner: “Coaching” (E)" in text
+    assert "ranking: “Coaching” (E), “Gyms” (A), C, B, D" in text
+
+
 def test_every_rule_is_counted_and_yes_no_rules_say_yes_or_no():
     for rule in RULES:
         options = ["P"] if rule in YES_NO_RULES else ["A", "B"]

@@ -211,14 +211,15 @@ def _load_chain(file: str) -> Chain:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def tally(file: str, as_json: bool) -> None:
     """Recount a ballot record FILE with the server's own rule, and say why it came out so."""
+    ballot = _read_ballot(file)
     try:
-        result = rules.tally(_read_ballot(file))
+        result = rules.tally(ballot)
     except InvalidInput as error:  # a record the count itself refuses (a tie that is none)
         raise click.ClickException(f"{file}: {error.message}") from None
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2, sort_keys=True))
     else:
-        click.echo(rules.result_text(result))
+        click.echo(rules.result_text(result, ballot.label))
 
 
 def _read_ballot(file: str) -> rules.Ballot:

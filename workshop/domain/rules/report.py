@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from workshop.domain.rules.ballot import Result
 
 
-def result_text(result: Result) -> str:
-    """The report `workshop tally` prints: verdict first, then every reason."""
+def result_text(result: Result, label: Callable[[str], str] = str) -> str:
+    """The report `workshop tally` prints: verdict first, then every reason. Options are
+    named as the reasons name them (`label`: a record's labels), their ids beside."""
+
+    def named(option: str) -> str:
+        return option if label(option) == option else f"{label(option)} ({option})"
+
     lines = [
         f"rule: {result.rule}",
         f"result: {verdict(result)}",
-        f"winner: {result.winner or 'none'}",
+        f"winner: {named(result.winner) if result.winner else 'none'}",
         f"turnout: {result.turnout} of {result.electorate_size}",
     ]
     if result.ranking:
-        lines.append("ranking: " + ", ".join(result.ranking))
+        lines.append("ranking: " + ", ".join(named(option) for option in result.ranking))
     lines.append("why:")
     lines += [f"  - {reason}" for reason in result.reasons]
     return "\n".join(lines)
