@@ -8,6 +8,7 @@ from workshop.domain.plain import CHOICE_NAMES, quoted, rule_name
 from workshop.domain.rules.ranking import numbered
 from workshop.domain.text import ended, sentence
 from workshop.minutes.blocks import NONE, Block, Words, table
+from workshop.minutes.votes_csv import vote_text
 
 VOTE_HEADERS = ("Voter", "Vote", "Reason", "Time")
 STATUS = {"open": "open", "closed": "closed, not revealed", "revealed": "revealed"}
@@ -42,16 +43,13 @@ def ballots_blocks(record: Mapping, words: Words) -> list[Block]:
 
 
 def _vote_words(vote: Mapping, words: Words) -> str:
-    """One vote in words: a choice, a fist (0-5), dots per proposal, or a ranking."""
+    """One vote in words: a choice, a fist (0-5), or dots and a ranking as votes.csv has
+    them, proposals by title."""
     if "choice" in vote:
         return CHOICE_NAMES.get(vote["choice"], vote["choice"])
     if "value" in vote:
         return f"{vote['value']} of 5"
-    if "dots" in vote:
-        return "; ".join(f"{words.title(o)} {n}" for o, n in vote["dots"].items()) or "no dots"
-    if "ranking" in vote:
-        return " > ".join(words.title(option) for option in vote["ranking"]) or "no ranking"
-    return ""
+    return vote_text(vote, words.title)
 
 
 def _vote_rows(ballot: Mapping, words: Words) -> list[tuple[str, str, str, str]]:

@@ -47,7 +47,7 @@ def vote_text(vote: Mapping, title: Callable[[str], str] = str) -> str:
         return str(vote["value"])
     if "dots" in vote:
         spent = "; ".join(f"{title(option)} {count}" for option, count in vote["dots"].items())
-        return spent or "no dots"  # as the minutes say it: an empty cell reads as no vote
+        return spent or "no dots"  # an empty cell would read as no vote
     if "ranking" in vote:
         return " > ".join(title(option) for option in vote["ranking"]) or "no ranking"
     return ""
