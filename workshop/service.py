@@ -405,7 +405,6 @@ class Service:
                 raise
             return earlier, None, []
         stored = self._commit(state, events)
-        self._keep_keys(workshop_id, state, stored)
         ack = self._ack(state, {actor, owner}, stored)
         invitations = self._issue_links(state, stored, state.facilitator_id == actor)
         if invitations:
@@ -413,7 +412,7 @@ class Service:
             # short-lived, they are the one kind of token the database holds in the clear.
             ack["invitations"] = invitations
         self.store.save_ack(workshop_id, owner, cid, ack)
-        self._forget_votes(workshop_id, state, stored, keys)
+        self._keep_keys(workshop_id, state, stored, keys)
         self._answered[answered] = None
         if len(self._answered) > ANSWERS_KEPT:
             self._answered.popitem(last=False)
@@ -439,28 +438,24 @@ class Service:
             return pseudonym(keys[ballot_id], ballot_id, actor)
         return actor
 
-    def _keep_keys(self, workshop_id: str, state: WorkshopState, stored: list[dict]) -> None:
-        """A key for each anonymous ballot opened, forgotten at its reveal."""
+    def _keep_keys(
+        self, workshop_id: str, state: WorkshopState, stored: list[dict], keys: Mapping[str, str]
+    ) -> None:
+        """A key for each anonymous ballot opened, forgotten at its reveal. With the key go
+        the ballot's votes, out of the log's vote events and the stored acks (its last vote's
+        too: this runs once the command's ack is saved): filed by seq and time, they would
+        link each vote to whoever the facilitator saw vote at that moment. The reveal keeps
+        them, under labels in an order that tells nothing."""
         for item in stored:
             if item["type"] == "ballot_opened" and item["ballot"]["anonymous"]:
                 self.store.add_ballot_key(workshop_id, item["ballot"]["id"])
             elif item["type"] == "ballot_revealed" and state.ballots[item["ballot_id"]].anonymous:
-                self.store.forget_ballot_key(workshop_id, item["ballot_id"])
-                self._scrub_due = True
-
-    def _forget_votes(
-        self, workshop_id: str, state: WorkshopState, stored: list[dict], keys: Mapping[str, str]
-    ) -> None:
-        """At an anonymous ballot's reveal its votes leave the log's vote events and the
-        stored acks (its last vote's too, saved just now): filed by seq and time, they would
-        link each vote to whoever the facilitator saw vote at that moment. The reveal keeps
-        them, under labels in an order that tells nothing."""
-        for item in stored:
-            if item["type"] == "ballot_revealed" and item["ballot_id"] in keys:
                 ballot = state.ballots[item["ballot_id"]]
-                key = keys[ballot.id]
-                voters = [pseudonym(key, ballot.id, pid) for pid in ballot.electorate]
-                self.store.forget_votes(workshop_id, ballot.id, voters)
+                if ballot.id in keys:
+                    voters = [pseudonym(keys[ballot.id], ballot.id, p) for p in ballot.electorate]
+                    self.store.forget_votes(workshop_id, ballot.id, voters)
+                self.store.forget_ballot_key(workshop_id, ballot.id)
+                self._scrub_due = True
 
     @contextmanager
     def _counted(self) -> Iterator[None]:
