@@ -78,10 +78,9 @@ def _link_reissued(s: WorkshopState, e: dict) -> None:
 @applies("facilitation_handed_over")
 def _handed_over(s: WorkshopState, e: dict) -> None:
     old, new = s.participants[e["from_id"]], s.participants[e["to_id"]]
-    old.role, old.previous_role = old.previous_role or "observer", None
-    new.previous_role, new.role = new.role, "facilitator"
+    old.role, new.role = old.previous_role() or "observer", "facilitator"
     for person in (old, new):
-        person.role_changes.append({"role": person.role, "at": e["at"]})
+        person.held.append({"role": person.role, "at": e["at"]})
     s.facilitator_id = new.id
     _leave_queue(s, new.id)
 

@@ -14,18 +14,19 @@ class Participant:
     role: str
     joined_at: float
     remote: bool = False
-    previous_role: str | None = None
-    # Each hand-over of facilitation that changed this person's role: {role, at}, the role
-    # taken then; `role` at joining is the one before the first.
-    role_changes: list[dict] = field(default_factory=list)
-    first_role: str = ""
+    # The roles held in turn, {role, at}: the one joined with, then each a hand-over gave.
+    held: list[dict] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.first_role = self.first_role or self.role
+        self.held = self.held or [{"role": self.role, "at": self.joined_at}]
+
+    def previous_role(self) -> str | None:
+        """The role held before the current one; None for one held since joining."""
+        return self.held[-2]["role"] if len(self.held) > 1 else None
 
     def roles(self) -> set[str]:
         """Every role this person has held in the session."""
-        return {self.first_role, *(change["role"] for change in self.role_changes)}
+        return {entry["role"] for entry in self.held}
 
 
 @dataclass

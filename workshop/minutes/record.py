@@ -69,10 +69,8 @@ def _participant(person: Participant) -> dict:
         "remote": person.remote,
         "joined_at": utc(person.joined_at),
     }
-    if person.role_changes:
-        held = [{"role": person.first_role, "from": utc(person.joined_at)}]
-        held += [{"role": c["role"], "from": utc(c["at"])} for c in person.role_changes]
-        shown["roles"] = held
+    if len(person.held) > 1:
+        shown["roles"] = [{"role": h["role"], "from": utc(h["at"])} for h in person.held]
     return shown
 
 
