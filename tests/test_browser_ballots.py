@@ -6,6 +6,8 @@ The console and the participant view in Debian's Chromium, against the real serv
 from __future__ import annotations
 
 import re
+import signal
+from pathlib import Path
 
 from tests.browser import (
     PHONE,
@@ -361,6 +363,41 @@ def test_a_vote_on_the_phone_shows_on_the_laptop_of_the_same_person(
     expect(laptop.locator("#vote-body .my-vote")).to_have_text("Your vote: Abstain")
     mine = state(server, session, pia["token"])["ballots"][0]
     assert mine["id"] == ballot and mine["my_vote"]["choice"] == "abstain"
+
+
+def test_a_vote_pressed_in_a_dead_zone_waits_for_the_connection_and_counts(
+    open_page: OpenPage, watch: Watch, tmp_path: Path
+) -> None:
+    """Pia's Wi-Fi stops passing data without closing (here the server freezes: her phone
+    cannot tell the two apart). Her page shows "Live" until the ping timeout, 45 s later;
+    the vote she pressed meanwhile goes unanswered five times over, but nothing was heard
+    from the server either: it is not given up, it waits for the connection and counts once
+    the connection is back. (The phone's clock runs the 55 s at once.)"""
+    watch.allowed.append(re.compile(r"WebSocket connection to .* failed"))
+    live = LiveServer(tmp_path).start()
+    try:
+        session, pia, tom, (proposal,) = visions_session(live, "Healthier lives")
+        phone = open_page("Pia's phone", PHONE)
+        phone.clock.install()
+        enter(phone, live, session, pia, "Pia")
+        ballot = open_ballot(live, session, [pia, tom], proposal_ids=[proposal])
+        expect(phone.locator("#vote-turnout")).to_have_text("0 of 2 voted")
+        assert live.process is not None
+        live.process.send_signal(signal.SIGSTOP)
+        try:
+            phone.locator("label.choice-agree").click()
+            phone.click("#vote-body button[type=submit]")
+            phone.clock.run_for(55_000)  # five attempts of 10 s; the ping timeout at 45 s
+            expect(phone.locator("#offline")).to_be_visible()
+            expect(phone.locator("#vote-body .error")).to_be_hidden()
+        finally:
+            live.process.send_signal(signal.SIGCONT)
+        expect(phone.locator("#offline")).to_be_hidden()
+        expect(phone.locator("#vote-body .my-vote")).to_have_text("Your vote: Agree")
+        mine = state(live, session, pia["token"])["ballots"][0]
+        assert mine["id"] == ballot and mine["my_vote"] == {"choice": "agree"}
+    finally:
+        live.stop()
 
 
 def test_a_vote_held_offline_and_refused_after_the_close_is_said_not_counted(

@@ -25,6 +25,7 @@ export class Live {
     this.refreshing = false;
     this.again = false;
     this.waiting = new Map(); // each command sent and not yet answered, by name and fields
+    this.heard = 0; // when the server was last heard from
   }
 
   start() {
@@ -41,6 +42,9 @@ export class Live {
       query: session ? { session } : {},
     });
     this.socket = socket;
+    // Anything from the server (a ping, an event, an answer) shows the connection carries.
+    socket.io.on("ping", () => this.hear());
+    socket.io.on("packet", () => this.hear());
     socket.on("connect", () => {
       this.offsetFromEvents = false;
       this.onStatus(true);
@@ -178,21 +182,32 @@ export class Live {
     return answer;
   }
 
+  /**
+   * Send until answered. An attempt unanswered while the server was heard from (its pings go
+   * on) counts against ATTEMPTS: the server is up and this command is stuck. One unanswered
+   * while nothing came back does not: the connection may be dead without knowing it yet (a
+   * Wi-Fi dead zone shows only at the ping timeout), and the command waits for it, as offline.
+   */
   async deliver(name, fields) {
     const payload = { cid: randomId(), ...fields };
-    for (let attempt = 1; ; attempt++) {
+    for (let failed = 0; ; ) {
       await this.connected();
+      const sent = Date.now();
       try {
         const ack = await this.socket.timeout(ACK_TIMEOUT).emitWithAck(name, payload);
         if (ack && Array.isArray(ack.events)) ack.events.forEach((item) => this.sampleClock(item));
         if (ack && ack.ok) this.scheduleRefresh(); // e.g. my own vote, which the room never sees
         return ack || { ok: false, error: { code: "internal", message: "The server sent no answer." } };
       } catch {
-        if (attempt >= ATTEMPTS) {
+        if (this.heard >= sent && ++failed >= ATTEMPTS) {
           return { ok: false, error: { code: "timeout", message: "The server did not answer. Try again." } };
         }
       }
     }
+  }
+
+  hear() {
+    this.heard = Date.now();
   }
 
   sampleClock(item) {
