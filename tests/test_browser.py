@@ -39,6 +39,7 @@ from tests.browser import (
     vote,
 )
 from tests.live import LiveServer
+from tests.tools import Cluster
 
 
 def test_a_whole_workshop_in_four_browsers(server: LiveServer, open_page: OpenPage) -> None:
@@ -404,6 +405,30 @@ def test_a_server_down_is_not_called_offline_while_the_device_is_online(
         expect(page.locator("#conn")).to_have_text("Offline")
         page.context.set_offline(False)
         expect(page.locator("#offline")).to_have_text("Can't reach the server — reconnecting…")
+
+
+def test_a_lost_message_queue_says_live_updates_are_paused_not_that_the_server_is_gone(
+    open_page: OpenPage, watch: Watch, tmp_path: Path
+) -> None:
+    """Redis stops under two processes: Ann's page is still connected to hers, so it says
+    the live updates are paused (nobody checks their Wi-Fi or reloads); they come back."""
+    watch.allowed.append(re.compile(r"WebSocket connection to .* failed"))  # at the end
+    cluster = Cluster(tmp_path).start()
+    try:
+        first = cluster.servers[0]
+        session = first.create_session("strategizing")
+        page = enter(open_page("Ann"), first, session, first.join(session, "Ann", "team"), "Ann")
+        cluster.queue.stop()
+        expect(page.locator("#offline")).to_have_text(
+            "Live updates paused — the server catches you up when they are back…"
+        )
+        expect(page.locator("#conn")).to_have_text("Paused")
+        cluster.queue.start()
+        expect(page.locator("#offline")).to_be_hidden()
+        command(first, session, session["facilitator_token"], "next_phase")
+        expect(page.locator("#phase")).to_have_text("Propose (silently)")
+    finally:
+        cluster.stop()
 
 
 def test_a_hand_raised_offline_says_it_waits_until_it_is_sent(

@@ -60,7 +60,7 @@ export class Live {
     socket.on("state", (state) => this.accept(state, true));
     socket.on("own_vote_recorded", (own) => this.ownVote(own));
     // Scale-out: the server lost its message queue (live updates paused), then has it back.
-    socket.on("connection_degraded", () => this.onStatus(false));
+    socket.on("connection_degraded", () => this.onStatus(false, "paused"));
     socket.on("resync", () => {
       this.onStatus(true);
       this.scheduleRefresh();

@@ -12,13 +12,20 @@ export function startLive({ token, render, onRefused }) {
   const conn = document.getElementById("conn");
   let pending = false;
   let wasOnline = null;
-  const status = (online) => {
+  let paused = false;
+  const status = (online, why) => {
     // "Offline" only when this device is: with its network fine, the server is the trouble.
+    // Connected to a server that lost its message queue, only the live updates are.
+    paused = !online && (why === "paused" || (paused && live.socket.connected));
     const device = navigator.onLine;
-    offline.textContent = device ? "Can't reach the server — reconnecting…" : "Offline — reconnecting…";
+    offline.textContent = paused
+      ? "Live updates paused — the server catches you up when they are back…"
+      : device
+        ? "Can't reach the server — reconnecting…"
+        : "Offline — reconnecting…";
     offline.hidden = online;
     conn.hidden = false;
-    conn.textContent = online ? "Live" : device ? "Reconnecting" : "Offline";
+    conn.textContent = online ? "Live" : paused ? "Paused" : device ? "Reconnecting" : "Offline";
     conn.classList.toggle("off", !online);
     if (wasOnline !== null && wasOnline !== online) {
       announce(online ? "Back online: everything is up to date" : offline.textContent);
