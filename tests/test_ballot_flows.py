@@ -382,3 +382,31 @@ def test_one_vision_a_second_one_is_refused_and_a_new_statement_amends_it(
     minutes = server.export(session, "minutes").text
     assert f"Outcome: Vision changed from “{help_}” to “{fun}”" in minutes
     assert minutes.count(f"Outcome: “{help_}” accepted into the chain") == 2  # ballot, summary
+
+
+def test_a_ballot_closed_and_not_yet_revealed_still_decides_its_proposal(
+    server: LiveServer, people
+) -> None:
+    """Everyone agreed in a first ballot, closed but not revealed; a second ballot on the same
+    proposal would have rejected it, and the first one's later reveal turned that into an
+    accepted goal. The proposal is decided by the first ballot: a second waits for its reveal,
+    and so does any change to the proposal."""
+    _, fac, (pia, tom, una) = strategy(server, people)
+    (vision,) = visions(pia, "Healthier lives")
+    fac.ok("go_to_phase", phase="decide")
+    first = fac.ok("open_ballot", proposal_ids=[vision])["ballot_id"]
+    vote_all(first, {person: {"choice": "agree"} for person in (pia, tom, una)})
+    fac.ok("close_ballot", ballot_id=first)
+    awaiting = (
+        "the proposal “Healthier lives” is being voted on in the ballot on “Healthier lives”:"
+        " reveal that ballot first"
+    )
+    assert fac.refused("open_ballot", "conflict", proposal_ids=[vision])["message"] == awaiting
+    edit = {"proposal_id": vision, "title": "Healthier, longer lives"}
+    assert pia.refused("edit_proposal", "conflict", **edit)["message"] == awaiting
+    assert proposal(pia, vision)["status"] == "proposed"
+    assert [b["id"] for b in pia.fresh_state()["ballots"]] == [first]
+
+    fac.ok("reveal_ballot", ballot_id=first)
+    assert proposal(pia, vision)["status"] == "accepted"
+    assert fac.refused("open_ballot", "conflict", proposal_ids=[vision])

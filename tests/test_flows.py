@@ -231,7 +231,8 @@ def test_refusals_name_proposals_and_ballots_by_title_never_by_id(server, people
         "the proposal “Move more”: its parent “Healthier lives” is not an accepted goal yet",
         "the ballot on “Healthier lives” is still open; close it first",
         "the ballot on “Healthier lives” is open, not revealed",
-        "the proposal “Healthier lives” is being voted on; close the ballot first",
+        "the proposal “Healthier lives” is being voted on in the ballot on “Healthier lives”:"
+        " close that ballot first",
     ]
     for message in refusals:
         assert vision not in message and ballot not in message

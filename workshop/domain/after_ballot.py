@@ -15,7 +15,7 @@ from workshop.domain import payload
 from workshop.domain.commands import Context, command, event
 from workshop.domain.errors import Conflict, InvalidInput, NotFound
 from workshop.domain.plain import ballot_named, goal_named, person_named, rule_name
-from workshop.domain.proposals import LIVE, check_parents, in_open_ballot
+from workshop.domain.proposals import LIVE, check_not_being_decided, check_parents
 from workshop.domain.state import Ballot, Participant, Proposal, WorkshopState
 from workshop.domain.text import shown
 from workshop.domain.voting import (
@@ -209,10 +209,7 @@ def settle_ballot(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context
             " accepted, settled already (with its tied ballot or runoff) or no longer live"
         )
     for option in others:
-        if in_open_ballot(s, option):
-            raise Conflict(
-                f"{goal_named(s, option)} is being voted on: settle once that ballot is over"
-            )
+        check_not_being_decided(s, s.proposals[option])
     return [
         event(
             "ballot_settled",

@@ -11,6 +11,7 @@ from workshop.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from workshop.domain.hidden_texts import marked
 from workshop.domain.plain import (
     LEVEL_NAMES,
+    ballot_named,
     goal_named,
     proposal_named,
     quoted,
@@ -32,8 +33,20 @@ def live_proposal(s: WorkshopState, proposal_id: str | None) -> Proposal:
     return proposal
 
 
-def in_open_ballot(s: WorkshopState, proposal_id: str) -> bool:
-    return any(proposal_id in b.options for b in s.open_ballots())
+def check_not_being_decided(s: WorkshopState, proposal: Proposal) -> None:
+    """Refuse to change a proposal, or vote on it again, while a ballot still decides it:
+    open, or closed and not yet revealed. Its result is still to land on the proposal: a
+    second ballot's decision meanwhile would be overturned by the first one's reveal."""
+    ballot = next(
+        (b for b in s.ballots.values() if b.status != "revealed" and proposal.id in b.options),
+        None,
+    )
+    if ballot is not None:
+        step = "close" if ballot.status == "open" else "reveal"
+        raise Conflict(
+            f"{proposal_named(s, proposal)} is being voted on in {ballot_named(s, ballot)}:"
+            f" {step} that ballot first"
+        )
 
 
 def own_proposal(s: WorkshopState, actor: Participant, p: Mapping, verb: str) -> Proposal:
@@ -43,8 +56,7 @@ def own_proposal(s: WorkshopState, actor: Participant, p: Mapping, verb: str) ->
         raise Forbidden(
             f"only the author or the facilitator can {verb} {proposal_named(s, proposal)}"
         )
-    if in_open_ballot(s, proposal.id):
-        raise Conflict(f"{proposal_named(s, proposal)} is being voted on; close the ballot first")
+    check_not_being_decided(s, proposal)
     return proposal
 
 
@@ -304,8 +316,8 @@ def merge_proposals(s: WorkshopState, actor: Participant, p: Mapping, ctx: Conte
                 f"merge: {proposal_named(s, other)} is a {LEVEL_NAMES[other.level]},"
                 f" {proposal_named(s, into)} a {LEVEL_NAMES[into.level]}"
             )
-        if in_open_ballot(s, other.id) or in_open_ballot(s, into.id):
-            raise Conflict("proposals under an open ballot cannot be merged")
+        check_not_being_decided(s, other)
+    check_not_being_decided(s, into)
     return [event("proposals_merged", into=into.id, merged=merged)]
 
 

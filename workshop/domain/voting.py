@@ -26,10 +26,10 @@ from workshop.domain.plain import (
 )
 from workshop.domain.proposals import (
     check_no_retiring_parent,
+    check_not_being_decided,
     check_ready,
     check_served,
     goal_from_proposal,
-    in_open_ballot,
     live_proposal,
 )
 from workshop.domain.rules.ballot import resolve_settings
@@ -284,8 +284,7 @@ def new_ballot(
     if rule == "decider":  # the ballot record says who has to decide
         settings["decider"] = s.decider()
     for prop in proposals:
-        if in_open_ballot(s, prop.id):
-            raise Conflict(f"{proposal_named(s, prop)} is already being voted on")
+        check_not_being_decided(s, prop)
         if prop.status == "to_amend":
             raise Conflict(
                 f"{proposal_named(s, prop)} went back to its author to amend:"
