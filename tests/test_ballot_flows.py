@@ -410,3 +410,32 @@ def test_a_ballot_closed_and_not_yet_revealed_still_decides_its_proposal(
     fac.ok("reveal_ballot", ballot_id=first)
     assert proposal(pia, vision)["status"] == "accepted"
     assert fac.refused("open_ballot", "conflict", proposal_ids=[vision])
+
+
+def test_the_runoff_of_an_anonymous_tie_is_anonymous_too(server: LiveServer, people) -> None:
+    """Named, the runoff would show who prefers which of the same options: what the
+    anonymous ballot promised nobody would see."""
+    _, fac, (pia, tom, una) = strategy(server, people)
+    a, b, c = visions(pia, "Healthier lives", "Fitter teams", "Happier people")
+    fac.ok("go_to_phase", phase="decide")
+    tied = fac.ok(
+        "open_ballot",
+        proposal_ids=[a, b, c],
+        rule="ranked",
+        rule_reason="several visions",
+        anonymous=True,
+    )["ballot_id"]
+    cycle = {pia: [a, b, c], tom: [b, c, a], una: [c, a, b]}  # a Condorcet cycle: a tie
+    vote_all(tied, {person: {"ranking": ranking} for person, ranking in cycle.items()})
+    reveal(fac, tied)
+    assert ballot_of(fac, tied)["result"]["ties"][0] == [a, b, c]
+    named = fac.refused("break_tie", "invalid_input", ballot_id=tied, how="runoff", anonymous=False)
+    assert named["message"] == "anonymous: the runoff of an anonymous ballot is anonymous too"
+
+    runoff = fac.ok("break_tie", ballot_id=tied, how="runoff")["events"][0]["ballot"]
+    assert runoff["anonymous"] is True
+    vote_all(runoff["id"], {pia: {"ranking": [a, b, c]}, tom: {"ranking": [a, c, b]}})
+    votes = shown_event(reveal(fac, runoff["id"]))["votes"]
+    people_ids = {person.id for person in (pia, tom, una)}
+    assert sorted(v["voter"] for v in votes) == ["voter 1", "voter 2"]
+    assert not people_ids & {v["voter"] for v in ballot_of(una, runoff["id"])["votes"]}

@@ -171,7 +171,15 @@ def break_tie(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) ->
         reason = reason or ballot.rule_reason
     elif not reason:
         raise InvalidInput(f"rule_reason: say why the runoff uses {rule}, not {ballot.rule}")
-    runoff = {"proposal_ids": tied, "rule": rule, "rule_reason": reason}
+    # Named, the runoff of an anonymous ballot would show who prefers what on the same options.
+    if ballot.anonymous and p.get("anonymous") is False:
+        raise InvalidInput("anonymous: the runoff of an anonymous ballot is anonymous too")
+    runoff = {
+        "proposal_ids": tied,
+        "rule": rule,
+        "rule_reason": reason,
+        "anonymous": ballot.anonymous or payload.flag(p, "anonymous"),
+    }
     if p.get("settings") is not None:
         runoff["settings"] = p["settings"]
     return new_ballot(s, actor, runoff, ctx, runoff_of=ballot.id)
