@@ -37,6 +37,30 @@ def test_the_queue_shown_under_the_progressive_stack_is_the_order_served(server,
     assert granted["turn"]["participant_id"] == raj.id
 
 
+def test_a_round_started_while_a_hand_has_the_floor_still_asks_that_speaker_in_turn(server, people):
+    """Sam (a stakeholder) had raised his hand and has the floor when the facilitator starts
+    a round, seniors last. His turn was not the round's: once it ends, the round serves its
+    order as shown, Sam in his place, last."""
+    session, fac = host(server, people)
+    pia, tom, sam = seat(
+        server, session, people, ("Pia", "product"), ("Tom", "team"), ("Sam", "stakeholder")
+    )
+    sam.ok("raise_hand")
+    fac.ok("grant_floor")
+    order = fac.ok("start_round", seniors_last=True)["events"][0]["round"]["order"]
+    assert order[0] == tom.id and set(order) == {pia.id, tom.id, sam.id}
+    speakers = {person.id: person for person in (pia, tom, sam)}
+    sam.ok("end_turn")
+    served = []
+    for _ in order:
+        holder = fac.fresh_state()["floor"]["holder"]
+        assert holder is not None and holder["kind"] == "round"
+        served.append(holder["participant_id"])
+        speakers[holder["participant_id"]].ok("end_turn")
+    assert served == order
+    assert fac.fresh_state()["floor"]["round"] is None
+
+
 def test_the_consent_round_ends_with_its_ballot_and_books_the_floor_held(server, people):
     session, fac = host(server, people)
     ann, bob, cid = seat(server, session, people, ("Ann", "team"), ("Bob", "team"), ("Cid", "team"))

@@ -205,13 +205,19 @@ def _turn_extended(s: WorkshopState, e: dict) -> None:
 @applies("turn_ended")
 def _turn_ended(s: WorkshopState, e: dict) -> None:
     floor, pid = s.floor, e["participant_id"]
+    answers_round = floor.holder is not None and floor.holder.id != floor.found_by_round
     floor.holder = None
     seconds, taken = turns.airtime_of(e["how"], e["seconds"])
     floor.seconds[pid] = floor.seconds.get(pid, 0.0) + seconds
     floor.turns[pid] = floor.turns.get(pid, 0) + taken
     floor.log.append({k: e[k] for k in ("turn_id", "participant_id", "seconds", "how", "at")})
     floor.log[-1]["started_at"] = e["started_at"]
-    if floor.round is not None and pid in floor.round.order and pid not in floor.round.done:
+    if (
+        answers_round
+        and floor.round is not None
+        and pid in floor.round.order
+        and pid not in floor.round.done
+    ):
         floor.round.done.append(pid)
         if e["how"] in turns.NO_WORD:
             floor.round.passed.append(pid)
@@ -228,6 +234,7 @@ def _voted_in_round(s: WorkshopState, e: dict) -> None:
 @applies("round_started")
 def _round_started(s: WorkshopState, e: dict) -> None:
     s.floor.round = Round(**e["round"])
+    s.floor.found_by_round = s.floor.holder.id if s.floor.holder else None
     s.take_id(e["round"]["id"])
 
 

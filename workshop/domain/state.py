@@ -135,6 +135,9 @@ class Floor:
     priority: list[str] = field(default_factory=list)  # served first (low fist-of-five voters)
     holder: Turn | None = None
     round: Round | None = None
+    # The turn under way when the round started (a raised hand's): it does not answer the
+    # round, whose order shown is the order served, its speaker included.
+    found_by_round: str | None = None
     structure: Structure | None = None
     seconds: dict[str, float] = field(default_factory=dict)
     turns: dict[str, int] = field(default_factory=dict)
