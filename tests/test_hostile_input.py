@@ -334,6 +334,11 @@ def refusal_in_review(database: Database, command: str, code: str, **payload: ob
             "got a list holding 'dots'",
         ),
         ("cast_vote", {"vote": {"dots": {"pr1": 1.0}}}, "got 1.0"),
+        # An id's message shows one of the kind the field names, not a proposal's.
+        ("grant_floor", {"participant_id": 1}, "participant_id must be an id like 'pt2', got 1"),
+        ("lower_hand", {"participant_id": ""}, "participant_id must be an id like 'pt2', got ''"),
+        ("reveal_ballot", {"ballot_id": []}, "ballot_id must be an id like 'b1'"),
+        ("withdraw_proposal", {"proposal_id": 7}, "proposal_id must be an id like 'pr1'"),
     ],
 )
 def test_a_refusal_names_the_value_at_fault(

@@ -16,13 +16,30 @@ DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 MAX_LIST = 50
 
 
+# An id of the kind each field names, for its message (a proposal's, 'pr1', by default).
+_PERSON = "'pt2'"
+_EXAMPLES = {
+    "participant_id": _PERSON,
+    "voter": _PERSON,
+    "electorate": _PERSON,
+    "remote_voters": _PERSON,
+    "ballot_id": "'b1'",
+    "goal_id": "'U1'",
+    "target": "'U1'",
+}
+
+
+def _example(name: str) -> str:
+    return _EXAMPLES.get(name, "'pr1'")
+
+
 def ident(payload: Mapping, name: str, required: bool = True) -> str | None:
     """An id such as `pr3` or `U2`: short, letters, digits, `-` and `_`."""
     value = payload.get(name)
     if value is None and not required:
         return None
     if not isinstance(value, str) or not ID.fullmatch(value):
-        raise InvalidInput(f"{name} must be an id like 'pr1', got {shown(value)}")
+        raise InvalidInput(f"{name} must be an id like {_example(name)}, got {shown(value)}")
     return value
 
 
