@@ -295,7 +295,9 @@ def test_an_objection_that_stands_is_amended_and_voted_again(
     console.locator(".ruling input").fill("Paramount: the goal must be measurable")
     console.get_by_role("button", name="It stands: back to its author to amend").click()
     expect(card.locator(".badge.st-to_amend")).to_have_text("to amend")
-    expect(page.locator("#vote-body .verdict")).to_have_text("Not passed")
+    expect(page.locator("#vote-body .verdict")).to_have_text(
+        "An objection stands: back to its author to amend"
+    )
 
     # Ann, its author, is asked to amend it, and amends it in place; a new round passes.
     prompt = page.locator(".to-amend")

@@ -686,3 +686,46 @@ def test_a_goal_retired_or_rejected_is_never_shown_as_the_newest(
     expect(screen.locator("#stage .verdict")).to_have_text("Passed")
     newest_is(screen, renamed)
     chain_fits(screen)
+
+
+def test_a_ranking_the_screen_has_room_for_is_shown_whole(
+    server: LiveServer, open_page: OpenPage, people: list[Person]
+) -> None:
+    """Three options, two tied for first: the screen showed the first alone and "and 2 more
+    proposals" over a fifth of the screen left empty, the other option tied for first among
+    them. Trimmed before the type was tightened, the list stayed trimmed once it had room."""
+    session, fac = host(server, people)
+    (screen,) = open_screens(open_page, server, session, [PROJECTOR])
+    room = seat(
+        server,
+        session,
+        people,
+        ("Pia", "product"),
+        ("Tom", "team"),
+        ("Una", "team"),
+        ("Sam", "stakeholder"),
+    )
+    pia, tom, una, sam = room
+    fac.ok("next_phase")
+    vision = pia.ok("propose_goal", level="vision", title="Help people live healthier lives")
+    fac.ok("go_to_phase", phase="decide")
+    agreed = ballot(fac, [vision["proposal_id"]], "unanimity")
+    votes_then_reveal(screen, fac, agreed, {person: {"choice": "agree"} for person in room}, [])
+    fac.ok("go_to_phase", phase="propose")
+    titles = ["Enter corporate wellness", "Build a trusted brand", "Diversify into nutrition"]
+    parents = [vision["proposal_id"]]
+    a, b, c = (
+        pia.ok("propose_goal", level="business", title=title, parents=parents)["proposal_id"]
+        for title in titles
+    )
+    fac.ok("go_to_phase", phase="decide")
+    ranked = ballot(fac, [a, b, c], "ranked")
+    rankings = {pia: [a, b, c], tom: [a, b, c], una: [b, a, c], sam: [b, a, c]}
+    votes_then_reveal(screen, fac, ranked, {p: {"ranking": r} for p, r in rankings.items()}, [])
+    stage = screen.locator("#stage")
+    expect(stage).to_contain_text("Tie for first place")
+    expect(stage.locator(".ranked-result li")).to_have_count(3)
+    for title in titles:
+        in_view(screen, title, ".ranked-result .ranked-title")
+    expect(screen.locator("#main .fit-more")).to_have_count(0)
+    fits_the_window(screen)

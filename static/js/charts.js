@@ -177,15 +177,19 @@ function verdict(state, ballot) {
   }
   if ((result.awaiting_ruling || []).length) return ["Awaiting the facilitator's ruling", "pending"];
   if (result.passed === true) return ["Passed", "passed"];
+  // An objection that stands sends the proposal back to its author: not a rejection.
+  const stood = Object.values(ballot.rulings || {}).some((ruling) => ruling.stands);
+  if (result.passed === false && stood) return ["An objection stands", "pending", "back to its author to amend"];
   if (result.passed === false) return ["Not passed", "failed"];
   const chosen = ballot.decision && ballot.decision.winner;
   if (chosen) return [`Winner, chosen by the decider from a tie: ${title(chosen)}`, "passed"];
   if (result.winner) return [`Winner: ${title(result.winner)}`, "passed"];
   const tied = tiedFirst(ballot).map(title).join(" and ");
   const how = ballot.tie_break && ballot.tie_break.how;
-  if (how === "runoff") return [`Tie for first place (${tied}): a runoff is being held`, "pending"];
-  if (how === "decider") return [`Tie for first place (${tied}): awaiting the decider's choice`, "pending"];
-  if (tied) return [`Tie for first place (${tied}): the facilitator holds a runoff or asks the decider`, "pending"];
+  const tie = `Tie for first place (${tied})`;
+  if (how === "runoff") return [tie, "pending", "a runoff is being held"];
+  if (how === "decider") return [tie, "pending", "awaiting the decider's choice"];
+  if (tied) return [tie, "pending", "the facilitator holds a runoff or asks the decider"];
   return ["Ranking, no single winner", "pending"];
 }
 
@@ -205,12 +209,13 @@ export function ruleChart(state, ballot) {
 /** Verdict, chart and the decider's decision: what the room sees of a revealed ballot. */
 export function resultChart(state, ballot) {
   if (!ballot.result) return null;
-  const [text, kind] = verdict(state, ballot);
+  // What happens next is said after the verdict; a room screen short of space leaves it out.
+  const [text, kind, next] = verdict(state, ballot);
   const decision = ballot.decision;
   return h(
     "div",
     { class: ["result-chart", `rule-${ballot.rule}`] },
-    h("p", { class: ["verdict", kind], text }),
+    h("p", { class: ["verdict", kind] }, text, next ? h("span", { class: "verdict-next", text: `: ${next}` }) : null),
     ballot.rule === "decider" ? h("p", { class: "advice-label", text: "The advice:" }) : null,
     ruleChart(state, ballot),
     decision
