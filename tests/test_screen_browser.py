@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import OpenPage, Page, Route, expect, shoot
+from tests.browser import OpenPage, Page, Route, console_page, expect, shoot
 from tests.chains import FITNESS
 from tests.live import LiveServer, Person, host, seat
 
@@ -595,11 +595,17 @@ def test_a_past_ballot_is_named_by_the_text_voted_on(
     stage = screen.locator("#stage")
     expect(stage.locator(".objection-ruling")).to_contain_text("it stands")
 
-    # The author amends it; the result on the screen still names what was voted on.
+    console = console_page(open_page, server, session)
+    expect(console.locator(".ballot-card .ballot-title")).to_have_text("Healthier lives")
+
+    # The author amends it; the result on the screen and the console's ballot still name
+    # what was voted on.
     tom.ok("edit_proposal", proposal_id=vision, title="Healthier lives for busy parents")
     pia.ok("raise_hand")  # once the screen shows her hand, it has heard of the edit too
     expect(screen.locator("#next li")).to_have_text(["Pia"])
     expect(stage.locator(".question")).to_have_text("Healthier lives")
+    expect(console.locator(".proposal", has_text="for busy parents")).to_be_visible()
+    expect(console.locator(".ballot-card .ballot-title")).to_have_text("Healthier lives")
 
 
 # The side column's content and its height: the chain must not run out of it.

@@ -18,6 +18,7 @@ import {
   RULES,
   tiedFirst,
   turnoutText,
+  votedTitle,
   YES_NO_RULES,
 } from "./widgets.js";
 
@@ -94,7 +95,7 @@ function tieControls(state, ballot, live) {
   return h(
     "div",
     { class: "tie-break" },
-    h("h3", { text: `Tie for first place: ${tied.map((id) => goalTitle(state, id)).join(" and ")}` }),
+    h("h3", { text: `Tie for first place: ${tied.map((id) => votedTitle(state, ballot, id)).join(" and ")}` }),
     h(
       "div",
       { class: "actions" },
@@ -236,7 +237,7 @@ function remoteElectorate(state, ballot) {
 
 function ballotCard(state, ballot, live, turnoutId) {
   const error = $("#ballot-error");
-  const titles = ballot.options.map((id) => goalTitle(state, id));
+  const titles = ballot.options.map((id) => votedTitle(state, ballot, id));
   const parts = [
     h("p", { class: "ballot-title" }, h("strong", { text: titles.join(" · ") })),
     h(
@@ -349,7 +350,7 @@ const unfolded = new Set(); // ballots whose fold the facilitator opened, kept a
 /** A pending ballot that is not the current one: one line saying what it needs, then the card. */
 function ballotFold(state, ballot, live) {
   const { mine, what } = waitingFor(state, ballot);
-  const titles = ballot.options.map((id) => goalTitle(state, id)).join(" · ");
+  const titles = ballot.options.map((id) => votedTitle(state, ballot, id)).join(" · ");
   return h(
     "details",
     {
@@ -402,7 +403,7 @@ export function renderBallot(state, live) {
               {},
               earlier.map((b) =>
                 h("li", {
-                  text: `${b.options.map((id) => goalTitle(state, id)).join(", ")} — ${RULES[b.rule]}${b.remote ? " (remote)" : ""}, ${b.status}${b.result && b.result.passed !== null ? (b.result.passed ? ", passed" : ", not passed") : ""}`,
+                  text: `${b.options.map((id) => votedTitle(state, b, id)).join(", ")} — ${RULES[b.rule]}${b.remote ? " (remote)" : ""}, ${b.status}${b.result && b.result.passed !== null ? (b.result.passed ? ", passed" : ", not passed") : ""}`,
                 }),
               ),
             ),
