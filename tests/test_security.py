@@ -277,11 +277,18 @@ def test_creating_sessions_is_rate_limited_per_address(tmp_path: Path) -> None:
     server = strict_server(tmp_path).start()
     try:
         allowed = int(str(SETTINGS["CREATE_RATE"][0]).split("/")[0])
-        for _ in range(allowed):
+        for _ in range(allowed - 3):
             server.create_session("strategizing")
+        bad = {"kind": "roadmapping", "title": "Q3", "chain": "goalchain: 2"}
+        for _ in range(3):  # a chain refused costs its parsing all the same: it counts
+            assert server.post("/api/sessions", bad).status_code == 400
         refused = server.post("/api/sessions", {"kind": "strategizing", "title": "one more"})
         assert refused.status_code == 429, refused.text
-        assert refused.json()["error"]["code"] == "rate_limited"
+        error = refused.json()["error"]
+        assert error["code"] == "rate_limited"
+        assert error["message"].startswith(
+            "too many requests to create a session from your address (refused ones count)"
+        )
         assert int(refused.headers["Retry-After"]) >= 1
     finally:
         server.stop()

@@ -36,7 +36,10 @@ SETTINGS: dict[str, tuple[object, str]] = {
         "10/minute;100/hour",
         "Failed join-code look-ups and wrong-code joins allowed per client address.",
     ),
-    "CREATE_RATE": ("10/minute;60/hour", "Sessions one client address may create."),
+    "CREATE_RATE": (
+        "10/minute;60/hour",
+        "Requests to create a session one client address may send (refused ones count).",
+    ),
     "COMMAND_RATE": ("20/second;300/minute", "Commands (and sync, get_state) per connection."),
     "CONNECTIONS_PER_ADDRESS": (256, "Open connections one client address may hold."),
     "PROXY_HOPS": (

@@ -38,7 +38,7 @@ class RateLimited(WorkshopError):
 # What each limit counts, for its refusal message.
 WHAT = {
     "CODE_GUESS_RATE": "too many wrong join codes from your address",
-    "CREATE_RATE": "too many sessions created from your address",
+    "CREATE_RATE": "too many requests to create a session from your address (refused ones count)",
     "COMMAND_RATE": "too many commands on this connection",
 }
 SWEEP_SECONDS = 60.0  # how often keys whose windows have emptied are forgotten
