@@ -365,6 +365,22 @@ def test_a_vote_on_the_phone_shows_on_the_laptop_of_the_same_person(
     assert mine["id"] == ballot and mine["my_vote"]["choice"] == "abstain"
 
 
+def test_someone_away_as_a_ballot_opened_is_told_why_they_do_not_vote(
+    server: LiveServer, open_page: OpenPage
+) -> None:
+    """Pia's phone was off as the ballot opened: the electorate is who was there, so she
+    does not vote in it, and her page says why rather than only that she does not."""
+    session, pia, tom, (proposal,) = visions_session(server, "Healthier lives")
+    open_ballot(server, session, [tom], proposal_ids=[proposal])
+    phone = enter(open_page("Pia's phone", PHONE), server, session, pia, "Pia")
+    expect(phone.locator("#vote-body")).to_have_text(
+        "You are not voting in this ballot: its electorate is who was connected when it"
+        " opened, or whom the facilitator named. You see the turnout, and the result after"
+        " the reveal."
+    )
+    expect(phone.locator("#vote-body form")).to_have_count(0)
+
+
 def test_a_vote_pressed_in_a_dead_zone_waits_for_the_connection_and_counts(
     open_page: OpenPage, watch: Watch, tmp_path: Path
 ) -> None:

@@ -292,7 +292,9 @@ function renderVote(state) {
         if (!voter)
           return h("p", {
             class: "muted",
-            text: "You are not in this ballot's electorate: you see the turnout, and the result after the reveal.",
+            text: me.can_vote
+              ? "You are not voting in this ballot: its electorate is who was connected when it opened, or whom the facilitator named. You see the turnout, and the result after the reveal."
+              : "You are not in this ballot's electorate: you see the turnout, and the result after the reveal.",
           });
         return voteForm(state, ballot, (vote) => castVote(ballot, vote));
       }
