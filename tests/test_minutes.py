@@ -317,6 +317,26 @@ def test_a_ballot_on_a_text_revised_since_says_what_changed(tmp_path: Path) -> N
     assert note in first_part and "revised after this ballot" not in second_part
 
 
+def test_a_description_of_several_lines_keeps_them_in_the_markdown_minutes(
+    tmp_path: Path,
+) -> None:
+    """Written as a short list, the description ran together into one line ("Why: - fewer
+    gym visits - more walking"); a line of its own that looks like markup stays text."""
+    room = ticking_room(tmp_path)
+    tom = room.join("Tom", "team")
+    room.do(room.fac, "go_to_phase", phase="propose")
+    description = "Why:\n- fewer gym visits\n2. more walking\n===\n\nSee 2027-06 survey"
+    room.propose(tom, level="user", title="Move more", description=description)
+    record = minutes.build(*room.service.history(room.id))
+    page = minutes.render(record, "html")
+    assert '<span class="lines">Description: Why:\n- fewer gym visits\n2. more' in page
+    assert ".lines { white-space: pre-line; }" in page
+    text = minutes.render(record, "md")
+    said = "- Description: Why:\\\n  \\- fewer gym visits\\\n  2\\. more walking\\\n"
+    said += "  \\===\\\n  See 2027-06 survey\n"
+    assert said in text, text[text.index("Move more") :][:600]
+
+
 def test_after_a_hand_over_the_minutes_keep_each_role_held_and_the_airtime_before_it(
     tmp_path: Path,
 ) -> None:

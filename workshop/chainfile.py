@@ -460,9 +460,18 @@ def metric_text(metric: Metric) -> str:
     return f"metric {metric.name}" + (f": {', '.join(facts)}" if facts else "")
 
 
-def markdown_text(text: str) -> str:
-    """Text safe inside a Markdown list item: one line, markup characters escaped."""
-    return re.sub(r"([\\`*_\[\]<>#|~])", r"\\\1", " ".join(text.split()))
+def markdown_text(text: str, indent: str | None = None) -> str:
+    """Text safe inside Markdown, markup characters escaped: on one line, or with `indent`
+    (a list item's), its own lines kept as hard line breaks (a trailing backslash)."""
+    lines = [" ".join(line.split()) for line in text.splitlines()] if indent is not None else []
+    lines = [line for line in lines if line] or [" ".join(text.split())]
+    escaped = [re.sub(r"([\\`*_\[\]<>#|~])", r"\\\1", line) for line in lines]
+    # A line after a break must not start a list or underline a heading: "- x", "2. x", "===".
+    escaped[1:] = [_LINE_START.sub(r"\1\\\2", line) for line in escaped[1:]]
+    return f"\\\n{indent}".join(escaped)
+
+
+_LINE_START = re.compile(r"^(\d*)((?<!\d)[-+=]|(?<=\d)[.)])")
 
 
 _MERMAID_ESCAPES = {

@@ -32,9 +32,10 @@ def _md_block(block: Block) -> str:
 
 def _md_item(item: str | tuple[str, list[str]]) -> str:
     if isinstance(item, str):
-        return f"- {markdown_text(item)}"
+        return f"- {markdown_text(item, '  ')}"
     head, subs = item
-    return "\n".join([f"- {markdown_text(head)}", *(f"  - {markdown_text(sub)}" for sub in subs)])
+    lines = [f"- {markdown_text(head, '  ')}", *(f"  - {markdown_text(s, '    ')}" for s in subs)]
+    return "\n".join(lines)
 
 
 def _md_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
