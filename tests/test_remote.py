@@ -346,3 +346,43 @@ def test_a_ballot_everyone_voted_in_early_says_when_it_closed_not_its_deadline(
     text = visible_text(requests.get(server.url + link, timeout=10).text)
     assert f"Closed {timezones.moment(ballot['closed_at'], 'UTC')} ." in text, text
     assert timezones.moment(ballot["deadline"], "UTC") not in text
+
+
+def test_closing_the_session_ends_the_floor_and_leaves_remote_ballots_to_their_deadline(
+    server: LiveServer, people
+) -> None:
+    """Closed with a remote ballot and a turn under way, the session stranded both: the
+    ballot never closed at its deadline, the speaker kept the floor, and each timer was
+    refused again every 5 s. A ballot in the room must be closed first."""
+    session, fac, proposal = roadmap_session(server, people)
+    (tom,) = seat(server, session, people, ("Tom", "team"))
+    second = tom.ok(
+        "propose_goal",
+        level="product",
+        title="Coach chat",
+        parents=["U1"],
+        metrics=[{"name": "chats", "target": 100}],
+        due="2027-Q3",
+    )["proposal_id"]
+    fac.ok("go_to_phase", phase="decide")
+    room = fac.ok("open_ballot", proposal_ids=[second])["ballot_id"]
+    refused = fac.refused("go_to_phase", "conflict", phase="close")
+    assert refused["message"] == (
+        "the ballot on “Coach chat” is still open: close it before closing the session"
+    )
+    fac.ok("close_ballot", ballot_id=room, reveal=True)
+    sent = fac.ok(
+        "send_remote_ballot", proposal_ids=[proposal], voters=["Ann", "Ben"], deadline_seconds=4
+    )
+    ann, _ben = sent["invitations"]
+    fac.ok("set_time_box", seconds=600)
+    fac.ok("grant_floor", participant_id=tom.id)
+    closing = fac.ok("go_to_phase", phase="close")["events"]
+    assert [e["type"] for e in closing] == ["phase_changed", "turn_ended"]
+    assert fac.fresh_state()["floor"]["holder"] is None
+
+    # The remote ballot goes on: Ann still votes by her link, and the deadline closes it.
+    answer = vote_by_form(server, ann["link"], sent["ballot_id"], {"choice": "consent"})
+    assert answer.status_code == 200, answer.text
+    shown = fac.wait_event("ballot_revealed", lambda e: e["ballot_id"] == sent["ballot_id"])
+    assert shown["result"]["turnout"] == 1

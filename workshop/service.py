@@ -555,6 +555,8 @@ class Service:
                     done += 1
                 except Unavailable:
                     raise  # the database, not this timer: the loop waits and tries again
+                except WorkshopError as refused:  # the rules said no: a line, not a trace
+                    log.warning("timer %s of %s refused: %s", name, workshop_id, refused.message)
                 except Exception:
                     log.exception("timer %s of %s failed", name, workshop_id)
             if not done:  # nothing moved: look again later rather than spin on it

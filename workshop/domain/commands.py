@@ -66,6 +66,9 @@ def command(name: str, who: str, when_closed: bool = False) -> Callable[[Handler
     return register
 
 
+CLOSED = "the session is closed: the facilitator can reopen it by going to a phase"
+
+
 def event(event_type: str, /, **data: object) -> dict:
     return {"type": event_type, **data}
 
@@ -84,7 +87,7 @@ def decide(
     if not by_link_may(actor, name):
         raise Forbidden(f"a personal link can vote and comment, not {name.replace('_', ' ')}")
     if state.phase == "close" and not spec.when_closed:
-        raise Conflict("the session is closed: the facilitator can reopen it by going to a phase")
+        raise Conflict(CLOSED)
     events = spec.handler(state, actor, payload, ctx)
     for item in events:
         item["at"] = ctx.now

@@ -46,6 +46,18 @@ def _end(s: WorkshopState, how: str, ctx: Context) -> dict:
     )
 
 
+def floor_cleared(s: WorkshopState, ctx: Context) -> list[dict]:
+    """The floor of a session that closes: the turn under way ended, the round and the
+    1-2-4-All stopped. A closed session takes none of their timers' commands: left running,
+    a turn would hold the floor, and a countdown show on the console, for ever."""
+    ending = [_end(s, "ended", ctx)] if s.floor.holder else []
+    if s.floor.round is not None:
+        ending.append(event("round_ended", round_id=s.floor.round.id))
+    if s.floor.structure is not None:
+        ending.append(event("structure_ended"))
+    return ending
+
+
 def queue_order(s: WorkshopState) -> list[str]:
     """The speaking queue in the order the floor will go, by the session's queue mode."""
     floor = s.floor

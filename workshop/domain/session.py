@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from workshop.domain import agenda, payload
 from workshop.domain.commands import Context, command, event
 from workshop.domain.errors import Conflict, InvalidInput, NotFound
+from workshop.domain.floor import floor_cleared
 from workshop.domain.hidden_texts import revealed_by_phase
 from workshop.domain.plain import ballot_named, listed
 from workshop.domain.state import Participant, WorkshopState
@@ -57,28 +58,33 @@ def join(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list
     return [event("participant_joined", participant=person)]
 
 
-def _phase_event(s: WorkshopState, phase: str, how: str) -> list[dict]:
+def _phase_event(s: WorkshopState, phase: str, how: str, ctx: Context) -> list[dict]:
     if phase == s.phase:
         raise Conflict(f"the session is already in the {phase} phase")
     changed = event("phase_changed", phase=phase, previous=s.phase, how=how)
-    # A closed session takes no timer's commands: a 1-2-4-All left running would count
-    # down on the console for ever.
-    ended = [event("structure_ended")] if phase == "close" and s.floor.structure else []
-    return [changed, *ended, *revealed_by_phase(s, phase)]
+    if phase != "close":
+        return [changed, *revealed_by_phase(s, phase)]
+    # A ballot in the room ends with the room's vote; a remote one runs to its deadline.
+    in_room = [b for b in s.open_ballots() if b.deadline is None]
+    if in_room:
+        raise Conflict(
+            f"{ballot_named(s, in_room[0])} is still open: close it before closing the session"
+        )
+    return [changed, *floor_cleared(s, ctx), *revealed_by_phase(s, phase)]
 
 
-def _step(s: WorkshopState, steps: int, how: str) -> list[dict]:
+def _step(s: WorkshopState, steps: int, how: str, ctx: Context) -> list[dict]:
     """Move `steps` phases down the agenda from the current one."""
     position = s.agenda.index(s.phase) if s.phase in s.agenda else -1
     if position + steps >= len(s.agenda):
         raise Conflict(f"the agenda has no phase {steps} after this one")
-    return _phase_event(s, s.agenda[position + steps], how)
+    return _phase_event(s, s.agenda[position + steps], how, ctx)
 
 
 @command("next_phase", "facilitator")
 def next_phase(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
     """Move to the phase after the current one on the agenda."""
-    return _step(s, 1, "next")
+    return _step(s, 1, "next", ctx)
 
 
 @command("go_to_phase", "facilitator", when_closed=True)
@@ -87,13 +93,13 @@ def go_to_phase(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) 
     phase = agenda.check_phase(p.get("phase"))
     if phase not in s.agenda:
         raise Conflict(f"phase {shown(phase)} is not on this session's agenda")
-    return _phase_event(s, phase, "go_to")
+    return _phase_event(s, phase, "go_to", ctx)
 
 
 @command("skip_phase", "facilitator")
 def skip_phase(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
     """Skip the next phase on the agenda: it stays listed but is passed over."""
-    return _step(s, 2, "skip")
+    return _step(s, 2, "skip", ctx)
 
 
 @command("reorder_agenda", "facilitator")

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from workshop.domain import agenda, anonymity, payload, provenance, rules
-from workshop.domain.commands import Context, command, event, voters_present
+from workshop.domain.commands import CLOSED, Context, command, event, voters_present
 from workshop.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from workshop.domain.floor import answer_by_vote, end_ballot_round, grant, start_round
 from workshop.domain.plain import (
@@ -320,10 +320,13 @@ def new_ballot(
     return events
 
 
-@command("cast_vote", "member")
+@command("cast_vote", "member", when_closed=True)
 def cast_vote(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
-    """Vote, or change one's vote, while the ballot is open; it stays secret until the reveal."""
+    """Vote, or change one's vote, while the ballot is open; it stays secret until the reveal.
+    A remote ballot runs to its deadline, past the session's close."""
     ballot = find_ballot(s, p)
+    if s.phase == "close" and ballot.deadline is None:
+        raise Conflict(CLOSED)
     if ballot.status != "open":
         raise Conflict(f"{ballot_named(s, ballot)} is closed: votes are no longer taken")
     if ballot.deadline is not None and ctx.now >= ballot.deadline:  # before its timer runs
@@ -388,7 +391,7 @@ def close_ballot(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context)
     return _closing(s, ballot, ballot.votes, ctx)
 
 
-@command("close_expired_ballot", "system")
+@command("close_expired_ballot", "system", when_closed=True)
 def close_expired_ballot(
     s: WorkshopState, actor: Participant, p: Mapping, ctx: Context
 ) -> list[dict]:
