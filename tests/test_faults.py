@@ -108,6 +108,46 @@ def test_a_write_the_full_disk_refuses_changes_nothing_and_the_same_cid_succeeds
         server.stop()
 
 
+def test_a_data_folder_deleted_under_the_server_is_said_and_nothing_is_acknowledged(
+    tmp_path: Path, people: list[Person]
+) -> None:
+    """`rm -rf` of the data folder while the server ran: every command was still answered
+    ok, written to a file nobody would open again, and the restart began on an empty
+    database. Now nothing more is acknowledged, and /readyz names the database's trouble."""
+    import shutil
+
+    data = tmp_path / "data"
+    data.mkdir()
+    server = LiveServer(data).start()
+    try:
+        session, fac = host(server, people)
+        (tom,) = seat(server, session, people, ("Tom", "team"))
+        fac.ok("next_phase")
+        shutil.rmtree(data)
+        refused = tom.refused("propose_goal", "unavailable", level="vision", title="Lost")
+        assert "was removed or replaced while the server ran" in refused["message"]
+        created = server.post("/api/sessions", {"kind": "strategizing", "title": "Lost too"})
+        assert created.status_code == 503, created.text
+        ready = server.get("/readyz")
+        assert ready.status_code == 503 and "removed or replaced" in ready.text
+
+        # As docs/operations.md says: copy the files the server holds open back, restart.
+        assert server.process is not None
+        data.mkdir()
+        for fd in Path(f"/proc/{server.process.pid}/fd").iterdir():
+            held = fd.readlink().name.removesuffix(" (deleted)")
+            if held in ("workshop.db", "workshop.db-wal"):
+                shutil.copyfile(fd, data / held)
+        server.stop()
+        server.start()
+        again = Person(server, tom.token, "Tom again")
+        people.append(again)
+        assert again.fresh_state()["session"]["phase"] == "propose"
+        again.ok("propose_goal", level="vision", title="Kept")
+    finally:
+        server.stop()
+
+
 def test_a_vote_after_the_deadline_is_refused_before_the_timer_runs(
     tmp_path: Path, database: Database, people: list[Person]
 ) -> None:

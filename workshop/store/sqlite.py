@@ -232,6 +232,12 @@ def check_schema(db: sqlite_utils.Database, path: Path) -> None:
         )
 
 
+def _identity(path: Path) -> tuple[int, int]:
+    """Which file is at `path`: its device and inode."""
+    found = os.stat(path)
+    return found.st_dev, found.st_ino
+
+
 class SQLiteStore:
     """The embedded SQLite database of one server process."""
 
@@ -239,6 +245,7 @@ class SQLiteStore:
         self.path = Path(path)
         self.url = f"{SQLITE_PREFIX}{self.path}"
         self._writes = open_database(self.path, migrate)
+        self._file = _identity(self.path)
         self.lock = threading.RLock()  # the writer's
         self._reads = sqlite_utils.Database(
             sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10)
@@ -271,6 +278,7 @@ class SQLiteStore:
         kept, and the caller gets `Unavailable`.
         """
         with self.lock, self._using(reading=False), available():
+            self._check_file()
             self.db.execute("BEGIN IMMEDIATE")
             try:
                 yield
@@ -308,6 +316,7 @@ class SQLiteStore:
                 in_thread(lambda: self._writes.execute("COMMIT"))
 
         with self.lock, self._using(reading=False):
+            self._check_file()
             with available():
                 self._begin(in_thread)
             try:
@@ -316,6 +325,21 @@ class SQLiteStore:
                 if self.db.conn.in_transaction:  # SQLite may have rolled back already
                     self.db.conn.rollback()
                 raise
+
+    def _check_file(self) -> None:
+        """The file the server opened is still the database at its path. Removed (the data
+        folder deleted) or replaced, the server would go on writing to a file that nobody
+        will open again, answering every command ok, and start on an empty database."""
+        try:
+            same = _identity(self.path) == self._file
+        except OSError:
+            same = False
+        if not same:
+            raise Unavailable(
+                f"the database file {self.path} was removed or replaced while the server ran:"
+                " nothing more is saved. Copy the server's open files back first (see"
+                " docs/operations.md), then restart it"
+            )
 
     def _begin(self, in_thread: InThread) -> None:
         """BEGIN IMMEDIATE at once when no other process writes; else wait for it through
