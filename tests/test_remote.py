@@ -386,3 +386,34 @@ def test_closing_the_session_ends_the_floor_and_leaves_remote_ballots_to_their_d
     assert answer.status_code == 200, answer.text
     shown = fac.wait_event("ballot_revealed", lambda e: e["ballot_id"] == sent["ballot_id"])
     assert shown["result"]["turnout"] == 1
+
+
+def test_a_sprint_gets_one_goal_and_a_chain_one_vision_with_remote_ballots_beside_the_room(
+    server: LiveServer, people
+) -> None:
+    """A remote ballot runs beside the room's: two ballots on two sprint goals both passed,
+    and two on two visions did too, the second replacing the vision the first agreed."""
+    session, fac = host(server, people, "sprint_planning", chain=FITNESS)
+    (pia,) = seat(server, session, people, ("Pia", "product"))
+    fac.ok("next_phase")
+    sprint = {"level": "sprint", "parents": ["P1"]}
+    first = pia.ok("propose_goal", title="Scale sync beta", **sprint)["proposal_id"]
+    second = pia.ok("propose_goal", title="Coach chat beta", **sprint)["proposal_id"]
+    fac.ok("go_to_phase", phase="decide")
+    fac.ok("send_remote_ballot", proposal_ids=[first], voters=["Ann"], deadline_seconds=3600)
+    refused = fac.refused("open_ballot", "conflict", proposal_ids=[second])["message"]
+    assert refused == (
+        "the ballot on “Scale sync beta” decides this sprint's goal already: one ballot at a"
+        " time (a dot or ranked ballot can weigh the options together)"
+    )
+
+    session, fac = host(server, people, "strategizing")
+    (tom,) = seat(server, session, people, ("Tom", "team"))
+    fac.ok("next_phase")
+    one = tom.ok("propose_goal", level="vision", title="Vision one")["proposal_id"]
+    two = tom.ok("propose_goal", level="vision", title="Vision two")["proposal_id"]
+    fac.ok("go_to_phase", phase="decide")
+    fac.ok("send_remote_ballot", proposal_ids=[one], voters=["Ann"], deadline_seconds=3600)
+    remote = {"voters": ["Ben"], "deadline_seconds": 3600}
+    refused = fac.refused("send_remote_ballot", "conflict", proposal_ids=[two], **remote)
+    assert "decides the vision already" in refused["message"]

@@ -409,6 +409,33 @@ def check_ready(s: WorkshopState, proposal: Proposal) -> None:
             )
 
 
+def _one_of_a_kind(proposal: Proposal) -> str | None:
+    """What a proposal would be the one of, if the chain holds one: the vision, the sprint's
+    goal."""
+    if proposal.level == "vision":
+        return "the vision"
+    return "this sprint's goal" if proposal.level == "sprint" and proposal.change == "new" else None
+
+
+def check_no_rival_ballot(s: WorkshopState, proposal: Proposal) -> None:
+    """The vision and a sprint's goal are one of a kind: two ballots on rivals for it (a
+    remote one runs beside the room's) would both pass, the second replacing the first."""
+    kind = _one_of_a_kind(proposal)
+    if kind is None:
+        return
+    for ballot in s.ballots.values():
+        rivals = [
+            option
+            for option in ballot.options
+            if option != proposal.id and _one_of_a_kind(s.proposals[option]) == kind
+        ]
+        if rivals and ballot.status != "revealed":
+            raise Conflict(
+                f"{ballot_named(s, ballot)} decides {kind} already: one ballot at a time"
+                " (a dot or ranked ballot can weigh the options together)"
+            )
+
+
 def check_no_retiring_parent(s: WorkshopState, proposal: Proposal) -> None:
     """A goal's retirement and a new goal serving it are never voted on at once: were the
     retirement to pass first, the other would pass as an orphan."""

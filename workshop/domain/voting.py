@@ -26,6 +26,7 @@ from workshop.domain.plain import (
 )
 from workshop.domain.proposals import (
     check_no_retiring_parent,
+    check_no_rival_ballot,
     check_not_being_decided,
     check_ready,
     check_served,
@@ -291,6 +292,7 @@ def new_ballot(
                 " revise it before a new round"
             )
         check_ready(s, prop)
+        check_no_rival_ballot(s, prop)
         check_no_retiring_parent(s, prop)
     anonymous = payload.flag(p, "anonymous")
     if anonymous and rule not in ANONYMOUS_RULES:
