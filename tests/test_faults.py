@@ -27,6 +27,7 @@ import websocket
 from tests.engine import Database
 from tests.live import LiveServer, Person, host, poll, seat
 from tests.tools import fill, small_disk
+from workshop.minutes.times import utc
 
 
 @pytest.fixture
@@ -200,6 +201,34 @@ def test_a_turn_that_ran_out_while_the_server_was_down_books_its_time_box(
         assert turn["seconds"] == 1  # the time-box, not the 3 s and more the server was down
         row = next(r for r in fac.fresh_state()["airtime"]["rows"] if r["participant_id"] == tom.id)
         assert row["seconds"] == 1
+    finally:
+        server.stop()
+
+
+def test_a_ballot_whose_deadline_passed_while_the_server_was_down_closed_at_its_deadline(
+    tmp_path: Path, people: list[Person]
+) -> None:
+    """The minutes said it closed when the server came back, seconds after its deadline."""
+    server = LiveServer(tmp_path).start()
+    try:
+        session, fac = host(server, people, "strategizing")
+        (tom,) = seat(server, session, people, ("Tom", "team"))
+        fac.ok("next_phase")
+        proposal = tom.ok("propose_goal", level="vision", title="Healthier lives")["proposal_id"]
+        opened = fac.ok("open_ballot", proposal_ids=[proposal], deadline_seconds=1)
+        deadline = next(e for e in opened["events"] if e["type"] == "ballot_opened")
+        deadline = deadline["ballot"]["deadline"]
+        server.kill()
+        for person in people:
+            person.close()
+        time.sleep(max(0.0, deadline + 2 - time.time()))  # down well past it
+        server.start()
+        fac = Person(server, session["facilitator_token"], "fac-again")
+        people.append(fac)
+        closed = poll(lambda: ballot_of(fac.fresh_state(), opened["ballot_id"])["closed_at"])
+        assert closed == deadline
+        record = server.export(session, "minutes", format="json").json()
+        assert record["ballots"][0]["closed_at"] == utc(deadline)
     finally:
         server.stop()
 

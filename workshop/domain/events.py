@@ -302,7 +302,7 @@ def _vote_cast(s: WorkshopState, e: dict) -> None:
 @applies("ballot_closed")
 def _ballot_closed(s: WorkshopState, e: dict) -> None:
     ballot = s.ballots[e["ballot_id"]]
-    ballot.status, ballot.closed_at = "closed", e["at"]
+    ballot.status, ballot.closed_at = "closed", e.get("closed_at", e["at"])
 
 
 @applies("objection_ruled")

@@ -370,17 +370,26 @@ def cast_vote(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) ->
 
 
 def close_and_reveal(
-    s: WorkshopState, ballot: Ballot, ctx: Context, votes: dict | None = None
+    s: WorkshopState,
+    ballot: Ballot,
+    ctx: Context,
+    votes: dict | None = None,
+    expired: bool = False,
 ) -> list[dict]:
     """Close a ballot and reveal it at once (remote ballots at their deadline or full turnout)."""
     counted = votes if votes is not None else ballot.votes
     shadow = Ballot(**{**ballot.__dict__, "votes": dict(counted)})
-    return [*_closing(s, ballot, counted, ctx), *_reveal(s, shadow, ctx)]
+    return [*_closing(s, ballot, counted, ctx, expired), *_reveal(s, shadow, ctx)]
 
 
-def _closing(s: WorkshopState, ballot: Ballot, votes: Mapping, ctx: Context) -> list[dict]:
-    """The ballot stops taking votes; a round opened for it ends with it."""
+def _closing(
+    s: WorkshopState, ballot: Ballot, votes: Mapping, ctx: Context, expired: bool = False
+) -> list[dict]:
+    """The ballot stops taking votes; a round opened for it ends with it. One its deadline
+    `expired` closed then, whenever its timer ran (the server may have been down)."""
     closed = event("ballot_closed", ballot_id=ballot.id, turnout=len(votes))
+    if expired:
+        closed["closed_at"] = ballot.deadline
     return [closed, *end_ballot_round(s, ballot.id, votes.keys(), ctx)]
 
 
@@ -401,7 +410,7 @@ def close_expired_ballot(
     ballot = find_ballot(s, p, "open")
     if ballot.deadline is None or ctx.now < ballot.deadline:
         raise Conflict(f"{ballot_named(s, ballot)} has time left")
-    return close_and_reveal(s, ballot, ctx)
+    return close_and_reveal(s, ballot, ctx, expired=True)
 
 
 @command("reveal_ballot", "facilitator")
