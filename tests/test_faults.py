@@ -813,3 +813,43 @@ def test_a_client_that_falls_megabytes_behind_then_reads_gets_every_message_whol
         ws.close()
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("mode", ["gevent", "eventlet"])
+def test_malformed_messages_on_a_raw_websocket_are_refused_in_a_line_and_the_socket_goes_on(
+    tmp_path: Path, people: list[Person], mode: str
+) -> None:
+    """Each logged a traceback ("message handler error"), so that one client could fill the
+    log at will, and one asking for an answer waited for ever."""
+    server = LiveServer(tmp_path, mode).start()
+    try:
+        session, fac = host(server, people, "strategizing")
+        ws = engineio_websocket(server, session["facilitator_token"])
+        nested = "[" * 5000 + "]" * 5000
+        for message in ("hello", '42["comment",{', "42" + nested, '45-["x"]', "9"):
+            ws.send(message)
+        ws.send_binary(b"\x00\x01\x02\xff")
+        ws.send("421[]")  # an event with no name, asking for an answer
+        ws.send('451-["comment",{"_placeholder":true,"num":0}]')  # binary
+        ws.send('423["next_phase",{"cid":"after-junk"}]')  # the connection goes on
+
+        answers = {}
+        while len(answers) < 2:
+            message = ws.recv()
+            if message == "2":  # Engine.IO ping
+                ws.send("3")
+            elif message.startswith("43"):
+                number = int(message[2 : message.index("[")])
+                answers[number] = json.loads(message[message.index("[") :])[0]
+        assert answers[1]["error"] == {
+            "code": "invalid_input",
+            "message": "malformed message: an event needs a name",
+        }
+        assert answers[3]["ok"] and answers[3]["events"][0]["type"] == "phase_changed"
+        ws.close()
+        log = server.log.read_text()
+        assert "Traceback" not in log and "message handler error" not in log
+        assert log.count("a malformed message from connection") == 6
+        assert log.count("that is no Engine.IO packet was dropped") == 2  # "hello" and "9"
+    finally:
+        server.stop()

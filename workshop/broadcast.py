@@ -29,6 +29,7 @@ from typing import Any, Protocol
 import engineio.json
 import orjson
 from flask_socketio import SocketIO
+from socketio import packet
 from socketio.packet import Packet
 
 from workshop.domain import views
@@ -57,12 +58,41 @@ class PacketJson:
     loads = staticmethod(engineio.json.loads)
 
 
+class MalformedMessage(ValueError):
+    """A message that is no Socket.IO packet Workshop takes; `id` and `namespace` say where to
+    answer it, if it asked for an answer."""
+
+    def __init__(self, why: str, read: Packet) -> None:
+        super().__init__(why)
+        self.id, self.namespace = read.id, read.namespace
+
+
+# What a client may send: a connect, a disconnect, an event (a command) and an ack.
+_FROM_CLIENTS = (packet.CONNECT, packet.DISCONNECT, packet.EVENT, packet.ACK)
+
+
 class JsonPacket(Packet):
     """Workshop sends JSON only: python-socketio need not walk every payload (a `state` of
-    hundreds of people, a reveal of every vote) looking for bytes to send as attachments."""
+    hundreds of people, a reveal of every vote) looking for bytes to send as attachments.
+    What it cannot take (not a packet, not JSON, nested past recursion, binary, an event with
+    no name) is refused as it is read, as `MalformedMessage`, before anything acts on it."""
 
     uses_binary_events = False
     json = PacketJson
+
+    def decode(self, encoded_packet: str | bytes) -> int:
+        try:
+            attachments = super().decode(encoded_packet)
+        except (ValueError, TypeError, RecursionError) as error:  # JSON's errors are ValueErrors
+            raise MalformedMessage(
+                f"not a Socket.IO packet ({type(error).__name__})", self
+            ) from None
+        if attachments or self.packet_type not in _FROM_CLIENTS:
+            raise MalformedMessage(f"a packet of type {self.packet_type!r} is not taken", self)
+        named = isinstance(self.data, list) and self.data and isinstance(self.data[0], str)
+        if self.packet_type == packet.EVENT and not named:
+            raise MalformedMessage("an event needs a name", self)
+        return attachments
 
 
 def rooms(workshop_id: str) -> tuple[str, str]:

@@ -39,7 +39,10 @@ from wsproto.connection import ConnectionState
 from wsproto.extensions import PerMessageDeflate
 from wsproto.frame_protocol import FrameProtocol
 
+from workshop.domain.text import shown
+
 log = logging.getLogger(__name__)
+ENGINEIO_TYPES = frozenset("0123456")  # open, close, ping, pong, message, upgrade, noop
 # Where our gevent server puts a request's TCP connection (werkzeug and eventlet have theirs).
 CONNECTION_KEY = "workshop.connection"
 RESET = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 s: closing resets, unsent data is let go
@@ -117,6 +120,25 @@ def adapt_websockets() -> None:
     base.__init__ = __init__
 
 
+def engineio_only(wait: Callable[[], Any], who: Callable[[], str]) -> Callable[[], Any]:
+    """A websocket's `wait` that drops, with a line in the log, a text that is no Engine.IO
+    packet (it does not start with a packet type): Engine.IO would end the connection on it,
+    with a traceback under gevent."""
+
+    def checked() -> Any:
+        while True:
+            message = wait()
+            if not isinstance(message, str) or message[:1] in ENGINEIO_TYPES:
+                return message
+            log.warning(
+                "a message from %s that is no Engine.IO packet was dropped: %s",
+                who(),
+                shown(message),
+            )
+
+    return checked
+
+
 class Unsent:
     """The rest of a websocket frame begun on its sender's turn, queued like a packet: the
     connection's writer sends its bytes as they are."""
@@ -188,12 +210,18 @@ class Outbound:
             self.eio._async = {**self.eio._async, "websocket": self._watched(websocket)}
 
     def _watched(self, websocket: type) -> type:
-        websockets = self._websockets
+        websockets, describe = self._websockets, self.describe
 
         class Watched(websocket):  # type: ignore[valid-type,misc]
             def __init__(self, handler: Any, server: Any) -> None:
-                super().__init__(handler, server)
-                self.sid = handler.__self__.sid  # the Engine.IO socket this websocket carries
+                sid = handler.__self__.sid  # the Engine.IO socket this websocket carries
+
+                def handle(ws: Any) -> Any:  # the websocket Engine.IO reads (eventlet's own)
+                    ws.wait = engineio_only(ws.wait, lambda: describe(sid))
+                    return handler(ws)
+
+                super().__init__(handle, server)
+                self.sid = sid
                 self.connection: socket.socket | None = None
                 self.sending = False  # the connection's writer is in the middle of a send
 

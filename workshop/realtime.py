@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_socketio import SocketIO
+from socketio import packet
 from socketio.exceptions import ConnectionRefusedError
 
-from workshop.broadcast import Broadcaster
+from workshop.broadcast import Broadcaster, JsonPacket, MalformedMessage
 from workshop.domain.errors import InvalidInput, Unavailable, WorkshopError
 from workshop.domain.payload import check_depth
 from workshop.domain.text import shown
@@ -67,6 +68,26 @@ def answering(handler: Callable[..., Any]) -> Callable[..., Any]:
     return guarded
 
 
+def refuse_malformed_messages(socketio: SocketIO, describe: Callable[[str], str]) -> None:
+    """A message that is no packet Workshop takes gets a line in the log, not a traceback
+    (a client could fill the log with them at will), and, if it asked for an answer, an
+    `invalid_input` naming the trouble; the connection goes on."""
+    server = socketio.server
+    handle = server._handle_eio_message
+
+    def guarded(eio_sid: str, data: str | bytes) -> None:
+        try:
+            handle(eio_sid, data)
+        except MalformedMessage as error:
+            log.warning("a malformed message from %s was refused: %s", describe(eio_sid), error)
+            if error.id is not None:
+                answer = failure(InvalidInput(f"malformed message: {error}"))
+                ack = JsonPacket(packet.ACK, [answer], namespace=error.namespace, id=error.id)
+                server._send_packet(eio_sid, ack)
+
+    server.eio.on("message", guarded)
+
+
 def register(socketio: SocketIO, service: Service, throttle: Throttle, outbound_limit: int) -> None:
     """Attach every handler to `socketio`, and broadcast what the service commits; drop a
     connection with `outbound_limit` messages waiting that it does not read."""
@@ -92,6 +113,7 @@ def register(socketio: SocketIO, service: Service, throttle: Throttle, outbound_
 
     adapt_websockets()
     Outbound(socketio, outbound_limit, describe)
+    refuse_malformed_messages(socketio, describe)
 
     def caller(sid: str) -> Connection:
         """The connection a message came on, within its command rate."""
