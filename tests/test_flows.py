@@ -61,6 +61,29 @@ def test_a_round_started_while_a_hand_has_the_floor_still_asks_that_speaker_in_t
     assert fac.fresh_state()["floor"]["round"] is None
 
 
+def test_whoever_is_handed_the_facilitation_mid_round_gives_up_the_floor_and_their_turn(
+    server, people
+):
+    """A facilitator is neutral and takes no turns: Tom, handed the role while he spoke in a
+    round, kept the floor, and the round would have asked him again."""
+    session, fac = host(server, people)
+    ann, tom, una = seat(server, session, people, ("Ann", "team"), ("Tom", "team"), ("Una", "team"))
+    order = fac.ok("start_round")["events"][0]["round"]["order"]
+    assert order == [ann.id, tom.id, una.id]
+    ann.ok("end_turn")
+    assert fac.fresh_state()["floor"]["holder"]["participant_id"] == tom.id
+    handed = fac.ok("hand_over", participant_id=tom.id)["events"]
+    assert [e["type"] for e in handed] == [
+        "turn_ended",
+        "floor_granted",
+        "facilitation_handed_over",
+    ]
+    floor = tom.fresh_state()["floor"]
+    assert floor["holder"]["participant_id"] == una.id and floor["next"] is None
+    una.ok("end_turn")
+    assert tom.fresh_state()["floor"]["round"] is None  # nobody left to ask: Tom facilitates
+
+
 def test_the_consent_round_ends_with_its_ballot_and_books_the_floor_held(server, people):
     session, fac = host(server, people)
     ann, bob, cid = seat(server, session, people, ("Ann", "team"), ("Bob", "team"), ("Cid", "team"))

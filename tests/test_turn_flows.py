@@ -190,7 +190,7 @@ def test_the_consent_round_ends_with_its_ballot(ending, extra):
 def test_a_round_the_facilitator_started_outlives_a_ballot():
     room = Domain(names=("Ann", "Bob"))
     ballot = consent_ballot(room)
-    close_the_ballot(room, ballot)
+    close_and_reveal(room, ballot)  # not revealed, it would still decide the vision
     room.do(FAC, "start_round", purpose="check-out")
     other = consent_ballot(room)  # a round is running already: no consent round of its own
     assert room.state.floor.round.purpose == "check-out"

@@ -46,6 +46,15 @@ def _end(s: WorkshopState, how: str, ctx: Context) -> dict:
     )
 
 
+def stepping_down(s: WorkshopState, participant_id: str, ctx: Context) -> list[dict]:
+    """Someone who becomes the facilitator, who takes no turns: their turn under way ends,
+    and the floor moves on."""
+    holder = s.floor.holder
+    if holder is None or holder.participant_id != participant_id:
+        return []
+    return [_end(s, "ended", ctx), *_next(s, participant_id, ctx)]
+
+
 def floor_cleared(s: WorkshopState, ctx: Context) -> list[dict]:
     """The floor of a session that closes: the turn under way ended, the round and the
     1-2-4-All stopped. A closed session takes none of their timers' commands: left running,
@@ -68,8 +77,9 @@ def up_next(s: WorkshopState, leaving: str | None) -> tuple[str, str] | None:
     """Who gets the floor once `leaving` gives it up, and how: the round's next speaker while a
     round runs (None when the round is over), else the head of the queue's order."""
     floor = s.floor
-    if floor.round is not None:
-        remaining = [pid for pid in floor.round.remaining() if pid != leaving]
+    if floor.round is not None:  # the facilitator (handed the role mid-round) takes no turn
+        skipped = (leaving, s.facilitator_id)
+        remaining = [pid for pid in floor.round.remaining() if pid not in skipped]
         return (remaining[0], "round") if remaining else None
     order = [pid for pid in queue_order(s) if pid != leaving]
     return (order[0], "queue") if order else None

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from workshop.domain import agenda, payload
 from workshop.domain.commands import Context, command, event
 from workshop.domain.errors import Conflict, InvalidInput, NotFound
-from workshop.domain.floor import floor_cleared
+from workshop.domain.floor import floor_cleared, stepping_down
 from workshop.domain.hidden_texts import revealed_by_phase
 from workshop.domain.plain import ballot_named, listed
 from workshop.domain.state import Participant, WorkshopState
@@ -131,7 +131,8 @@ def hand_over(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) ->
             f"{person.name} is voting in {listed([ballot_named(s, b) for b in voting])}:"
             f" a facilitator never votes; close {'it' if len(voting) == 1 else 'them'} first"
         )
-    return [event("facilitation_handed_over", from_id=actor.id, to_id=person.id)]
+    handed = event("facilitation_handed_over", from_id=actor.id, to_id=person.id)
+    return [*stepping_down(s, person.id, ctx), handed]
 
 
 @command("delegate_decider", "facilitator")
