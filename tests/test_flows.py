@@ -283,3 +283,22 @@ def test_refusals_name_proposals_and_ballots_by_title_never_by_id(server, people
     ]
     for message in refusals:
         assert vision not in message and ballot not in message
+
+
+def test_a_proposal_serving_one_merged_away_serves_the_one_it_was_merged_into(server, people):
+    """Its parent merged into a duplicate, the user goal was refused a ballot for ever ("its
+    parent is not an accepted goal yet") until its author found and edited the parent."""
+    session, fac = host(server, people, "strategizing")
+    (pia,) = seat(server, session, people, ("Pia", "product"))
+    fac.ok("next_phase")
+    kept = pia.ok("propose_goal", level="vision", title="Healthier lives")["proposal_id"]
+    twin = pia.ok("propose_goal", level="vision", title="Healthy lives")["proposal_id"]
+    child = pia.ok("propose_goal", level="user", title="Move more", parents=[twin])
+    fac.ok("merge_proposals", into=kept, merge=[twin])
+    shown = {p["id"]: p for p in pia.fresh_state()["proposals"]}
+    assert shown[child["proposal_id"]]["parents"] == [kept]
+    fac.ok("go_to_phase", phase="decide")
+    ballot = fac.ok("open_ballot", proposal_ids=[kept])["ballot_id"]
+    pia.ok("cast_vote", ballot_id=ballot, vote={"choice": "agree"})
+    fac.ok("close_ballot", ballot_id=ballot, reveal=True)
+    assert fac.ok("open_ballot", proposal_ids=[child["proposal_id"]])["ballot_id"]

@@ -127,9 +127,16 @@ def _proposal_restored(s: WorkshopState, e: dict) -> None:
 
 @applies("proposals_merged")
 def _proposals_merged(s: WorkshopState, e: dict) -> None:
-    for pid in e["merged"]:
+    """The merged proposals are folded into one; what served them now serves that one, as
+    after a settled ballot: a proposal whose parent can never be accepted is stranded."""
+    merged, into = set(e["merged"]), e["into"]
+    for pid in merged:
         s.proposals[pid].status = "merged"
-        s.proposals[pid].merged_into = e["into"]
+        s.proposals[pid].merged_into = into
+    for proposal in s.proposals.values():
+        if merged & set(proposal.parents):
+            moved = [into if parent in merged else parent for parent in proposal.parents]
+            proposal.parents = list(dict.fromkeys(moved))
 
 
 @applies("authors_revealed")
