@@ -92,3 +92,53 @@ def test_from_session_and_chain_are_checked(server: LiveServer) -> None:
         answer = server.post("/api/sessions", {"kind": "roadmapping", "title": "x", **body})
         assert answer.status_code == status, (body, answer.text)
         assert set(answer.json()["error"]) == {"code", "message"}
+
+
+def test_a_kpi_an_amendment_keeps_keeps_its_readings(server: LiveServer, people) -> None:
+    """A review raised the target of P1's KPI: the chain it left had lost every reading of
+    that KPI, the earlier review's and this one's, though the next workshop starts from it."""
+    chain = {
+        "goalchain": 1,
+        "vision": {"id": "V1", "statement": "Help people live healthier lives"},
+        "goals": [
+            {"id": "U1", "level": "user", "title": "Move more", "parents": ["V1"]},
+            {
+                "id": "P1",
+                "level": "product",
+                "title": "Smart scale sync",
+                "parents": ["U1"],
+                "metrics": [
+                    {
+                        "name": "synced users",
+                        "target": 500,
+                        "readings": [{"at": "2026-06-30", "value": 120}],
+                    }
+                ],
+                "due": "2027-Q2",
+            },
+        ],
+    }
+    review, fac = host(server, people, "review", chain=chain)
+    (pia,) = seat(server, review, people, ("Pia", "product"))
+    pia.ok("record_kpi", goal_id="P1", metric="synced users", value=310, date="2026-12-01")
+    fac.ok("go_to_phase", phase="propose")
+    raised = pia.ok(
+        "propose_goal",
+        level="product",
+        change="amend",
+        target="P1",
+        title="Smart scale sync",
+        parents=["U1"],
+        metrics=[{"name": "synced users", "target": 900}],
+        due="2027-Q3",
+    )
+    fac.ok("go_to_phase", phase="decide")
+    accept(fac, [pia], raised["proposal_id"], {"choice": "consent"})
+    goal = next(g for g in pia.fresh_state()["chain"]["goals"] if g["id"] == "P1")
+    assert goal["metrics"] == [
+        {
+            "name": "synced users",
+            "target": 900,
+            "readings": [{"at": "2026-06-30", "value": 120}, {"at": "2026-12-01", "value": 310}],
+        }
+    ]

@@ -479,4 +479,13 @@ def goal_from_proposal(s: WorkshopState, proposal: Proposal, decided: dict) -> d
     goal_id = proposal.target or chains.next_goal_id(s.chain, proposal.level)
     goal = {"id": goal_id, "level": proposal.level, "status": "accepted", "decided": decided}
     goal.update(proposal.content(), parents=parents)
+    amended = chains.goals_by_id(s.chain).get(proposal.target or "")
+    if amended is not None:  # a KPI the amendment keeps (by name) keeps its readings
+        history = {metric.name: metric.readings for metric in amended.metrics}
+        goal["metrics"] = [
+            {**metric, "readings": [dict(r) for r in history[metric["name"]]]}
+            if history.get(metric["name"])
+            else metric
+            for metric in goal.get("metrics") or []
+        ]
     return goal
