@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.chains import FITNESS
 from tests.live import ENV, LiveServer, Person, host, seat
 from tests.test_remote import form_fields
 from tests.tools import PostgresServer
@@ -121,11 +122,12 @@ def original(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, V
     folder = tmp_path_factory.mktemp("original")
     server, people = LiveServer(folder).start(), []
     try:
-        session, fac = host(server, people, "strategizing")
+        session, fac = host(server, people, "strategizing", chain=FITNESS)
         pia, tom = seat(server, session, people, ("Pia", "product"), ("Tom", "team"))
         fac.ok("next_phase")
-        vision = pia.ok("propose_goal", level="vision", title="Healthier lives")["proposal_id"]
-        other = tom.ok("propose_goal", level="vision", title="Calmer cities")["proposal_id"]
+        user = {"level": "user", "parents": ["V1"]}
+        vision = pia.ok("propose_goal", title="Healthier lives", **user)["proposal_id"]
+        other = tom.ok("propose_goal", title="Calmer cities", **user)["proposal_id"]
         fac.ok("go_to_phase", phase="decide")
         ballot = fac.ok("open_ballot", proposal_ids=[vision])["ballot_id"]
         tom.ok("cast_vote", ballot_id=ballot, vote=AGREE)

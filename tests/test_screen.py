@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 import socketio
 
+from tests.chains import FITNESS
 from tests.live import LiveServer, Person, host, seat
 from workshop.domain.workshop import CLIENT_COMMANDS
 
@@ -24,7 +25,7 @@ def screen_token(server: LiveServer, session: dict) -> str:
 def test_the_screen_sees_the_room_never_a_secret_and_cannot_act(
     server: LiveServer, people: list[Person]
 ) -> None:
-    session, fac = host(server, people)
+    session, fac = host(server, people, "strategizing", chain=FITNESS)
     pia, tom = seat(server, session, people, ("Pia", "product"), ("Tom", "team"))
     token = screen_token(server, session)
     assert token == screen_token(server, session), "the console offers the same link each time"
@@ -41,8 +42,9 @@ def test_the_screen_sees_the_room_never_a_secret_and_cannot_act(
 
     # A secret ballot and a remote one with personal links: the screen sees turnout only.
     fac.ok("next_phase")
-    vision = tom.ok("propose_goal", level="vision", title="Healthier lives")["proposal_id"]
-    other = pia.ok("propose_goal", level="vision", title="Fitter teams")["proposal_id"]
+    user = {"level": "user", "parents": ["V1"]}
+    vision = tom.ok("propose_goal", title="Healthier lives", **user)["proposal_id"]
+    other = pia.ok("propose_goal", title="Fitter teams", **user)["proposal_id"]
     fac.ok("go_to_phase", phase="decide")
     ballot = fac.ok("open_ballot", proposal_ids=[vision], rule="majority", rule_reason="speed")
     ballot_id = ballot["ballot_id"]
