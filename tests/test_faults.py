@@ -853,3 +853,53 @@ def test_malformed_messages_on_a_raw_websocket_are_refused_in_a_line_and_the_soc
         assert log.count("that is no Engine.IO packet was dropped") == 2  # "hello" and "9"
     finally:
         server.stop()
+
+
+def test_a_damaged_event_in_the_log_is_named_and_that_session_alone_is_refused(
+    tmp_path: Path, people: list[Person]
+) -> None:
+    """Rows that SQLite's own check passes: an event's text that is no JSON failed every
+    request with a traceback (and a connection with "not connected"); an event gone served
+    the session without it, a gap in its seqs, without a word."""
+    server = LiveServer(tmp_path).start()
+    try:
+        sessions = []
+        for title in ("Broken", "Gappy", "Fine"):
+            session, fac = host(server, people, "strategizing", title=title)
+            (pia,) = seat(server, session, people, ("Pia", "product"))
+            fac.ok("next_phase")
+            for word in ("one", "two", "three"):
+                pia.ok("propose_goal", level="vision", title=f"Vision {word}")
+            sessions.append(session)
+    finally:
+        for person in people:
+            person.close()
+        server.stop()
+    broken, gappy, fine = sessions
+    with sqlite3.connect(tmp_path / "workshop.db") as db:
+        db.execute(
+            "update events set data = '{\"seq\": 5, ' where workshop_id = ? and seq = 5",
+            [broken["id"]],
+        )
+        db.execute("delete from events where workshop_id = ? and seq = 4", [gappy["id"]])
+    server.start()
+    try:
+        for session, seq in ((broken, 5), (gappy, 4)):
+            answer = server.get(
+                f"/api/sessions/{session['id']}/state", session["facilitator_token"]
+            )
+            assert answer.status_code == 503, answer.text
+            assert answer.json()["error"]["message"] == (
+                f"the log of session {session['id']} is damaged at event {seq}: restore the"
+                " database from a backup (docs/operations.md)"
+            )
+            client, refused = socketio.Client(reconnection=False), []
+            client.on("connect_error", refused.append)
+            with pytest.raises(socketio.exceptions.ConnectionError):
+                client.connect(server.url, auth={"token": session["facilitator_token"]})
+            assert f"is damaged at event {seq}" in refused[0]["message"]
+        state = server.get(f"/api/sessions/{fine['id']}/state", fine["facilitator_token"])
+        assert state.status_code == 200 and len(state.json()["proposals"]) == 3
+        assert "Traceback" not in server.log.read_text()
+    finally:
+        server.stop()

@@ -135,7 +135,8 @@ def register(socketio: SocketIO, service: Service, throttle: Throttle, outbound_
         try:
             workshop_id, participant_id = service.authenticate(token, screen=True)
             screen = participant_id == SCREEN  # the room's view: never present nor voting
-            person = None if screen else service.state(workshop_id).participants[participant_id]
+            state = service.state(workshop_id)  # a session whose log is damaged is refused
+            person = None if screen else state.participants[participant_id]
             attendance_id = None if screen else service.connected(workshop_id, participant_id)
         except WorkshopError as error:  # also `unavailable` when the database is in trouble
             raise ConnectionRefusedError(error.message, error.as_dict()) from None

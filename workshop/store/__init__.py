@@ -9,6 +9,7 @@ database trouble that is not the request's fault raised as `Unavailable` (HTTP 5
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator
@@ -16,6 +17,8 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit
+
+from workshop.domain.errors import Unavailable
 
 T = TypeVar("T")
 InThread = Callable[[Callable[[], None]], None]  # runs a blocking disk call in an OS thread
@@ -68,6 +71,27 @@ def one_line(said: object) -> str:
     """What a database said, on one line: a refusal at start is one line, and SQLite's
     integrity check and PostgreSQL's errors span several."""
     return re.sub(r"\s+", " ", str(said)).strip()
+
+
+def checked_log(workshop_id: str, after: int, rows: Iterable[str]) -> list[dict]:
+    """A session's events from their stored text, after seq `after`: each one JSON and
+    numbered on with no gap, else `Unavailable` naming the first damaged one. A row edited
+    by hand or lost to a disk that lied passes SQLite's check: replayed as it is, it served
+    a session that never was, or failed every request with a traceback."""
+    events = []
+    for seq, text in enumerate(rows, after + 1):
+        try:
+            item = json.loads(text)
+            numbered = item["seq"] == seq
+        except (ValueError, TypeError, KeyError):
+            numbered = False
+        if not numbered:
+            raise Unavailable(
+                f"the log of session {workshop_id} is damaged at event {seq}: restore the"
+                " database from a backup (docs/operations.md)"
+            )
+        events.append(item)
+    return events
 
 
 def unavailable_message(error: object) -> str:

@@ -52,6 +52,7 @@ from workshop.store import (
     DatabaseProblem,
     InThread,
     at_once,
+    checked_log,
     one_line,
     shown_url,
     token_hash,
@@ -608,7 +609,7 @@ class PostgresStore:
         if limit is not None:
             sql += " limit %s"
             params.append(limit)
-        return [json.loads(row["data"]) for row in self._rows(sql, params)]
+        return checked_log(workshop_id, after, (row["data"] for row in self._rows(sql, params)))
 
     # -- idempotent commands -------------------------------------------------
     def ack(self, workshop_id: str, actor: str, cid: str) -> dict | None:

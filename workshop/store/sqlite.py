@@ -35,6 +35,7 @@ from workshop.store import (
     DatabaseProblem,
     InThread,
     at_once,
+    checked_log,
     one_line,
     token_hash,
     unavailable_message,
@@ -501,7 +502,8 @@ class SQLiteStore:
         if limit is not None:
             sql += " limit ?"
             params.append(limit)
-        return [json.loads(row[0]) for row in self.db.execute(sql, params).fetchall()]
+        rows = self.db.execute(sql, params).fetchall()
+        return checked_log(workshop_id, after, (row[0] for row in rows))
 
     # -- idempotent commands -------------------------------------------------
     def ack(self, workshop_id: str, actor: str, cid: str) -> dict | None:
