@@ -233,3 +233,25 @@ def test_a_decider_over_ranked_advice_must_name_one_of_the_options(tmp_path, dec
     assert "Traceback" not in run.stderr
     assert len(run.stderr.strip().splitlines()) == 1
     assert message in run.stderr and "A, B" in run.stderr
+
+
+def test_a_reason_opening_with_an_anonymous_label_opens_with_a_capital(tmp_path: Path) -> None:
+    """An anonymous ballot's record, as the minutes' JSON holds it: "voter 2 disagreed." began
+    a sentence with a small letter."""
+    record = {
+        "rule": "unanimity",
+        "options": ["P1"],
+        "electorate": ["voter 1", "voter 2", "member 1", "ann"],
+        "votes": [
+            {"voter": "voter 1", "choice": "agree"},
+            {"voter": "voter 2", "choice": "disagree"},
+            {"voter": "ann", "choice": "agree"},
+        ],
+    }
+    path = tmp_path / "anonymous.json"
+    path.write_text(json.dumps(record))
+    done = workshop_tally(path, "--json")
+    assert done.returncode == 0, done.stderr
+    reasons = json.loads(done.stdout)["reasons"]
+    assert "Voter 2 disagreed." in reasons
+    assert "Member 1 did not vote, which is not agreeing." in reasons

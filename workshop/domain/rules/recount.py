@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -18,12 +19,24 @@ from workshop.domain.rules.yes_no import (
     tally_unanimity,
     yes_no_result,
 )
+from workshop.domain.text import sentence
 
 
 def tally(ballot: Ballot) -> Result:
     """Recount a ballot from its votes alone; the same answer whatever order the votes came in."""
     ballot = checked_ballot(ballot)
-    return _TALLIES[ballot.rule](ballot)
+    result = _TALLIES[ballot.rule](ballot)
+    return replace(result, reasons=tuple(map(_opened, result.reasons)))
+
+
+# An anonymous ballot's labels ("voter 1", "member 2", see voting.anonymized), which open a
+# sentence as they are: a person's name is written as its owner wrote it.
+_LABEL_FIRST = re.compile(r"(voter|member) \d")
+
+
+def _opened(reason: str) -> str:
+    """A reason that opens with an anonymous label, with a capital: "Voter 1 disagreed."."""
+    return sentence(reason) if _LABEL_FIRST.match(reason) else reason
 
 
 def _tally_decider(ballot: Ballot) -> Result:
