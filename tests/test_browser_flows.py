@@ -250,6 +250,14 @@ def test_a_kind_that_starts_from_a_chain_says_so(server: LiveServer, open_page) 
         "come from the chain file a roadmapping workshop saved; the facilitator chooses it "
         "when creating the session (home page, “Start from a goal chain file”)."
     )
+    stranded = (
+        "This session started from no goal chain: a sprint goal has no product goal to serve,"
+        " so none can go to a vote. Create it again from the chain it builds on (or from the"
+        " session that made it)."
+    )
+    console = console_page(open_page, server, session)
+    for shown in (console, page):
+        expect(shown.locator("#chain-body")).to_have_text(stranded)
 
 
 EXAMPLE = Path(__file__).parent.parent / "docs/examples/fitness.goalchain.yaml"

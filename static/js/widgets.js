@@ -377,6 +377,15 @@ export function proposalBoard(state, cardFor) {
 }
 
 /** The goal chain as a tree: the vision at the root, each goal under its parents. */
+// The kinds of session that build on a chain, and what it means to have started from none.
+const NO_CHAIN = "This session started from no goal chain";
+const AGAIN = "Create it again from the chain it builds on (or from the session that made it).";
+const STARTS_FROM_A_CHAIN = {
+  roadmapping: `${NO_CHAIN}: product goals have no user or business goal to serve, so none can go to a vote. ${AGAIN}`,
+  sprint_planning: `${NO_CHAIN}: a sprint goal has no product goal to serve, so none can go to a vote. ${AGAIN}`,
+  review: `${NO_CHAIN}: there is nothing to review. ${AGAIN}`,
+};
+
 export function chainTree(state, known) {
   const chain = state.chain || {};
   const goals = chain.goals || [];
@@ -435,6 +444,8 @@ export function chainTree(state, known) {
     );
   };
   if (!vision && !goals.length) {
+    const stranded = STARTS_FROM_A_CHAIN[state.session.kind];
+    if (stranded) return h("p", { class: "stranded", role: "note", text: stranded });
     return h("p", { class: "muted", text: "No goals yet: the chain grows here as goals are accepted." });
   }
   const roots = [];
