@@ -1,5 +1,7 @@
-# Quick start: `make run` serves on http://127.0.0.1:5000; `make test` runs the whole suite.
+# Quick start: `make run` serves on http://127.0.0.1:5000 (`make run PORT=5001` elsewhere);
+# `make test` runs the whole suite.
 PYTHON ?= python3
+PORT ?= 5000
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -16,7 +18,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $@
 
 run: $(STAMP)
-	$(BIN)/workshop serve
+	$(BIN)/workshop serve --port $(PORT)
 
 # Two workers (pytest-xdist): the suite runs on SQLite and PostgreSQL, and a module's tests
 # stay on one worker (--dist loadscope), each worker with its own servers and cluster.

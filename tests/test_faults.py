@@ -602,7 +602,14 @@ def test_stopping_in_a_storm_loses_no_acknowledged_command_and_answers_what_was_
         assert len(stored) == len(set(stored))  # nothing applied twice
         acked = storm.acked()
         assert {storm.titles[cid] for cid in acked} <= set(stored)  # nothing acknowledged lost
-        unanswered = [cid for cid, answer in storm.answers.items() if cid not in acked]
+        # A fast server may fill the session (500 proposals) before the signal: those were
+        # answered, refused by the rules, and are not in flight.
+        full = {
+            cid
+            for cid, a in storm.answers.items()
+            if a and a.get("error", {}).get("code") == "limit_reached"
+        }
+        unanswered = [cid for cid in storm.answers if cid not in acked and cid not in full]
         if how != signal.SIGKILL:  # committed means acknowledged: the in-flight were answered
             assert set(stored) == {storm.titles[cid] for cid in acked}
             refused = [storm.answers[cid] for cid in unanswered if storm.answers[cid]]

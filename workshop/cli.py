@@ -372,7 +372,7 @@ def migrate(source: str, target: str) -> None:
         raise click.ClickException(str(error)) from None
     finally:
         origin.close()
-    counts = ", ".join(f"{count:,} {what}" for what, count in copied.items())
+    counts = ", ".join(f"{what}: {count:,}" for what, count in copied.items())  # "deadlines: 1"
     click.echo(f"copied {counts} from {origin.url} to {copy.url}")
 
 

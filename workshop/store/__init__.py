@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import AbstractContextManager
@@ -70,7 +69,8 @@ def token_hash(token: str) -> str:
 def one_line(said: object) -> str:
     """What a database said, on one line: a refusal at start is one line, and SQLite's
     integrity check and PostgreSQL's errors span several."""
-    return re.sub(r"\s+", " ", str(said)).strip()
+    lines = [" ".join(line.split()) for line in str(said).splitlines()]
+    return "; ".join(line for line in lines if line)  # "Connection refused; Is the server …"
 
 
 def checked_log(workshop_id: str, after: int, rows: Iterable[str]) -> list[dict]:
