@@ -69,8 +69,11 @@ class Address:
         path = f"/api/sessions/{session['id']}/{what}"
         return self.get(path, session["facilitator_token"], **params)
 
-    def create_session(self, kind: str = "strategizing", **body: object) -> dict:
-        answer = self.post("/api/sessions", {"kind": kind, "title": f"{kind} test", **body})
+    def create_session(
+        self, kind: str = "strategizing", token: str | None = None, **body: object
+    ) -> dict:
+        """A new session; `token` (one of the `from_session` named) goes as its bearer."""
+        answer = self.post("/api/sessions", {"kind": kind, "title": f"{kind} test", **body}, token)
         assert answer.status_code == 201, answer.text
         return answer.json()
 

@@ -32,7 +32,14 @@ def test_three_sessions_build_one_linked_chain(server: LiveServer, people, tmp_p
         accept(fac, team, proposal["proposal_id"], {"choice": "agree"})
 
     # 2. Roadmapping, naming the earlier session: product goals link to its user goal.
-    roadmap, fac = host(server, people, "roadmapping", title="Roadmap", from_session=strategy["id"])
+    roadmap, fac = host(
+        server,
+        people,
+        "roadmapping",
+        title="Roadmap",
+        from_session=strategy["id"],
+        token=strategy["facilitator_token"],  # its chain is read with a token of it
+    )
     assert [g["id"] for g in fac.state["chain"]["goals"]] == ["U1", "B1"]
     team = seat(server, roadmap, people, ("Pia", "product"), ("Tom", "team"))
     fac.ok("next_phase")
@@ -83,15 +90,25 @@ def test_three_sessions_build_one_linked_chain(server: LiveServer, people, tmp_p
 
 def test_from_session_and_chain_are_checked(server: LiveServer) -> None:
     empty = server.create_session("strategizing")
-    for body, status in (
-        ({"from_session": "no-such-session"}, 404),
-        ({"from_session": empty["id"]}, 400),  # no vision yet: not a chain to start from
-        ({"from_session": empty["id"], "chain": {"goalchain": 1}}, 400),
-        ({"from_session": 7}, 400),
+    other = server.create_session("strategizing")
+    own, others = empty["facilitator_token"], other["facilitator_token"]
+    for body, token, status in (
+        ({"from_session": empty["id"]}, own, 400),  # no vision yet: not a chain to start from
+        ({"from_session": empty["id"], "chain": {"goalchain": 1}}, own, 400),
+        ({"from_session": 7}, own, 400),
+        # Its chain is read as its download is, with a token of that session: anyone who saw
+        # a session id (every join link and QR code holds one) read its chain so.
+        ({"from_session": empty["id"]}, None, 401),
+        ({"from_session": empty["id"]}, others, 401),
+        ({"from_session": "no-such-session"}, own, 401),
     ):
-        answer = server.post("/api/sessions", {"kind": "roadmapping", "title": "x", **body})
+        answer = server.post("/api/sessions", {"kind": "roadmapping", "title": "x", **body}, token)
         assert answer.status_code == status, (body, answer.text)
         assert set(answer.json()["error"]) == {"code", "message"}
+        if status == 401:
+            assert answer.json()["error"]["message"].startswith(
+                "from_session: starting from another session's chain needs a token of that"
+            )
 
 
 def test_a_kpi_an_amendment_keeps_keeps_its_readings(server: LiveServer, people) -> None:

@@ -154,6 +154,16 @@ def create_session() -> tuple[Response, int]:
     """Set up a session; the answer holds the private facilitator token and link."""
     throttle().take("CREATE_RATE", request.remote_addr or "")
     body = json_body()
+    earlier = body.get("from_session")
+    if isinstance(earlier, str):  # its chain is read as its download is: with its token
+        try:
+            person_in(earlier)
+        except Unauthorized as error:
+            raise Unauthorized(
+                f"from_session: starting from another session's chain needs a token of that"
+                f" session, as 'Authorization: Bearer <token>' ({error.message})",
+                error.code,
+            ) from None
     created = service().create(
         body.get("kind"),
         body.get("title"),
