@@ -7,7 +7,7 @@ import re
 import requests
 
 from tests.chains import FITNESS
-from tests.live import LiveServer, Person, host, seat
+from tests.live import LiveServer, Person, host, poll, seat
 from workshop import timezones
 
 FORM_FIELD = re.compile(r'name="(csrf|cid)" value="([^"]+)"')
@@ -199,11 +199,17 @@ def test_a_socket_opened_with_a_personal_link_stops_when_the_link_expires(
         "send_remote_ballot", proposal_ids=[proposal], voters=["Ann", "Ben"], deadline_seconds=5
     )
     ann = Person(server, ack["invitations"][0]["token"], "ann")
-    people.append(ann)
+    ben = Person(server, ack["invitations"][1]["token"], "ben")  # only listens
+    people += [ann, ben]
     ann.ok("cast_vote", ballot_id=ack["ballot_id"], vote={"choice": "consent"})
     ann.wait_event("ballot_closed")  # the deadline passed: the server closed the ballot
     error = ann.refused("comment", "expired", proposal_id=proposal, text="one more thing")
     assert "expired" in error["message"]
+    # Reading stops too: it went on through sync, get_state and every event of the room.
+    for asked in ("sync", "get_state"):
+        assert ann.refused(asked, "expired")["message"] == "this link has expired"
+    poll(lambda: not ben.client.connected)
+    poll(lambda: not ann.client.connected)
 
 
 def test_the_facilitator_reissues_a_lost_link_and_the_old_one_stops_working(

@@ -33,6 +33,8 @@ from workshop.throttle import Throttle
 
 log = logging.getLogger(__name__)
 SYNC_PAGE = 500  # events per `sync` answer at most; `more` says whether to ask again
+LINK_CHECK_SECONDS = 15.0  # a personal link's connection looks again this often (reissued?)
+LINK_GRACE_SECONDS = 5.0  # an expired link's connection hears its ballot close, then hangs up
 
 
 @dataclass
@@ -116,13 +118,33 @@ def register(socketio: SocketIO, service: Service, throttle: Throttle, outbound_
     refuse_malformed_messages(socketio, describe)
 
     def caller(sid: str) -> Connection:
-        """The connection a message came on, within its command rate."""
+        """The connection a message came on, within its command rate; a personal link's,
+        while the link lives (it expires, or the facilitator reissues it)."""
         throttle.take("COMMAND_RATE", sid)
         conn = connections.get(sid)
         if conn is None:
             service.check_running()  # closed by the shutdown, not unknown: "try again later"
             raise WorkshopError("not connected to a session", code="unauthorized")
+        if conn.link is not None:
+            service.authenticate(conn.link)  # raises once the link has expired
         return conn
+
+    def watch_link(sid: str, conn: Connection) -> None:
+        """A personal link's connection hangs up once the link has expired (later, if it was
+        extended meanwhile), or was reissued: sending nothing, it would go on hearing the
+        room. It hears the ballot its link was for close first (LINK_GRACE_SECONDS)."""
+        while connections.get(sid) is conn:
+            with service.store.reading():
+                row = service.store.token(conn.link)
+            ends = None if row is None else row["expires_at"]
+            if ends is not None:
+                ends += LINK_GRACE_SECONDS
+            if row is None or (ends is not None and ends <= service.clock()):
+                server.disconnect(sid)
+                return
+            if ends is None:
+                return
+            socketio.sleep(min(ends - service.clock() + 0.1, LINK_CHECK_SECONDS))
 
     broadcaster = Broadcaster(socketio, service.writer)
     service.subscribe(broadcaster.publish)
@@ -145,6 +167,8 @@ def register(socketio: SocketIO, service: Service, throttle: Throttle, outbound_
         link = token if person is not None and person.remote else None
         conn = Connection(workshop_id, participant_id, attendance_id, link)
         connections[sid] = conn
+        if link is not None:
+            socketio.start_background_task(watch_link, sid, conn)
         server.emit("state", service.snapshot(workshop_id, participant_id), to=sid)
         if person is not None:  # present: the connection is recorded, no need to ask
             broadcaster.presence(workshop_id, participant_id, True)
@@ -177,8 +201,6 @@ def register(socketio: SocketIO, service: Service, throttle: Throttle, outbound_
                     raise InvalidInput(f"{name} needs an object with a cid")
                 body = {k: v for k, v in data.items() if k != "cid"}
                 check_depth(body, f"the {name} command")
-                if conn.link is not None:
-                    service.authenticate(conn.link)  # raises once the link has expired
                 return service.execute(
                     conn.workshop_id, conn.participant_id, name, body, data.get("cid")
                 )
