@@ -913,3 +913,41 @@ def test_a_damaged_event_in_the_log_is_named_and_that_session_alone_is_refused(
         assert "Traceback" not in server.log.read_text()
     finally:
         server.stop()
+
+
+def peak_memory(pid: int) -> int:
+    """The process's peak resident memory (VmHWM), in bytes."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    line = next(line for line in status.splitlines() if line.startswith("VmHWM:"))
+    return int(line.split()[1]) * 1024
+
+
+def test_a_connection_flooding_megabyte_messages_is_held_back_and_memory_stays_bounded(
+    tmp_path: Path, people: list[Person]
+) -> None:
+    """One connection sent 0.9 MB messages as fast as TCP took them: the server read them all
+    ahead of their handling, past a gigabyte, and was still working through them a minute
+    after the client left. It now reads a few ahead and TCP holds the sender back."""
+    server = LiveServer(tmp_path).start()
+    try:
+        session, fac = host(server, people, "strategizing")
+        (pia,) = seat(server, session, people, ("Pia", "product"))
+        fac.ok("next_phase")
+        proposal = pia.ok("propose_goal", level="vision", title="Healthier lives")["proposal_id"]
+        assert server.process is not None
+        before = peak_memory(server.process.pid)
+        ws = engineio_websocket(server, session["facilitator_token"])
+        # Slow to read (100,000 little lists), so that they come faster than they are read.
+        junk = [[i] for i in range(100_000)]
+        comment = {"cid": "x", "proposal_id": proposal, "text": "a", "junk": junk}
+        frame = json.dumps(["comment", comment])
+        sent = 0
+        for _ in range(200):  # 180 MB
+            ws.send("42" + frame)
+            sent += 1
+        pia.ok("raise_hand")  # another connection of the same session is still served
+        grown = peak_memory(server.process.pid) - before
+        assert grown < 100 * 2**20, f"{grown / 2**20:.0f} MB more after {sent} messages"
+        ws.close()
+    finally:
+        server.stop()

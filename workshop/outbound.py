@@ -29,6 +29,7 @@ import logging
 import os
 import socket
 import struct
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -43,6 +44,7 @@ from workshop.domain.text import shown
 
 log = logging.getLogger(__name__)
 ENGINEIO_TYPES = frozenset("0123456")  # open, close, ping, pong, message, upgrade, noop
+INBOX_LIMIT = 8  # messages read from one connection and not yet handled, at most
 # Where our gevent server puts a request's TCP connection (werkzeug and eventlet have theirs).
 CONNECTION_KEY = "workshop.connection"
 RESET = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 s: closing resets, unsent data is let go
@@ -106,18 +108,38 @@ def adapt_websockets() -> None:
     `socket.send` and lets go of what the socket did not take (upstream simple-websocket#45):
     once a client's buffers are full, its stream breaks mid-frame and it reads garbage. Every
     websocket it makes gets a socket whose `send` sends the whole frame, and accepts
-    permessage-deflate as `StandaloneDeflate`."""
+    permessage-deflate as `StandaloneDeflate`.
+
+    Its reader also takes in every message the client sends, however far ahead of their
+    handling: one connection sending megabyte messages as fast as TCP takes them grew the
+    server past a gigabyte and slowed every session. The reader now waits while INBOX_LIMIT
+    messages wait to be handled, and TCP holds the client back."""
     simple_websocket.ws.PerMessageDeflate = StandaloneDeflate
     base = simple_websocket.ws.Base
     if getattr(base.__init__, "whole_frames", False):
         return
-    made = base.__init__
+    made, handle_events, receive = base.__init__, base._handle_events, base.receive
 
     def __init__(self: Any, sock: socket.socket | None = None, *args: Any, **kwargs: Any) -> None:
+        self.handled = threading.Event()  # (green when monkey-patched) a message was taken
         made(self, WholeSends(sock) if sock is not None else None, *args, **kwargs)
+
+    def _handle_events(self: Any) -> bool:
+        going = handle_events(self)
+        while going and self.connected and len(self.input_buffer) >= INBOX_LIMIT:
+            self.handled.wait(1.0)  # a second at most: a closed connection is noticed
+            self.handled.clear()
+        return going
+
+    def take(self: Any, timeout: float | None = None) -> Any:
+        message = receive(self, timeout)
+        self.handled.set()
+        return message
 
     __init__.whole_frames = True  # type: ignore[attr-defined]
     base.__init__ = __init__
+    base._handle_events = _handle_events
+    base.receive = take
 
 
 def engineio_only(wait: Callable[[], Any], who: Callable[[], str]) -> Callable[[], Any]:
