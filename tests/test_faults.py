@@ -930,10 +930,8 @@ def test_a_connection_flooding_megabyte_messages_is_held_back_and_memory_stays_b
     after the client left. It now reads a few ahead and TCP holds the sender back."""
     server = LiveServer(tmp_path).start()
     try:
-        session, fac = host(server, people, "strategizing")
-        (pia,) = seat(server, session, people, ("Pia", "product"))
-        fac.ok("next_phase")
-        proposal = pia.ok("propose_goal", level="vision", title="Healthier lives")["proposal_id"]
+        session, _fac, tom, ballot = open_vote(server, people)
+        (proposal,) = ballot_of(tom.fresh_state(), ballot)["options"]
         assert server.process is not None
         before = peak_memory(server.process.pid)
         ws = engineio_websocket(server, session["facilitator_token"])
@@ -945,7 +943,7 @@ def test_a_connection_flooding_megabyte_messages_is_held_back_and_memory_stays_b
         for _ in range(200):  # 180 MB
             ws.send("42" + frame)
             sent += 1
-        pia.ok("raise_hand")  # another connection of the same session is still served
+        tom.ok("raise_hand")  # another connection of the same session is still served
         grown = peak_memory(server.process.pid) - before
         assert grown < 100 * 2**20, f"{grown / 2**20:.0f} MB more after {sent} messages"
         ws.close()
