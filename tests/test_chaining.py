@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import subprocess
 import sys
 from pathlib import Path
 
+from tests.chains import FITNESS
 from tests.live import LiveServer, Person, host, seat
 from tests.test_workshop_e2e import vote_all
 
@@ -114,27 +116,9 @@ def test_from_session_and_chain_are_checked(server: LiveServer) -> None:
 def test_a_kpi_an_amendment_keeps_keeps_its_readings(server: LiveServer, people) -> None:
     """A review raised the target of P1's KPI: the chain it left had lost every reading of
     that KPI, the earlier review's and this one's, though the next workshop starts from it."""
-    chain = {
-        "goalchain": 1,
-        "vision": {"id": "V1", "statement": "Help people live healthier lives"},
-        "goals": [
-            {"id": "U1", "level": "user", "title": "Move more", "parents": ["V1"]},
-            {
-                "id": "P1",
-                "level": "product",
-                "title": "Smart scale sync",
-                "parents": ["U1"],
-                "metrics": [
-                    {
-                        "name": "synced users",
-                        "target": 500,
-                        "readings": [{"at": "2026-06-30", "value": 120}],
-                    }
-                ],
-                "due": "2027-Q2",
-            },
-        ],
-    }
+    chain = copy.deepcopy(FITNESS)  # P1 has the KPI "synced users", read once already
+    scale_sync = next(goal for goal in chain["goals"] if goal["id"] == "P1")
+    scale_sync["metrics"][0]["readings"] = [{"at": "2026-06-30", "value": 120}]
     review, fac = host(server, people, "review", chain=chain)
     (pia,) = seat(server, review, people, ("Pia", "product"))
     pia.ok("record_kpi", goal_id="P1", metric="synced users", value=310, date="2026-12-01")

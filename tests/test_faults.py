@@ -47,6 +47,33 @@ def open_vote(server: LiveServer, people: list[Person]) -> tuple[dict, Person, P
     return session, fac, tom, ballot["ballot_id"]
 
 
+def ballot_with_deadline(
+    server: LiveServer, people: list[Person]
+) -> tuple[dict, Person, Person, str, float]:
+    """A session whose vision ballot closes a second from now; returns it, the facilitator,
+    Tom, the ballot and its deadline."""
+    session, fac = host(server, people, "strategizing")
+    (tom,) = seat(server, session, people, ("Tom", "team"))
+    fac.ok("next_phase")
+    proposal = tom.ok("propose_goal", level="vision", title="Healthier lives")["proposal_id"]
+    opened = fac.ok("open_ballot", proposal_ids=[proposal], deadline_seconds=1)
+    ballot = next(e for e in opened["events"] if e["type"] == "ballot_opened")["ballot"]
+    return session, fac, tom, ballot["id"], ballot["deadline"]
+
+
+def down_past(server: LiveServer, people: list[Person], session: dict, moment: float) -> Person:
+    """Kill the server, keep it down until two seconds past `moment`, start it again; the
+    facilitator's new connection."""
+    server.kill()
+    for person in people:
+        person.close()
+    time.sleep(max(0.0, moment + 2 - time.time()))  # down well past it
+    server.start()
+    fac = Person(server, session["facilitator_token"], "fac-again")
+    people.append(fac)
+    return fac
+
+
 def ballot_of(state: dict, ballot_id: str) -> dict:
     return next(b for b in state["ballots"] if b["id"] == ballot_id)
 
@@ -156,20 +183,15 @@ def test_a_vote_after_the_deadline_is_refused_before_the_timer_runs(
         tmp_path, extra=("--timer-interval", "3600"), database=database.server_url
     ).start()  # timers sleep
     try:
-        session, fac = host(server, people, "strategizing")
-        (tom,) = seat(server, session, people, ("Tom", "team"))
-        fac.ok("next_phase")
-        proposal = tom.ok("propose_goal", level="vision", title="Healthier lives")["proposal_id"]
-        opened = fac.ok("open_ballot", proposal_ids=[proposal], deadline_seconds=1)
-        deadline = next(e for e in opened["events"] if e["type"] == "ballot_opened")
-        time.sleep(max(0.0, deadline["ballot"]["deadline"] + 0.05 - time.time()))  # same clock
+        _session, _fac, tom, ballot_id, deadline = ballot_with_deadline(server, people)
+        time.sleep(max(0.0, deadline + 0.05 - time.time()))  # same clock
 
-        vote = {"ballot_id": opened["ballot_id"], "vote": {"choice": "agree"}}
+        vote = {"ballot_id": ballot_id, "vote": {"choice": "agree"}}
         refused = tom.refused("cast_vote", "conflict", **vote)
         assert (
             refused["message"].startswith("voting closed at ") and " UTC on " in refused["message"]
         )
-        ballot = ballot_of(tom.fresh_state(), opened["ballot_id"])
+        ballot = ballot_of(tom.fresh_state(), ballot_id)
         assert ballot["status"] == "open" and ballot["turnout"] == 0  # the timer has not run
     finally:
         server.stop()
@@ -184,13 +206,7 @@ def test_a_turn_that_ran_out_while_the_server_was_down_books_its_time_box(
         (tom,) = seat(server, session, people, ("Tom", "team"))
         fac.ok("set_time_box", seconds=1)
         granted = fac.ok("grant_floor", participant_id=tom.id)["events"][-1]["turn"]
-        server.kill()
-        for person in people:
-            person.close()
-        time.sleep(max(0.0, granted["deadline"] + 2 - time.time()))  # down well past it
-        server.start()
-        fac = Person(server, session["facilitator_token"], "fac-again")
-        people.append(fac)
+        fac = down_past(server, people, session, granted["deadline"])
 
         def ended() -> dict | None:
             events = fac.ok("sync", since=0)["events"]
@@ -211,21 +227,9 @@ def test_a_ballot_whose_deadline_passed_while_the_server_was_down_closed_at_its_
     """The minutes said it closed when the server came back, seconds after its deadline."""
     server = LiveServer(tmp_path).start()
     try:
-        session, fac = host(server, people, "strategizing")
-        (tom,) = seat(server, session, people, ("Tom", "team"))
-        fac.ok("next_phase")
-        proposal = tom.ok("propose_goal", level="vision", title="Healthier lives")["proposal_id"]
-        opened = fac.ok("open_ballot", proposal_ids=[proposal], deadline_seconds=1)
-        deadline = next(e for e in opened["events"] if e["type"] == "ballot_opened")
-        deadline = deadline["ballot"]["deadline"]
-        server.kill()
-        for person in people:
-            person.close()
-        time.sleep(max(0.0, deadline + 2 - time.time()))  # down well past it
-        server.start()
-        fac = Person(server, session["facilitator_token"], "fac-again")
-        people.append(fac)
-        closed = poll(lambda: ballot_of(fac.fresh_state(), opened["ballot_id"])["closed_at"])
+        session, _fac, _tom, ballot_id, deadline = ballot_with_deadline(server, people)
+        fac = down_past(server, people, session, deadline)
+        closed = poll(lambda: ballot_of(fac.fresh_state(), ballot_id)["closed_at"])
         assert closed == deadline
         record = server.export(session, "minutes", format="json").json()
         assert record["ballots"][0]["closed_at"] == utc(deadline)

@@ -34,18 +34,14 @@ def roadmap_session(
     session, fac = host(server, people, "roadmapping", chain=FITNESS, time_zone=time_zone)
     (pia,) = seat(server, session, people, ("Pia", "product"))
     fac.ok("next_phase")
-    proposal = pia.ok(
-        "propose_goal",
-        **{
-            "level": "product",
-            "title": "Smart scale sync",
-            "parents": ["U1"],
-            "metrics": [{"name": "synced users", "target": 500}],
-            "due": "2027-Q2",
-            **goal,
-        },
-    )["proposal_id"]
-    return session, fac, proposal
+    return session, fac, product_goal(pia, "Smart scale sync", **goal)
+
+
+def product_goal(author: Person, title: str, **goal: object) -> str:
+    """A product goal ready for a vote (a parent, a metric, a date), proposed by `author`."""
+    ready = {"parents": ["U1"], "metrics": [{"name": "synced users", "target": 500}]}
+    shape = {"level": "product", "title": title, **ready, "due": "2027-Q2", **goal}
+    return author.ok("propose_goal", **shape)["proposal_id"]
 
 
 def send_to(fac: Person, proposal: str, *names: str) -> dict:
@@ -362,14 +358,7 @@ def test_closing_the_session_ends_the_floor_and_leaves_remote_ballots_to_their_d
     refused again every 5 s. A ballot in the room must be closed first."""
     session, fac, proposal = roadmap_session(server, people)
     (tom,) = seat(server, session, people, ("Tom", "team"))
-    second = tom.ok(
-        "propose_goal",
-        level="product",
-        title="Coach chat",
-        parents=["U1"],
-        metrics=[{"name": "chats", "target": 100}],
-        due="2027-Q3",
-    )["proposal_id"]
+    second = product_goal(tom, "Coach chat")
     fac.ok("go_to_phase", phase="decide")
     room = fac.ok("open_ballot", proposal_ids=[second])["ballot_id"]
     refused = fac.refused("go_to_phase", "conflict", phase="close")
