@@ -99,6 +99,27 @@ class Crowd:
         await asyncio.sleep(ready - time.monotonic())
         return await asyncio.gather(*(one(*order) for order in orders))
 
+    async def top(self, room: int) -> list[int]:
+        """The highest seq a member in `room` has seen."""
+        return [max((m.top for m in self.members if m.room == room), default=0)]
+
+    async def reached(self, room: int, after: int) -> list:
+        """Answer once every member in `room` has seen a seq past `after`."""
+        await self.until(
+            lambda: all(m.top > after for m in self.members if m.room == room), ANSWER_TIMEOUT
+        )
+        return []
+
+    async def cast_until(
+        self, orders: list[tuple[int, str, dict]], room: int, after: int
+    ) -> list[tuple[float, float, dict]]:
+        """`cast`, answered once this crowd's members in `room` have seen a seq past
+        `after` too (at once if a command was refused: nothing more comes)."""
+        results = await self.cast(orders)
+        if all(isinstance(answer, dict) and answer.get("ok") for _s, _a, answer in results):
+            await self.reached(room, after)
+        return results
+
     async def seen(
         self, marks: list[tuple[int, int]], timeout: float = ANSWER_TIMEOUT
     ) -> list[float]:

@@ -304,7 +304,9 @@ def rooms_header(run: Run) -> list[str]:
         *rooms_note(run),
         "A **single vote** is one client voting while the room is quiet; a **burst** is all N "
         "voting at once. Either is timed from the vote's sending until the last client of "
-        "the room has a message covering it. With 1,000 people and more, a burst is a "
+        "the room has a message covering it; a single vote's crowds are told to wait for it "
+        "before it is sent, so that nothing of the harness runs while the room hears of it. "
+        "With 1,000 people and more, a burst is a "
         "**storm**: its figures are the median storm's, and votes/s is shown beside the "
         "slowest and the fastest storm, since on a shared machine it moves from storm to "
         "storm.",
@@ -479,10 +481,9 @@ def crowd_lines(pool: Pool) -> list[str]:
         "",
         "**First ack** is when the first voter heard back, counted from the storm's first "
         "vote. The floor answers each vote as it reads it. Workshop answers a vote once the "
-        "batch holding it is on disk, and the event loop that wakes its writer after each "
-        "COMMIT is the one reading the storm's votes off the sockets: until it has read most "
-        "of them, few batches are written, and the later the first ack, the larger the ack "
-        "p50's share of the storm.",
+        "batch holding it is on disk, and one event loop both reads the storm's votes off the "
+        "sockets and runs the writer that decides and answers them: the writer goes first "
+        "whenever it can, but its time is shared between reading votes and answering them.",
     ]
     return [*lines, ""]
 
@@ -723,7 +724,12 @@ HOW = [
     "- Group commit: the commands that arrive together are decided in order by one writer "
     "thread, written in one transaction with one fsync, and acknowledged together right "
     "after it; the event loop never waits on the disk.",
-    "- Acknowledgements first: a batch's acks go out before its fan-out to the rooms.",
+    "- Acknowledgements first: a batch's acks go out before its fan-out to the rooms, sent "
+    "by the writer itself, while the tasks reading the connections read on (a connection's "
+    "next message still waits for its command's answer). The writer is woken, and woken "
+    "again after each COMMIT, through a pipe the event loop watches at its highest "
+    "priority, not through the loop's queue of callbacks behind every connection it has to "
+    "resume; and the COMMIT's thread takes the interpreter back within 0.5 ms.",
     "- Reads beside the writer: reads have their own SQLite connection (WAL), so a state, a "
     "catch-up or a token check never waits for a batch's fsync (except, for a moment, a "
     "read of the very session that batch changes).",

@@ -104,6 +104,21 @@ class Crowds:
                 results[i] = answer
         return results
 
+    def single(
+        self, client: int, event: str, payload: dict, room: int
+    ) -> tuple[float, float, dict, float]:
+        """One command sent while every crowd waits for what it changes: (sent, answered,
+        answer, when the last client in `room` had it). No crowd answers before its clients in
+        `room` have seen it, so nothing of the harness runs while it is told: run.py asking
+        the crowds to look as soon as the voter's answer came, it held up the very arrivals it
+        timed, whenever a server answers the voter before it tells the room."""
+        after = max(self._everywhere("top", room))
+        k, j = self.where[client]
+        calls = {c: ("reached", (room, after)) for c in range(len(self.pipes))}
+        calls[k] = ("cast_until", ([(j, event, payload)], room, after))
+        sent, answered, answer = succeeded(self._ask(calls)[k])[0]
+        return sent, answered, answer, self.seen([(room, answer["seq"])])[0]
+
     def seen(self, marks: list[tuple[int, int]]) -> list[float]:
         """For each (room, seq), when the last client in that room had seen it."""
         answers = self._ask({k: ("seen", (marks,)) for k in range(len(self.pipes))})
@@ -319,10 +334,10 @@ def measure(target: Floor | Workshop, crowds: Crowds, n: int, scale: float, cycl
     sample.fan_out, sample.rooms = target.open(crowds, n), target.rooms
     for r in range(singles):
         voter = r % n
-        sent, answered, ack = succeeded(
-            crowds.cast([(voter, target.vote_event, target.vote(voter))])
-        )[0]
-        sample.single.append(crowds.seen([(voter % target.rooms, ack["seq"])])[0] - sent)
+        sent, answered, _ack, seen = crowds.single(
+            voter, target.vote_event, target.vote(voter), voter % target.rooms
+        )
+        sample.single.append(seen - sent)
         sample.single_ack.append(answered - sent)
     for _ in range(bursts):
         crowds.reset()

@@ -295,6 +295,35 @@ def test_a_voter_hears_their_ack_before_the_room_hears_the_vote(server: LiveServ
     assert heard == ["ack", "vote_cast"]
 
 
+def test_one_connections_messages_are_answered_in_the_order_sent(
+    server: LiveServer, people
+) -> None:
+    """The writer answers a command once it is on disk, not the task reading its connection,
+    which goes on reading: what a connection sends next is still answered after it, and
+    sees it. Sent back to back without waiting: two votes, then a catch-up."""
+    session, fac = host(server, people)
+    (voter,) = seat(server, session, people, ("V", "team"))
+    fac.ok("next_phase")
+    proposal = voter.ok("propose_goal", level="vision", title="Healthier lives")["proposal_id"]
+    fac.ok("go_to_phase", phase="decide")
+    opened = fac.ok("open_ballot", proposal_ids=[proposal])
+    answers: list[tuple[str, dict]] = []
+
+    def answered(what: str) -> Callable[[dict], None]:
+        return lambda answer: answers.append((what, answer))
+
+    for choice in ("agree", "disagree"):
+        vote = {"cid": choice, "ballot_id": opened["ballot_id"], "vote": {"choice": choice}}
+        voter.client.emit("cast_vote", vote, callback=answered(choice))
+    voter.client.emit("sync", {"since": opened["seq"]}, callback=answered("sync"))
+    poll(lambda: len(answers) == 3)
+    assert [what for what, _answer in answers] == ["agree", "disagree", "sync"]
+    (_, first), (_, second), (_, caught_up) = answers
+    assert first["seq"] < second["seq"] == caught_up["seq"]
+    assert [e["seq"] for e in caught_up["events"]] == [first["seq"], second["seq"]]
+    assert voter.fresh_state()["ballots"][0]["my_vote"]["choice"] == "disagree"
+
+
 def test_what_the_fast_encoder_refuses_still_reaches_the_room(server: LiveServer, people) -> None:
     """Packets are written by orjson, which refuses integers past 64 bits; a metric target
     of 31 digits is valid, and goes out as the standard library writes it."""

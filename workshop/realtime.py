@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import socketio
 from flask_socketio import SocketIO
 from socketio import packet
 from socketio.exceptions import ConnectionRefusedError
@@ -37,12 +39,62 @@ LINK_CHECK_SECONDS = 15.0  # a personal link's connection looks again this often
 LINK_GRACE_SECONDS = 5.0  # an expired link's connection hears its ballot close, then hangs up
 
 
+class Later:
+    """The answer to a command that the writer gives once the command is on disk: its ack
+    is sent then, by the writer, and the connection's reading task need not wait for it."""
+
+    def __init__(self) -> None:
+        self.given = threading.Event()  # (green when monkey-patched)
+        self._lock = threading.Lock()
+        self._value: dict | None = None
+        self._send: Callable[[dict], None] | None = None
+
+    def give(self, value: dict) -> None:
+        with self._lock:
+            send, self._value = self._send, value
+        if send is not None:
+            send(value)
+        self.given.set()
+
+    def then(self, send: Callable[[dict], None]) -> None:
+        """Send the answer with `send`: now if it was given, else once it is."""
+        with self._lock:
+            value, self._send = self._value, send
+        if value is not None:
+            send(value)
+
+
+def acknowledge_when_answered(server: socketio.Server) -> None:
+    """python-socketio acks an event with what its handler returns; a handler that returns a
+    `Later` is acked when it is answered. (python-socketio's own `_handle_event_internal`,
+    which a Later would be sent as it is.)"""
+
+    def handle_event(
+        own: socketio.Server, sid: str, eio_sid: str, data: list, namespace: str, id: int | None
+    ) -> None:
+        answer = own._trigger_event(data[0], namespace, sid, *data[1:])
+        if answer is own.not_handled or id is None:
+            return
+
+        def send(value: object) -> None:
+            ack = own.packet_class(packet.ACK, namespace=namespace, id=id, data=[value])
+            own._send_packet(eio_sid, ack)
+
+        if isinstance(answer, Later):
+            answer.then(send)
+        else:
+            send(answer)
+
+    server._handle_event_internal = handle_event
+
+
 @dataclass
 class Connection:
     workshop_id: str
     participant_id: str
     attendance_id: int | None  # None for a room screen, which is never present
     link: str | None = None  # a remote person's personal link, which expires: checked each time
+    last: Later | None = None  # its latest command: the next message waits for its answer
 
 
 def failure(error: WorkshopError) -> dict:
@@ -116,15 +168,19 @@ def register(socketio: SocketIO, service: Service, throttle: Throttle, outbound_
     adapt_websockets()
     Outbound(socketio, outbound_limit, describe)
     refuse_malformed_messages(socketio, describe)
+    acknowledge_when_answered(server)
 
     def caller(sid: str) -> Connection:
         """The connection a message came on, within its command rate; a personal link's,
-        while the link lives (it expires, or the facilitator reissues it)."""
+        while the link lives (it expires, or the facilitator reissues it). Its messages are
+        answered in the order they came: one waits for the command before it to be."""
         throttle.take("COMMAND_RATE", sid)
         conn = connections.get(sid)
         if conn is None:
             service.check_running()  # closed by the shutdown, not unknown: "try again later"
             raise WorkshopError("not connected to a session", code="unauthorized")
+        if conn.last is not None:
+            conn.last.given.wait()
         if conn.link is not None:
             service.authenticate(conn.link)  # raises once the link has expired
         return conn
@@ -191,8 +247,18 @@ def register(socketio: SocketIO, service: Service, throttle: Throttle, outbound_
             log.warning("a disconnection was not recorded: %s", error.message)
         return None
 
+    def answered(later: Later, answer: Callable[[], dict]) -> None:
+        """Give a command's answer: its ack, or the error that refused it."""
+        try:
+            later.give(answer())
+        except WorkshopError as error:
+            later.give(failure(error))
+        except Exception as error:
+            log.exception("socket handler failed: %s", error)
+            later.give(INTERNAL)
+
     def command_handler(name: str):
-        def handle(sid: str, data: object = None, *extra: object) -> dict:
+        def handle(sid: str, data: object = None, *extra: object) -> dict | Later:
             if extra:
                 return failure(InvalidInput(f"{name} takes one object, got {1 + len(extra)}"))
             try:
@@ -201,11 +267,19 @@ def register(socketio: SocketIO, service: Service, throttle: Throttle, outbound_
                     raise InvalidInput(f"{name} needs an object with a cid")
                 body = {k: v for k, v in data.items() if k != "cid"}
                 check_depth(body, f"the {name} command")
-                return service.execute(
-                    conn.workshop_id, conn.participant_id, name, body, data.get("cid")
+                later = Later()
+                service.submit(
+                    conn.workshop_id,
+                    conn.participant_id,
+                    name,
+                    body,
+                    data.get("cid"),
+                    functools.partial(answered, later),
                 )
             except WorkshopError as error:
                 return failure(error)
+            conn.last = later
+            return later
 
         handle.__name__ = name
         return handle

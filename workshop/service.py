@@ -38,7 +38,7 @@ from workshop.domain.views import SCREEN
 from workshop.domain.workshop import SYSTEM, Context, decide, due_timers, next_due, replay
 from workshop.offload import Offload, direct
 from workshop.store import AlreadyAnswered, InThread, Store
-from workshop.writer import Outcome, Work, Writer
+from workshop.writer import Job, Outcome, Work, Writer
 
 log = logging.getLogger(__name__)
 
@@ -209,13 +209,17 @@ class Service:
     def _write(
         self, work: Work, workshop_id: str | None = None, timeout: float | None = None
     ) -> Any:
-        """Write `work` as a piece of the writer's batch, noting which sessions it folds."""
+        """Write `work` as a piece of the writer's batch."""
+        return self.writer.write(self._piece(work), workshop_id, timeout)
+
+    def _piece(self, work: Work) -> Work:
+        """`work` as a piece of the writer's batch, noting which sessions it folds."""
 
         def piece() -> Outcome:
             self._folded = set()
             return work()
 
-        return self.writer.write(piece, workshop_id, timeout)
+        return piece
 
     def write_silently(self, work: Callable[[], T], timeout: float | None = None) -> T:
         """A write that tells no room anything (a connection, and the server's own: its lease,
@@ -363,20 +367,53 @@ class Service:
         self, workshop_id: str, actor: str, name: str, payload: Mapping, cid: object
     ) -> dict:
         """Run one command exactly once; returns its acknowledgement once it is on disk."""
-        cid = check_cid(cid)
+        command = self._command(workshop_id, actor, name, payload, cid)
+        with self._counted():
+            return self._acknowledged(lambda: self._write(command, workshop_id))
+
+    def submit(
+        self,
+        workshop_id: str,
+        actor: str,
+        name: str,
+        payload: Mapping,
+        cid: object,
+        then: Callable[[Callable[[], dict]], None],
+    ) -> None:
+        """`execute` without waiting for the disk: `then(answer)` is called once the command
+        is on disk or refused, where `answer()` returns its acknowledgement or raises its
+        error. What is refused before it is written (a bad cid, a server stopping) raises
+        here."""
+        command = self._command(workshop_id, actor, name, payload, cid)
+        self._count_in()
+
+        def answered(job: Job) -> None:
+            try:
+                then(lambda: self._acknowledged(job.result))
+            finally:
+                self._count_out()
+
+        self.writer.submit(self._piece(command), workshop_id, answered)
+
+    def _command(
+        self, workshop_id: str, actor: str, name: str, payload: Mapping, cid: object
+    ) -> Work:
+        """The writer's work for one command, once who sends it and its cid are checked."""
+        checked = check_cid(cid)
         if actor == SCREEN:
             raise Forbidden("the room screen only shows the session: it cannot act")
-        with self._counted():
-            try:
-                return self._write(
-                    lambda: self._decide(workshop_id, actor, name, payload, cid), workshop_id
-                )
-            except AlreadyAnswered as retry:  # its piece was undone; the first answer stands
-                with self.store.reading():
-                    earlier = self.store.ack(retry.workshop_id, retry.actor, retry.cid)
-                if earlier is None:  # answered in the same batch, which the disk refused
-                    raise Unavailable("nothing was changed, try again later") from None
-                return earlier
+        return lambda: self._decide(workshop_id, actor, name, payload, checked)
+
+    def _acknowledged(self, written: Callable[[], dict]) -> dict:
+        """The acknowledgement of a command once written: a retry's is the first one."""
+        try:
+            return written()
+        except AlreadyAnswered as retry:  # its piece was undone; the first answer stands
+            with self.store.reading():
+                earlier = self.store.ack(retry.workshop_id, retry.actor, retry.cid)
+            if earlier is None:  # answered in the same batch, which the disk refused
+                raise Unavailable("nothing was changed, try again later") from None
+            return earlier
 
     def _decide(
         self, workshop_id: str, actor: str, name: str, payload: Mapping, cid: str
@@ -459,16 +496,22 @@ class Service:
 
     @contextmanager
     def _counted(self) -> Iterator[None]:
-        """Count a command while it runs, so a shutdown can wait for it; once the server is
-        stopping, a new command is refused, with nothing applied."""
-        with self._running_lock:
-            self.check_running()
-            self._running += 1
+        """Count a command while it runs, so a shutdown can wait for it."""
+        self._count_in()
         try:
             yield
         finally:
-            with self._running_lock:
-                self._running -= 1
+            self._count_out()
+
+    def _count_in(self) -> None:
+        """A command starts; once the server is stopping, it is refused, nothing applied."""
+        with self._running_lock:
+            self.check_running()
+            self._running += 1
+
+    def _count_out(self) -> None:
+        with self._running_lock:
+            self._running -= 1
 
     def check_running(self) -> None:
         """Once the server is stopping, refuse: nothing was applied, a retry later is safe."""

@@ -13,7 +13,10 @@ batch of its own, by the caller.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import sys
 import threading
 import time
 from collections import deque
@@ -26,6 +29,7 @@ from workshop.store import InThread, Store
 
 log = logging.getLogger(__name__)
 BATCH_LIMIT = 50  # pieces per transaction at most: under a storm, acks flow batch by batch
+SWITCH_INTERVAL = 0.0005  # seconds a thread runs before another may take the interpreter
 
 # What a piece of work gives back: its answer, and the session and events to announce.
 Outcome = tuple[Any, str | None, list[dict]]
@@ -38,9 +42,22 @@ class Job:
 
     work: Work
     session: str | None = None  # the session it writes to, if one that exists already
-    done: threading.Event | None = None
+    done: threading.Event | None = None  # set once answered, for a caller that waits
+    then: Callable[[Job], None] | None = None  # called once answered, for one that does not
     outcome: Outcome | None = None
     error: BaseException | None = None
+    answered: bool = False
+
+    def answer(self) -> None:
+        """Its batch is on disk (or refused): tell whoever waits, or call `then`."""
+        self.answered = True
+        if self.then is not None:
+            try:
+                self.then(self)
+            except Exception:  # the next jobs are still answered
+                log.exception("answering a write failed")
+        if self.done is not None:
+            self.done.set()
 
     def result(self, timeout: float | None = None) -> Any:
         """Its answer once its batch is on disk; `Unavailable` if that takes over `timeout`
@@ -61,21 +78,90 @@ def returning_error(call: Callable[[], Any]) -> tuple[Any, BaseException | None]
         return None, error
 
 
+class Doorbell:
+    """A wake-up that gevent's event loop answers first: a byte on a pipe the loop watches
+    at its highest priority. gevent's own (an Event set, a thread pool's result) go through
+    the loop's queue of callbacks, behind every connection it has to resume: in a vote storm
+    the writer waited there tens of milliseconds to start, and again after each COMMIT, and
+    every ack with it. Rung from any thread; one waiter at a time."""
+
+    def __init__(self) -> None:
+        import gevent
+
+        self._hub = gevent.get_hub()
+        self._readable, self._writable = os.pipe()
+        os.set_blocking(self._readable, False)
+        self._rung = self._hub.loop.io(self._readable, 1)
+        with contextlib.suppress(AttributeError):  # libuv's loop has no priorities
+            self._rung.priority = 2  # libev's highest
+
+    def ring(self) -> None:
+        os.write(self._writable, b"x")
+
+    def wait(self) -> None:
+        """Until it was rung since the last wait (or sooner: waiters check what they wait
+        for)."""
+        self._hub.wait(self._rung)
+        with contextlib.suppress(BlockingIOError):
+            os.read(self._readable, 64)
+
+
+class PromptEvent:
+    """The writer's wake-up (an Event's set, wait and clear) rung through a Doorbell."""
+
+    def __init__(self) -> None:
+        self._bell = Doorbell()
+        self._set = False
+
+    def set(self) -> None:
+        if not self._set:
+            self._set = True
+            self._bell.ring()
+
+    def wait(self) -> None:
+        if not self._set:
+            self._bell.wait()
+
+    def clear(self) -> None:
+        self._set = False
+
+
+class PromptReturn:
+    """Runs a blocking call in gevent's thread pool, and wakes its caller through a
+    Doorbell as soon as it returns (`threadpool.apply` wakes it through the loop's queue).
+    One call at a time (the writer's)."""
+
+    def __init__(self) -> None:
+        import gevent
+
+        self._pool = gevent.get_hub().threadpool
+        self._returned = Doorbell()
+        self._one_at_a_time = threading.Lock()  # green: a second caller waits its turn
+
+    def __call__(self, call: Callable[[], Any]) -> Any:
+        # The error comes back as a value: raised in the pool's thread, gevent's hub prints
+        # its traceback, and a print that fails (the log on the same full disk as the
+        # database) would leave the caller asleep.
+        box: list[tuple[Any, BaseException | None]] = []
+
+        def run() -> None:
+            box.append(returning_error(call))
+            self._returned.ring()
+
+        with self._one_at_a_time:
+            self._pool.spawn(run)
+            while not box:
+                self._returned.wait()
+        value, error = box[0]
+        if error is not None:
+            raise error
+        return value
+
+
 def in_os_thread(async_mode: str) -> InThread:
     """How to run a blocking call in a real OS thread without stopping the event loop."""
     if async_mode == "gevent":
-        import gevent
-
-        def in_thread(call: Callable[[], Any]) -> Any:
-            # The error comes back as a value: raised in the pool's thread, gevent's hub
-            # prints its traceback before it wakes the caller, and a print that fails (the
-            # log on the same full disk as the database) would leave the caller asleep.
-            value, error = gevent.get_hub().threadpool.apply(lambda: returning_error(call))
-            if error is not None:
-                raise error
-            return value
-
-        return in_thread
+        return PromptReturn()
     if async_mode == "eventlet":
         from eventlet import tpool
 
@@ -106,15 +192,21 @@ class Writer:
         self.lock = threading.RLock()
         self._queue: deque[Job] = deque()
         self._in_batch: frozenset[str] = frozenset()  # the sessions of the batch being written
-        self._wake: threading.Event | None = None
+        self._wake: threading.Event | PromptEvent | None = None
         self._idle: threading.Event | None = None  # set while the writer has nothing to write
         self._writer: int | None = None  # the writer task's thread (or green thread) id
         self._in_thread: InThread = lambda call: call()
 
     def start(self, spawn: Callable[[Callable[[], None]], object], async_mode: str) -> None:
-        """From now on, batch: a background task of `spawn` writes what is queued."""
+        """From now on, batch: a background task of `spawn` writes what is queued. Under a
+        green-thread server, the OS thread that ran a COMMIT takes the interpreter back
+        within SWITCH_INTERVAL of the disk: at Python's 5 ms, in a vote storm, every COMMIT
+        waited that long for the busy event loop to let go of it."""
+        if async_mode in ("gevent", "eventlet"):
+            sys.setswitchinterval(SWITCH_INTERVAL)
         self._in_thread = in_os_thread(async_mode)
-        self._wake = threading.Event()  # created after monkey-patching: green where it must be
+        # Created after monkey-patching: green where it must be.
+        self._wake = PromptEvent() if async_mode == "gevent" else threading.Event()
         self._idle = threading.Event()
         self._idle.set()
         spawn(self._run)
@@ -126,14 +218,32 @@ class Writer:
         Asked for by the writer itself, as it announces (Engine.IO closes a socket that
         stopped answering pings when a broadcast reaches it), the work is written at once:
         queued, it would wait for the writer, that is for itself, forever."""
-        wake, idle = self._wake, self._idle
-        if wake is None or idle is None or threading.get_ident() == self._writer:
+        if not self._batching():
             return self.write_all([work], session)[0].result()
         job = Job(work, session, threading.Event())
-        self._queue.append(job)
-        idle.clear()
-        wake.set()
+        self._enqueue(job)
         return job.result(timeout)
+
+    def submit(self, work: Work, session: str | None, then: Callable[[Job], None]) -> None:
+        """As `write`, without waiting: `then(job)` is called once the job's batch is on disk
+        (or refused), by the writer itself. Its caller, a connection's reading task, woken
+        through the event loop's queue, sent a storm's acks only once every vote was read."""
+        job = Job(work, session, then=then)
+        if self._batching():
+            self._enqueue(job)
+        else:
+            self._write([job])
+
+    def _batching(self) -> bool:
+        """Whether work is queued for the writer: not before `start`, nor asked for by the
+        writer itself."""
+        return self._wake is not None and threading.get_ident() != self._writer
+
+    def _enqueue(self, job: Job) -> None:
+        assert self._wake is not None and self._idle is not None
+        self._queue.append(job)
+        self._idle.clear()
+        self._wake.set()
 
     def writing(self, session: str) -> bool:
         """Whether work of `session` waits in the queue or is being written: its votes come
@@ -164,9 +274,9 @@ class Writer:
                 except BaseException as error:  # never leave a caller waiting
                     log.exception("writing a batch failed")
                     for job in batch:  # those answered already keep their answer
-                        if job.done is not None and not job.done.is_set():
+                        if not job.answered:
                             job.error = job.error or error
-                            job.done.set()
+                            job.answer()
                 finally:
                     self._in_batch = frozenset()
 
@@ -179,7 +289,9 @@ class Writer:
 
     def _write(self, batch: list[Job]) -> None:
         """One transaction, one COMMIT; then answer, and only then announce, in order: a
-        voter's ack does not wait behind the fan-out of the whole batch to every room."""
+        voter's ack does not wait behind the fan-out of the whole batch to every room.
+        Submitted jobs are answered here and now; callers that wait go on once the writer
+        yields."""
         sessions = {job.session for job in batch if job.session is not None}
         with self.store.lock:
             try:
@@ -194,9 +306,9 @@ class Writer:
                 with self.lock:
                     self._undo(batch, error)
         for job in batch:
-            if job.done is not None:
-                job.done.set()
-        time.sleep(0)  # (green when monkey-patched) let the answered send their acks
+            job.answer()
+        if any(job.done is not None for job in batch):
+            time.sleep(0)  # (green when monkey-patched) let the answered send their acks
         for job in batch:
             if job.error is None and job.outcome is not None and job.outcome[1] is not None:
                 self.announce(job.outcome[1], job.outcome[2])
