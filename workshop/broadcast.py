@@ -29,7 +29,7 @@ from typing import Any, Protocol
 import engineio.json
 import orjson
 from flask_socketio import SocketIO
-from socketio import packet
+from socketio import PubSubManager, packet
 from socketio.packet import Packet
 
 from workshop.domain import views
@@ -125,7 +125,8 @@ class Broadcaster:
     def __init__(self, socketio: SocketIO, writer: Written) -> None:
         self.socketio, self.writer = socketio, writer
         self._members: dict[str, Member] = {}  # socket id -> whose socket, in which session
-        self._outbox: dict[str, list[list[dict]]] = {}  # session -> commits not yet told
+        # session -> commits not yet told: each one's events and the connection that sent it
+        self._outbox: dict[str, list[tuple[list[dict], str | None]]] = {}
         self._busy: set[str] = set()  # sessions whose room is being told right now
         self._lock = threading.Lock()
 
@@ -156,10 +157,11 @@ class Broadcaster:
                 self.socketio.server.enter_room(sid, enter, namespace="/")
 
     # -- events --------------------------------------------------------------
-    def publish(self, workshop_id: str, events: list[dict]) -> None:
-        """Send committed events (the service's listener); at once if the room is quiet."""
+    def publish(self, workshop_id: str, events: list[dict], origin: str | None = None) -> None:
+        """Send committed events (the service's listener; `origin` is the connection whose
+        command they came from, if any); at once if the room is quiet."""
         with self._lock:
-            self._outbox.setdefault(workshop_id, []).append(events)
+            self._outbox.setdefault(workshop_id, []).append((events, origin))
             if workshop_id in self._busy:
                 return  # the broadcast under way sends them when it is done
             self._busy.add(workshop_id)
@@ -197,7 +199,7 @@ class Broadcaster:
         connection, reading or not, and the whole room would be dropped."""
         with self._lock:
             commits = self._outbox.pop(workshop_id, [])
-        events = [item for committed in commits for item in committed]
+        events = [item for committed, _origin in commits for item in committed]
         everyone, facilitator = rooms(workshop_id)
         for name, public, private in views.messages(events):
             try:
@@ -208,22 +210,39 @@ class Broadcaster:
             except Exception:  # one failed broadcast must not stop the ones after it
                 log.exception("broadcasting %s of %s failed", name, workshop_id)
             self.socketio.sleep(0)
-        self._tell_own_votes(workshop_id, events)
+        for committed, origin in commits:
+            self._tell_own_votes(workshop_id, committed, origin)
         return len(commits)
 
-    def _tell_own_votes(self, workshop_id: str, events: list[dict]) -> None:
+    def _tell_own_votes(self, workshop_id: str, events: list[dict], origin: str | None) -> None:
         """Tell each voter's connections the vote they cast (the room hears only the turnout),
-        so that their other tab or device does not show an older vote, or none."""
+        so that their other tab or device does not show an older vote, or none. The
+        connection it was cast on (`origin`) has it in its ack: told again, a storm of a
+        thousand votes was a thousand messages more, sent while the acks waited."""
         for item in events:
             if item["type"] != "vote_cast":
+                continue
+            room = own_room(workshop_id, item["voter"])
+            if not self._held_elsewhere(room, origin):
                 continue
             own = {"ballot_id": item["ballot_id"], "vote": item["vote"], "at": item["at"]}
             try:
                 self.socketio.emit(
-                    "own_vote_recorded", own, to=own_room(workshop_id, item["voter"])
+                    "own_vote_recorded",
+                    own,
+                    to=room,
+                    skip_sid=origin,
                 )
             except Exception:  # as above: the next votes are still told
                 log.exception("telling %s of %s their vote failed", item["voter"], workshop_id)
+
+    def _held_elsewhere(self, room: str, origin: str | None) -> bool:
+        """Whether `room` may hold a connection besides `origin`: with several processes
+        joined by a message queue, another process may hold one."""
+        manager = self.socketio.server.manager
+        if isinstance(manager, PubSubManager):
+            return True
+        return any(sid != origin for sid, _eio in manager.get_participants("/", room))
 
     # -- presence ------------------------------------------------------------
     def presence(self, workshop_id: str, participant_id: str, present: bool) -> None:

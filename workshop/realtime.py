@@ -275,6 +275,7 @@ def register(socketio: SocketIO, service: Service, throttle: Throttle, outbound_
                     body,
                     data.get("cid"),
                     functools.partial(answered, later),
+                    origin=sid,
                 )
             except WorkshopError as error:
                 return failure(error)

@@ -42,7 +42,8 @@ from workshop.writer import Job, Outcome, Work, Writer
 
 log = logging.getLogger(__name__)
 
-Listener = Callable[[str, list[dict]], None]
+# Told each commit: its session, its events, and the connection its command came on if any.
+Listener = Callable[[str, list[dict], str | None], None]
 JOIN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud in a room
 CID_MAX = 64
 UPLOAD_MAX_BYTES = 512 * 1024  # a chain file sent over HTTP
@@ -133,13 +134,13 @@ class Service:
         self._running_lock = threading.Lock()
 
     def subscribe(self, listener: Listener) -> None:
-        """Call `listener(workshop_id, events)` after each commit."""
+        """Call `listener(workshop_id, events, origin)` after each commit."""
         self._listeners.append(listener)
 
-    def _announce(self, workshop_id: str, events: list[dict]) -> None:
+    def _announce(self, workshop_id: str, events: list[dict], origin: str | None) -> None:
         for listener in self._listeners:
             try:
-                listener(workshop_id, events)
+                listener(workshop_id, events, origin)
             except Exception:  # a broken listener must not undo a committed change
                 log.exception("announcing events of %s failed", workshop_id)
 
@@ -379,11 +380,12 @@ class Service:
         payload: Mapping,
         cid: object,
         then: Callable[[Callable[[], dict]], None],
+        origin: str | None = None,
     ) -> None:
         """`execute` without waiting for the disk: `then(answer)` is called once the command
         is on disk or refused, where `answer()` returns its acknowledgement or raises its
         error. What is refused before it is written (a bad cid, a server stopping) raises
-        here."""
+        here. `origin` names the connection it came on, for the listeners."""
         command = self._command(workshop_id, actor, name, payload, cid)
         self._count_in()
 
@@ -393,7 +395,7 @@ class Service:
             finally:
                 self._count_out()
 
-        self.writer.submit(self._piece(command), workshop_id, answered)
+        self.writer.submit(self._piece(command), workshop_id, answered, origin)
 
     def _command(
         self, workshop_id: str, actor: str, name: str, payload: Mapping, cid: object

@@ -44,6 +44,7 @@ class Job:
     session: str | None = None  # the session it writes to, if one that exists already
     done: threading.Event | None = None  # set once answered, for a caller that waits
     then: Callable[[Job], None] | None = None  # called once answered, for one that does not
+    origin: str | None = None  # the connection it came on, if it came on one
     outcome: Outcome | None = None
     error: BaseException | None = None
     answered: bool = False
@@ -175,7 +176,7 @@ class Writer:
     `forget(whole_batch)` is called whenever written work is undone, so that the service drops
     cached state that ran ahead of the disk: with False when one piece's savepoint was rolled
     back, with True when the whole batch was (a failed COMMIT); `kept(in_thread)` after each
-    COMMIT; `announce(workshop_id, events)` for each piece after it.
+    COMMIT; `announce(workshop_id, events, origin)` for each piece after it.
     """
 
     def __init__(
@@ -183,7 +184,7 @@ class Writer:
         store: Store,
         forget: Callable[[bool], None],
         kept: Callable[[InThread], None],
-        announce: Callable[[str, list[dict]], None],
+        announce: Callable[[str, list[dict], str | None], None],
     ) -> None:
         self.store = store
         self.forget, self.kept, self.announce = forget, kept, announce
@@ -224,11 +225,18 @@ class Writer:
         self._enqueue(job)
         return job.result(timeout)
 
-    def submit(self, work: Work, session: str | None, then: Callable[[Job], None]) -> None:
+    def submit(
+        self,
+        work: Work,
+        session: str | None,
+        then: Callable[[Job], None],
+        origin: str | None = None,
+    ) -> None:
         """As `write`, without waiting: `then(job)` is called once the job's batch is on disk
         (or refused), by the writer itself. Its caller, a connection's reading task, woken
-        through the event loop's queue, sent a storm's acks only once every vote was read."""
-        job = Job(work, session, then=then)
+        through the event loop's queue, sent a storm's acks only once every vote was read.
+        `origin` names the connection it came on, for the announcement."""
+        job = Job(work, session, then=then, origin=origin)
         if self._batching():
             self._enqueue(job)
         else:
@@ -311,7 +319,7 @@ class Writer:
             time.sleep(0)  # (green when monkey-patched) let the answered send their acks
         for job in batch:
             if job.error is None and job.outcome is not None and job.outcome[1] is not None:
-                self.announce(job.outcome[1], job.outcome[2])
+                self.announce(job.outcome[1], job.outcome[2], job.origin)
 
     def _attempt(self, job: Job) -> None:
         """Run one piece under a savepoint: if it fails, it alone is undone."""

@@ -221,6 +221,7 @@ function renderTurnBar(state) {
 async function castVote(ballot, vote) {
   const ack = await live.send("cast_vote", { ballot_id: ballot.id, vote });
   if (ack.ok) {
+    live.ownVote({ ballot_id: ballot.id, vote: ack.vote }); // the ack carries the vote as kept
     notCounted.delete(ballot.id);
     announce("Your vote is in. It stays secret until the reveal.");
     return null;
