@@ -57,13 +57,19 @@ class Crowd:
         self.members: list[Member] = []
         self.changed = asyncio.Event()
 
-    async def until(self, check, timeout: float) -> None:
+    async def until(self, check, timeout: float, what: str) -> None:
+        """Wait until `check()`; past `timeout` seconds, fail naming `what` was awaited."""
         deadline = time.monotonic() + timeout
         while not check():
             self.changed.clear()
             left = deadline - time.monotonic()
             if left <= 0:
-                raise TimeoutError("the crowd did not see what it waited for")
+                behind = [m.top for m in self.members]
+                raise TimeoutError(
+                    f"the crowd did not see {what} within {timeout:g} s"
+                    f" (its clients' last seqs: {min(behind, default=0)} to"
+                    f" {max(behind, default=0)})"
+                )
             try:
                 await asyncio.wait_for(self.changed.wait(), left)
             except TimeoutError:
@@ -82,7 +88,7 @@ class Crowd:
                     for m in group
                 )
             )
-        await self.until(lambda: all(m.events for m in members), 120)
+        await self.until(lambda: all(m.events for m in members), 120, "every client's state")
         return [m.events[0][0] for m in members]
 
     async def cast(self, orders: list[tuple[int, str, dict]]) -> list[tuple[float, float, dict]]:
@@ -106,7 +112,9 @@ class Crowd:
     async def reached(self, room: int, after: int) -> list:
         """Answer once every member in `room` has seen a seq past `after`."""
         await self.until(
-            lambda: all(m.top > after for m in self.members if m.room == room), ANSWER_TIMEOUT
+            lambda: all(m.top > after for m in self.members if m.room == room),
+            ANSWER_TIMEOUT,
+            f"a seq past {after} in room {room}",
         )
         return []
 
@@ -114,10 +122,12 @@ class Crowd:
         self, orders: list[tuple[int, str, dict]], room: int, after: int
     ) -> list[tuple[float, float, dict]]:
         """`cast`, answered once this crowd's members in `room` have seen a seq past
-        `after` too (at once if a command was refused: nothing more comes)."""
+        `after` too; a command refused fails at once (nothing more comes)."""
         results = await self.cast(orders)
-        if all(isinstance(answer, dict) and answer.get("ok") for _s, _a, answer in results):
-            await self.reached(room, after)
+        refused = [answer for _s, _a, answer in results if not answer.get("ok")]
+        if refused:
+            raise RuntimeError(f"{len(refused)} of {len(results)} refused, e.g. {refused[0]}")
+        await self.reached(room, after)
         return results
 
     async def seen(
@@ -132,7 +142,7 @@ class Crowd:
         def caught_up() -> bool:
             return all(m.top >= tops.get(m.room, 0) for m in self.members)
 
-        await self.until(caught_up, timeout)
+        await self.until(caught_up, timeout, f"the seqs {tops} (room: seq)")
         return [
             max((m.first_seen(seq) for m in self.members if m.room == room), default=0.0)
             for room, seq in marks
@@ -146,7 +156,9 @@ class Crowd:
         def first(m: Member) -> float | None:
             return next((at for at, name in m.events if name == event and at >= after), None)
 
-        await self.until(lambda: all(first(m) is not None for m in self.members), timeout)
+        await self.until(
+            lambda: all(first(m) is not None for m in self.members), timeout, f"{event!r}"
+        )
         return [first(m) for m in self.members]  # type: ignore[misc]
 
     async def counts(self, event: str, after: float) -> list[int]:

@@ -666,15 +666,10 @@ def scale_out_lines(run: Run) -> list[str]:
         "|---|---|---|---|---|---|---|",
     ]
     for server in pool.servers:
-        samples = pool.by[(server, n)]
-        failed = [s.failed for s in samples if s.failed]
-        if failed:
-            lines.append(
-                f"| {server} | did not finish {len(failed)} of {len(samples)} runs: {failed[0]}"
-                + " | –" * 5
-                + " |"
-            )
+        if (server, n) in pool.failed:
+            lines.append(f"| {server} | {pool.failed[(server, n)]}" + " | –" * 5 + " |")
             continue
+        samples = pool.by[(server, n)]
         storms = "| – " * 3
         if all(s.storms for s in samples):
             storms = (

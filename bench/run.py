@@ -61,13 +61,15 @@ class Crowds:
             self.processes.append(process)
         self.where: list[tuple[int, int]] = []  # client -> (crowd, its number there)
 
-    def _ask(self, calls: dict[int, tuple]) -> dict[int, object]:
+    def _ask(self, calls: dict[int, tuple], first: int | None = None) -> dict[int, object]:
+        """Each crowd's answer to its call; a crowd's failure raises, `first`'s before the
+        others' (theirs may follow from it)."""
         for k, call in calls.items():
             self.pipes[k].send(call)
         # Every crowd's answer is read, failed or not, so that none is left in a pipe to be
         # taken for the answer to the next call.
         replies = {k: self.pipes[k].recv() for k in calls}
-        for k, (status, value) in replies.items():
+        for k, (status, value) in sorted(replies.items(), key=lambda reply: reply[0] != first):
             if status != "ok":
                 raise RuntimeError(f"crowd {k} failed:\n{value}")
         return {k: value for k, (_status, value) in replies.items()}
@@ -116,7 +118,7 @@ class Crowds:
         k, j = self.where[client]
         calls = {c: ("reached", (room, after)) for c in range(len(self.pipes))}
         calls[k] = ("cast_until", ([(j, event, payload)], room, after))
-        sent, answered, answer = succeeded(self._ask(calls)[k])[0]
+        sent, answered, answer = self._ask(calls, first=k)[k][0]  # type: ignore[index]
         return sent, answered, answer, self.seen([(room, answer["seq"])])[0]
 
     def seen(self, marks: list[tuple[int, int]]) -> list[float]:
