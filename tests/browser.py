@@ -91,8 +91,8 @@ class Watch:
 OpenPage = Callable[..., Page]
 
 
-def enter(page: Page, server: LiveServer, session: dict, joined: dict, name: str) -> Page:
-    """Open the participant view as someone who joined through the API."""
+def open_as(page: Page, server: LiveServer, session: dict, joined: dict, name: str) -> Page:
+    """Open the participant view as someone who joined through the API (connecting)."""
     page.goto(f"{server.url}/s/{session['id']}/join")
     identity = {"token": joined["token"], "participant_id": joined["participant_id"], "name": name}
     page.evaluate(
@@ -100,6 +100,12 @@ def enter(page: Page, server: LiveServer, session: dict, joined: dict, name: str
         [f"workshop:{session['id']}", json.dumps(identity)],
     )
     page.goto(f"{server.url}/s/{session['id']}")
+    return page
+
+
+def enter(page: Page, server: LiveServer, session: dict, joined: dict, name: str) -> Page:
+    """Open the participant view as someone who joined through the API, connected."""
+    open_as(page, server, session, joined, name)
     expect(page.locator("#conn")).to_have_text("Live")
     return page
 

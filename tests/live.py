@@ -86,7 +86,12 @@ class Address:
 
 # Tests drive many sessions and commands from one address as fast as they can; the limits
 # meant for people are tried by tests/test_security.py, which passes strict=True.
-ROOMY = ("CREATE_RATE=1000/second", "CODE_GUESS_RATE=1000/second", "COMMAND_RATE=1000/second")
+ROOMY = (
+    "CREATE_RATE=1000/second",
+    "CODE_GUESS_RATE=1000/second",
+    "COMMAND_RATE=1000/second",
+    "CONNECT_RATE=1000/second",
+)
 
 
 class LiveServer(Address):

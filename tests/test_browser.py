@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import requests
+import socketio
 
 from tests.browser import (
     DESKTOP,
@@ -31,6 +32,7 @@ from tests.browser import (
     enter,
     expect,
     fits,
+    open_as,
     open_ballot,
     propose,
     shoot,
@@ -407,6 +409,31 @@ def test_a_server_down_is_not_called_offline_while_the_device_is_online(
         expect(page.locator("#conn")).to_have_text("Offline")
         page.context.set_offline(False)
         expect(page.locator("#offline")).to_have_text("Can't reach the server — reconnecting…")
+
+
+def test_a_page_refused_for_reconnecting_too_often_connects_again_when_allowed(
+    open_page: OpenPage, tmp_path: Path
+) -> None:
+    """Ann's other tab used up her connections for the moment (CONNECT_RATE): her page says
+    it is reconnecting, not that it was turned away, and connects once it may."""
+    live = LiveServer(tmp_path, extra=("--set", "CONNECT_RATE=2/10 seconds"), strict=True)
+    live.start()
+    try:
+        session = live.create_session("strategizing")
+        joined = live.join(session, "Ann", "team")
+        for _ in range(2):
+            other_tab = socketio.Client(reconnection=False)
+            other_tab.connect(
+                live.url, auth={"token": joined["token"]}, transports=["websocket"], wait_timeout=10
+            )
+            other_tab.disconnect()
+        page = open_as(open_page("Ann"), live, session, joined, "Ann")
+        expect(page.locator("#conn")).to_have_text("Reconnecting")
+        expect(page.locator("#conn")).to_have_text("Live", timeout=20_000)
+        command(live, session, session["facilitator_token"], "next_phase")
+        expect(page.locator("#phase")).to_have_text("Propose (silently)")
+    finally:
+        live.stop()
 
 
 def test_a_lost_message_queue_says_live_updates_are_paused_not_that_the_server_is_gone(

@@ -321,6 +321,47 @@ def test_a_flooding_connection_is_rate_limited_and_others_are_served(
         server.stop()
 
 
+def test_a_reconnect_loop_is_refused_before_it_is_recorded_or_announced(
+    tmp_path: Path, people: list[Person]
+) -> None:
+    """A client reconnecting as fast as it can (a script, or a page gone wrong) costs the
+    room a write and a presence message each time: past CONNECT_RATE it is refused, with
+    the wait; the person's open connection and everyone else go on."""
+    server = strict_server(tmp_path, "--set", "CONNECT_RATE=5/minute").start()
+    try:
+        session, fac = host(server, people, "strategizing")
+        (tom,) = seat(server, session, people, ("Tom", "team"))  # his first connection
+        refusals: list[dict] = []
+        opened = 0
+        for _ in range(20):
+            loop = socketio.Client(reconnection=False)
+            loop.on("connect_error", refusals.append)
+            try:
+                loop.connect(
+                    server.url, auth={"token": tom.token}, transports=["websocket"], wait_timeout=10
+                )
+            except socketio.exceptions.ConnectionError:
+                continue
+            opened += 1
+            loop.disconnect()
+        assert opened == 4, f"{opened} connections opened besides his first, allowed 4"
+        assert len(refusals) == 16
+        error = refusals[-1]["data"]  # the refusal's message, and the error as API.md shapes it
+        assert error["code"] == "rate_limited", error
+        assert error["message"].startswith("too many connections opened as this person")
+        assert error["retry_after"] >= 1
+        tom.ok("raise_hand")  # his open connection is still served
+        (pia,) = seat(server, session, people, ("Pia", "product"))
+        pia.ok("raise_hand")
+        minutes = server.get(
+            f"/api/sessions/{session['id']}/minutes?format=json", session["facilitator_token"]
+        ).json()
+        toms = [row for row in minutes["attendance"] if row["participant_id"] == tom.id]
+        assert len(toms) == 5, toms  # the refused connections left no trace
+    finally:
+        server.stop()
+
+
 def closed_by_server(sock: socket.socket) -> bool:
     """Whether the server closed this connection, after at most an error answer (reading
     waits for it; a connection the server keeps open fails with a socket timeout)."""

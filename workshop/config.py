@@ -41,6 +41,11 @@ SETTINGS: dict[str, tuple[object, str]] = {
         "Requests to create a session one client address may send (refused ones count).",
     ),
     "COMMAND_RATE": ("20/second;300/minute", "Commands (and sync, get_state) per connection."),
+    "CONNECT_RATE": (
+        "30/minute;300/hour",
+        "Live connections one person (or a session's room screens) may open: a client"
+        " reconnecting in a loop is refused, not recorded and announced each time.",
+    ),
     "CONNECTIONS_PER_ADDRESS": (256, "Open connections one client address may hold."),
     "PROXY_HOPS": (
         0,

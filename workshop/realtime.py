@@ -212,6 +212,9 @@ def register(socketio: SocketIO, service: Service, throttle: Throttle, outbound_
         token = auth.get("token") if isinstance(auth, Mapping) else None
         try:
             workshop_id, participant_id = service.authenticate(token, screen=True)
+            # Before anything is recorded or announced: a client reconnecting in a loop would
+            # cost a write and a message to the whole room each time.
+            throttle.take("CONNECT_RATE", f"{workshop_id}/{participant_id}")
             screen = participant_id == SCREEN  # the room's view: never present nor voting
             state = service.state(workshop_id)  # a session whose log is damaged is refused
             person = None if screen else state.participants[participant_id]

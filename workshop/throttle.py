@@ -1,5 +1,5 @@
 """Rate limits at the edges: join-code guesses and session creation per client address,
-commands per connection.
+connections opened per person, commands per connection.
 
 Guesses are counted only when they fail, so a whole room joining from one address (a
 venue's NAT) never runs into the limit, while someone trying codes does. The counting is a
@@ -40,6 +40,7 @@ WHAT = {
     "CODE_GUESS_RATE": "too many wrong join codes from your address",
     "CREATE_RATE": "too many requests to create a session from your address (refused ones count)",
     "COMMAND_RATE": "too many commands on this connection",
+    "CONNECT_RATE": "too many connections opened as this person",
 }
 SWEEP_SECONDS = 60.0  # how often keys whose windows have emptied are forgotten
 

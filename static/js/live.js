@@ -51,8 +51,14 @@ export class Live {
     });
     socket.on("disconnect", () => this.onStatus(false));
     socket.on("connect_error", (error) => {
+      const data = (error && error.data) || {};
       if (socket.active) {
         this.onStatus(false); // a network problem: the client retries by itself
+      } else if (data.code === "rate_limited") {
+        // Too many connections lately (a network that keeps dropping): again when allowed.
+        this.onStatus(false);
+        const seconds = Math.max(1, Number(data.retry_after) || 1);
+        window.setTimeout(() => socket.connect(), seconds * 1000);
       } else {
         this.onRefused(refusal(error));
       }
