@@ -467,8 +467,17 @@ def test_public_url_makes_the_links_and_refuses_other_hosts(tmp_path: Path) -> N
         )
         assert forged.status_code == 400 and forged.json()["error"]["code"] == "wrong_host"
         assert requests.get(server.url + "/healthz", headers=theirs, timeout=10).status_code == 200
+        handshake = server.url + "/socket.io/?EIO=4&transport=polling"
+        # Socket.IO is answered before Flask: a page on another name reaches it no more.
+        refused = requests.get(handshake, headers=theirs, timeout=10)
+        assert refused.status_code == 400, refused.text
+        assert refused.json()["error"]["code"] == "wrong_host"
+        assert "workshop.test" in refused.json()["error"]["message"]
+        assert requests.get(handshake, headers=ours, timeout=10).status_code == 200
         token = created.json()["facilitator_token"]
-        client = socketio.Client(reconnection=False)
+        as_named = requests.Session()  # each request of the connection names the server
+        as_named.headers.update(ours)
+        client = socketio.Client(reconnection=False, http_session=as_named)
         with pytest.raises(socketio.exceptions.ConnectionError):
             client.connect(
                 server.url,

@@ -72,6 +72,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     socketio.server.eio.async_handlers = False
     app.extensions["workshop_socketio"] = socketio
     realtime.register(socketio, service, throttle, int(app.config["OUTBOUND_QUEUE_LIMIT"]))
+    if app.config["PUBLIC_URL"]:  # around Socket.IO's layer too
+        app.wsgi_app = web.PublicHostOnly(app.wsgi_app, str(app.config["PUBLIC_URL"]))  # type: ignore[method-assign]
     hops = int(app.config["PROXY_HOPS"])
     if hops:  # outermost, so HTTP and Socket.IO requests alike see the client's address
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]

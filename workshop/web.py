@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import json
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.wrappers import Request
 
 from workshop.domain.errors import Forbidden, InvalidInput, NotFound, Unauthorized, WorkshopError
 from workshop.domain.payload import check_depth
@@ -15,6 +18,9 @@ from workshop.domain.text import shown, size_words
 from workshop.domain.workshop import CLIENT_COMMANDS
 from workshop.service import Service
 from workshop.throttle import RateLimited, Throttle
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 blueprint = Blueprint("web", __name__)
 
@@ -38,22 +44,38 @@ def workshop_error(error: WorkshopError) -> tuple[Response, int]:
     return response, error.status
 
 
-@blueprint.before_app_request
-def known_host() -> None:
-    """With --public-url, a request naming another host is refused: links never echo a
-    forged Host header. A change sent by a page of another origin is refused too: a page
-    elsewhere cannot make people's browsers act; scripts send no Origin, and stay allowed."""
-    public = current_app.config["PUBLIC_URL"]
-    if not public or request.path in ("/healthz", "/readyz"):  # probes ask by address
-        return
-    if request.host != urlsplit(public).netloc:
-        raise InvalidInput(
-            f"this server answers for {urlsplit(public).netloc}, not {shown(request.host)}",
-            code="wrong_host",
+PROBES = ("/healthz", "/readyz")  # asked for by address, not by name
+
+
+class PublicHostOnly:
+    """With --public-url, a request naming another host is refused `400 wrong_host` before
+    anything else reads it: links never echo a forged Host header, and a page on another
+    name (a DNS rebinding) cannot reach the server. Outermost, as a WSGI layer: Socket.IO's
+    handshakes and websockets are answered before Flask, and its hooks never saw them."""
+
+    def __init__(self, app: WSGIApplication, public_url: str) -> None:
+        self.app, self.host = app, urlsplit(public_url).netloc
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        asked = Request(environ)
+        if asked.host == self.host or asked.path in PROBES:
+            return self.app(environ, start_response)
+        error = InvalidInput(
+            f"this server answers for {self.host}, not {shown(asked.host)}", code="wrong_host"
         )
+        body = json.dumps({"error": error.as_dict()})
+        return Response(body, error.status, mimetype="application/json")(environ, start_response)
+
+
+@blueprint.before_app_request
+def known_origin() -> None:
+    """With --public-url, a change sent by a page of another origin is refused: a page
+    elsewhere cannot make people's browsers act; scripts send no Origin, and stay allowed.
+    (Socket.IO checks the origin of its connections itself.)"""
+    public = current_app.config["PUBLIC_URL"]
     origin = request.headers.get("Origin")
     changes = request.method not in ("GET", "HEAD", "OPTIONS")
-    if changes and origin is not None and origin.lower() != public.lower():
+    if public and changes and origin is not None and origin.lower() != public.lower():
         raise Forbidden(
             f"this server takes changes only from pages of {public}, not from {shown(origin)}",
             code="wrong_origin",
@@ -88,7 +110,7 @@ def guessing() -> Iterator[None]:
 
 def answers_json(path: str) -> bool:
     """The API and the health probes are read by scripts: their errors are JSON."""
-    return path in ("/api", "/healthz", "/readyz") or path.startswith("/api/")
+    return path in ("/api", *PROBES) or path.startswith("/api/")
 
 
 @blueprint.app_errorhandler(HTTPException)
