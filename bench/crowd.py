@@ -188,7 +188,15 @@ PACE = 0.25  # seconds between two commands of one person, within the server's r
 async def serve(conn: Connection) -> None:
     crowd, inbox = Crowd(), asyncio.Queue()
     loop = asyncio.get_running_loop()
-    loop.add_reader(conn.fileno(), lambda: inbox.put_nowait(conn.recv()))
+
+    def take() -> None:
+        try:
+            inbox.put_nowait(conn.recv())
+        except EOFError:  # run.py was killed: its pipe, readable for good, spun this process
+            loop.remove_reader(conn.fileno())
+            inbox.put_nowait(("quit", ()))
+
+    loop.add_reader(conn.fileno(), take)
     while True:
         name, args = await inbox.get()
         if name == "quit":
