@@ -11,6 +11,8 @@ import io
 import json
 import socket
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -232,6 +234,20 @@ def test_personal_pages_are_never_cached(server: LiveServer, people: list[Person
 def strict_server(tmp_path: Path, *extra: str, async_mode: str = "gevent") -> LiveServer:
     """A server with the limits people get (the shared test server is roomier)."""
     return LiveServer(tmp_path, async_mode, extra=extra, strict=True)
+
+
+@pytest.mark.parametrize("limit", ["CONNECT_RATE=30/fortnight", "COMMAND_RATE=garbage"])
+def test_a_rate_limit_that_is_no_rate_stops_the_start_naming_it(tmp_path: Path, limit: str) -> None:
+    """A typo in a limit is one line at the start, naming the setting and its form: not a
+    traceback from the rate limiter."""
+    name, _, value = limit.partition("=")
+    command = [sys.executable, "-m", "workshop", "serve", "--data", str(tmp_path)]
+    started = subprocess.run(
+        [*command, "--set", limit], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert started.returncode == 2, started.stderr
+    assert f"{name} must be limits such as " in started.stderr
+    assert f"got {value!r}" in started.stderr and "Traceback" not in started.stderr
 
 
 def test_guessing_join_codes_is_rate_limited_while_a_whole_room_joins(tmp_path: Path) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import secrets
 
+from limits import parse_many
+
 # name: (default, what it is for)
 SETTINGS: dict[str, tuple[object, str]] = {
     "DATA_DIR": ("sessions", "Folder holding the SQLite database workshop.db."),
@@ -76,9 +78,15 @@ def parse(name: str, text: str) -> object:
     default = SETTINGS[name][0]
     kind = type(default) if default is not None else str
     try:
-        return kind(text)
+        value = kind(text)
     except ValueError:
         raise ValueError(f"{name} must be a {kind.__name__}, got {text!r}") from None
+    if name.endswith("_RATE"):
+        try:
+            parse_many(text)
+        except ValueError:
+            raise ValueError(f"{name} must be limits such as {default}, got {text!r}") from None
+    return value
 
 
 def defaults() -> dict[str, object]:
