@@ -514,6 +514,30 @@ def test_public_url_makes_the_links_and_refuses_other_hosts(tmp_path: Path) -> N
         server.stop()
 
 
+def test_a_public_url_in_capitals_serves_the_browsers_that_name_it_in_lower_case(
+    tmp_path: Path,
+) -> None:
+    """Host names know no case, and browsers send them in lower case."""
+    server = strict_server(tmp_path, "--public-url", "https://Workshop.Test").start()
+    try:
+        named = {"Host": "workshop.test"}
+        page = requests.get(server.url + "/", headers=named, timeout=10)
+        assert page.status_code == 200, page.text
+        created = requests.post(
+            server.url + "/api/sessions",
+            json={"kind": "strategizing", "title": "Capitals"},
+            headers={**named, "Origin": "https://workshop.test"},
+            timeout=10,
+        )
+        assert created.status_code == 201, created.text
+        assert created.json()["links"]["join"].startswith("https://workshop.test/s/")
+        handshake = server.url + "/socket.io/?EIO=4&transport=polling"
+        from_page = {**named, "Origin": "https://workshop.test"}  # as a page's script asks
+        assert requests.get(handshake, headers=from_page, timeout=10).status_code == 200
+    finally:
+        server.stop()
+
+
 def test_public_url_refuses_changes_sent_from_pages_of_another_origin(tmp_path: Path) -> None:
     """A page elsewhere cannot make people's browsers create, join or command; a script that
     sends no Origin (curl, a bot) still can. The socket refuses the same origins."""

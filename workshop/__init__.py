@@ -37,6 +37,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app = Flask(__name__, template_folder=asset_dir("templates"), static_folder=asset_dir("static"))
     app.config.from_mapping(defaults())
     app.config.update(config or {})
+    if app.config["PUBLIC_URL"]:
+        app.config["PUBLIC_URL"] = web.lower_host(str(app.config["PUBLIC_URL"]))
     url = app.config["DATABASE_URL"]
     store = open_store(url and str(url), str(app.config["DATA_DIR"]))
     offload = offloader(str(app.config["ASYNC_MODE"]))

@@ -47,6 +47,13 @@ def workshop_error(error: WorkshopError) -> tuple[Response, int]:
 PROBES = ("/healthz", "/readyz")  # asked for by address, not by name
 
 
+def lower_host(url: str) -> str:
+    """`url` with its host in lower case, as browsers send it (host names know no case): a
+    public URL given as https://Workshop.Example.org refused every request they made."""
+    parts = urlsplit(url)
+    return parts._replace(netloc=parts.netloc.lower()).geturl()
+
+
 class PublicHostOnly:
     """With --public-url, a request naming another host is refused `400 wrong_host` before
     anything else reads it: links never echo a forged Host header, and a page on another
@@ -58,7 +65,7 @@ class PublicHostOnly:
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         asked = Request(environ)
-        if asked.host == self.host or asked.path in PROBES:
+        if asked.host.lower() == self.host or asked.path in PROBES:  # names know no case
             return self.app(environ, start_response)
         error = InvalidInput(
             f"this server answers for {self.host}, not {shown(asked.host)}", code="wrong_host"
