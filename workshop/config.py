@@ -6,6 +6,8 @@ import secrets
 
 from limits import parse_many
 
+from workshop.throttle import WHAT as RATE_LIMITS
+
 # name: (default, what it is for)
 SETTINGS: dict[str, tuple[object, str]] = {
     "DATA_DIR": ("sessions", "Folder holding the SQLite database workshop.db."),
@@ -81,7 +83,7 @@ def parse(name: str, text: str) -> object:
         value = kind(text)
     except ValueError:
         raise ValueError(f"{name} must be a {kind.__name__}, got {text!r}") from None
-    if name.endswith("_RATE"):
+    if name in RATE_LIMITS:
         try:
             parse_many(text)
         except ValueError:
