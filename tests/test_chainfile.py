@@ -9,6 +9,7 @@ import jsonschema
 import pytest
 import yaml
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.test_chain import TRICKY, fitness, valid_chains
 from workshop import chainfile
@@ -67,9 +68,16 @@ def test_the_skeleton_of_the_product_brief_loads() -> None:
     }
 
 
-def test_dates_are_written_bare_and_read_back_as_text() -> None:
-    text = dumps(loads(SKELETON))
-    assert "    due: 2027-06-30\n" in text
+def test_dates_are_written_quoted_so_that_any_yaml_reader_keeps_them_as_text() -> None:
+    """A team checks its file with a plain YAML library and the published schema: a bare
+    date would be read as a date, which the schema refuses as not text."""
+    text = dumps(loads(SKELETON.replace("Lose weight without dieting misery", "'2027-06-30'")))
+    assert "    due: '2027-06-30'\n" in text
+    assert "    title: '2027-06-30'\n" in text
+    assert "      at: '2027-01-12T10:42:00Z'\n" in text
+    document = yaml.safe_load(text)
+    assert document["goals"][0]["due"] == "2027-06-30"
+    assert jsonschema.Draft202012Validator(chainfile.schema()).is_valid(document)
     assert "vision: {id: V1, statement: Help people live healthier lives}\n" in text
     assert "    parents: [V1]\n" in text
     assert loads(text).goals[0].due == "2027-06-30"
@@ -82,6 +90,7 @@ def test_every_valid_chain_round_trips_byte_for_byte(chain: Chain) -> None:
     again = loads(text)
     assert dumps(again) == text
     assert to_document(again) == to_document(chain)
+    assert yaml.safe_load(text) == to_document(chain)  # any YAML library reads the same
     assert list(to_document(chain)) == ["goalchain", "product", "vision", "goals"]
 
 
@@ -206,7 +215,7 @@ def test_readings_are_kept_in_their_metric() -> None:
     chain = fitness()
     chain.goals[0].metrics = [Metric("users", 1, 5, readings=[{"at": "2027-03-31", "value": 3}])]
     text = dumps(chain)
-    assert "          - {at: 2027-03-31, value: 3}\n" in text
+    assert "          - {at: '2027-03-31', value: 3}\n" in text
     assert loads(text).goals[0].metrics[0].readings == [{"at": "2027-03-31", "value": 3}]
 
 
@@ -320,6 +329,65 @@ def test_chain_rules_are_checked_after_the_schema_and_all_reported() -> None:
         "f.yaml: goal S1, parents: parent 'U1' is a user goal; a sprint goal serves exactly one "
         "product goal",
     ]
+
+
+def test_a_file_with_problems_of_every_kind_reports_them_all_at_once() -> None:
+    """An unknown level or status (the schema's to find) does not hide the duplicate ids and
+    broken links (the rules'): one run of `chain validate` names everything to fix. A goal
+    whose level is unknown is named once, not again as the wrong parent of its children."""
+    text = SKELETON + (
+        "  - {id: U1, level: user, title: Again, parents: [V1]}\n"
+        "  - {id: B1, level: business, title: Earn, parents: [V9]}\n"
+        "  - {id: X1, level: epic, title: Big, parents: [V1]}\n"
+        "  - {id: P1, level: product, title: Grow, parents: [X1], status: done, colour: red}\n"
+        "  - {id: S1, level: sprint, title: Try, parents: [U1]}\n"
+    )
+    assert problems_of(text) == [
+        "f.yaml: goal X1, level: unknown level 'epic': one of vision, user, business, product, "
+        "sprint",
+        "f.yaml: goal P1: unknown field 'colour'",
+        "f.yaml: goal P1, status: unknown status 'done': one of proposed, accepted, rejected, "
+        "achieved, retired",
+        "f.yaml: goal U1, id: duplicate id 'U1'",
+        "f.yaml: goal B1, parents: unknown parent 'V9'",
+        "f.yaml: goal S1, parents: parent 'U1' is a user goal; a sprint goal serves exactly one "
+        "product goal",
+    ]
+
+
+def test_a_file_whose_goals_cannot_be_read_reports_what_the_schema_finds() -> None:
+    """A field of the wrong type or a missing one leaves no chain to check the rules on."""
+    text = SKELETON + (
+        "  - {id: U1, level: user, title: Again, parents: [V1]}\n"
+        "  - {id: B1, level: business, parents: [V1]}\n"
+    )
+    assert problems_of(text) == ["f.yaml: goal B1: missing field 'title'"]
+
+
+ANY_VALUE = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner),
+    max_leaves=6,
+)
+GOAL_FIELDS = ["id", "level", "title", "parents", "metrics", "due", "status", "decided", "x"]
+
+
+@settings(max_examples=300)
+@given(st.sampled_from([0, 1]), st.sampled_from(GOAL_FIELDS), ANY_VALUE)
+def test_any_value_in_any_field_is_a_named_problem_or_a_chain(
+    which: int, field: str, value: object
+) -> None:
+    """However wrong a field, validating names the problem: it never ends in a traceback."""
+    goals = [
+        {"id": "U1", "level": "user", "title": "Be fit", "parents": ["V1"]},
+        {"id": "P1", "level": "product", "title": "Grow", "parents": ["U1"]},
+    ]
+    goals[which][field] = value
+    doc = {"goalchain": 1, "product": None, "vision": {"id": "V1", "statement": "s"}}
+    try:
+        from_document({**doc, "goals": goals}, "f.json")
+    except ChainFileError as refused:
+        assert refused.problems and all(p.startswith("f.json: ") for p in refused.problems)
 
 
 def test_no_vision_is_reported() -> None:

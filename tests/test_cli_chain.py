@@ -103,7 +103,7 @@ def test_format_prints_the_canonical_form_and_is_idempotent(tmp_path: Path) -> N
     assert run.stdout.startswith(
         "goalchain: 1\nproduct: null\nvision: {id: V1, statement: Help people"
     )
-    assert "    parents: [U1, B1]\n    due: 2027-06-30\n" in run.stdout
+    assert "    parents: [U1, B1]\n    due: '2027-06-30'\n" in run.stdout
     again = workshop("format", write(tmp_path / "formatted.yaml", run.stdout))
     assert again.stdout == run.stdout
 

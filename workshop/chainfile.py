@@ -88,9 +88,9 @@ class _Loader(yaml.SafeLoader):
 
 
 class _Dumper(yaml.SafeDumper):
-    """Canonical YAML: indented lists, multi-line text as blocks, never anchors."""
-
-    yaml_implicit_resolvers = _without_timestamps(yaml.SafeDumper.yaml_implicit_resolvers)
+    """Canonical YAML: indented lists, multi-line text as blocks, never anchors. Dates are
+    quoted (`due: '2027-06-30'`): every other YAML library reads a bare one as a date, not
+    the text the schema asks for."""
 
     def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
         return super().increase_indent(flow, False)
@@ -239,10 +239,8 @@ def from_document(doc: Mapping[str, Any], source: str = "<input>") -> Chain:
     if isinstance(goals, list) and len(goals) > MAX_GOALS:
         message = f"{len(goals)} goals: a goal chain holds at most {MAX_GOALS}"
         raise ChainTooLarge([f"{source}: {message}"])
-    _refuse(source, _version_problems(doc) or _schema_problems(doc))
-    chain = from_dict(doc)
-    _refuse(source, validate(chain))
-    return chain
+    _refuse(source, _version_problems(doc) or _problems(doc))
+    return from_dict(doc)
 
 
 def _refuse(source: str, problems: list[Problem]) -> None:
@@ -273,9 +271,26 @@ def _validator() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(schema())
 
 
-def _schema_problems(doc: dict[str, Any]) -> list[Problem]:
-    errors = _validator().iter_errors(doc)
+# Schema errors that still leave a chain to check the rules on (a word out of its set, an
+# unknown field); a wrong type or a missing field does not.
+_READABLE_DESPITE = frozenset({"enum", "const", "pattern", "minLength", "additionalProperties"})
+
+
+def _readable_despite(error: jsonschema.ValidationError) -> bool:
+    text_expected = error.validator in ("enum", "const")
+    return error.validator in _READABLE_DESPITE and (
+        not text_expected or isinstance(error.instance, str)
+    )
+
+
+def _problems(doc: dict[str, Any]) -> list[Problem]:
+    """The schema's problems and, where the goals can still be read, the rules' as well, so
+    that one run names everything to fix; a field the schema named is not named again."""
+    errors = list(_validator().iter_errors(doc))
     problems = [problem for error in errors for problem in _explain(error, doc)]
+    if all(_readable_despite(error) for error in errors):
+        named = {(problem.goal_id, problem.field) for problem in problems}
+        problems += [p for p in validate(from_dict(doc)) if (p.goal_id, p.field) not in named]
     return list(dict.fromkeys(problems))  # `required` repeats itself for each missing field
 
 

@@ -245,6 +245,8 @@ def _link_problem(chain: Chain, goal: Goal, parent: str, known: dict[str, Goal])
         level = known[parent].level
     else:
         return f"unknown parent {shown(parent)}"
+    if level not in LEVELS:
+        return None  # the parent's own level is the problem, named at the parent
     if level in PARENT_LEVELS[goal.level]:
         return None
     what = "the vision" if level == "vision" else f"a {level} goal"
