@@ -188,6 +188,38 @@ def test_the_console_sets_dots_per_person_and_per_proposal_and_says_what_is_wron
     assert opened[0]["settings"]["dots"] == 3 and opened[0]["settings"]["max_per_option"] == 2
 
 
+# Each dot row's title and its buttons, where they lie on the page.
+DOT_ROWS = """() => [...document.querySelectorAll("#vote-body .dot-row")].map((row) => ({
+  row: row.getBoundingClientRect().toJSON(),
+  title: row.querySelector("label").getBoundingClientRect().toJSON(),
+  less: row.querySelector("button").getBoundingClientRect().toJSON(),
+}))"""
+
+
+def test_on_a_phone_each_proposal_of_a_dot_vote_stands_apart_above_its_own_buttons(
+    server: LiveServer, open_page: OpenPage
+) -> None:
+    """On a phone the titles of a dot vote ran into each other down a narrow column, each
+    row's buttons halfway down its title: a dot could land on the wrong proposal."""
+    titles = (
+        "Create a new revenue source with subscriptions",
+        "Strengthen the main brand so that it is recognised by every second person in our "
+        "target markets across Europe, North America and Asia-Pacific",
+        "Keep churn under 5% and partner with health insurers",
+    )
+    session, pia, tom, ids = visions_session(server, *titles)
+    page = enter(open_page("Pia", PHONE), server, session, pia, "Pia")
+    open_ballot(server, session, [pia, tom], proposal_ids=ids, rule="dot", rule_reason="shortlist")
+    expect(page.locator("#vote-body .dot-row label")).to_have_text(list(titles))
+    rows = page.evaluate(DOT_ROWS)
+    for row in rows:  # the title across the row, its buttons under it
+        assert row["title"]["width"] >= 0.9 * row["row"]["width"], row
+        assert row["less"]["top"] >= row["title"]["bottom"], row
+    for above, below in zip(rows, rows[1:], strict=False):  # rows apart, not run together
+        assert below["row"]["top"] - above["row"]["bottom"] >= 0, (above, below)
+        assert below["title"]["top"] - above["less"]["bottom"] >= 12, (above, below)
+
+
 def dot_tie(server: LiveServer, session: dict, pia: dict, tom: dict, ids: list[str]) -> str:
     """A revealed dot ballot where Pia's dot and Tom's tie the two options."""
     ballot = open_ballot(

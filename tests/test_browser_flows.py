@@ -263,6 +263,26 @@ def test_a_kind_that_starts_from_a_chain_says_so(server: LiveServer, open_page) 
 EXAMPLE = Path(__file__).parent.parent / "docs/examples/fitness.goalchain.yaml"
 
 
+def test_a_goal_the_chain_only_proposes_is_not_offered_to_serve(
+    server: LiveServer, open_page
+) -> None:
+    """Sprint planning from the example chain offered "Sync weight from smart scales", a
+    product goal the file holds as proposed, like any other: the sprint goal proposed to serve
+    it could never go to a vote (no session agrees a goal a chain file only proposes), and
+    nobody said so until the facilitator tried to open the ballot."""
+    session = server.create_session("sprint_planning", chain=EXAMPLE.read_text())
+    ann = server.join(session, "Ann", "team")
+    command(server, session, session["facilitator_token"], "next_phase")
+    page = enter(open_page("Ann", pages.PHONE), server, session, ann, "Ann")
+    expect(page.locator("#p-level")).to_have_value("sprint")
+    expect(page.locator("#p-parent-list label")).to_have_text(
+        [
+            "Acquire users through a free weight-loss coach · Product goal",
+            "Launch the premium plan · Product goal",
+        ]
+    )
+
+
 def test_amending_a_goal_of_the_chain_starts_from_the_goal_and_keeps_what_is_left(
     server: LiveServer, open_page
 ) -> None:

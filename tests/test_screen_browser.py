@@ -530,6 +530,14 @@ def test_the_room_sees_the_turnout_of_a_ballot_only_remote_people_vote_in(
     for secret in ("Board member", "Investor"):  # the line above is all it says of the vote
         expect(screen.locator("#stage")).not_to_contain_text(secret)
     fits_the_window(screen)
+    # The last vote closes it and reveals it: the room is told the result, not left with
+    # nothing (the line disappeared and the screen never said how it came out).
+    investor = sent["invitations"][1]
+    body = {"cid": "investor-1", "ballot_id": sent["ballot_id"], "vote": {"choice": "agree"}}
+    assert server.post(by_link, body, token=investor["token"]).status_code == 200
+    expect(remote).to_have_text("Remote vote on “Sleep better”: Not passed")
+    expect(screen.locator("#stage .question")).to_have_text("Healthier lives")  # the room's own
+    fits_the_window(screen)
 
 
 def test_a_1_2_4_all_after_a_result_takes_the_stage(
@@ -637,25 +645,34 @@ def consented(fac: Person, room: list[Person], proposal: str) -> None:
     fac.ok("close_ballot", ballot_id=b, reveal=True)
 
 
+def roadmap_with_a_coach(
+    server: LiveServer, open_page: OpenPage, people: list[Person]
+) -> tuple[Person, list[Page], list[Person], str]:
+    """A roadmapping session from the example chain on screens of every size, in its decide
+    phase, Pia (product) and Tom in the room and a product goal proposed: its proposal id."""
+    session, fac = host(server, people, "roadmapping", chain=EXAMPLE, title="Q4 roadmap")
+    screens = open_screens(open_page, server, session)
+    room = seat(server, session, people, ("Pia", "product"), ("Tom", "team"))
+    fac.ok("next_phase")
+    coach = product_goal(room[0], "Coach beta for 500 users")
+    fac.ok("go_to_phase", phase="decide")
+    return fac, screens, room, coach
+
+
+def product_goal(person: Person, title: str) -> str:
+    """A product goal serving U1, with a metric and a date: ready for a vote; its id."""
+    metrics = [{"name": "beta users", "target": 500}]
+    fields = {"level": "product", "parents": ["U1"], "metrics": metrics, "due": "2027-Q3"}
+    return person.ok("propose_goal", title=title, **fields)["proposal_id"]
+
+
 def test_the_chain_shows_the_goal_the_room_accepted_last_and_fits(
     server: LiveServer, open_page: OpenPage, people: list[Person]
 ) -> None:
     """From the example chain, the screen highlighted its sprint goal (dated 2027, after the
     server's clock) instead of the goal the room had just accepted, and the chain ran 140 px
     past the bottom of a 1080 px screen, its "and 6 more goals" line out of sight."""
-    session, fac = host(server, people, "roadmapping", chain=EXAMPLE, title="Q4 roadmap")
-    screens = open_screens(open_page, server, session)
-    room = seat(server, session, people, ("Pia", "product"), ("Tom", "team"))
-    fac.ok("next_phase")
-    coach = room[0].ok(
-        "propose_goal",
-        level="product",
-        title="Coach beta for 500 users",
-        parents=["U1"],
-        metrics=[{"name": "beta users", "target": 500}],
-        due="2027-Q3",
-    )["proposal_id"]
-    fac.ok("go_to_phase", phase="decide")
+    fac, screens, room, coach = roadmap_with_a_coach(server, open_page, people)
     b = fac.ok("open_ballot", proposal_ids=[coach], rule="consent")["ballot_id"]
     for screen in screens:  # nothing decided here yet: the file's last goal in force
         expect(screen.locator("#stage .question")).to_have_text("Coach beta for 500 users")
@@ -735,3 +752,99 @@ def test_a_ranking_the_screen_has_room_for_is_shown_whole(
         in_view(screen, title, ".ranked-result .ranked-title")
     expect(screen.locator("#main .fit-more")).to_have_count(0)
     fits_the_window(screen)
+
+
+def test_a_tie_between_long_titles_leaves_every_option_of_the_chart_in_view(
+    server: LiveServer, open_page: OpenPage, people: list[Person]
+) -> None:
+    """Two long proposals tied for first in a dot vote: the verdict repeated both titles over
+    nine lines of a 1080p screen and left one bar in view, "and 2 more proposals" in place of
+    the other proposal tied for first. Each title had a tenth of the screen beside its bar."""
+    session, fac = host(server, people)
+    screens = open_screens(open_page, server, session)
+    room = seat(server, session, people, ("Pia", "product"), ("Tom", "team"), ("Una", "team"))
+    pia, tom, una = room
+    fac.ok("next_phase")
+    vision = pia.ok("propose_goal", level="vision", title="Help people live healthier lives")
+    fac.ok("go_to_phase", phase="decide")
+    agreed = ballot(fac, [vision["proposal_id"]], "unanimity")
+    for person in room:
+        person.ok("cast_vote", ballot_id=agreed, vote={"choice": "agree"})
+    fac.ok("close_ballot", ballot_id=agreed, reveal=True)
+    fac.ok("go_to_phase", phase="propose")
+    titles = [
+        "Create a new revenue source with subscriptions that members renew every year",
+        "Strengthen the main brand so that it is recognised by every second person in our "
+        "target markets across Europe, North America and Asia-Pacific by the next fiscal year",
+        "Diversify into nutrition",
+    ]
+    parents = [vision["proposal_id"]]
+    a, b, c = (
+        pia.ok("propose_goal", level="business", title=title, parents=parents)["proposal_id"]
+        for title in titles
+    )
+    fac.ok("go_to_phase", phase="decide")
+    dot = ballot(fac, [a, b, c], "dot", settings={"dots": 2, "max_per_option": 2})
+    votes = {pia: {a: 2}, tom: {b: 2}, una: {a: 1, b: 1}}
+    for person, dots in votes.items():
+        person.ok("cast_vote", ballot_id=dot, vote={"dots": dots})
+    fac.ok("close_ballot", ballot_id=dot, reveal=True)
+    for screen in screens:
+        expect(screen.locator("#stage .verdict")).to_contain_text("Tie for first place")
+        expect(screen.locator("#stage .bar-value")).to_have_text(["3 dots", "3 dots", "0 dots"])
+        for title in titles:
+            in_view(screen, title, "#stage .bar-label")
+        expect(screen.locator("#main .fit-more")).to_have_count(0)
+        fits_the_window(screen)
+        readable_at_any_size(screen)
+
+
+# Whether the element is shown whole: not shortened, and inside the window.
+WHOLE = """(el) => {
+  const r = el.getBoundingClientRect();
+  const inside = r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth;
+  return inside && el.scrollHeight <= el.clientHeight + 1 && el.scrollWidth <= el.clientWidth + 1;
+}"""
+
+
+def shown_whole(screen: Page, title: str) -> None:
+    """The chain's goal of this title is in view, its title not cut short."""
+    node = screen.locator("#chain-body .node-title", has_text=title).first
+    expect(node).to_be_visible()
+    assert node.evaluate(WHOLE), (screen.viewport_size, title)
+
+
+def test_the_chain_takes_the_stage_while_the_room_reviews_it_and_at_the_close(
+    server: LiveServer, open_page: OpenPage, people: list[Person]
+) -> None:
+    """In "Review the chain" and at "Close" the chain stayed in the side column, each goal cut
+    to a few words ("Help people live…") beside a stage holding one sentence, and nothing
+    said which goals this session had decided."""
+    fac, screens, room, coach = roadmap_with_a_coach(server, open_page, people)
+    consented(fac, room, coach)
+    for phase in ("review_chain", "close"):
+        fac.ok("go_to_phase", phase=phase)
+        for screen in screens:
+            expect(screen.locator("#stage-h")).to_have_text(
+                "Review the chain" if phase == "review_chain" else "Close"
+            )
+            chain = screen.locator("#chain").bounding_box()
+            assert chain and chain["width"] >= 0.6 * screen.viewport_size["width"], chain
+            shown_whole(screen, "Help people live healthier lives")
+            shown_whole(screen, "Coach beta for 500 users")
+            coached = screen.locator("#chain-body li.node", has_text="Coach beta for 500 users")
+            expect(coached.locator(".decided-here")).to_have_text("decided in this session")
+            expect(screen.locator("#holder")).to_be_in_viewport(ratio=1)
+            more = screen.locator("#chain .fit-more")
+            if more.count():
+                expect(more).to_be_in_viewport(ratio=1)
+            fits_the_window(screen)
+            readable_at_any_size(screen)
+    # Voting again, the ballot has the stage and the chain goes back to the side.
+    fac.ok("go_to_phase", phase="decide")
+    second = product_goal(room[0], "Coach chat for premium members")
+    fac.ok("open_ballot", proposal_ids=[second], rule="consent")
+    for screen in screens:
+        expect(screen.locator("#stage .question")).to_have_text("Coach chat for premium members")
+        expect(screen.locator("#chain-body .decided-here").first).to_be_hidden()
+        chain_fits(screen)

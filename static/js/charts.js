@@ -193,6 +193,12 @@ function verdict(state, ballot) {
   return ["Ranking, no single winner", "pending"];
 }
 
+/** A revealed ballot's verdict in one line, with what happens next. */
+export function verdictLine(state, ballot) {
+  const [text, , next] = verdict(state, ballot);
+  return next ? `${text}: ${next}` : text;
+}
+
 /** The chart of a revealed ballot's votes, fit for its rule (the decider's: the advice). */
 export function ruleChart(state, ballot) {
   const result = (ballot.rule === "decider" && ballot.result.advisory) || ballot.result;

@@ -73,7 +73,12 @@ function hints(level, metrics, due, parents) {
   return tips;
 }
 
-/** Parent candidates for `level`: chain goals and live proposals one level up. */
+/** Statuses of a chain goal that a new goal may serve. One the file holds as only proposed
+ * can be agreed in no session (only goals in force are amended): offered, it stranded the
+ * goal proposed to serve it, which could never go to a vote. */
+const IN_FORCE = ["accepted", "achieved"];
+
+/** Parent candidates for `level`: chain goals in force and live proposals one level up. */
 function candidates(state, level) {
   const wanted = PARENT_LEVELS[level] || [];
   const chain = state.chain || {};
@@ -81,7 +86,7 @@ function candidates(state, level) {
   if (wanted.includes("vision") && chain.vision)
     found.push([chain.vision.id, chain.vision.statement, "vision"]);
   for (const goal of chain.goals || []) {
-    if (wanted.includes(goal.level) && !["rejected", "retired"].includes(goal.status)) {
+    if (wanted.includes(goal.level) && IN_FORCE.includes(goal.status || "accepted")) {
       found.push([goal.id, goal.title, LEVELS[goal.level]]);
     }
   }
@@ -112,7 +117,7 @@ function noParentsNote(state, level) {
   const started = chain.vision || (chain.goals || []).length;
   const kinds = wanted.map((x) => LEVELS[x].replace(/ goal$/, "").toLowerCase()).join(" and ");
   const plural = `${kinds[0].toUpperCase()}${kinds.slice(1)} goals`; // "User and business goals"
-  const why = started ? "the goal chain this session started from has none" : "this session did not start from a goal chain";
+  const why = started ? "the goal chain this session started from has none accepted" : "this session did not start from a goal chain";
   return (
     `No ${names} to serve: ${why}. ${plural} come from the chain file a ${AGREED_IN[wanted[0]]} workshop ` +
     "saved; the facilitator chooses it when creating the session (home page, “Start from a goal chain file”)."

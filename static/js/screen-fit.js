@@ -6,6 +6,7 @@
 import { $$, h } from "./dom.js";
 
 const FIT_CLASSES = ["fit-1", "fit-2", "fit-3"];
+const hiddenInOrder = new WeakMap(); // box → what its steps hid, [list, item, noun], in order
 
 const overflows = (box) => box.scrollHeight > box.clientHeight + 1;
 
@@ -17,17 +18,36 @@ function reset(box) {
     delete el.dataset.fitHidden;
   }
   for (const el of $$(".fit-more", box)) el.remove();
+  hiddenInOrder.set(box, []);
 }
 
 /** Take `makeSteps()` (each a function that gives way once, false when it can do no more) in
- * turn, each as often as it takes, until `box` fits. */
+ * turn, each as often as it takes, until `box` fits; then show again what a later step made
+ * room for. */
 export function fit(box, makeSteps) {
   reset(box);
   for (const step of makeSteps()) {
     while (overflows(box) && step()) {
       // the step gave way once; measure again
     }
-    if (!overflows(box)) return;
+    if (!overflows(box)) break;
+  }
+  giveBack(box);
+}
+
+/** Show again, the last hidden first, what fits now: a list summed up until nothing more could
+ * go, then a tighter type, had left half a column empty ("and 10 more goals"). */
+function giveBack(box) {
+  const hidden = hiddenInOrder.get(box);
+  while (hidden.length && !overflows(box)) {
+    const [list, item, noun] = hidden.pop();
+    item.hidden = false;
+    delete item.dataset.fitHidden;
+    tell(list, noun);
+    if (overflows(box)) {
+      sumUp(box, list, item, noun);
+      return;
+    }
   }
 }
 
@@ -47,19 +67,29 @@ export function tighten(box, name) {
   return () => !box.classList.contains(name) && (box.classList.add(name), true);
 }
 
-/** Hide `item` and count it in the "and N more" line after `list`. */
-function sumUp(list, item, noun) {
+/** Hide `item` of `box` and count it in the "and N more" line after `list`. */
+function sumUp(box, list, item, noun) {
   item.hidden = true;
   item.dataset.fitHidden = "";
+  hiddenInOrder.get(box).push([list, item, noun]);
+  tell(list, noun);
+}
+
+/** The "and N more" line after `list`, counting its hidden items; none when none is. */
+function tell(list, noun) {
+  const n = list.querySelectorAll("[data-fit-hidden]").length;
   let more = list.nextElementSibling;
   if (!more || !more.classList.contains("fit-more")) {
+    if (!n) return;
     more = h("p", { class: ["fit-more", "muted"] });
     list.after(more);
   }
-  const n = Number(more.dataset.count || 0) + 1;
-  more.dataset.count = String(n);
+  if (!n) {
+    more.remove();
+    return;
+  }
   const what = `${n === 1 ? noun[0] : noun[1]}`;
-  const none = list.querySelectorAll("[data-fit-hidden]").length === list.children.length;
+  const none = n === list.children.length;
   more.textContent = none ? `${n} ${what}` : `and ${n} more ${what}`;
 }
 
@@ -77,7 +107,7 @@ export function trimLongest(box, lists, keep) {
       }
     }
     if (!longest) return false;
-    sumUp(longest.list, longest.shown[longest.shown.length - 1], longest.noun);
+    sumUp(box, longest.list, longest.shown[longest.shown.length - 1], longest.noun);
     return true;
   };
 }
@@ -96,7 +126,7 @@ export function pruneChain(box, decisionOrder) {
     if (!leaves.length) return false;
     const place = (node) => decisionOrder(node.dataset.goal);
     const oldest = leaves.reduce((a, b) => (place(b) < place(a) ? b : a));
-    sumUp(tree, oldest, ["goal", "goals"]);
+    sumUp(box, tree, oldest, ["goal", "goals"]);
     return true;
   };
 }

@@ -3,7 +3,7 @@
 // no controls: it follows the session through the live client.
 
 import { getJSON, sessionPath } from "./api.js";
-import { resultChart } from "./charts.js";
+import { resultChart, verdictLine } from "./charts.js";
 import { $, h } from "./dom.js";
 import { fit, fitLine, pruneChain, tighten, trimLongest } from "./screen-fit.js";
 import { startLive, update } from "./shell.js";
@@ -24,6 +24,7 @@ import {
 const workshopId = document.body.dataset.workshopId;
 const storageKey = `workshop:${workshopId}:screen`;
 const NEXT_SHOWN = 4; // people named under "Next"; more are counted
+const CHAIN_PHASES = ["review_chain", "close"]; // the chain is what the room looks at
 let invite = null; // {join_code, join}: the room may see both
 let knownGoals = null; // chain ids already shown, to mark the goals just accepted
 let decisionOrder = new Map(); // goal id → its place among the chain's decisions, 0 the oldest
@@ -87,14 +88,28 @@ function roomVotes(state, ballot) {
  * began, the one that changed last (opened, closed or revealed). A result gives way to a
  * running 1-2-4-All: what the room does now comes first. */
 function ballotOnStage(state) {
-  const log = state.session.phase_log || [];
-  const phaseSince = log.length ? log[log.length - 1].at : 0;
+  const phaseSince = phaseBegan(state);
   const running = structureRunning(state);
   const changed = (b) => Math.max(b.opened_at, b.closed_at || 0, b.revealed_at || 0);
   const shown = ballotsNewestFirst(state)
     .filter((b) => roomVotes(state, b))
     .filter((b) => (b.status === "revealed" ? !running && b.revealed_at >= phaseSince : true));
   return shown.reduce((last, b) => (!last || changed(b) > changed(last) ? b : last), null);
+}
+
+/** Whether the chain takes the stage: while the room reviews it and once the workshop
+ * closes, when no ballot or 1-2-4-All has it. In the side column it was cut to a few words
+ * per goal beside a stage holding one sentence. */
+function chainOnStage(state) {
+  const { session } = state;
+  const reviewing = session.closed || CHAIN_PHASES.includes(session.phase);
+  return reviewing && !ballotOnStage(state) && !structureRunning(state);
+}
+
+/** When the phase the room is in began. */
+function phaseBegan(state) {
+  const log = state.session.phase_log || [];
+  return log.length ? log[log.length - 1].at : 0;
 }
 
 /** A 1-2-4-All the room is doing; closing the workshop ends it on the screen. */
@@ -201,14 +216,17 @@ function nowStage(state) {
   };
 }
 
-/** The turnout of each open ballot only remote people vote in: the room sees how many have
- * voted, never how (PRODUCT §5), under whatever the room does now. */
-function remoteTurnouts(state) {
+/** Each ballot only remote people vote in, under whatever the room does now: while open its
+ * turnout, how many have voted and never how (PRODUCT §5); revealed in this phase, its
+ * verdict. */
+function remoteLines(state) {
+  const since = phaseBegan(state);
   return state.ballots
-    .filter((b) => b.status === "open" && !roomVotes(state, b))
+    .filter((b) => !roomVotes(state, b))
+    .filter((b) => b.status === "open" || (b.status === "revealed" && b.result && b.revealed_at >= since))
     .map((b) => {
       const titles = b.options.map((id) => `“${votedTitle(state, b, id)}”`).join(", ");
-      return `Remote vote on ${titles}: ${turnoutText(b)}`;
+      return `Remote vote on ${titles}: ${b.status === "open" ? turnoutText(b) : verdictLine(state, b)}`;
     });
 }
 
@@ -220,7 +238,7 @@ function renderStage(state) {
   else if (first) stage = joinStage(state);
   else stage = nowStage(state);
   const names = state.participants.map((p) => [p.id, p.name]);
-  const remote = remoteTurnouts(state);
+  const remote = remoteLines(state);
   update(
     $("#stage"),
     [stage.heading, ballot, state.proposals.map((p) => p.title), names, structureRunning(state), invite, remote],
@@ -315,6 +333,13 @@ function renderChain(state) {
     const newest = ordered.filter(inForce).pop();
     const node = newest && tree.querySelector(`li.node[data-goal="${CSS.escape(newest.id)}"]:not(.ref)`);
     if (node) node.classList.add("newest");
+    // What this session changed, on each goal it decided, when the chain holds others too
+    // (shown with the chain on stage).
+    const here = goals.filter((g) => (g.decided || {}).session === state.session.id);
+    for (const goal of here.length < goals.length ? here : []) {
+      const box = tree.querySelector(`li.node[data-goal="${CSS.escape(goal.id)}"]:not(.ref) > .node-box`);
+      if (box) box.append(h("span", { class: "decided-here", text: "decided in this session" }));
+    }
     return tree;
   });
 }
@@ -324,6 +349,8 @@ function renderChain(state) {
 function fitScreen() {
   const main = $("#main");
   const side = $(".screen-side");
+  const chain = $("#chain");
+  const onStage = document.body.classList.contains("chain-stage");
   const code = $("#screen-code");
   if (code) fitLine(code);
   fit(main, () => [
@@ -334,11 +361,14 @@ function fitScreen() {
     trimLongest(main, REASONS, 0), // the bars still count them
     tighten(main, "fit-3"), // the question itself on one line: the last to give way
   ]);
-  fit(side, () => [
-    tighten(side, "fit-1"),
-    pruneChain(side, (id) => decisionOrder.get(id) ?? -1),
-    tighten(side, "fit-2"),
-    tighten(side, "fit-3"),
+  // With the chain on stage the side column is no box of its own: the chain gives way alone.
+  const box = onStage ? chain : side;
+  fit(onStage ? side : chain, () => []); // what the other mode shortened comes back
+  fit(box, () => [
+    tighten(box, "fit-1"),
+    pruneChain(box, (id) => decisionOrder.get(id) ?? -1),
+    tighten(box, "fit-2"),
+    tighten(box, "fit-3"),
   ]);
 }
 
@@ -352,6 +382,7 @@ function render(state) {
   $("#chain-product").hidden = !session.product;
   $("#phase-line").textContent = PHASES[session.phase] || session.phase;
   $("#join-line").textContent = invite ? `Join with code ${invite.join_code}` : "";
+  document.body.classList.toggle("chain-stage", chainOnStage(state));
   renderStage(state);
   renderFloor(state);
   renderChain(state);
