@@ -262,6 +262,15 @@ def focus_in(page: Page, selector: str) -> bool:
     return page.evaluate("s => !!document.activeElement.closest(s)", selector)
 
 
+def in_sight(page: Page) -> bool:
+    """Whether the focused element lies within the window."""
+    return page.evaluate(
+        """() => { const r = document.activeElement.getBoundingClientRect();
+        return r.top >= -1 && r.bottom <= innerHeight + 1
+          && r.left >= -1 && r.right <= innerWidth + 1; }"""
+    )
+
+
 def test_a_ballot_run_with_the_keyboard_only(server: LiveServer, open_page: OpenPage) -> None:
     title = "Help people live healthier lives"
     session, ann, _ = vision_by_ann(server, title)
@@ -292,6 +301,9 @@ def test_a_ballot_run_with_the_keyboard_only(server: LiveServer, open_page: Open
     tab_to(page, page.locator("#vote-body button[type=submit]"))
     page.keyboard.press("Enter")
     expect(page.locator("#vote-body .my-vote")).to_have_text("Your vote: Agree — A good north star")
+    # Disabled while it was sent, the button dropped the focus to the start of the page.
+    assert focus_in(page, "#vote-body, #ballot, section"), page.evaluate(FOCUS)
+    assert in_sight(page), "the focus is where the eye can follow it"
 
     # The facilitator, whose focus is on the ballot, closes it and reveals the votes.
     expect(console.locator(".not-voted")).to_have_text("Everyone has voted.")
@@ -300,6 +312,31 @@ def test_a_ballot_run_with_the_keyboard_only(server: LiveServer, open_page: Open
     expect(console.locator(".verdict")).to_have_text("Passed")
     expect(page.locator(".verdict")).to_have_text("Passed")
     assert focus_in(console, "#ballot"), "the focus stays with the ballot, not lost to the page"
+
+
+def test_a_button_that_goes_disabled_hands_the_focus_to_its_panel_in_sight(
+    server: LiveServer, open_page: OpenPage
+) -> None:
+    """The buttons "End the round" and "Next phase" into the last phase go disabled once
+    pressed: the focus fell to the start of the page, and a keyboard user tabbed from the top."""
+    session, ann, _ = vision_by_ann(server, "Help people live healthier lives")
+    fac = session["facilitator_token"]
+    enter(open_page("Ann", PHONE), server, session, ann, "Ann")  # present: a round needs her
+    command(server, session, fac, "start_round")
+    console = console_page(open_page, server, session)
+    end_round = console.get_by_role("button", name="End the round")
+    tab_to(console, end_round)
+    console.keyboard.press("Enter")
+    expect(end_round).to_be_disabled()
+    assert focus_in(console, "section"), console.evaluate(FOCUS)
+    assert in_sight(console), "the focus is where the eye can follow it"
+    command(server, session, fac, "go_to_phase", phase="review_chain")
+    next_phase = console.get_by_role("button", name="Next phase", exact=True)
+    tab_to(console, next_phase, "Shift+Tab")
+    console.keyboard.press("Enter")
+    expect(next_phase).to_be_disabled()
+    assert console.evaluate(FOCUS) is not None, "the focus is not lost to the page"
+    assert in_sight(console)
 
 
 LAPTOP = {"width": 1366, "height": 768}

@@ -85,6 +85,8 @@ def test_a_tie_goes_to_a_runoff_in_one_click_and_the_rest_is_settled(
     # The runoff is a new ballot among the tied only; Pia votes in her page.
     expect(page.locator("#vote-head")).to_contain_text("Healthier lives · Fitter teams")
     page.get_by_role("button", name="Move Fitter teams up").click()
+    # A screen reader hears where it went, not only the button's name.
+    expect(page.locator("#announcer")).to_contain_text("Fitter teams: place 1 of 2")
     page.click("#vote-body button[type=submit]")
     expect(page.locator("#vote-body .my-vote")).to_contain_text("Fitter teams > Healthier lives")
     # Tom is not in the room now: the runoff's electorate is Pia alone.

@@ -283,6 +283,27 @@ def test_a_goal_the_chain_only_proposes_is_not_offered_to_serve(
     )
 
 
+def test_a_review_offers_each_change_only_the_goals_it_may_change(
+    server: LiveServer, open_page
+) -> None:
+    """The change "Mark a goal achieved" listed every goal of the chain, the vision, retired,
+    rejected, only proposed and already achieved goals: the refusal came once it was sent."""
+    session = server.create_session("review", chain=EXAMPLE.read_text())
+    pia = server.join(session, "Pia", "product")
+    command(server, session, session["facilitator_token"], "go_to_phase", phase="propose")
+    page = enter(open_page("Pia"), server, session, pia, "Pia")
+    offered = {
+        "achieve": ["U1", "U2", "B1", "P1", "P2", "S2"],  # accepted, not yet achieved
+        "retire": ["U1", "U2", "B1", "P1", "P2", "S1", "S2"],  # in force
+        "amend": ["V1", "U1", "U2", "B1", "P1", "P2", "S1", "S2"],  # the vision too
+    }
+    for change, ids in offered.items():
+        page.select_option("#p-change", change)
+        options = page.locator("#p-target option")
+        expect(options).to_have_count(len(ids))
+        assert options.evaluate_all("all => all.map((o) => o.value)") == ids, change
+
+
 def test_amending_a_goal_of_the_chain_starts_from_the_goal_and_keeps_what_is_left(
     server: LiveServer, open_page
 ) -> None:

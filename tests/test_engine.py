@@ -298,6 +298,21 @@ def test_closing_the_workshop_ends_a_running_one_two_four_all(database: Database
     assert room.state.floor.structure is None and room.state.phase == "close"
 
 
+def test_closing_the_workshop_lowers_every_hand_still_raised(database: Database) -> None:
+    """Hands raised at the close stayed in the queue: the console still offered to give the
+    floor to the next and the room screen named who was next, after the workshop ended."""
+    room = Room(database)
+    ann, bob, cid = (room.join(name, "team") for name in ("Ann", "Bob", "Cid"))
+    for person in (ann, bob, cid):
+        room.do(person, "raise_hand")
+    room.do(room.fac, "grant_floor")
+    assert room.state.floor.holder.participant_id == ann and room.state.floor.queue == [bob, cid]
+    closed = room.do(room.fac, "go_to_phase", phase="close")["events"]
+    lowered = [e["participant_id"] for e in closed if e["type"] == "hand_lowered"]
+    assert lowered == [bob, cid]
+    assert room.state.floor.holder is None and room.state.floor.queue == []
+
+
 def test_merge_and_withdraw_and_no_proposals_while_a_ballot_is_open(strategy) -> None:
     room, (pia, tom, una) = strategy
     a = room.propose(pia, level="vision", title="Healthier lives")

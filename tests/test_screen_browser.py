@@ -168,6 +168,18 @@ def test_the_room_screen_through_a_session_with_every_rule(
     )
     one = heights[1]
     assert one > 0 and heights == [0, one, 0, 0, pytest.approx(2 * one, abs=1), one]
+    # Each row read as its header says, fingers then votes (screen readers said "1 finger, 2
+    # votes" for 2 fingers and 1 vote); the count still shows above its bar.
+    read = screen.locator("#stage .histogram-col").evaluate_all(
+        "rows => rows.map((row) => [...row.querySelectorAll('[role=rowheader], [role=cell]')]"
+        ".map((cell) => cell.textContent).join(' '))"
+    )
+    assert read == ["0 0", "1 1", "2 0", "3 0", "4 2", "5 1"]
+    count, value = (
+        screen.locator(f"#stage .histogram-col >> nth=4 >> .{part}")
+        for part in ("histogram-count", "histogram-value")
+    )
+    assert count.bounding_box()["y"] < value.bounding_box()["y"]
 
     # Dot voting: dots per proposal, most first, by title.
     titles = ["Fewer injuries", "Cheaper plans", "More friends"]
@@ -563,6 +575,24 @@ def test_a_1_2_4_all_after_a_result_takes_the_stage(
     fits_the_window(screen)
 
 
+def test_a_1_2_4_all_at_check_in_takes_the_stage_from_the_join_code(
+    server: LiveServer, open_page: OpenPage, people: list[Person]
+) -> None:
+    """Started in the first phase, a 1-2-4-All showed nowhere on the screen: it kept "Join
+    the workshop" while the room worked in pairs, its groups only on people's phones."""
+    session, fac = host(server, people)
+    (screen,) = open_screens(open_page, server, session, [PROJECTOR])
+    seat(server, session, people, *((name, "team") for name in ("Pia", "Tom", "Una", "Raj")))
+    stage = screen.locator("#stage")
+    expect(stage.locator("#screen-code")).to_be_visible()
+    fac.ok("start_1_2_4_all")
+    fac.ok("next_stage")
+    expect(stage.locator(".structure strong")).to_have_text("1-2-4-All: pairs")
+    expect(stage.locator(".structure .groups li")).to_have_count(2)
+    expect(screen.locator("#join-line")).to_have_text(f"Join with code {session['join_code']}")
+    fits_the_window(screen)
+
+
 def test_closing_the_workshop_ends_a_running_1_2_4_all_on_the_screen(
     server: LiveServer, open_page: OpenPage, people: list[Person]
 ) -> None:
@@ -848,3 +878,23 @@ def test_the_chain_takes_the_stage_while_the_room_reviews_it_and_at_the_close(
         expect(screen.locator("#stage .question")).to_have_text("Coach chat for premium members")
         expect(screen.locator("#chain-body .decided-here").first).to_be_hidden()
         chain_fits(screen)
+
+
+def test_a_majority_short_of_its_quorum_says_so_beside_its_chart(
+    server: LiveServer, open_page: OpenPage, people: list[Person]
+) -> None:
+    """Two of four agreed, nobody disagreed, the quorum was three: the screen showed the bars
+    (2 agree, 0 disagree) and a bare "Not passed", which the room could not square with them."""
+    session, fac = host(server, people)
+    (screen,) = open_screens(open_page, server, session, [PROJECTOR])
+    room = seat(server, session, people, *((name, "team") for name in ("Pia", "Tom", "Una", "Raj")))
+    fac.ok("next_phase")
+    vision = room[0].ok("propose_goal", level="vision", title="Healthier lives")["proposal_id"]
+    fac.ok("go_to_phase", phase="decide")
+    b = ballot(fac, [vision], "majority", settings={"quorum": 0.75})
+    for person in room[:2]:
+        person.ok("cast_vote", ballot_id=b, vote={"choice": "agree"})
+    fac.ok("close_ballot", ballot_id=b, reveal=True)
+    expect(screen.locator("#stage .verdict")).to_have_text("Not passed: 2 of 4 voted, 3 needed")
+    assert bars(screen) == {"Agree": "2", "Disagree": "0", "Abstain": "0"}
+    fits_the_window(screen)

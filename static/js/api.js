@@ -1,6 +1,6 @@
 // The JSON API, and who I am in each session (kept in this browser's localStorage).
 
-import { showError } from "./dom.js";
+import { markBusy, showError } from "./dom.js";
 
 /** Fetch JSON; a refusal becomes an Error carrying the server's code and message. */
 export async function request(method, url, body, token) {
@@ -105,14 +105,14 @@ export function wireDownloads(root, workshopId, token, error) {
   for (const control of root.querySelectorAll("[data-download]")) {
     control.addEventListener("click", async () => {
       const url = `/api/sessions/${encodeURIComponent(workshopId)}/${control.dataset.download}`;
-      control.disabled = true;
+      if (!markBusy(control)) return;
       try {
         await downloadFile(url, token);
         showError(error, null);
       } catch (failure) {
         showError(error, failure.message);
       } finally {
-        control.disabled = false;
+        markBusy(control, false);
       }
     });
   }

@@ -55,9 +55,10 @@ function histogram(counts) {
       return h(
         "div",
         { class: "histogram-col", role: "row" },
+        // Read in the order of the header (fingers, then votes), shown count above bar above fingers.
+        h("span", { class: "histogram-value", role: "rowheader", text: value }),
         h("span", { class: "histogram-count", role: "cell", text: String(n) }),
         h("span", { class: "histogram-track", role: "presentation" }, column),
-        h("span", { class: "histogram-value", role: "rowheader", text: value }),
       );
     }),
   );
@@ -165,6 +166,9 @@ function concernsAndObjections(state, ballot, result) {
   return items.length ? h("ul", { class: "objections", "aria-label": "Objections and concerns" }, items) : null;
 }
 
+// The rules' sentence for a quorum not met (workshop/domain/rules/yes_no.py).
+const QUORUM_MISSED = /^Too few people voted: (\d+) of (\d+), with at least (\d+) needed/;
+
 function verdict(state, ballot) {
   const result = ballot.result;
   const title = (id) => votedTitle(state, ballot, id);
@@ -180,7 +184,11 @@ function verdict(state, ballot) {
   // An objection that stands sends the proposal back to its author: not a rejection.
   const stood = Object.values(ballot.rulings || {}).some((ruling) => ruling.stands);
   if (result.passed === false && stood) return ["An objection stands", "pending", "back to its author to amend"];
-  if (result.passed === false) return ["Not passed", "failed"];
+  if (result.passed === false) {
+    // Short of its quorum, a majority's chart (2 agree, 0 disagree) seems to say it passed.
+    const short = (result.reasons || []).map((r) => r.match(QUORUM_MISSED)).find(Boolean);
+    return [short ? `Not passed: ${short[1]} of ${short[2]} voted, ${short[3]} needed` : "Not passed", "failed"];
+  }
   const chosen = ballot.decision && ballot.decision.winner;
   if (chosen) return [`Winner, chosen by the decider from a tie: ${title(chosen)}`, "passed"];
   if (result.winner) return [`Winner: ${title(result.winner)}`, "passed"];

@@ -1,7 +1,7 @@
 // The console's ballot panel and proposals board: open, close, reveal, rule on objections.
 
 import { resultsView } from "./charts.js";
-import { $, announce, button, focusPanel, h, showError } from "./dom.js";
+import { $, announce, button, focusPanel, h, setDisabled, showError } from "./dom.js";
 import { namesFrom, shareForm, showInvitations } from "./invitations.js";
 import { run, update } from "./shell.js";
 import { withdrawWithUndo } from "./undo.js";
@@ -168,7 +168,7 @@ function settleForm(state, ballot, live) {
     const ticked = keeps.map((label) => label.querySelector("input")).filter((box) => box.checked);
     const all = open.every((option) => ticked.some((box) => box.value === option));
     note.hidden = !all;
-    go.disabled = all;
+    setDisabled(go, all);
   };
   const keeps = ballot.options.map((option) =>
     h(
@@ -516,15 +516,15 @@ function renderTools(state) {
     () => chosen.map((p) => h("option", { value: p.id, text: p.title })),
   );
   if (chosen.some((p) => p.id === keep)) into.value = keep;
-  $("#reveal-authors").disabled = state.session.authors_revealed;
+  setDisabled($("#reveal-authors"), state.session.authors_revealed);
   const hiding = state.session.texts_hidden;
   $("#hide-texts").hidden = hiding;
-  $("#hide-texts").disabled = !["check_in", "propose"].includes(state.session.phase);
+  setDisabled($("#hide-texts"), !["check_in", "propose"].includes(state.session.phase));
   $("#reveal-texts").hidden = !hiding;
   $("#texts-note").textContent = hiding
     ? "The texts are hidden from the room: each person reads only their own proposals until you reveal them."
     : "Against anchoring: each person reads only their own proposals until you reveal the texts (moving on from the silent phase reveals them too).";
-  $("#clear-selection").disabled = !selected.size;
+  setDisabled($("#clear-selection"), !selected.size);
 }
 
 /** The rule a ballot on these proposals takes unless told otherwise (the server says). */
@@ -539,7 +539,7 @@ function ruleChanged(state) {
   const fallback = chosen.length ? defaultRule(state, chosen) : rule;
   $("#reason-row").hidden = rule === fallback;
   const anonymous = $("#anonymous");
-  anonymous.disabled = !ANONYMOUS_RULES.includes(rule);
+  setDisabled(anonymous, !ANONYMOUS_RULES.includes(rule));
   if (anonymous.disabled) anonymous.checked = false;
   $("#settings-row").replaceChildren(...[settingsFields(rule, chosen.length)].flat(Infinity));
   settingsFor = chosen.length;

@@ -1,6 +1,6 @@
 // The console's floor, airtime and people panels.
 
-import { $, button, counted, duration, h } from "./dom.js";
+import { $, button, counted, duration, h, setDisabled } from "./dom.js";
 import { showInvitations } from "./invitations.js";
 import { run, update } from "./shell.js";
 import { countdown, personName, ROLES, stageBox } from "./widgets.js";
@@ -117,9 +117,9 @@ export function renderFloor(state, live) {
     shownTimeBox = floor.time_box;
     $("#time-box").value = floor.time_box === null ? "" : String(floor.time_box);
   }
-  $("#end-round").disabled = !floor.round;
-  $("#next-stage").disabled = !floor.structure;
-  $("#start-124").disabled = !!floor.structure;
+  setDisabled($("#end-round"), !floor.round);
+  setDisabled($("#next-stage"), !floor.structure);
+  setDisabled($("#start-124"), !!floor.structure);
 }
 
 /** Airtime per person as bars, who dominates, the Gini, who was not heard. */

@@ -3,7 +3,7 @@
 import { getJSON, loadIdentity, saveIdentity, sessionPath, wireDownloads } from "./api.js";
 import { renderBallot, renderBoard, wireBoard } from "./console-ballots.js";
 import { renderAirtime, renderFloor, renderPeople, wireFloor } from "./console-floor.js";
-import { $, button, copyText, h, showError } from "./dom.js";
+import { $, button, copyText, h, setDisabled, showError } from "./dom.js";
 import { chainPanel } from "./review.js";
 import { run, startLive, update } from "./shell.js";
 import { agendaSteps, KINDS, PHASES } from "./widgets.js";
@@ -108,7 +108,7 @@ function renderAgenda(state) {
   );
   if (session.agenda.includes(chosen) && document.activeElement !== select) select.value = chosen;
   select.dataset.phase = session.phase; // follow the phase until the facilitator picks another
-  $("#next-phase").disabled = step === session.agenda.length - 1;
+  setDisabled($("#next-phase"), step === session.agenda.length - 1);
 }
 
 function render(state) {

@@ -50,13 +50,44 @@ export function swap(container, ...nodes) {
   if (document.activeElement !== again) focusPanel(container);
 }
 
-/** Move the keyboard focus to the heading of the panel holding `element`. */
+/** Whether `element` lies within the window's height (to the pixel: scrolled into view, an
+ * element may end a fraction past it). */
+export const inSight = (element) => {
+  const box = element.getBoundingClientRect();
+  return box.top >= -1 && box.bottom <= window.innerHeight + 1;
+};
+
+/** Scroll `element` into view if it is not: a focus out of sight is lost to whoever follows
+ * it with their eyes (a line added above pushed "Change my vote" off a phone's screen). */
+export function keepInSight(element) {
+  if (!inSight(element)) element.scrollIntoView({ block: "nearest" });
+}
+
+/** Move the keyboard focus to the heading of the panel holding `element`, in sight. */
 export function focusPanel(element) {
   const panel = element.closest("section");
   const heading = panel && panel.querySelector("h1, h2, h3");
   if (!heading) return;
   heading.tabIndex = -1;
   heading.focus({ preventScroll: true });
+  keepInSight(heading);
+}
+
+/** Enable or disable `control`. A disabled control drops the keyboard's focus to the start of
+ * the page: a focused one that goes disabled hands it to its panel's heading. */
+export function setDisabled(control, disabled) {
+  const focused = disabled && document.activeElement === control;
+  control.disabled = disabled;
+  if (focused) focusPanel(control);
+}
+
+/** Mark `control` busy (pressed, its work under way) or free again; whether it was free. A
+ * busy control ignores presses but keeps the keyboard's focus, which `disabled` would drop. */
+export function markBusy(control, busy = true) {
+  const free = control.getAttribute("aria-disabled") !== "true";
+  if (busy) control.setAttribute("aria-disabled", "true");
+  else control.removeAttribute("aria-disabled");
+  return free;
 }
 
 /** Say something to screen readers through the page's aria-live region. */

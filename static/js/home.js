@@ -1,7 +1,7 @@
 // Home: create a session (optionally from a goal chain file), or join one with a code.
 
 import { findByCode, postJSON, saveIdentity, sessionPath } from "./api.js";
-import { setUpLargeType, showError } from "./dom.js";
+import { markBusy, setUpLargeType, showError } from "./dom.js";
 
 setUpLargeType();
 
@@ -68,7 +68,7 @@ createForm.addEventListener("submit", async (event) => {
     field("facilitator-name").focus();
     return;
   }
-  button.disabled = true;
+  if (!markBusy(button)) return; // busy until the console opens: one session per press
   try {
     const file = field("chain-file").files[0];
     if (file) {
@@ -83,7 +83,7 @@ createForm.addEventListener("submit", async (event) => {
     );
   } catch (error) {
     showError(createError, error.message);
-    button.disabled = false;
+    markBusy(button, false);
   }
 });
 

@@ -1,7 +1,7 @@
 // Join: name and a role the session's kind allows; the token stays in this browser.
 
 import { findByCode, loadIdentity, postJSON, saveIdentity, sessionPath } from "./api.js";
-import { h, setUpLargeType, showError } from "./dom.js";
+import { h, markBusy, setUpLargeType, showError } from "./dom.js";
 import { KINDS, ROLES } from "./widgets.js";
 
 setUpLargeType();
@@ -93,7 +93,7 @@ form.addEventListener("submit", async (event) => {
     return showError(error, "Type your name.");
   }
   const button = form.querySelector("button[type=submit]");
-  button.disabled = true;
+  if (!markBusy(button)) return; // busy until the session opens: one join per press
   try {
     const url = `/api/sessions/${encodeURIComponent(workshopId)}/participants`;
     const joined = await postJSON(url, { join_code: code, name, role: role.value });
@@ -101,6 +101,6 @@ form.addEventListener("submit", async (event) => {
     window.location.assign(sessionPath(workshopId));
   } catch (problem) {
     showError(error, problem.message);
-    button.disabled = false;
+    markBusy(button, false);
   }
 });

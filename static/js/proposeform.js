@@ -1,7 +1,7 @@
 // The "propose a goal" form: level, parents from the chain and the proposals, metrics,
 // due date, with SMART hints as you type. The form stays put while the session changes.
 
-import { $, $$, announce, h, showError } from "./dom.js";
+import { $, $$, announce, h, markBusy, showError } from "./dom.js";
 import { update } from "./shell.js";
 import { LEVELS, PARENT_LEVELS, PHASES, PROPOSING_PHASES } from "./widgets.js";
 
@@ -77,6 +77,16 @@ function hints(level, metrics, due, parents) {
  * can be agreed in no session (only goals in force are amended): offered, it stranded the
  * goal proposed to serve it, which could never go to a vote. */
 const IN_FORCE = ["accepted", "achieved"];
+// The goals a review may change, by change (the server's rule): one in force; achieved once.
+const CHANGEABLE = { amend: IN_FORCE, achieve: ["accepted"], retire: IN_FORCE };
+
+/** The goals of the chain `change` may aim at: the vision is amended only, never done with. */
+function targets(chain, change) {
+  const vision = chain.vision && change === "amend" ? [[chain.vision.id, chain.vision.statement]] : [];
+  const allowed = CHANGEABLE[change] || IN_FORCE;
+  const goals = (chain.goals || []).filter((g) => allowed.includes(g.status || "accepted"));
+  return [...vision, ...goals.map((g) => [g.id, g.title])];
+}
 
 /** Parent candidates for `level`: chain goals in force and live proposals one level up. */
 function candidates(state, level) {
@@ -183,6 +193,7 @@ export function proposalForm(live) {
   form.addEventListener("input", showHints);
   level.addEventListener("change", renderParents);
   change.addEventListener("change", () => {
+    renderTargets();
     $("#target-row").hidden = change.value === "new";
     $("#level-row").hidden = change.value !== "new";
     if (change.value === "amend") startFromTarget();
@@ -346,9 +357,9 @@ export function proposalForm(live) {
       delete fields.level;
     }
     const button = form.querySelector("button[type=submit]");
-    button.disabled = true;
+    if (!markBusy(button)) return;
     const ack = await live.send("propose_goal", fields);
-    button.disabled = false;
+    markBusy(button, false);
     if (!ack.ok) return showError(error, ack.error.message);
     change.value = "new";
     change.dispatchEvent(new Event("change"));
@@ -376,16 +387,16 @@ export function proposalForm(live) {
       session.levels.map((l) => h("option", { value: l, text: LEVELS[l] || l })),
     );
     if (session.levels.includes(chosen)) level.value = chosen;
-    const goals = [
-      ...(next.chain.vision ? [[next.chain.vision.id, next.chain.vision.statement]] : []),
-      ...(next.chain.goals || []).map((g) => [g.id, g.title]),
-    ];
-    const aimed = target.value;
-    update(target, goals, () =>
-      goals.map(([id, title]) => h("option", { value: id, text: title })),
-    );
-    if (goals.some(([id]) => id === aimed)) target.value = aimed;
+    renderTargets();
     renderParents();
+  }
+
+  /** The goals this change may aim at, the one chosen kept while it still may be. */
+  function renderTargets() {
+    const goals = state ? targets(state.chain || {}, change.value) : [];
+    const aimed = target.value;
+    update(target, goals, () => goals.map(([id, title]) => h("option", { value: id, text: title })));
+    if (goals.some(([id]) => id === aimed)) target.value = aimed;
   }
 
   return { render, edit };

@@ -235,7 +235,7 @@ function renderStage(state) {
   const first = state.session.phase === state.session.agenda[0];
   let stage;
   if (ballot) stage = ballotStage(state, ballot);
-  else if (first) stage = joinStage(state);
+  else if (first && !structureRunning(state)) stage = joinStage(state); // the code stays on top
   else stage = nowStage(state);
   const names = state.participants.map((p) => [p.id, p.name]);
   const remote = remoteLines(state);

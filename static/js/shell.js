@@ -1,7 +1,7 @@
 // What the console and the participant view share: the live connection, the offline
 // banner, announcements, ticking countdowns, and re-rendering only what changed.
 
-import { announce, setUpLargeType, swap } from "./dom.js";
+import { announce, inSight, keepInSight, markBusy, setUpLargeType, swap } from "./dom.js";
 import { Live } from "./live.js";
 import { describe, tickCountdowns } from "./widgets.js";
 
@@ -44,7 +44,11 @@ export function startLive({ token, render, onRefused }) {
       pending = true;
       setTimeout(() => {
         pending = false;
+        // The focus in sight stays in sight, however much the page grows above it.
+        const focused = document.activeElement;
+        const seen = focused && focused !== document.body && inSight(focused);
         render(live.state, live);
+        if (seen) keepInSight(document.activeElement);
         tickCountdowns(live);
       }, 0);
     },
@@ -87,12 +91,11 @@ const WAITING = "Waiting to send…";
 
 /** Mark `control` as waiting for `answer`, saying so while the connection is down. */
 function waitOn(control, live, answer) {
-  if (!control || control.getAttribute("aria-disabled") === "true") return answer;
+  if (!control || !markBusy(control)) return answer;
   const label = [...control.childNodes];
-  control.setAttribute("aria-disabled", "true");
   if (!(live.socket && live.socket.connected)) control.textContent = WAITING;
   answer.finally(() => {
-    control.removeAttribute("aria-disabled");
+    markBusy(control, false);
     if (control.textContent === WAITING) control.replaceChildren(...label);
   });
   return answer;

@@ -1,6 +1,6 @@
 // Each rule's own voting form, filled in with my current vote; and the decider's form.
 
-import { h, showError } from "./dom.js";
+import { announce, h, markBusy, showError } from "./dom.js";
 import { choiceLabel, goalTitle, ruleOfVote, voteText } from "./widgets.js";
 
 const CHOICES = {
@@ -180,6 +180,7 @@ function rankFields(state, ballot, mine) {
     renumber();
     button.focus(); // keep the keyboard where it was
     if (button.disabled) li.querySelector(by < 0 ? ".down" : ".up").focus();
+    announce(`${li.querySelector(".rank-title").textContent}: place ${to + 1} of ${items.length}`);
   };
   for (const id of start) {
     const title = goalTitle(state, id);
@@ -315,9 +316,9 @@ export function voteForm(state, ballot, submit) {
       return showError(error, "An objection needs a reason: say what harm it does to the aim.");
     }
     showError(error, "");
-    button.disabled = true;
+    if (!markBusy(button)) return;
     const problem = await submit(vote);
-    button.disabled = false;
+    markBusy(button, false);
     showError(error, problem);
   });
   return form;

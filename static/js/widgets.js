@@ -469,6 +469,8 @@ export function describe(state, name, data) {
         : `New ${LEVELS[data.proposal.level] || "goal"} proposed: ${data.proposal.title}`;
     case "hand_raised":
       return `${who(data.participant_id)} raised a hand`;
+    case "hand_lowered": // by its owner, the facilitator, or the close
+      return data.participant_id === state.me.id ? "Your hand is down" : `${who(data.participant_id)}'s hand is down`;
     case "floor_granted":
       return data.turn.participant_id === state.me.id
         ? "You have the floor"

@@ -56,10 +56,12 @@ def stepping_down(s: WorkshopState, participant_id: str, ctx: Context) -> list[d
 
 
 def floor_cleared(s: WorkshopState, ctx: Context) -> list[dict]:
-    """The floor of a session that closes: the turn under way ended, the round and the
-    1-2-4-All stopped. A closed session takes none of their timers' commands: left running,
-    a turn would hold the floor, and a countdown show on the console, for ever."""
+    """The floor of a session that closes: the turn under way ended, every hand lowered, the
+    round and the 1-2-4-All stopped. A closed session takes none of their timers' commands:
+    left running, a turn would hold the floor, and a countdown show on the console, for ever;
+    left raised, a hand kept "Next" on the room screen after the workshop ended."""
     ending = [_end(s, "ended", ctx)] if s.floor.holder else []
+    ending += [event("hand_lowered", participant_id=pid) for pid in s.floor.queue]
     if s.floor.round is not None:
         ending.append(event("round_ended", round_id=s.floor.round.id))
     if s.floor.structure is not None:

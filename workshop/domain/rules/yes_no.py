@@ -97,6 +97,7 @@ def _quorum(ballot: Ballot) -> tuple[bool, str]:
     turnout, size = len(ballot.votes), len(ballot.electorate)
     met = turnout >= needed
     verdict = "Enough people voted" if met else "Too few people voted"
+    # The pages say why a majority failed from this sentence (static/js/charts.js).
     return met, f"{verdict}: {turnout} of {size}, with at least {needed} needed."
 
 
