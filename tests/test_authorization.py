@@ -24,7 +24,7 @@ from tests.chains import FITNESS
 from tests.engine import Clock, Database
 from workshop.domain.errors import WorkshopError
 from workshop.domain.workshop import COMMANDS, SYSTEM
-from workshop.service import Service
+from workshop.service import LINK_RESULT_SECONDS, Service
 from workshop.store import Store
 
 FAC, PROD, TEAM, STAKE, OBS = "facilitator", "product", "team", "stakeholder", "observer"
@@ -545,12 +545,22 @@ def test_a_remote_stakeholder_comments_only_on_drafts_shared_with_them(world_of:
 
 
 def test_a_personal_link_expires_at_its_deadline(world_of: WorldOf) -> None:
+    """It acts no more from its deadline on; it shows what came of it for a week after."""
     world = world_of("strategizing")
     _ballot, token = invite_remote(world)
     world.clock.now += 601
     with pytest.raises(WorkshopError) as caught:
         world.service.authenticate(token)
     assert caught.value.code == "expired"
+    read = world.service.link_reader(token)
+    assert read == (world.workshop_id, world.ids["remote"], True)
+    world.clock.now += LINK_RESULT_SECONDS
+    with pytest.raises(WorkshopError) as caught:
+        world.service.link_reader(token)
+    assert caught.value.code == "expired"
+    with pytest.raises(WorkshopError) as caught:
+        world.service.link_reader("no-such-link")
+    assert caught.value.code == "unauthorized"
 
 
 # -- the rules about whose thing it is ------------------------------------------------------

@@ -605,6 +605,44 @@ def test_remote_stakeholders_vote_by_their_links_on_phones_without_javascript(
     expect(console.locator("#present-count")).to_have_text("0 of 1 participant here")
 
 
+def test_a_remote_ballot_reuses_the_people_invited_to_review_the_draft(
+    server: LiveServer, open_page: OpenPage
+) -> None:
+    """Carla reviewed the draft; the facilitator then sent it to a vote, naming her again:
+    the console made a second Carla with a second link, and the minutes counted both."""
+    session, _ann, draft = vision_by_ann(server, "Healthier lives")
+    fac = session["facilitator_token"]
+    shared = command(
+        server,
+        session,
+        fac,
+        "share_draft",
+        proposal_id=draft,
+        reviewers=[{"name": "Carla CFO"}],
+        deadline_seconds=3600,
+    )
+    carla = shared["invitations"][0]
+    console = console_page(open_page, server, session)
+    console.get_by_label("Select Healthier lives").check()
+    console.get_by_text("Send to remote stakeholders…").click()
+    known = console.locator("#remote-known-box")
+    expect(known).to_contain_text("Remote people already invited")
+    expect(known.get_by_label("Carla CFO")).not_to_be_checked()
+    console.fill("#remote-names", "carla cfo\nDan Director")  # typed again, in lower case
+    console.get_by_role("button", name="Send the ballot and make the links").click()
+    expect(console.locator("#remote-links .invitee")).to_have_text(["Dan Director"])  # new
+    card = console.locator(".ballot-card.remote")
+    expect(card.locator(".not-voted")).to_have_text("Not voted yet: Carla CFO, Dan Director")
+    remote = [p["name"] for p in state(server, session, fac)["participants"] if p["remote"]]
+    assert sorted(remote) == ["Carla CFO", "Dan Director"]
+    # Carla votes by the link she already has.
+    body = {"cid": "carla-1", "ballot_id": state(server, session, fac)["ballots"][0]["id"]}
+    body["vote"] = {"choice": "agree"}
+    by_link = f"/api/sessions/{session['id']}/commands/cast_vote"
+    assert server.post(by_link, body, token=carla["token"]).status_code == 200
+    expect(card.locator(".turnout")).to_have_text("1 of 2 voted")
+
+
 def test_a_draft_shared_for_comments_is_amended_then_put_to_a_ballot(
     server: LiveServer, open_page: OpenPage
 ) -> None:

@@ -83,7 +83,7 @@ def page(
 ):
     """The remote page: my ballots and the drafts shared with me. After a refused form, the
     form `failed` (a ballot or draft id) keeps what the person entered, with the error."""
-    workshop_id, me = service().authenticate(token)
+    workshop_id, me, expired = service().link_reader(token)
     state = service().state(workshop_id)
     ballots = [b for b in state.ballots.values() if me in b.electorate]
     with service().store.reading():
@@ -95,6 +95,7 @@ def page(
     form = request.form if failed else None
     context = {
         "token": token,
+        "expired": expired,
         "state": state,
         "me": state.participants[me],
         "ballots": ballots,

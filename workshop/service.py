@@ -51,6 +51,7 @@ TIMER_RETRY = 5.0  # seconds before a timer that could not run is tried again
 CLAIM_SECONDS = 10.0  # how long a process may take to run a deadline it claimed
 READY_TIMEOUT = 2.0  # seconds a readiness probe waits for its write to be on disk
 ANSWERS_KEPT = 10_000  # the latest commands, whose retries are looked up first (~3 MB)
+LINK_RESULT_SECONDS = 7 * 86400  # an expired personal link still shows what came of it
 T = TypeVar("T")
 
 
@@ -362,6 +363,22 @@ class Service:
         if row["expires_at"] is not None and row["expires_at"] < self.clock():
             raise Unauthorized("this link has expired", code="expired")
         return row["workshop_id"], row["participant_id"]
+
+    def link_reader(self, token: str) -> tuple[str, str, bool]:
+        """(workshop_id, participant_id, expired) for a personal link that may still be read:
+        for LINK_RESULT_SECONDS after its deadline it shows what came of its ballots and
+        drafts (a ballot closing at the deadline took the link with it, and nobody who had
+        voted saw the result); it acts only while `authenticate` lets it."""
+        try:
+            return (*self.authenticate(token), False)
+        except Unauthorized as refused:
+            if refused.code != "expired":
+                raise
+        with self.store.reading():
+            row = self.store.token(token)
+        if row["expires_at"] + LINK_RESULT_SECONDS < self.clock():
+            raise Unauthorized("this link has expired", code="expired")
+        return row["workshop_id"], row["participant_id"], True
 
     # -- commands ------------------------------------------------------------
     def execute(

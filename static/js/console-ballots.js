@@ -2,7 +2,7 @@
 
 import { resultsView } from "./charts.js";
 import { $, announce, button, focusPanel, h, setDisabled, showError } from "./dom.js";
-import { namesFrom, shareForm, showInvitations } from "./invitations.js";
+import { invitedChecklist, inviteesFrom, shareForm, showSent } from "./invitations.js";
 import { run, update } from "./shell.js";
 import { withdrawWithUndo } from "./undo.js";
 import {
@@ -490,6 +490,11 @@ function renderTools(state) {
   const form = $("#open-form");
   form.hidden = !chosen.length || mixed;
   $("#remote-box").hidden = form.hidden;
+  const remote = state.participants.filter((person) => person.remote);
+  $("#remote-known-box").hidden = !remote.length;
+  update($("#remote-known"), remote.map((person) => [person.id, person.name]), () =>
+    invitedChecklist(remote, "voter", ""),
+  );
   const rule = $("#rule");
   const fallback = defaultRule(state, chosen);
   const kept = chosen.some((p) => p.sent_back && p.sent_back.rule === fallback);
@@ -703,24 +708,31 @@ export function wireBoard(live) {
     const remoteError = $("#remote-error");
     const fields = ballotFields(live.state, remoteError);
     if (!fields) return;
-    const voters = namesFrom($("#remote-names").value);
+    const remote = live.state.participants.filter((person) => person.remote);
+    const voters = inviteesFrom($("#remote-known"), "voter", $("#remote-names").value, remote);
     if (!voters.length) {
       $("#remote-names").focus();
-      return showError(remoteError, "Name at least one remote voter, one per line.");
+      return showError(remoteError, "Tick a remote voter or name one, one per line.");
     }
     const seconds = remoteDeadline();
     if (!seconds) {
       $("#remote-hours").focus();
       return showError(remoteError, "Give the voting time in whole hours and minutes, at least a minute.");
     }
-    const remote = { voters, deadline_seconds: seconds, include_room: $("#include-room").checked };
-    const ack = await run(live, "send_remote_ballot", { ...fields, ...remote }, remoteError);
+    const sent = { voters, deadline_seconds: seconds, include_room: $("#include-room").checked };
+    const ack = await run(live, "send_remote_ballot", { ...fields, ...sent }, remoteError);
     if (!ack) return;
     opened("Remote ballot sent");
     $("#remote-names").value = "";
+    for (const box of $("#remote-known").querySelectorAll("input")) box.checked = false;
     $("#remote-box").open = false;
     const titles = fields.proposal_ids.map((id) => goalTitle(live.state, id)).join(" · ");
-    showInvitations($("#remote-links"), ack.invitations || [], `Voting links for “${titles}”`);
+    showSent(
+      $("#remote-links"),
+      ack.invitations || [],
+      `Voting links for “${titles}”`,
+      `Sent “${titles}”: the voters vote by the links they already have.`,
+    );
   });
   share = shareForm($("#share"), live, { canInvite: true });
   submit("#merge-form", async () => {

@@ -12,6 +12,37 @@ export function namesFrom(text) {
     .filter(Boolean);
 }
 
+/** Who to invite: the ids ticked in `list` and the names typed in `text`, a name of someone
+ * already invited (`remote`, the session's remote people) standing for that person, once:
+ * typed again for a second ballot, "Rita Remote" became a second Rita with a second link. */
+export function inviteesFrom(list, name, text, remote) {
+  const ticked = [...list.querySelectorAll(`input[name=${name}]:checked`)].map((box) => box.value);
+  const byName = new Map(remote.map((person) => [person.name.trim().toLowerCase(), person.id]));
+  const typed = namesFrom(text).map((typedName) => byName.get(typedName.toLowerCase()) || typedName);
+  return [...new Set([...ticked, ...typed])];
+}
+
+/** A checkbox for each of the session's remote people (`name` the boxes' name), or `empty`
+ * said when there is nobody. */
+export function invitedChecklist(remote, name, empty) {
+  if (!remote.length) return [h("p", { class: "muted", text: empty })];
+  return remote.map((person) =>
+    h(
+      "label",
+      { class: "check" },
+      h("input", { type: "checkbox", name, value: person.id, key: `${name}-${person.id}` }),
+      ` ${person.name}`,
+    ),
+  );
+}
+
+/** The links of people invited for the first time, or, when everyone invited has a link
+ * already (it now lasts until the new deadline), `already` said in their place. */
+export function showSent(container, invitations, heading, already) {
+  if (invitations.length) showInvitations(container, invitations, heading);
+  else container.replaceChildren(h("p", { role: "status", text: already }));
+}
+
 /**
  * Show the personal links of an acknowledgement's `invitations` in `container`: each with
  * its Copy button, "Copy all" as "Name: link" lines, and a word that they are shown once.
@@ -108,25 +139,10 @@ export function shareForm(container, live, { canInvite }) {
     showError(error, "");
   };
   const showKnown = () => {
-    known.replaceChildren(
-      ...(remote.length
-        ? remote.map((person) =>
-            h(
-              "label",
-              { class: "check" },
-              h("input", { type: "checkbox", name: "reviewer", value: person.id }),
-              ` ${person.name}`,
-            ),
-          )
-        : [
-            h("p", {
-              class: "muted",
-              text: canInvite
-                ? "Nobody yet: name new reviewers below."
-                : "Nobody yet: only the facilitator invites remote people. Ask them to share this draft, or to invite the reviewers you have in mind.",
-            }),
-          ]),
-    );
+    const empty = canInvite
+      ? "Nobody yet: name new reviewers below."
+      : "Nobody yet: only the facilitator invites remote people. Ask them to share this draft, or to invite the reviewers you have in mind.";
+    known.replaceChildren(...invitedChecklist(remote, "reviewer", empty));
   };
   const form = h(
     "form",
@@ -156,8 +172,7 @@ export function shareForm(container, live, { canInvite }) {
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const chosen = [...known.querySelectorAll("input[name=reviewer]:checked")].map((box) => box.value);
-    const reviewers = [...chosen, ...(canInvite ? namesFrom(names.value) : [])];
+    const reviewers = inviteesFrom(known, "reviewer", canInvite ? names.value : "", remote);
     if (!reviewers.length) {
       (known.querySelector("input") || names).focus();
       return showError(
@@ -174,14 +189,12 @@ export function shareForm(container, live, { canInvite }) {
     const shared = proposal.title;
     names.value = "";
     close();
-    const invitations = ack.invitations || [];
-    if (invitations.length) {
-      showInvitations(links, invitations, `Review links for “${shared}”`);
-    } else {
-      links.replaceChildren(
-        h("p", { role: "status", text: `Shared “${shared}”: the reviewers read it by the links they already have.` }),
-      );
-    }
+    showSent(
+      links,
+      ack.invitations || [],
+      `Review links for “${shared}”`,
+      `Shared “${shared}”: the reviewers read it by the links they already have.`,
+    );
   });
   container.append(form, links);
   return {
