@@ -39,7 +39,14 @@ def test_home_and_join_pages(server: LiveServer, open_page: OpenPage, watch) -> 
     expect(page.locator("#code-error")).to_be_visible()
     page.get_by_role("button", name="Create session").click()
     expect(page.locator("#create-error")).to_be_visible()
+    # The field to fix says it is wrong and why: a screen reader on it heard nothing of it.
+    title = page.locator("#title")
+    expect(title).to_be_focused()
+    expect(title).to_have_attribute("aria-invalid", "true")
+    expect(title).to_have_accessible_description("Give the session a title.")
     accessible(page, "the home page with its errors")
+    page.keyboard.type("Q3 strategy")
+    expect(title).not_to_have_attribute("aria-invalid", "true")
 
     session = server.create_session("strategizing", product="Fitness app")
     page.goto(f"{server.url}/s/{session['id']}/join?code={session['join_code']}")

@@ -552,8 +552,9 @@ def test_a_personal_link_expires_at_its_deadline(world_of: WorldOf) -> None:
     with pytest.raises(WorkshopError) as caught:
         world.service.authenticate(token)
     assert caught.value.code == "expired"
-    read = world.service.link_reader(token)
-    assert read == (world.workshop_id, world.ids["remote"], True)
+    workshop_id, person, expires = world.service.link_reader(token)
+    assert (workshop_id, person) == (world.workshop_id, world.ids["remote"])
+    assert expires is not None and expires < world.clock.now
     world.clock.now += LINK_RESULT_SECONDS
     with pytest.raises(WorkshopError) as caught:
         world.service.link_reader(token)

@@ -175,6 +175,7 @@ def test_draft_review_keeps_comments_and_revisions(server: LiveServer, people) -
     cfo, sales = ack["invitations"]
     page = requests.get(server.url + cfo["link"], timeout=10).text
     assert "Draft for your comments: Smart scale sync" in page
+    assert "Comments open until" in page  # the reviewer knows how long they have
     body = {**form_fields(page, proposal), "text": "500 users is too few for the budget"}
     sent = requests.post(
         f"{server.url}{cfo['link']}/proposals/{proposal}/comments", data=body, timeout=10

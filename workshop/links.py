@@ -83,7 +83,8 @@ def page(
 ):
     """The remote page: my ballots and the drafts shared with me. After a refused form, the
     form `failed` (a ballot or draft id) keeps what the person entered, with the error."""
-    workshop_id, me, expired = service().link_reader(token)
+    workshop_id, me, expires = service().link_reader(token)
+    expired = expires is not None and expires < service().clock()
     state = service().state(workshop_id)
     ballots = [b for b in state.ballots.values() if me in b.electorate]
     with service().store.reading():
@@ -96,6 +97,7 @@ def page(
     context = {
         "token": token,
         "expired": expired,
+        "expires": expires,
         "state": state,
         "me": state.participants[me],
         "ballots": ballots,

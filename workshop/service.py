@@ -364,21 +364,22 @@ class Service:
             raise Unauthorized("this link has expired", code="expired")
         return row["workshop_id"], row["participant_id"]
 
-    def link_reader(self, token: str) -> tuple[str, str, bool]:
-        """(workshop_id, participant_id, expired) for a personal link that may still be read:
-        for LINK_RESULT_SECONDS after its deadline it shows what came of its ballots and
-        drafts (a ballot closing at the deadline took the link with it, and nobody who had
-        voted saw the result); it acts only while `authenticate` lets it."""
+    def link_reader(self, token: str) -> tuple[str, str, float | None]:
+        """(workshop_id, participant_id, expires_at) for a personal link that may still be
+        read: for LINK_RESULT_SECONDS after its deadline it shows what came of its ballots
+        and drafts (a ballot closing at the deadline took the link with it, and nobody who
+        had voted saw the result); it acts only while `authenticate` lets it."""
         try:
-            return (*self.authenticate(token), False)
+            workshop_id, participant_id = self.authenticate(token)
         except Unauthorized as refused:
             if refused.code != "expired":
                 raise
         with self.store.reading():
             row = self.store.token(token)
-        if row["expires_at"] + LINK_RESULT_SECONDS < self.clock():
+        expires = row["expires_at"]
+        if expires is not None and expires + LINK_RESULT_SECONDS < self.clock():
             raise Unauthorized("this link has expired", code="expired")
-        return row["workshop_id"], row["participant_id"], True
+        return row["workshop_id"], row["participant_id"], expires
 
     # -- commands ------------------------------------------------------------
     def execute(

@@ -653,6 +653,7 @@ export function renderBoard(state, live) {
             button("Withdraw", () => withdrawWithUndo(live, proposal, $("#board-notice"), error), {
               class: "small",
               key: `withdraw-${proposal.id}`,
+              "aria-label": `Withdraw — ${proposal.title}`,
             }),
           );
           if (proposal.status === "proposed") {
@@ -660,6 +661,7 @@ export function renderBoard(state, live) {
               button("Share for comments", () => share.open(proposal), {
                 class: "small",
                 key: `share-${proposal.id}`,
+                "aria-label": `Share for comments — ${proposal.title}`,
               }),
             );
           }

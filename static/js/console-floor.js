@@ -89,13 +89,16 @@ export function renderFloor(state, live) {
               {},
               h("span", { text: personName(state, id) }),
               " ",
+              // Named after the person: a screen reader lists many alike.
               button("Give floor", () => run(live, "grant_floor", { participant_id: id }, error), {
                 class: "small",
                 key: `grant-${id}`,
+                "aria-label": `Give floor to ${personName(state, id)}`,
               }),
               button("Lower hand", () => run(live, "lower_hand", { participant_id: id }, error), {
                 class: "small",
                 key: `lower-${id}`,
+                "aria-label": `Lower hand of ${personName(state, id)}`,
               }),
             ),
           ),
@@ -210,7 +213,7 @@ export function renderPeople(state, live) {
                   ? button(
                       "Give floor",
                       () => run(live, "grant_floor", { participant_id: person.id }, error),
-                      { class: "small", key: `floor-${person.id}` },
+                      { class: "small", key: `floor-${person.id}`, "aria-label": `Give floor to ${person.name}` },
                     )
                   : null,
                 person.remote ? newLink(person, live, error) : handOver,

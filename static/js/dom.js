@@ -99,11 +99,39 @@ export function announce(message) {
   while (region.childElementCount > 5) region.firstElementChild.remove();
 }
 
-/** Show an error (or clear it with a falsy message) in an element with role=alert. */
+let errorIds = 0;
+
+/** Show an error (or clear it with a falsy message) in an element with role=alert. The field
+ * the page then puts the focus in (the one to fix) is marked invalid and described by the
+ * error, until it is edited or the error is cleared: a screen reader on the field hears why. */
 export function showError(element, message) {
   if (!element) return;
   element.textContent = message ? String(message) : "";
   element.hidden = !message;
+  if (!element.id) element.id = `error-${++errorIds}`;
+  for (const field of document.querySelectorAll(`[aria-errormessage="${element.id}"]`)) fixed(field);
+  if (!message) return;
+  setTimeout(() => {
+    const field = document.activeElement;
+    if (!field || !field.matches("input, select, textarea") || element.hidden) return;
+    const described = field.getAttribute("aria-describedby");
+    field.dataset.describedBefore = described || "";
+    field.setAttribute("aria-invalid", "true");
+    field.setAttribute("aria-errormessage", element.id);
+    field.setAttribute("aria-describedby", [described, element.id].filter(Boolean).join(" "));
+    field.addEventListener("input", () => fixed(field), { once: true });
+  });
+}
+
+/** The field's error mark taken off, what described it before put back. */
+function fixed(field) {
+  if (!field.hasAttribute("aria-errormessage")) return;
+  field.removeAttribute("aria-invalid");
+  field.removeAttribute("aria-errormessage");
+  const before = field.dataset.describedBefore;
+  if (before) field.setAttribute("aria-describedby", before);
+  else field.removeAttribute("aria-describedby");
+  delete field.dataset.describedBefore;
 }
 
 /** A random id for commands; works on plain http too, where randomUUID is missing. */

@@ -358,13 +358,18 @@ function renderProposals(state) {
       const extra = [];
       if (proposal.mine && isLive(proposal) && !openIds.includes(proposal.id)) {
         extra.push(
-          button("Amend", () => propose.edit(proposal), { class: "small", key: `edit-${proposal.id}` }),
+          button("Amend", () => propose.edit(proposal), {
+            class: "small",
+            key: `edit-${proposal.id}`,
+            "aria-label": `Amend — ${proposal.title}`,
+          }),
         );
         if (proposal.status === "proposed") {
           extra.push(
             button("Share for comments", () => share.open(proposal), {
               class: "small",
               key: `share-${proposal.id}`,
+              "aria-label": `Share for comments — ${proposal.title}`,
             }),
           );
         }
@@ -372,7 +377,7 @@ function renderProposals(state) {
           button(
             "Withdraw",
             () => withdrawWithUndo(live, proposal, $("#proposals-notice"), $("#proposals-error")),
-            { class: "small", key: `withdraw-${proposal.id}` },
+            { class: "small", key: `withdraw-${proposal.id}`, "aria-label": `Withdraw — ${proposal.title}` },
           ),
         );
       }

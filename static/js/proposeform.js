@@ -176,8 +176,8 @@ export function proposalForm(live) {
             key: `parent-${id}`,
             onchange: showHints,
           }),
-          h("span", { text: title }),
-          h("small", { class: "muted", text: ` · ${what}` }),
+          // One run of text: a tag of its own beside the title was squeezed into a column.
+          h("span", {}, title, h("small", { class: "muted", text: ` · ${what}` })),
         ),
       );
     });
