@@ -430,3 +430,39 @@ def test_the_console_fits_a_laptop_screen_in_every_phase(
     on_first_screen(
         console, phase, console.locator(".verdict"), console.locator("#ballot .result-chart")
     )
+
+    # An objection to rule on: the ruling, its reason and both answers, not a screen below
+    # the chart, the objections and every vote.
+    user_goal = command(
+        server,
+        session,
+        people[0]["token"],
+        "propose_goal",
+        level="user",
+        title="Sleep better",
+        parents=[made[0]["proposal_id"]],
+    )
+    consent = open_ballot(
+        server,
+        session,
+        people,
+        proposal_ids=[user_goal["proposal_id"]],
+        rule="consent",
+        rule_reason="consent lets us move",
+    )
+    reasons = "it is too broad to guide a roadmap, and it leaves out the people we serve " * 2
+    votes = [{"choice": "objection", "reason": reasons}] + [
+        {"choice": "concern", "reason": reasons}
+    ] * 3
+    for person, cast in zip(people, votes, strict=True):
+        command(server, session, person["token"], "cast_vote", ballot_id=consent, vote=cast)
+    button("Close and reveal").click()
+    ruling = console.locator(".ruling")
+    expect(ruling).to_be_visible()
+    on_first_screen(
+        console,
+        phase,
+        ruling.locator("input"),
+        button("It stands: back to its author to amend"),
+        button("Not paramount"),
+    )

@@ -284,11 +284,14 @@ function ballotCard(state, ballot, live, turnoutId) {
       }),
     );
   } else {
+    // What waits for the facilitator first, then the result: below the chart and its
+    // reasons, the ruling on an objection or the settling after a runoff lay a screen or
+    // two down a laptop's window.
     parts.push(
-      resultsView(state, ballot),
       rulingForms(state, ballot, live),
       tieControls(state, ballot, live),
       settleForm(state, ballot, live),
+      resultsView(state, ballot),
     );
   }
   return h(
