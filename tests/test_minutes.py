@@ -759,6 +759,28 @@ def test_a_reviews_minutes_list_its_changes_as_its_pages_do(tmp_path: Path) -> N
     lost = "Lost their parent: “Runs logged” (it served “Track workouts without effort”)"
     assert lost in changes
     assert "KPIs without an owner: none" in changes  # the retired goal's KPI is no loose end
+    # The summary says the same: it listed the reading as a change of U1's metrics.
+    summary = text[text.index("The goal chain after the session") : text.index("Changes")]
+    assert "Retired: “Track workouts without effort”" in summary
+    assert "metrics" not in summary and ": none" not in summary
+
+
+def test_an_amendment_is_said_to_change_its_goal_not_to_add_one(tmp_path: Path) -> None:
+    """A review amended a goal's title: the minutes said the new title was "accepted into the
+    chain", as if a new goal had come, the old title only in the picture of the chain."""
+    chain = {**INPUT_CHAIN, "goals": [*INPUT_CHAIN["goals"]]}
+    room = Room(tmp_path, "review", chain)
+    pia, tom = room.join("Pia", "product"), room.join("Tom", "team")
+    room.do(room.fac, "go_to_phase", phase="propose")
+    amend = room.propose(tom, change="amend", target="U1", title="Track workouts, sustainably")
+    room.do(room.fac, "go_to_phase", phase="decide")
+    ballot = room.do(room.fac, "open_ballot", proposal_ids=[amend])["ballot_id"]
+    room.vote(ballot, {pia: {"choice": "consent"}, tom: {"choice": "consent"}})
+    room.do(room.fac, "close_ballot", ballot_id=ballot, reveal=True)
+    text = markdown_text(minutes.render(minutes.build(*room.service.history(room.id)), "md"))
+    said = "Outcome: “Track workouts without effort” amended: now “Track workouts, sustainably”"
+    assert said in text
+    assert "accepted into the chain" not in text
 
 
 @pytest.mark.parametrize("fmt", ["md", "html"])

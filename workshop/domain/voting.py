@@ -478,4 +478,7 @@ def accept(
     accepted = event("goal_accepted", proposal_id=proposal.id, goal=goal)
     if goal["level"] == "vision" and s.chain.vision is not None:  # the one vision, restated
         accepted["replaced"] = s.chain.vision.statement
+    elif proposal.change == "amend":  # a goal of the chain changed: the minutes say from what
+        amended = next(g for g in s.chain.goals if g.id == goal["id"])
+        accepted["amended"] = amended.title
     return [accepted]

@@ -149,10 +149,12 @@ def _ruling_text(ruling: Mapping | None, words: Words) -> str:
 
 
 def outcome_text(item: Mapping, words: Words) -> str:
+    now = words.title(item["proposal_id"])
     if item["outcome"] == "vision changed":
-        now = words.title(item["proposal_id"])
         return f"Vision changed from {quoted(item['replaced'])} to {now}"
-    return f"{words.title(item['proposal_id'])} {OUTCOMES.get(item['outcome'], item['outcome'])}"
+    if item["outcome"] == "amended":
+        return f"{quoted(item['replaced'])} amended: now {now}"
+    return f"{now} {OUTCOMES.get(item['outcome'], item['outcome'])}"
 
 
 def _after_notes(b: Mapping, words: Words) -> list[str]:

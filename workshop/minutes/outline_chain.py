@@ -23,12 +23,7 @@ def chain_blocks(record: Mapping, words: Words) -> list[Block]:
         )
         for g in goals_of(after).values()
     ]
-    review = record.get("review")
-    changes = (
-        review_lines(before, after, review, words)
-        if review
-        else chain_changes(before, after, words)
-    )
+    changes = session_changes(record, words)
     return [
         ("h", 2, "Goal chain"),
         ("h", 3, "Before"),
@@ -41,6 +36,15 @@ def chain_blocks(record: Mapping, words: Words) -> list[Block]:
         ("h", 3, "Changes"),
         ("ul", changes) if changes else NONE,
     ]
+
+
+def session_changes(record: Mapping, words: Words) -> list[str]:
+    """What the session changed in the chain: a review's as its pages list them (a KPI
+    reading no change of its goal), any other's goal by goal."""
+    before, after, review = record["chain_before"], record["chain_after"], record.get("review")
+    if review:
+        return review_lines(before, after, review, words)
+    return chain_changes(before, after, words)
 
 
 def chain_changes(before: Mapping | None, after: Mapping, words: Words) -> list[str]:

@@ -17,6 +17,12 @@ STATUS = {
     "proposed": "still proposed",
 }
 CHANGES = {"amend": "changes", "achieve": "marks as achieved", "retire": "retires"}
+# A change of a goal of the chain, accepted: no new goal came into the chain.
+CHANGE_ACCEPTED = {
+    "amend": "accepted: its goal is amended",
+    "achieve": "accepted: its goal is marked as achieved",
+    "retire": "accepted: its goal is retired",
+}
 FIELDS = {"parents": "serves", "due": "due"}
 
 
@@ -31,6 +37,8 @@ def proposals_blocks(record: Mapping, words: Words) -> list[Block]:
 def _status(p: Mapping, words: Words) -> str:
     if p["merged_into"]:
         return f"merged into {words.title(p['merged_into'])}"
+    if p["status"] == "accepted" and p["change"] in CHANGE_ACCEPTED:
+        return CHANGE_ACCEPTED[p["change"]]
     return STATUS.get(p["status"], p["status"])
 
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from workshop.domain.plain import LEVEL_NAMES, rule_name
 from workshop.minutes.blocks import Block, Words, goals_of
 from workshop.minutes.outline_ballots import objection_notes, outcome_text, tie_notes, verdict
-from workshop.minutes.outline_chain import chain_changes
+from workshop.minutes.outline_chain import session_changes
 
 
 def summary_blocks(record: Mapping, words: Words) -> list[Block]:
@@ -52,5 +52,6 @@ def _chain_after(record: Mapping, words: Words) -> list[str]:
         f"{n} {LEVEL_NAMES.get(level, level)}{'s' if n > 1 and level != 'vision' else ''}"
         for level, n in counts.items()
     )
-    changes = chain_changes(record["chain_before"], record["chain_after"], words)
+    # The summary leaves out what a review found none of ("Achieved: none").
+    changes = [line for line in session_changes(record, words) if not line.endswith(": none")]
     return [f"The chain holds {size or 'no goal yet'}.", *(changes or ["No change to the chain."])]
