@@ -405,6 +405,10 @@ def test_roadmapping_refuses_a_vote_on_an_unready_product_goal(database: Databas
     message = room.refused(room.fac, "open_ballot", "conflict", proposal_ids=[bare])
     assert "a metric" in message and "a date" in message
     room.refused(pia, "propose_goal", "invalid_input", level="product", title="x", parents=["V1"])
+    # One that serves nothing says so on its card, before anyone tries to vote on it.
+    orphan = room.propose(pia, level="product", title="Meal planner")
+    (card,) = [p for p in room.view(room.fac)["proposals"] if p["id"] == orphan]
+    assert "serves no goal yet: it needs one before a vote" in card["advice"]
 
 
 def test_a_sprint_has_one_goal(database: Database) -> None:

@@ -329,7 +329,7 @@ export function proposalCard(state, proposal, extra = []) {
       ["new", "amend"].includes(proposal.change || "new")
       ? h(
           "ul",
-          { class: "advice", "aria-label": "SMART hints" },
+          { class: "advice", "aria-label": "Hints" },
           proposal.advice.map((tip) => h("li", { text: tip })),
         )
       : null,

@@ -165,10 +165,18 @@ def _proposal(s: WorkshopState, p: Proposal, viewer_id: str, facilitator: bool) 
     goal = chains.goal_from_dict(
         {"id": p.id, "level": p.level, **p.content(), "status": "proposed"}
     )
-    view["advice"] = chains.smart_advice(goal)
+    view["advice"] = chains.smart_advice(goal) + _unserved(p)
     if s.texts_hidden and not facilitator and p.author != viewer_id:
         return hidden_texts.card(view)
     return view
+
+
+def _unserved(p: Proposal) -> list[str]:
+    """A new product or sprint goal serving nothing cannot go to a vote: its card says so
+    before the facilitator tries to open one."""
+    if p.change == "new" and p.level in ("product", "sprint") and not p.parents:
+        return ["serves no goal yet: it needs one before a vote"]
+    return []
 
 
 def _ballot(b: Ballot, viewer_id: str, facilitator: bool, keys: Mapping[str, str]) -> dict:
