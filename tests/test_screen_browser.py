@@ -657,7 +657,7 @@ def chain_fits(screen: Page) -> None:
     """The side column holds all it shows, the "and N more goals" line included."""
     side = screen.evaluate(SIDE)
     assert side["content"] <= side["column"] + 1, (screen.viewport_size, side)
-    expect(screen.locator(".screen-side .fit-more")).to_be_in_viewport(ratio=1)
+    expect(screen.locator("#chain .fit-more")).to_be_in_viewport(ratio=1)
     fits_the_window(screen)
 
 
@@ -898,3 +898,82 @@ def test_a_majority_short_of_its_quorum_says_so_beside_its_chart(
     expect(screen.locator("#stage .verdict")).to_have_text("Not passed: 2 of 4 voted, 3 needed")
     assert bars(screen) == {"Agree": "2", "Disagree": "0", "Abstain": "0"}
     fits_the_window(screen)
+
+
+LONG_NAMES = [
+    ("Alexandra Konstantinopoulou-Whitfield", "team"),
+    ("Kwame Mensah", "team"),
+    ("Sam Li", "team"),
+    ("Bo", "team"),
+    ("Maria Fernanda dos Santos Oliveira", "team"),
+    ("Jo", "product"),
+    ("Priyanka Raghunathan-Iyer", "team"),
+    ("Tom", "team"),
+]
+
+
+def test_every_member_of_a_foursome_is_named_on_the_screen(
+    server: LiveServer, open_page: OpenPage, people: list[Person]
+) -> None:
+    """A foursome's line was cut at three lines: with long names its fourth member was left
+    out ("Sam Li, Bo, Alexandra Konstantinopoulou-…"), and could not find their group."""
+    session, fac = host(server, people)
+    screens = open_screens(open_page, server, session)
+    seat(server, session, people, *LONG_NAMES)
+    fac.ok("start_1_2_4_all", seed=3)
+    fac.ok("next_stage")
+    fac.ok("next_stage")
+    for screen in screens:
+        stage = screen.locator("#stage")
+        expect(stage.locator(".structure strong")).to_have_text("1-2-4-All: foursomes")
+        expect(stage.locator(".tip")).to_have_text(
+            "In fours: compare the pairs' ideas and pick the strongest."
+        )
+        named = " ".join(stage.locator(".groups li").all_inner_texts())
+        assert all(name in named for name, _ in LONG_NAMES), (screen.viewport_size, named)
+        for group in stage.locator(".groups li").all():
+            assert group.evaluate(WHOLE), screen.viewport_size
+        fits_the_window(screen)
+
+
+def test_the_screen_shows_the_chain_in_force_and_stops_inviting_at_the_close(
+    server: LiveServer, open_page: OpenPage, people: list[Person]
+) -> None:
+    """The screen's chain showed goals the file holds as rejected ("Show ads in the free
+    app"), retired or only proposed among those the room holds to; and after the close the
+    top bar still invited the room to join with a code nobody could use."""
+    session, fac = host(server, people, "review", chain=EXAMPLE, title="Q2 review")
+    screens = open_screens(open_page, server, session, [PROJECTOR])
+    (screen,) = screens
+    seat(server, session, people, ("Pia", "product"), ("Tom", "team"))
+    fac.ok("go_to_phase", phase="review_chain")
+    expect(screen.locator("#stage-h")).to_have_text("Review the chain")
+    chain = screen.locator("#chain-body")
+    shown_whole(screen, "Help people live healthier lives")
+    for gone in ("Show ads in the free app", "Strengthen the main brand"):
+        expect(chain).not_to_contain_text(gone)
+    expect(chain).not_to_contain_text("Sync weight from smart scales")  # only proposed
+    expect(screen.locator("#join-line")).to_have_text(f"Join with code {session['join_code']}")
+    fac.ok("go_to_phase", phase="close")
+    expect(screen.locator("#stage-h")).to_have_text("Close")
+    expect(screen.locator("#join-line")).to_have_text("")
+    fits_the_window(screen)
+
+
+def test_a_long_queue_leaves_the_chain_and_its_summary_in_view(
+    server: LiveServer, open_page: OpenPage, people: list[Person]
+) -> None:
+    """Six hands up under the progressive stack, long names: "Next" took four lines and
+    the chain ran off the bottom of the screen, its "and 8 more goals" line out of sight."""
+    session, fac = host(server, people, "roadmapping", chain=EXAMPLE, title="Q4 roadmap")
+    screens = open_screens(open_page, server, session)
+    room = seat(server, session, people, *LONG_NAMES[:7])
+    fac.ok("set_queue_mode", mode="progressive")
+    for person in room:
+        person.ok("raise_hand")
+    fac.ok("grant_floor")
+    for screen in screens:
+        expect(screen.locator("#holder")).to_be_visible()
+        expect(screen.locator("#next li").first).to_be_visible()
+        chain_fits(screen)
+        in_view(screen, "Finish the dashboard")  # the goal decided last, still in view

@@ -107,7 +107,9 @@ function rankedChart(state, ballot, result) {
             class: "ranked-wins",
             text: beaten.length
               ? `beats ${beaten.length} of ${others} head to head: ${beaten.map(title).join(", ")}`
-              : `beats none of the ${others} others head to head`,
+              : others === 1
+                ? "does not beat the other option head to head"
+                : `beats none of the ${others} others head to head`,
           }),
         ),
       );

@@ -35,17 +35,30 @@ export function fit(box, makeSteps) {
   giveBack(box);
 }
 
-/** Show again, the last hidden first, what fits now: a list summed up until nothing more could
- * go, then a tighter type, had left half a column empty ("and 10 more goals"). */
+/** Show again what fits now, the last hidden first, then loosen the type where it fits: a
+ * list summed up until nothing more could go, then a tighter type, had left half a column
+ * empty ("and 10 more goals"). An item inside one still hidden stays hidden. */
 function giveBack(box) {
   const hidden = hiddenInOrder.get(box);
-  while (hidden.length && !overflows(box)) {
-    const [list, item, noun] = hidden.pop();
+  for (let i = hidden.length - 1; i >= 0 && !overflows(box); i -= 1) {
+    const [list, item, noun] = hidden[i];
+    if (item.parentElement.closest("[data-fit-hidden]")) continue;
     item.hidden = false;
     delete item.dataset.fitHidden;
     tell(list, noun);
     if (overflows(box)) {
-      sumUp(box, list, item, noun);
+      item.hidden = true;
+      item.dataset.fitHidden = "";
+      tell(list, noun);
+    } else {
+      hidden.splice(i, 1);
+    }
+  }
+  for (const name of [...FIT_CLASSES].reverse()) {
+    if (!box.classList.contains(name)) continue;
+    box.classList.remove(name);
+    if (overflows(box)) {
+      box.classList.add(name);
       return;
     }
   }

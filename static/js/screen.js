@@ -23,7 +23,8 @@ import {
 
 const workshopId = document.body.dataset.workshopId;
 const storageKey = `workshop:${workshopId}:screen`;
-const NEXT_SHOWN = 4; // people named under "Next"; more are counted
+// Who is next on the floor: named as room allows, the rest counted ("and 3 more people").
+const NEXT = [["#next", "li", ["person", "people"]]];
 const CHAIN_PHASES = ["review_chain", "close"]; // the chain is what the room looks at
 let invite = null; // {join_code, join}: the room may see both
 let knownGoals = null; // chain ids already shown, to mark the goals just accepted
@@ -205,12 +206,22 @@ function joinStage(state) {
   };
 }
 
+// What to do in each stage of a 1-2-4-All, said to the whole room.
+const STAGE_TIPS = {
+  alone: "Think alone, in silence: note your own ideas.",
+  pairs: "In pairs: share your ideas and build on them together.",
+  foursomes: "In fours: compare the pairs' ideas and pick the strongest.",
+  all: "All together: each group shares its one best idea.",
+};
+
 function nowStage(state) {
   const phase = state.session.phase;
+  const structure = structureRunning(state);
+  const stage = structure && structure.plan[structure.stage].name;
   return {
     heading: PHASES[phase] || phase,
     body: [
-      h("p", { class: "tip", text: PHASE_TIPS[phase] || "" }),
+      h("p", { class: "tip", text: (stage && STAGE_TIPS[stage]) || PHASE_TIPS[phase] || "" }),
       structureBox(state),
     ],
   };
@@ -292,9 +303,8 @@ function renderFloor(state) {
             h(
               "ol",
               { class: "queue", id: "next" },
-              next.slice(0, NEXT_SHOWN).map((id) => h("li", { text: personName(state, id) })),
+              next.map((id) => h("li", { text: personName(state, id) })),
             ),
-            next.length > NEXT_SHOWN ? h("p", { class: "muted", text: `and ${next.length - NEXT_SHOWN} more` }) : null,
           )
         : null,
     ];
@@ -330,12 +340,18 @@ function renderChain(state) {
     const ordered = inDecisionOrder(state, goals);
     decisionOrder = new Map(ordered.map((g, place) => [g.id, place]));
     // The goal decided last stays in view, with its details, however long the chain grows.
+    // The chain the room holds to: a goal rejected, retired or only proposed in the file
+    // is left out, unless this session decided it (a review retiring a goal shows it).
+    const decidedHere = (g) => (g.decided || {}).session === state.session.id;
+    for (const goal of goals.filter((g) => !inForce(g) && !decidedHere(g))) {
+      for (const node of tree.querySelectorAll(`li.node[data-goal="${CSS.escape(goal.id)}"]`)) node.remove();
+    }
     const newest = ordered.filter(inForce).pop();
     const node = newest && tree.querySelector(`li.node[data-goal="${CSS.escape(newest.id)}"]:not(.ref)`);
     if (node) node.classList.add("newest");
     // What this session changed, on each goal it decided, when the chain holds others too
     // (shown with the chain on stage).
-    const here = goals.filter((g) => (g.decided || {}).session === state.session.id);
+    const here = goals.filter(decidedHere);
     for (const goal of here.length < goals.length ? here : []) {
       const box = tree.querySelector(`li.node[data-goal="${CSS.escape(goal.id)}"]:not(.ref) > .node-box`);
       if (box) box.append(h("span", { class: "decided-here", text: "decided in this session" }));
@@ -364,10 +380,13 @@ function fitScreen() {
   // With the chain on stage the side column is no box of its own: the chain gives way alone.
   const box = onStage ? chain : side;
   fit(onStage ? side : chain, () => []); // what the other mode shortened comes back
+  fit(side, () => [trimLongest(side, NEXT, 4)]); // four named at most, wherever the chain is
   fit(box, () => [
     tighten(box, "fit-1"),
+    trimLongest(box, NEXT, 2),
     pruneChain(box, (id) => decisionOrder.get(id) ?? -1),
     tighten(box, "fit-2"),
+    trimLongest(box, NEXT, 1),
     tighten(box, "fit-3"),
   ]);
 }
@@ -381,7 +400,8 @@ function render(state) {
   $("#chain-product").textContent = session.product || "";
   $("#chain-product").hidden = !session.product;
   $("#phase-line").textContent = PHASES[session.phase] || session.phase;
-  $("#join-line").textContent = invite ? `Join with code ${invite.join_code}` : "";
+  // A closed session admits nobody: the projector no longer invites the room to join.
+  $("#join-line").textContent = invite && !session.closed ? `Join with code ${invite.join_code}` : "";
   document.body.classList.toggle("chain-stage", chainOnStage(state));
   renderStage(state);
   renderFloor(state);

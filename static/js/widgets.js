@@ -408,7 +408,7 @@ export function chainTree(state, known) {
     if (placed.has(id)) {
       return h(
         "li",
-        { class: ["node", "ref", `level-${level}`] },
+        { class: ["node", "ref", `level-${level}`], "data-goal": id },
         h(
           "div",
           { class: "node-box" },
