@@ -141,10 +141,14 @@ class LiveServer(Address):
             return conn.execute(sql.replace("?", "%s"), params).fetchall()  # type: ignore[arg-type]
 
     def start(self) -> LiveServer:
+        self.launch()
+        self.wait_until_up()
+        return self
+
+    def launch(self) -> None:
+        """Start the process and go on at once (`start` waits until it serves)."""
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(self.command(), stdout=log, stderr=log, env=ENV)
-        self._wait_until_up()
-        return self
 
     def refuses_to_start(self) -> subprocess.CompletedProcess:
         """Run `workshop serve` where it must refuse to start: its exit status and output."""
@@ -152,7 +156,8 @@ class LiveServer(Address):
             self.command(), capture_output=True, text=True, env=ENV, timeout=STARTUP_SECONDS
         )
 
-    def _wait_until_up(self) -> None:
+    def wait_until_up(self) -> None:
+        """Until a launched server answers; RuntimeError, with its log, if it exits first."""
         deadline = time.monotonic() + STARTUP_SECONDS
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:

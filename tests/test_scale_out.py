@@ -76,6 +76,46 @@ def test_a_second_process_without_a_message_queue_refuses_to_start(
         second.stop()
 
 
+def test_processes_started_together_on_a_new_sqlite_file_all_serve(
+    redis_url: str, tmp_path: Path
+) -> None:
+    """Started at the same moment on a new shared SQLite file (docs/deploy.md), one process
+    in two refused to start: it found the file the other was making and called it "empty (0
+    bytes)", "not a Workshop database" or locked."""
+    for attempt in range(3):
+        data = tmp_path / f"new-{attempt}"
+        data.mkdir()
+        joined = ("--message-queue", redis_url)
+        servers = [LiveServer(data, extra=joined) for _ in range(3)]
+        try:
+            for server in servers:
+                server.launch()
+            for server in servers:
+                server.wait_until_up()
+                assert server.get("/readyz").status_code == 200
+        finally:
+            for server in servers:
+                server.stop()
+
+
+def test_the_message_queue_given_with_set_joins_processes_as_the_option_does(
+    redis_url: str, tmp_path: Path, people: list[Person]
+) -> None:
+    """`--set MESSAGE_QUEUE=…` (the README: `--set` changes any setting) let the first
+    process take the database for itself: a second, joined the same way, refused to start."""
+    joined = ("--set", f"MESSAGE_QUEUE={redis_url}")
+    first, second = (LiveServer(tmp_path, extra=joined) for _ in range(2))
+    try:
+        first.start()
+        second.start()
+        session, _fac = host(first, people)
+        (ann,) = seat(second, session, people, ("Ann", "team"))
+        assert ann.fresh_state()["session"]["id"] == session["id"]
+    finally:
+        first.stop()
+        second.stop()
+
+
 def test_a_killed_servers_database_can_be_served_again_at_once(
     tmp_path: Path, database: Database
 ) -> None:

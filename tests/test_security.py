@@ -250,6 +250,28 @@ def test_a_rate_limit_that_is_no_rate_stops_the_start_naming_it(tmp_path: Path, 
     assert f"got {value!r}" in started.stderr and "Traceback" not in started.stderr
 
 
+def test_the_async_mode_given_with_set_is_the_one_served(tmp_path: Path) -> None:
+    """`--set ASYNC_MODE=threading` was accepted and the server ran gevent all the same; a
+    mode that does not exist, or a timer interval below the option's least, now stops the
+    start naming the setting."""
+    server = LiveServer(tmp_path, extra=("--set", "ASYNC_MODE=threading")).start()
+    try:
+        assert "(threading)" in server.log.read_text()
+        assert server.get("/healthz").status_code == 200
+    finally:
+        server.stop()
+    command = [sys.executable, "-m", "workshop", "serve", "--data", str(tmp_path)]
+    for bad, said in (
+        ("ASYNC_MODE=fibers", "ASYNC_MODE must be one of gevent, eventlet, threading"),
+        ("TIMER_INTERVAL=0.001", "TIMER_INTERVAL must be at least 0.01"),
+    ):
+        started = subprocess.run(
+            [*command, "--set", bad], capture_output=True, text=True, timeout=60, check=False
+        )
+        assert started.returncode == 2 and said in started.stderr, started.stderr
+        assert "Traceback" not in started.stderr
+
+
 def test_guessing_join_codes_is_rate_limited_while_a_whole_room_joins(tmp_path: Path) -> None:
     from workshop.config import SETTINGS
 

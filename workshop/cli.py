@@ -100,8 +100,8 @@ def serve(
     from workshop.store import DatabaseProblem
 
     settings = _settings(overrides)
-    if public_url is not None:
-        settings["PUBLIC_URL"] = _public_url(public_url)
+    if public_url is not None or "PUBLIC_URL" in settings:
+        settings["PUBLIC_URL"] = _public_url(str(public_url or settings["PUBLIC_URL"]))
     if database is not None:
         settings["DATABASE_URL"] = database
     try:

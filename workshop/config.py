@@ -73,6 +73,12 @@ SETTINGS: dict[str, tuple[object, str]] = {
 }
 
 
+# Settings whose value is one of a few words, or a number with a least value: as their
+# command-line options (`--async-mode`, `--timer-interval`) check them.
+CHOICES = {"ASYNC_MODE": ("gevent", "eventlet", "threading")}
+LEAST = {"TIMER_INTERVAL": 0.01}
+
+
 def parse(name: str, text: str) -> object:
     """A setting given on the command line (`--set NAME=VALUE`), typed like its default."""
     if name not in SETTINGS:
@@ -83,6 +89,10 @@ def parse(name: str, text: str) -> object:
         value = kind(text)
     except ValueError:
         raise ValueError(f"{name} must be a {kind.__name__}, got {text!r}") from None
+    if name in CHOICES and value not in CHOICES[name]:
+        raise ValueError(f"{name} must be one of {', '.join(CHOICES[name])}, got {text!r}")
+    if name in LEAST and not value >= LEAST[name]:  # type: ignore[operator]
+        raise ValueError(f"{name} must be at least {LEAST[name]}, got {text!r}")
     if name in RATE_LIMITS:
         try:
             parse_many(text)

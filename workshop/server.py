@@ -374,6 +374,9 @@ def run(
     if timer_interval is not None:
         config["TIMER_INTERVAL"] = timer_interval
     config.update(settings or {})
+    # What --set changed is what runs: --set ASYNC_MODE=threading served on gevent, and
+    # --set MESSAGE_QUEUE=… took the database for this process alone.
+    async_mode, message_queue = str(config["ASYNC_MODE"]), config["MESSAGE_QUEUE"]
     app = create_app(config)
     service = app.extensions["workshop"]
     lease = ProcessLease(

@@ -10,6 +10,7 @@ they see the last COMMIT and never wait for the writer's fsync.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import secrets
@@ -163,6 +164,25 @@ def open_database(path: Path, migrate: bool = True) -> sqlite_utils.Database:
             f"the data folder {folder} must be readable and writable by the server"
             " (the database writes its log beside it)"
         )
+    with _one_opener(folder):
+        return _open_checked(path, migrate)
+
+
+@contextmanager
+def _one_opener(folder: Path) -> Iterator[None]:
+    """One process at a time opens, checks and migrates the database of `folder` (a lock on
+    the folder itself, released with its descriptor): processes started together on a new
+    shared file found it half made by another and called it empty, not a Workshop database,
+    or locked."""
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)
+
+
+def _open_checked(path: Path, migrate: bool) -> sqlite_utils.Database:
     wal = path.with_name(path.name + "-wal")
     if path.is_file() and path.stat().st_size == 0 and not (wal.is_file() and wal.stat().st_size):
         raise DatabaseProblem(f"{path} is empty (0 bytes): {RESTORE}, or remove it to start anew")
