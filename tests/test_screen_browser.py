@@ -328,6 +328,24 @@ def test_the_title_bar_shows_the_sessions_title_whole_and_the_chain_names_its_pr
         fits_the_window(screen)
 
 
+def test_the_title_bar_says_code_rather_than_cut_a_short_title(
+    server: LiveServer, open_page: OpenPage, people: list[Person]
+) -> None:
+    """At 1366 px, beside "Review the chain" and "Join with code …", the title "Sprint 14
+    planning" was cut to "Sprint 14 plan…"."""
+    session, fac = host(
+        server, people, "sprint_planning", chain=EXAMPLE, title="Sprint 14 planning"
+    )
+    fac.ok("go_to_phase", phase="review_chain")
+    for screen in open_screens(open_page, server, session):
+        expect(screen.locator("#stage-h")).to_have_text("Review the chain")
+        title = screen.locator("#session-title")
+        expect(title).to_have_text("Sprint 14 planning")
+        assert title.evaluate("(el) => el.scrollWidth <= el.clientWidth"), screen.viewport_size
+        expect(screen.locator("#join-line")).to_contain_text(session["join_code"])
+        fits_the_window(screen)
+
+
 # The join code and the box it is shown in: where each ends, and the code's size.
 CODE_BOX = """() => {
   const code = document.getElementById("screen-code");

@@ -360,6 +360,16 @@ function renderChain(state) {
   });
 }
 
+/** The top bar on one line: the join code says "Code …" rather than cut the session's title
+ * short ("Sprint 14 plan…" beside "Join with code …" at 1366 px). */
+function fitTopBar() {
+  const join = $("#join-line");
+  const title = $("#session-title");
+  const joinCode = join.dataset.code;
+  join.textContent = joinCode ? `Join with code ${joinCode}` : "";
+  if (joinCode && title.scrollWidth > title.clientWidth) join.textContent = `Code ${joinCode}`;
+}
+
 /** Each column gives way until it fits the window: on the stage the reasons and lists before
  * the question; on the side the older goals before the newest. */
 function fitScreen() {
@@ -369,6 +379,7 @@ function fitScreen() {
   const onStage = document.body.classList.contains("chain-stage");
   const code = $("#screen-code");
   if (code) fitLine(code);
+  fitTopBar();
   fit(main, () => [
     tighten(main, "fit-1"),
     trimLongest(main, STAGE_LISTS, 2),
@@ -401,7 +412,7 @@ function render(state) {
   $("#chain-product").hidden = !session.product;
   $("#phase-line").textContent = PHASES[session.phase] || session.phase;
   // A closed session admits nobody: the projector no longer invites the room to join.
-  $("#join-line").textContent = invite && !session.closed ? `Join with code ${invite.join_code}` : "";
+  $("#join-line").dataset.code = invite && !session.closed ? invite.join_code : "";
   document.body.classList.toggle("chain-stage", chainOnStage(state));
   renderStage(state);
   renderFloor(state);
