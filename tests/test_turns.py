@@ -407,8 +407,28 @@ def test_dominance_summary():
         comments={},
         participant_ids=["a", "b", "c", "d"],
     )
-    assert dominance_summary(rows) == {"gini": 0.55, "dominant": ["a"], "silent": ["d"]}
+    summary = {"measured": True, "gini": 0.55, "dominant": ["a"], "silent": ["d"]}
+    assert dominance_summary(rows) == summary
 
 
 def test_dominance_summary_of_an_empty_room():
-    assert dominance_summary([]) == {"gini": 0.0, "dominant": [], "silent": []}
+    summary = {"measured": False, "gini": 0.0, "dominant": [], "silent": []}
+    assert dominance_summary([]) == summary
+
+
+@pytest.mark.parametrize(
+    ("seconds", "measured"),
+    [
+        ({"a": 0.01, "b": 0.02, "c": 0.0}, False),
+        ({"a": 0.5, "b": 0.49}, False),
+        ({"a": 0.5, "b": 0.5}, True),
+        ({"a": 30.0}, True),
+    ],
+)
+def test_shares_are_measured_once_the_floor_was_held_a_second(
+    seconds: dict[str, float], measured: bool
+) -> None:
+    """Rounds answered by instant votes gave each person "0 s · 35%" and a Gini of 0.03:
+    shares of a few hundredths of a second are noise, and the pages leave them out."""
+    rows = airtime_table(seconds, {}, {}, {}, list(seconds))
+    assert dominance_summary(rows)["measured"] is measured

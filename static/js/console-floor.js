@@ -143,7 +143,15 @@ export function renderAirtime(state) {
         h("span", { class: "track", "aria-hidden": "true" }, fill),
         h("span", {
           class: "bar-value",
-          text: `${duration(row.seconds)} · ${Math.round(row.share * 100)}% · ${counted(row.turns, "turn")} · ${counted(row.proposals, "proposal")} · ${counted(row.comments, "comment")}`,
+          text: [
+            duration(row.seconds),
+            airtime.measured ? `${Math.round(row.share * 100)}%` : null,
+            counted(row.turns, "turn"),
+            counted(row.proposals, "proposal"),
+            counted(row.comments, "comment"),
+          ]
+            .filter(Boolean)
+            .join(" · "),
         }),
         dominant ? h("span", { class: "warning", text: "⚠ dominates the airtime: invite others in" }) : null,
       );
@@ -152,7 +160,12 @@ export function renderAirtime(state) {
       rows.length
         ? h("ul", { class: "airtime" }, rows)
         : h("p", { class: "muted", text: "Nobody who takes part has joined yet." }),
-      h("p", { class: "gini", text: `Gini ${airtime.gini.toFixed(2)} (0 = everyone heard equally)` }),
+      h("p", {
+        class: "gini",
+        text: airtime.measured
+          ? `Gini ${airtime.gini.toFixed(2)} (0 = everyone heard equally)`
+          : "Shares and Gini once someone has held the floor for a second or more",
+      }),
       airtime.silent.length
         ? h("p", {
             class: "muted",

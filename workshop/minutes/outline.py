@@ -176,6 +176,7 @@ def _answers(entry: Mapping, words: Words) -> str:
 
 
 def _airtime_blocks(airtime: Mapping, words: Words) -> list[Block]:
+    measured = airtime.get("measured", True)  # records made before it was kept: as they were
     rows = [
         (
             words(r["participant_id"]),
@@ -183,12 +184,17 @@ def _airtime_blocks(airtime: Mapping, words: Words) -> list[Block]:
             r["turns"],
             r["proposals"],
             r["comments"],
-            f"{r['share']:.0%}",
+            f"{r['share']:.0%}" if measured else "–",
         )
         for r in airtime["rows"]
     ]
+    gini = (
+        f"Gini of airtime (0 is even, 1 is one voice): {airtime['gini']}"
+        if measured
+        else "Gini of airtime: not measured (the floor was held for less than a second in all)"
+    )
     facts = [
-        f"Gini of airtime (0 is even, 1 is one voice): {airtime['gini']}",
+        gini,
         f"Dominant: {words.all(airtime['dominant'])}",
         f"Silent (no turn): {words.all(airtime['silent'])}",
     ]
