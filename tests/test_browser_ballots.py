@@ -99,6 +99,14 @@ def test_a_tie_goes_to_a_runoff_in_one_click_and_the_rest_is_settled(
     expect(settle.get_by_label("Fitter teams")).to_be_checked()
     expect(settle).to_contain_text("Proposals serving them: Run more.")
     expect(settle.locator("select").last).to_have_value(ids[1])
+    # Only an option taken forward is offered to serve: a parked one got a refusal naming
+    # an API field, at the foot of the panel.
+    serve_to = settle.locator("select").last.locator("option")
+    expect(serve_to).to_have_text(["Fitter teams"])
+    settle.get_by_label("Healthier lives").check()
+    expect(serve_to).to_have_text(["Healthier lives", "Fitter teams"])
+    settle.get_by_label("Healthier lives").uncheck()
+    expect(serve_to).to_have_text(["Fitter teams"])
     settle.get_by_role("button", name="Settle in one step").click()
     expect(console.locator("form.settle")).to_have_count(0)
     for title in ("Healthier lives", "Happier people"):

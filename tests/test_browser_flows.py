@@ -382,3 +382,47 @@ def test_a_press_repeated_offline_is_one_press_and_says_that_it_waits(
     assert [step["phase"] for step in shown["session"]["phase_log"]][-2:] == ["present", "discuss"]
     (commented,) = [p for p in shown["proposals"] if p["id"] == proposal]
     assert [c["text"] for c in commented["comments"]] == ["Which scales first?"]
+
+
+def test_a_refusal_says_the_phases_in_words_and_goes_when_the_phase_changes(
+    server: LiveServer, open_page, watch
+) -> None:
+    """Opening a ballot while proposing silently said "ballots are held in the discuss or
+    decide or review_chain phases", and the red line stayed once the session had moved on
+    to a phase where it no longer held."""
+    watch.allowed.append(re.compile(r"status of 409"))
+    session, fac, (ann,) = team(server, "Ann")
+    command(server, session, fac, "next_phase")
+    command(server, session, ann["token"], "propose_goal", level="vision", title="Healthier lives")
+    console = console_page(open_page, server, session)
+    console.get_by_label("Select Healthier lives").check()
+    console.get_by_role("button", name="Open ballot").click()
+    error = console.locator("#board-error")
+    expect(error).to_have_text(
+        "ballots are held in the phases “discuss”, “decide” and “review the chain”,"
+        " not in “propose (silently)”"
+    )
+    command(server, session, fac, "go_to_phase", phase="discuss")
+    expect(console.locator("#phase-h")).to_contain_text("Discuss")
+    expect(error).to_be_hidden()
+
+
+def test_handing_over_asks_one_confirmation_at_a_time_naming_whom(
+    server: LiveServer, open_page
+) -> None:
+    """ "Hand over" named nobody to a screen reader, and pressed on two people it left both
+    asking "Confirm: make … facilitator" at once."""
+    session, _fac, (ann, bob) = team(server, "Ann", "Bob")
+    for person, name in ((ann, "Ann"), (bob, "Bob")):
+        enter(open_page(name, pages.PHONE), server, session, person, name)
+    console = console_page(open_page, server, session)
+    console.get_by_role("button", name="Hand over to Ann").click()
+    expect(console.get_by_role("button", name="Confirm: make Ann facilitator")).to_be_visible()
+    console.get_by_role("button", name="Hand over to Bob").click()
+    expect(console.get_by_role("button", name="Confirm: make Bob facilitator")).to_be_visible()
+    expect(console.get_by_role("button", name="Hand over to Ann")).to_be_visible()
+    expect(console.locator("button.hand-over[data-armed='1']")).to_have_count(1)
+    console.get_by_role("button", name="Confirm: make Bob facilitator").click()
+    expect(console.locator("body")).to_contain_text("no longer the facilitator")
+    facilitator = [p for p in pages.state(server, session, bob["token"])["participants"]]
+    assert any(p["name"] == "Bob" and p["role"] == "facilitator" for p in facilitator)

@@ -150,7 +150,8 @@ function unsettled(state, ballot) {
 /** After dot or ranked: keep the winner (or the ticked), park or reject the rest, move their children. */
 function settleForm(state, ballot, live) {
   if (!unsettled(state, ballot).length) return null;
-  const error = $("#ballot-error");
+  // Its refusal beside its button, not at the foot of the panel under the chart and votes.
+  const error = h("p", { class: "error", role: "alert", hidden: true });
   const winner = winnerOf(state, ballot);
   const id = (what) => `settle-${what}-${ballot.id}`;
   const open = ballot.options.filter((option) => isLive(proposalById(state, option) || {}));
@@ -169,6 +170,14 @@ function settleForm(state, ballot, live) {
     const all = open.every((option) => ticked.some((box) => box.value === option));
     note.hidden = !all;
     setDisabled(go, all);
+    offerTargets(ticked.map((box) => box.value));
+  };
+  // The proposals serving the options move to one taken forward: offered a parked one,
+  // the facilitator got a refusal naming an API field.
+  const offerTargets = (kept) => {
+    const chosen = target.value;
+    target.replaceChildren(...kept.map((option) => h("option", { value: option, text: goalTitle(state, option) })));
+    if (kept.includes(chosen)) target.value = chosen;
   };
   const keeps = ballot.options.map((option) =>
     h(
@@ -193,12 +202,8 @@ function settleForm(state, ballot, live) {
   const serving = state.proposals.filter(
     (p) => isLive(p) && !ballot.options.includes(p.id) && (p.parents || []).some((x) => ballot.options.includes(x)),
   );
-  const target = h(
-    "select",
-    { id: id("to") },
-    ballot.options.map((option) => h("option", { value: option, text: goalTitle(state, option) })),
-  );
-  if (winner) target.value = winner;
+  const target = h("select", { id: id("to") });
+  offerTargets(winner ? [winner] : []);
   const settle = async () => {
     const keep = keeps.map((label) => label.querySelector("input")).filter((box) => box.checked);
     if (!keep.length) return showError(error, "Tick the options to take forward: the others are settled.");
@@ -224,6 +229,7 @@ function settleForm(state, ballot, live) {
           target,
         ]
       : null,
+    error,
     h("div", { class: "actions" }, go),
   );
 }

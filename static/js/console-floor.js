@@ -125,6 +125,15 @@ export function renderFloor(state, live) {
   setDisabled($("#start-124"), !!floor.structure);
 }
 
+/** Put back every "Confirm: make … facilitator" to "Hand over", unconfirmed. */
+function disarmHandOvers() {
+  for (const armed of document.querySelectorAll("button.hand-over[data-armed='1']")) {
+    delete armed.dataset.armed;
+    armed.textContent = "Hand over";
+    armed.setAttribute("aria-label", `Hand over to ${armed.dataset.person}`);
+  }
+}
+
 /** Airtime per person as bars, who dominates, the Gini, who was not heard. */
 export function renderAirtime(state) {
   const airtime = state.airtime;
@@ -194,13 +203,20 @@ export function renderPeople(state, live) {
           (event) => {
             const target = event.currentTarget;
             if (target.dataset.armed !== "1") {
+              disarmHandOvers(); // one hand-over waits for its confirmation at a time
               target.dataset.armed = "1";
               target.textContent = `Confirm: make ${person.name} facilitator`;
+              target.removeAttribute("aria-label"); // its text says whose now
               return;
             }
             run(live, "hand_over", { participant_id: person.id }, error);
           },
-          { class: "small", key: `hand-over-${person.id}` },
+          {
+            class: "small hand-over",
+            key: `hand-over-${person.id}`,
+            "aria-label": `Hand over to ${person.name}`,
+            "data-person": person.name,
+          },
         );
         return h(
           "li",
@@ -219,7 +235,7 @@ export function renderPeople(state, live) {
                   ? button(
                       "Make decider",
                       () => run(live, "delegate_decider", { participant_id: person.id }, error),
-                      { class: "small", key: `decider-${person.id}` },
+                      { class: "small", key: `decider-${person.id}`, "aria-label": `Make ${person.name} decider` },
                     )
                   : null,
                 votes

@@ -107,6 +107,10 @@ function renderAgenda(state) {
     session.agenda.map((phase) => h("option", { value: phase, text: PHASES[phase] || phase })),
   );
   if (session.agenda.includes(chosen) && document.activeElement !== select) select.value = chosen;
+  if (select.dataset.phase && select.dataset.phase !== session.phase) {
+    // A refusal of the phase before ("ballots are held in …") no longer holds in this one.
+    for (const error of ["#board-error", "#ballot-error"]) showError($(error), "");
+  }
   select.dataset.phase = session.phase; // follow the phase until the facilitator picks another
   setDisabled($("#next-phase"), step === session.agenda.length - 1);
 }

@@ -16,6 +16,7 @@ from workshop.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from workshop.domain.floor import answer_by_vote, end_ballot_round, grant, start_round
 from workshop.domain.plain import (
     KIND_NAMES,
+    PHASE_NAMES,
     ballot_named,
     listed,
     person_named,
@@ -259,7 +260,10 @@ def new_ballot(
     """The events of a new ballot: a vote the facilitator opens, or the runoff of a tie."""
     deadline_in = payload.number(p, "deadline_seconds", 1, MAX_DEADLINE)
     if deadline_in is None and s.phase not in agenda.BALLOT_PHASES:
-        raise Conflict(f"ballots are held in the {' or '.join(agenda.BALLOT_PHASES)} phases")
+        held = listed([quoted(PHASE_NAMES[phase]) for phase in agenda.BALLOT_PHASES])
+        raise Conflict(
+            f"ballots are held in the phases {held}, not in {quoted(PHASE_NAMES[s.phase])}"
+        )
     if s.texts_hidden:
         raise Conflict("the proposals' texts are hidden from the room: reveal them before a vote")
     busy = [b for b in s.open_ballots() if not b.remote]
