@@ -728,3 +728,26 @@ def test_one_two_four_all_shows_the_stage_and_the_groups(
     expect(console.locator(".structure .groups li")).to_have_count(2)
     for page in pages:
         expect(page.locator(".structure")).to_contain_text(re.compile(r"Your group: (.*, )?you\b"))
+
+
+def test_a_word_longer_than_a_phone_breaks_rather_than_push_the_page_sideways(
+    server: LiveServer, open_page: OpenPage
+) -> None:
+    """A pasted link in a description, a title of 200 letters without a space: the personal
+    link page scrolled 37,000 px sideways on a phone, the participant view too."""
+    title = "Ship" + "x" * 196
+    session, ann, proposal = vision_by_ann(server, title)
+    described = {"description": "https://example.org/" + "y" * 2000}
+    command(server, session, ann["token"], "edit_proposal", proposal_id=proposal, **described)
+    command(server, session, session["facilitator_token"], "go_to_phase", phase="decide")
+    voters = [{"name": "Rita" + "r" * 70}]
+    remote = {"proposal_ids": [proposal], "voters": voters, "deadline_seconds": 3600}
+    sent = command(server, session, session["facilitator_token"], "send_remote_ballot", **remote)
+    for javascript in (True, False):
+        phone = open_page("Rita", PHONE, java_script_enabled=javascript)
+        phone.goto(server.url + sent["invitations"][0]["link"])
+        expect(phone.locator("main h2").first).to_contain_text("Ship")
+        fits(phone)
+    page = enter(open_page("Ann", PHONE), server, session, ann, "Ann")
+    expect(page.locator("article.proposal").first).to_contain_text("Ship")
+    fits(page)

@@ -390,6 +390,14 @@ def test_any_value_in_any_field_is_a_named_problem_or_a_chain(
         assert refused.problems and all(p.startswith("f.json: ") for p in refused.problems)
 
 
+def test_direction_controls_in_a_chain_file_are_named() -> None:
+    """A right-to-left override in a goal's title showed the pages' words reversed."""
+    text = SKELETON.replace("Lose weight without dieting misery", "Lose weight \u202eyrsim")
+    assert problems_of(text) == [
+        "f.yaml: goal U1, title: contains direction controls (U+202A–U+202E, U+2066–U+2069)"
+    ]
+
+
 def test_no_vision_is_reported() -> None:
     assert problems_of("goalchain: 1\nproduct: x\n") == [
         "f.yaml: vision: no vision: a chain has exactly one"

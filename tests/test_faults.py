@@ -869,6 +869,45 @@ def test_malformed_messages_on_a_raw_websocket_are_refused_in_a_line_and_the_soc
         server.stop()
 
 
+# The server hangs up on the flooding client, which may leave its socket to the collector.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_empty_messages_are_refused_in_a_line_and_a_flood_of_them_is_hung_up_on(
+    tmp_path: Path, people: list[Person]
+) -> None:
+    """An empty Socket.IO message (the frame "4") logged two tracebacks each, with no rate
+    to stop it: one socket grew the log 12 MB a second and slowed every other session's
+    answers to seconds."""
+    server = LiveServer(tmp_path, strict=True).start()  # the command rate people get
+    try:
+        session, _fac = host(server, people, "strategizing")
+        other, _other_fac = host(server, people, "strategizing")
+        ws = engineio_websocket(server, session["facilitator_token"])
+        ws.send("4")
+        ws.send('421["get_state",{}]')  # the connection goes on after one
+        while not (message := ws.recv()).startswith("431"):
+            if message == "2":
+                ws.send("3")
+        assert json.loads(message[3:])[0]["ok"]
+        closed = False
+        try:
+            for _ in range(2000):
+                ws.send("4")
+            while ws.recv():  # the server hangs up: recv ends or raises
+                pass
+            closed = True
+        except (websocket.WebSocketException, OSError):
+            closed = True
+        assert closed
+        log = server.log.read_text()
+        assert "Traceback" not in log and "message handler error" not in log
+        assert "sent malformed messages too fast: hung up" in log
+        assert log.count("a malformed message from") < 200, "the lines stay bounded"
+        answer = server.get(f"/api/sessions/{other['id']}/state", token=other["facilitator_token"])
+        assert answer.status_code == 200
+    finally:
+        server.stop()
+
+
 def test_a_damaged_event_in_the_log_is_named_and_that_session_alone_is_refused(
     tmp_path: Path, people: list[Person]
 ) -> None:

@@ -39,6 +39,9 @@ def test_the_facilitator_has_the_name_given(given, shown):
         ("M" * 81, "facilitator_name is 81 characters long, at most 80"),
         ("<b>Maya</b>", "facilitator_name must be plain text"),
         ("Maya\x00", "facilitator_name contains control characters"),
+        # A right-to-left override showed the page's own words after it reversed.
+        ("Maya\u202e gpj.exe", "facilitator_name contains direction controls"),
+        ("Maya\u2066", "facilitator_name contains direction controls"),
     ],
 )
 def test_a_bad_facilitator_name_is_refused_by_name(given, problem):

@@ -31,7 +31,7 @@ from workshop.domain.views import SCREEN
 from workshop.domain.workshop import CLIENT_COMMANDS
 from workshop.outbound import Outbound, adapt_websockets
 from workshop.service import Service
-from workshop.throttle import Throttle
+from workshop.throttle import RateLimited, Throttle
 
 log = logging.getLogger(__name__)
 SYNC_PAGE = 500  # events per `sync` answer at most; `more` says whether to ask again
@@ -122,17 +122,28 @@ def answering(handler: Callable[..., Any]) -> Callable[..., Any]:
     return guarded
 
 
-def refuse_malformed_messages(socketio: SocketIO, describe: Callable[[str], str]) -> None:
+def refuse_malformed_messages(
+    socketio: SocketIO, describe: Callable[[str], str], throttle: Throttle
+) -> None:
     """A message that is no packet Workshop takes gets a line in the log, not a traceback
     (a client could fill the log with them at will), and, if it asked for an answer, an
-    `invalid_input` naming the trouble; the connection goes on."""
+    `invalid_input` naming the trouble; the connection goes on, within the command rate:
+    past it, the server hangs up (the lines, and the work, stay bounded)."""
     server = socketio.server
     handle = server._handle_eio_message
 
     def guarded(eio_sid: str, data: str | bytes) -> None:
         try:
+            if not data:  # python-socketio reads it as an event with no data, and fails on it
+                raise MalformedMessage("an empty message", JsonPacket())
             handle(eio_sid, data)
         except MalformedMessage as error:
+            try:
+                throttle.take("COMMAND_RATE", f"malformed:{eio_sid}")
+            except RateLimited:
+                log.warning("%s sent malformed messages too fast: hung up", describe(eio_sid))
+                server.eio.disconnect(eio_sid)
+                return
             log.warning("a malformed message from %s was refused: %s", describe(eio_sid), error)
             if error.id is not None:
                 answer = failure(InvalidInput(f"malformed message: {error}"))
@@ -167,7 +178,7 @@ def register(socketio: SocketIO, service: Service, throttle: Throttle, outbound_
 
     adapt_websockets()
     Outbound(socketio, outbound_limit, describe)
-    refuse_malformed_messages(socketio, describe)
+    refuse_malformed_messages(socketio, describe, throttle)
     acknowledge_when_answered(server)
 
     def caller(sid: str) -> Connection:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from workshop.domain.errors import InvalidInput
-from workshop.domain.text import MARKUP, natural_key, shown
+from workshop.domain.text import DIRECTION_CONTROLS, DIRECTION_PROBLEM, MARKUP, natural_key, shown
 
 FORMAT_VERSION = 1  # the `goalchain:` key every chain document starts with
 LEVELS = ("vision", "user", "business", "product", "sprint")
@@ -155,10 +155,13 @@ def validate(chain: Chain) -> list[Problem]:
 
 
 def _text_problems(goal_id: str, fields: Any, where: str = "") -> list[Problem]:
-    """Markup in any text, and numbers JSON cannot carry, anywhere in a goal (provenance too)."""
+    """Markup or direction controls in any text, and numbers JSON cannot carry, anywhere in a
+    goal (provenance too)."""
     if isinstance(fields, str):
         if MARKUP.search(fields):
             return [Problem(goal_id, where, "HTML markup is not allowed in text")]
+        if DIRECTION_CONTROLS.search(fields):
+            return [Problem(goal_id, where, DIRECTION_PROBLEM)]
         return []
     if isinstance(fields, float) and not math.isfinite(fields):
         return [Problem(goal_id, where, "not a finite number")]

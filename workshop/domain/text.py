@@ -14,6 +14,10 @@ from collections.abc import Mapping
 from workshop.domain.errors import InvalidInput
 
 MARKUP = re.compile(r"<[A-Za-z!/?]")  # what a browser would start a tag with
+# Direction overrides and isolates: typed into a title, they showed the page's own words
+# reversed ("(yltnelis) esoporP") and a file name's extension as another.
+DIRECTION_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+DIRECTION_PROBLEM = "contains direction controls (U+202A–U+202E, U+2066–U+2069)"
 # Control characters, and lone UTF-16 surrogates (no UTF-8 can carry them).
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
@@ -109,6 +113,8 @@ def clean_text(value: object, field: str, max_len: int = TITLE_MAX, required: bo
         raise InvalidInput(f"{field} is {len(text)} characters long, at most {max_len} allowed")
     if CONTROL.search(text):
         raise InvalidInput(f"{field} contains control characters or broken unicode")
+    if DIRECTION_CONTROLS.search(text):
+        raise InvalidInput(f"{field} {DIRECTION_PROBLEM}")
     found = MARKUP.search(text)
     if found:
         snippet = text[found.start() : found.start() + 12]
