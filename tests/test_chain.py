@@ -34,7 +34,7 @@ from workshop.domain.chain import (
 )
 from workshop.domain.errors import InvalidInput
 from workshop.domain.review import review_report
-from workshop.domain.text import MARKUP
+from workshop.domain.text import DIRECTION_CONTROLS, MARKUP
 
 # Strings YAML would misread if written bare, and text that needs escaping somewhere.
 TRICKY = [
@@ -83,9 +83,10 @@ TRICKY = [
 ]
 RULES = ("unanimity", "consent", "majority", "fist_of_five", "dot", "ranked", "decider")
 
-# Any text but markup, which a chain refuses like everything typed (PRODUCT.md section 7).
+# Any text but markup and direction controls, which a chain refuses like everything typed
+# (PRODUCT.md section 7).
 texts = st.text(st.characters(exclude_categories=("Cs",)), max_size=12).filter(
-    lambda text: not MARKUP.search(text)
+    lambda text: not MARKUP.search(text) and not DIRECTION_CONTROLS.search(text)
 )
 words = st.one_of(st.sampled_from(TRICKY), texts)
 titles = words.filter(str.strip)
