@@ -347,6 +347,21 @@ class Service:
 
         A room screen's token passes only where `screen` allows it, as the viewer SCREEN.
         """
+        workshop_id, participant_id, _expires = self._token(token, screen)
+        return workshop_id, participant_id
+
+    def link_reader(self, token: str) -> tuple[str, str, float | None]:
+        """(workshop_id, participant_id, expires_at) for a personal link that may still be
+        read: for LINK_RESULT_SECONDS after its deadline it shows what came of its ballots
+        and drafts (a ballot closing at the deadline took the link with it, and nobody who
+        had voted saw the result); it acts only while `authenticate` lets it."""
+        return self._token(token, grace=LINK_RESULT_SECONDS)
+
+    def _token(
+        self, token: object, screen: bool = False, grace: float = 0.0
+    ) -> tuple[str, str, float | None]:
+        """(workshop_id, participant_id, expires_at) for a token, up to `grace` seconds past
+        its expiry; else Unauthorized."""
         if not isinstance(token, str) or not token:
             raise Unauthorized("a token is required")
         if token.startswith(f"{SCREEN}."):
@@ -355,29 +370,13 @@ class Service:
                 raise Unauthorized("unknown token")
             if not screen:
                 raise Unauthorized("a room screen's link only shows the room screen")
-            return parts[1], SCREEN
+            return parts[1], SCREEN, None
         with self.store.reading():
             row = self.store.token(token)
         if row is None:
             raise Unauthorized("unknown token")
-        if row["expires_at"] is not None and row["expires_at"] < self.clock():
-            raise Unauthorized("this link has expired", code="expired")
-        return row["workshop_id"], row["participant_id"]
-
-    def link_reader(self, token: str) -> tuple[str, str, float | None]:
-        """(workshop_id, participant_id, expires_at) for a personal link that may still be
-        read: for LINK_RESULT_SECONDS after its deadline it shows what came of its ballots
-        and drafts (a ballot closing at the deadline took the link with it, and nobody who
-        had voted saw the result); it acts only while `authenticate` lets it."""
-        try:
-            workshop_id, participant_id = self.authenticate(token)
-        except Unauthorized as refused:
-            if refused.code != "expired":
-                raise
-        with self.store.reading():
-            row = self.store.token(token)
         expires = row["expires_at"]
-        if expires is not None and expires + LINK_RESULT_SECONDS < self.clock():
+        if expires is not None and expires + grace < self.clock():
             raise Unauthorized("this link has expired", code="expired")
         return row["workshop_id"], row["participant_id"], expires
 

@@ -3,7 +3,7 @@
 
 import { $, $$, announce, h, markBusy, showError } from "./dom.js";
 import { update } from "./shell.js";
-import { LEVELS, PARENT_LEVELS, PHASES, PROPOSING_PHASES } from "./widgets.js";
+import { IN_FORCE, inForce, LEVELS, PARENT_LEVELS, PHASES, PROPOSING_PHASES } from "./widgets.js";
 
 const NUMBER = /^-?\d+(\.\d+)?$/;
 let metricCount = 0;
@@ -73,10 +73,6 @@ function hints(level, metrics, due, parents) {
   return tips;
 }
 
-/** Statuses of a chain goal that a new goal may serve. One the file holds as only proposed
- * can be agreed in no session (only goals in force are amended): offered, it stranded the
- * goal proposed to serve it, which could never go to a vote. */
-const IN_FORCE = ["accepted", "achieved"];
 // The goals a review may change, by change (the server's rule): one in force; achieved once.
 const CHANGEABLE = { amend: IN_FORCE, achieve: ["accepted"], retire: IN_FORCE };
 
@@ -96,7 +92,9 @@ function candidates(state, level) {
   if (wanted.includes("vision") && chain.vision)
     found.push([chain.vision.id, chain.vision.statement, "vision"]);
   for (const goal of chain.goals || []) {
-    if (wanted.includes(goal.level) && IN_FORCE.includes(goal.status || "accepted")) {
+    // Only a goal in force: one the file holds as only proposed can be agreed in no session
+    // (only goals in force are amended); offered, it stranded the goal proposed to serve it.
+    if (wanted.includes(goal.level) && inForce(goal)) {
       found.push([goal.id, goal.title, LEVELS[goal.level]]);
     }
   }

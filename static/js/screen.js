@@ -12,6 +12,7 @@ import {
   chainTree,
   countdown,
   goalTitle,
+  inForce,
   PHASE_TIPS,
   PHASES,
   personName,
@@ -319,7 +320,7 @@ function inDecisionOrder(state, goals) {
   const closed = new Map(state.ballots.map((b) => [b.id, Math.max(b.closed_at || 0, b.revealed_at || 0)]));
   const decisions = goals.map((goal, index) => {
     const decided = goal.decided || {};
-    const here = decided.session === state.session.id ? 1 : 0;
+    const here = decidedHere(state, goal) ? 1 : 0;
     const ballot = here ? closed.get(decided.ballot) || 0 : 0;
     return { goal, here, at: Date.parse(decided.at) || 0, ballot, index };
   });
@@ -327,9 +328,8 @@ function inDecisionOrder(state, goals) {
   return decisions.map((decision) => decision.goal);
 }
 
-/** A goal the chain holds to: the vision, or a goal accepted or achieved (not one rejected,
- * retired or only proposed). */
-const inForce = (goal) => !goal.status || goal.status === "accepted" || goal.status === "achieved";
+/** Whether this session decided `goal` (accepted, amended, achieved or retired it). */
+const decidedHere = (state, goal) => (goal.decided || {}).session === state.session.id;
 
 function renderChain(state) {
   update($("#chain-body"), state.chain, () => {
@@ -342,8 +342,7 @@ function renderChain(state) {
     // The goal decided last stays in view, with its details, however long the chain grows.
     // The chain the room holds to: a goal rejected, retired or only proposed in the file
     // is left out, unless this session decided it (a review retiring a goal shows it).
-    const decidedHere = (g) => (g.decided || {}).session === state.session.id;
-    for (const goal of goals.filter((g) => !inForce(g) && !decidedHere(g))) {
+    for (const goal of goals.filter((g) => !inForce(g) && !decidedHere(state, g))) {
       for (const node of tree.querySelectorAll(`li.node[data-goal="${CSS.escape(goal.id)}"]`)) node.remove();
     }
     const newest = ordered.filter(inForce).pop();
@@ -351,7 +350,7 @@ function renderChain(state) {
     if (node) node.classList.add("newest");
     // What this session changed, on each goal it decided, when the chain holds others too
     // (shown with the chain on stage).
-    const here = goals.filter(decidedHere);
+    const here = goals.filter((g) => decidedHere(state, g));
     for (const goal of here.length < goals.length ? here : []) {
       const box = tree.querySelector(`li.node[data-goal="${CSS.escape(goal.id)}"]:not(.ref) > .node-box`);
       if (box) box.append(h("span", { class: "decided-here", text: "decided in this session" }));

@@ -61,6 +61,11 @@ export const PARENT_LEVELS = {
   product: ["user", "business"],
   sprint: ["product"],
 };
+/** Statuses of a chain goal the chain holds to (not rejected, retired or only proposed). */
+export const IN_FORCE = ["accepted", "achieved"];
+/** A goal the chain holds to: the vision (no status), or a goal accepted or achieved. */
+export const inForce = (goal) => IN_FORCE.includes(goal.status || "accepted");
+
 export const PROPOSING_PHASES = ["propose", "present", "discuss", "decide", "review_chain"];
 export const ANONYMOUS_RULES = ["unanimity", "majority", "dot", "ranked"];
 export const YES_NO_RULES = ["unanimity", "consent", "majority", "fist_of_five", "decider"];
