@@ -158,13 +158,16 @@ def test_every_error_of_the_api_and_the_probes_is_in_the_error_shape(
     assert error_of(answer)["code"] == code
 
 
+@pytest.mark.parametrize("chunked", [False, True], ids=["length", "chunked"])
 def test_a_body_over_the_limit_is_refused_in_the_error_shape_naming_the_limit(
-    server: LiveServer,
+    server: LiveServer, chunked: bool
 ) -> None:
+    """Sent in chunks (no Content-Length), the same body was "not a JSON object" (400)."""
     body = b'{"kind": "review", "title": "' + b"x" * (1024 * 1024) + b'"}'
+    pieces = (body[i : i + 65536] for i in range(0, len(body), 65536))
     answer = requests.post(
         server.url + "/api/sessions",
-        data=body,
+        data=pieces if chunked else body,
         headers={"Content-Type": "application/json"},
         timeout=10,
     )

@@ -439,3 +439,45 @@ def test_the_runoff_of_an_anonymous_tie_is_anonymous_too(server: LiveServer, peo
     people_ids = {person.id for person in (pia, tom, una)}
     assert sorted(v["voter"] for v in votes) == ["voter 1", "voter 2"]
     assert not people_ids & {v["voter"] for v in ballot_of(una, runoff["id"])["votes"]}
+
+
+def test_a_ballot_waiting_for_a_ruling_or_a_decider_still_decides_and_holds_the_close(
+    server: LiveServer, people
+) -> None:
+    """A second ballot opened on a proposal whose objection awaited its ruling (majority
+    rejected it, then the ruling passed the first: the minutes said both); the session
+    closed with the ruling and a tie's decision never made; and a tie sent to the decider
+    kept naming the first decider after the facilitator delegated another."""
+    session, fac, (pia, tom, una) = strategy(server, people)
+    (vision,) = visions(pia, "Healthier lives")
+    fac.ok("go_to_phase", phase="decide")
+    ballot = fac.ok("open_ballot", proposal_ids=[vision], rule="consent", rule_reason="r")
+    ballot = ballot["ballot_id"]
+    objection = {"choice": "objection", "reason": "too vague"}
+    vote_all(ballot, {pia: {"choice": "consent"}, tom: objection, una: {"choice": "consent"}})
+    reveal(fac, ballot)
+    again = fac.refused(
+        "open_ballot", "conflict", proposal_ids=[vision], rule="majority", rule_reason="r"
+    )
+    assert "waits for the facilitator's ruling on Tom's objection" in again["message"]
+    pia.refused("edit_proposal", "conflict", proposal_id=vision, title="Healthy lives")
+    closing = fac.refused("go_to_phase", "conflict", phase="close")
+    assert "Tom's objection, which comes before closing the session" in closing["message"]
+    fac.ok("rule_objection", ballot_id=ballot, voter=tom.id, stands=False, reason="preference")
+    assert proposal(pia, vision)["status"] == "accepted"
+
+    a, b = (tom.ok("propose_goal", level="user", title=t, parents=["V1"]) for t in "AB")
+    a, b = a["proposal_id"], b["proposal_id"]
+    tie = ranked(fac, [a, b], {pia: [a, b], tom: [b, a]})
+    assert fac.ok("break_tie", ballot_id=tie, how="decider")["events"][0]["decider"] == pia.id
+    fac.ok("delegate_decider", participant_id=una.id)
+    assert ballot_of(fac, tie)["tie_break"]["decider"] == una.id
+    closing = fac.refused("go_to_phase", "conflict", phase="close")
+    assert "waits for Una's decision among the tied" in closing["message"]
+    pia.refused("record_decision", "forbidden", ballot_id=tie, winner=a, rationale="r")
+    una.ok("record_decision", ballot_id=tie, winner=a, rationale="users first")
+    fac.ok("go_to_phase", phase="close")
+    markdown = server.get(
+        f"/api/sessions/{session['id']}/minutes", session["facilitator_token"], format="md"
+    ).text
+    assert "Tie for first place: sent to the decider, Una." in markdown

@@ -341,7 +341,7 @@ def test_markup_in_a_title_is_refused_and_shown_as_text(
     page.fill("#p-title", "<img src=x onerror=alert(1)>")
     page.click("#propose-form button[type=submit]")
     error = page.locator("#propose-error")
-    expect(error).to_contain_text("title must be plain text: HTML markup is not allowed")
+    expect(error).to_contain_text("Title must be plain text: HTML markup is not allowed")
     expect(error).to_contain_text("<img src=x o")
     assert page.locator("img[src=x]").count() == 0
     assert state(server, session, session["facilitator_token"])["proposals"] == []

@@ -388,8 +388,8 @@ def test_a_refusal_says_the_phases_in_words_and_goes_when_the_phase_changes(
     server: LiveServer, open_page, watch
 ) -> None:
     """Opening a ballot while proposing silently said "ballots are held in the discuss or
-    decide or review_chain phases", and the red line stayed once the session had moved on
-    to a phase where it no longer held."""
+    decide or review_chain phases" (a sentence without its capital), and the red line stayed
+    once the session had moved on to a phase where it no longer held."""
     watch.allowed.append(re.compile(r"status of 409"))
     session, fac, (ann,) = team(server, "Ann")
     command(server, session, fac, "next_phase")
@@ -399,7 +399,7 @@ def test_a_refusal_says_the_phases_in_words_and_goes_when_the_phase_changes(
     console.get_by_role("button", name="Open ballot").click()
     error = console.locator("#board-error")
     expect(error).to_have_text(
-        "ballots are held in the phases “discuss”, “decide” and “review the chain”,"
+        "Ballots are held in the phases “discuss”, “decide” and “review the chain”,"
         " not in “propose (silently)”"
     )
     command(server, session, fac, "go_to_phase", phase="discuss")
@@ -426,3 +426,47 @@ def test_handing_over_asks_one_confirmation_at_a_time_naming_whom(
     expect(console.locator("body")).to_contain_text("no longer the facilitator")
     facilitator = [p for p in pages.state(server, session, bob["token"])["participants"]]
     assert any(p["name"] == "Bob" and p["role"] == "facilitator" for p in facilitator)
+
+
+def test_the_author_of_a_proposal_the_facilitator_withdrew_is_told(
+    server: LiveServer, open_page
+) -> None:
+    """The card left the author's board without a word when the facilitator withdrew it."""
+    session, fac, (ann,) = team(server, "Ann")
+    command(server, session, fac, "next_phase")
+    proposal = command(
+        server, session, ann["token"], "propose_goal", level="vision", title="Feel strong"
+    )["proposal_id"]
+    page = enter(open_page("ann"), server, session, ann, "Ann")
+    expect(page.locator("#proposals-body")).to_contain_text("Feel strong")
+    command(server, session, fac, "withdraw_proposal", proposal_id=proposal)
+    note = page.locator(".withdrawn-note")
+    expect(note).to_have_text("The facilitator withdrew your proposal “Feel strong”.")
+    command(server, session, fac, "restore_proposal", proposal_id=proposal)
+    expect(note).to_have_count(0)
+
+
+def test_a_review_gives_a_kpi_its_owner_from_the_form(server: LiveServer, open_page) -> None:
+    """The review listed "KPIs without an owner", and the form had no field to give one:
+    only the API could clear the list."""
+    session = server.create_session("review", chain=EXAMPLE.read_text())
+    pia = server.join(session, "Pia", "product")
+    command(server, session, session["facilitator_token"], "go_to_phase", phase="propose")
+    page = enter(open_page("Pia"), server, session, pia, "Pia")
+    unowned = page.locator(".review-report")
+    expect(unowned).to_contain_text("“Launch the premium plan”: paying subscribers")
+    page.select_option("#p-change", "amend")
+    page.select_option("#p-target", "P2")
+    owner = page.locator("#p-metric-rows input[data-field=owner]")
+    expect(owner).to_have_value("")
+    owner.fill("Sam from Sales")
+    page.click("#p-submit")
+    expect(page.locator("#propose-error")).to_be_hidden()
+    (proposal,) = pages.state(server, session, pia["token"])["proposals"]
+    assert proposal["metrics"] == [
+        {"name": "paying subscribers", "target": 2000, "owner": "Sam from Sales"}
+    ]
+    # Amending a goal whose metric has an owner starts from it (and keeps it).
+    page.select_option("#p-change", "amend")
+    page.select_option("#p-target", "P1")
+    expect(page.locator("#p-metric-rows input[data-field=owner]")).to_have_value("Priya")

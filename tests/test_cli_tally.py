@@ -97,10 +97,34 @@ def test_the_text_report_gives_the_verdict_and_the_reasons(tmp_path):
         ([RANKED], "a ballot record must be a JSON object, got a list"),
         ('{"rule": "ranked",\n "options": ["A"],\n "votes": [,]}', "invalid JSON at line 3"),
         ("", "invalid JSON at line 1"),
+        (MAJORITY | {"options": ["\ud800"]}, "broken unicode"),  # a traceback in text
+        ('{"rule": "majority", "n": 1' + "0" * 5000 + "}", "a number has too many digits"),
+        (MAJORITY | {"votes": None}, "was not revealed: its votes are secret"),
+        (
+            MAJORITY
+            | {
+                "rule": "decider",
+                "settings": {"advisory_rule": "consent"},
+                "votes": [
+                    {
+                        "voter": "a",
+                        "choice": "objection",
+                        "reason": "harm",
+                        "ruled_out": {"by": "f", "reason": "no"},
+                    }
+                ],
+            },
+            "advice, which the decider weighs: nobody rules on it",
+        ),
+        (
+            RANKED | {"rule": "dot", "settings": {"dots": 2, "max_per_option": 3}, "votes": []},
+            "settings.max_per_option (3) cannot be more than settings.dots",
+        ),
     ],
 )
-def test_a_malformed_record_exits_one_with_one_clear_line(tmp_path, content, message):
-    run = workshop_tally(written(tmp_path, content), "--json")
+@pytest.mark.parametrize("flags", [["--json"], []], ids=["json", "text"])
+def test_a_malformed_record_exits_one_with_one_clear_line(tmp_path, content, message, flags):
+    run = workshop_tally(written(tmp_path, content), *flags)
     assert run.returncode == 1
     assert run.stdout == ""
     assert "Traceback" not in run.stderr
@@ -116,6 +140,16 @@ def test_an_unreadable_file_exits_one_with_one_clear_line(tmp_path, name):
     assert "Traceback" not in run.stderr
     assert len(run.stderr.strip().splitlines()) == 1
     assert "cannot read" in run.stderr
+
+
+def test_a_record_saved_with_a_byte_order_mark_is_read(tmp_path):
+    """Notepad's UTF-8 starts with a BOM: it was "Unexpected UTF-8 BOM (decode using
+    utf-8-sig)"."""
+    path = tmp_path / "ballot.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(MAJORITY).encode())
+    run = workshop_tally(path, "--json")
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["rule"] == "majority"
 
 
 def test_a_file_that_is_not_text_exits_one(tmp_path):

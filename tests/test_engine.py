@@ -423,3 +423,9 @@ def test_a_sprint_has_one_goal(database: Database) -> None:
     room.do(room.fac, "close_ballot", ballot_id=ballot, reveal=True)
     message = room.refused(room.fac, "open_ballot", "conflict", proposal_ids=[second])
     assert "one goal per sprint" in message
+    # Its author reads why on the card, rather than it staying proposed without a word.
+    (card,) = [p for p in room.view(pia)["proposals"] if p["id"] == second]
+    assert (
+        "this sprint has its goal already (“Sync two scales”): it cannot go to a vote"
+        in (card["advice"])
+    )

@@ -992,3 +992,29 @@ def test_a_connection_flooding_megabyte_messages_is_held_back_and_memory_stays_b
         ws.close()
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("lose", ["removed", "emptied"])
+def test_a_database_lost_beside_its_log_is_refused_and_the_log_kept(
+    tmp_path: Path, lose: str, people: list[Person]
+) -> None:
+    """After a crash the log holds what was written since the last checkpoint: with the
+    database file removed or emptied, the server started on a new, empty database (old links
+    "unknown token", /readyz 200) and wrote over the log, losing it for good."""
+    server = LiveServer(tmp_path).start()
+    host(server, people, "strategizing")
+    server.kill()  # SIGKILL: nothing checkpointed, the log stays
+    database, log = tmp_path / "workshop.db", tmp_path / "workshop.db-wal"
+    kept = log.read_bytes()
+    assert kept
+    if lose == "removed":
+        database.unlink()
+    else:
+        database.write_bytes(b"")
+    url = f"sqlite:///{database}"
+    for refusal in (workshop("check", "--database", url), server.refuses_to_start()):
+        assert refusal.returncode == 1 and "Traceback" not in refusal.stderr, refusal.stderr
+        (line,) = refusal.stderr.strip().splitlines()
+        assert f"but its write-ahead log workshop.db-wal holds {len(kept):,} bytes" in line, line
+    assert log.read_bytes() == kept  # nothing made or written over
+    assert database.exists() == (lose == "emptied")

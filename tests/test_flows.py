@@ -213,6 +213,32 @@ def test_a_withdrawal_is_undone_and_the_room_sees_the_proposal_back(server, peop
     ann.refused("restore_proposal", "conflict", proposal_id=proposal)  # undone once is enough
 
 
+def test_a_proposal_the_facilitator_withdraws_says_so_to_its_author_and_in_the_minutes(
+    server, people
+):
+    """The facilitator withdrawing Ann's card told her nothing (it left her board), and the
+    minutes said "withdrawn by its author"."""
+    session, fac = host(server, people)
+    (ann,) = seat(server, session, people, ("Ann", "team"))
+    fac.ok("next_phase")
+    proposal = ann.ok("propose_goal", level="vision", title="Feel strong")["proposal_id"]
+    own = ann.ok("propose_goal", level="vision", title="Sleep well")["proposal_id"]
+    fac.ok("withdraw_proposal", proposal_id=proposal)
+    ann.ok("withdraw_proposal", proposal_id=own)
+    facilitator = fac.fresh_state()["me"]
+    told = ann.wait_event("proposal_withdrawn", lambda e: e["proposal_id"] == proposal)
+    assert told["by"] == facilitator["id"]
+    assert "by" not in ann.wait_event("proposal_withdrawn", lambda e: e["proposal_id"] == own)
+    cards = {p["id"]: p for p in ann.fresh_state()["proposals"]}
+    assert cards[proposal]["withdrawn_by"] == facilitator["id"]
+    assert cards[own]["withdrawn_by"] is None
+    minutes = server.export(session, "minutes").text
+    assert f"- Status: withdrawn by {facilitator['name']}, not its author" in minutes
+    assert "- Status: withdrawn by its author" in minutes
+    fac.ok("restore_proposal", proposal_id=proposal)
+    assert ann.fresh_state()["proposals"][0]["withdrawn_by"] is None
+
+
 def test_hidden_texts_never_reach_another_participants_client(server, people):
     session, fac = host(server, people)
     ann, bob = seat(server, session, people, ("Ann", "team"), ("Bob", "team"))

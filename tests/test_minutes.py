@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from markdown_it import MarkdownIt
 
 from tests.engine import Clock, Room
 from tests.plain_text import html_text, markdown_text, unreadable
@@ -707,6 +708,26 @@ def test_the_minutes_show_no_id_snake_case_or_iso_stamp(script, fmt: str, tmp_pa
     assert not unreadable(shown, room.id), unreadable(shown, room.id)
 
 
+MARKDOWN_HEAVY = st.text(
+    st.sampled_from(list("-+*_=#>`<[]()!&;.)|~\\ \n0123456789aé"))
+    | st.characters(blacklist_categories=("Cc", "Cs")),
+    min_size=1,
+).filter(str.split)
+
+
+@settings(max_examples=400)
+@given(text=MARKDOWN_HEAVY | st.sampled_from(["R&amp;D", "&#35; 1", "&copy; us", "1. Run", "- a"]))
+def test_text_in_the_markdown_minutes_reads_as_typed(text: str) -> None:
+    """Rendered by a CommonMark viewer, a title or reason in a paragraph or a list item shows
+    what was typed: no entity decoded ("R&amp;D" stayed "R&D" before), no list or heading."""
+    render = MarkdownIt("commonmark").render
+    typed = " ".join(text.split())
+    assert " ".join(html_text(render(chainfile.markdown_text(text))).split()) == typed
+    item = render("- " + chainfile.markdown_text(text, "  "))
+    assert item.count("<li>") == 1
+    assert " ".join(html_text(item).split()) == typed
+
+
 def review_revised_after_its_ballot(folder: Path) -> Room:
     """A review: a product goal rejected by consent (Tom never responds), then revised; and a
     proposal to mark the input's product goal achieved, accepted."""
@@ -797,9 +818,49 @@ def test_a_ballot_is_named_by_the_text_voted_on_and_a_change_by_its_goals_title(
     assert "“Run tracker” was revised after this ballot: now “Run tracker v2”." in shown
     assert "on “Run tracker v2”" not in shown and "“Run tracker v2”: did" not in shown
     assert "Consent on “Mark ‘Weekly active runners 5,000’ achieved”" in shown
-    assert "Outcome: “Mark ‘Weekly active runners 5,000’ achieved” marked as achieved" in shown
+    assert "Outcome: “Weekly active runners 5,000” marked as achieved" in shown
     assert not unreadable(shown, room.id), unreadable(shown, room.id)
     assert [b["titles"] for b in record["ballots"]] == [
         {"pr1": "Run tracker"},
         {"pr2": "Mark ‘Weekly active runners 5,000’ achieved"},
     ]
+
+
+def test_the_minutes_say_what_an_amendment_changed_and_name_the_goal_achieved(
+    tmp_path: Path,
+) -> None:
+    """A review raised a metric's target and moved a date: the minutes said "“Track workouts
+    without effort” amended: now “Track workouts without effort”", and nowhere 5000 → 6000;
+    an achievement read "“Mark ‘…’ achieved” marked as achieved"."""
+    chain = {**INPUT_CHAIN, "goals": [*INPUT_CHAIN["goals"]]}
+    chain["goals"].append(
+        {"id": "P1", "level": "product", "title": "Weekly active runners 5,000", "parents": ["U1"]}
+    )
+    room = Room(tmp_path / "db", "review", chain)
+    pia, tom = room.join("Pia", "product"), room.join("Tom", "team")
+    room.do(room.fac, "go_to_phase", phase="propose")
+    metric = {"name": "weekly active users", "baseline": 1200, "target": 6000, "owner": "Priya"}
+    amend = room.propose(
+        tom, change="amend", target="U1", metrics=[metric], due="2027-09-30", parents=["V1"]
+    )
+    achieved = room.propose(tom, change="achieve", target="P1")
+    room.do(room.fac, "go_to_phase", phase="decide")
+    for option in (amend, achieved):
+        ballot = room.do(room.fac, "open_ballot", proposal_ids=[option])["ballot_id"]
+        room.vote(ballot, {pia: {"choice": "consent"}, tom: {"choice": "consent"}})
+        room.do(room.fac, "close_ballot", ballot_id=ballot, reveal=True)
+    text = markdown_text(minutes.render(minutes.build(*room.service.history(room.id)), "md"))
+    assert (
+        "Outcome: “Track workouts without effort” amended; metric weekly active users:"
+        " target 5000 → 6000, owner none → Priya; due 2027-06-30 → 2027-09-30"
+    ) in text
+    assert "amended: now" not in text
+    assert "Outcome: “Weekly active runners 5,000” marked as achieved" in text
+
+
+def test_a_kpi_reading_outside_a_review_is_no_change_of_its_goal(tmp_path: Path) -> None:
+    room = Room(tmp_path / "db", "roadmapping", INPUT_CHAIN)
+    pia = room.join("Pia", "product")
+    room.do(pia, "record_kpi", goal_id="U1", metric="weekly active users", value=2100)
+    text = minutes.render(minutes.build(*room.service.history(room.id)), "md")
+    assert "Changed “Track workouts without effort”" not in text

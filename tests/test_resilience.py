@@ -124,6 +124,8 @@ def test_a_sync_from_beyond_the_log_is_told_to_reload(server: LiveServer, people
     assert fac.ok("sync", since=last)["events"] == []  # up to date: an empty page
     refused = fac.refused("sync", "out_of_sync", since=last + 5)
     assert "reload" in refused["message"] and str(last) in refused["message"]
+    for far in (2**63, 10**30):  # no database integer: an internal error before
+        assert "reload" in fac.refused("sync", "out_of_sync", since=far)["message"]
 
 
 def test_a_database_of_the_schema_before_serves_after_the_upgrade(

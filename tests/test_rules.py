@@ -111,6 +111,13 @@ UPHELD = {**OBJECTION, "upheld": {"by": "f1", "reason": "it harms the aim"}}
         ([CONSENT, UPHELD], "ac", False, "the objection stands, ruled paramount by f1"),
         ([CONSENT, RULED_OUT], "ac", True, "ruled not paramount by f1"),
         ([CONSENT, CONCERN], "abc", False, "c did not respond"),
+        ([CONSENT], "a", True, "1 of 1 responded: 1 consent, 0 concerns, 0 objections."),
+        (
+            [CONCERN, OBJECTION, OBJECTION | {"voter": "d"}],
+            "bcd",
+            False,
+            "3 of 3 responded: 0 consents, 1 concern, 2 objections.",
+        ),
         ([], "", False, "Nobody could vote"),
     ],
 )
@@ -665,8 +672,12 @@ def vote_for(rule, options):
     """A valid vote (without voter) for the rule; dot votes assume 3 dots, 3 per option."""
     if rule in ("unanimity", "majority"):
         return st.fixed_dictionaries({"choice": st.sampled_from(["agree", "disagree", "abstain"])})
-    if rule in ("consent", "decider"):
-        ruling = st.none() | st.just({"by": "f", "reason": "a ruling"})
+    if rule in ("consent", "decider"):  # advice to a decider is never ruled on
+        ruling = (
+            st.none() | st.just({"by": "f", "reason": "a ruling"})
+            if rule == "consent"
+            else st.none()
+        )
         objection = st.fixed_dictionaries(
             {"choice": st.just("objection"), "reason": a_reason},
             optional={"ruled_out": ruling, "upheld": ruling},

@@ -995,3 +995,33 @@ def test_a_long_queue_leaves_the_chain_and_its_summary_in_view(
         expect(screen.locator("#next li").first).to_be_visible()
         chain_fits(screen)
         in_view(screen, "Finish the dashboard")  # the goal decided last, still in view
+
+
+def test_a_review_shows_its_changes_and_kpi_readings_on_the_screen_and_the_console(
+    server: LiveServer, open_page: OpenPage, people: list[Person]
+) -> None:
+    """A review records KPI readings and changes goals, and the room saw none of it: the
+    screen showed the chain alone (its metrics without readings, cut to fit), and the
+    console listed a reading's day as "2027-05-31"."""
+    session, fac = host(server, people, "review", chain=EXAMPLE, title="Q2 review")
+    (screen,) = open_screens(open_page, server, session, [PROJECTOR])
+    console = console_page(open_page, server, session)
+    pia, tom = seat(server, session, people, ("Pia", "product"), ("Tom", "team"))
+    pia.ok("record_kpi", goal_id="P1", metric="weekly active users", value=3100, date="2027-05-31")
+    fac.ok("next_phase")
+    done = pia.ok("propose_goal", change="achieve", target="S2")["proposal_id"]
+    fac.ok("go_to_phase", phase="decide")
+    ballot = fac.ok("open_ballot", proposal_ids=[done], rule="consent")["ballot_id"]
+    for person in (pia, tom):
+        person.ok("cast_vote", ballot_id=ballot, vote={"choice": "consent"})
+    fac.ok("close_ballot", ballot_id=ballot, reveal=True)
+    fac.ok("go_to_phase", phase="review_chain")
+    coach = "“Acquire users through a free weight-loss coach”"
+    reading = f"KPI readings: {coach}: weekly active users 3100 on 31 May 2027"
+    for line in (reading, "Achieved: “Finish the dashboard to release a first version"):
+        expect(screen.locator(".review-lines li", has_text=line)).to_be_in_viewport(ratio=1)
+    fits_the_window(screen)
+    expect(console.locator(".review-report")).to_contain_text(reading.split(": ", 1)[1])
+    coach_box = console.locator('#chain-body li.node[data-goal="P1"]:not(.ref) > .node-box')
+    metric = coach_box.locator(".node-meta", has_text="weekly active users")
+    expect(metric).to_have_text("weekly active users: 1200 → 5000, read 3100 on 31 May 2027")

@@ -480,13 +480,15 @@ def markdown_text(text: str, indent: str | None = None) -> str:
     (a list item's), its own lines kept as hard line breaks (a trailing backslash)."""
     lines = [" ".join(line.split()) for line in text.splitlines()] if indent is not None else []
     lines = [line for line in lines if line] or [" ".join(text.split())]
-    escaped = [re.sub(r"([\\`*_\[\]<>#|~])", r"\\\1", line) for line in lines]
-    # A line after a break must not start a list or underline a heading: "- x", "2. x", "===".
-    escaped[1:] = [_LINE_START.sub(r"\1\\\2", line) for line in escaped[1:]]
+    escaped = [_MARKUP.sub(r"\\\1", line) for line in lines]
+    # No line may start a list or underline a heading: "- x", "2. x", "===".
+    escaped = [_LINE_START.sub(r"\1\\\2", line) for line in escaped]
     return f"\\\n{indent}".join(escaped)
 
 
-_LINE_START = re.compile(r"^(\d*)((?<!\d)[-+=]|(?<=\d)[.)])")
+# Markup characters, and an "&" that would start an entity ("R&amp;D" stays as typed).
+_MARKUP = re.compile(r"([\\`*_\[\]<>#|~]|&(?=#?\w+;))")
+_LINE_START = re.compile(r"^(\d*)((?<!\d)[-+=]|(?<=\d)[.)])(?=[\s=-]|$)")
 
 
 _MERMAID_ESCAPES = {

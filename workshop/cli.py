@@ -225,8 +225,12 @@ def tally(file: str, as_json: bool) -> None:
 def _read_ballot(file: str) -> rules.Ballot:
     """Load and check a ballot record; any problem becomes one line and exit status 1."""
     try:
-        with open(file, encoding="utf-8") as handle:
-            return rules.ballot_from_record(json.load(handle))
+        with open(file, encoding="utf-8-sig") as handle:  # a BOM, as Notepad saves, is no text
+            record = json.load(handle)
+        json.dumps(record, ensure_ascii=False).encode()  # a lone surrogate has no UTF-8
+        return rules.ballot_from_record(record)
+    except UnicodeEncodeError:
+        raise click.ClickException(f"{file}: broken unicode (a lone surrogate escape)") from None
     except OSError as error:
         raise click.ClickException(f"{file}: cannot read: {error.strerror}") from None
     except UnicodeDecodeError:
@@ -236,8 +240,9 @@ def _read_ballot(file: str) -> rules.Ballot:
         raise click.ClickException(message) from None
     except RecursionError:
         raise click.ClickException(f"{file}: JSON nested too deeply") from None
-    except ValueError as error:  # e.g. an integer too long for Python to read
-        raise click.ClickException(f"{file}: invalid JSON: {error}") from None
+    except ValueError as error:  # an integer too long for Python to read
+        said = "a number has too many digits" if "digits" in str(error) else str(error)
+        raise click.ClickException(f"{file}: invalid JSON: {said}") from None
     except InvalidInput as error:
         raise click.ClickException(f"{file}: {error.message}") from None
 
@@ -307,7 +312,9 @@ def _open(database: str | None, data: str, migrate: bool) -> Store:
 
     try:
         source = sqlite_path(database, data)
-        if source is not None and not source.is_file():
+        log = source.with_name(source.name + "-wal") if source is not None else None
+        # A log left without its database is refused by opening, naming what was lost.
+        if source is not None and not source.is_file() and not (log and log.is_file()):
             where = f"in {shown(data)}" if database is None else f"at {source}"
             raise DatabaseProblem(f"no workshop database {where}")
         return open_store(database, data, migrate=migrate)

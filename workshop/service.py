@@ -680,7 +680,8 @@ class Service:
         with self._reading_cached(workshop_id):
             state = self._load(workshop_id)
             facilitator = views.sees_all(state, viewer)
-            page = self.store.events(workshop_id, since, limit + 1)
+            # Past the log's end nothing is read (a seq past 2**63 is no database integer).
+            page = self.store.events(workshop_id, since, limit + 1) if since <= state.seq else []
         if since > state.seq:  # a restored backup, a lost log: the client is ahead of us
             raise Conflict(
                 f"this session's log ends at {state.seq}, before the {since} you have seen:"

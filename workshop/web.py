@@ -145,6 +145,11 @@ def internal_error(error: Exception) -> tuple[Response, int]:
 
 
 def json_body() -> dict:
+    # A body sent in chunks has no length to refuse it by: read, it stops at the limit, cut
+    # short, which is then no JSON. Reaching the limit, it is too large, as with a length.
+    data = request.get_data(cache=True)
+    if request.content_length is None and len(data) >= current_app.config["MAX_CONTENT_LENGTH"]:
+        raise RequestEntityTooLarge()
     try:
         body = request.get_json(silent=True)
     except RecursionError:  # silent=True does not cover nesting deeper than Python recurses

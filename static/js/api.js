@@ -1,6 +1,6 @@
 // The JSON API, and who I am in each session (kept in this browser's localStorage).
 
-import { markBusy, showError } from "./dom.js";
+import { markBusy, sentence, showError } from "./dom.js";
 
 /** Fetch JSON; a refusal becomes an Error carrying the server's code and message. */
 export async function request(method, url, body, token) {
@@ -25,7 +25,7 @@ export async function request(method, url, body, token) {
       code: "http_" + answer.status,
       message: `The server answered ${answer.status}.`,
     };
-    throw Object.assign(new Error(error.message), { code: error.code, status: answer.status });
+    throw Object.assign(new Error(sentence(error.message)), { code: error.code, status: answer.status });
   }
   return data;
 }
@@ -89,7 +89,7 @@ export async function downloadFile(url, token, fallback = "download") {
   }
   if (!answer.ok) {
     const data = await answer.json().catch(() => null);
-    throw new Error((data && data.error && data.error.message) || `The server answered ${answer.status}.`);
+    throw new Error(sentence((data && data.error && data.error.message) || `The server answered ${answer.status}.`));
   }
   const link = document.createElement("a");
   link.href = URL.createObjectURL(await answer.blob());

@@ -134,6 +134,15 @@ function fixed(field) {
   delete field.dataset.describedBefore;
 }
 
+/**
+ * A server's refusal as a sentence on the page: "Ballots are held…", not "ballots are held…".
+ * A message that starts with a field's name ("reparent_to: …", "decision.by …") keeps it.
+ */
+export function sentence(message) {
+  const text = String(message || "");
+  return /^[a-z]+\b(?![_:.])/.test(text) ? text[0].toUpperCase() + text.slice(1) : text;
+}
+
 /** A random id for commands; works on plain http too, where randomUUID is missing. */
 export function randomId() {
   if (window.crypto && typeof window.crypto.randomUUID === "function" && window.isSecureContext) {

@@ -4,7 +4,7 @@
 // what the server holds. Each event with a `seq` triggers one debounced `get_state`
 // (bursts coalesce); a vote's turnout is patched at once for a smooth count.
 
-import { randomId } from "./dom.js";
+import { randomId, sentence } from "./dom.js";
 
 const REFRESH_DELAY = 100;
 const ACK_TIMEOUT = 10000;
@@ -98,8 +98,13 @@ export class Live {
 
   event(name, data) {
     this.seenSeq = Math.max(this.seenSeq, data.seq);
-    this.onEvent(name, data, this.state);
     const state = this.state;
+    // A newcomer is named at once: what they do next is announced before the state is
+    // fetched again ("pt3's turn ended" otherwise).
+    if (name === "participant_joined" && state && data.participant) {
+      if (!state.participants.some((p) => p.id === data.participant.id)) state.participants.push(data.participant);
+    }
+    this.onEvent(name, data, state);
     // A burst of votes comes as one message covering first_seq..seq; patch the turnout
     // (and, for the facilitator, who has voted) when it follows on from our state.
     const first = typeof data.first_seq === "number" ? data.first_seq : data.seq;
@@ -203,6 +208,7 @@ export class Live {
         const ack = await this.socket.timeout(ACK_TIMEOUT).emitWithAck(name, payload);
         if (ack && Array.isArray(ack.events)) ack.events.forEach((item) => this.sampleClock(item));
         if (ack && ack.ok) this.scheduleRefresh(); // e.g. my own vote, which the room never sees
+        if (ack && !ack.ok && ack.error) ack.error.message = sentence(ack.error.message);
         return ack || { ok: false, error: { code: "internal", message: "The server sent no answer." } };
       } catch {
         if (this.heard >= sent && ++failed >= ATTEMPTS) {

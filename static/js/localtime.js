@@ -21,6 +21,22 @@ export function plainMoment(when) {
   return `${day}, ${part.hour}:${part.minute} ${part.timeZoneName}`;
 }
 
+const DAY = new Intl.DateTimeFormat(undefined, {
+  day: "numeric",
+  month: "long",
+  year: "numeric",
+  timeZone: "UTC",
+});
+
+/** "1 December 2026": a day the server wrote as "2026-12-01" (a KPI reading's), the same day
+ * in every viewer's zone. */
+export function plainDay(day) {
+  const when = new Date(`${day}T00:00:00Z`);
+  if (Number.isNaN(when.getTime())) return String(day);
+  const part = Object.fromEntries(DAY.formatToParts(when).map((p) => [p.type, p.value]));
+  return `${part.day} ${part.month} ${part.year}`;
+}
+
 for (const element of document.querySelectorAll("time[data-local][datetime]")) {
   const when = new Date(element.dateTime);
   if (!Number.isNaN(when.getTime())) element.textContent = plainMoment(when);

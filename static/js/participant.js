@@ -349,11 +349,25 @@ function toAmendPrompts(state) {
     });
 }
 
+/** The author's proposals the facilitator withdrew: gone from the board, said here. */
+function withdrawnNotes(state) {
+  return state.proposals
+    .filter((p) => p.mine && p.status === "withdrawn" && p.withdrawn_by && p.withdrawn_by !== state.me.id)
+    .map((p) =>
+      h("p", {
+        class: "muted withdrawn-note",
+        "data-proposal-id": p.id,
+        text: `The facilitator withdrew your proposal “${p.title}”.`,
+      }),
+    );
+}
+
 function renderProposals(state) {
   const openIds = state.ballots.filter((b) => b.status === "open").flatMap((b) => b.options);
   const names = state.participants.map((p) => [p.id, p.name]);
   update($("#proposals-body"), [state.proposals, state.chain, names, openIds, state.me.id], () => [
     toAmendPrompts(state),
+    withdrawnNotes(state),
     proposalBoard(state, (proposal) => {
       const extra = [];
       if (proposal.mine && isLive(proposal) && !openIds.includes(proposal.id)) {

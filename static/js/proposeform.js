@@ -18,12 +18,13 @@ function metricRow(values = {}) {
   };
   const row = h(
     "div",
-    // a metric's owner has no field here: kept, so that amending a goal does not drop it
-    { class: "metric-row", "data-owner": values.owner || null },
+    { class: "metric-row" },
     field("name", "Metric", { maxlength: "200", placeholder: "weekly active users" }),
     field("baseline", "Baseline", { maxlength: "40", inputmode: "decimal" }),
     field("target", "Target", { maxlength: "40", inputmode: "decimal" }),
     field("unit", "Unit", { maxlength: "80" }),
+    // who reads the KPI: a review lists the metrics that have none
+    field("owner", "Owner (who reads it)", { maxlength: "80" }),
   );
   row.append(
     h(
@@ -53,8 +54,7 @@ function readMetrics() {
       const text = value(key);
       if (text) metric[key] = NUMBER.test(text) ? Number(text) : text;
     }
-    if (value("unit")) metric.unit = value("unit");
-    if (row.dataset.owner) metric.owner = row.dataset.owner;
+    for (const key of ["unit", "owner"]) if (value(key)) metric[key] = value(key);
     metrics.push(metric);
   }
   return metrics;

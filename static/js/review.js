@@ -1,6 +1,7 @@
 // Review sessions: what changed in the chain against its input, and KPI readings.
 
 import { $, h, showError } from "./dom.js";
+import { plainDay } from "./localtime.js";
 import { run, update } from "./shell.js";
 import { chainTree, goalTitle } from "./widgets.js";
 
@@ -19,23 +20,34 @@ export function chainPanel(live) {
   };
 }
 
-/** The review report (state.review) as a short list of what changed and what is loose. */
-export function reviewReport(state) {
+const FIELDS = { parents: "what it serves", due: "due date" }; // a changed field in words
+
+export const UNOWNED = "KPIs without an owner";
+
+/** The review report (state.review) as [label, items] rows: what changed, what is loose. */
+export function reviewRows(state) {
   const report = state.review;
-  if (!report) return null;
+  if (!report) return [];
   const title = (id) => `“${goalTitle(state, id)}”`;
-  const rows = [
+  return [
     ["Added", report.added.map(title)],
-    ["Changed", report.changed.map((c) => `${title(c.goal_id)} (${c.fields.join(", ")})`)],
+    ["Changed", report.changed.map((c) => `${title(c.goal_id)} (${c.fields.map((f) => FIELDS[f] || f).join(", ")})`)],
     ["Achieved", report.achieved.map(title)],
     ["Retired", report.retired.map(title)],
-    ["Lost their parent", report.lost_parent.map((l) => `${title(l.goal_id)} (it served ${title(l.parent)})`)],
-    ["KPIs without an owner", report.kpis_without_owner.map((k) => `${title(k.goal_id)}: ${k.metric}`)],
     [
       "KPI readings",
-      report.kpi_readings.map((r) => `${title(r.goal_id)}: ${r.metric} = ${r.value} on ${r.at}`),
+      report.kpi_readings.map((r) => `${title(r.goal_id)}: ${r.metric} ${r.value} on ${plainDay(r.at)}`),
     ],
+    // Loose ends last: on the room screen they are the first to give way.
+    ["Lost their parent", report.lost_parent.map((l) => `${title(l.goal_id)} (it served ${title(l.parent)})`)],
+    [UNOWNED, report.kpis_without_owner.map((k) => `${title(k.goal_id)}: ${k.metric}`)],
   ];
+}
+
+/** The review report as the console and the participants' pages show it, "none" included. */
+export function reviewReport(state) {
+  const rows = reviewRows(state);
+  if (!rows.length) return null;
   return h(
     "div",
     { class: "review-report" },

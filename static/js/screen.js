@@ -6,6 +6,7 @@ import { getJSON, sessionPath } from "./api.js";
 import { resultChart, verdictLine } from "./charts.js";
 import { $, h } from "./dom.js";
 import { fit, fitLine, pruneChain, tighten, trimLongest } from "./screen-fit.js";
+import { reviewRows, UNOWNED } from "./review.js";
 import { startLive, update } from "./shell.js";
 import {
   ballotsNewestFirst,
@@ -38,6 +39,7 @@ const STAGE_LISTS = [
   [".options", "li", ["proposal", "proposals"]],
   [".rule-dot .bars", ".bar-row", ["proposal", "proposals"]],
   [".groups", "li", ["group", "groups"]],
+  [".review-lines", "li", ["finding", "findings"]],
 ];
 
 /** The token from the link's fragment, kept for reloads and taken out of the address bar. */
@@ -219,13 +221,26 @@ function nowStage(state) {
   const phase = state.session.phase;
   const structure = structureRunning(state);
   const stage = structure && structure.plan[structure.stage].name;
+  const findings = reviewLines(state);
+  // Beside the chain, a review's findings say what the room looks at better than a tip.
+  const tip = findings && chainOnStage(state) ? "" : (stage && STAGE_TIPS[stage]) || PHASE_TIPS[phase];
   return {
     heading: PHASES[phase] || phase,
-    body: [
-      h("p", { class: "tip", text: (stage && STAGE_TIPS[stage]) || PHASE_TIPS[phase] || "" }),
-      structureBox(state),
-    ],
+    body: [h("p", { class: "tip", text: tip || "" }), structureBox(state), findings],
   };
+}
+
+/** A review's changes against its input chain and the KPI readings it recorded, as they
+ * come: what the review produces, for the whole room (the chain alone shows no reading).
+ * KPIs without an owner stay on the console: the input's loose ends, not the room's work. */
+function reviewLines(state) {
+  const rows = reviewRows(state).filter(([label, items]) => items.length && label !== UNOWNED);
+  if (!rows.length) return null;
+  return h(
+    "ul",
+    { class: "review-lines" },
+    rows.flatMap(([label, items]) => items.map((item) => h("li", { text: `${label}: ${item}` }))),
+  );
 }
 
 /** Each ballot only remote people vote in, under whatever the room does now: while open its
@@ -253,7 +268,7 @@ function renderStage(state) {
   const remote = remoteLines(state);
   update(
     $("#stage"),
-    [stage.heading, ballot, state.proposals.map((p) => p.title), names, structureRunning(state), invite, remote],
+    [stage.heading, ballot, state.proposals.map((p) => p.title), names, structureRunning(state), invite, remote, state.review],
     () => [
       h("h2", { id: "stage-h", text: stage.heading }),
       h("div", { id: "stage-body" }, stage.body),

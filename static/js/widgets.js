@@ -3,7 +3,7 @@
 // (revealed results are charts.js's).
 
 import { clock, h } from "./dom.js";
-import { plainMoment } from "./localtime.js";
+import { plainDay, plainMoment } from "./localtime.js";
 
 export const PHASES = {
   check_in: "Check-in",
@@ -98,7 +98,7 @@ export function agendaSteps(session) {
 export function personName(state, id) {
   if (!id) return "someone";
   const person = state && state.participants.find((p) => p.id === id);
-  return person ? person.name : id;
+  return person ? person.name : "someone"; // never an id on a page
 }
 
 export function proposalById(state, id) {
@@ -258,7 +258,10 @@ function badge(text, kind) {
 function metricText(metric) {
   const from = metric.baseline !== undefined && metric.baseline !== null ? `${metric.baseline} → ` : "";
   const to = metric.target !== undefined && metric.target !== null ? `${metric.target}` : "no target";
-  return `${metric.name}: ${from}${to}${metric.unit ? " " + metric.unit : ""}`;
+  const readings = metric.readings || [];
+  const last = readings.reduce((latest, r) => (!latest || r.at >= latest.at ? r : latest), null);
+  const read = last ? `, read ${last.value} on ${plainDay(last.at)}` : "";
+  return `${metric.name}: ${from}${to}${metric.unit ? " " + metric.unit : ""}${read}`;
 }
 
 /** One proposal as a card; `extra` nodes (controls) go at its foot. */
@@ -510,6 +513,10 @@ export function describe(state, name, data) {
       return `Settled: ${data.others.map((id) => goalTitle(state, id)).join(", ")} ${data.status}`;
     case "goal_accepted":
       return `Goal accepted into the chain: ${data.goal.title || data.goal.statement || data.goal.id}`;
+    case "proposal_withdrawn": // by the facilitator: its author hears of it
+      return data.by && state.proposals.some((p) => p.id === data.proposal_id && p.mine)
+        ? `The facilitator withdrew your proposal: ${goalTitle(state, data.proposal_id)}`
+        : null;
     case "proposal_rejected":
       return `Proposal not accepted: ${goalTitle(state, data.proposal_id)}`;
     case "draft_shared":

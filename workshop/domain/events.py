@@ -117,12 +117,13 @@ def _proposal_revised(s: WorkshopState, e: dict) -> None:
 def _proposal_withdrawn(s: WorkshopState, e: dict) -> None:
     proposal = s.proposals[e["proposal_id"]]
     proposal.withdrawn_from, proposal.status = proposal.status, "withdrawn"
+    proposal.withdrawn_by = e.get("by")
 
 
 @applies("proposal_restored")
 def _proposal_restored(s: WorkshopState, e: dict) -> None:
     proposal = s.proposals[e["proposal_id"]]
-    proposal.status, proposal.withdrawn_from = e["status"], None
+    proposal.status, proposal.withdrawn_from, proposal.withdrawn_by = e["status"], None, None
 
 
 @applies("proposals_merged")
@@ -341,7 +342,11 @@ def _decision_recorded(s: WorkshopState, e: dict) -> None:
 
 @applies("decider_delegated")
 def _decider_delegated(s: WorkshopState, e: dict) -> None:
+    """A tie still waiting for the decider now waits for the new one, who may choose."""
     s.decider_id = e["participant_id"]
+    for ballot in s.ballots.values():
+        if (ballot.tie_break or {}).get("how") == "decider" and ballot.decision is None:
+            ballot.tie_break = {**ballot.tie_break, "decider": e["participant_id"]}
 
 
 @applies("goal_accepted")

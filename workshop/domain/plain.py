@@ -4,6 +4,7 @@ title behind each id. Pages and minutes show these, never snake_case names or id
 from __future__ import annotations
 
 from workshop.domain.rules.ballot import RULE_NAMES
+from workshop.domain.rules.words import names
 from workshop.domain.state import Ballot, Proposal, WorkshopState
 
 KIND_NAMES = {
@@ -114,12 +115,7 @@ def ballot_named(s: WorkshopState, ballot: Ballot) -> str:
     titles = [goal_named(s, option) for option in ballot.options]
     if len(titles) > 3:
         titles = [*titles[:2], f"{len(titles) - 2} more"]
-    return f"the ballot on {listed(titles)}"
-
-
-def listed(words: list[str]) -> str:
-    """Several things in a sentence: "A", "A and B", "A, B and C"."""
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+    return f"the ballot on {names(titles)}"
 
 
 def status_word(status: str) -> str:

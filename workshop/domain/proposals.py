@@ -13,11 +13,12 @@ from workshop.domain.plain import (
     LEVEL_NAMES,
     ballot_named,
     goal_named,
+    person_named,
     proposal_named,
     quoted,
     status_word,
 )
-from workshop.domain.state import Participant, Proposal, WorkshopState
+from workshop.domain.state import Ballot, Participant, Proposal, WorkshopState
 from workshop.domain.text import TEXT_MAX, TITLE_MAX, clean_text, shown
 
 CHANGES = ("new", "amend", "achieve", "retire")
@@ -35,18 +36,38 @@ def live_proposal(s: WorkshopState, proposal_id: str | None) -> Proposal:
 
 def check_not_being_decided(s: WorkshopState, proposal: Proposal) -> None:
     """Refuse to change a proposal, or vote on it again, while a ballot still decides it:
-    open, or closed and not yet revealed. Its result is still to land on the proposal: a
-    second ballot's decision meanwhile would be overturned by the first one's reveal."""
-    ballot = next(
-        (b for b in s.ballots.values() if b.status != "revealed" and proposal.id in b.options),
-        None,
-    )
-    if ballot is not None:
-        step = "close" if ballot.status == "open" else "reveal"
-        raise Conflict(
-            f"{proposal_named(s, proposal)} is being voted on in {ballot_named(s, ballot)}:"
-            f" {step} that ballot first"
-        )
+    open, closed and not yet revealed, or revealed and waiting for a ruling or a decider.
+    Its result is still to land on the proposal: a second ballot's decision meanwhile would
+    be overturned by the first one's."""
+    for ballot in s.ballots.values():
+        if proposal.id not in ballot.options:
+            continue
+        if ballot.status != "revealed":
+            step = "close" if ballot.status == "open" else "reveal"
+            raise Conflict(
+                f"{proposal_named(s, proposal)} is being voted on in {ballot_named(s, ballot)}:"
+                f" {step} that ballot first"
+            )
+        if waiting := waits_for(s, ballot):
+            raise Conflict(f"{ballot_named(s, ballot)} {waiting}")
+
+
+def waits_for(s: WorkshopState, ballot: Ballot) -> str | None:
+    """What a revealed ballot still waits for before its result lands, in words ("waits for
+    the facilitator's ruling on Raj's objection"), or None once it has landed."""
+    result = ballot.result or {}
+    if ballot.status != "revealed" or ballot.decision is not None:
+        return None
+    awaiting = result.get("awaiting_ruling") or []
+    if awaiting:  # an anonymous ballot's objector is a label, never a name
+        whose = f"{person_named(s, awaiting[0])}'s" if awaiting[0] in s.participants else "an"
+        return f"waits for the facilitator's ruling on {whose} objection"
+    if ballot.rule == "decider" or (ballot.tie_break or {}).get("how") == "decider":
+        decider = s.decider()
+        who = person_named(s, decider) if decider else "the decider"
+        tie = " among the tied" if ballot.rule != "decider" else ""
+        return f"waits for {who}'s decision{tie}"
+    return None
 
 
 def own_proposal(s: WorkshopState, actor: Participant, p: Mapping, verb: str) -> Proposal:
@@ -279,9 +300,11 @@ def edit_proposal(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context
 
 @command("withdraw_proposal", "member")
 def withdraw_proposal(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
-    """Take a proposal back (its author or the facilitator)."""
+    """Take a proposal back (its author or the facilitator): withdrawn by the facilitator, it
+    says so (`by`), to its author and in the minutes."""
     proposal = own_proposal(s, actor, p, "withdraw")
-    return [event("proposal_withdrawn", proposal_id=proposal.id)]
+    by = {} if actor.id == proposal.author else {"by": actor.id}
+    return [event("proposal_withdrawn", proposal_id=proposal.id, **by)]
 
 
 @command("restore_proposal", "member")
@@ -400,13 +423,15 @@ def check_ready(s: WorkshopState, proposal: Proposal) -> None:
         raise Conflict(
             f"{proposal_named(s, proposal)}: a sprint goal needs exactly one product goal"
         )
-    if proposal.level == "sprint" and proposal.change == "new":  # one sprint, one goal
-        agreed = [p.goal_id for p in s.proposals.values() if p.level == "sprint" and p.goal_id]
-        if agreed:
-            raise Conflict(
-                f"this sprint has its goal already ({goal_named(s, agreed[0])}):"
-                " one goal per sprint"
-            )
+    if proposal.level == "sprint" and proposal.change == "new" and (had := sprint_has_goal(s)):
+        raise Conflict(f"{had}: one goal per sprint")
+
+
+def sprint_has_goal(s: WorkshopState) -> str | None:
+    """ "this sprint has its goal already (“…”)" once a sprint goal was accepted here: one
+    sprint, one goal, so no other new sprint goal goes to a vote."""
+    agreed = [p.goal_id for p in s.proposals.values() if p.level == "sprint" and p.goal_id]
+    return f"this sprint has its goal already ({goal_named(s, agreed[0])})" if agreed else None
 
 
 def _one_of_a_kind(proposal: Proposal) -> str | None:

@@ -32,7 +32,7 @@ def review_report(before: chains.Chain | None, after: chains.Chain, readings: li
         if earlier is None:
             report["added"].append(goal_id)
             continue
-        fields = [f for f in COMPARED if _content(goal)[f] != _content(earlier)[f]]
+        fields = list(changes(earlier, goal))
         if fields:
             report["changed"].append({"goal_id": goal_id, "fields": fields})
         if goal.status != earlier.status and goal.status in ("achieved", "retired"):
@@ -53,6 +53,13 @@ def review_report(before: chains.Chain | None, after: chains.Chain, readings: li
     ]
     report["kpi_readings"] = list(readings)
     return report
+
+
+def changes(before: chains.Goal, after: chains.Goal) -> dict[str, dict]:
+    """What an amendment changed, field by field ({field: {before, after}}): a KPI reading is
+    no change of its goal."""
+    old, new = _content(before), _content(after)
+    return {f: {"before": old[f], "after": new[f]} for f in COMPARED if old[f] != new[f]}
 
 
 def _serves(chain: chains.Chain, goals: dict[str, chains.Goal], parent: str) -> bool:

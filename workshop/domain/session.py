@@ -9,7 +9,9 @@ from workshop.domain.commands import Context, command, event
 from workshop.domain.errors import Conflict, InvalidInput, NotFound
 from workshop.domain.floor import floor_cleared, stepping_down
 from workshop.domain.hidden_texts import revealed_by_phase
-from workshop.domain.plain import ballot_named, listed
+from workshop.domain.plain import ballot_named
+from workshop.domain.proposals import waits_for
+from workshop.domain.rules.words import names
 from workshop.domain.state import Participant, WorkshopState
 from workshop.domain.text import NAME_MAX, TITLE_MAX, clean_text, optional_text, shown
 
@@ -70,6 +72,12 @@ def _phase_event(s: WorkshopState, phase: str, how: str, ctx: Context) -> list[d
         raise Conflict(
             f"{ballot_named(s, in_room[0])} is still open: close it before closing the session"
         )
+    # After a ballot nobody is stranded: a ruling or a decision still due is made first.
+    for ballot in s.ballots.values():
+        if waiting := waits_for(s, ballot):
+            raise Conflict(
+                f"{ballot_named(s, ballot)} {waiting}, which comes before closing the session"
+            )
     return [changed, *floor_cleared(s, ctx), *revealed_by_phase(s, phase)]
 
 
@@ -128,7 +136,7 @@ def hand_over(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) ->
     voting = [ballot for ballot in s.open_ballots() if person.id in ballot.electorate]
     if voting:  # a facilitator never votes: they could not, and a unanimity could never pass
         raise Conflict(
-            f"{person.name} is voting in {listed([ballot_named(s, b) for b in voting])}:"
+            f"{person.name} is voting in {names([ballot_named(s, b) for b in voting])}:"
             f" a facilitator never votes; close {'it' if len(voting) == 1 else 'them'} first"
         )
     handed = event("facilitation_handed_over", from_id=actor.id, to_id=person.id)

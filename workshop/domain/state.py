@@ -47,6 +47,7 @@ class Proposal:
     # proposed | to_amend | parked | accepted | rejected | withdrawn | merged
     status: str = "proposed"
     withdrawn_from: str | None = None  # the status an undo of the withdrawal gives back
+    withdrawn_by: str | None = None  # the facilitator, who withdrew someone else's proposal
     revisions: list[dict] = field(default_factory=list)
     comments: list[dict] = field(default_factory=list)
     goal_id: str | None = None

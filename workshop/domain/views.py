@@ -15,6 +15,7 @@ from workshop.domain import chain as chains
 from workshop.domain import workshop as _registry  # noqa: F401 (`me` asks about every command)
 from workshop.domain.commands import by_link_may, may_send
 from workshop.domain.floor import queue_order, up_next
+from workshop.domain.proposals import LIVE, sprint_has_goal
 from workshop.domain.review import session_review
 from workshop.domain.state import Ballot, Participant, Proposal, WorkshopState
 from workshop.domain.voting import default_rule
@@ -165,18 +166,24 @@ def _proposal(s: WorkshopState, p: Proposal, viewer_id: str, facilitator: bool) 
     goal = chains.goal_from_dict(
         {"id": p.id, "level": p.level, **p.content(), "status": "proposed"}
     )
-    view["advice"] = chains.smart_advice(goal) + _unserved(p)
+    view["advice"] = chains.smart_advice(goal) + _no_vote_yet(s, p)
     if s.texts_hidden and not facilitator and p.author != viewer_id:
         return hidden_texts.card(view)
     return view
 
 
-def _unserved(p: Proposal) -> list[str]:
-    """A new product or sprint goal serving nothing cannot go to a vote: its card says so
-    before the facilitator tries to open one."""
-    if p.change == "new" and p.level in ("product", "sprint") and not p.parents:
-        return ["serves no goal yet: it needs one before a vote"]
-    return []
+def _no_vote_yet(s: WorkshopState, p: Proposal) -> list[str]:
+    """Why a live proposal cannot go to a vote as it stands, on its card before the
+    facilitator tries to open one: a new product or sprint goal serving nothing; a second
+    sprint goal once the sprint has its goal."""
+    if p.change != "new" or p.status not in LIVE:
+        return []
+    advice = []
+    if p.level in ("product", "sprint") and not p.parents:
+        advice.append("serves no goal yet: it needs one before a vote")
+    if p.level == "sprint" and (had := sprint_has_goal(s)):
+        advice.append(f"{had}: it cannot go to a vote")
+    return advice
 
 
 def _ballot(b: Ballot, viewer_id: str, facilitator: bool, keys: Mapping[str, str]) -> dict:

@@ -10,7 +10,8 @@ import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from workshop.domain import agenda, anonymity, payload, provenance, rules
+from workshop.domain import agenda, anonymity, payload, provenance, review, rules
+from workshop.domain import chain as chains
 from workshop.domain.commands import CLOSED, Context, command, event, voters_present
 from workshop.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from workshop.domain.floor import answer_by_vote, end_ballot_round, grant, start_round
@@ -18,7 +19,6 @@ from workshop.domain.plain import (
     KIND_NAMES,
     PHASE_NAMES,
     ballot_named,
-    listed,
     person_named,
     proposal_named,
     quoted,
@@ -35,6 +35,7 @@ from workshop.domain.proposals import (
     live_proposal,
 )
 from workshop.domain.rules.ballot import resolve_settings
+from workshop.domain.rules.words import names
 from workshop.domain.state import Ballot, Participant, Proposal, WorkshopState
 from workshop.domain.text import SHOWN_ITEMS, natural_key, shown
 
@@ -161,13 +162,7 @@ def _settings(rule: str, options: list[str], raw: object) -> dict:
             given[name] = int(amount or 1)
     if "advisory_rule" in raw:
         given["advisory_rule"] = payload.choice(raw, "advisory_rule", rules.RULES[:-1])
-    settings = resolve_settings(rule, options, given)  # a budget alone is also the limit
-    if settings["max_per_option"] > settings["dots"]:
-        raise InvalidInput(
-            f"settings.max_per_option ({settings['max_per_option']}) cannot be more than "
-            f"settings.dots, the dots each voter has ({settings['dots']})"
-        )
-    return settings
+    return resolve_settings(rule, options, given)  # a budget alone is also the limit
 
 
 def default_rule(s: WorkshopState, proposal: Proposal) -> str:
@@ -220,7 +215,7 @@ def _electorate(s: WorkshopState, p: Mapping, ctx: Context) -> list[str]:
                 )
         absent = [pid for pid in chosen if pid not in ctx.present or s.participants[pid].remote]
         if absent:
-            who = listed([person_named(s, pid) for pid in absent])
+            who = names([person_named(s, pid) for pid in absent])
             raise InvalidInput(
                 f"electorate: {who} {'is' if len(absent) == 1 else 'are'} not present:"
                 " the electorate is who is in the room when the ballot opens"
@@ -260,7 +255,7 @@ def new_ballot(
     """The events of a new ballot: a vote the facilitator opens, or the runoff of a tie."""
     deadline_in = payload.number(p, "deadline_seconds", 1, MAX_DEADLINE)
     if deadline_in is None and s.phase not in agenda.BALLOT_PHASES:
-        held = listed([quoted(PHASE_NAMES[phase]) for phase in agenda.BALLOT_PHASES])
+        held = names([quoted(PHASE_NAMES[phase]) for phase in agenda.BALLOT_PHASES])
         raise Conflict(
             f"ballots are held in the phases {held}, not in {quoted(PHASE_NAMES[s.phase])}"
         )
@@ -485,4 +480,5 @@ def accept(
     elif proposal.change == "amend":  # a goal of the chain changed: the minutes say from what
         amended = next(g for g in s.chain.goals if g.id == goal["id"])
         accepted["amended"] = amended.title
+        accepted["changes"] = review.changes(amended, chains.goal_from_dict(goal))
     return [accepted]

@@ -31,7 +31,8 @@ def goals_of(doc: Mapping) -> dict[str, dict]:
     return goals
 
 
-FIELD_NAMES = {"due": "due date"}  # a proposal's fields as a note names them
+# A goal's or proposal's fields as a note names them (the pages say the same).
+FIELD_NAMES = {"due": "due date", "parents": "what it serves"}
 
 
 class People:

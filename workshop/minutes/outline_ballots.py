@@ -153,8 +153,53 @@ def outcome_text(item: Mapping, words: Words) -> str:
     if item["outcome"] == "vision changed":
         return f"Vision changed from {quoted(item['replaced'])} to {now}"
     if item["outcome"] == "amended":
-        return f"{quoted(item['replaced'])} amended: now {now}"
+        changes = item.get("changes") or {}
+        retitled = f": now {now}" if "title" in changes else ""
+        said = [_change_text(name, change, words) for name, change in changes.items()]
+        return f"{quoted(item['replaced'])} amended{retitled}" + "".join(
+            f"; {text}" for text in said if text
+        )
+    if item["outcome"] in ("achieved", "retired") and item.get("goal_id"):
+        now = words.title(item["goal_id"])  # the goal, not "Mark ‘…’ achieved"
     return f"{now} {OUTCOMES.get(item['outcome'], item['outcome'])}"
+
+
+def _change_text(name: str, change: Mapping, words: Words) -> str:
+    """One field an amendment changed, before and after: "due 2027-Q2 → 2027-Q3"."""
+    before, after = change["before"], change["after"]
+    if name == "title":
+        return ""  # said by "now “…”"
+    if name == "parents":
+        return f"serves {words.each(after)} (served {words.each(before)})"
+    if name == "metrics":
+        return _metrics_change(before, after)
+    if name == "description":
+        return f"description now: {after}" if after else "description removed"
+    return f"{name} {_value(before)} → {_value(after)}"  # due, owner
+
+
+def _metrics_change(before: list[Mapping], after: list[Mapping]) -> str:
+    """Each metric added, dropped or changed, by name: "metric weekly active users: target
+    5000 → 6000"."""
+    old, new = {m["name"]: m for m in before}, {m["name"]: m for m in after}
+    said = []
+    for name, metric in new.items():
+        if name not in old:
+            said.append(f"metric {name} added")
+            continue
+        moved = [
+            f"{key} {_value(old[name].get(key))} → {_value(metric.get(key))}"
+            for key in ("baseline", "target", "unit", "owner")
+            if old[name].get(key) != metric.get(key)
+        ]
+        if moved:
+            said.append(f"metric {name}: {', '.join(moved)}")
+    said += [f"metric {name} dropped" for name in old if name not in new]
+    return "; ".join(said)
+
+
+def _value(value: object) -> str:
+    return "none" if value is None or value == "" else str(value)
 
 
 def _after_notes(b: Mapping, words: Words) -> list[str]:

@@ -48,8 +48,10 @@ def session_changes(record: Mapping, words: Words) -> list[str]:
 
 
 def chain_changes(before: Mapping | None, after: Mapping, words: Words) -> list[str]:
-    """Goals added, changed or gone between the input chain and the chain at the end."""
-    old, new = goals_of(before or {}), goals_of(after)
+    """Goals added, changed or gone between the input chain and the chain at the end; a KPI
+    reading is no change of its goal, in any session as in a review."""
+    old = {gid: _unread(goal) for gid, goal in goals_of(before or {}).items()}
+    new = {gid: _unread(goal) for gid, goal in goals_of(after).items()}
 
     def level(goal: Mapping) -> str:
         return LEVEL_NAMES.get(goal["level"], goal["level"])
@@ -77,7 +79,10 @@ def review_lines(
         ("Added", [title(g) for g in report["added"]]),
         (
             "Changed",
-            [f"{title(c['goal_id'])} ({', '.join(c['fields'])})" for c in report["changed"]],
+            [
+                f"{title(c['goal_id'])} ({', '.join(FIELD_NAMES.get(f, f) for f in c['fields'])})"
+                for c in report["changed"]
+            ],
         ),
         ("Achieved", [title(g) for g in report["achieved"]]),
         ("Retired", [title(g) for g in report["retired"]]),
@@ -96,6 +101,12 @@ def review_lines(
     old, new = _vision(before), _vision(after)
     vision = [_vision_changed(old, new)] if old and new and old["title"] != new["title"] else []
     return vision + [f"{label}: {'; '.join(items) if items else 'none'}" for label, items in rows]
+
+
+def _unread(goal: Mapping) -> dict:
+    """A goal without its metrics' readings."""
+    metrics = [{k: v for k, v in m.items() if k != "readings"} for m in goal.get("metrics", [])]
+    return {**goal, "metrics": metrics} if "metrics" in goal else dict(goal)
 
 
 def _vision(doc: Mapping | None) -> Mapping | None:

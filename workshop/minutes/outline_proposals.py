@@ -37,6 +37,8 @@ def proposals_blocks(record: Mapping, words: Words) -> list[Block]:
 def _status(p: Mapping, words: Words) -> str:
     if p["merged_into"]:
         return f"merged into {words.title(p['merged_into'])}"
+    if p["status"] == "withdrawn" and p.get("withdrawn_by"):
+        return f"withdrawn by {words(p['withdrawn_by'])}, not its author"
     if p["status"] == "accepted" and p["change"] in CHANGE_ACCEPTED:
         return CHANGE_ACCEPTED[p["change"]]
     return STATUS.get(p["status"], p["status"])

@@ -147,6 +147,7 @@ def _proposal(p: Proposal) -> dict:
         "status": p.status,
         "goal_id": p.goal_id,
         "merged_into": p.merged_into,
+        "withdrawn_by": p.withdrawn_by,
         "proposed_at": utc(p.created_at),
         "reviewers": list(p.reviewers),
         "revisions": [dict(change, by=by(change["by"])) for change in _revisions(p)],

@@ -107,6 +107,6 @@ def _outcomes(log: list[dict]) -> dict[str, list[dict]]:
         if e.get("replaced") is not None:  # the one vision, restated: say what it was
             item.update(outcome="vision changed", replaced=e["replaced"])
         elif e.get("amended") is not None:  # a goal of the chain changed, not a new one
-            item.update(outcome="amended", replaced=e["amended"])
+            item.update(outcome="amended", replaced=e["amended"], changes=e.get("changes") or {})
         found.setdefault(decided.get("ballot"), []).append(item)
     return found

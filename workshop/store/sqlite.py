@@ -184,7 +184,17 @@ def _one_opener(folder: Path) -> Iterator[None]:
 
 def _open_checked(path: Path, migrate: bool) -> sqlite_utils.Database:
     wal = path.with_name(path.name + "-wal")
-    if path.is_file() and path.stat().st_size == 0 and not (wal.is_file() and wal.stat().st_size):
+    logged = wal.stat().st_size if wal.is_file() else 0
+    # A log beside no database (or an emptied one) is what is left of a database lost: SQLite
+    # would start a new one and overwrite the log. A database made here has a header before
+    # anything is logged.
+    if logged and (not path.exists() or path.stat().st_size == 0):
+        lost = "is empty (0 bytes)" if path.exists() else "is missing"
+        raise DatabaseProblem(
+            f"{path} {lost} but its write-ahead log {wal.name} holds {logged:,} bytes: the"
+            f" database was lost; {RESTORE}, or move {wal.name} away to start anew"
+        )
+    if path.is_file() and path.stat().st_size == 0:
         raise DatabaseProblem(f"{path} is empty (0 bytes): {RESTORE}, or remove it to start anew")
     try:
         conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=10)

@@ -126,6 +126,12 @@ def resolve_settings(rule: str, options: Sequence[str], given: object) -> dict:
             raise InvalidInput(
                 f"settings.{key} must be {_SETTING_HELP[key]}, got {shown(settings[key])}"
             )
+    dots = "dot" in (rule, settings["advisory_rule"] if rule == "decider" else None)
+    if dots and settings["max_per_option"] > settings["dots"]:
+        raise InvalidInput(
+            f"settings.max_per_option ({settings['max_per_option']}) cannot be more than "
+            f"settings.dots, the dots each voter has ({settings['dots']})"
+        )
     return settings
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from workshop.domain.rules.ballot import CHOICES, Ballot, Result
+from workshop.domain.rules.words import counted
 from workshop.domain.rules.yes_no import (
     NOBODY,
     not_voted,
@@ -53,7 +54,7 @@ def tally_consent(ballot: Ballot, rulings_due: bool = True) -> Result:
     if passed:
         reasons.append(f"Everyone responded and no objection stands, so {passes(ballot, True)}.")
     elif awaiting:
-        reasons.append(f"No verdict yet: {AWAITING} on {_objections(len(awaiting))}.")
+        reasons.append(f"No verdict yet: {AWAITING} on {counted(len(awaiting), 'objection')}.")
     elif ballot.electorate:
         reasons.append(
             "Consent needs everyone's response and no objection standing, "
@@ -72,13 +73,10 @@ def tally_consent(ballot: Ballot, rulings_due: bool = True) -> Result:
 
 def _consent_summary(ballot: Ballot, counts: Mapping) -> str:
     return (
-        f"{len(ballot.votes)} of {len(ballot.electorate)} responded: {counts['consent']} consent, "
-        f"{counts['concern']} concern, {counts['objection']} objection."
+        f"{len(ballot.votes)} of {len(ballot.electorate)} responded: "
+        f"{counted(counts['consent'], 'consent')}, {counted(counts['concern'], 'concern')}, "
+        f"{counted(counts['objection'], 'objection')}."
     )
-
-
-def _objections(count: int) -> str:
-    return "1 objection" if count == 1 else f"{count} objections"
 
 
 def _objection(vote: Mapping, rulings_due: bool = True) -> dict:

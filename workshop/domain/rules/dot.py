@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from workshop.domain.rules.ballot import Ballot, Result
 from workshop.domain.rules.ranking import places, ranked_result, top, winner_reason
+from workshop.domain.rules.words import counted
 
 
 def tally_dot(ballot: Ballot) -> Result:
@@ -17,21 +18,17 @@ def tally_dot(ballot: Ballot) -> Result:
     settings = ballot.settings
     in_order = [option for place in ranked for option in place]
     reasons = [
-        f"{len(ballot.votes)} of {len(ballot.electorate)} voters spent {_dots(spent)} "
+        f"{len(ballot.votes)} of {len(ballot.electorate)} voters spent {counted(spent, 'dot')} "
         f"({settings['dots']} each, at most {settings['max_per_option']} on one option).",
         "Dots per option: "
         + ", ".join(f"{ballot.label(option)} {totals[option]}" for option in in_order)
         + ".",
     ]
     reasons += [
-        f"{ballot.labelled(place)} tie with {_dots(totals[place[0]])} each."
+        f"{ballot.labelled(place)} tie with {counted(totals[place[0]], 'dot')} each."
         for place in ranked
         if len(place) > 1
     ]
     winner = top(ranked) if spent else None
     reasons.append(winner_reason(ballot, winner, ranked, spent > 0, "No dots were cast"))
     return ranked_result(ballot, ranked, winner, totals, reasons)
-
-
-def _dots(count: int) -> str:
-    return "1 dot" if count == 1 else f"{count} dots"

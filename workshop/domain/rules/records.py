@@ -23,6 +23,10 @@ def ballot_from_record(record: Mapping) -> Ballot:
     for key in ("rule", "options", "electorate", "votes"):
         if key not in record:
             raise InvalidInput(f"the ballot record has no {shown(key)}")
+    if record["votes"] is None:  # as the minutes export a ballot never revealed
+        raise InvalidInput(
+            "the ballot was not revealed: its votes are secret, so it cannot be recounted"
+        )
     ballot = Ballot(
         rule=record["rule"],
         options=_id_list("options", record["options"]),

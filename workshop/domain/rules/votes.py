@@ -18,11 +18,17 @@ def normalize_vote(rule: str, vote: Mapping, options: Sequence[str], settings: M
 def checked_vote(rule: str, vote: Mapping, options: Sequence[str], settings: Mapping) -> dict:
     """`normalize_vote` with the ballot's rule and settings checked already: a ballot's votes
     are checked against settings resolved once, not once per vote (a reveal of 250 votes)."""
-    if rule == "decider":
+    advice = rule == "decider"
+    if advice:
         rule = settings["advisory_rule"]
     if not isinstance(vote, Mapping):
         raise InvalidInput(f"a vote must be an object, got {shown(vote)}")
     normalized = _VOTE_CHECKS[rule](vote, options, settings)
+    if advice and RULINGS.keys() & normalized.keys():
+        raise InvalidInput(
+            "an objection to a decider is advice, which the decider weighs: nobody rules on it"
+            " (no upheld or ruled_out)"
+        )
     reason = _optional_text(vote, "reason")
     if reason:
         normalized["reason"] = reason
