@@ -481,3 +481,56 @@ def test_a_ballot_waiting_for_a_ruling_or_a_decider_still_decides_and_holds_the_
         f"/api/sessions/{session['id']}/minutes", session["facilitator_token"], format="md"
     ).text
     assert "Tie for first place: sent to the decider, Una." in markdown
+
+
+def test_a_decider_chooses_among_several_after_ranked_or_dot_advice(
+    server: LiveServer, people
+) -> None:
+    """PRODUCT §4: the decider decides after advisory votes "under any rule above". Advice by
+    dot voting or ranked choice was refused ("advise by unanimity, consent, majority or fist
+    of five"), though the recount knew it."""
+    session, fac, (pia, tom, una) = strategy(server, people)
+    (vision,) = visions(pia, "Healthier lives")
+    fac.ok("go_to_phase", phase="decide")
+    first = fac.ok("open_ballot", proposal_ids=[vision])["ballot_id"]
+    vote_all(first, {p: {"choice": "agree"} for p in (pia, tom, una)})
+    reveal(fac, first)
+    a, b, c = (
+        tom.ok("propose_goal", level="user", title=t, parents=["V1"])["proposal_id"]
+        for t in ("Sleep better", "Move more", "Eat well")
+    )
+    several = {"proposal_ids": [a, b, c], "rule": "decider", "rule_reason": "Pia owns this"}
+    refused = fac.refused("open_ballot", "invalid_input", **several)
+    assert "after advice by dot voting or ranked choice" in refused["message"]
+    opened = fac.ok("open_ballot", **several, settings={"advisory_rule": "ranked"})
+    ballot = opened["ballot_id"]
+    vote_all(ballot, {pia: {"ranking": [a, b, c]}, tom: {"ranking": [b, a]}, una: {"ranking": [a]}})
+    advised = shown_event(reveal(fac, ballot))["result"]["advisory"]
+    assert advised["winner"] == a and advised["ranking"][0] == a
+    assert proposal(pia, b)["status"] == "proposed"  # the decider has not decided yet
+    bad = pia.refused("record_decision", "invalid_input", ballot_id=ballot, passed=True)
+    assert "winner must be one of the options" in bad["message"]
+    assert "“Move more”" in bad["message"]
+    decided = pia.ok(
+        "record_decision", ballot_id=ballot, winner=b, rationale="the team can ship it"
+    )["events"]
+    assert [e["proposal_id"] for e in decided if e["type"] == "goal_accepted"] == [b]
+    assert "The decision goes against the advice." in decided[0]["result"]["reasons"]
+    settled = fac.ok("settle_ballot", ballot_id=ballot, others="park")["events"][0]
+    assert settled["kept"] == [b] and settled["others"] == [a, c]
+
+    d, e = (
+        una.ok("propose_goal", level="business", title=t, parents=["V1"])["proposal_id"]
+        for t in ("Sell coaching", "Partner with gyms")
+    )
+    dots = {"advisory_rule": "dot", "dots": 1}
+    ballot = fac.ok("open_ballot", **several | {"proposal_ids": [d, e]}, settings=dots)["ballot_id"]
+    vote_all(ballot, {pia: {"dots": {d: 1}}, tom: {"dots": {e: 1}}, una: {"dots": {e: 1}}})
+    assert shown_event(reveal(fac, ballot))["result"]["advisory"]["winner"] == e
+    pia.ok("record_decision", ballot_id=ballot, winner=e, rationale="as advised")
+    assert proposal(pia, e)["status"] == "accepted"
+    markdown = server.get(
+        f"/api/sessions/{session['id']}/minutes", session["facilitator_token"], format="md"
+    ).text
+    assert "Decision by Pia: “Move more” goes forward, because: the team can ship it" in markdown
+    assert "Pia chose “Move more” after advice by ranked choice (3 of 3 voted)" in markdown

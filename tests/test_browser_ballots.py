@@ -344,6 +344,38 @@ def test_earlier_ballots_fold_away_and_say_what_they_need(
     expect(fold.locator(".tie-break")).to_be_visible()
 
 
+def test_a_decider_chooses_among_several_proposals_after_ranked_advice(
+    server: LiveServer, open_page: OpenPage
+) -> None:
+    """A decider ballot on several proposals was refused; the console offered only yes/no
+    advice. Now the advice ranks them and the decider names the one that goes forward."""
+    session, pia, tom, ids = visions_session(server, "Healthier lives", "Fitter teams")
+    console = console_page(open_page, server, session)
+    page = enter(open_page("Pia"), server, session, pia, "Pia")
+    for title in ("Healthier lives", "Fitter teams"):
+        console.get_by_label(f"Select {title}").check()
+    console.select_option("#rule", "decider")
+    advice = console.locator("#advisory-rule")
+    expect(advice.locator("option")).to_have_text(["Dot voting", "Ranked choice"])
+    expect(advice).to_have_value("ranked")
+    console.fill("#rule-reason", "Pia owns the product")
+    console.get_by_role("button", name="Open ballot").click()
+    expect(console.locator("#ballot-body .ballot-card")).to_have_count(1)
+    (ballot,) = state(server, session, pia["token"])["ballots"]
+    vote = {"ranking": ids}  # Pia is the one present: the electorate
+    command(server, session, pia["token"], "cast_vote", ballot_id=ballot["id"], vote=vote)
+    fac = session["facilitator_token"]
+    command(server, session, fac, "close_ballot", ballot_id=ballot["id"], reveal=True)
+    form = page.locator("form.decision-form")
+    expect(form.locator("h3")).to_have_text("You decide")
+    form.get_by_label("Fitter teams").check()
+    form.get_by_label("Rationale").fill("The team can ship it this quarter")
+    form.get_by_role("button", name="Record decision").click()
+    expect(page.locator("#vote-body .verdict")).to_have_text("Decided: Fitter teams goes forward")
+    expect(page.locator("#chain-body .level-vision .node-title")).to_have_text("Fitter teams")
+    expect(console.get_by_role("button", name="Settle in one step")).to_be_visible()
+
+
 def test_the_ballot_form_asks_a_quorum_and_starts_afresh_after_a_ballot_opens(
     server: LiveServer, open_page: OpenPage
 ) -> None:

@@ -176,6 +176,7 @@ function verdict(state, ballot) {
   const title = (id) => votedTitle(state, ballot, id);
   if (ballot.rule === "decider") {
     if (!ballot.decision) return ["Advice in: awaiting the decider's decision", "pending"];
+    if (ballot.decision.winner) return [`Decided: ${title(ballot.decision.winner)} goes forward`, "passed"];
     return [
       ballot.decision.passed ? "Decided: accepted" : "Decided: not accepted",
       ballot.decision.passed ? "passed" : "failed",

@@ -16,6 +16,7 @@ import {
   proposalById,
   proposalCard,
   RULES,
+  ruleOfVote,
   tiedFirst,
   turnoutText,
   votedTitle,
@@ -129,6 +130,9 @@ function tieControls(state, ballot, live) {
   );
 }
 
+/** Whether a ballot ranks its options (dot, ranked, or a decider advised by either). */
+const ranks = (ballot) => RANKING_RULES.includes(ruleOfVote(ballot));
+
 /** The winner a dot or ranked ballot takes forward: its own, the decider's pick, or its runoff's. */
 function winnerOf(state, ballot) {
   const winner = ballot.result && ballot.result.winner;
@@ -141,8 +145,9 @@ function winnerOf(state, ballot) {
 /** Options of a dot or ranked ballot still waiting to be settled (all but the winner); a
  * runoff's are settled with the tied ballot it came from. */
 function unsettled(state, ballot) {
-  if (!RANKING_RULES.includes(ballot.rule) || ballot.status !== "revealed") return [];
+  if (!ranks(ballot) || ballot.status !== "revealed") return [];
   if (ballot.settled || ballot.runoff_of) return [];
+  if (ballot.rule === "decider" && !ballot.decision) return []; // the decider chooses first
   const winner = winnerOf(state, ballot);
   return ballot.options.filter((id) => id !== winner && isLive(proposalById(state, id) || {}));
 }
@@ -313,8 +318,8 @@ function ballotCard(state, ballot, live, turnoutId) {
  */
 function pending(state, ballot) {
   if (ballot.status !== "revealed") return true;
-  if (ballot.rule === "decider") return !ballot.decision;
-  if (RANKING_RULES.includes(ballot.rule)) return unsettled(state, ballot).length > 0;
+  if (ballot.rule === "decider" && !ballot.decision) return true;
+  if (ranks(ballot)) return unsettled(state, ballot).length > 0;
   return objectionsToRule(ballot).length > 0;
 }
 
@@ -329,8 +334,8 @@ function objectionsToRule(ballot) {
 function waitingFor(state, ballot) {
   if (ballot.status === "open") return { mine: false, what: ["voting is open"] };
   if (ballot.status === "closed") return { mine: true, what: ["votes to reveal"] };
-  if (ballot.rule === "decider" || (ballot.tie_break && ballot.tie_break.how === "decider"))
-    return { mine: false, what: ["the decider's decision"] };
+  const deciding = ballot.rule === "decider" || (ballot.tie_break && ballot.tie_break.how === "decider");
+  if (deciding && !ballot.decision) return { mine: false, what: ["the decider's decision"] };
   const what = [];
   if (tiedFirst(ballot).length && !ballot.tie_break && !ballot.settled) what.push("a tie to break");
   if (unsettled(state, ballot).length) what.push("options to settle");
@@ -468,14 +473,17 @@ function settingsFields(rule, count) {
     ];
   }
   if (rule === "decider") {
+    // On one proposal the advice says yes or no; on several it ranks them, and the decider
+    // chooses the one that goes forward.
+    const ranking = (key) => key === "dot" || key === "ranked";
     const select = h(
       "select",
       { id: "advisory-rule" },
       Object.entries(RULES)
-        .filter(([key]) => key !== "decider" && key !== "dot" && key !== "ranked")
+        .filter(([key]) => key !== "decider" && ranking(key) === count > 1)
         .map(([key, label]) => h("option", { value: key, text: label })),
     );
-    select.value = "consent";
+    select.value = count > 1 ? "ranked" : "consent";
     const quorum = h("div", { id: "advice-quorum" }); // majority advice has a quorum too
     select.addEventListener("change", () =>
       quorum.replaceChildren(...(select.value === "majority" ? quorumField() : [])),
@@ -515,7 +523,7 @@ function renderTools(state) {
         h("option", { value, text: value === fallback ? `${label} (${kept ? "as in the first round" : "default here"})` : label }),
       ),
     );
-    rule.value = chosen.length > 1 && YES_NO_RULES.includes(fallback) ? "dot" : fallback;
+    rule.value = chosen.length > 1 && YES_NO_RULES.includes(fallback) && fallback !== "decider" ? "dot" : fallback;
     ruleChanged(state);
   } else if (settingsFor !== chosen.length) {
     ruleChanged(state); // the dot defaults depend on how many proposals are chosen

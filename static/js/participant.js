@@ -318,7 +318,7 @@ function renderVote(state) {
         return ack.ok ? null : ack.error.message;
       };
       if (me.is_decider && !ballot.decision) {
-        if (ballot.rule === "decider") parts.push(decisionForm(ballot, decide));
+        if (ballot.rule === "decider") parts.push(decisionForm(state, ballot, decide));
         if (ballot.tie_break && ballot.tie_break.how === "decider")
           parts.push(tieDecisionForm(state, ballot, tiedFirst(ballot), decide));
       }

@@ -364,8 +364,20 @@ function choiceWithReasons({ name, heading, intro, legend, options, button, subm
   return form;
 }
 
-/** The decider's form, once the advice has been revealed. */
-export function decisionForm(ballot, submit) {
+/** The decider's form, once the advice has been revealed: yes or no on one proposal, or,
+ * after advice that ranked several, the one that goes forward. */
+export function decisionForm(state, ballot, submit) {
+  if (ballot.options.length > 1) {
+    return choiceWithReasons({
+      name: "decision",
+      heading: "You decide",
+      intro: "You have heard the advice. Choose the proposal that goes forward, and say why for the minutes.",
+      legend: "Goes forward",
+      options: ballot.options.map((id) => [id, goalTitle(state, id)]),
+      button: "Record decision",
+      submit: (winner, rationale) => submit({ ballot_id: ballot.id, winner, rationale }),
+    });
+  }
   return choiceWithReasons({
     name: "decision",
     heading: "You decide",

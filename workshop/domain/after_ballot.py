@@ -98,16 +98,38 @@ def record_decision(s: WorkshopState, actor: Participant, p: Mapping, ctx: Conte
         )
     if ballot.decision is not None:
         raise Conflict(f"{ballot_named(s, ballot)} is decided already")
-    decision = {"by": actor.id, "passed": payload.flag(p, "passed", default=None)}
+    chooses = ranks(ballot)  # advice that ranked several: the decider names the one
+    decision: dict = {"by": actor.id}
+    if chooses:
+        decision["winner"] = _one_of(s, ballot, ballot.options, "one of the options", p)
+    else:
+        decision["passed"] = payload.flag(p, "passed", default=None)
     decision["rationale"] = _rationale(p)
     doc = record(ballot)
     settings = {**doc["settings"], "decider": actor.id}
     result = tally(s, {**doc, "decision": decision, "settings": settings}, ballot.titles)
     events = [event("decision_recorded", ballot_id=ballot.id, decision=decision, result=result)]
-    proposal_id = ballot.options[0]  # a decider ballot decides one proposal
-    if result["passed"]:  # the goal's provenance records the decision, not only the advice
+    # The goal's provenance records the decision, not only the advice; the options not
+    # chosen are settled as after any ranking (park or reject, in one step).
+    proposal_id = decision["winner"] if chooses else ballot.options[0]
+    if result["passed"]:
         return events + accept(s, replace(ballot, decision=decision), proposal_id, result, ctx)
     return events + [event("proposal_rejected", proposal_id=proposal_id, ballot_id=ballot.id)]
+
+
+def ranks(ballot: Ballot) -> bool:
+    """Whether a ballot ranks its options (dot, ranked, or a decider advised by either), and
+    so leaves the options not taken forward to settle."""
+    return vote_rule(ballot.rule, ballot.settings) in RANKING_RULES
+
+
+def _one_of(s: WorkshopState, ballot: Ballot, allowed: list[str], what: str, p: Mapping) -> str:
+    """The `winner` a decider names, which must be among `allowed`."""
+    winner = payload.ident(p, "winner", required=False)  # missing: say which it may be
+    if winner not in allowed:
+        titles = ", ".join(f"{pid} ({goal_named(s, pid)})" for pid in allowed)
+        raise InvalidInput(f"winner must be {what} of {ballot_named(s, ballot)}: {titles}")
+    return winner
 
 
 def _rationale(p: Mapping) -> str:
@@ -136,11 +158,7 @@ def _choose_from_tie(
         )
     if ballot.decision is not None:
         raise Conflict(f"the tie of {ballot_named(s, ballot)} is decided already")
-    tied = tied_first(ballot)
-    winner = payload.ident(p, "winner")
-    if winner not in tied:
-        titles = ", ".join(f"{pid} ({goal_named(s, pid)})" for pid in tied)
-        raise InvalidInput(f"winner must be one of the options tied for first place: {titles}")
+    winner = _one_of(s, ballot, tied_first(ballot), "one of the options tied for first place", p)
     decision = {"by": actor.id, "winner": winner, "rationale": _rationale(p)}
     result = tally(s, {**record(ballot), "decision": decision}, ballot.titles)
     events = [event("decision_recorded", ballot_id=ballot.id, decision=decision, result=result)]
@@ -201,10 +219,10 @@ def winner_of(s: WorkshopState, ballot: Ballot) -> str | None:
 def settle_ballot(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
     """After dot or ranked: park or reject the other options, and move what served them."""
     ballot = find_ballot(s, p, "revealed")
-    if ballot.rule not in RANKING_RULES:
+    if not ranks(ballot):
         raise Conflict(
             f"{ballot_named(s, ballot)} is by {rule_name(ballot.rule)}:"
-            " only dot voting and ranked choice leave options"
+            " only dot voting and ranked choice (or a decider advised by them) leave options"
         )
     if ballot.settled is not None:
         raise Conflict(f"{ballot_named(s, ballot)} is settled already")

@@ -45,7 +45,12 @@ ANONYMOUS_RULES = ("unanimity", "majority", "dot", "ranked")
 SETTINGS = {"quorum", "supermajority", "dots", "max_per_option", "advisory_rule"}
 MAX_DEADLINE = 60 * 24 * 3600  # remote ballots stay open for up to 60 days
 _ADVICE_ON_ONE = (
-    ", and a decider ballot decides one: advise by unanimity, consent, majority or fist of five"
+    ", and a decider ballot on one is advised by unanimity, consent, majority or fist of five"
+)
+_RANKING_FOR_SEVERAL = "; use dot voting or ranked choice for several"
+_ADVICE_ON_SEVERAL = (
+    ": for several, the decider chooses among them after advice by dot voting or ranked choice"
+    " (settings.advisory_rule)"
 )
 
 
@@ -270,12 +275,16 @@ def new_ballot(
         raise InvalidInput("proposal_ids must name one or more proposals of one level")
     rule, reason = _rule(s, proposals[0], p)
     settings = _settings(rule, ids, p.get("settings"))
-    if rule in rules.YES_NO_RULES and len(ids) != 1:
+    counted = vote_rule(rule, settings)  # a decider's advice may rank several proposals
+    if counted in rules.YES_NO_RULES and len(ids) != 1:
         raise InvalidInput(
-            f"a ballot by {rule_name(rule)} decides one proposal;"
-            " use dot voting or ranked choice for several"
+            f"a ballot by {rule_name(rule)} decides one proposal"
+            + (
+                _ADVICE_ON_SEVERAL
+                if rule == "decider"
+                else "; use dot voting or ranked choice for several"
+            )
         )
-    counted = vote_rule(rule, settings)
     if counted not in rules.YES_NO_RULES and len(ids) < 2:
         raise InvalidInput(
             f"a ballot by {rule_name(counted)} needs at least two proposals to choose between"

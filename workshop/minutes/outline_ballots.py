@@ -132,8 +132,11 @@ def _ballot_notes(b: Mapping, words: Words) -> list[str]:
     notes = objection_notes(b, words)
     decision = b.get("decision")
     if decision and b["rule"] == "decider":  # (a tie's decision: see _after_notes)
-        verb = "passes" if decision["passed"] else "does not pass"
-        decided = f"{words.title(b['options'][0])} {verb}"
+        if "winner" in decision:  # after advice that ranked the options
+            decided = f"{words.title(decision['winner'])} goes forward"
+        else:
+            verb = "passes" if decision["passed"] else "does not pass"
+            decided = f"{words.title(b['options'][0])} {verb}"
         notes.append(
             f"Decision by {words(decision['by'])}: {decided}, because: {decision['rationale']}"
         )

@@ -32,7 +32,11 @@ def _decision(ballot: Mapping, words: Words) -> tuple[str, list[str]]:
     if ballot["result"] is None:
         return f"{options}: a {rule} vote, not revealed ({turnout})", revised
     decision = ballot.get("decision") or {}
-    if decision.get("winner"):  # a tie for first place that the decider broke
+    if decision.get("winner") and ballot["rule"] == "decider":  # after advice that ranked
+        advice = rule_name(ballot["settings"]["advisory_rule"])
+        chose = f"{voted(decision['by'])} chose {voted.title(decision['winner'])}"
+        head = f"{options}: {chose} after advice by {advice} ({turnout})"
+    elif decision.get("winner"):  # a tie for first place that the decider broke
         chose = f"{voted(decision['by'])} chose {voted.title(decision['winner'])}"
         head = f"{options}: tied by {rule} ({turnout}); {chose}"
     else:
