@@ -102,6 +102,10 @@ def test_a_write_the_full_disk_refuses_changes_nothing_and_the_same_cid_succeeds
         )
         assert over_http.status_code == 503
         assert over_http.json()["error"]["code"] == "unavailable"
+        for _probe in range(5):  # a probe's small row fit in log space and said 200 at times
+            ready = server.get("/readyz")
+            assert ready.status_code == 503, ready.text
+            assert "is full" in ready.json()["error"]["message"]
         seen = tom.fresh_state()
         assert seen["seq"] == before
         assert "my_vote" not in ballot_of(seen, ballot) and ballot_of(seen, ballot)["turnout"] == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import requests
@@ -424,3 +425,37 @@ def test_a_sprint_gets_one_goal_and_a_chain_one_vision_with_remote_ballots_besid
     remote = {"voters": ["Ben"], "deadline_seconds": 3600}
     refused = fac.refused("send_remote_ballot", "conflict", proposal_ids=[two], **remote)
     assert "decides the vision already" in refused["message"]
+
+
+def test_a_blank_or_out_of_range_form_is_refused_by_title_and_records_nothing(
+    server: LiveServer, people
+) -> None:
+    """A dot or ranked form sent blank recorded an empty vote (and, the last one missing,
+    closed the ballot); a place 0 or 5 among two options was taken; refusals named the
+    options by id ("dots on 'pr2'")."""
+    session, fac = host(server, people, "roadmapping", chain=FITNESS)
+    (pia,) = seat(server, session, people, ("Pia", "product"))
+    fac.ok("next_phase")
+    for rule, blank, wrong, said in (
+        ("dot", "place at least one dot", "x", "give a whole number, not 'x'"),
+        ("ranked", "give at least one option a place", "5", "give a number from 1 to 2, not 5"),
+    ):
+        a, b = (product_goal(pia, f"{title} ({rule})") for title in ("Scale sync", "Coach"))
+        ack = fac.ok(
+            "send_remote_ballot",
+            proposal_ids=[a, b],
+            rule=rule,
+            rule_reason="the board weighs both",
+            voters=[f"Rita {rule}"],
+            deadline_seconds=3600,
+        )
+        link, ballot = ack["invitations"][0]["link"], ack["ballot_id"]
+        field = f"dots-{a}" if rule == "dot" else f"rank-{a}"
+        for form, message in (({}, blank), ({field: wrong}, f"“Scale sync ({rule})”: {said}")):
+            refused = vote_by_form(server, link, ballot, form)
+            assert refused.status_code == 400, refused.text
+            text = html.unescape(visible_text(refused.text))
+            assert message in text, text
+            assert not re.search(r"\bpr\d+\b", text)
+        ballots = {b["id"]: b for b in fac.fresh_state()["ballots"]}
+        assert (ballots[ballot]["status"], ballots[ballot]["turnout"]) == ("open", 0)

@@ -45,33 +45,50 @@ def check_csrf(token: str) -> None:
         )
 
 
-def vote_from_form(rule: str, options: list[str], form: Mapping[str, str]) -> dict:
-    """The vote a plain form describes, in the ballot record's shape."""
+def vote_from_form(ballot: Ballot, form: Mapping[str, str]) -> dict:
+    """The vote a plain form describes, in the ballot record's shape. A form sent blank is
+    refused, not counted as a vote (it would close a ballot whose last vote it was); its
+    refusals name the options by title, as the page shows them."""
+    rule, options = vote_rule(ballot.rule, ballot.settings), ballot.options
+    title = {o: f"“{ballot.titles.get(o, o)}”" for o in options}
     vote: dict = {}
     if rule in ("unanimity", "majority", "consent"):
-        vote["choice"] = form.get("choice", "")
+        if not form.get("choice"):
+            raise InvalidInput("choose one answer before sending the vote")
+        vote["choice"] = form["choice"]
     elif rule == "fist_of_five":
-        vote["value"] = _whole(form.get("value", ""), "value")
+        vote["value"] = _whole(form.get("value", ""), "fingers", 0, 5)
     elif rule == "dot":
-        dots = {o: _whole(form.get(f"dots-{o}") or "0", f"dots on {o}") for o in options}
+        dots = {o: _whole(form.get(f"dots-{o}") or "0", f"dots on {title[o]}") for o in options}
         vote["dots"] = {o: n for o, n in dots.items() if n}
+        if not vote["dots"]:
+            raise InvalidInput("place at least one dot before sending the vote")
     elif rule == "ranked":
         ranks = {
-            o: _whole(form[f"rank-{o}"], f"rank of {o}") for o in options if form.get(f"rank-{o}")
+            o: _whole(form[f"rank-{o}"], f"the place of {title[o]}", 1, len(options))
+            for o in options
+            if form.get(f"rank-{o}")
         }
+        if not ranks:
+            raise InvalidInput("give at least one option a place (1 for your first choice)")
         vote["ranking"] = sorted(ranks, key=lambda o: ranks[o])
         if len(set(ranks.values())) != len(ranks):
-            raise InvalidInput("ranking: give each option its own place (1, 2, 3 ...)")
+            raise InvalidInput("give each option its own place (1, 2, 3 ...)")
     if form.get("reason", "").strip():
         vote["reason"] = form["reason"]
     return vote
 
 
-def _whole(text: str, field: str) -> int:
+def _whole(text: str, what: str, least: int = 0, most: int | None = None) -> int:
+    """A whole number from a form field, in its range, or a refusal saying which."""
     try:
-        return int(text)
+        number = int(text)
     except ValueError:
-        raise InvalidInput(f"{field} must be a whole number, got {shown(text)}") from None
+        raise InvalidInput(f"{what}: give a whole number, not {shown(text)}") from None
+    if number < least or (most is not None and number > most):
+        bounds = f"{least} to {most}" if most is not None else f"{least} or more"
+        raise InvalidInput(f"{what}: give a number from {bounds}, not {number}")
+    return number
 
 
 def page(
@@ -211,7 +228,7 @@ def remote_vote(token: str, ballot_id: str):
         ballot = service().state(workshop_id).ballots.get(ballot_id)
         if ballot is None:
             raise InvalidInput(f"ballot {shown(ballot_id)} does not exist")
-        vote = vote_from_form(vote_rule(ballot.rule, ballot.settings), ballot.options, request.form)
+        vote = vote_from_form(ballot, request.form)
     except WorkshopError as error:
         if error.code in ("expired", "unauthorized"):
             return _refused(error)

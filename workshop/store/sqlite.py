@@ -269,6 +269,9 @@ def _identity(path: Path) -> tuple[int, int]:
     return found.st_dev, found.st_ino
 
 
+READY_FREE = 1024 * 1024  # bytes free below which a process is not ready for commands
+
+
 class SQLiteStore:
     """The embedded SQLite database of one server process."""
 
@@ -477,7 +480,12 @@ class SQLiteStore:
         return expires
 
     def probe_write(self, now: float) -> None:
-        """A real write with its fsync: the readiness check asks the disk, not a cache."""
+        """A real write with its fsync: the readiness check asks the disk, not a cache. A
+        disk nearly full fails it too: the probe's small row fits in log space already
+        written, and answered "ready" while the commands needing new pages failed."""
+        free = shutil.disk_usage(self.path.parent).free
+        if free < READY_FREE:
+            raise Unavailable(f"the disk holding {self.path.parent} is full ({free:,} bytes free)")
         self.db["meta"].upsert({"key": "ready_probe", "value": repr(now)}, pk="key")
 
     # -- serving processes ---------------------------------------------------
