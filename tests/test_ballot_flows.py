@@ -474,7 +474,9 @@ def test_a_ballot_waiting_for_a_ruling_or_a_decider_still_decides_and_holds_the_
     assert ballot_of(fac, tie)["tie_break"]["decider"] == una.id
     closing = fac.refused("go_to_phase", "conflict", phase="close")
     assert "waits for Una's decision among the tied" in closing["message"]
-    pia.refused("record_decision", "forbidden", ballot_id=tie, winner=a, rationale="r")
+    refused = pia.refused("record_decision", "forbidden", ballot_id=tie, winner=a, rationale="r")
+    # It said "a product person cannot record decision in a strategizing session".
+    assert refused["message"] == "only the decider, Una, can record a decision"
     una.ok("record_decision", ballot_id=tie, winner=a, rationale="users first")
     fac.ok("go_to_phase", phase="close")
     markdown = server.get(

@@ -393,10 +393,11 @@ def test_a_decider_ballot_records_who_decides(before, after, named, decides):
     [
         ("ranked", 1, "a ballot by ranked choice needs at least two proposals to choose between"),
         ("dot", 1, "a ballot by dot voting needs at least two proposals"),
-        ("ranked", 2, "a ballot by a decider after advice decides one proposal"),
+        ("consent", 2, "for several, the decider chooses among them after advice by dot"),
     ],
 )
-def test_a_decider_ballot_takes_no_advice_that_ranks_options(advice, options, problem):
+def test_a_decider_ballot_takes_advice_fit_for_how_many_proposals(advice, options, problem):
+    """Yes/no advice on one proposal, ranking advice on several (the decider then chooses)."""
     room, vision = decider_room()
     room.do(FAC, "go_to_phase", phase="propose")
     other = room.do(room.ids["Pia"], "propose_goal", level="vision", title="Move more")

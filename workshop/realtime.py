@@ -309,8 +309,11 @@ def register(socketio: SocketIO, service: Service, throttle: Throttle, outbound_
             conn = caller(sid)
         except WorkshopError as error:
             return failure(error)
-        since = data.get("since", 0) if isinstance(data, Mapping) else None
-        limit = data.get("limit", SYNC_PAGE) if isinstance(data, Mapping) else None
+        if data is not None and not isinstance(data, Mapping):
+            said = f"sync takes an object {{since, limit}}, got {shown(data)}"
+            return failure(InvalidInput(said))
+        since = data.get("since", 0) if data else 0
+        limit = data.get("limit", SYNC_PAGE) if data else SYNC_PAGE
         if isinstance(since, bool) or not isinstance(since, int) or since < 0:
             return failure(
                 InvalidInput(f"since must be a seq number (0 or more), got {shown(since)}")

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from workshop.domain import agenda
 from workshop.domain.errors import Conflict, Forbidden, InvalidInput
-from workshop.domain.plain import KIND_NAMES, ROLE_NAMES
+from workshop.domain.plain import COMMAND_WORDS, KIND_NAMES, ROLE_NAMES
 from workshop.domain.state import Participant, WorkshopState
 from workshop.domain.text import shown, with_article
 
@@ -106,11 +106,20 @@ def _actor(state: WorkshopState, actor_id: str) -> Participant:
 
 
 def authorize(state: WorkshopState, actor: Participant, spec: Command) -> None:
-    """Refuse a command the actor's role may not send, naming role and command."""
-    if not _may(state, actor, spec.who):
-        who = with_article(ROLE_NAMES.get(actor.role, actor.role))
-        what = spec.name.replace("_", " ")
-        raise Forbidden(f"{who} cannot {what} in a {KIND_NAMES[state.kind]} session")
+    """Refuse a command the actor may not send, saying who may: "only the facilitator can
+    open a ballot", "only the decider, Una, can record a decision"."""
+    if _may(state, actor, spec.who):
+        return
+    what = COMMAND_WORDS.get(spec.name, spec.name.replace("_", " "))
+    if spec.who == "facilitator":
+        raise Forbidden(f"only the facilitator can {what}")
+    if spec.who == "decider":
+        decider = state.participants.get(state.decider() or "")
+        if decider is None:
+            raise Forbidden(f"nobody can {what}: no product person joined and no decider was named")
+        raise Forbidden(f"only the decider, {decider.name}, can {what}")
+    who = with_article(ROLE_NAMES.get(actor.role, actor.role))
+    raise Forbidden(f"{who} cannot {what} in a {KIND_NAMES[state.kind]} session")
 
 
 def by_link_may(actor: Participant, name: str) -> bool:

@@ -8,7 +8,15 @@ from collections.abc import Mapping
 from datetime import date
 
 from workshop.domain.errors import InvalidInput
-from workshop.domain.text import NAME_MAX, TEXT_MAX, TITLE_MAX, clean_text, optional_text, shown
+from workshop.domain.text import (
+    NAME_MAX,
+    TEXT_MAX,
+    TITLE_MAX,
+    bound_words,
+    clean_text,
+    optional_text,
+    shown,
+)
 
 ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,39}")
 TIMEFRAME = re.compile(r"[0-9]{4}(-Q[1-4]|-H[12]|-(0[1-9]|1[0-2]))?")
@@ -83,7 +91,7 @@ def number(
         raise InvalidInput(f"{name} must be a number, got {shown(value)}")
     if not low <= value <= high:
         raise InvalidInput(
-            f"{name} must be between {shown(low)} and {shown(high)}, got {shown(value)}"
+            f"{name} must be between {bound_words(low)} and {bound_words(high)}, got {shown(value)}"
         )
     return value
 

@@ -110,6 +110,33 @@ def person_named(s: WorkshopState, participant_id: str) -> str:
     return person.name if person else "someone who has left"
 
 
+# Commands as a refusal says them: "only the facilitator can open a ballot".
+COMMAND_WORDS = {
+    "propose_goal": "propose a goal",
+    "cast_vote": "vote",
+    "raise_hand": "raise a hand",
+    "lower_hand": "lower a hand",
+    "next_phase": "move to the next phase",
+    "go_to_phase": "go to another phase",
+    "skip_phase": "skip a phase",
+    "open_ballot": "open a ballot",
+    "close_ballot": "close a ballot",
+    "reveal_ballot": "reveal a ballot",
+    "record_decision": "record a decision",
+    "edit_proposal": "amend a proposal",
+    "withdraw_proposal": "withdraw a proposal",
+    "restore_proposal": "restore a proposal",
+    "record_kpi": "record a KPI reading",
+    "grant_floor": "give the floor",
+    "end_turn": "end a turn",
+    "pass_turn": "pass",
+    "share_draft": "share a draft for comments",
+    "send_remote_ballot": "send a ballot to remote people",
+    "start_round": "start a round-robin",
+    "start_1_2_4_all": "start a 1-2-4-All",
+}
+
+
 def ballot_named(s: WorkshopState, ballot: Ballot) -> str:
     """A ballot in a message, by what it is on: 'the ballot on “A”, “B” and 2 more'."""
     titles = [goal_named(s, option) for option in ballot.options]

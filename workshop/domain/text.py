@@ -100,6 +100,11 @@ def number_words(value: float) -> str:
     return written if written not in ("0", "-0") else "a number very close to 0"
 
 
+def bound_words(bound: float) -> str:
+    """A limit of ours as people write it: 3600, 1,000,000,000,000, 0.5 (not 3600.0)."""
+    return f"{bound:,.0f}" if bound == int(bound) else number_words(bound)
+
+
 def clean_text(value: object, field: str, max_len: int = TITLE_MAX, required: bool = True) -> str:
     """Return the stripped text, or raise InvalidInput naming the field and the problem."""
     if value is None and not required:
