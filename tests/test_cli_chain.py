@@ -96,6 +96,39 @@ def test_advice_is_printed_only_when_asked_and_is_not_an_error(tmp_path: Path) -
     ]
 
 
+ORPHANED = """goalchain: 1
+vision: {id: V1, statement: Help people}
+goals:
+  - {id: B1, level: business, title: Revenue, parents: [V1], status: retired}
+  - id: B2
+    level: business
+    title: Brand
+    parents: [V1]
+    status: accepted
+    due: 2027-Q4
+    metrics: [{name: awareness, target: 40}]
+  - id: P2
+    level: product
+    title: Premium
+    parents: [B1, B2]
+    status: accepted
+    due: 2027-Q3
+    metrics: [{name: subscribers, target: 2000}]
+"""
+
+
+def test_advice_names_a_goal_serving_a_goal_no_longer_in_force(tmp_path: Path) -> None:
+    """A review retired B1: P2, serving it, passed validation without a word, and the next
+    session took sprint goals under it."""
+    path = write(tmp_path / "after-review.yaml", ORPHANED)
+    run = workshop("validate", "--advice", path)
+    assert run.returncode == 0
+    assert run.stdout.splitlines() == [
+        f"{path}: goal P2: advice: it serves B1, which is retired: give it a parent in force,"
+        " or retire it too"
+    ]
+
+
 def test_format_prints_the_canonical_form_and_is_idempotent(tmp_path: Path) -> None:
     run = workshop("format", write(tmp_path / "messy.yaml", MESSY))
     assert run.returncode == 0, run.stderr

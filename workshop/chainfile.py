@@ -27,6 +27,7 @@ from workshop.domain.chain import (
     children,
     from_dict,
     goals_by_id,
+    lost_parents,
     ordered_goals,
     ordered_ids,
     smart_advice,
@@ -408,6 +409,12 @@ def advise_files(paths: Iterable[str | PathLike[str]]) -> list[str]:
             continue
         for goal in ordered_goals(chain):
             lines += [f"{path}: goal {goal.id}: advice: {tip}" for tip in smart_advice(goal)]
+        goals = goals_by_id(chain)
+        lines += [
+            f"{path}: goal {goal.id}: advice: it serves {parent}, which is"
+            f" {goals[parent].status}: give it a parent in force, or retire it too"
+            for goal, parent in lost_parents(chain)
+        ]
     return lines
 
 

@@ -265,6 +265,28 @@ def _metric_problems(goal: Goal) -> list[Problem]:
     return problems
 
 
+STANDING = ("proposed", "accepted", "achieved")  # statuses a goal can still serve from
+
+
+def lost_parents(chain: Chain) -> list[tuple[Goal, str]]:
+    """Each goal still standing with each parent that no longer stands (retired or
+    rejected): a goal that serves only such is an orphan in all but name."""
+    goals = goals_by_id(chain)
+
+    def stands(parent: str) -> bool:
+        if chain.vision is not None and parent == chain.vision.id:
+            return True
+        return parent in goals and goals[parent].status in STANDING
+
+    return [
+        (goal, parent)
+        for goal in goals.values()
+        if goal.status in STANDING
+        for parent in goal.parents
+        if not stands(parent)
+    ]
+
+
 def smart_advice(goal: Goal) -> list[str]:
     """Advice towards SMART goals; never an error, and none for the vision or settled goals."""
     if goal.level == "vision" or goal.status not in ("proposed", "accepted"):

@@ -8,7 +8,6 @@ from workshop.domain import chain as chains
 from workshop.domain.state import WorkshopState
 
 COMPARED = ("title", "description", "parents", "metrics", "due", "owner")
-STANDING = ("proposed", "accepted", "achieved")  # statuses a goal can still serve from
 
 
 def _content(goal: chains.Goal) -> dict:
@@ -38,16 +37,12 @@ def review_report(before: chains.Chain | None, after: chains.Chain, readings: li
         if goal.status != earlier.status and goal.status in ("achieved", "retired"):
             report[goal.status].append(goal_id)
     report["lost_parent"] = [
-        {"goal_id": goal.id, "parent": parent}
-        for goal in new.values()
-        if goal.status in STANDING
-        for parent in goal.parents
-        if not _serves(after, new, parent)
+        {"goal_id": goal.id, "parent": parent} for goal, parent in chains.lost_parents(after)
     ]
     report["kpis_without_owner"] = [
         {"goal_id": goal.id, "metric": metric.name}
         for goal in new.values()
-        if goal.status in STANDING
+        if goal.status in chains.STANDING
         for metric in goal.metrics
         if not (metric.owner or goal.owner)
     ]
@@ -60,12 +55,6 @@ def changes(before: chains.Goal, after: chains.Goal) -> dict[str, dict]:
     no change of its goal."""
     old, new = _content(before), _content(after)
     return {f: {"before": old[f], "after": new[f]} for f in COMPARED if old[f] != new[f]}
-
-
-def _serves(chain: chains.Chain, goals: dict[str, chains.Goal], parent: str) -> bool:
-    if chain.vision is not None and parent == chain.vision.id:
-        return True
-    return parent in goals and goals[parent].status in STANDING
 
 
 def session_review(s: WorkshopState) -> dict | None:
