@@ -754,6 +754,14 @@ def test_a_backup_onto_the_live_database_or_into_no_folder_is_refused_by_name(
         (line,) = refused.stderr.strip().splitlines()
         assert f"cannot write {nowhere}" in line and "no-such-folder does not exist" in line, line
         assert f"cannot use {live}" not in line, line
+        # A destination on a full disk named the source's folder ("free some space and start
+        # again", the server's words) though that disk had room.
+        with small_disk(tmp_path / "full") as full:
+            fill(full)
+            refused = workshop("backup", "--database", url, str(full / "copy.db"))
+        assert refused.returncode == 1 and "Traceback" not in refused.stderr, refused.stderr
+        (line,) = refused.stderr.strip().splitlines()
+        assert f"the disk holding {full} is full: free some space and back up again" in line
         assert server.export(session, "minutes?format=json").status_code == 200  # unharmed
         assert workshop("check", "--database", url).returncode == 0
     finally:

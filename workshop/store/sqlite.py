@@ -137,11 +137,12 @@ def available() -> Iterator[None]:
         raise Unavailable(unavailable_message(error)) from error
 
 
-def problem(error: BaseException | None, path: Path) -> str:
-    """What an SQLite error at start means for the operator, in one line."""
+def problem(error: BaseException | None, path: Path, retry: str = "start again") -> str:
+    """What an SQLite error at start (or in a backup: `retry`) means for the operator, in
+    one line."""
     code = getattr(error, "sqlite_errorcode", 0) & 0xFF
     if code == sqlite3.SQLITE_FULL or shutil.disk_usage(path.parent).free == 0:
-        return f"the disk holding {path.parent} is full: free some space and start again"
+        return f"the disk holding {path.parent} is full: free some space and {retry}"
     if code == sqlite3.SQLITE_NOTADB:
         return f"{path} is not a Workshop database ({error}): {RESTORE}"
     if code == sqlite3.SQLITE_CORRUPT:
@@ -214,6 +215,15 @@ def _open_checked(path: Path, migrate: bool) -> sqlite_utils.Database:
     return db
 
 
+# What writing a snapshot fails with (the disk or the folder of the copy, not the original).
+_WRITING = (
+    sqlite3.SQLITE_FULL,
+    sqlite3.SQLITE_CANTOPEN,
+    sqlite3.SQLITE_READONLY,
+    sqlite3.SQLITE_IOERR,
+)
+
+
 def backup(source: Path, target: Path) -> None:
     """A consistent snapshot of the database at `source`, taken while servers write to it
     (SQLite's online backup API copies it inside one read transaction), written to `target`
@@ -243,7 +253,10 @@ def backup(source: Path, target: Path) -> None:
             raise DatabaseProblem(f"the copy of {source} is damaged ({one_line(found)}): {RESTORE}")
         os.replace(partial, target)
     except sqlite3.Error as error:
-        raise DatabaseProblem(problem(error, source)) from None
+        # The source is only read: a full disk or a file that cannot be made is the copy's.
+        code = getattr(error, "sqlite_errorcode", 0) & 0xFF
+        at_fault = target if code in _WRITING else source
+        raise DatabaseProblem(problem(error, at_fault, "back up again")) from None
     except OSError as error:
         raise DatabaseProblem(f"cannot write {target}: {error.strerror}") from None
     finally:
