@@ -35,7 +35,7 @@ from workshop.domain.chain import (
     validate,
 )
 from workshop.domain.errors import InvalidInput
-from workshop.domain.text import shown, size_words
+from workshop.domain.text import day_words, shown, size_words
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_GOALS = 500  # a product's whole chain fits many times over; each goal costs checking
@@ -476,7 +476,7 @@ def metric_text(metric: Metric) -> str:
     facts = [f"{name} {value}{unit}" for name, value in values.items() if value is not None]
     if metric.readings:
         latest = max(metric.readings, key=lambda reading: str(reading.get("at")))
-        facts.append(f"latest {latest.get('value')}{unit} on {latest.get('at')}")
+        facts.append(f"latest {latest.get('value')}{unit} on {day_words(latest.get('at'))}")
     if metric.owner:
         facts.append(f"owner {metric.owner}")
     return f"metric {metric.name}" + (f": {', '.join(facts)}" if facts else "")

@@ -10,6 +10,7 @@ import itertools
 import math
 import re
 from collections.abc import Mapping
+from datetime import date
 
 from workshop.domain.errors import InvalidInput
 
@@ -98,6 +99,16 @@ def number_words(value: float) -> str:
         return f"{int(value)}.0" if isinstance(value, float) else str(int(value))
     written = f"{value:.6f}".rstrip("0").rstrip(".")
     return written if written not in ("0", "-0") else "a number very close to 0"
+
+
+def day_words(day: object) -> str:
+    """'31 March 2027' for '2027-03-31' (a KPI reading's day: a calendar day, no zone);
+    anything else as it is."""
+    try:
+        when = date.fromisoformat(str(day))
+    except ValueError:
+        return str(day)
+    return f"{when.day} {when:%B %Y}"
 
 
 def bound_words(bound: float) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from workshop.domain.plain import KIND_NAMES, PHASE_NAMES, ROLE_NAMES
-from workshop.domain.text import sentence
+from workshop.domain.text import day_words, sentence
 from workshop.minutes.blocks import Block, Words, table
 from workshop.minutes.outline_ballots import ballots_blocks
 from workshop.minutes.outline_chain import chain_blocks
@@ -212,7 +212,7 @@ def _airtime_blocks(airtime: Mapping, words: Words) -> list[Block]:
 
 def _kpis_blocks(record: Mapping, words: Words) -> list[Block]:
     rows = [
-        (words.title(k["goal_id"]), k["metric"], k["value"], k["at"], words(k["by"]))
+        (words.title(k["goal_id"]), k["metric"], k["value"], day_words(k["at"]), words(k["by"]))
         for k in record["kpi_readings"]
     ]
     return [("h", 2, "KPI readings"), table(("Goal", "Metric", "Value", "Date", "By"), rows)]
