@@ -864,3 +864,22 @@ def test_a_kpi_reading_outside_a_review_is_no_change_of_its_goal(tmp_path: Path)
     room.do(pia, "record_kpi", goal_id="U1", metric="weekly active users", value=2100)
     text = minutes.render(minutes.build(*room.service.history(room.id)), "md")
     assert "Changed “Track workouts without effort”" not in text
+
+
+def test_the_summary_says_what_a_dot_vote_took_forward(tmp_path: Path) -> None:
+    """The summary of a dot vote said only that the others were parked, never which option
+    went forward (under dot voting, the one that still needs its own ballot)."""
+    room = Room(tmp_path / "db", "strategizing")
+    pia, tom = room.join("Pia", "product"), room.join("Tom", "team")
+    room.do(room.fac, "next_phase")
+    walk, run = (room.propose(pia, level="vision", title=t) for t in ("Walk more", "Run more"))
+    room.do(room.fac, "go_to_phase", phase="decide")
+    ballot = room.do(
+        room.fac, "open_ballot", proposal_ids=[walk, run], rule="dot", rule_reason="shortlist"
+    )["ballot_id"]
+    room.vote(ballot, {pia: {"dots": {walk: 1}}, tom: {"dots": {walk: 1}}})
+    room.do(room.fac, "close_ballot", ballot_id=ballot, reveal=True)
+    room.do(room.fac, "settle_ballot", ballot_id=ballot, others="park")
+    text = markdown_text(minutes.render(minutes.build(*room.service.history(room.id)), "md"))
+    summary = text[text.index("## Summary") : text.index("## Attendance")]
+    assert "“Walk more” taken forward; “Run more” parked." in summary

@@ -207,20 +207,27 @@ def _value(value: object) -> str:
 
 def _after_notes(b: Mapping, words: Words) -> list[str]:
     """How a tie was broken, and how the other options of a dot or ranked ballot were settled."""
-    notes = tie_notes(b, words)
+    notes = tie_notes(b, words) + settled_notes(b, words)
     settled = b.get("settled")
     if settled:
-        notes.append(
-            f"Settled by {words(settled['by'])} ({words.clock(settled['at'])}): "
-            f"{words.each(settled['kept'])} taken forward; {words.each(settled['others'])} "
-            f"{settled['status']}."
-        )
         notes += [
             f"{words.title(moved['proposal_id'])} now serves {words.each(moved['parents'])}"
             f" (it served {words.each(moved['before'])})."
             for moved in settled["reparented"]
         ]
     return notes
+
+
+def settled_notes(b: Mapping, words: Words) -> list[str]:
+    """Which options a dot or ranked ballot took forward, and what became of the others."""
+    settled = b.get("settled")
+    if not settled:
+        return []
+    return [
+        f"Settled by {words(settled['by'])} ({words.clock(settled['at'])}): "
+        f"{words.each(settled['kept'])} taken forward; {words.each(settled['others'])} "
+        f"{settled['status']}."
+    ]
 
 
 def tie_notes(b: Mapping, words: Words) -> list[str]:

@@ -7,7 +7,13 @@ from collections.abc import Mapping
 
 from workshop.domain.plain import LEVEL_NAMES, rule_name
 from workshop.minutes.blocks import Block, Words, goals_of
-from workshop.minutes.outline_ballots import objection_notes, outcome_text, tie_notes, verdict
+from workshop.minutes.outline_ballots import (
+    objection_notes,
+    outcome_text,
+    settled_notes,
+    tie_notes,
+    verdict,
+)
 from workshop.minutes.outline_chain import session_changes
 
 
@@ -41,7 +47,12 @@ def _decision(ballot: Mapping, words: Words) -> tuple[str, list[str]]:
         head = f"{options}: tied by {rule} ({turnout}); {chose}"
     else:
         head = f"{options}: {verdict(ballot, voted)} by {rule}, {turnout}"
-    details = tie_notes(ballot, voted) + objection_notes(ballot, voted)
+    # What a ranking took forward: its outcome lists only what became of the others.
+    details = [
+        *tie_notes(ballot, voted),
+        *settled_notes(ballot, voted),
+        *objection_notes(ballot, voted),
+    ]
     details += [f"Outcome: {outcome_text(item, voted)}" for item in ballot["outcome"]]
     return head, details + revised
 
