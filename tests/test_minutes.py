@@ -883,3 +883,23 @@ def test_the_summary_says_what_a_dot_vote_took_forward(tmp_path: Path) -> None:
     text = markdown_text(minutes.render(minutes.build(*room.service.history(room.id)), "md"))
     summary = text[text.index("## Summary") : text.index("## Attendance")]
     assert "“Walk more” taken forward; “Run more” parked." in summary
+
+
+def test_the_summary_of_a_ballot_without_its_verdict_yet_reads_as_such(tmp_path: Path) -> None:
+    """It read "no verdict yet: awaiting the facilitator's ruling by consent", as if consent
+    were what awaited the ruling."""
+    room = Room(tmp_path / "db", "strategizing")
+    pia, tom = room.join("Pia", "product"), room.join("Tom", "team")
+    room.do(room.fac, "next_phase")
+    walk = room.propose(pia, level="vision", title="Walk more")
+    room.do(room.fac, "go_to_phase", phase="decide")
+    ballot = room.do(
+        room.fac, "open_ballot", proposal_ids=[walk], rule="consent", rule_reason="a round"
+    )["ballot_id"]
+    objection = {"choice": "objection", "reason": "too vague"}
+    room.vote(ballot, {pia: {"choice": "consent"}, tom: objection})
+    room.do(room.fac, "close_ballot", ballot_id=ballot, reveal=True)
+    text = markdown_text(minutes.render(minutes.build(*room.service.history(room.id)), "md"))
+    assert (
+        "“Walk more”: by consent, 2 of 2 voted; no verdict yet: awaiting the facilitator's ruling"
+    ) in text

@@ -45,6 +45,8 @@ def _decision(ballot: Mapping, words: Words) -> tuple[str, list[str]]:
     elif decision.get("winner"):  # a tie for first place that the decider broke
         chose = f"{voted(decision['by'])} chose {voted.title(decision['winner'])}"
         head = f"{options}: tied by {rule} ({turnout}); {chose}"
+    elif _pending(ballot):  # "awaiting the ruling by consent" read as if consent awaited it
+        head = f"{options}: by {rule}, {turnout}; {verdict(ballot, voted)}"
     else:
         head = f"{options}: {verdict(ballot, voted)} by {rule}, {turnout}"
     # What a ranking took forward: its outcome lists only what became of the others.
@@ -55,6 +57,12 @@ def _decision(ballot: Mapping, words: Words) -> tuple[str, list[str]]:
     ]
     details += [f"Outcome: {outcome_text(item, voted)}" for item in ballot["outcome"]]
     return head, details + revised
+
+
+def _pending(ballot: Mapping) -> bool:
+    """A revealed ballot without its verdict yet: a ruling or the decider's decision due."""
+    undecided = ballot["rule"] == "decider" and not ballot.get("decision")
+    return bool(ballot["result"].get("awaiting_ruling")) or undecided
 
 
 def _chain_after(record: Mapping, words: Words) -> list[str]:
