@@ -490,7 +490,7 @@ def test_markdown_nests_goals_under_their_parents_and_escapes_markup() -> None:
         "  - **U1** user goal: Lose \\*weight\\* \\<script\\> (accepted, due 2027-06-30)",
     ]
     metric = "metric users: baseline 1200 people, target 5000 people, latest 1800 people on"
-    assert f"    - {metric} 2027-03-31, owner Ann" in lines
+    assert f"    - {metric} 31 March 2027, owner Ann" in lines
     assert "    - **P1** product goal: Acquire users (accepted)" in lines
     assert "      - **S1** sprint goal: Test smart scales (accepted)" in lines
     assert "    - **P1** (see above)" in lines  # P1 serves U1 and B1

@@ -775,7 +775,9 @@ def test_a_backup_taken_in_a_storm_serves_and_holds_every_ack_given_before_it(
     (tmp_path / "live").mkdir()
     server = LiveServer(tmp_path / "live").start()
     try:
-        session, storm = storming(server, people, 8, 60)
+        # Each client proposes 50 goals at most (the per-person limit): 16 of them keep the
+        # storm going well past a backup that takes a second to start on a busy machine.
+        session, storm = storming(server, people, 16, 60)
         before = {storm.titles[cid] for cid in storm.acked()}
         copy = tmp_path / "restored" / "workshop.db"
         copy.parent.mkdir()
