@@ -118,12 +118,17 @@ def test_vote_after_the_deadline_is_refused_with_a_clear_message(
         assert page.status_code == 200, page.text
         assert "time is up" in page.text and 'name="choice"' not in page.text
         assert "did not pass." in page.text
+    typed = "We need the batteries tested first"
     late = requests.post(
         f"{server.url}{ben['link']}/ballots/{ack['ballot_id']}",
-        data={"cid": "late-form", "choice": "consent"},
+        data={"cid": "late-form", "choice": "concern", "reason": typed},
         timeout=10,
     )
-    assert late.status_code == 410 and "expired" in late.text
+    # It was a bare "This link has expired" page: the outcome gone, what was typed lost.
+    assert late.status_code == 410
+    text = html.unescape(visible_text(late.text))
+    assert "Your vote was not recorded: this link has expired" in text, text
+    assert f"What you wrote, not recorded: {typed}" in text and "did not pass." in text
     api = server.post(
         f"/api/sessions/{session['id']}/commands/cast_vote",
         {"cid": "late-1", "ballot_id": ack["ballot_id"], "vote": {"choice": "consent"}},
@@ -459,3 +464,54 @@ def test_a_blank_or_out_of_range_form_is_refused_by_title_and_records_nothing(
             assert not re.search(r"\bpr\d+\b", text)
         ballots = {b["id"]: b for b in fac.fresh_state()["ballots"]}
         assert (ballots[ballot]["status"], ballots[ballot]["turnout"]) == ("open", 0)
+
+
+def test_the_link_shows_no_verdict_while_an_objection_awaits_the_ruling(
+    server: LiveServer, people
+) -> None:
+    """Every link page said "Closed. “…” did not pass." while the room's screen said
+    "Awaiting the facilitator's ruling" (PRODUCT §4: no verdict until the ruling)."""
+    session, fac, proposal = roadmap_session(server, people)
+    ack = send_to(fac, proposal, "Rita", "Sam")
+    rita, sam = ack["invitations"]
+    ballot = ack["ballot_id"]
+    voted = vote_by_form(server, rita["link"], ballot, {"choice": "objection", "reason": "harm"})
+    assert voted.status_code == 200
+    assert voted.url.endswith(f"#ballot-{ballot}")  # back to the card voted on
+    vote_by_form(server, sam["link"], ballot, {"choice": "consent"})
+    fac.wait_event("ballot_revealed", lambda e: e["ballot_id"] == ballot)
+    text = html.unescape(visible_text(requests.get(server.url + sam["link"], timeout=10).text))
+    assert "Closed. No verdict yet: awaiting the facilitator's ruling on an objection." in text
+    assert "did not pass" not in text.split("Closed.")[1].split(".")[0]
+    rita_id = fac.fresh_state()["ballots"][0]["electorate"][0]
+    fac.ok("rule_objection", ballot_id=ballot, voter=rita_id, stands=True, reason="real harm")
+    text = html.unescape(visible_text(requests.get(server.url + sam["link"], timeout=10).text))
+    assert "An objection stands: “Smart scale sync” goes back to its author to amend." in text
+
+    # A form for a ballot this link has no part in, and a replaced link, say why.
+    stray = requests.post(f"{server.url}{sam['link']}/ballots/b99", data={}, timeout=10)
+    assert stray.status_code == 400 and "ballot 'b99' does not exist" in html.unescape(stray.text)
+    gone = requests.get(server.url + "/v/" + "x" * 40, timeout=10)  # say, a replaced one
+    assert gone.status_code == 401 and "ask the facilitator for your link" in gone.text
+
+
+def test_a_remote_low_voter_is_not_given_the_floor_in_the_room(server: LiveServer, people) -> None:
+    """A fist of five sent to remote people gave Rita, who voted 2 by link, a turn on the
+    room's floor ("Speaking: Rita Remote 1:54" on the projector); grant_floor took a remote
+    person too."""
+    session, fac, proposal = roadmap_session(server, people)
+    ack = fac.ok(
+        "send_remote_ballot",
+        proposal_ids=[proposal],
+        rule="fist_of_five",
+        rule_reason="a quick check",
+        voters=["Rita"],
+        deadline_seconds=3600,
+    )
+    vote_by_form(server, ack["invitations"][0]["link"], ack["ballot_id"], {"value": "2"})
+    fac.wait_event("ballot_revealed", lambda e: e["ballot_id"] == ack["ballot_id"])
+    floor = fac.fresh_state()["floor"]
+    assert floor["holder"] is None and floor["queue"] == []
+    rita = ack["invitations"][0]["participant_id"]
+    refused = fac.refused("grant_floor", "conflict", participant_id=rita)
+    assert "takes part by personal link" in refused["message"]

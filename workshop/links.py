@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import Mapping
 
@@ -110,6 +111,8 @@ def page(
     my_votes = {b.id: b.votes[filed[b.id]] for b in ballots if filed[b.id] in b.votes}
     drafts = [p for p in state.proposals.values() if me in p.reviewers]
     zone = state.time_zone
+    if failed not in {b.id for b in ballots} | {d.id for d in drafts}:
+        failed = None  # a form for nothing on this page: its refusal goes at the top
     form = request.form if failed else None
     context = {
         "token": token,
@@ -124,7 +127,7 @@ def page(
         "csrf": csrf_token(token),
         "cid": secrets.token_hex(8),
         "message": message,
-        "error": error.message if error else None,
+        "error": _titled(state, error.message) if error else None,
         "failed": failed,
         "kept_comment": form.get("text", "") if form is not None else "",
         "vote_rule": vote_rule,
@@ -138,6 +141,20 @@ def page(
         "machine_time": lambda at: timezones.machine(at, zone),
     }
     return render_template("remote.html", **context), status
+
+
+_PROPOSAL_ID = re.compile(r"'(pr\d+)'|\b(pr\d+)\b")
+
+
+def _titled(state: WorkshopState, message: str) -> str:
+    """A refusal with the proposals it names by id ("dots on 'pr6'") named by title, as this
+    page shows them."""
+
+    def title(found: re.Match) -> str:
+        pid = found.group(1) or found.group(2)
+        return f"“{plain.title_of(state, pid)}”" if pid in state.proposals else found.group()
+
+    return _PROPOSAL_ID.sub(title, message)
 
 
 def _option(state: WorkshopState, proposal_id: str) -> dict:
@@ -175,11 +192,19 @@ def _entered(ballot: Ballot, mine: dict, form: Mapping[str, str] | None) -> dict
 
 
 def _outcome(state: WorkshopState, ballot: Ballot) -> str:
-    """The result in one sentence that names the proposal by its title."""
+    """The result in one sentence that names the proposal by its title; no verdict while a
+    ruling or the decider's decision is still due (PRODUCT §4)."""
     result = ballot.result or {}
     title = f"“{plain.title_of(state, ballot.options[0])}”"
     if ballot.rule == "decider" and ballot.decision is None:
         return "The advice is in; the decider has not decided yet."
+    if result.get("awaiting_ruling"):
+        return "No verdict yet: awaiting the facilitator's ruling on an objection."
+    if any(ruling.get("stands") for ruling in ballot.rulings.values()):
+        return f"An objection stands: {title} goes back to its author to amend."
+    chosen = (ballot.decision or {}).get("winner")
+    if chosen:
+        return f"“{plain.title_of(state, chosen)}” goes forward, chosen by the decider."
     if result.get("passed") is not None:
         return f"{title} {'passed' if result['passed'] else 'did not pass'}."
     if result.get("winner"):
@@ -211,13 +236,25 @@ def _act(token: str, command: str, payload: dict, done: str, form: str) -> Respo
     try:
         workshop_id, me = service().authenticate(token)
     except WorkshopError as error:
-        return _refused(error)
+        return _late(token, error, form)
     try:
         check_csrf(token)
         service().execute(workshop_id, me, command, payload, request.form.get("cid"))
     except WorkshopError as error:
         return page(token, error=error, failed=form, status=error.status)
-    return redirect(url_for("links.remote_page", token=token, done=done), code=303)
+    anchor = f"{'ballot' if done == 'vote' else 'draft'}-{form}"  # back to the card sent
+    return redirect(url_for("links.remote_page", token=token, done=done, _anchor=anchor), code=303)
+
+
+def _late(token: str, error: WorkshopError, form: str) -> Response | tuple:
+    """A form sent past the link's deadline: the page as it reads now (the outcome, for a
+    week), the refusal on the card, and what was typed; past that week, the bare refusal."""
+    if error.code != "expired":
+        return _refused(error)
+    try:
+        return page(token, error=error, failed=form, status=410)
+    except WorkshopError:
+        return _refused(error)
 
 
 @blueprint.post("/v/<token>/ballots/<ballot_id>")
@@ -231,7 +268,7 @@ def remote_vote(token: str, ballot_id: str):
         vote = vote_from_form(ballot, request.form)
     except WorkshopError as error:
         if error.code in ("expired", "unauthorized"):
-            return _refused(error)
+            return _late(token, error, ballot_id)
         return page(token, error=error, failed=ballot_id, status=error.status)
     return _act(token, "cast_vote", {"ballot_id": ballot_id, "vote": vote}, "vote", ballot_id)
 

@@ -11,6 +11,7 @@ from collections.abc import Collection, Mapping
 from workshop.domain import agenda, payload, turns
 from workshop.domain.commands import Context, command, event
 from workshop.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from workshop.domain.plain import person_named
 from workshop.domain.state import Participant, WorkshopState
 from workshop.domain.text import shown
 
@@ -181,8 +182,10 @@ def lower_hand(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -
     target = payload.ident(p, "participant_id", required=False) or actor.id
     if target != actor.id and actor.role != "facilitator":
         raise Forbidden("only the facilitator can lower someone else's hand")
+    if target not in s.participants:
+        raise NotFound(f"participant {shown(target)} is not in this session")
     if target not in s.floor.queue:
-        raise Conflict(f"{target} has no hand raised")
+        raise Conflict(f"{person_named(s, target)} has no hand raised")
     return [event("hand_lowered", participant_id=target)]
 
 
@@ -213,6 +216,8 @@ def grant_floor(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) 
     person = s.participants.get(target)
     if person is None or not agenda.may_vote(s.kind, person.role):
         raise NotFound(f"participant {shown(target)} cannot take the floor in this session")
+    if person.remote:  # by personal link: not in the room to speak
+        raise Conflict(f"{person.name} takes part by personal link, not in the room")
     return ending + [grant(s, target, "direct", ctx)]
 
 

@@ -457,6 +457,11 @@ def _outcome(s: WorkshopState, ballot: Ballot, result: dict, ctx: Context) -> li
 
 
 def _low_voters_first(s: WorkshopState, low: list[str], ctx: Context) -> list[dict]:
+    """Whoever showed fewest fingers speaks first: in the room (a remote voter, who votes by
+    link, is not there to take the floor)."""
+    low = [pid for pid in low if pid in s.participants and not s.participants[pid].remote]
+    if not low:
+        return []
     events = [event("queue_prioritized", participant_ids=low)]
     if s.floor.holder is None:
         events.append(grant(s, low[0], "queue", ctx))

@@ -19,7 +19,7 @@ def tally_dot(ballot: Ballot) -> Result:
     in_order = [option for place in ranked for option in place]
     reasons = [
         f"{len(ballot.votes)} of {len(ballot.electorate)} voters spent {counted(spent, 'dot')} "
-        f"({settings['dots']} each, at most {settings['max_per_option']} on one option).",
+        f"(up to {settings['dots']} each, at most {settings['max_per_option']} on one option).",
         "Dots per option: "
         + ", ".join(f"{ballot.label(option)} {totals[option]}" for option in in_order)
         + ".",
