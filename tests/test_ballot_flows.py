@@ -536,3 +536,18 @@ def test_a_decider_chooses_among_several_after_ranked_or_dot_advice(
     ).text
     assert "Decision by Pia: “Move more” goes forward, because: the team can ship it" in markdown
     assert "Pia chose “Move more” after advice by ranked choice (3 of 3 voted)" in markdown
+
+
+def test_a_consent_round_may_hear_the_product_person_last(server: LiveServer, people) -> None:
+    """A consent ballot's round went in join order, the product person first (the HIPPO
+    anchor the seed warns about); the round-robin's "seniors last" did not reach it."""
+    _, fac, (pia, tom, una) = strategy(server, people)
+    (vision,) = visions(tom, "Healthier lives")
+    fac.ok("go_to_phase", phase="decide")
+    opened = fac.ok(
+        "open_ballot", proposal_ids=[vision], rule="consent", rule_reason="r", seniors_last=True
+    )
+    started = next(e for e in opened["events"] if e["type"] == "round_started")
+    assert started["round"]["order"] == [tom.id, una.id, pia.id]
+    granted = next(e for e in opened["events"] if e["type"] == "floor_granted")
+    assert granted["turn"]["participant_id"] == tom.id

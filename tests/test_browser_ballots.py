@@ -376,6 +376,27 @@ def test_a_decider_chooses_among_several_proposals_after_ranked_advice(
     expect(console.get_by_role("button", name="Settle in one step")).to_be_visible()
 
 
+def test_the_console_opens_a_consent_round_with_the_product_person_last(
+    server: LiveServer, open_page: OpenPage
+) -> None:
+    session, pia, tom, ids = visions_session(server, "Healthier lives")
+    console = console_page(open_page, server, session)
+    enter(open_page("Pia"), server, session, pia, "Pia")
+    enter(open_page("Tom"), server, session, tom, "Tom")
+    console.get_by_label("Select Healthier lives").check()
+    seniors = console.get_by_label(
+        "In the consent round, the product person and stakeholders answer last"
+    )
+    expect(seniors).to_be_hidden()  # unanimity runs no round
+    console.select_option("#rule", "consent")
+    expect(seniors).to_be_checked()
+    console.fill("#rule-reason", "a round")
+    console.get_by_role("button", name="Open ballot").click()
+    expect(console.locator("#ballot-body .ballot-card")).to_have_count(1)
+    order = state(server, session, pia["token"])["floor"]["round"]["order"]
+    assert order == [tom["participant_id"], pia["participant_id"]]
+
+
 def test_the_ballot_form_asks_a_quorum_and_starts_afresh_after_a_ballot_opens(
     server: LiveServer, open_page: OpenPage
 ) -> None:

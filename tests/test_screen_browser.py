@@ -1025,3 +1025,70 @@ def test_a_review_shows_its_changes_and_kpi_readings_on_the_screen_and_the_conso
     coach_box = console.locator('#chain-body li.node[data-goal="P1"]:not(.ref) > .node-box')
     metric = coach_box.locator(".node-meta", has_text="weekly active users")
     expect(metric).to_have_text("weekly active users: 1200 → 5000, read 3100 on 31 May 2027")
+
+
+ROUND_NAMES = [
+    ("Zoë O'Sullivan-McAllister", "team"),
+    ("عبد الله بن خالد الراشدي", "team"),
+    ("Nguyễn Thị Minh Khai", "team"),
+    ("Søren Kierkegaard-Jensen of the Northern Product Division", "team"),
+    ("Bo", "team"),
+    ("Björn Þórðarson", "team"),
+    ("María-José Fernández de la Vega", "product"),
+    *[(f"Kim {i}", "team") for i in range(7)],
+]
+
+
+def test_the_next_speakers_shown_are_the_first_in_the_order_served(
+    server: LiveServer, open_page: OpenPage, people: list[Person]
+) -> None:
+    """Summing up "Next" hid a long name from the middle and kept shorter ones after it:
+    "Next: عبد الله…, Nguyễn, Björn" with Søren, who comes before Björn, left out."""
+    session, fac = host(server, people, "strategizing", title="Q3 strategy offsite")
+    room = seat(server, session, people, *ROUND_NAMES)
+    fac.ok("next_phase")
+    title = "Lose weight without the misery of restrictive diets or giving up food you love"
+    proposal = room[0].ok("propose_goal", level="vision", title=title)["proposal_id"]
+    fac.ok("go_to_phase", phase="decide")
+    screens = open_screens(open_page, server, session, SIZES[:2])
+    fac.ok("open_ballot", proposal_ids=[proposal], rule="consent", rule_reason="a round")
+    floor = fac.fresh_state()["floor"]
+    names = {p["id"]: p["name"] for p in fac.fresh_state()["participants"]}
+    holder = floor["holder"]["participant_id"]
+    served = [names[pid] for pid in floor["round"]["order"] if pid != holder]
+    for screen in screens:
+        expect(screen.locator("#next li").first).to_be_visible()
+        fits_the_window(screen)
+        shown = screen.locator("#next li:not([hidden])").all_inner_texts()
+        assert 0 < len(shown) < len(served), (screen.viewport_size, shown)
+        assert [name.rstrip(",") for name in shown] == served[: len(shown)], shown
+
+
+def test_many_remote_ballots_are_summed_up_on_the_screen(
+    server: LiveServer, open_page: OpenPage, people: list[Person]
+) -> None:
+    """Seven remote ballots open at once: their lines ran down the stage, the fifth cut in
+    the middle of its text and the last two not shown, with no "and N more"."""
+    session, fac = host(server, people, "roadmapping", chain=EXAMPLE, title="Q4 roadmap")
+    screens = open_screens(open_page, server, session, SIZES[:2])
+    (pia,) = seat(server, session, people, ("Pia", "product"))
+    fac.ok("next_phase")
+    ready = {"parents": ["U1"], "metrics": [{"name": "users", "target": 500}], "due": "2027-Q2"}
+    for n in range(7):
+        title = f"Product idea number {n} with a long enough title to take two lines"
+        proposal = pia.ok("propose_goal", level="product", title=title, **ready)["proposal_id"]
+        fac.ok(
+            "send_remote_ballot",
+            proposal_ids=[proposal],
+            voters=[f"Board member {n}"],
+            deadline_seconds=3600,
+        )
+    for screen in screens:
+        lines = screen.locator("#stage .remote-turnout")
+        expect(lines).to_have_count(7)
+        fits_the_window(screen)
+        shown = screen.locator("#stage .remote-turnout:not([hidden])").count()
+        if shown < 7:
+            expect(screen.locator("#stage .remote-lines + .fit-more")).to_have_text(
+                f"and {7 - shown} more remote ballot{'s' if 7 - shown > 1 else ''}"
+            )

@@ -485,9 +485,10 @@ function settingsFields(rule, count) {
     );
     select.value = count > 1 ? "ranked" : "consent";
     const quorum = h("div", { id: "advice-quorum" }); // majority advice has a quorum too
-    select.addEventListener("change", () =>
-      quorum.replaceChildren(...(select.value === "majority" ? quorumField() : [])),
-    );
+    select.addEventListener("change", () => {
+      quorum.replaceChildren(...(select.value === "majority" ? quorumField() : []));
+      $("#consent-order-row").hidden = !consentRound();
+    });
     return [h("label", { for: "advisory-rule", text: "Advice taken by" }), select, quorum];
   }
   return [];
@@ -565,7 +566,15 @@ function ruleChanged(state) {
   if (anonymous.disabled) anonymous.checked = false;
   $("#settings-row").replaceChildren(...[settingsFields(rule, chosen.length)].flat(Infinity));
   settingsFor = chosen.length;
+  $("#consent-order-row").hidden = !consentRound();
   $("#remote-rule").textContent = `They vote by ${(RULES[rule] || rule).toLowerCase()}, as chosen above.`;
+}
+
+/** Whether the ballot on the form runs a consent round (consent, or a decider's consent advice). */
+function consentRound() {
+  const rule = $("#rule").value;
+  const advice = $("#advisory-rule");
+  return rule === "consent" || (rule === "decider" && advice !== null && advice.value === "consent");
 }
 
 /** The ballot's proposals, rule, reason and settings from the form, or null after saying what is missing. */
@@ -573,6 +582,7 @@ function ballotFields(state, error) {
   const chosen = selectedProposals(state);
   const rule = $("#rule").value;
   const fields = { proposal_ids: chosen.map((p) => p.id), rule, anonymous: $("#anonymous").checked };
+  if (consentRound()) fields.seniors_last = $("#consent-seniors-last").checked;
   const reason = $("#rule-reason").value.trim();
   if (!$("#reason-row").hidden) {
     if (!reason) {

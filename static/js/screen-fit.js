@@ -40,9 +40,13 @@ export function fit(box, makeSteps) {
  * empty ("and 10 more goals"). An item inside one still hidden stays hidden. */
 function giveBack(box) {
   const hidden = hiddenInOrder.get(box);
+  // A list gives back in its own order: once an item does not fit, none after it comes back
+  // (a shorter name further down the queue shown in its place would misstate the order). The
+  // chain's tree is no such list: any goal that fits comes back, parents before children.
+  const stuck = new Set();
   for (let i = hidden.length - 1; i >= 0 && !overflows(box); i -= 1) {
     const [list, item, noun] = hidden[i];
-    if (item.parentElement.closest("[data-fit-hidden]")) continue;
+    if (stuck.has(list) || item.parentElement.closest("[data-fit-hidden]")) continue;
     item.hidden = false;
     delete item.dataset.fitHidden;
     tell(list, noun);
@@ -50,6 +54,7 @@ function giveBack(box) {
       item.hidden = true;
       item.dataset.fitHidden = "";
       tell(list, noun);
+      if (!list.classList.contains("tree")) stuck.add(list);
     } else {
       hidden.splice(i, 1);
     }

@@ -33,13 +33,14 @@ let knownGoals = null; // chain ids already shown, to mark the goals just accept
 let decisionOrder = new Map(); // goal id → its place among the chain's decisions, 0 the oldest
 // Lists of the stage that give way, longest first, when it does not fit: [list, item, noun].
 const REASONS = [[".objections", "li", ["objection or concern", "objections and concerns"]]];
+const GROUPS = [[".groups", "li", ["group", "groups"]]]; // whole while anything else can give
 const STAGE_LISTS = [
   ...REASONS,
   [".ranked-result", "li", ["proposal", "proposals"]],
   [".options", "li", ["proposal", "proposals"]],
   [".rule-dot .bars", ".bar-row", ["proposal", "proposals"]],
-  [".groups", "li", ["group", "groups"]],
   [".review-lines", "li", ["finding", "findings"]],
+  [".remote-lines", "li", ["remote ballot", "remote ballots"]],
 ];
 
 /** The token from the link's fragment, kept for reloads and taken out of the address bar. */
@@ -128,9 +129,18 @@ function structureBox(state) {
   return stageBox(structure, (groups) =>
     groups.length > 1 && groups.some((group) => group.length > 1)
       ? h(
-          "ul",
+          "ol",
           { class: "groups", "aria-label": "Groups" },
-          groups.map((group) => h("li", { text: group.map((id) => personName(state, id)).join(", ") })),
+          // Numbered, each whole, so that everyone finds their group and the facilitator can
+          // send "group 3" to a corner.
+          groups.map((group, index) =>
+            h(
+              "li",
+              {},
+              h("span", { class: "group-number", text: `${index + 1}.` }),
+              ` ${group.map((id) => personName(state, id)).join(", ")}`,
+            ),
+          ),
         )
       : null,
   );
@@ -272,7 +282,9 @@ function renderStage(state) {
     () => [
       h("h2", { id: "stage-h", text: stage.heading }),
       h("div", { id: "stage-body" }, stage.body),
-      remote.map((text) => h("p", { class: "remote-turnout", text })),
+      remote.length
+        ? h("ul", { class: "remote-lines" }, remote.map((text) => h("li", { class: "remote-turnout", text })))
+        : null,
     ],
   );
 }
@@ -401,6 +413,7 @@ function fitScreen() {
     trimLongest(main, STAGE_LISTS, 1),
     trimLongest(main, REASONS, 0), // the bars still count them
     tighten(main, "fit-3"), // the question itself on one line: the last to give way
+    trimLongest(main, GROUPS, 1), // a room too large for its groups on one screen
   ]);
   // With the chain on stage the side column is no box of its own: the chain gives way alone.
   const box = onStage ? chain : side;

@@ -10,7 +10,7 @@ import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from workshop.domain import agenda, anonymity, payload, provenance, review, rules
+from workshop.domain import agenda, anonymity, payload, provenance, review, rules, turns
 from workshop.domain import chain as chains
 from workshop.domain.commands import CLOSED, Context, command, event, voters_present
 from workshop.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -323,10 +323,12 @@ def new_ballot(
     if runoff_of is not None:
         ballot["runoff_of"] = runoff_of
     events = [event("ballot_opened", ballot=ballot)]
-    live = [pid for pid in electorate if not s.participants[pid].remote]
+    live = [(pid, s.participants[pid].role) for pid in electorate if not s.participants[pid].remote]
     if vote_rule(rule, ballot["settings"]) == "consent" and s.floor.round is None and live:
         purpose = f"consent round on “{proposals[0].title}”"
-        events += start_round(s, live, purpose, ctx, ballot["id"])
+        # With `seniors_last` the product person answers after the team (no HIPPO anchor).
+        order = turns.round_order(live, payload.flag(p, "seniors_last"))
+        events += start_round(s, order, purpose, ctx, ballot["id"])
     return events
 
 
