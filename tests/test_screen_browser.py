@@ -139,7 +139,7 @@ def test_the_room_screen_through_a_session_with_every_rule(
     assert bars(screen) == {"Consent": "2", "Concern": "1", "Objection": "1"}
     expect(screen.locator("#stage .objections li")).to_have_text(
         [
-            re.compile(r"^Objection — Raj: leaves out our clinics"),
+            "Objection — Raj: (awaiting the facilitator's ruling) leaves out our clinics",
             "Concern — Tom: costly coaches",
         ]
     )
@@ -232,7 +232,7 @@ def test_the_room_screen_through_a_session_with_every_rule(
     assert bars(screen) == {"Consent": "3", "Concern": "0", "Objection": "1"}
     # Advice is advice: its objection awaits no ruling of the facilitator, before or after.
     ruling = screen.locator("#stage .objection-ruling")
-    expect(ruling).to_have_text(" (advice to the decider: no ruling needed)")
+    expect(ruling).to_have_text("(advice to the decider: no ruling needed) ")
     pia.ok("record_decision", ballot_id=b, passed=True, rationale="the advice is clear")
     expect(screen.locator("#stage .verdict")).to_have_text("Decided: accepted")
     expect(ruling).not_to_contain_text("awaiting")
@@ -1092,3 +1092,39 @@ def test_many_remote_ballots_are_summed_up_on_the_screen(
             expect(screen.locator("#stage .remote-lines + .fit-more")).to_have_text(
                 f"and {7 - shown} more remote ballot{'s' if 7 - shown > 1 else ''}"
             )
+
+
+def test_a_ruling_on_an_objection_stays_in_view_beside_its_verdict(
+    server: LiveServer, open_page: OpenPage, people: list[Person]
+) -> None:
+    """The verdict "Passed" beside an objection's bar, and the ruling that made it pass out
+    of sight: the objection's line was cut after its reason, a fifth of the screen empty."""
+    session, fac = host(server, people, "strategizing", title="Q3 strategy offsite")
+    voters = [cast for cast in ROUND_NAMES if not cast[0].startswith("Søren")]  # cid-sized
+    room = seat(server, session, people, *voters[:12])
+    fac.ok("next_phase")
+    title = "Lose weight safely without the misery of restrictive dieting, calorie-counting apps"
+    proposal = room[0].ok("propose_goal", level="vision", title=title)["proposal_id"]
+    fac.ok("go_to_phase", phase="decide")
+    screens = open_screens(open_page, server, session, SIZES[:2])
+    ballot = fac.ok("open_ballot", proposal_ids=[proposal], rule="consent", rule_reason="r")
+    ballot = ballot["ballot_id"]
+    objector, worried = room[3], room[6]
+    for person in room:
+        vote = {"choice": "consent"}
+        if person is objector:
+            vote = {"choice": "objection", "reason": "I would rather we focus on muscle " * 3}
+        elif person is worried:
+            vote = {"choice": "concern", "reason": "Medical review needed before any launch"}
+        person.ok("cast_vote", ballot_id=ballot, vote=vote)
+    fac.ok("close_ballot", ballot_id=ballot, reveal=True)
+    fac.ok(
+        "rule_objection", ballot_id=ballot, voter=objector.id, stands=False, reason="a preference"
+    )
+    for screen in screens:
+        expect(screen.locator("#stage .verdict")).to_contain_text("Passed")
+        ruling = screen.locator("#stage .objection-ruling")
+        expect(ruling).to_have_text("(ruled not paramount: a preference) ")
+        expect(ruling).to_be_in_viewport(ratio=1)
+        assert ruling.evaluate(WHOLE), screen.viewport_size
+        fits_the_window(screen)

@@ -151,14 +151,16 @@ function concernsAndObjections(state, ballot, result) {
     const given = (ballot.rulings || {})[objection.voter];
     return given && given.stands ? "it stands: back to its author to amend" : "awaiting the facilitator's ruling";
   };
+  // The ruling before the reason: a screen short of room shortens the reason, and the room
+  // must still read how the objection was ruled ("Passed" beside an objection bar).
   const items = [
     ...(result.objections || []).map((o) =>
       h(
         "li",
         { class: ["objection", o.ruled_out ? "ruled-out" : null] },
         h("strong", { text: `Objection — ${who(o.voter)}` }),
+        h("span", { class: "objection-ruling", text: `(${ruling(o)}) ` }),
         o.reason,
-        h("span", { class: "objection-ruling", text: ` (${ruling(o)})` }),
       ),
     ),
     ...(result.concerns || []).map((c) =>

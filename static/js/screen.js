@@ -407,6 +407,7 @@ function fitScreen() {
   if (code) fitLine(code);
   fitTopBar();
   fit(main, () => [
+    tighten(main, "fit-0"),
     tighten(main, "fit-1"),
     trimLongest(main, STAGE_LISTS, 2),
     tighten(main, "fit-2"),
