@@ -1128,3 +1128,24 @@ def test_a_ruling_on_an_objection_stays_in_view_beside_its_verdict(
         expect(ruling).to_be_in_viewport(ratio=1)
         assert ruling.evaluate(WHOLE), screen.viewport_size
         fits_the_window(screen)
+
+
+def test_a_runoff_is_called_one_on_the_screen(
+    server: LiveServer, open_page: OpenPage, people: list[Person]
+) -> None:
+    """A runoff showed the plain "Which proposals come first?": nothing said the room was
+    voting again on a tie."""
+    session, fac = host(server, people)
+    (screen,) = open_screens(open_page, server, session, [PROJECTOR])
+    pia, tom = seat(server, session, people, ("Pia", "product"), ("Tom", "team"))
+    fac.ok("next_phase")
+    ids = [pia.ok("propose_goal", level="vision", title=t)["proposal_id"] for t in "AB"]
+    fac.ok("go_to_phase", phase="decide")
+    ranked = {"proposal_ids": ids, "rule": "ranked", "rule_reason": "two visions"}
+    ballot = fac.ok("open_ballot", **ranked)["ballot_id"]
+    pia.ok("cast_vote", ballot_id=ballot, vote={"ranking": ids})
+    tom.ok("cast_vote", ballot_id=ballot, vote={"ranking": ids[::-1]})
+    fac.ok("close_ballot", ballot_id=ballot, reveal=True)
+    expect(screen.locator("#stage .question")).to_have_text("Which proposals come first?")
+    fac.ok("break_tie", ballot_id=ballot, how="runoff")
+    expect(screen.locator("#stage .question")).to_have_text("Runoff of the tie: which comes first?")

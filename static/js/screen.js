@@ -53,35 +53,6 @@ function screenToken() {
   return sessionStorage.getItem(storageKey);
 }
 
-/** The rule in one plain sentence, with this ballot's settings. */
-function ruleSentence(state, ballot) {
-  const settings = ballot.settings || {};
-  const quorum = settings.quorum === 0.5 ? "half" : `${Math.round(100 * (settings.quorum ?? 0.5))}%`;
-  const dots = settings.dots === 1 ? "1 dot" : `${settings.dots} dots`;
-  const decider = personName(state, settings.decider || state.session.decider_id);
-  switch (ballot.rule) {
-    case "unanimity":
-      return "Unanimity: it passes only if everyone agrees.";
-    case "majority":
-      return (
-        `Majority: it passes if ${settings.supermajority ? "two thirds" : "more than half"} of those ` +
-        `who take a side agree, and at least ${quorum} of the voters vote.`
-      );
-    case "consent":
-      return "Consent: it passes when everyone responds and no objection stands. Concerns are noted.";
-    case "fist_of_five":
-      return "Fist of five: show 0 to 5 fingers. It passes when everyone shows 3 or more.";
-    case "dot":
-      return `Dot voting: everyone places ${dots}, at most ${settings.max_per_option} on one proposal. The most dots wins.`;
-    case "ranked":
-      return "Ranked choice: put the proposals in order. Each pair is compared head to head; the one that comes out on top wins.";
-    case "decider":
-      return `Decider: everyone gives advice (${RULES[settings.advisory_rule] || "consent"}), then ${decider} decides and says why.`;
-    default:
-      return RULES[ballot.rule] || "";
-  }
-}
-
 /** Whether the people in the room vote in a ballot: every ballot of the room, and a remote
  * one sent to the room too ("The people in the room vote too"). */
 function roomVotes(state, ballot) {
@@ -151,8 +122,10 @@ function structureBox(state) {
 function question(state, ballot) {
   const titles = ballot.options.map((id) => votedTitle(state, ballot, id));
   if (titles.length === 1) return h("p", { class: "question", text: titles[0] });
+  // A runoff says so: the room votes again on the options that tied, not on a new question.
+  const asked = ballot.runoff_of ? "Runoff of the tie: which comes first?" : "Which proposals come first?";
   return [
-    h("p", { class: "question", text: "Which proposals come first?" }),
+    h("p", { class: "question", text: asked }),
     ballot.status === "revealed"
       ? null
       : h(
@@ -175,7 +148,7 @@ function ballotStage(state, ballot) {
     heading: open ? "Vote now" : "Voting has closed",
     body: [
       question(state, ballot),
-      h("p", { class: "rule-sentence", text: ruleSentence(state, ballot) }),
+      h("p", { class: "rule-sentence", text: ballot.rule_sentence }),
       h("p", { class: "screen-turnout", id: "turnout", text: turnoutText(ballot) }),
       h("p", {
         class: ["muted", "screen-hint"],

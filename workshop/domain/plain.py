@@ -74,6 +74,43 @@ def rule_name(rule: str | None) -> str:
     return RULE_NAMES.get(rule or "", rule or "")
 
 
+def rule_sentence(s: WorkshopState, ballot: Ballot) -> str:
+    """The ballot's rule in one plain sentence with its settings, as the room screen and a
+    personal link say it before the vote."""
+    settings = ballot.settings
+    quorum = settings.get("quorum", 0.5)
+    share = "half" if quorum == 0.5 else f"{round(100 * quorum)}%"
+    dots = settings.get("dots", 1)
+    most = "two thirds" if settings.get("supermajority") else "more than half"
+    sentences = {
+        "unanimity": "Unanimity: it passes only if everyone agrees.",
+        "majority": (
+            f"Majority: it passes if {most} of those who take a side agree, and at least {share}"
+            " of the voters vote."
+        ),
+        "consent": (
+            "Consent: it passes when everyone responds and no objection stands. Concerns are noted."
+        ),
+        "fist_of_five": (
+            "Fist of five: show 0 to 5 fingers. It passes when everyone shows 3 or more."
+        ),
+        "dot": (
+            f"Dot voting: everyone places {'1 dot' if dots == 1 else f'{dots} dots'}, at most"
+            f" {settings.get('max_per_option', dots)} on one proposal. The most dots wins."
+        ),
+        "ranked": (
+            "Ranked choice: put the proposals in order. Each pair is compared head to head;"
+            " the one that comes out on top wins."
+        ),
+    }
+    if ballot.rule != "decider":
+        return sentences.get(ballot.rule, rule_name(ballot.rule))
+    decider = settings.get("decider") or s.decider()
+    who = person_named(s, decider) if decider else "the decider"
+    advice = rule_name(settings.get("advisory_rule", "consent"))
+    return f"Decider: everyone gives advice ({advice}), then {who} decides and says why."
+
+
 def title_of(s: WorkshopState, key: str) -> str:
     """The title of a proposal or of a goal of the chain (the vision's statement)."""
     if key in s.proposals:

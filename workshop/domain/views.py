@@ -15,6 +15,7 @@ from workshop.domain import chain as chains
 from workshop.domain import workshop as _registry  # noqa: F401 (`me` asks about every command)
 from workshop.domain.commands import by_link_may, may_send
 from workshop.domain.floor import queue_order, up_next
+from workshop.domain.plain import rule_sentence
 from workshop.domain.proposals import LIVE, sprint_has_goal
 from workshop.domain.review import session_review
 from workshop.domain.state import Ballot, Participant, Proposal, WorkshopState
@@ -107,7 +108,7 @@ def snapshot(
         "me": _me(s, me) if me else dict(SCREEN_ME),
         "participants": [_person(p, p.id in present) for p in s.participants.values()],
         "proposals": [_proposal(s, p, viewer_id, facilitator) for p in s.proposals.values()],
-        "ballots": [_ballot(b, viewer_id, facilitator, keys) for b in s.ballots.values()],
+        "ballots": [_ballot(s, b, viewer_id, facilitator, keys) for b in s.ballots.values()],
         "floor": _floor(s),
         "chain": chains.to_document(s.chain),
         "kpi_readings": list(s.kpi_readings),
@@ -186,11 +187,14 @@ def _no_vote_yet(s: WorkshopState, p: Proposal) -> list[str]:
     return advice
 
 
-def _ballot(b: Ballot, viewer_id: str, facilitator: bool, keys: Mapping[str, str]) -> dict:
+def _ballot(
+    s: WorkshopState, b: Ballot, viewer_id: str, facilitator: bool, keys: Mapping[str, str]
+) -> dict:
     # `titles` stay in: the pages name a past ballot's options as they were voted on.
     hidden = ("votes", "voted_at", "revealed_votes", "versions")
     view = {k: v for k, v in b.__dict__.items() if k not in hidden}
     view["turnout"] = len(b.votes)
+    view["rule_sentence"] = rule_sentence(s, b)  # said before the vote, on every page alike
     if b.status == "revealed":
         view["votes"] = b.revealed_votes
     if b.anonymous:  # said before anyone votes
