@@ -156,6 +156,13 @@ def test_every_error_of_the_api_and_the_probes_is_in_the_error_shape(
     assert answer.status_code == status
     assert answer.headers["Content-Type"] == "application/json"
     assert error_of(answer)["code"] == code
+    # Werkzeug's own page texts ("The method is not allowed for the requested URL.") named
+    # nothing a script could act on, and a 405 said no Allow.
+    assert "requested URL" not in error_of(answer)["message"]
+    if status == 405:
+        allowed = answer.headers["Allow"]
+        assert "GET" in allowed or "POST" in allowed, allowed
+        assert f"use {allowed}" in error_of(answer)["message"]
 
 
 @pytest.mark.parametrize("chunked", [False, True], ids=["length", "chunked"])

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from werkzeug import exceptions as http
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Request
 
@@ -132,7 +133,15 @@ def http_error(error: HTTPException) -> tuple[Response, int] | HTTPException:
         limit = size_words(current_app.config["MAX_CONTENT_LENGTH"])
         message = f"the request body is larger than {limit}, the most this server takes"
         message += " (the MAX_CONTENT_LENGTH setting)"
-    return error_response(code, message, error.code or 500)
+    elif isinstance(error, http.NotFound):  # Werkzeug's page text, for a script
+        message = f"there is no {request.path} here: docs/protocol.md lists the calls"
+    allowed = sorted(error.valid_methods or []) if isinstance(error, http.MethodNotAllowed) else []
+    if allowed:
+        message = f"{request.method} {request.path} is not answered here: use {', '.join(allowed)}"
+    response, status = error_response(code, message, error.code or 500)
+    if allowed:  # RFC 9110: a 405 says which methods are
+        response.headers["Allow"] = ", ".join(allowed)
+    return response, status
 
 
 @blueprint.app_errorhandler(Exception)
