@@ -316,6 +316,12 @@ def test_a_refused_vote_keeps_the_choice_and_the_reason_and_names_the_error(
     assert "Your vote was not recorded: " in refused.text and "reason" in refused.text
     no_choice = vote_by_form(server, link, ballot, {"reason": "Sync must not drain batteries"})
     assert no_choice.status_code == 400
+    said = "choose one answer before sending the vote: consent, concern or objection"
+    assert said in html.unescape(no_choice.text)
+    # An answer the form does not offer is no answer (an "abstain" posted to a unanimity
+    # form was recorded, and no radio showed it).
+    maybe = vote_by_form(server, link, ballot, {"choice": "abstain"})
+    assert maybe.status_code == 400 and said in html.unescape(maybe.text)
     assert ">Sync must not drain batteries</textarea>" in no_choice.text
     assert "checked" not in no_choice.text
 

@@ -111,6 +111,12 @@ UPHELD = {**OBJECTION, "upheld": {"by": "f1", "reason": "it harms the aim"}}
         ([CONSENT, UPHELD], "ac", False, "the objection stands, ruled paramount by f1"),
         ([CONSENT, RULED_OUT], "ac", True, "ruled not paramount by f1"),
         ([CONSENT, CONCERN], "abc", False, "c did not respond"),
+        (
+            [CONSENT, OBJECTION],
+            "acd",
+            False,
+            "c objected (it breaks the privacy promise): not ruled on.",
+        ),
         ([CONSENT], "a", True, "1 of 1 responded: 1 consent, 0 concerns, 0 objections."),
         (
             [CONCERN, OBJECTION, OBJECTION | {"voter": "d"}],

@@ -46,6 +46,15 @@ def check_csrf(token: str) -> None:
         )
 
 
+# The answers the personal link's form offers (unanimity knows no abstain: not agreeing is
+# disagreeing).
+FORM_CHOICES = {
+    "unanimity": ("agree", "disagree"),
+    "majority": ("agree", "disagree", "abstain"),
+    "consent": ("consent", "concern", "objection"),
+}
+
+
 def vote_from_form(ballot: Ballot, form: Mapping[str, str]) -> dict:
     """The vote a plain form describes, in the ballot record's shape. A form sent blank is
     refused, not counted as a vote (it would close a ballot whose last vote it was); its
@@ -53,9 +62,12 @@ def vote_from_form(ballot: Ballot, form: Mapping[str, str]) -> dict:
     rule, options = vote_rule(ballot.rule, ballot.settings), ballot.options
     title = {o: f"“{ballot.titles.get(o, o)}”" for o in options}
     vote: dict = {}
-    if rule in ("unanimity", "majority", "consent"):
-        if not form.get("choice"):
-            raise InvalidInput("choose one answer before sending the vote")
+    if rule in FORM_CHOICES:
+        offered = FORM_CHOICES[rule]
+        if form.get("choice") not in offered:  # blank, or an answer the form does not offer
+            words = [plain.CHOICE_NAMES[c] for c in offered]
+            answers = f"{', '.join(words[:-1])} or {words[-1]}"
+            raise InvalidInput(f"choose one answer before sending the vote: {answers}")
         vote["choice"] = form["choice"]
     elif rule == "fist_of_five":
         vote["value"] = _whole(form.get("value", ""), "fingers", 0, 5)
@@ -131,6 +143,7 @@ def page(
         "failed": failed,
         "kept_comment": form.get("text", "") if form is not None else "",
         "vote_rule": vote_rule,
+        "form_choices": FORM_CHOICES,
         "plain": plain,
         "option": lambda pid: _option(state, pid),
         "entered": lambda ballot: _entered(

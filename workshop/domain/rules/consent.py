@@ -106,4 +106,6 @@ def _objection_reason(
         ruling = objection["upheld"]
         by, why = ballot.label(ruling["by"]), ruling["reason"]
         return f"{said}: the objection stands, ruled paramount by {by} ({why})."
-    return f"{said}: {AWAITING}." if awaiting else f"{said}: the objection stands."
+    # Not ruled on, and no ruling could change the verdict now (a response is missing, or
+    # another objection was upheld): "stands" would read as a ruling nobody made.
+    return f"{said}: {AWAITING}." if awaiting else f"{said}: not ruled on."
