@@ -201,6 +201,13 @@ def test_draft_review_keeps_comments_and_revisions(server: LiveServer, people) -
     assert [c["text"] for c in draft["comments"]] == ["500 users is too few for the budget"]
     assert draft["revisions"][0]["before"]["metrics"][0]["target"] == 500
     assert draft["metrics"][0]["target"] == 2000
+    # The reviewer sees what became of the text they commented on: it showed "revision 2"
+    # and the new text only, and the comment without when or on which revision.
+    pia.ok("edit_proposal", proposal_id=proposal, title="Smart scale sync for all")
+    text = html.unescape(visible_text(requests.get(server.url + cfo["link"], timeout=10).text))
+    assert "Revision 2, " in text and ": metrics changed" in text
+    assert "Revision 3, " in text and ": title was “Smart scale sync”" in text
+    assert "500 users is too few for the budget (on revision 1, " in text
     fac.ok("go_to_phase", phase="decide")
     fac.ok("open_ballot", proposal_ids=[proposal])
 

@@ -20,9 +20,11 @@ from workshop.chainfile import metric_text
 from workshop.domain import anonymity, plain
 from workshop.domain import chain as chains
 from workshop.domain.errors import InvalidInput, WorkshopError
-from workshop.domain.state import Ballot, WorkshopState
+from workshop.domain.state import Ballot, Proposal, WorkshopState
 from workshop.domain.text import shown
 from workshop.domain.voting import vote_rule
+from workshop.minutes.record import revisions
+from workshop.minutes.times import seconds
 from workshop.web import service
 
 blueprint = Blueprint("links", __name__)
@@ -150,6 +152,8 @@ def page(
             ballot, my_votes.get(ballot.id, {}), form if failed == ballot.id else None
         ),
         "outcome": lambda ballot: _outcome(state, ballot),
+        "revisions": lambda draft: _revisions(state, draft),
+        "my_comments": lambda draft: _my_comments(state, draft, me),
         "when": lambda at: timezones.moment(at, zone),
         "machine_time": lambda at: timezones.machine(at, zone),
     }
@@ -202,6 +206,36 @@ def _entered(ballot: Ballot, mine: dict, form: Mapping[str, str] | None) -> dict
         "ranks": {o: str(ranking.index(o) + 1) if o in ranking else "" for o in ballot.options},
         "reason": mine.get("reason", ""),
     }
+
+
+def _revisions(state: WorkshopState, draft: Proposal) -> list[str]:
+    """What each revision of a shared draft changed, in order: a reviewer sees what became of
+    the text they commented on ("Revision 2, Friday 15 January 2027, 14:30 CET: title was
+    “…”")."""
+    lines = []
+    for number, revision in enumerate(revisions(draft), 2):
+        said = [
+            f"{plain.FIELD_NAMES.get(name, name)} was “{change['before']}”"
+            if name in ("title", "description", "due", "owner") and change["before"]
+            else f"{plain.FIELD_NAMES.get(name, name)} changed"
+            for name, change in revision["changes"].items()
+        ]
+        when = timezones.moment(seconds(revision["at"]), state.time_zone)
+        lines.append(f"Revision {number}, {when}: {'; '.join(said) or 'no change'}")
+    return lines
+
+
+def _my_comments(state: WorkshopState, draft: Proposal, me: str) -> list[dict]:
+    """My comments on a draft, each with when and on which revision it was made."""
+    return [
+        {
+            "text": note["text"],
+            "said": f"on revision {1 + sum(r['at'] <= note['at'] for r in draft.revisions)},"
+            f" {timezones.moment(note['at'], state.time_zone)}",
+        }
+        for note in draft.comments
+        if note["by"] == me
+    ]
 
 
 def _outcome(state: WorkshopState, ballot: Ballot) -> str:

@@ -36,6 +36,14 @@ PHASE_NAMES = {
     "review_chain": "review the chain",
     "close": "close",
 }
+# A goal's or proposal's fields as a note names them, in the minutes and on the pages.
+FIELD_NAMES = {
+    "due": "due date",
+    "parents": "what it serves",
+    "decided": "how it was decided",
+    "statement": "statement",
+}
+
 CHOICE_NAMES = {
     "agree": "agree",
     "disagree": "disagree",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable, Mapping, Sequence
 
+from workshop.domain.plain import FIELD_NAMES
 from workshop.domain.rules.words import names
 from workshop.minutes.times import Clock
 
@@ -29,10 +30,6 @@ def goals_of(doc: Mapping) -> dict[str, dict]:
     if vision:
         return {vision["id"]: {**vision, "title": vision["statement"], "level": "vision"}, **goals}
     return goals
-
-
-# A goal's or proposal's fields as a note names them (the pages say the same).
-FIELD_NAMES = {"due": "due date", "parents": "what it serves"}
 
 
 class People:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from workshop.domain.plain import LEVEL_NAMES, quoted
+from workshop.domain.plain import FIELD_NAMES, LEVEL_NAMES, quoted
 from workshop.minutes.blocks import NONE, Block, Words, goals_of, table
-
-FIELD_NAMES = {"decided": "how it was decided", "statement": "statement"}
 
 
 def chain_blocks(record: Mapping, words: Words) -> list[Block]:

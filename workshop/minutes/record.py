@@ -150,7 +150,7 @@ def _proposal(p: Proposal) -> dict:
         "withdrawn_by": p.withdrawn_by,
         "proposed_at": utc(p.created_at),
         "reviewers": list(p.reviewers),
-        "revisions": [dict(change, by=by(change["by"])) for change in _revisions(p)],
+        "revisions": [dict(change, by=by(change["by"])) for change in revisions(p)],
         "comments": [
             {"id": c["id"], "by": by(c["by"]), "text": c["text"], "at": utc(c["at"])}
             for c in p.comments
@@ -158,7 +158,7 @@ def _proposal(p: Proposal) -> dict:
     }
 
 
-def _revisions(p: Proposal) -> list[dict]:
+def revisions(p: Proposal) -> list[dict]:
     """Each revision as the fields it changed, before and after."""
     afters = [r["before"] for r in p.revisions[1:]] + [p.content()] if p.revisions else []
     return [
