@@ -510,7 +510,11 @@ def test_a_decider_chooses_among_several_after_ranked_or_dot_advice(
     advised = shown_event(reveal(fac, ballot))["result"]["advisory"]
     assert advised["winner"] == a and advised["ranking"][0] == a
     assert proposal(pia, b)["status"] == "proposed"  # the decider has not decided yet
+    early = fac.refused("settle_ballot", "conflict", ballot_id=ballot, others="park")
+    assert "waits for Pia's decision" in early["message"]  # not "break the tie first"
     bad = pia.refused("record_decision", "invalid_input", ballot_id=ballot, passed=True)
+    assert "passed: after advice that ranked several proposals" in bad["message"]
+    bad = pia.refused("record_decision", "invalid_input", ballot_id=ballot, rationale="r")
     assert "winner must be one of the options" in bad["message"]
     assert "“Move more”" in bad["message"]
     decided = pia.ok(

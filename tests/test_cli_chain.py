@@ -110,6 +110,13 @@ goals:
   - id: P2
     level: product
     title: Premium
+    parents: [B1]
+    status: accepted
+    due: 2027-Q3
+    metrics: [{name: subscribers, target: 2000}]
+  - id: P3
+    level: product
+    title: Brand app
     parents: [B1, B2]
     status: accepted
     due: 2027-Q3
@@ -125,7 +132,8 @@ def test_advice_names_a_goal_serving_a_goal_no_longer_in_force(tmp_path: Path) -
     assert run.returncode == 0
     assert run.stdout.splitlines() == [
         f"{path}: goal P2: advice: it serves B1, which is retired: give it a parent in force,"
-        " or retire it too"
+        " or retire it too",
+        f"{path}: goal P3: advice: it serves B1, which is retired: drop it",  # B2 stands
     ]
 
 

@@ -101,6 +101,10 @@ def test_the_text_report_gives_the_verdict_and_the_reasons(tmp_path):
         ('{"rule": "majority", "n": 1' + "0" * 5000 + "}", "a number has too many digits"),
         (MAJORITY | {"votes": None}, "was not revealed: its votes are secret"),
         (
+            {k: v for k, v in MAJORITY.items() if k != "votes"} | {"result": None},
+            "was not revealed: its votes are secret",  # as the minutes' JSON holds it
+        ),
+        (
             MAJORITY
             | {
                 "rule": "decider",

@@ -897,3 +897,13 @@ def test_a_schulze_winner_out_of_a_cycle_is_explained_by_its_strongest_paths():
 def test_tied_options_share_their_place_number(ranking, ties, chosen, numbers):
     shown = numbered(list(ranking), [list(tie) for tie in ties], chosen)
     assert shown == list(zip(numbers, ranking, strict=True))
+
+
+def test_a_tie_in_ranked_advice_is_the_deciders_to_settle():
+    """The advice said "the tie goes back to the facilitator", who has no runoff to hold in
+    a decider ballot: the decider chooses."""
+    votes = [{"voter": "a", "ranking": ["A", "B"]}, {"voter": "b", "ranking": ["B", "A"]}]
+    settings = {"advisory_rule": "ranked", "decider": "a"}
+    reasons = count("decider", votes, options="AB", settings=settings).reasons
+    assert "Advice: A and B tie for first place: the decider chooses." in reasons
+    assert not any("goes back to the facilitator" in reason for reason in reasons)

@@ -409,12 +409,14 @@ def advise_files(paths: Iterable[str | PathLike[str]]) -> list[str]:
             continue
         for goal in ordered_goals(chain):
             lines += [f"{path}: goal {goal.id}: advice: {tip}" for tip in smart_advice(goal)]
-        goals = goals_by_id(chain)
-        lines += [
-            f"{path}: goal {goal.id}: advice: it serves {parent}, which is"
-            f" {goals[parent].status}: give it a parent in force, or retire it too"
-            for goal, parent in lost_parents(chain)
-        ]
+        goals, lost = goals_by_id(chain), lost_parents(chain)
+        for goal, parent in lost:
+            orphan = all((goal, other) in lost for other in goal.parents)
+            mend = "give it a parent in force, or retire it too" if orphan else "drop it"
+            lines.append(
+                f"{path}: goal {goal.id}: advice: it serves {parent}, which is"
+                f" {goals[parent].status}: {mend}"
+            )
     return lines
 
 

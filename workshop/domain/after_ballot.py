@@ -15,7 +15,7 @@ from workshop.domain import payload
 from workshop.domain.commands import Context, command, event
 from workshop.domain.errors import Conflict, InvalidInput, NotFound
 from workshop.domain.plain import ballot_named, goal_named, person_named, rule_name
-from workshop.domain.proposals import LIVE, check_not_being_decided, check_parents
+from workshop.domain.proposals import LIVE, check_not_being_decided, check_parents, waits_for
 from workshop.domain.state import Ballot, Participant, Proposal, WorkshopState
 from workshop.domain.text import shown
 from workshop.domain.voting import (
@@ -101,6 +101,11 @@ def record_decision(s: WorkshopState, actor: Participant, p: Mapping, ctx: Conte
     chooses = ranks(ballot)  # advice that ranked several: the decider names the one
     decision: dict = {"by": actor.id}
     if chooses:
+        if p.get("passed") is not None:
+            raise InvalidInput(
+                "passed: after advice that ranked several proposals the decider names the one"
+                " that goes forward (winner), not yes or no"
+            )
         decision["winner"] = _one_of(s, ballot, ballot.options, "one of the options", p)
     else:
         decision["passed"] = payload.flag(p, "passed", default=None)
@@ -226,6 +231,8 @@ def settle_ballot(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context
         )
     if ballot.settled is not None:
         raise Conflict(f"{ballot_named(s, ballot)} is settled already")
+    if waiting := waits_for(s, ballot):  # the decider chooses what goes forward first
+        raise Conflict(f"{ballot_named(s, ballot)} {waiting}")
     status = SETTLED_AS[payload.choice(p, "others", tuple(SETTLED_AS))]
     keep = _kept(s, ballot, p)
     others = [o for o in ballot.options if o not in keep and _unsettled(s.proposals[o])]

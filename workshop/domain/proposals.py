@@ -373,7 +373,10 @@ def comment(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> l
 def record_kpi(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
     """Record a KPI reading against a goal's metric (review sessions, or anytime)."""
     if actor.role not in ("facilitator", "product") and s.kind != "review":
-        raise Forbidden("KPI readings are recorded in review sessions or by the product person")
+        raise Forbidden(
+            "KPI readings are recorded in review sessions, or by the product person or the"
+            " facilitator"
+        )
     goal = chains.goals_by_id(s.chain).get(payload.ident(p, "goal_id") or "")
     if goal is None:
         raise NotFound(f"goal_id: goal {shown(p.get('goal_id'))} is not in the chain")

@@ -303,6 +303,7 @@ def new_ballot(
         check_no_rival_ballot(s, prop)
         check_no_retiring_parent(s, prop)
     anonymous = payload.flag(p, "anonymous")
+    seniors_last = payload.flag(p, "seniors_last")  # checked whatever the rule
     if anonymous and rule not in ANONYMOUS_RULES:
         raise InvalidInput(
             f"a {rule} ballot cannot be anonymous (allowed: {', '.join(ANONYMOUS_RULES)})"
@@ -327,7 +328,7 @@ def new_ballot(
     if vote_rule(rule, ballot["settings"]) == "consent" and s.floor.round is None and live:
         purpose = f"consent round on “{proposals[0].title}”"
         # With `seniors_last` the product person answers after the team (no HIPPO anchor).
-        order = turns.round_order(live, payload.flag(p, "seniors_last"))
+        order = turns.round_order(live, seniors_last)
         events += start_round(s, order, purpose, ctx, ballot["id"])
     return events
 

@@ -34,9 +34,10 @@ def winner_reason(
         return f"{empty}: no winner."
     if winner:
         return f"{ballot.label(winner)} is the winner."
-    return (
-        f"{ballot.labelled(places[0])} tie for first place: the tie goes back to the facilitator."
-    )
+    return f"{ballot.labelled(places[0])} tie for first place: {TIE_GOES_BACK}."
+
+
+TIE_GOES_BACK = "the tie goes back to the facilitator"
 
 
 def order_reason(ballot: Ballot, places: Sequence[tuple[str, ...]]) -> str:

@@ -20,10 +20,11 @@ def ballot_from_record(record: Mapping) -> Ballot:
     """Read a ballot record (API.md), refusing anything a recount could not trust."""
     if not isinstance(record, Mapping):
         raise InvalidInput(f"a ballot record must be a JSON object, got {shown(record)}")
+    unrevealed = "result" in record and record["result"] is None  # as the minutes export it
     for key in ("rule", "options", "electorate", "votes"):
-        if key not in record:
+        if key not in record and not (key == "votes" and unrevealed):
             raise InvalidInput(f"the ballot record has no {shown(key)}")
-    if record["votes"] is None:  # as the minutes export a ballot never revealed
+    if record.get("votes") is None:
         raise InvalidInput(
             "the ballot was not revealed: its votes are secret, so it cannot be recounted"
         )

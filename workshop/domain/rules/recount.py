@@ -9,6 +9,7 @@ from dataclasses import replace
 from workshop.domain.rules.ballot import RULE_NAMES, Ballot, Result
 from workshop.domain.rules.consent import tally_consent
 from workshop.domain.rules.dot import tally_dot
+from workshop.domain.rules.ranking import TIE_GOES_BACK
 from workshop.domain.rules.records import checked_ballot
 from workshop.domain.rules.report import verdict
 from workshop.domain.rules.schulze import tally_ranked
@@ -50,7 +51,12 @@ def _tally_decider(ballot: Ballot) -> Result:
     decision = ballot.decision
     said = RULE_NAMES[advisory_rule]
     reasons = [f"The advice ({said}): {verdict(advisory)}."]
-    reasons += [f"Advice: {reason}" for reason in advisory.reasons]
+    # A tie in advice is the decider's to settle, not the facilitator's (who has no runoff to
+    # hold in a decider ballot).
+    reasons += [
+        f"Advice: {reason.replace(TIE_GOES_BACK, 'the decider chooses')}"
+        for reason in advisory.reasons
+    ]
     if decision is None:
         reasons.append("The decider has not decided yet.")
         return yes_no_result(ballot, False, advisory.counts, reasons, advisory=advisory)
