@@ -678,3 +678,34 @@ def test_a_sprint_goal_is_not_voted_in_under_a_product_goal_never_agreed():
     with pytest.raises(WorkshopError, match=re.escape(problem)) as refused:
         opened(room, proposal_ids=[proposal])
     assert refused.value.code == "conflict"
+
+
+@pytest.mark.parametrize(
+    ("rule", "settings", "sentence"),
+    [
+        ("unanimity", {}, "Unanimity: it passes only if everyone agrees."),
+        (
+            "majority",
+            {"quorum": 0.9},
+            "Majority: it passes if more than half of those who take a side agree, and at least"
+            " 90% of the voters vote.",
+        ),
+        (
+            "majority",
+            {"quorum": 0, "supermajority": True},  # no "at least 0% of the voters"
+            "Majority: it passes if two thirds of those who take a side agree.",
+        ),
+        ("fist_of_five", {}, "It passes when every vote is 3 or more."),
+        (
+            "decider",
+            {"advisory_rule": "majority", "quorum": 0.9},  # the advice's quorum was left out
+            "Decider: everyone gives advice by majority (more than half agreeing, and at least"
+            " 90% of the voters vote), then Pia decides and says why.",
+        ),
+    ],
+)
+def test_a_ballot_says_its_rule_with_its_settings(rule, settings, sentence):
+    room, vision = decider_room()
+    ballot = opened(room, proposal_ids=[vision], rule=rule, rule_reason="r", settings=settings)
+    (shown,) = [b for b in seen_by(room, FAC)["ballots"] if b["id"] == ballot]
+    assert sentence in shown["rule_sentence"]

@@ -88,24 +88,21 @@ def rule_sentence(s: WorkshopState, ballot: Ballot) -> str:
     settings = ballot.settings
     quorum = settings.get("quorum", 0.5)
     share = "half" if quorum == 0.5 else f"{round(100 * quorum)}%"
+    turnout = f", and at least {share} of the voters vote" if quorum else ""
     dots = settings.get("dots", 1)
+    spend = f"{'1 dot' if dots == 1 else f'{dots} dots'}, at most"
+    spend += f" {settings.get('max_per_option', dots)} on one proposal"
     most = "two thirds" if settings.get("supermajority") else "more than half"
     sentences = {
         "unanimity": "Unanimity: it passes only if everyone agrees.",
-        "majority": (
-            f"Majority: it passes if {most} of those who take a side agree, and at least {share}"
-            " of the voters vote."
-        ),
+        "majority": f"Majority: it passes if {most} of those who take a side agree{turnout}.",
         "consent": (
             "Consent: it passes when everyone responds and no objection stands. Concerns are noted."
         ),
         "fist_of_five": (
-            "Fist of five: show 0 to 5 fingers. It passes when everyone shows 3 or more."
+            "Fist of five: show 0 to 5 fingers. It passes when every vote is 3 or more."
         ),
-        "dot": (
-            f"Dot voting: everyone places {'1 dot' if dots == 1 else f'{dots} dots'}, at most"
-            f" {settings.get('max_per_option', dots)} on one proposal. The most dots wins."
-        ),
+        "dot": f"Dot voting: everyone places {spend}. The most dots wins.",
         "ranked": (
             "Ranked choice: put the proposals in order. Each pair is compared head to head;"
             " the one that comes out on top wins."
@@ -115,8 +112,10 @@ def rule_sentence(s: WorkshopState, ballot: Ballot) -> str:
         return sentences.get(ballot.rule, rule_name(ballot.rule))
     decider = settings.get("decider") or s.decider()
     who = person_named(s, decider) if decider else "the decider"
-    advice = rule_name(settings.get("advisory_rule", "consent"))
-    return f"Decider: everyone gives advice ({advice}), then {who} decides and says why."
+    rule = settings.get("advisory_rule", "consent")
+    how = {"dot": f" ({spend})", "majority": f" ({most} agreeing{turnout})"}.get(rule, "")
+    advice = f"everyone gives advice by {rule_name(rule)}{how}"
+    return f"Decider: {advice}, then {who} decides and says why."
 
 
 def title_of(s: WorkshopState, key: str) -> str:
