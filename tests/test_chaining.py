@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -88,6 +89,10 @@ def test_three_sessions_build_one_linked_chain(server: LiveServer, people, tmp_p
         "P1": roadmap["id"],
         "S1": sprint["id"],
     }  # provenance carries over
+    # in UTC as the chain file's examples and the minutes write it (it said "+00:00")
+    assert all(
+        re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", g["decided"]["at"]) for g in chain["goals"]
+    )
 
 
 def test_from_session_and_chain_are_checked(server: LiveServer) -> None:

@@ -39,7 +39,8 @@ class Context:
     ballot_keys: Mapping[str, str] = field(default_factory=dict)
 
     def iso(self) -> str:
-        return datetime.fromtimestamp(self.now, UTC).isoformat(timespec="seconds")
+        """'2027-01-15T14:10:00Z': UTC as the chain file and the minutes write it."""
+        return datetime.fromtimestamp(self.now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 Handler = Callable[[WorkshopState, Participant, Mapping, Context], list[dict]]
