@@ -135,9 +135,14 @@ def test_a_tie_goes_to_the_decider_who_chooses_in_her_page(
     expect(form.locator("h3")).to_have_text("You break the tie")
     form.get_by_role("button", name="Record my choice").click()
     expect(form.locator(".error")).to_have_text("Winner: choose one.")
+    # The field at fault has the focus and is marked (the focus stayed on the button).
+    expect(form.get_by_label("Healthier lives")).to_be_focused()
+    expect(form.get_by_label("Healthier lives")).to_have_attribute("aria-invalid", "true")
     form.get_by_label("Fitter teams").check()
     form.get_by_role("button", name="Record my choice").click()
     expect(form.locator(".error")).to_have_text("Give the reasons for the minutes.")
+    expect(form.get_by_label("Rationale")).to_be_focused()
+    expect(form.get_by_label("Rationale")).to_have_attribute("aria-invalid", "true")
     form.get_by_label("Rationale").fill("Closer to what our users ask for")
     form.get_by_role("button", name="Record my choice").click()
     expect(page.locator("#vote-body .verdict")).to_have_text(

@@ -903,3 +903,17 @@ def test_the_summary_of_a_ballot_without_its_verdict_yet_reads_as_such(tmp_path:
     assert (
         "“Walk more”: by consent, 2 of 2 voted; no verdict yet: awaiting the facilitator's ruling"
     ) in text
+
+
+def test_the_summary_counts_the_chain_in_force(tmp_path: Path) -> None:
+    """It counted the file's rejected, retired and only-proposed goals with the rest ("7
+    product goals" where 5 were in force)."""
+    chain = {**INPUT_CHAIN, "goals": [*INPUT_CHAIN["goals"]]}
+    chain["goals"].append(
+        {"id": "U2", "level": "user", "title": "Ads", "parents": ["V1"], "status": "rejected"}
+    )
+    room = Room(tmp_path / "db", "review", chain)
+    text = markdown_text(minutes.render(minutes.build(*room.service.history(room.id)), "md"))
+    assert (
+        "The chain holds 1 vision, 1 user goal in force (and 1 more the file keeps, not in force)."
+    ) in text

@@ -907,3 +907,11 @@ def test_a_tie_in_ranked_advice_is_the_deciders_to_settle():
     reasons = count("decider", votes, options="AB", settings=settings).reasons
     assert "Advice: A and B tie for first place: the decider chooses." in reasons
     assert not any("goes back to the facilitator" in reason for reason in reasons)
+
+
+def test_ranked_advice_says_which_came_first():
+    """It said "The advice (ranked choice): ranked."."""
+    votes = [{"voter": "a", "ranking": ["B", "A"]}, {"voter": "b", "ranking": ["B", "A"]}]
+    settings = {"advisory_rule": "ranked", "decider": "a"}
+    reasons = count("decider", votes, options="AB", settings=settings).reasons
+    assert reasons[0] == "The advice (ranked choice): B came first."

@@ -1008,6 +1008,7 @@ def test_a_review_shows_its_changes_and_kpi_readings_on_the_screen_and_the_conso
     console = console_page(open_page, server, session)
     pia, tom = seat(server, session, people, ("Pia", "product"), ("Tom", "team"))
     pia.ok("record_kpi", goal_id="P1", metric="weekly active users", value=3100, date="2027-05-31")
+    pia.ok("record_kpi", goal_id="P1", metric="weekly active users", value=3300, date="2027-06-30")
     fac.ok("next_phase")
     done = pia.ok("propose_goal", change="achieve", target="S2")["proposal_id"]
     fac.ok("go_to_phase", phase="decide")
@@ -1018,13 +1019,14 @@ def test_a_review_shows_its_changes_and_kpi_readings_on_the_screen_and_the_conso
     fac.ok("go_to_phase", phase="review_chain")
     coach = "“Acquire users through a free weight-loss coach”"
     reading = f"KPI readings: {coach}: weekly active users 3100 on 31 May 2027"
-    for line in (reading, "Achieved: “Finish the dashboard to release a first version"):
+    later = f"KPI readings: {coach}: weekly active users 3300 on 30 June 2027"
+    for line in (reading, later, "Achieved: “Finish the dashboard to release a first version"):
         expect(screen.locator(".review-lines li", has_text=line)).to_be_in_viewport(ratio=1)
     fits_the_window(screen)
     expect(console.locator(".review-report")).to_contain_text(reading.split(": ", 1)[1])
     coach_box = console.locator('#chain-body li.node[data-goal="P1"]:not(.ref) > .node-box')
     metric = coach_box.locator(".node-meta", has_text="weekly active users")
-    expect(metric).to_have_text("weekly active users: 1200 → 5000, read 3100 on 31 May 2027")
+    expect(metric).to_have_text("weekly active users: 1200 → 5000, read 3300 on 30 June 2027")
 
 
 ROUND_NAMES = [

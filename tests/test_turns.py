@@ -89,7 +89,7 @@ JOINED = [("p", "product"), ("t1", "team"), ("s", "stakeholder"), ("t2", "team")
     [
         ([], True, []),
         (JOINED, False, ["p", "t1", "s", "t2", "o"]),
-        (JOINED, True, ["t1", "t2", "o", "p", "s"]),
+        (JOINED, True, ["t1", "t2", "o", "s", "p"]),  # the product person last of all
         ([("s", "stakeholder"), ("p", "product")], True, ["s", "p"]),
         ([("t1", "team"), ("t2", "team")], True, ["t1", "t2"]),
     ],

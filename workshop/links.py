@@ -183,7 +183,9 @@ def _option(state: WorkshopState, proposal_id: str) -> dict:
         "level": plain.LEVEL_NAMES.get(p.level, p.level),
         "description": p.description,
         "parents": [plain.title_of(state, parent) for parent in p.parents],
-        "metrics": [metric_text(chains.metric_from_dict(m)) for m in p.metrics],
+        "metrics": [
+            metric_text(chains.metric_from_dict(m)).removeprefix("metric ") for m in p.metrics
+        ],
         "due": p.due,
     }
 

@@ -356,9 +356,16 @@ function choiceWithReasons({ name, heading, intro, legend, options, button, subm
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    // The field at fault takes the focus, so that the error is tied to it (aria-invalid).
     const picked = form.querySelector(`input[name=${name}]:checked`);
-    if (!picked) return showError(error, `${legend}: choose one.`);
-    if (!rationale.value.trim()) return showError(error, "Give the reasons for the minutes.");
+    if (!picked) {
+      form.querySelector(`input[name=${name}]`).focus();
+      return showError(error, `${legend}: choose one.`);
+    }
+    if (!rationale.value.trim()) {
+      rationale.focus();
+      return showError(error, "Give the reasons for the minutes.");
+    }
     showError(error, await submit(picked.value, rationale.value.trim()));
   });
   return form;

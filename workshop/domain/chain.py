@@ -266,6 +266,7 @@ def _metric_problems(goal: Goal) -> list[Problem]:
 
 
 STANDING = ("proposed", "accepted", "achieved")  # statuses a goal can still serve from
+IN_FORCE = ("accepted", "achieved")  # the chain a team holds to (a proposal is not yet)
 
 
 def lost_parents(chain: Chain) -> list[tuple[Goal, str]]:

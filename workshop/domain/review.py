@@ -42,7 +42,7 @@ def review_report(before: chains.Chain | None, after: chains.Chain, readings: li
     report["kpis_without_owner"] = [
         {"goal_id": goal.id, "metric": metric.name}
         for goal in new.values()
-        if goal.status in chains.STANDING
+        if goal.status in chains.IN_FORCE  # a goal only proposed has no KPI to read yet
         for metric in goal.metrics
         if not (metric.owner or goal.owner)
     ]

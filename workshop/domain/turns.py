@@ -104,12 +104,12 @@ def next_speaker(
 
 
 def round_order(participants: Sequence[tuple[str, str]], seniors_last: bool) -> list[str]:
-    """Join order, or with `seniors_last` the senior roles after everyone else (no HIPPO anchor)."""
+    """Join order, or with `seniors_last` the senior roles after everyone else (no HIPPO anchor):
+    the stakeholders, then the product person, last of all."""
     if not seniors_last:
         return [pid for pid, _role in participants]
-    others = [pid for pid, role in participants if role not in SENIOR_ROLES]
-    seniors = [pid for pid, role in participants if role in SENIOR_ROLES]
-    return others + seniors
+    rank = {role: place for place, role in enumerate(reversed(SENIOR_ROLES), 1)}
+    return [pid for pid, _role in sorted(participants, key=lambda p: rank.get(p[1], 0))]
 
 
 def _group_count(people: int, size: int) -> int:

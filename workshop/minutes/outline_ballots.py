@@ -178,7 +178,8 @@ def _change_text(name: str, change: Mapping, words: Words) -> str:
         return _metrics_change(before, after)
     if name == "description":
         return f"description now: {after}" if after else "description removed"
-    return f"{name} {_value(before)} → {_value(after)}"  # due, owner
+    said = "the goal's owner" if name == "owner" else name  # not a metric's
+    return f"{said} {_value(before)} → {_value(after)}"
 
 
 def _metrics_change(before: list[Mapping], after: list[Mapping]) -> str:

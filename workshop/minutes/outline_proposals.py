@@ -15,6 +15,9 @@ STATUS = {
     "rejected": "not accepted",
     "withdrawn": "withdrawn by its author",
     "proposed": "still proposed",
+    "to_amend": "sent back to its author to amend",
+    "parked": "parked",
+    "merged": "merged",
 }
 CHANGES = {"amend": "changes", "achieve": "marks as achieved", "retire": "retires"}
 # A change of a goal of the chain, accepted: no new goal came into the chain.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from workshop.domain import chain as chains
 from workshop.domain.plain import LEVEL_NAMES, rule_name
 from workshop.minutes.blocks import Block, Words, goals_of
 from workshop.minutes.outline_ballots import (
@@ -69,12 +70,18 @@ def _chain_after(record: Mapping, words: Words) -> list[str]:
     """The chain's size, then what this session added, changed or removed."""
     goals = goals_of(record["chain_after"])
     counts: dict[str, int] = {}
+    others = 0  # rejected, retired or only proposed: in the file, not in force
     for goal in goals.values():
-        counts[goal["level"]] = counts.get(goal["level"], 0) + 1
+        if goal["level"] == "vision" or goal.get("status", "accepted") in chains.IN_FORCE:
+            counts[goal["level"]] = counts.get(goal["level"], 0) + 1
+        else:
+            others += 1
     size = ", ".join(
         f"{n} {LEVEL_NAMES.get(level, level)}{'s' if n > 1 and level != 'vision' else ''}"
         for level, n in counts.items()
     )
+    if others:
+        size += f" in force (and {others} more the file keeps, not in force)"
     # The summary leaves out what a review found none of ("Achieved: none").
     changes = [line for line in session_changes(record, words) if not line.endswith(": none")]
     return [f"The chain holds {size or 'no goal yet'}.", *(changes or ["No change to the chain."])]

@@ -50,7 +50,13 @@ def _tally_decider(ballot: Ballot) -> Result:
         advisory = _TALLIES[advisory_rule](advice)
     decision = ballot.decision
     said = RULE_NAMES[advisory_rule]
-    reasons = [f"The advice ({said}): {verdict(advisory)}."]
+    if advisory.passed is not None:
+        found = verdict(advisory)
+    elif advisory.winner:  # a ranking: which came first, not "ranked"
+        found = f"{ballot.label(advisory.winner)} came first"
+    else:
+        found = "no single option came first"
+    reasons = [f"The advice ({said}): {found}."]
     # A tie in advice is the decider's to settle, not the facilitator's (who has no runoff to
     # hold in a decider ballot).
     reasons += [
