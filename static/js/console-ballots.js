@@ -249,6 +249,7 @@ function remoteElectorate(state, ballot) {
 function ballotCard(state, ballot, live, turnoutId) {
   const error = $("#ballot-error");
   const titles = ballot.options.map((id) => votedTitle(state, ballot, id));
+  const named = `${ballot.remote ? "remote ballot" : "ballot"} on ${titles.join(", ")}`;
   const parts = [
     h("p", { class: "ballot-title" }, h("strong", { text: titles.join(" · ") })),
     h(
@@ -277,13 +278,15 @@ function ballotCard(state, ballot, live, turnoutId) {
       h(
         "div",
         { class: "actions" },
+        // Named by what they close: a remote ballot's pair sits beside the room's.
         button(
           "Close and reveal",
           () => run(live, "close_ballot", { ballot_id: ballot.id, reveal: true }, error),
-          { class: "primary", key: `close-reveal-${ballot.id}` },
+          { class: "primary", key: `close-reveal-${ballot.id}`, "aria-label": `Close and reveal — ${named}` },
         ),
         button("Close", () => run(live, "close_ballot", { ballot_id: ballot.id }, error), {
           key: `close-${ballot.id}`,
+          "aria-label": `Close — ${named}`,
         }),
       ),
     );
@@ -292,6 +295,7 @@ function ballotCard(state, ballot, live, turnoutId) {
       button("Reveal all votes", () => run(live, "reveal_ballot", { ballot_id: ballot.id }, error), {
         class: "primary",
         key: `reveal-${ballot.id}`,
+        "aria-label": `Reveal all votes — ${named}`,
       }),
     );
   } else {
