@@ -26,6 +26,7 @@ from tests.browser import (
     vision_by_ann,
     vote,
 )
+from tests.chains import FITNESS
 from tests.live import LiveServer
 
 
@@ -368,7 +369,8 @@ def test_the_console_fits_a_laptop_screen_in_every_phase(
     phase = console.locator("#phase-h")
 
     def button(name: str) -> Locator:
-        return console.get_by_role("button", name=name, exact=True)
+        """A button by its text; one that acts on a ballot names it after a dash."""
+        return console.get_by_role("button", name=re.compile(rf"^{re.escape(name)}( — .*)?$"))
 
     # Joining: the phase, the code and its QR, who is here, the floor.
     for person in people[:3]:
@@ -466,3 +468,33 @@ def test_the_console_fits_a_laptop_screen_in_every_phase(
         button("It stands: back to its author to amend"),
         button("Not paramount"),
     )
+
+
+def test_each_ballots_close_buttons_name_their_ballot(
+    server: LiveServer, open_page: OpenPage
+) -> None:
+    """With a remote ballot open beside the room's, "Close and reveal" and "Close" each came
+    twice, alike to a screen reader."""
+    session = server.create_session("roadmapping", chain=FITNESS)
+    ann = server.join(session, "Ann", "product")
+    fac = session["facilitator_token"]
+    command(server, session, fac, "next_phase")
+    ready = {"level": "product", "parents": ["U1"], "due": "2027-Q2"}
+    ready["metrics"] = [{"name": "users", "target": 5}]
+    ids = [
+        command(server, session, ann["token"], "propose_goal", title=title, **ready)["proposal_id"]
+        for title in ("Coach chat", "Scale sync")
+    ]
+    console = console_page(open_page, server, session)
+    enter(open_page("Ann"), server, session, ann, "Ann")
+    command(server, session, fac, "go_to_phase", phase="decide")
+    remote = {"proposal_ids": [ids[1]], "voters": ["Rita"], "deadline_seconds": 3600}
+    command(server, session, fac, "send_remote_ballot", **remote)
+    open_ballot(server, session, [ann], proposal_ids=[ids[0]])
+    closing = console.get_by_role("button", name=re.compile(r"^Close and reveal"))
+    expect(closing).to_have_count(2)
+    names = sorted(closing.nth(i).get_attribute("aria-label") or "" for i in range(2))
+    assert names == [
+        "Close and reveal — ballot on Coach chat",
+        "Close and reveal — remote ballot on Scale sync",
+    ], names

@@ -31,7 +31,7 @@ def test_strategizing_workshop_from_check_in_to_accepted_goals(
     # Check-in: a round-robin in which the product person speaks last; everyone speaks or passes.
     ack = fac.ok("start_round", seniors_last=True, purpose="check-in")
     order = ack["events"][0]["round"]["order"]
-    assert order[-2:] == [pia.id, raj.id] and set(order) == {p.id for p in everyone}
+    assert order[-2:] == [raj.id, pia.id] and set(order) == {p.id for p in everyone}
     for speaker in [p for pid in order for p in everyone if p.id == pid]:
         if speaker is una:
             speaker.ok("pass_turn")
