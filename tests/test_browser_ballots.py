@@ -359,6 +359,8 @@ def test_a_decider_chooses_among_several_proposals_after_ranked_advice(
     page = enter(open_page("Pia"), server, session, pia, "Pia")
     for title in ("Healthier lives", "Fitter teams"):
         console.get_by_label(f"Select {title}").check()
+    # Unanimity decides one proposal: no "default here" beside it for two.
+    expect(console.locator("#rule option[value=unanimity]")).to_have_text("Unanimity")
     console.select_option("#rule", "decider")
     advice = console.locator("#advisory-rule")
     expect(advice.locator("option")).to_have_text(["Dot voting", "Ranked choice"])

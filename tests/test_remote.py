@@ -344,6 +344,7 @@ def test_the_outcome_on_the_personal_page_names_the_proposal_by_title(
     text = visible_text(requests.get(server.url + link, timeout=10).text)
     assert "Closed. “Smart scale sync” passed." in text
     assert "so “Smart scale sync” passes." in text
+    assert "Your vote: consent" in text  # it went from the page once the ballot closed
     assert not re.search(r"\b(pr|pt|b)\d+\b", text), text
 
 

@@ -25,6 +25,7 @@ from workshop.domain.text import shown
 from workshop.domain.voting import vote_rule
 from workshop.minutes.record import revisions
 from workshop.minutes.times import seconds
+from workshop.minutes.votes_csv import vote_text
 from workshop.web import service
 
 blueprint = Blueprint("links", __name__)
@@ -153,6 +154,9 @@ def page(
         ),
         "outcome": lambda ballot: _outcome(state, ballot),
         "revisions": lambda draft: _revisions(state, draft),
+        "my_vote": lambda ballot: vote_text(
+            my_votes[ballot.id], lambda pid: f"“{plain.title_of(state, pid)}”"
+        ),
         "my_comments": lambda draft: _my_comments(state, draft, me),
         "when": lambda at: timezones.moment(at, zone),
         "machine_time": lambda at: timezones.machine(at, zone),

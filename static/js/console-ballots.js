@@ -525,7 +525,14 @@ function renderTools(state) {
     toolsKey = key;
     rule.replaceChildren(
       ...Object.entries(RULES).map(([value, label]) =>
-        h("option", { value, text: value === fallback ? `${label} (${kept ? "as in the first round" : "default here"})` : label }),
+        // A yes/no rule is no default for several proposals: it decides one.
+        h("option", {
+          value,
+          text:
+            value === fallback && !(chosen.length > 1 && YES_NO_RULES.includes(value))
+              ? `${label} (${kept ? "as in the first round" : "default here"})`
+              : label,
+        }),
       ),
     );
     rule.value = chosen.length > 1 && YES_NO_RULES.includes(fallback) && fallback !== "decider" ? "dot" : fallback;
