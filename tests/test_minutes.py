@@ -917,3 +917,18 @@ def test_the_summary_counts_the_chain_in_force(tmp_path: Path) -> None:
     assert (
         "The chain holds 1 vision, 1 user goal in force (and 1 more the file keeps, not in force)."
     ) in text
+
+
+def test_a_person_on_two_devices_at_once_is_present_once(tmp_path: Path) -> None:
+    """A phone and a laptop connected together read "12:14:06 to the end; 12:15:35 to the
+    end", two spans where the person was there once."""
+    room = Room(tmp_path / "db", "strategizing")
+    room.join("Pia", "product")
+    record = minutes.build(*room.service.history(room.id))
+    (row,) = [
+        r for r in record["attendance"] if r["participant_id"] != record["session"]["facilitator"]
+    ]
+    later = row["connected_at"].replace(row["connected_at"][-3:-1], "59")  # a second after
+    record["attendance"].append({**row, "connected_at": later, "disconnected_at": None})
+    line = next(line for line in minutes.render(record, "md").splitlines() if "Pia" in line)
+    assert line.count("the end") == 1, line

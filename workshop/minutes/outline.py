@@ -80,11 +80,21 @@ def _header_blocks(record: Mapping, words: Words) -> list[Block]:
 
 
 def _connections(record: Mapping, person: Mapping, words: Words) -> str:
-    spans = [
-        f"{words.clock(row['connected_at'])} to {words.clock(row['disconnected_at'], 'the end')}"
-        for row in record["attendance"]
-        if row["participant_id"] == person["id"]
-    ]
+    """When a person was there: their connections' spans, overlapping ones (a phone and a
+    laptop at once) as one ("12:14:06 to the end; 12:15:35 to the end" read as two)."""
+    rows = sorted(
+        (row for row in record["attendance"] if row["participant_id"] == person["id"]),
+        key=lambda row: row["connected_at"],
+    )
+    merged: list[list] = []
+    for row in rows:  # ISO stamps in UTC compare as text; None is "still connected"
+        start, end = row["connected_at"], row["disconnected_at"]
+        if merged and (merged[-1][1] is None or start <= merged[-1][1]):
+            last = merged[-1][1]
+            merged[-1][1] = None if last is None or end is None else max(last, end)
+        else:
+            merged.append([start, end])
+    spans = [f"{words.clock(start)} to {words.clock(end, 'the end')}" for start, end in merged]
     return "; ".join(spans) or ("by personal link" if person["remote"] else "never connected")
 
 
