@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import OpenPage, Page, Route, console_page, expect, shoot
+from tests.browser import OpenPage, Page, Route, accessible, console_page, expect, shoot
 from tests.chains import FITNESS
 from tests.live import LiveServer, Person, host, seat
 
@@ -952,6 +952,7 @@ def test_every_member_of_a_foursome_is_named_on_the_screen(
         for group in stage.locator(".groups li").all():
             assert group.evaluate(WHOLE), screen.viewport_size
         fits_the_window(screen)
+        accessible(screen, f"the room screen's numbered groups at {screen.viewport_size}")
 
 
 def test_the_screen_shows_the_chain_in_force_and_stops_inviting_at_the_close(
@@ -1023,6 +1024,7 @@ def test_a_review_shows_its_changes_and_kpi_readings_on_the_screen_and_the_conso
     for line in (reading, later, "Achieved: “Finish the dashboard to release a first version"):
         expect(screen.locator(".review-lines li", has_text=line)).to_be_in_viewport(ratio=1)
     fits_the_window(screen)
+    accessible(screen, "the room screen with a review's findings")
     expect(console.locator(".review-report")).to_contain_text(reading.split(": ", 1)[1])
     coach_box = console.locator('#chain-body li.node[data-goal="P1"]:not(.ref) > .node-box')
     metric = coach_box.locator(".node-meta", has_text="weekly active users")
