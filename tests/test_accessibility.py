@@ -229,6 +229,8 @@ def test_every_rule_from_ballot_to_result_and_the_pages_after(
     rita.check("input[name=choice][value=agree]")
     rita.get_by_role("button", name="Vote").click()
     expect(rita.get_by_role("status")).to_have_text("Your vote is recorded.")
+    # Said once: a reload (once the ballot has closed) repeated it from the address.
+    expect(rita).to_have_url(re.compile(r"/v/[^?]*$"))
     expect(rita.locator("main")).to_contain_text("Closed.")
     accessible(rita, "a personal link after its ballot closed")
     rita.goto(server.url + "/v/no-such-link")
