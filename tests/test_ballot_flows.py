@@ -161,15 +161,11 @@ def test_the_facilitator_settles_a_ranked_ballot_and_moves_the_children(
     vote = fac.ok("open_ballot", proposal_ids=[child])["ballot_id"]
     vote_all(vote, {p: {"choice": "agree"} for p in (pia, tom, una)})
     reveal(fac, vote)
-    minutes = server.get(
-        f"/api/sessions/{session['id']}/minutes", session["facilitator_token"], format="json"
-    ).json()
+    minutes = server.export(session, "minutes", format="json").json()
     entry = [b for b in minutes["ballots"] if b["id"] == ballot][0]
     assert entry["settled"]["others"] == [lost, third]
     assert {"proposal_id": lost, "outcome": "parked", "goal_id": None} in entry["outcome"]
-    markdown = server.get(
-        f"/api/sessions/{session['id']}/minutes", session["facilitator_token"], format="md"
-    ).text
+    markdown = server.export(session, "minutes", format="md").text
     assert "“Run more” now serves “Healthier lives” (it served “Fitter teams”)." in markdown
     assert "“Fitter teams” and “Happier people” parked." in markdown
 
@@ -235,9 +231,7 @@ def test_a_tie_goes_to_the_decider_who_chooses_with_a_reason(server: LiveServer,
     )
     settled = fac.ok("settle_ballot", ballot_id=ballot, others="park")["events"][0]
     assert settled["kept"] == [b] and settled["others"] == [a, c]
-    markdown = server.get(
-        f"/api/sessions/{session['id']}/minutes", session["facilitator_token"], format="md"
-    ).text
+    markdown = server.export(session, "minutes", format="md").text
     assert "Tie for first place: sent to the decider, Pia." in markdown
     assert "Decision by Pia: “Fitter teams” wins the tie, because: closest" in markdown
 
@@ -479,9 +473,7 @@ def test_a_ballot_waiting_for_a_ruling_or_a_decider_still_decides_and_holds_the_
     assert refused["message"] == "only the decider, Una, can record a decision"
     una.ok("record_decision", ballot_id=tie, winner=a, rationale="users first")
     fac.ok("go_to_phase", phase="close")
-    markdown = server.get(
-        f"/api/sessions/{session['id']}/minutes", session["facilitator_token"], format="md"
-    ).text
+    markdown = server.export(session, "minutes", format="md").text
     assert "Tie for first place: sent to the decider, Una." in markdown
 
 
@@ -535,9 +527,7 @@ def test_a_decider_chooses_among_several_after_ranked_or_dot_advice(
     assert shown_event(reveal(fac, ballot))["result"]["advisory"]["winner"] == e
     pia.ok("record_decision", ballot_id=ballot, winner=e, rationale="as advised")
     assert proposal(pia, e)["status"] == "accepted"
-    markdown = server.get(
-        f"/api/sessions/{session['id']}/minutes", session["facilitator_token"], format="md"
-    ).text
+    markdown = server.export(session, "minutes", format="md").text
     assert "Decision by Pia: “Move more” goes forward, because: the team can ship it" in markdown
     assert "Pia chose “Move more” after advice by ranked choice (3 of 3 voted)" in markdown
 

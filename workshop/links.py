@@ -20,6 +20,7 @@ from workshop.chainfile import metric_text
 from workshop.domain import anonymity, plain
 from workshop.domain import chain as chains
 from workshop.domain.errors import InvalidInput, WorkshopError
+from workshop.domain.rules.ballot import CHOICES
 from workshop.domain.state import Ballot, Proposal, WorkshopState
 from workshop.domain.text import shown
 from workshop.domain.voting import vote_rule
@@ -49,13 +50,9 @@ def check_csrf(token: str) -> None:
         )
 
 
-# The answers the personal link's form offers (unanimity knows no abstain: not agreeing is
-# disagreeing).
-FORM_CHOICES = {
-    "unanimity": ("agree", "disagree"),
-    "majority": ("agree", "disagree", "abstain"),
-    "consent": ("consent", "concern", "objection"),
-}
+# The answers the personal link's form offers: the rules' own, but unanimity's without
+# abstain (not agreeing is disagreeing there).
+FORM_CHOICES = {**CHOICES, "unanimity": ("agree", "disagree")}
 
 
 def vote_from_form(ballot: Ballot, form: Mapping[str, str]) -> dict:

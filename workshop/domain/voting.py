@@ -279,11 +279,7 @@ def new_ballot(
     if counted in rules.YES_NO_RULES and len(ids) != 1:
         raise InvalidInput(
             f"a ballot by {rule_name(rule)} decides one proposal"
-            + (
-                _ADVICE_ON_SEVERAL
-                if rule == "decider"
-                else "; use dot voting or ranked choice for several"
-            )
+            + (_ADVICE_ON_SEVERAL if rule == "decider" else _RANKING_FOR_SEVERAL)
         )
     if counted not in rules.YES_NO_RULES and len(ids) < 2:
         raise InvalidInput(
