@@ -8,14 +8,16 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
 
 from tests.engine import Database, Room
-from tests.live import LiveServer, Person
-from workshop.domain.text import shown
+from tests.live import LiveServer, Person, host, seat
+from workshop.domain.text import day_words, shown
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -181,10 +183,30 @@ def test_a_kpi_reading_never_breaks_the_chain_export(database: Database) -> None
     )  # a reading is taken on a day, not in a quarter
     assert "date" in message
     room.do(
-        pia, "record_kpi", goal_id="P1", metric="weekly active users", value=1800, date="2027-04-15"
+        pia, "record_kpi", goal_id="P1", metric="weekly active users", value=1800, date="2027-01-12"
     )
     exported = chainfile.dumps(room.state.chain)
     chainfile.loads(exported, "export.yaml")  # raises when the export is not a valid chain
+
+
+def test_a_kpi_reading_of_a_day_still_to_come_is_refused_and_today_is_the_sessions(
+    server: LiveServer, people: list[Person]
+) -> None:
+    """A reading dated next month was recorded, and the review's minutes reported a KPI read
+    on a day that had not come; a reading with no date took the day in UTC, a day behind a
+    session in the Pacific."""
+    zone = "Pacific/Kiritimati"  # UTC+14: its day differs from UTC's for 14 hours of each
+    session, _fac = host(server, people, "review", chain=CHAIN, title="Review", time_zone=zone)
+    (pia,) = seat(server, session, people, ("Pia", "product"))
+    later = (datetime.now(ZoneInfo(zone)).date() + timedelta(days=1)).isoformat()
+    reading = {"goal_id": "P1", "metric": "weekly active users", "value": 1800}
+    message = pia.refused("record_kpi", "invalid_input", **reading, date=later)["message"]
+    assert message.startswith("date: ") and "is still to come" in message, message
+    assert day_words(later) in message, message
+    assert pia.fresh_state()["kpi_readings"] == []
+    pia.ok("record_kpi", **reading)
+    (recorded,) = pia.fresh_state()["kpi_readings"]
+    assert recorded["at"] == datetime.now(ZoneInfo(zone)).date().isoformat()
 
 
 def test_markup_in_an_imported_chain_is_refused(server: LiveServer) -> None:

@@ -1003,13 +1003,13 @@ def test_a_review_shows_its_changes_and_kpi_readings_on_the_screen_and_the_conso
 ) -> None:
     """A review records KPI readings and changes goals, and the room saw none of it: the
     screen showed the chain alone (its metrics without readings, cut to fit), and the
-    console listed a reading's day as "2027-05-31"."""
+    console listed a reading's day as "2026-05-31"."""
     session, fac = host(server, people, "review", chain=EXAMPLE, title="Q2 review")
     (screen,) = open_screens(open_page, server, session, [PROJECTOR])
     console = console_page(open_page, server, session)
     pia, tom = seat(server, session, people, ("Pia", "product"), ("Tom", "team"))
-    pia.ok("record_kpi", goal_id="P1", metric="weekly active users", value=3100, date="2027-05-31")
-    pia.ok("record_kpi", goal_id="P1", metric="weekly active users", value=3300, date="2027-06-30")
+    pia.ok("record_kpi", goal_id="P1", metric="weekly active users", value=3100, date="2026-05-31")
+    pia.ok("record_kpi", goal_id="P1", metric="weekly active users", value=3300, date="2026-06-30")
     fac.ok("next_phase")
     done = pia.ok("propose_goal", change="achieve", target="S2")["proposal_id"]
     fac.ok("go_to_phase", phase="decide")
@@ -1019,8 +1019,8 @@ def test_a_review_shows_its_changes_and_kpi_readings_on_the_screen_and_the_conso
     fac.ok("close_ballot", ballot_id=ballot, reveal=True)
     fac.ok("go_to_phase", phase="review_chain")
     coach = "“Acquire users through a free weight-loss coach”"
-    reading = f"KPI readings: {coach}: weekly active users 3100 on 31 May 2027"
-    later = f"KPI readings: {coach}: weekly active users 3300 on 30 June 2027"
+    reading = f"KPI readings: {coach}: weekly active users 3100 on 31 May 2026"
+    later = f"KPI readings: {coach}: weekly active users 3300 on 30 June 2026"
     for line in (reading, later, "Achieved: “Finish the dashboard to release a first version"):
         expect(screen.locator(".review-lines li", has_text=line)).to_be_in_viewport(ratio=1)
     fits_the_window(screen)
@@ -1028,7 +1028,7 @@ def test_a_review_shows_its_changes_and_kpi_readings_on_the_screen_and_the_conso
     expect(console.locator(".review-report")).to_contain_text(reading.split(": ", 1)[1])
     coach_box = console.locator('#chain-body li.node[data-goal="P1"]:not(.ref) > .node-box')
     metric = coach_box.locator(".node-meta", has_text="weekly active users")
-    expect(metric).to_have_text("weekly active users: 1200 → 5000, read 3300 on 30 June 2027")
+    expect(metric).to_have_text("weekly active users: 1200 → 5000, read 3300 on 30 June 2026")
 
 
 ROUND_NAMES = [

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from workshop.domain import agenda
 from workshop.domain.errors import Conflict, Forbidden, InvalidInput
@@ -41,6 +42,16 @@ class Context:
     def iso(self) -> str:
         """'2027-01-15T14:10:00Z': UTC as the chain file and the minutes write it."""
         return datetime.fromtimestamp(self.now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def today(self, time_zone: str) -> str:
+        """'2027-01-15': the calendar day it is now in `time_zone` (an IANA name)."""
+        where = UTC if time_zone == "UTC" else ZoneInfo(time_zone)
+        return datetime.fromtimestamp(self.now, where).date().isoformat()
+
+    def latest_day(self) -> str:
+        """The calendar day it is now where it is latest on Earth (UTC+14): no day after it
+        has begun anywhere yet."""
+        return (datetime.fromtimestamp(self.now, UTC) + timedelta(hours=14)).date().isoformat()
 
 
 Handler = Callable[[WorkshopState, Participant, Mapping, Context], list[dict]]

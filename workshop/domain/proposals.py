@@ -19,7 +19,7 @@ from workshop.domain.plain import (
     status_word,
 )
 from workshop.domain.state import Ballot, Participant, Proposal, WorkshopState
-from workshop.domain.text import TEXT_MAX, TITLE_MAX, clean_text, shown
+from workshop.domain.text import TEXT_MAX, TITLE_MAX, clean_text, day_words, shown
 
 CHANGES = ("new", "amend", "achieve", "retire")
 LIVE = ("proposed", "rejected", "to_amend", "parked")  # statuses it can still move on from
@@ -386,7 +386,11 @@ def record_kpi(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -
     value = payload.number(p, "value", -1e12, 1e12)
     if value is None:
         raise InvalidInput("value must be a number")
-    day = payload.day(p, "date") if p.get("date") is not None else ctx.iso()[:10]
+    day = payload.day(p, "date") if p.get("date") is not None else ctx.today(s.time_zone)
+    if day > ctx.latest_day():  # a reading is of a day that has come, wherever it was taken
+        raise InvalidInput(
+            f"date: {day_words(day)} is still to come: a reading is of a day that has begun"
+        )
     return [
         event("kpi_recorded", goal_id=goal.id, metric=metric, value=value, date=day, by=actor.id)
     ]
