@@ -105,7 +105,12 @@ def test_an_objection_awaits_the_ruling_then_goes_back_to_its_author_keeping_the
     assert any(e["type"] == "goal_accepted" and e["proposal_id"] == goal for e in events)
 
 
-def test_a_missing_response_is_a_verdict_not_a_wait(server: LiveServer, people) -> None:
+def test_a_missing_response_is_a_verdict_and_a_standing_objection_sends_it_back(
+    server: LiveServer, people
+) -> None:
+    """With a response missing no ruling could make it pass: a verdict, not a wait. The
+    objection was never ruled not paramount, so it stands: the proposal went to "rejected",
+    its objection never to be met; it goes back to its author to amend."""
     _, fac, (pia, tom, una) = strategy(server, people)
     (vision,) = visions(pia, "Healthier lives")
     fac.ok("go_to_phase", phase="decide")
@@ -113,8 +118,14 @@ def test_a_missing_response_is_a_verdict_not_a_wait(server: LiveServer, people) 
     ballot = ballot["ballot_id"]
     vote_all(ballot, {tom: {"choice": "objection", "reason": "harm"}, una: {"choice": "consent"}})
     events = reveal(fac, ballot)
-    assert shown_event(events)["result"]["awaiting_ruling"] == []
-    assert events[-1]["type"] == "proposal_rejected"
+    result = shown_event(events)["result"]
+    assert result["awaiting_ruling"] == [] and result["passed"] is False
+    assert [e["type"] for e in events[-1:]] == ["proposal_to_amend"]
+    sent = pia.wait_event("proposal_to_amend", lambda e: e["proposal_id"] == vision)
+    assert sent["objector"] == tom.id and sent["objection"] == "harm" and sent["ruling"] is None
+    mine = proposal(pia, vision)
+    assert mine["status"] == "to_amend" and mine["default_rule"] == "consent"
+    assert not [e for e in pia.events("proposal_rejected") if e["proposal_id"] == vision]
 
 
 def test_the_facilitator_settles_a_ranked_ballot_and_moves_the_children(

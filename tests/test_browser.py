@@ -330,6 +330,36 @@ def test_an_objection_that_stands_is_amended_and_voted_again(
     expect(page.locator("#chain-body .level-user .node-title")).to_have_text("Feel better")
 
 
+def test_an_objection_never_ruled_on_goes_back_to_its_author_when_a_response_is_missing(
+    server: LiveServer, open_page: OpenPage
+) -> None:
+    """Cem never answered and Bob objected: no ruling could make it pass. The proposal was
+    rejected, its objection never to be met, and the page called the objection "awaiting the
+    facilitator's ruling" while no ruling was awaited."""
+    session, ann, vision = vision_by_ann(server, "Healthier lives")
+    bob, cem = server.join(session, "Bob", "team"), server.join(session, "Cem", "team")
+    fac = session["facilitator_token"]
+    command(server, session, fac, "go_to_phase", phase="decide")
+    page = enter(open_page("Ann"), server, session, ann, "Ann")
+    ballot = open_ballot(
+        server, session, [ann, bob, cem], proposal_ids=[vision], rule="consent", rule_reason="r"
+    )
+    objection = {"choice": "objection", "reason": "It names no one it helps"}
+    command(server, session, bob["token"], "cast_vote", ballot_id=ballot, vote=objection)
+    vote(page, "consent")
+    command(server, session, fac, "close_ballot", ballot_id=ballot, reveal=True)
+
+    expect(page.locator("#vote-body .verdict")).to_have_text(
+        "Not passed: back to its author to amend"
+    )
+    expect(page.locator("#vote-body .objection")).to_contain_text("(not ruled on)")
+    prompt = page.locator(".to-amend")
+    expect(prompt).to_contain_text("“Healthier lives” is back with you to amend.")
+    expect(prompt).to_contain_text("Bob objected: “It names no one it helps”.")
+    expect(prompt).to_contain_text("Not everyone responded, so the proposal did not pass")
+    expect(prompt.get_by_role("button", name="Amend it now")).to_be_visible()
+
+
 def test_markup_in_a_title_is_refused_and_shown_as_text(
     server: LiveServer, open_page: OpenPage, watch: Watch
 ) -> None:

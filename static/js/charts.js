@@ -3,7 +3,7 @@
 // Bars are spans sized through the CSSOM, which the strict style policy allows.
 
 import { h } from "./dom.js";
-import { choiceLabel, personName, ruleOfVote, tiedFirst, votedTitle, voteText } from "./widgets.js";
+import { choiceLabel, personName, proposalById, ruleOfVote, tiedFirst, votedTitle, voteText } from "./widgets.js";
 
 const CHOICE_ORDER = {
   unanimity: ["agree", "disagree", "abstain"],
@@ -149,7 +149,9 @@ function concernsAndObjections(state, ballot, result) {
     if (ballot.rule === "decider") return "advice to the decider: no ruling needed";
     if (objection.ruled_out) return `ruled not paramount: ${objection.ruled_out.reason}`;
     const given = (ballot.rulings || {})[objection.voter];
-    return given && given.stands ? "it stands: back to its author to amend" : "awaiting the facilitator's ruling";
+    if (given && given.stands) return "it stands: back to its author to amend";
+    // A response missing, no ruling could change the verdict: none is awaited.
+    return (result.awaiting_ruling || []).includes(objection.voter) ? "awaiting the facilitator's ruling" : "not ruled on";
   };
   // The ruling before the reason: a screen short of room shortens the reason, and the room
   // must still read how the objection was ruled ("Passed" beside an objection bar).
@@ -189,6 +191,10 @@ function verdict(state, ballot) {
   // An objection that stands sends the proposal back to its author: not a rejection.
   const stood = Object.values(ballot.rulings || {}).some((ruling) => ruling.stands);
   if (result.passed === false && stood) return ["An objection stands", "pending", "back to its author to amend"];
+  // Failed on a missing response with an objection never ruled on: it goes back too.
+  const sentBack = (proposalById(state, ballot.options[0]) || {}).sent_back;
+  if (result.passed === false && sentBack && sentBack.ballot_id === ballot.id)
+    return ["Not passed", "pending", "back to its author to amend"];
   if (result.passed === false) {
     // Short of its quorum, a majority's chart (2 agree, 0 disagree) seems to say it passed.
     const short = (result.reasons || []).map((r) => r.match(QUORUM_MISSED)).find(Boolean);

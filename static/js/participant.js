@@ -338,7 +338,11 @@ function toAmendPrompts(state) {
         { class: "to-amend", role: "status", "data-proposal-id": p.id },
         h("p", {}, h("strong", { text: `“${p.title}” is back with you to amend.` })),
         h("p", {
-          text: `${personName(state, back.objector)} objected: “${back.objection}”. The facilitator ruled that it stands: “${back.ruling}”.`,
+          text:
+            `${personName(state, back.objector)} objected: “${back.objection}”. ` +
+            (back.ruling === null
+              ? "Not everyone responded, so the proposal did not pass and the objection was not tested: it stands."
+              : `The facilitator ruled that it stands: “${back.ruling}”.`),
         }),
         h("p", {
           class: "muted",

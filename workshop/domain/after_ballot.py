@@ -23,6 +23,7 @@ from workshop.domain.voting import (
     find_ballot,
     new_ballot,
     record,
+    sent_back,
     tally,
     vote_rule,
     voter_named,
@@ -52,17 +53,7 @@ def rule_objection(s: WorkshopState, actor: Participant, p: Mapping, ctx: Contex
     if proposal.status != "proposed":
         return events
     if stands:  # back to its author, to amend; the next round keeps this one's rule
-        sent_back = event(
-            "proposal_to_amend",
-            proposal_id=proposal.id,
-            ballot_id=ballot.id,
-            rule=ballot.rule,
-            rule_reason=ballot.rule_reason,
-            objector=voter,
-            objection=vote.get("reason"),
-            ruling=reason,
-        )
-        return [*events, sent_back]
+        return [*events, sent_back(ballot, proposal.id, voter, vote, reason)]
     return events + (accept(s, ballot, proposal.id, result, ctx) if result["passed"] else [])
 
 

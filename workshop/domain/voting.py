@@ -452,7 +452,27 @@ def _outcome(s: WorkshopState, ballot: Ballot, result: dict, ctx: Context) -> li
         return events + accept(s, ballot, proposal_id, result, ctx)
     if result.get("awaiting_ruling"):
         return events  # no verdict: the facilitator tests each objection first
+    standing = [o for o in result.get("objections") or () if o["stands"]]
+    if standing:  # failed for a missing response too: the objection is still to be met
+        return events + [sent_back(ballot, proposal_id, standing[0]["voter"], standing[0])]
     return events + [event("proposal_rejected", proposal_id=proposal_id, ballot_id=ballot.id)]
+
+
+def sent_back(
+    ballot: Ballot, proposal_id: str, objector: str, vote: Mapping, ruling: str | None = None
+) -> dict:
+    """The proposal goes back to its author to amend, to meet `objector`'s objection (`vote`);
+    `ruling` is why it stands, None when nobody ruled on it. Its next round keeps the rule."""
+    return event(
+        "proposal_to_amend",
+        proposal_id=proposal_id,
+        ballot_id=ballot.id,
+        rule=ballot.rule,
+        rule_reason=ballot.rule_reason,
+        objector=objector,
+        objection=vote.get("reason"),
+        ruling=ruling,
+    )
 
 
 def _low_voters_first(s: WorkshopState, low: list[str], ctx: Context) -> list[dict]:
