@@ -240,7 +240,7 @@ def test_a_decider_over_ranked_advice_names_the_winning_option(tmp_path):
     result = json.loads(run.stdout)
     assert (result["rule"], result["passed"], result["winner"]) == ("decider", True, "B")
     assert result["advisory"]["winner"] == "B"
-    said = "Pat decided: “Sleep better” goes forward, because the team asked for it"
+    said = "Pat decided: “Sleep better” goes forward, because: the team asked for it"
     assert said in result["reasons"]
     assert not any("“Run more” passes" in reason for reason in result["reasons"])
 
@@ -254,7 +254,7 @@ def test_a_decider_over_dot_advice_may_go_against_it(tmp_path):
     run = workshop_tally(written(tmp_path, dot))
     assert run.returncode == 0, run.stderr
     assert "winner: “Sleep better” (B)" in run.stdout and "result: passed" in run.stdout
-    assert "Pat decided: “Sleep better” goes forward, because cheaper" in run.stdout
+    assert "Pat decided: “Sleep better” goes forward, because: cheaper" in run.stdout
     assert "The decision goes against the advice." in run.stdout
 
 

@@ -451,7 +451,7 @@ DECIDED = {"by": "a", "passed": True, "rationale": "we try it for one sprint"}
 @pytest.mark.parametrize(
     ("settings", "decision", "passed", "said"),
     [
-        ({}, DECIDED, True, "a decided: P passes, because we try it for one sprint"),
+        ({}, DECIDED, True, "a decided: P passes, because: we try it for one sprint"),
         ({"decider": "a"}, DECIDED | {"passed": False}, False, "a decided: P does not pass"),
         ({}, None, False, "The decider has not decided yet."),
         ({}, DECIDED, True, "The decision goes against the advice."),

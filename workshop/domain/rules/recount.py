@@ -69,10 +69,10 @@ def _tally_decider(ballot: Ballot) -> Result:
     by, why = ballot.label(decision["by"]), decision["rationale"]
     chosen = decision.get("winner")
     if chosen is None:
-        reasons.append(f"{by} decided: {passes(ballot, decision['passed'])}, because {why}")
+        reasons.append(f"{by} decided: {passes(ballot, decision['passed'])}, because: {why}")
         against = advisory.passed is not None and advisory.passed != decision["passed"]
     else:  # after advice that ranked the options, the decider names the one that goes forward
-        reasons.append(f"{by} decided: {ballot.label(chosen)} goes forward, because {why}")
+        reasons.append(f"{by} decided: {ballot.label(chosen)} goes forward, because: {why}")
         against = advisory.winner is not None and advisory.winner != chosen
     if against:
         reasons.append("The decision goes against the advice.")
