@@ -238,7 +238,7 @@ def test_a_tie_goes_to_the_decider_who_chooses_with_a_reason(server: LiveServer,
     result = decided[0]["result"]
     assert result["winner"] == b and result["ranking"][0] == b
     assert (
-        "Pia chose “Fitter teams” from the tie, because closest to our users" in result["reasons"]
+        "Pia chose “Fitter teams” from the tie, because: closest to our users" in result["reasons"]
     )
     settled = fac.ok("settle_ballot", ballot_id=ballot, others="park")["events"][0]
     assert settled["kept"] == [b] and settled["others"] == [a, c]

@@ -419,7 +419,7 @@ def test_the_decider_breaks_a_tie_for_first_place(rule, votes, decision, winner,
     assert result.winner == winner and result.ranking == tuple(ranking)
     assert result.ties  # the tie the count found stays on record
     if decision:
-        assert f"p1 chose {winner} from the tie, because closer to our users" in result.reasons
+        assert f"p1 chose {winner} from the tie, because: closer to our users" in result.reasons
 
 
 @pytest.mark.parametrize(

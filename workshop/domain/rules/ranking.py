@@ -83,7 +83,7 @@ def break_tie(
         )
     chosen = decision["winner"]
     by, why = ballot.label(decision["by"]), decision["rationale"]
-    reasons.append(f"{by} chose {ballot.label(chosen)} from the tie, because {why}")
+    reasons.append(f"{by} chose {ballot.label(chosen)} from the tie, because: {why}")
     rest = tuple(option for option in tied if option != chosen)
     return [(chosen,), *([rest] if rest else []), *places[1:]], chosen
 
