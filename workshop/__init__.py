@@ -28,6 +28,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from workshop import exports, health, links, pages, realtime, web
     from workshop.broadcast import JsonPacket
     from workshop.config import defaults
+    from workshop.handshakes import Handshakes
     from workshop.message_queue import WatchedRedisManager
     from workshop.offload import offloader
     from workshop.service import Service
@@ -74,6 +75,10 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     socketio.server.eio.async_handlers = False
     app.extensions["workshop_socketio"] = socketio
     realtime.register(socketio, service, throttle, int(app.config["OUTBOUND_QUEUE_LIMIT"]))
+    handshakes = Handshakes(
+        socketio, int(app.config["HANDSHAKES_PER_ADDRESS"]), float(app.config["CONNECT_TIMEOUT"])
+    )
+    app.wsgi_app = handshakes.guard(app.wsgi_app)  # type: ignore[method-assign]
     if app.config["PUBLIC_URL"]:  # around Socket.IO's layer too
         app.wsgi_app = web.PublicHostOnly(app.wsgi_app, str(app.config["PUBLIC_URL"]))  # type: ignore[method-assign]
     hops = int(app.config["PROXY_HOPS"])

@@ -51,6 +51,16 @@ SETTINGS: dict[str, tuple[object, str]] = {
         " reconnecting in a loop is refused, not recorded and announced each time.",
     ),
     "CONNECTIONS_PER_ADDRESS": (256, "Open connections one client address may hold."),
+    "CONNECT_TIMEOUT": (
+        30.0,
+        "Seconds a Socket.IO handshake has to connect (send its token); one that does not"
+        " is closed.",
+    ),
+    "HANDSHAKES_PER_ADDRESS": (
+        256,
+        "Socket.IO handshakes not connected yet that one client address may hold; one more"
+        " is refused (429) until they connect or their time runs out.",
+    ),
     "PROXY_HOPS": (
         0,
         "Reverse proxies in front of the server (behind nginx: 1). Client addresses, for the"

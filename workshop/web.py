@@ -35,14 +35,21 @@ def error_response(code: str, message: str, status: int) -> tuple[Response, int]
 
 
 @blueprint.app_errorhandler(WorkshopError)
-def workshop_error(error: WorkshopError) -> tuple[Response, int]:
+def workshop_error(error: WorkshopError) -> Response:
     """Every refusal answers the one error shape of API.md."""
     if error.status >= 500:  # the server's trouble (a full disk), not the client's
         current_app.logger.warning("%s %s: %s", request.method, request.path, error.message)
-    response = jsonify({"error": error.as_dict()})
+    return refusal(error)
+
+
+def refusal(error: WorkshopError) -> Response:
+    """The answer to a refused request, with `Retry-After` when it was too many; made
+    without Flask's request context, for the WSGI layers around the app too."""
+    response = Response(json.dumps({"error": error.as_dict()}), error.status)
+    response.mimetype = "application/json"
     if isinstance(error, RateLimited):
         response.headers["Retry-After"] = str(error.retry_after)
-    return response, error.status
+    return response
 
 
 PROBES = ("/healthz", "/readyz")  # asked for by address, not by name
@@ -71,8 +78,7 @@ class PublicHostOnly:
         error = InvalidInput(
             f"this server answers for {self.host}, not {shown(asked.host)}", code="wrong_host"
         )
-        body = json.dumps({"error": error.as_dict()})
-        return Response(body, error.status, mimetype="application/json")(environ, start_response)
+        return refusal(error)(environ, start_response)
 
 
 @blueprint.before_app_request
