@@ -361,3 +361,23 @@ def test_exports_name_goals_by_id_or_title_and_keep_the_deciders_decision(
     }
     assert ranked_rows[0]["vote"] == "“New revenue” > “Corporate wellness” > “Strengthen the brand”"
     assert not any(re.search(r"\b(pr|pt)\d+\b", ",".join(row.values())) for row in rows)
+
+
+def test_a_reopened_session_keeps_who_stayed_connected_in_its_attendance(
+    server: LiveServer, people: list[Person]
+) -> None:
+    """Closed, reopened and closed again while Pia stayed connected: the minutes said she
+    left at the first close, though she proposed a goal after it."""
+    session, fac = host(server, people, "strategizing", title="Reopened")
+    (pia,) = seat(server, session, people, ("Pia", "product"))
+    fac.ok("go_to_phase", phase="close")
+    fac.ok("go_to_phase", phase="propose")  # reopened, Pia still here
+    pia.ok("propose_goal", level="vision", title="Healthy lives")
+    fac.ok("go_to_phase", phase="close")
+
+    record = minutes_of(server, session, format="json").json()
+    spans = [row for row in record["attendance"] if row["participant_id"] == pia.id]
+    assert len(spans) == 2, spans  # one for each time the session was open
+    assert spans[0]["disconnected_at"] is not None and spans[1]["disconnected_at"] is None
+    line = next(x for x in minutes_of(server, session).text.splitlines() if x.startswith("| Pia"))
+    assert line.endswith("to the end |"), line

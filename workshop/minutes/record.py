@@ -85,10 +85,10 @@ def attended(s: WorkshopState, attendance: Iterable[Mapping]) -> list[dict]:
         for first, last in periods:
             if (last is not None and start >= last) or (end is not None and end <= first):
                 continue
-            there_at_the_close = last is not None and (end is None or end >= last)
-            if there_at_the_close:
-                end = None if (first, last) == periods[-1] else last
-            kept.append({**row, "connected_at": max(start, first), "disconnected_at": end})
+            left = end  # within this period: a connection may span a close and a reopening
+            if last is not None and (end is None or end >= last):  # there at the close
+                left = None if (first, last) == periods[-1] else last
+            kept.append({**row, "connected_at": max(start, first), "disconnected_at": left})
     return kept
 
 
