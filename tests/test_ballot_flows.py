@@ -363,6 +363,44 @@ def test_facilitation_is_not_handed_to_someone_voting(server: LiveServer, people
     assert tom.fresh_state()["me"]["role"] == "facilitator"
 
 
+def test_facilitation_is_not_handed_to_whom_a_ruling_or_a_decision_waits_on(
+    server: LiveServer, people
+) -> None:
+    """Tom objected, the objection awaited its ruling, and Tom, handed the facilitation,
+    ruled his own objection not paramount; Pia, the decider, handed it while her decision was
+    due, left nobody able to decide and the session unable to close; a delegated decider
+    handed it decided as facilitator."""
+    _, fac, (pia, tom, una) = strategy(server, people)
+    (vision,) = visions(pia, "Healthier lives")
+    other = tom.ok("propose_goal", level="user", title="Lose weight", parents=[vision])
+    other = other["proposal_id"]
+    fac.ok("go_to_phase", phase="decide")
+    ballot = fac.ok("open_ballot", proposal_ids=[vision], rule="consent", rule_reason="r")
+    ballot = ballot["ballot_id"]
+    objection = {"choice": "objection", "reason": "It names no one it helps"}
+    vote_all(ballot, {pia: {"choice": "consent"}, tom: objection, una: {"choice": "consent"}})
+    reveal(fac, ballot)
+    refused = fac.refused("hand_over", "conflict", participant_id=tom.id)["message"]
+    assert "waits for the facilitator's ruling on Tom's objection" in refused
+    assert "may not rule on their own objection" in refused
+    fac.ok("hand_over", participant_id=una.id)  # anyone else may take over
+    assert una.fresh_state()["me"]["role"] == "facilitator"
+    una.ok("rule_objection", ballot_id=ballot, voter=tom.id, stands=False, reason="A preference")
+
+    advice = una.ok("open_ballot", proposal_ids=[other], rule="decider", rule_reason="Pia")
+    vote_all(advice["ballot_id"], {p: {"choice": "consent"} for p in (pia, tom)})
+    reveal(una, advice["ballot_id"])
+    refused = una.refused("hand_over", "conflict", participant_id=pia.id)["message"]
+    assert "waits for Pia's decision" in refused and "a facilitator never decides" in refused
+    una.ok("delegate_decider", participant_id=tom.id)
+    refused = una.refused("hand_over", "conflict", participant_id=tom.id)["message"]
+    assert "waits for Tom's decision" in refused
+    tom.ok("record_decision", ballot_id=advice["ballot_id"], passed=True, rationale="We need it")
+    una.ok("hand_over", participant_id=tom.id)  # no decision due: a facilitator never decides
+    assert tom.fresh_state()["me"]["is_decider"] is False
+    assert tom.fresh_state()["session"]["decider_id"] == pia.id  # the product person again
+
+
 def test_one_vision_a_second_one_is_refused_and_a_new_statement_amends_it(
     server: LiveServer, people
 ) -> None:

@@ -14,7 +14,13 @@ from dataclasses import replace
 from workshop.domain import payload
 from workshop.domain.commands import Context, command, event
 from workshop.domain.errors import Conflict, InvalidInput, NotFound
-from workshop.domain.plain import ballot_named, goal_named, person_named, rule_name
+from workshop.domain.plain import (
+    NOBODY_DECIDES,
+    ballot_named,
+    goal_named,
+    person_named,
+    rule_name,
+)
 from workshop.domain.proposals import LIVE, check_not_being_decided, check_parents, waits_for
 from workshop.domain.state import Ballot, Participant, Proposal, WorkshopState
 from workshop.domain.text import shown
@@ -177,7 +183,7 @@ def break_tie(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) ->
     if how == "decider":
         decider = s.decider()
         if decider is None:
-            raise Conflict("nobody can decide: no product person joined and no decider was named")
+            raise Conflict(f"nobody can decide: {NOBODY_DECIDES}")
         return [event("tie_referred", ballot_id=ballot.id, decider=decider, tied=tied)]
     rule = payload.choice(p, "rule", RANKING_RULES, ballot.rule)
     reason = payload.text(p, "rule_reason", 1000)

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from workshop.domain import agenda
 from workshop.domain.errors import Conflict, Forbidden, InvalidInput
-from workshop.domain.plain import COMMAND_WORDS, KIND_NAMES, ROLE_NAMES
+from workshop.domain.plain import COMMAND_WORDS, KIND_NAMES, NOBODY_DECIDES, ROLE_NAMES
 from workshop.domain.state import Participant, WorkshopState
 from workshop.domain.text import shown, with_article
 
@@ -128,7 +128,7 @@ def authorize(state: WorkshopState, actor: Participant, spec: Command) -> None:
     if spec.who == "decider":
         decider = state.participants.get(state.decider() or "")
         if decider is None:
-            raise Forbidden(f"nobody can {what}: no product person joined and no decider was named")
+            raise Forbidden(f"nobody can {what}: {NOBODY_DECIDES}")
         raise Forbidden(f"only the decider, {decider.name}, can {what}")
     who = with_article(ROLE_NAMES.get(actor.role, actor.role))
     raise Forbidden(f"{who} cannot {what} in a {KIND_NAMES[state.kind]} session")

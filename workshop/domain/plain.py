@@ -36,6 +36,11 @@ PHASE_NAMES = {
     "review_chain": "review the chain",
     "close": "close",
 }
+# Why nobody can decide under the decider rule, and what the room can do about it.
+NOBODY_DECIDES = (
+    "no product person is taking part and no decider was named: the facilitator can delegate"
+    " the decision to someone"
+)
 # A goal's or proposal's fields as a note names them, in the minutes and on the pages.
 FIELD_NAMES = {
     "due": "due date",

@@ -129,8 +129,13 @@ def hand_over(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) ->
     """Hand the facilitator role to another participant; the giver steps back."""
     target = payload.ident(p, "participant_id")
     person = s.participants.get(target or "")
-    if person is None or person.remote:
+    if person is None:
         raise NotFound(f"participant {shown(target)} is not in this session")
+    if person.remote:
+        raise Conflict(
+            f"{person.name} takes part by personal link, which can vote and comment but not"
+            " facilitate: hand over to someone in the room"
+        )
     if person.id == actor.id:
         raise Conflict("you are already the facilitator")
     voting = [ballot for ballot in s.open_ballots() if person.id in ballot.electorate]
@@ -139,8 +144,28 @@ def hand_over(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) ->
             f"{person.name} is voting in {names([ballot_named(s, b) for b in voting])}:"
             f" a facilitator never votes; close {'it' if len(voting) == 1 else 'them'} first"
         )
+    if waiting := _waits_on(s, person.id):  # neutral: never a judge of their own objection
+        raise Conflict(f"{waiting}: hand over once it is done")
     handed = event("facilitation_handed_over", from_id=actor.id, to_id=person.id)
     return [*stepping_down(s, person.id, ctx), handed]
+
+
+def _waits_on(s: WorkshopState, participant_id: str) -> str | None:
+    """What a revealed ballot waits for from this person, which a facilitator could not give
+    (their own objection ruled on, their decision as the decider), in words; or None."""
+    for ballot in s.ballots.values():
+        waiting = waits_for(s, ballot)
+        if waiting is None:
+            continue
+        objectors = (ballot.result or {}).get("awaiting_ruling") or []
+        if participant_id in objectors:
+            return (
+                f"{ballot_named(s, ballot)} {waiting}, and a facilitator may not rule on their"
+                " own objection"
+            )
+        if not objectors and s.decider() == participant_id:  # it waits for their decision
+            return f"{ballot_named(s, ballot)} {waiting}, and a facilitator never decides"
+    return None
 
 
 @command("delegate_decider", "facilitator")

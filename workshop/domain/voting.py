@@ -17,6 +17,7 @@ from workshop.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from workshop.domain.floor import answer_by_vote, end_ballot_round, grant, start_round
 from workshop.domain.plain import (
     KIND_NAMES,
+    NOBODY_DECIDES,
     PHASE_NAMES,
     ballot_named,
     person_named,
@@ -201,7 +202,7 @@ def _rule(s: WorkshopState, proposal: Proposal, p: Mapping) -> tuple[str, str | 
         )
         raise InvalidInput(f"rule_reason: say why {rule} replaces {instead}")
     if rule == "decider" and s.decider() is None:
-        raise Conflict("nobody can decide: no product person joined and no decider was named")
+        raise Conflict(f"nobody can decide: {NOBODY_DECIDES}")
     return rule, reason
 
 
