@@ -52,6 +52,16 @@ def ranked(fac: Person, options: list[str], votes: dict[Person, list[str]]) -> s
     return ballot
 
 
+def objected(fac: Person, proposal: str, objector: Person, reason: str, others: list) -> str:
+    """A revealed consent ballot on `proposal`, `objector` objecting and `others` consenting;
+    its id."""
+    ballot = fac.ok("open_ballot", proposal_ids=[proposal], rule="consent", rule_reason="r")
+    votes = {person: {"choice": "consent"} for person in others}
+    vote_all(ballot["ballot_id"], {**votes, objector: {"choice": "objection", "reason": reason}})
+    reveal(fac, ballot["ballot_id"])
+    return ballot["ballot_id"]
+
+
 def test_an_objection_awaits_the_ruling_then_goes_back_to_its_author_keeping_the_rule(
     server: LiveServer, people
 ) -> None:
@@ -375,11 +385,7 @@ def test_facilitation_is_not_handed_to_whom_a_ruling_or_a_decision_waits_on(
     other = tom.ok("propose_goal", level="user", title="Lose weight", parents=[vision])
     other = other["proposal_id"]
     fac.ok("go_to_phase", phase="decide")
-    ballot = fac.ok("open_ballot", proposal_ids=[vision], rule="consent", rule_reason="r")
-    ballot = ballot["ballot_id"]
-    objection = {"choice": "objection", "reason": "It names no one it helps"}
-    vote_all(ballot, {pia: {"choice": "consent"}, tom: objection, una: {"choice": "consent"}})
-    reveal(fac, ballot)
+    ballot = objected(fac, vision, tom, "It names no one it helps", [pia, una])
     refused = fac.refused("hand_over", "conflict", participant_id=tom.id)["message"]
     assert "waits for the facilitator's ruling on Tom's objection" in refused
     assert "may not rule on their own objection" in refused
@@ -494,11 +500,7 @@ def test_a_ballot_waiting_for_a_ruling_or_a_decider_still_decides_and_holds_the_
     session, fac, (pia, tom, una) = strategy(server, people)
     (vision,) = visions(pia, "Healthier lives")
     fac.ok("go_to_phase", phase="decide")
-    ballot = fac.ok("open_ballot", proposal_ids=[vision], rule="consent", rule_reason="r")
-    ballot = ballot["ballot_id"]
-    objection = {"choice": "objection", "reason": "too vague"}
-    vote_all(ballot, {pia: {"choice": "consent"}, tom: objection, una: {"choice": "consent"}})
-    reveal(fac, ballot)
+    ballot = objected(fac, vision, tom, "too vague", [pia, una])
     again = fac.refused(
         "open_ballot", "conflict", proposal_ids=[vision], rule="majority", rule_reason="r"
     )
