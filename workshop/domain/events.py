@@ -267,7 +267,8 @@ def _structure_ended(s: WorkshopState, e: dict) -> None:
 @applies("ballot_opened")
 def _ballot_opened(s: WorkshopState, e: dict) -> None:
     ballot = Ballot(**e["ballot"], opened_at=e["at"])
-    ballot.titles = {pid: s.proposals[pid].title for pid in ballot.options}
+    if not ballot.titles:  # logged before ballots carried their titles
+        ballot.titles = {pid: s.proposals[pid].title for pid in ballot.options}
     ballot.versions = {pid: len(s.proposals[pid].revisions) for pid in ballot.options}
     s.ballots[ballot.id] = ballot
     if ballot.runoff_of:

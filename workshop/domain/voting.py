@@ -317,6 +317,8 @@ def new_ballot(
         "opened_by": actor.id,
         "deadline": ctx.now + deadline_in if deadline_in else None,
         "remote": deadline_in is not None,
+        # As voted on: a page told of the ballot before it fetched the proposals names them.
+        "titles": {prop.id: prop.title for prop in proposals},
     }
     if runoff_of is not None:
         ballot["runoff_of"] = runoff_of
