@@ -381,3 +381,24 @@ def test_a_reopened_session_keeps_who_stayed_connected_in_its_attendance(
     assert spans[0]["disconnected_at"] is not None and spans[1]["disconnected_at"] is None
     line = next(x for x in minutes_of(server, session).text.splitlines() if x.startswith("| Pia"))
     assert line.endswith("to the end |"), line
+
+
+def test_the_minutes_keep_the_planned_agenda_and_each_change_made_to_it(
+    server: LiveServer, people: list[Person]
+) -> None:
+    """The minutes' "Planned" showed the agenda as it ended, and nothing said it had been
+    changed: the phase left out had never existed, as far as the minutes told."""
+    session, fac = host(server, people, "strategizing", title="Reordered")
+    planned = fac.fresh_state()["session"]["agenda"]
+    assert "discuss" in planned
+    fac.ok("next_phase")
+    changed = [phase for phase in planned if phase != "discuss"]
+    fac.ok("reorder_agenda", agenda=changed)
+
+    record = minutes_of(server, session, format="json").json()["agenda"]
+    assert record["planned"] == planned and record["phases"] == changed
+    assert [change["phases"] for change in record["changes"]] == [changed]
+    text = minutes_of(server, session).text
+    assert "Planned: Check-in → Propose (silently) → Present → Discuss → Decide" in text
+    (line,) = [x for x in text.splitlines() if x.startswith("Changed at ")]
+    assert line.endswith("Present → Decide → Review the chain → Close (left out: discuss)"), line

@@ -132,12 +132,26 @@ def _agenda_blocks(record: Mapping, words: Words) -> list[Block]:
         )
         for e in record["agenda"]["log"]
     ]
-    planned = [sentence(words_for(PHASE_NAMES, phase)) for phase in record["agenda"]["phases"]]
-    return [
-        ("h", 2, "Agenda"),
-        ("p", "Planned: " + " → ".join(planned)),
-        table(("Phase", "Entered", "How", "Until"), rows),
-    ]
+    agenda = record["agenda"]
+    planned = agenda.get("planned", agenda["phases"])  # minutes of before the changes were kept
+    said = [("p", "Planned: " + _phases(planned))]
+    before = planned
+    for change in agenda.get("changes", []):
+        said.append(
+            ("p", f"Changed at {words.clock(change['at'])}: {_phases(change['phases'], before)}")
+        )
+        before = change["phases"]
+    return [("h", 2, "Agenda"), *said, table(("Phase", "Entered", "How", "Until"), rows)]
+
+
+def _phases(phases: list[str], before: list[str] | None = None) -> str:
+    """'Check-in → Decide → Close', and after a change what it left out ('left out:
+    Discuss')."""
+    shown = " → ".join(sentence(words_for(PHASE_NAMES, phase)) for phase in phases)
+    dropped = [p for p in before or [] if p not in phases]
+    if dropped:
+        shown += " (left out: " + ", ".join(words_for(PHASE_NAMES, p) for p in dropped) + ")"
+    return shown
 
 
 def _seconds(seconds: float | None) -> str:

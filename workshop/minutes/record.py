@@ -27,7 +27,7 @@ def build(state: WorkshopState, attendance: Iterable[Mapping], events: Iterable[
         "session": _session(state, log),
         "participants": [_participant(person) for person in state.participants.values()],
         "attendance": [_connection(row) for row in attended(state, attendance)],
-        "agenda": _agenda(state),
+        "agenda": _agenda(state, log),
         "proposals": [_proposal(proposal) for proposal in state.proposals.values()],
         "floor": floor(state, log),
         "airtime": airtime(state),
@@ -115,8 +115,16 @@ def _connection(row: Mapping) -> dict:
     }
 
 
-def _agenda(s: WorkshopState) -> dict:
-    """The planned phases, and each phase entered: when, how, and until when."""
+def _agenda(s: WorkshopState, events: list[dict]) -> dict:
+    """The phases planned at the start, each change of them the facilitator made (when, and
+    the phases after it), the agenda at the end, and each phase entered: when, how, and until
+    when."""
+    planned = [e["agenda"] for e in events if e["type"] == "session_created"]
+    changes = [
+        {"at": utc(e["at"]), "phases": list(e["agenda"])}
+        for e in events
+        if e["type"] == "agenda_changed"
+    ]
     entered = s.phase_log
     log = [
         {
@@ -127,7 +135,12 @@ def _agenda(s: WorkshopState) -> dict:
         }
         for i, entry in enumerate(entered)
     ]
-    return {"phases": list(s.agenda), "log": log}
+    return {
+        "planned": list(planned[0]) if planned else list(s.agenda),
+        "changes": changes,
+        "phases": list(s.agenda),
+        "log": log,
+    }
 
 
 def _proposal(p: Proposal) -> dict:
