@@ -426,6 +426,12 @@ def test_handing_over_asks_one_confirmation_at_a_time_naming_whom(
     expect(console.locator("body")).to_contain_text("no longer the facilitator")
     facilitator = [p for p in pages.state(server, session, bob["token"])["participants"]]
     assert any(p["name"] == "Bob" and p["role"] == "facilitator" for p in facilitator)
+    # Handed back, the console is the console again, without a reload (it stayed on the
+    # banner until one).
+    giver = pages.state(server, session, session["facilitator_token"])["me"]["id"]
+    command(server, session, bob["token"], "hand_over", participant_id=giver)
+    expect(console.locator("#fatal")).to_be_hidden()
+    expect(console.get_by_role("button", name="Hand over to Ann")).to_be_visible()
 
 
 def test_the_author_of_a_proposal_the_facilitator_withdrew_is_told(

@@ -129,6 +129,9 @@ function render(state) {
     );
     return;
   }
+  // Facilitating (again, once the role is handed back): what said otherwise no longer holds.
+  $("#fatal").hidden = true;
+  $("#view").hidden = false;
   $("#view").dataset.phase = session.phase;
   renderAgenda(state);
   renderFloor(state, live);
