@@ -148,3 +148,29 @@ def test_a_kpi_an_amendment_keeps_keeps_its_readings(server: LiveServer, people)
             "readings": [{"at": "2026-06-30", "value": 120}, {"at": "2026-12-01", "value": 310}],
         }
     ]
+
+
+def test_an_amendment_that_changes_nothing_is_refused_and_a_status_change_gets_no_smart_advice(
+    server: LiveServer, people
+) -> None:
+    """An amendment giving a goal's own fields back was voted on and reported as "amended",
+    with no change listed; a card proposing to mark a goal achieved said "no metric"."""
+    review, fac = host(server, people, "review", chain=copy.deepcopy(FITNESS))
+    (pia,) = seat(server, review, people, ("Pia", "product"))
+    fac.ok("go_to_phase", phase="propose")
+    p1 = next(g for g in pia.fresh_state()["chain"]["goals"] if g["id"] == "P1")
+    same = {k: p1[k] for k in ("title", "parents", "metrics", "due") if k in p1}
+    refused = pia.refused(
+        "propose_goal", "invalid_input", level="product", change="amend", target="P1", **same
+    )
+    assert refused["message"].startswith(f"the amendment of “{p1['title']}” changes nothing")
+    assert not pia.fresh_state()["proposals"]  # nothing proposed
+    assert (
+        "changes nothing"
+        in pia.refused("propose_goal", "invalid_input", change="amend", target="P1")["message"]
+    )
+    pia.ok("propose_goal", change="amend", target="P1", due="2027-06-30")  # a change
+
+    done = pia.ok("propose_goal", change="achieve", target="U1")["proposal_id"]
+    card = next(p for p in pia.fresh_state()["proposals"] if p["id"] == done)
+    assert card["advice"] == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from workshop.domain import agenda, payload
+from workshop.domain import agenda, payload, review
 from workshop.domain import chain as chains
 from workshop.domain.commands import Context, command, event
 from workshop.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -225,6 +225,18 @@ def _current(s: WorkshopState, goal_id: str) -> dict:
     return chains.to_dict(chains.Chain(goals=[goal]))["goals"][0]
 
 
+def _same_goal(level: str, before: Mapping, after: Mapping) -> bool:
+    """Whether an amendment leaves the goal as it is: as a review compares goals (parents
+    in any order, a metric's readings no part of it)."""
+    if level == "vision":
+        return all(before.get(name) == after.get(name) for name in ("title", "description"))
+
+    def as_goal(fields: Mapping) -> chains.Goal:
+        return chains.goal_from_dict({"id": "-", "level": level, **fields})
+
+    return not review.changes(as_goal(before), as_goal(after))
+
+
 # One person cannot flood a session: what everyone receives on connect stays bounded.
 PROPOSALS_EACH, PROPOSALS_IN_SESSION = 50, 500
 # Every edit keeps the text before it: edits are bounded like comments, so `state` is too.
@@ -263,7 +275,13 @@ def propose_goal(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context)
             name: current.get(name, [] if name in ("parents", "metrics") else None)
             for name in Proposal.CONTENT
         }
+        unchanged = dict(content)
         content.update(_content(p, partial=True))
+        if _same_goal(level, unchanged, content):  # its vote would "amend" it to itself
+            raise InvalidInput(
+                f"the amendment of {goal_named(s, target or '')} changes nothing: give what"
+                " changes (its title, description, what it serves, metrics, due date or owner)"
+            )
     else:
         content = _content(p, partial=False)
     check_parents(s, level, content["parents"])

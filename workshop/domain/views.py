@@ -167,7 +167,9 @@ def _proposal(s: WorkshopState, p: Proposal, viewer_id: str, facilitator: bool) 
     goal = chains.goal_from_dict(
         {"id": p.id, "level": p.level, **p.content(), "status": "proposed"}
     )
-    view["advice"] = chains.smart_advice(goal) + _no_vote_yet(s, p)
+    # SMART advice is for a goal's text: marking one achieved or retiring it has none.
+    smart = chains.smart_advice(goal) if p.change in ("new", "amend") else []
+    view["advice"] = smart + _no_vote_yet(s, p)
     if s.texts_hidden and not facilitator and p.author != viewer_id:
         return hidden_texts.card(view)
     return view
