@@ -204,6 +204,8 @@ def test_a_kpi_reading_of_a_day_still_to_come_is_refused_and_today_is_the_sessio
     assert message.startswith("date: ") and "is still to come" in message, message
     assert day_words(later) in message, message
     assert pia.fresh_state()["kpi_readings"] == []
+    vision = pia.refused("record_kpi", "not_found", **{**reading, "goal_id": "V1"})["message"]
+    assert vision == "goal_id: the vision has no metrics: a KPI reading is of a goal's metric"
     pia.ok("record_kpi", **reading)
     (recorded,) = pia.fresh_state()["kpi_readings"]
     assert recorded["at"] == datetime.now(ZoneInfo(zone)).date().isoformat()

@@ -396,6 +396,9 @@ def record_kpi(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -
             " facilitator"
         )
     goal = chains.goals_by_id(s.chain).get(payload.ident(p, "goal_id") or "")
+    vision = s.chain.vision
+    if goal is None and vision is not None and p.get("goal_id") == vision.id:
+        raise NotFound("goal_id: the vision has no metrics: a KPI reading is of a goal's metric")
     if goal is None:
         raise NotFound(f"goal_id: goal {shown(p.get('goal_id'))} is not in the chain")
     metric = clean_text(p.get("metric"), "metric")
