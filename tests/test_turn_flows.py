@@ -124,10 +124,10 @@ def test_the_queue_shown_is_served_in_that_order(spoken, hands, low, mode):
 # -- a consent round belongs to its ballot ----------------------------------------------------
 
 
-def consent_ballot(room: Domain, **extra: object) -> str:
+def consent_ballot(room: Domain, title: str = "Feel strong", **extra: object) -> str:
     """A vision by Ann put to a consent ballot of everyone present; returns the ballot id."""
     room.do(FAC, "go_to_phase", phase="propose")
-    proposed = room.do(room.ids["Ann"], "propose_goal", level="vision", title="Feel strong")
+    proposed = room.do(room.ids["Ann"], "propose_goal", level="vision", title=title)
     room.do(FAC, "go_to_phase", phase="decide")
     opened = room.do(
         FAC,
@@ -226,7 +226,7 @@ def test_a_room_voting_through_a_consent_round_books_the_floor_held_and_flags_no
         room.do(room.ids[name], "cast_vote", ballot_id=ballot, vote={"choice": "consent"})
     assert room.state.floor.round is None  # everyone answered: the round is over
     close_and_reveal(room, ballot)
-    later = consent_ballot(room)
+    later = consent_ballot(room, "Feel stronger")  # the vision accepted, restated
     expire(room)  # Ann holds the floor until the time-box runs out: 30 s held
     room.advance(10)
     close_the_ballot(room, later)  # Bob held it 10 s when the ballot closed
