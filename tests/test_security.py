@@ -25,7 +25,7 @@ import socketio
 from tests.chains import FITNESS
 from tests.engine import Database, Room
 from tests.live import EXPORTS, LiveServer, Person, host, poll, seat
-from tests.test_remote import roadmap_session
+from tests.test_remote import product_goal, roadmap_session
 from workshop.service import Service
 
 GOAL = {
@@ -85,6 +85,82 @@ def test_a_team_member_shares_only_with_people_the_facilitator_invited(
     assert (
         link_expiry(server, session, cfo["participant_id"]) > first + 3600
     )  # the facilitator's did
+
+
+# -- one person, one name -------------------------------------------------------------------
+
+
+def joining(server: LiveServer, session: dict, name: str) -> requests.Response:
+    body = {"join_code": session["join_code"], "name": name, "role": "team"}
+    return server.post(f"/api/sessions/{session['id']}/participants", body)
+
+
+@pytest.mark.parametrize(
+    "twin", ["Alice", "alice ", "ALICE", "\u0410lice", "\u0391lice", "Alice\u200b", " Al\u00adice "]
+)
+def test_one_person_cannot_join_again_under_a_name_that_reads_the_same(
+    server: LiveServer, people: list[Person], twin: str
+) -> None:
+    """Joined as "Alice", "alice ", "Аlice" (a Cyrillic А) and "Alice" with a zero-width
+    space, one person cast five of six votes in an anonymous ballot."""
+    session, fac = host(server, people, "strategizing")
+    seat(server, session, people, ("Alice", "team"))
+    before = fac.fresh_state()["participants"]
+    answer = joining(server, session, twin)
+    assert answer.status_code == 409, answer.text
+    error = answer.json()["error"]
+    assert error["code"] == "conflict"
+    assert error["message"].startswith("someone named Alice is already in this session")
+    assert "reopen the page on the device you joined with" in error["message"]
+    assert fac.fresh_state()["participants"] == before
+
+
+def test_nobody_joins_as_the_facilitator_or_under_an_invisible_name(
+    server: LiveServer, people: list[Person]
+) -> None:
+    session, fac = host(server, people, "strategizing", facilitator_name="Fay")
+    before = fac.fresh_state()["participants"]
+    taken = joining(server, session, "fay")
+    assert taken.status_code == 409 and "someone named Fay" in taken.json()["error"]["message"]
+    for blank in ("\u200b", "\u200b \u2060", "\u3164"):
+        answer = joining(server, session, blank)
+        assert answer.status_code == 400, answer.text
+        assert answer.json()["error"]["message"] == (
+            "name must not be empty: it holds only invisible characters"
+        )
+    assert fac.fresh_state()["participants"] == before
+    assert joining(server, session, "Alicia").status_code == 201  # another name is welcome
+
+
+def test_a_remote_invitation_never_gives_one_person_a_second_name(
+    server: LiveServer, people: list[Person]
+) -> None:
+    """`voters=["Alice", "Remy", "Remy"]` with the room included made a second Alice, with a
+    link, while Alice sat in the room: she voted twice."""
+    session, fac, pia, tom, proposal = roadmap(server, people)
+    ballot = {"proposal_ids": [proposal], "deadline_seconds": 600, "include_room": True}
+    before = fac.fresh_state()
+    error = fac.refused("send_remote_ballot", "conflict", voters=["Remy", "tom"], **ballot)
+    assert error["message"] == (
+        "voters[1]: someone named Tom is already in this session, in the room: a person takes"
+        " part once, in the room or by link; give another name"
+    )
+    error = fac.refused("send_remote_ballot", "invalid_input", voters=["Remy", "remy "], **ballot)
+    assert error["message"] == "voters[1]: Remy is named twice: each person is invited once"
+    after = fac.fresh_state()
+    assert (after["participants"], after["ballots"]) == (before["participants"], before["ballots"])
+
+    remy = fac.ok("send_remote_ballot", voters=["Remy"], **ballot)["invitations"][0]
+    draft = {"proposal_id": product_goal(pia, "Coach in the app"), "deadline_seconds": 600}
+    error = fac.refused("share_draft", "conflict", reviewers=["REMY"], **draft)
+    assert error["message"] == (
+        "reviewers[0]: someone named Remy was already invited to this session: name them by"
+        f" their id {remy['participant_id']} to invite them again, or give another name"
+    )
+    fac.refused("share_draft", "conflict", reviewers=[{"name": "P\u0456a"}], **draft)
+    fac.ok("share_draft", reviewers=[remy["participant_id"]], **draft)  # invited again by id
+    names = sorted(person["name"] for person in fac.fresh_state()["participants"])
+    assert names == ["Facilitator", "Pia", "Remy", "Tom"]
 
 
 def link_expiry(server: LiveServer, session: dict, participant_id: str) -> float:
