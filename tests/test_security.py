@@ -831,7 +831,7 @@ def test_a_reveal_during_a_backup_neither_waits_for_it_nor_leaves_the_key_behind
     server = LiveServer(tmp_path).start()
     try:
         session, fac = host(server, people, "strategizing")
-        (tom,) = seat(server, session, people, ("Tom", "team"))
+        tom, _ann = seat(server, session, people, ("Tom", "team"), ("Ann", "team"))
         fac.ok("next_phase")
         vision = tom.ok("propose_goal", level="vision", title="Healthier lives")["proposal_id"]
         fac.ok("go_to_phase", phase="decide")
@@ -953,11 +953,12 @@ def test_an_anonymous_ballots_votes_leave_the_log_at_its_reveal_on_every_backend
         room.fac,
         "send_remote_ballot",
         proposal_ids=[remote],
-        voters=["Rita"],
+        voters=["Rita", "Rob"],
         deadline_seconds=600,
         **anonymous,
     )["ballot_id"]
-    (rita,) = (p.id for p in room.state.participants.values() if p.remote)
+    rita, rob = (p.id for p in room.state.participants.values() if p.remote)
+    room.vote(ballot, {rob: {"choice": "disagree", "reason": "Rob's reason"}})
     room.vote(ballot, {rita: {"choice": "agree", "reason": "Rita's reason"}})
     assert room.state.ballots[ballot].status == "revealed"
 
@@ -969,9 +970,39 @@ def test_an_anonymous_ballots_votes_leave_the_log_at_its_reveal_on_every_backend
         "Pia's reason",
         "Tom's reason",
         "Rita's reason",
+        "Rob's reason",
     ]
     again = Service(database.open(), clock=room.clock).snapshot(room.id, room.fac)
     assert again["ballots"] == room.view(room.fac)["ballots"]
+
+
+def test_an_anonymous_ballot_of_one_voter_is_refused(
+    server: LiveServer, people: list[Person]
+) -> None:
+    """An anonymous ballot whose electorate was Alice alone showed at its reveal how she
+    voted: anonymity needs someone to hide among."""
+    session, fac, pia, tom, proposal = roadmap(server, people)
+    fac.ok("go_to_phase", phase="decide")
+    before = fac.fresh_state()
+    anonymous = {"proposal_ids": [proposal], "rule": "majority", "rule_reason": "a poll"}
+    error = fac.refused("open_ballot", "conflict", electorate=[pia.id], anonymous=True, **anonymous)
+    assert error["message"] == (
+        "an anonymous ballot needs at least 2 voters: with Pia alone in its electorate, its"
+        " reveal would show how they voted; open it named, or with more voters"
+    )
+    error = fac.refused(
+        "send_remote_ballot",
+        "conflict",
+        voters=["Rita"],
+        deadline_seconds=600,
+        anonymous=True,
+        **anonymous,
+    )
+    assert "with Rita alone in its electorate" in error["message"]
+    after = fac.fresh_state()  # Rita was not invited either
+    assert (after["participants"], after["ballots"]) == (before["participants"], before["ballots"])
+    fac.ok("open_ballot", electorate=[pia.id], **anonymous)  # named, one voter is fine
+    assert tom.fresh_state()["ballots"][0]["anonymous"] is False
 
 
 def test_the_personal_page_says_what_anonymity_covers(
@@ -981,7 +1012,7 @@ def test_the_personal_page_says_what_anonymity_covers(
     ack = fac.ok(
         "send_remote_ballot",
         proposal_ids=[proposal],
-        voters=["Rita"],
+        voters=["Rita", "Rob"],  # an anonymous ballot needs two voters at least
         deadline_seconds=600,
         rule="majority",
         rule_reason="remote majority",
