@@ -1005,6 +1005,48 @@ def test_an_anonymous_ballot_of_one_voter_is_refused(
     assert tom.fresh_state()["ballots"][0]["anonymous"] is False
 
 
+def test_a_remote_voter_cannot_be_handed_the_facilitation(
+    server: LiveServer, people: list[Person]
+) -> None:
+    """It answered `not_found` "participant 'pt4' is not in this session" for Rita, who is."""
+    session, fac, pia, tom, proposal = roadmap(server, people)
+    rita = fac.ok(
+        "send_remote_ballot", proposal_ids=[proposal], voters=["Rita"], deadline_seconds=600
+    )["invitations"][0]
+    error = fac.refused("hand_over", "conflict", participant_id=rita["participant_id"])
+    assert error["message"] == (
+        "Rita takes part by personal link, which can vote and comment but not facilitate:"
+        " hand over to someone in the room"
+    )
+    fac.refused("hand_over", "not_found", participant_id="pt99")
+
+
+def test_the_anonymity_of_a_runoff_must_be_true_or_false(
+    server: LiveServer, people: list[Person]
+) -> None:
+    """`anonymous: 0` was taken for an anonymous ballot's runoff: bad input is refused."""
+    session, fac, pia, tom, _proposal = roadmap(server, people)
+    other = product_goal(pia, "Coach in the app")
+    rival = product_goal(tom, "Step counter")
+    fac.ok("go_to_phase", phase="decide")
+    ranked = {"rule": "ranked", "rule_reason": "two options", "anonymous": True}
+    tied = fac.ok("open_ballot", proposal_ids=[other, rival], **ranked)["ballot_id"]
+    pia.ok("cast_vote", ballot_id=tied, vote={"ranking": [other, rival]})
+    tom.ok("cast_vote", ballot_id=tied, vote={"ranking": [rival, other]})
+    fac.ok("close_ballot", ballot_id=tied, reveal=True)
+    before = fac.fresh_state()["ballots"]
+    for wrong, said in ((0, "anonymous must be true or false, got 0"), ("no", "got 'no'")):
+        error = fac.refused(
+            "break_tie", "invalid_input", ballot_id=tied, how="runoff", anonymous=wrong
+        )
+        assert said in error["message"]
+    error = fac.refused("break_tie", "invalid_input", ballot_id=tied, how="runoff", anonymous=False)
+    assert error["message"] == "anonymous: the runoff of an anonymous ballot is anonymous too"
+    assert fac.fresh_state()["ballots"] == before
+    runoff = fac.ok("break_tie", ballot_id=tied, how="runoff")["events"][0]["ballot"]
+    assert runoff["anonymous"] is True
+
+
 def test_the_personal_page_says_what_anonymity_covers(
     server: LiveServer, people: list[Person]
 ) -> None:

@@ -131,8 +131,13 @@ def hand_over(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) ->
     """Hand the facilitator role to another participant; the giver steps back."""
     target = payload.ident(p, "participant_id")
     person = s.participants.get(target or "")
-    if person is None or person.remote:
+    if person is None:
         raise NotFound(f"participant {shown(target)} is not in this session")
+    if person.remote:  # a personal link votes and comments: it opens no console
+        raise Conflict(
+            f"{person.name} takes part by personal link, which can vote and comment but not"
+            " facilitate: hand over to someone in the room"
+        )
     if person.id == actor.id:
         raise Conflict("you are already the facilitator")
     voting = [ballot for ballot in s.open_ballots() if person.id in ballot.electorate]
