@@ -28,6 +28,7 @@ from tests.live import EXPORTS, LiveServer, Person, host, poll, seat
 from tests.test_remote import product_goal, roadmap_session
 from workshop.service import Service
 
+AGREE = {"choice": "agree"}
 GOAL = {
     "level": "product",
     "parents": ["U1"],
@@ -851,25 +852,27 @@ def test_a_reveal_during_a_backup_neither_waits_for_it_nor_leaves_the_key_behind
         server.stop()
 
 
+def anonymous_poll(
+    server: LiveServer, people: list[Person]
+) -> tuple[dict, Person, list[Person], str]:
+    """A session where Pia, Tom and Ann are asked, by an anonymous majority ballot, to
+    agree to Pia's vision."""
+    session, fac = host(server, people, "strategizing")
+    voters = seat(server, session, people, ("Pia", "product"), ("Tom", "team"), ("Ann", "team"))
+    fac.ok("next_phase")
+    vision = voters[0].ok("propose_goal", level="vision", title="Healthier lives")
+    fac.ok("go_to_phase", phase="decide")
+    anonymous = {"rule": "majority", "rule_reason": "a quick anonymous poll", "anonymous": True}
+    ballot = fac.ok("open_ballot", proposal_ids=[vision["proposal_id"]], **anonymous)
+    return session, fac, voters, ballot["ballot_id"]
+
+
 def test_after_the_reveal_not_even_the_database_links_an_anonymous_vote(
     tmp_path: Path, people: list[Person]
 ) -> None:
     server = LiveServer(tmp_path).start()
     try:
-        session, fac = host(server, people, "strategizing")
-        pia, tom, ann = seat(
-            server, session, people, ("Pia", "product"), ("Tom", "team"), ("Ann", "team")
-        )
-        fac.ok("next_phase")
-        vision = pia.ok("propose_goal", level="vision", title="Healthier lives")["proposal_id"]
-        fac.ok("go_to_phase", phase="decide")
-        ballot = fac.ok(
-            "open_ballot",
-            proposal_ids=[vision],
-            rule="majority",
-            rule_reason="a quick anonymous poll",
-            anonymous=True,
-        )["ballot_id"]
+        session, fac, (pia, tom, ann), ballot = anonymous_poll(server, people)
         shown = [b for b in tom.fresh_state()["ballots"] if b["id"] == ballot][0]
         assert "only the facilitator sees who has voted" in shown["anonymity"]
         pia.ok("cast_vote", ballot_id=ballot, vote={"choice": "agree", "reason": "Pia-first"})
@@ -929,6 +932,75 @@ def test_after_the_reveal_not_even_the_database_links_an_anonymous_vote(
         assert ann.id not in json.dumps(entry["result"])
     finally:
         server.stop()
+
+
+def test_a_backup_taken_while_an_anonymous_ballot_is_open_never_links_a_vote(
+    tmp_path: Path, people: list[Person]
+) -> None:
+    """A routine `workshop backup` taken while an anonymous ballot was open held its key:
+    after the reveal, HMAC(key, ballot:participant) in that file named every vote's voter,
+    for as long as the file was kept. The copy holds no key, and no vote where it was cast
+    (the facilitator saw who voted at which seq); restored, the ballot takes no more votes
+    (nobody can tell who voted already) and its reveal shows the votes as they stood."""
+    (tmp_path / "live").mkdir()
+    server = LiveServer(tmp_path / "live").start()
+    try:
+        session, fac, (pia, tom, ann), ballot = anonymous_poll(server, people)
+        pia.ok("cast_vote", ballot_id=ballot, vote={"choice": "agree", "reason": "Pia-first"})
+        pia.ok("cast_vote", ballot_id=ballot, vote={"choice": "disagree", "reason": "Pia-last"})
+        tom.ok("cast_vote", ballot_id=ballot, vote={"choice": "agree", "reason": "Tom-why"})
+        ((key,),) = server.query("select key from ballot_keys", [])
+        copy = tmp_path / "restored" / "workshop.db"
+        copy.parent.mkdir()
+        url = f"sqlite:///{server.data / 'workshop.db'}"
+        made = subprocess.run(
+            [sys.executable, "-m", "workshop", "backup", "--database", url, str(copy)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert made.returncode == 0, made.stderr
+        fac.ok("close_ballot", ballot_id=ballot, reveal=True)  # the original goes on
+    finally:
+        server.stop()
+
+    held = copy.read_bytes()
+    assert key.encode() not in held, "the backup holds the ballot's key"
+    assert b"Pia-first" not in held  # a replaced vote is gone from the copy too
+    with sqlite3.connect(copy) as db:
+        assert db.execute("select count(*) from ballot_keys").fetchone() == (0,)
+        logged = {
+            seq: json.loads(data)
+            for seq, data in db.execute(
+                "select seq, data from events where type = 'vote_cast' order by seq"
+            )
+        }
+        acks = [ack for (ack,) in db.execute("select ack from commands") if '"vote"' in ack]
+    assert acks == [], "an ack in the backup keeps a vote"
+    seen = {e["seq"]: e["voter"] for e in fac.events("vote_cast")}  # what the facilitator saw
+    said = {pia.id: "Pia-last", tom.id: "Tom-why"}
+    assert [e for seq, e in logged.items() if said.get(seen[seq]) in json.dumps(e)] == []
+    kept = sorted(e["vote"]["reason"] for e in logged.values() if "vote" in e)
+    assert kept == ["Pia-last", "Tom-why"]  # the votes as they stood, in no telling order
+
+    restored = LiveServer(copy.parent).start()
+    try:
+        fac = Person(restored, session["facilitator_token"], "fac-restored")
+        ann, pia = (Person(restored, who.token, who.name) for who in (ann, pia))
+        people.extend([fac, ann, pia])
+        for voter in (ann, pia):  # Pia voted already: nobody can tell, so nobody votes
+            error = voter.refused("cast_vote", "conflict", ballot_id=ballot, vote=AGREE)
+            assert error["message"].startswith(
+                "this anonymous ballot takes no more votes: its key is gone (the database was"
+                " restored from a backup"
+            )
+        revealed = fac.ok("close_ballot", ballot_id=ballot, reveal=True)["events"]
+        (shown,) = [e for e in revealed if e["type"] == "ballot_revealed"]
+        assert sorted(vote["reason"] for vote in shown["votes"]) == ["Pia-last", "Tom-why"]
+        rows = restored.query("select data from events where type = 'vote_cast'", [])
+        assert [data for (data,) in rows if '"vote"' in data] == []  # and leave the log
+    finally:
+        restored.stop()
 
 
 def test_an_anonymous_ballots_votes_leave_the_log_at_its_reveal_on_every_backend(

@@ -509,7 +509,9 @@ class Service:
                 ballot = state.ballots[item["ballot_id"]]
                 if ballot.id in keys:
                     voters = [pseudonym(keys[ballot.id], ballot.id, p) for p in ballot.electorate]
-                    self.store.forget_votes(workshop_id, ballot.id, voters)
+                else:  # restored from a backup, which keeps no key: the votes hold the pseudonyms
+                    voters = list(ballot.votes)
+                self.store.forget_votes(workshop_id, ballot.id, voters)
                 self.store.forget_ballot_key(workshop_id, ballot.id)
                 self._scrub_due = True
 
