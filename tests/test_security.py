@@ -934,6 +934,35 @@ def test_after_the_reveal_not_even_the_database_links_an_anonymous_vote(
         server.stop()
 
 
+def test_a_crash_just_after_a_reveal_held_up_by_a_reader_leaves_no_key_after_the_restart(
+    tmp_path: Path, people: list[Person]
+) -> None:
+    """A reader (a backup, a monitoring query) held a snapshot while an anonymous ballot was
+    revealed, so the log could not be emptied; the server was killed before its next write,
+    and the key and the votes stayed in the log after the restart: the pending scrub lived
+    only in the killed process. Every start empties the log."""
+    server = LiveServer(tmp_path).start()
+    reader = sqlite3.connect(server.data / "workshop.db", isolation_level=None)
+    try:
+        _session, fac, (pia, tom, _ann), ballot = anonymous_poll(server, people)
+        pia.ok("cast_vote", ballot_id=ballot, vote={"choice": "agree", "reason": "Pia-why"})
+        tom.ok("cast_vote", ballot_id=ballot, vote={"choice": "disagree", "reason": "Tom-why"})
+        ((key,),) = server.query("select key from ballot_keys", [])
+        reader.execute("begin")
+        reader.execute("select count(*) from events").fetchone()  # a snapshot held
+        fac.ok("close_ballot", ballot_id=ballot, reveal=True)
+        server.kill()  # SIGKILL, before any other write
+        wal = server.data / "workshop.db-wal"
+        assert key.encode() in wal.read_bytes()  # what the crash left behind
+        reader.execute("commit")  # the reader lets go, its connection stays open
+        server.start()
+        assert key.encode() not in database_bytes(server), "the key outlived the restart"
+        assert b'"vote":{' not in (wal.read_bytes() if wal.exists() else b"")
+    finally:
+        reader.close()
+        server.stop()
+
+
 def test_a_backup_taken_while_an_anonymous_ballot_is_open_never_links_a_vote(
     tmp_path: Path, people: list[Person]
 ) -> None:

@@ -37,7 +37,7 @@ from workshop.domain.text import CONTROL, kind, shown
 from workshop.domain.views import SCREEN
 from workshop.domain.workshop import SYSTEM, Context, decide, due_timers, next_due, replay
 from workshop.offload import Offload, direct
-from workshop.store import AlreadyAnswered, InThread, Store
+from workshop.store import AlreadyAnswered, InThread, Store, at_once
 from workshop.writer import Job, Outcome, Work, Writer
 
 log = logging.getLogger(__name__)
@@ -120,7 +120,10 @@ class Service:
         self.offload = offload  # where pure, heavy work runs: off a green-thread loop
         self._cached = cached
         self._states: OrderedDict[str, WorkshopState] = OrderedDict()  # least recent first
-        self._scrub_due = False  # a ballot key was forgotten: empty the log after COMMIT
+        # A ballot key was forgotten: empty the log after COMMIT. At start too: a process
+        # killed between a reveal and its scrub (a reader held the log) left the key in the
+        # log, and the flag that would have emptied it died with the process.
+        self._scrub_due = not store.scrub(at_once)
         self._listeners: list[Listener] = []
         self._secret: str | None = None
         self._unsaved: set[str] = set()  # sessions whose cached state holds uncommitted events
