@@ -226,6 +226,26 @@ def test_a_session_from_a_chain_file_joined_with_a_code(
     expect(ann.locator("#p-hints")).not_to_contain_text("exactly one product goal")
 
 
+def test_the_join_page_says_why_a_name_already_taken_is_refused(
+    server: LiveServer, open_page: OpenPage, watch: Watch
+) -> None:
+    watch.allowed.append(re.compile(r"Failed to load resource: .* status of 409"))
+    session = server.create_session("strategizing")
+    server.join(session, "Alice", "team")
+    page = open_page("Alice again", PHONE)
+    page.goto(session["links"]["join"])
+    expect(page.locator("input[name=role][value=team]")).to_be_checked()
+    page.fill("#name", "alice ")
+    page.get_by_role("button", name="Join", exact=True).click()
+    expect(page.locator("#join-error")).to_have_text(
+        "Someone named Alice is already in this session: if that is you, reopen the page on"
+        " the device you joined with; otherwise join with another name"
+    )
+    page.fill("#name", "Alicia")
+    page.get_by_role("button", name="Join", exact=True).click()
+    expect(page.locator("#phase")).to_have_text("Check-in")
+
+
 def test_reload_in_the_middle_of_a_ballot_keeps_my_vote(
     server: LiveServer, open_page: OpenPage
 ) -> None:

@@ -410,6 +410,7 @@ def test_the_ballot_form_asks_a_quorum_and_starts_afresh_after_a_ballot_opens(
     session, pia, tom, ids = visions_session(server, "Healthier lives", "Fitter teams")
     console = console_page(open_page, server, session)
     enter(open_page("Pia"), server, session, pia, "Pia")  # present: the electorate
+    enter(open_page("Tom"), server, session, tom, "Tom")  # an anonymous ballot needs two
     console.get_by_label("Select Healthier lives").check()
     expect(console.locator("#quorum")).to_have_count(0)
     console.select_option("#rule", "decider")

@@ -25,9 +25,10 @@ import socketio
 from tests.chains import FITNESS
 from tests.engine import Database, Room
 from tests.live import EXPORTS, LiveServer, Person, host, poll, seat
-from tests.test_remote import roadmap_session
+from tests.test_remote import product_goal, roadmap_session
 from workshop.service import Service
 
+AGREE = {"choice": "agree"}
 GOAL = {
     "level": "product",
     "parents": ["U1"],
@@ -85,6 +86,82 @@ def test_a_team_member_shares_only_with_people_the_facilitator_invited(
     assert (
         link_expiry(server, session, cfo["participant_id"]) > first + 3600
     )  # the facilitator's did
+
+
+# -- one person, one name -------------------------------------------------------------------
+
+
+def joining(server: LiveServer, session: dict, name: str) -> requests.Response:
+    body = {"join_code": session["join_code"], "name": name, "role": "team"}
+    return server.post(f"/api/sessions/{session['id']}/participants", body)
+
+
+@pytest.mark.parametrize(
+    "twin", ["Alice", "alice ", "ALICE", "\u0410lice", "\u0391lice", "Alice\u200b", " Al\u00adice "]
+)
+def test_one_person_cannot_join_again_under_a_name_that_reads_the_same(
+    server: LiveServer, people: list[Person], twin: str
+) -> None:
+    """Joined as "Alice", "alice ", "Аlice" (a Cyrillic А) and "Alice" with a zero-width
+    space, one person cast five of six votes in an anonymous ballot."""
+    session, fac = host(server, people, "strategizing")
+    seat(server, session, people, ("Alice", "team"))
+    before = fac.fresh_state()["participants"]
+    answer = joining(server, session, twin)
+    assert answer.status_code == 409, answer.text
+    error = answer.json()["error"]
+    assert error["code"] == "conflict"
+    assert error["message"].startswith("someone named Alice is already in this session")
+    assert "reopen the page on the device you joined with" in error["message"]
+    assert fac.fresh_state()["participants"] == before
+
+
+def test_nobody_joins_as_the_facilitator_or_under_an_invisible_name(
+    server: LiveServer, people: list[Person]
+) -> None:
+    session, fac = host(server, people, "strategizing", facilitator_name="Fay")
+    before = fac.fresh_state()["participants"]
+    taken = joining(server, session, "fay")
+    assert taken.status_code == 409 and "someone named Fay" in taken.json()["error"]["message"]
+    for blank in ("\u200b", "\u200b \u2060", "\u3164"):
+        answer = joining(server, session, blank)
+        assert answer.status_code == 400, answer.text
+        assert answer.json()["error"]["message"] == (
+            "name must not be empty: it holds only invisible characters"
+        )
+    assert fac.fresh_state()["participants"] == before
+    assert joining(server, session, "Alicia").status_code == 201  # another name is welcome
+
+
+def test_a_remote_invitation_never_gives_one_person_a_second_name(
+    server: LiveServer, people: list[Person]
+) -> None:
+    """`voters=["Alice", "Remy", "Remy"]` with the room included made a second Alice, with a
+    link, while Alice sat in the room: she voted twice."""
+    session, fac, pia, tom, proposal = roadmap(server, people)
+    ballot = {"proposal_ids": [proposal], "deadline_seconds": 600, "include_room": True}
+    before = fac.fresh_state()
+    error = fac.refused("send_remote_ballot", "conflict", voters=["Remy", "tom"], **ballot)
+    assert error["message"] == (
+        "voters[1]: someone named Tom is already in this session, in the room: a person takes"
+        " part once, in the room or by link; give another name"
+    )
+    error = fac.refused("send_remote_ballot", "invalid_input", voters=["Remy", "remy "], **ballot)
+    assert error["message"] == "voters[1]: Remy is named twice: each person is invited once"
+    after = fac.fresh_state()
+    assert (after["participants"], after["ballots"]) == (before["participants"], before["ballots"])
+
+    remy = fac.ok("send_remote_ballot", voters=["Remy"], **ballot)["invitations"][0]
+    draft = {"proposal_id": product_goal(pia, "Coach in the app"), "deadline_seconds": 600}
+    error = fac.refused("share_draft", "conflict", reviewers=["REMY"], **draft)
+    assert error["message"] == (
+        "reviewers[0]: someone named Remy was already invited to this session: name them by"
+        f" their id {remy['participant_id']} to invite them again, or give another name"
+    )
+    fac.refused("share_draft", "conflict", reviewers=[{"name": "P\u0456a"}], **draft)
+    fac.ok("share_draft", reviewers=[remy["participant_id"]], **draft)  # invited again by id
+    names = sorted(person["name"] for person in fac.fresh_state()["participants"])
+    assert names == ["Facilitator", "Pia", "Remy", "Tom"]
 
 
 def link_expiry(server: LiveServer, session: dict, participant_id: str) -> float:
@@ -755,7 +832,7 @@ def test_a_reveal_during_a_backup_neither_waits_for_it_nor_leaves_the_key_behind
     server = LiveServer(tmp_path).start()
     try:
         session, fac = host(server, people, "strategizing")
-        (tom,) = seat(server, session, people, ("Tom", "team"))
+        tom, _ann = seat(server, session, people, ("Tom", "team"), ("Ann", "team"))
         fac.ok("next_phase")
         vision = tom.ok("propose_goal", level="vision", title="Healthier lives")["proposal_id"]
         fac.ok("go_to_phase", phase="decide")
@@ -775,25 +852,27 @@ def test_a_reveal_during_a_backup_neither_waits_for_it_nor_leaves_the_key_behind
         server.stop()
 
 
+def anonymous_poll(
+    server: LiveServer, people: list[Person]
+) -> tuple[dict, Person, list[Person], str]:
+    """A session where Pia, Tom and Ann are asked, by an anonymous majority ballot, to
+    agree to Pia's vision."""
+    session, fac = host(server, people, "strategizing")
+    voters = seat(server, session, people, ("Pia", "product"), ("Tom", "team"), ("Ann", "team"))
+    fac.ok("next_phase")
+    vision = voters[0].ok("propose_goal", level="vision", title="Healthier lives")
+    fac.ok("go_to_phase", phase="decide")
+    anonymous = {"rule": "majority", "rule_reason": "a quick anonymous poll", "anonymous": True}
+    ballot = fac.ok("open_ballot", proposal_ids=[vision["proposal_id"]], **anonymous)
+    return session, fac, voters, ballot["ballot_id"]
+
+
 def test_after_the_reveal_not_even_the_database_links_an_anonymous_vote(
     tmp_path: Path, people: list[Person]
 ) -> None:
     server = LiveServer(tmp_path).start()
     try:
-        session, fac = host(server, people, "strategizing")
-        pia, tom, ann = seat(
-            server, session, people, ("Pia", "product"), ("Tom", "team"), ("Ann", "team")
-        )
-        fac.ok("next_phase")
-        vision = pia.ok("propose_goal", level="vision", title="Healthier lives")["proposal_id"]
-        fac.ok("go_to_phase", phase="decide")
-        ballot = fac.ok(
-            "open_ballot",
-            proposal_ids=[vision],
-            rule="majority",
-            rule_reason="a quick anonymous poll",
-            anonymous=True,
-        )["ballot_id"]
+        session, fac, (pia, tom, ann), ballot = anonymous_poll(server, people)
         shown = [b for b in tom.fresh_state()["ballots"] if b["id"] == ballot][0]
         assert "only the facilitator sees who has voted" in shown["anonymity"]
         pia.ok("cast_vote", ballot_id=ballot, vote={"choice": "agree", "reason": "Pia-first"})
@@ -855,6 +934,104 @@ def test_after_the_reveal_not_even_the_database_links_an_anonymous_vote(
         server.stop()
 
 
+def test_a_crash_just_after_a_reveal_held_up_by_a_reader_leaves_no_key_after_the_restart(
+    tmp_path: Path, people: list[Person]
+) -> None:
+    """A reader (a backup, a monitoring query) held a snapshot while an anonymous ballot was
+    revealed, so the log could not be emptied; the server was killed before its next write,
+    and the key and the votes stayed in the log after the restart: the pending scrub lived
+    only in the killed process. Every start empties the log."""
+    server = LiveServer(tmp_path).start()
+    reader = sqlite3.connect(server.data / "workshop.db", isolation_level=None)
+    try:
+        _session, fac, (pia, tom, _ann), ballot = anonymous_poll(server, people)
+        pia.ok("cast_vote", ballot_id=ballot, vote={"choice": "agree", "reason": "Pia-why"})
+        tom.ok("cast_vote", ballot_id=ballot, vote={"choice": "disagree", "reason": "Tom-why"})
+        ((key,),) = server.query("select key from ballot_keys", [])
+        reader.execute("begin")
+        reader.execute("select count(*) from events").fetchone()  # a snapshot held
+        fac.ok("close_ballot", ballot_id=ballot, reveal=True)
+        server.kill()  # SIGKILL, before any other write
+        wal = server.data / "workshop.db-wal"
+        assert key.encode() in wal.read_bytes()  # what the crash left behind
+        reader.execute("commit")  # the reader lets go, its connection stays open
+        server.start()
+        assert key.encode() not in database_bytes(server), "the key outlived the restart"
+        assert b'"vote":{' not in (wal.read_bytes() if wal.exists() else b"")
+    finally:
+        reader.close()
+        server.stop()
+
+
+def test_a_backup_taken_while_an_anonymous_ballot_is_open_never_links_a_vote(
+    tmp_path: Path, people: list[Person]
+) -> None:
+    """A routine `workshop backup` taken while an anonymous ballot was open held its key:
+    after the reveal, HMAC(key, ballot:participant) in that file named every vote's voter,
+    for as long as the file was kept. The copy holds no key, and no vote where it was cast
+    (the facilitator saw who voted at which seq); restored, the ballot takes no more votes
+    (nobody can tell who voted already) and its reveal shows the votes as they stood."""
+    (tmp_path / "live").mkdir()
+    server = LiveServer(tmp_path / "live").start()
+    try:
+        session, fac, (pia, tom, ann), ballot = anonymous_poll(server, people)
+        pia.ok("cast_vote", ballot_id=ballot, vote={"choice": "agree", "reason": "Pia-first"})
+        pia.ok("cast_vote", ballot_id=ballot, vote={"choice": "disagree", "reason": "Pia-last"})
+        tom.ok("cast_vote", ballot_id=ballot, vote={"choice": "agree", "reason": "Tom-why"})
+        ((key,),) = server.query("select key from ballot_keys", [])
+        copy = tmp_path / "restored" / "workshop.db"
+        copy.parent.mkdir()
+        url = f"sqlite:///{server.data / 'workshop.db'}"
+        made = subprocess.run(
+            [sys.executable, "-m", "workshop", "backup", "--database", url, str(copy)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert made.returncode == 0, made.stderr
+        fac.ok("close_ballot", ballot_id=ballot, reveal=True)  # the original goes on
+    finally:
+        server.stop()
+
+    held = copy.read_bytes()
+    assert key.encode() not in held, "the backup holds the ballot's key"
+    assert b"Pia-first" not in held  # a replaced vote is gone from the copy too
+    with sqlite3.connect(copy) as db:
+        assert db.execute("select count(*) from ballot_keys").fetchone() == (0,)
+        logged = {
+            seq: json.loads(data)
+            for seq, data in db.execute(
+                "select seq, data from events where type = 'vote_cast' order by seq"
+            )
+        }
+        acks = [ack for (ack,) in db.execute("select ack from commands") if '"vote"' in ack]
+    assert acks == [], "an ack in the backup keeps a vote"
+    seen = {e["seq"]: e["voter"] for e in fac.events("vote_cast")}  # what the facilitator saw
+    said = {pia.id: "Pia-last", tom.id: "Tom-why"}
+    assert [e for seq, e in logged.items() if said.get(seen[seq]) in json.dumps(e)] == []
+    kept = sorted(e["vote"]["reason"] for e in logged.values() if "vote" in e)
+    assert kept == ["Pia-last", "Tom-why"]  # the votes as they stood, in no telling order
+
+    restored = LiveServer(copy.parent).start()
+    try:
+        fac = Person(restored, session["facilitator_token"], "fac-restored")
+        ann, pia = (Person(restored, who.token, who.name) for who in (ann, pia))
+        people.extend([fac, ann, pia])
+        for voter in (ann, pia):  # Pia voted already: nobody can tell, so nobody votes
+            error = voter.refused("cast_vote", "conflict", ballot_id=ballot, vote=AGREE)
+            assert error["message"].startswith(
+                "this anonymous ballot takes no more votes: its key is gone (the database was"
+                " restored from a backup"
+            )
+        revealed = fac.ok("close_ballot", ballot_id=ballot, reveal=True)["events"]
+        (shown,) = [e for e in revealed if e["type"] == "ballot_revealed"]
+        assert sorted(vote["reason"] for vote in shown["votes"]) == ["Pia-last", "Tom-why"]
+        rows = restored.query("select data from events where type = 'vote_cast'", [])
+        assert [data for (data,) in rows if '"vote"' in data] == []  # and leave the log
+    finally:
+        restored.stop()
+
+
 def test_an_anonymous_ballots_votes_leave_the_log_at_its_reveal_on_every_backend(
     database: Database,
 ) -> None:
@@ -877,11 +1054,12 @@ def test_an_anonymous_ballots_votes_leave_the_log_at_its_reveal_on_every_backend
         room.fac,
         "send_remote_ballot",
         proposal_ids=[remote],
-        voters=["Rita"],
+        voters=["Rita", "Rob"],
         deadline_seconds=600,
         **anonymous,
     )["ballot_id"]
-    (rita,) = (p.id for p in room.state.participants.values() if p.remote)
+    rita, rob = (p.id for p in room.state.participants.values() if p.remote)
+    room.vote(ballot, {rob: {"choice": "disagree", "reason": "Rob's reason"}})
     room.vote(ballot, {rita: {"choice": "agree", "reason": "Rita's reason"}})
     assert room.state.ballots[ballot].status == "revealed"
 
@@ -893,9 +1071,81 @@ def test_an_anonymous_ballots_votes_leave_the_log_at_its_reveal_on_every_backend
         "Pia's reason",
         "Tom's reason",
         "Rita's reason",
+        "Rob's reason",
     ]
     again = Service(database.open(), clock=room.clock).snapshot(room.id, room.fac)
     assert again["ballots"] == room.view(room.fac)["ballots"]
+
+
+def test_an_anonymous_ballot_of_one_voter_is_refused(
+    server: LiveServer, people: list[Person]
+) -> None:
+    """An anonymous ballot whose electorate was Alice alone showed at its reveal how she
+    voted: anonymity needs someone to hide among."""
+    session, fac, pia, tom, proposal = roadmap(server, people)
+    fac.ok("go_to_phase", phase="decide")
+    before = fac.fresh_state()
+    anonymous = {"proposal_ids": [proposal], "rule": "majority", "rule_reason": "a poll"}
+    error = fac.refused("open_ballot", "conflict", electorate=[pia.id], anonymous=True, **anonymous)
+    assert error["message"] == (
+        "an anonymous ballot needs at least 2 voters: with Pia alone in its electorate, its"
+        " reveal would show how they voted; open it named, or with more voters"
+    )
+    error = fac.refused(
+        "send_remote_ballot",
+        "conflict",
+        voters=["Rita"],
+        deadline_seconds=600,
+        anonymous=True,
+        **anonymous,
+    )
+    assert "with Rita alone in its electorate" in error["message"]
+    after = fac.fresh_state()  # Rita was not invited either
+    assert (after["participants"], after["ballots"]) == (before["participants"], before["ballots"])
+    fac.ok("open_ballot", electorate=[pia.id], **anonymous)  # named, one voter is fine
+    assert tom.fresh_state()["ballots"][0]["anonymous"] is False
+
+
+def test_a_remote_voter_cannot_be_handed_the_facilitation(
+    server: LiveServer, people: list[Person]
+) -> None:
+    """It answered `not_found` "participant 'pt4' is not in this session" for Rita, who is."""
+    session, fac, pia, tom, proposal = roadmap(server, people)
+    rita = fac.ok(
+        "send_remote_ballot", proposal_ids=[proposal], voters=["Rita"], deadline_seconds=600
+    )["invitations"][0]
+    error = fac.refused("hand_over", "conflict", participant_id=rita["participant_id"])
+    assert error["message"] == (
+        "Rita takes part by personal link, which can vote and comment but not facilitate:"
+        " hand over to someone in the room"
+    )
+    fac.refused("hand_over", "not_found", participant_id="pt99")
+
+
+def test_the_anonymity_of_a_runoff_must_be_true_or_false(
+    server: LiveServer, people: list[Person]
+) -> None:
+    """`anonymous: 0` was taken for an anonymous ballot's runoff: bad input is refused."""
+    session, fac, pia, tom, _proposal = roadmap(server, people)
+    other = product_goal(pia, "Coach in the app")
+    rival = product_goal(tom, "Step counter")
+    fac.ok("go_to_phase", phase="decide")
+    ranked = {"rule": "ranked", "rule_reason": "two options", "anonymous": True}
+    tied = fac.ok("open_ballot", proposal_ids=[other, rival], **ranked)["ballot_id"]
+    pia.ok("cast_vote", ballot_id=tied, vote={"ranking": [other, rival]})
+    tom.ok("cast_vote", ballot_id=tied, vote={"ranking": [rival, other]})
+    fac.ok("close_ballot", ballot_id=tied, reveal=True)
+    before = fac.fresh_state()["ballots"]
+    for wrong, said in ((0, "anonymous must be true or false, got 0"), ("no", "got 'no'")):
+        error = fac.refused(
+            "break_tie", "invalid_input", ballot_id=tied, how="runoff", anonymous=wrong
+        )
+        assert said in error["message"]
+    error = fac.refused("break_tie", "invalid_input", ballot_id=tied, how="runoff", anonymous=False)
+    assert error["message"] == "anonymous: the runoff of an anonymous ballot is anonymous too"
+    assert fac.fresh_state()["ballots"] == before
+    runoff = fac.ok("break_tie", ballot_id=tied, how="runoff")["events"][0]["ballot"]
+    assert runoff["anonymous"] is True
 
 
 def test_the_personal_page_says_what_anonymity_covers(
@@ -905,7 +1155,7 @@ def test_the_personal_page_says_what_anonymity_covers(
     ack = fac.ok(
         "send_remote_ballot",
         proposal_ids=[proposal],
-        voters=["Rita"],
+        voters=["Rita", "Rob"],  # an anonymous ballot needs two voters at least
         deadline_seconds=600,
         rule="majority",
         rule_reason="remote majority",

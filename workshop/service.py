@@ -37,7 +37,7 @@ from workshop.domain.text import CONTROL, kind, shown
 from workshop.domain.views import SCREEN
 from workshop.domain.workshop import SYSTEM, Context, decide, due_timers, next_due, replay
 from workshop.offload import Offload, direct
-from workshop.store import AlreadyAnswered, InThread, Store
+from workshop.store import AlreadyAnswered, InThread, Store, at_once
 from workshop.writer import Job, Outcome, Work, Writer
 
 log = logging.getLogger(__name__)
@@ -120,7 +120,10 @@ class Service:
         self.offload = offload  # where pure, heavy work runs: off a green-thread loop
         self._cached = cached
         self._states: OrderedDict[str, WorkshopState] = OrderedDict()  # least recent first
-        self._scrub_due = False  # a ballot key was forgotten: empty the log after COMMIT
+        # A ballot key was forgotten: empty the log after COMMIT. At start too: a process
+        # killed between a reveal and its scrub (a reader held the log) left the key in the
+        # log, and the flag that would have emptied it died with the process.
+        self._scrub_due = not store.scrub(at_once)
         self._listeners: list[Listener] = []
         self._secret: str | None = None
         self._unsaved: set[str] = set()  # sessions whose cached state holds uncommitted events
@@ -509,7 +512,9 @@ class Service:
                 ballot = state.ballots[item["ballot_id"]]
                 if ballot.id in keys:
                     voters = [pseudonym(keys[ballot.id], ballot.id, p) for p in ballot.electorate]
-                    self.store.forget_votes(workshop_id, ballot.id, voters)
+                else:  # restored from a backup, which keeps no key: the votes hold the pseudonyms
+                    voters = list(ballot.votes)
+                self.store.forget_votes(workshop_id, ballot.id, voters)
                 self.store.forget_ballot_key(workshop_id, ballot.id)
                 self._scrub_due = True
 

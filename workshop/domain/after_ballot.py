@@ -192,14 +192,10 @@ def break_tie(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) ->
     elif not reason:
         raise InvalidInput(f"rule_reason: say why the runoff uses {rule}, not {ballot.rule}")
     # Named, the runoff of an anonymous ballot would show who prefers what on the same options.
-    if ballot.anonymous and p.get("anonymous") is False:
+    anonymous = payload.flag(p, "anonymous", ballot.anonymous)  # its type checked always
+    if ballot.anonymous and not anonymous:
         raise InvalidInput("anonymous: the runoff of an anonymous ballot is anonymous too")
-    runoff = {
-        "proposal_ids": tied,
-        "rule": rule,
-        "rule_reason": reason,
-        "anonymous": ballot.anonymous or payload.flag(p, "anonymous"),
-    }
+    runoff = {"proposal_ids": tied, "rule": rule, "rule_reason": reason, "anonymous": anonymous}
     if p.get("settings") is not None:
         runoff["settings"] = p["settings"]
     return new_ballot(s, actor, runoff, ctx, runoff_of=ballot.id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from collections.abc import Mapping
 
 from workshop.domain.errors import Conflict
@@ -37,7 +38,11 @@ def voter(ballot: Ballot, participant_id: str, keys: Mapping[str, str]) -> str:
         return participant_id
     key = keys.get(ballot.id)
     if key is None:
-        raise Conflict("this anonymous ballot takes no more votes: its key is gone")
+        raise Conflict(
+            "this anonymous ballot takes no more votes: its key is gone (the database was"
+            " restored from a backup, which never holds the keys of open anonymous ballots,"
+            " so nobody can tell who voted already): the facilitator can close and reveal it"
+        )
     return pseudonym(key, ballot.id, participant_id)
 
 
@@ -46,3 +51,20 @@ def known_voter(ballot: Ballot, participant_id: str, keys: Mapping[str, str]) ->
     if ballot.anonymous and ballot.id not in keys:
         return None
     return voter(ballot, participant_id, keys)
+
+
+def sealed(cast: list[dict]) -> list[dict]:
+    """The `vote_cast` events of an anonymous ballot still open (in seq order), as a copy of
+    the database keeps them once the ballot's key is left out: the votes that count, dealt
+    out in an order of their own (by what they say) over the last of those events, and none
+    in the others. Filed by seq and time as cast, a vote would link to whoever the
+    facilitator saw vote at that moment. Read back in order, they give the same votes."""
+    final = {item["voter"]: item.get("vote", {}) for item in cast}
+    dealt = sorted(final.items(), key=lambda pair: json.dumps(pair[1], sort_keys=True))
+    emptied = [{k: v for k, v in item.items() if k != "vote"} for item in cast]
+    early, last = emptied[: len(cast) - len(dealt)], emptied[len(cast) - len(dealt) :]
+    first = dealt[0][0] if dealt else None
+    return [{**item, "voter": first} for item in early] + [
+        {**item, "voter": voter, "vote": vote}
+        for item, (voter, vote) in zip(last, dealt, strict=True)
+    ]

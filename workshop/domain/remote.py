@@ -9,14 +9,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from copy import copy
 
-from workshop.domain import agenda, payload
+from workshop.domain import agenda, identity, payload
 from workshop.domain.commands import Context, command, event
 from workshop.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from workshop.domain.plain import proposal_named, status_word
 from workshop.domain.proposals import own_proposal
 from workshop.domain.session import PARTICIPANTS_MAX
 from workshop.domain.state import Participant, WorkshopState
-from workshop.domain.text import NAME_MAX, clean_text, shown
+from workshop.domain.text import shown
 from workshop.domain.voting import MAX_DEADLINE, open_ballot
 
 MAX_INVITES = 200
@@ -39,6 +39,7 @@ def _invite(
     role, expires = _remote_role(s, p), ctx.now + seconds
     events, ids = [], []
     number = s.counters.get("pt", 0)
+    newcomers: list[Participant] = []
     for i, person in enumerate(people):
         if isinstance(person, str) and person in s.participants:
             if not s.participants[person].remote:
@@ -53,13 +54,11 @@ def _invite(
                 " remote people already invited to this session"
             )
         name = person.get("name") if isinstance(person, Mapping) else person
+        name = identity.person_name(name, f"{field}[{i}].name")
+        _check_newcomer(s, newcomers, name, f"{field}[{i}]")
         number += 1
-        joined = {
-            "id": f"pt{number}",
-            "name": clean_text(name, f"{field}[{i}].name", NAME_MAX),
-            "role": role,
-            "remote": True,
-        }
+        joined = {"id": f"pt{number}", "name": name, "role": role, "remote": True}
+        newcomers.append(Participant(**joined, joined_at=ctx.now))
         events.append(event("participant_joined", participant=joined, link_expires=expires))
         ids.append(joined["id"])
     if events and len(s.participants) + len(events) > PARTICIPANTS_MAX:
@@ -68,6 +67,26 @@ def _invite(
             code="limit_reached",
         )
     return events, ids, expires
+
+
+def _check_newcomer(s: WorkshopState, newcomers: list[Participant], name: str, where: str) -> None:
+    """A new remote person goes by a name nobody else has: a second Alice with a link would
+    vote as well as the Alice in the room. Someone invited before is named by id."""
+    twin = identity.named_like(newcomers, name)
+    if twin is not None:
+        raise InvalidInput(f"{where}: {twin.name} is named twice: each person is invited once")
+    taken = identity.named_like(s.participants.values(), name)
+    if taken is None:
+        return
+    if taken.remote:
+        raise Conflict(
+            f"{where}: someone named {taken.name} was already invited to this session: name"
+            f" them by their id {taken.id} to invite them again, or give another name"
+        )
+    raise Conflict(
+        f"{where}: someone named {taken.name} is already in this session, in the room: a"
+        " person takes part once, in the room or by link; give another name"
+    )
 
 
 def _remote_role(s: WorkshopState, p: Mapping) -> str:

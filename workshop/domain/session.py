@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from workshop.domain import agenda, payload
+from workshop.domain import agenda, identity, payload
 from workshop.domain.commands import Context, command, event
 from workshop.domain.errors import Conflict, InvalidInput, NotFound
 from workshop.domain.floor import floor_cleared, stepping_down
@@ -29,7 +29,8 @@ def created(
     """The first event of every session; the facilitator becomes participant pt1. The time
     zone (checked at the edge) is where the minutes and link pages show their times."""
     kind = agenda.check_kind(kind)
-    name = optional_text(facilitator_name, "facilitator_name", NAME_MAX) or DEFAULT_FACILITATOR
+    given = optional_text(facilitator_name, "facilitator_name", NAME_MAX)
+    name = identity.person_name(given, "facilitator_name") if given else DEFAULT_FACILITATOR
     return event(
         "session_created",
         kind=kind,
@@ -55,7 +56,8 @@ def join(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list
             code="limit_reached",
         )
     role = agenda.check_join_role(s.kind, p.get("role"))
-    name = clean_text(p.get("name"), "name", NAME_MAX)
+    name = identity.person_name(p.get("name"), "name")
+    identity.check_free(s, name)  # one person, one name: else one person votes twice
     person = {"id": s.next_id("pt"), "name": name, "role": role, "remote": bool(p.get("remote"))}
     return [event("participant_joined", participant=person)]
 

@@ -43,6 +43,8 @@ from workshop.domain.text import SHOWN_ITEMS, natural_key, shown
 # Anonymity would hide the objector a consent round must hear, the low fist the floor goes
 # to, and the advice a decider weighs: those rules are always open.
 ANONYMOUS_RULES = ("unanimity", "majority", "dot", "ranked")
+# Fewer voters than this and an anonymous ballot's reveal shows who voted what.
+ANONYMOUS_FEWEST = 2
 SETTINGS = {"quorum", "supermajority", "dots", "max_per_option", "advisory_rule"}
 MAX_DEADLINE = 60 * 24 * 3600  # remote ballots stay open for up to 60 days
 _ADVICE_ON_ONE = (
@@ -306,6 +308,13 @@ def new_ballot(
             f"a {rule} ballot cannot be anonymous (allowed: {', '.join(ANONYMOUS_RULES)})"
         )
     electorate = _electorate(s, p, ctx)
+    if anonymous and len(electorate) < ANONYMOUS_FEWEST:
+        (alone,) = electorate
+        raise Conflict(
+            f"an anonymous ballot needs at least {ANONYMOUS_FEWEST} voters: with"
+            f" {person_named(s, alone)} alone in its electorate, its reveal would show how"
+            " they voted; open it named, or with more voters"
+        )
     ballot = {
         "id": s.next_id("b"),
         "options": ids,

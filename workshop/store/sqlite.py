@@ -24,6 +24,7 @@ from typing import TypeVar
 
 import sqlite_utils
 
+from workshop.domain import anonymity
 from workshop.domain.errors import Unavailable
 from workshop.store import (
     KEEP_CLAIM,
@@ -248,6 +249,8 @@ def backup(source: Path, target: Path) -> None:
                 if "processes" in tables:  # a snapshot holds the data, not the servers' leases
                     copy.execute("delete from processes")
                     copy.commit()
+                if "ballot_keys" in tables:
+                    _seal_anonymous_ballots(copy)
                 found = copy.execute("PRAGMA quick_check").fetchone()[0]
         if found != "ok":
             raise DatabaseProblem(f"the copy of {source} is damaged ({one_line(found)}): {RESTORE}")
@@ -261,6 +264,37 @@ def backup(source: Path, target: Path) -> None:
         raise DatabaseProblem(f"cannot write {target}: {error.strerror}") from None
     finally:
         partial.unlink(missing_ok=True)
+
+
+def _seal_anonymous_ballots(copy: sqlite3.Connection) -> None:
+    """Leave the keys of open anonymous ballots out of a copy: a backup outlives the reveal,
+    and with a key anyone holding the file could tell whose pseudonym is whose for ever.
+    Their votes stay, dealt over their events in an order that tells nothing
+    (`anonymity.sealed`), and their acks go; a server on the copy takes no more votes in
+    such a ballot (nobody can tell who voted already) and reveals it as usual."""
+    copy.execute("PRAGMA secure_delete=ON")
+    sealed = copy.execute("select workshop_id, ballot_id from ballot_keys").fetchall()
+    for workshop_id, ballot_id in sealed:
+        rows = copy.execute(
+            "select seq, data from events where workshop_id = ? and type = 'vote_cast'"
+            " and json_extract(data, '$.ballot_id') = ? order by seq",
+            [workshop_id, ballot_id],
+        ).fetchall()
+        cast = [json.loads(data) for _seq, data in rows]
+        for (seq, _data), item in zip(rows, anonymity.sealed(cast), strict=True):
+            copy.execute(
+                "update events set data = ? where workshop_id = ? and seq = ?",
+                [json.dumps(item, separators=SEP), workshop_id, seq],
+            )
+        voters = sorted({item["voter"] for item in cast})
+        copy.execute(
+            "delete from commands where workshop_id = ? and actor in (select value from"
+            " json_each(?))",
+            [workshop_id, json.dumps(voters)],
+        )
+    copy.execute("delete from ballot_keys")
+    copy.commit()
+    copy.execute("VACUUM")  # not a byte of the old pages left in the file
 
 
 def check_schema(db: sqlite_utils.Database, path: Path) -> None:
