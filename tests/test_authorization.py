@@ -336,8 +336,9 @@ def _send_remote_ballot(w: World, role: str) -> dict:
 
 
 def _invited(w: World, proposal: str) -> str:
-    """A remote reviewer the facilitator brought in: only they invite new people."""
-    ack = w.do(FAC, "share_draft", proposal_id=proposal, reviewers=["Rita"], deadline_seconds=600)
+    """A remote reviewer the facilitator brought in (not Rita, the remote voter: one name is
+    one person): only they invite new people."""
+    ack = w.do(FAC, "share_draft", proposal_id=proposal, reviewers=["Rex"], deadline_seconds=600)
     return ack["invitations"][0]["participant_id"]
 
 

@@ -1004,7 +1004,11 @@ def test_a_review_shows_its_changes_and_kpi_readings_on_the_screen_and_the_conso
     """A review records KPI readings and changes goals, and the room saw none of it: the
     screen showed the chain alone (its metrics without readings, cut to fit), and the
     console listed a reading's day as "2026-05-31"."""
-    session, fac = host(server, people, "review", chain=EXAMPLE, title="Q2 review")
+    # The example's readings are of days still to come; this review's come after them.
+    read = EXAMPLE.replace("{at: '2027-03-31',", "{at: '2026-03-31',")
+    read = read.replace("{at: '2027-04-30',", "{at: '2026-04-30',")
+    assert read.count("at: '2026-0") == 2
+    session, fac = host(server, people, "review", chain=read, title="Q2 review")
     (screen,) = open_screens(open_page, server, session, [PROJECTOR])
     console = console_page(open_page, server, session)
     pia, tom = seat(server, session, people, ("Pia", "product"), ("Tom", "team"))
