@@ -193,3 +193,18 @@ def test_render_an_invalid_file_or_an_unknown_target(tmp_path: Path) -> None:
     path = write(tmp_path / "broken.yaml", BROKEN)
     assert workshop("render", path, "--to", "mermaid").returncode == 1
     assert workshop("render", str(EXAMPLE), "--to", "svg").returncode == 2
+
+
+def test_a_file_of_too_many_goals_is_refused_without_reading_the_rest(tmp_path: Path) -> None:
+    """Goal 501 stops the reading: the broken text after it is never parsed (25,000 goals
+    were read in full, taking seconds and hundreds of megabytes, before the refusal)."""
+    goals = "".join(
+        f"  - {{id: U{i}, level: user, title: Goal {i}, parents: [V1]}}\n" for i in range(1, 600)
+    )
+    text = f"goalchain: 1\nvision: {{id: V1, statement: S}}\ngoals:\n{goals}  - [unclosed\n"
+    big = write(tmp_path / "big.yaml", text)
+    run = workshop("validate", big)
+    assert (run.returncode, run.stderr) == (
+        1,
+        f"{big}: more than 500 goals: a goal chain holds at most 500\n",
+    )

@@ -61,17 +61,45 @@ def _without_timestamps(resolvers: dict) -> dict:
     return {first: [r for r in rs if r[0] != _TIMESTAMP_TAG] for first, rs in resolvers.items()}
 
 
+class _TooManyGoals(Exception):
+    """Raised while reading, at the first goal past MAX_GOALS: the rest is never parsed."""
+
+
 class _Loader(yaml.SafeLoader):
-    """yaml.safe_load's loader, stricter: dates stay text, duplicate keys and aliases refused."""
+    """yaml.safe_load's loader, stricter: dates stay text, duplicate keys and aliases refused,
+    and a file of too many goals refused as soon as the goal past the limit is reached."""
 
     yaml_implicit_resolvers = _without_timestamps(yaml.SafeLoader.yaml_implicit_resolvers)
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._path: list[Any] = []  # the key (a node) or the index of each node being read
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         # An alias lets a small file expand into a huge document ("billion laughs").
         if self.check_event(yaml.AliasEvent):
             mark = self.peek_event().start_mark
             raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed", mark)
-        return super().compose_node(parent, index)
+        self._path.append(index)
+        try:
+            if self._is_goal_past_limit():
+                raise _TooManyGoals()
+            return super().compose_node(parent, index)
+        finally:
+            self._path.pop()
+
+    def _is_goal_past_limit(self) -> bool:
+        # [the document, the key 'goals', the goal's index]: reading 25,000 goals to refuse
+        # them took seconds and hundreds of megabytes.
+        if len(self._path) != 3 or not isinstance(self._path[2], int):
+            return False
+        key = self._path[1]
+        return (
+            isinstance(key, yaml.ScalarNode)
+            and key.value == "goals"
+            and key.tag.endswith(":str")
+            and self._path[2] >= MAX_GOALS
+        )
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
         # PyYAML silently keeps the last of two equal keys; two visions must be reported.
@@ -160,6 +188,8 @@ def loads(text: str, source: str = "<input>") -> Chain:
         raise ChainFileError([_yaml_error(error, text, source)]) from None
     except RecursionError:
         raise ChainFileError([f"{source}: nested too deeply to be a goal chain"]) from None
+    except _TooManyGoals:
+        raise _too_many_goals(source, f"more than {MAX_GOALS}") from None
     return from_document(doc, source)
 
 
@@ -172,6 +202,10 @@ def read_document(chain: str | Mapping[str, Any], source: str) -> dict[str, Any]
 def _too_large(source: str, limit: int = MAX_BYTES) -> ChainFileError:
     size = size_words(limit)
     return ChainTooLarge([f"{source}: larger than {size}, the most a goal chain file may be"])
+
+
+def _too_many_goals(source: str, count: str) -> ChainFileError:
+    return ChainTooLarge([f"{source}: {count} goals: a goal chain holds at most {MAX_GOALS}"])
 
 
 def check_size(text: str, source: str, limit: int = MAX_BYTES) -> None:
@@ -238,8 +272,7 @@ def from_document(doc: Mapping[str, Any], source: str = "<input>") -> Chain:
     doc = dict(doc)
     goals = doc.get("goals")
     if isinstance(goals, list) and len(goals) > MAX_GOALS:
-        message = f"{len(goals)} goals: a goal chain holds at most {MAX_GOALS}"
-        raise ChainTooLarge([f"{source}: {message}"])
+        raise _too_many_goals(source, str(len(goals)))
     _refuse(source, _version_problems(doc) or _problems(doc))
     return from_dict(doc)
 
