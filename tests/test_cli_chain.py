@@ -208,3 +208,39 @@ def test_a_file_of_too_many_goals_is_refused_without_reading_the_rest(tmp_path: 
         1,
         f"{big}: more than 500 goals: a goal chain holds at most 500\n",
     )
+
+
+# Text that a YAML 1.1 or a YAML 1.2 reader would take for a number, a boolean or nothing.
+NUMBER_LIKE = ["1e3", "1.0e3", "1.5e3", "0o17", "+.5", "1E+3", "0x1F", "010", "1:30", "0b101"]
+NUMBER_LIKE += ["1_000", ".inf", "-.Inf", ".NaN", "y", "N", "yes", "Off", "null", "~", "2027-06-30"]
+
+
+def test_text_any_yaml_reader_takes_for_a_number_is_written_quoted(tmp_path: Path) -> None:
+    """`title: 1e3` was written bare: a YAML 1.2 reader (ruamel, js-yaml) reads a number."""
+    goals = [
+        {"id": f"U{i}", "level": "user", "title": text, "parents": ["V1"]}
+        for i, text in enumerate(NUMBER_LIKE, 1)
+    ]
+    document = {"goalchain": 1, "vision": {"id": "V1", "statement": "S"}, "goals": goals}
+    source = write(tmp_path / "numbers.json", json.dumps(document))
+    written = workshop("format", source).stdout
+    titles = [line.split(": ", 1)[1] for line in written.splitlines() if "title:" in line]
+    assert titles == [f"'{text}'" for text in NUMBER_LIKE]
+    again = workshop("format", write(tmp_path / "numbers.yaml", written))
+    assert again.stdout == written
+    as_json = json.loads(workshop("format", "--json", str(tmp_path / "numbers.yaml")).stdout)
+    assert [goal["title"] for goal in as_json["goals"]] == NUMBER_LIKE
+
+
+def test_numbers_are_read_as_yaml_1_2_reads_them(tmp_path: Path) -> None:
+    """1e3 was read as text and 1.5e+3 as a number; 010 as 8 and 1:30 as 90 (YAML 1.1)."""
+    metrics = "[{name: a, baseline: 1e3, target: 1.5e3}, {name: b, baseline: 1.5e+3, target: 0o17},"
+    metrics += (
+        " {name: c, baseline: 010, target: 1:30}, {name: d, baseline: 0x1F, target: -2.5E-1}]"
+    )
+    text = MESSY.replace("title: Grow,", f"title: Grow, metrics: {metrics},")
+    run = workshop("format", "--json", write(tmp_path / "numbers.yaml", text))
+    assert run.returncode == 0, run.stderr
+    (product,) = [goal for goal in json.loads(run.stdout)["goals"] if goal["id"] == "P1"]
+    values = [(metric["baseline"], metric["target"]) for metric in product["metrics"]]
+    assert values == [(1000.0, 1500.0), (1500.0, 15), (10, "1:30"), (31, -0.25)]

@@ -56,9 +56,35 @@ class ChainTooLarge(ChainFileError):
     status = 413
 
 
-def _without_timestamps(resolvers: dict) -> dict:
-    """Keep dates as the text the author wrote; PyYAML would make date objects of them."""
-    return {first: [r for r in rs if r[0] != _TIMESTAMP_TAG] for first, rs in resolvers.items()}
+_INT_TAG, _FLOAT_TAG, _BOOL_TAG = (f"tag:yaml.org,2002:{name}" for name in ("int", "float", "bool"))
+# Numbers as the YAML 1.2 core schema writes them (1e3, 0o17), which PyYAML (YAML 1.1) reads
+# as text; 1.1's own forms that 1.2 reads as text (010 as 8, 1:30 as 90, 0b11, 1_000) are
+# left out: a number is read the way a YAML 1.2 reader reads it.
+_INT_12 = re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")
+_FLOAT_12 = re.compile(
+    r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+)
+_NUMBER_START = list("-+0123456789.")
+# YAML 1.1 also reads y and n as booleans (PyYAML does not): written quoted for such readers.
+_BOOL_11 = re.compile(r"^(?:y|Y|n|N)$")
+
+
+def _without(resolvers: dict, tags: tuple[str, ...]) -> dict:
+    """The resolvers but those of `tags`: dates stay the text the author wrote (PyYAML would
+    make date objects of them), and numbers are read as YAML 1.2 reads them."""
+    return {first: [r for r in rs if r[0] not in tags] for first, rs in resolvers.items()}
+
+
+def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    text = loader.construct_scalar(node)
+    base = {"0o": 8, "0x": 16}.get(text[:2], 10)
+    return int(text[2:] if base != 10 else text, base)
+
+
+def _construct_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> float:
+    text = loader.construct_scalar(node).lower()
+    return float(text.replace(".inf", "inf").replace(".nan", "nan"))
 
 
 class _TooManyGoals(Exception):
@@ -69,7 +95,9 @@ class _Loader(yaml.SafeLoader):
     """yaml.safe_load's loader, stricter: dates stay text, duplicate keys and aliases refused,
     and a file of too many goals refused as soon as the goal past the limit is reached."""
 
-    yaml_implicit_resolvers = _without_timestamps(yaml.SafeLoader.yaml_implicit_resolvers)
+    yaml_implicit_resolvers = _without(
+        yaml.SafeLoader.yaml_implicit_resolvers, (_TIMESTAMP_TAG, _INT_TAG, _FLOAT_TAG)
+    )
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
@@ -116,6 +144,12 @@ class _Loader(yaml.SafeLoader):
         return super().construct_mapping(node, deep)
 
 
+_Loader.add_implicit_resolver(_INT_TAG, _INT_12, _NUMBER_START)
+_Loader.add_implicit_resolver(_FLOAT_TAG, _FLOAT_12, _NUMBER_START)
+_Loader.add_constructor(_INT_TAG, _construct_int)
+_Loader.add_constructor(_FLOAT_TAG, _construct_float)
+
+
 class _Dumper(yaml.SafeDumper):
     """Canonical YAML: indented lists, multi-line text as blocks, never anchors. Dates are
     quoted (`due: '2027-06-30'`): every other YAML library reads a bare one as a date, not
@@ -146,6 +180,11 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
+# Text that a YAML 1.1 or 1.2 reader takes for something else is written quoted: PyYAML
+# knows 1.1's forms; these are the rest (1e3, 0o17, +.5, y).
+_Dumper.add_implicit_resolver(_INT_TAG, _INT_12, _NUMBER_START)
+_Dumper.add_implicit_resolver(_FLOAT_TAG, _FLOAT_12, _NUMBER_START)
+_Dumper.add_implicit_resolver(_BOOL_TAG, _BOOL_11, list("yYnN"))
 _Dumper.add_representer(str, _represent_str)
 _Dumper.add_representer(
     _FlowMap, lambda d, data: d.represent_mapping("tag:yaml.org,2002:map", data, flow_style=True)
