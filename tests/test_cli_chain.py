@@ -244,3 +244,19 @@ def test_numbers_are_read_as_yaml_1_2_reads_them(tmp_path: Path) -> None:
     (product,) = [goal for goal in json.loads(run.stdout)["goals"] if goal["id"] == "P1"]
     values = [(metric["baseline"], metric["target"]) for metric in product["metrics"]]
     assert values == [(1000.0, 1500.0), (1500.0, 15), (10, "1:30"), (31, -0.25)]
+
+
+def test_line_breaks_in_values_never_start_a_line_of_their_own(tmp_path: Path) -> None:
+    """An id, level, status, field name or parent holding a line break was echoed raw: five
+    problems took fourteen lines, one of them forged ("fake.yaml: all good")."""
+    goal = {"id": "U1\nfake.yaml: all good", "level": "user\nx", "title": "t", "parents": ["V1"]}
+    goal |= {"status": "done\r\nmore", "bad\nfield": 1, "metrics": [{"name": "m", "\u2028x": 1}]}
+    product = {"id": "P1", "level": "product", "title": "p", "parents": ["U9\nU8"]}
+    document = {"goalchain": 1, "vision": {"id": "V1", "statement": "S"}, "goals": [goal, product]}
+    source = write(tmp_path / "newlines.json", json.dumps(document))
+    run = workshop("validate", source)
+    lines = run.stderr.split("\n")[:-1]  # split() alone would not see \u2028 as a line break
+    assert len(lines) == 6, run.stderr
+    assert all(line.startswith(f"{source}: goal ") for line in lines)
+    assert lines[0] == f"{source}: goal 'U1?fake.yaml: all good': unknown field 'bad?field'"
+    assert lines[-1] == f"{source}: goal P1, parents: unknown parent 'U9?U8'"

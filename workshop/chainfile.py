@@ -35,7 +35,7 @@ from workshop.domain.chain import (
     validate,
 )
 from workshop.domain.errors import InvalidInput
-from workshop.domain.text import day_words, shown, size_words
+from workshop.domain.text import day_words, one_line, shown, size_words
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_GOALS = 500  # a product's whole chain fits many times over; each goal costs checking
@@ -46,6 +46,7 @@ class ChainFileError(InvalidInput):
     """A goal chain that cannot be used; `problems` holds one line per problem."""
 
     def __init__(self, problems: list[str]) -> None:
+        problems = [one_line(problem) for problem in problems]  # whatever a value held
         super().__init__("\n".join(problems))
         self.problems = problems
 

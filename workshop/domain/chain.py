@@ -14,7 +14,15 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from workshop.domain.errors import InvalidInput
-from workshop.domain.text import DIRECTION_CONTROLS, DIRECTION_PROBLEM, MARKUP, natural_key, shown
+from workshop.domain.text import (
+    DIRECTION_CONTROLS,
+    DIRECTION_PROBLEM,
+    MARKUP,
+    named,
+    natural_key,
+    one_line,
+    shown,
+)
 
 FORMAT_VERSION = 1  # the `goalchain:` key every chain document starts with
 LEVELS = ("vision", "user", "business", "product", "sprint")
@@ -94,9 +102,8 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = ", ".join(
-            part for part in (self.goal_id and f"goal {self.goal_id}", self.field) if part
-        )
+        goal, field = self.goal_id and f"goal {named(self.goal_id)}", self.field
+        where = ", ".join(part for part in (goal, field and one_line(field)) if part)
         return f"{where}: {self.message}" if where else self.message
 
 
