@@ -260,3 +260,63 @@ def test_line_breaks_in_values_never_start_a_line_of_their_own(tmp_path: Path) -
     assert all(line.startswith(f"{source}: goal ") for line in lines)
     assert lines[0] == f"{source}: goal 'U1?fake.yaml: all good': unknown field 'bad?field'"
     assert lines[-1] == f"{source}: goal P1, parents: unknown parent 'U9?U8'"
+
+
+# A Workshop export whose provenance has every kind of nested mapping: choice counts, counts
+# by option (ranked: pairwise, strongest paths), a decider's decision.
+EXPORTED = """\
+goalchain: 1
+product: 'Fit: app'
+vision:
+  id: V1
+  statement: Help people
+  decided: {session: s1, rule: unanimity, at: '2026-12-05T13:21:39Z', ballot: b1,
+    tally: {agree: 3, disagree: 0, abstain: 0}}
+goals:
+  - id: U1
+    level: user
+    title: Lose weight
+    parents: [V1]
+    decided:
+      session: s1
+      rule: ranked
+      at: '2026-12-05T13:21:39Z'
+      ballot: b2
+      tally:
+        pairwise:
+          U1: {Sleep better: 2, 'yes': 3}
+          Sleep better: {U1: 1, 'yes': 2}
+          'yes': {U1: 0, Sleep better: 1}
+        strongest_paths:
+          U1: {Sleep better: 2, 'yes': 3}
+          Sleep better: {U1: 0, 'yes': 2}
+          'yes': {U1: 0, Sleep better: 0}
+  - id: B1
+    level: business
+    title: Revenue
+    parents: [V1]
+    decided:
+      session: s1
+      rule: decider
+      at: '2026-12-05T13:21:39Z'
+      ballot: b3
+      tally: {consent: 1, concern: 1, objection: 1}
+      advisory_rule: consent
+      decision: {by: Pia, passed: true, rationale: a small pilot}
+      note: kept
+"""
+
+
+def test_a_chain_with_its_keys_sorted_by_another_tool_formats_as_the_export(
+    tmp_path: Path,
+) -> None:
+    """PyYAML's safe_dump sorts keys: `decided`, its tally and decision kept that order."""
+    import yaml
+
+    canonical = workshop("format", write(tmp_path / "export.yaml", EXPORTED)).stdout
+    assert "decided:\n      session: s1\n      rule: ranked\n" in canonical
+    assert "decision:\n        by: Pia\n        passed: true\n        rationale:" in canonical
+    sorted_keys = yaml.safe_dump(yaml.safe_load(EXPORTED), sort_keys=True)
+    assert sorted_keys != EXPORTED
+    assert workshop("format", write(tmp_path / "sorted.yaml", sorted_keys)).stdout == canonical
+    assert workshop("format", write(tmp_path / "again.yaml", canonical)).stdout == canonical

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from workshop.domain.decided import ordered_decided
 from workshop.domain.errors import InvalidInput
 from workshop.domain.text import (
     DIRECTION_CONTROLS,
@@ -332,7 +333,7 @@ def _metric_dict(metric: Metric) -> dict[str, Any]:
 def _compact(fields: dict[str, Any]) -> dict[str, Any]:
     """Leave out empty optional fields; free-form provenance becomes plain JSON data."""
     if fields.get("decided") is not None:
-        fields["decided"] = _plain(fields["decided"])
+        fields["decided"] = ordered_decided(_plain(fields["decided"]))
     return {key: value for key, value in fields.items() if value is not None and value != []}
 
 
