@@ -222,7 +222,7 @@ def test_readings_are_kept_in_their_metric() -> None:
 @pytest.mark.parametrize(
     ("text", "line"),
     [
-        ("goalchain: 1\nvision: {id: V1\n", 3),
+        ("goalchain: 1\nvision: {id: V1\n", 2),  # where the { left open is
         ("goalchain: 1\nproduct: a\n  bad: indent\n", 3),
         ("goalchain: 1\ngoals:\n  - id: U1\n\ttitle: tab\n", 4),
         ("goalchain: 1\nproduct: a\nproduct: b\n", 3),

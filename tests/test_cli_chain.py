@@ -66,7 +66,7 @@ def test_validate_reports_every_problem_with_file_and_goal(tmp_path: Path) -> No
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("goalchain: 1\nvision: {id: V1\n", ":3: malformed YAML: "),
+        ("goalchain: 1\nvision: {id: V1\n", ":2: malformed YAML: "),
         ('{"goalchain": 1,\n "vision": }', ":2: malformed JSON: "),
         ("goalchain: 7\n", ": goalchain: unknown format version 7"),
         ("- a list\n", ": not a goal chain"),
@@ -320,3 +320,15 @@ def test_a_chain_with_its_keys_sorted_by_another_tool_formats_as_the_export(
     assert sorted_keys != EXPORTED
     assert workshop("format", write(tmp_path / "sorted.yaml", sorted_keys)).stdout == canonical
     assert workshop("format", write(tmp_path / "again.yaml", canonical)).stdout == canonical
+
+
+def test_a_quote_left_open_is_reported_on_the_line_it_opens(tmp_path: Path) -> None:
+    """It was reported at the end of the file (line 11), where the text ran out."""
+    text = MESSY.replace("title: Revenue,", 'title: "Revenue,') + "# more\n# and more\n"
+    source = write(tmp_path / "open.yaml", text)
+    run = workshop("validate", source)
+    assert run.returncode == 1
+    assert run.stderr == (
+        f"{source}:4: malformed YAML: while scanning a quoted scalar,"
+        " found unexpected end of stream on line 10\n"
+    )

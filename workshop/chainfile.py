@@ -298,7 +298,19 @@ def _yaml_error(error: yaml.YAMLError, text: str, source: str) -> str:
         return f"{source}:{line}: malformed YAML: character #x{error.character:04x} not allowed"
     mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
     where = f":{mark.line + 1}" if mark else ""
-    return f"{source}{where}: malformed YAML: {getattr(error, 'problem', None) or error}"
+    problem, context = getattr(error, "problem", None), getattr(error, "context", None)
+    started = getattr(error, "context_mark", None)
+    if problem and context and started and mark and started.line != mark.line:
+        # A quote, a bracket or a token left open is reported where the text ends; its
+        # start is where to look ("while scanning a quoted scalar" on line 6).
+        opened = isinstance(error, yaml.scanner.ScannerError) or "stream" in problem
+        if opened:
+            return (
+                f"{source}:{started.line + 1}: malformed YAML: {context},"
+                f" {problem} on line {mark.line + 1}"
+            )
+        return f"{source}{where}: malformed YAML: {problem} ({context} on line {started.line + 1})"
+    return f"{source}{where}: malformed YAML: {problem or error}"
 
 
 def from_document(doc: Mapping[str, Any], source: str = "<input>") -> Chain:
