@@ -332,3 +332,21 @@ def test_a_quote_left_open_is_reported_on_the_line_it_opens(tmp_path: Path) -> N
         f"{source}:4: malformed YAML: while scanning a quoted scalar,"
         " found unexpected end of stream on line 10\n"
     )
+
+
+def test_empty_optional_fields_are_left_out_however_they_are_written(tmp_path: Path) -> None:
+    """`field:` was left out, but `field: ''` and `decided: {}` were written back as they were."""
+    empty = write(
+        tmp_path / "empty.yaml",
+        "goalchain: 1\nproduct: ''\nvision: {id: V1, statement: S, description: ''}\ngoals:\n"
+        "  - {id: U1, level: user, title: t, parents: [V1], description: '', owner: ' ',"
+        " due: '', decided: {}, metrics: [{name: m, unit: '', owner: '', baseline: ''}]}\n",
+    )
+    absent = write(
+        tmp_path / "absent.yaml",
+        "goalchain: 1\nproduct:\nvision: {id: V1, statement: S, description:}\ngoals:\n"
+        "  - {id: U1, level: user, title: t, parents: [V1], metrics: [{name: m, unit:}]}\n",
+    )
+    written = workshop("format", empty).stdout
+    assert written == workshop("format", absent).stdout
+    assert "''" not in written and "{}" not in written and "product: null" in written

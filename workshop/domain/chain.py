@@ -330,11 +330,19 @@ def _metric_dict(metric: Metric) -> dict[str, Any]:
     return _compact(fields)
 
 
+REQUIRED = ("id", "level", "title", "statement", "name")  # never left out, even empty
+
+
 def _compact(fields: dict[str, Any]) -> dict[str, Any]:
-    """Leave out empty optional fields; free-form provenance becomes plain JSON data."""
+    """Leave out empty optional fields (nothing, '', [] or {}: one chain, one form);
+    free-form provenance becomes plain JSON data."""
     if fields.get("decided") is not None:
         fields["decided"] = ordered_decided(_plain(fields["decided"]))
-    return {key: value for key, value in fields.items() if value is not None and value != []}
+    return {key: value for key, value in fields.items() if key in REQUIRED or not _empty(value)}
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value in ([], {}) or (isinstance(value, str) and not value.strip())
 
 
 def _plain(value: Any) -> Any:
@@ -348,7 +356,7 @@ def to_document(chain: Chain) -> dict[str, Any]:
     version keeps is always there: `product` is null and `goals` empty when there are none
     (the vision, once there is one)."""
     fields = to_dict(chain)
-    document: dict[str, Any] = {"goalchain": FORMAT_VERSION, "product": chain.product}
+    document: dict[str, Any] = {"goalchain": FORMAT_VERSION, "product": fields.get("product")}
     if "vision" in fields:
         document["vision"] = fields["vision"]
     document["goals"] = fields.get("goals", [])
