@@ -243,7 +243,7 @@ def test_duplicate_keys_are_refused_rather_than_the_last_one_kept() -> None:
 
 
 def test_aliases_are_refused() -> None:
-    text = "goalchain: 1\nproduct: &p Fitness\ngoals: [*p]\n"
+    text = "goalchain: 1\nproduct: Fitness\ngoals: [*p]\n"
     assert problems_of(text) == ["f.yaml:3: malformed YAML: aliases (*name) are not allowed"]
 
 

@@ -70,6 +70,13 @@ def test_validate_reports_every_problem_with_file_and_goal(tmp_path: Path) -> No
         ('{"goalchain": 1,\n "vision": }', ":2: malformed JSON: "),
         ("goalchain: 7\n", ": goalchain: unknown format version 7"),
         ("- a list\n", ": not a goal chain"),
+        # Both were taken: the anchor as if it were not there, the merge key adding an owner.
+        ("goalchain: 1\nvision: &v {id: V1, statement: S}\n", ":2: malformed YAML: anchors"),
+        (
+            "goalchain: 1\nvision: {id: V1, statement: S}\ngoals:\n"
+            "  - id: U1\n    level: user\n    title: t\n    parents: [V1]\n    <<: {owner: x}\n",
+            ":8: malformed YAML: merge keys (<<) are not allowed",
+        ),
     ],
 )
 def test_validate_explains_unreadable_files_without_a_traceback(
@@ -78,7 +85,7 @@ def test_validate_explains_unreadable_files_without_a_traceback(
     path = write(tmp_path / "bad.yaml", text)
     run = workshop("validate", path)
     assert run.returncode == 1
-    assert run.stderr.startswith(path + expected)
+    assert run.stderr.startswith(path + expected) and run.stderr.count("\n") == 1
     assert "Traceback" not in run.stderr
 
 

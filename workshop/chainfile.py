@@ -40,6 +40,7 @@ from workshop.domain.text import day_words, one_line, shown, size_words
 MAX_BYTES = 5 * 1024 * 1024
 MAX_GOALS = 500  # a product's whole chain fits many times over; each goal costs checking
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 class ChainFileError(InvalidInput):
@@ -109,6 +110,11 @@ class _Loader(yaml.SafeLoader):
         if self.check_event(yaml.AliasEvent):
             mark = self.peek_event().start_mark
             raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed", mark)
+        # An anchor is only there to be referred to; refused too, so it is never mistaken
+        # for text ("vision: &v {...}" read as if it were not there).
+        if getattr(self.peek_event(), "anchor", None) is not None:
+            mark = self.peek_event().start_mark
+            raise yaml.composer.ComposerError(None, None, "anchors (&name) are not allowed", mark)
         self._path.append(index)
         try:
             if self._is_goal_past_limit():
@@ -134,6 +140,10 @@ class _Loader(yaml.SafeLoader):
         # PyYAML silently keeps the last of two equal keys; two visions must be reported.
         seen = set()
         for key_node, _ in node.value:
+            if key_node.tag == _MERGE_TAG:  # "<<: {owner: x}" copies keys in unseen
+                raise yaml.constructor.ConstructorError(
+                    None, None, "merge keys (<<) are not allowed", key_node.start_mark
+                )
             if isinstance(key_node, yaml.ScalarNode):
                 key = (key_node.tag, key_node.value)
                 if key in seen:
