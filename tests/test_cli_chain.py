@@ -357,3 +357,38 @@ def test_empty_optional_fields_are_left_out_however_they_are_written(tmp_path: P
     written = workshop("format", empty).stdout
     assert written == workshop("format", absent).stdout
     assert "''" not in written and "{}" not in written and "product: null" in written
+
+
+def test_dates_that_are_no_real_day_and_bad_provenance_are_refused(tmp_path: Path) -> None:
+    """All of these validated: a due date, a reading's day and a decision's time that look
+    like dates and are none, an unknown rule, a time that is no time, a tally of 5."""
+    goals = [
+        "{id: U1, level: user, title: t, parents: [V1], due: 2027-13-45}",
+        "{id: U2, level: user, title: t, parents: [V1], due: Q3 2027, metrics: [{name: m,"
+        " readings: [{at: 2027-02-30, value: 1}]}]}",
+        "{id: U3, level: user, title: t, parents: [V1], decided: {rule: bogus, at: yesterday,"
+        " tally: 5}}",
+        "{id: U4, level: user, title: t, parents: [V1], decided: {rule: consent,"
+        " at: 2027-02-30T10:00:00Z, tally: {consent: 1}}}",
+    ]
+    text = "goalchain: 1\nvision: {id: V1, statement: S}\ngoals:\n"
+    source = write(tmp_path / "dates.yaml", text + "".join(f"  - {goal}\n" for goal in goals))
+    run = workshop("validate", source)
+    assert run.returncode == 1
+    assert run.stderr.splitlines() == [
+        f"{source}: goal U3, decided.rule: unknown rule 'bogus': one of unanimity, consent,"
+        " majority, fist_of_five, dot, ranked, decider",
+        f"{source}: goal U3, decided.at: 'yesterday' is not an ISO date and time like"
+        " 2027-06-30T14:10:00Z",
+        f"{source}: goal U3, decided.tally: must be a mapping, not 5",
+    ]
+    write(
+        tmp_path / "dates.yaml", text + "".join(f"  - {goal}\n" for goal in goals[:2] + goals[3:])
+    )
+    assert workshop("validate", source).stderr.splitlines() == [
+        f"{source}: goal U1, due: '2027-13-45' is not a real date: an ISO date like 2027-06-30",
+        f"{source}: goal U2, metrics[0].readings[0].at: '2027-02-30' is not a real date: an ISO"
+        " date like 2027-06-30",
+        f"{source}: goal U4, decided.at: '2027-02-30T10:00:00Z' is not a real date: an ISO date"
+        " and time like 2027-06-30T14:10:00Z",
+    ]

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from workshop.domain.chain_fields import date_problems
 from workshop.domain.decided import ordered_decided
 from workshop.domain.errors import InvalidInput
 from workshop.domain.text import (
@@ -159,7 +160,16 @@ def validate(chain: Chain) -> list[Problem]:
     for goal in ordered_goals(chain):
         problems += _goal_problems(chain, goal, known)
         problems += _text_problems(goal.id, dataclasses.asdict(goal))
+    for goal_id, fields in _fields_of_each(chain):
+        problems += [Problem(goal_id, field, message) for field, message in date_problems(fields)]
     return problems
+
+
+def _fields_of_each(chain: Chain) -> list[tuple[str, dict[str, Any]]]:
+    """The vision's and each goal's fields, by id, in canonical order."""
+    goals = [(goal.id, dataclasses.asdict(goal)) for goal in ordered_goals(chain)]
+    vision = [(chain.vision.id, dataclasses.asdict(chain.vision))] if chain.vision else []
+    return vision + goals
 
 
 def _text_problems(goal_id: str, fields: Any, where: str = "") -> list[Problem]:
