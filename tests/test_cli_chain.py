@@ -392,3 +392,26 @@ def test_dates_that_are_no_real_day_and_bad_provenance_are_refused(tmp_path: Pat
         f"{source}: goal U4, decided.at: '2027-02-30T10:00:00Z' is not a real date: an ISO date"
         " and time like 2027-06-30T14:10:00Z",
     ]
+
+
+def test_chain_text_follows_the_rules_of_typed_text(tmp_path: Path) -> None:
+    """BEL and ESC, a title of 5,000 characters and one of a zero-width space were accepted,
+    and `chain render` wrote the ESC to the terminal."""
+    goals = [
+        {"id": "U1", "title": "t", "description": "ctrl\u0007bell \u001b[31mred"},
+        {"id": "U2", "title": "L" * 5000, "owner": "O" * 81},
+        {"id": "U3", "title": "\u200b", "metrics": [{"name": "m", "target": "x" * 41}]},
+    ]
+    goals = [goal | {"level": "user", "parents": ["V1"]} for goal in goals]
+    document = {"goalchain": 1, "vision": {"id": "V1", "statement": "S"}, "goals": goals}
+    source = write(tmp_path / "text.json", json.dumps(document))
+    run = workshop("validate", source)
+    assert run.stderr.splitlines() == [
+        f"{source}: goal U1, description: contains control characters or broken unicode",
+        f"{source}: goal U2, title: 5000 characters long, at most 200 allowed",
+        f"{source}: goal U2, owner: 81 characters long, at most 80 allowed",
+        f"{source}: goal U3, title: empty title",
+        f"{source}: goal U3, metrics[0].target: 41 characters long, at most 40 allowed",
+    ]
+    rendered = workshop("render", source)
+    assert rendered.returncode == 1 and "\u001b" not in rendered.stdout + rendered.stderr

@@ -13,13 +13,16 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from workshop.domain.chain_fields import date_problems
+from workshop.domain.chain_fields import date_problems, length_problems, too_long
 from workshop.domain.decided import ordered_decided
 from workshop.domain.errors import InvalidInput
 from workshop.domain.text import (
+    CONTROL,
     DIRECTION_CONTROLS,
     DIRECTION_PROBLEM,
     MARKUP,
+    TITLE_MAX,
+    is_blank,
     named,
     natural_key,
     one_line,
@@ -154,22 +157,23 @@ def validate(chain: Chain) -> list[Problem]:
     """Every problem with the chain, not just the first, so one pass fixes them all."""
     problems = _vision_problems(chain) + _duplicate_id_problems(chain)
     problems += _text_problems(None, chain.product, "product")
+    if isinstance(chain.product, str) and len(chain.product.strip()) > TITLE_MAX:
+        problems.append(Problem(None, "product", too_long(chain.product, TITLE_MAX)))
     if chain.vision is not None:
-        problems += _text_problems(chain.vision.id, dataclasses.asdict(chain.vision))
+        problems += _field_problems(chain.vision.id, dataclasses.asdict(chain.vision))
     known = goals_by_id(chain)
     for goal in ordered_goals(chain):
         problems += _goal_problems(chain, goal, known)
-        problems += _text_problems(goal.id, dataclasses.asdict(goal))
-    for goal_id, fields in _fields_of_each(chain):
-        problems += [Problem(goal_id, field, message) for field, message in date_problems(fields)]
+        problems += _field_problems(goal.id, dataclasses.asdict(goal))
     return problems
 
 
-def _fields_of_each(chain: Chain) -> list[tuple[str, dict[str, Any]]]:
-    """The vision's and each goal's fields, by id, in canonical order."""
-    goals = [(goal.id, dataclasses.asdict(goal)) for goal in ordered_goals(chain)]
-    vision = [(chain.vision.id, dataclasses.asdict(chain.vision))] if chain.vision else []
-    return vision + goals
+def _field_problems(goal_id: str, fields: dict[str, Any]) -> list[Problem]:
+    """What is wrong with the values of a goal's (or the vision's) fields: their text, the
+    length of it, their dates."""
+    found = length_problems(fields) + date_problems(fields)
+    problems = _text_problems(goal_id, fields)
+    return problems + [Problem(goal_id, field, message) for field, message in found]
 
 
 def _text_problems(goal_id: str, fields: Any, where: str = "") -> list[Problem]:
@@ -180,6 +184,8 @@ def _text_problems(goal_id: str, fields: Any, where: str = "") -> list[Problem]:
             return [Problem(goal_id, where, "HTML markup is not allowed in text")]
         if DIRECTION_CONTROLS.search(fields):
             return [Problem(goal_id, where, DIRECTION_PROBLEM)]
+        if CONTROL.search(fields):  # ESC would reach the terminal of `chain render`
+            return [Problem(goal_id, where, "contains control characters or broken unicode")]
         return []
     if isinstance(fields, float) and not math.isfinite(fields):
         return [Problem(goal_id, where, "not a finite number")]
@@ -199,7 +205,7 @@ def _text_problems(goal_id: str, fields: Any, where: str = "") -> list[Problem]:
 def _vision_problems(chain: Chain) -> list[Problem]:
     if chain.vision is None:
         return [Problem(None, "vision", "no vision: a chain has exactly one")]
-    if not chain.vision.statement.strip():
+    if is_blank(chain.vision.statement):
         return [Problem(chain.vision.id, "statement", "empty statement")]
     return []
 
@@ -220,7 +226,7 @@ def _duplicate_id_problems(chain: Chain) -> list[Problem]:
 
 def _goal_problems(chain: Chain, goal: Goal, known: dict[str, Goal]) -> list[Problem]:
     problems = []
-    if not goal.title.strip():
+    if is_blank(goal.title):
         problems.append(Problem(goal.id, "title", "empty title"))
     if goal.status not in STATUSES:
         message = f"unknown status {shown(goal.status)}: one of {', '.join(STATUSES)}"
@@ -278,7 +284,7 @@ def _metric_problems(goal: Goal) -> list[Problem]:
     problems = []
     for index, metric in enumerate(goal.metrics):
         where = f"metrics[{index}]"
-        if not metric.name.strip():
+        if is_blank(metric.name):
             problems.append(Problem(goal.id, f"{where}.name", "empty metric name"))
     return problems
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from workshop.domain.text import shown
+from workshop.domain.text import NAME_MAX, TEXT_MAX, TITLE_MAX, shown
 
 DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # a due date, a reading's day
 MOMENT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T.*")  # decided.at, as the schema allows it
@@ -45,3 +45,26 @@ def _real(text: str, with_time: bool) -> bool:
     except ValueError:
         return False
     return True
+
+
+# The length limits of typed text (docs/protocol.md), for the same fields in a chain file.
+GOAL_LIMITS = {"title": TITLE_MAX, "statement": TITLE_MAX, "description": TEXT_MAX}
+GOAL_LIMITS |= {"owner": NAME_MAX, "due": NAME_MAX}
+METRIC_LIMITS = {"name": TITLE_MAX, "unit": NAME_MAX, "owner": NAME_MAX}
+METRIC_LIMITS |= {"baseline": 40, "target": 40}  # a value written as text: "top 3"
+
+
+def length_problems(goal: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(field, message) for each text of a goal (or the vision) longer than typed text may be."""
+    found = [(field, goal.get(field), limit) for field, limit in GOAL_LIMITS.items()]
+    for i, metric in enumerate(goal.get("metrics") or []):
+        found += [(f"metrics[{i}].{key}", metric.get(key), n) for key, n in METRIC_LIMITS.items()]
+    return [
+        (field, too_long(value, limit))
+        for field, value, limit in found
+        if isinstance(value, str) and len(value.strip()) > limit
+    ]
+
+
+def too_long(text: str, limit: int) -> str:
+    return f"{len(text.strip())} characters long, at most {limit} allowed"

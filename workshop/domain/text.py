@@ -24,6 +24,9 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 # What must not reach a message of one line: control characters and every line break.
 UNPRINTABLE = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029\ud800-\udfff]")
 
+# Characters that take no room: a title of only these reads as empty.
+INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200d\u2060\ufeff]")
+
 NAME_MAX = 80
 TITLE_MAX = 200
 TEXT_MAX = 4000
@@ -62,6 +65,11 @@ def shown(value: object) -> str:
     if isinstance(value, Mapping | list | tuple):
         return _contents(value)
     return kind(value)
+
+
+def is_blank(text: str) -> bool:
+    """Empty, or only spaces and characters that take no room (a zero-width space)."""
+    return not INVISIBLE.sub("", text).strip()
 
 
 def one_line(text: str) -> str:
