@@ -280,7 +280,7 @@ def test_a_file_that_is_not_a_mapping_gets_a_clear_message(text: str, found: str
 
 def test_nan_is_refused_in_json_and_in_yaml() -> None:
     text = '{"goalchain": 1, "vision": {"id": "V1", "statement": "s"}, "product": NaN}'
-    assert problems_of(text) == ["f.yaml: malformed JSON: NaN is not a number JSON allows"]
+    assert problems_of(text) == ["f.yaml:1: malformed JSON: NaN is not a number JSON allows"]
     yaml_text = SKELETON.replace("target: 5000", "target: .nan")
     assert problems_of(yaml_text) == ["f.yaml: goal U1, metrics[0].target: not a finite number"]
 

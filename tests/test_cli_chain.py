@@ -415,3 +415,26 @@ def test_chain_text_follows_the_rules_of_typed_text(tmp_path: Path) -> None:
     ]
     rendered = workshop("render", source)
     assert rendered.returncode == 1 and "\u001b" not in rendered.stdout + rendered.stderr
+
+
+def test_messages_say_plainly_what_is_wrong_and_where(tmp_path: Path) -> None:
+    """NaN had no line; a vision given as a list was "not a list holding an object, an
+    object"; `title: null` had no "(put it in quotes)" as `title: yes` has."""
+    nan = write(
+        tmp_path / "nan.json",
+        '{"goalchain": 1, "product": "NaN",\n "vision": {"id": "V1", "statement": "S"},\n'
+        ' "goals": [{"id": "U1", "level": "user", "title": "t", "parents": ["V1"],\n'
+        '   "metrics": [{"name": "m", "baseline": NaN}]}]}\n',
+    )
+    assert workshop("validate", nan).stderr == (
+        f"{nan}:4: malformed JSON: NaN is not a number JSON allows\n"
+    )
+    text = "goalchain: 1\nvision: [{id: V1}, {id: V2}]\ngoals:\n"
+    text += "  - {id: U1, level: user, title: null, parents: [V1]}\n"
+    text += "  - {id: U2, level: user, title: yes, parents: [V1]}\n"
+    source = write(tmp_path / "types.yaml", text)
+    assert workshop("validate", source).stderr.splitlines() == [
+        f"{source}: vision: must be a mapping, not a list",
+        f"{source}: goal U1, title: must be text, not nothing (put it in quotes)",
+        f"{source}: goal U2, title: must be text, not true (put it in quotes)",
+    ]

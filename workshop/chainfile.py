@@ -35,7 +35,7 @@ from workshop.domain.chain import (
     validate,
 )
 from workshop.domain.errors import InvalidInput
-from workshop.domain.text import day_words, one_line, shown, size_words
+from workshop.domain.text import day_words, kind, one_line, shown, size_words
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_GOALS = 500  # a product's whole chain fits many times over; each goal costs checking
@@ -277,8 +277,21 @@ def _parse_json(text: str, source: str) -> Any:
             message = _yaml_error(located, text, source).replace("malformed YAML", "malformed JSON")
             raise ChainFileError([message]) from None
         raise ChainFileError([f"{source}: {error}"]) from None
-    except ValueError as error:
-        raise ChainFileError([f"{source}: malformed JSON: {error}"]) from None
+    except ValueError as error:  # NaN or Infinity, which the parser names without a place
+        line = _constant_line(text)
+        raise ChainFileError([f"{source}{line}: malformed JSON: {error}"]) from None
+
+
+# A JSON string (skipped, whatever it holds), or one of the constants JSON does not allow.
+_JSON_CONSTANT = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)')
+
+
+def _constant_line(text: str) -> str:
+    """':3', the line of the first NaN or Infinity outside a string; '' if none is found."""
+    for found in _JSON_CONSTANT.finditer(text):
+        if found.group(1):
+            return f":{text.count(chr(10), 0, found.start()) + 1}"
+    return ""
 
 
 class DuplicateKey(ValueError):
@@ -445,8 +458,12 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
         types = [error.validator_value] if isinstance(error.validator_value, str) else []
         names = [_TYPE_NAMES[t] for t in types or error.validator_value if t != "null"]
         # YAML reads unquoted yes, 2027 or 1.0 as a boolean or a number.
-        hint = " (put it in quotes)" if names == ["text"] and value is not None else ""
-        return f"must be {' or '.join(names)}, not {shown(value)}{hint}"
+        # A list or a mapping is named by its kind: "not a list holding an object" says less.
+        container = isinstance(value, Mapping | list)
+        hint = " (put it in quotes)" if names == ["text"] and not container else ""
+        return (
+            f"must be {' or '.join(names)}, not {kind(value) if container else shown(value)}{hint}"
+        )
     if error.validator == "enum":
         field = error.path[-1] if error.path and isinstance(error.path[-1], str) else "value"
         choices = ", ".join(map(str, error.validator_value))
