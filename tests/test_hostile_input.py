@@ -104,6 +104,12 @@ def test_deeply_nested_json_body_is_a_400(server: LiveServer, endpoint: str) -> 
     answer = raw_post(server, path, "[" * 100_000 + "]" * 100_000)
     assert answer.status_code == 400, answer.text
     assert answer.json()["error"]["code"] == "invalid_json"
+    # An object it is, nested too deeply: it was answered "must be a JSON object".
+    answer = raw_post(server, path, '{"a": ' * 3000 + "1" + "}" * 3000)
+    assert answer.json()["error"] == {
+        "code": "invalid_json",
+        "message": "the request body is nested more than 32 levels deep",
+    }
 
 
 @pytest.mark.parametrize(

@@ -778,13 +778,28 @@ def test_chain_uploads_have_a_size_and_goal_count_limit(server: LiveServer) -> N
     assert answer.status_code == 413, answer.text
     assert answer.json()["error"]["code"] == "invalid_input"
     assert f"at most {MAX_GOALS}" in answer.json()["error"]["message"]
-    text = dumps(from_document(chain_of(400, "Measured weekly. " * 90)))  # over 512 KB
+    text = dumps(from_document(chain_of(MAX_GOALS, "Measured weekly. " * 130)))  # over 1 MB
     answer = server.post("/api/sessions", {**session, "chain": text})
     assert answer.status_code == 413, answer.text
-    assert "larger than 512 KB" in answer.json()["error"]["message"]
+    assert "MAX_CONTENT_LENGTH" in answer.json()["error"]["message"]
     assert (
         server.post("/api/sessions", {**session, "chain": chain_of(MAX_GOALS)}).status_code == 201
     )
+
+
+def test_a_big_chain_the_server_exports_it_takes_back_as_file_text(server: LiveServer) -> None:
+    """A chain sent as a document of 600 KB was taken, its own YAML export refused (over a
+    512 KB limit on text alone): the request body's limit is now the only one."""
+    session = {"kind": "review", "title": "Big chain"}
+    made = server.post(
+        "/api/sessions", {**session, "chain": chain_of(400, "Measured weekly. " * 90)}
+    )
+    assert made.status_code == 201, made.text
+    exported = server.export(made.json(), "chain", format="yaml").text
+    assert len(exported.encode()) > 600 * 1024
+    again = server.post("/api/sessions", {**session, "chain": exported})
+    assert again.status_code == 201, again.text
+    assert server.export(again.json(), "chain", format="yaml").text == exported
 
 
 def test_each_export_is_rendered_once_per_version_of_the_session(tmp_path: Path) -> None:

@@ -35,17 +35,19 @@ from workshop.domain.chain import (
     validate,
 )
 from workshop.domain.errors import InvalidInput
-from workshop.domain.text import day_words, shown, size_words
+from workshop.domain.text import day_words, kind, one_line, shown, size_words
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_GOALS = 500  # a product's whole chain fits many times over; each goal costs checking
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 class ChainFileError(InvalidInput):
     """A goal chain that cannot be used; `problems` holds one line per problem."""
 
     def __init__(self, problems: list[str]) -> None:
+        problems = [one_line(problem) for problem in problems]  # whatever a value held
         super().__init__("\n".join(problems))
         self.problems = problems
 
@@ -56,27 +58,92 @@ class ChainTooLarge(ChainFileError):
     status = 413
 
 
-def _without_timestamps(resolvers: dict) -> dict:
-    """Keep dates as the text the author wrote; PyYAML would make date objects of them."""
-    return {first: [r for r in rs if r[0] != _TIMESTAMP_TAG] for first, rs in resolvers.items()}
+_INT_TAG, _FLOAT_TAG, _BOOL_TAG = (f"tag:yaml.org,2002:{name}" for name in ("int", "float", "bool"))
+# Numbers as the YAML 1.2 core schema writes them (1e3, 0o17), which PyYAML (YAML 1.1) reads
+# as text; 1.1's own forms that 1.2 reads as text (010 as 8, 1:30 as 90, 0b11, 1_000) are
+# left out: a number is read the way a YAML 1.2 reader reads it.
+_INT_12 = re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")
+_FLOAT_12 = re.compile(
+    r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+)
+_NUMBER_START = list("-+0123456789.")
+# YAML 1.1 also reads y and n as booleans (PyYAML does not): written quoted for such readers.
+_BOOL_11 = re.compile(r"^(?:y|Y|n|N)$")
+
+
+def _without(resolvers: dict, tags: tuple[str, ...]) -> dict:
+    """The resolvers but those of `tags`: dates stay the text the author wrote (PyYAML would
+    make date objects of them), and numbers are read as YAML 1.2 reads them."""
+    return {first: [r for r in rs if r[0] not in tags] for first, rs in resolvers.items()}
+
+
+def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    text = loader.construct_scalar(node)
+    base = {"0o": 8, "0x": 16}.get(text[:2], 10)
+    return int(text[2:] if base != 10 else text, base)
+
+
+def _construct_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> float:
+    text = loader.construct_scalar(node).lower()
+    return float(text.replace(".inf", "inf").replace(".nan", "nan"))
+
+
+class _TooManyGoals(Exception):
+    """Raised while reading, at the first goal past MAX_GOALS: the rest is never parsed."""
 
 
 class _Loader(yaml.SafeLoader):
-    """yaml.safe_load's loader, stricter: dates stay text, duplicate keys and aliases refused."""
+    """yaml.safe_load's loader, stricter: dates stay text, duplicate keys and aliases refused,
+    and a file of too many goals refused as soon as the goal past the limit is reached."""
 
-    yaml_implicit_resolvers = _without_timestamps(yaml.SafeLoader.yaml_implicit_resolvers)
+    yaml_implicit_resolvers = _without(
+        yaml.SafeLoader.yaml_implicit_resolvers, (_TIMESTAMP_TAG, _INT_TAG, _FLOAT_TAG)
+    )
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._path: list[Any] = []  # the key (a node) or the index of each node being read
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         # An alias lets a small file expand into a huge document ("billion laughs").
         if self.check_event(yaml.AliasEvent):
             mark = self.peek_event().start_mark
             raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed", mark)
-        return super().compose_node(parent, index)
+        # An anchor is only there to be referred to; refused too, so it is never mistaken
+        # for text ("vision: &v {...}" read as if it were not there).
+        if getattr(self.peek_event(), "anchor", None) is not None:
+            mark = self.peek_event().start_mark
+            raise yaml.composer.ComposerError(None, None, "anchors (&name) are not allowed", mark)
+        self._path.append(index)
+        try:
+            if self._is_goal_past_limit():
+                raise _TooManyGoals()
+            return super().compose_node(parent, index)
+        finally:
+            self._path.pop()
+
+    def _is_goal_past_limit(self) -> bool:
+        # [the document, the key 'goals', the goal's index]: reading 25,000 goals to refuse
+        # them took seconds and hundreds of megabytes.
+        if len(self._path) != 3 or not isinstance(self._path[2], int):
+            return False
+        key = self._path[1]
+        return (
+            isinstance(key, yaml.ScalarNode)
+            and key.value == "goals"
+            and key.tag.endswith(":str")
+            and self._path[2] >= MAX_GOALS
+        )
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
         # PyYAML silently keeps the last of two equal keys; two visions must be reported.
         seen = set()
         for key_node, _ in node.value:
+            if key_node.tag == _MERGE_TAG:  # "<<: {owner: x}" copies keys in unseen
+                raise yaml.constructor.ConstructorError(
+                    None, None, "merge keys (<<) are not allowed", key_node.start_mark
+                )
             if isinstance(key_node, yaml.ScalarNode):
                 key = (key_node.tag, key_node.value)
                 if key in seen:
@@ -86,6 +153,12 @@ class _Loader(yaml.SafeLoader):
                     )
                 seen.add(key)
         return super().construct_mapping(node, deep)
+
+
+_Loader.add_implicit_resolver(_INT_TAG, _INT_12, _NUMBER_START)
+_Loader.add_implicit_resolver(_FLOAT_TAG, _FLOAT_12, _NUMBER_START)
+_Loader.add_constructor(_INT_TAG, _construct_int)
+_Loader.add_constructor(_FLOAT_TAG, _construct_float)
 
 
 class _Dumper(yaml.SafeDumper):
@@ -118,6 +191,11 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
+# Text that a YAML 1.1 or 1.2 reader takes for something else is written quoted: PyYAML
+# knows 1.1's forms; these are the rest (1e3, 0o17, +.5, y).
+_Dumper.add_implicit_resolver(_INT_TAG, _INT_12, _NUMBER_START)
+_Dumper.add_implicit_resolver(_FLOAT_TAG, _FLOAT_12, _NUMBER_START)
+_Dumper.add_implicit_resolver(_BOOL_TAG, _BOOL_11, list("yYnN"))
 _Dumper.add_representer(str, _represent_str)
 _Dumper.add_representer(
     _FlowMap, lambda d, data: d.represent_mapping("tag:yaml.org,2002:map", data, flow_style=True)
@@ -160,6 +238,8 @@ def loads(text: str, source: str = "<input>") -> Chain:
         raise ChainFileError([_yaml_error(error, text, source)]) from None
     except RecursionError:
         raise ChainFileError([f"{source}: nested too deeply to be a goal chain"]) from None
+    except _TooManyGoals:
+        raise _too_many_goals(source, f"more than {MAX_GOALS}") from None
     return from_document(doc, source)
 
 
@@ -172,6 +252,10 @@ def read_document(chain: str | Mapping[str, Any], source: str) -> dict[str, Any]
 def _too_large(source: str, limit: int = MAX_BYTES) -> ChainFileError:
     size = size_words(limit)
     return ChainTooLarge([f"{source}: larger than {size}, the most a goal chain file may be"])
+
+
+def _too_many_goals(source: str, count: str) -> ChainFileError:
+    return ChainTooLarge([f"{source}: {count} goals: a goal chain holds at most {MAX_GOALS}"])
 
 
 def check_size(text: str, source: str, limit: int = MAX_BYTES) -> None:
@@ -193,8 +277,21 @@ def _parse_json(text: str, source: str) -> Any:
             message = _yaml_error(located, text, source).replace("malformed YAML", "malformed JSON")
             raise ChainFileError([message]) from None
         raise ChainFileError([f"{source}: {error}"]) from None
-    except ValueError as error:
-        raise ChainFileError([f"{source}: malformed JSON: {error}"]) from None
+    except ValueError as error:  # NaN or Infinity, which the parser names without a place
+        line = _constant_line(text)
+        raise ChainFileError([f"{source}{line}: malformed JSON: {error}"]) from None
+
+
+# A JSON string (skipped, whatever it holds), or one of the constants JSON does not allow.
+_JSON_CONSTANT = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)')
+
+
+def _constant_line(text: str) -> str:
+    """':3', the line of the first NaN or Infinity outside a string; '' if none is found."""
+    for found in _JSON_CONSTANT.finditer(text):
+        if found.group(1):
+            return f":{text.count(chr(10), 0, found.start()) + 1}"
+    return ""
 
 
 class DuplicateKey(ValueError):
@@ -224,7 +321,19 @@ def _yaml_error(error: yaml.YAMLError, text: str, source: str) -> str:
         return f"{source}:{line}: malformed YAML: character #x{error.character:04x} not allowed"
     mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
     where = f":{mark.line + 1}" if mark else ""
-    return f"{source}{where}: malformed YAML: {getattr(error, 'problem', None) or error}"
+    problem, context = getattr(error, "problem", None), getattr(error, "context", None)
+    started = getattr(error, "context_mark", None)
+    if problem and context and started and mark and started.line != mark.line:
+        # A quote, a bracket or a token left open is reported where the text ends; its
+        # start is where to look ("while scanning a quoted scalar" on line 6).
+        opened = isinstance(error, yaml.scanner.ScannerError) or "stream" in problem
+        if opened:
+            return (
+                f"{source}:{started.line + 1}: malformed YAML: {context},"
+                f" {problem} on line {mark.line + 1}"
+            )
+        return f"{source}{where}: malformed YAML: {problem} ({context} on line {started.line + 1})"
+    return f"{source}{where}: malformed YAML: {problem or error}"
 
 
 def from_document(doc: Mapping[str, Any], source: str = "<input>") -> Chain:
@@ -238,8 +347,7 @@ def from_document(doc: Mapping[str, Any], source: str = "<input>") -> Chain:
     doc = dict(doc)
     goals = doc.get("goals")
     if isinstance(goals, list) and len(goals) > MAX_GOALS:
-        message = f"{len(goals)} goals: a goal chain holds at most {MAX_GOALS}"
-        raise ChainTooLarge([f"{source}: {message}"])
+        raise _too_many_goals(source, str(len(goals)))
     _refuse(source, _version_problems(doc) or _problems(doc))
     return from_dict(doc)
 
@@ -350,8 +458,12 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
         types = [error.validator_value] if isinstance(error.validator_value, str) else []
         names = [_TYPE_NAMES[t] for t in types or error.validator_value if t != "null"]
         # YAML reads unquoted yes, 2027 or 1.0 as a boolean or a number.
-        hint = " (put it in quotes)" if names == ["text"] and value is not None else ""
-        return f"must be {' or '.join(names)}, not {shown(value)}{hint}"
+        # A list or a mapping is named by its kind: "not a list holding an object" says less.
+        container = isinstance(value, Mapping | list)
+        hint = " (put it in quotes)" if names == ["text"] and not container else ""
+        return (
+            f"must be {' or '.join(names)}, not {kind(value) if container else shown(value)}{hint}"
+        )
     if error.validator == "enum":
         field = error.path[-1] if error.path and isinstance(error.path[-1], str) else "value"
         choices = ", ".join(map(str, error.validator_value))

@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Request
 
 from workshop.domain.errors import Forbidden, InvalidInput, NotFound, Unauthorized, WorkshopError
-from workshop.domain.payload import check_depth
+from workshop.domain.payload import check_depth, too_deep
 from workshop.domain.text import shown, size_words
 from workshop.domain.workshop import CLIENT_COMMANDS
 from workshop.service import Service
@@ -168,7 +168,7 @@ def json_body() -> dict:
     try:
         body = request.get_json(silent=True)
     except RecursionError:  # silent=True does not cover nesting deeper than Python recurses
-        body = None
+        raise too_deep() from None
     if not isinstance(body, Mapping):
         raise InvalidInput("the request body must be a JSON object", code="invalid_json")
     check_depth(body)

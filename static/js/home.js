@@ -5,7 +5,9 @@ import { markBusy, setUpLargeType, showError } from "./dom.js";
 
 setUpLargeType();
 
-const MAX_CHAIN_BYTES = 512 * 1024;
+function sizeWords(bytes) {
+  return bytes >= 1024 * 1024 ? `${Math.floor(bytes / (1024 * 1024))} MB` : `${Math.floor(bytes / 1024)} KB`;
+}
 
 function readFile(file) {
   return new Promise((resolve, reject) => {
@@ -72,7 +74,11 @@ createForm.addEventListener("submit", async (event) => {
   try {
     const file = field("chain-file").files[0];
     if (file) {
-      if (file.size > MAX_CHAIN_BYTES) throw new Error(`${file.name} is too large for a goal chain file.`);
+      // The server's limit on a request (MAX_CONTENT_LENGTH), which bounds a chain's text.
+      const limit = Number(field("chain-file").dataset.maxBytes);
+      if (limit && file.size > limit) {
+        throw new Error(`${file.name} is larger than ${sizeWords(limit)}, the most this server takes.`);
+      }
       body.chain = await readFile(file);
     }
     const created = await postJSON("/api/sessions", body);

@@ -13,8 +13,21 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from workshop.domain.chain_fields import date_problems, length_problems, too_long
+from workshop.domain.decided import ordered_decided
 from workshop.domain.errors import InvalidInput
-from workshop.domain.text import DIRECTION_CONTROLS, DIRECTION_PROBLEM, MARKUP, natural_key, shown
+from workshop.domain.text import (
+    CONTROL,
+    DIRECTION_CONTROLS,
+    DIRECTION_PROBLEM,
+    MARKUP,
+    TITLE_MAX,
+    is_blank,
+    named,
+    natural_key,
+    one_line,
+    shown,
+)
 
 FORMAT_VERSION = 1  # the `goalchain:` key every chain document starts with
 LEVELS = ("vision", "user", "business", "product", "sprint")
@@ -94,9 +107,8 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = ", ".join(
-            part for part in (self.goal_id and f"goal {self.goal_id}", self.field) if part
-        )
+        goal, field = self.goal_id and f"goal {named(self.goal_id)}", self.field
+        where = ", ".join(part for part in (goal, field and one_line(field)) if part)
         return f"{where}: {self.message}" if where else self.message
 
 
@@ -145,13 +157,23 @@ def validate(chain: Chain) -> list[Problem]:
     """Every problem with the chain, not just the first, so one pass fixes them all."""
     problems = _vision_problems(chain) + _duplicate_id_problems(chain)
     problems += _text_problems(None, chain.product, "product")
+    if isinstance(chain.product, str) and len(chain.product.strip()) > TITLE_MAX:
+        problems.append(Problem(None, "product", too_long(chain.product, TITLE_MAX)))
     if chain.vision is not None:
-        problems += _text_problems(chain.vision.id, dataclasses.asdict(chain.vision))
+        problems += _field_problems(chain.vision.id, dataclasses.asdict(chain.vision))
     known = goals_by_id(chain)
     for goal in ordered_goals(chain):
         problems += _goal_problems(chain, goal, known)
-        problems += _text_problems(goal.id, dataclasses.asdict(goal))
+        problems += _field_problems(goal.id, dataclasses.asdict(goal))
     return problems
+
+
+def _field_problems(goal_id: str, fields: dict[str, Any]) -> list[Problem]:
+    """What is wrong with the values of a goal's (or the vision's) fields: their text, the
+    length of it, their dates."""
+    found = length_problems(fields) + date_problems(fields)
+    problems = _text_problems(goal_id, fields)
+    return problems + [Problem(goal_id, field, message) for field, message in found]
 
 
 def _text_problems(goal_id: str, fields: Any, where: str = "") -> list[Problem]:
@@ -162,6 +184,8 @@ def _text_problems(goal_id: str, fields: Any, where: str = "") -> list[Problem]:
             return [Problem(goal_id, where, "HTML markup is not allowed in text")]
         if DIRECTION_CONTROLS.search(fields):
             return [Problem(goal_id, where, DIRECTION_PROBLEM)]
+        if CONTROL.search(fields):  # ESC would reach the terminal of `chain render`
+            return [Problem(goal_id, where, "contains control characters or broken unicode")]
         return []
     if isinstance(fields, float) and not math.isfinite(fields):
         return [Problem(goal_id, where, "not a finite number")]
@@ -181,7 +205,7 @@ def _text_problems(goal_id: str, fields: Any, where: str = "") -> list[Problem]:
 def _vision_problems(chain: Chain) -> list[Problem]:
     if chain.vision is None:
         return [Problem(None, "vision", "no vision: a chain has exactly one")]
-    if not chain.vision.statement.strip():
+    if is_blank(chain.vision.statement):
         return [Problem(chain.vision.id, "statement", "empty statement")]
     return []
 
@@ -202,7 +226,7 @@ def _duplicate_id_problems(chain: Chain) -> list[Problem]:
 
 def _goal_problems(chain: Chain, goal: Goal, known: dict[str, Goal]) -> list[Problem]:
     problems = []
-    if not goal.title.strip():
+    if is_blank(goal.title):
         problems.append(Problem(goal.id, "title", "empty title"))
     if goal.status not in STATUSES:
         message = f"unknown status {shown(goal.status)}: one of {', '.join(STATUSES)}"
@@ -260,7 +284,7 @@ def _metric_problems(goal: Goal) -> list[Problem]:
     problems = []
     for index, metric in enumerate(goal.metrics):
         where = f"metrics[{index}]"
-        if not metric.name.strip():
+        if is_blank(metric.name):
             problems.append(Problem(goal.id, f"{where}.name", "empty metric name"))
     return problems
 
@@ -322,11 +346,19 @@ def _metric_dict(metric: Metric) -> dict[str, Any]:
     return _compact(fields)
 
 
+REQUIRED = ("id", "level", "title", "statement", "name")  # never left out, even empty
+
+
 def _compact(fields: dict[str, Any]) -> dict[str, Any]:
-    """Leave out empty optional fields; free-form provenance becomes plain JSON data."""
+    """Leave out empty optional fields (nothing, '', [] or {}: one chain, one form);
+    free-form provenance becomes plain JSON data."""
     if fields.get("decided") is not None:
-        fields["decided"] = _plain(fields["decided"])
-    return {key: value for key, value in fields.items() if value is not None and value != []}
+        fields["decided"] = ordered_decided(_plain(fields["decided"]))
+    return {key: value for key, value in fields.items() if key in REQUIRED or not _empty(value)}
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value in ([], {}) or (isinstance(value, str) and not value.strip())
 
 
 def _plain(value: Any) -> Any:
@@ -340,7 +372,7 @@ def to_document(chain: Chain) -> dict[str, Any]:
     version keeps is always there: `product` is null and `goals` empty when there are none
     (the vision, once there is one)."""
     fields = to_dict(chain)
-    document: dict[str, Any] = {"goalchain": FORMAT_VERSION, "product": chain.product}
+    document: dict[str, Any] = {"goalchain": FORMAT_VERSION, "product": fields.get("product")}
     if "vision" in fields:
         document["vision"] = fields["vision"]
     document["goals"] = fields.get("goals", [])

@@ -187,4 +187,9 @@ def check_depth(value: object, what: str = "the request body") -> None:
         ]
         if not level:
             return
-    raise InvalidInput(f"{what} is nested more than {DEPTH_MAX} levels deep", code="invalid_json")
+    raise too_deep(what)
+
+
+def too_deep(what: str = "the request body") -> InvalidInput:
+    """The refusal of input nested deeper than DEPTH_MAX (or than a parser could follow)."""
+    return InvalidInput(f"{what} is nested more than {DEPTH_MAX} levels deep", code="invalid_json")

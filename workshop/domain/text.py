@@ -21,6 +21,11 @@ DIRECTION_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 DIRECTION_PROBLEM = "contains direction controls (U+202A–U+202E, U+2066–U+2069)"
 # Control characters, and lone UTF-16 surrogates (no UTF-8 can carry them).
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+# What must not reach a message of one line: control characters and every line break.
+UNPRINTABLE = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029\ud800-\udfff]")
+
+# Characters that take no room: a title of only these reads as empty.
+INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200d\u2060\ufeff]")
 
 NAME_MAX = 80
 TITLE_MAX = 200
@@ -55,11 +60,27 @@ def shown(value: object) -> str:
     if isinstance(value, int | float):
         return number_words(value)
     if isinstance(value, str):
-        text = CONTROL.sub("?", value)
+        text = one_line(value)
         return f"'{text[:SHOWN_MAX]}…'" if len(text) > SHOWN_MAX else f"'{text}'"
     if isinstance(value, Mapping | list | tuple):
         return _contents(value)
     return kind(value)
+
+
+def is_blank(text: str) -> bool:
+    """Empty, or only spaces and characters that take no room (a zero-width space)."""
+    return not INVISIBLE.sub("", text).strip()
+
+
+def one_line(text: str) -> str:
+    """Text that stays on its line: a value echoed in a message of one line per problem
+    could otherwise start a line of its own, forged ("x.yaml: all good")."""
+    return UNPRINTABLE.sub("?", text)
+
+
+def named(text: str) -> str:
+    """A name (a goal id, a field) as it is when it reads plainly, else quoted by `shown`."""
+    return text if re.fullmatch(r"[^\s',:]+", text) and text == one_line(text) else shown(text)
 
 
 def _contents(value: Mapping | list | tuple) -> str:
