@@ -19,6 +19,9 @@ SENIOR_ROLES = ("product", "stakeholder")
 # speaks, but it knows who held the floor and for how long, so every second counts. A pass
 # says "nothing from me", so it is not a turn.
 NOT_A_TURN = ("passed",)
+# A turn that ended while its holder was away (not connected: a dead laptop, a dropped phone)
+# and that they did not end themselves: nobody spoke on it, so it is neither airtime nor a turn.
+AWAY = "away"
 # How a round's turn ends with no word from its holder: a pass, or "unanswered" (the timer
 # ran out, or the ballot the round was opened for closed, before they spoke, passed or voted).
 NO_WORD = ("passed", "unanswered")
@@ -175,7 +178,10 @@ def held_seconds(started_at: float, ended_at: float) -> float:
 
 def airtime_of(how: str, seconds: float) -> tuple[float, int]:
     """What a turn that ended `how` after `seconds` adds to its holder's (seconds, turns): all
-    the time held, whoever ended it, and a turn unless it was a pass."""
+    the time held, whoever ended it, and a turn unless it was a pass; nothing for a turn whose
+    holder was away when it ended."""
+    if how == AWAY:
+        return 0.0, 0
     return seconds, 0 if how in NOT_A_TURN else 1
 
 
