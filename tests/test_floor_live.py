@@ -148,3 +148,15 @@ def test_pass_is_refused_on_a_turn_from_the_queue(server: LiveServer, people: li
     airtime = fac.fresh_state()["airtime"]
     assert dan.id not in airtime["silent"]
     assert {r["participant_id"]: r["turns"] for r in airtime["rows"]}[dan.id] == 1
+
+
+def test_the_foursomes_of_seven_people_are_their_pairs_joined(
+    server: LiveServer, people: list[Person]
+) -> None:
+    """Seven people: pairs 2+2+3 and foursomes 3+4, no foursome two of the pairs."""
+    session, fac = host(server, people)
+    seat(server, session, people, *((f"P{i}", "team") for i in range(7)))
+    plan = fac.ok("start_1_2_4_all", seed=11)["events"][0]["plan"]
+    pairs, fours = plan[1]["groups"], plan[2]["groups"]
+    assert sorted(map(len, fours)) == [3, 4]
+    assert all(any(set(pair) <= set(four) for four in fours) for pair in pairs)
