@@ -722,3 +722,13 @@ def test_whoever_is_shown_next_gets_the_floor_and_nobody_away_does(steps):
     for item in room.log:
         apply(replayed, dict(item))
     assert replayed.floor == room.state.floor
+
+
+def test_whoever_is_handed_the_facilitation_during_a_queue_turn_is_not_asked_in_the_round():
+    room = Domain(names=("Ann", "Bob"))
+    ann, bob = room.ids["Ann"], room.ids["Bob"]
+    room.do(ann, "raise_hand")
+    room.do(FAC, "grant_floor")
+    room.do(FAC, "start_round")  # Ann's queue turn is not her answer: she is asked first
+    room.do(FAC, "hand_over", participant_id=ann)
+    assert room.holder() == bob and room.state.facilitator_id == ann

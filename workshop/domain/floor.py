@@ -68,7 +68,7 @@ def stepping_down(s: WorkshopState, participant_id: str, ctx: Context) -> list[d
     holder = s.floor.holder
     if holder is None or holder.participant_id != participant_id:
         return []
-    return [_end(s, "ended", ctx), *_next(s, participant_id, ctx)]
+    return [_end(s, "ended", ctx), *_next(s, participant_id, ctx, skip=(participant_id,))]
 
 
 def floor_cleared(s: WorkshopState, ctx: Context) -> list[dict]:
@@ -112,10 +112,14 @@ def on_the_floor(s: WorkshopState) -> list[str]:
     return list(dict.fromkeys(people))
 
 
-def _next(s: WorkshopState, ended: str | None, ctx: Context) -> list[dict]:
-    """After a turn: the round's next speaker here, or else the queue's, or nobody. A round
-    with nobody here left to ask ends, naming those it could not ask (`away`)."""
+def _next(
+    s: WorkshopState, ended: str | None, ctx: Context, skip: Collection[str] = ()
+) -> list[dict]:
+    """After a turn: the round's next speaker here, or else the queue's, or nobody (nor any
+    of `skip`). A round with nobody here left to ask ends, naming those it could not ask
+    (`away`)."""
     order, kind = waiting(s, ended)
+    order = [pid for pid in order if pid not in skip]
     here = [pid for pid in order if pid in ctx.present]
     if here:
         return [grant(s, here[0], kind, ctx, passed_over=order[: order.index(here[0])])]
