@@ -1,5 +1,6 @@
 // The console's floor, airtime and people panels.
 
+import { liveAirtime } from "./airtime.js";
 import { $, button, counted, duration, h, setDisabled } from "./dom.js";
 import { showInvitations } from "./invitations.js";
 import { run, update } from "./shell.js";
@@ -136,10 +137,12 @@ function disarmHandOvers() {
   }
 }
 
-/** Airtime per person as bars, who dominates, the Gini, who was not heard. */
-export function renderAirtime(state) {
-  const airtime = state.airtime;
-  if (!airtime) return;
+/** Airtime per person as bars, who dominates, the Gini, who was not heard: live, the turn
+ * under way counted in as it runs (`now`: the server's clock), as the minutes will count it. */
+export function renderAirtime(state, now) {
+  if (!state.airtime) return;
+  const order = state.participants.map((p) => p.id);
+  const airtime = liveAirtime(state.airtime, state.floor, now, order);
   const names = state.participants.map((p) => [p.id, p.name]);
   update($("#airtime-body"), [airtime, names], () => {
     const top = Math.max(1, ...airtime.rows.map((r) => r.seconds));
