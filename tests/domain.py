@@ -38,8 +38,7 @@ class Domain:
         return joined[0]["participant"]["id"]
 
     def do(self, actor: str, command: str, **payload: object) -> list[dict]:
-        present = frozenset(self.state.participants) - self.absent
-        events = decide(self.state, actor, command, payload, Context(self.now, present))
+        events = decide(self.state, actor, command, payload, Context(self.now, self.present()))
         return self.fold(events)
 
     def advance(self, seconds: float) -> None:
@@ -51,8 +50,11 @@ class Domain:
         self.advance(seconds)
         self.do(pid, "end_turn")
 
+    def present(self) -> frozenset[str]:
+        return frozenset(self.state.participants) - self.absent
+
     def floor(self, viewer: str = FAC) -> dict:
-        return views.snapshot(self.state, viewer, frozenset(self.state.participants))["floor"]
+        return views.snapshot(self.state, viewer, self.present())["floor"]
 
     def holder(self) -> str | None:
         holder = self.state.floor.holder

@@ -11,6 +11,9 @@ from hypothesis import strategies as st
 
 from tests.domain import FAC, Domain
 from workshop.domain import views
+from workshop.domain.errors import WorkshopError
+from workshop.domain.events import apply
+from workshop.domain.state import WorkshopState
 from workshop.domain.turns import NO_WORD, next_speaker, serving_order
 from workshop.minutes import record_floor
 
@@ -504,3 +507,228 @@ def test_whoever_showed_fewer_than_three_fingers_gets_the_floor_first(rule, sett
     }
     assert outcome[1]["type"] == "floor_granted" and room.holder() == cid
     assert room.floor()["queue"] == [bob]
+
+
+# -- whoever is away is passed over, and keeps their place ------------------------------------
+
+
+def test_someone_away_keeps_their_hand_up_but_the_floor_goes_to_the_next_here():
+    """Bob's laptop died with his hand up: the floor went to him, his time-box ran out and
+    was booked to him as a turn; the screen showed "Next Bob Cat"."""
+    room = Domain(names=("Ann", "Bob", "Cat"))
+    bob, cat = room.ids["Bob"], room.ids["Cat"]
+    room.do(bob, "raise_hand")
+    room.do(cat, "raise_hand")
+    room.absent.add(bob)
+    shown = room.floor()
+    assert shown["queue"] == [cat, bob] and shown["next"] == cat and shown["up_next"] == [cat]
+    assert shown["away"] == [bob]
+    granted = room.do(FAC, "grant_floor")[-1]
+    assert granted["turn"]["participant_id"] == cat and granted["passed_over"] == [bob]
+    room.do(cat, "end_turn")
+    assert room.holder() is None and room.state.floor.queue == [bob]  # his place is kept
+    refusal = refused(room, FAC, "grant_floor")
+    assert "Bob is away" in refusal
+    room.absent.discard(bob)
+    assert room.floor()["next"] == bob
+    room.do(FAC, "grant_floor")
+    assert room.holder() == bob
+
+
+@pytest.mark.parametrize("ending", ["expire", "skip_turn", "end_turn"])
+def test_a_turn_ended_while_its_holder_is_away_is_no_airtime(ending):
+    """A speaker whose phone dropped keeps the floor (phones come back in seconds); if it is
+    ended, skipped or runs out while they are away, nobody spoke on it."""
+    room = Domain(names=("Ann", "Bob"))
+    ann, bob = room.ids["Ann"], room.ids["Bob"]
+    room.do(FAC, "set_time_box", seconds=30)
+    room.do(FAC, "grant_floor", participant_id=bob)
+    room.do(ann, "raise_hand")
+    room.absent.add(bob)
+    assert room.holder() == bob and room.floor()["away"] == [bob]
+    turn = room.state.floor.holder.id
+    room.advance(40)
+    if ending == "expire":
+        room.do("system", "expire_turn", turn_id=turn)
+    else:
+        room.do(FAC, ending)
+    ended = next(e for e in room.log if e["type"] == "turn_ended")
+    assert ended["how"] == "away" and ended["seconds"] == 30
+    assert room.state.floor.seconds[bob] == 0 and room.state.floor.turns[bob] == 0
+    assert room.holder() == ann
+
+
+def test_a_round_passes_over_whoever_is_away_and_asks_them_once_back():
+    room = Domain(names=("Ann", "Bob", "Cat", "Dan"))
+    ann, bob, cat, dan = (room.ids[n] for n in ("Ann", "Bob", "Cat", "Dan"))
+    room.do(FAC, "start_round")
+    room.absent.add(bob)
+    assert room.floor()["up_next"] == [cat, dan] and room.floor()["away"] == [bob]
+    room.do(ann, "end_turn")
+    assert room.holder() == cat and room.log[-1]["passed_over"] == [bob]
+    room.absent.discard(bob)  # back: the round asks him now, his place having passed
+    assert room.floor()["up_next"] == [bob, dan]
+    room.do(cat, "end_turn")
+    assert room.holder() == bob
+    room.absent.add(dan)
+    room.do(bob, "pass_turn")  # the round has nobody here left to ask
+    ended = room.log[-1]
+    assert ended["type"] == "round_ended" and ended["away"] == [dan]
+    rounds = record_floor.floor(room.state, room.log)["rounds"]
+    assert [r["how"] for r in rounds[0]["responses"]] == ["yielded", "passed", "yielded", "away"]
+
+
+def test_a_round_members_turn_ended_while_away_is_not_their_answer():
+    room = Domain(names=("Ann", "Bob"))
+    ann, bob = room.ids["Ann"], room.ids["Bob"]
+    room.do(FAC, "start_round")
+    room.absent.add(ann)
+    room.do(FAC, "skip_turn")  # Ann's phone dropped as she was asked
+    assert room.holder() == bob and room.state.floor.round.done == []
+    room.absent.discard(ann)
+    room.do(bob, "end_turn")
+    assert room.holder() == ann  # asked now that she is back
+    room.do(ann, "end_turn")
+    rounds = record_floor.floor(room.state, room.log)["rounds"]
+    assert [r["how"] for r in rounds[0]["responses"]] == ["yielded", "yielded"]
+
+
+def test_the_round_asks_the_holder_of_a_queue_turn_in_their_place():
+    """Ann spoke from the queue when the round (Ann, Bob, Cat, Dan) started: the screen showed
+    "Next Bob Cat Dan", and the round served Bob, Ann, Cat, Dan."""
+    room = Domain(names=("Ann", "Bob", "Cat", "Dan"))
+    ids = [room.ids[n] for n in ("Ann", "Bob", "Cat", "Dan")]
+    room.do(ids[0], "raise_hand")
+    room.do(FAC, "grant_floor")
+    room.do(FAC, "start_round")
+    shown = room.floor()
+    assert shown["up_next"] == ids and shown["next"] == ids[0]
+    assert shown["holder"]["answers_round"] is False
+    served = []
+    while room.state.floor.round is not None:
+        room.do(FAC, "end_turn")
+        if room.holder():
+            served.append(room.holder())
+    assert served == ids
+    rounds = record_floor.floor(room.state, room.log)["rounds"]
+    assert [r["how"] for r in rounds[0]["responses"]] == ["ended"] * 4  # the queue turn is not
+
+
+def test_a_round_turn_leaves_a_raised_hand_up_for_the_discussion():
+    """Cat raised her hand to speak in the discussion, a round ran, she passed: her hand was
+    gone, silently."""
+    room = Domain(names=("Ann", "Cat"))
+    ann, cat = room.ids["Ann"], room.ids["Cat"]
+    room.do(cat, "raise_hand")
+    room.do(FAC, "start_round")
+    room.do(ann, "end_turn")
+    assert room.holder() == cat and room.state.floor.queue == [cat]
+    room.do(cat, "pass_turn")
+    assert room.state.floor.round is None and room.state.floor.queue == [cat]
+    assert room.floor()["next"] == cat
+
+
+@pytest.mark.parametrize("command", ["end_turn", "skip_turn", "extend_turn"])
+def test_a_button_pressed_for_a_turn_that_ended_changes_nothing(command):
+    """End, Skip and +time pressed at 0:00 hit the next speaker: Bob lost his turn after
+    0.05 s and it counted as a turn."""
+    room = Domain(names=("Ann", "Bob"))
+    ann, bob = room.ids["Ann"], room.ids["Bob"]
+    room.do(FAC, "set_time_box", seconds=10)
+    room.do(ann, "raise_hand")
+    room.do(bob, "raise_hand")
+    first = room.do(FAC, "grant_floor")[-1]["turn"]["id"]
+    room.advance(10)
+    room.do("system", "expire_turn", turn_id=first)
+    seq = room.state.seq
+    message = refused(room, FAC, command, turn_id=first)
+    assert f"turn '{first}' has ended already" in message and "Bob holds the floor" in message
+    assert room.state.seq == seq and room.holder() == bob
+    room.do(FAC, command, turn_id=room.state.floor.holder.id)  # the current one: done
+
+
+def test_passing_is_refused_on_a_turn_that_is_not_the_rounds():
+    """Dan spoke 3 s from the queue, a round started, he pressed Pass: airtime 3 s, 0 turns,
+    listed as silent, "passed" in the minutes, and the round asked him again."""
+    room = Domain(names=("Ann", "Dan"))
+    dan = room.ids["Dan"]
+    room.do(dan, "raise_hand")
+    room.do(FAC, "grant_floor")
+    room.do(FAC, "start_round")
+    room.advance(3)
+    assert "not a turn in the round" in refused(room, dan, "pass_turn")
+    room.do(dan, "end_turn")
+    assert room.state.floor.turns[dan] == 1 and room.state.floor.seconds[dan] == 3
+    assert room.holder() == room.ids["Ann"]
+
+
+def refused(room: Domain, actor: str, command: str, **payload: object) -> str:
+    """The message of a refused command; nothing is applied."""
+    with pytest.raises(WorkshopError) as refusal:
+        room.do(actor, command, **payload)
+    return refusal.value.message
+
+
+FLOOR_STEPS = st.lists(
+    st.tuples(
+        st.sampled_from(
+            ["raise", "leave", "back", "round", "grant", "end", "skip", "expire", "pass", "yield"]
+        ),
+        st.integers(0, 4),
+    ),
+    max_size=30,
+)
+
+
+@given(steps=FLOOR_STEPS)
+def test_whoever_is_shown_next_gets_the_floor_and_nobody_away_does(steps):
+    """For any mix of hands, rounds, people leaving and coming back and turns ending: the
+    floor goes to the `next` shown, never to someone away, and the log replays to the same
+    floor."""
+    room = Domain(names=tuple(NAMES[:5]))
+    pids = [room.ids[name] for name in NAMES[:5]]
+    room.do(FAC, "set_time_box", seconds=30)
+    for action, who in steps:
+        shown, holder = room.floor(), room.state.floor.holder
+        actions = {
+            "raise": (pids[who], "raise_hand", {}),
+            "round": (FAC, "start_round", {"seniors_last": who % 2 == 1}),
+            "grant": (FAC, "grant_floor", {}),
+            "end": (FAC, "end_turn", {}),
+            "skip": (FAC, "skip_turn", {}),
+            "pass": (holder.participant_id if holder else FAC, "pass_turn", {}),
+            "yield": (holder.participant_id if holder else FAC, "end_turn", {}),
+            "expire": ("system", "expire_turn", {"turn_id": holder.id if holder else "t0"}),
+        }
+        if action in ("leave", "back"):
+            (room.absent.add if action == "leave" else room.absent.discard)(pids[who])
+            continue
+        if action == "expire":
+            room.advance(30)
+        before, logged = room.state.seq, len(room.log)
+        try:
+            room.do(*actions[action][:2], **actions[action][2])
+        except WorkshopError:
+            assert room.state.seq == before
+            continue
+        granted = [e for e in room.log[logged:] if e["type"] == "floor_granted"]
+        moved_on = action not in ("raise", "round", "grant") and holder is not None
+        if moved_on or action == "grant":
+            assert room.holder() == shown["next"]
+        if granted and granted[-1]["turn"]["kind"] != "direct":
+            assert granted[-1]["turn"]["participant_id"] in room.present()
+        room.advance(1)
+    replayed = WorkshopState(id="w1")
+    for item in room.log:
+        apply(replayed, dict(item))
+    assert replayed.floor == room.state.floor
+
+
+def test_whoever_is_handed_the_facilitation_during_a_queue_turn_is_not_asked_in_the_round():
+    room = Domain(names=("Ann", "Bob"))
+    ann, bob = room.ids["Ann"], room.ids["Bob"]
+    room.do(ann, "raise_hand")
+    room.do(FAC, "grant_floor")
+    room.do(FAC, "start_round")  # Ann's queue turn is not her answer: she is asked first
+    room.do(FAC, "hand_over", participant_id=ann)
+    assert room.holder() == bob and room.state.facilitator_id == ann

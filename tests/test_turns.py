@@ -208,6 +208,47 @@ def test_stage_plan_with_nobody_has_no_groups():
     assert all(stage["groups"] == [] for stage in stage_plan([], seed=1))
 
 
+def sums_to(parts: list[int], totals: list[int]) -> bool:
+    """Whether `parts` split, each whole, into groups adding up to `totals` (brute force)."""
+    if not totals:
+        return not parts
+    first, rest = totals[0], totals[1:]
+    for mask in range(1 << len(parts)):
+        chosen = [p for i, p in enumerate(parts) if mask >> i & 1]
+        if sum(chosen) == first:
+            others = [p for i, p in enumerate(parts) if not mask >> i & 1]
+            if sums_to(others, rest):
+                return True
+    return False
+
+
+@given(n=st.integers(0, 16), seed=st.integers(0, 2**31))
+def test_every_foursome_is_earlier_pairs_joined_wherever_the_sizes_allow(n, seed):
+    """With 7 people the pairs were 2+2+3 and the foursomes 3+4, neither of them two pairs."""
+    plan = stage_plan(people(n), seed)
+    pairs, fours = plan[1]["groups"], plan[2]["groups"]
+    assert sorted(pid for group in fours for pid in group) == sorted(people(n))
+    assert [len(g) for g in fours] == [len(g) for g in form_groups(people(n), 4, seed)]
+    assert n < 2 or all(len(group) > 1 for group in fours)
+    if sums_to([len(p) for p in pairs], [len(f) for f in fours]):
+        assert all(any(set(pair) <= set(four) for four in fours) for pair in pairs)
+
+
+@pytest.mark.parametrize(
+    ("n", "pairs", "fours"),
+    [(7, [2, 2, 3], [3, 4]), (11, [2, 2, 2, 2, 3], [3, 4, 4]), (9, [2, 2, 2, 3], [4, 5])],
+)
+def test_foursomes_of_seven_and_eleven_are_pairs_joined(n, pairs, fours):
+    plan = stage_plan(people(n), seed=5)
+    assert [len(g) for g in plan[1]["groups"]] == pairs
+    assert [len(g) for g in plan[2]["groups"]] == fours
+    joined = [
+        sorted(p for pair in plan[1]["groups"] if set(pair) <= set(f) for p in pair)
+        for f in plan[2]["groups"]
+    ]
+    assert joined == [sorted(f) for f in plan[2]["groups"]]
+
+
 # -- time-boxes --------------------------------------------------------------------------------
 
 

@@ -245,7 +245,12 @@ class Broadcaster:
         return any(sid != origin for sid, _eio in manager.get_participants("/", room))
 
     # -- presence ------------------------------------------------------------
-    def presence(self, workshop_id: str, participant_id: str, present: bool) -> None:
-        """Tell the facilitator who came and went; sent to all, a connect storm is O(n²)."""
-        change = {"participant_id": participant_id, "present": present}
-        self.socketio.emit("presence_changed", change, to=rooms(workshop_id)[1])
+    def presence(
+        self, workshop_id: str, participant_id: str, present: bool, on_floor: bool = False
+    ) -> None:
+        """Tell the facilitator who came and went; sent to all, a connect storm is O(n²).
+        Someone the floor waits for (`on_floor`) is told to all: who is next depends on it."""
+        change = {"participant_id": participant_id, "present": present, "floor": on_floor}
+        everybody, facilitator = rooms(workshop_id)
+        for room in (everybody, facilitator) if on_floor else (facilitator,):
+            self.socketio.emit("presence_changed", change, to=room)

@@ -25,7 +25,9 @@ from socketio.exceptions import ConnectionRefusedError
 
 from workshop.broadcast import Broadcaster, JsonPacket, MalformedMessage
 from workshop.domain.errors import InvalidInput, Unavailable, WorkshopError
+from workshop.domain.floor import on_the_floor
 from workshop.domain.payload import check_depth
+from workshop.domain.state import WorkshopState
 from workshop.domain.text import shown
 from workshop.domain.views import SCREEN
 from workshop.domain.workshop import CLIENT_COMMANDS
@@ -62,6 +64,12 @@ class Later:
             value, self._send = self._value, send
         if value is not None:
             send(value)
+
+
+def waited_for(state: WorkshopState, participant_id: str) -> bool:
+    """Whether the floor waits for this person (holder, raised hand, round still to ask):
+    their coming and going changes who is next, on every page."""
+    return participant_id in on_the_floor(state)
 
 
 def acknowledge_when_answered(server: socketio.Server) -> None:
@@ -241,7 +249,7 @@ def register(socketio: SocketIO, service: Service, throttle: Throttle, outbound_
             socketio.start_background_task(watch_link, sid, conn)
         server.emit("state", service.snapshot(workshop_id, participant_id), to=sid)
         if person is not None:  # present: the connection is recorded, no need to ask
-            broadcaster.presence(workshop_id, participant_id, True)
+            broadcaster.presence(workshop_id, participant_id, True, waited_for(state, person.id))
 
     @on("disconnect")
     def disconnect(sid: str, *_reason: object) -> dict | None:
@@ -256,7 +264,8 @@ def register(socketio: SocketIO, service: Service, throttle: Throttle, outbound_
             service.disconnected(conn.attendance_id)
             with service.store.reading():  # another tab of theirs may still be open
                 present = service.store.is_present(conn.workshop_id, conn.participant_id)
-            broadcaster.presence(conn.workshop_id, conn.participant_id, present)
+            waited = waited_for(service.state(conn.workshop_id), conn.participant_id)
+            broadcaster.presence(conn.workshop_id, conn.participant_id, present, waited)
         except Unavailable as error:  # the next start closes what stays open
             log.warning("a disconnection was not recorded: %s", error.message)
         return None

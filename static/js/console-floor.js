@@ -1,9 +1,10 @@
 // The console's floor, airtime and people panels.
 
+import { liveAirtime } from "./airtime.js";
 import { $, button, counted, duration, h, setDisabled } from "./dom.js";
 import { showInvitations } from "./invitations.js";
 import { run, update } from "./shell.js";
-import { countdown, personName, ROLES, stageBox } from "./widgets.js";
+import { awayMark, countdown, personName, ROLES, stageBox } from "./widgets.js";
 
 let shownMode = null;
 let shownTimeBox;
@@ -13,11 +14,13 @@ export function renderFloor(state, live) {
   const { floor } = state;
   const error = $("#floor-error");
   const names = state.participants.map((p) => [p.id, p.name]);
-  const key = [floor.holder, floor.queue, floor.next, floor.round, floor.structure, names];
+  const key = [floor.holder, floor.queue, floor.next, floor.away, floor.round, floor.structure, names];
   update($("#floor-body"), key, () => {
     const parts = [];
     const holder = floor.holder;
     if (holder) {
+      // The turn shown goes with each press: pressed as it ran out, it must not hit the next.
+      const turn = { turn_id: holder.id };
       parts.push(
         h(
           "div",
@@ -25,17 +28,17 @@ export function renderFloor(state, live) {
           h(
             "p",
             { class: "big" },
-            h("strong", { text: personName(state, holder.participant_id) }),
+            h("strong", { text: personName(state, holder.participant_id) + awayMark(floor, holder.participant_id) }),
             " has the floor ",
             countdown(holder.deadline, "time left in this turn"),
           ),
           h(
             "div",
             { class: "actions" },
-            button("+30 s", () => run(live, "extend_turn", { seconds: 30 }, error), { key: "extend-30" }),
-            button("+60 s", () => run(live, "extend_turn", { seconds: 60 }, error), { key: "extend-60" }),
-            button("End turn", () => run(live, "end_turn", {}, error), { key: "end-turn" }),
-            button("Skip", () => run(live, "skip_turn", {}, error), { key: "skip-turn" }),
+            button("+30 s", () => run(live, "extend_turn", { seconds: 30, ...turn }, error), { key: "extend-30" }),
+            button("+60 s", () => run(live, "extend_turn", { seconds: 60, ...turn }, error), { key: "extend-60" }),
+            button("End turn", () => run(live, "end_turn", turn, error), { key: "end-turn" }),
+            button("Skip", () => run(live, "skip_turn", turn, error), { key: "skip-turn" }),
           ),
         ),
       );
@@ -66,9 +69,9 @@ export function renderFloor(state, live) {
                 ? " — voted"
                 : round.done.includes(id)
                   ? " — done"
-                  : holder && holder.participant_id === id
+                  : holder && holder.answers_round && holder.participant_id === id
                     ? " — speaking"
-                    : "";
+                    : awayMark(floor, id);
             return h("li", {
               class: round.done.includes(id) ? "done" : null,
               text: personName(state, id) + mark,
@@ -87,7 +90,7 @@ export function renderFloor(state, live) {
             h(
               "li",
               {},
-              h("span", { text: personName(state, id) }),
+              h("span", { text: personName(state, id) + awayMark(floor, id) }),
               " ",
               // Named after the person: a screen reader lists many alike.
               button("Give floor", () => run(live, "grant_floor", { participant_id: id }, error), {
@@ -134,10 +137,12 @@ function disarmHandOvers() {
   }
 }
 
-/** Airtime per person as bars, who dominates, the Gini, who was not heard. */
-export function renderAirtime(state) {
-  const airtime = state.airtime;
-  if (!airtime) return;
+/** Airtime per person as bars, who dominates, the Gini, who was not heard: live, the turn
+ * under way counted in as it runs (`now`: the server's clock), as the minutes will count it. */
+export function renderAirtime(state, now) {
+  if (!state.airtime) return;
+  const order = state.participants.map((p) => p.id);
+  const airtime = liveAirtime(state.airtime, state.floor, now, order);
   const names = state.participants.map((p) => [p.id, p.name]);
   update($("#airtime-body"), [airtime, names], () => {
     const top = Math.max(1, ...airtime.rows.map((r) => r.seconds));

@@ -137,7 +137,7 @@ function render(state) {
   renderFloor(state, live);
   renderBallot(state, live);
   renderBoard(state, live);
-  renderAirtime(state);
+  renderAirtime(state, live.serverNow());
   renderPeople(state, live);
   chain.render(state);
 }
@@ -170,6 +170,8 @@ if (!me) {
     onRefused: (message) => fatal(document.createTextNode(`Not connected: ${message}.`)),
   });
   wire();
+  // The turn under way counts in the airtime as it runs: the figures tick with the countdown.
+  setInterval(() => live.state && live.state.airtime && renderAirtime(live.state, live.serverNow()), 1000);
   wireFloor(live);
   wireBoard(live);
   chain = chainPanel(live);

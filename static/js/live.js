@@ -139,9 +139,10 @@ export class Live {
     if (person) {
       person.present = !!change.present;
       this.onState(this.state);
-    } else {
-      this.scheduleRefresh(); // somebody new: their join event brings them in
     }
+    // Somebody new (their join event brings them in), or somebody the floor waits for: who
+    // is next, and who is away, is the server's to say.
+    if (!person || change.floor) this.scheduleRefresh();
   }
 
   scheduleRefresh() {

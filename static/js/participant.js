@@ -11,6 +11,7 @@ import { withdrawWithUndo } from "./undo.js";
 import { decisionForm, tieDecisionForm, voteForm } from "./voteform.js";
 import {
   agendaSteps,
+  awayMark,
   closesAt,
   countdown,
   currentBallot,
@@ -156,7 +157,7 @@ function renderFloor(state) {
             floor.queue.map((id) =>
               h("li", {
                 class: id === me.id ? "me" : null,
-                text: id === me.id ? "You" : personName(state, id),
+                text: (id === me.id ? "You" : personName(state, id)) + awayMark(floor, id),
               }),
             ),
           ),
@@ -197,8 +198,9 @@ function renderTurnBar(state) {
   const text = $("#turn-message");
   if (text.textContent !== message) text.textContent = message;
   const error = $("#floor-error");
-  const act = (name) => () => run(live, name, {}, error);
-  update($("#turn-tools"), [mine, next, holder, floor.round ? floor.round.id : null], () => {
+  // The turn shown goes with the press: one pressed as it ran out must not end the next one.
+  const act = (name) => () => run(live, name, { turn_id: holder.id }, error);
+  update($("#turn-tools"), [mine, next, holder], () => {
     if (mine)
       return [
         countdown(holder.deadline, "time left in your turn"),
@@ -206,7 +208,8 @@ function renderTurnBar(state) {
           "div",
           { class: "actions" },
           button("End my turn", act("end_turn"), { class: "primary", key: "end-turn" }),
-          floor.round ? button("Pass", act("pass_turn"), { key: "pass-turn" }) : null,
+          // A pass answers a round: a turn from the queue, during one, is ended, not passed.
+          holder.answers_round ? button("Pass", act("pass_turn"), { key: "pass-turn" }) : null,
         ),
       ];
     if (!next) return [];

@@ -9,6 +9,7 @@ import { fit, fitLine, pruneChain, tighten, trimLongest } from "./screen-fit.js"
 import { reviewRows, UNOWNED } from "./review.js";
 import { startLive, update } from "./shell.js";
 import {
+  awayMark,
   ballotsNewestFirst,
   chainTree,
   countdown,
@@ -267,17 +268,18 @@ function withTitles(state, text) {
   return text.replace(/\bpr\d+\b/g, (id) => goalTitle(state, id));
 }
 
-/** Who speaks after the holder, in the order they will be served. */
+/** Who speaks after the holder, in the order they will be served (the server's `up_next`:
+ * a holder who has not answered the round yet is in it), then those passed over while away. */
 function nextUp(floor) {
   const holder = floor.holder && floor.holder.participant_id;
-  const waiting = floor.round ? floor.round.order.filter((id) => !floor.round.done.includes(id)) : floor.queue;
-  return waiting.filter((id) => id !== holder);
+  const away = (floor.away || []).filter((id) => id !== holder);
+  return [...(floor.up_next || []), ...away];
 }
 
 function renderFloor(state) {
   const { floor } = state;
   const names = state.participants.map((p) => [p.id, p.name]);
-  update($("#floor-body"), [floor.holder, floor.queue, floor.round, names], () => {
+  update($("#floor-body"), [floor.holder, floor.queue, floor.round, floor.up_next, floor.away, names], () => {
     const holder = floor.holder;
     const next = nextUp(floor);
     return [
@@ -285,7 +287,7 @@ function renderFloor(state) {
         ? h(
             "p",
             { class: "holder", id: "holder" },
-            h("strong", { text: personName(state, holder.participant_id) }),
+            h("strong", { text: personName(state, holder.participant_id) + awayMark(floor, holder.participant_id) }),
             " ",
             countdown(holder.deadline, "time left in this turn"),
           )
@@ -304,7 +306,7 @@ function renderFloor(state) {
             h(
               "ol",
               { class: "queue", id: "next" },
-              next.map((id) => h("li", { text: personName(state, id) })),
+              next.map((id) => h("li", { text: personName(state, id) + awayMark(floor, id) })),
             ),
           )
         : null,

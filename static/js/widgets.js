@@ -101,6 +101,12 @@ export function personName(state, id) {
   return person ? person.name : "someone"; // never an id on a page
 }
 
+/** " (away)" after the name of someone the floor waits for who is not connected: passed
+ * over while away, they keep their place (a raised hand, a round still to ask) for when back. */
+export function awayMark(floor, id) {
+  return (floor.away || []).includes(id) ? " (away)" : "";
+}
+
 export function proposalById(state, id) {
   return state.proposals.find((p) => p.id === id);
 }

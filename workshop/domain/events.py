@@ -201,7 +201,8 @@ def _floor_granted(s: WorkshopState, e: dict) -> None:
     turn = Turn(**e["turn"])
     s.floor.holder = turn
     s.take_id(turn.id)
-    _leave_queue(s, turn.participant_id)
+    if not e.get("hand_kept"):  # a round's turn leaves a raised hand up for the discussion
+        _leave_queue(s, turn.participant_id)
 
 
 @applies("turn_extended")
@@ -213,19 +214,14 @@ def _turn_extended(s: WorkshopState, e: dict) -> None:
 @applies("turn_ended")
 def _turn_ended(s: WorkshopState, e: dict) -> None:
     floor, pid = s.floor, e["participant_id"]
-    answers_round = floor.holder is not None and floor.holder.id != floor.found_by_round
+    answers_round = floor.answering() == pid and e["how"] != "away"  # asked again once back
     floor.holder = None
     seconds, taken = turns.airtime_of(e["how"], e["seconds"])
     floor.seconds[pid] = floor.seconds.get(pid, 0.0) + seconds
     floor.turns[pid] = floor.turns.get(pid, 0) + taken
     floor.log.append({k: e[k] for k in ("turn_id", "participant_id", "seconds", "how", "at")})
     floor.log[-1]["started_at"] = e["started_at"]
-    if (
-        answers_round
-        and floor.round is not None
-        and pid in floor.round.order
-        and pid not in floor.round.done
-    ):
+    if answers_round and floor.round is not None:
         floor.round.done.append(pid)
         if e["how"] in turns.NO_WORD:
             floor.round.passed.append(pid)

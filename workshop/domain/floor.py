@@ -12,13 +12,22 @@ from workshop.domain import agenda, payload, turns
 from workshop.domain.commands import Context, command, event
 from workshop.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from workshop.domain.plain import person_named
-from workshop.domain.state import Participant, WorkshopState
+from workshop.domain.state import Participant, Turn, WorkshopState
 from workshop.domain.text import shown
 
 MAX_TURN = 3600.0
+NOBODY = "nobody holds the floor"
 
 
-def grant(s: WorkshopState, pid: str, kind: str, ctx: Context) -> dict:
+# How a turn ends by its holder's own act: they were there to do it, wherever they are now.
+OWN_ENDINGS = ("yielded", "passed", "voted")
+
+
+def grant(
+    s: WorkshopState, pid: str, kind: str, ctx: Context, passed_over: Collection[str] = ()
+) -> dict:
+    """The floor to `pid`; `passed_over`: those ahead of them who were away (not connected),
+    kept in the event because who was connected is in no state a replay rebuilds."""
     deadline = turns.turn_deadline(ctx.now, s.floor.time_box)
     turn = {
         "id": s.next_id("t"),
@@ -27,14 +36,20 @@ def grant(s: WorkshopState, pid: str, kind: str, ctx: Context) -> dict:
         "deadline": deadline,
         "kind": kind,
     }
-    return event("floor_granted", turn=turn)
+    extra: dict = {"passed_over": list(passed_over)} if passed_over else {}
+    if kind == "round":  # the round's turn is not the discussion their raised hand waits for
+        extra["hand_kept"] = True
+    return event("floor_granted", turn=turn, **extra)
 
 
 def _end(s: WorkshopState, how: str, ctx: Context) -> dict:
     """The current turn's end. A turn lasts at most until its deadline: one ended later (its
-    timer ran late, the server was down) books its time-box in the airtime, not the wait."""
+    timer ran late, the server was down) books its time-box in the airtime, not the wait. A
+    turn ended, skipped or run out while its holder is away ends `away`: nobody spoke on it."""
     holder = s.floor.holder
     assert holder is not None
+    if how not in OWN_ENDINGS and holder.participant_id not in ctx.present:
+        how = turns.AWAY
     ended = ctx.now if holder.deadline is None else min(ctx.now, holder.deadline)
     seconds = round(turns.held_seconds(holder.started_at, ended), 3)
     return event(
@@ -53,7 +68,7 @@ def stepping_down(s: WorkshopState, participant_id: str, ctx: Context) -> list[d
     holder = s.floor.holder
     if holder is None or holder.participant_id != participant_id:
         return []
-    return [_end(s, "ended", ctx), *_next(s, participant_id, ctx)]
+    return [_end(s, "ended", ctx), *_next(s, participant_id, ctx, skip=(participant_id,))]
 
 
 def floor_cleared(s: WorkshopState, ctx: Context) -> list[dict]:
@@ -76,30 +91,47 @@ def queue_order(s: WorkshopState) -> list[str]:
     return turns.serving_order(floor.queue, floor.mode, floor.seconds, floor.turns, floor.priority)
 
 
-def up_next(s: WorkshopState, leaving: str | None) -> tuple[str, str] | None:
-    """Who gets the floor once `leaving` gives it up, and how: the round's next speaker while a
-    round runs (None when the round is over), else the head of the queue's order."""
+def waiting(s: WorkshopState, leaving: str | None) -> tuple[list[str], str]:
+    """Who the floor goes to once `leaving` gives it up, in order, here or away, and the kind
+    of turn they get: the round's members still to answer while a round runs (the queue
+    waits for the round), else the queue in its order. The holder whose turn was under way
+    when the round started has not answered it: they keep their place in it."""
     floor = s.floor
     if floor.round is not None:  # the facilitator (handed the role mid-round) takes no turn
-        skipped = (leaving, s.facilitator_id)
-        remaining = [pid for pid in floor.round.remaining() if pid not in skipped]
-        return (remaining[0], "round") if remaining else None
-    order = [pid for pid in queue_order(s) if pid != leaving]
-    return (order[0], "queue") if order else None
+        skipped = (s.facilitator_id, floor.answering() if leaving else None)
+        return [pid for pid in floor.round.remaining() if pid not in skipped], "round"
+    return [pid for pid in queue_order(s) if pid != leaving], "queue"
 
 
-def _next(s: WorkshopState, ended: str | None, ctx: Context) -> list[dict]:
-    """After a turn: the round's next speaker, or else the queue's, or nobody."""
-    following = up_next(s, ended)
-    if following is None and s.floor.round is not None:
-        return [event("round_ended", round_id=s.floor.round.id)]
-    return [grant(s, *following, ctx)] if following else []
+def on_the_floor(s: WorkshopState) -> list[str]:
+    """Everybody the floor waits for: the holder, the raised hands, the round's members still
+    to answer. Whether they are here changes who is next, so the whole room hears of it."""
+    floor = s.floor
+    people = [floor.holder.participant_id] if floor.holder else []
+    people += queue_order(s) + (floor.round.remaining() if floor.round else [])
+    return list(dict.fromkeys(people))
+
+
+def _next(
+    s: WorkshopState, ended: str | None, ctx: Context, skip: Collection[str] = ()
+) -> list[dict]:
+    """After a turn: the round's next speaker here, or else the queue's, or nobody (nor any
+    of `skip`). A round with nobody here left to ask ends, naming those it could not ask
+    (`away`)."""
+    order, kind = waiting(s, ended)
+    order = [pid for pid in order if pid not in skip]
+    here = [pid for pid in order if pid in ctx.present]
+    if here:
+        return [grant(s, here[0], kind, ctx, passed_over=order[: order.index(here[0])])]
+    if s.floor.round is not None:
+        return [event("round_ended", round_id=s.floor.round.id, away=order)]
+    return []
 
 
 def end_and_advance(s: WorkshopState, how: str, ctx: Context) -> list[dict]:
     """End the current turn and give the floor to whoever is next."""
     if s.floor.holder is None:
-        raise Conflict("nobody holds the floor")
+        raise Conflict(NOBODY)
     ending = _end(s, how, ctx)
     return [ending, *_next(s, ending["participant_id"], ctx)]
 
@@ -158,10 +190,23 @@ def answer_by_vote(
     return [answered, _end(s, "voted", ctx), *_next(s, voter, ctx)]
 
 
-def _holder_or_facilitator(s: WorkshopState, actor: Participant) -> None:
+def the_turn(s: WorkshopState, p: Mapping) -> Turn:
+    """The turn under way, which a command acts on; with `turn_id`, only if it is that one: a
+    button pressed as a turn ran out must not end, skip or extend the next speaker's."""
     holder = s.floor.holder
+    named = payload.ident(p, "turn_id", required=False)
     if holder is None:
-        raise Conflict("nobody holds the floor")
+        raise Conflict(f"turn {shown(named)} has ended already" if named else NOBODY)
+    if named is not None and named != holder.id:
+        raise Conflict(
+            f"turn {shown(named)} has ended already: {person_named(s, holder.participant_id)}"
+            f" holds the floor now (turn {shown(holder.id)}); nothing was changed"
+        )
+    return holder
+
+
+def _holder_or_facilitator(s: WorkshopState, actor: Participant, p: Mapping) -> None:
+    holder = the_turn(s, p)
     if actor.role != "facilitator" and actor.id != holder.participant_id:
         raise Forbidden("only the speaker or the facilitator can end this turn")
 
@@ -209,8 +254,17 @@ def grant_floor(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) 
     target = payload.ident(p, "participant_id", required=False)
     ending = [_end(s, "ended", ctx)] if s.floor.holder else []
     if target is None:
-        nxt = _next(s, ending[0]["participant_id"] if ending else None, ctx)
+        leaving = ending[0]["participant_id"] if ending else None
+        nxt = _next(s, leaving, ctx)
         if not nxt or nxt[0]["type"] != "floor_granted":
+            away = waiting(s, leaving)[0]
+            if away and s.floor.round is None:
+                names = ", ".join(person_named(s, pid) for pid in away)
+                verb = "is" if len(away) == 1 else "are"
+                raise Conflict(
+                    f"nobody waiting to speak is here: {names} {verb} away"
+                    " (a hand stays up until its owner is back)"
+                )
             raise Conflict("nobody is waiting to speak")
         return ending + nxt
     person = s.participants.get(target)
@@ -224,9 +278,7 @@ def grant_floor(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) 
 @command("extend_turn", "facilitator")
 def extend_turn(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
     """Give the speaker more time."""
-    holder = s.floor.holder
-    if holder is None:
-        raise Conflict("nobody holds the floor")
+    holder = the_turn(s, p)
     seconds = payload.number(p, "seconds", 1, MAX_TURN, default=60) or 60
     base = holder.deadline if holder.deadline is not None else ctx.now
     return [event("turn_extended", turn_id=holder.id, deadline=max(base, ctx.now) + seconds)]
@@ -235,7 +287,7 @@ def extend_turn(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) 
 @command("end_turn", "member")
 def end_turn(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
     """The speaker yields, or the facilitator ends the turn."""
-    _holder_or_facilitator(s, actor)
+    _holder_or_facilitator(s, actor, p)
     how = "ended" if actor.role == "facilitator" else "yielded"
     return end_and_advance(s, how, ctx)
 
@@ -243,15 +295,22 @@ def end_turn(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> 
 @command("skip_turn", "facilitator")
 def skip_turn(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
     """Move on from the current speaker at once."""
+    the_turn(s, p)
     return end_and_advance(s, "skipped", ctx)
 
 
 @command("pass_turn", "member")
 def pass_turn(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
     """Pass in a round-robin: the turn counts as taken, with nothing said."""
-    _holder_or_facilitator(s, actor)
+    _holder_or_facilitator(s, actor, p)
     if s.floor.round is None:
         raise Conflict("passing is for round-robins; use end_turn to yield the floor")
+    if s.floor.answering() is None:
+        raise Conflict(
+            "passing answers a round-robin, and this turn is not a turn in the round (it was"
+            " given from the queue or by name): use end_turn to yield the floor; the round"
+            " asks in its turn"
+        )
     return end_and_advance(s, "passed", ctx)
 
 

@@ -34,6 +34,7 @@ _EXAMPLES = {
     "ballot_id": "'b1'",
     "goal_id": "'U1'",
     "target": "'U1'",
+    "turn_id": "'t3'",
 }
 
 

@@ -144,6 +144,15 @@ class Floor:
     turns: dict[str, int] = field(default_factory=dict)
     log: list[dict] = field(default_factory=list)
 
+    def answering(self) -> str | None:
+        """Whose answer in the running round the turn under way is: not a turn that was under
+        way when the round started (a raised hand's), nor one of someone the round has heard
+        or does not ask. A pass, a vote or the end of such a turn answers the round."""
+        holder, running = self.holder, self.round
+        if holder is None or running is None or holder.id == self.found_by_round:
+            return None
+        return holder.participant_id if holder.participant_id in running.remaining() else None
+
 
 @dataclass
 class WorkshopState:

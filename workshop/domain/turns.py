@@ -4,6 +4,7 @@ The session state machine keeps the state and calls these functions; time comes 
 plain float seconds, so every rule here is testable without a clock.
 """
 
+import functools
 import math
 import random
 from collections.abc import Mapping, Sequence
@@ -19,6 +20,9 @@ SENIOR_ROLES = ("product", "stakeholder")
 # speaks, but it knows who held the floor and for how long, so every second counts. A pass
 # says "nothing from me", so it is not a turn.
 NOT_A_TURN = ("passed",)
+# A turn that ended while its holder was away (not connected: a dead laptop, a dropped phone)
+# and that they did not end themselves: nobody spoke on it, so it is neither airtime nor a turn.
+AWAY = "away"
 # How a round's turn ends with no word from its holder: a pass, or "unanswered" (the timer
 # ran out, or the ballot the round was opened for closed, before they spoke, passed or voted).
 NO_WORD = ("passed", "unanswered")
@@ -147,14 +151,59 @@ def form_groups(participant_ids: Sequence[str], size: int, seed: int) -> list[li
     return groups
 
 
+def join_pairs(pairs: Sequence[Sequence[str]], sizes: Sequence[int]) -> list[list[str]] | None:
+    """Groups of `sizes`, each made of whole `pairs` (as 1-2-4-All means foursomes: two pairs
+    joined), or None when the pairs' sizes cannot add up to them (six people: three pairs,
+    and foursomes of three). The pairs of each size are taken in their order."""
+    if len(sizes) == 1:
+        return [[pid for pair in pairs for pid in pair]]
+    by_size: dict[int, list[Sequence[str]]] = {}
+    for pair in pairs:
+        by_size.setdefault(len(pair), []).append(pair)
+    if set(by_size) - {2, 3}:
+        return None
+    plan = _pairs_per_group(tuple(sizes), len(by_size.get(2, [])), len(by_size.get(3, [])))
+    if plan is None:
+        return None
+    groups, taken = [], {2: 0, 3: 0}
+    for twos, threes in plan:
+        group: list[str] = []
+        for size, count in ((2, twos), (3, threes)):
+            for pair in by_size.get(size, [])[taken[size] : taken[size] + count]:
+                group.extend(pair)
+            taken[size] += count
+        groups.append(group)
+    return groups
+
+
+@functools.cache
+def _pairs_per_group(sizes: tuple[int, ...], twos: int, threes: int) -> list[tuple] | None:
+    """How many pairs of two and trios make each group of `sizes`, using all of them exactly."""
+    if not sizes:
+        return [] if twos == threes == 0 else None
+    for trios in range(min(threes, sizes[0] // 3) + 1):
+        rest = sizes[0] - 3 * trios
+        if rest % 2 == 0 and rest // 2 <= twos:
+            after = _pairs_per_group(sizes[1:], twos - rest // 2, threes - trios)
+            if after is not None:
+                return [(rest // 2, trios), *after]
+    return None
+
+
 def stage_plan(participant_ids: Sequence[str], seed: int) -> list[dict]:
-    """The 1-2-4-All stages and groups; one seed for all, so pairs tend to merge into fours."""
+    """The 1-2-4-All stages and groups; one seed for all, and each foursome two of the pairs
+    joined wherever the sizes allow (else split from the same shuffle)."""
     plan = []
+    pairs: list[list[str]] = []
     for stage in ONE_TWO_FOUR_ALL:
         if stage.group_size is None:
             groups = [list(participant_ids)] if participant_ids else []
         else:
             groups = form_groups(participant_ids, stage.group_size, seed)
+        if stage.name == "pairs":
+            pairs = groups
+        elif stage.name == "foursomes" and groups:
+            groups = join_pairs(pairs, [len(group) for group in groups]) or groups
         plan.append({"name": stage.name, "seconds": stage.seconds, "groups": groups})
     return plan
 
@@ -175,7 +224,10 @@ def held_seconds(started_at: float, ended_at: float) -> float:
 
 def airtime_of(how: str, seconds: float) -> tuple[float, int]:
     """What a turn that ended `how` after `seconds` adds to its holder's (seconds, turns): all
-    the time held, whoever ended it, and a turn unless it was a pass."""
+    the time held, whoever ended it, and a turn unless it was a pass; nothing for a turn whose
+    holder was away when it ended."""
+    if how == AWAY:
+        return 0.0, 0
     return seconds, 0 if how in NOT_A_TURN else 1
 
 

@@ -14,7 +14,7 @@ from workshop.domain import agenda, anonymity, hidden_texts, turns
 from workshop.domain import chain as chains
 from workshop.domain import workshop as _registry  # noqa: F401 (`me` asks about every command)
 from workshop.domain.commands import by_link_may, may_send
-from workshop.domain.floor import queue_order, up_next
+from workshop.domain.floor import on_the_floor, queue_order, waiting
 from workshop.domain.plain import rule_sentence
 from workshop.domain.proposals import LIVE, sprint_has_goal
 from workshop.domain.review import session_review
@@ -109,7 +109,7 @@ def snapshot(
         "participants": [_person(p, p.id in present) for p in s.participants.values()],
         "proposals": [_proposal(s, p, viewer_id, facilitator) for p in s.proposals.values()],
         "ballots": [_ballot(s, b, viewer_id, facilitator, keys) for b in s.ballots.values()],
-        "floor": _floor(s),
+        "floor": _floor(s, present),
         "chain": chains.to_document(s.chain),
         "kpi_readings": list(s.kpi_readings),
     }
@@ -210,16 +210,24 @@ def _ballot(
     return view
 
 
-def _floor(s: WorkshopState) -> dict:
-    """The floor; `queue` is in the order it will be served, `next` who speaks after the holder."""
+def _floor(s: WorkshopState, present: Collection[str]) -> dict:
+    """The floor; `queue` is in the order it will be served, those away last, `next` who
+    speaks after the holder and `up_next` all who will, in that order."""
     floor = s.floor
-    following = up_next(s, floor.holder.participant_id if floor.holder else None)
+    holder = floor.holder
+    order, _kind = waiting(s, holder.participant_id if holder else None)
+    queue = queue_order(s)
+    here = [pid for pid in order if pid in present]
     return {
         "mode": floor.mode,
         "time_box": floor.time_box,
-        "queue": queue_order(s),
-        "next": following[0] if following else None,
-        "holder": floor.holder.__dict__ if floor.holder else None,
+        "queue": [p for p in queue if p in present] + [p for p in queue if p not in present],
+        "next": here[0] if here else None,
+        "up_next": here,
+        "away": [pid for pid in on_the_floor(s) if pid not in present],
+        "holder": {**holder.__dict__, "answers_round": floor.answering() is not None}
+        if holder
+        else None,
         "round": floor.round.__dict__ if floor.round else None,
         "structure": floor.structure.__dict__ if floor.structure else None,
     }

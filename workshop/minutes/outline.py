@@ -27,6 +27,7 @@ TURN_END = {
     "expired": "time ran out",
     "unanswered": "no answer",
     "voted": "voted",
+    "away": "away (not connected): not counted",
 }
 # A member's answer in a round-robin, from how their turn in it ended (or their vote).
 ROUND_ANSWER = {
@@ -37,6 +38,7 @@ ROUND_ANSWER = {
     "skipped": "skipped",
     "unanswered": "no answer",
     "voted": "voted",
+    "away": "away, not asked",
 }
 
 

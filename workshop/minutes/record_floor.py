@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from workshop.domain import views
 from workshop.domain.state import WorkshopState
-from workshop.domain.turns import NO_WORD
+from workshop.domain.turns import AWAY, NO_WORD
 from workshop.minutes.times import utc
 
 
@@ -50,9 +50,12 @@ def _rounds(log: list[dict]) -> list[dict]:
     rounds: dict[str, dict] = {}
     answers: dict[str, dict[str, str]] = {}
     running: str | None = None
+    under_way = found = None  # the turn under way, and the one when the round started
     for e in log:
+        if e["type"] == "floor_granted":
+            under_way = e["turn"]["id"]
         if e["type"] == "round_started":
-            running = e["round"]["id"]
+            running, found = e["round"]["id"], under_way
             rounds[running] = {
                 "id": running,
                 "purpose": e["round"].get("purpose"),
@@ -65,9 +68,14 @@ def _rounds(log: list[dict]) -> list[dict]:
             answers[running] = {}
         elif e["type"] in ("turn_ended", "voted_in_round") and running is not None:
             how = e.get("how", "voted")  # a vote answers a ballot's round (`voted_in_round`)
-            answers[running].setdefault(e["participant_id"], how)
+            # Neither the turn under way when the round began nor one ended while its holder
+            # was away (asked again once back) is an answer in the round.
+            if e["type"] == "voted_in_round" or (e["turn_id"] != found and how != AWAY):
+                answers[running].setdefault(e["participant_id"], how)
         elif e["type"] == "round_ended" and e["round_id"] in rounds:
             rounds[e["round_id"]]["ended_at"] = utc(e["at"])
+            for pid in e.get("away", ()):  # never asked: away when the round came to them
+                answers[e["round_id"]].setdefault(pid, AWAY)
             running = None
     for round_id, entry in rounds.items():
         given = answers[round_id]
