@@ -26,11 +26,9 @@ export function gini(values) {
 /**
  * The facilitator's airtime with the running turn in: `airtime` as the server sent it,
  * `floor.holder` held until `now`, in the order of `order` (participant ids) among equals.
- * A holder who is away adds nothing: a turn ended while they are away is not airtime.
  */
 export function liveAirtime(airtime, floor, now, order) {
-  const holder = floor.holder;
-  const running = holder && !(floor.away || []).includes(holder.participant_id) ? holder : null;
+  const running = floor.holder;
   const place = (id) => order.indexOf(id);
   const rows = airtime.rows.map((row) =>
     running && row.participant_id === running.participant_id

@@ -214,7 +214,7 @@ def _turn_extended(s: WorkshopState, e: dict) -> None:
 @applies("turn_ended")
 def _turn_ended(s: WorkshopState, e: dict) -> None:
     floor, pid = s.floor, e["participant_id"]
-    answers_round = floor.answering() == pid and e["how"] != "away"  # asked again once back
+    answers_round = floor.answering() == pid
     floor.holder = None
     seconds, taken = turns.airtime_of(e["how"], e["seconds"])
     floor.seconds[pid] = floor.seconds.get(pid, 0.0) + seconds

@@ -19,10 +19,6 @@ MAX_TURN = 3600.0
 NOBODY = "nobody holds the floor"
 
 
-# How a turn ends by its holder's own act: they were there to do it, wherever they are now.
-OWN_ENDINGS = ("yielded", "passed", "voted")
-
-
 def grant(
     s: WorkshopState, pid: str, kind: str, ctx: Context, passed_over: Collection[str] = ()
 ) -> dict:
@@ -44,12 +40,11 @@ def grant(
 
 def _end(s: WorkshopState, how: str, ctx: Context) -> dict:
     """The current turn's end. A turn lasts at most until its deadline: one ended later (its
-    timer ran late, the server was down) books its time-box in the airtime, not the wait. A
-    turn ended, skipped or run out while its holder is away ends `away`: nobody spoke on it."""
+    timer ran late, the server was down) books its time-box in the airtime, not the wait.
+    Whether its holder is connected changes nothing: a speaker in the room goes on speaking
+    while their phone, or the server, is away."""
     holder = s.floor.holder
     assert holder is not None
-    if how not in OWN_ENDINGS and holder.participant_id not in ctx.present:
-        how = turns.AWAY
     ended = ctx.now if holder.deadline is None else min(ctx.now, holder.deadline)
     seconds = round(turns.held_seconds(holder.started_at, ended), 3)
     return event(

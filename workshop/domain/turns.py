@@ -20,8 +20,8 @@ SENIOR_ROLES = ("product", "stakeholder")
 # speaks, but it knows who held the floor and for how long, so every second counts. A pass
 # says "nothing from me", so it is not a turn.
 NOT_A_TURN = ("passed",)
-# A turn that ended while its holder was away (not connected: a dead laptop, a dropped phone)
-# and that they did not end themselves: nobody spoke on it, so it is neither airtime nor a turn.
+# A round's member away (not connected) when the round came to them and still away when it
+# ended: never asked, which is no pass.
 AWAY = "away"
 # How a round's turn ends with no word from its holder: a pass, or "unanswered" (the timer
 # ran out, or the ballot the round was opened for closed, before they spoke, passed or voted).
@@ -224,10 +224,7 @@ def held_seconds(started_at: float, ended_at: float) -> float:
 
 def airtime_of(how: str, seconds: float) -> tuple[float, int]:
     """What a turn that ended `how` after `seconds` adds to its holder's (seconds, turns): all
-    the time held, whoever ended it, and a turn unless it was a pass; nothing for a turn whose
-    holder was away when it ended."""
-    if how == AWAY:
-        return 0.0, 0
+    the time held, whoever ended it, and a turn unless it was a pass."""
     return seconds, 0 if how in NOT_A_TURN else 1
 
 

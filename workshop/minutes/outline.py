@@ -27,7 +27,6 @@ TURN_END = {
     "expired": "time ran out",
     "unanswered": "no answer",
     "voted": "voted",
-    "away": "away (not connected): not counted",
 }
 # A member's answer in a round-robin, from how their turn in it ended (or their vote).
 ROUND_ANSWER = {

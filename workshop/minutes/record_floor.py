@@ -68,9 +68,8 @@ def _rounds(log: list[dict]) -> list[dict]:
             answers[running] = {}
         elif e["type"] in ("turn_ended", "voted_in_round") and running is not None:
             how = e.get("how", "voted")  # a vote answers a ballot's round (`voted_in_round`)
-            # Neither the turn under way when the round began nor one ended while its holder
-            # was away (asked again once back) is an answer in the round.
-            if e["type"] == "voted_in_round" or (e["turn_id"] != found and how != AWAY):
+            # The turn under way when the round began is no answer in the round.
+            if e["type"] == "voted_in_round" or e["turn_id"] != found:
                 answers[running].setdefault(e["participant_id"], how)
         elif e["type"] == "round_ended" and e["round_id"] in rounds:
             rounds[e["round_id"]]["ended_at"] = utc(e["at"])
