@@ -163,3 +163,26 @@ def test_the_foursomes_of_seven_people_are_their_pairs_joined(
     pairs, fours = plan[1]["groups"], plan[2]["groups"]
     assert sorted(map(len, fours)) == [3, 4]
     assert all(any(set(pair) <= set(four) for four in fours) for pair in pairs)
+
+
+def test_a_latecomer_is_in_the_running_round_and_the_1_2_4_all(
+    server: LiveServer, people: list[Person]
+) -> None:
+    """Zed joined while a round-robin and a 1-2-4-All ran: the round never asked him and his
+    page had no group, though everybody is to be heard."""
+    session, fac = host(server, people)
+    ann, bob = seat(server, session, people, ("Ann", "team"), ("Bob", "team"))
+    fac.ok("start_round", purpose="check-in")
+    fac.ok("start_1_2_4_all", seed=3)
+    (zed,) = seat(server, session, people, ("Zed", "team"))
+    floor = zed.fresh_state()["floor"]
+    assert floor["round"]["order"] == [ann.id, bob.id, zed.id]  # last, having come last
+    for stage in floor["structure"]["plan"]:
+        assert sum(zed.id in group for group in stage["groups"]) == 1, stage
+    served = [fac.fresh_state()["floor"]["holder"]["participant_id"]]
+    for person in (ann, bob):
+        served.append(person.ok("end_turn")["events"][-1]["turn"]["participant_id"])
+    assert served == [ann.id, bob.id, zed.id]
+    zed.ok("end_turn")
+    minutes = server.export(session, "minutes", format="json").json()
+    assert minutes["floor"]["rounds"][0]["order"] == [ann.id, bob.id, zed.id]

@@ -19,6 +19,7 @@ from workshop.domain.turns import (
     round_order,
     stage_plan,
     turn_deadline,
+    with_latecomer,
 )
 
 ROLES = ("facilitator", "product", "team", "stakeholder", "observer")
@@ -232,6 +233,25 @@ def test_every_foursome_is_earlier_pairs_joined_wherever_the_sizes_allow(n, seed
     assert n < 2 or all(len(group) > 1 for group in fours)
     if sums_to([len(p) for p in pairs], [len(f) for f in fours]):
         assert all(any(set(pair) <= set(four) for four in fours) for pair in pairs)
+
+
+@given(n=st.integers(0, 16), seed=st.integers(0, 2**31), stage=st.integers(0, 3))
+def test_a_latecomer_joins_every_stage_still_to_come_and_nobody_is_left_alone(n, seed, stage):
+    """Zed joined during the pairs: his page said no group, and the screen did not list him."""
+    plan = stage_plan(people(n), seed)
+    later = with_latecomer(plan, stage, "zed")
+    for i, (before, after) in enumerate(zip(plan, later, strict=True)):
+        everyone = sorted(pid for group in after["groups"] for pid in group)
+        if i < stage:
+            assert after == before  # what is over stays as it was
+            continue
+        assert everyone == sorted([*people(n), "zed"])  # each in exactly one group
+        mine = next(group for group in after["groups"] if "zed" in group)
+        assert len(mine) == 1 if after["name"] == "alone" else n == 0 or len(mine) > 1
+        sizes = [len(group) for group in before["groups"]]
+        if after["name"] in ("pairs", "foursomes") and sizes:
+            assert len(mine) == min(sizes) + 1  # into the smallest group, never a new one
+    assert plan == stage_plan(people(n), seed)  # the plan given is not changed
 
 
 @pytest.mark.parametrize(

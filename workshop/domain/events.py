@@ -237,9 +237,22 @@ def _voted_in_round(s: WorkshopState, e: dict) -> None:
 
 @applies("round_started")
 def _round_started(s: WorkshopState, e: dict) -> None:
-    s.floor.round = Round(**e["round"])
+    s.floor.round = Round(**{**e["round"], "order": list(e["round"]["order"])})  # its own
     s.floor.found_by_round = s.floor.holder.id if s.floor.holder else None
     s.take_id(e["round"]["id"])
+
+
+@applies("round_joined")
+def _round_joined(s: WorkshopState, e: dict) -> None:
+    if s.floor.round is not None and s.floor.round.id == e["round_id"]:
+        s.floor.round.order.append(e["participant_id"])
+
+
+@applies("structure_joined")
+def _structure_joined(s: WorkshopState, e: dict) -> None:
+    structure = s.floor.structure
+    if structure is not None:
+        structure.plan = turns.with_latecomer(structure.plan, structure.stage, e["participant_id"])
 
 
 @applies("round_ended")

@@ -59,7 +59,22 @@ def join(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list
     name = identity.person_name(p.get("name"), "name")
     identity.check_free(s, name)  # one person, one name: else one person votes twice
     person = {"id": s.next_id("pt"), "name": name, "role": role, "remote": bool(p.get("remote"))}
-    return [event("participant_joined", participant=person)]
+    joined = [event("participant_joined", participant=person)]
+    if person["remote"] or not agenda.may_vote(s.kind, role):
+        return joined
+    return joined + _latecomer(s, person["id"])
+
+
+def _latecomer(s: WorkshopState, participant_id: str) -> list[dict]:
+    """Someone who takes part and joins while a round-robin or a 1-2-4-All runs is in it too:
+    everybody is heard, latecomers last. A ballot's consent round is its electorate's, fixed
+    when the ballot opened."""
+    floor, events = s.floor, []
+    if floor.round is not None and floor.round.ballot_id is None:
+        events.append(event("round_joined", round_id=floor.round.id, participant_id=participant_id))
+    if floor.structure is not None:
+        events.append(event("structure_joined", participant_id=participant_id))
+    return events
 
 
 def _phase_event(s: WorkshopState, phase: str, how: str, ctx: Context) -> list[dict]:

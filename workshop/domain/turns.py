@@ -208,6 +208,22 @@ def stage_plan(participant_ids: Sequence[str], seed: int) -> list[dict]:
     return plan
 
 
+def with_latecomer(plan: list[dict], stage: int, participant_id: str) -> list[dict]:
+    """The 1-2-4-All plan with someone who joined during stage `stage`: alone on their own,
+    then in the smallest group of each stage from this one on (the first of the smallest),
+    and with everyone at the end. Stages already over stay as they were."""
+    joined = []
+    for i, planned in enumerate(plan):
+        groups = [list(group) for group in planned["groups"]]
+        if i >= stage:
+            if planned["name"] == "alone" or not groups:
+                groups.append([participant_id])
+            else:
+                min(groups, key=len).append(participant_id)
+        joined.append({**planned, "groups": groups})
+    return joined
+
+
 def turn_deadline(started_at: float, time_box: float | None, extended: float = 0.0) -> float | None:
     """When the turn's time runs out, or None for a turn without a time-box."""
     if time_box is None:

@@ -71,6 +71,8 @@ def _rounds(log: list[dict]) -> list[dict]:
             # The turn under way when the round began is no answer in the round.
             if e["type"] == "voted_in_round" or e["turn_id"] != found:
                 answers[running].setdefault(e["participant_id"], how)
+        elif e["type"] == "round_joined" and e["round_id"] in rounds:  # a latecomer, last
+            rounds[e["round_id"]]["order"].append(e["participant_id"])
         elif e["type"] == "round_ended" and e["round_id"] in rounds:
             rounds[e["round_id"]]["ended_at"] = utc(e["at"])
             for pid in e.get("away", ()):  # never asked: away when the round came to them
