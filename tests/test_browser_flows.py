@@ -344,6 +344,32 @@ def test_amending_a_goal_of_the_chain_starts_from_the_goal_and_keeps_what_is_lef
     expect(page.locator("#p-title")).to_have_value("")
 
 
+def test_a_product_goal_is_proposed_with_its_features_and_shows_them(
+    server: LiveServer, open_page
+) -> None:
+    """A roadmap entry names its main features (the GO roadmap's date, name, goal, features,
+    metrics): the form had no place for them, and a product goal none to show."""
+    session = server.create_session("roadmapping", chain=EXAMPLE.read_text())
+    pia = server.join(session, "Pia", "product")
+    command(server, session, session["facilitator_token"], "next_phase")
+    page = enter(open_page("Pia", pages.PHONE), server, session, pia, "Pia")
+    expect(page.locator("#p-level")).to_have_value("product")
+    page.fill("#p-title", "Habit loop")
+    page.locator("#p-parent-list input[value=U1]").check()
+    page.get_by_label("Features").fill("Weekly summary e-mail\n\n  Streaks  \n")
+    page.fill("#p-due", "2027-Q3")
+    page.click("#p-submit")
+    expect(page.locator("#propose-error")).to_be_hidden()
+    card = page.locator("article.proposal", has_text="Habit loop")
+    expect(card.locator("dd ul li")).to_have_text(["Weekly summary e-mail", "Streaks"])
+    (proposal,) = pages.state(server, session, pia["token"])["proposals"]
+    assert proposal["features"] == ["Weekly summary e-mail", "Streaks"]
+
+    # Amended, its features come back in the form, one per line.
+    card.get_by_role("button", name="Amend — Habit loop").click()
+    expect(page.get_by_label("Features")).to_have_value("Weekly summary e-mail\nStreaks")
+
+
 def test_a_press_repeated_offline_is_one_press_and_says_that_it_waits(
     server: LiveServer, open_page, watch: pages.Watch
 ) -> None:

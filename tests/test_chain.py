@@ -374,12 +374,14 @@ def test_goal_from_dict_ignores_unknown_keys_and_builds_metrics() -> None:
             "id": "P1",
             "level": "product",
             "title": "Grow",
+            "colour": "green",
             "features": ["x"],
             "due": None,
             "metrics": [{"name": "users", "target": 5}],
         }
     )
-    assert goal == Goal("P1", "product", "Grow", metrics=[Metric("users", target=5)])
+    expected = Goal("P1", "product", "Grow", metrics=[Metric("users", target=5)], features=["x"])
+    assert goal == expected
 
 
 @given(valid_chains())

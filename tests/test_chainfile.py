@@ -127,16 +127,17 @@ def test_the_same_chain_in_any_order_is_written_the_same() -> None:
 
 def test_keys_come_in_the_documented_order() -> None:
     goal = Goal(
-        "U1",
-        "user",
-        "t",
-        "d",
-        ["V1"],
-        [Metric("m", 1, 2, "u", "o")],
-        "2027",
-        "Ann",
-        "accepted",
-        {"rule": "consent"},
+        id="P1",
+        level="product",
+        title="t",
+        description="d",
+        parents=["U1"],
+        metrics=[Metric("m", 1, 2, "u", "o")],
+        features=["f"],
+        due="2027",
+        owner="Ann",
+        status="accepted",
+        decided={"rule": "consent"},
     )
     document = to_document(Chain("p", Vision("V1", "s", "d"), [goal]))
     assert list(document) == ["goalchain", "product", "vision", "goals"]
@@ -147,6 +148,7 @@ def test_keys_come_in_the_documented_order() -> None:
         "description",
         "parents",
         "metrics",
+        "features",
         "due",
         "owner",
         "status",

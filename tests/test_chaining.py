@@ -174,3 +174,46 @@ def test_an_amendment_that_changes_nothing_is_refused_and_a_status_change_gets_n
     done = pia.ok("propose_goal", change="achieve", target="U1")["proposal_id"]
     card = next(p for p in pia.fresh_state()["proposals"] if p["id"] == done)
     assert card["advice"] == []
+
+
+def test_a_product_goal_carries_its_features_as_a_go_roadmap_does(
+    server: LiveServer, people
+) -> None:
+    """The GO roadmap's fields are date, name, goal, features and metrics: a product goal had
+    no features, and a chain file that listed them was refused as having an unknown field."""
+    features = ["Weekly summary e-mail", "Streaks"]
+    strategy, fac = host(server, people, "strategizing", chain=copy.deepcopy(FITNESS))
+    (una,) = seat(server, strategy, people, ("Una", "product"))
+    fac.ok("go_to_phase", phase="propose")
+    refused = una.refused(
+        "propose_goal", "invalid_input", level="user", title="Stay fit", features=features
+    )
+    assert refused["message"].startswith("features: only a product goal lists features")
+
+    roadmap, fac = host(server, people, "roadmapping", chain=copy.deepcopy(FITNESS))
+    (pia,) = seat(server, roadmap, people, ("Pia", "product"))
+    fac.ok("go_to_phase", phase="propose")
+    goal = pia.ok(
+        "propose_goal",
+        level="product",
+        title="Habit loop",
+        parents=["U1"],
+        metrics=[{"name": "retained users", "target": 40, "unit": "%"}],
+        features=features,
+        due="2027-Q3",
+    )["proposal_id"]
+    fac.ok("go_to_phase", phase="decide")
+    accept(fac, [pia], goal, {"choice": "consent"})
+
+    exported = server.export(roadmap, "chain").text
+    assert "    features:\n      - Weekly summary e-mail\n      - Streaks\n" in exported
+    again, _fac = host(server, people, "review", chain=exported)
+    assert server.export(again, "chain").text.replace(again["id"], roadmap["id"]) == exported
+    minutes = server.export(roadmap, "minutes").text
+    assert "- Features: Weekly summary e-mail; Streaks" in minutes
+    served = "    parents: [V1]\n"  # U1's: a user goal lists no features
+    misplaced = exported.replace(served, served + "    features: [Log in]\n", 1)
+    answer = server.post("/api/sessions", {"kind": "review", "title": "t", "chain": misplaced})
+    assert answer.status_code == 400, answer.text
+    message = answer.json()["error"]["message"]
+    assert "goal U1, features: only a product goal lists features" in message

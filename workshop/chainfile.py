@@ -580,7 +580,8 @@ def _md_goal(goal: Goal) -> str:
 
 def _md_details(goal: Goal) -> list[str]:
     details = [markdown_text(goal.description)] if goal.description else []
-    return details + [markdown_text(metric_text(metric)) for metric in goal.metrics]
+    details += [markdown_text(metric_text(metric)) for metric in goal.metrics]
+    return details + [markdown_text(f"feature: {feature}") for feature in goal.features]
 
 
 def metric_text(metric: Metric) -> str:

@@ -44,6 +44,14 @@ function metricRow(values = {}) {
   return row;
 }
 
+/** The features typed, one per line, blank lines left out. */
+function readFeatures() {
+  return $("#p-features")
+    .value.split("\n")
+    .map((line) => line.trim())
+    .filter(Boolean);
+}
+
 function readMetrics() {
   const metrics = [];
   for (const row of $$("#p-metric-rows .metric-row")) {
@@ -161,6 +169,8 @@ export function proposalForm(live) {
     const shown = levelShown();
     const found = ["new", "amend"].includes(change.value) ? candidates(state, shown) : [];
     $("#p-parents").hidden = shown === "vision" || !["new", "amend"].includes(change.value);
+    // A product goal is a roadmap entry: its main features (the GO roadmap's).
+    $("#p-features-row").hidden = shown !== "product" || !["new", "amend"].includes(change.value);
     update($("#p-parent-list"), [shown, found], () => {
       if (!found.length) return h("p", { class: "muted", text: noParentsNote(state, shown) });
       return found.map(([id, title, what]) =>
@@ -214,6 +224,7 @@ export function proposalForm(live) {
     $("#p-description").value = goal.description || "";
     $("#p-due").value = goal.due || "";
     $("#p-owner").value = goal.owner || "";
+    $("#p-features").value = (goal.features || []).join("\n");
     $("#p-metric-rows").replaceChildren(...(goal.metrics || []).map((m) => metricRow(m)));
     renderParents();
     const served = new Set(goal.parents || []);
@@ -222,7 +233,7 @@ export function proposalForm(live) {
   };
 
   const clearFields = () => {
-    for (const id of ["#p-title", "#p-description", "#p-due", "#p-owner"]) $(id).value = "";
+    for (const id of ["#p-title", "#p-description", "#p-due", "#p-owner", "#p-features"]) $(id).value = "";
     $("#p-metric-rows").replaceChildren();
     $$("#p-parent-list input:checked").forEach((input) => (input.checked = false));
     amending = null;
@@ -239,6 +250,7 @@ export function proposalForm(live) {
       if (!same(fields[name], goal[name])) changed[name] = fields[name] ?? null;
     }
     if (!same(asShown(fields.metrics), asShown(goal.metrics))) changed.metrics = fields.metrics;
+    if (goal.level === "product" && !same(fields.features, goal.features || [])) changed.features = fields.features;
     if (goal.level !== "vision" && !same([...fields.parents].sort(), [...(goal.parents || [])].sort())) {
       changed.parents = fields.parents;
     }
@@ -276,6 +288,7 @@ export function proposalForm(live) {
     $("#p-description").value = proposal.description || "";
     $("#p-due").value = proposal.due || "";
     $("#p-owner").value = proposal.owner || "";
+    $("#p-features").value = (proposal.features || []).join("\n");
     $("#p-metric-rows").replaceChildren(...(proposal.metrics || []).map((m) => metricRow(m)));
     $("#propose-h").textContent = `Amend “${proposal.title}”`;
     $("#p-submit").textContent = "Save the amendment";
@@ -299,6 +312,7 @@ export function proposalForm(live) {
       due: text("#p-due"),
       owner: text("#p-owner"),
     };
+    if (editing.level === "product") now.features = readFeatures();
     const before = { ...editing, parents: parentGoals(editing.parents || []) };
     const same = (a, b) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
     const fields = { proposal_id: editing.id };
@@ -338,6 +352,7 @@ export function proposalForm(live) {
       return showError(error, "Give the goal a title.");
     }
     let fields = { level: level.value, parents: chosenParents(), metrics: readMetrics() };
+    if (levelShown() === "product") fields.features = readFeatures();
     if (title) fields.title = title;
     for (const [id, name] of [
       ["#p-description", "description"],

@@ -318,6 +318,12 @@ export function proposalCard(state, proposal, extra = []) {
             ),
           ]
         : null,
+      (proposal.features || []).length
+        ? [
+            h("dt", { text: "Features" }),
+            h("dd", {}, h("ul", {}, proposal.features.map((f) => h("li", { text: f })))),
+          ]
+        : null,
       proposal.due ? [h("dt", { text: "Due" }), h("dd", { text: proposal.due })] : null,
       proposal.owner ? [h("dt", { text: "Owner" }), h("dd", { text: proposal.owner })] : null,
       [h("dt", { text: "By" }), h("dd", { text: author })],

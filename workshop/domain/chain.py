@@ -83,6 +83,9 @@ class Goal:
     description: str | None = None
     parents: list[str] = dataclasses.field(default_factory=list)
     metrics: list[Metric] = dataclasses.field(default_factory=list)
+    # The main features a product goal is reached with: the GO roadmap's date, name, goal,
+    # features and metrics are a product goal's due, title, description, features, metrics.
+    features: list[str] = dataclasses.field(default_factory=list)
     due: str | None = None
     owner: str | None = None
     status: str = "accepted"
@@ -224,6 +227,10 @@ def _duplicate_id_problems(chain: Chain) -> list[Problem]:
     return problems
 
 
+FEATURES_ONLY = "only a product goal lists features (a roadmap entry's)"
+FEATURES_MAX = 20  # a roadmap entry names its main features, not a backlog
+
+
 def _goal_problems(chain: Chain, goal: Goal, known: dict[str, Goal]) -> list[Problem]:
     problems = []
     if is_blank(goal.title):
@@ -232,6 +239,14 @@ def _goal_problems(chain: Chain, goal: Goal, known: dict[str, Goal]) -> list[Pro
         message = f"unknown status {shown(goal.status)}: one of {', '.join(STATUSES)}"
         problems.append(Problem(goal.id, "status", message))
     problems += _metric_problems(goal)
+    if goal.features and goal.level != "product":
+        problems.append(Problem(goal.id, "features", FEATURES_ONLY))
+    for i, feature in enumerate(goal.features):
+        if not isinstance(feature, str) or is_blank(feature):
+            problems.append(Problem(goal.id, f"features[{i}]", "an empty feature"))
+    if len(goal.features) > FEATURES_MAX:
+        too_many = f"{len(goal.features)} features, at most {FEATURES_MAX}: the main ones"
+        problems.append(Problem(goal.id, "features", too_many))
     if goal.level in PARENT_LEVELS:
         return problems + _parent_problems(chain, goal, known)
     return [*problems, Problem(goal.id, "level", _level_problem(chain, goal.level))]

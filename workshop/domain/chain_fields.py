@@ -59,6 +59,8 @@ def length_problems(goal: Mapping[str, Any]) -> list[tuple[str, str]]:
     found = [(field, goal.get(field), limit) for field, limit in GOAL_LIMITS.items()]
     for i, metric in enumerate(goal.get("metrics") or []):
         found += [(f"metrics[{i}].{key}", metric.get(key), n) for key, n in METRIC_LIMITS.items()]
+    features = enumerate(goal.get("features") or [])
+    found += [(f"features[{i}]", feature, TITLE_MAX) for i, feature in features]
     return [
         (field, too_long(value, limit))
         for field, value, limit in found

@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from datetime import date
 
+from workshop.domain.chain import FEATURES_MAX
 from workshop.domain.errors import InvalidInput
 from workshop.domain.text import (
     NAME_MAX,
@@ -114,6 +115,19 @@ def title(payload: Mapping, name: str = "title", required: bool = True) -> str |
 
 def text(payload: Mapping, name: str, max_len: int = TEXT_MAX) -> str | None:
     return optional_text(payload.get(name), name, max_len)
+
+
+def features(payload: Mapping, name: str = "features") -> list[str]:
+    """The main features a product goal is reached with (the GO roadmap's): short texts."""
+    value = payload.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) > FEATURES_MAX:
+        raise InvalidInput(
+            f"{name} must be a list of at most {FEATURES_MAX} features, got {shown(value)}"
+        )
+    listed = [clean_text(item, f"{name}[{i}]", TITLE_MAX) for i, item in enumerate(value)]
+    return distinct(listed, name, "the feature ")
 
 
 def due(payload: Mapping, name: str = "due") -> str | None:

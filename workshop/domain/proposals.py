@@ -168,10 +168,18 @@ def _content(p: Mapping, partial: bool) -> dict:
         "description": lambda: payload.text(p, "description"),
         "parents": lambda: payload.ident_list(p, "parents"),
         "metrics": lambda: payload.metrics(p),
+        "features": lambda: payload.features(p),
         "due": lambda: payload.due(p),
         "owner": lambda: payload.text(p, "owner", 80),
     }
     return {name: read() for name, read in readers.items() if not partial or name in p}
+
+
+def check_features(level: str, features: list[str] | None) -> None:
+    """Features are a roadmap entry's: a product goal's, not a vision's, user, business or
+    sprint goal's."""
+    if features and level != "product":
+        raise InvalidInput(f"features: {chains.FEATURES_ONLY}, not a {LEVEL_NAMES[level]}")
 
 
 def _review_target(s: WorkshopState, change: str, p: Mapping) -> tuple[str | None, str | None]:
@@ -285,6 +293,7 @@ def propose_goal(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context)
     else:
         content = _content(p, partial=False)
     check_parents(s, level, content["parents"])
+    check_features(level, content["features"])
     hidden = s.phase in agenda.SILENT_PHASES and not s.authors_revealed
     proposal = dict(id=s.next_id("pr"), level=level, author=actor.id, change=change)
     proposal.update(content, target=target, hidden_author=hidden)
@@ -309,6 +318,7 @@ def edit_proposal(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context
     changes = _content(p, partial=True)
     if "parents" in changes:
         check_parents(s, proposal.level, changes["parents"])
+    check_features(proposal.level, changes.get("features"))
     changes = {k: v for k, v in changes.items() if getattr(proposal, k) != v}
     if not changes:
         raise InvalidInput("the edit changes nothing: send at least one changed field")

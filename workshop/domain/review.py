@@ -7,7 +7,7 @@ import dataclasses
 from workshop.domain import chain as chains
 from workshop.domain.state import WorkshopState
 
-COMPARED = ("title", "description", "parents", "metrics", "due", "owner")
+COMPARED = ("title", "description", "parents", "metrics", "features", "due", "owner")
 
 
 def _content(goal: chains.Goal) -> dict:

@@ -39,6 +39,7 @@ class Proposal:
     description: str | None = None
     parents: list[str] = field(default_factory=list)
     metrics: list[dict] = field(default_factory=list)
+    features: list[str] = field(default_factory=list)  # a product goal's, as on a GO roadmap
     due: str | None = None
     owner: str | None = None
     change: str = "new"  # new | amend | achieve | retire (review sessions change existing goals)
@@ -59,7 +60,7 @@ class Proposal:
     # option shared by a tied ballot and its runoff is settled once, never flipped after.
     settled_by: str | None = None
 
-    CONTENT = ("title", "description", "parents", "metrics", "due", "owner")
+    CONTENT = ("title", "description", "parents", "metrics", "features", "due", "owner")
 
     def content(self) -> dict:
         return {name: getattr(self, name) for name in self.CONTENT}

@@ -178,6 +178,9 @@ def _change_text(name: str, change: Mapping, words: Words) -> str:
         return _metrics_change(before, after)
     if name == "description":
         return f"description now: {after}" if after else "description removed"
+    if name == "features":
+        added = [f"feature {f} added" for f in after if f not in before]
+        return ", ".join(added + [f"feature {f} dropped" for f in before if f not in after])
     said = "the goal's owner" if name == "owner" else name  # not a metric's
     return f"{said} {_value(before)} → {_value(after)}"
 

@@ -61,6 +61,7 @@ def _proposal_facts(p: Mapping, words: Words) -> list:
         p["description"] and f"Description: {p['description']}",
         p["reviewers"] and f"Shared for review with {words.all(p['reviewers'])}",
         *[sentence(_metric(m)) for m in p["metrics"]],
+        p.get("features") and f"Features: {'; '.join(p['features'])}",
         *[
             (
                 f"Revised at {words.clock(r['at'])} by {words(r['by'], 'the author')}:",
