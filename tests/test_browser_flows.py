@@ -439,8 +439,10 @@ def test_handing_over_asks_one_confirmation_at_a_time_naming_whom(
     """ "Hand over" named nobody to a screen reader, and pressed on two people it left both
     asking "Confirm: make … facilitator" at once."""
     session, _fac, (ann, bob) = team(server, "Ann", "Bob")
-    for person, name in ((ann, "Ann"), (bob, "Bob")):
-        enter(open_page(name, pages.PHONE), server, session, person, name)
+    seen = {
+        name: enter(open_page(name, pages.PHONE), server, session, person, name)
+        for person, name in ((ann, "Ann"), (bob, "Bob"))
+    }
     console = console_page(open_page, server, session)
     console.get_by_role("button", name="Hand over to Ann").click()
     expect(console.get_by_role("button", name="Confirm: make Ann facilitator")).to_be_visible()
@@ -452,6 +454,11 @@ def test_handing_over_asks_one_confirmation_at_a_time_naming_whom(
     expect(console.locator("body")).to_contain_text("no longer the facilitator")
     facilitator = [p for p in pages.state(server, session, bob["token"])["participants"]]
     assert any(p["name"] == "Bob" and p["role"] == "facilitator" for p in facilitator)
+    # Bob's page sends him to the console, and no longer tells him what to do as one taking
+    # part (it said both "open the console" and the phase's "vote when a ballot opens").
+    expect(seen["Bob"].locator("#now-body .tips li")).to_have_text(
+        ["You are the facilitator now: open the console."]
+    )
     # Handed back, the console is the console again, without a reload (it stayed on the
     # banner until one).
     giver = pages.state(server, session, session["facilitator_token"])["me"]["id"]

@@ -61,7 +61,8 @@ function renderNow(state) {
     tips.push("Texts are hidden: you read your own proposals, and see how many others wrote, until the facilitator reveals them.");
   if (!me.can_propose && !me.can_vote && me.role !== "facilitator")
     tips.push("You are observing: you see everything, but do not propose or vote.");
-  tips.push(PHASE_TIPS[session.phase] || "");
+  // The phase's tip speaks to those who take part: a facilitator runs it from the console.
+  if (me.role !== "facilitator") tips.push(PHASE_TIPS[session.phase] || "");
   const step = session.agenda.indexOf(session.phase);
   update($("#now-body"), [session.phase, session.agenda, tips, me], () => [
     h(
