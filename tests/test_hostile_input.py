@@ -200,9 +200,18 @@ def test_a_kpi_reading_of_a_day_still_to_come_is_refused_and_today_is_the_sessio
 ) -> None:
     """A reading dated next month was recorded, and the review's minutes reported a KPI read
     on a day that had not come; a reading with no date took the day in UTC, a day behind a
-    session in the Pacific."""
+    session in the Pacific; a retired goal's KPI was read as if the goal were pursued."""
     zone = "Pacific/Kiritimati"  # UTC+14: its day differs from UTC's for 14 hours of each
-    session, _fac = host(server, people, "review", chain=CHAIN, title="Review", time_zone=zone)
+    retired = {
+        "id": "P2",
+        "level": "product",
+        "title": "Retired revenue line",
+        "parents": ["U1"],
+        "metrics": [{"name": "weekly active users"}],
+        "status": "retired",
+    }
+    chain = {**CHAIN, "goals": [*CHAIN["goals"], retired]}
+    session, _fac = host(server, people, "review", chain=chain, title="Review", time_zone=zone)
     (pia,) = seat(server, session, people, ("Pia", "product"))
     later = (datetime.now(ZoneInfo(zone)).date() + timedelta(days=1)).isoformat()
     reading = {"goal_id": "P1", "metric": "weekly active users", "value": 1800}
@@ -210,6 +219,8 @@ def test_a_kpi_reading_of_a_day_still_to_come_is_refused_and_today_is_the_sessio
     assert message.startswith("date: ") and "is still to come" in message, message
     assert day_words(later) in message, message
     assert pia.fresh_state()["kpi_readings"] == []
+    gone = pia.refused("record_kpi", "conflict", **{**reading, "goal_id": "P2"})["message"]
+    assert gone.startswith("goal_id: “Retired revenue line” is retired"), gone
     vision = pia.refused("record_kpi", "not_found", **{**reading, "goal_id": "V1"})["message"]
     assert vision == "goal_id: the vision has no metrics: a KPI reading is of a goal's metric"
     pia.ok("record_kpi", **reading)

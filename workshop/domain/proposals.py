@@ -100,7 +100,7 @@ def check_parents(s: WorkshopState, level: str, parents: list[str]) -> None:
 
 
 GONE = ("rejected", "retired")  # a goal of the chain that nothing new may serve
-IN_FORCE = ("accepted", "achieved")  # a goal of the chain that a goal may serve
+IN_FORCE = chains.IN_FORCE  # a goal of the chain that a goal may serve
 # The goals a review may change, by change: only one in force; achieved only once.
 CHANGEABLE = {"amend": IN_FORCE, "achieve": ("accepted",), "retire": IN_FORCE}
 CHANGE_DONE = {"amend": "amended", "achieve": "marked achieved", "retire": "retired"}
@@ -411,6 +411,11 @@ def record_kpi(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -
         raise NotFound("goal_id: the vision has no metrics: a KPI reading is of a goal's metric")
     if goal is None:
         raise NotFound(f"goal_id: goal {shown(p.get('goal_id'))} is not in the chain")
+    if goal.status not in IN_FORCE:  # a goal retired, rejected or only proposed is not read
+        raise Conflict(
+            f"goal_id: {goal_named(s, goal.id)} is {status_word(goal.status)}: only the KPIs of"
+            " goals in force (accepted or achieved) are read"
+        )
     metric = clean_text(p.get("metric"), "metric")
     if metric not in [m.name for m in goal.metrics]:
         raise NotFound(f"metric: {goal_named(s, goal.id)} has no metric {shown(metric)}")
