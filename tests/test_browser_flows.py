@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from tests import browser as pages
-from tests.browser import command, console_page, enter, expect
+from tests.browser import Watch, command, console_page, enter, expect
 from tests.live import LiveServer
 
 
@@ -465,6 +465,35 @@ def test_handing_over_asks_one_confirmation_at_a_time_naming_whom(
     command(server, session, bob["token"], "hand_over", participant_id=giver)
     expect(console.locator("#fatal")).to_be_hidden()
     expect(console.get_by_role("button", name="Hand over to Ann")).to_be_visible()
+
+
+def test_someone_whose_phone_went_flat_gets_back_to_their_place_by_a_new_link(
+    server: LiveServer, open_page, watch: Watch
+) -> None:
+    """Bob's phone went flat; on a borrowed one, joining as "Bob" was refused (one name is one
+    person) and nothing else let him in as himself."""
+    watch.allowed.append(re.compile(r"Failed to load resource: .* status of 409"))  # "bob"
+    session, fac, (bob,) = team(server, "Bob")
+    command(server, session, fac, "next_phase")
+    command(server, session, bob["token"], "propose_goal", level="vision", title="Move more")
+    borrowed = open_page("Bob again", pages.PHONE)
+    borrowed.goto(f"{server.url}/s/{session['id']}/join?code={session['join_code']}")
+    borrowed.fill("#name", "bob")
+    borrowed.get_by_role("button", name="Join").click()
+    expect(borrowed.locator("#join-error")).to_contain_text("ask the facilitator for a new link")
+
+    console = console_page(open_page, server, session)
+    console.get_by_role("button", name="New link for Bob").click()
+    console.get_by_role("button", name="Confirm: replace Bob's link").click()
+    link = console.locator("#remote-links code.link")
+    expect(link).to_contain_text("/join#token=")
+    borrowed.goto(link.inner_text())
+    expect(borrowed).to_have_url(re.compile(rf"/s/{session['id']}$"))
+    expect(borrowed.locator("#conn")).to_have_text("Live")
+    expect(borrowed.locator("article.proposal", has_text="Move more")).to_be_visible()
+    me = borrowed.evaluate(f"JSON.parse(localStorage.getItem('workshop:{session['id']}'))")
+    assert me["participant_id"] == bob["participant_id"] and me["name"] == "Bob"
+    assert server.get(f"/api/sessions/{session['id']}/state", bob["token"]).status_code == 401
 
 
 def test_the_author_of_a_proposal_the_facilitator_withdrew_is_told(

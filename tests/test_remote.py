@@ -267,16 +267,28 @@ def test_the_facilitator_reissues_a_lost_link_and_the_old_one_stops_working(
     assert fac.fresh_state()["ballots"][0]["turnout"] == 1
 
 
-def test_a_link_is_reissued_only_for_a_remote_person_with_something_open(
+def test_a_link_is_reissued_for_a_remote_person_with_something_open_or_one_in_the_room(
     server: LiveServer, people
 ) -> None:
+    """Pia's phone went flat: one name being one person, she could not join again as
+    herself, and reissue_link was for remote people only."""
     session, fac, proposal = roadmap_session(server, people)
     pia = people[1]
-    fac.refused("reissue_link", "not_found", participant_id=pia.state["me"]["id"])
+    old_token = pia.token
+    pia.close()  # the phone went flat
+    ack = fac.ok("reissue_link", participant_id=pia.state["me"]["id"])
+    (back,) = ack["invitations"]
+    assert back["link"] == f"/s/{session['id']}/join#token={back['token']}"
+    state = f"/api/sessions/{session['id']}/state"
+    assert server.get(state, old_token).status_code == 401  # the lost phone opens nothing
+    assert server.get(state, back["token"]).json()["me"]["id"] == pia.state["me"]["id"]
+    fac.refused("reissue_link", "conflict", participant_id=fac.state["me"]["id"])
     fac.refused("reissue_link", "not_found", participant_id="pt99")
     ack = send_to(fac, proposal, "Rita")
     rita = ack["invitations"][0]["participant_id"]
-    pia.refused("reissue_link", "forbidden", participant_id=rita)
+    pia_again = Person(server, back["token"], "Pia again")
+    people.append(pia_again)
+    pia_again.refused("reissue_link", "forbidden", participant_id=rita)
     fac.ok("close_ballot", ballot_id=ack["ballot_id"], reveal=True)
     error = fac.refused("reissue_link", "conflict", participant_id=rita)
     assert "nothing waits for Rita" in error["message"]

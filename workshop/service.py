@@ -571,19 +571,26 @@ class Service:
                 self.store.extend_links(workshop_id, item["reviewers"], item["deadline"])
             elif item["type"] == "link_reissued":
                 person = state.participants[item["participant_id"]]
-                expires = self.store.revoke_links(workshop_id, person.id)
-                invitations.append(self._link(workshop_id, person.id, person.name, expires))
+                room = not person.remote  # back to their place in the room, on another device
+                purpose = "participant" if room else "remote"
+                expires = self.store.revoke_links(workshop_id, person.id, purpose)
+                invitations.append(self._link(workshop_id, person.id, person.name, expires, room))
             person = item.get("participant") if item["type"] == "participant_joined" else None
             if person and person["remote"]:
                 link = self._link(workshop_id, person["id"], person["name"], item["link_expires"])
                 invitations.append(link)
         return invitations
 
-    def _link(self, workshop_id: str, pid: str, name: str, expires: float | None) -> dict:
-        """A new personal link: its token is stored hashed, and handed out this once."""
+    def _link(
+        self, workshop_id: str, pid: str, name: str, expires: float | None, room: bool = False
+    ) -> dict:
+        """A new personal link: its token is stored hashed, and handed out this once. For
+        someone in the room (`room`), a link to the join page, which keeps the token in the
+        browser and opens their place."""
         token = new_token()
-        self.store.add_token(token, workshop_id, pid, "remote", expires)
-        return {"participant_id": pid, "name": name, "token": token, "link": f"/v/{token}"}
+        self.store.add_token(token, workshop_id, pid, "participant" if room else "remote", expires)
+        link = f"/s/{workshop_id}/join#token={token}" if room else f"/v/{token}"
+        return {"participant_id": pid, "name": name, "token": token, "link": link}
 
     def _ack(self, state: WorkshopState, sender: set[str], stored: list[dict]) -> dict[str, Any]:
         """`sender`: the actor's id, and their pseudonym if they voted anonymously."""

@@ -250,7 +250,7 @@ export function renderPeople(state, live) {
                       { class: "small", key: `floor-${person.id}`, "aria-label": `Give floor to ${person.name}` },
                     )
                   : null,
-                person.remote ? newLink(person, live, error) : handOver,
+                person.remote ? newLink(person, live, error) : [newLink(person, live, error), handOver],
               )
             : null,
         );
@@ -259,8 +259,9 @@ export function renderPeople(state, live) {
   );
 }
 
-/** A new personal link for a remote person, after a confirming second click: the old
- * link stops working, and the new one is shown (once) with the other links. */
+/** A new personal link for a remote person, or for someone in the room a link back to their
+ * place (their phone went flat, and one name is one person), after a confirming second
+ * click: the old link stops working, and the new one is shown (once) with the other links. */
 function newLink(person, live, error) {
   return button(
     "New link",
@@ -269,12 +270,13 @@ function newLink(person, live, error) {
       if (target.dataset.armed !== "1") {
         target.dataset.armed = "1";
         target.textContent = `Confirm: replace ${person.name}'s link`;
+        target.removeAttribute("aria-label"); // its text says whose now
         return;
       }
       const ack = await run(live, "reissue_link", { participant_id: person.id }, error);
-      if (ack) showInvitations($("#remote-links"), ack.invitations, `New link for ${person.name}`);
+      if (ack) showInvitations($("#remote-links"), ack.invitations, `New link for ${person.name}`, !person.remote);
     },
-    { class: "small", key: `new-link-${person.id}` },
+    { class: "small", key: `new-link-${person.id}`, "aria-label": `New link for ${person.name}` },
   );
 }
 

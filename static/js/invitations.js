@@ -47,7 +47,7 @@ export function showSent(container, invitations, heading, already) {
  * Show the personal links of an acknowledgement's `invitations` in `container`: each with
  * its Copy button, "Copy all" as "Name: link" lines, and a word that they are shown once.
  */
-export function showInvitations(container, invitations, heading) {
+export function showInvitations(container, invitations, heading, room = false) {
   const status = h("p", { class: "muted", role: "status" });
   const copy = async (text, element, what) => {
     status.textContent = await copyText(text, element, what);
@@ -70,7 +70,9 @@ export function showInvitations(container, invitations, heading) {
       h("p", { class: "notice", text: "Copy these links now: they are shown only this once." }),
       h("p", {
         class: "muted",
-        text: "Send each person their own link; it works on a phone, without joining, until its deadline. If the connection drops while sending, the page's retry of the same command brings the same links back; a reload does not.",
+        text: room
+          ? "Give it to them on the device they use now: it opens their place, with their votes; the link on the lost device no longer works."
+          : "Send each person their own link; it works on a phone, without joining, until its deadline. If the connection drops while sending, the page's retry of the same command brings the same links back; a reload does not.",
       }),
       h(
         "ul",

@@ -1,6 +1,6 @@
 // Join: name and a role the session's kind allows; the token stays in this browser.
 
-import { findByCode, loadIdentity, postJSON, saveIdentity, sessionPath } from "./api.js";
+import { findByCode, getJSON, loadIdentity, postJSON, saveIdentity, sessionPath } from "./api.js";
 import { h, markBusy, setUpLargeType, showError } from "./dom.js";
 import { KINDS, ROLES } from "./widgets.js";
 
@@ -19,6 +19,22 @@ const ROLE_HINTS = {
   stakeholder: "proposes and votes",
   observer: "follows along; does not propose or vote",
 };
+
+/** A link back to one's place (the facilitator made it for someone whose device was lost):
+ * the token leaves the address bar, is kept in this browser, and opens the session as them. */
+async function comeBack(token) {
+  window.history.replaceState(null, "", window.location.pathname + window.location.search);
+  try {
+    const { me } = await getJSON(`/api/sessions/${encodeURIComponent(workshopId)}/state`, token);
+    saveIdentity(workshopId, { token, participant_id: me.id, name: me.name });
+    window.location.replace(sessionPath(workshopId));
+  } catch (problem) {
+    showError(error, `This link no longer opens your place (${problem.message}): ask the facilitator for a new one.`);
+  }
+}
+
+const handedBack = new URLSearchParams(window.location.hash.slice(1)).get("token");
+if (handedBack) comeBack(handedBack);
 
 const saved = loadIdentity(workshopId);
 if (saved) {

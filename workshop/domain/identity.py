@@ -68,5 +68,6 @@ def check_free(s: WorkshopState, name: str) -> None:
     if taken is not None:
         raise Conflict(
             f"someone named {taken.name} is already in this session: if that is you, reopen"
-            " the page on the device you joined with; otherwise join with another name"
+            " the page on the device you joined with, or ask the facilitator for a new link to"
+            " your place; otherwise join with another name"
         )

@@ -135,11 +135,17 @@ def share_draft(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) 
 @command("reissue_link", "facilitator")
 def reissue_link(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
     """A new personal link for a remote person; the old one stops working. Links are shown
-    once, so a facilitator who lost one (a reload, a closed tab) needs a way to send it again."""
+    once, so a facilitator who lost one (a reload, a closed tab) needs a way to send it again.
+    For someone in the room, a link back to their place: a phone gone flat leaves them no way
+    in as themselves (one person, one name), and the link on the lost device stops working."""
     pid = payload.ident(p, "participant_id")
     person = s.participants.get(pid or "")
-    if person is None or not person.remote:
-        raise NotFound(f"participant_id: {shown(pid)} is not a remote person of this session")
+    if person is None:
+        raise NotFound(f"participant_id: {shown(pid)} is not in this session")
+    if person.role == "facilitator":
+        raise Conflict("the facilitator's own link is the private facilitator link")
+    if not person.remote:
+        return [event("link_reissued", participant_id=pid)]
     waiting = any(b.status == "open" and pid in b.electorate for b in s.ballots.values())
     waiting = waiting or any(
         pid in prop.reviewers and prop.status == "proposed" for prop in s.proposals.values()

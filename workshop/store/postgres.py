@@ -518,12 +518,16 @@ class PostgresStore:
             [until, workshop_id, until, participant_ids],
         )
 
-    def revoke_links(self, workshop_id: str, participant_id: str) -> float | None:
-        """Delete a remote person's personal links; returns when the latest would have expired."""
+    def revoke_links(
+        self, workshop_id: str, participant_id: str, purpose: str = "remote"
+    ) -> float | None:
+        """Delete a person's links (a remote person's personal links, or with `purpose`
+        "participant" the tokens of someone in the room); returns when the latest would have
+        expired."""
         rows = self._rows(
             "delete from tokens where workshop_id = %s and participant_id = %s"
-            " and purpose = 'remote' returning expires_at",
-            [workshop_id, participant_id],
+            " and purpose = %s returning expires_at",
+            [workshop_id, participant_id, purpose],
         )
         return max((row["expires_at"] for row in rows), default=None)
 

@@ -517,10 +517,14 @@ class SQLiteStore:
             [until, workshop_id, until, *participant_ids],
         )
 
-    def revoke_links(self, workshop_id: str, participant_id: str) -> float | None:
-        """Delete a remote person's personal links; returns when the latest would have expired."""
-        where = "workshop_id = ? and participant_id = ? and purpose = 'remote'"
-        args = [workshop_id, participant_id]
+    def revoke_links(
+        self, workshop_id: str, participant_id: str, purpose: str = "remote"
+    ) -> float | None:
+        """Delete a person's links (a remote person's personal links, or with `purpose`
+        "participant" the tokens of someone in the room); returns when the latest would have
+        expired."""
+        where = "workshop_id = ? and participant_id = ? and purpose = ?"
+        args = [workshop_id, participant_id, purpose]
         latest = self.db.execute(f"select max(expires_at) from tokens where {where}", args)
         expires = latest.fetchone()[0]
         self.db.execute(f"delete from tokens where {where}", args)
