@@ -120,8 +120,9 @@ def test_a_missing_response_is_a_verdict_and_a_standing_objection_sends_it_back(
 ) -> None:
     """With a response missing no ruling could make it pass: a verdict, not a wait. The
     objection was never ruled not paramount, so it stands: the proposal went to "rejected",
-    its objection never to be met; it goes back to its author to amend."""
-    _, fac, (pia, tom, una) = strategy(server, people)
+    its objection never to be met; it goes back to its author to amend. The minutes said the
+    objection was "not ruled on yet", as if a ruling were still to come."""
+    session, fac, (pia, tom, una) = strategy(server, people)
     (vision,) = visions(pia, "Healthier lives")
     fac.ok("go_to_phase", phase="decide")
     ballot = fac.ok("open_ballot", proposal_ids=[vision], rule="consent", rule_reason="r")
@@ -136,6 +137,7 @@ def test_a_missing_response_is_a_verdict_and_a_standing_objection_sends_it_back(
     mine = proposal(pia, vision)
     assert mine["status"] == "to_amend" and mine["default_rule"] == "consent"
     assert not [e for e in pia.events("proposal_rejected") if e["proposal_id"] == vision]
+    assert "Objection by Tom: harm. Not ruled on.\n" in server.export(session, "minutes").text
 
 
 def test_the_facilitator_settles_a_ranked_ballot_and_moves_the_children(
@@ -405,6 +407,8 @@ def test_facilitation_is_not_handed_to_whom_a_ruling_or_a_decision_waits_on(
     una.ok("hand_over", participant_id=tom.id)  # no decision due: a facilitator never decides
     assert tom.fresh_state()["me"]["is_decider"] is False
     assert tom.fresh_state()["session"]["decider_id"] == pia.id  # the product person again
+    tom.ok("hand_over", participant_id=una.id)  # handed back, he is not the decider again
+    assert tom.fresh_state()["session"]["decider_id"] == pia.id
 
 
 def test_the_room_is_told_a_ballots_options_by_title(server: LiveServer, people) -> None:

@@ -378,6 +378,14 @@ def test_an_objection_never_ruled_on_goes_back_to_its_author_when_a_response_is_
     expect(prompt).to_contain_text("Bob objected: “It names no one it helps”.")
     expect(prompt).to_contain_text("Not everyone responded, so the proposal did not pass")
     expect(prompt.get_by_role("button", name="Amend it now")).to_be_visible()
+    # Nothing is due from the facilitator: no ruling could change the verdict now (the console
+    # asked for one, and listed the ballot as needing them, even after the session closed).
+    console = console_page(open_page, server, session)
+    expect(console.locator(".ballot-card .verdict").first).to_have_text(
+        "Not passed: back to its author to amend"
+    )
+    expect(console.locator(".rulings")).to_have_count(0)
+    expect(console.locator("body")).not_to_contain_text("objections to rule on")
 
 
 def test_markup_in_a_title_is_refused_and_shown_as_text(

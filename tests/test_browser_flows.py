@@ -459,6 +459,9 @@ def test_handing_over_asks_one_confirmation_at_a_time_naming_whom(
     expect(seen["Bob"].locator("#now-body .tips li")).to_have_text(
         ["You are the facilitator now: open the console."]
     )
+    expect(seen["Bob"].locator("#vote-head")).to_have_text(
+        "No ballot yet. You open ballots from the console; the facilitator does not vote."
+    )
     # Handed back, the console is the console again, without a reload (it stayed on the
     # banner until one).
     giver = pages.state(server, session, session["facilitator_token"])["me"]["id"]

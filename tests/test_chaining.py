@@ -169,6 +169,11 @@ def test_an_amendment_that_changes_nothing_is_refused_and_a_status_change_gets_n
         "changes nothing"
         in pia.refused("propose_goal", "invalid_input", change="amend", target="P1")["message"]
     )
+    as_text = [{"name": "synced users", "target": "500"}]  # the number, typed as text
+    again = pia.refused(
+        "propose_goal", "invalid_input", change="amend", target="P1", metrics=as_text
+    )
+    assert "changes nothing" in again["message"]
     pia.ok("propose_goal", change="amend", target="P1", due="2027-06-30")  # a change
 
     done = pia.ok("propose_goal", change="achieve", target="U1")["proposal_id"]

@@ -327,11 +327,13 @@ function pending(state, ballot) {
   return objectionsToRule(ballot).length > 0;
 }
 
-/** The objections of a revealed consent ballot still waiting for the facilitator's ruling. */
+/** The objections of a revealed consent ballot still waiting for the facilitator's ruling:
+ * those the result awaits (`awaiting_ruling`). One that no ruling could change (a response
+ * was missing, or another objection stood) is never due: it asked for a ruling for good. */
 function objectionsToRule(ballot) {
-  if (ballot.rule !== "consent") return [];
-  const objections = (ballot.result && ballot.result.objections) || [];
-  return objections.filter((o) => !(ballot.rulings || {})[o.voter]);
+  if (ballot.rule !== "consent" || !ballot.result) return [];
+  const awaited = ballot.result.awaiting_ruling || [];
+  return (ballot.result.objections || []).filter((o) => awaited.includes(o.voter));
 }
 
 /** What a pending ballot waits for, and whether the facilitator is the one to act. */

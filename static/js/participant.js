@@ -247,9 +247,12 @@ function renderVote(state) {
   const body = $("#vote-body");
   const turnout = $("#vote-turnout");
   if (!ballot) {
-    update(head, "none", () =>
-      h("p", { class: "muted", text: "No ballot yet. When the facilitator opens one, you vote here." }),
-    );
+    // The facilitator never votes: they open ballots from the console.
+    const none =
+      state.me.role === "facilitator"
+        ? "No ballot yet. You open ballots from the console; the facilitator does not vote."
+        : "No ballot yet. When the facilitator opens one, you vote here.";
+    update(head, none, () => h("p", { class: "muted", text: none }));
     update(body, "none", () => []);
     turnout.textContent = "";
     return;

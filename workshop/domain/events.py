@@ -82,6 +82,8 @@ def _handed_over(s: WorkshopState, e: dict) -> None:
     for person in (old, new):
         person.held.append({"role": person.role, "at": e["at"]})
     s.facilitator_id = new.id
+    if s.decider_id == new.id:  # a facilitator never decides, nor after handing back
+        s.decider_id = None
     _leave_queue(s, new.id)
 
 

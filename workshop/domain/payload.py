@@ -177,14 +177,25 @@ def _metric(item: object, where: str) -> dict:
         finite = not isinstance(amount, float) or math.isfinite(amount)
         if isinstance(amount, bool) or not isinstance(amount, int | float | str) or not finite:
             raise InvalidInput(f"{where}.{key} must be a number or short text, got {shown(amount)}")
-        metric[key] = (
-            clean_text(amount, f"{where}.{key}", 40) if isinstance(amount, str) else amount
-        )
+        if isinstance(amount, str):
+            amount = _number_or_text(clean_text(amount, f"{where}.{key}", 40))
+        metric[key] = amount
     for key in ("unit", "owner"):
         words = optional_text(item.get(key), f"{where}.{key}", NAME_MAX)
         if words:
             metric[key] = words
     return metric
+
+
+PLAIN_NUMBER = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,15})?")  # exact as a number in any client
+
+
+def _number_or_text(text: str) -> int | float | str:
+    """A value typed as text that is a plain number is that number ("300" is 300, as the page
+    sends it): else one metric read "target 300 → 300" after an amendment; "top 3" stays text."""
+    if not PLAIN_NUMBER.fullmatch(text):
+        return text
+    return float(text) if "." in text else int(text)
 
 
 DEPTH_MAX = 32  # a goal chain needs about 6 levels; far deeper input only makes code recurse

@@ -196,8 +196,8 @@ class WorkshopState:
     def decider(self) -> str | None:
         """The delegated decider, else the first product person who joined in the room (a
         remote person, invited by link, never decides by default). A facilitator, neutral,
-        never decides: a delegated decider handed the facilitation no longer does."""
-        if self.decider_id and self.decider_id != self.facilitator_id:
+        never decides: a delegated decider handed the facilitation is no longer one."""
+        if self.decider_id:
             return self.decider_id
         products = [p for p in self.participants.values() if p.role == "product" and not p.remote]
         return products[0].id if products else None

@@ -117,9 +117,10 @@ def _ballot_facts(b: Mapping, words: Words) -> list:
 def objection_notes(b: Mapping, words: Words) -> list[str]:
     """Each objection and how the facilitator ruled on it."""
     rulings = {r["voter"]: r for r in b["rulings"]}
+    awaited = (b.get("result") or {}).get("awaiting_ruling") or []
     return [
         f"Objection by {words(v['voter'])}: {ended(v['reason'])} "
-        + _ruling_text(rulings.get(v["voter"]), words)
+        + _ruling_text(rulings.get(v["voter"]), v["voter"] in awaited, words)
         if b["rule"] == "consent"
         else f"Objection by {words(v['voter'])}, as advice to the decider: {ended(v['reason'])}"
         for v in b.get("votes", [])
@@ -144,9 +145,11 @@ def _ballot_notes(b: Mapping, words: Words) -> list[str]:
     return [*notes, f"Outcome: {outcome or 'no change to the chain'}"]
 
 
-def _ruling_text(ruling: Mapping | None, words: Words) -> str:
+def _ruling_text(ruling: Mapping | None, awaited: bool, words: Words) -> str:
+    """How the facilitator ruled; unruled, whether a ruling is still due ("yet") or could no
+    longer change the verdict (a response was missing, another objection stood)."""
     if ruling is None:
-        return "Not ruled on yet."
+        return "Not ruled on yet." if awaited else "Not ruled on."
     said = "It stands" if ruling["stands"] else "Ruled not paramount"
     return f"{said} ({words(ruling['by'])}, {words.clock(ruling['at'])}): {ruling['reason']}"
 
