@@ -17,9 +17,17 @@ export function namesFrom(text) {
  * typed again for a second ballot, "Rita Remote" became a second Rita with a second link. */
 export function inviteesFrom(list, name, text, remote) {
   const ticked = [...list.querySelectorAll(`input[name=${name}]:checked`)].map((box) => box.value);
-  const byName = new Map(remote.map((person) => [person.name.trim().toLowerCase(), person.id]));
-  const typed = namesFrom(text).map((typedName) => byName.get(typedName.toLowerCase()) || typedName);
+  const byName = new Map(remote.map((person) => [nameKey(person.name), person.id]));
+  const typed = namesFrom(text).map((typedName) => byName.get(nameKey(typedName)) || typedName);
   return [...new Set([...ticked, ...typed])];
+}
+
+/** A name as people read it, as the server compares names (workshop/domain/identity.py, in
+ * part): "Zoë" typed with a combining diaeresis, with a zero-width space or another case is
+ * the Zoë invited before, not a newcomer the server would refuse. */
+function nameKey(name) {
+  const visible = name.normalize("NFKC").replace(/[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]/g, "");
+  return visible.toLowerCase().split(/\s+/).filter(Boolean).join(" ");
 }
 
 /** A checkbox for each of the session's remote people (`name` the boxes' name), or `empty`
