@@ -992,8 +992,10 @@ def test_a_long_queue_leaves_the_chain_and_its_summary_in_view(
         person.ok("raise_hand")
     fac.ok("grant_floor")
     for screen in screens:
-        expect(screen.locator("#holder")).to_be_visible()
-        expect(screen.locator("#next li").first).to_be_visible()
+        holder = screen.locator("#holder strong")
+        expect(holder).to_have_text(LONG_NAMES[0][0])
+        assert holder.evaluate(WHOLE), screen.viewport_size  # whole, the queue summed up
+        expect(screen.locator(".next-up")).to_be_in_viewport(ratio=1)
         chain_fits(screen)
         in_view(screen, "Finish the dashboard")  # the goal decided last, still in view
 
@@ -1157,3 +1159,41 @@ def test_a_runoff_is_called_one_on_the_screen(
     expect(screen.locator("#stage .question")).to_have_text("Which proposals come first?")
     fac.ok("break_tie", ballot_id=ballot, how="runoff")
     expect(screen.locator("#stage .question")).to_have_text("Runoff of the tie: which comes first?")
+
+
+def test_the_speakers_name_never_gives_way_to_a_crowded_floor_or_chain(
+    server: LiveServer, open_page: OpenPage, people: list[Person]
+) -> None:
+    """A long name holding the floor in a round, six hands up, the chain beside them: the
+    side column cut "Zoë O'Sullivan-McAllister" to "Zoë O'Sullivan-…", and with the chain on
+    stage the queue ran out of sight under the holder."""
+    session, fac = host(server, people, "roadmapping", chain=EXAMPLE, title="Q4 roadmap")
+    cast = [name for name in ROUND_NAMES if not name[0].startswith("Søren")][:9]  # cid-sized
+    room = seat(server, session, people, *cast)
+    fac.ok("next_phase")
+    coach = product_goal(room[0], "Coach beta for 500 users with weekly check-ins")
+    fac.ok("go_to_phase", phase="review_chain")
+    fac.ok("start_round", purpose="what changed since the last roadmap, and what we learned")
+    for person in room[1:]:
+        person.ok("raise_hand")
+    screens = open_screens(open_page, server, session, SIZES[:2])
+    holder = cast[0][0]
+
+    def speaker_and_next_in_view() -> None:
+        for screen in screens:
+            name = screen.locator("#holder strong")
+            expect(name).to_have_text(holder)
+            expect(name).to_be_in_viewport(ratio=1)
+            assert name.evaluate(WHOLE), screen.viewport_size
+            expect(screen.locator("#next li").first).to_be_in_viewport(ratio=1)
+            fits_the_window(screen)
+
+    for screen in screens:
+        expect(screen.locator("body")).to_have_class(re.compile(r"\bchain-stage\b"))
+    speaker_and_next_in_view()
+    ballot(fac, [coach], "majority")  # the ballot takes the stage, the chain the side
+    for screen in screens:
+        expect(screen.locator("#stage .question")).to_have_text(
+            "Coach beta for 500 users with weekly check-ins"
+        )
+    speaker_and_next_in_view()

@@ -391,10 +391,21 @@ function fitScreen() {
     tighten(main, "fit-3"), // the question itself on one line: the last to give way
     trimLongest(main, GROUPS, 1), // a room too large for its groups on one screen
   ]);
-  // With the chain on stage the side column is no box of its own: the chain gives way alone.
+  // With the chain on stage the side column is no box of its own: the floor, under the
+  // stage, and the chain each give way alone (the queue ran out of sight under the holder).
+  const floor = $("#floor");
   const box = onStage ? chain : side;
-  fit(onStage ? side : chain, () => []); // what the other mode shortened comes back
+  for (const other of onStage ? [side] : [chain, floor]) fit(other, () => []); // back in full
   fit(side, () => [trimLongest(side, NEXT, 4)]); // four named at most, wherever the chain is
+  if (onStage) {
+    fit(floor, () => [
+      tighten(floor, "fit-1"),
+      trimLongest(floor, NEXT, 2),
+      tighten(floor, "fit-3"),
+      trimLongest(floor, NEXT, 1),
+      trimLongest(floor, NEXT, 0),
+    ]);
+  }
   fit(box, () => [
     tighten(box, "fit-1"),
     trimLongest(box, NEXT, 2),
@@ -402,6 +413,7 @@ function fitScreen() {
     tighten(box, "fit-2"),
     trimLongest(box, NEXT, 1),
     tighten(box, "fit-3"),
+    trimLongest(box, NEXT, 0), // "Next: 6 people": the name holding the floor stays whole
   ]);
 }
 
