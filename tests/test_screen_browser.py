@@ -346,6 +346,27 @@ def test_the_title_bar_says_code_rather_than_cut_a_short_title(
         fits_the_window(screen)
 
 
+def test_a_title_too_long_for_the_top_bar_takes_a_line_of_its_own(
+    server: LiveServer, open_page: OpenPage, people: list[Person]
+) -> None:
+    """At 1366×768 a long title was cut to "Q3 strategy offsite — Fi…" beside the phase and
+    "Code …": the room could not tell which workshop this was."""
+    title = "Q3 strategy offsite — Fitness app, roadmapping for the next two quarters"
+    session, fac = host(server, people, "roadmapping", chain=EXAMPLE, title=title)
+    fac.ok("go_to_phase", phase="review_chain")
+    for screen in open_screens(open_page, server, session):
+        shown = screen.locator("#session-title")
+        expect(shown).to_have_text(title)
+        expect(shown).to_be_in_viewport(ratio=1)
+        assert shown.evaluate(WHOLE), screen.viewport_size
+        expect(screen.locator("#phase-line")).to_have_text("Review the chain")
+        expect(screen.locator("#phase-line")).to_be_in_viewport(ratio=1)
+        join = screen.locator("#join-line")
+        expect(join).to_have_text(f"Join with code {session['join_code']}")
+        expect(join).to_be_in_viewport(ratio=1)
+        fits_the_window(screen)
+
+
 # The join code and the box it is shown in: where each ends, and the code's size.
 CODE_BOX = """() => {
   const code = document.getElementById("screen-code");

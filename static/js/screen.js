@@ -362,13 +362,21 @@ function renderChain(state) {
 }
 
 /** The top bar on one line: the join code says "Code …" rather than cut the session's title
- * short ("Sprint 14 plan…" beside "Join with code …" at 1366 px). */
+ * short ("Sprint 14 plan…" beside "Join with code …" at 1366 px). A title too long even so
+ * takes a line of its own, two at most, the phase and the code under it. */
 function fitTopBar() {
+  const head = $(".screen-head");
   const join = $("#join-line");
   const title = $("#session-title");
   const joinCode = join.dataset.code;
-  join.textContent = joinCode ? `Join with code ${joinCode}` : "";
-  if (joinCode && title.scrollWidth > title.clientWidth) join.textContent = `Code ${joinCode}`;
+  const cut = () => title.scrollWidth > title.clientWidth || title.scrollHeight > title.clientHeight;
+  const invitation = joinCode ? `Join with code ${joinCode}` : "";
+  head.classList.remove("title-wraps");
+  join.textContent = invitation;
+  if (joinCode && cut()) join.textContent = `Code ${joinCode}`;
+  if (!cut()) return;
+  head.classList.add("title-wraps");
+  join.textContent = invitation; // under the title, the phase and the code have the line
 }
 
 /** Each column gives way until it fits the window: on the stage the reasons and lists before
@@ -423,6 +431,7 @@ function render(state) {
   // The product heads its chain: beside the phase and the join code, title and product on
   // one line were cut short ("Fitness strategy — Fit…") on a projector.
   $("#session-title").textContent = session.title;
+  $("#session-title").title = session.title; // the whole title, where two lines cut it short
   $("#chain-product").textContent = session.product || "";
   $("#chain-product").hidden = !session.product;
   $("#phase-line").textContent = PHASES[session.phase] || session.phase;
