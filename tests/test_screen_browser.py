@@ -1218,3 +1218,54 @@ def test_the_speakers_name_never_gives_way_to_a_crowded_floor_or_chain(
             "Coach beta for 500 users with weekly check-ins"
         )
     speaker_and_next_in_view()
+
+
+# Each goal shown in the chain: its level as the room reads it before the title, and its title.
+LABELS = """(tree) => [...tree.querySelectorAll("li.node:not(.ref)")]
+  .filter((node) => node.checkVisibility())
+  .map((node) => {
+    const title = node.querySelector(":scope > .node-box > .node-title");
+    return [getComputedStyle(title, "::before").content, title.textContent];
+  })"""
+
+
+def test_a_crowded_chain_keeps_each_goals_level_and_what_this_session_decided(
+    server: LiveServer, open_page: OpenPage, people: list[Person]
+) -> None:
+    """Reviewing a crowded chain, "decided in this session" went before the due date and
+    metrics of the goal decided last, and nothing said which goal was a user, business,
+    product or sprint goal but the colour of its frame."""
+    session, fac = host(server, people, "review", chain=EXAMPLE, title="Q2 review")
+    screens = open_screens(open_page, server, session)
+    room = seat(server, session, people, ("Pia", "product"), ("Tom", "team"))
+    fac.ok("go_to_phase", phase="propose")
+    titles = {
+        "P1": "Acquire users through a free weight-loss coach in three markets this year",
+        "S2": "Finish the dashboard and release a first version to the whole test group",
+    }
+    amended = [
+        room[0].ok("propose_goal", change="amend", target=goal, level=level, title=title)
+        for (goal, title), level in zip(titles.items(), ("product", "sprint"), strict=True)
+    ]
+    fac.ok("go_to_phase", phase="decide")
+    for proposal in amended:
+        consented(fac, room, proposal["proposal_id"])
+    fac.ok("go_to_phase", phase="review_chain")
+    goals = fac.fresh_state()["chain"]["goals"]
+    levels = {goal["title"]: goal["level"] for goal in goals}
+    decided = list(titles)
+    for screen in screens:
+        expect(screen.locator("#stage-h")).to_have_text("Review the chain")
+        shown = screen.locator("#chain-body .tree").evaluate(LABELS)
+        assert len(shown) >= 3, (screen.viewport_size, shown)
+        for label, title in shown:
+            level = levels.get(title, "vision").capitalize()
+            assert label == f'"{level}: "', (screen.viewport_size, title, label)
+        for goal_id in decided:
+            node = screen.locator(f'#chain-body li.node[data-goal="{goal_id}"]:not(.ref)')
+            if node.is_visible():
+                mark = node.locator(":scope > .node-box > .decided-here")
+                expect(mark).to_be_in_viewport(ratio=1)
+        newest = screen.locator("#chain-body li.node.newest")
+        expect(newest.locator(":scope > .node-box > .decided-here")).to_be_in_viewport(ratio=1)
+        fits_the_window(screen)
