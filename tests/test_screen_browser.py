@@ -1047,15 +1047,68 @@ def test_a_review_shows_its_changes_and_kpi_readings_on_the_screen_and_the_conso
     fac.ok("go_to_phase", phase="review_chain")
     coach = "“Acquire users through a free weight-loss coach”"
     reading = f"KPI readings: {coach}: weekly active users 3100 on 31 May 2026"
-    later = f"KPI readings: {coach}: weekly active users 3300 on 30 June 2026"
-    for line in (reading, later, "Achieved: “Finish the dashboard to release a first version"):
-        expect(screen.locator(".review-lines li", has_text=line)).to_be_in_viewport(ratio=1)
+    readings = f"{coach}: weekly active users 3100 → 3300 on 30 June 2026"  # the KPI's readings
+    done = "“Finish the dashboard to release a first version to the test group”"
+    for kind, line in (("KPI readings", readings), ("Achieved", done)):
+        group = screen.locator(".review-group", has_text=f"{kind}: {line}")
+        expect(group.locator(".finding", has_text=line)).to_be_in_viewport(ratio=1)
     fits_the_window(screen)
     accessible(screen, "the room screen with a review's findings")
     expect(console.locator(".review-report")).to_contain_text(reading.split(": ", 1)[1])
     coach_box = console.locator('#chain-body li.node[data-goal="P1"]:not(.ref) > .node-box')
     metric = coach_box.locator(".node-meta", has_text="weekly active users")
     expect(metric).to_have_text("weekly active users: 1200 → 5000, read 3300 on 30 June 2026")
+
+
+def test_a_reviews_findings_show_whole_beside_the_chain(
+    server: LiveServer, open_page: OpenPage, people: list[Person]
+) -> None:
+    """Ten findings of a review beside the chain at 1920×1080: a line of its own for each,
+    in a third of the width, showed four and "and 6 more findings" (the tester's review of
+    thirteen: four and "and 9 more")."""
+    session, fac = host(server, people, "review", chain=EXAMPLE, title="Q2 review")
+    pia, tom = seat(server, session, people, ("Pia", "product"), ("Tom", "team"))
+    kpis = [("P1", "weekly active users"), ("U1", "weekly active users")]
+    for month in range(1, 4):
+        for n, (goal, metric) in enumerate(kpis):
+            value = 1000 + 10 * month + n
+            pia.ok("record_kpi", goal_id=goal, metric=metric, value=value, date=f"2026-0{month}-15")
+    fac.ok("go_to_phase", phase="propose")
+    changes = [
+        {"change": "achieve", "target": "S2"},
+        {"change": "amend", "target": "P2", "level": "product", "title": "Premium in 3 markets"},
+        {"change": "retire", "target": "U2", "level": "user"},
+    ]
+    proposals = [pia.ok("propose_goal", **change)["proposal_id"] for change in changes]
+    fac.ok("go_to_phase", phase="decide")
+    for proposal in proposals:
+        consented(fac, [pia, tom], proposal)
+    fac.ok("go_to_phase", phase="review_chain")
+    findings = fac.fresh_state()["review"]
+    kinds = ("changed", "achieved", "retired", "lost_parent", "kpi_readings")
+    assert sum(len(findings[kind]) for kind in kinds) == 10, findings
+    for screen in open_screens(open_page, server, session, SIZES[:2]):
+        expect(screen.locator("#stage-h")).to_have_text("Review the chain")
+        expect(screen.locator("#chain-body .node-title", has_text="Premium in 3")).to_be_visible()
+        expect(screen.locator("#main .fit-more")).to_have_count(0)  # none summed up
+        shown = screen.locator("#stage .review-group")
+        expect(shown).to_have_count(5)
+        for line in (
+            "Changed: “Premium in 3 markets” (title)",
+            "Achieved: “Finish the dashboard to release a first version to the test group”",
+            "Retired: “Lower the risk of developing diabetes”",
+            "“Acquire users through a free weight-loss coach”: weekly active users "
+            "1010 → 1020 → 1030 on 15 March 2026",
+            "“Lose weight without dieting misery”: weekly active users "
+            "1011 → 1021 → 1031 on 15 March 2026",
+            "Lost their parent: “Sync weight from smart scales”",
+        ):
+            expect(shown.filter(has_text=line)).to_be_in_viewport(ratio=1)
+        for finding in screen.locator("#stage .finding").all():
+            expect(finding).to_be_in_viewport(ratio=1)
+        in_view(screen, "Premium in 3 markets")  # the chain beside them
+        fits_the_window(screen)
+        readable_at_any_size(screen)
 
 
 ROUND_NAMES = [

@@ -6,7 +6,7 @@ import { getJSON, sessionPath } from "./api.js";
 import { resultChart, verdictLine } from "./charts.js";
 import { $, h } from "./dom.js";
 import { fit, fitLine, pruneChain, tighten, trimLongest } from "./screen-fit.js";
-import { reviewRows, UNOWNED } from "./review.js";
+import { READINGS, readingsPerKpi, reviewRows, UNOWNED } from "./review.js";
 import { startLive, update } from "./shell.js";
 import {
   awayMark,
@@ -35,12 +35,13 @@ let decisionOrder = new Map(); // goal id → its place among the chain's decisi
 // Lists of the stage that give way, longest first, when it does not fit: [list, item, noun].
 const REASONS = [[".objections", "li", ["objection or concern", "objections and concerns"]]];
 const GROUPS = [[".groups", "li", ["group", "groups"]]]; // whole while anything else can give
+const FINDINGS = [[".review-group", ".finding", ["finding", "findings"]]];
 const STAGE_LISTS = [
   ...REASONS,
   [".ranked-result", "li", ["proposal", "proposals"]],
   [".options", "li", ["proposal", "proposals"]],
   [".rule-dot .bars", ".bar-row", ["proposal", "proposals"]],
-  [".review-lines", "li", ["finding", "findings"]],
+  ...FINDINGS,
   [".remote-lines", "li", ["remote ballot", "remote ballots"]],
 ];
 
@@ -216,14 +217,27 @@ function nowStage(state) {
 
 /** A review's changes against its input chain and the KPI readings it recorded, as they
  * come: what the review produces, for the whole room (the chain alone shows no reading).
- * KPIs without an owner stay on the console: the input's loose ends, not the room's work. */
+ * KPIs without an owner stay on the console: the input's loose ends, not the room's work.
+ * Grouped by kind, one after the other ("Achieved: “A”; “B”"), the readings of each KPI
+ * together, a long title on one line: a line of its own for each finding showed four of
+ * thirteen. */
 function reviewLines(state) {
-  const rows = reviewRows(state).filter(([label, items]) => items.length && label !== UNOWNED);
+  const title = (id) => h("span", { class: "finding-title", text: `“${goalTitle(state, id)}”` });
+  const rows = reviewRows(state, title).filter(([label, items]) => items.length && label !== UNOWNED);
   if (!rows.length) return null;
   return h(
-    "ul",
+    "div",
     { class: "review-lines" },
-    rows.flatMap(([label, items]) => items.map((item) => h("li", { text: `${label}: ${item}` }))),
+    rows.map(([label, items]) =>
+      h(
+        "p",
+        { class: "review-group" },
+        h("strong", { text: `${label}: ` }),
+        (label === READINGS ? readingsPerKpi(state, title) : items).map((parts) =>
+          h("span", { class: "finding" }, parts),
+        ),
+      ),
+    ),
   );
 }
 
@@ -397,6 +411,7 @@ function fitScreen() {
     trimLongest(main, STAGE_LISTS, 1),
     trimLongest(main, REASONS, 0), // the bars still count them
     tighten(main, "fit-3"), // the question itself on one line: the last to give way
+    trimLongest(main, FINDINGS, 0), // a kind of findings summed up whole, with the others
     trimLongest(main, GROUPS, 1), // a room too large for its groups on one screen
   ]);
   // With the chain on stage the side column is no box of its own: the floor, under the
@@ -438,6 +453,8 @@ function render(state) {
   // A closed session admits nobody: the projector no longer invites the room to join.
   $("#join-line").dataset.code = invite && !session.closed ? invite.join_code : "";
   document.body.classList.toggle("chain-stage", chainOnStage(state));
+  // A review's findings are what the review produces: beside the chain, half the width.
+  document.body.classList.toggle("findings-stage", chainOnStage(state) && Boolean(reviewLines(state)));
   renderStage(state);
   renderFloor(state);
   renderChain(state);
