@@ -1111,6 +1111,27 @@ def test_a_reviews_findings_show_whole_beside_the_chain(
         readable_at_any_size(screen)
 
 
+def test_sprint_planning_shows_every_product_goal_its_sprint_goal_can_serve(
+    server: LiveServer, open_page: OpenPage, people: list[Person]
+) -> None:
+    """From a chain whose product goals carry no decision record, sprint planning's screen
+    took them for the oldest decisions and summed them up first: "Acquire users through a
+    free weight-loss coach" was not shown, the user and business goals above it were."""
+    undated = re.sub(r"\n    decided:\n(      .*\n)+", "\n", EXAMPLE.split("  - id: P1")[1])
+    chain = EXAMPLE.split("  - id: P1")[0] + "  - id: P1" + undated.split("  - id: S1")[0]
+    assert "decided" not in undated.split("  - id: S1")[0] and "id: P2" in chain
+    session, fac = host(server, people, "sprint_planning", chain=chain, title="Sprint 14")
+    seat(server, session, people, ("Pia", "product"), ("Tom", "team"))
+    fac.ok("next_phase")
+    for screen in open_screens(open_page, server, session, SIZES[:2]):
+        expect(screen.locator("#phase-line")).to_have_text("Propose (silently)")
+        for title in ("Acquire users through a free", "Launch the premium plan"):
+            node = screen.locator("#chain-body li.node.level-product:not(.ref)", has_text=title)
+            expect(node).to_be_in_viewport(ratio=1)
+        fits_the_window(screen)
+        readable_at_any_size(screen)
+
+
 ROUND_NAMES = [
     ("Zoë O'Sullivan-McAllister", "team"),
     ("عبد الله بن خالد الراشدي", "team"),

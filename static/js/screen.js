@@ -32,6 +32,10 @@ const CHAIN_PHASES = ["review_chain", "close"]; // the chain is what the room lo
 let invite = null; // {join_code, join}: the room may see both
 let knownGoals = null; // chain ids already shown, to mark the goals just accepted
 let decisionOrder = new Map(); // goal id → its place among the chain's decisions, 0 the oldest
+// In sprint planning, the product goals in force: what its sprint goal can serve, summed up
+// only once every other goal has been and every detail has given way (the room saw one of two
+// beside their user and business goals).
+let servable = new Set();
 // Lists of the stage that give way, longest first, when it does not fit: [list, item, noun].
 const REASONS = [[".objections", "li", ["objection or concern", "objections and concerns"]]];
 const GROUPS = [[".groups", "li", ["group", "groups"]]]; // whole while anything else can give
@@ -331,14 +335,28 @@ function renderFloor(state) {
 /** The chain's goals in the order they were decided: the input chain's by their dates, then
  * this session's as it decided them. A file's dates may lie after the server's clock, so they
  * never outrank what the room has just agreed. A decision's time is to the second: within
- * one second, the ballot closed last decided last. */
+ * one second, the ballot closed last decided last. A goal the file gives no date was decided
+ * after the goals it serves, not before everything: sprint planning's product goals with no
+ * decision record went first when the chain gave way, and the room lost what its sprint
+ * goal could serve. */
 function inDecisionOrder(state, goals) {
   const closed = new Map(state.ballots.map((b) => [b.id, Math.max(b.closed_at || 0, b.revealed_at || 0)]));
+  const byId = new Map(goals.map((goal) => [goal.id, goal]));
+  const dated = new Map();
+  const decidedAt = (goal, trail = new Set()) => {
+    if (!dated.has(goal.id)) {
+      const parents = (goal.parents || []).filter((id) => byId.has(id) && !trail.has(id));
+      const inner = new Set(trail).add(goal.id);
+      const after = parents.map((id) => decidedAt(byId.get(id), inner));
+      dated.set(goal.id, Date.parse((goal.decided || {}).at) || Math.max(0, ...after));
+    }
+    return dated.get(goal.id);
+  };
   const decisions = goals.map((goal, index) => {
     const decided = goal.decided || {};
     const here = decidedHere(state, goal) ? 1 : 0;
     const ballot = here ? closed.get(decided.ballot) || 0 : 0;
-    return { goal, here, at: Date.parse(decided.at) || 0, ballot, index };
+    return { goal, here, at: decidedAt(goal), ballot, index };
   });
   decisions.sort((a, b) => a.here - b.here || a.at - b.at || a.ballot - b.ballot || a.index - b.index);
   return decisions.map((decision) => decision.goal);
@@ -355,6 +373,8 @@ function renderChain(state) {
     knownGoals = new Set(goals.map((g) => g.id));
     const ordered = inDecisionOrder(state, goals);
     decisionOrder = new Map(ordered.map((g, place) => [g.id, place]));
+    const planning = state.session.kind === "sprint_planning";
+    servable = new Set(goals.filter((g) => planning && g.level === "product" && inForce(g)).map((g) => g.id));
     // The goal decided last stays in view, with its details, however long the chain grows.
     // The chain the room holds to: a goal rejected, retired or only proposed in the file
     // is left out, unless this session decided it (a review retiring a goal shows it).
@@ -429,13 +449,15 @@ function fitScreen() {
       trimLongest(floor, NEXT, 0),
     ]);
   }
+  const order = (id) => decisionOrder.get(id) ?? -1;
   fit(box, () => [
     tighten(box, "fit-1"),
     trimLongest(box, NEXT, 2),
-    pruneChain(box, (id) => decisionOrder.get(id) ?? -1),
+    pruneChain(box, order, (id) => !servable.has(id)),
     tighten(box, "fit-2"),
     trimLongest(box, NEXT, 1),
     tighten(box, "fit-3"),
+    pruneChain(box, order), // sprint planning's product goals last, after every detail
     trimLongest(box, NEXT, 0), // "Next: 6 people": the name holding the floor stays whole
   ]);
 }
