@@ -542,3 +542,49 @@ def test_a_vote_held_offline_and_refused_after_the_close_is_said_not_counted(
     expect(phone.locator("#vote-body .results")).to_be_visible()
     expect(phone.locator("#announcer")).to_contain_text("Your vote was not counted")
     assert "my_vote" not in state(server, session, pia["token"])["ballots"][0]
+
+
+LAPTOP = {"width": 1366, "height": 768}
+
+
+def test_a_ruling_or_a_runoff_that_becomes_due_is_in_view_on_a_laptop(
+    server: LiveServer, open_page: OpenPage
+) -> None:
+    """On a 1366×768 laptop the buttons of an objection's ruling lay just below the fold
+    ("Not paramount" half out of the window): nothing told the facilitator that the room
+    waited for them."""
+    vision = "Lose weight safely without the misery of restrictive dieting, calorie-counting apps"
+    session, pia, tom, (proposal,) = visions_session(server, vision)
+    fac = session["facilitator_token"]
+    console = open_page("facilitator", LAPTOP)
+    console.goto(f"{server.url}/s/{session['id']}/facilitator#token={fac}")
+    expect(console.locator("#conn")).to_have_text("Live")
+    fields = {"proposal_ids": [proposal], "rule": "consent", "rule_reason": "a round"}
+    ballot = open_ballot(server, session, [pia, tom], **fields)
+    for person in (pia, tom):
+        objection = {"choice": "objection", "reason": "We would rather focus on muscle " * 3}
+        command(server, session, person["token"], "cast_vote", ballot_id=ballot, vote=objection)
+    command(server, session, fac, "close_ballot", ballot_id=ballot, reveal=True)
+    ruling = console.locator(".ballot-card .ruling").first
+    expect(ruling.get_by_role("button", name="Not paramount")).to_be_in_viewport(ratio=1)
+    expect(ruling.get_by_role("button", name=re.compile("^It stands"))).to_be_in_viewport(ratio=1)
+    expect(console.locator("#ballot-h")).to_be_in_viewport(ratio=1)
+    for person in (pia, tom):
+        ruled = {"voter": person["participant_id"], "stands": False, "reason": "a preference"}
+        command(server, session, fac, "rule_objection", ballot_id=ballot, **ruled)
+    expect(console.locator(".ballot-card .ruling")).to_have_count(0)
+
+    console.mouse.wheel(0, 2000)  # the facilitator looks further down, at the floor say
+    expect(console.locator("#ballot-h")).not_to_be_in_viewport()
+    command(server, session, fac, "go_to_phase", phase="propose")
+    titles = [f"{name}, measured each quarter against the baseline" for name in ("Fit", "Calm")]
+    ids = [
+        command(server, session, pia["token"], "propose_goal", level="vision", title=title)[
+            "proposal_id"
+        ]
+        for title in titles
+    ]
+    command(server, session, fac, "go_to_phase", phase="decide")
+    ranked_tie(server, session, pia, tom, ids)
+    runoff = console.get_by_role("button", name=re.compile("^Runoff among the tied"))
+    expect(runoff).to_be_in_viewport(ratio=1)

@@ -346,6 +346,27 @@ def test_the_title_bar_says_code_rather_than_cut_a_short_title(
         fits_the_window(screen)
 
 
+def test_a_title_too_long_for_the_top_bar_takes_a_line_of_its_own(
+    server: LiveServer, open_page: OpenPage, people: list[Person]
+) -> None:
+    """At 1366×768 a long title was cut to "Q3 strategy offsite — Fi…" beside the phase and
+    "Code …": the room could not tell which workshop this was."""
+    title = "Q3 strategy offsite — Fitness app, roadmapping for the next two quarters"
+    session, fac = host(server, people, "roadmapping", chain=EXAMPLE, title=title)
+    fac.ok("go_to_phase", phase="review_chain")
+    for screen in open_screens(open_page, server, session):
+        shown = screen.locator("#session-title")
+        expect(shown).to_have_text(title)
+        expect(shown).to_be_in_viewport(ratio=1)
+        assert shown.evaluate(WHOLE), screen.viewport_size
+        expect(screen.locator("#phase-line")).to_have_text("Review the chain")
+        expect(screen.locator("#phase-line")).to_be_in_viewport(ratio=1)
+        join = screen.locator("#join-line")
+        expect(join).to_have_text(f"Join with code {session['join_code']}")
+        expect(join).to_be_in_viewport(ratio=1)
+        fits_the_window(screen)
+
+
 # The join code and the box it is shown in: where each ends, and the code's size.
 CODE_BOX = """() => {
   const code = document.getElementById("screen-code");
@@ -992,8 +1013,10 @@ def test_a_long_queue_leaves_the_chain_and_its_summary_in_view(
         person.ok("raise_hand")
     fac.ok("grant_floor")
     for screen in screens:
-        expect(screen.locator("#holder")).to_be_visible()
-        expect(screen.locator("#next li").first).to_be_visible()
+        holder = screen.locator("#holder strong")
+        expect(holder).to_have_text(LONG_NAMES[0][0])
+        assert holder.evaluate(WHOLE), screen.viewport_size  # whole, the queue summed up
+        expect(screen.locator(".next-up")).to_be_in_viewport(ratio=1)
         chain_fits(screen)
         in_view(screen, "Finish the dashboard")  # the goal decided last, still in view
 
@@ -1024,15 +1047,89 @@ def test_a_review_shows_its_changes_and_kpi_readings_on_the_screen_and_the_conso
     fac.ok("go_to_phase", phase="review_chain")
     coach = "“Acquire users through a free weight-loss coach”"
     reading = f"KPI readings: {coach}: weekly active users 3100 on 31 May 2026"
-    later = f"KPI readings: {coach}: weekly active users 3300 on 30 June 2026"
-    for line in (reading, later, "Achieved: “Finish the dashboard to release a first version"):
-        expect(screen.locator(".review-lines li", has_text=line)).to_be_in_viewport(ratio=1)
+    readings = f"{coach}: weekly active users 3100 → 3300 on 30 June 2026"  # the KPI's readings
+    done = "“Finish the dashboard to release a first version to the test group”"
+    for kind, line in (("KPI readings", readings), ("Achieved", done)):
+        group = screen.locator(".review-group", has_text=f"{kind}: {line}")
+        expect(group.locator(".finding", has_text=line)).to_be_in_viewport(ratio=1)
     fits_the_window(screen)
     accessible(screen, "the room screen with a review's findings")
     expect(console.locator(".review-report")).to_contain_text(reading.split(": ", 1)[1])
     coach_box = console.locator('#chain-body li.node[data-goal="P1"]:not(.ref) > .node-box')
     metric = coach_box.locator(".node-meta", has_text="weekly active users")
     expect(metric).to_have_text("weekly active users: 1200 → 5000, read 3300 on 30 June 2026")
+
+
+def test_a_reviews_findings_show_whole_beside_the_chain(
+    server: LiveServer, open_page: OpenPage, people: list[Person]
+) -> None:
+    """Ten findings of a review beside the chain at 1920×1080: a line of its own for each,
+    in a third of the width, showed four and "and 6 more findings" (the tester's review of
+    thirteen: four and "and 9 more")."""
+    session, fac = host(server, people, "review", chain=EXAMPLE, title="Q2 review")
+    pia, tom = seat(server, session, people, ("Pia", "product"), ("Tom", "team"))
+    kpis = [("P1", "weekly active users"), ("U1", "weekly active users")]
+    for month in range(1, 4):
+        for n, (goal, metric) in enumerate(kpis):
+            value = 1000 + 10 * month + n
+            pia.ok("record_kpi", goal_id=goal, metric=metric, value=value, date=f"2026-0{month}-15")
+    fac.ok("go_to_phase", phase="propose")
+    changes = [
+        {"change": "achieve", "target": "S2"},
+        {"change": "amend", "target": "P2", "level": "product", "title": "Premium in 3 markets"},
+        {"change": "retire", "target": "U2", "level": "user"},
+    ]
+    proposals = [pia.ok("propose_goal", **change)["proposal_id"] for change in changes]
+    fac.ok("go_to_phase", phase="decide")
+    for proposal in proposals:
+        consented(fac, [pia, tom], proposal)
+    fac.ok("go_to_phase", phase="review_chain")
+    findings = fac.fresh_state()["review"]
+    kinds = ("changed", "achieved", "retired", "lost_parent", "kpi_readings")
+    assert sum(len(findings[kind]) for kind in kinds) == 10, findings
+    for screen in open_screens(open_page, server, session, SIZES[:2]):
+        expect(screen.locator("#stage-h")).to_have_text("Review the chain")
+        expect(screen.locator("#chain-body .node-title", has_text="Premium in 3")).to_be_visible()
+        expect(screen.locator("#main .fit-more")).to_have_count(0)  # none summed up
+        shown = screen.locator("#stage .review-group")
+        expect(shown).to_have_count(5)
+        for line in (
+            "Changed: “Premium in 3 markets” (title)",
+            "Achieved: “Finish the dashboard to release a first version to the test group”",
+            "Retired: “Lower the risk of developing diabetes”",
+            "“Acquire users through a free weight-loss coach”: weekly active users "
+            "1010 → 1020 → 1030 on 15 March 2026",
+            "“Lose weight without dieting misery”: weekly active users "
+            "1011 → 1021 → 1031 on 15 March 2026",
+            "Lost their parent: “Sync weight from smart scales”",
+        ):
+            expect(shown.filter(has_text=line)).to_be_in_viewport(ratio=1)
+        for finding in screen.locator("#stage .finding").all():
+            expect(finding).to_be_in_viewport(ratio=1)
+        in_view(screen, "Premium in 3 markets")  # the chain beside them
+        fits_the_window(screen)
+        readable_at_any_size(screen)
+
+
+def test_sprint_planning_shows_every_product_goal_its_sprint_goal_can_serve(
+    server: LiveServer, open_page: OpenPage, people: list[Person]
+) -> None:
+    """From a chain whose product goals carry no decision record, sprint planning's screen
+    took them for the oldest decisions and summed them up first: "Acquire users through a
+    free weight-loss coach" was not shown, the user and business goals above it were."""
+    undated = re.sub(r"\n    decided:\n(      .*\n)+", "\n", EXAMPLE.split("  - id: P1")[1])
+    chain = EXAMPLE.split("  - id: P1")[0] + "  - id: P1" + undated.split("  - id: S1")[0]
+    assert "decided" not in undated.split("  - id: S1")[0] and "id: P2" in chain
+    session, fac = host(server, people, "sprint_planning", chain=chain, title="Sprint 14")
+    seat(server, session, people, ("Pia", "product"), ("Tom", "team"))
+    fac.ok("next_phase")
+    for screen in open_screens(open_page, server, session, SIZES[:2]):
+        expect(screen.locator("#phase-line")).to_have_text("Propose (silently)")
+        for title in ("Acquire users through a free", "Launch the premium plan"):
+            node = screen.locator("#chain-body li.node.level-product:not(.ref)", has_text=title)
+            expect(node).to_be_in_viewport(ratio=1)
+        fits_the_window(screen)
+        readable_at_any_size(screen)
 
 
 ROUND_NAMES = [
@@ -1157,3 +1254,92 @@ def test_a_runoff_is_called_one_on_the_screen(
     expect(screen.locator("#stage .question")).to_have_text("Which proposals come first?")
     fac.ok("break_tie", ballot_id=ballot, how="runoff")
     expect(screen.locator("#stage .question")).to_have_text("Runoff of the tie: which comes first?")
+
+
+def test_the_speakers_name_never_gives_way_to_a_crowded_floor_or_chain(
+    server: LiveServer, open_page: OpenPage, people: list[Person]
+) -> None:
+    """A long name holding the floor in a round, six hands up, the chain beside them: the
+    side column cut "Zoë O'Sullivan-McAllister" to "Zoë O'Sullivan-…", and with the chain on
+    stage the queue ran out of sight under the holder."""
+    session, fac = host(server, people, "roadmapping", chain=EXAMPLE, title="Q4 roadmap")
+    cast = [name for name in ROUND_NAMES if not name[0].startswith("Søren")][:9]  # cid-sized
+    room = seat(server, session, people, *cast)
+    fac.ok("next_phase")
+    coach = product_goal(room[0], "Coach beta for 500 users with weekly check-ins")
+    fac.ok("go_to_phase", phase="review_chain")
+    fac.ok("start_round", purpose="what changed since the last roadmap, and what we learned")
+    for person in room[1:]:
+        person.ok("raise_hand")
+    screens = open_screens(open_page, server, session, SIZES[:2])
+    holder = cast[0][0]
+
+    def speaker_and_next_in_view() -> None:
+        for screen in screens:
+            name = screen.locator("#holder strong")
+            expect(name).to_have_text(holder)
+            expect(name).to_be_in_viewport(ratio=1)
+            assert name.evaluate(WHOLE), screen.viewport_size
+            expect(screen.locator("#next li").first).to_be_in_viewport(ratio=1)
+            fits_the_window(screen)
+
+    for screen in screens:
+        expect(screen.locator("body")).to_have_class(re.compile(r"\bchain-stage\b"))
+    speaker_and_next_in_view()
+    ballot(fac, [coach], "majority")  # the ballot takes the stage, the chain the side
+    for screen in screens:
+        expect(screen.locator("#stage .question")).to_have_text(
+            "Coach beta for 500 users with weekly check-ins"
+        )
+    speaker_and_next_in_view()
+
+
+# Each goal shown in the chain: its level as the room reads it before the title, and its title.
+LABELS = """(tree) => [...tree.querySelectorAll("li.node:not(.ref)")]
+  .filter((node) => node.checkVisibility())
+  .map((node) => {
+    const title = node.querySelector(":scope > .node-box > .node-title");
+    return [getComputedStyle(title, "::before").content, title.textContent];
+  })"""
+
+
+def test_a_crowded_chain_keeps_each_goals_level_and_what_this_session_decided(
+    server: LiveServer, open_page: OpenPage, people: list[Person]
+) -> None:
+    """Reviewing a crowded chain, "decided in this session" went before the due date and
+    metrics of the goal decided last, and nothing said which goal was a user, business,
+    product or sprint goal but the colour of its frame."""
+    session, fac = host(server, people, "review", chain=EXAMPLE, title="Q2 review")
+    screens = open_screens(open_page, server, session)
+    room = seat(server, session, people, ("Pia", "product"), ("Tom", "team"))
+    fac.ok("go_to_phase", phase="propose")
+    titles = {
+        "P1": "Acquire users through a free weight-loss coach in three markets this year",
+        "S2": "Finish the dashboard and release a first version to the whole test group",
+    }
+    amended = [
+        room[0].ok("propose_goal", change="amend", target=goal, level=level, title=title)
+        for (goal, title), level in zip(titles.items(), ("product", "sprint"), strict=True)
+    ]
+    fac.ok("go_to_phase", phase="decide")
+    for proposal in amended:
+        consented(fac, room, proposal["proposal_id"])
+    fac.ok("go_to_phase", phase="review_chain")
+    goals = fac.fresh_state()["chain"]["goals"]
+    levels = {goal["title"]: goal["level"] for goal in goals}
+    decided = list(titles)
+    for screen in screens:
+        expect(screen.locator("#stage-h")).to_have_text("Review the chain")
+        shown = screen.locator("#chain-body .tree").evaluate(LABELS)
+        assert len(shown) >= 3, (screen.viewport_size, shown)
+        for label, title in shown:
+            level = levels.get(title, "vision").capitalize()
+            assert label == f'"{level}: "', (screen.viewport_size, title, label)
+        for goal_id in decided:
+            node = screen.locator(f'#chain-body li.node[data-goal="{goal_id}"]:not(.ref)')
+            if node.is_visible():
+                mark = node.locator(":scope > .node-box > .decided-here")
+                expect(mark).to_be_in_viewport(ratio=1)
+        newest = screen.locator("#chain-body li.node.newest")
+        expect(newest.locator(":scope > .node-box > .decided-here")).to_be_in_viewport(ratio=1)
+        fits_the_window(screen)

@@ -1,7 +1,7 @@
 // The console's ballot panel and proposals board: open, close, reveal, rule on objections.
 
 import { resultsView } from "./charts.js";
-import { $, announce, button, focusPanel, h, setDisabled, showError } from "./dom.js";
+import { $, $$, announce, button, focusPanel, h, setDisabled, showError } from "./dom.js";
 import { invitedChecklist, inviteesFrom, shareForm, showSent } from "./invitations.js";
 import { run, update } from "./shell.js";
 import { withdrawWithUndo } from "./undo.js";
@@ -389,6 +389,25 @@ function ballotFold(state, ballot, live) {
   );
 }
 
+const broughtIntoView = new Set(); // the keys of the due actions shown once: then it is yours to scroll
+
+/** Bring a ruling or a tie's runoff into view when it becomes due: on a 1366×768 laptop its
+ * buttons lay just below the fold, and nothing said that something waited for the
+ * facilitator. Once only (the facilitator may scroll away), and never while they type
+ * elsewhere: the field they write in stays where it is. */
+function showWhatIsDue() {
+  const typing = document.activeElement && document.activeElement.matches("input, textarea, select");
+  const elsewhere = typing && !$("#ballot").contains(document.activeElement);
+  for (const actions of $$("#ballot-body .ballot-card > .rulings .actions, #ballot-body .ballot-card > .tie-break > .actions")) {
+    const key = actions.querySelector("[data-key]").dataset.key;
+    if (broughtIntoView.has(key) || elsewhere) continue;
+    broughtIntoView.add(key);
+    const box = actions.getBoundingClientRect();
+    if (box.top < 0 || box.bottom > window.innerHeight) actions.scrollIntoView({ block: "nearest" });
+    return; // the first one due; the others follow it in the card
+  }
+}
+
 /** The ballots: turnout, who has not voted, deadlines, close and reveal, results, rulings. */
 export function renderBallot(state, live) {
   const { room, current, shown, earlier } = ballotsInView(state);
@@ -431,6 +450,7 @@ export function renderBallot(state, live) {
         : null,
     ],
   );
+  showWhatIsDue();
 }
 
 function selectedProposals(state) {

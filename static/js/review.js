@@ -24,24 +24,40 @@ const FIELDS = { parents: "what it serves", due: "due date" }; // a changed fiel
 
 export const UNOWNED = "KPIs without an owner";
 
-/** The review report (state.review) as [label, items] rows: what changed, what is loose. */
-export function reviewRows(state) {
+export const READINGS = "KPI readings";
+
+/** The review report (state.review) as [label, items] rows: what changed, what is loose.
+ * Each item is a list of parts, `title(id)` naming a goal ("“Coach beta”" by default): the
+ * room screen shortens a long title on its own and keeps what the finding says of it. */
+export function reviewRows(state, title = (id) => `“${goalTitle(state, id)}”`) {
   const report = state.review;
   if (!report) return [];
-  const title = (id) => `“${goalTitle(state, id)}”`;
+  const fields = (c) => c.fields.map((f) => FIELDS[f] || f).join(", ");
   return [
-    ["Added", report.added.map(title)],
-    ["Changed", report.changed.map((c) => `${title(c.goal_id)} (${c.fields.map((f) => FIELDS[f] || f).join(", ")})`)],
-    ["Achieved", report.achieved.map(title)],
-    ["Retired", report.retired.map(title)],
-    [
-      "KPI readings",
-      report.kpi_readings.map((r) => `${title(r.goal_id)}: ${r.metric} ${r.value} on ${plainDay(r.at)}`),
-    ],
+    ["Added", report.added.map((id) => [title(id)])],
+    ["Changed", report.changed.map((c) => [title(c.goal_id), ` (${fields(c)})`])],
+    ["Achieved", report.achieved.map((id) => [title(id)])],
+    ["Retired", report.retired.map((id) => [title(id)])],
+    [READINGS, report.kpi_readings.map((r) => [title(r.goal_id), `: ${r.metric} ${r.value} on ${plainDay(r.at)}`])],
     // Loose ends last: on the room screen they are the first to give way.
-    ["Lost their parent", report.lost_parent.map((l) => `${title(l.goal_id)} (it served ${title(l.parent)})`)],
-    [UNOWNED, report.kpis_without_owner.map((k) => `${title(k.goal_id)}: ${k.metric}`)],
+    ["Lost their parent", report.lost_parent.map((l) => [title(l.goal_id), " (it served ", title(l.parent), ")"])],
+    [UNOWNED, report.kpis_without_owner.map((k) => [title(k.goal_id), `: ${k.metric}`])],
   ];
+}
+
+/** The review's KPI readings as items of `reviewRows`, one per goal and metric: its values in
+ * turn and the day of the last ("“Coach”: weekly active users 3100 → 3300 on 30 June 2026"),
+ * the room screen's shorter form, where a goal read each month took a line per reading. */
+export function readingsPerKpi(state, title) {
+  const perKpi = new Map();
+  for (const r of state.review ? state.review.kpi_readings : []) {
+    const key = JSON.stringify([r.goal_id, r.metric]);
+    if (!perKpi.has(key)) perKpi.set(key, { goal: r.goal_id, metric: r.metric, values: [], at: r.at });
+    const kpi = perKpi.get(key);
+    kpi.values.push(r.value);
+    if (r.at >= kpi.at) kpi.at = r.at;
+  }
+  return [...perKpi.values()].map((k) => [title(k.goal), `: ${k.metric} ${k.values.join(" → ")} on ${plainDay(k.at)}`]);
 }
 
 /** The review report as the console and the participants' pages show it, "none" included. */
@@ -57,7 +73,7 @@ export function reviewReport(state) {
       { class: "facts" },
       rows.map(([label, items]) => [
         h("dt", { text: label }),
-        h("dd", { text: items.length ? items.join("; ") : "none" }),
+        h("dd", { text: items.length ? items.map((parts) => parts.join("")).join("; ") : "none" }),
       ]),
     ),
   );

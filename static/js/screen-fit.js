@@ -133,13 +133,14 @@ export function trimLongest(box, lists, keep) {
 /** A step that sums up the goal decided longest ago among those shown with no goal shown under
  * them (a mere "also serves" line does not count), so the tree keeps its shape and the path to
  * the newest goal stays. `decisionOrder(id)` is a goal's place among the decisions, 0 the
- * oldest. */
-export function pruneChain(box, decisionOrder) {
+ * oldest; only goals for which `mayGo(id)` holds are summed up. */
+export function pruneChain(box, decisionOrder, mayGo = () => true) {
   return () => {
     const tree = box.querySelector(".tree");
     if (!tree) return false;
     const leaves = $$("li.node:not(.newest):not(.level-vision):not(.ref)", tree).filter(
-      (node) => !node.hidden && !$$("li.node:not(.ref)", node).some((under) => !under.hidden),
+      (node) =>
+        !node.hidden && mayGo(node.dataset.goal) && !$$("li.node:not(.ref)", node).some((under) => !under.hidden),
     );
     if (!leaves.length) return false;
     const place = (node) => decisionOrder(node.dataset.goal);

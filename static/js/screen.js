@@ -6,7 +6,7 @@ import { getJSON, sessionPath } from "./api.js";
 import { resultChart, verdictLine } from "./charts.js";
 import { $, h } from "./dom.js";
 import { fit, fitLine, pruneChain, tighten, trimLongest } from "./screen-fit.js";
-import { reviewRows, UNOWNED } from "./review.js";
+import { READINGS, readingsPerKpi, reviewRows, UNOWNED } from "./review.js";
 import { startLive, update } from "./shell.js";
 import {
   awayMark,
@@ -32,15 +32,20 @@ const CHAIN_PHASES = ["review_chain", "close"]; // the chain is what the room lo
 let invite = null; // {join_code, join}: the room may see both
 let knownGoals = null; // chain ids already shown, to mark the goals just accepted
 let decisionOrder = new Map(); // goal id → its place among the chain's decisions, 0 the oldest
+// In sprint planning, the product goals in force: what its sprint goal can serve, summed up
+// only once every other goal has been and every detail has given way (the room saw one of two
+// beside their user and business goals).
+let servable = new Set();
 // Lists of the stage that give way, longest first, when it does not fit: [list, item, noun].
 const REASONS = [[".objections", "li", ["objection or concern", "objections and concerns"]]];
 const GROUPS = [[".groups", "li", ["group", "groups"]]]; // whole while anything else can give
+const FINDINGS = [[".review-group", ".finding", ["finding", "findings"]]];
 const STAGE_LISTS = [
   ...REASONS,
   [".ranked-result", "li", ["proposal", "proposals"]],
   [".options", "li", ["proposal", "proposals"]],
   [".rule-dot .bars", ".bar-row", ["proposal", "proposals"]],
-  [".review-lines", "li", ["finding", "findings"]],
+  ...FINDINGS,
   [".remote-lines", "li", ["remote ballot", "remote ballots"]],
 ];
 
@@ -216,14 +221,27 @@ function nowStage(state) {
 
 /** A review's changes against its input chain and the KPI readings it recorded, as they
  * come: what the review produces, for the whole room (the chain alone shows no reading).
- * KPIs without an owner stay on the console: the input's loose ends, not the room's work. */
+ * KPIs without an owner stay on the console: the input's loose ends, not the room's work.
+ * Grouped by kind, one after the other ("Achieved: “A”; “B”"), the readings of each KPI
+ * together, a long title on one line: a line of its own for each finding showed four of
+ * thirteen. */
 function reviewLines(state) {
-  const rows = reviewRows(state).filter(([label, items]) => items.length && label !== UNOWNED);
+  const title = (id) => h("span", { class: "finding-title", text: `“${goalTitle(state, id)}”` });
+  const rows = reviewRows(state, title).filter(([label, items]) => items.length && label !== UNOWNED);
   if (!rows.length) return null;
   return h(
-    "ul",
+    "div",
     { class: "review-lines" },
-    rows.flatMap(([label, items]) => items.map((item) => h("li", { text: `${label}: ${item}` }))),
+    rows.map(([label, items]) =>
+      h(
+        "p",
+        { class: "review-group" },
+        h("strong", { text: `${label}: ` }),
+        (label === READINGS ? readingsPerKpi(state, title) : items).map((parts) =>
+          h("span", { class: "finding" }, parts),
+        ),
+      ),
+    ),
   );
 }
 
@@ -317,14 +335,28 @@ function renderFloor(state) {
 /** The chain's goals in the order they were decided: the input chain's by their dates, then
  * this session's as it decided them. A file's dates may lie after the server's clock, so they
  * never outrank what the room has just agreed. A decision's time is to the second: within
- * one second, the ballot closed last decided last. */
+ * one second, the ballot closed last decided last. A goal the file gives no date was decided
+ * after the goals it serves, not before everything: sprint planning's product goals with no
+ * decision record went first when the chain gave way, and the room lost what its sprint
+ * goal could serve. */
 function inDecisionOrder(state, goals) {
   const closed = new Map(state.ballots.map((b) => [b.id, Math.max(b.closed_at || 0, b.revealed_at || 0)]));
+  const byId = new Map(goals.map((goal) => [goal.id, goal]));
+  const dated = new Map();
+  const decidedAt = (goal, trail = new Set()) => {
+    if (!dated.has(goal.id)) {
+      const parents = (goal.parents || []).filter((id) => byId.has(id) && !trail.has(id));
+      const inner = new Set(trail).add(goal.id);
+      const after = parents.map((id) => decidedAt(byId.get(id), inner));
+      dated.set(goal.id, Date.parse((goal.decided || {}).at) || Math.max(0, ...after));
+    }
+    return dated.get(goal.id);
+  };
   const decisions = goals.map((goal, index) => {
     const decided = goal.decided || {};
     const here = decidedHere(state, goal) ? 1 : 0;
     const ballot = here ? closed.get(decided.ballot) || 0 : 0;
-    return { goal, here, at: Date.parse(decided.at) || 0, ballot, index };
+    return { goal, here, at: decidedAt(goal), ballot, index };
   });
   decisions.sort((a, b) => a.here - b.here || a.at - b.at || a.ballot - b.ballot || a.index - b.index);
   return decisions.map((decision) => decision.goal);
@@ -341,6 +373,8 @@ function renderChain(state) {
     knownGoals = new Set(goals.map((g) => g.id));
     const ordered = inDecisionOrder(state, goals);
     decisionOrder = new Map(ordered.map((g, place) => [g.id, place]));
+    const planning = state.session.kind === "sprint_planning";
+    servable = new Set(goals.filter((g) => planning && g.level === "product" && inForce(g)).map((g) => g.id));
     // The goal decided last stays in view, with its details, however long the chain grows.
     // The chain the room holds to: a goal rejected, retired or only proposed in the file
     // is left out, unless this session decided it (a review retiring a goal shows it).
@@ -362,13 +396,21 @@ function renderChain(state) {
 }
 
 /** The top bar on one line: the join code says "Code …" rather than cut the session's title
- * short ("Sprint 14 plan…" beside "Join with code …" at 1366 px). */
+ * short ("Sprint 14 plan…" beside "Join with code …" at 1366 px). A title too long even so
+ * takes a line of its own, two at most, the phase and the code under it. */
 function fitTopBar() {
+  const head = $(".screen-head");
   const join = $("#join-line");
   const title = $("#session-title");
   const joinCode = join.dataset.code;
-  join.textContent = joinCode ? `Join with code ${joinCode}` : "";
-  if (joinCode && title.scrollWidth > title.clientWidth) join.textContent = `Code ${joinCode}`;
+  const cut = () => title.scrollWidth > title.clientWidth || title.scrollHeight > title.clientHeight;
+  const invitation = joinCode ? `Join with code ${joinCode}` : "";
+  head.classList.remove("title-wraps");
+  join.textContent = invitation;
+  if (joinCode && cut()) join.textContent = `Code ${joinCode}`;
+  if (!cut()) return;
+  head.classList.add("title-wraps");
+  join.textContent = invitation; // under the title, the phase and the code have the line
 }
 
 /** Each column gives way until it fits the window: on the stage the reasons and lists before
@@ -389,19 +431,34 @@ function fitScreen() {
     trimLongest(main, STAGE_LISTS, 1),
     trimLongest(main, REASONS, 0), // the bars still count them
     tighten(main, "fit-3"), // the question itself on one line: the last to give way
+    trimLongest(main, FINDINGS, 0), // a kind of findings summed up whole, with the others
     trimLongest(main, GROUPS, 1), // a room too large for its groups on one screen
   ]);
-  // With the chain on stage the side column is no box of its own: the chain gives way alone.
+  // With the chain on stage the side column is no box of its own: the floor, under the
+  // stage, and the chain each give way alone (the queue ran out of sight under the holder).
+  const floor = $("#floor");
   const box = onStage ? chain : side;
-  fit(onStage ? side : chain, () => []); // what the other mode shortened comes back
+  for (const other of onStage ? [side] : [chain, floor]) fit(other, () => []); // back in full
   fit(side, () => [trimLongest(side, NEXT, 4)]); // four named at most, wherever the chain is
+  if (onStage) {
+    fit(floor, () => [
+      tighten(floor, "fit-1"),
+      trimLongest(floor, NEXT, 2),
+      tighten(floor, "fit-3"),
+      trimLongest(floor, NEXT, 1),
+      trimLongest(floor, NEXT, 0),
+    ]);
+  }
+  const order = (id) => decisionOrder.get(id) ?? -1;
   fit(box, () => [
     tighten(box, "fit-1"),
     trimLongest(box, NEXT, 2),
-    pruneChain(box, (id) => decisionOrder.get(id) ?? -1),
+    pruneChain(box, order, (id) => !servable.has(id)),
     tighten(box, "fit-2"),
     trimLongest(box, NEXT, 1),
     tighten(box, "fit-3"),
+    pruneChain(box, order), // sprint planning's product goals last, after every detail
+    trimLongest(box, NEXT, 0), // "Next: 6 people": the name holding the floor stays whole
   ]);
 }
 
@@ -411,12 +468,15 @@ function render(state) {
   // The product heads its chain: beside the phase and the join code, title and product on
   // one line were cut short ("Fitness strategy — Fit…") on a projector.
   $("#session-title").textContent = session.title;
+  $("#session-title").title = session.title; // the whole title, where two lines cut it short
   $("#chain-product").textContent = session.product || "";
   $("#chain-product").hidden = !session.product;
   $("#phase-line").textContent = PHASES[session.phase] || session.phase;
   // A closed session admits nobody: the projector no longer invites the room to join.
   $("#join-line").dataset.code = invite && !session.closed ? invite.join_code : "";
   document.body.classList.toggle("chain-stage", chainOnStage(state));
+  // A review's findings are what the review produces: beside the chain, half the width.
+  document.body.classList.toggle("findings-stage", chainOnStage(state) && Boolean(reviewLines(state)));
   renderStage(state);
   renderFloor(state);
   renderChain(state);
