@@ -36,8 +36,8 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 # In CI (CI=true) the browser, scale-out, deployment, PostgreSQL and slow-disk tests must run:
-# install Debian's Chromium, Redis, nginx, PostgreSQL and strace. Elsewhere, those tests skip
-# with a reason when the tools are missing.
+# install Debian's Chromium, Redis, nginx, PostgreSQL, strace and faketime. Elsewhere, those
+# tests skip with a reason when the tools are missing.
 test-tools:
 	@if [ -n "$$CI" ]; then \
 	  missing=""; \
@@ -46,6 +46,7 @@ test-tools:
 	  command -v nginx >/dev/null || missing="$$missing nginx"; \
 	  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	  command -v strace >/dev/null || missing="$$missing strace"; \
+	  command -v faketime >/dev/null || missing="$$missing faketime"; \
 	  if [ -n "$$missing" ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	  fi; \

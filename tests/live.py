@@ -104,7 +104,9 @@ class LiveServer(Address):
         extra: tuple[str, ...] = (),
         strict: bool = False,
         database: str | None = None,
+        env: dict[str, str] | None = None,
     ) -> None:
+        self.env = {**ENV, **(env or {})}  # e.g. a clock that steps (tests/tools.py)
         roomy = () if strict else tuple(arg for item in ROOMY for arg in ("--set", item))
         self.data, self.async_mode, self.extra = data, async_mode, (*roomy, *extra)
         self.database = database  # a URL; None: SQLite in the data folder
@@ -148,12 +150,12 @@ class LiveServer(Address):
     def launch(self) -> None:
         """Start the process and go on at once (`start` waits until it serves)."""
         with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(self.command(), stdout=log, stderr=log, env=ENV)
+            self.process = subprocess.Popen(self.command(), stdout=log, stderr=log, env=self.env)
 
     def refuses_to_start(self) -> subprocess.CompletedProcess:
         """Run `workshop serve` where it must refuse to start: its exit status and output."""
         return subprocess.run(
-            self.command(), capture_output=True, text=True, env=ENV, timeout=STARTUP_SECONDS
+            self.command(), capture_output=True, text=True, env=self.env, timeout=STARTUP_SECONDS
         )
 
     def wait_until_up(self) -> None:

@@ -104,7 +104,7 @@ EXPECTED: dict[str, str] = {
     "share_draft": "the owner or the facilitator",
     "reissue_link": "the facilitator",
 }
-SYSTEM_ONLY = ("join", "expire_turn", "advance_stage", "close_expired_ballot")
+SYSTEM_ONLY = ("join", "expire_turn", "advance_stage", "close_expired_ballot", "clock_stepped")
 
 CHAIN = FITNESS  # U1 and P1 are what these tests refer to
 
@@ -465,6 +465,7 @@ def test_system_commands_are_refused_to_every_person(
         "expire_turn": {"turn_id": state.floor.holder.id},
         "advance_stage": {"stage": state.floor.structure.stage},
         "close_expired_ballot": {"ballot_id": ballot},
+        "clock_stepped": {"by": 600, "started_at": state.floor.holder.started_at},
     }
     before = world.seq()
     for role in JOINING[kind]:

@@ -26,7 +26,7 @@ import websocket
 
 from tests.engine import Database
 from tests.live import LiveServer, Person, host, poll, seat
-from tests.tools import fill, small_disk
+from tests.tools import SteppedClock, fill, small_disk
 from workshop.minutes.times import utc
 
 
@@ -1032,3 +1032,34 @@ def test_a_database_lost_beside_its_log_is_refused_and_the_log_kept(
         assert f"but its write-ahead log workshop.db-wal holds {len(kept):,} bytes" in line, line
     assert log.read_bytes() == kept  # nothing made or written over
     assert database.exists() == (lose == "emptied")
+
+
+def test_a_step_of_the_wall_clock_keeps_the_time_a_turn_has_left_and_its_airtime(
+    tmp_path: Path, people: list[Person]
+) -> None:
+    """The server's clock stepped back ten minutes (NTP correcting it): a 4 s turn ran on for
+    ten minutes and was booked no airtime. Stepped an hour forward, an untimed turn of a few
+    seconds was booked 3,600 s, and a timed one ended at once."""
+    clock = SteppedClock(tmp_path)
+    server = LiveServer(tmp_path, env=clock.env()).start()
+    try:
+        session, fac = host(server, people)
+        ann, bob = seat(server, session, people, ("Ann", "team"), ("Bob", "team"))
+        fac.ok("set_time_box", seconds=4)
+        fac.ok("grant_floor", participant_id=ann.id)
+        clock.step(-600)
+        fac.wait_event("clock_stepped")
+        ended = fac.wait_event("turn_ended", lambda e: e["participant_id"] == ann.id)
+        assert (ended["how"], ended["seconds"]) == ("expired", 4.0)  # the box, not 0 or 604
+
+        fac.ok("set_time_box", seconds=None)
+        fac.ok("grant_floor", participant_id=bob.id)
+        clock.step(+3600)
+        fac.wait_for(lambda: len(fac.events("clock_stepped")) == 2)
+        assert fac.fresh_state()["floor"]["holder"]["participant_id"] == bob.id
+        held = fac.ok("end_turn")["events"][0]
+        assert held["type"] == "turn_ended" and held["seconds"] < 600  # spoken, not stepped
+        rows = {row["participant_id"]: row for row in fac.fresh_state()["airtime"]["rows"]}
+        assert rows[ann.id]["seconds"] == 4.0 and rows[bob.id]["seconds"] < 600
+    finally:
+        server.stop()

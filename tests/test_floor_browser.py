@@ -5,10 +5,12 @@ only; the console's airtime counts the turn under way as it runs."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from tests.browser import PHONE, OpenPage, console_page, enter, expect
 from tests.live import LiveServer, Person, host, seat
 from tests.test_screen_browser import open_screen
+from tests.tools import SteppedClock
 
 PROJECTOR = {"width": 1920, "height": 1080}
 
@@ -103,3 +105,26 @@ def test_the_consoles_airtime_counts_the_turn_under_way(
     ended = ann.ok("end_turn")["events"][0]
     shown = re.compile(rf"^{round(ended['seconds'])} s · 100% · 1 turn")
     expect(first.locator(".bar-value")).to_have_text(shown)  # as the minutes keep it
+
+
+def test_a_countdown_follows_the_server_once_its_clock_stepped_back(
+    tmp_path: Path, open_page: OpenPage, people: list[Person]
+) -> None:
+    """The server's clock stepped back ten minutes: the console went on reckoning with the
+    clock it had learnt, and a new two-minute turn showed 0:00 in red until a reload."""
+    clock = SteppedClock(tmp_path)
+    server = LiveServer(tmp_path, env=clock.env()).start()
+    try:
+        session, fac = host(server, people)
+        ann, bob = seat(server, session, people, ("Ann", "team"), ("Bob", "team"))
+        console = console_page(open_page, server, session)
+        fac.ok("grant_floor", participant_id=ann.id)  # the console learns the server's clock
+        expect(console.locator("#floor-body .countdown")).to_have_text(re.compile(r"^[12]:\d\d$"))
+        clock.step(-600)
+        fac.wait_event("clock_stepped")
+        fac.ok("grant_floor", participant_id=bob.id)
+        expect(console.locator("#floor-body .holder-box")).to_contain_text("Bob")
+        expect(console.locator("#floor-body .countdown")).to_have_text(re.compile(r"^[12]:\d\d$"))
+        console.close()  # before its server goes: a page left open tries to connect again
+    finally:
+        server.stop()

@@ -40,6 +40,34 @@ def require(tool: str, why: str) -> str:
     raise AssertionError("unreachable")
 
 
+class SteppedClock:
+    """A wall clock that steps, as NTP or a resumed machine steps it: Debian's libfaketime
+    preloaded into the server, its offset read from a file at every look, the monotonic
+    clock left alone (a real step never moves it)."""
+
+    def __init__(self, folder: Path) -> None:
+        require("faketime", "a stepping wall clock is made with libfaketime")
+        found = sorted(Path("/usr/lib").glob("*/faketime/libfaketime.so.1"))
+        if not found:
+            missing("libfaketime.so.1 is not installed (Debian's faketime package)")
+        self.library, self.file = found[0], folder / "clock-offset"
+        self.offset = 0.0
+        self.file.write_text("+0")
+
+    def env(self) -> dict[str, str]:
+        return {
+            "LD_PRELOAD": str(self.library),
+            "FAKETIME_TIMESTAMP_FILE": str(self.file),
+            "FAKETIME_NO_CACHE": "1",
+            "FAKETIME_DONT_FAKE_MONOTONIC": "1",
+        }
+
+    def step(self, seconds: float) -> None:
+        """Step the server's wall clock by `seconds` (back when negative)."""
+        self.offset += seconds
+        self.file.write_text(f"{self.offset:+.0f}")
+
+
 class RedisServer:
     """A real redis-server on a loopback port, which a test may stop and start again."""
 

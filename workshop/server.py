@@ -14,6 +14,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -44,18 +45,41 @@ def nodelay(sock: socket.socket) -> None:
         pass
 
 
+class ClockSteps:
+    """Notices the wall clock stepping (NTP correcting it, a machine resumed, a date set by
+    hand): the wall clock less the monotonic one stays put while neither steps, and moves
+    only a little while NTP slews it."""
+
+    TOLERANCE = 1.0  # seconds: more than any slew between two looks, less than a step
+
+    def __init__(self) -> None:
+        self._offset = time.time() - time.monotonic()
+
+    def step(self) -> float:
+        """How far the wall clock stepped since the last look, or 0.0."""
+        offset = time.time() - time.monotonic()
+        by, self._offset = offset - self._offset, offset
+        return by if abs(by) > self.TOLERANCE else 0.0
+
+
 def _timer_loop(app: Flask, lease: ProcessLease) -> None:
     """Expire turns, stages and ballots on time, whether or not anyone is connected;
-    renew this process's claim on the database."""
+    renew this process's claim on the database. A step of the wall clock is taken into
+    account first: a turn stepped past its deadline would end at once, or run on for the
+    length of the step."""
     socketio = app.extensions["workshop_socketio"]
     service = app.extensions["workshop"]
     interval = float(app.config["TIMER_INTERVAL"])
+    clock = ClockSteps()
     while True:
         socketio.sleep(interval)
         if service.stopping:  # the database is about to close
             return
         try:
             lease.renew()
+            if stepped := clock.step():
+                app.logger.warning("the wall clock stepped %+.1f s", stepped)
+                service.clock_stepped(stepped)
             service.run_timers()
         except Unavailable as error:  # try again once the disk may be back
             app.logger.warning("timers wait: %s", error.message)

@@ -639,6 +639,30 @@ class Service:
             ran += done
         return ran
 
+    def clock_stepped(self, by: float) -> int:
+        """The wall clock stepped `by` seconds: the turns and 1-2-4-All stages under way keep
+        their time left, and turns their seconds held (`clock_stepped`). Looked for among the
+        sessions in memory (where the rooms in use are) and those with a deadline; returns
+        in how many sessions something moved."""
+        with self.store.reading():
+            timed = self.store.sessions_with_deadlines()
+        moved = 0
+        for workshop_id in dict.fromkeys([*self._states, *timed]):
+            with self._reading_cached(workshop_id):
+                state = self._load(workshop_id)
+            holder, structure = state.floor.holder, state.floor.structure
+            if holder is None and structure is None:
+                continue
+            seen = {"started_at": holder and holder.started_at}
+            seen["stage_deadline"] = structure and structure.deadline
+            cid = f"timer:clock:{state.seq}"  # once, whichever process sees the step first
+            try:
+                self.execute(workshop_id, SYSTEM, "clock_stepped", {"by": by, **seen}, cid)
+                moved += 1
+            except WorkshopError as refused:  # taken into account already, by another process
+                log.info("clock step in %s: %s", workshop_id, refused.message)
+        return moved
+
     def _put_off(self, workshop_id: str, now: float) -> Outcome:
         later = next_due(self._load(workshop_id))
         self.store.set_deadline(workshop_id, later and max(later, now + TIMER_RETRY))

@@ -73,6 +73,9 @@ export class Live {
     });
     socket.onAny((name, data) => {
       if (name === "state" || !data || typeof data !== "object") return;
+      // The server's clock stepped: what was learnt of it no longer holds (a step back left
+      // every countdown at 0:00, the estimate only ever rising).
+      if (name === "clock_stepped") this.offsetFromEvents = false;
       this.sampleClock(data);
       if (name === "presence_changed") return this.presence(data);
       if (typeof data.seq === "number") this.event(name, data);

@@ -244,6 +244,17 @@ def _round_started(s: WorkshopState, e: dict) -> None:
     s.take_id(e["round"]["id"])
 
 
+@applies("clock_stepped")
+def _clock_stepped(s: WorkshopState, e: dict) -> None:
+    holder, structure = s.floor.holder, s.floor.structure
+    if e["turn"] and holder is not None:
+        holder.started_at += e["by"]
+        if holder.deadline is not None:
+            holder.deadline += e["by"]
+    if e["stage"] and structure is not None:
+        structure.deadline += e["by"]
+
+
 @applies("round_joined")
 def _round_joined(s: WorkshopState, e: dict) -> None:
     if s.floor.round is not None and s.floor.round.id == e["round_id"]:

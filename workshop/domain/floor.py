@@ -320,6 +320,25 @@ def expire_turn(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) 
     return end_and_advance(s, turns.ending(holder.kind), ctx)
 
 
+MAX_STEP = 10 * 365 * 86400.0  # a wall clock set years off is a step too, not bad input
+
+
+@command("clock_stepped", "system", when_closed=True)
+def clock_stepped(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
+    """The server's wall clock stepped `by` seconds (NTP corrected it, a machine resumed, a
+    date set by hand): the turn and the 1-2-4-All stage under way keep the time they had
+    left, and the turn the seconds it was held. `started_at` and `stage_deadline` name what
+    the server saw, so a step already taken into account (by another process on the same
+    database) is not taken twice."""
+    by = payload.number(p, "by", -MAX_STEP, MAX_STEP)
+    holder, structure = s.floor.holder, s.floor.structure
+    turn = holder is not None and holder.started_at == p.get("started_at")
+    stage = structure is not None and structure.deadline == p.get("stage_deadline")
+    if not by or not (turn or stage):
+        raise Conflict("nothing under way runs on the clock as it was, or the step was taken")
+    return [event("clock_stepped", by=by, turn=turn, stage=stage)]
+
+
 @command("start_round", "facilitator")
 def start_round_command(
     s: WorkshopState, actor: Participant, p: Mapping, ctx: Context

@@ -181,6 +181,10 @@ class Store(Protocol):
 
     # -- timers
     def set_deadline(self, workshop_id: str, due_at: float | None) -> None: ...
+    def sessions_with_deadlines(self) -> list[str]:
+        """The sessions a timer waits on: a turn, a stage or a ballot with a deadline."""
+        ...
+
     def claim_due(self, now: float, holder: str, until: float) -> list[str]:
         """The sessions whose next deadline is due and that no other process holds a claim
         on (none, or it lapsed), claimed for `holder` until `until`; in a transaction."""

@@ -647,6 +647,9 @@ class PostgresStore:
         else:
             self._execute(f"{SET_DEADLINE} values (%s, %s) {KEEP_CLAIM}", [workshop_id, due_at])
 
+    def sessions_with_deadlines(self) -> list[str]:
+        return [row["workshop_id"] for row in self._rows("select workshop_id from deadlines")]
+
     def claim_due(self, now: float, holder: str, until: float) -> list[str]:
         """SKIP LOCKED: a row another process is claiming right now is left to it."""
         rows = self._rows(

@@ -620,6 +620,9 @@ class SQLiteStore:
         else:
             self.db.execute(f"{SET_DEADLINE} values (?, ?) {KEEP_CLAIM}", [workshop_id, due_at])
 
+    def sessions_with_deadlines(self) -> list[str]:
+        return [row[0] for row in self.db.execute("select workshop_id from deadlines")]
+
     def claim_due(self, now: float, holder: str, until: float) -> list[str]:
         """BEGIN IMMEDIATE makes the processes take turns: none claims what another holds."""
         rows = self.db.execute(
