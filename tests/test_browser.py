@@ -239,7 +239,8 @@ def test_the_join_page_says_why_a_name_already_taken_is_refused(
     page.get_by_role("button", name="Join", exact=True).click()
     expect(page.locator("#join-error")).to_have_text(
         "Someone named Alice is already in this session: if that is you, reopen the page on"
-        " the device you joined with; otherwise join with another name"
+        " the device you joined with, or ask the facilitator for a new link to your place;"
+        " otherwise join with another name"
     )
     page.fill("#name", "Alicia")
     page.get_by_role("button", name="Join", exact=True).click()
