@@ -104,7 +104,14 @@ EXPECTED: dict[str, str] = {
     "share_draft": "the owner or the facilitator",
     "reissue_link": "the facilitator",
 }
-SYSTEM_ONLY = ("join", "expire_turn", "advance_stage", "close_expired_ballot", "clock_stepped")
+SYSTEM_ONLY = (
+    "join",
+    "expire_turn",
+    "advance_stage",
+    "close_expired_ballot",
+    "clock_stepped",
+    "arrived",
+)
 
 CHAIN = FITNESS  # U1 and P1 are what these tests refer to
 
@@ -455,6 +462,9 @@ def test_system_commands_are_refused_to_every_person(
 ) -> None:
     world = world_of(kind)
     world.do(FAC, "set_time_box", seconds=1)
+    # Mallory joined and is away as the 1-2-4-All starts: arriving, she is to be added to it
+    mallory = world.service.join(world.workshop_id, world.join_code, "Mallory M.", "team")
+    mallory = mallory["participant_id"]
     world.do(FAC, "start_1_2_4_all")
     ballot = world.ballot(deadline_seconds=10)
     world.floor_to("other")
@@ -466,6 +476,7 @@ def test_system_commands_are_refused_to_every_person(
         "advance_stage": {"stage": state.floor.structure.stage},
         "close_expired_ballot": {"ballot_id": ballot},
         "clock_stepped": {"by": 600, "started_at": state.floor.holder.started_at},
+        "arrived": {"participant_id": mallory},
     }
     before = world.seq()
     for role in JOINING[kind]:

@@ -186,3 +186,23 @@ def test_a_latecomer_is_in_the_running_round_and_the_1_2_4_all(
     zed.ok("end_turn")
     minutes = server.export(session, "minutes", format="json").json()
     assert minutes["floor"]["rounds"][0]["order"] == [ann.id, bob.id, zed.id]
+
+
+def test_someone_away_when_the_round_started_is_asked_once_back(
+    server: LiveServer, people: list[Person]
+) -> None:
+    """Bob's phone was off when the round started, and back on while it ran: the round never
+    asked him (one who joined then was asked), though he is in the room to be heard."""
+    session, fac = host(server, people)
+    ann, bob, cat = seat(server, session, people, ("Ann", "team"), ("Bob", "team"), ("Cat", "team"))
+    away_now(bob, fac)  # the facilitator hears of everyone's presence
+    fac.ok("start_round", purpose="check-in")
+    assert fac.fresh_state()["floor"]["round"]["order"] == [ann.id, cat.id]
+    back = Person(server, bob.token, "Bob back")
+    people.append(back)
+    fac.wait_event("round_joined", lambda e: e["participant_id"] == bob.id)
+    assert fac.fresh_state()["floor"]["round"]["order"] == [ann.id, cat.id, bob.id]
+    served = [fac.fresh_state()["floor"]["holder"]["participant_id"]]
+    for person in (ann, cat):
+        served.append(person.ok("end_turn")["events"][-1]["turn"]["participant_id"])
+    assert served == [ann.id, cat.id, bob.id]

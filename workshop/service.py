@@ -31,6 +31,7 @@ from workshop.domain.errors import (
     WorkshopError,
 )
 from workshop.domain.events import apply
+from workshop.domain.floor import missed
 from workshop.domain.session import created
 from workshop.domain.state import WorkshopState
 from workshop.domain.text import CONTROL, kind, shown
@@ -733,6 +734,18 @@ class Service:
         return self.write_silently(
             lambda: self.store.connected(workshop_id, participant_id, now, process)
         )
+
+    def arrived(self, workshop_id: str, participant_id: str) -> None:
+        """Someone connected: in the round-robin or 1-2-4-All that started while they were
+        away (`arrived`), as one who joins now is; nothing is written when nothing runs."""
+        state = self.state(workshop_id)
+        if not missed(state, participant_id):
+            return
+        cid = f"timer:arrived:{state.seq}:{participant_id}"  # once, however many tabs connect
+        try:
+            self.execute(workshop_id, SYSTEM, "arrived", {"participant_id": participant_id}, cid)
+        except WorkshopError as refused:  # something else moved first
+            log.info("arrival of %s in %s: %s", participant_id, workshop_id, refused.message)
 
     def disconnected(self, attendance_id: int) -> None:
         now = self.clock()

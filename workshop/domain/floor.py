@@ -320,6 +320,43 @@ def expire_turn(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) 
     return end_and_advance(s, turns.ending(holder.kind), ctx)
 
 
+def joining_in(s: WorkshopState, participant_id: str) -> list[dict]:
+    """Someone who takes part and joins, or comes back, while a round-robin or a 1-2-4-All
+    runs without them is in it too: everybody is heard, latecomers last. A ballot's consent
+    round is its electorate's, fixed when the ballot opened."""
+    floor, events = s.floor, []
+    running = floor.round
+    if running is not None and running.ballot_id is None and participant_id not in running.order:
+        events.append(event("round_joined", round_id=running.id, participant_id=participant_id))
+    structure = floor.structure
+    grouped = structure and any(
+        participant_id in group for group in structure.plan[structure.stage]["groups"]
+    )
+    if structure is not None and not grouped:
+        events.append(event("structure_joined", participant_id=participant_id))
+    return events
+
+
+def missed(s: WorkshopState, participant_id: str) -> list[dict]:
+    """What someone who takes turns (in the room, a role that takes part) is to be added to
+    as they connect: a round-robin or a 1-2-4-All that started while they were away."""
+    person = s.participants.get(participant_id)
+    if person is None or person.remote or not agenda.may_vote(s.kind, person.role):
+        return []
+    return joining_in(s, participant_id)
+
+
+@command("arrived", "system")
+def arrived(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
+    """Someone who takes part connected while a round-robin or a 1-2-4-All runs without them
+    (they were away when it started): they are in it, as one who joins now is."""
+    pid = payload.ident(p, "participant_id") or ""
+    joined = missed(s, pid)
+    if not joined:
+        raise Conflict(f"participant {shown(pid)} has nothing running to be added to")
+    return joined
+
+
 MAX_STEP = 10 * 365 * 86400.0  # a wall clock set years off is a step too, not bad input
 
 

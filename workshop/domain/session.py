@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from workshop.domain import agenda, identity, payload
 from workshop.domain.commands import Context, command, event
 from workshop.domain.errors import Conflict, InvalidInput, NotFound
-from workshop.domain.floor import floor_cleared, stepping_down
+from workshop.domain.floor import floor_cleared, joining_in, stepping_down
 from workshop.domain.hidden_texts import revealed_by_phase
 from workshop.domain.plain import ballot_named
 from workshop.domain.proposals import waits_for
@@ -62,19 +62,7 @@ def join(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list
     joined = [event("participant_joined", participant=person)]
     if person["remote"] or not agenda.may_vote(s.kind, role):
         return joined
-    return joined + _latecomer(s, person["id"])
-
-
-def _latecomer(s: WorkshopState, participant_id: str) -> list[dict]:
-    """Someone who takes part and joins while a round-robin or a 1-2-4-All runs is in it too:
-    everybody is heard, latecomers last. A ballot's consent round is its electorate's, fixed
-    when the ballot opened."""
-    floor, events = s.floor, []
-    if floor.round is not None and floor.round.ballot_id is None:
-        events.append(event("round_joined", round_id=floor.round.id, participant_id=participant_id))
-    if floor.structure is not None:
-        events.append(event("structure_joined", participant_id=participant_id))
-    return events
+    return joined + joining_in(s, person["id"])
 
 
 def _phase_event(s: WorkshopState, phase: str, how: str, ctx: Context) -> list[dict]:
