@@ -216,6 +216,20 @@ def test_a_product_goal_carries_its_features_as_a_go_roadmap_does(
     assert server.export(again, "chain").text.replace(again["id"], roadmap["id"]) == exported
     minutes = server.export(roadmap, "minutes").text
     assert "- Features: Weekly summary e-mail; Streaks" in minutes
+    blank = pia.refused(
+        "propose_goal", "invalid_input", level="product", title="Blank", features=["\u200b"]
+    )["message"]  # accepted, it made an export no session or `chain validate` took back
+    assert blank.startswith("features[0] must not be empty"), blank
+    listed = "    features:\n      - Weekly summary e-mail\n      - Streaks\n"
+    twice = exported.replace(listed, listed + "      - Streaks\n")
+    answer = server.post("/api/sessions", {"kind": "review", "title": "t", "chain": twice})
+    assert answer.status_code == 400, answer.text  # a session refuses it: so does a file
+    assert "features[2]: 'Streaks' listed twice" in answer.json()["error"]["message"]
+    many = exported.replace(
+        listed, "    features:\n" + "".join(f"      - f{i}\n" for i in range(21))
+    )
+    answer = server.post("/api/sessions", {"kind": "review", "title": "t", "chain": many})
+    assert "features: 21 features, at most 20" in answer.json()["error"]["message"]
     served = "    parents: [V1]\n"  # U1's: a user goal lists no features
     misplaced = exported.replace(served, served + "    features: [Log in]\n", 1)
     answer = server.post("/api/sessions", {"kind": "review", "title": "t", "chain": misplaced})

@@ -247,6 +247,9 @@ def _goal_problems(chain: Chain, goal: Goal, known: dict[str, Goal]) -> list[Pro
     if len(goal.features) > FEATURES_MAX:
         too_many = f"{len(goal.features)} features, at most {FEATURES_MAX}: the main ones"
         problems.append(Problem(goal.id, "features", too_many))
+    for i, feature in enumerate(goal.features):
+        if feature in goal.features[:i]:  # as a session refuses it: one line, one feature
+            problems.append(Problem(goal.id, f"features[{i}]", f"{shown(feature)} listed twice"))
     if goal.level in PARENT_LEVELS:
         return problems + _parent_problems(chain, goal, known)
     return [*problems, Problem(goal.id, "level", _level_problem(chain, goal.level))]

@@ -15,6 +15,7 @@ from workshop.domain.text import (
     TITLE_MAX,
     bound_words,
     clean_text,
+    is_blank,
     optional_text,
     shown,
 )
@@ -127,6 +128,9 @@ def features(payload: Mapping, name: str = "features") -> list[str]:
             f"{name} must be a list of at most {FEATURES_MAX} features, got {shown(value)}"
         )
     listed = [clean_text(item, f"{name}[{i}]", TITLE_MAX) for i, item in enumerate(value)]
+    for i, feature in enumerate(listed):
+        if is_blank(feature):  # a zero-width space alone: an empty line to a reader
+            raise InvalidInput(f"{name}[{i}] must not be empty: it holds only invisible characters")
     return distinct(listed, name, "the feature ")
 
 
