@@ -156,6 +156,14 @@ class Broadcaster:
                 self.socketio.server.leave_room(sid, leave, namespace="/")
                 self.socketio.server.enter_room(sid, enter, namespace="/")
 
+    def _let_go(self, workshop_id: str, participant_id: str) -> None:
+        """Disconnect this process's connections of a person given a link to their place on
+        another device: the lost one, still online, would go on acting as them (its token no
+        longer opens a connection, so it cannot come back)."""
+        room = own_room(workshop_id, participant_id)
+        for sid, _eio in list(self.socketio.server.manager.get_participants("/", room)):
+            self.socketio.server.disconnect(sid, namespace="/")
+
     # -- events --------------------------------------------------------------
     def publish(self, workshop_id: str, events: list[dict], origin: str | None = None) -> None:
         """Send committed events (the service's listener; `origin` is the connection whose
@@ -207,6 +215,8 @@ class Broadcaster:
                 self.socketio.emit(name, private, to=facilitator)
                 if name == "facilitation_handed_over":
                     self._hand_over(workshop_id, private["from_id"], private["to_id"])
+                if name == "link_reissued" and private.get("room"):
+                    self._let_go(workshop_id, private["participant_id"])
             except Exception:  # one failed broadcast must not stop the ones after it
                 log.exception("broadcasting %s of %s failed", name, workshop_id)
             self.socketio.sleep(0)

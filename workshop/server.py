@@ -80,6 +80,9 @@ def _timer_loop(app: Flask, lease: ProcessLease) -> None:
             if stepped := clock.step():
                 app.logger.warning("the wall clock stepped %+.1f s", stepped)
                 service.clock_stepped(stepped)
+                # Every page, whatever runs in its session, learns the server's clock again:
+                # the next turn it shows would count down from a clock gone by.
+                socketio.emit("clock_stepped", {"by": stepped, "at": service.clock()})
             service.run_timers()
         except Unavailable as error:  # try again once the disk may be back
             app.logger.warning("timers wait: %s", error.message)

@@ -144,8 +144,8 @@ def reissue_link(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context)
         raise NotFound(f"participant_id: {shown(pid)} is not in this session")
     if person.role == "facilitator":
         raise Conflict("the facilitator's own link is the private facilitator link")
-    if not person.remote:
-        return [event("link_reissued", participant_id=pid)]
+    if not person.remote:  # `room`: the connections of the lost device are let go
+        return [event("link_reissued", participant_id=pid, room=True)]
     waiting = any(b.status == "open" and pid in b.electorate for b in s.ballots.values())
     waiting = waiting or any(
         pid in prop.reviewers and prop.status == "proposed" for prop in s.proposals.values()
