@@ -236,3 +236,20 @@ def test_a_product_goal_carries_its_features_as_a_go_roadmap_does(
     assert answer.status_code == 400, answer.text
     message = answer.json()["error"]["message"]
     assert "goal U1, features: only a product goal lists features" in message
+
+
+def test_an_amendment_of_a_goal_changed_since_is_not_voted_on(server: LiveServer, people) -> None:
+    """Two amendments of one goal: the title's passed, then the due date's, which held the
+    goal as it was when proposed, and its vote put the old title back without a word."""
+    review, fac = host(server, people, "review", chain=copy.deepcopy(FITNESS))
+    (pia,) = seat(server, review, people, ("Pia", "product"))
+    fac.ok("go_to_phase", phase="propose")
+    retitled = pia.ok("propose_goal", change="amend", target="P1", title="Scale sync for all")
+    later = pia.ok("propose_goal", change="amend", target="P1", due="2027-09-30")
+    fac.ok("go_to_phase", phase="decide")
+    accept(fac, [pia], retitled["proposal_id"], {"choice": "consent"})
+    refused = fac.refused("open_ballot", "conflict", proposal_ids=[later["proposal_id"]])
+    assert "“Scale sync for all” was changed since" in refused["message"], refused
+    assert "propose the amendment again from the goal as it is now" in refused["message"]
+    goal = next(g for g in pia.fresh_state()["chain"]["goals"] if g["id"] == "P1")
+    assert goal["title"] == "Scale sync for all"

@@ -224,6 +224,13 @@ def _change_title(change: str, goal: chains.Goal) -> str:
     return pattern.format(title)
 
 
+def _goal_content(s: WorkshopState, goal_id: str) -> dict:
+    """A chain goal's fields as a proposal holds them, each one there (empty when unset)."""
+    current = _current(s, goal_id)
+    lists = ("parents", "metrics", "features")
+    return {name: current.get(name, [] if name in lists else None) for name in Proposal.CONTENT}
+
+
 def _current(s: WorkshopState, goal_id: str) -> dict:
     """The fields of a chain goal as a proposal holds them (the vision's statement as title)."""
     vision = s.chain.vision
@@ -277,13 +284,10 @@ def propose_goal(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context)
         change, target = "amend", s.chain.vision.id
     if change in ("achieve", "retire") and "title" not in p:
         p = dict(p, title=_change_title(change, chains.goals_by_id(s.chain)[target or ""]))
+    base = None
     if change == "amend":  # an amendment starts from the goal it changes
-        current = _current(s, target or "")
-        content = {
-            name: current.get(name, [] if name in ("parents", "metrics") else None)
-            for name in Proposal.CONTENT
-        }
-        unchanged = dict(content)
+        content = _goal_content(s, target or "")
+        unchanged = base = dict(content)
         content.update(_content(p, partial=True))
         if _same_goal(level, unchanged, content):  # its vote would "amend" it to itself
             raise InvalidInput(
@@ -297,6 +301,8 @@ def propose_goal(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context)
     hidden = s.phase in agenda.SILENT_PHASES and not s.authors_revealed
     proposal = dict(id=s.next_id("pr"), level=level, author=actor.id, change=change)
     proposal.update(content, target=target, hidden_author=hidden)
+    if base is not None:  # what it changes from: a vote once the goal moved on would undo that
+        proposal["base"] = base
     return [marked(s, event("goal_proposed", proposal=proposal))]
 
 
@@ -439,6 +445,20 @@ def check_ready(s: WorkshopState, proposal: Proposal) -> None:
     if proposal.change != "new":
         if vision is None or proposal.target != vision.id:
             check_changeable(proposal.change, chains.goals_by_id(s.chain)[proposal.target or ""])
+        # A vision proposed is a whole new statement, one of several alternatives: it undoes
+        # no part of another. An amendment of a goal holds every field as it found them.
+        base, target = proposal.base, proposal.target or ""
+        now = _goal_content(s, target)
+        if (
+            base is not None
+            and proposal.level != "vision"
+            and not _same_goal(proposal.level, base, now)
+        ):
+            raise Conflict(
+                f"{goal_named(s, target)} was changed since {proposal_named(s, proposal)} was"
+                " proposed (another amendment was accepted): a vote on it would undo that"
+                " change; propose the amendment again from the goal as it is now"
+            )
         if proposal.change != "amend" or proposal.level == "vision":
             return
     elif proposal.level == "vision" and vision is not None:

@@ -44,6 +44,7 @@ class Proposal:
     owner: str | None = None
     change: str = "new"  # new | amend | achieve | retire (review sessions change existing goals)
     target: str | None = None  # the goal an amend/achieve/retire proposal changes
+    base: dict | None = None  # an amendment's: the goal's fields as it started from them
     hidden_author: bool = False
     # proposed | to_amend | parked | accepted | rejected | withdrawn | merged
     status: str = "proposed"
