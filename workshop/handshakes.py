@@ -56,8 +56,9 @@ class Handshakes:
 
         def on_join(eio_sid: str, namespace: str | None, data: Any) -> Any:
             answer = joining(eio_sid, namespace, data)
+            # Joined, it waits no more; refused (a bad token), it waits until its time runs out.
             if server.manager.sid_from_eio_sid(eio_sid, namespace or "/") is not None:
-                self._forget(eio_sid)  # refused, it stays waiting: its time runs out
+                self._forget(eio_sid)
             return answer
 
         server.eio.on("connect", on_open)

@@ -657,12 +657,18 @@ class Service:
             seen = {"started_at": holder and holder.started_at}
             seen["stage_deadline"] = structure and structure.deadline
             cid = f"timer:clock:{state.seq}"  # once, whichever process sees the step first
-            try:
-                self.execute(workshop_id, SYSTEM, "clock_stepped", {"by": by, **seen}, cid)
-                moved += 1
-            except WorkshopError as refused:  # taken into account already, by another process
-                log.info("clock step in %s: %s", workshop_id, refused.message)
+            moved += self._as_server(workshop_id, "clock_stepped", {"by": by, **seen}, cid)
         return moved
+
+    def _as_server(self, workshop_id: str, name: str, payload: Mapping, cid: str) -> bool:
+        """Run a command of the server's own; whether it was applied. One the rules refuse
+        (something else moved first: another process, another tab) is a line in the log."""
+        try:
+            self.execute(workshop_id, SYSTEM, name, payload, cid)
+            return True
+        except WorkshopError as refused:
+            log.info("%s in %s: %s", name, workshop_id, refused.message)
+            return False
 
     def _put_off(self, workshop_id: str, now: float) -> Outcome:
         later = next_due(self._load(workshop_id))
@@ -742,10 +748,7 @@ class Service:
         if not missed(state, participant_id):
             return
         cid = f"timer:arrived:{state.seq}:{participant_id}"  # once, however many tabs connect
-        try:
-            self.execute(workshop_id, SYSTEM, "arrived", {"participant_id": participant_id}, cid)
-        except WorkshopError as refused:  # something else moved first
-            log.info("arrival of %s in %s: %s", participant_id, workshop_id, refused.message)
+        self._as_server(workshop_id, "arrived", {"participant_id": participant_id}, cid)
 
     def disconnected(self, attendance_id: int) -> None:
         now = self.clock()

@@ -164,10 +164,14 @@ def _may(state: WorkshopState, actor: Participant, who: str) -> bool:
             raise AssertionError(f"unknown kind of sender {who!r}")
 
 
+def in_the_room(state: WorkshopState, person: Participant) -> bool:
+    """Whether `person` takes part in the room: a role that votes and speaks here, not by
+    personal link (who takes turns, joins rounds and 1-2-4-All, and votes in the room)."""
+    return not person.remote and agenda.may_vote(state.kind, person.role)
+
+
 def voters_present(state: WorkshopState, ctx: Context) -> list[str]:
-    """Participants present whose role may vote here, in join order."""
+    """Participants present who take part in the room, in join order."""
     return [
-        p.id
-        for p in state.participants.values()
-        if p.id in ctx.present and not p.remote and agenda.may_vote(state.kind, p.role)
+        p.id for p in state.participants.values() if p.id in ctx.present and in_the_room(state, p)
     ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 
 from workshop.domain import agenda, payload, turns
-from workshop.domain.commands import Context, command, event
+from workshop.domain.commands import Context, command, event, in_the_room, voters_present
 from workshop.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from workshop.domain.plain import person_named
 from workshop.domain.state import Participant, Turn, WorkshopState
@@ -341,7 +341,7 @@ def missed(s: WorkshopState, participant_id: str) -> list[dict]:
     """What someone who takes turns (in the room, a role that takes part) is to be added to
     as they connect: a round-robin or a 1-2-4-All that started while they were away."""
     person = s.participants.get(participant_id)
-    if person is None or person.remote or not agenda.may_vote(s.kind, person.role):
+    if person is None or not in_the_room(s, person):
         return []
     return joining_in(s, participant_id)
 
@@ -384,11 +384,7 @@ def start_round_command(
     if s.floor.round is not None:
         raise Conflict("a round is already running")
     seniors_last = payload.flag(p, "seniors_last")
-    people = [
-        (person.id, person.role)
-        for person in s.participants.values()
-        if person.id in ctx.present and agenda.may_vote(s.kind, person.role) and not person.remote
-    ]
+    people = [(pid, s.participants[pid].role) for pid in voters_present(s, ctx)]
     order = turns.round_order(people, seniors_last)
     return start_round(s, order, payload.text(p, "purpose", 200), ctx)
 
@@ -407,11 +403,7 @@ def start_1_2_4_all(s: WorkshopState, actor: Participant, p: Mapping, ctx: Conte
     """1 minute alone, 2 in pairs, 4 in foursomes, 5 all together; the server forms groups."""
     if s.floor.structure is not None:
         raise Conflict("a 1-2-4-All is already running")
-    people = [
-        pid
-        for pid, person in s.participants.items()
-        if pid in ctx.present and agenda.may_vote(s.kind, person.role) and not person.remote
-    ]
+    people = voters_present(s, ctx)
     if not people:
         raise Conflict("nobody present can take part")
     seed = int(payload.number(p, "seed", 0, 2**31, default=s.seq) or 0)

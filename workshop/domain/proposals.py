@@ -287,9 +287,9 @@ def propose_goal(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context)
     base = None
     if change == "amend":  # an amendment starts from the goal it changes
         content = _goal_content(s, target or "")
-        unchanged = base = dict(content)
+        base = dict(content)
         content.update(_content(p, partial=True))
-        if _same_goal(level, unchanged, content):  # its vote would "amend" it to itself
+        if _same_goal(level, base, content):  # its vote would "amend" it to itself
             raise InvalidInput(
                 f"the amendment of {goal_named(s, target or '')} changes nothing: give what"
                 " changes (its title, description, what it serves, metrics, due date or owner)"
@@ -448,11 +448,10 @@ def check_ready(s: WorkshopState, proposal: Proposal) -> None:
         # A vision proposed is a whole new statement, one of several alternatives: it undoes
         # no part of another. An amendment of a goal holds every field as it found them.
         base, target = proposal.base, proposal.target or ""
-        now = _goal_content(s, target)
         if (
             base is not None
             and proposal.level != "vision"
-            and not _same_goal(proposal.level, base, now)
+            and not _same_goal(proposal.level, base, _goal_content(s, target))
         ):
             raise Conflict(
                 f"{goal_named(s, target)} was changed since {proposal_named(s, proposal)} was"
