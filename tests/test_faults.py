@@ -26,7 +26,7 @@ import websocket
 
 from tests.engine import Database
 from tests.live import LiveServer, Person, host, poll, seat
-from tests.tools import SteppedClock, fill, small_disk
+from tests.tools import SteppedClock, fill, small_disk, write_until_refused
 from workshop.minutes.times import utc
 
 
@@ -84,9 +84,15 @@ def test_a_write_the_full_disk_refuses_changes_nothing_and_the_same_cid_succeeds
     server = LiveServer(disk).start()
     try:
         session, fac, tom, ballot = open_vote(server, people)
-        before = fac.fresh_state()["seq"]
+        (ann,) = seat(server, session, people, ("Ann", "team"))
         vote = {"ballot_id": ballot, "vote": {"choice": "agree"}}
         filler = fill(disk)
+        # Ann's hand, raised and lowered, fills the room laid out for the log: each is kept.
+        hand = ("raise_hand", "lower_hand")
+        taken = write_until_refused(lambda i: ann.send(hand[i % 2], cid=f"ann-{i}"))
+        assert len(taken) > 10, taken
+        before = fac.fresh_state()["seq"]
+        assert before == taken[-1]["seq"]
 
         # The server's log is on the full disk too: gevent's thread pool printed each failed
         # COMMIT's traceback to it before waking the caller, and once that print failed the

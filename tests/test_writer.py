@@ -11,7 +11,7 @@ import pytest
 
 from tests.engine import Database, Room
 from tests.live import LiveServer, Person, host, poll, seat
-from tests.tools import fill, slow_disk, small_disk
+from tests.tools import fill, slow_disk, small_disk, write_until_refused
 from workshop.domain.errors import WorkshopError
 from workshop.store import Store
 from workshop.writer import Writer
@@ -304,9 +304,11 @@ def test_a_batch_the_full_disk_refuses_answers_each_command_and_changes_nothing(
 ) -> None:
     server = LiveServer(disk).start()
     try:
-        fac, voters, ballot = open_ballot(server, people, 8)
-        before = fac.fresh_state()["seq"]
+        fac, (ann, *voters), ballot = open_ballot(server, people, 9)
         filler = fill(disk)
+        vote = {"ballot_id": ballot, "vote": {"choice": "agree"}}
+        write_until_refused(lambda i: ann.send("cast_vote", cid=f"ann-{i}", **vote))
+        before = fac.fresh_state()["seq"]
         calls = [
             lambda v=v: v.send(
                 "cast_vote", cid=f"{v.name}-vote", ballot_id=ballot, vote={"choice": "agree"}
@@ -317,11 +319,11 @@ def test_a_batch_the_full_disk_refuses_answers_each_command_and_changes_nothing(
         assert all(r["error"]["code"] == "unavailable" for r in refused), refused
         seen = fac.fresh_state()
         assert seen["seq"] == before
-        assert next(b for b in seen["ballots"] if b["id"] == ballot)["turnout"] == 0
+        assert next(b for b in seen["ballots"] if b["id"] == ballot)["turnout"] == 1  # Ann's
         filler.unlink()
         kept = together(calls)  # the same cids, once space is back
         assert sorted(a["seq"] for a in kept) == list(range(before + 1, before + 9)), kept
-        assert next(b for b in fac.fresh_state()["ballots"] if b["id"] == ballot)["turnout"] == 8
+        assert next(b for b in fac.fresh_state()["ballots"] if b["id"] == ballot)["turnout"] == 9
     finally:
         server.stop()
 

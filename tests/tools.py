@@ -11,7 +11,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -249,6 +249,20 @@ def fill(folder: Path) -> Path:
     finally:
         os.close(handle)
     return filler
+
+
+def write_until_refused(write: Callable[[int], dict], most: int = 3000) -> list[dict]:
+    """On a full disk the server still writes into the room it gave its write-ahead log ahead
+    of the writes (a few hundred commands), each on disk before it is answered: `write(i)`
+    until one is refused `unavailable`; the acks of those it took."""
+    taken: list[dict] = []
+    for i in range(most):
+        answer = write(i)
+        if not answer["ok"]:
+            assert answer["error"]["code"] == "unavailable", answer
+            return taken
+        taken.append(answer)
+    raise AssertionError(f"{most} writes were taken on a full disk")
 
 
 def postgres_bindir() -> Path:

@@ -45,6 +45,7 @@ from workshop.store import (
 
 T = TypeVar("T")
 BUSY_MS = 10_000  # how long a write waits for another process's write to end
+WAL_HEADER, FRAME_HEADER = 32, 24  # bytes: SQLite's write-ahead log format
 
 migrations = sqlite_utils.Migrations("workshop")
 
@@ -310,6 +311,26 @@ def check_schema(db: sqlite_utils.Database, path: Path) -> None:
         )
 
 
+def _extend_with_zeros(path: Path, size: int) -> None:
+    """Zeros from the end of the file at `path` (which must exist) to `size` bytes, on disk;
+    on a full disk, what was written is given back."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY)
+    except OSError:  # no log: nothing to lay out
+        return
+    try:
+        end = os.fstat(descriptor).st_size
+        if end < size:
+            try:
+                os.pwrite(descriptor, bytes(size - end), end)
+                os.fdatasync(descriptor)
+            except OSError:
+                with contextlib.suppress(OSError):
+                    os.ftruncate(descriptor, end)
+    finally:
+        os.close(descriptor)
+
+
 def _identity(path: Path) -> tuple[int, int]:
     """Which file is at `path`: its device and inode."""
     found = os.stat(path)
@@ -326,6 +347,9 @@ class SQLiteStore:
         self.path = Path(path)
         self.url = f"{SQLITE_PREFIX}{self.path}"
         self._writes = open_database(self.path, migrate)
+        # Its writes never wait on the event loop: only `_begin` waits, in an OS thread. Once
+        # BEGIN IMMEDIATE holds the write lock, nothing in the transaction waits for a lock.
+        self._writes.execute("PRAGMA busy_timeout=0")
         self._file = _identity(self.path)
         self.lock = threading.RLock()  # the writer's
         self._reads = sqlite_utils.Database(
@@ -348,6 +372,7 @@ class SQLiteStore:
         with self.lock, self._read_lock:
             self._reads.close()
             with contextlib.suppress(sqlite3.Error):  # a full disk: the log stays, and is kept
+                self._writes.execute(f"PRAGMA busy_timeout={BUSY_MS}")
                 self._writes.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self._writes.close()
 
@@ -360,7 +385,7 @@ class SQLiteStore:
         """
         with self.lock, self._using(reading=False), available():
             self._check_file()
-            self.db.execute("BEGIN IMMEDIATE")
+            self._begin(at_once)
             try:
                 yield
                 self.db.execute("COMMIT")
@@ -426,16 +451,20 @@ class SQLiteStore:
         """BEGIN IMMEDIATE at once when no other process writes; else wait for it through
         `in_thread`: SQLite's busy wait sleeps in C, and on the event loop it stopped every
         request (a readiness probe too) for up to the busy timeout, 10 s at a time."""
-        self._writes.execute("PRAGMA busy_timeout=0")
         try:
             self._writes.execute("BEGIN IMMEDIATE")
             return
         except sqlite3.OperationalError as error:
             if error.sqlite_errorcode != sqlite3.SQLITE_BUSY:
                 raise
+        in_thread(self._begin_waiting)
+
+    def _begin_waiting(self) -> None:
+        self._writes.execute(f"PRAGMA busy_timeout={BUSY_MS}")
+        try:
+            self._writes.execute("BEGIN IMMEDIATE")
         finally:
-            self._writes.execute(f"PRAGMA busy_timeout={BUSY_MS}")
-        in_thread(lambda: self._writes.execute("BEGIN IMMEDIATE"))
+            self._writes.execute("PRAGMA busy_timeout=0")
 
     def piece(self, work: Callable[[], T]) -> tuple[T | None, Exception | None]:
         with available():
@@ -709,16 +738,34 @@ class SQLiteStore:
         checkpoint's fsyncs run through `in_thread`."""
         checked: list[tuple] = []
         with self.lock, contextlib.suppress(sqlite3.Error):
-            self._writes.execute("PRAGMA busy_timeout=0")
-            try:
-                in_thread(
-                    lambda: checked.append(
-                        self._writes.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-                    )
+            in_thread(
+                lambda: checked.append(
+                    self._writes.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
                 )
+            )
+        emptied = bool(checked) and checked[0][0] == 0  # (busy, frames in log, frames copied)
+        if emptied:
+            self._lay_out_log(in_thread)
+        return emptied
+
+    def _lay_out_log(self, in_thread: InThread) -> None:
+        """Give the emptied write-ahead log its blocks on disk ahead of the writes: zeros, up
+        to the size at which SQLite copies it into the database and starts it over. A COMMIT
+        then writes over blocks the file has, and its fsync need not also record that the
+        file grew (see docs/performance.md). SQLite reads a log up to its first frame that
+        is not valid, which zeros never are. Under the write lock, and only past the log's
+        end: another process's frames are never touched. If another process writes, or the
+        disk is full, the log grows as it would have."""
+        wal = self.path.with_name(self.path.name + "-wal")
+        page = self._writes.execute("PRAGMA page_size").fetchone()[0]
+        frames = self._writes.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+        size = WAL_HEADER + frames * (FRAME_HEADER + page)
+        with self.lock, contextlib.suppress(sqlite3.Error):
+            self._writes.execute("BEGIN IMMEDIATE")
+            try:
+                in_thread(lambda: _extend_with_zeros(wal, size))
             finally:
-                self._writes.execute(f"PRAGMA busy_timeout={BUSY_MS}")
-        return bool(checked) and checked[0][0] == 0  # (busy, frames in log, frames copied)
+                self._writes.execute("ROLLBACK")
 
     def attendance_mark(self, workshop_id: str) -> tuple[int, int]:
         """How many arrivals and departures the session has seen: a cheap change marker."""
