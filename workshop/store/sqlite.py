@@ -311,6 +311,27 @@ def check_schema(db: sqlite_utils.Database, path: Path) -> None:
         )
 
 
+def lay_out_log(db: sqlite3.Connection, path: Path, in_thread: InThread = at_once) -> None:
+    """Give the write-ahead log of the database at `path` (open as `db`, outside a
+    transaction) its blocks on disk ahead of the writes: zeros, up to the size at which
+    SQLite copies it into the database and starts it over. A COMMIT then writes over blocks
+    the file has, and its fsync need not also record that the file grew (see
+    docs/performance.md). SQLite reads a log up to its first frame that is not valid, which
+    zeros never are. Under the write lock, and only past the log's end: another process's
+    frames are never touched. If another process writes, or the disk is full, the log grows
+    as it would have."""
+    wal = path.with_name(path.name + "-wal")
+    page = db.execute("PRAGMA page_size").fetchone()[0]
+    frames = db.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+    size = WAL_HEADER + frames * (FRAME_HEADER + page)
+    with contextlib.suppress(sqlite3.Error):
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            in_thread(lambda: _extend_with_zeros(wal, size))
+        finally:
+            db.execute("ROLLBACK")
+
+
 def _extend_with_zeros(path: Path, size: int) -> None:
     """Zeros from the end of the file at `path` (which must exist) to `size` bytes, on disk;
     on a full disk, what was written is given back."""
@@ -745,27 +766,9 @@ class SQLiteStore:
             )
         emptied = bool(checked) and checked[0][0] == 0  # (busy, frames in log, frames copied)
         if emptied:
-            self._lay_out_log(in_thread)
+            with self.lock:
+                lay_out_log(self._writes.conn, self.path, in_thread)
         return emptied
-
-    def _lay_out_log(self, in_thread: InThread) -> None:
-        """Give the emptied write-ahead log its blocks on disk ahead of the writes: zeros, up
-        to the size at which SQLite copies it into the database and starts it over. A COMMIT
-        then writes over blocks the file has, and its fsync need not also record that the
-        file grew (see docs/performance.md). SQLite reads a log up to its first frame that
-        is not valid, which zeros never are. Under the write lock, and only past the log's
-        end: another process's frames are never touched. If another process writes, or the
-        disk is full, the log grows as it would have."""
-        wal = self.path.with_name(self.path.name + "-wal")
-        page = self._writes.execute("PRAGMA page_size").fetchone()[0]
-        frames = self._writes.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
-        size = WAL_HEADER + frames * (FRAME_HEADER + page)
-        with self.lock, contextlib.suppress(sqlite3.Error):
-            self._writes.execute("BEGIN IMMEDIATE")
-            try:
-                in_thread(lambda: _extend_with_zeros(wal, size))
-            finally:
-                self._writes.execute("ROLLBACK")
 
     def attendance_mark(self, workshop_id: str) -> tuple[int, int]:
         """How many arrivals and departures the session has seen: a cheap change marker."""
