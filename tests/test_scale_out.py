@@ -58,6 +58,24 @@ def test_two_processes_share_sessions_events_and_timers(pair: Cluster, people) -
     assert len([e for e in pia.events("turn_ended") if e["how"] == "expired"]) == 1
 
 
+def test_a_lost_phone_on_the_other_process_is_let_go_once_its_owner_gets_a_new_link(
+    pair: Cluster, people
+) -> None:
+    """The process that gave Pia a new link let go of her lost phone only if it held the
+    phone's connection: on the other process the phone went on as her (raising a hand,
+    voting) until it reconnected."""
+    first, second = pair.servers
+    session, fac = host(first, people, "strategizing")
+    (pia,) = seat(second, session, people, ("Pia", "team"))
+    ack = fac.ok("reissue_link", participant_id=pia.state["me"]["id"])
+    poll(lambda: not pia.client.connected)
+    (back,) = ack["invitations"]
+    again = Person(second, back["token"], "Pia again")  # her new device, on either process
+    people.append(again)
+    again.ok("raise_hand")
+    assert again.client.connected
+
+
 def test_a_second_process_without_a_message_queue_refuses_to_start(
     tmp_path: Path, database: Database
 ) -> None:

@@ -33,6 +33,7 @@ from socketio import PubSubManager, packet
 from socketio.packet import Packet
 
 from workshop.domain import views
+from workshop.message_queue import WatchedRedisManager
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,11 @@ def rooms(workshop_id: str) -> tuple[str, str]:
     return f"session:{workshop_id}", f"session:{workshop_id}:facilitator"
 
 
+def session_of(audience: str) -> str:
+    """The session of one of its audiences (see `rooms`)."""
+    return audience.split(":")[1]
+
+
 def own_room(workshop_id: str, participant_id: str) -> str:
     """The connections of one person, whatever their role."""
     return f"session:{workshop_id}:person:{participant_id}"
@@ -129,6 +135,9 @@ class Broadcaster:
         self._outbox: dict[str, list[tuple[list[dict], str | None]]] = {}
         self._busy: set[str] = set()  # sessions whose room is being told right now
         self._lock = threading.Lock()
+        manager = socketio.server.manager
+        if isinstance(manager, WatchedRedisManager):
+            manager.heard.append(self._heard)
 
     # -- rooms ---------------------------------------------------------------
     def enter(self, sid: str, workshop_id: str, participant_id: str, facilitator: bool) -> None:
@@ -163,6 +172,13 @@ class Broadcaster:
         room = own_room(workshop_id, participant_id)
         for sid, _eio in list(self.socketio.server.manager.get_participants("/", room)):
             self.socketio.server.disconnect(sid, namespace="/")
+
+    def _heard(self, name: str, data: Any, audience: str | None) -> None:
+        """What another process told this one's sockets: a link it gave someone in the room
+        lets go of their connections here too (their lost phone may be connected to this
+        process, and went on acting as them until it reconnected)."""
+        if name == "link_reissued" and audience and isinstance(data, dict) and data.get("room"):
+            self._let_go(session_of(audience), data["participant_id"])
 
     # -- events --------------------------------------------------------------
     def publish(self, workshop_id: str, events: list[dict], origin: str | None = None) -> None:

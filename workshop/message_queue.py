@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import socketio
 
@@ -27,6 +28,16 @@ class WatchedRedisManager(socketio.RedisManager):
     def __init__(self, url: str) -> None:
         super().__init__(url, channel=CHANNEL)
         self.down = False
+        # Told (event, data, room) of each message another process sends this one's sockets.
+        self.heard: list[Callable[[str, Any, str | None], None]] = []
+
+    def _handle_emit(self, message: dict) -> None:
+        super()._handle_emit(message)
+        data = message.get("data")
+        if isinstance(data, list) and len(data) == 1:  # as python-socketio reads it
+            data = data[0]
+        for listener in self.heard:
+            listener(message["event"], data, message.get("room"))
 
     def _redis_listen_with_retries(self) -> Iterator[dict]:
         subscribed = False
