@@ -206,3 +206,31 @@ def test_someone_away_when_the_round_started_is_asked_once_back(
     for person in (ann, cat):
         served.append(person.ok("end_turn")["events"][-1]["turn"]["participant_id"])
     assert served == [ann.id, cat.id, bob.id]
+
+
+def test_a_team_member_who_comes_late_to_a_seniors_last_round_speaks_before_the_seniors(
+    server: LiveServer, people: list[Person]
+) -> None:
+    """Bob's laptop was off when the facilitator started a round with the seniors last; back,
+    he was put after the product person, who spoke last of all only to anchor him."""
+    session, fac = host(server, people)
+    ann, bob, pia, sam = seat(
+        server,
+        session,
+        people,
+        ("Ann", "team"),
+        ("Bob", "team"),
+        ("Pia", "product"),
+        ("Sam", "stakeholder"),
+    )
+    away_now(bob, fac)
+    fac.ok("start_round", purpose="check-in", seniors_last=True)
+    assert fac.fresh_state()["floor"]["round"]["order"] == [ann.id, sam.id, pia.id]
+    back = Person(server, bob.token, "Bob back")
+    people.append(back)
+    fac.wait_event("round_joined", lambda e: e["participant_id"] == bob.id)
+    assert fac.fresh_state()["floor"]["round"]["order"] == [ann.id, bob.id, sam.id, pia.id]
+    served = [fac.fresh_state()["floor"]["holder"]["participant_id"]]
+    for person in (ann, back, sam):
+        served.append(person.ok("end_turn")["events"][-1]["turn"]["participant_id"])
+    assert served == [ann.id, bob.id, sam.id, pia.id]

@@ -15,6 +15,7 @@ from workshop.domain.turns import (
     form_groups,
     gini,
     held_seconds,
+    latecomer_before,
     next_speaker,
     round_order,
     stage_plan,
@@ -110,6 +111,46 @@ def test_round_order(participants, seniors_last, expected):
 def test_round_order_is_a_permutation(participants, seniors_last):
     order = round_order(participants, seniors_last)
     assert sorted(order) == sorted(pid for pid, _role in participants)
+
+
+WAITING = [("t2", "team"), ("s1", "stakeholder"), ("s2", "stakeholder"), ("p", "product")]
+
+
+@pytest.mark.parametrize(
+    ("waiting", "role", "expected"),
+    [
+        (WAITING, "team", "s1"),  # a team member who came late before the seniors
+        (WAITING, "observer", "s1"),
+        (WAITING, "stakeholder", "p"),  # after the other stakeholders, before the product
+        (WAITING, "product", None),  # the product person last of all
+        (WAITING[:1], "team", None),
+        ([("p", "product")], "stakeholder", "p"),
+        ([], "team", None),
+    ],
+)
+def test_a_latecomer_speaks_before_those_more_senior(waiting, role, expected):
+    assert latecomer_before(waiting, role) == expected
+
+
+@given(
+    participants=st.lists(
+        st.tuples(st.text(min_size=1, max_size=4), st.sampled_from(ROLES)),
+        unique_by=lambda p: p[0],
+        min_size=1,
+        max_size=20,
+    ),
+    late=st.sampled_from(ROLES),
+)
+def test_a_seniors_last_order_stays_so_whoever_comes_late(participants, late):
+    """Placed by `latecomer_before`, a latecomer leaves the order as `round_order` would have
+    made it with them there from the start, up to the join order among equals."""
+    order = round_order(participants, True)
+    roles = dict(participants)
+    before = latecomer_before([(pid, roles[pid]) for pid in order], late)
+    order.insert(order.index(before) if before else len(order), "late!")
+    roles["late!"] = late
+    seniority = [{"stakeholder": 1, "product": 2}.get(roles[pid], 0) for pid in order]
+    assert seniority == sorted(seniority)
 
 
 # -- 1-2-4-All groups --------------------------------------------------------------------------

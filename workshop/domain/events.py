@@ -258,7 +258,8 @@ def _clock_stepped(s: WorkshopState, e: dict) -> None:
 @applies("round_joined")
 def _round_joined(s: WorkshopState, e: dict) -> None:
     if s.floor.round is not None and s.floor.round.id == e["round_id"]:
-        s.floor.round.order.append(e["participant_id"])
+        order, before = s.floor.round.order, e.get("before")
+        order.insert(order.index(before) if before in order else len(order), e["participant_id"])
 
 
 @applies("structure_joined")

@@ -137,12 +137,15 @@ def start_round(
     purpose: str | None,
     ctx: Context,
     ballot_id: str | None = None,
+    seniors_last: bool = False,
 ) -> list[dict]:
     """A round-robin in `order`; the first speaker gets the floor when it is free. A round
     opened for a ballot (`ballot_id`) ends with that ballot."""
     if not order:
         raise Conflict("nobody present can take part in a round")
     shape = {"id": s.next_id("r"), "order": order, "purpose": purpose, "ballot_id": ballot_id}
+    if seniors_last:
+        shape["seniors_last"] = True
     started = event("round_started", round=shape)
     return [started] if s.floor.holder else [started, grant(s, order[0], "round", ctx)]
 
@@ -327,7 +330,15 @@ def joining_in(s: WorkshopState, participant_id: str) -> list[dict]:
     floor, events = s.floor, []
     running = floor.round
     if running is not None and running.ballot_id is None and participant_id not in running.order:
-        events.append(event("round_joined", round_id=running.id, participant_id=participant_id))
+        joined = {"round_id": running.id, "participant_id": participant_id}
+        if running.seniors_last:  # before those more senior still to speak
+            speaking = floor.holder.participant_id if floor.holder else None
+            waiting = [
+                (pid, s.participants[pid].role) for pid in running.remaining() if pid != speaking
+            ]
+            role = s.participants[participant_id].role
+            joined["before"] = turns.latecomer_before(waiting, role)
+        events.append(event("round_joined", **joined))
     structure = floor.structure
     grouped = structure and any(
         participant_id in group for group in structure.plan[structure.stage]["groups"]
@@ -386,7 +397,7 @@ def start_round_command(
     seniors_last = payload.flag(p, "seniors_last")
     people = [(pid, s.participants[pid].role) for pid in voters_present(s, ctx)]
     order = turns.round_order(people, seniors_last)
-    return start_round(s, order, payload.text(p, "purpose", 200), ctx)
+    return start_round(s, order, payload.text(p, "purpose", 200), ctx, None, seniors_last)
 
 
 @command("end_round", "facilitator")

@@ -116,6 +116,7 @@ class Round:
     done: list[str] = field(default_factory=list)
     passed: list[str] = field(default_factory=list)
     voted: list[str] = field(default_factory=list)  # answered the round's ballot by voting
+    seniors_last: bool = False  # the senior roles speak after everyone else, latecomers too
 
     def remaining(self) -> list[str]:
         return [pid for pid in self.order if pid not in self.done]

@@ -112,8 +112,19 @@ def round_order(participants: Sequence[tuple[str, str]], seniors_last: bool) -> 
     the stakeholders, then the product person, last of all."""
     if not seniors_last:
         return [pid for pid, _role in participants]
-    rank = {role: place for place, role in enumerate(reversed(SENIOR_ROLES), 1)}
-    return [pid for pid, _role in sorted(participants, key=lambda p: rank.get(p[1], 0))]
+    return [pid for pid, _role in sorted(participants, key=lambda p: _seniority(p[1]))]
+
+
+def latecomer_before(waiting: Sequence[tuple[str, str]], role: str) -> str | None:
+    """Whom someone of `role` joining a seniors-last round speaks before: the first of those
+    still waiting (in order, with their roles) more senior than they are; None: last. A team
+    member who came late must not speak after the product person."""
+    return next((pid for pid, other in waiting if _seniority(other) > _seniority(role)), None)
+
+
+def _seniority(role: str) -> int:
+    """0 for the team; then the stakeholders, then the product person, who speaks last."""
+    return SENIOR_ROLES[::-1].index(role) + 1 if role in SENIOR_ROLES else 0
 
 
 def _group_count(people: int, size: int) -> int:
