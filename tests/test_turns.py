@@ -100,14 +100,15 @@ def test_round_order(participants, seniors_last, expected):
     assert round_order(participants, seniors_last) == expected
 
 
-@given(
-    participants=st.lists(
-        st.tuples(st.text(min_size=1, max_size=4), st.sampled_from(ROLES)),
-        unique_by=lambda p: p[0],
-        max_size=20,
-    ),
-    seniors_last=st.booleans(),
+# (id, role) of each person, in join order
+joined = st.lists(
+    st.tuples(st.text(min_size=1, max_size=4), st.sampled_from(ROLES)),
+    unique_by=lambda p: p[0],
+    max_size=20,
 )
+
+
+@given(participants=joined, seniors_last=st.booleans())
 def test_round_order_is_a_permutation(participants, seniors_last):
     order = round_order(participants, seniors_last)
     assert sorted(order) == sorted(pid for pid, _role in participants)
@@ -132,15 +133,7 @@ def test_a_latecomer_speaks_before_those_more_senior(waiting, role, expected):
     assert latecomer_before(waiting, role) == expected
 
 
-@given(
-    participants=st.lists(
-        st.tuples(st.text(min_size=1, max_size=4), st.sampled_from(ROLES)),
-        unique_by=lambda p: p[0],
-        min_size=1,
-        max_size=20,
-    ),
-    late=st.sampled_from(ROLES),
-)
+@given(participants=joined, late=st.sampled_from(ROLES))
 def test_a_seniors_last_order_stays_so_whoever_comes_late(participants, late):
     """Placed by `latecomer_before`, a latecomer leaves the order as `round_order` would have
     made it with them there from the start, up to the join order among equals."""
