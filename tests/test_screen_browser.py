@@ -1343,3 +1343,60 @@ def test_a_crowded_chain_keeps_each_goals_level_and_what_this_session_decided(
         newest = screen.locator("#chain-body li.node.newest")
         expect(newest.locator(":scope > .node-box > .decided-here")).to_be_in_viewport(ratio=1)
         fits_the_window(screen)
+
+
+GOAL_TITLE = "#chain-body li.node:not(.ref) > .node-box > .node-title"  # not "also serves"
+# Each product goal's title the chain shows cut short, with the lines it shows: never fewer
+# than two ("Product: Acquire…").
+CUT_TITLES = """(tree) => [...tree.querySelectorAll(".level-product > .node-box > .node-title")]
+  .filter((title) => title.checkVisibility() && title.scrollHeight > title.clientHeight + 1)
+  .map((title) => {
+    const lines = title.clientHeight / parseFloat(getComputedStyle(title).lineHeight);
+    return [title.textContent, lines];
+  })
+  .filter(([, lines]) => lines < 1.9)"""
+
+
+def test_sprint_planning_with_a_crowded_floor_shows_its_product_goals_whole_and_in_view(
+    server: LiveServer, open_page: OpenPage, people: list[Person]
+) -> None:
+    """Sprint planning, a long name holding the floor, six hands up: the product goals the
+    sprint goal can serve were cut to one word ("Product: Launch…") or summed up, beside a
+    stage holding one sentence."""
+    undated = re.sub(r"\n    decided:\n(      .*\n)+", "\n", EXAMPLE.split("  - id: P1")[1])
+    chain = EXAMPLE.split("  - id: P1")[0] + "  - id: P1" + undated.split("  - id: S1")[0]
+    session, fac = host(server, people, "sprint_planning", chain=chain, title="Sprint 14")
+    room = seat(server, session, people, *LONG_NAMES[:7])
+    screens = open_screens(open_page, server, session)
+    fac.ok("set_queue_mode", mode="progressive")
+    fac.ok("next_phase")
+    for person in room:
+        person.ok("raise_hand")
+    fac.ok("grant_floor")
+    servable = ("Acquire users through a free weight-loss coach", "Launch the premium plan")
+
+    def product_goals_in_view(titles: tuple[str, ...]) -> None:
+        for screen in screens:
+            holder = screen.locator("#holder strong")
+            expect(holder).to_have_text(LONG_NAMES[0][0])
+            assert holder.evaluate(WHOLE), screen.viewport_size
+            for title in titles:
+                node = screen.locator(GOAL_TITLE, has_text=title)
+                expect(node).to_be_in_viewport(ratio=1)
+                assert node.evaluate(WHOLE), (screen.viewport_size, title)
+            cut = screen.locator("#chain-body .tree").evaluate(CUT_TITLES)
+            assert cut == [], (screen.viewport_size, cut)
+            more = screen.locator("#chain .fit-more")
+            if more.count():  # what gave way is counted, in view
+                expect(more).to_be_in_viewport(ratio=1)
+            fits_the_window(screen)
+            readable_at_any_size(screen)
+
+    product_goals_in_view(servable)
+    title = "Let ten test users buy the premium plan with a card and cancel it in one tap"
+    sprint = room[5].ok("propose_goal", level="sprint", parents=["P2"], title=title)
+    fac.ok("go_to_phase", phase="decide")
+    fac.ok("open_ballot", proposal_ids=[sprint["proposal_id"]], rule="consent")
+    for screen in screens:
+        expect(screen.locator("#stage .question")).to_have_text(title)
+    product_goals_in_view(servable[1:])  # the one it serves; the chain gives way

@@ -20,6 +20,7 @@ import {
   personName,
   RULES,
   stageBox,
+  tickCountdowns,
   turnoutText,
   votedTitle,
 } from "./widgets.js";
@@ -262,12 +263,17 @@ function remoteLines(state) {
 function renderStage(state) {
   const ballot = ballotOnStage(state);
   const first = state.session.phase === state.session.agenda[0];
-  let stage;
+  const remote = remoteLines(state);
+  const now = nowStage(state);
+  let stage = now;
   if (ballot) stage = ballotStage(state, ballot);
   else if (first && !structureRunning(state)) stage = joinStage(state); // the code stays on top
-  else stage = nowStage(state);
+  // A stage with one sentence on it gives the chain the wide column and the floor its foot
+  // (as the chain on stage has them): beside it the chain cut sprint planning's product goals
+  // to a word ("Product: Acquire…"), half the screen empty.
+  const tipOnly = stage === now && now.body.every((part) => !part || part.classList.contains("tip"));
+  document.body.classList.toggle("light-stage", tipOnly && !remote.length && !chainOnStage(state));
   const names = state.participants.map((p) => [p.id, p.name]);
-  const remote = remoteLines(state);
   update(
     $("#stage"),
     [stage.heading, ballot, state.proposals.map((p) => p.title), names, structureRunning(state), invite, remote, state.review],
@@ -381,6 +387,9 @@ function renderChain(state) {
     for (const goal of goals.filter((g) => !inForce(g) && !decidedHere(state, g))) {
       for (const node of tree.querySelectorAll(`li.node[data-goal="${CSS.escape(goal.id)}"]`)) node.remove();
     }
+    for (const id of servable) {
+      for (const node of tree.querySelectorAll(`li.node[data-goal="${CSS.escape(id)}"]`)) node.classList.add("servable");
+    }
     const newest = ordered.filter(inForce).pop();
     const node = newest && tree.querySelector(`li.node[data-goal="${CSS.escape(newest.id)}"]:not(.ref)`);
     if (node) node.classList.add("newest");
@@ -419,7 +428,7 @@ function fitScreen() {
   const main = $("#main");
   const side = $(".screen-side");
   const chain = $("#chain");
-  const onStage = document.body.classList.contains("chain-stage");
+  const onStage = ["chain-stage", "light-stage"].some((name) => document.body.classList.contains(name));
   const code = $("#screen-code");
   if (code) fitLine(code);
   fitTopBar();
@@ -457,12 +466,13 @@ function fitScreen() {
     tighten(box, "fit-2"),
     trimLongest(box, NEXT, 1),
     tighten(box, "fit-3"),
-    pruneChain(box, order), // sprint planning's product goals last, after every detail
+    tighten(box, "fit-4"),
     trimLongest(box, NEXT, 0), // "Next: 6 people": the name holding the floor stays whole
+    pruneChain(box, order), // sprint planning's product goals last, after every detail
   ]);
 }
 
-function render(state) {
+function render(state, live) {
   const { session } = state;
   document.title = `Room screen: ${session.title}`;
   // The product heads its chain: beside the phase and the join code, title and product on
@@ -480,6 +490,9 @@ function render(state) {
   renderStage(state);
   renderFloor(state);
   renderChain(state);
+  // The countdowns' text before the fit: filled in after it, it made the floor a few pixels
+  // taller and the chain's last line ran under the bottom of the window.
+  tickCountdowns(live);
   fitScreen();
 }
 
@@ -499,7 +512,7 @@ if (!token) {
   getJSON(`${sessionPath(workshopId, "invite")}`, token)
     .then((answer) => {
       invite = answer;
-      if (live.state) render(live.state);
+      if (live.state) render(live.state, live);
     })
     .catch((error) => fatal(error.message));
 }
