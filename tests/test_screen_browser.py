@@ -1060,31 +1060,41 @@ def test_a_review_shows_its_changes_and_kpi_readings_on_the_screen_and_the_conso
     expect(metric).to_have_text("weekly active users: 1200 → 5000, read 3300 on 30 June 2026")
 
 
+def reviewed(
+    server: LiveServer, people: list[Person], kpis: list[tuple[str, str]], changes: list[dict]
+) -> tuple[dict, dict]:
+    """A review of the example chain, Pia (product) and Tom in the room: each KPI (goal id,
+    metric) read on the 15th of January, February and March 2026 (1010 → 1020 → 1030, the
+    next 1011 → …), each change proposed and consented to; in its "Review the chain" phase.
+    The session and its findings."""
+    session, fac = host(server, people, "review", chain=EXAMPLE, title="Q2 review")
+    pia, tom = seat(server, session, people, ("Pia", "product"), ("Tom", "team"))
+    for month in range(1, 4):
+        for n, (goal, metric) in enumerate(kpis):
+            value = 1000 + 10 * month + n
+            pia.ok("record_kpi", goal_id=goal, metric=metric, value=value, date=f"2026-0{month}-15")
+    fac.ok("go_to_phase", phase="propose")
+    proposals = [pia.ok("propose_goal", **change)["proposal_id"] for change in changes]
+    fac.ok("go_to_phase", phase="decide")
+    for proposal in proposals:
+        consented(fac, [pia, tom], proposal)
+    fac.ok("go_to_phase", phase="review_chain")
+    return session, fac.fresh_state()["review"]
+
+
 def test_a_reviews_findings_show_whole_beside_the_chain(
     server: LiveServer, open_page: OpenPage, people: list[Person]
 ) -> None:
     """Ten findings of a review beside the chain at 1920×1080: a line of its own for each,
     in a third of the width, showed four and "and 6 more findings" (the tester's review of
     thirteen: four and "and 9 more")."""
-    session, fac = host(server, people, "review", chain=EXAMPLE, title="Q2 review")
-    pia, tom = seat(server, session, people, ("Pia", "product"), ("Tom", "team"))
     kpis = [("P1", "weekly active users"), ("U1", "weekly active users")]
-    for month in range(1, 4):
-        for n, (goal, metric) in enumerate(kpis):
-            value = 1000 + 10 * month + n
-            pia.ok("record_kpi", goal_id=goal, metric=metric, value=value, date=f"2026-0{month}-15")
-    fac.ok("go_to_phase", phase="propose")
     changes = [
         {"change": "achieve", "target": "S2"},
         {"change": "amend", "target": "P2", "level": "product", "title": "Premium in 3 markets"},
         {"change": "retire", "target": "U2", "level": "user"},
     ]
-    proposals = [pia.ok("propose_goal", **change)["proposal_id"] for change in changes]
-    fac.ok("go_to_phase", phase="decide")
-    for proposal in proposals:
-        consented(fac, [pia, tom], proposal)
-    fac.ok("go_to_phase", phase="review_chain")
-    findings = fac.fresh_state()["review"]
+    session, findings = reviewed(server, people, kpis, changes)
     kinds = ("changed", "achieved", "retired", "lost_parent", "kpi_readings")
     assert sum(len(findings[kind]) for kind in kinds) == 10, findings
     for screen in open_screens(open_page, server, session, SIZES[:2]):
@@ -1400,3 +1410,45 @@ def test_sprint_planning_with_a_crowded_floor_shows_its_product_goals_whole_and_
     for screen in screens:
         expect(screen.locator("#stage .question")).to_have_text(title)
     product_goals_in_view(servable[1:])  # the one it serves; the chain gives way
+
+
+def test_a_review_that_retires_a_goal_shows_every_finding_whole(
+    server: LiveServer, open_page: OpenPage, people: list[Person]
+) -> None:
+    """A review retired a business goal, and the screen showed the goals that lost it as
+    their parent but cut or summed up the rest: "Changed: “Launch the premiu… (title)", a KPI
+    reading as "and 1 more finding", the changed goal cut in the chain to "Launch the
+    premium plan in…"."""
+    kpis = [("P1", "weekly active users"), ("B1", "monthly recurring revenue")]
+    premium = "Launch the premium plan in three markets with a yearly price and a family plan"
+    changes = [
+        {"change": "amend", "target": "P2", "level": "product", "title": premium},
+        {"change": "retire", "target": "B1", "level": "business"},
+    ]
+    session, findings = reviewed(server, people, kpis, changes)
+    assert findings["changed"] and findings["retired"] and findings["lost_parent"], findings
+    revenue = "“Create a new revenue source with subscriptions”"
+    lines = {
+        "Changed": f"“{premium}” (title)",
+        "Retired": revenue,
+        "KPI readings": [
+            "weekly active users 1010 → 1020 → 1030 on 15 March 2026",
+            "monthly recurring revenue 1011 → 1021 → 1031 on 15 March 2026",
+        ],
+        "Lost their parent": ["“Acquire users through a free weight-loss coach”", revenue],
+    }
+    for screen in open_screens(open_page, server, session):
+        expect(screen.locator("#stage-h")).to_have_text("Review the chain")
+        expect(screen.locator("#main .fit-more")).to_have_count(0)  # no finding summed up
+        for kind, texts in lines.items():
+            group = screen.locator("#stage .review-group", has_text=f"{kind}: ")
+            for text in [texts] if isinstance(texts, str) else texts:
+                expect(group).to_contain_text(text)
+        for finding in screen.locator("#stage .finding, #stage .finding-title").all():
+            expect(finding).to_be_in_viewport(ratio=1)
+            assert finding.evaluate(WHOLE), (screen.viewport_size, finding.text_content())
+        node = screen.locator(GOAL_TITLE, has_text=premium)  # the chain beside them
+        expect(node).to_be_in_viewport(ratio=1)
+        assert node.evaluate(WHOLE), screen.viewport_size
+        fits_the_window(screen)
+        readable_at_any_size(screen)

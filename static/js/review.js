@@ -26,6 +26,8 @@ export const UNOWNED = "KPIs without an owner";
 
 export const READINGS = "KPI readings";
 
+export const LOST = "Lost their parent";
+
 /** The review report (state.review) as [label, items] rows: what changed, what is loose.
  * Each item is a list of parts, `title(id)` naming a goal ("“Coach beta”" by default): the
  * room screen shortens a long title on its own and keeps what the finding says of it. */
@@ -40,24 +42,45 @@ export function reviewRows(state, title = (id) => `“${goalTitle(state, id)}”
     ["Retired", report.retired.map((id) => [title(id)])],
     [READINGS, report.kpi_readings.map((r) => [title(r.goal_id), `: ${r.metric} ${r.value} on ${plainDay(r.at)}`])],
     // Loose ends last: on the room screen they are the first to give way.
-    ["Lost their parent", report.lost_parent.map((l) => [title(l.goal_id), " (it served ", title(l.parent), ")"])],
+    [LOST, report.lost_parent.map((l) => [title(l.goal_id), " (it served ", title(l.parent), ")"])],
     [UNOWNED, report.kpis_without_owner.map((k) => [title(k.goal_id), `: ${k.metric}`])],
   ];
+}
+
+/** `items` grouped by `key(item)`, each group in the order its first item came. */
+function groupedBy(items, key) {
+  const groups = new Map();
+  for (const item of items) {
+    const k = key(item);
+    if (!groups.has(k)) groups.set(k, []);
+    groups.get(k).push(item);
+  }
+  return [...groups.values()];
 }
 
 /** The review's KPI readings as items of `reviewRows`, one per goal and metric: its values in
  * turn and the day of the last ("“Coach”: weekly active users 3100 → 3300 on 30 June 2026"),
  * the room screen's shorter form, where a goal read each month took a line per reading. */
 export function readingsPerKpi(state, title) {
-  const perKpi = new Map();
-  for (const r of state.review ? state.review.kpi_readings : []) {
-    const key = JSON.stringify([r.goal_id, r.metric]);
-    if (!perKpi.has(key)) perKpi.set(key, { goal: r.goal_id, metric: r.metric, values: [], at: r.at });
-    const kpi = perKpi.get(key);
-    kpi.values.push(r.value);
-    if (r.at >= kpi.at) kpi.at = r.at;
-  }
-  return [...perKpi.values()].map((k) => [title(k.goal), `: ${k.metric} ${k.values.join(" → ")} on ${plainDay(k.at)}`]);
+  const readings = state.review ? state.review.kpi_readings : [];
+  return groupedBy(readings, (r) => JSON.stringify([r.goal_id, r.metric])).map((kpi) => {
+    const last = kpi.reduce((a, b) => (b.at >= a.at ? b : a));
+    const values = kpi.map((r) => r.value).join(" → ");
+    return [title(kpi[0].goal_id), `: ${kpi[0].metric} ${values} on ${plainDay(last.at)}`];
+  });
+}
+
+/** The goals that lost a parent as items of `reviewRows`, one per parent, the goals that
+ * served it together ("“Coach”, “Premium” (they served “Revenue”)"): the room screen's
+ * shorter form, where a retired goal's title came again for each goal that served it. */
+export function lostPerParent(state, title) {
+  const lost = state.review ? state.review.lost_parent : [];
+  return groupedBy(lost, (l) => l.parent).map((served) => [
+    ...served.flatMap((l, i) => (i ? [", ", title(l.goal_id)] : [title(l.goal_id)])),
+    served.length > 1 ? " (they served " : " (it served ",
+    title(served[0].parent),
+    ")",
+  ]);
 }
 
 /** The review report as the console and the participants' pages show it, "none" included. */

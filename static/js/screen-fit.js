@@ -5,7 +5,7 @@
 
 import { $$, h } from "./dom.js";
 
-const FIT_CLASSES = ["fit-0", "fit-1", "fit-2", "fit-3", "fit-4"];
+const FIT_CLASSES = ["fit-0", "fit-1", "fit-2", "fit-3", "fit-4", "fit-5"];
 const hiddenInOrder = new WeakMap(); // box → what its steps hid, [list, item, noun], in order
 
 const overflows = (box) => box.scrollHeight > box.clientHeight + 1;

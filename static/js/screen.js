@@ -6,7 +6,7 @@ import { getJSON, sessionPath } from "./api.js";
 import { resultChart, verdictLine } from "./charts.js";
 import { $, h } from "./dom.js";
 import { fit, fitLine, pruneChain, tighten, trimLongest } from "./screen-fit.js";
-import { READINGS, readingsPerKpi, reviewRows, UNOWNED } from "./review.js";
+import { LOST, lostPerParent, READINGS, readingsPerKpi, reviewRows, UNOWNED } from "./review.js";
 import { startLive, update } from "./shell.js";
 import {
   awayMark,
@@ -37,6 +37,10 @@ let decisionOrder = new Map(); // goal id → its place among the chain's decisi
 // only once every other goal has been and every detail has given way (the room saw one of two
 // beside their user and business goals).
 let servable = new Set();
+// What a review changed: its goals keep their titles whole beside its findings and are summed
+// up last with sprint planning's product goals ("Launch the premium plan in…" beside
+// "Changed: “Launch the premium plan in three markets…” (title)").
+let changed = new Set();
 // Lists of the stage that give way, longest first, when it does not fit: [list, item, noun].
 const REASONS = [[".objections", "li", ["objection or concern", "objections and concerns"]]];
 const GROUPS = [[".groups", "li", ["group", "groups"]]]; // whole while anything else can give
@@ -46,7 +50,6 @@ const STAGE_LISTS = [
   [".ranked-result", "li", ["proposal", "proposals"]],
   [".options", "li", ["proposal", "proposals"]],
   [".rule-dot .bars", ".bar-row", ["proposal", "proposals"]],
-  ...FINDINGS,
   [".remote-lines", "li", ["remote ballot", "remote ballots"]],
 ];
 
@@ -216,7 +219,7 @@ function nowStage(state) {
   const tip = findings && chainOnStage(state) ? "" : (stage && STAGE_TIPS[stage]) || PHASE_TIPS[phase];
   return {
     heading: PHASES[phase] || phase,
-    body: [h("p", { class: "tip", text: tip || "" }), structureBox(state), findings],
+    body: [tip ? h("p", { class: "tip", text: tip }) : null, structureBox(state), findings],
   };
 }
 
@@ -224,8 +227,9 @@ function nowStage(state) {
  * come: what the review produces, for the whole room (the chain alone shows no reading).
  * KPIs without an owner stay on the console: the input's loose ends, not the room's work.
  * Grouped by kind, one after the other ("Achieved: “A”; “B”"), the readings of each KPI
- * together, a long title on one line: a line of its own for each finding showed four of
- * thirteen. */
+ * together, the goals that lost a parent under that parent, each title whole: a line of its
+ * own for each finding showed four of thirteen, and titles cut to half a line ("“Launch the
+ * premiu…") did not say which goal a finding was about. */
 function reviewLines(state) {
   const title = (id) => h("span", { class: "finding-title", text: `“${goalTitle(state, id)}”` });
   const rows = reviewRows(state, title).filter(([label, items]) => items.length && label !== UNOWNED);
@@ -238,13 +242,16 @@ function reviewLines(state) {
         "p",
         { class: "review-group" },
         h("strong", { text: `${label}: ` }),
-        (label === READINGS ? readingsPerKpi(state, title) : items).map((parts) =>
+        (SHORTER[label] ? SHORTER[label](state, title) : items).map((parts) =>
           h("span", { class: "finding" }, parts),
         ),
       ),
     ),
   );
 }
+
+// The room screen's shorter form of a kind of findings.
+const SHORTER = { [READINGS]: readingsPerKpi, [LOST]: lostPerParent };
 
 /** Each ballot only remote people vote in, under whatever the room does now: while open its
  * turnout, how many have voted and never how (PRODUCT §5); revealed in this phase, its
@@ -303,6 +310,7 @@ function nextUp(floor) {
 function renderFloor(state) {
   const { floor } = state;
   const names = state.participants.map((p) => [p.id, p.name]);
+  $("#floor").classList.toggle("idle", !floor.holder && !floor.round && !nextUp(floor).length);
   update($("#floor-body"), [floor.holder, floor.queue, floor.round, floor.up_next, floor.away, names], () => {
     const holder = floor.holder;
     const next = nextUp(floor);
@@ -372,7 +380,7 @@ function inDecisionOrder(state, goals) {
 const decidedHere = (state, goal) => (goal.decided || {}).session === state.session.id;
 
 function renderChain(state) {
-  update($("#chain-body"), state.chain, () => {
+  update($("#chain-body"), [state.chain, state.review], () => {
     const tree = chainTree(state, knownGoals);
     const chain = state.chain || {};
     const goals = [chain.vision, ...(chain.goals || [])].filter(Boolean);
@@ -381,14 +389,17 @@ function renderChain(state) {
     decisionOrder = new Map(ordered.map((g, place) => [g.id, place]));
     const planning = state.session.kind === "sprint_planning";
     servable = new Set(goals.filter((g) => planning && g.level === "product" && inForce(g)).map((g) => g.id));
+    changed = new Set(((state.review || {}).changed || []).map((c) => c.goal_id));
     // The goal decided last stays in view, with its details, however long the chain grows.
     // The chain the room holds to: a goal rejected, retired or only proposed in the file
     // is left out, unless this session decided it (a review retiring a goal shows it).
     for (const goal of goals.filter((g) => !inForce(g) && !decidedHere(state, g))) {
       for (const node of tree.querySelectorAll(`li.node[data-goal="${CSS.escape(goal.id)}"]`)) node.remove();
     }
-    for (const id of servable) {
-      for (const node of tree.querySelectorAll(`li.node[data-goal="${CSS.escape(id)}"]`)) node.classList.add("servable");
+    for (const [ids, name] of [[servable, "servable"], [changed, "changed"]]) {
+      for (const id of ids) {
+        for (const node of tree.querySelectorAll(`li.node[data-goal="${CSS.escape(id)}"]`)) node.classList.add(name);
+      }
     }
     const newest = ordered.filter(inForce).pop();
     const node = newest && tree.querySelector(`li.node[data-goal="${CSS.escape(newest.id)}"]:not(.ref)`);
@@ -432,10 +443,14 @@ function fitScreen() {
   const code = $("#screen-code");
   if (code) fitLine(code);
   fitTopBar();
+  // Under the stage, "Nobody has the floor." gives way to what the stage says.
+  const idleFloor = onStage && $("#floor").classList.contains("idle");
+  document.body.classList.remove("floor-gives-way");
   fit(main, () => [
     tighten(main, "fit-0"),
     tighten(main, "fit-1"),
     trimLongest(main, STAGE_LISTS, 2),
+    idleFloor ? tighten(document.body, "floor-gives-way") : () => false,
     tighten(main, "fit-2"),
     trimLongest(main, STAGE_LISTS, 1),
     trimLongest(main, REASONS, 0), // the bars still count them
@@ -462,13 +477,14 @@ function fitScreen() {
   fit(box, () => [
     tighten(box, "fit-1"),
     trimLongest(box, NEXT, 2),
-    pruneChain(box, order, (id) => !servable.has(id)),
+    pruneChain(box, order, (id) => !servable.has(id) && !changed.has(id)),
     tighten(box, "fit-2"),
     trimLongest(box, NEXT, 1),
     tighten(box, "fit-3"),
     tighten(box, "fit-4"),
     trimLongest(box, NEXT, 0), // "Next: 6 people": the name holding the floor stays whole
-    pruneChain(box, order), // sprint planning's product goals last, after every detail
+    tighten(box, "fit-5"), // what a review changed, cut short as any goal, when nothing else gives
+    pruneChain(box, order), // sprint planning's product goals and what a review changed last
   ]);
 }
 
