@@ -1452,3 +1452,42 @@ def test_a_review_that_retires_a_goal_shows_every_finding_whole(
         assert node.evaluate(WHOLE), screen.viewport_size
         fits_the_window(screen)
         readable_at_any_size(screen)
+
+
+# A short chain whose product goal lists its features.
+PREMIUM = """goalchain: 1
+product: Fitness app
+vision: {id: V1, statement: Help people live healthier lives}
+goals:
+  - id: B1
+    level: business
+    title: Create a new revenue source with subscriptions
+    parents: [V1]
+    status: accepted
+  - id: P2
+    level: product
+    title: Launch the premium plan
+    parents: [B1]
+    features: [Weekly summary e-mail, Streaks]
+    metrics: [{name: paying subscribers, target: 2000}]
+    due: 2027-Q3
+    status: accepted
+"""
+
+
+def test_a_product_goals_features_show_in_its_box_in_the_chain(
+    server: LiveServer, open_page: OpenPage, people: list[Person]
+) -> None:
+    """A product goal's features reached the screen and were never drawn: the room saw
+    "Launch the premium plan" and not what it is reached with."""
+    session, fac = host(server, people, "roadmapping", chain=PREMIUM, title="Q4 roadmap")
+    fac.ok("go_to_phase", phase="review_chain")
+    for screen in open_screens(open_page, server, session):
+        expect(screen.locator("#stage-h")).to_have_text("Review the chain")
+        box = screen.locator('#chain-body li.node[data-goal="P2"]:not(.ref) > .node-box')
+        shown = box.locator(".node-features")
+        expect(shown).to_have_text("Features: Weekly summary e-mail · Streaks")
+        expect(shown).to_be_in_viewport(ratio=1)
+        assert shown.evaluate(WHOLE), screen.viewport_size
+        fits_the_window(screen)
+        readable_at_any_size(screen)

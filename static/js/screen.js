@@ -404,6 +404,12 @@ function renderChain(state) {
     const newest = ordered.filter(inForce).pop();
     const node = newest && tree.querySelector(`li.node[data-goal="${CSS.escape(newest.id)}"]:not(.ref)`);
     if (node) node.classList.add("newest");
+    // A product goal's features, in a line under its title: what it is reached with. They
+    // give way early (screen-fit.js, fit-2), before any goal or finding.
+    for (const goal of goals.filter((g) => (g.features || []).length)) {
+      const box = tree.querySelector(`li.node[data-goal="${CSS.escape(goal.id)}"]:not(.ref) > .node-box`);
+      if (box) box.append(h("span", { class: "node-features", text: `Features: ${goal.features.join(" · ")}` }));
+    }
     // What this session changed, on each goal it decided, when the chain holds others too
     // (shown with the chain on stage).
     const here = goals.filter((g) => decidedHere(state, g));
