@@ -533,6 +533,8 @@ def test_a_review_gives_a_kpi_its_owner_from_the_form(server: LiveServer, open_p
     owner.fill("Sam from Sales")
     page.click("#p-submit")
     expect(page.locator("#propose-error")).to_be_hidden()
+    # The page shows the amendment once the server has it (read at once, it was not there yet).
+    expect(page.locator("article.proposal")).to_have_count(1)
     (proposal,) = pages.state(server, session, pia["token"])["proposals"]
     assert proposal["metrics"] == [
         {"name": "paying subscribers", "target": 2000, "owner": "Sam from Sales"}
