@@ -234,3 +234,21 @@ def test_a_team_member_who_comes_late_to_a_seniors_last_round_speaks_before_the_
     for person in (ann, back, sam):
         served.append(person.ok("end_turn")["events"][-1]["turn"]["participant_id"])
     assert served == [ann.id, bob.id, sam.id, pia.id]
+
+
+def test_someone_who_joins_during_a_seniors_last_round_is_asked_before_the_seniors(
+    server: LiveServer, people: list[Person]
+) -> None:
+    """A newcomer (not one coming back) joins while a seniors-last round runs: placing them
+    before the seniors read their role from the session before they were in it."""
+    session, fac = host(server, people)
+    ann, pia = seat(server, session, people, ("Ann", "team"), ("Pia", "product"))
+    fac.ok("start_round", purpose="check-in", seniors_last=True)
+    (cal,) = seat(server, session, people, ("Cal", "team"))
+    fac.wait_event("round_joined", lambda e: e["participant_id"] == cal.id)
+    assert fac.fresh_state()["floor"]["round"]["order"] == [ann.id, cal.id, pia.id]
+    ann.ok("end_turn")
+    cal.ok("end_turn")
+    pia.ok("end_turn")
+    minutes = server.export(session, "minutes", format="json").json()
+    assert minutes["floor"]["rounds"][0]["order"] == [ann.id, cal.id, pia.id]

@@ -20,6 +20,7 @@ from workshop.domain.turns import (
     round_order,
     stage_plan,
     turn_deadline,
+    with_joined,
     with_latecomer,
 )
 
@@ -140,7 +141,7 @@ def test_a_seniors_last_order_stays_so_whoever_comes_late(participants, late):
     order = round_order(participants, True)
     roles = dict(participants)
     before = latecomer_before([(pid, roles[pid]) for pid in order], late)
-    order.insert(order.index(before) if before else len(order), "late!")
+    order = with_joined(order, "late!", before)
     roles["late!"] = late
     seniority = [{"stakeholder": 1, "product": 2}.get(roles[pid], 0) for pid in order]
     assert seniority == sorted(seniority)

@@ -239,7 +239,7 @@ def _voted_in_round(s: WorkshopState, e: dict) -> None:
 
 @applies("round_started")
 def _round_started(s: WorkshopState, e: dict) -> None:
-    s.floor.round = Round(**{**e["round"], "order": list(e["round"]["order"])})  # its own
+    s.floor.round = Round(**e["round"])
     s.floor.found_by_round = s.floor.holder.id if s.floor.holder else None
     s.take_id(e["round"]["id"])
 
@@ -257,9 +257,9 @@ def _clock_stepped(s: WorkshopState, e: dict) -> None:
 
 @applies("round_joined")
 def _round_joined(s: WorkshopState, e: dict) -> None:
-    if s.floor.round is not None and s.floor.round.id == e["round_id"]:
-        order, before = s.floor.round.order, e.get("before")
-        order.insert(order.index(before) if before in order else len(order), e["participant_id"])
+    running = s.floor.round
+    if running is not None and running.id == e["round_id"]:
+        running.order = turns.with_joined(running.order, e["participant_id"], e.get("before"))
 
 
 @applies("structure_joined")

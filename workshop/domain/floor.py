@@ -323,10 +323,11 @@ def expire_turn(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) 
     return end_and_advance(s, turns.ending(holder.kind), ctx)
 
 
-def joining_in(s: WorkshopState, participant_id: str) -> list[dict]:
-    """Someone who takes part and joins, or comes back, while a round-robin or a 1-2-4-All
-    runs without them is in it too: everybody is heard, latecomers last. A ballot's consent
-    round is its electorate's, fixed when the ballot opened."""
+def joining_in(s: WorkshopState, participant_id: str, role: str) -> list[dict]:
+    """Someone of `role` who takes part and joins (not yet in `s`), or comes back, while a
+    round-robin or a 1-2-4-All runs without them is in it too: everybody is heard,
+    latecomers last (before the seniors still to speak, in a seniors-last round). A ballot's
+    consent round is its electorate's, fixed when the ballot opened."""
     floor, events = s.floor, []
     running = floor.round
     if running is not None and running.ballot_id is None and participant_id not in running.order:
@@ -336,7 +337,6 @@ def joining_in(s: WorkshopState, participant_id: str) -> list[dict]:
             waiting = [
                 (pid, s.participants[pid].role) for pid in running.remaining() if pid != speaking
             ]
-            role = s.participants[participant_id].role
             joined["before"] = turns.latecomer_before(waiting, role)
         events.append(event("round_joined", **joined))
     structure = floor.structure
@@ -354,7 +354,7 @@ def missed(s: WorkshopState, participant_id: str) -> list[dict]:
     person = s.participants.get(participant_id)
     if person is None or not in_the_room(s, person):
         return []
-    return joining_in(s, participant_id)
+    return joining_in(s, participant_id, person.role)
 
 
 @command("arrived", "system")

@@ -62,7 +62,7 @@ def join(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list
     joined = [event("participant_joined", participant=person)]
     if person["remote"] or not agenda.may_vote(s.kind, role):
         return joined
-    return joined + joining_in(s, person["id"])
+    return joined + joining_in(s, person["id"], role)
 
 
 def _phase_event(s: WorkshopState, phase: str, how: str, ctx: Context) -> list[dict]:

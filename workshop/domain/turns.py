@@ -122,6 +122,13 @@ def latecomer_before(waiting: Sequence[tuple[str, str]], role: str) -> str | Non
     return next((pid for pid, other in waiting if _seniority(other) > _seniority(role)), None)
 
 
+def with_joined(order: Sequence[str], participant_id: str, before: str | None) -> list[str]:
+    """A round's order with a latecomer in it: before `before` (see `latecomer_before`), else
+    last."""
+    at = order.index(before) if before in order else len(order)
+    return [*order[:at], participant_id, *order[at:]]
+
+
 def _seniority(role: str) -> int:
     """0 for the team; then the stakeholders, then the product person, who speaks last."""
     return SENIOR_ROLES[::-1].index(role) + 1 if role in SENIOR_ROLES else 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from workshop.domain import views
 from workshop.domain.state import WorkshopState
-from workshop.domain.turns import AWAY, NO_WORD
+from workshop.domain.turns import AWAY, NO_WORD, with_joined
 from workshop.minutes.times import utc
 
 
@@ -71,8 +71,9 @@ def _rounds(log: list[dict]) -> list[dict]:
             # The turn under way when the round began is no answer in the round.
             if e["type"] == "voted_in_round" or e["turn_id"] != found:
                 answers[running].setdefault(e["participant_id"], how)
-        elif e["type"] == "round_joined" and e["round_id"] in rounds:  # a latecomer, last
-            rounds[e["round_id"]]["order"].append(e["participant_id"])
+        elif e["type"] == "round_joined" and e["round_id"] in rounds:  # a latecomer
+            joined = rounds[e["round_id"]]
+            joined["order"] = with_joined(joined["order"], e["participant_id"], e.get("before"))
         elif e["type"] == "round_ended" and e["round_id"] in rounds:
             rounds[e["round_id"]]["ended_at"] = utc(e["at"])
             for pid in e.get("away", ()):  # never asked: away when the round came to them
