@@ -250,7 +250,7 @@ def register(socketio: SocketIO, service: Service, throttle: Throttle, outbound_
         server.emit("state", service.snapshot(workshop_id, participant_id), to=sid)
         if person is not None:  # present: the connection is recorded, no need to ask
             broadcaster.presence(workshop_id, participant_id, True, waited_for(state, person.id))
-            service.arrived(workshop_id, participant_id)  # a round started while away: in it
+            service.arrived(state, participant_id)  # a round started while away: in it
 
     @on("disconnect")
     def disconnect(sid: str, *_reason: object) -> dict | None:

@@ -741,14 +741,14 @@ class Service:
             lambda: self.store.connected(workshop_id, participant_id, now, process)
         )
 
-    def arrived(self, workshop_id: str, participant_id: str) -> None:
-        """Someone connected: in the round-robin or 1-2-4-All that started while they were
-        away (`arrived`), as one who joins now is; nothing is written when nothing runs."""
-        state = self.state(workshop_id)
+    def arrived(self, state: WorkshopState, participant_id: str) -> None:
+        """Someone connected to the session `state` (as read for their connection): in the
+        round-robin or 1-2-4-All that started while they were away (`arrived`), as one who
+        joins now is; nothing is written when nothing runs."""
         if not missed(state, participant_id):
             return
         cid = f"timer:arrived:{state.seq}:{participant_id}"  # once, however many tabs connect
-        self._as_server(workshop_id, "arrived", {"participant_id": participant_id}, cid)
+        self._as_server(state.id, "arrived", {"participant_id": participant_id}, cid)
 
     def disconnected(self, attendance_id: int) -> None:
         now = self.clock()
