@@ -69,6 +69,9 @@ export function forgetIdentity(workshopId, facilitator = false) {
 export const sessionPath = (workshopId, page = "") =>
   `/s/${encodeURIComponent(workshopId)}${page ? "/" + page : ""}`;
 
+/** A path under the session's API ("state", "participants", "minutes?format=md"). */
+export const sessionApi = (workshopId, what) => `/api/sessions/${encodeURIComponent(workshopId)}/${what}`;
+
 /** The file name a download answer gives in its Content-Disposition header, else `fallback`. */
 function fileName(answer, fallback) {
   const header = answer.headers.get("Content-Disposition") || "";
@@ -104,7 +107,7 @@ export async function downloadFile(url, token, fallback = "download") {
 export function wireDownloads(root, workshopId, token, error) {
   for (const control of root.querySelectorAll("[data-download]")) {
     control.addEventListener("click", async () => {
-      const url = `/api/sessions/${encodeURIComponent(workshopId)}/${control.dataset.download}`;
+      const url = sessionApi(workshopId, control.dataset.download);
       if (!markBusy(control)) return;
       try {
         await downloadFile(url, token);

@@ -34,7 +34,7 @@ async function showInvite(token) {
   $("#private-link").textContent = own;
   $("#copy-private").addEventListener("click", () => copyText(own, $("#private-link"), "Private link"));
   try {
-    const invite = await getJSON(`/s/${encodeURIComponent(workshopId)}/invite`, token);
+    const invite = await getJSON(sessionPath(workshopId, "invite"), token);
     $("#join-code").textContent = invite.join_code;
     const link = $("#join-link");
     link.href = invite.join;
@@ -47,7 +47,7 @@ async function showInvite(token) {
       () => showError($("#invite-error"), "The QR code did not load: give the join code or the link."),
       { once: true },
     );
-    qr.src = `/s/${encodeURIComponent(workshopId)}/qr.svg?code=${encodeURIComponent(invite.join_code)}`;
+    qr.src = `${sessionPath(workshopId, "qr.svg")}?code=${encodeURIComponent(invite.join_code)}`;
     $("#copy-link").addEventListener("click", () => copyText(invite.join, link, "Join link"));
     const screen = $("#open-screen"); // for the projector: the room's view, read-only
     screen.href = invite.screen;

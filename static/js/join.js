@@ -1,6 +1,6 @@
 // Join: name and a role the session's kind allows; the token stays in this browser.
 
-import { findByCode, getJSON, loadIdentity, postJSON, saveIdentity, sessionPath } from "./api.js";
+import { findByCode, getJSON, loadIdentity, postJSON, saveIdentity, sessionApi, sessionPath } from "./api.js";
 import { h, markBusy, setUpLargeType, showError } from "./dom.js";
 import { KINDS, ROLES } from "./widgets.js";
 
@@ -25,7 +25,7 @@ const ROLE_HINTS = {
 async function comeBack(token) {
   window.history.replaceState(null, "", window.location.pathname + window.location.search);
   try {
-    const { me } = await getJSON(`/api/sessions/${encodeURIComponent(workshopId)}/state`, token);
+    const { me } = await getJSON(sessionApi(workshopId, "state"), token);
     saveIdentity(workshopId, { token, participant_id: me.id, name: me.name });
     window.location.replace(sessionPath(workshopId));
   } catch (problem) {
@@ -111,8 +111,7 @@ form.addEventListener("submit", async (event) => {
   const button = form.querySelector("button[type=submit]");
   if (!markBusy(button)) return; // busy until the session opens: one join per press
   try {
-    const url = `/api/sessions/${encodeURIComponent(workshopId)}/participants`;
-    const joined = await postJSON(url, { join_code: code, name, role: role.value });
+    const joined = await postJSON(sessionApi(workshopId, "participants"), { join_code: code, name, role: role.value });
     saveIdentity(workshopId, { token: joined.token, participant_id: joined.participant_id, name });
     window.location.assign(sessionPath(workshopId));
   } catch (problem) {

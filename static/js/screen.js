@@ -531,7 +531,7 @@ if (!token) {
   fatal("This screen has no link. Open it with the console's “Open room screen” button.");
 } else {
   const live = startLive({ token, render, onRefused: (message) => fatal(`Not connected: ${message}.`) });
-  getJSON(`${sessionPath(workshopId, "invite")}`, token)
+  getJSON(sessionPath(workshopId, "invite"), token)
     .then((answer) => {
       invite = answer;
       if (live.state) render(live.state, live);
