@@ -716,15 +716,7 @@ export function renderBoard(state, live) {
               "aria-label": `Withdraw — ${proposal.title}`,
             }),
           );
-          if (proposal.status === "proposed") {
-            extra.push(
-              button("Share for comments", () => share.open(proposal), {
-                class: "small",
-                key: `share-${proposal.id}`,
-                "aria-label": `Share for comments — ${proposal.title}`,
-              }),
-            );
-          }
+          extra.push(...share.buttonFor(proposal));
         }
       }
       if (openIds.includes(proposal.id)) extra.push(h("span", { class: "badge", text: "being voted on" }));

@@ -218,6 +218,18 @@ export function shareForm(container, live, { canInvite }) {
       form.scrollIntoView({ block: "nearest" });
       (known.querySelector("input") || (canInvite ? names : amount)).focus();
     },
+    /** The proposal's "Share for comments" button while it is a draft nobody voted on (none
+     * otherwise), for the board's row of actions. */
+    buttonFor(chosen) {
+      if (chosen.status !== "proposed") return [];
+      return [
+        button("Share for comments", () => this.open(chosen), {
+          class: "small",
+          key: `share-${chosen.id}`,
+          "aria-label": `Share for comments — ${chosen.title}`,
+        }),
+      ];
+    },
     /** Keep the list of invited people fresh; put the form away once its proposal can no
      * longer be shared. */
     render(state) {

@@ -389,15 +389,7 @@ function renderProposals(state) {
             "aria-label": `Amend — ${proposal.title}`,
           }),
         );
-        if (proposal.status === "proposed") {
-          extra.push(
-            button("Share for comments", () => share.open(proposal), {
-              class: "small",
-              key: `share-${proposal.id}`,
-              "aria-label": `Share for comments — ${proposal.title}`,
-            }),
-          );
-        }
+        extra.push(...share.buttonFor(proposal));
         extra.push(
           button(
             "Withdraw",
