@@ -9,6 +9,8 @@ settled once, and nobody voting is handed the facilitation.
 
 from __future__ import annotations
 
+import pytest
+
 from tests.chains import FITNESS
 from tests.live import LiveServer, Person, host, poll, seat
 from tests.test_workshop_e2e import vote_all
@@ -257,6 +259,39 @@ def test_a_tie_goes_to_the_decider_who_chooses_with_a_reason(server: LiveServer,
     markdown = server.export(session, "minutes", format="md").text
     assert "Tie for first place: sent to the decider, Pia." in markdown
     assert "Decision by Pia: “Fitter teams” wins the tie, because: closest" in markdown
+
+
+@pytest.mark.parametrize("rule", ["dot", "ranked"])
+def test_an_anonymous_tie_goes_to_the_decider_and_the_session_can_close(
+    server: LiveServer, people, rule: str
+) -> None:
+    """After the reveal an anonymous ballot's votes are filed under labels, not people: the
+    decider's choice among the tied was recounted against the people and refused, which
+    left the tie, the ballot and the session's close waiting on a decision nobody could
+    record."""
+    session, fac, (pia, tom, una) = strategy(server, people)
+    a, b = visions(tom, "Healthier lives", "Fitter teams")
+    fac.ok("go_to_phase", phase="decide")
+    ballot = fac.ok(
+        "open_ballot", proposal_ids=[a, b], rule=rule, rule_reason="shortlist", anonymous=True
+    )["ballot_id"]
+    votes = {
+        "dot": ({"dots": {a: 1}}, {"dots": {b: 1}}),
+        "ranked": ({"ranking": [a, b]}, {"ranking": [b, a]}),
+    }
+    vote_all(ballot, dict(zip((pia, tom), votes[rule], strict=True)))
+    reveal(fac, ballot)
+    fac.ok("break_tie", ballot_id=ballot, how="decider")
+
+    decided = pia.ok("record_decision", ballot_id=ballot, winner=b, rationale="closest to users")
+    result = decided["events"][0]["result"]
+    assert result["winner"] == b and result["ranking"][0] == b
+    fac.ok("settle_ballot", ballot_id=ballot, others="park")
+    fac.ok("go_to_phase", phase="close")
+    vision = pia.fresh_state()["chain"].get("vision") or {}  # a ranked winner is a goal
+    assert vision.get("statement") == ("Fitter teams" if rule == "ranked" else None)
+    minutes = server.export(session, "minutes", format="md").text
+    assert "Decision by Pia: “Fitter teams” wins the tie, because: closest to users" in minutes
 
 
 def test_dot_voting_settings_are_the_facilitators_and_refusals_say_why(

@@ -28,6 +28,7 @@ from workshop.domain.voting import (
     accept,
     find_ballot,
     new_ballot,
+    public_record,
     record,
     sent_back,
     tally,
@@ -162,7 +163,8 @@ def _choose_from_tie(
         raise Conflict(f"the tie of {ballot_named(s, ballot)} is decided already")
     winner = _one_of(s, ballot, tied_first(ballot), "one of the options tied for first place", p)
     decision = {"by": actor.id, "winner": winner, "rationale": _rationale(p)}
-    result = tally(s, {**record(ballot), "decision": decision}, ballot.titles)
+    # Revealed, an anonymous ballot's votes are filed under labels: recount them as shown.
+    result = tally(s, {**public_record(ballot), "decision": decision}, ballot.titles)
     events = [event("decision_recorded", ballot_id=ballot.id, decision=decision, result=result)]
     if ballot.rule == "ranked":  # the ranked winner becomes a goal; dot only ranks
         events += accept(s, replace(ballot, decision=decision), winner, result, ctx)
