@@ -96,6 +96,27 @@ def test_lone_surrogate_in_a_session_title_is_a_400(server: LiveServer) -> None:
     assert answer.json()["error"]["code"] == "invalid_input"
 
 
+@pytest.mark.parametrize("blank", ["\u200b\u200b", "\u2800\u3164", "\u115f \u2060"])
+def test_a_title_of_invisible_characters_is_refused_as_empty(
+    server: LiveServer, people: list[Person], blank: str
+) -> None:
+    """A goal titled with a Braille blank and a Hangul filler was accepted and shown as a
+    card with no title, while the same characters as a name were refused."""
+    answer = server.post("/api/sessions", {"kind": "strategizing", "title": blank})
+    assert answer.status_code == 400, answer.text
+    empty = "title must not be empty: it holds only invisible characters"
+    assert answer.json()["error"] == {"code": "invalid_input", "message": empty}
+    session, fac = host(server, people, "strategizing")
+    (pia,) = seat(server, session, people, ("Pia", "product"))
+    fac.ok("next_phase")
+    before = fac.fresh_state()
+    assert pia.refused("propose_goal", "invalid_input", level="vision", title=blank)["message"] == (
+        empty
+    )
+    assert fac.fresh_state()["proposals"] == before["proposals"] == []
+    pia.ok("propose_goal", level="vision", title=f"Healthier lives{blank}")  # text around them
+
+
 @pytest.mark.parametrize("endpoint", ["sessions", "participants"])
 def test_deeply_nested_json_body_is_a_400(server: LiveServer, endpoint: str) -> None:
     path = "/api/sessions"

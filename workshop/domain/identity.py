@@ -15,11 +15,8 @@ from collections.abc import Iterable
 
 from workshop.domain.errors import Conflict, InvalidInput
 from workshop.domain.state import Participant, WorkshopState
-from workshop.domain.text import NAME_MAX, clean_text
+from workshop.domain.text import NAME_MAX, clean_text, shows
 
-# Characters that show nothing but are not format characters (Unicode category Cf, which
-# holds the zero-width space and joiners, the soft hyphen and the byte order mark).
-BLANK = set("\u115f\u1160\u2800\u3164\uffa0\u034f")
 # Look-alikes of Latin letters, after case folding (capitals fold to these).
 LOOK_ALIKES = str.maketrans(
     {
@@ -36,13 +33,9 @@ LOOK_ALIKES = str.maketrans(
 )  # fmt: skip
 
 
-def _shows(char: str) -> bool:
-    return unicodedata.category(char) != "Cf" and char not in BLANK
-
-
 def name_key(name: str) -> str:
     """What a name reads as: the same key for names people cannot tell apart."""
-    visible = "".join(char for char in unicodedata.normalize("NFKC", name) if _shows(char))
+    visible = "".join(char for char in unicodedata.normalize("NFKC", name) if shows(char))
     folded = unicodedata.normalize("NFC", visible.casefold().translate(LOOK_ALIKES))
     return " ".join(folded.split())
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+import unicodedata
 from collections.abc import Mapping
 from datetime import date
 
@@ -24,8 +25,10 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 # What must not reach a message of one line: control characters and every line break.
 UNPRINTABLE = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029\ud800-\udfff]")
 
-# Characters that take no room: a title of only these reads as empty.
-INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200d\u2060\ufeff]")
+# Characters that show nothing but are not format characters (Unicode category Cf, which
+# holds the zero-width space and joiners, the soft hyphen and the byte order mark): Hangul
+# fillers, the Braille blank, the combining grapheme joiner.
+BLANK = set("\u115f\u1160\u2800\u3164\uffa0\u034f")
 
 NAME_MAX = 80
 TITLE_MAX = 200
@@ -67,9 +70,15 @@ def shown(value: object) -> str:
     return kind(value)
 
 
+def shows(char: str) -> bool:
+    """Whether a character shows anything, or takes room, where it is written."""
+    return unicodedata.category(char) != "Cf" and char not in BLANK
+
+
 def is_blank(text: str) -> bool:
-    """Empty, or only spaces and characters that take no room (a zero-width space)."""
-    return not INVISIBLE.sub("", text).strip()
+    """Empty, or only spaces and characters that show nothing (a zero-width space, a Hangul
+    filler): a title of only these reads as empty."""
+    return not "".join(char for char in text if shows(char)).strip()
 
 
 def one_line(text: str) -> str:
@@ -146,6 +155,8 @@ def clean_text(value: object, field: str, max_len: int = TITLE_MAX, required: bo
     text = value.strip()
     if required and not text:
         raise InvalidInput(f"{field} must not be empty")
+    if required and is_blank(text):
+        raise InvalidInput(f"{field} must not be empty: it holds only invisible characters")
     if len(text) > max_len:
         raise InvalidInput(f"{field} is {len(text)} characters long, at most {max_len} allowed")
     if CONTROL.search(text):
@@ -162,9 +173,9 @@ def clean_text(value: object, field: str, max_len: int = TITLE_MAX, required: bo
 
 
 def optional_text(value: object, field: str, max_len: int = TEXT_MAX) -> str | None:
-    """Like clean_text for an optional field: None or empty gives None."""
+    """Like clean_text for an optional field: None, empty or blank gives None."""
     text = clean_text(value, field, max_len, required=False)
-    return text or None
+    return None if is_blank(text) else text
 
 
 def size_words(limit: int) -> str:
