@@ -362,6 +362,11 @@ def test_an_electorate_is_only_people_present(server: LiveServer, people) -> Non
         "open_ballot", "invalid_input", proposal_ids=[vision], electorate=[pia.id, una.id]
     )
     assert refused["message"].startswith("electorate: Una is not present")
+    for field in ("electorate", "remote_voters"):  # an id nobody has: no role to blame
+        unknown = fac.refused(
+            "open_ballot", "not_found", proposal_ids=[vision], **{field: ["pt99"]}
+        )
+        assert unknown["message"] == f"{field}: 'pt99' is not in this session"
     assert fac.fresh_state()["seq"] == seq and fac.fresh_state()["ballots"] == []
 
     una.connect()  # back in the room: now she may be named

@@ -216,8 +216,10 @@ def _electorate(s: WorkshopState, p: Mapping, ctx: Context) -> list[str]:
         chosen = payload.ident_list(p, "electorate")
         for pid in chosen:
             person = s.participants.get(pid)
-            if person is None or not agenda.may_vote(s.kind, person.role):
-                who = voter_named(s, pid)
+            if person is None:
+                raise NotFound(f"electorate: {shown(pid)} is not in this session")
+            if not agenda.may_vote(s.kind, person.role):
+                who = person_named(s, pid)
                 raise InvalidInput(
                     f"electorate: {who} may not vote in a {KIND_NAMES[s.kind]} session"
                 )
@@ -231,9 +233,11 @@ def _electorate(s: WorkshopState, p: Mapping, ctx: Context) -> list[str]:
             )
     for pid in payload.ident_list(p, "remote_voters"):
         person = s.participants.get(pid)
-        if person is None or not person.remote or not agenda.may_vote(s.kind, person.role):
+        if person is None:
+            raise NotFound(f"remote_voters: {shown(pid)} is not in this session")
+        if not person.remote or not agenda.may_vote(s.kind, person.role):
             raise InvalidInput(
-                f"remote_voters: {voter_named(s, pid)} is not a remote participant who may vote"
+                f"remote_voters: {person_named(s, pid)} is not a remote participant who may vote"
             )
         if pid not in chosen:
             chosen.append(pid)
