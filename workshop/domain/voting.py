@@ -217,7 +217,7 @@ def _electorate(s: WorkshopState, p: Mapping, ctx: Context) -> list[str]:
         for pid in chosen:
             person = s.participants.get(pid)
             if person is None:
-                raise NotFound(f"electorate: {shown(pid)} is not in this session")
+                raise InvalidInput(f"electorate: {shown(pid)} is not in this session")
             if not agenda.may_vote(s.kind, person.role):
                 who = person_named(s, pid)
                 raise InvalidInput(
@@ -234,7 +234,7 @@ def _electorate(s: WorkshopState, p: Mapping, ctx: Context) -> list[str]:
     for pid in payload.ident_list(p, "remote_voters"):
         person = s.participants.get(pid)
         if person is None:
-            raise NotFound(f"remote_voters: {shown(pid)} is not in this session")
+            raise InvalidInput(f"remote_voters: {shown(pid)} is not in this session")
         if not person.remote or not agenda.may_vote(s.kind, person.role):
             raise InvalidInput(
                 f"remote_voters: {person_named(s, pid)} is not a remote participant who may vote"
