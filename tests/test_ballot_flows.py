@@ -364,7 +364,7 @@ def test_an_electorate_is_only_people_present(server: LiveServer, people) -> Non
     assert refused["message"].startswith("electorate: Una is not present")
     for field in ("electorate", "remote_voters"):  # an id nobody has: no role to blame
         unknown = fac.refused(
-            "open_ballot", "not_found", proposal_ids=[vision], **{field: ["pt99"]}
+            "open_ballot", "invalid_input", proposal_ids=[vision], **{field: ["pt99"]}
         )
         assert unknown["message"] == f"{field}: 'pt99' is not in this session"
     assert fac.fresh_state()["seq"] == seq and fac.fresh_state()["ballots"] == []
