@@ -138,6 +138,18 @@ def test_a_title_becomes_a_safe_file_name(server: LiveServer) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("title", "plain"),
+    [("Café Ünïcode 🚀", "Cafe Unicode"), ("目標 2027", "2027"), ("目標", "workshop")],
+)
+def test_a_file_names_ascii_form_is_a_name_too(server: LiveServer, title: str, plain: str) -> None:
+    """What ASCII keeps of a title: no space left where an emoji was ("Cafe Unicode .md"),
+    never nothing at all (a hidden ".minutes.md")."""
+    session = server.create_session("strategizing", title=title)
+    disposition = server.export(session, "minutes", format="md").headers["Content-Disposition"]
+    assert disposition.startswith(f'attachment; filename="{plain}.minutes.md"; filename*=')
+
+
 @pytest.mark.parametrize("path", DOWNLOADS)
 def test_reading_a_session_needs_a_token_of_that_session(
     server: LiveServer, decided: dict, path: str

@@ -37,8 +37,12 @@ def file_stem(title: str) -> str:
 
 def download(body: str, media_type: str, workshop_id: str, suffix: str) -> Response:
     """An attachment named `<title>.<suffix>`, in UTF-8 and, for old clients, ASCII."""
-    name = f"{file_stem(service().state(workshop_id).title)}.{suffix}"
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    title = service().state(workshop_id).title
+    name = f"{file_stem(title)}.{suffix}"
+    # What ASCII keeps of the title, made a stem again: "Café 🚀" is "Cafe", not "Cafe ",
+    # and a title in another script "workshop", not a hidden ".minutes.md".
+    folded = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    ascii_name = f"{file_stem(folded)}.{suffix}"
     response = Response(body, mimetype=media_type)
     response.headers["Content-Disposition"] = (
         f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
