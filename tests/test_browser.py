@@ -40,7 +40,7 @@ from tests.browser import (
     vision_by_ann,
     vote,
 )
-from tests.live import LiveServer
+from tests.live import LiveServer, Person, host, seat
 from tests.tools import Cluster
 
 
@@ -551,6 +551,47 @@ def test_every_page_has_a_strict_content_security_policy(server: LiveServer, pat
     assert not re.search(r"<script(?![^>]*\ssrc=)[^>]*>", html), "inline script"
     assert " style=" not in html, "inline style attribute"
     assert "<style" not in html, "inline style element"
+
+
+def test_the_printable_minutes_never_break_a_word_or_a_time_across_lines(
+    server: LiveServer, people: list[Person], open_page: OpenPage
+) -> None:
+    """The page let any word break anywhere: the votes table squeezed its short columns to
+    "18:45:3 / 8" and "Reaso / n" beside a long vote."""
+    session, fac = host(server, people, "strategizing")
+    voters = seat(server, session, people, ("Priya Raman", "product"), ("Tom", "team"))
+    fac.ok("next_phase")
+    titles = [
+        "Lose weight without dieting misery",
+        "Eat better without counting calories",
+        "Move more every day, wherever you are, with a coach",
+    ]
+    options = [voters[1].ok("propose_goal", level="vision", title=t)["proposal_id"] for t in titles]
+    fac.ok("go_to_phase", phase="decide")
+    ballot = fac.ok("open_ballot", proposal_ids=options, rule="ranked", rule_reason="two")
+    for voter in voters:
+        voter.ok("cast_vote", ballot_id=ballot["ballot_id"], vote={"ranking": options})
+    fac.ok("close_ballot", ballot_id=ballot["ballot_id"], reveal=True)
+    page = open_page("reader")
+    page.set_content(server.export(session, "minutes", format="html").text)
+    broken = page.evaluate(
+        """() => [...document.querySelectorAll("th, td")].filter((cell) => {
+            const words = cell.textContent.trim().split(/\\s+/).filter(Boolean);
+            return words.some((word) => {
+                const range = document.createRange();
+                const text = [...cell.childNodes].find(
+                    (n) => n.nodeType === 3 && n.data.includes(word)
+                );
+                if (!text) return false;
+                const at = text.data.indexOf(word);
+                range.setStart(text, at);
+                range.setEnd(text, at + word.length);
+                return range.getClientRects().length > 1;
+            });
+        }).map((cell) => cell.textContent.trim())"""
+    )
+    assert broken == []
+    assert page.locator("th", has_text="Time").count() >= 1
 
 
 def test_a_page_with_its_own_policy_keeps_it(server: LiveServer) -> None:
