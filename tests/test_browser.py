@@ -201,7 +201,7 @@ def test_a_session_from_a_chain_file_joined_with_a_code(
     ann.fill("#join-code", "WRONG9")
     ann.get_by_role("button", name="Join", exact=True).click()
     expect(ann.locator("#code-error")).to_have_text(
-        "No workshop has the code WRONG9. Check it with your facilitator."
+        "No open workshop has the code WRONG9. Check it with your facilitator."
     )
     ann.fill("#join-code", code.lower())
     ann.get_by_role("button", name="Join", exact=True).click()

@@ -151,6 +151,28 @@ def test_texts_stay_hidden_until_the_facilitator_reveals_them(
     expect(page.locator("#announcer")).to_contain_text("Every proposal's text is revealed")
 
 
+def test_the_code_of_a_closed_workshop_is_said_to_open_nothing_open(
+    server: LiveServer, open_page, watch
+) -> None:
+    """A late arrival typing the code of a workshop that has closed read "No workshop has
+    the code", and thought they had mistyped it."""
+    watch.allowed.append(re.compile(r"Failed to load resource: .* status of 404"))
+    session = server.create_session("strategizing")
+    closed = server.post(
+        f"/api/sessions/{session['id']}/commands/go_to_phase",
+        {"cid": "c1", "phase": "close"},
+        session["facilitator_token"],
+    )
+    assert closed.status_code == 200, closed.text
+    home = open_page("Late", pages.PHONE)
+    home.goto(server.url + "/")
+    home.fill("#join-code", session["join_code"])
+    home.get_by_role("button", name="Join", exact=True).click()
+    expect(home.locator("#code-error")).to_have_text(
+        f"No open workshop has the code {session['join_code']}. Check it with your facilitator."
+    )
+
+
 def test_one_press_of_join_joins_and_a_wrong_code_is_said_plainly(
     server: LiveServer, open_page, watch
 ) -> None:
@@ -161,7 +183,7 @@ def test_one_press_of_join_joins_and_a_wrong_code_is_said_plainly(
     home.fill("#join-code", "ZZZZZZ")
     home.get_by_role("button", name="Join", exact=True).click()
     expect(home.locator("#code-error")).to_have_text(
-        "No workshop has the code ZZZZZZ. Check it with your facilitator."
+        "No open workshop has the code ZZZZZZ. Check it with your facilitator."
     )
 
     # The join page without a code: Ann types her name and the code, and presses Join once.
@@ -170,7 +192,7 @@ def test_one_press_of_join_joins_and_a_wrong_code_is_said_plainly(
     page.fill("#name", "Ann")
     page.fill("#code", "zzzzzz")
     expect(page.locator("#join-error")).to_have_text(
-        "No workshop has the code ZZZZZZ. Check it with your facilitator."
+        "No open workshop has the code ZZZZZZ. Check it with your facilitator."
     )
     page.fill("#code", session["join_code"].lower())
     expect(page.locator("input[name=role][value=team]")).to_be_checked()  # shown as she types

@@ -244,7 +244,7 @@ def find_by_code(code: str) -> Response:
         with service().store.reading():
             row = service().store.workshop_by_code(code.strip().upper())
         if row is None or service().state(row["id"]).phase == "close":
-            raise NotFound(f"no session has the join code {shown(code)}")
+            raise NotFound(f"no open session has the join code {shown(code)}")
     from workshop.domain.agenda import JOINABLE_ROLES
 
     return jsonify(

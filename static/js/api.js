@@ -42,7 +42,7 @@ export async function findByCode(code) {
     return await getJSON(`/api/join/${encodeURIComponent(code)}`);
   } catch (error) {
     if (error.code !== "not_found") throw error;
-    throw new Error(`No workshop has the code ${code}. Check it with your facilitator.`);
+    throw new Error(`No open workshop has the code ${code}. Check it with your facilitator.`);
   }
 }
 
