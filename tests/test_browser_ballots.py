@@ -297,6 +297,39 @@ def test_a_dot_vote_with_no_dots_is_confirmed_first(
     expect(page.locator("#vote-turnout")).to_have_text("1 of 2 voted")
 
 
+def test_a_ranking_nobody_moved_is_confirmed_first(server: LiveServer, open_page: OpenPage) -> None:
+    """Everyone starts from the board's order: a quick tap on Cast my vote went in as a whole
+    ranking, the first listed first, which favours whatever the board lists first."""
+    session, pia, tom, ids = visions_session(server, "Healthier lives", "Fitter teams")
+    page = enter(open_page("Pia"), server, session, pia, "Pia")
+    open_ballot(
+        server, session, [pia, tom], proposal_ids=ids, rule="ranked", rule_reason="two visions"
+    )
+    submit = page.locator("#vote-body button[type=submit]")
+    submit.click()
+    expect(page.locator("#vote-body .error")).to_have_text(
+        "You have moved nothing: cast the order as listed, “Healthier lives” first?"
+    )
+    expect(submit).to_have_text("Cast this order")
+    expect(page.locator("#vote-turnout")).to_have_text("0 of 2 voted")  # nothing sent yet
+    # Moved, the question goes; moved back to the order as listed, it is asked again.
+    page.get_by_role("button", name="Move Fitter teams up").click()
+    expect(submit).to_have_text("Cast my vote")
+    expect(page.locator("#vote-body .error")).to_be_hidden()
+    page.get_by_role("button", name="Move Healthier lives up").click()
+    submit.click()
+    expect(submit).to_have_text("Cast this order")
+    submit.click()
+    expect(page.locator("#vote-body .my-vote")).to_contain_text("Healthier lives > Fitter teams")
+    expect(page.locator("#vote-turnout")).to_have_text("1 of 2 voted")
+    # A vote already cast is her own order: changing it asks nothing.
+    page.get_by_role("button", name="Move Fitter teams up").click()
+    page.get_by_role("button", name="Move Healthier lives up").click()
+    submit.click()
+    expect(page.locator("#vote-body .error")).to_be_hidden()
+    expect(page.locator("#vote-body .my-vote")).to_contain_text("Healthier lives > Fitter teams")
+
+
 def test_taking_every_tied_option_forward_is_explained_and_a_settled_tie_goes_away(
     server: LiveServer, open_page: OpenPage
 ) -> None:

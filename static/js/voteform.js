@@ -154,7 +154,8 @@ function dotFields(state, ballot, mine) {
       spent += n;
     }
     if (spent > budget) return { error: `You spent ${spent} dots; the budget is ${budget}.` };
-    return spent ? { dots } : { dots, empty: true };
+    if (spent) return { dots };
+    return { dots, ask: ["Submit an empty vote", "You have placed no dots: submit an empty vote?"] };
   };
   return [fieldset, read];
 }
@@ -164,7 +165,9 @@ function rankFields(state, ballot, mine) {
   for (const id of ballot.options) if (!start.includes(id)) start.push(id);
   const list = h("ol", { class: "ranking", "aria-label": "Your ranking, best first" });
   let dragged = null;
+  const order = () => [...list.children].map((li) => li.dataset.option);
   const renumber = () => {
+    list.dispatchEvent(new Event("input", { bubbles: true })); // a question asked is void
     const items = [...list.children];
     items.forEach((li, index) => {
       li.querySelector(".up").disabled = index === 0;
@@ -232,7 +235,15 @@ function rankFields(state, ballot, mine) {
     h("p", { class: "muted", text: "Drag them into order, or use the arrow buttons." }),
     list,
   );
-  const read = () => ({ ranking: [...list.children].map((li) => li.dataset.option) });
+  // Everyone starts from the board's order: a quick tap on Cast would favour the first
+  // listed, so an order nobody moved (and no earlier vote) goes in on the second press.
+  const read = () => {
+    const ranking = order();
+    if (mine || ranking.join() !== start.join()) return { ranking };
+    const first = goalTitle(state, ranking[0]);
+    const question = `You have moved nothing: cast the order as listed, “${first}” first?`;
+    return { ranking, ask: ["Cast this order", question] };
+  };
   return [fieldset, read];
 }
 
@@ -280,7 +291,7 @@ export function voteForm(state, ballot, submit) {
     mine ? "Change my vote" : "Cast my vote",
   );
   const castLabel = button.textContent;
-  let emptyAsked = false; // an empty dot vote goes in on the second press only
+  let asked = false; // a vote easy to send by mistake goes in on the second press only
   const form = h(
     "form",
     { class: "vote-form", novalidate: true, "aria-label": "Your vote" },
@@ -293,8 +304,8 @@ export function voteForm(state, ballot, submit) {
   );
   keepReasonsWithChoices(fieldset, reason, mine);
   fieldset.addEventListener("input", () => {
-    if (!emptyAsked) return;
-    emptyAsked = false;
+    if (!asked) return;
+    asked = false;
     button.textContent = castLabel;
     showError(error, "");
   });
@@ -302,13 +313,13 @@ export function voteForm(state, ballot, submit) {
     event.preventDefault();
     const vote = read();
     if (vote.error) return showError(error, vote.error);
-    // No dots at all counts as having voted (an abstention): easy to send by mistake.
-    if (vote.empty && !emptyAsked) {
-      emptyAsked = true;
-      button.textContent = "Submit an empty vote";
-      return showError(error, "You have placed no dots: submit an empty vote?");
+    // No dots at all (an abstention), or the order as listed: easy to send by mistake.
+    if (vote.ask && !asked) {
+      asked = true;
+      button.textContent = vote.ask[0];
+      return showError(error, vote.ask[1]);
     }
-    delete vote.empty;
+    delete vote.ask;
     const why = reason.value.trim();
     if (why) vote.reason = why;
     if (vote.choice === "objection" && !why) {
