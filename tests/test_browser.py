@@ -536,6 +536,52 @@ def test_a_hand_raised_offline_says_it_waits_until_it_is_sent(
         expect(page.locator("#floor-body .queue li")).to_have_text(["You"])
 
 
+def test_a_proposal_and_a_vote_sent_offline_say_they_wait_until_they_are_sent(
+    open_page: OpenPage, watch: Watch, tmp_path: Path
+) -> None:
+    """The vote button only greyed out while the server was away (the hand and the
+    console's buttons said "Waiting to send…"), and so did the proposal's."""
+    watch.allowed.append(re.compile(r"WebSocket connection to .* failed"))
+    live = LiveServer(tmp_path).start()
+    try:
+        session = live.create_session("strategizing")
+        fac = session["facilitator_token"]
+        page = enter(open_page("Ann"), live, session, live.join(session, "Ann", "team"), "Ann")
+        command(live, session, fac, "next_phase")
+        expect(page.locator("#phase")).to_have_text("Propose (silently)")
+        page.wait_for_load_state("networkidle")
+
+        live.kill()
+        expect(page.locator("#offline")).to_be_visible()
+        page.select_option("#p-level", "vision")
+        page.fill("#p-title", "Healthier lives")
+        page.click("#propose-form button[type=submit]")
+        expect(page.locator("#propose-form button[type=submit]")).to_have_text("Waiting to send…")
+        live.start()
+        expect(page.locator(".proposal-title")).to_have_text(["Healthier lives"])
+        expect(page.locator("#propose-form button[type=submit]")).not_to_have_text(
+            "Waiting to send…"
+        )
+
+        command(live, session, fac, "go_to_phase", phase="decide")
+        (proposal,) = state(live, session, fac)["proposals"]
+        command(live, session, fac, "open_ballot", proposal_ids=[proposal["id"]])
+        expect(page.locator("#vote-turnout")).to_have_text("0 of 1 voted")
+        page.wait_for_load_state("networkidle")
+        live.kill()
+        expect(page.locator("#offline")).to_be_visible()
+        page.locator("label.choice-agree").click()
+        submit = page.locator("#vote-body button[type=submit]")
+        submit.click()
+        expect(submit).to_have_text("Waiting to send…")
+        expect(submit).to_have_attribute("aria-disabled", "true")
+        live.start()
+        expect(page.locator("#vote-body .my-vote")).to_have_text("Your vote: Agree")
+        expect(page.locator("#vote-turnout")).to_have_text("1 of 1 voted")
+    finally:
+        live.stop()
+
+
 @pytest.mark.parametrize(
     "path", ["/", "/s/abc/join?code=X", "/s/abc", "/s/abc/facilitator", "/s/abc/screen"]
 )

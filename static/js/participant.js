@@ -6,7 +6,7 @@ import { $, announce, button, h, showError } from "./dom.js";
 import { shareForm } from "./invitations.js";
 import { proposalForm } from "./proposeform.js";
 import { chainPanel } from "./review.js";
-import { run, startLive, update } from "./shell.js";
+import { run, send, startLive, update } from "./shell.js";
 import { withdrawWithUndo } from "./undo.js";
 import { decisionForm, tieDecisionForm, voteForm } from "./voteform.js";
 import {
@@ -223,7 +223,7 @@ function renderTurnBar(state) {
 }
 
 async function castVote(ballot, vote) {
-  const ack = await live.send("cast_vote", { ballot_id: ballot.id, vote });
+  const ack = await send(live, "cast_vote", { ballot_id: ballot.id, vote });
   if (ack.ok) {
     live.ownVote({ ballot_id: ballot.id, vote: ack.vote }); // the ack carries the vote as kept
     notCounted.delete(ballot.id);
@@ -321,7 +321,7 @@ function renderVote(state) {
       }
       const parts = [refused, resultsView(state, ballot), mine];
       const decide = async (fields) => {
-        const ack = await live.send("record_decision", fields);
+        const ack = await send(live, "record_decision", fields);
         return ack.ok ? null : ack.error.message;
       };
       if (me.is_decider && !ballot.decision) {

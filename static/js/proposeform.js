@@ -2,7 +2,7 @@
 // due date, with SMART hints as you type. The form stays put while the session changes.
 
 import { $, $$, announce, h, markBusy, showError } from "./dom.js";
-import { update } from "./shell.js";
+import { send, update } from "./shell.js";
 import { IN_FORCE, inForce, LEVELS, PARENT_LEVELS, PHASES, PROPOSING_PHASES } from "./widgets.js";
 
 const NUMBER = /^-?\d+(\.\d+)?$/;
@@ -338,7 +338,7 @@ export function proposalForm(live) {
     if (editing) {
       const fields = amendment();
       if (Object.keys(fields).length === 1) return showError(error, "Nothing has changed yet.");
-      const ack = await live.send("edit_proposal", fields);
+      const ack = await send(live, "edit_proposal", fields);
       if (!ack.ok) return showError(error, ack.error.message);
       const title = editing.title;
       clear();
@@ -371,7 +371,7 @@ export function proposalForm(live) {
     }
     const button = form.querySelector("button[type=submit]");
     if (!markBusy(button)) return;
-    const ack = await live.send("propose_goal", fields);
+    const ack = await send(live, "propose_goal", fields);
     markBusy(button, false);
     if (!ack.ok) return showError(error, ack.error.message);
     change.value = "new";

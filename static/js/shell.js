@@ -89,16 +89,24 @@ document.addEventListener("submit", (event) => press(event.submitter || pressed)
 
 const WAITING = "Waiting to send…";
 
-/** Mark `control` as waiting for `answer`, saying so while the connection is down. */
+/** Mark `control` as waiting for `answer`, saying so while the connection is down. A form
+ * that marked its own button busy (its guard against a second press) keeps it so: the
+ * button still says it waits, and the form frees it. */
 function waitOn(control, live, answer) {
-  if (!control || !markBusy(control)) return answer;
+  if (!control || control.textContent === WAITING) return answer;
+  const ours = markBusy(control);
   const label = [...control.childNodes];
   if (!(live.socket && live.socket.connected)) control.textContent = WAITING;
   answer.finally(() => {
-    markBusy(control, false);
+    if (ours) markBusy(control, false);
     if (control.textContent === WAITING) control.replaceChildren(...label);
   });
   return answer;
+}
+
+/** Send a command; the button pressed shows that it waits until the answer. */
+export function send(live, name, fields) {
+  return waitOn(pressed, live, live.send(name, fields));
 }
 
 /**
@@ -106,7 +114,7 @@ function waitOn(control, live, answer) {
  * The button pressed shows that it waits until the answer, so nobody presses it again.
  */
 export async function run(live, name, fields, errorElement) {
-  const ack = await waitOn(pressed, live, live.send(name, fields));
+  const ack = await send(live, name, fields);
   if (errorElement) {
     errorElement.textContent = ack.ok ? "" : ack.error.message;
     errorElement.hidden = ack.ok;
