@@ -557,6 +557,11 @@ def test_a_review_gives_a_kpi_its_owner_from_the_form(server: LiveServer, open_p
     expect(page.locator("#propose-error")).to_be_hidden()
     # The page shows the amendment once the server has it (read at once, it was not there yet).
     expect(page.locator("article.proposal")).to_have_count(1)
+    # Its card says what it changes in the goal, before anyone votes on it: the card showed
+    # only the new values, "paying subscribers: 2000", which read as no change at all.
+    expect(page.locator("article.proposal .amends li")).to_have_text(
+        ["metric paying subscribers: owner none → Sam from Sales"]
+    )
     (proposal,) = pages.state(server, session, pia["token"])["proposals"]
     assert proposal["metrics"] == [
         {"name": "paying subscribers", "target": 2000, "owner": "Sam from Sales"}
@@ -565,3 +570,10 @@ def test_a_review_gives_a_kpi_its_owner_from_the_form(server: LiveServer, open_p
     page.select_option("#p-change", "amend")
     page.select_option("#p-target", "P1")
     expect(page.locator("#p-metric-rows input[data-field=owner]")).to_have_value("Priya")
+    page.locator("#p-metric-rows input[data-field=target]").fill("6000")
+    page.fill("#p-due", "2027-Q3")
+    page.click("#p-submit")
+    card = page.locator("article.proposal", has_text="Acquire users")
+    expect(card.locator(".amends li")).to_have_text(
+        ["metric weekly active users: target 5000 → 6000", "due 2027-Q2 → 2027-Q3"]
+    )

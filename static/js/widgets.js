@@ -270,6 +270,44 @@ function metricText(metric) {
   return `${metric.name}: ${from}${to}${metric.unit ? " " + metric.unit : ""}${read}`;
 }
 
+const valueText = (value) => (value === undefined || value === null || value === "" ? "none" : String(value));
+
+/** What an amendment changes in its goal, a line per field ({field: {before, after}}), as
+ * the minutes say it: "due 2027-Q2 → 2027-Q3", "metric active users: target 5000 → 6000". */
+function amendsText(state, amends) {
+  const lines = [];
+  for (const [field, { before, after }] of Object.entries(amends || {})) {
+    if (field === "parents") {
+      const titles = (ids) => ids.map((id) => goalTitle(state, id)).join("; ") || "nothing";
+      lines.push(`serves ${titles(after)} (served ${titles(before)})`);
+    } else if (field === "metrics") {
+      const old = new Map(before.map((m) => [m.name, m]));
+      const now = new Map(after.map((m) => [m.name, m]));
+      for (const [name, metric] of now) {
+        if (!old.has(name)) {
+          lines.push(`metric ${name} added`);
+          continue;
+        }
+        const moved = ["baseline", "target", "unit", "owner"]
+          .filter((key) => valueText(old.get(name)[key]) !== valueText(metric[key]))
+          .map((key) => `${key} ${valueText(old.get(name)[key])} → ${valueText(metric[key])}`);
+        if (moved.length) lines.push(`metric ${name}: ${moved.join(", ")}`);
+      }
+      for (const name of old.keys()) if (!now.has(name)) lines.push(`metric ${name} dropped`);
+    } else if (field === "features") {
+      for (const f of after) if (!before.includes(f)) lines.push(`feature ${f} added`);
+      for (const f of before) if (!after.includes(f)) lines.push(`feature ${f} dropped`);
+    } else if (field === "description") {
+      lines.push(after ? "description rewritten" : "description removed");
+    } else {
+      const said = field === "owner" ? "the goal's owner" : field;
+      const quote = (value) => (field === "title" ? `“${value}”` : valueText(value));
+      lines.push(`${said} ${quote(before)} → ${quote(after)}`);
+    }
+  }
+  return lines;
+}
+
 /** One proposal as a card; `extra` nodes (controls) go at its foot. */
 export function proposalCard(state, proposal, extra = []) {
   const me = state.me.id;
@@ -280,6 +318,7 @@ export function proposalCard(state, proposal, extra = []) {
   const parents = proposal.parents || [];
   const revisions = (proposal.revisions || []).length;
   const reviewers = proposal.reviewers || [];
+  const amends = amendsText(state, proposal.amends);
   const byLink = (id) => state.participants.some((p) => p.id === id && p.remote);
   return h(
     "article",
@@ -298,6 +337,9 @@ export function proposalCard(state, proposal, extra = []) {
     h(
       "dl",
       { class: "facts" },
+      amends.length
+        ? [h("dt", { text: "Changes" }), h("dd", {}, h("ul", { class: "amends" }, amends.map((line) => h("li", { text: line }))))]
+        : null,
       parents.length
         ? [
             h("dt", { text: "Serves" }),

@@ -16,8 +16,8 @@ from workshop.domain import workshop as _registry  # noqa: F401 (`me` asks about
 from workshop.domain.commands import by_link_may, may_send
 from workshop.domain.floor import on_the_floor, queue_order, waiting
 from workshop.domain.plain import rule_sentence
-from workshop.domain.proposals import LIVE, sprint_has_goal
-from workshop.domain.review import session_review
+from workshop.domain.proposals import LIVE, goal_from_proposal, sprint_has_goal
+from workshop.domain.review import changes, session_review
 from workshop.domain.state import Ballot, Participant, Proposal, WorkshopState
 from workshop.domain.voting import default_rule
 
@@ -170,6 +170,10 @@ def _proposal(s: WorkshopState, p: Proposal, viewer_id: str, facilitator: bool) 
     # SMART advice is for a goal's text: marking one achieved or retiring it has none.
     smart = chains.smart_advice(goal) if p.change in ("new", "amend") else []
     view["advice"] = smart + _no_vote_yet(s, p)
+    amended = chains.goals_by_id(s.chain).get(p.target or "") if p.change == "amend" else None
+    if amended is not None and p.status in LIVE:  # what the room votes to change, shown first
+        after = chains.goal_from_dict(goal_from_proposal(s, p, {}))
+        view["amends"] = changes(amended, after)
     if s.texts_hidden and not facilitator and p.author != viewer_id:
         return hidden_texts.card(view)
     return view
