@@ -20,6 +20,7 @@ from tests.browser import (
     enter,
     expect,
     open_ballot,
+    state,
 )
 from tests.chains import FITNESS
 from tests.live import LiveServer
@@ -119,6 +120,30 @@ def test_the_personal_page_shows_the_deadline_in_the_viewers_time_zone(
     without_script = open_page("Rita offline", PHONE, java_script_enabled=False)
     without_script.goto(link)
     expect(without_script.locator("time.deadline")).to_contain_text(re.compile(r"CES?T$"))
+
+
+def test_the_personal_page_keeps_a_vote_sent_offline_and_says_so(
+    server: LiveServer, open_page: OpenPage
+) -> None:
+    """On a phone out of signal, Vote gave way to the browser's "No internet" page; only Back
+    brought the form back, and nothing said what had happened."""
+    session, link = rita_invited(server)
+    rita = open_page("Rita", PHONE)
+    rita.goto(link)
+    rita.get_by_label("Concern").check()
+    rita.fill("textarea[name=reason]", "the scale vendor is unproven")
+    rita.context.set_offline(True)
+    rita.get_by_role("button", name="Vote").click()
+    expect(rita.locator(".offline-note")).to_have_text(
+        "You are offline: nothing was sent. What you entered stays here: press the button"
+        " again once you are back online."
+    )
+    expect(rita.locator("textarea[name=reason]")).to_have_value("the scale vendor is unproven")
+    assert state(server, session, session["facilitator_token"])["ballots"][0]["turnout"] == 0
+    rita.context.set_offline(False)
+    expect(rita.locator(".offline-note")).to_be_hidden()
+    rita.get_by_role("button", name="Vote").click()
+    expect(rita.locator("body")).to_contain_text("Your vote is recorded.")
 
 
 def test_pages_show_no_id_snake_case_or_iso_stamp(server: LiveServer, open_page: OpenPage) -> None:
