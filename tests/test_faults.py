@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import shutil
 import signal
 import socket
 import sqlite3
@@ -17,7 +18,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -146,21 +147,28 @@ def test_a_write_the_full_disk_refuses_changes_nothing_and_the_same_cid_succeeds
         server.stop()
 
 
-def test_a_data_folder_deleted_under_the_server_is_said_and_nothing_is_acknowledged(
-    tmp_path: Path, people: list[Person]
-) -> None:
-    """`rm -rf` of the data folder while the server ran: every command was still answered
-    ok, written to a file nobody would open again, and the restart began on an empty
-    database. Now nothing more is acknowledged, and /readyz names the database's trouble."""
-    import shutil
-
-    data = tmp_path / "data"
+@contextlib.contextmanager
+def proposing(data: Path, people: list[Person]) -> Iterator[tuple[LiveServer, dict, Person]]:
+    """A server on its own data folder, and Tom in its session's propose phase."""
     data.mkdir()
     server = LiveServer(data).start()
     try:
         session, fac = host(server, people)
         (tom,) = seat(server, session, people, ("Tom", "team"))
         fac.ok("next_phase")
+        yield server, session, tom
+    finally:
+        server.stop()
+
+
+def test_a_data_folder_deleted_under_the_server_is_said_and_nothing_is_acknowledged(
+    tmp_path: Path, people: list[Person]
+) -> None:
+    """`rm -rf` of the data folder while the server ran: every command was still answered
+    ok, written to a file nobody would open again, and the restart began on an empty
+    database. Now nothing more is acknowledged, and /readyz names the database's trouble."""
+    data = tmp_path / "data"
+    with proposing(data, people) as (server, _session, tom):
         shutil.rmtree(data)
         refused = tom.refused("propose_goal", "unavailable", level="vision", title="Lost")
         assert "was removed or replaced while the server ran" in refused["message"]
@@ -182,8 +190,47 @@ def test_a_data_folder_deleted_under_the_server_is_said_and_nothing_is_acknowled
         people.append(again)
         assert again.fresh_state()["session"]["phase"] == "propose"
         again.ok("propose_goal", level="vision", title="Kept")
-    finally:
+
+
+@pytest.mark.parametrize("then", ["a command", "a stop"])
+def test_a_backup_copied_over_the_live_file_is_served_as_restored_and_never_damaged(
+    tmp_path: Path, people: list[Person], then: str
+) -> None:
+    """`cp backup.db workshop.db` under a running server (the same file, new content): it
+    went on acknowledging commands, and its stop copied its write-ahead log into the
+    restored file: "database disk image is malformed", at the next start and in `check`.
+    Now the next write is refused, the server's log is set aside for whoever needs it, and
+    the restart serves the restore as it was copied."""
+    data = tmp_path / "data"
+    with proposing(data, people) as (server, session, tom):
+        tom.ok("propose_goal", level="vision", title="In the backup")
+        url = f"sqlite:///{data / 'workshop.db'}"
+        backup = tmp_path / "backup.db"
+        assert workshop("backup", "--database", url, str(backup)).returncode == 0
+        tom.ok("propose_goal", level="vision", title="After the backup")
+        # Neither a `workshop check` nor a `touch` is a copy over the file.
+        assert workshop("check", "--database", url).returncode == 0
+        (data / "workshop.db").touch()
+        tom.ok("propose_goal", level="vision", title="After a check")
+        shutil.copyfile(backup, data / "workshop.db")  # in place: the inode stays
+        if then == "a command":
+            refused = tom.refused("propose_goal", "unavailable", level="vision", title="Lost")
+            assert "was replaced while the server ran" in refused["message"]
+            ready = server.get("/readyz")
+            assert ready.status_code == 503 and "was replaced" in ready.text
+        assert server.process is not None
         server.stop()
+        assert server.process.returncode == 0
+        checked = workshop("check", "--database", url)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+        assert len(list(data.glob("workshop.db-wal.replaced-*"))) == 1  # the server's own log
+
+        server.start()
+        again = Person(server, session["facilitator_token"], "fac again")
+        people.append(again)
+        state = again.fresh_state()
+        assert [p["title"] for p in state["proposals"]] == ["In the backup"]
+        assert again.ok("next_phase")["seq"] == state["seq"] + 1
 
 
 def test_a_vote_after_the_deadline_is_refused_before_the_timer_runs(

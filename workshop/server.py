@@ -413,6 +413,7 @@ def run(
         shared=bool(message_queue),
         write=service.write_silently,
     )
+    service.store.serving, service.store.sole_writer = True, not message_queue
     try:
         lease.acquire()  # the first write of a start
         if not message_queue:  # alone, we know no connection survived the last run

@@ -106,6 +106,10 @@ class Store(Protocol):
 
     lock: threading.RLock  # one writer per process, held for a whole batch, COMMIT included
     url: str  # where the database is, as it may be shown: never with a password
+    # Set by a serving process that no other process writes with (no message queue): an
+    # embedded database then takes a change to its file it did not make for a copy over it.
+    sole_writer: bool
+    serving: bool  # set by a serving process: its stop leaves the database whole
 
     def close(self) -> None: ...
 

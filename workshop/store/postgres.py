@@ -215,6 +215,8 @@ def checked_if_spoken(conn: psycopg.Connection) -> None:
 class PostgresStore:
     """A PostgreSQL database shared by every server process that is given its URL."""
 
+    sole_writer = serving = False  # no file to watch or close: PostgreSQL's server keeps it
+
     def __init__(self, url: str, migrate: bool = True, pool_size: int = 8) -> None:
         try:
             self._parts = conninfo_to_dict(url)

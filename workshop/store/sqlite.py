@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import logging
 import os
 import secrets
 import shutil
@@ -44,6 +45,7 @@ from workshop.store import (
 )
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 BUSY_MS = 10_000  # how long a write waits for another process's write to end
 WAL_HEADER, FRAME_HEADER = 32, 24  # bytes: SQLite's write-ahead log format
 
@@ -352,10 +354,11 @@ def _extend_with_zeros(path: Path, size: int) -> None:
         os.close(descriptor)
 
 
-def _identity(path: Path) -> tuple[int, int]:
-    """Which file is at `path`: its device and inode."""
+def _stamp(path: Path) -> tuple[int, ...]:
+    """Which file is at `path` (device and inode, first) and when its content last changed
+    (size and modification time: a copy over it changes both)."""
     found = os.stat(path)
-    return found.st_dev, found.st_ino
+    return found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns
 
 
 READY_FREE = 1024 * 1024  # bytes free below which a process is not ready for commands
@@ -371,7 +374,16 @@ class SQLiteStore:
         # Its writes never wait on the event loop: only `_begin` waits, in an OS thread. Once
         # BEGIN IMMEDIATE holds the write lock, nothing in the transaction waits for a lock.
         self._writes.execute("PRAGMA busy_timeout=0")
-        self._file = _identity(self.path)
+        self.serving = False  # a server's store: its stop moves the log into the file
+        # The serving process with no other writing the file sets `sole_writer`: then a change
+        # to the file it did not make is a copy over it (see `_check_file`).
+        self.sole_writer = False
+        # The file's header is read through a descriptor held open until the store closes:
+        # closing any descriptor of the file would drop SQLite's locks on it, and another
+        # process closing the database would take this one's log for its own, and delete it.
+        self._file = os.open(self.path, os.O_RDONLY)
+        self._seen, self._header = _stamp(self.path), self._read_header()  # as last left
+        self._copied_over: str | None = None  # why nothing more is saved, once it was
         self.lock = threading.RLock()  # the writer's
         self._reads = sqlite_utils.Database(
             sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10)
@@ -389,13 +401,25 @@ class SQLiteStore:
         return problem(error, self.path)
 
     def close(self) -> None:
-        """Close the database; a checkpoint first moves the write-ahead log into it."""
+        """Close the database; a checkpoint first moves the write-ahead log into it. Not into
+        a file copied over it: the process ends without closing the database, as closed,
+        SQLite would copy the log into that file, and damage it."""
         with self.lock, self._read_lock:
+            with contextlib.suppress(Unavailable):
+                self._check_file()
+            if self._copied_over:
+                log.error("stopped without closing the database: %s", self._copied_over)
+                logging.shutdown()
+                os._exit(0)
             self._reads.close()
-            with contextlib.suppress(sqlite3.Error):  # a full disk: the log stays, and is kept
-                self._writes.execute(f"PRAGMA busy_timeout={BUSY_MS}")
-                self._writes.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            # A full disk: the log stays, and is kept. Not a server (a `workshop check`, say):
+            # no checkpoint while a server may write; the last to close the database makes one.
+            with contextlib.suppress(sqlite3.Error):
+                if self.serving:
+                    self._writes.execute(f"PRAGMA busy_timeout={BUSY_MS}")
+                    self._writes.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self._writes.close()
+            os.close(self._file)  # last: SQLite's locks on the file are gone with its own
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -414,6 +438,8 @@ class SQLiteStore:
                 if self.db.conn.in_transaction:  # SQLite may have rolled back already
                     self.db.conn.rollback()
                 raise
+            finally:
+                self._saw_own_write()
 
     @contextmanager
     def reading(self) -> Iterator[None]:
@@ -452,21 +478,64 @@ class SQLiteStore:
                 if self.db.conn.in_transaction:  # SQLite may have rolled back already
                     self.db.conn.rollback()
                 raise
+            finally:
+                self._saw_own_write()
+
+    def _read_header(self) -> bytes:
+        """The database's header (page count, change counter, schema cookie, journal mode):
+        another database's, or a backup's, differs; `touch` leaves it as it was."""
+        return os.pread(self._file, 100, 0)
+
+    def _saw_own_write(self) -> None:
+        """Note the file as this write (and the checkpoint its COMMIT may have run) left it."""
+        with contextlib.suppress(OSError):
+            now = _stamp(self.path)
+            if now[:2] == self._seen[:2] and now != self._seen:  # a checkpoint wrote to it
+                self._seen, self._header = now, self._read_header()
 
     def _check_file(self) -> None:
-        """The file the server opened is still the database at its path. Removed (the data
-        folder deleted) or replaced, the server would go on writing to a file that nobody
-        will open again, answering every command ok, and start on an empty database."""
+        """The file the server opened is still the database at its path, as it left it.
+        Removed (the data folder deleted) or replaced, the server would go on writing to a
+        file that nobody will open again, answering every command ok, and start on an empty
+        database. Copied over in place (a restore), its next checkpoint would copy its log
+        into the copy, and damage it: the log is set aside, and nothing more is saved."""
+        if self._copied_over:
+            raise Unavailable(self._copied_over)
         try:
-            same = _identity(self.path) == self._file
+            now: tuple[int, ...] | None = _stamp(self.path)
         except OSError:
-            same = False
-        if not same:
+            now = None
+        if now is None or now[:2] != self._seen[:2]:
             raise Unavailable(
                 f"the database file {self.path} was removed or replaced while the server ran:"
                 " nothing more is saved. Copy the server's open files back first (see"
                 " docs/operations.md), then restart it"
             )
+        if not self.sole_writer or now == self._seen:
+            return
+        if self._read_header() == self._header:  # touched: the same database as it left it
+            self._seen = now
+            return
+        aside = self._set_log_aside()
+        self._copied_over = (
+            f"the database file {self.path} was replaced while the server ran (a file was"
+            f" copied over it): nothing more is saved. What the server saved since its last"
+            f" checkpoint is kept in {aside}; restart the server to serve the file as it now"
+            " is (see docs/operations.md)"
+        )
+        log.error(self._copied_over)
+        raise Unavailable(self._copied_over)
+
+    def _set_log_aside(self) -> str:
+        """Move this process's write-ahead log away from the database copied over it (the
+        next start would read it into the copy), and its index with it: kept, not lost."""
+        wal = self.path.with_name(f"{self.path.name}-wal")
+        aside = wal.with_name(f"{wal.name}.replaced-{secrets.token_hex(4)}")
+        with contextlib.suppress(FileNotFoundError):
+            os.replace(wal, aside)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.path.with_name(f"{self.path.name}-shm"))
+        return aside.name
 
     def _begin(self, in_thread: InThread) -> None:
         """BEGIN IMMEDIATE at once when no other process writes; else wait for it through
@@ -758,6 +827,11 @@ class SQLiteStore:
         the event loop for 10 s), and the caller asks again after its next write. The
         checkpoint's fsyncs run through `in_thread`."""
         checked: list[tuple] = []
+        with self.lock:
+            try:
+                self._check_file()  # a file copied over takes no checkpoint of this log
+            except Unavailable:
+                return False
         with self.lock, contextlib.suppress(sqlite3.Error):
             in_thread(
                 lambda: checked.append(
@@ -768,6 +842,8 @@ class SQLiteStore:
         if emptied:
             with self.lock:
                 lay_out_log(self._writes.conn, self.path, in_thread)
+        with self.lock:
+            self._saw_own_write()
         return emptied
 
     def attendance_mark(self, workshop_id: str) -> tuple[int, int]:
