@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import OpenPage, Page, Route, accessible, console_page, expect, shoot
+from tests.browser import OpenPage, Page, Route, Watch, accessible, console_page, expect, shoot
 from tests.chains import FITNESS
 from tests.live import LiveServer, Person, host, seat
 
@@ -745,7 +745,11 @@ def test_the_chain_shows_the_goal_the_room_accepted_last_and_fits(
     b = fac.ok("open_ballot", proposal_ids=[coach], rule="consent")["ballot_id"]
     for screen in screens:  # nothing decided here yet: the file's last goal in force
         expect(screen.locator("#stage .question")).to_have_text("Coach beta for 500 users")
-        newest_is(screen, "Finish the dashboard to release a first version to the test group")
+        newest = screen.locator("#chain-body li.node.newest > .node-box > .node-title")
+        expect(newest).to_have_text(
+            "Finish the dashboard to release a first version to the test group"
+        )
+        expect(newest).to_be_in_viewport(ratio=1)
         chain_fits(screen)
     for person in room:
         person.ok("cast_vote", ballot_id=b, vote={"choice": "consent"})
@@ -1021,17 +1025,20 @@ def test_a_long_queue_leaves_the_chain_and_its_summary_in_view(
         in_view(screen, "Finish the dashboard")  # the goal decided last, still in view
 
 
+# The example chain with its readings of days past: a review's come after them.
+READ = EXAMPLE.replace("{at: '2027-03-31',", "{at: '2026-03-31',").replace(
+    "{at: '2027-04-30',", "{at: '2026-04-30',"
+)
+assert READ.count("at: '2026-0") == 2
+
+
 def test_a_review_shows_its_changes_and_kpi_readings_on_the_screen_and_the_console(
     server: LiveServer, open_page: OpenPage, people: list[Person]
 ) -> None:
     """A review records KPI readings and changes goals, and the room saw none of it: the
     screen showed the chain alone (its metrics without readings, cut to fit), and the
     console listed a reading's day as "2026-05-31"."""
-    # The example's readings are of days still to come; this review's come after them.
-    read = EXAMPLE.replace("{at: '2027-03-31',", "{at: '2026-03-31',")
-    read = read.replace("{at: '2027-04-30',", "{at: '2026-04-30',")
-    assert read.count("at: '2026-0") == 2
-    session, fac = host(server, people, "review", chain=read, title="Q2 review")
+    session, fac = host(server, people, "review", chain=READ, title="Q2 review")
     (screen,) = open_screens(open_page, server, session, [PROJECTOR])
     console = console_page(open_page, server, session)
     pia, tom = seat(server, session, people, ("Pia", "product"), ("Tom", "team"))
@@ -1491,3 +1498,211 @@ def test_a_product_goals_features_show_in_its_box_in_the_chain(
         assert shown.evaluate(WHOLE), screen.viewport_size
         fits_the_window(screen)
         readable_at_any_size(screen)
+
+
+# --- the screen says as much as its columns have room for --------------------------------
+
+
+# An objection's reason of four lines on the stage: it was cut at three.
+REASON = LONG.split(" that they cannot")[0]
+
+
+def whole_with_room(screen: Page, selector: str) -> None:
+    """The text is whole and in view: its column has room for it."""
+    text = screen.locator(selector)
+    expect(text).to_be_in_viewport(ratio=1)
+    assert text.evaluate(WHOLE), (screen.viewport_size, selector)
+
+
+def test_a_long_text_is_whole_while_its_column_has_room(
+    server: LiveServer, open_page: OpenPage, people: list[Person]
+) -> None:
+    """With half the screen empty, the phase's sentence was cut at three lines ("Write goals
+    silently: nobody sees who proposed what until th…"), a round's purpose to a line
+    ("Round-robin: How do you…") and an objection's reason at three lines."""
+    session, fac = host(server, people, title="Fitness strategy", product="Fitness app")
+    room = seat(server, session, people, *[(name, "team") for name in ("Tom", "Aiko", "Lars")])
+    room += seat(server, session, people, ("Dana", "stakeholder"), ("Priya", "product"))
+    screens = open_screens(open_page, server, session)
+    fac.ok("start_round", purpose="How do you arrive today?")
+    for screen in screens:
+        expect(screen.locator("#next li")).to_have_count(4)
+        whole_with_room(screen, "#floor .round-purpose")
+        fits_the_window(screen)
+    fac.ok("end_round")
+    fac.ok("next_phase")
+    for screen in screens:
+        expect(screen.locator("#stage .tip")).to_contain_text("Write goals silently")
+        whole_with_room(screen, "#stage .tip")
+        fits_the_window(screen)
+    sleep = room[0].ok("propose_goal", level="vision", title="Sleep better")["proposal_id"]
+    fac.ok("go_to_phase", phase="decide")
+    b = ballot(fac, [sleep], "consent")
+    objection = {"choice": "objection", "reason": REASON}
+    room[2].ok("cast_vote", ballot_id=b, vote=objection)
+    for person in room[:2] + room[3:]:
+        person.ok("cast_vote", ballot_id=b, vote={"choice": "consent"})
+    fac.ok("close_ballot", ballot_id=b, reveal=True)
+    for screen in screens:
+        expect(screen.locator("#stage .objections li")).to_contain_text(REASON[-30:])
+        whole_with_room(screen, "#stage .objections li")
+        whole_with_room(screen, "#stage .verdict")
+        fits_the_window(screen)
+        readable_at_any_size(screen)
+
+
+# Each goal title the chain shows cut short to fewer than two lines.
+ONE_LINE_TITLES = """(tree) => [...tree.querySelectorAll(".node:not(.ref) > * > .node-title")]
+  .filter((title) => title.checkVisibility() && title.scrollHeight > title.clientHeight + 1)
+  .filter((title) => title.clientHeight < 1.9 * parseFloat(getComputedStyle(title).lineHeight))
+  .map((title) => title.textContent)"""
+
+
+def test_beside_a_ballot_the_chain_sums_up_goals_rather_than_cut_titles_to_a_word(
+    server: LiveServer, open_page: OpenPage, people: list[Person]
+) -> None:
+    """A ballot on the stage, three people waiting for the floor: the chain beside it showed
+    every title cut to a word or two ("Product: Acquire…", "Business: Create a…", "Sprint:
+    Finish the…"), the stage a third empty; and the name of the speaker shrank from 64 to
+    48 px as the chain grew."""
+    session, fac = host(server, people, "review", chain=EXAMPLE, title="Q2 review")
+    room = seat(
+        server, session, people, ("Tom", "team"), ("Aiko", "team"), ("Dana", "team")
+    ) + seat(server, session, people, ("Priya", "product"))
+    screens = open_screens(open_page, server, session)
+    for person in room:
+        person.ok("raise_hand")
+    fac.ok("grant_floor")
+    name_size = [s.locator("#holder strong").evaluate(SIZE) for s in screens]
+    fac.ok("next_phase")
+    done = room[3].ok("propose_goal", change="achieve", target="S2")["proposal_id"]
+    fac.ok("go_to_phase", phase="decide")
+    ballot(fac, [done], "consent")
+    for screen, size in zip(screens, name_size, strict=True):
+        expect(screen.locator("#stage .question")).to_contain_text("Finish the dashboard")
+        holder = screen.locator("#holder strong")
+        expect(holder).to_have_text("Tom")
+        assert holder.evaluate(SIZE) == size, screen.viewport_size  # never in smaller type
+        cut = screen.locator("#chain-body .tree").evaluate(ONE_LINE_TITLES)
+        assert cut == [], (screen.viewport_size, cut)
+        expect(screen.locator("#chain .fit-more")).to_have_text(
+            re.compile(r"^and \d+ more goals?$")
+        )
+        newest = screen.locator("#chain-body li.node.newest > .node-box > .node-title")
+        expect(newest).to_have_text(
+            "Finish the dashboard to release a first version to the test group"
+        )
+        expect(newest).to_be_in_viewport(ratio=1)
+        chain_fits(screen)
+        readable_at_any_size(screen)
+
+
+SIZE = "(el) => getComputedStyle(el).fontSize"
+
+
+TESTERS = ("Tom Becker", "Aiko Tanaka", "Dana Okafor", "Priya Raman")
+
+
+def test_the_screen_fits_again_when_the_server_is_out_of_reach_and_back(
+    open_page: OpenPage, watch: Watch, people: list[Person], tmp_path: Path
+) -> None:
+    """The server stopped: the banner "Can't reach the server" pushed everything down without
+    the screen fitting again, and at 720 px the chain's last goal was cut mid-line."""
+    live = LiveServer(tmp_path).start()
+    try:
+        session, fac = host(live, people, "roadmapping", chain=EXAMPLE, title="Q4 roadmap")
+        room = seat(live, session, people, *[(name, "team") for name in TESTERS])
+        screens = open_screens(open_page, live, session)
+        for person in room:
+            person.ok("raise_hand")
+        fac.ok("grant_floor")
+        for screen in screens:
+            expect(screen.locator("#holder strong")).to_have_text(TESTERS[0])
+            chain_fits(screen)
+            screen.wait_for_load_state("networkidle")
+        watch.allowed.append(re.compile(r"WebSocket connection to .* failed"))
+        live.kill()
+        for screen in screens:
+            expect(screen.locator("#offline")).to_have_text(
+                "Can't reach the server — reconnecting…"
+            )
+            chain_fits(screen)
+            in_view(screen, "Finish the dashboard")
+        live.start()
+        for screen in screens:
+            expect(screen.locator("#offline")).to_be_hidden()
+            chain_fits(screen)
+            in_view(screen, "Finish the dashboard")
+    finally:
+        live.stop()
+
+
+def test_a_reviews_findings_show_under_the_ballot_that_made_them(
+    server: LiveServer, open_page: OpenPage, people: list[Person]
+) -> None:
+    """In a review's Decide phase, a KPI reading recorded and a goal marked achieved by a
+    ballot: the screen showed the result and the chain, and no "Achieved: …" nor the reading
+    until the room reviewed the chain."""
+    session, fac = host(server, people, "review", chain=READ, title="Q2 review")
+    pia, tom = seat(server, session, people, ("Pia", "product"), ("Tom", "team"))
+    screens = open_screens(open_page, server, session)
+    pia.ok("record_kpi", goal_id="P1", metric="weekly active users", value=3100, date="2026-05-31")
+    fac.ok("next_phase")
+    done = pia.ok("propose_goal", change="achieve", target="S2")["proposal_id"]
+    fac.ok("go_to_phase", phase="decide")
+    b = ballot(fac, [done], "consent")
+    coach = "“Acquire users through a free weight-loss coach”: weekly active users"
+    for screen in screens:  # what the review has recorded so far, under the vote
+        expect(screen.locator("#turnout")).to_have_text("0 of 2 voted")
+        reading = screen.locator("#stage .review-group", has_text="KPI readings: ")
+        expect(reading.locator(".finding")).to_contain_text(coach)
+        expect(reading).to_be_in_viewport()
+        fits_the_window(screen)
+    for person in (pia, tom):
+        person.ok("cast_vote", ballot_id=b, vote={"choice": "consent"})
+    fac.ok("close_ballot", ballot_id=b, reveal=True)
+    achieved = "Achieved: “Finish the dashboard to release a first version to the test group”"
+    for screen in screens:
+        expect(screen.locator("#phase-line")).to_have_text("Decide")
+        expect(screen.locator("#stage .verdict")).to_have_text("Passed")
+        expect(screen.locator("#stage .review-group", has_text=achieved)).to_be_in_viewport(ratio=1)
+        expect(screen.locator("#stage .review-group", has_text="KPI readings: ")).to_be_visible()
+        fits_the_window(screen)
+        readable_at_any_size(screen)
+
+
+def short_goals(count: int) -> str:
+    """A chain of a vision and `count` user goals, each title a few words on one line but the
+    first's, the oldest: three lines."""
+    titles = [LONG[:69]] + [f"Goal {n}" for n in range(2, count + 1)]
+    goals = "".join(
+        f"  - {{id: U{n}, level: user, title: {title}, parents: [V1], status: accepted}}\n"
+        for n, title in enumerate(titles, 1)
+    )
+    vision = "vision: {id: V1, statement: Live well}"
+    return f"goalchain: 1\nproduct: Fitness app\n{vision}\ngoals:\n{goals}"
+
+
+@pytest.mark.parametrize("count", [5, 6])
+def test_the_goals_summed_up_are_counted_as_more_beside_those_shown(
+    server: LiveServer, open_page: OpenPage, people: list[Person], count: int
+) -> None:
+    """The vision and its user goals shown, the oldest summed up: the line under the chain
+    said "1 goal", as if no goal were shown."""
+    chain = short_goals(count)
+    session, fac = host(server, people, "roadmapping", chain=chain, title="Q4 roadmap")
+    (screen,) = open_screens(open_page, server, session, [PROJECTOR])
+    for person in seat(server, session, people, ("Tom", "team"), ("Aiko", "team")):
+        person.ok("raise_hand")
+    fac.ok("grant_floor")
+    expect(screen.locator("#holder strong")).to_have_text("Tom")
+    shown = screen.locator("#chain-body li.node:not(.ref)").evaluate_all(
+        "(nodes) => nodes.filter((node) => node.checkVisibility()).length"
+    )
+    hidden = count + 1 - shown
+    more = screen.locator("#chain .fit-more")
+    if hidden:
+        expect(more).to_have_text(f"and {hidden} more {'goal' if hidden == 1 else 'goals'}")
+    else:
+        expect(more).to_have_count(0)
+    fits_the_window(screen)

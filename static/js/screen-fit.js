@@ -1,12 +1,15 @@
 // The room screen always fits its window: nobody scrolls a projector. When a column's content
 // is taller than the column, it gives way one step at a time (long texts shortened, the oldest
-// items of a list summed up as "and N more") until it fits. Type never gets smaller than the
-// screen's minimum: what gives way is how much is said, never how large.
+// items of a list summed up as "and N more") until it fits. Type never gets smaller: what gives
+// way is how much is said, never how large.
 
 import { $$, h } from "./dom.js";
 
-const FIT_CLASSES = ["fit-0", "fit-1", "fit-2", "fit-3", "fit-4", "fit-5"];
-const hiddenInOrder = new WeakMap(); // box → what its steps hid, [list, item, noun], in order
+// fit-clamp, the first step, cuts long texts to the stylesheet's usual lines: until a column
+// overflows, every text is whole.
+const FIT_CLASSES = ["fit-clamp", "fit-0", "fit-1", "fit-2", "fit-3", "fit-4", "fit-5", "fit-6"];
+const GOALS = "li.node:not(.ref)"; // the chain's goals ("also serves" lines are no goal)
+const hiddenInOrder = new WeakMap(); // box → what its steps hid, [list, item, items, noun], in order
 
 const overflows = (box) => box.scrollHeight > box.clientHeight + 1;
 
@@ -45,15 +48,15 @@ function giveBack(box) {
   // chain's tree is no such list: any goal that fits comes back, parents before children.
   const stuck = new Set();
   for (let i = hidden.length - 1; i >= 0 && !overflows(box); i -= 1) {
-    const [list, item, noun] = hidden[i];
+    const [list, item, items, noun] = hidden[i];
     if (stuck.has(list) || item.parentElement.closest("[data-fit-hidden]")) continue;
     item.hidden = false;
     delete item.dataset.fitHidden;
-    tell(list, noun);
+    tell(list, items, noun);
     if (overflows(box)) {
       item.hidden = true;
       item.dataset.fitHidden = "";
-      tell(list, noun);
+      tell(list, items, noun);
       if (!list.classList.contains("tree")) stuck.add(list);
     } else {
       hidden.splice(i, 1);
@@ -68,6 +71,10 @@ function giveBack(box) {
     }
   }
 }
+
+/** Whether `box` had to give way at all to fit: a class added or an item summed up. */
+export const gaveWay = (box) =>
+  FIT_CLASSES.some((name) => box.classList.contains(name)) || Boolean(box.querySelector("[data-fit-hidden]"));
 
 /** Size `line` (one word, such as the join code) as large as the stylesheet allows and its box
  * holds: cut short, a code cannot be typed. */
@@ -85,16 +92,19 @@ export function tighten(box, name) {
   return () => !box.classList.contains(name) && (box.classList.add(name), true);
 }
 
-/** Hide `item` of `box` and count it in the "and N more" line after `list`. */
-function sumUp(box, list, item, noun) {
+/** Hide `item` (one of the `items` of `list`, a selector) of `box` and count it in the "and N
+ * more" line after `list`. */
+function sumUp(box, list, item, items, noun) {
   item.hidden = true;
   item.dataset.fitHidden = "";
-  hiddenInOrder.get(box).push([list, item, noun]);
-  tell(list, noun);
+  hiddenInOrder.get(box).push([list, item, items, noun]);
+  tell(list, items, noun);
 }
 
-/** The "and N more" line after `list`, counting its hidden items; none when none is. */
-function tell(list, noun) {
+/** The "and N more" line after `list`, counting its hidden items; none when none is. Only
+ * when every one of its `items` is hidden does it count them alone ("Next: 6 people"): the chain's
+ * tree has one child, the vision, and said "1 goal" under the vision and a user goal. */
+function tell(list, items, noun) {
   const n = list.querySelectorAll("[data-fit-hidden]").length;
   let more = list.nextElementSibling;
   if (!more || !more.classList.contains("fit-more")) {
@@ -107,7 +117,7 @@ function tell(list, noun) {
     return;
   }
   const what = `${n === 1 ? noun[0] : noun[1]}`;
-  const none = n === list.children.length;
+  const none = $$(items, list).every((item) => item.hidden);
   more.textContent = none ? `${n} ${what}` : `and ${n} more ${what}`;
 }
 
@@ -120,12 +130,13 @@ export function trimLongest(box, lists, keep) {
       for (const list of $$(listSelector, box)) {
         const shown = $$(itemSelector, list).filter((item) => !item.hidden);
         if (shown.length > keep && (!longest || shown.length > longest.shown.length)) {
-          longest = { list, shown, noun };
+          longest = { list, shown, itemSelector, noun };
         }
       }
     }
     if (!longest) return false;
-    sumUp(box, longest.list, longest.shown[longest.shown.length - 1], longest.noun);
+    const { list, shown, itemSelector, noun } = longest;
+    sumUp(box, list, shown[shown.length - 1], itemSelector, noun);
     return true;
   };
 }
@@ -138,14 +149,14 @@ export function pruneChain(box, decisionOrder, mayGo = () => true) {
   return () => {
     const tree = box.querySelector(".tree");
     if (!tree) return false;
-    const leaves = $$("li.node:not(.newest):not(.level-vision):not(.ref)", tree).filter(
+    const leaves = $$(`${GOALS}:not(.newest):not(.level-vision)`, tree).filter(
       (node) =>
-        !node.hidden && mayGo(node.dataset.goal) && !$$("li.node:not(.ref)", node).some((under) => !under.hidden),
+        !node.hidden && mayGo(node.dataset.goal) && !$$(GOALS, node).some((under) => !under.hidden),
     );
     if (!leaves.length) return false;
     const place = (node) => decisionOrder(node.dataset.goal);
     const oldest = leaves.reduce((a, b) => (place(b) < place(a) ? b : a));
-    sumUp(box, tree, oldest, ["goal", "goals"]);
+    sumUp(box, tree, oldest, GOALS, ["goal", "goals"]);
     return true;
   };
 }

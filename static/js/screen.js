@@ -5,7 +5,7 @@
 import { getJSON, sessionPath } from "./api.js";
 import { resultChart, verdictLine } from "./charts.js";
 import { $, h } from "./dom.js";
-import { fit, fitLine, pruneChain, tighten, trimLongest } from "./screen-fit.js";
+import { fit, fitLine, gaveWay, pruneChain, tighten, trimLongest } from "./screen-fit.js";
 import { LOST, lostPerParent, READINGS, readingsPerKpi, reviewRows, UNOWNED } from "./review.js";
 import { startLive, update } from "./shell.js";
 import {
@@ -210,16 +210,15 @@ const STAGE_TIPS = {
   all: "All together: each group shares its one best idea.",
 };
 
-function nowStage(state) {
+function nowStage(state, findings) {
   const phase = state.session.phase;
   const structure = structureRunning(state);
   const stage = structure && structure.plan[structure.stage].name;
-  const findings = reviewLines(state);
   // Beside the chain, a review's findings say what the room looks at better than a tip.
   const tip = findings && chainOnStage(state) ? "" : (stage && STAGE_TIPS[stage]) || PHASE_TIPS[phase];
   return {
     heading: PHASES[phase] || phase,
-    body: [tip ? h("p", { class: "tip", text: tip }) : null, structureBox(state), findings],
+    body: [tip ? h("p", { class: "tip", text: tip }) : null, structureBox(state)],
   };
 }
 
@@ -271,14 +270,17 @@ function renderStage(state) {
   const ballot = ballotOnStage(state);
   const first = state.session.phase === state.session.agenda[0];
   const remote = remoteLines(state);
-  const now = nowStage(state);
+  // A review's findings, under whatever the stage holds: the goal a ballot has just marked
+  // achieved said so only once the room reviewed the chain.
+  const findings = reviewLines(state);
+  const now = nowStage(state, findings);
   let stage = now;
   if (ballot) stage = ballotStage(state, ballot);
   else if (first && !structureRunning(state)) stage = joinStage(state); // the code stays on top
   // A stage with one sentence on it gives the chain the wide column and the floor its foot
   // (as the chain on stage has them): beside it the chain cut sprint planning's product goals
   // to a word ("Product: Acquire…"), half the screen empty.
-  const tipOnly = stage === now && now.body.every((part) => !part || part.classList.contains("tip"));
+  const tipOnly = stage === now && !findings && now.body.every((part) => !part || part.classList.contains("tip"));
   document.body.classList.toggle("light-stage", tipOnly && !remote.length && !chainOnStage(state));
   const names = state.participants.map((p) => [p.id, p.name]);
   update(
@@ -286,7 +288,7 @@ function renderStage(state) {
     [stage.heading, ballot, state.proposals.map((p) => p.title), names, structureRunning(state), invite, remote, state.review],
     () => [
       h("h2", { id: "stage-h", text: stage.heading }),
-      h("div", { id: "stage-body" }, stage.body),
+      h("div", { id: "stage-body" }, stage.body, findings),
       remote.length
         ? h("ul", { class: "remote-lines" }, remote.map((text) => h("li", { class: "remote-turnout", text })))
         : null,
@@ -451,10 +453,18 @@ function fitScreen() {
   fitTopBar();
   // Under the stage, "Nobody has the floor." gives way to what the stage says.
   const idleFloor = onStage && $("#floor").classList.contains("idle");
+  // Under a ballot, a review's findings give way before the ballot's own texts do.
+  const underBallot = Boolean($("#stage-body .question"));
   document.body.classList.remove("floor-gives-way");
-  fit(main, () => [
+  // A ballot the stage holds whole in half the width gives the other half to the floor and the
+  // chain: beside a stage a third empty, the chain cut every title to a word ("Product:
+  // Acquire…"). Where it would have to give way there, it keeps the wide column.
+  document.body.classList.toggle("half-stage", underBallot && !onStage);
+  const fitMain = () => fit(main, () => [
+    tighten(main, "fit-clamp"),
     tighten(main, "fit-0"),
     tighten(main, "fit-1"),
+    underBallot ? trimLongest(main, FINDINGS, 0) : () => false,
     trimLongest(main, STAGE_LISTS, 2),
     idleFloor ? tighten(document.body, "floor-gives-way") : () => false,
     tighten(main, "fit-2"),
@@ -464,6 +474,11 @@ function fitScreen() {
     trimLongest(main, FINDINGS, 0), // a kind of findings summed up whole, with the others
     trimLongest(main, GROUPS, 1), // a room too large for its groups on one screen
   ]);
+  fitMain();
+  if (document.body.classList.contains("half-stage") && gaveWay(main)) {
+    document.body.classList.remove("half-stage");
+    fitMain();
+  }
   // With the chain on stage the side column is no box of its own: the floor, under the
   // stage, and the chain each give way alone (the queue ran out of sight under the holder).
   const floor = $("#floor");
@@ -472,6 +487,7 @@ function fitScreen() {
   fit(side, () => [trimLongest(side, NEXT, 4)]); // four named at most, wherever the chain is
   if (onStage) {
     fit(floor, () => [
+      tighten(floor, "fit-clamp"),
       tighten(floor, "fit-1"),
       trimLongest(floor, NEXT, 2),
       tighten(floor, "fit-3"),
@@ -480,7 +496,10 @@ function fitScreen() {
     ]);
   }
   const order = (id) => decisionOrder.get(id) ?? -1;
+  // A goal's title is cut to one line only once no goal is left to sum up (fit-6): a chain of
+  // one-word titles says less than fewer goals the room can read.
   fit(box, () => [
+    tighten(box, "fit-clamp"),
     tighten(box, "fit-1"),
     trimLongest(box, NEXT, 2),
     pruneChain(box, order, (id) => !servable.has(id) && !changed.has(id)),
@@ -488,9 +507,10 @@ function fitScreen() {
     trimLongest(box, NEXT, 1),
     tighten(box, "fit-3"),
     tighten(box, "fit-4"),
-    trimLongest(box, NEXT, 0), // "Next: 6 people": the name holding the floor stays whole
     tighten(box, "fit-5"), // what a review changed, cut short as any goal, when nothing else gives
     pruneChain(box, order), // sprint planning's product goals and what a review changed last
+    tighten(box, "fit-6"),
+    trimLongest(box, NEXT, 0), // "Next: 6 people": the name holding the floor stays whole
   ]);
 }
 
@@ -524,7 +544,9 @@ function fatal(message) {
   banner.hidden = false;
 }
 
-window.addEventListener("resize", fitScreen);
+// The columns fit again whenever their room changes: the window resized, or the banner saying
+// the server cannot be reached comes or goes (it pushed the chain's last goal off the bottom).
+new ResizeObserver(fitScreen).observe($(".screen-main"));
 
 const token = screenToken();
 if (!token) {
