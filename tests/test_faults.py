@@ -695,6 +695,55 @@ def test_stopping_in_a_storm_loses_no_acknowledged_command_and_answers_what_was_
         server.stop()
 
 
+def test_stopping_while_another_process_holds_the_write_lock_commits_nothing_unanswered(
+    tmp_path: Path, people: list[Person]
+) -> None:
+    """SIGTERM while a sqlite3 shell held the write lock: the server closed its connections
+    at the end of its drain, then, the lock freed, committed the comments waiting for it,
+    which nobody heard back about; it exited after 14 s with a traceback. Now a write still
+    waiting when the drain ends is refused, not begun: committed means acknowledged."""
+    data = tmp_path / "data"
+    with proposing(data, people) as (server, session, tom):
+        proposal = tom.ok("propose_goal", level="vision", title="Healthier lives")["proposal_id"]
+        team = seat(server, session, people, *((f"P{i}", "team") for i in range(5)))
+        holder = sqlite3.connect(data / "workshop.db", isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")  # as a sqlite3 shell mid-transaction
+        answers: dict[str, dict | None] = {}
+
+        def comment(person: Person) -> None:
+            try:
+                answers[person.name] = person.send(
+                    "comment", proposal_id=proposal, text="in flight"
+                )
+            except Exception:  # noqa: BLE001 - no answer before the connection closed
+                answers[person.name] = None
+
+        threads = [threading.Thread(target=comment, args=(person,)) for person in team]
+        for thread in threads:
+            thread.start()
+        assert server.process is not None
+        server.process.send_signal(signal.SIGTERM)
+        # Freed only once the server has let its connections go: what it commits from here
+        # on, nobody hears about.
+        poll(lambda: not any(person.client.connected for person in team), timeout=20)
+        holder.rollback()
+        holder.close()
+        assert server.process.wait(20) == 0
+        for thread in threads:
+            thread.join()
+        log = server.log.read_text()
+        assert "Traceback" not in log, log[-3000:]
+
+        server.start()
+        fac = Person(server, session["facilitator_token"], "fac after")
+        people.append(fac)
+        (card,) = fac.fresh_state()["proposals"]
+        acked = [name for name, answer in answers.items() if answer and answer["ok"]]
+        assert len(card["comments"]) == len(acked)
+        refused = [answer for answer in answers.values() if answer and not answer["ok"]]
+        assert all(answer["error"]["code"] == "unavailable" for answer in refused), refused
+
+
 def workshop(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "workshop", *args], capture_output=True, text=True, timeout=60

@@ -119,6 +119,12 @@ def _finish_in_flight(app: Flask, stop_listening: Callable[[], None]) -> None:
     while not service.idle() and waited < DRAIN_SECONDS:
         socketio.sleep(POLL_SECONDS)
         waited += POLL_SECONDS
+    if not service.idle():  # waiting for another process's write lock: refused, not begun
+        service.store.give_up_waiting()
+        waited = 0.0
+        while not service.idle() and waited < FLUSH_SECONDS:
+            socketio.sleep(POLL_SECONDS)
+            waited += POLL_SECONDS
     eio = socketio.server.eio
     socketio.start_background_task(eio.disconnect)  # each socket sends its queue, then closes
     waited = 0.0

@@ -38,7 +38,7 @@ from workshop.domain.text import CONTROL, kind, shown
 from workshop.domain.views import SCREEN
 from workshop.domain.workshop import SYSTEM, Context, decide, due_timers, next_due, replay
 from workshop.offload import Offload, direct
-from workshop.store import AlreadyAnswered, InThread, Store, at_once
+from workshop.store import STOPPING, AlreadyAnswered, InThread, Store, at_once
 from workshop.writer import Job, Outcome, Work, Writer
 
 log = logging.getLogger(__name__)
@@ -540,7 +540,7 @@ class Service:
     def check_running(self) -> None:
         """Once the server is stopping, refuse: nothing was applied, a retry later is safe."""
         if self._stopping:
-            raise Unavailable("the server is stopping: send this again once it is back")
+            raise Unavailable(STOPPING)
 
     @property
     def stopping(self) -> bool:

@@ -101,6 +101,9 @@ def unavailable_message(error: object) -> str:
     )
 
 
+STOPPING = "the server is stopping: send this again once it is back"
+
+
 class Store(Protocol):
     """One process's handle on the database; every backend implements all of it."""
 
@@ -112,6 +115,9 @@ class Store(Protocol):
     serving: bool  # set by a serving process: its stop leaves the database whole
 
     def close(self) -> None: ...
+
+    def give_up_waiting(self) -> None:
+        """A stopping server: a write still waiting for another's lock is refused, not begun."""
 
     def transaction(self) -> AbstractContextManager[None]:
         """A short write of its own: the writer's lock, BEGIN, COMMIT or roll back."""

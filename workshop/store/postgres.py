@@ -339,6 +339,10 @@ class PostgresStore:
     def close(self) -> None:
         self.pool.close()
 
+    def give_up_waiting(self) -> None:
+        """Nothing to do: a wait for another process's row lock is green, and ends with the
+        pool's connections, which the stop closes."""
+
     # -- connections and transactions ------------------------------------------
     @contextmanager
     def _conn(self) -> Iterator[psycopg.Connection]:

@@ -34,6 +34,7 @@ from workshop.store import (
     SEP,
     SET_DEADLINE,
     SQLITE_PREFIX,
+    STOPPING,
     AlreadyAnswered,
     DatabaseProblem,
     InThread,
@@ -47,6 +48,8 @@ from workshop.store import (
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 BUSY_MS = 10_000  # how long a write waits for another process's write to end
+BUSY_STEP_MS = 100  # ... looking between steps whether the server is stopping
+CLOSED = "the database is closed: the server is stopping; send this again once it is back"
 WAL_HEADER, FRAME_HEADER = 32, 24  # bytes: SQLite's write-ahead log format
 
 migrations = sqlite_utils.Migrations("workshop")
@@ -375,6 +378,7 @@ class SQLiteStore:
         # BEGIN IMMEDIATE holds the write lock, nothing in the transaction waits for a lock.
         self._writes.execute("PRAGMA busy_timeout=0")
         self.serving = False  # a server's store: its stop moves the log into the file
+        self._giving_up = self._closed = False  # stopping: waiting for a lock / closed
         # The serving process with no other writing the file sets `sole_writer`: then a change
         # to the file it did not make is a copy over it (see `_check_file`).
         self.sole_writer = False
@@ -420,6 +424,7 @@ class SQLiteStore:
                     self._writes.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self._writes.close()
             os.close(self._file)  # last: SQLite's locks on the file are gone with its own
+            self._closed = True
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -445,6 +450,8 @@ class SQLiteStore:
     def reading(self) -> Iterator[None]:
         """Read what is committed, on the readers' connection, without waiting for a write."""
         with self._read_lock, available(), self._using(reading=True):
+            if self._closed:  # a disconnection handled as the server stops
+                raise Unavailable(CLOSED)
             yield
 
     @contextmanager
@@ -499,6 +506,8 @@ class SQLiteStore:
         file that nobody will open again, answering every command ok, and start on an empty
         database. Copied over in place (a restore), its next checkpoint would copy its log
         into the copy, and damage it: the log is set aside, and nothing more is saved."""
+        if self._closed:
+            raise Unavailable(CLOSED)
         if self._copied_over:
             raise Unavailable(self._copied_over)
         try:
@@ -550,11 +559,29 @@ class SQLiteStore:
         in_thread(self._begin_waiting)
 
     def _begin_waiting(self) -> None:
-        self._writes.execute(f"PRAGMA busy_timeout={BUSY_MS}")
+        """Wait up to `BUSY_MS` for the write lock, a tenth of a second at a time: a stopping
+        server gives up (`give_up_waiting`) rather than begin a write it could no longer
+        acknowledge (the lock freed after its connections had closed, it committed commands
+        nobody heard back about)."""
+        waited = 0
+        self._writes.execute(f"PRAGMA busy_timeout={BUSY_STEP_MS}")
         try:
-            self._writes.execute("BEGIN IMMEDIATE")
+            while True:
+                try:
+                    self._writes.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as error:
+                    waited += BUSY_STEP_MS
+                    if error.sqlite_errorcode != sqlite3.SQLITE_BUSY or waited >= BUSY_MS:
+                        raise
+                if self._giving_up:
+                    raise Unavailable(STOPPING)
         finally:
             self._writes.execute("PRAGMA busy_timeout=0")
+
+    def give_up_waiting(self) -> None:
+        """A stopping server: a write still waiting for another process's lock is refused."""
+        self._giving_up = True
 
     def piece(self, work: Callable[[], T]) -> tuple[T | None, Exception | None]:
         with available():
