@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -11,7 +12,7 @@ import pytest
 
 from tests.engine import Database
 from tests.live import LiveServer, Person, host, poll, seat
-from tests.tools import Cluster, PostgresServer, RedisServer
+from tests.tools import Cluster, PostgresServer, RedisServer, SteppedClock
 
 
 @pytest.fixture(scope="module")
@@ -179,6 +180,87 @@ def test_people_of_a_killed_process_stop_counting_as_present(pair: Cluster, peop
     ballot = fac.ok("open_ballot", proposal_ids=[proposal])
     opened = [e for e in ballot["events"] if e["type"] == "ballot_opened"][0]["ballot"]
     assert opened["electorate"] == [pia.id]  # no ghost to fail the quorum
+
+
+def vision_to_decide(first: LiveServer, second: LiveServer, people) -> tuple:
+    """A session with Pia on the first process, Tom and the facilitator on the second, a
+    vision proposed and the decide phase open: (facilitator, Pia, Tom, proposal)."""
+    session, fac = host(second, people, "strategizing")
+    (pia,) = seat(first, session, people, ("Pia", "product"))
+    (tom,) = seat(second, session, people, ("Tom", "team"))
+    fac.ok("next_phase")
+    proposal = pia.ok("propose_goal", level="vision", title="Healthier lives")["proposal_id"]
+    fac.ok("go_to_phase", phase="decide")
+    return fac, pia, tom, proposal
+
+
+def present(fac: Person) -> set[str]:
+    return {p["name"] for p in fac.fresh_state()["participants"] if p["present"]}
+
+
+def electorate(fac: Person, proposal: str) -> list[str]:
+    ballot = fac.ok("open_ballot", proposal_ids=[proposal])
+    return [e for e in ballot["events"] if e["type"] == "ballot_opened"][0]["ballot"]["electorate"]
+
+
+def test_people_of_a_process_frozen_past_its_lease_count_as_present_once_it_continues(
+    pair: Cluster, people
+) -> None:
+    """The other process takes a frozen one (SIGSTOP, a paused machine) for dead once its
+    lease lapses, and ends its people's attendance. Its connections outlive the freeze: once
+    it continues, its people count as present again, the facilitator is told, and they are
+    in the next electorate. They stayed absent for good, left out of every ballot."""
+    first, second = pair.servers
+    fac, pia, tom, proposal = vision_to_decide(first, second, people)
+    assert first.process is not None
+    first.process.send_signal(signal.SIGSTOP)
+    try:
+        poll(lambda: "Pia" not in present(fac), timeout=40)  # her process taken for dead
+        told = len(fac.received)
+    finally:
+        first.process.send_signal(signal.SIGCONT)
+    fac.wait_for(
+        lambda: any(
+            event == "presence_changed" and data["participant_id"] == pia.id and data["present"]
+            for event, data in fac.received[told:]
+        )
+    )
+    assert {"Pia", "Tom"} <= present(fac) and pia.client.connected
+    assert sorted(electorate(fac, proposal)) == sorted([pia.id, tom.id])
+
+
+def test_a_wall_clock_that_steps_ends_nobodys_attendance(
+    tmp_path: Path, database: Database, people
+) -> None:
+    """Each process's wall clock steps (NTP, a resumed machine), the first one's back a
+    minute, the second one's forwards a minute. The second took the first one's lease for
+    lapsed at once, by comparing clocks, and the first renewed it no more for a minute:
+    the first one's people were left out of the next ballot."""
+    (tmp_path / "back").mkdir()
+    (tmp_path / "forwards").mkdir()
+    back, forwards = SteppedClock(tmp_path / "back"), SteppedClock(tmp_path / "forwards")
+    pair = Cluster(tmp_path, processes=2, database=database.server_url)
+    first, second = pair.servers
+    first.env, second.env = {**first.env, **back.env()}, {**second.env, **forwards.env()}
+    pair.start()
+    try:
+        fac, pia, tom, proposal = vision_to_decide(first, second, people)
+
+        def renewed(server: LiveServer, since: Callable[[float], bool]) -> bool:
+            """Whether the server's lease is in the database, renewed when `since` says."""
+            assert server.process is not None
+            sql = "select renewed_at from processes where pid = ?"
+            return any(since(at) for (at,) in server.query(sql, [server.process.pid]))
+
+        before = time.time()
+        back.step(-60)
+        forwards.step(60)
+        poll(lambda: renewed(first, lambda at: at < before - 30), timeout=15)  # since the step
+        poll(lambda: renewed(second, lambda at: at > before + 30), timeout=15)  # judged the first
+        assert {"Pia", "Tom"} <= present(fac)
+        assert sorted(electorate(fac, proposal)) == sorted([pia.id, tom.id])
+    finally:
+        pair.stop()
 
 
 def test_clients_hear_when_the_queue_is_lost_and_catch_up_exactly_when_it_returns(

@@ -265,11 +265,26 @@ def register(socketio: SocketIO, service: Service, throttle: Throttle, outbound_
             service.disconnected(conn.attendance_id)
             with service.store.reading():  # another tab of theirs may still be open
                 present = service.store.is_present(conn.workshop_id, conn.participant_id)
-            waited = waited_for(service.state(conn.workshop_id), conn.participant_id)
-            broadcaster.presence(conn.workshop_id, conn.participant_id, present, waited)
+            announce_presence(conn.workshop_id, conn.participant_id, present)
         except Unavailable as error:  # the next start closes what stays open
             log.warning("a disconnection was not recorded: %s", error.message)
         return None
+
+    def announce_presence(workshop_id: str, participant_id: str, present: bool) -> WorkshopState:
+        state = service.state(workshop_id)
+        broadcaster.presence(
+            workshop_id, participant_id, present, waited_for(state, participant_id)
+        )
+        return state
+
+    def presence_moved(workshop_id: str, participant_id: str, present: bool) -> None:
+        """Someone's connections were ended by a process that took ours for dead, or opened
+        again here: connected all along, they were absent meanwhile, as if they had left."""
+        state = announce_presence(workshop_id, participant_id, present)
+        if present:  # a round started while they were taken for absent: in it
+            service.arrived(state, participant_id)
+
+    service.on_presence(presence_moved)
 
     def answered(later: Later, answer: Callable[[], dict]) -> None:
         """Give a command's answer: its ack, or the error that refused it."""

@@ -76,7 +76,7 @@ def _timer_loop(app: Flask, lease: ProcessLease) -> None:
         if service.stopping:  # the database is about to close
             return
         try:
-            lease.renew()
+            service.presence_moved(lease.renew())
             if stepped := clock.step():
                 app.logger.warning("the wall clock stepped %+.1f s", stepped)
                 service.clock_stepped(stepped)
@@ -418,6 +418,7 @@ def run(
         service.process_id,
         shared=bool(message_queue),
         write=service.write_silently,
+        open_connections=service.open_connections,
     )
     service.store.serving, service.store.sole_writer = True, not message_queue
     try:

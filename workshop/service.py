@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 
 # Told each commit: its session, its events, and the connection its command came on if any.
 Listener = Callable[[str, list[dict], str | None], None]
+PresenceListener = Callable[[str, str, bool], None]
 JOIN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud in a room
 CID_MAX = 64
 TIMER_RETRY = 5.0  # seconds before a timer that could not run is tried again
@@ -125,6 +126,8 @@ class Service:
         # log, and the flag that would have emptied it died with the process.
         self._scrub_due = not store.scrub(at_once)
         self._listeners: list[Listener] = []
+        self._presence_listeners: list[PresenceListener] = []
+        self._open: set[int] = set()  # attendance ids of the connections open here
         self._secret: str | None = None
         self._unsaved: set[str] = set()  # sessions whose cached state holds uncommitted events
         self._folded: set[str] = set()  # those the piece running now folded events into
@@ -737,9 +740,11 @@ class Service:
     def connected(self, workshop_id: str, participant_id: str) -> int:
         """Record a connection (through the writer: a connect storm shares its fsyncs)."""
         now, process = self.clock(), self.process_id
-        return self.write_silently(
+        attendance_id = self.write_silently(
             lambda: self.store.connected(workshop_id, participant_id, now, process)
         )
+        self._open.add(attendance_id)
+        return attendance_id
 
     def arrived(self, state: WorkshopState, participant_id: str) -> None:
         """Someone connected to the session `state` (as read for their connection): in the
@@ -752,4 +757,26 @@ class Service:
 
     def disconnected(self, attendance_id: int) -> None:
         now = self.clock()
+        self._open.discard(attendance_id)  # before it is written: no renewal reopens it
         self.write_silently(lambda: self.store.disconnected(attendance_id, now))
+
+    def open_connections(self) -> list[int]:
+        """The attendance ids of the connections open on this process."""
+        return list(self._open)
+
+    def on_presence(self, listener: PresenceListener) -> None:
+        """Call `listener(workshop_id, participant_id, present)` when someone's presence
+        changed other than by their own connection: a process taken for dead ended it, or
+        this process, back from being held up, opened their connections again."""
+        self._presence_listeners.append(listener)
+
+    def presence_moved(self, people: list[tuple[str, str]]) -> None:
+        """Tell the listeners who is present now among `people`, whose attendance changed."""
+        for workshop_id, participant_id in dict.fromkeys(people):
+            with self.store.reading():
+                present = self.store.is_present(workshop_id, participant_id)
+            for listener in self._presence_listeners:
+                try:
+                    listener(workshop_id, participant_id, present)
+                except Exception:  # one session's trouble must not keep the others untold
+                    log.exception("announcing the presence in %s failed", workshop_id)

@@ -176,7 +176,13 @@ class Store(Protocol):
     # -- serving processes
     def processes(self) -> list[dict]: ...
     def hold_process(self, lease: dict) -> None: ...
-    def end_process(self, holder: str, at: float) -> None: ...
+    def end_process(self, holder: str, at: float) -> list[tuple[str, str]]:
+        """A process is gone: its connections end at `at`, its lease with them; returns
+        whose connections ended, (workshop_id, participant_id) once per connection."""
+
+    def reopen(self, attendance_ids: list[int]) -> list[tuple[str, str]]:
+        """These connections are open: those that another process closed (it took their
+        process's lease as lapsed) are open again; returns whose, as `end_process` does."""
 
     # -- the event log
     def last_seq(self, workshop_id: str) -> int: ...

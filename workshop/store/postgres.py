@@ -566,14 +566,23 @@ class PostgresStore:
             lease,
         )
 
-    def end_process(self, holder: str, at: float) -> None:
-        """A process is gone: its connections ended at `at`, its lease with them."""
-        self._execute(
+    def end_process(self, holder: str, at: float) -> list[tuple[str, str]]:
+        ended = self._rows(
             "update attendance set disconnected_at = %s"
-            " where process = %s and disconnected_at is null",
+            " where process = %s and disconnected_at is null"
+            " returning workshop_id, participant_id",
             [at, holder],
         )
         self._execute("delete from processes where holder = %s", [holder])
+        return [(row["workshop_id"], row["participant_id"]) for row in ended]
+
+    def reopen(self, attendance_ids: list[int]) -> list[tuple[str, str]]:
+        rows = self._rows(
+            "update attendance set disconnected_at = null where disconnected_at is not null"
+            " and id = any(%s) returning workshop_id, participant_id",
+            [attendance_ids],
+        )
+        return [(row["workshop_id"], row["participant_id"]) for row in rows]
 
     # -- the event log -------------------------------------------------------
     def last_seq(self, workshop_id: str) -> int:

@@ -692,14 +692,23 @@ class SQLiteStore:
     def hold_process(self, lease: dict) -> None:
         self.db["processes"].upsert(lease, pk="holder")
 
-    def end_process(self, holder: str, at: float) -> None:
-        """A process is gone: its connections ended at `at`, its lease with them."""
-        self.db.execute(
+    def end_process(self, holder: str, at: float) -> list[tuple[str, str]]:
+        ended = self.db.execute(
             "update attendance set disconnected_at = ?"
-            " where process = ? and disconnected_at is null",
+            " where process = ? and disconnected_at is null"
+            " returning workshop_id, participant_id",
             [at, holder],
-        )
+        ).fetchall()
         self.db.execute("delete from processes where holder = ?", [holder])
+        return [(row[0], row[1]) for row in ended]
+
+    def reopen(self, attendance_ids: list[int]) -> list[tuple[str, str]]:
+        rows = self.db.execute(
+            "update attendance set disconnected_at = null where disconnected_at is not null"
+            " and id in (select value from json_each(?)) returning workshop_id, participant_id",
+            [json.dumps(attendance_ids)],
+        ).fetchall()
+        return [(row[0], row[1]) for row in rows]
 
     def secret(self) -> str:
         """The server's signing key, made on first use; call inside a transaction."""
