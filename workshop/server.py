@@ -420,9 +420,11 @@ def run(
         write=service.write_silently,
         open_connections=service.open_connections,
     )
-    service.store.serving, service.store.sole_writer = True, not message_queue
     try:
         lease.acquire()  # the first write of a start
+        # Only now is the database this server's: refused, it must leave it as it found it.
+        service.store.serving, service.store.sole_writer = True, not message_queue
+        service.scrub()
         if not message_queue:  # alone, we know no connection survived the last run
             with service.store.transaction():
                 service.store.end_all_attendance(service.clock())

@@ -121,10 +121,11 @@ class Service:
         self.offload = offload  # where pure, heavy work runs: off a green-thread loop
         self._cached = cached
         self._states: OrderedDict[str, WorkshopState] = OrderedDict()  # least recent first
-        # A ballot key was forgotten: empty the log after COMMIT. At start too: a process
-        # killed between a reveal and its scrub (a reader held the log) left the key in the
-        # log, and the flag that would have emptied it died with the process.
-        self._scrub_due = not store.scrub(at_once)
+        # A ballot key was forgotten: empty the log after COMMIT. At start too (`scrub`, once
+        # the server holds the database): a process killed between a reveal and its scrub (a
+        # reader held the log) left the key in the log, and the flag that would have emptied
+        # it died with the process.
+        self._scrub_due = True
         self._listeners: list[Listener] = []
         self._presence_listeners: list[PresenceListener] = []
         self._open: set[int] = set()  # attendance ids of the connections open here
@@ -529,6 +530,10 @@ class Service:
             yield
         finally:
             self._count_out()
+
+    def scrub(self) -> None:
+        """Empty the write-ahead log of any forgotten key now (or after the next write)."""
+        self._scrub_due = not self.store.scrub(at_once)
 
     def _count_in(self) -> None:
         """A command starts; once the server is stopping, it is refused, nothing applied."""
