@@ -439,15 +439,16 @@ def test_a_client_that_never_reads_is_dropped_once_and_catches_up_by_sync(
 
 # The dropped client's socket may be left to the garbage collector.
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.parametrize("mode", ["gevent", "eventlet", "threading"])
 def test_a_client_that_asks_for_big_answers_and_never_reads_is_dropped_once_bytes_wait(
-    tmp_path: Path, people: list[Person]
+    tmp_path: Path, mode: str, people: list[Person]
 ) -> None:
     """With the default limits, a client that asks `sync` from 0 of a long log of big events
     again and again, and reads none of the answers, is dropped once OUTBOUND_QUEUE_BYTES of
     them wait: long before OUTBOUND_QUEUE_LIMIT messages do (a dozen such connections held
     gigabytes), and said once. Another person is told every change meanwhile; the dropped
     client, back, catches up by sync from 0, a page of a bounded size at a time."""
-    server = LiveServer(tmp_path).start()
+    server = LiveServer(tmp_path, mode).start()
     try:
         session, fac = host(server, people, "strategizing")
         room = seat(server, session, people, ("Tom", "team"), ("Pia", "team"), ("Eva", "team"))

@@ -191,10 +191,16 @@ class Limits:
 
 
 class Waiting:
-    """The bytes of the messages queued for one connection and not yet taken to be sent."""
+    """The bytes of the messages queued for one connection and not yet taken to be sent.
+    (Under threading, its senders and its writer are threads of their own.)"""
 
     def __init__(self) -> None:
         self.bytes = 0
+        self._lock = threading.Lock()
+
+    def add(self, size: int) -> None:
+        with self._lock:
+            self.bytes += size
 
 
 class Counted:
@@ -205,11 +211,11 @@ class Counted:
         data = pkt.rest if isinstance(pkt, Unsent) else pkt.data
         self.pkt, self.waiting = pkt, waiting
         self.size = len(data) if isinstance(data, (str, bytes)) else 0
-        waiting.bytes += self.size
+        waiting.add(self.size)
 
     def encode(self, *args: Any, **kwargs: Any) -> Any:
-        self.waiting.bytes -= self.size
-        self.size = 0
+        size, self.size = self.size, 0
+        self.waiting.add(-size)
         return self.pkt.encode(*args, **kwargs)
 
     def __getattr__(self, name: str) -> Any:  # Engine.IO logs a packet's type and data
