@@ -484,6 +484,76 @@ def test_a_client_that_never_reads_is_dropped_once_and_catches_up_by_sync(
     assert len(dropped()) == 1  # said once, though the others went on after the drop
 
 
+# The dropped client's socket may be left to the garbage collector.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.parametrize("mode", ["gevent", "eventlet", "threading"])
+def test_a_client_that_asks_for_big_answers_and_never_reads_is_dropped_once_bytes_wait(
+    tmp_path: Path, mode: str, people: list[Person]
+) -> None:
+    """With the default limits, a client that asks `sync` from 0 of a long log of big events
+    again and again, and reads none of the answers, is dropped once OUTBOUND_QUEUE_BYTES of
+    them wait: long before OUTBOUND_QUEUE_LIMIT messages do (a dozen such connections held
+    gigabytes), and said once. Another person is told every change meanwhile; the dropped
+    client, back, catches up by sync from 0, a page of a bounded size at a time."""
+    server = LiveServer(tmp_path, mode).start()
+    try:
+        session, fac = host(server, people, "strategizing")
+        room = seat(server, session, people, ("Tom", "team"), ("Pia", "team"), ("Eva", "team"))
+        tom = room[0]
+        fac.ok("next_phase")
+        proposal = tom.ok("propose_goal", level="vision", title="Healthier lives")["proposal_id"]
+        for n in range(200):  # a log of 1.8 MB: a `sync` from 0 was 1.5 MB (500 events)
+            for person in room:
+                person.ok("comment", proposal_id=proposal, text=f"{n} " + "z" * 3000)
+        slow = server.join(session, "Slow", "team")
+        small_buffer = [(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)]
+        ws = engineio_websocket(server, slow["token"], sockopt=small_buffer)  # reads no more
+        fac.wait_event("presence_changed", lambda e: e["participant_id"] == slow["participant_id"])
+        since = fac.fresh_state()["seq"]
+        hands = itertools.cycle(["raise_hand", "lower_hand"])
+
+        def dropped() -> list[str]:
+            lines = server.log.read_text().splitlines()
+            return [line for line in lines if "dropped connection" in line]
+
+        asked = 0
+        with contextlib.suppress(OSError):  # until it is hung up on
+            while asked < 200 and not dropped():  # 200 answers held 300 MB
+                ws.send(f"42{asked}" + json.dumps(["sync", {"since": 0}]))
+                ws.send("3")  # it answers pings without reading them
+                asked += 1
+                tom.ok(next(hands))  # the room goes on, told to the slow client too
+        (line,) = poll(dropped, timeout=30)
+        assert " WARNING " in line and " bytes wait " in line, line
+        assert slow["participant_id"] in line and session["id"] in line
+        fac.wait_event(
+            "presence_changed",
+            lambda e: e["participant_id"] == slow["participant_id"] and not e["present"],
+        )
+        ws.sock.close()
+
+        tom.ok(next(hands))  # and the server serves on
+        final = fac.fresh_state()["seq"]
+        for person in (fac, tom):  # told everything, once
+            person.wait_for(lambda person=person: person.last_seq() >= final)
+            assert sorted(s for s in person.seqs() if s > since) == list(
+                range(since + 1, final + 1)
+            )
+
+        back = Person(server, slow["token"], "slow-back")
+        people.append(back)
+        caught_up: list[dict] = []
+        page = {"more": True, "seq": 0}
+        while page["more"]:
+            page = back.ok("sync", since=page["seq"])
+            assert len(json.dumps(page["events"])) < 300_000  # not 500 events of 3 KB
+            caught_up.extend(page["events"])
+        assert [e["seq"] for e in caught_up] == list(range(1, final + 1))
+    finally:
+        server.stop()
+    assert len(dropped()) == 1
+
+
 @pytest.mark.parametrize("mode", ["gevent", "eventlet", "threading"])
 def test_a_burst_bigger_than_the_outbound_limit_drops_nobody_who_reads(
     tmp_path: Path, mode: str, people: list[Person]

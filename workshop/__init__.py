@@ -31,6 +31,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from workshop.handshakes import Handshakes
     from workshop.message_queue import WatchedRedisManager
     from workshop.offload import offloader
+    from workshop.outbound import Limits
     from workshop.service import Service
     from workshop.store import open_store
     from workshop.throttle import Throttle
@@ -74,7 +75,10 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     # the order sent anyway; a flood from one socket now waits on its own reads.
     socketio.server.eio.async_handlers = False
     app.extensions["workshop_socketio"] = socketio
-    realtime.register(socketio, service, throttle, int(app.config["OUTBOUND_QUEUE_LIMIT"]))
+    outbound = Limits(
+        int(app.config["OUTBOUND_QUEUE_LIMIT"]), int(app.config["OUTBOUND_QUEUE_BYTES"])
+    )
+    realtime.register(socketio, service, throttle, outbound)
     handshakes = Handshakes(
         socketio, int(app.config["HANDSHAKES_PER_ADDRESS"]), float(app.config["CONNECT_TIMEOUT"])
     )

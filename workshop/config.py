@@ -79,6 +79,11 @@ SETTINGS: dict[str, tuple[object, str]] = {
         "Messages that may wait for one connection; a client that falls this far behind (it"
         " does not read) is dropped, and catches up by sync when it comes back.",
     ),
+    "OUTBOUND_QUEUE_BYTES": (
+        8 * 1024 * 1024,
+        "Bytes that may wait for one connection, as OUTBOUND_QUEUE_LIMIT counts messages: a"
+        " client that asks for big answers (sync) and does not read them is dropped.",
+    ),
     "SESSIONS_CACHED": (200, "Sessions kept in memory; the least recently used are let go."),
 }
 

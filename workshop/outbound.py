@@ -3,8 +3,12 @@
 python-engineio queues every message for a connection until that connection's writer has
 handed it to the TCP socket. A client that stops reading (yet answers pings) fills its
 socket's buffers, then the queue, without end: the server's memory grows with every event of
-its session. So past OUTBOUND_QUEUE_LIMIT messages waiting, the connection is dropped: its
-queue is let go, its TCP connection reset, and it catches up by `sync` when it comes back.
+its session. So past OUTBOUND_QUEUE_LIMIT messages waiting, or OUTBOUND_QUEUE_BYTES bytes, the
+connection is dropped: its queue is let go, its TCP connection reset, and it catches up by
+`sync` when it comes back. The bytes count too: a few hundred `sync` answers of a long log,
+asked at a rate well within the limits and never read, held a quarter of a gigabyte. A message
+counts from when it is queued until its writer takes it to send: the writer takes every
+message waiting at once, and sends them one after another.
 
 The drop runs as a background task, never inside the broadcast that found the queue full:
 closing records the disconnection through the writer, which may be running that broadcast.
@@ -30,8 +34,10 @@ import os
 import socket
 import struct
 import threading
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import simple_websocket
@@ -176,6 +182,46 @@ class Frame(bytes):
     """Bytes of a frame already made, which a websocket must not frame again."""
 
 
+@dataclass(frozen=True)
+class Limits:
+    """What may wait to be sent to one connection: so many messages, so many bytes."""
+
+    messages: int
+    bytes: int
+
+
+class Waiting:
+    """The bytes of the messages queued for one connection and not yet taken to be sent.
+    (Under threading, its senders and its writer are threads of their own.)"""
+
+    def __init__(self) -> None:
+        self.bytes = 0
+        self._lock = threading.Lock()
+
+    def add(self, size: int) -> None:
+        with self._lock:
+            self.bytes += size
+
+
+class Counted:
+    """A message queued for a connection, counted in what waits for it until its writer
+    takes it to send (encodes it). A character counts as a byte."""
+
+    def __init__(self, pkt: Any, waiting: Waiting) -> None:
+        data = pkt.rest if isinstance(pkt, Unsent) else pkt.data
+        self.pkt, self.waiting = pkt, waiting
+        self.size = len(data) if isinstance(data, (str, bytes)) else 0
+        waiting.add(self.size)
+
+    def encode(self, *args: Any, **kwargs: Any) -> Any:
+        size, self.size = self.size, 0
+        self.waiting.add(-size)
+        return self.pkt.encode(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:  # Engine.IO logs a packet's type and data
+        return getattr(self.pkt, name)
+
+
 Framing = tuple[int, ...]  # what a frame depends on: () or the deflate window's bits
 
 
@@ -216,13 +262,14 @@ class SharedFrames:
 
 class Outbound:
     """Counts what waits for each Engine.IO socket as it is sent, and drops the one that
-    falls `limit` messages behind. `describe(sid)` names a connection for the log."""
+    falls `limits` behind. `describe(sid)` names a connection for the log."""
 
-    def __init__(self, socketio: SocketIO, limit: int, describe: Callable[[str], str]) -> None:
+    def __init__(self, socketio: SocketIO, limits: Limits, describe: Callable[[str], str]) -> None:
         self.eio = socketio.server.eio
-        self.limit, self.describe = limit, describe
+        self.limits, self.describe = limits, describe
         self.start = socketio.start_background_task
         self._websockets: dict[str, Any] = {}  # Engine.IO sid → its websocket (`Watched`)
+        self._waiting: weakref.WeakKeyDictionary[Any, Waiting] = weakref.WeakKeyDictionary()
         self._dropping: set[str] = set()
         self._frames = SharedFrames()
         self._send = self.eio.send_packet
@@ -296,20 +343,33 @@ class Outbound:
         if sid in self._dropping:
             return
         queued = self.eio.sockets.get(sid)
-        if queued is not None and queued.queue.qsize() >= self.limit:
+        if queued is None:
+            self._send(sid, pkt)
+            return
+        waiting = self._waiting.setdefault(queued, Waiting())
+        behind = self._behind(queued, waiting)
+        if behind is not None:
             self._dropping.add(sid)
             log.warning(
-                "dropped %s: %d messages wait that it does not read; it catches up by sync"
-                " when it comes back",
+                "dropped %s: %s wait that it does not read; it catches up by sync when it"
+                " comes back",
                 self.describe(sid),
-                self.limit,
+                behind,
             )
             self.start(self._drop, sid, queued)
             return
-        if queued is None or not self._sent_now(sid, queued, pkt):
-            self._send(sid, pkt)
+        if not self._sent_now(sid, queued, pkt, waiting):
+            self._send(sid, Counted(pkt, waiting))
 
-    def _sent_now(self, sid: str, queued: Any, pkt: Any) -> bool:
+    def _behind(self, queued: Any, waiting: Waiting) -> str | None:
+        """What waits for a connection, if it is past a limit."""
+        if queued.queue.qsize() >= self.limits.messages:
+            return f"{self.limits.messages} messages"
+        if waiting.bytes >= self.limits.bytes:
+            return f"{waiting.bytes} bytes"
+        return None
+
+    def _sent_now(self, sid: str, queued: Any, pkt: Any, waiting: Waiting) -> bool:
         """Write `pkt` on the caller's turn if nothing waits to go before it; whether it was
         (the rest of its frame queued, if the socket took only part)."""
         websocket = self._websockets.get(sid)
@@ -321,13 +381,14 @@ class Outbound:
         if unsent is None:
             return False
         for rest in unsent:
-            queued.queue.put(Unsent(rest))
+            queued.queue.put(Counted(Unsent(rest), waiting))
         return True
 
     def _drop(self, sid: str, queued: Any) -> None:
         """Let the queue go, reset the TCP connection (which wakes the writer stuck on it),
         and close the Engine.IO socket, which tells Socket.IO and our handlers."""
         empty = self.eio.get_queue_empty_exception()
+        self._waiting.pop(queued, None)
         try:
             while True:
                 queued.queue.get(block=False)

@@ -23,7 +23,7 @@ from flask_socketio import SocketIO
 from socketio import packet
 from socketio.exceptions import ConnectionRefusedError
 
-from workshop.broadcast import Broadcaster, JsonPacket, MalformedMessage
+from workshop.broadcast import Broadcaster, JsonPacket, MalformedMessage, PacketJson
 from workshop.domain.errors import InvalidInput, Unavailable, WorkshopError
 from workshop.domain.floor import on_the_floor
 from workshop.domain.payload import check_depth
@@ -31,12 +31,16 @@ from workshop.domain.state import WorkshopState
 from workshop.domain.text import shown
 from workshop.domain.views import SCREEN
 from workshop.domain.workshop import CLIENT_COMMANDS
-from workshop.outbound import Outbound, adapt_websockets
+from workshop.outbound import Limits, Outbound, adapt_websockets
 from workshop.service import Service
 from workshop.throttle import RateLimited, Throttle
 
 log = logging.getLogger(__name__)
 SYNC_PAGE = 500  # events per `sync` answer at most; `more` says whether to ask again
+# Bytes of events per `sync` answer, past which the page ends (one event at the least): 500
+# comments of 3 KB made an answer of 1.5 MB, a few hundred of which a client can ask for and
+# leave unread.
+SYNC_PAGE_BYTES = 256 * 1024
 LINK_CHECK_SECONDS = 15.0  # a personal link's connection looks again this often (reissued?)
 LINK_GRACE_SECONDS = 5.0  # an expired link's connection hears its ballot close, then hangs up
 
@@ -105,6 +109,16 @@ class Connection:
     last: Later | None = None  # its latest command: the next message waits for its answer
 
 
+def within_bytes(events: list[dict], most: int) -> int:
+    """How many of `events`, from the first, fit in `most` bytes of JSON (one at least)."""
+    size = 0
+    for count, event in enumerate(events):
+        size += len(PacketJson.dumps(event))
+        if size > most:
+            return max(count, 1)
+    return len(events)
+
+
 def failure(error: WorkshopError) -> dict:
     if error.status >= 500:  # the server's trouble (a full disk), not the client's
         log.warning("socket command failed: %s", error.message)
@@ -161,9 +175,9 @@ def refuse_malformed_messages(
     server.eio.on("message", guarded)
 
 
-def register(socketio: SocketIO, service: Service, throttle: Throttle, outbound_limit: int) -> None:
+def register(socketio: SocketIO, service: Service, throttle: Throttle, outbound: Limits) -> None:
     """Attach every handler to `socketio`, and broadcast what the service commits; drop a
-    connection with `outbound_limit` messages waiting that it does not read."""
+    connection with more than `outbound` waiting that it does not read."""
     connections: dict[str, Connection] = {}
     server = socketio.server
 
@@ -185,7 +199,7 @@ def register(socketio: SocketIO, service: Service, throttle: Throttle, outbound_
         )
 
     adapt_websockets()
-    Outbound(socketio, outbound_limit, describe)
+    Outbound(socketio, outbound, describe)
     refuse_malformed_messages(socketio, describe, throttle)
     acknowledge_when_answered(server)
 
@@ -349,6 +363,8 @@ def register(socketio: SocketIO, service: Service, throttle: Throttle, outbound_
             events, more = service.events_since(conn.workshop_id, conn.participant_id, since, limit)
         except WorkshopError as error:  # `out_of_sync`: the client is ahead of the log
             return failure(error)
+        fit = within_bytes(events, SYNC_PAGE_BYTES)
+        events, more = events[:fit], more or fit < len(events)
         last = events[-1]["seq"] if events else since
         return {"ok": True, "seq": last, "events": events, "more": more}
 
