@@ -3,10 +3,12 @@ under every rule: turnout only before each reveal, then the chart fit for the ru
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.browser import OpenPage, Page, Route, Watch, accessible, console_page, expect, shoot
 from tests.chains import FITNESS
@@ -693,7 +695,10 @@ SIDE = """() => {
 
 
 def chain_fits(screen: Page) -> None:
-    """The side column holds all it shows, the "and N more goals" line included."""
+    """The side column holds all it shows, the "and N more goals" line included (once the
+    screen has fitted it again: a change of room is told to it before the next paint)."""
+    with contextlib.suppress(PlaywrightTimeout):
+        screen.wait_for_function(f"() => ({SIDE})().content <= ({SIDE})().column + 1", timeout=5000)
     side = screen.evaluate(SIDE)
     assert side["content"] <= side["column"] + 1, (screen.viewport_size, side)
     expect(screen.locator("#chain .fit-more")).to_be_in_viewport(ratio=1)
