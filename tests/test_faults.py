@@ -1207,6 +1207,31 @@ def test_a_database_lost_beside_its_log_is_refused_and_the_log_kept(
     assert database.exists() == (lose == "emptied")
 
 
+def test_a_command_right_after_a_step_of_the_clock_books_no_step_as_airtime(
+    tmp_path: Path, people: list[Person]
+) -> None:
+    """`end_turn` a moment after the clock stepped an hour forward, before the timer loop
+    looked again (it looks four times a second): the turn was booked 3,600.5 s. Here the
+    loop never looks (it sleeps an hour): the command itself takes the step into account."""
+    clock = SteppedClock(tmp_path)
+    server = LiveServer(tmp_path, env=clock.env(), extra=("--timer-interval", "3600")).start()
+    try:
+        session, fac = host(server, people)
+        (ann,) = seat(server, session, people, ("Ann", "team"))
+        fac.ok("set_time_box", seconds=None)  # untimed: nothing caps what a turn is booked
+        fac.ok("grant_floor", participant_id=ann.id)
+        clock.step(+3600)
+        held = fac.ok("end_turn")["events"]
+        ended = next(e for e in held if e["type"] == "turn_ended")
+        assert ended["seconds"] < 600  # spoken, not stepped
+        notice = fac.wait_event("clock_stepped", lambda e: "seq" not in e)
+        assert notice["by"] > 3000  # every page hears of it too
+        rows = {row["participant_id"]: row for row in fac.fresh_state()["airtime"]["rows"]}
+        assert rows[ann.id]["seconds"] < 600
+    finally:
+        server.stop()
+
+
 def test_a_step_of_the_wall_clock_keeps_the_time_a_turn_has_left_and_its_airtime(
     tmp_path: Path, people: list[Person]
 ) -> None:

@@ -14,7 +14,6 @@ import signal
 import socket
 import sys
 import threading
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -45,23 +44,6 @@ def nodelay(sock: socket.socket) -> None:
         pass
 
 
-class ClockSteps:
-    """Notices the wall clock stepping (NTP correcting it, a machine resumed, a date set by
-    hand): the wall clock less the monotonic one stays put while neither steps, and moves
-    only a little while NTP slews it."""
-
-    TOLERANCE = 1.0  # seconds: more than any slew between two looks, less than a step
-
-    def __init__(self) -> None:
-        self._offset = time.time() - time.monotonic()
-
-    def step(self) -> float:
-        """How far the wall clock stepped since the last look, or 0.0."""
-        offset = time.time() - time.monotonic()
-        by, self._offset = offset - self._offset, offset
-        return by if abs(by) > self.TOLERANCE else 0.0
-
-
 def _timer_loop(app: Flask, lease: ProcessLease) -> None:
     """Expire turns, stages and ballots on time, whether or not anyone is connected;
     renew this process's claim on the database. A step of the wall clock is taken into
@@ -70,19 +52,13 @@ def _timer_loop(app: Flask, lease: ProcessLease) -> None:
     socketio = app.extensions["workshop_socketio"]
     service = app.extensions["workshop"]
     interval = float(app.config["TIMER_INTERVAL"])
-    clock = ClockSteps()
     while True:
         socketio.sleep(interval)
         if service.stopping:  # the database is about to close
             return
         try:
             service.presence_moved(lease.renew())
-            if stepped := clock.step():
-                app.logger.warning("the wall clock stepped %+.1f s", stepped)
-                service.clock_stepped(stepped)
-                # Every page, whatever runs in its session, learns the server's clock again:
-                # the next turn it shows would count down from a clock gone by.
-                socketio.emit("clock_stepped", {"by": stepped, "at": service.clock()})
+            service.notice_clock_step()
             service.run_timers()
         except Unavailable as error:  # try again once the disk may be back
             app.logger.warning("timers wait: %s", error.message)
@@ -439,6 +415,11 @@ def run(
     )
     socketio = app.extensions["workshop_socketio"]
     service.writer.start(socketio.start_background_task, async_mode)  # group commit from here
+    # Every page, whatever runs in its session, learns the server's clock again after a
+    # step: the next turn it shows would count down from a clock gone by.
+    service.on_clock_step(
+        lambda by: socketio.emit("clock_stepped", {"by": by, "at": service.clock()})
+    )
     socketio.start_background_task(_timer_loop, app, lease)
     settle_garbage_collection()
     print(f"Workshop serving on http://{host}:{port} ({async_mode})", file=sys.stderr, flush=True)

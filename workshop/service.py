@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from workshop import chainfile, timezones
+from workshop.clock_steps import ClockSteps
 from workshop.domain import views
 from workshop.domain.anonymity import pseudonym
 from workshop.domain.errors import (
@@ -128,6 +129,8 @@ class Service:
         self._scrub_due = True
         self._listeners: list[Listener] = []
         self._presence_listeners: list[PresenceListener] = []
+        self._steps = ClockSteps()
+        self._step_listeners: list[Callable[[float], None]] = []
         self._open: set[int] = set()  # attendance ids of the connections open here
         self._secret: str | None = None
         self._unsaved: set[str] = set()  # sessions whose cached state holds uncommitted events
@@ -428,6 +431,8 @@ class Service:
         checked = check_cid(cid)
         if actor == SCREEN:
             raise Forbidden("the room screen only shows the session: it cannot act")
+        if actor != SYSTEM:  # a step not yet seen is taken into account before this command
+            self.notice_clock_step()
         return lambda: self._decide(workshop_id, actor, name, payload, checked)
 
     def _acknowledged(self, written: Callable[[], dict]) -> dict:
@@ -647,6 +652,22 @@ class Service:
                 )
             ran += done
         return ran
+
+    def on_clock_step(self, listener: Callable[[float], None]) -> None:
+        """`listener(by)` hears each step of the wall clock, once it is taken into account."""
+        self._step_listeners.append(listener)
+
+    def notice_clock_step(self) -> None:
+        """Take a step of the wall clock into account, whoever looks first: the timer loop,
+        or a command that came before the loop's next look (`end_turn` a moment after a step
+        of an hour booked the hour as airtime)."""
+        by = self._steps.step()
+        if not by:
+            return
+        log.warning("the wall clock stepped %+.1f s", by)
+        self.clock_stepped(by)
+        for listener in self._step_listeners:
+            listener(by)
 
     def clock_stepped(self, by: float) -> int:
         """The wall clock stepped `by` seconds: the turns and 1-2-4-All stages under way keep
