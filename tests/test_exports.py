@@ -60,6 +60,13 @@ def test_the_minutes_default_to_markdown(server: LiveServer, decided: dict) -> N
     assert "- Author: anonymous" in answer.text and "```mermaid" in answer.text
 
 
+def test_the_minutes_name_their_time_zone_as_people_read_it(server: LiveServer) -> None:
+    """ "America/New\\_York time" in the Markdown header: the zone's name is no markup."""
+    session = server.create_session("review", title="Q2 review", time_zone="America/New_York")
+    markdown = minutes_of(server, session).text
+    assert "every time in these minutes is America/New York time" in markdown
+
+
 def test_the_minutes_as_printable_html(server: LiveServer, decided: dict) -> None:
     answer = minutes_of(server, decided, format="html")
     assert answer.status_code == 200

@@ -338,6 +338,20 @@ def test_a_description_of_several_lines_keeps_them_in_the_markdown_minutes(
     assert said in text, text[text.index("Move more") :][:600]
 
 
+def test_a_moment_at_the_floor_is_no_zero_seconds_beside_a_share(tmp_path: Path) -> None:
+    """ "0.0 s" beside a share of "1%": a turn of a hundredth of a second among short ones."""
+    room = Room(tmp_path, "strategizing", INPUT_CHAIN, time_zone="Europe/Berlin")
+    tom, una = room.join("Tom", "team"), room.join("Una", "team")
+    room.do(room.fac, "grant_floor", participant_id=tom)
+    room.clock.advance(0.01)
+    room.do(room.fac, "grant_floor", participant_id=una)
+    room.clock.advance(1.0)
+    room.do(room.fac, "end_turn")
+    text = minutes.render(minutes.build(*room.service.history(room.id)), "md")
+    assert "| Tom | under 0.1 s | 1 | 0 | 0 | 1% |" in text, text[text.index("## Airtime") :][:500]
+    assert "0.0 s" not in text[text.index("## Airtime") :]
+
+
 def test_after_a_hand_over_the_minutes_keep_each_role_held_and_the_airtime_before_it(
     tmp_path: Path,
 ) -> None:

@@ -68,7 +68,7 @@ def _header_blocks(record: Mapping, words: Words) -> list[Block]:
         f"Kind: {words_for(KIND_NAMES, s['kind'])}",
         f"Product: {s['product'] or '(none)'}",
         f"Held on {words.clock.moment(s['created_at'])};"
-        f" every time in these minutes is {words.clock.zone} time",
+        f" every time in these minutes is {words.clock.zone.replace('_', ' ')} time",
         f"Facilitator: {words(s['facilitator'])}",
         f"Phase at export: {words_for(PHASE_NAMES, s['phase'])}",
     ]
@@ -156,7 +156,11 @@ def _phases(phases: list[str], before: list[str] | None = None) -> str:
 
 
 def _seconds(seconds: float | None) -> str:
-    return "" if seconds is None else f"{seconds:.1f} s"
+    """Tenths of a second; a moment too short for one is "under 0.1 s", never "0.0 s" beside a
+    share of the floor."""
+    if seconds is None:
+        return ""
+    return "under 0.1 s" if 0 < seconds < 0.05 else f"{seconds:.1f} s"
 
 
 def _floor_blocks(record: Mapping, words: Words) -> list[Block]:
