@@ -816,6 +816,9 @@ def test_an_amendment_is_said_to_change_its_goal_not_to_add_one(tmp_path: Path) 
     said = "Outcome: “Track workouts without effort” amended: now “Track workouts, sustainably”"
     assert said in text
     assert "accepted into the chain" not in text
+    # The proposal names the goal it changes as it was: by its new title, it seemed to
+    # change itself ("User goal that changes “Track workouts, sustainably”").
+    assert "User goal that changes “Track workouts without effort”" in text
 
 
 @pytest.mark.parametrize("fmt", ["md", "html"])

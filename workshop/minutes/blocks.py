@@ -52,13 +52,20 @@ class Words(People):
     def __init__(self, record: Mapping) -> None:
         super().__init__(record)
         self.clock = Clock(record["session"])
-        goals = {**goals_of(record["chain_before"] or {}), **goals_of(record["chain_after"])}
+        before = goals_of(record["chain_before"] or {})
+        goals = {**before, **goals_of(record["chain_after"])}
         self.titles = {key: goal["title"] for key, goal in goals.items()}
         self.titles |= {p["id"]: p["title"] for p in record["proposals"]}
+        self._titles_before = {key: goal["title"] for key, goal in before.items()}
 
     def title(self, key: str | None) -> str:
         """“Move more”: a proposal or goal by its title."""
         return f"“{self.titles.get(key or '', 'an unknown goal')}”"
+
+    def title_before(self, key: str | None) -> str:
+        """A goal by its title when the session began: what a change of it changed."""
+        before = self._titles_before.get(key or "")
+        return f"“{before}”" if before is not None else self.title(key)
 
     def each(self, keys: Iterable[str]) -> str:
         """“A”, “B” and “C”."""

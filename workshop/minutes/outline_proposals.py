@@ -51,7 +51,8 @@ def _proposal_facts(p: Mapping, words: Words) -> list:
     level = sentence(LEVEL_NAMES.get(p["level"], p["level"]))
     change = CHANGES.get(p["change"])
     facts = [
-        level + (f" that {change} {words.title(p['target'])}" if change and p["target"] else ""),
+        level
+        + (f" that {change} {words.title_before(p['target'])}" if change and p["target"] else ""),
         f"Author: {words(p['author'])}",
         f"Proposed at {words.clock(p['proposed_at'])}",
         f"Status: {_status(p, words)}",
