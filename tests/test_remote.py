@@ -210,6 +210,10 @@ def test_draft_review_keeps_comments_and_revisions(server: LiveServer, people) -
     assert "500 users is too few for the budget (on revision 1, " in text
     fac.ok("go_to_phase", phase="decide")
     fac.ok("open_ballot", proposal_ids=[proposal])
+    # The minutes count what a reviewer said by link too: the airtime table, of the room's
+    # floor, left the CFO's comment counted for nobody.
+    minutes = server.export(session, "minutes", format="md").text
+    assert "- Comments by personal link: CFO 1" in minutes
 
 
 def test_a_socket_opened_with_a_personal_link_stops_when_the_link_expires(

@@ -7,6 +7,7 @@ never ids; rules, roles and phases in words; times in the session's time zone.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 
 from workshop.domain.plain import KIND_NAMES, PHASE_NAMES, ROLE_NAMES
@@ -191,7 +192,7 @@ def _floor_blocks(record: Mapping, words: Words) -> list[Block]:
         ("h", 3, "Rounds"),
         table(("Purpose", "Started", "Ended", "Order", "Answers"), rounds),
         ("h", 3, "Airtime"),
-        *_airtime_blocks(record["airtime"], words),
+        *_airtime_blocks(record, words),
     ]
 
 
@@ -204,7 +205,25 @@ def _answers(entry: Mapping, words: Words) -> str:
     )
 
 
-def _airtime_blocks(airtime: Mapping, words: Words) -> list[Block]:
+def _by_link(record: Mapping, words: Words) -> list[str]:
+    """What people taking part by personal link said (they never hold the room's floor, so
+    the table leaves them out): "Comments by personal link: Rex 2"."""
+    remote = {person["id"] for person in record["participants"] if person.get("remote")}
+    said = Counter(
+        comment["by"]
+        for proposal in record["proposals"]
+        for comment in proposal["comments"]
+        if comment["by"] in remote
+    )
+    if not said:
+        return []
+    return [
+        "Comments by personal link: " + ", ".join(f"{words(pid)} {n}" for pid, n in said.items())
+    ]
+
+
+def _airtime_blocks(record: Mapping, words: Words) -> list[Block]:
+    airtime = record["airtime"]
     measured = airtime.get("measured", True)  # records made before it was kept: as they were
     rows = [
         (
@@ -227,6 +246,7 @@ def _airtime_blocks(airtime: Mapping, words: Words) -> list[Block]:
         f"Dominant: {words.all(airtime['dominant'])}",
         f"Silent (no turn): {words.all(airtime['silent'])}",
     ]
+    facts += _by_link(record, words)
     if airtime["hidden_proposals"]:
         hidden = airtime["hidden_proposals"]
         proposals = (
