@@ -521,6 +521,29 @@ def test_someone_whose_phone_went_flat_gets_back_to_their_place_by_a_new_link(
     assert server.get(f"/api/sessions/{session['id']}/state", bob["token"]).status_code == 401
 
 
+def test_the_lost_phone_says_its_link_was_replaced_and_waits_for_nothing(
+    server: LiveServer, open_page, watch: Watch
+) -> None:
+    """The lost phone, back online after Bob got a new link, said "Can't reach the server —
+    reconnecting…" for ever, a press on it waited to be sent for ever, and once reloaded it
+    offered "Join again", which one name for one person refuses."""
+    watch.allowed.append(re.compile(r"WebSocket connection to .* failed|status of 401"))
+    session, fac, (bob,) = team(server, "Bob")
+    lost = enter(open_page("Bob's lost phone", pages.PHONE), server, session, bob, "Bob")
+    expect(lost.locator("#conn")).to_have_text("Live")
+    command(server, session, fac, "reissue_link", participant_id=bob["participant_id"])
+    fatal = lost.locator("#fatal")
+    expect(fatal).to_have_text(
+        "Not connected: a new link to your place was made for you, for another device: this"
+        " one no longer works. Open the new link, or ask the facilitator for it."
+    )
+    expect(fatal.locator("a")).to_have_count(0)  # no "Join again": the name is taken
+    expect(lost.locator("#offline")).to_be_hidden()
+    hand = lost.locator("#floor-body [data-key=hand]")
+    hand.click()
+    expect(hand).to_have_text("Raise my hand")  # answered, not waiting to be sent for ever
+
+
 def test_the_author_of_a_proposal_the_facilitator_withdrew_is_told(
     server: LiveServer, open_page
 ) -> None:

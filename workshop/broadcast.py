@@ -36,6 +36,10 @@ from workshop.domain import views
 from workshop.message_queue import WatchedRedisManager
 
 log = logging.getLogger(__name__)
+LINK_REPLACED = (
+    "a new link to your place was made for you, for another device: this one no longer"
+    " works. Open the new link, or ask the facilitator for it"
+)
 
 # Under load, how many times as long as telling a room took to wait before telling it again.
 REST = 3.0
@@ -171,6 +175,8 @@ class Broadcaster:
         longer opens a connection, so it cannot come back)."""
         room = own_room(workshop_id, participant_id)
         for sid, _eio in list(self.socketio.server.manager.get_participants("/", room)):
+            # Said first, so that the page says why it stops rather than wait to reconnect.
+            self.socketio.server.emit("link_replaced", {"message": LINK_REPLACED}, to=sid)
             self.socketio.server.disconnect(sid, namespace="/")
 
     def _heard(self, name: str, data: Any, audience: str | None) -> None:

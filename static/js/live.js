@@ -49,7 +49,14 @@ export class Live {
       this.offsetFromEvents = false;
       this.onStatus(true);
     });
-    socket.on("disconnect", () => this.onStatus(false));
+    socket.on("disconnect", (reason) => {
+      this.onStatus(false);
+      // Let go by the server (not lost): the client does not try again by itself. Once, to
+      // hear why: a refusal (an expired link, say) is then said, not "reconnecting…" for ever.
+      if (reason === "io server disconnect" && !this.refused) socket.connect();
+    });
+    // The facilitator gave this person a new link on another device: this one is over.
+    socket.on("link_replaced", (data) => this.refuse((data && data.message) || ""));
     socket.on("connect_error", (error) => {
       const data = (error && error.data) || {};
       if (socket.active) {
@@ -60,7 +67,7 @@ export class Live {
         const seconds = Math.max(1, Number(data.retry_after) || 1);
         window.setTimeout(() => socket.connect(), seconds * 1000);
       } else {
-        this.onRefused(refusal(error));
+        this.refuse(refusal(error));
       }
     });
     socket.on("state", (state) => this.accept(state, true));
@@ -179,7 +186,19 @@ export class Live {
 
   connected() {
     if (this.socket.connected) return Promise.resolve();
-    return new Promise((resolve) => this.socket.once("connect", resolve));
+    if (this.refused) return Promise.reject(new Error(this.refused));
+    return new Promise((resolve, reject) => {
+      this.socket.once("connect", resolve);
+      this.onceRefused = reject;
+    });
+  }
+
+  /** The connection is refused for good: say why, and answer what waits to be sent. */
+  refuse(message) {
+    this.refused = message || "The server refused the connection.";
+    this.socket.disconnect();
+    if (this.onceRefused) this.onceRefused(new Error(this.refused));
+    this.onRefused(this.refused);
   }
 
   /**
@@ -206,7 +225,11 @@ export class Live {
   async deliver(name, fields) {
     const payload = { cid: randomId(), ...fields };
     for (let failed = 0; ; ) {
-      await this.connected();
+      try {
+        await this.connected();
+      } catch (refused) {
+        return { ok: false, error: { code: "refused", message: refused.message } };
+      }
       const sent = Date.now();
       try {
         const ack = await this.socket.timeout(ACK_TIMEOUT).emitWithAck(name, payload);

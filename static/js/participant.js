@@ -429,12 +429,12 @@ function render(state) {
 
 function refused(message) {
   const fatal = $("#fatal");
-  const unknown = /token|expired/i.test(message);
-  if (unknown) forgetIdentity(workshopId);
-  fatal.replaceChildren(
-    document.createTextNode(`Not connected: ${message}. `),
-    h("a", { href: sessionPath(workshopId, "join") }, "Join again"),
-  );
+  // A new link made for this place on another device: joining again under the same name
+  // is refused (one person, one name), so the page does not offer it.
+  const replaced = /new link/i.test(message);
+  if (replaced || /token|expired/i.test(message)) forgetIdentity(workshopId);
+  const again = replaced ? [] : [" ", h("a", { href: sessionPath(workshopId, "join") }, "Join again")];
+  fatal.replaceChildren(document.createTextNode(`Not connected: ${message}.`), ...again);
   fatal.hidden = false;
 }
 
