@@ -52,6 +52,33 @@ def send_to(fac: Person, proposal: str, *names: str) -> dict:
     )
 
 
+def test_a_remote_ballot_that_closes_after_the_session_gets_its_ruling(
+    server: LiveServer, people
+) -> None:
+    """The room's session closed while a remote consent ballot ran on: a remote objection
+    left its verdict "awaiting the facilitator's ruling", and the ruling was refused ("the
+    session is closed"): nobody could give it without reopening the session."""
+    session, fac, proposal = roadmap_session(server, people)
+    rita = send_to(fac, proposal, "Remote Rita")["invitations"][0]
+    fac.ok("go_to_phase", phase="close")
+    ballot = fac.fresh_state()["ballots"][0]["id"]
+    vote = {"choice": "objection", "reason": "the scale vendor is unproven"}
+    body = {"cid": "rita-1", "ballot_id": ballot, "vote": vote}
+    sent = server.post(f"/api/sessions/{session['id']}/commands/cast_vote", body, rita["token"])
+    assert sent.status_code == 200, sent.text
+    assert fac.wait_event("ballot_revealed")["result"]["awaiting_ruling"]
+    ruled = fac.ok(
+        "rule_objection",
+        ballot_id=ballot,
+        voter=rita["participant_id"],
+        stands=False,
+        reason="a risk to watch, not to block",
+    )
+    assert any(e["type"] == "goal_accepted" for e in ruled["events"])
+    assert fac.fresh_state()["session"]["phase"] == "close"  # still closed
+    fac.refused("next_phase", "conflict")  # the room's commands stay closed
+
+
 def test_twenty_remote_stakeholders_vote_over_plain_http(server: LiveServer, people) -> None:
     session, fac, proposal = roadmap_session(server, people)
     voters = [{"name": f"Stakeholder {i}"} for i in range(20)]

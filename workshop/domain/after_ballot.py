@@ -40,7 +40,9 @@ RANKING_RULES = ("dot", "ranked")
 SETTLED_AS = {"park": "parked", "reject": "rejected"}
 
 
-@command("rule_objection", "facilitator")
+# A remote ballot runs on past the room's close, and may then wait for a ruling or for the
+# decider: both may be given in a closed session (closing waits for every earlier one).
+@command("rule_objection", "facilitator", when_closed=True)
 def rule_objection(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
     """After testing an objection with its author: it stands, or it is not paramount."""
     ballot = find_ballot(s, p, "revealed")
@@ -84,7 +86,7 @@ def _check_objection(s: WorkshopState, ballot: Ballot, voter: str, vote: Mapping
         )
 
 
-@command("record_decision", "decider")
+@command("record_decision", "decider", when_closed=True)
 def record_decision(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -> list[dict]:
     """The decider decides, with a rationale, once the advice is in and shown; or breaks a tie."""
     ballot = find_ballot(s, p, "revealed")
