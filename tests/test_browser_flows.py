@@ -544,6 +544,18 @@ def test_the_lost_phone_says_its_link_was_replaced_and_waits_for_nothing(
     expect(hand).to_have_text("Raise my hand")  # answered, not waiting to be sent for ever
 
 
+def test_an_observer_is_not_told_they_will_vote(server: LiveServer, open_page) -> None:
+    """An observer's page said "When the facilitator opens one, you vote here.", beside
+    "you do not propose or vote"."""
+    session = server.create_session("strategizing")
+    olga = server.join(session, "Olga", "observer")
+    page = enter(open_page("Olga"), server, session, olga, "Olga")
+    expect(page.locator("#vote-head")).to_have_text(
+        "No ballot yet. When the facilitator opens one, you see its turnout here, and its"
+        " result after the reveal."
+    )
+
+
 def test_the_author_of_a_proposal_the_facilitator_withdrew_is_told(
     server: LiveServer, open_page
 ) -> None:

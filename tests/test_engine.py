@@ -347,6 +347,39 @@ def test_agenda_can_be_reordered_skipped_and_closed(strategy) -> None:
     assert [p["phase"] for p in room.state.phase_log] == ["check_in", "propose", "close", "decide"]
 
 
+def test_no_phase_after_the_last_is_said_in_words(strategy) -> None:
+    """ "the agenda has no phase 2 after this one"."""
+    room, _team = strategy
+    room.do(room.fac, "reorder_agenda", agenda=["check_in", "propose"])
+    room.do(room.fac, "go_to_phase", phase="check_in")
+    assert room.refused(room.fac, "skip_phase", "conflict") == (
+        "the agenda has no phase after the next one"
+    )
+    room.do(room.fac, "next_phase")
+    assert room.refused(room.fac, "next_phase", "conflict") == (
+        "the agenda has no phase after this one"
+    )
+
+
+def test_a_decider_ballot_follows_the_decider_and_never_loses_them(strategy) -> None:
+    """Delegated during a decider ballot, the ballot's record still named the old decider;
+    handed the facilitation, the decider of an open decider ballot left it with nobody to
+    decide."""
+    room, (pia, tom, una) = strategy
+    vision = room.propose(tom, level="vision", title="Healthier lives")
+    room.do(room.fac, "go_to_phase", phase="decide")
+    advice = {"rule": "decider", "rule_reason": "r", "electorate": [tom, una]}  # Pia away
+    ballot = room.do(room.fac, "open_ballot", proposal_ids=[vision], **advice)["ballot_id"]
+    refused = room.refused(room.fac, "hand_over", "conflict", participant_id=pia)
+    assert "will wait for their decision as the decider" in refused
+    room.do(room.fac, "delegate_decider", participant_id=tom)
+    assert room.state.ballots[ballot].settings["decider"] == tom
+    room.vote(ballot, {tom: {"choice": "consent"}, una: {"choice": "consent"}})
+    room.do(room.fac, "close_ballot", ballot_id=ballot, reveal=True)
+    room.do(tom, "record_decision", ballot_id=ballot, passed=True, rationale="the advice agrees")
+    assert room.state.ballots[ballot].settings["decider"] == tom
+
+
 def test_review_session_reports_changes_against_its_input(database: Database) -> None:
     room = Room(database, "review", FITNESS)
     pia, tom = room.join("Pia", "product"), room.join("Tom", "team")

@@ -352,6 +352,19 @@ def test_a_moment_at_the_floor_is_no_zero_seconds_beside_a_share(tmp_path: Path)
     assert "0.0 s" not in text[text.index("## Airtime") :]
 
 
+def test_a_decider_ballot_not_revealed_reads_as_a_sentence(tmp_path: Path) -> None:
+    """ "“Tracker B”: a a decider after advice vote, not revealed"."""
+    room = Room(tmp_path, "strategizing", INPUT_CHAIN)
+    room.join("Pia", "product")  # the decider
+    tom = room.join("Tom", "team")
+    room.do(room.fac, "go_to_phase", phase="propose")
+    proposal = room.propose(tom, level="user", title="Tracker B", parents=["V1"])
+    room.do(room.fac, "go_to_phase", phase="decide")
+    room.do(room.fac, "open_ballot", proposal_ids=[proposal], rule="decider", rule_reason="r")
+    text = minutes.render(minutes.build(*room.service.history(room.id)), "md")
+    assert "“Tracker B”: a vote by a decider after advice, not revealed (0 of 2 voted)" in text
+
+
 def test_after_a_hand_over_the_minutes_keep_each_role_held_and_the_airtime_before_it(
     tmp_path: Path,
 ) -> None:

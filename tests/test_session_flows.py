@@ -210,6 +210,8 @@ def test_moving_on_from_the_silent_phase_reveals_the_texts(phase, revealed):
         ([], "reveal_texts", "the texts are not hidden"),
         (["hide_texts"], "hide_texts", "the texts are hidden already"),
         (["go_to_discuss"], "hide_texts", "not in discuss"),
+        # The room went back to check-in with a ballot open: it still reads what it votes on.
+        (["ballot_then_check_in"], "hide_texts", "a ballot is open"),
     ],
 )
 def test_hiding_and_revealing_at_the_wrong_moment_is_refused(setup, command, problem):
@@ -218,6 +220,11 @@ def test_hiding_and_revealing_at_the_wrong_moment_is_refused(setup, command, pro
     for step in setup:
         if step == "go_to_discuss":
             room.do(FAC, "go_to_phase", phase="discuss")
+        elif step == "ballot_then_check_in":
+            proposal = room.do(room.ids["Ann"], "propose_goal", level="vision", title="Move more")
+            room.do(FAC, "go_to_phase", phase="decide")
+            room.do(FAC, "open_ballot", proposal_ids=[proposal[0]["proposal"]["id"]])
+            room.do(FAC, "go_to_phase", phase="check_in")
         else:
             room.do(FAC, step)
     seq = room.state.seq

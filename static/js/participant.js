@@ -248,10 +248,12 @@ function renderVote(state) {
   const turnout = $("#vote-turnout");
   if (!ballot) {
     // The facilitator never votes: they open ballots from the console.
-    const none =
-      state.me.role === "facilitator"
-        ? "No ballot yet. You open ballots from the console; the facilitator does not vote."
-        : "No ballot yet. When the facilitator opens one, you vote here.";
+    // Nor does someone who only observes (an observer, or the facilitator after a hand-over).
+    let none = "No ballot yet. When the facilitator opens one, you vote here.";
+    if (state.me.role === "facilitator")
+      none = "No ballot yet. You open ballots from the console; the facilitator does not vote.";
+    else if (!state.me.can_vote)
+      none = "No ballot yet. When the facilitator opens one, you see its turnout here, and its result after the reveal.";
     update(head, none, () => h("p", { class: "muted", text: none }));
     update(body, "none", () => []);
     turnout.textContent = "";

@@ -366,11 +366,14 @@ def _decision_recorded(s: WorkshopState, e: dict) -> None:
 
 @applies("decider_delegated")
 def _decider_delegated(s: WorkshopState, e: dict) -> None:
-    """A tie still waiting for the decider now waits for the new one, who may choose."""
+    """A tie, or a ballot under the decider rule, still waiting for the decider now waits for
+    the new one, who may choose."""
     s.decider_id = e["participant_id"]
     for ballot in s.ballots.values():
         if (ballot.tie_break or {}).get("how") == "decider" and ballot.decision is None:
             ballot.tie_break = {**ballot.tie_break, "decider": e["participant_id"]}
+        if ballot.rule == "decider" and ballot.decision is None:  # its record names who decides
+            ballot.settings = {**ballot.settings, "decider": e["participant_id"]}
 
 
 @applies("goal_accepted")

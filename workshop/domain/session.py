@@ -90,7 +90,8 @@ def _step(s: WorkshopState, steps: int, how: str, ctx: Context) -> list[dict]:
     """Move `steps` phases down the agenda from the current one."""
     position = s.agenda.index(s.phase) if s.phase in s.agenda else -1
     if position + steps >= len(s.agenda):
-        raise Conflict(f"the agenda has no phase {steps} after this one")
+        after = "this one" if steps == 1 else "the next one"  # next_phase, skip_phase
+        raise Conflict(f"the agenda has no phase after {after}")
     return _phase_event(s, s.agenda[position + steps], how, ctx)
 
 
@@ -170,6 +171,13 @@ def _waits_on(s: WorkshopState, participant_id: str) -> str | None:
             )
         if not objectors and s.decider() == participant_id:  # it waits for their decision
             return f"{ballot_named(s, ballot)} {waiting}, and a facilitator never decides"
+    for ballot in s.ballots.values():  # not yet revealed: it will wait for the decider
+        if ballot.rule == "decider" and ballot.status != "revealed":
+            if s.decider() == participant_id:
+                return (
+                    f"{ballot_named(s, ballot)} will wait for their decision as the decider,"
+                    " and a facilitator never decides"
+                )
     return None
 
 

@@ -36,8 +36,9 @@ def _decision(ballot: Mapping, words: Words) -> tuple[str, list[str]]:
     voted, revised = words.voted_on(ballot), words.revisions_since(ballot)
     options, rule = voted.each(ballot["options"]), rule_name(ballot["rule"])
     turnout = f"{ballot['turnout']} of {ballot['electorate_size']} voted"
-    if ballot["result"] is None:
-        return f"{options}: a {rule} vote, not revealed ({turnout})", revised
+    if ballot["result"] is None:  # "a unanimity vote"; "a vote by a decider after advice"
+        vote = f"a vote by {rule}" if rule.startswith("a ") else f"a {rule} vote"
+        return f"{options}: {vote}, not revealed ({turnout})", revised
     decision = ballot.get("decision") or {}
     if decision.get("winner") and ballot["rule"] == "decider":  # after advice that ranked
         advice = rule_name(ballot["settings"]["advisory_rule"])
