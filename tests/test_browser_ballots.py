@@ -12,6 +12,7 @@ from pathlib import Path
 from tests.browser import (
     PHONE,
     OpenPage,
+    Page,
     Watch,
     command,
     console_page,
@@ -269,6 +270,25 @@ def test_a_changed_choice_does_not_keep_the_reason_written_for_the_old_one(
     expect(page.locator("#vote-body .my-vote")).to_have_text("Your vote: Agree")
 
 
+def asked_before_it_goes(page: Page, ask: tuple[str, str], change: str, back: str) -> None:
+    """A vote easy to send by mistake goes in on the second press: the first asks (`ask`:
+    the question, and what the button then says) and sends nothing; pressing `change` takes
+    the question back, `back` undoes it, and the question comes again; then it goes."""
+    submit = page.locator("#vote-body button[type=submit]")
+    expect(submit).to_have_text("Cast my vote")
+    submit.click()
+    expect(page.locator("#vote-body .error")).to_have_text(ask[0])
+    expect(submit).to_have_text(ask[1])
+    expect(page.locator("#vote-turnout")).to_have_text("0 of 2 voted")  # nothing sent yet
+    page.get_by_role("button", name=change).click()
+    expect(submit).to_have_text("Cast my vote")
+    expect(page.locator("#vote-body .error")).to_be_hidden()
+    page.get_by_role("button", name=back).click()
+    submit.click()
+    expect(submit).to_have_text(ask[1])
+    submit.click()
+
+
 def test_a_dot_vote_with_no_dots_is_confirmed_first(
     server: LiveServer, open_page: OpenPage
 ) -> None:
@@ -277,22 +297,13 @@ def test_a_dot_vote_with_no_dots_is_confirmed_first(
     open_ballot(
         server, session, [pia, tom], proposal_ids=ids, rule="dot", rule_reason="a shortlist"
     )
-    submit = page.locator("#vote-body button[type=submit]")
-    expect(submit).to_have_text("Cast my vote")
-    submit.click()
-    expect(page.locator("#vote-body .error")).to_have_text(
-        "You have placed no dots: submit an empty vote?"
-    )
-    expect(submit).to_have_text("Submit an empty vote")
-    expect(page.locator("#vote-turnout")).to_have_text("0 of 2 voted")  # nothing sent yet
     # A dot placed takes the question back; taken off again, it is asked again.
-    page.get_by_role("button", name="One dot more on Healthier lives").click()
-    expect(submit).to_have_text("Cast my vote")
-    expect(page.locator("#vote-body .error")).to_be_hidden()
-    page.get_by_role("button", name="One dot less on Healthier lives").click()
-    submit.click()
-    expect(submit).to_have_text("Submit an empty vote")
-    submit.click()
+    asked_before_it_goes(
+        page,
+        ("You have placed no dots: submit an empty vote?", "Submit an empty vote"),
+        "One dot more on Healthier lives",
+        "One dot less on Healthier lives",
+    )
     expect(page.locator("#vote-body .my-vote")).to_have_text("Your vote: Dots: none")
     expect(page.locator("#vote-turnout")).to_have_text("1 of 2 voted")
 
@@ -305,27 +316,17 @@ def test_a_ranking_nobody_moved_is_confirmed_first(server: LiveServer, open_page
     open_ballot(
         server, session, [pia, tom], proposal_ids=ids, rule="ranked", rule_reason="two visions"
     )
-    submit = page.locator("#vote-body button[type=submit]")
-    submit.click()
-    expect(page.locator("#vote-body .error")).to_have_text(
-        "You have moved nothing: cast the order as listed, “Healthier lives” first?"
-    )
-    expect(submit).to_have_text("Cast this order")
-    expect(page.locator("#vote-turnout")).to_have_text("0 of 2 voted")  # nothing sent yet
     # Moved, the question goes; moved back to the order as listed, it is asked again.
-    page.get_by_role("button", name="Move Fitter teams up").click()
-    expect(submit).to_have_text("Cast my vote")
-    expect(page.locator("#vote-body .error")).to_be_hidden()
-    page.get_by_role("button", name="Move Healthier lives up").click()
-    submit.click()
-    expect(submit).to_have_text("Cast this order")
-    submit.click()
+    question = "You have moved nothing: cast the order as listed, “Healthier lives” first?"
+    asked_before_it_goes(
+        page, (question, "Cast this order"), "Move Fitter teams up", "Move Healthier lives up"
+    )
     expect(page.locator("#vote-body .my-vote")).to_contain_text("Healthier lives > Fitter teams")
     expect(page.locator("#vote-turnout")).to_have_text("1 of 2 voted")
     # A vote already cast is her own order: changing it asks nothing.
     page.get_by_role("button", name="Move Fitter teams up").click()
     page.get_by_role("button", name="Move Healthier lives up").click()
-    submit.click()
+    page.locator("#vote-body button[type=submit]").click()
     expect(page.locator("#vote-body .error")).to_be_hidden()
     expect(page.locator("#vote-body .my-vote")).to_contain_text("Healthier lives > Fitter teams")
 
