@@ -346,7 +346,9 @@ class Outbound:
         if queued is None:
             self._send(sid, pkt)
             return
-        waiting = self._waiting.setdefault(queued, Waiting())
+        waiting = self._waiting.get(queued)
+        if waiting is None:  # made once per connection, not per message (a lock in each)
+            waiting = self._waiting[queued] = Waiting()
         behind = self._behind(queued, waiting)
         if behind is not None:
             self._dropping.add(sid)
