@@ -582,6 +582,41 @@ def test_a_proposal_and_a_vote_sent_offline_say_they_wait_until_they_are_sent(
         live.stop()
 
 
+def test_every_press_waiting_to_be_sent_is_answered_once_the_connection_is_refused(
+    open_page: OpenPage, watch: Watch, tmp_path: Path
+) -> None:
+    """Ann's proposal and her raised hand waited for the server; it came back without her
+    (a database restored from before she joined): only the last press heard the refusal,
+    the other said "Waiting to send…" for ever."""
+    watch.allowed.append(re.compile(r"WebSocket connection to .* failed"))
+    (tmp_path / "before").mkdir()
+    live = LiveServer(tmp_path / "before").start()
+    try:
+        session = live.create_session("strategizing")
+        page = enter(open_page("Ann"), live, session, live.join(session, "Ann", "team"), "Ann")
+        command(live, session, session["facilitator_token"], "next_phase")
+        expect(page.locator("#phase")).to_have_text("Propose (silently)")
+        page.wait_for_load_state("networkidle")
+        live.kill()
+        expect(page.locator("#offline")).to_be_visible()
+        page.select_option("#p-level", "vision")
+        page.fill("#p-title", "Healthier lives")
+        propose = page.locator("#propose-form button[type=submit]")
+        propose.click()
+        hand = page.locator("#floor-body [data-key=hand]")
+        hand.click()
+        expect(propose).to_have_text("Waiting to send…")
+        expect(hand).to_have_text("Waiting to send…")
+        live.data = tmp_path / "after"  # the same address, a database that never knew her
+        live.data.mkdir()
+        live.start()
+        expect(page.locator("#fatal")).to_contain_text("Not connected")
+        expect(propose).not_to_have_text("Waiting to send…")
+        expect(hand).not_to_have_text("Waiting to send…")
+    finally:
+        live.stop()
+
+
 @pytest.mark.parametrize(
     "path", ["/", "/s/abc/join?code=X", "/s/abc", "/s/abc/facilitator", "/s/abc/screen"]
 )

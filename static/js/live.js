@@ -25,6 +25,7 @@ export class Live {
     this.refreshing = false;
     this.again = false;
     this.waiting = new Map(); // each command sent and not yet answered, by name and fields
+    this.refusals = []; // what to tell each wait for a connection, should it be refused
     this.heard = 0; // when the server was last heard from
   }
 
@@ -46,6 +47,7 @@ export class Live {
     socket.io.on("ping", () => this.hear());
     socket.io.on("packet", () => this.hear());
     socket.on("connect", () => {
+      this.refusals.length = 0; // those waits are over
       this.offsetFromEvents = false;
       this.onStatus(true);
     });
@@ -189,15 +191,15 @@ export class Live {
     if (this.refused) return Promise.reject(new Error(this.refused));
     return new Promise((resolve, reject) => {
       this.socket.once("connect", resolve);
-      this.onceRefused = reject;
+      this.refusals.push(reject); // every press waiting hears it, not only the last
     });
   }
 
-  /** The connection is refused for good: say why, and answer what waits to be sent. */
+  /** The connection is refused for good: say why, and answer all that waits to be sent. */
   refuse(message) {
     this.refused = message || "The server refused the connection.";
     this.socket.disconnect();
-    if (this.onceRefused) this.onceRefused(new Error(this.refused));
+    for (const reject of this.refusals.splice(0)) reject(new Error(this.refused));
     this.onRefused(this.refused);
   }
 
