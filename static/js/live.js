@@ -58,7 +58,7 @@ export class Live {
       if (reason === "io server disconnect" && !this.refused) socket.connect();
     });
     // The facilitator gave this person a new link on another device: this one is over.
-    socket.on("link_replaced", (data) => this.refuse((data && data.message) || ""));
+    socket.on("link_replaced", (data) => this.refuse((data && data.message) || "", "link_replaced"));
     socket.on("connect_error", (error) => {
       const data = (error && error.data) || {};
       if (socket.active) {
@@ -69,7 +69,7 @@ export class Live {
         const seconds = Math.max(1, Number(data.retry_after) || 1);
         window.setTimeout(() => socket.connect(), seconds * 1000);
       } else {
-        this.refuse(refusal(error));
+        this.refuse(refusal(error), data.code);
       }
     });
     socket.on("state", (state) => this.accept(state, true));
@@ -195,12 +195,13 @@ export class Live {
     });
   }
 
-  /** The connection is refused for good: say why, and answer all that waits to be sent. */
-  refuse(message) {
+  /** The connection is refused for good (`code` says why, if the server said): say so, and
+   * answer all that waits to be sent. */
+  refuse(message, code) {
     this.refused = message || "The server refused the connection.";
     this.socket.disconnect();
     for (const reject of this.refusals.splice(0)) reject(new Error(this.refused));
-    this.onRefused(this.refused);
+    this.onRefused(this.refused, code);
   }
 
   /**

@@ -429,11 +429,11 @@ function render(state) {
   chain.render(state);
 }
 
-function refused(message) {
+function refused(message, code) {
   const fatal = $("#fatal");
   // A new link made for this place on another device: joining again under the same name
   // is refused (one person, one name), so the page does not offer it.
-  const replaced = /new link/i.test(message);
+  const replaced = code === "link_replaced";
   if (replaced || /token|expired/i.test(message)) forgetIdentity(workshopId);
   const again = replaced ? [] : [" ", h("a", { href: sessionPath(workshopId, "join") }, "Join again")];
   fatal.replaceChildren(document.createTextNode(`Not connected: ${message}.`), ...again);

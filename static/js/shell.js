@@ -54,12 +54,12 @@ export function startLive({ token, render, onRefused }) {
     },
     onEvent: (name, data, state) => announce(describe(state, name, data)),
     onStatus: status,
-    onRefused: (message) => {
+    onRefused: (message, code) => {
       offline.hidden = true;
       conn.hidden = false;
       conn.textContent = "Not connected";
       conn.classList.add("off");
-      onRefused(message);
+      onRefused(message, code);
     },
   });
   live.start();
