@@ -62,12 +62,8 @@ def hide_texts(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) -
         raise Conflict(
             f"texts can be hidden during check-in and the silent propose phase, not in {s.phase}"
         )
-    voting_here = [
-        b
-        for b in s.open_ballots()
-        if any(not s.participants[pid].remote for pid in b.electorate if pid in s.participants)
-    ]
-    if voting_here:  # the room reads what it votes on, as no ballot opens on hidden texts
+    # The room reads what it votes on, as no ballot opens on hidden texts.
+    if any(not s.participants[pid].remote for b in s.open_ballots() for pid in b.electorate):
         raise Conflict("a ballot is open: the room reads what it votes on; close it first")
     return [event("texts_hidden")]
 

@@ -171,13 +171,14 @@ def _waits_on(s: WorkshopState, participant_id: str) -> str | None:
             )
         if not objectors and s.decider() == participant_id:  # it waits for their decision
             return f"{ballot_named(s, ballot)} {waiting}, and a facilitator never decides"
+    if s.decider() != participant_id:
+        return None
     for ballot in s.ballots.values():  # not yet revealed: it will wait for the decider
         if ballot.rule == "decider" and ballot.status != "revealed":
-            if s.decider() == participant_id:
-                return (
-                    f"{ballot_named(s, ballot)} will wait for their decision as the decider,"
-                    " and a facilitator never decides"
-                )
+            return (
+                f"{ballot_named(s, ballot)} will wait for their decision as the decider,"
+                " and a facilitator never decides"
+            )
     return None
 
 
