@@ -157,8 +157,9 @@ def hand_over(s: WorkshopState, actor: Participant, p: Mapping, ctx: Context) ->
 
 
 def _waits_on(s: WorkshopState, participant_id: str) -> str | None:
-    """What a revealed ballot waits for from this person, which a facilitator could not give
-    (their own objection ruled on, their decision as the decider), in words; or None."""
+    """What a revealed ballot waits for from this person, or a decider ballot not yet
+    revealed will, which a facilitator could not give (their own objection ruled on, their
+    decision as the decider), in words; or None."""
     for ballot in s.ballots.values():
         waiting = waits_for(s, ballot)
         if waiting is None:
