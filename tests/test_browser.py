@@ -428,14 +428,19 @@ def test_a_title_with_comparisons_shows_exactly(server: LiveServer, open_page: O
 
 @contextmanager
 def ann_cut_off(
-    open_page: OpenPage, watch: Watch, tmp_path: Path
+    open_page: OpenPage, watch: Watch, tmp_path: Path, proposing: bool = False
 ) -> Iterator[tuple[LiveServer, dict, Page]]:
-    """Ann's participant view, and its server (one of its own) just gone down."""
+    """Ann's participant view (in the propose phase if `proposing`), and its server (one of
+    its own, on `tmp_path`) just gone down."""
+    tmp_path.mkdir(exist_ok=True)
     live = LiveServer(tmp_path).start()
     try:
         session = live.create_session("strategizing")
         page = enter(open_page("Ann"), live, session, live.join(session, "Ann", "team"), "Ann")
         expect(page.locator("#offline")).to_be_hidden()
+        if proposing:
+            command(live, session, session["facilitator_token"], "next_phase")
+            expect(page.locator("#phase")).to_have_text("Propose (silently)")
         # Cut only the live connection: a request of the page's still in flight (its clock
         # reading, a slow stylesheet) would fail too, and the browser logs that as an error.
         page.wait_for_load_state("networkidle")
@@ -536,38 +541,16 @@ def test_a_hand_raised_offline_says_it_waits_until_it_is_sent(
         expect(page.locator("#floor-body .queue li")).to_have_text(["You"])
 
 
-@contextmanager
-def proposing_offline(
-    open_page: OpenPage, watch: Watch, data: Path
-) -> Iterator[tuple[LiveServer, dict, Page]]:
-    """Ann's participant view in the propose phase, a proposal sent while her server (one of
-    its own, on `data`) is down."""
-    watch.allowed.append(re.compile(r"WebSocket connection to .* failed"))
-    data.mkdir(exist_ok=True)
-    live = LiveServer(data).start()
-    try:
-        session = live.create_session("strategizing")
-        page = enter(open_page("Ann"), live, session, live.join(session, "Ann", "team"), "Ann")
-        command(live, session, session["facilitator_token"], "next_phase")
-        expect(page.locator("#phase")).to_have_text("Propose (silently)")
-        page.wait_for_load_state("networkidle")
-        live.kill()
-        expect(page.locator("#offline")).to_be_visible()
-        page.select_option("#p-level", "vision")
-        page.fill("#p-title", "Healthier lives")
-        page.click("#propose-form button[type=submit]")
-        yield live, session, page
-    finally:
-        live.stop()
-
-
 def test_a_proposal_and_a_vote_sent_offline_say_they_wait_until_they_are_sent(
     open_page: OpenPage, watch: Watch, tmp_path: Path
 ) -> None:
     """The vote button only greyed out while the server was away (the hand and the
     console's buttons said "Waiting to send…"), and so did the proposal's."""
-    with proposing_offline(open_page, watch, tmp_path) as (live, session, page):
+    with ann_cut_off(open_page, watch, tmp_path, proposing=True) as (live, session, page):
         fac = session["facilitator_token"]
+        page.select_option("#p-level", "vision")
+        page.fill("#p-title", "Healthier lives")
+        page.click("#propose-form button[type=submit]")
         expect(page.locator("#propose-form button[type=submit]")).to_have_text("Waiting to send…")
         live.start()
         expect(page.locator(".proposal-title")).to_have_text(["Healthier lives"])
@@ -598,8 +581,11 @@ def test_every_press_waiting_to_be_sent_is_answered_once_the_connection_is_refus
     """Ann's proposal and her raised hand waited for the server; it came back without her
     (a database restored from before she joined): only the last press heard the refusal,
     the other said "Waiting to send…" for ever."""
-    with proposing_offline(open_page, watch, tmp_path / "before") as (live, _session, page):
+    with ann_cut_off(open_page, watch, tmp_path / "before", proposing=True) as (live, _, page):
+        page.select_option("#p-level", "vision")
+        page.fill("#p-title", "Healthier lives")
         propose = page.locator("#propose-form button[type=submit]")
+        propose.click()
         hand = page.locator("#floor-body [data-key=hand]")
         hand.click()
         expect(propose).to_have_text("Waiting to send…")
